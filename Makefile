@@ -1,0 +1,96 @@
+# Outpost: the gateway (./outpost) and, later, the node agent (./outpost-node).
+# Plain GNU make. Objects go under $(B)/ so that the sanitizer build sits beside
+# the normal one: `make check-asan` builds into build-asan/.
+
+VERSION  := 0.1.0
+B        ?= build
+CC       ?= cc
+PKGS     := libevent_core libevent_extra libcoap-3-gnutls wolfssl lmdb inih libcjson libcbor
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -DOUTPOST_VERSION='"$(VERSION)"' -I. $(WARN)
+ifneq ($(WERROR),)
+CFLAGS   += -Werror
+endif
+ifneq ($(SAN),)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+# Install missing Debian packages before the first compile.
+DEPS_OK  := $(shell pkg-config --exists $(PKGS) cmocka 2>/dev/null && echo yes)
+ifneq ($(DEPS_OK),yes)
+$(shell scripts/install-deps.sh >&2)
+endif
+CFLAGS   += $(shell pkg-config --cflags $(PKGS))
+LIBS     := $(shell pkg-config --libs $(PKGS))
+
+# Everything but main(); unit tests link these too.
+CORE_SRC := log.c config/config.c \
+            modules/store.c modules/registry.c modules/lwm2m.c modules/metrics.c \
+            modules/coap.c modules/rd.c \
+            proxy/router.c proxy/http.c proxy/api.c
+GW_SRC   := gateway.c $(CORE_SRC)
+CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
+GW_OBJ   := $(GW_SRC:%.c=$(B)/%.o)
+OUTPOST  := $(if $(filter build,$(B)),outpost,$(B)/outpost)
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_TIME ?= 20
+PYTEST   := /usr/bin/python3 -m pytest
+
+.PHONY: all run test unit integration check-asan fuzz bench clean deps
+all: $(OUTPOST)
+
+deps:
+	@scripts/install-deps.sh
+
+$(OUTPOST): $(GW_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/%.o: %.c $(wildcard *.h */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs cmocka)
+
+run: $(OUTPOST)
+	@mkdir -p data
+	./$(OUTPOST) -c gateway.ini.example
+
+unit: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
+
+integration: $(OUTPOST)
+	OUTPOST_BIN=$(abspath $(OUTPOST)) $(PYTEST) -q tests/integration
+
+test: deps
+	$(MAKE) unit integration
+
+check-asan:
+	$(MAKE) B=build-asan SAN=1 test
+
+# libFuzzer targets: each fuzz_X.c names the sources it needs in a
+# "// fuzz-sources:" line.
+fuzz: deps
+	@mkdir -p $(B)/fuzz
+	@for f in $(FUZZ_SRC); do \
+	  n=$$(basename $$f .c); srcs=$$(sed -n 's|^// fuzz-sources: ||p' $$f); \
+	  echo "== $$n ($(FUZZ_TIME)s)"; \
+	  clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -I. \
+	    $(shell pkg-config --cflags libcjson) -o $(B)/fuzz/$$n $$f $$srcs || exit 1; \
+	  mkdir -p $(B)/fuzz/$$n.corpus; \
+	  $(B)/fuzz/$$n -max_total_time=$(FUZZ_TIME) -max_len=4096 \
+	    $(B)/fuzz/$$n.corpus tests/fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; \
+	done
+
+bench: $(OUTPOST) deps
+	tests/bench/run.sh $(abspath $(OUTPOST))
+
+clean:
+	rm -rf build build-asan outpost

@@ -1,0 +1,381 @@
+/*
+ * config.c: the key table and the inih callback that applies it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+
+#include "config/config.h"
+#include "log.h"
+
+#define KEY_INT(sec, name, field, lo, hi, d, h, r)			\
+	{ sec, name, CONFIG_INT, offsetof(struct gw_config, field), 0,	\
+	    lo, hi, d, h, r }
+#define KEY_STR(sec, name, field, d, h, r)				\
+	{ sec, name, CONFIG_STRING, offsetof(struct gw_config, field),	\
+	    sizeof(((struct gw_config *)0)->field), 0, 0, d, h, r }
+#define KEY_HP(sec, name, field, d, h)					\
+	{ sec, name, CONFIG_HOSTPORT, offsetof(struct gw_config, field),	\
+	    0, 0, 0, d, h, 1 }
+
+static const struct config_key config_table[] = {
+	{ "gateway", "log_level", CONFIG_LOGLEVEL,
+	    offsetof(struct gw_config, log_level), 0, 0, 0, "info",
+	    "error, warning, info or debug", 0 },
+
+	KEY_HP("http", "listen", http_listen, "127.0.0.1:8080",
+	    "address and port of the HTTP API (numeric host)"),
+	KEY_INT("http", "max_body", http_max_body, 1024, 16 << 20, "65536",
+	    "largest request body accepted, in bytes (413 beyond)", 0),
+	KEY_INT("http", "timeout", http_timeout, 1, 3600, "60",
+	    "seconds an idle or slow HTTP connection is kept", 0),
+
+	KEY_HP("coap", "listen", coap_listen, "127.0.0.1:5683",
+	    "address and port of the plain CoAP endpoint (numeric host)"),
+	KEY_INT("coap", "max_idle_sessions", coap_max_idle_sessions, 0,
+	    1000000, "4096",
+	    "idle CoAP sessions kept before the oldest is freed (0: no limit)",
+	    0),
+	KEY_INT("coap", "max_links", coap_max_links, 64, 65536, "4096",
+	    "largest link-format body a device may register, in bytes", 0),
+
+	KEY_INT("registry", "awake_window", reg_awake_window, 1, 86400, "93",
+	    "seconds a queue-mode device stays awake after its last message",
+	    0),
+	KEY_INT("registry", "default_lifetime", reg_default_lifetime, 1,
+	    0x7fffffff, "86400",
+	    "lifetime in seconds when a registration gives no lt", 0),
+	KEY_INT("registry", "min_lifetime", reg_min_lifetime, 1, 0x7fffffff,
+	    "1", "shortest lifetime accepted from a device, in seconds", 0),
+	KEY_INT("registry", "max_lifetime", reg_max_lifetime, 1, 0x7fffffff,
+	    "31536000", "longest lifetime accepted from a device, in seconds",
+	    0),
+	KEY_INT("registry", "max_devices", reg_max_devices, 1, 10000000,
+	    "1000000", "registrations kept before new ones are refused", 0),
+	KEY_INT("registry", "sweep_slice", reg_sweep_slice, 16, 1000000,
+	    "2048", "devices the expiry sweep looks at per loop turn", 0),
+
+	KEY_STR("store", "path", store_path, "./data",
+	    "directory of the LMDB environment (created if missing)", 1),
+	KEY_INT("store", "map_size_mb", store_map_size_mb, 1, 1 << 20, "1024",
+	    "largest size the store may grow to, in MiB (address space only)",
+	    1),
+};
+
+#define NKEYS (sizeof(config_table) / sizeof(config_table[0]))
+
+static const char *const log_level_names[] = {
+	"error", "warning", "info", "debug"
+};
+
+const struct config_key *
+config_keys(size_t *count)
+{
+	*count = NKEYS;
+	return config_table;
+}
+
+int
+config_parse_hostport(const char *s, struct gw_hostport *hp, char *err,
+    size_t errlen)
+{
+	const char *colon, *host = s;
+	size_t hostlen;
+	unsigned char buf[sizeof(struct in6_addr)];
+	char *end;
+	long port;
+
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+		if (close == NULL || close[1] != ':')
+			goto bad;
+		host = s + 1;
+		hostlen = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			goto bad;
+		hostlen = (size_t)(colon - s);
+	}
+	if (hostlen == 0 || hostlen >= sizeof(hp->host))
+		goto bad;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno != 0 || port < 1 ||
+	    port > 65535) {
+		snprintf(err, errlen, "'%s': port must be 1..65535", s);
+		return -1;
+	}
+	memset(hp->host, 0, sizeof(hp->host));	/* compared with memcmp */
+	memcpy(hp->host, host, hostlen);
+	if (inet_pton(AF_INET, hp->host, buf) != 1 &&
+	    inet_pton(AF_INET6, hp->host, buf) != 1) {
+		snprintf(err, errlen, "'%s': host must be a numeric IPv4 or "
+		    "[IPv6] address", s);
+		return -1;
+	}
+	hp->port = (uint16_t)port;
+	return 0;
+bad:
+	snprintf(err, errlen, "'%s': expected HOST:PORT or [HOST]:PORT", s);
+	return -1;
+}
+
+const char *
+config_hostport_str(const struct gw_hostport *hp, char *buf, size_t len)
+{
+	if (strchr(hp->host, ':') != NULL)
+		snprintf(buf, len, "[%s]:%u", hp->host, hp->port);
+	else
+		snprintf(buf, len, "%s:%u", hp->host, hp->port);
+	return buf;
+}
+
+/* Sets one key of cfg from its text. Returns 0 or -1 with err. */
+static int
+config_set(struct gw_config *cfg, const struct config_key *k, const char *v,
+    char *err, size_t errlen)
+{
+	char *field = (char *)cfg + k->offset;
+	char *end;
+	long n;
+	size_t i;
+
+	switch (k->type) {
+	case CONFIG_INT:
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || errno != 0) {
+			snprintf(err, errlen, "'%s' is not a whole number", v);
+			return -1;
+		}
+		if (n < k->min) {
+			snprintf(err, errlen, "%ld is below the minimum %ld",
+			    n, k->min);
+			return -1;
+		}
+		if (n > k->max) {
+			snprintf(err, errlen, "%ld is above the maximum %ld",
+			    n, k->max);
+			return -1;
+		}
+		*(int *)(void *)field = (int)n;
+		return 0;
+	case CONFIG_STRING:
+		if (*v == '\0' || strlen(v) >= k->size) {
+			snprintf(err, errlen, "must be 1..%zu characters",
+			    k->size - 1);
+			return -1;
+		}
+		memset(field, 0, k->size);	/* compared with memcmp */
+		memcpy(field, v, strlen(v));
+		return 0;
+	case CONFIG_HOSTPORT:
+		return config_parse_hostport(v, (struct gw_hostport *)(void *)
+		    field, err, errlen);
+	case CONFIG_LOGLEVEL:
+		for (i = 0; i < sizeof(log_level_names) /
+		    sizeof(log_level_names[0]); i++) {
+			if (strcasecmp(v, log_level_names[i]) == 0) {
+				*(int *)(void *)field = (int)i;
+				return 0;
+			}
+		}
+		snprintf(err, errlen, "'%s' is not one of error, warning, "
+		    "info, debug", v);
+		return -1;
+	}
+	return -1;
+}
+
+void
+config_defaults(struct gw_config *cfg)
+{
+	char err[128];
+	size_t i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < NKEYS; i++)
+		if (config_set(cfg, &config_table[i], config_table[i].def,
+		    err, sizeof(err)) == -1)
+			fatalx("config: bad default for [%s] %s: %s",
+			    config_table[i].section, config_table[i].key, err);
+}
+
+/* State of one parse: the line reader counts lines for error messages. */
+struct config_parse {
+	struct gw_config	*cfg;
+	FILE			*fp;
+	int			 line;
+	int			 err_line;	/* first error seen, 0 if none */
+	char			 err[256];
+	unsigned char		 seen[NKEYS];
+};
+
+static char *
+config_reader(char *str, int num, void *stream)
+{
+	struct config_parse *p = stream;
+	char *s = fgets(str, num, p->fp);
+
+	if (s != NULL)
+		p->line++;
+	return s;
+}
+
+static void
+config_fail(struct config_parse *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+config_fail(struct config_parse *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->err_line != 0)
+		return;
+	p->err_line = p->line;
+	va_start(ap, fmt);
+	vsnprintf(p->err, sizeof(p->err), fmt, ap);
+	va_end(ap);
+}
+
+/* inih callback: looks the key up in the table and applies it. */
+static int
+config_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct config_parse *p = user;
+	char err[192];
+	int known_section = 0;
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &config_table[i];
+
+		if (strcmp(k->section, section) != 0)
+			continue;
+		known_section = 1;
+		if (strcmp(k->key, name) != 0)
+			continue;
+		if (p->seen[i]) {
+			config_fail(p, "[%s] %s: set more than once", section,
+			    name);
+			return 0;
+		}
+		p->seen[i] = 1;
+		if (config_set(p->cfg, k, value, err, sizeof(err)) == -1) {
+			config_fail(p, "[%s] %s: %s", section, name, err);
+			return 0;
+		}
+		return 1;
+	}
+	if (!known_section)
+		config_fail(p, "unknown section [%s]", section);
+	else
+		config_fail(p, "[%s] unknown key '%s'", section, name);
+	return 0;
+}
+
+/* Checks what one key cannot: relations between keys. */
+static int
+config_validate(const struct gw_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->reg_min_lifetime > cfg->reg_max_lifetime) {
+		snprintf(err, errlen, "[registry] min_lifetime %d is above "
+		    "max_lifetime %d", cfg->reg_min_lifetime,
+		    cfg->reg_max_lifetime);
+		return -1;
+	}
+	if (cfg->reg_default_lifetime < cfg->reg_min_lifetime ||
+	    cfg->reg_default_lifetime > cfg->reg_max_lifetime) {
+		snprintf(err, errlen, "[registry] default_lifetime %d is "
+		    "outside min_lifetime..max_lifetime", cfg->reg_default_lifetime);
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_load(struct gw_config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct config_parse p;
+	struct gw_config fresh;
+	char verr[256];
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	config_defaults(&fresh);
+	if (strlen(path) >= sizeof(fresh.source)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	snprintf(fresh.source, sizeof(fresh.source), "%s", path);
+	if ((p.fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	p.cfg = &fresh;
+	rc = ini_parse_stream(config_reader, &p, config_handler, &p);
+	fclose(p.fp);
+	if (rc > 0 && (p.err_line == 0 || rc < p.err_line)) {
+		snprintf(err, errlen, "%s:%d: syntax error (expected [section] "
+		    "or key = value)", path, rc);
+		return -1;
+	}
+	if (p.err_line != 0) {
+		snprintf(err, errlen, "%s:%d: %s", path, p.err_line, p.err);
+		return -1;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: cannot be read", path);
+		return -1;
+	}
+	if (config_validate(&fresh, verr, sizeof(verr)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, verr);
+		return -1;
+	}
+	*cfg = fresh;
+	return 0;
+}
+
+int
+config_keep_restart_keys(struct gw_config *fresh, const struct gw_config *old)
+{
+	size_t i, size;
+	int n = 0;
+
+	for (i = 0; i < NKEYS; i++) {
+		const struct config_key *k = &config_table[i];
+
+		if (!k->restart)
+			continue;
+		switch (k->type) {
+		case CONFIG_HOSTPORT:
+			size = sizeof(struct gw_hostport);
+			break;
+		case CONFIG_STRING:
+			size = k->size;
+			break;
+		default:
+			size = sizeof(int);
+			break;
+		}
+		if (memcmp((char *)fresh + k->offset,
+		    (const char *)old + k->offset, size) == 0)
+			continue;
+		log_warnx("reload: [%s] %s changes only on restart; keeping "
+		    "the running value", k->section, k->key);
+		memcpy((char *)fresh + k->offset, (const char *)old + k->offset,
+		    size);
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,98 @@
+/*
+ * config.h: gateway.ini, read through a table of keys.
+ *
+ * Every key has a default, a type and, for numbers, a range. config_load
+ * starts from the defaults and applies the file; any unknown section or key,
+ * bad value or syntax error fails the whole load with one message that names
+ * the file and line. A struct gw_config is a plain value: no pointers, so a
+ * reload can parse into a fresh one and swap it in whole.
+ */
+#ifndef OUTPOST_CONFIG_H
+#define OUTPOST_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <limits.h>
+
+#define CONFIG_HOST_MAX	64
+
+/* A numeric listen address: "127.0.0.1:5683", "[::1]:8080", "0.0.0.0:5683". */
+struct gw_hostport {
+	char		host[CONFIG_HOST_MAX];	/* literal, without brackets */
+	uint16_t	port;
+};
+
+struct gw_config {
+	char			source[PATH_MAX];	/* file it was read from */
+	int			log_level;		/* enum log_level */
+
+	struct gw_hostport	http_listen;
+	int			http_max_body;		/* bytes */
+	int			http_timeout;		/* seconds */
+
+	struct gw_hostport	coap_listen;
+	int			coap_max_idle_sessions;
+	int			coap_max_links;		/* bytes of link-format */
+
+	int			reg_awake_window;	/* seconds */
+	int			reg_default_lifetime;	/* seconds */
+	int			reg_min_lifetime;
+	int			reg_max_lifetime;
+	int			reg_max_devices;
+	int			reg_sweep_slice;	/* devices per loop turn */
+
+	char			store_path[PATH_MAX];
+	int			store_map_size_mb;
+};
+
+enum config_type {
+	CONFIG_INT,
+	CONFIG_STRING,
+	CONFIG_HOSTPORT,
+	CONFIG_LOGLEVEL,
+};
+
+/* One row of the key table. */
+struct config_key {
+	const char		*section;
+	const char		*key;
+	enum config_type	 type;
+	size_t			 offset;	/* into struct gw_config */
+	size_t			 size;		/* for CONFIG_STRING */
+	long			 min, max;	/* for CONFIG_INT */
+	const char		*def;		/* default, as written in the file */
+	const char		*help;		/* one line for gateway.ini.example */
+	int			 restart;	/* a change needs a restart */
+};
+
+/* The key table, in the order gateway.ini.example lists it. */
+const struct config_key	*config_keys(size_t *count);
+
+/* Fills cfg with every default. Never fails: the defaults are valid. */
+void	config_defaults(struct gw_config *cfg);
+
+/*
+ * Reads path into cfg (defaults first). Returns 0, or -1 with a message in
+ * err such as "gateway.ini:12: [registry] awake_window: 0 is below the
+ * minimum 1". cfg is only written on success.
+ */
+int	config_load(struct gw_config *cfg, const char *path, char *err,
+	    size_t errlen);
+
+/* Parses "HOST:PORT" with a numeric host. Returns 0 or -1 with err. */
+int	config_parse_hostport(const char *s, struct gw_hostport *hp, char *err,
+	    size_t errlen);
+
+/* Formats hp as "HOST:PORT" or "[HOST]:PORT" into buf. */
+const char *config_hostport_str(const struct gw_hostport *hp, char *buf,
+	    size_t len);
+
+/*
+ * Carries the keys marked restart over from old into fresh, with a warning
+ * for each that the file changed: a reload cannot rebind sockets or move the
+ * store. Returns the number of such keys.
+ */
+int	config_keep_restart_keys(struct gw_config *fresh,
+	    const struct gw_config *old);
+
+#endif /* OUTPOST_CONFIG_H */

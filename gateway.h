@@ -1,0 +1,58 @@
+/*
+ * gateway.h: the gateway's one state struct, owned by main, and the table
+ * through which modules plug in.
+ */
+#ifndef OUTPOST_GATEWAY_H
+#define OUTPOST_GATEWAY_H
+
+#include <time.h>
+
+#include "config/config.h"
+#include "modules/metrics.h"
+
+struct event_base;
+struct store;
+struct registry;
+struct coap_server;
+struct http_server;
+
+struct gateway {
+	struct event_base	*base;
+	struct gw_config	 cfg;		/* replaced whole on reload */
+	const char		*config_path;
+	time_t			 started;
+
+	struct store		*store;		/* modules/store.c */
+	struct registry		*registry;	/* modules/registry.c */
+	struct coap_server	*coap;		/* modules/coap.c, rd.c */
+	struct http_server	*http;		/* proxy/http.c */
+	struct metrics		 metrics;	/* modules/metrics.c */
+};
+
+/*
+ * A module's hooks, each optional. init allocates and opens what the module
+ * owns (a failure stops the gateway with exit 1); start binds listeners and
+ * arms events; reload applies a new config (gw->cfg already holds it, old is
+ * the previous one); stop releases everything, in reverse module order.
+ */
+struct gw_module {
+	const char	*name;
+	int		(*init)(struct gateway *gw);
+	int		(*start)(struct gateway *gw);
+	void		(*reload)(struct gateway *gw, const struct gw_config *old);
+	void		(*stop)(struct gateway *gw);
+};
+
+extern const struct gw_module store_module;
+extern const struct gw_module registry_module;
+extern const struct gw_module coap_module;
+extern const struct gw_module http_module;
+
+/* Current time in unix seconds; the one clock of the registry. */
+static inline int64_t
+gw_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+#endif /* OUTPOST_GATEWAY_H */

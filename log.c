@@ -1,0 +1,89 @@
+/*
+ * log.c: see log.h. Not signal-safe: call from the reactor only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static const char	*log_procname = "outpost";
+static enum log_level	 log_level = LOG_LEVEL_INFO;
+
+void
+log_init(const char *procname, enum log_level level)
+{
+	log_procname = procname;
+	log_level = level;
+}
+
+void
+log_set_level(enum log_level level)
+{
+	log_level = level;
+}
+
+enum log_level
+log_get_level(void)
+{
+	return log_level;
+}
+
+/* Writes one line: "outpost: warning: message[: strerror]". */
+static void
+log_emit(enum log_level level, int with_errno, const char *fmt, va_list ap)
+{
+	static const char *const prefix[] = {
+		"error: ", "warning: ", "", "debug: "
+	};
+	int saved = errno;
+	char msg[1024];
+
+	if (level > log_level)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (with_errno)
+		fprintf(stderr, "%s: %s%s: %s\n", log_procname, prefix[level],
+		    msg, strerror(saved));
+	else
+		fprintf(stderr, "%s: %s%s\n", log_procname, prefix[level], msg);
+	errno = saved;
+}
+
+#define LOG_FN(name, level, with_errno)			\
+void							\
+name(const char *fmt, ...)				\
+{							\
+	va_list ap;					\
+	va_start(ap, fmt);				\
+	log_emit(level, with_errno, fmt, ap);		\
+	va_end(ap);					\
+}
+
+LOG_FN(log_warn, LOG_LEVEL_WARN, 1)
+LOG_FN(log_warnx, LOG_LEVEL_WARN, 0)
+LOG_FN(log_info, LOG_LEVEL_INFO, 0)
+LOG_FN(log_debug, LOG_LEVEL_DEBUG, 0)
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LEVEL_ERROR, 1, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LEVEL_ERROR, 0, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

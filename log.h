@@ -1,0 +1,28 @@
+/*
+ * log.h: logging in the manner of OpenBSD's daemons. Messages go to stderr
+ * (journald and Docker collect it) with a level prefix. log_warn and fatal
+ * append strerror(errno); the x variants do not. fatal and fatalx exit(1).
+ */
+#ifndef OUTPOST_LOG_H
+#define OUTPOST_LOG_H
+
+#include <stdarg.h>
+
+enum log_level {
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL_WARN,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG,
+};
+
+void	log_init(const char *procname, enum log_level level);
+void	log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif /* OUTPOST_LOG_H */

@@ -1,0 +1,219 @@
+/*
+ * coap.c: the libcoap context on the gateway's one reactor.
+ *
+ * libcoap is built with epoll: its whole state (sockets and the timerfd it
+ * uses for retransmissions and deferred work) sits behind one epoll fd. That
+ * fd gets one persistent read event; its callback lets libcoap do what is
+ * ready and returns. No polling timer: an idle gateway sleeps in epoll.
+ */
+#include <arpa/inet.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "gateway.h"
+#include "log.h"
+#include "modules/coap.h"
+#include "modules/store.h"
+
+/* Rounds of coap_io_process per wakeup: bounds one callback's work while
+ * letting a burst of datagrams share one commit. */
+#define COAP_IO_ROUNDS	64
+
+struct coap_server {
+	coap_context_t	*ctx;
+	coap_endpoint_t	*endpoint;
+	struct event	*io_ev;
+};
+
+struct gateway *
+coap_gateway(coap_context_t *ctx)
+{
+	return coap_get_app_data(ctx);
+}
+
+void
+coap_reply(struct gateway *gw, coap_pdu_t *resp, coap_pdu_code_t code,
+    const char *diag)
+{
+	coap_pdu_set_code(resp, code);
+	if (diag != NULL && COAP_RESPONSE_CLASS(code) >= 4)
+		coap_add_data(resp, strlen(diag), (const uint8_t *)diag);
+	gw->metrics.coap_out++;
+	if (code == COAP_RESPONSE_CODE_BAD_REQUEST)
+		gw->metrics.coap_bad++;
+}
+
+static void
+coap_io_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct coap_server *cs = arg;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int i;
+
+	(void)what;
+	for (i = 0; i < COAP_IO_ROUNDS; i++) {
+		coap_io_process(cs->ctx, COAP_IO_NO_WAIT);
+		if (poll(&pfd, 1, 0) != 1)
+			break;
+	}
+}
+
+/* Handler of every path without a resource of its own: /rd/<id> today. */
+static void
+coap_unknown(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+    const coap_string_t *query, coap_pdu_t *resp)
+{
+	struct gateway *gw = coap_gateway(coap_session_get_context(s));
+	coap_opt_iterator_t it;
+	coap_opt_t *opt;
+	const uint8_t *seg[2];
+	size_t len[2], n = 0;
+
+	(void)query;
+	coap_option_iterator_init(req, &it, COAP_OPT_ALL);
+	while ((opt = coap_option_next(&it)) != NULL) {
+		if (it.number != COAP_OPTION_URI_PATH)
+			continue;
+		if (n == 2) {
+			n = 3;
+			break;
+		}
+		seg[n] = coap_opt_value(opt);
+		len[n++] = coap_opt_length(opt);
+	}
+	if (n == 2 && len[0] == 2 && memcmp(seg[0], "rd", 2) == 0) {
+		rd_item(r, s, req, (const char *)seg[1], len[1], resp);
+		return;
+	}
+	gw->metrics.coap_in++;
+	coap_reply(gw, resp, COAP_RESPONSE_CODE_NOT_FOUND, "no such resource");
+}
+
+/* libcoap's own log lines go through ours. */
+static void
+coap_log_to_ours(coap_log_t level, const char *msg)
+{
+	size_t n = strlen(msg);
+
+	while (n > 0 && msg[n - 1] == '\n')
+		n--;
+	if (level <= LOG_ERR)
+		log_warnx("libcoap: %.*s", (int)n, msg);
+	else if (level <= LOG_NOTICE)
+		log_info("libcoap: %.*s", (int)n, msg);
+	else
+		log_debug("libcoap: %.*s", (int)n, msg);
+}
+
+static int
+coap_module_init(struct gateway *gw)
+{
+	struct coap_server *cs;
+	coap_resource_t *r;
+
+	coap_startup();
+	coap_set_log_handler(coap_log_to_ours);
+	coap_set_log_level(log_get_level() >= LOG_LEVEL_DEBUG ? LOG_INFO :
+	    LOG_WARNING);
+	if ((cs = calloc(1, sizeof(*cs))) == NULL)
+		return -1;
+	gw->coap = cs;
+	if ((cs->ctx = coap_new_context(NULL)) == NULL) {
+		log_warnx("coap: cannot create a context");
+		return -1;
+	}
+	coap_set_app_data(cs->ctx, gw);
+	coap_context_set_block_mode(cs->ctx,
+	    COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+	coap_context_set_max_idle_sessions(cs->ctx,
+	    (unsigned int)gw->cfg.coap_max_idle_sessions);
+	if ((r = coap_resource_unknown_init(coap_unknown)) == NULL)
+		return -1;
+	coap_register_request_handler(r, COAP_REQUEST_POST, coap_unknown);
+	coap_register_request_handler(r, COAP_REQUEST_DELETE, coap_unknown);
+	coap_register_request_handler(r, COAP_REQUEST_GET, coap_unknown);
+	coap_add_resource(cs->ctx, r);
+	return rd_init(gw, cs->ctx);
+}
+
+static int
+coap_module_start(struct gateway *gw)
+{
+	struct coap_server *cs = gw->coap;
+	const struct gw_hostport *hp = &gw->cfg.coap_listen;
+	coap_address_t addr;
+	char buf[96];
+	int fd;
+
+	coap_address_init(&addr);
+	if (inet_pton(AF_INET, hp->host, &addr.addr.sin.sin_addr) == 1) {
+		addr.addr.sin.sin_family = AF_INET;
+		addr.addr.sin.sin_port = htons(hp->port);
+		addr.size = sizeof(addr.addr.sin);
+	} else if (inet_pton(AF_INET6, hp->host,
+	    &addr.addr.sin6.sin6_addr) == 1) {
+		addr.addr.sin6.sin6_family = AF_INET6;
+		addr.addr.sin6.sin6_port = htons(hp->port);
+		addr.size = sizeof(addr.addr.sin6);
+	} else {
+		log_warnx("coap: bad listen address %s", hp->host);
+		return -1;
+	}
+	config_hostport_str(hp, buf, sizeof(buf));
+	if ((cs->endpoint = coap_new_endpoint(cs->ctx, &addr,
+	    COAP_PROTO_UDP)) == NULL) {
+		log_warnx("coap: cannot listen on %s", buf);
+		return -1;
+	}
+	if ((fd = coap_context_get_coap_fd(cs->ctx)) == -1) {
+		log_warnx("coap: libcoap was built without epoll");
+		return -1;
+	}
+	cs->io_ev = event_new(gw->base, fd, EV_READ | EV_PERSIST, coap_io_cb,
+	    cs);
+	if (cs->io_ev == NULL || event_add(cs->io_ev, NULL) == -1)
+		return -1;
+	log_info("coap: listening on %s", buf);
+	return 0;
+}
+
+static void
+coap_module_stop(struct gateway *gw)
+{
+	struct coap_server *cs = gw->coap;
+
+	if (cs == NULL)
+		return;
+	/* Replies still waiting for a commit refer to libcoap state: let
+	 * them complete before the context goes. */
+	if (gw->store != NULL)
+		store_commit(gw->store);
+	if (cs->io_ev != NULL)
+		event_free(cs->io_ev);
+	if (cs->ctx != NULL)
+		coap_free_context(cs->ctx);
+	coap_cleanup();
+	free(cs);
+	gw->coap = NULL;
+}
+
+static void
+coap_module_reload(struct gateway *gw, const struct gw_config *old)
+{
+	(void)old;
+	coap_context_set_max_idle_sessions(gw->coap->ctx,
+	    (unsigned int)gw->cfg.coap_max_idle_sessions);
+	coap_set_log_level(log_get_level() >= LOG_LEVEL_DEBUG ? LOG_INFO :
+	    LOG_WARNING);
+}
+
+const struct gw_module coap_module = {
+	.name = "coap",
+	.init = coap_module_init,
+	.start = coap_module_start,
+	.reload = coap_module_reload,
+	.stop = coap_module_stop,
+};

@@ -1,0 +1,27 @@
+/*
+ * coap.h: the CoAP side of the gateway (modules/coap.c: context, endpoint
+ * and its place in the reactor; modules/rd.c: the registration interface).
+ * Only these files include libcoap's headers.
+ */
+#ifndef OUTPOST_COAP_H
+#define OUTPOST_COAP_H
+
+#include <coap3/coap.h>
+
+struct gateway;
+
+/* The gateway a libcoap context belongs to. */
+struct gateway	*coap_gateway(coap_context_t *ctx);
+
+/* Sets a response's code and, for errors, a diagnostic payload (RFC 7252
+ * §5.5.2); counts it. The one place CoAP answers are written. */
+void		 coap_reply(struct gateway *gw, coap_pdu_t *resp,
+		    coap_pdu_code_t code, const char *diag);
+
+/* rd.c: adds /rd; handles /rd/<id> for the dispatcher in coap.c. */
+int		 rd_init(struct gateway *gw, coap_context_t *ctx);
+void		 rd_item(coap_resource_t *r, coap_session_t *s,
+		    const coap_pdu_t *req, const char *id, size_t idlen,
+		    coap_pdu_t *resp);
+
+#endif /* OUTPOST_COAP_H */

@@ -1,0 +1,76 @@
+/*
+ * store.h: the one LMDB environment, behind a small interface. Only
+ * store.c includes lmdb.h.
+ *
+ * Writes are batched: store_put and store_del go into one write transaction
+ * that stays open until the end of the current loop turn, when the store
+ * commits it (with fsync) and then calls every callback registered with
+ * store_when_durable for that batch, in order. That is group commit: one
+ * fsync for everything the loop turn did, and no reply that promises
+ * durability leaves before its data is on disk.
+ *
+ * Reads run in their own read-only transactions and see committed data only.
+ */
+#ifndef OUTPOST_STORE_H
+#define OUTPOST_STORE_H
+
+#include <stddef.h>
+
+struct event_base;
+struct store;
+
+enum store_db {
+	STORE_DB_META,		/* "schema" -> u32 version */
+	STORE_DB_DEVICES,	/* endpoint -> device record (registry.c) */
+	STORE_DB_LINKS,		/* endpoint -> link-format body as registered */
+	STORE_DB__COUNT
+};
+
+#define STORE_SCHEMA_VERSION	1
+
+/* Called after the batch it was registered on: status 0 when committed,
+ * -1 when the commit failed (nothing of the batch is stored). */
+typedef void (*store_durable_cb)(int status, void *arg);
+
+/* Called per record by store_iterate; key and value are owned by the store
+ * and valid only during the call. A non-zero return stops the walk. */
+typedef int (*store_iter_cb)(const void *key, size_t klen, const void *val,
+    size_t vlen, void *arg);
+
+/* Opens (creating) the environment in dir, checks the schema version.
+ * Returns NULL with a message in err. */
+struct store	*store_open(struct event_base *base, const char *dir,
+		    size_t map_bytes, char *err, size_t errlen);
+
+/* Commits any open batch, then closes the environment. */
+void		 store_close(struct store *st);
+
+/* Add a put or delete to the current batch. Return 0 or -1 (logged). */
+int		 store_put(struct store *st, enum store_db db, const void *key,
+		    size_t klen, const void *val, size_t vlen);
+int		 store_del(struct store *st, enum store_db db, const void *key,
+		    size_t klen);
+
+/* Calls cb once the current batch is committed, or failed. If no batch is
+ * open, one is opened (so cb still waits for the next commit). */
+int		 store_when_durable(struct store *st, store_durable_cb cb,
+		    void *arg);
+
+/* Commits the current batch now. Returns 0, or -1 if the commit failed. */
+int		 store_commit(struct store *st);
+
+/* Copies the committed value of key into buf (at most buflen bytes); *vlen
+ * gets its full length. Returns 0, 1 when the key is absent, -1 on error. */
+int		 store_get(struct store *st, enum store_db db, const void *key,
+		    size_t klen, void *buf, size_t buflen, size_t *vlen);
+
+/* Walks committed records in key order, from the first key >= from
+ * (from == NULL: the first key). Returns 0, cb's value, or -1. */
+int		 store_iterate(struct store *st, enum store_db db,
+		    const void *from, size_t fromlen, store_iter_cb cb,
+		    void *arg);
+
+/* Bytes of the data file, for metrics. */
+size_t		 store_size(struct store *st);
+
+#endif /* OUTPOST_STORE_H */

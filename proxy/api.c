@@ -1,0 +1,267 @@
+/*
+ * api.c: the routes of the HTTP API under /v1, and /metrics.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cJSON.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "gateway.h"
+#include "log.h"
+#include "modules/lwm2m.h"
+#include "modules/registry.h"
+#include "proxy/http.h"
+
+#define API_LIST_DEFAULT	100
+#define API_LIST_MAX		1000
+
+/* Unix seconds as RFC 3339 UTC. */
+static void
+api_time(cJSON *obj, const char *key, int64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	char buf[32];
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cJSON_AddStringToObject(obj, key, buf);
+}
+
+struct api_links {
+	cJSON	*objects;
+	char	 root[LWM2M_EP_MAX + 1];	/* alternate path, "" for "/" */
+};
+
+/* Link-format walker: the rt="oma.lwm2m" link names the root path; every
+ * object or instance under it becomes an entry with its attributes. */
+static int
+api_link(const struct lwm2m_link *l, void *arg)
+{
+	struct api_links *al = arg;
+	size_t i, rl = strlen(al->root);
+	const char *uri = l->uri;
+	size_t len = l->uri_len;
+	char buf[256], val[256];
+	cJSON *o;
+
+	for (i = 0; i < l->nattrs; i++)
+		if (l->attrs[i].name_len == 2 &&
+		    memcmp(l->attrs[i].name, "rt", 2) == 0 &&
+		    l->attrs[i].value != NULL &&
+		    l->attrs[i].value_len == 9 &&
+		    memcmp(l->attrs[i].value, "oma.lwm2m", 9) == 0) {
+			if (len > 1 && len < sizeof(al->root))
+				snprintf(al->root, sizeof(al->root), "%.*s",
+				    (int)len, uri);
+			return 0;
+		}
+	if (rl > 0 && len > rl && memcmp(uri, al->root, rl) == 0) {
+		uri += rl;
+		len -= rl;
+	}
+	if (!lwm2m_is_object_path(uri, len) || len >= sizeof(buf))
+		return 0;
+	o = cJSON_CreateObject();
+	snprintf(buf, sizeof(buf), "%.*s", (int)len, uri);
+	cJSON_AddStringToObject(o, "path", buf);
+	for (i = 0; i < l->nattrs; i++) {
+		const struct lwm2m_attr *a = &l->attrs[i];
+
+		if (a->name_len >= sizeof(buf) || a->value_len >= sizeof(val) ||
+		    (a->name_len == 4 && memcmp(a->name, "path", 4) == 0))
+			continue;
+		snprintf(buf, sizeof(buf), "%.*s", (int)a->name_len, a->name);
+		snprintf(val, sizeof(val), "%.*s", (int)a->value_len,
+		    a->value != NULL ? a->value : "");
+		cJSON_AddStringToObject(o, buf, val);
+	}
+	cJSON_AddItemToArray(al->objects, o);
+	return 0;
+}
+
+/* The JSON of one device; with_objects reads its links from the store. */
+static cJSON *
+api_device_json(struct gateway *gw, struct device *d, int with_objects)
+{
+	int64_t now = gw_now();
+	cJSON *o = cJSON_CreateObject();
+	char buf[REGISTRY_ID_LEN + 64];
+	char *links;
+	ssize_t n;
+	struct api_links al;
+
+	cJSON_AddStringToObject(o, "ep", d->ep);
+	cJSON_AddStringToObject(o, "state",
+	    registry_state_name(registry_state(gw->registry, d, now)));
+	cJSON_AddStringToObject(o, "binding", d->r.binding);
+	cJSON_AddBoolToObject(o, "queue_mode", d->r.queue_mode);
+	cJSON_AddNumberToObject(o, "lifetime", d->r.lifetime);
+	cJSON_AddStringToObject(o, "lwm2m", d->r.version);
+	registry_id_str(d->r.id, buf);
+	cJSON_AddStringToObject(o, "registration_id", buf);
+	api_time(o, "registered_at", d->r.registered_at);
+	api_time(o, "updated_at", d->r.updated_at);
+	api_time(o, "last_seen", d->last_seen);
+	cJSON_AddStringToObject(o, "address",
+	    registry_addr_str(&d->r.addr, buf, sizeof(buf)));
+	if (!with_objects)
+		return o;
+	memset(&al, 0, sizeof(al));
+	al.objects = cJSON_AddArrayToObject(o, "objects");
+	if ((links = malloc((size_t)gw->cfg.coap_max_links)) != NULL &&
+	    (n = registry_links(gw->registry, d->ep, links,
+	    (size_t)gw->cfg.coap_max_links)) > 0)
+		lwm2m_parse_links(links, (size_t)n, api_link, &al, buf,
+		    sizeof(buf));
+	free(links);
+	cJSON_AddStringToObject(o, "root_path", al.root[0] ? al.root : "/");
+	return o;
+}
+
+static void
+api_health(struct http_exchange *hx)
+{
+	struct gateway *gw = hx->gw;
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "status", "ok");
+	cJSON_AddStringToObject(o, "version", OUTPOST_VERSION);
+	cJSON_AddNumberToObject(o, "uptime_s", (double)(gw_now() -
+	    gw->started));
+	cJSON_AddNumberToObject(o, "devices",
+	    (double)registry_count(gw->registry));
+	http_reply_json(hx, 200, o);
+}
+
+struct api_list {
+	struct gateway	*gw;
+	cJSON		*devices;
+	int		 state;		/* -1: any */
+	long		 limit, n;
+	const char	*next;
+	int64_t		 now;
+};
+
+static int
+api_list_one(struct device *d, void *arg)
+{
+	struct api_list *l = arg;
+
+	if (l->state >= 0 &&
+	    (int)registry_state(l->gw->registry, d, l->now) != l->state)
+		return 0;
+	if (l->n == l->limit)
+		return 1;	/* one more exists: there is a next page */
+	cJSON_AddItemToArray(l->devices, api_device_json(l->gw, d, 0));
+	l->n++;
+	return 0;
+}
+
+static void
+api_devices_list(struct http_exchange *hx)
+{
+	struct api_list l = { hx->gw, NULL, -1, API_LIST_DEFAULT, 0, NULL,
+	    gw_now() };
+	const char *state = http_query(hx, "state");
+	const char *limit = http_query(hx, "limit");
+	const char *after = http_query(hx, "after");
+	cJSON *doc, *last;
+	char *end;
+	int more;
+
+	if (state != NULL && (l.state = registry_state_from_name(state)) < 0) {
+		http_error(hx, 400, "bad_request", "state must be awake, "
+		    "sleeping or expired");
+		return;
+	}
+	if (limit != NULL) {
+		l.limit = strtol(limit, &end, 10);
+		if (*limit == '\0' || *end != '\0' || l.limit < 1 ||
+		    l.limit > API_LIST_MAX) {
+			http_error(hx, 400, "bad_request", "limit must be "
+			    "1..%d", API_LIST_MAX);
+			return;
+		}
+	}
+	doc = cJSON_CreateObject();
+	l.devices = cJSON_AddArrayToObject(doc, "devices");
+	if ((more = registry_walk_ordered(hx->gw->registry, after,
+	    api_list_one, &l)) == -1) {
+		cJSON_Delete(doc);
+		http_error(hx, 500, "internal", "store read failed");
+		return;
+	}
+	last = cJSON_GetArrayItem(l.devices, cJSON_GetArraySize(l.devices) -
+	    1);
+	if (more == 1 && last != NULL)
+		cJSON_AddStringToObject(doc, "next", cJSON_GetObjectItem(last,
+		    "ep")->valuestring);
+	else
+		cJSON_AddNullToObject(doc, "next");
+	http_reply_json(hx, 200, doc);
+}
+
+/* The store has the decommission (or lost it): answer the request. */
+static void
+api_decommissioned(enum registry_result res, uint64_t id, void *arg)
+{
+	struct http_exchange *hx = arg;
+
+	(void)id;
+	if (res == REGISTRY_OK)
+		http_reply(hx, 204, NULL, NULL);
+	else if (res == REGISTRY_NOT_FOUND)
+		http_error(hx, 404, "not_found", "device '%s' is not "
+		    "registered", hx->params.value[0]);
+	else
+		http_error(hx, 500, "internal", "store write failed");
+}
+
+static void
+api_device(struct http_exchange *hx)
+{
+	struct gateway *gw = hx->gw;
+	const char *ep = hx->params.value[0];
+	struct device *d = registry_find_by_endpoint(gw->registry, ep);
+	enum registry_result res;
+
+	if (d == NULL) {
+		http_error(hx, 404, "not_found", "device '%s' is not "
+		    "registered", ep);
+		return;
+	}
+	if (evhttp_request_get_command(hx->req) != EVHTTP_REQ_DELETE) {
+		http_reply_json(hx, 200, api_device_json(gw, d, 1));
+		return;
+	}
+	res = registry_decommission(gw->registry, ep, api_decommissioned, hx);
+	if (res != REGISTRY_OK)
+		api_decommissioned(res, 0, hx);
+}
+
+static void
+api_metrics(struct http_exchange *hx)
+{
+	struct evbuffer *body = evbuffer_new();
+
+	if (body == NULL) {
+		http_error(hx, 500, "internal", "out of memory");
+		return;
+	}
+	metrics_render(hx->gw, body);
+	http_reply(hx, 200, "text/plain; version=0.0.4", body);
+}
+
+const struct http_route api_routes[] = {
+	{ "/v1/health", EVHTTP_REQ_GET, api_health },
+	{ "/v1/devices", EVHTTP_REQ_GET, api_devices_list },
+	{ "/v1/devices/{ep}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, api_device },
+	{ "/metrics", EVHTTP_REQ_GET, api_metrics },
+};
+const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -1,0 +1,54 @@
+/*
+ * http.h: the northbound HTTP API server (evhttp on the gateway's reactor):
+ * routing through a table, JSON replies and errors, per-route metrics.
+ */
+#ifndef OUTPOST_HTTP_H
+#define OUTPOST_HTTP_H
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "proxy/router.h"
+
+struct gateway;
+struct http_exchange;
+typedef struct cJSON cJSON;
+
+typedef void (*http_handler)(struct http_exchange *hx);
+
+/* One row of the route table. methods is a mask of EVHTTP_REQ_*. */
+struct http_route {
+	const char	*pattern;	/* e.g. "/v1/devices/{ep}" */
+	int		 methods;
+	http_handler	 handler;
+};
+
+/* One request being answered. Owned by http.c; freed by http_reply. */
+struct http_exchange {
+	struct gateway			*gw;
+	struct evhttp_request		*req;
+	const struct http_route		*route;
+	struct router_params		 params;
+	struct evkeyvalq		 query;
+};
+
+/* The route table (proxy/api.c). */
+extern const struct http_route	api_routes[];
+extern const size_t		api_nroutes;
+
+/* Sends body (consumed, may be NULL) with status and content type, counts
+ * the request, and frees hx. Every reply goes through here. */
+void	http_reply(struct http_exchange *hx, int status, const char *ctype,
+	    struct evbuffer *body);
+
+/* Replies with a JSON document (consumed). */
+void	http_reply_json(struct http_exchange *hx, int status, cJSON *doc);
+
+/* Replies {"error": code, "detail": ...} with status. */
+void	http_error(struct http_exchange *hx, int status, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* A query parameter, or NULL. */
+const char *http_query(struct http_exchange *hx, const char *key);
+
+#endif /* OUTPOST_HTTP_H */

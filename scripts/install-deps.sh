@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs every Debian package that Outpost's build, tests, fuzzing and
+# benchmarks need. Idempotent; prints nothing when everything is present.
+set -eu
+
+PKGS="build-essential pkg-config
+libevent-dev libcoap3-dev libcoap3-bin libwolfssl-dev liblmdb-dev lmdb-utils
+libinih-dev libcjson-dev libcbor-dev
+libcmocka-dev python3 python3-pytest curl iproute2 procps
+clang libclang-rt-14-dev"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "install-deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

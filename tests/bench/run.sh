@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# Registration benchmark, run by `make bench`:
+#   tests/bench/run.sh /abs/path/to/outpost
+#
+# In one run, on loopback only:
+#   1. registrations/s of libcoap's coap-rd-notls (the peer) under regload;
+#   2. registrations/s of Outpost under the same load, and the ratio;
+#   3. Outpost's RssAnon and LMDB store size per registered device, from an
+#      empty store, after 10k and after 100k devices.
+# It prints figures and never fails on a time. It fails only when something
+# cannot run (no compiler, no coap-rd-notls, the gateway does not start).
+#
+# Load shape, overridable from the environment: BENCH_SOCKETS source ports,
+# BENCH_WINDOW requests in flight per port, BENCH_TOTAL registrations,
+# BENCH_SECONDS limit per throughput run. The default keeps 128 requests in
+# flight: with 512 (64 x 8) a server that keeps the kernel's default 208 KiB
+# UDP receive buffer drops part of the first burst, and the figure measures
+# 2 s retransmission stalls rather than the server.
+set -euo pipefail
+
+OUTPOST=${1:?usage: tests/bench/run.sh /abs/path/to/outpost}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=$ROOT/build/bench
+REGLOAD=$BUILD/regload
+CC=${CC:-cc}
+SOCKETS=${BENCH_SOCKETS:-64}
+WINDOW=${BENCH_WINDOW:-2}
+TOTAL=${BENCH_TOTAL:-50000}
+LIMIT=${BENCH_SECONDS:-30}
+MEM_FIRST=10000
+MEM_MORE=90000
+HOST=127.0.0.1
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/outpost-bench.XXXXXX")
+PIDS=()
+
+# Stop one process we started: SIGTERM, poll for its exit, SIGKILL after 5 s.
+stop_pid() {
+	local pid=$1 i keep=()
+	if kill -TERM "$pid" 2>/dev/null; then
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+	for i in "${PIDS[@]}"; do
+		[[ $i == "$pid" ]] || keep+=("$i")
+	done
+	PIDS=("${keep[@]+"${keep[@]}"}")
+}
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
+		stop_pid "$pid"
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+# A free loopback port: free_port udp|tcp.
+free_port() {
+	python3 - "$1" <<'EOF'
+import socket, sys
+kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
+s = socket.socket(socket.AF_INET, kind)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+EOF
+}
+
+# field NAME LINE: the value of NAME=... in a regload result line.
+field() {
+	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"
+}
+
+# RssAnon of a process, in kB.
+rss_anon_kb() {
+	awk '/^RssAnon:/ { print $2 }' "/proc/$1/status"
+}
+
+# regload LABEL PORT ARGS...: one load run; sets RESULT to its result line
+# and prints it with the retransmission count. Its stderr is kept in TMP
+# and shown when something failed.
+regload() {
+	local label=$1 port=$2 err
+	shift 2
+	err=$TMP/regload-$label.err
+	RESULT=$("$REGLOAD" -h "$HOST" -p "$port" -s "$SOCKETS" -w "$WINDOW" \
+	    "$@" 2>"$err")
+	printf '%-16s %s (%s)\n' "$label:" "$RESULT" \
+	    "$(grep -o 'piggybacked=.*' "$err" | sed 's/; sent acks=[0-9]* rsts=[0-9]*//')"
+	if [[ $(field failed "$RESULT") != 0 ]] || grep -q 'time limit' "$err"; then
+		grep -v 'responses:' "$err" | sed 's/^/    /' >&2
+	fi
+}
+
+# Wait until a CoAP server on PORT answers a registration (bounded).
+wait_coap() {
+	local pid=$1 port=$2 i out
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		out=$("$REGLOAD" -h "$HOST" -p "$port" -s 1 -w 1 -n 1 -t 0.1 \
+		    -e "probe-$i-" 2>/dev/null)
+		[[ $(field done "$out") == 1 ]] && return 0
+	done
+	return 1
+}
+
+# start_outpost DIR: write DIR/gateway.ini with fresh ports and an empty
+# store, start the gateway, wait for /v1/health. Sets OUTPOST_PID and
+# COAP_PORT.
+start_outpost() {
+	local dir=$1 http i
+	http=$(free_port tcp)
+	COAP_PORT=$(free_port udp)
+	mkdir -p "$dir/data"
+	cat >"$dir/gateway.ini" <<EOF
+[http]
+listen = $HOST:$http
+[coap]
+listen = $HOST:$COAP_PORT
+[store]
+path = $dir/data
+EOF
+	"$OUTPOST" -c "$dir/gateway.ini" >"$dir/outpost.log" 2>&1 &
+	OUTPOST_PID=$!
+	PIDS+=("$OUTPOST_PID")
+	for ((i = 0; i < 400; i++)); do
+		if curl -sf -o /dev/null --max-time 1 "http://$HOST:$http/v1/health"; then
+			return 0
+		fi
+		kill -0 "$OUTPOST_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	tail -n 20 "$dir/outpost.log" >&2
+	die "outpost did not answer http://$HOST:$http/v1/health"
+}
+
+# per_device BYTES DEVICES: integer bytes per device, or n/a.
+per_device() {
+	awk -v b="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.0f", b / n; else print "n/a" }'
+}
+
+command -v coap-rd-notls >/dev/null || die "coap-rd-notls not found (apt-get install libcoap3-bin)"
+command -v curl >/dev/null || die "curl not found"
+mkdir -p "$BUILD"
+"$CC" -std=c11 -O2 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+    -Wmissing-prototypes -Wpointer-arith -Wformat=2 \
+    -o "$REGLOAD" "$ROOT/tests/bench/regload.c"
+
+echo "== registrations: $TOTAL new endpoints, $SOCKETS ports x $WINDOW in flight, limit ${LIMIT}s"
+
+# 1. The peer: libcoap's resource directory, answering piggybacked.
+port=$(free_port udp)
+coap-rd-notls -A "$HOST" -p "$port" >"$TMP/coap-rd.log" 2>&1 &
+rd_pid=$!
+PIDS+=("$rd_pid")
+wait_coap "$rd_pid" "$port" || die "coap-rd-notls did not answer on $HOST:$port"
+rd_base=$(rss_anon_kb "$rd_pid")
+regload coap-rd-notls "$port" -n "$TOTAL" -t "$LIMIT" -e bench-rd-
+rd_rate=$(field rate "$RESULT")
+rd_rss=$(per_device $(( ($(rss_anon_kb "$rd_pid") - rd_base) * 1024 )) \
+    "$(field done "$RESULT")")
+stop_pid "$rd_pid"
+
+if [[ ! -x $OUTPOST ]]; then
+	echo "registrations/s: outpost=n/a coap-rd-notls=$(printf %.0f "$rd_rate") ratio=n/a"
+	echo "coap-rd-notls rss_anon_per_device: $((TOTAL / 1000))k=$rd_rss bytes (reference)"
+	die "$OUTPOST: no such executable; measured coap-rd-notls only"
+fi
+
+# 2. Outpost under the same load.
+start_outpost "$TMP/rate"
+regload outpost "$COAP_PORT" -n "$TOTAL" -t "$LIMIT" -e bench-op-
+op_rate=$(field rate "$RESULT")
+stop_pid "$OUTPOST_PID"
+
+printf 'registrations/s: outpost=%.0f coap-rd-notls=%.0f ratio=%s\n' \
+    "$op_rate" "$rd_rate" \
+    "$(awk -v a="$op_rate" -v b="$rd_rate" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
+
+# 3. Memory and store size per device, from an empty store.
+echo "== memory: $MEM_FIRST then $((MEM_FIRST + MEM_MORE)) devices, empty store"
+start_outpost "$TMP/mem"
+base=$(rss_anon_kb "$OUTPOST_PID")
+regload outpost-10k "$COAP_PORT" -n "$MEM_FIRST" -t 30 -e mem-a-
+n10=$(field done "$RESULT")
+rss10=$(rss_anon_kb "$OUTPOST_PID")
+regload outpost-100k "$COAP_PORT" -n "$MEM_MORE" -t 90 -e mem-b-
+n100=$(( n10 + $(field done "$RESULT") ))
+rss100=$(rss_anon_kb "$OUTPOST_PID")
+store=$(du -s -B1 "$TMP/mem/data" | cut -f1)
+stop_pid "$OUTPOST_PID"
+
+echo "outpost RssAnon: baseline=${base} kB 10k=${rss10} kB 100k=${rss100} kB"
+echo "rss_anon_per_device: 10k=$(per_device $(( (rss10 - base) * 1024 )) "$n10") bytes" \
+    "100k=$(per_device $(( (rss100 - base) * 1024 )) "$n100") bytes (target < 1024)"
+echo "lmdb_bytes_per_device: 100k=$(per_device "$store" "$n100") bytes (store $((store / 1024)) KiB on disk)"
+echo "coap-rd-notls rss_anon_per_device: $((TOTAL / 1000))k=$rd_rss bytes (reference)"
+if (( n10 != MEM_FIRST || n100 != MEM_FIRST + MEM_MORE )); then
+	echo "note: registered $n10 of $MEM_FIRST and $n100 of $((MEM_FIRST + MEM_MORE)); per-device figures divide by devices registered"
+fi
