@@ -76,14 +76,15 @@ check-asan:
 	$(MAKE) B=build-asan SAN=1 test
 
 # libFuzzer targets: each fuzz_X.c names the sources it needs in a
-# "// fuzz-sources:" line.
+# "// fuzz-sources:" line and any libraries in a "// fuzz-libs:" line.
 fuzz: deps
 	@mkdir -p $(B)/fuzz
 	@for f in $(FUZZ_SRC); do \
 	  n=$$(basename $$f .c); srcs=$$(sed -n 's|^// fuzz-sources: ||p' $$f); \
+	  libs=$$(sed -n 's|^// fuzz-libs: ||p' $$f); \
 	  echo "== $$n ($(FUZZ_TIME)s)"; \
 	  clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -I. \
-	    $(shell pkg-config --cflags libcjson) -o $(B)/fuzz/$$n $$f $$srcs || exit 1; \
+	    $(shell pkg-config --cflags libcjson) -o $(B)/fuzz/$$n $$f $$srcs $$libs || exit 1; \
 	  mkdir -p $(B)/fuzz/$$n.corpus; \
 	  $(B)/fuzz/$$n -max_total_time=$(FUZZ_TIME) -max_len=4096 \
 	    $(B)/fuzz/$$n.corpus tests/fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; \
