@@ -30,7 +30,8 @@ struct registry {
 	size_t		  state_count[DEVICE_STATE__COUNT];
 
 	struct event	 *sweep_ev;
-	size_t		  sweep_pos;	/* next slot; count when idle */
+	int		  sweeping;	/* a pass is under way */
+	size_t		  sweep_pos;	/* its next slot */
 	int64_t		  sweep_min;	/* earliest deadline seen this pass */
 	int64_t		  sweep_armed;	/* deadline the timer is set for */
 	int64_t		  sweep_last;	/* when the last pass ended */
@@ -233,7 +234,7 @@ registry_sweep_at(struct registry *reg, int64_t deadline)
 	struct timeval tv = { 0, 0 };
 	int64_t now = gw_now(), at;
 
-	if (deadline == 0 || reg->sweep_pos < reg->count)
+	if (deadline == 0 || reg->sweeping)
 		return;		/* nothing due, or a pass is running */
 	if (reg->sweep_armed != 0 && reg->sweep_armed <= deadline)
 		return;
@@ -294,8 +295,7 @@ registry_remove(struct registry *reg, struct device *d)
 	last->slot = d->slot;
 	/* A running pass has already looked at this slot: take the deadline
 	 * of the device moved into it now, so the pass does not miss it. */
-	if (last != d && d->slot < reg->sweep_pos && reg->sweep_pos <
-	    reg->count) {
+	if (last != d && reg->sweeping && d->slot < reg->sweep_pos) {
 		int64_t dl = registry_deadline(reg, last, gw_now());
 
 		if (dl != 0 && (reg->sweep_min == 0 || dl < reg->sweep_min))
@@ -335,7 +335,8 @@ registry_sweep_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (reg->sweep_pos >= reg->count) {	/* a new pass */
+	if (!reg->sweeping) {		/* a new pass */
+		reg->sweeping = 1;
 		reg->sweep_pos = 0;
 		reg->sweep_min = 0;
 		reg->sweep_armed = 0;
@@ -355,7 +356,7 @@ registry_sweep_cb(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(reg->sweep_ev, &zero);	/* yield, then go on */
 		return;
 	}
-	reg->sweep_pos = reg->count;
+	reg->sweeping = 0;
 	reg->sweep_last = now;
 	registry_sweep_at(reg, reg->sweep_min);
 }
@@ -725,7 +726,6 @@ registry_init(struct gateway *gw)
 		registry_free(gw);
 		return -1;
 	}
-	reg->sweep_pos = reg->count;
 	log_info("registry: %zu devices loaded (%zu awake, %zu sleeping, "
 	    "%zu expired)", reg->count, reg->state_count[DEVICE_AWAKE],
 	    reg->state_count[DEVICE_SLEEPING], reg->state_count[DEVICE_EXPIRED]);

@@ -87,15 +87,18 @@ rss_anon_kb() {
 	awk '/^RssAnon:/ { print $2 }' "/proc/$1/status"
 }
 
-# regload LABEL PORT ARGS...: one load run; sets RESULT to its result line
-# and prints it with the retransmission count. Its stderr is kept in TMP
-# and shown when something failed.
-regload() {
+# load LABEL PORT ARGS...: one regload run; sets RESULT to its result line
+# and prints it with how the responses came and the retransmission count.
+# regload's diagnostics are shown when something failed.
+load() {
 	local label=$1 port=$2 err
 	shift 2
 	err=$TMP/regload-$label.err
-	RESULT=$("$REGLOAD" -h "$HOST" -p "$port" -s "$SOCKETS" -w "$WINDOW" \
-	    "$@" 2>"$err")
+	if ! RESULT=$("$REGLOAD" -h "$HOST" -p "$port" -s "$SOCKETS" \
+	    -w "$WINDOW" "$@" 2>"$err"); then
+		cat "$err" >&2
+		die "regload failed against $label"
+	fi
 	printf '%-16s %s (%s)\n' "$label:" "$RESULT" \
 	    "$(grep -o 'piggybacked=.*' "$err" | sed 's/; sent acks=[0-9]* rsts=[0-9]*//')"
 	if [[ $(field failed "$RESULT") != 0 ]] || grep -q 'time limit' "$err"; then
@@ -110,7 +113,7 @@ wait_coap() {
 		kill -0 "$pid" 2>/dev/null || return 1
 		out=$("$REGLOAD" -h "$HOST" -p "$port" -s 1 -w 1 -n 1 -t 0.1 \
 		    -e "probe-$i-" 2>/dev/null)
-		[[ $(field done "$out") == 1 ]] && return 0
+		[[ $(field "done" "$out") == 1 ]] && return 0
 	done
 	return 1
 }
@@ -166,10 +169,11 @@ rd_pid=$!
 PIDS+=("$rd_pid")
 wait_coap "$rd_pid" "$port" || die "coap-rd-notls did not answer on $HOST:$port"
 rd_base=$(rss_anon_kb "$rd_pid")
-regload coap-rd-notls "$port" -n "$TOTAL" -t "$LIMIT" -e bench-rd-
+load coap-rd-notls "$port" -n "$TOTAL" -t "$LIMIT" -e bench-rd-
 rd_rate=$(field rate "$RESULT")
+rd_rate=${rd_rate:-0}
 rd_rss=$(per_device $(( ($(rss_anon_kb "$rd_pid") - rd_base) * 1024 )) \
-    "$(field done "$RESULT")")
+    "$(field "done" "$RESULT")")
 stop_pid "$rd_pid"
 
 if [[ ! -x $OUTPOST ]]; then
@@ -180,8 +184,9 @@ fi
 
 # 2. Outpost under the same load.
 start_outpost "$TMP/rate"
-regload outpost "$COAP_PORT" -n "$TOTAL" -t "$LIMIT" -e bench-op-
+load outpost "$COAP_PORT" -n "$TOTAL" -t "$LIMIT" -e bench-op-
 op_rate=$(field rate "$RESULT")
+op_rate=${op_rate:-0}
 stop_pid "$OUTPOST_PID"
 
 printf 'registrations/s: outpost=%.0f coap-rd-notls=%.0f ratio=%s\n' \
@@ -192,11 +197,11 @@ printf 'registrations/s: outpost=%.0f coap-rd-notls=%.0f ratio=%s\n' \
 echo "== memory: $MEM_FIRST then $((MEM_FIRST + MEM_MORE)) devices, empty store"
 start_outpost "$TMP/mem"
 base=$(rss_anon_kb "$OUTPOST_PID")
-regload outpost-10k "$COAP_PORT" -n "$MEM_FIRST" -t 30 -e mem-a-
-n10=$(field done "$RESULT")
+load outpost-10k "$COAP_PORT" -n "$MEM_FIRST" -t 30 -e mem-a-
+n10=$(field "done" "$RESULT")
 rss10=$(rss_anon_kb "$OUTPOST_PID")
-regload outpost-100k "$COAP_PORT" -n "$MEM_MORE" -t 90 -e mem-b-
-n100=$(( n10 + $(field done "$RESULT") ))
+load outpost-100k "$COAP_PORT" -n "$MEM_MORE" -t 90 -e mem-b-
+n100=$(( n10 + $(field "done" "$RESULT") ))
 rss100=$(rss_anon_kb "$OUTPOST_PID")
 store=$(du -s -B1 "$TMP/mem/data" | cut -f1)
 stop_pid "$OUTPOST_PID"
