@@ -5,10 +5,12 @@
  *   POST   /rd/<id>[?lt=..&b=..]              update     -> 2.04
  *   DELETE /rd/<id>                           deregister -> 2.02
  *
- * A change is answered only once the store has committed it. The request
- * is parked with libcoap's async support (an empty ACK goes out at once, so
- * the client does not retransmit) and the response follows as a separate
- * response when the batch of this loop turn is on disk.
+ * A change is answered only once the store has committed it. Its request
+ * is parked until the batch of this loop turn is on disk (a fraction of a
+ * millisecond to a few, well inside the client's ACK timeout), and then
+ * answered with a piggybacked response: one datagram each way, as when a
+ * server answers at once, and no separate response for the client to
+ * acknowledge.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -25,15 +27,29 @@
 
 enum rd_op { RD_REGISTER, RD_UPDATE, RD_DEREGISTER };
 
+#define RD_KEEP_OPTS	4	/* options libcoap set on the response */
+#define RD_OPT_MAX	8	/* bytes of one kept option (Block1: 3) */
+
 /* A request waiting for its commit. */
 struct rd_pending {
 	struct gateway		*gw;
-	coap_async_t		*async;
+	coap_session_t		*session;	/* referenced until answered */
+	coap_mid_t		 mid;
+	coap_pdu_type_t		 type;
 	enum rd_op		 op;
-	int			 ready;
-	enum registry_result	 res;
-	uint64_t		 id;
+	uint8_t			 token[8];
+	size_t			 token_len;
+	struct {
+		uint16_t	 number;
+		uint8_t		 len;
+		uint8_t		 value[RD_OPT_MAX];
+	}			 opts[RD_KEEP_OPTS];
+	size_t			 nopts;
+	struct rd_pending	*next;		/* rd_inflight list */
 };
+
+/* Requests parked in the current batch, to spot a retransmission. */
+static struct rd_pending *rd_inflight;
 
 static void
 rd_addr_from(coap_session_t *s, struct dev_addr *a)
@@ -128,115 +144,155 @@ rd_body(struct gateway *gw, const coap_pdu_t *req, const char **body,
 	return 0;
 }
 
-/* Store callback: the change is on disk (or failed); wake the request. */
+/* The answer to a change that did not happen: the one place registry
+ * results become CoAP codes. */
 static void
-rd_done(enum registry_result res, uint64_t id, void *arg)
+rd_reply_error(struct gateway *gw, coap_pdu_t *pdu, enum registry_result res)
 {
-	struct rd_pending *pd = arg;
-
-	pd->res = res;
-	pd->id = id;
-	pd->ready = 1;
-	coap_async_trigger(pd->async);
+	switch (res) {
+	case REGISTRY_NOT_FOUND:
+		coap_reply(gw, pdu, COAP_RESPONSE_CODE_NOT_FOUND,
+		    "registration not found");
+		break;
+	case REGISTRY_FULL:
+		coap_reply(gw, pdu, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE,
+		    "registry full");
+		break;
+	default:
+		coap_reply(gw, pdu, COAP_RESPONSE_CODE_INTERNAL_ERROR,
+		    "storage failure");
+		break;
+	}
 }
 
-/* Second call of a handler for a parked request: send the outcome. */
+/* Store callback: the change is on disk (or failed). Sends the answer
+ * that libcoap was told not to send: an ACK carrying the response for a
+ * confirmable request (piggybacked, as if it had been answered at once),
+ * a NON for a non-confirmable one. */
 static void
-rd_finish(struct rd_pending *pd, coap_async_t *async, coap_pdu_t *resp)
+rd_done(enum registry_result res, uint64_t regid, void *arg)
 {
 	static const coap_pdu_code_t ok[] = {
 		[RD_REGISTER] = COAP_RESPONSE_CODE_CREATED,
 		[RD_UPDATE] = COAP_RESPONSE_CODE_CHANGED,
 		[RD_DEREGISTER] = COAP_RESPONSE_CODE_DELETED,
 	};
+	struct rd_pending *pd = arg, **pp;
+	coap_session_t *s = pd->session;
+	coap_pdu_t *pdu;
 	char id[REGISTRY_ID_LEN + 1];
+	size_t i;
 
-	coap_async_set_app_data(async, NULL);
-	switch (pd->res) {
-	case REGISTRY_OK:
-		if (pd->op == RD_REGISTER) {
-			registry_id_str(pd->id, id);
-			coap_add_option(resp, COAP_OPTION_LOCATION_PATH, 2,
-			    (const uint8_t *)"rd");
-			coap_add_option(resp, COAP_OPTION_LOCATION_PATH,
-			    REGISTRY_ID_LEN, (const uint8_t *)id);
+	for (pp = &rd_inflight; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == pd) {
+			*pp = pd->next;
+			break;
 		}
-		coap_reply(pd->gw, resp, ok[pd->op], NULL);
-		break;
-	case REGISTRY_NOT_FOUND:
-		coap_reply(pd->gw, resp, COAP_RESPONSE_CODE_NOT_FOUND,
-		    "registration not found");
-		break;
-	default:
-		coap_reply(pd->gw, resp, COAP_RESPONSE_CODE_INTERNAL_ERROR,
-		    "storage failure");
-		break;
+	pdu = coap_pdu_init(pd->type == COAP_MESSAGE_CON ? COAP_MESSAGE_ACK :
+	    COAP_MESSAGE_NON, 0, pd->type == COAP_MESSAGE_CON ? pd->mid :
+	    coap_new_message_id(s), coap_session_max_pdu_size(s));
+	if (pdu == NULL || !coap_add_token(pdu, pd->token_len, pd->token)) {
+		log_warnx("coap: cannot build a response: out of memory");
+		coap_delete_pdu(pdu);
+		goto done;
 	}
+	if (res == REGISTRY_OK && pd->op == RD_REGISTER) {
+		registry_id_str(regid, id);
+		coap_add_option(pdu, COAP_OPTION_LOCATION_PATH, 2,
+		    (const uint8_t *)"rd");
+		coap_add_option(pdu, COAP_OPTION_LOCATION_PATH, REGISTRY_ID_LEN,
+		    (const uint8_t *)id);
+	}
+	for (i = 0; i < pd->nopts; i++)
+		coap_add_option(pdu, pd->opts[i].number, pd->opts[i].len,
+		    pd->opts[i].value);
+	if (res == REGISTRY_OK)
+		coap_reply(pd->gw, pdu, ok[pd->op], NULL);
+	else
+		rd_reply_error(pd->gw, pdu, res);
+	if (coap_send(s, pdu) == COAP_INVALID_MID)
+		log_debug("coap: response to %s not sent", coap_session_str(s));
+done:
+	coap_session_release(s);
 	free(pd);
 }
 
 /*
- * Common front of every /rd handler: on the second call for a parked
- * request it answers and returns NULL; otherwise it counts the request and
- * parks nothing yet.
+ * Parks a request until its change commits. libcoap sends nothing for it:
+ * a response of type NON with code 0.00 is dropped (RFC 7252 has no empty
+ * NON); rd_done sends the real one. A retransmission of a request already
+ * parked (same session and message id) is dropped the same way. Returns
+ * NULL after answering 5.00 itself.
  */
-static int
-rd_resume(coap_session_t *s, const coap_pdu_t *req, coap_pdu_t *resp)
-{
-	coap_async_t *async = coap_find_async(s, coap_pdu_get_token(req));
-	struct rd_pending *pd;
-
-	if (async == NULL)
-		return 0;
-	if ((pd = coap_async_get_app_data(async)) != NULL && pd->ready)
-		rd_finish(pd, async, resp);
-	return 1;
-}
-
-/* Parks the request until its change commits; answers errors at once. */
-static void
-rd_stage(struct gateway *gw, coap_session_t *s, const coap_pdu_t *req,
-    coap_pdu_t *resp, struct rd_pending *pd, enum registry_result res)
-{
-	switch (res) {
-	case REGISTRY_OK:
-		return;
-	case REGISTRY_NOT_FOUND:
-		coap_reply(gw, resp, COAP_RESPONSE_CODE_NOT_FOUND,
-		    "registration not found");
-		break;
-	case REGISTRY_FULL:
-		coap_reply(gw, resp, COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE,
-		    "registry full");
-		break;
-	default:
-		coap_reply(gw, resp, COAP_RESPONSE_CODE_INTERNAL_ERROR,
-		    "storage failure");
-		break;
-	}
-	(void)req;
-	coap_free_async(s, pd->async);
-	free(pd);
-}
-
-/* Allocates the pending state and registers the async; NULL answers 5.00. */
 static struct rd_pending *
 rd_park(struct gateway *gw, coap_session_t *s, const coap_pdu_t *req,
     coap_pdu_t *resp, enum rd_op op)
 {
-	struct rd_pending *pd = calloc(1, sizeof(*pd));
+	coap_bin_const_t tok = coap_pdu_get_token(req);
+	coap_opt_iterator_t it;
+	coap_opt_t *opt;
+	struct rd_pending *pd;
 
-	if (pd == NULL || (pd->async = coap_register_async(s, req, 0)) ==
-	    NULL) {
-		free(pd);
+	if ((pd = calloc(1, sizeof(*pd))) == NULL) {
 		coap_reply(gw, resp, COAP_RESPONSE_CODE_INTERNAL_ERROR,
 		    "out of memory");
 		return NULL;
 	}
 	pd->gw = gw;
+	pd->session = coap_session_reference(s);
+	pd->mid = coap_pdu_get_mid(req);
+	pd->type = coap_pdu_get_type(req);
 	pd->op = op;
-	coap_async_set_app_data(pd->async, pd);
+	pd->token_len = tok.length;
+	memcpy(pd->token, tok.s, tok.length);
+	/* Keep what libcoap put on the response so far (Block1 of the last
+	 * block of a block-wise body). */
+	coap_option_iterator_init(resp, &it, COAP_OPT_ALL);
+	while ((opt = coap_option_next(&it)) != NULL &&
+	    pd->nopts < RD_KEEP_OPTS) {
+		if (coap_opt_length(opt) > RD_OPT_MAX)
+			continue;
+		pd->opts[pd->nopts].number = it.number;
+		pd->opts[pd->nopts].len = (uint8_t)coap_opt_length(opt);
+		memcpy(pd->opts[pd->nopts].value, coap_opt_value(opt),
+		    coap_opt_length(opt));
+		pd->nopts++;
+	}
+	pd->next = rd_inflight;
+	rd_inflight = pd;
+	coap_pdu_set_type(resp, COAP_MESSAGE_NON);
 	return pd;
+}
+
+/* A retransmission of a request still waiting for its commit? */
+static int
+rd_is_parked(coap_session_t *s, const coap_pdu_t *req, coap_pdu_t *resp)
+{
+	struct rd_pending *pd;
+	coap_mid_t mid = coap_pdu_get_mid(req);
+
+	if (coap_pdu_get_type(req) != COAP_MESSAGE_CON)
+		return 0;
+	for (pd = rd_inflight; pd != NULL; pd = pd->next)
+		if (pd->session == s && pd->mid == mid) {
+			coap_pdu_set_type(resp, COAP_MESSAGE_NON);
+			return 1;
+		}
+	return 0;
+}
+
+/* Staging failed: unpark and answer at once. */
+static void
+rd_stage(coap_pdu_t *resp, struct rd_pending *pd, enum registry_result res)
+{
+	if (res == REGISTRY_OK)
+		return;
+	rd_inflight = pd->next;		/* pd was parked last */
+	coap_pdu_set_type(resp, pd->type == COAP_MESSAGE_CON ?
+	    COAP_MESSAGE_ACK : COAP_MESSAGE_NON);
+	rd_reply_error(pd->gw, resp, res);
+	coap_session_release(pd->session);
+	free(pd);
 }
 
 /* POST /rd: register. */
@@ -254,7 +310,7 @@ rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	char err[160];
 
 	(void)query;
-	if (rd_resume(s, req, resp))
+	if (rd_is_parked(s, req, resp))
 		return;
 	gw->metrics.coap_in++;
 	if (coap_pdu_get_type(req) != COAP_MESSAGE_CON) {
@@ -279,7 +335,7 @@ rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	rd_addr_from(s, &from);
 	if ((pd = rd_park(gw, s, req, resp, RD_REGISTER)) == NULL)
 		return;
-	rd_stage(gw, s, req, resp, pd, registry_register(gw->registry, &p,
+	rd_stage(resp, pd, registry_register(gw->registry, &p,
 	    body, len, &from, rd_done, pd));
 }
 
@@ -300,7 +356,7 @@ rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	int del = coap_pdu_get_code(req) == COAP_REQUEST_CODE_DELETE;
 
 	(void)r;
-	if (rd_resume(s, req, resp))
+	if (rd_is_parked(s, req, resp))
 		return;
 	gw->metrics.coap_in++;
 	if (!del && coap_pdu_get_code(req) != COAP_REQUEST_CODE_POST) {
@@ -316,7 +372,7 @@ rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	}
 	if (del) {
 		if ((pd = rd_park(gw, s, req, resp, RD_DEREGISTER)) != NULL)
-			rd_stage(gw, s, req, resp, pd, registry_deregister(
+			rd_stage(resp, pd, registry_deregister(
 			    gw->registry, id, rd_done, pd));
 		return;
 	}
@@ -337,7 +393,7 @@ rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	rd_addr_from(s, &from);
 	if ((pd = rd_park(gw, s, req, resp, RD_UPDATE)) == NULL)
 		return;
-	rd_stage(gw, s, req, resp, pd, registry_update(gw->registry, id, &p,
+	rd_stage(resp, pd, registry_update(gw->registry, id, &p,
 	    body, len, &from, rd_done, pd));
 }
 
