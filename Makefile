@@ -24,7 +24,7 @@ ifneq ($(DEPS_OK),yes)
 $(shell scripts/install-deps.sh >&2)
 endif
 CFLAGS   += $(shell pkg-config --cflags $(PKGS))
-LIBS     := $(shell pkg-config --libs $(PKGS))
+LIBS     := $(shell pkg-config --libs $(PKGS)) -lpthread
 
 # Everything but main(); unit tests link these too.
 CORE_SRC := log.c config/config.c \

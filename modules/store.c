@@ -1,13 +1,26 @@
 /*
- * store.c: LMDB behind store.h, with group commit per loop turn.
+ * store.c: LMDB behind store.h, with group commit.
+ *
+ * The reactor never waits for the disk. store_put and store_del append to
+ * the open batch, an in-memory log of operations. At the end of the loop
+ * turn the batch goes to the store's writer thread, which applies it in one
+ * LMDB write transaction, commits with fsync, and wakes the reactor through
+ * an eventfd; the reactor then runs the batch's callbacks. While the writer
+ * is busy, the reactor keeps filling the next batch, so under load one
+ * fsync covers everything that arrived during the previous one. The writer
+ * thread touches nothing but LMDB and the batch it was handed (as redis's
+ * background I/O threads do); every callback runs on the reactor.
  */
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <lmdb.h>
@@ -20,15 +33,42 @@ struct store_waiter {
 	void			*arg;
 };
 
+/* Operations and waiters of one group commit. */
+struct store_batch {
+	uint8_t			*ops;		/* store_op records */
+	size_t			 len, cap;
+	struct store_waiter	*waiters;
+	size_t			 nwaiters, capwaiters;
+	int			 status;	/* set by the writer */
+};
+
+/* One operation in a batch's log, followed by key and value bytes. */
+struct store_op {
+	uint8_t		del;
+	uint8_t		db;
+	uint32_t	klen;
+	uint32_t	vlen;
+};
+
 struct store {
 	MDB_env			*env;
 	MDB_dbi			 dbi[STORE_DB__COUNT];
-	MDB_txn			*wtxn;		/* the open batch, or NULL */
 	MDB_txn			*rtxn;		/* reset between reads */
-	int			 failed;	/* the batch hit an error */
+
+	struct store_batch	 open;		/* filled by the reactor */
+	struct store_batch	 busy;		/* with the writer */
+	int			 writing;	/* busy is with the writer */
+	int			 scheduled;	/* commit_ev is active */
 	struct event		*commit_ev;
-	struct store_waiter	*waiters;
-	size_t			 nwaiters, capwaiters;
+	struct event		*done_ev;	/* on the eventfd */
+	int			 efd;
+
+	pthread_t		 writer;
+	int			 writer_started;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	int			 work;		/* busy handed over */
+	int			 quit;
 	char			 path[4096];
 };
 
@@ -108,12 +148,251 @@ fail:
 	return -1;
 }
 
+/* Applies one batch in one write transaction. Runs on the writer. */
+static int
+store_apply(struct store *st, const struct store_batch *b)
+{
+	struct store_op op;
+	MDB_txn *txn;
+	MDB_val k, v;
+	size_t off = 0;
+	int rc;
+
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	while (off < b->len) {
+		memcpy(&op, b->ops + off, sizeof(op));
+		k.mv_size = op.klen;
+		k.mv_data = b->ops + off + sizeof(op);
+		v.mv_size = op.vlen;
+		v.mv_data = b->ops + off + sizeof(op) + op.klen;
+		off += sizeof(op) + op.klen + op.vlen;
+		if (op.del)
+			rc = mdb_del(txn, st->dbi[op.db], &k, NULL);
+		else
+			rc = mdb_put(txn, st->dbi[op.db], &k, &v, 0);
+		if (rc != 0 && !(op.del && rc == MDB_NOTFOUND)) {
+			mdb_txn_abort(txn);
+			goto fail;
+		}
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		goto fail;
+	return 0;
+fail:
+	/* log.c is not thread-safe; one line from here is fine on stderr. */
+	fprintf(stderr, "outpost: warning: store: commit failed: %s%s\n",
+	    mdb_strerror(rc), rc == MDB_MAP_FULL ?
+	    " (raise [store] map_size_mb)" : "");
+	return -1;
+}
+
+static void *
+store_writer(void *arg)
+{
+	struct store *st = arg;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&st->lock);
+	for (;;) {
+		while (!st->work && !st->quit)
+			pthread_cond_wait(&st->cond, &st->lock);
+		if (!st->work)
+			break;
+		pthread_mutex_unlock(&st->lock);
+		st->busy.status = store_apply(st, &st->busy);
+		pthread_mutex_lock(&st->lock);
+		st->work = 0;
+		pthread_cond_broadcast(&st->cond);
+		/* Can only fail when the counter is saturated: still a wakeup. */
+		(void)!write(st->efd, &one, sizeof(one));
+	}
+	pthread_mutex_unlock(&st->lock);
+	return NULL;
+}
+
+static void
+store_batch_clear(struct store_batch *b)
+{
+	b->len = 0;
+	b->nwaiters = 0;
+	b->status = 0;
+}
+
+static void
+store_batch_free(struct store_batch *b)
+{
+	free(b->ops);
+	free(b->waiters);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Hands the open batch to the writer if it is idle and the batch has
+ * anything in it. */
+static void
+store_hand_over(struct store *st)
+{
+	struct store_batch tmp;
+
+	if (st->writing || (st->open.len == 0 && st->open.nwaiters == 0))
+		return;
+	tmp = st->busy;
+	st->busy = st->open;
+	st->open = tmp;
+	store_batch_clear(&st->open);
+	st->writing = 1;
+	pthread_mutex_lock(&st->lock);
+	st->work = 1;
+	pthread_cond_signal(&st->cond);
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* Whether the writer is done with busy; with wait, waits until it is. */
+static int
+store_writer_done(struct store *st, int wait)
+{
+	int done;
+
+	pthread_mutex_lock(&st->lock);
+	while (wait && st->work)
+		pthread_cond_wait(&st->cond, &st->lock);
+	done = !st->work;
+	pthread_mutex_unlock(&st->lock);
+	return done;
+}
+
+/* The writer finished busy: hand over the next batch at once (the disk
+ * starts on it), then run busy's callbacks with its status. */
+static void
+store_finish(struct store *st, int wait)
+{
+	struct store_batch done;
+	size_t i;
+
+	if (!st->writing || !store_writer_done(st, wait))
+		return;
+	done = st->busy;
+	memset(&st->busy, 0, sizeof(st->busy));
+	st->writing = 0;
+	store_hand_over(st);
+	for (i = 0; i < done.nwaiters; i++)
+		done.waiters[i].cb(done.status, done.waiters[i].arg);
+	store_batch_free(&done);
+}
+
+static void
+store_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *st = arg;
+	uint64_t n;
+
+	(void)what;
+	if (read(fd, &n, sizeof(n)) == -1 && errno != EAGAIN)
+		log_warn("store: eventfd");
+	store_finish(st, 0);
+}
+
 static void
 store_commit_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct store *st = arg;
+
 	(void)fd;
 	(void)what;
-	store_commit(arg);
+	st->scheduled = 0;
+	store_hand_over(st);
+}
+
+/* Makes sure the open batch goes to the writer at the end of this turn. */
+static void
+store_schedule(struct store *st)
+{
+	if (!st->scheduled) {
+		st->scheduled = 1;
+		event_active(st->commit_ev, 0, 0);
+	}
+}
+
+/* Appends one operation to the open batch. */
+static int
+store_log(struct store *st, int del, enum store_db db, const void *key,
+    size_t klen, const void *val, size_t vlen)
+{
+	struct store_batch *b = &st->open;
+	struct store_op op = { (uint8_t)del, (uint8_t)db, (uint32_t)klen,
+	    (uint32_t)vlen };
+	size_t need = sizeof(op) + klen + vlen, cap;
+	uint8_t *p;
+
+	if (klen == 0 || klen > 511 || vlen > UINT32_MAX)
+		return -1;	/* LMDB's default key limit is 511 bytes */
+	if (b->len + need > b->cap) {
+		cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + need)
+			cap *= 2;
+		if ((p = realloc(b->ops, cap)) == NULL)
+			return -1;
+		b->ops = p;
+		b->cap = cap;
+	}
+	memcpy(b->ops + b->len, &op, sizeof(op));
+	memcpy(b->ops + b->len + sizeof(op), key, klen);
+	if (vlen > 0)
+		memcpy(b->ops + b->len + sizeof(op) + klen, val, vlen);
+	b->len += need;
+	store_schedule(st);
+	return 0;
+}
+
+int
+store_put(struct store *st, enum store_db db, const void *key, size_t klen,
+    const void *val, size_t vlen)
+{
+	return store_log(st, 0, db, key, klen, val, vlen);
+}
+
+int
+store_del(struct store *st, enum store_db db, const void *key, size_t klen)
+{
+	return store_log(st, 1, db, key, klen, NULL, 0);
+}
+
+int
+store_when_durable(struct store *st, store_durable_cb cb, void *arg)
+{
+	struct store_batch *b = &st->open;
+	struct store_waiter *w;
+	size_t cap;
+
+	if (b->nwaiters == b->capwaiters) {
+		cap = b->capwaiters ? b->capwaiters * 2 : 64;
+		if ((w = reallocarray(b->waiters, cap, sizeof(*w))) == NULL)
+			return -1;
+		b->waiters = w;
+		b->capwaiters = cap;
+	}
+	b->waiters[b->nwaiters].cb = cb;
+	b->waiters[b->nwaiters].arg = arg;
+	b->nwaiters++;
+	store_schedule(st);
+	return 0;
+}
+
+int
+store_commit(struct store *st)
+{
+	int status = 0;
+
+	/* Until both the batch with the writer and the open one are done. */
+	while (st->writing || st->open.len > 0 || st->open.nwaiters > 0) {
+		if (!st->writing)
+			store_hand_over(st);
+		store_writer_done(st, 1);
+		if (st->busy.status != 0)
+			status = -1;
+		store_finish(st, 1);
+	}
+	return status;
 }
 
 struct store *
@@ -128,6 +407,9 @@ store_open(struct event_base *base, const char *dir, size_t map_bytes,
 		return NULL;
 	}
 	snprintf(st->path, sizeof(st->path), "%s", dir);
+	st->efd = -1;
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->cond, NULL);
 	if (store_mkdirs(dir) == -1) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		goto fail;
@@ -149,11 +431,23 @@ store_open(struct event_base *base, const char *dir, size_t map_bytes,
 		goto fail;
 	}
 	mdb_txn_reset(st->rtxn);
-	if ((st->commit_ev = event_new(base, -1, 0, store_commit_cb, st)) ==
-	    NULL) {
+	if ((st->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	st->commit_ev = event_new(base, -1, 0, store_commit_cb, st);
+	st->done_ev = event_new(base, st->efd, EV_READ | EV_PERSIST,
+	    store_done_cb, st);
+	if (st->commit_ev == NULL || st->done_ev == NULL ||
+	    event_add(st->done_ev, NULL) == -1) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	if ((rc = pthread_create(&st->writer, NULL, store_writer, st)) != 0) {
+		snprintf(err, errlen, "writer thread: %s", strerror(rc));
+		goto fail;
+	}
+	st->writer_started = 1;
 	return st;
 fail:
 	store_close(st);
@@ -165,126 +459,29 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
-	store_commit(st);
+	if (st->writer_started) {
+		store_commit(st);
+		pthread_mutex_lock(&st->lock);
+		st->quit = 1;
+		pthread_cond_signal(&st->cond);
+		pthread_mutex_unlock(&st->lock);
+		pthread_join(st->writer, NULL);
+	}
 	if (st->commit_ev != NULL)
 		event_free(st->commit_ev);
+	if (st->done_ev != NULL)
+		event_free(st->done_ev);
+	if (st->efd != -1)
+		close(st->efd);
+	store_batch_free(&st->open);
+	store_batch_free(&st->busy);
+	pthread_mutex_destroy(&st->lock);
+	pthread_cond_destroy(&st->cond);
 	if (st->rtxn != NULL)
 		mdb_txn_abort(st->rtxn);
 	if (st->env != NULL)
 		mdb_env_close(st->env);
-	free(st->waiters);
 	free(st);
-}
-
-/* Opens the batch if none is open and schedules its commit for the end of
- * this loop turn (the commit event runs after the events already active). */
-static int
-store_batch(struct store *st)
-{
-	int rc;
-
-	if (st->failed)
-		return -1;
-	if (st->wtxn != NULL)
-		return 0;
-	if ((rc = mdb_txn_begin(st->env, NULL, 0, &st->wtxn)) != 0) {
-		log_warnx("store: cannot begin a write: %s", mdb_strerror(rc));
-		st->wtxn = NULL;
-		return -1;
-	}
-	event_active(st->commit_ev, 0, 0);
-	return 0;
-}
-
-/* A write in the batch failed: the whole batch is lost together. */
-static int
-store_batch_fail(struct store *st, const char *what, int rc)
-{
-	log_warnx("store: %s failed: %s%s", what, mdb_strerror(rc),
-	    rc == MDB_MAP_FULL ? " (raise [store] map_size_mb)" : "");
-	mdb_txn_abort(st->wtxn);
-	st->wtxn = NULL;
-	st->failed = 1;
-	event_active(st->commit_ev, 0, 0);
-	return -1;
-}
-
-int
-store_put(struct store *st, enum store_db db, const void *key, size_t klen,
-    const void *val, size_t vlen)
-{
-	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
-	int rc;
-
-	if (store_batch(st) == -1)
-		return -1;
-	if ((rc = mdb_put(st->wtxn, st->dbi[db], &k, &v, 0)) != 0)
-		return store_batch_fail(st, "put", rc);
-	return 0;
-}
-
-int
-store_del(struct store *st, enum store_db db, const void *key, size_t klen)
-{
-	MDB_val k = { klen, (void *)key };
-	int rc;
-
-	if (store_batch(st) == -1)
-		return -1;
-	rc = mdb_del(st->wtxn, st->dbi[db], &k, NULL);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return store_batch_fail(st, "delete", rc);
-	return 0;
-}
-
-int
-store_when_durable(struct store *st, store_durable_cb cb, void *arg)
-{
-	struct store_waiter *w;
-	size_t cap;
-
-	if (store_batch(st) == -1 && !st->failed)
-		return -1;
-	if (st->nwaiters == st->capwaiters) {
-		cap = st->capwaiters ? st->capwaiters * 2 : 64;
-		if ((w = reallocarray(st->waiters, cap, sizeof(*w))) == NULL)
-			return -1;
-		st->waiters = w;
-		st->capwaiters = cap;
-	}
-	st->waiters[st->nwaiters].cb = cb;
-	st->waiters[st->nwaiters].arg = arg;
-	st->nwaiters++;
-	return 0;
-}
-
-int
-store_commit(struct store *st)
-{
-	struct store_waiter *w;
-	size_t i, n;
-	int rc, status = 0;
-
-	if (st->wtxn != NULL) {
-		rc = mdb_txn_commit(st->wtxn);
-		st->wtxn = NULL;
-		if (rc != 0) {
-			log_warnx("store: commit failed: %s", mdb_strerror(rc));
-			status = -1;
-		}
-	}
-	if (st->failed)
-		status = -1;
-	st->failed = 0;
-	/* Callbacks may start the next batch: hand them this one's list. */
-	w = st->waiters;
-	n = st->nwaiters;
-	st->waiters = NULL;
-	st->nwaiters = st->capwaiters = 0;
-	for (i = 0; i < n; i++)
-		w[i].cb(status, w[i].arg);
-	free(w);
-	return status;
 }
 
 int
