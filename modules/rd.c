@@ -45,11 +45,34 @@ struct rd_pending {
 		uint8_t		 value[RD_OPT_MAX];
 	}			 opts[RD_KEEP_OPTS];
 	size_t			 nopts;
-	struct rd_pending	*next;		/* rd_inflight list */
+	struct rd_pending	*next;		/* in its rd_parked bucket */
 };
 
-/* Requests parked in the current batch, to spot a retransmission. */
-static struct rd_pending *rd_inflight;
+/* Requests waiting for a commit, hashed by session and message id, so a
+ * retransmission is recognised in constant time however large the batch. */
+#define RD_PARKED_BUCKETS	1024
+static struct rd_pending *rd_parked[RD_PARKED_BUCKETS];
+
+static struct rd_pending **
+rd_bucket(const coap_session_t *s, coap_mid_t mid)
+{
+	uintptr_t h = (uintptr_t)s >> 4 ^ (uintptr_t)mid * 0x9e3779b1u;
+
+	return &rd_parked[h & (RD_PARKED_BUCKETS - 1)];
+}
+
+static void
+rd_unpark(struct rd_pending *pd)
+{
+	struct rd_pending **pp;
+
+	for (pp = rd_bucket(pd->session, pd->mid); *pp != NULL;
+	    pp = &(*pp)->next)
+		if (*pp == pd) {
+			*pp = pd->next;
+			return;
+		}
+}
 
 static void
 rd_addr_from(coap_session_t *s, struct dev_addr *a)
@@ -177,17 +200,13 @@ rd_done(enum registry_result res, uint64_t regid, void *arg)
 		[RD_UPDATE] = COAP_RESPONSE_CODE_CHANGED,
 		[RD_DEREGISTER] = COAP_RESPONSE_CODE_DELETED,
 	};
-	struct rd_pending *pd = arg, **pp;
+	struct rd_pending *pd = arg;
 	coap_session_t *s = pd->session;
 	coap_pdu_t *pdu;
 	char id[REGISTRY_ID_LEN + 1];
 	size_t i;
 
-	for (pp = &rd_inflight; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == pd) {
-			*pp = pd->next;
-			break;
-		}
+	rd_unpark(pd);
 	pdu = coap_pdu_init(pd->type == COAP_MESSAGE_CON ? COAP_MESSAGE_ACK :
 	    COAP_MESSAGE_NON, 0, pd->type == COAP_MESSAGE_CON ? pd->mid :
 	    coap_new_message_id(s), coap_session_max_pdu_size(s));
@@ -231,7 +250,7 @@ rd_park(struct gateway *gw, coap_session_t *s, const coap_pdu_t *req,
 	coap_bin_const_t tok = coap_pdu_get_token(req);
 	coap_opt_iterator_t it;
 	coap_opt_t *opt;
-	struct rd_pending *pd;
+	struct rd_pending *pd, **bucket;
 
 	if ((pd = calloc(1, sizeof(*pd))) == NULL) {
 		coap_reply(gw, resp, COAP_RESPONSE_CODE_INTERNAL_ERROR,
@@ -258,8 +277,9 @@ rd_park(struct gateway *gw, coap_session_t *s, const coap_pdu_t *req,
 		    coap_opt_length(opt));
 		pd->nopts++;
 	}
-	pd->next = rd_inflight;
-	rd_inflight = pd;
+	bucket = rd_bucket(s, pd->mid);
+	pd->next = *bucket;
+	*bucket = pd;
 	coap_pdu_set_type(resp, COAP_MESSAGE_NON);
 	return pd;
 }
@@ -273,7 +293,7 @@ rd_is_parked(coap_session_t *s, const coap_pdu_t *req, coap_pdu_t *resp)
 
 	if (coap_pdu_get_type(req) != COAP_MESSAGE_CON)
 		return 0;
-	for (pd = rd_inflight; pd != NULL; pd = pd->next)
+	for (pd = *rd_bucket(s, mid); pd != NULL; pd = pd->next)
 		if (pd->session == s && pd->mid == mid) {
 			coap_pdu_set_type(resp, COAP_MESSAGE_NON);
 			return 1;
@@ -287,7 +307,7 @@ rd_stage(coap_pdu_t *resp, struct rd_pending *pd, enum registry_result res)
 {
 	if (res == REGISTRY_OK)
 		return;
-	rd_inflight = pd->next;		/* pd was parked last */
+	rd_unpark(pd);
 	coap_pdu_set_type(resp, pd->type == COAP_MESSAGE_CON ?
 	    COAP_MESSAGE_ACK : COAP_MESSAGE_NON);
 	rd_reply_error(pd->gw, resp, res);

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 
 #include <inttypes.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ struct registry {
 	int64_t		  sweep_min;	/* earliest deadline seen this pass */
 	int64_t		  sweep_armed;	/* deadline the timer is set for */
 	int64_t		  sweep_last;	/* when the last pass ended */
+	uint64_t	  id_key;	/* registry_new_id state */
 };
 
 /* A change waiting for its batch to commit. */
@@ -507,15 +509,21 @@ change_new(struct registry *reg, enum change_kind kind, registry_done_cb done,
 	return c;
 }
 
-/* A fresh random registration id, unused, never 0. */
+/*
+ * A fresh registration id, unused, never 0: splitmix64 over a counter with
+ * a key from getrandom(2), so ids are not guessable from one another and
+ * cost no system call each.
+ */
 static uint64_t
 registry_new_id(struct registry *reg)
 {
 	uint64_t id;
 
 	do {
-		if (getrandom(&id, sizeof(id), 0) != sizeof(id))
-			id = (uint64_t)random() << 32 ^ (uint64_t)random();
+		id = (reg->id_key += 0x9e3779b97f4a7c15ull);
+		id = (id ^ (id >> 30)) * 0xbf58476d1ce4e5b9ull;
+		id = (id ^ (id >> 27)) * 0x94d049bb133111ebull;
+		id ^= id >> 31;
 		id &= (1ull << (4 * REGISTRY_ID_LEN)) - 1;
 	} while (id == 0 || registry_find_by_id(reg, id) != NULL);
 	return id;
@@ -713,6 +721,9 @@ registry_init(struct gateway *gw)
 		return -1;
 	reg->gw = gw;
 	reg->nbuckets = 1024;
+	if (getrandom(&reg->id_key, sizeof(reg->id_key), 0) !=
+	    sizeof(reg->id_key))
+		reg->id_key = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
 	reg->by_ep = calloc(reg->nbuckets, sizeof(*reg->by_ep));
 	reg->by_id = calloc(reg->nbuckets, sizeof(*reg->by_id));
 	reg->sweep_ev = evtimer_new(gw->base, registry_sweep_cb, reg);
