@@ -27,6 +27,7 @@ SOCKETS=${BENCH_SOCKETS:-64}
 WINDOW=${BENCH_WINDOW:-2}
 TOTAL=${BENCH_TOTAL:-50000}
 LIMIT=${BENCH_SECONDS:-30}
+ROUNDS=${BENCH_ROUNDS:-3}
 MEM_FIRST=10000
 MEM_MORE=90000
 HOST=127.0.0.1
@@ -160,37 +161,44 @@ mkdir -p "$BUILD"
     -Wmissing-prototypes -Wpointer-arith -Wformat=2 \
     -o "$REGLOAD" "$ROOT/tests/bench/regload.c"
 
-echo "== registrations: $TOTAL new endpoints, $SOCKETS ports x $WINDOW in flight, limit ${LIMIT}s"
+echo "== registrations: $TOTAL new endpoints per run, $SOCKETS ports x $WINDOW in flight, $ROUNDS rounds, limit ${LIMIT}s"
 
-# 1. The peer: libcoap's resource directory, answering piggybacked.
-port=$(free_port udp)
-coap-rd-notls -A "$HOST" -p "$port" >"$TMP/coap-rd.log" 2>&1 &
-rd_pid=$!
-PIDS+=("$rd_pid")
-wait_coap "$rd_pid" "$port" || die "coap-rd-notls did not answer on $HOST:$port"
-rd_base=$(rss_anon_kb "$rd_pid")
-load coap-rd-notls "$port" -n "$TOTAL" -t "$LIMIT" -e bench-rd-
-rd_rate=$(field rate "$RESULT")
-rd_rate=${rd_rate:-0}
-rd_rss=$(per_device $(( ($(rss_anon_kb "$rd_pid") - rd_base) * 1024 )) \
-    "$(field "done" "$RESULT")")
-stop_pid "$rd_pid"
+[[ -x $OUTPOST ]] || die "$OUTPOST: no such executable"
 
-if [[ ! -x $OUTPOST ]]; then
-	echo "registrations/s: outpost=n/a coap-rd-notls=$(printf %.0f "$rd_rate") ratio=n/a"
-	echo "coap-rd-notls rss_anon_per_device: $((TOTAL / 1000))k=$rd_rss bytes (reference)"
-	die "$OUTPOST: no such executable; measured coap-rd-notls only"
-fi
+# median V...: the middle value (of an odd count; the upper middle else).
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(NR / 2) + 1] }'
+}
 
-# 2. Outpost under the same load.
-start_outpost "$TMP/rate"
-load outpost "$COAP_PORT" -n "$TOTAL" -t "$LIMIT" -e bench-op-
-op_rate=$(field rate "$RESULT")
-op_rate=${op_rate:-0}
-stop_pid "$OUTPOST_PID"
+# 1. Rounds that alternate the peer (libcoap's resource directory, which
+# keeps registrations in memory only) and Outpost (which commits each to
+# disk before answering), each a fresh process with a fresh store, so that
+# both see the same machine state; the median of each is compared.
+rd_rates=() op_rates=()
+for ((round = 1; round <= ROUNDS; round++)); do
+	port=$(free_port udp)
+	coap-rd-notls -A "$HOST" -p "$port" >"$TMP/coap-rd.log" 2>&1 &
+	rd_pid=$!
+	PIDS+=("$rd_pid")
+	wait_coap "$rd_pid" "$port" || die "coap-rd-notls did not answer on $HOST:$port"
+	rd_base=$(rss_anon_kb "$rd_pid")
+	load "coap-rd-notls#$round" "$port" -n "$TOTAL" -t "$LIMIT" -e "bench-rd$round-"
+	rd_rates+=("$(field rate "$RESULT")")
+	rd_rss=$(per_device $(( ($(rss_anon_kb "$rd_pid") - rd_base) * 1024 )) \
+	    "$(field "done" "$RESULT")")
+	stop_pid "$rd_pid"
 
-printf 'registrations/s: outpost=%.0f coap-rd-notls=%.0f ratio=%s\n' \
-    "$op_rate" "$rd_rate" \
+	start_outpost "$TMP/rate$round"
+	load "outpost#$round" "$COAP_PORT" -n "$TOTAL" -t "$LIMIT" -e "bench-op$round-"
+	op_rates+=("$(field rate "$RESULT")")
+	stop_pid "$OUTPOST_PID"
+	rm -rf "$TMP/rate$round"
+done
+rd_rate=$(median "${rd_rates[@]}")
+op_rate=$(median "${op_rates[@]}")
+
+printf 'registrations/s (median of %d): outpost=%.0f coap-rd-notls=%.0f ratio=%s\n' \
+    "$ROUNDS" "$op_rate" "$rd_rate" \
     "$(awk -v a="$op_rate" -v b="$rd_rate" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
 
 # 3. Memory and store size per device, from an empty store.
