@@ -91,23 +91,29 @@ rd_addr_from(coap_session_t *s, struct dev_addr *a)
 	}
 }
 
-/* Reads every Uri-Query option into p. Returns 0 or -1 with err. */
+/*
+ * One pass over the request's options: every Uri-Query goes into p, the
+ * Content-Format (-1 when absent) into *cf. Returns 0 or -1 with err.
+ */
 static int
-rd_parse_query(const coap_pdu_t *req, struct lwm2m_params *p, char *err,
-    size_t errlen)
+rd_parse_options(const coap_pdu_t *req, struct lwm2m_params *p, int *cf,
+    char *err, size_t errlen)
 {
 	coap_opt_iterator_t it;
 	coap_opt_t *opt;
-	coap_opt_filter_t f;
 
 	memset(p, 0, sizeof(*p));
-	coap_option_filter_clear(&f);
-	coap_option_filter_set(&f, COAP_OPTION_URI_QUERY);
-	coap_option_iterator_init(req, &it, &f);
-	while ((opt = coap_option_next(&it)) != NULL)
-		if (lwm2m_parse_query(p, coap_opt_value(opt),
+	*cf = -1;
+	coap_option_iterator_init(req, &it, COAP_OPT_ALL);
+	while ((opt = coap_option_next(&it)) != NULL) {
+		if (it.number == COAP_OPTION_CONTENT_FORMAT)
+			*cf = (int)coap_decode_var_bytes(coap_opt_value(opt),
+			    coap_opt_length(opt));
+		else if (it.number == COAP_OPTION_URI_QUERY &&
+		    lwm2m_parse_query(p, coap_opt_value(opt),
 		    coap_opt_length(opt), err, errlen) == -1)
 			return -1;
+	}
 	return 0;
 }
 
@@ -136,19 +142,15 @@ rd_check_lifetime(struct gateway *gw, const struct lwm2m_params *p, char *err,
  * (NULL when there is none), or the CoAP code to answer with and err.
  */
 static coap_pdu_code_t
-rd_body(struct gateway *gw, const coap_pdu_t *req, const char **body,
+rd_body(struct gateway *gw, const coap_pdu_t *req, int cf, const char **body,
     size_t *len, char *err, size_t errlen)
 {
 	const uint8_t *data;
 	size_t offset, total;
-	coap_opt_iterator_t it;
-	coap_opt_t *cf;
 
 	*body = NULL;
 	*len = 0;
-	if ((cf = coap_check_option(req, COAP_OPTION_CONTENT_FORMAT, &it)) !=
-	    NULL && coap_decode_var_bytes(coap_opt_value(cf),
-	    coap_opt_length(cf)) != COAP_MEDIATYPE_APPLICATION_LINK_FORMAT) {
+	if (cf != -1 && cf != COAP_MEDIATYPE_APPLICATION_LINK_FORMAT) {
 		snprintf(err, errlen, "body must be link-format (40)");
 		return COAP_RESPONSE_CODE_UNSUPPORTED_CONTENT_FORMAT;
 	}
@@ -328,6 +330,7 @@ rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	size_t len;
 	coap_pdu_code_t code;
 	char err[160];
+	int cf;
 
 	(void)query;
 	if (rd_is_parked(s, req, resp))
@@ -338,7 +341,7 @@ rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		    "register must be confirmable");
 		return;
 	}
-	if (rd_parse_query(req, &p, err, sizeof(err)) == -1 ||
+	if (rd_parse_options(req, &p, &cf, err, sizeof(err)) == -1 ||
 	    rd_check_lifetime(gw, &p, err, sizeof(err)) == -1) {
 		coap_reply(gw, resp, COAP_RESPONSE_CODE_BAD_REQUEST, err);
 		return;
@@ -348,7 +351,8 @@ rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		    "missing ep");
 		return;
 	}
-	if ((code = rd_body(gw, req, &body, &len, err, sizeof(err))) != 0) {
+	if ((code = rd_body(gw, req, cf, &body, &len, err, sizeof(err))) !=
+	    0) {
 		coap_reply(gw, resp, code, err);
 		return;
 	}
@@ -373,6 +377,7 @@ rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	uint64_t id;
 	coap_pdu_code_t code;
 	char err[160];
+	int cf;
 	int del = coap_pdu_get_code(req) == COAP_REQUEST_CODE_DELETE;
 
 	(void)r;
@@ -396,7 +401,7 @@ rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 			    gw->registry, id, rd_done, pd));
 		return;
 	}
-	if (rd_parse_query(req, &p, err, sizeof(err)) == -1 ||
+	if (rd_parse_options(req, &p, &cf, err, sizeof(err)) == -1 ||
 	    rd_check_lifetime(gw, &p, err, sizeof(err)) == -1) {
 		coap_reply(gw, resp, COAP_RESPONSE_CODE_BAD_REQUEST, err);
 		return;
@@ -406,7 +411,8 @@ rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		    "ep and lwm2m are not allowed in an update");
 		return;
 	}
-	if ((code = rd_body(gw, req, &body, &len, err, sizeof(err))) != 0) {
+	if ((code = rd_body(gw, req, cf, &body, &len, err, sizeof(err))) !=
+	    0) {
 		coap_reply(gw, resp, code, err);
 		return;
 	}

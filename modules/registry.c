@@ -77,7 +77,12 @@ registry_state_from_name(const char *name)
 void
 registry_id_str(uint64_t id, char buf[REGISTRY_ID_LEN + 1])
 {
-	snprintf(buf, REGISTRY_ID_LEN + 1, "%012" PRIx64, id);
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	for (i = REGISTRY_ID_LEN - 1; i >= 0; i--, id >>= 4)
+		buf[i] = hex[id & 0xf];
+	buf[REGISTRY_ID_LEN] = '\0';
 }
 
 int
@@ -572,10 +577,9 @@ registry_register(struct registry *reg, const struct lwm2m_params *p,
 	    (uint32_t)reg->gw->cfg.reg_default_lifetime;
 	d->r.addr = *from;
 	d->r.queue_mode = p->queue_mode;
-	snprintf(d->r.binding, sizeof(d->r.binding), "%s",
-	    p->has_binding ? p->binding : "U");
-	snprintf(d->r.version, sizeof(d->r.version), "%s",
-	    p->has_version ? p->version : "1.0");
+	/* Both fit: the parser bounds them by the same constants. */
+	strcpy(d->r.binding, p->has_binding ? p->binding : "U");
+	strcpy(d->r.version, p->has_version ? p->version : "1.0");
 	c->dev = d;
 	c->id = d->r.id;
 	if (registry_write(reg, d->ep, ep_len, &d->r, links != NULL ? links :
@@ -607,8 +611,7 @@ registry_update(struct registry *reg, uint64_t id,
 	if (p->has_lifetime)
 		c->rec.lifetime = p->lifetime;
 	if (p->has_binding) {
-		snprintf(c->rec.binding, sizeof(c->rec.binding), "%s",
-		    p->binding);
+		strcpy(c->rec.binding, p->binding);
 		c->rec.queue_mode = p->queue_mode;
 	} else if (p->queue_mode) {
 		c->rec.queue_mode = 1;
