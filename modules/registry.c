@@ -394,7 +394,7 @@ registry_decode(const void *key, size_t klen, const void *val, size_t vlen)
 	const uint8_t *v = val;
 	struct device *d;
 
-	if (klen == 0 || klen > LWM2M_EP_MAX || vlen != RECORD_LEN ||
+	if (klen == 0 || klen > LWM2M_EP_MAX || vlen < RECORD_LEN ||
 	    v[0] != RECORD_FORMAT || memchr(key, '\0', klen) != NULL)
 		return NULL;
 	if ((d = calloc(1, sizeof(*d) + klen + 1)) == NULL)
@@ -534,7 +534,8 @@ registry_new_id(struct registry *reg)
 	return id;
 }
 
-/* Writes the record and (if given) the links of ep into the batch. */
+/* Writes the record of ep into the batch, with its links when given
+ * (NULL keeps the stored ones). */
 static int
 registry_write(struct registry *reg, const char *ep, size_t ep_len,
     const struct dev_record *r, const char *links, size_t links_len)
@@ -542,13 +543,11 @@ registry_write(struct registry *reg, const char *ep, size_t ep_len,
 	uint8_t buf[RECORD_LEN];
 
 	registry_encode(r, buf);
-	if (store_put(reg->gw->store, STORE_DB_DEVICES, ep, ep_len, buf,
-	    sizeof(buf)) == -1)
-		return -1;
-	if (links != NULL && store_put(reg->gw->store, STORE_DB_LINKS, ep,
-	    ep_len, links, links_len) == -1)
-		return -1;
-	return 0;
+	if (links == NULL)
+		return store_patch(reg->gw->store, STORE_DB_DEVICES, ep, ep_len,
+		    buf, sizeof(buf));
+	return store_put2(reg->gw->store, STORE_DB_DEVICES, ep, ep_len, buf,
+	    sizeof(buf), links, links_len);
 }
 
 enum registry_result
@@ -636,8 +635,7 @@ registry_stage_remove(struct registry *reg, struct device *d, int decommission,
 	c->id = d->r.id;
 	c->decommission = decommission;
 	if (store_del(reg->gw->store, STORE_DB_DEVICES, d->ep, d->ep_len) ==
-	    -1 || store_del(reg->gw->store, STORE_DB_LINKS, d->ep,
-	    d->ep_len) == -1) {
+	    -1) {
 		free(c);
 		return REGISTRY_STORE_FAILED;
 	}
@@ -669,12 +667,19 @@ registry_decommission(struct registry *reg, const char *ep,
 ssize_t
 registry_links(struct registry *reg, const char *ep, char *buf, size_t buflen)
 {
-	size_t len;
+	uint8_t *tmp;
+	size_t len, cap = RECORD_LEN + buflen;
+	ssize_t n = -1;
 
-	if (store_get(reg->gw->store, STORE_DB_LINKS, ep, strlen(ep), buf,
-	    buflen, &len) != 0)
+	if ((tmp = malloc(cap)) == NULL)
 		return -1;
-	return (ssize_t)(len < buflen ? len : buflen);
+	if (store_get(reg->gw->store, STORE_DB_DEVICES, ep, strlen(ep), tmp,
+	    cap, &len) == 0 && len >= RECORD_LEN) {
+		n = (ssize_t)((len < cap ? len : cap) - RECORD_LEN);
+		memcpy(buf, tmp + RECORD_LEN, (size_t)n);
+	}
+	free(tmp);
+	return n;
 }
 
 struct walk {

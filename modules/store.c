@@ -42,9 +42,11 @@ struct store_batch {
 	int			 status;	/* set by the writer */
 };
 
+enum store_op_kind { STORE_OP_PUT, STORE_OP_DEL, STORE_OP_PATCH };
+
 /* One operation in a batch's log, followed by key and value bytes. */
 struct store_op {
-	uint8_t		del;
+	uint8_t		kind;
 	uint8_t		db;
 	uint32_t	klen;
 	uint32_t	vlen;
@@ -73,7 +75,7 @@ struct store {
 };
 
 static const char *const store_db_names[STORE_DB__COUNT] = {
-	"meta", "devices", "links"
+	"meta", "devices"
 };
 
 /* Creates dir and its parents, like mkdir -p. */
@@ -148,6 +150,31 @@ fail:
 	return -1;
 }
 
+/* Replaces the head of key's value with v, keeping the rest. */
+static int
+store_apply_patch(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+	MDB_val old, new;
+	uint8_t *tmp;
+	int rc;
+
+	if ((rc = mdb_get(txn, dbi, k, &old)) != 0)
+		return rc;
+	if (old.mv_size < v->mv_size)
+		return mdb_put(txn, dbi, k, v, 0);
+	/* The old bytes live in the map and may move under mdb_put. */
+	if ((tmp = malloc(old.mv_size)) == NULL)
+		return ENOMEM;
+	memcpy(tmp, v->mv_data, v->mv_size);
+	memcpy(tmp + v->mv_size, (uint8_t *)old.mv_data + v->mv_size,
+	    old.mv_size - v->mv_size);
+	new.mv_size = old.mv_size;
+	new.mv_data = tmp;
+	rc = mdb_put(txn, dbi, k, &new, 0);
+	free(tmp);
+	return rc;
+}
+
 /* Applies one batch in one write transaction. Runs on the writer. */
 static int
 store_apply(struct store *st, const struct store_batch *b)
@@ -167,11 +194,18 @@ store_apply(struct store *st, const struct store_batch *b)
 		v.mv_size = op.vlen;
 		v.mv_data = b->ops + off + sizeof(op) + op.klen;
 		off += sizeof(op) + op.klen + op.vlen;
-		if (op.del)
+		switch (op.kind) {
+		case STORE_OP_DEL:
 			rc = mdb_del(txn, st->dbi[op.db], &k, NULL);
-		else
+			break;
+		case STORE_OP_PATCH:
+			rc = store_apply_patch(txn, st->dbi[op.db], &k, &v);
+			break;
+		default:
 			rc = mdb_put(txn, st->dbi[op.db], &k, &v, 0);
-		if (rc != 0 && !(op.del && rc == MDB_NOTFOUND)) {
+			break;
+		}
+		if (rc != 0 && !(op.kind != STORE_OP_PUT && rc == MDB_NOTFOUND)) {
 			mdb_txn_abort(txn);
 			goto fail;
 		}
@@ -313,13 +347,15 @@ store_schedule(struct store *st)
 	}
 }
 
-/* Appends one operation to the open batch. */
+/* Appends one operation to the open batch; its value is head then tail. */
 static int
-store_log(struct store *st, int del, enum store_db db, const void *key,
-    size_t klen, const void *val, size_t vlen)
+store_log(struct store *st, enum store_op_kind kind, enum store_db db,
+    const void *key, size_t klen, const void *head, size_t hlen,
+    const void *tail, size_t tlen)
 {
 	struct store_batch *b = &st->open;
-	struct store_op op = { (uint8_t)del, (uint8_t)db, (uint32_t)klen,
+	size_t vlen = hlen + tlen;
+	struct store_op op = { (uint8_t)kind, (uint8_t)db, (uint32_t)klen,
 	    (uint32_t)vlen };
 	size_t need = sizeof(op) + klen + vlen, cap;
 	uint8_t *p;
@@ -336,9 +372,12 @@ store_log(struct store *st, int del, enum store_db db, const void *key,
 		b->cap = cap;
 	}
 	memcpy(b->ops + b->len, &op, sizeof(op));
-	memcpy(b->ops + b->len + sizeof(op), key, klen);
-	if (vlen > 0)
-		memcpy(b->ops + b->len + sizeof(op) + klen, val, vlen);
+	p = b->ops + b->len + sizeof(op);
+	memcpy(p, key, klen);
+	if (hlen > 0)
+		memcpy(p + klen, head, hlen);
+	if (tlen > 0)
+		memcpy(p + klen + hlen, tail, tlen);
 	b->len += need;
 	store_schedule(st);
 	return 0;
@@ -348,13 +387,29 @@ int
 store_put(struct store *st, enum store_db db, const void *key, size_t klen,
     const void *val, size_t vlen)
 {
-	return store_log(st, 0, db, key, klen, val, vlen);
+	return store_log(st, STORE_OP_PUT, db, key, klen, val, vlen, NULL, 0);
+}
+
+int
+store_put2(struct store *st, enum store_db db, const void *key, size_t klen,
+    const void *head, size_t hlen, const void *tail, size_t tlen)
+{
+	return store_log(st, STORE_OP_PUT, db, key, klen, head, hlen, tail,
+	    tlen);
+}
+
+int
+store_patch(struct store *st, enum store_db db, const void *key, size_t klen,
+    const void *head, size_t hlen)
+{
+	return store_log(st, STORE_OP_PATCH, db, key, klen, head, hlen, NULL,
+	    0);
 }
 
 int
 store_del(struct store *st, enum store_db db, const void *key, size_t klen)
 {
-	return store_log(st, 1, db, key, klen, NULL, 0);
+	return store_log(st, STORE_OP_DEL, db, key, klen, NULL, 0, NULL, 0);
 }
 
 int

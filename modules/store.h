@@ -21,8 +21,7 @@ struct store;
 
 enum store_db {
 	STORE_DB_META,		/* "schema" -> u32 version */
-	STORE_DB_DEVICES,	/* endpoint -> device record (registry.c) */
-	STORE_DB_LINKS,		/* endpoint -> link-format body as registered */
+	STORE_DB_DEVICES,	/* endpoint -> device record + link-format body */
 	STORE_DB__COUNT
 };
 
@@ -50,6 +49,14 @@ int		 store_put(struct store *st, enum store_db db, const void *key,
 		    size_t klen, const void *val, size_t vlen);
 int		 store_del(struct store *st, enum store_db db, const void *key,
 		    size_t klen);
+/* A put whose value is head followed by tail (saves the caller a copy). */
+int		 store_put2(struct store *st, enum store_db db, const void *key,
+		    size_t klen, const void *head, size_t hlen, const void *tail,
+		    size_t tlen);
+/* Replaces the first hlen bytes of key's value and keeps the rest (a put
+ * when the value is shorter; nothing when key is absent). */
+int		 store_patch(struct store *st, enum store_db db, const void *key,
+		    size_t klen, const void *head, size_t hlen);
 
 /* Calls cb once the current batch is committed, or failed. If no batch is
  * open, one is opened (so cb still waits for the next commit). */
