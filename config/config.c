@@ -219,20 +219,46 @@ struct config_parse {
 	unsigned char		 seen[NKEYS];
 };
 
+static void
+config_fail(struct config_parse *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Whether the table has keys in section name[0..len). */
+static int
+config_known_section(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strlen(config_table[i].section) == len &&
+		    memcmp(config_table[i].section, name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* inih's line reader: counts lines, and checks "[section]" lines itself so
+ * that an unknown section is reported at its own line even when empty. */
 static char *
 config_reader(char *str, int num, void *stream)
 {
 	struct config_parse *p = stream;
-	char *s = fgets(str, num, p->fp);
+	char *s = fgets(str, num, p->fp), *b, *e;
 
-	if (s != NULL)
-		p->line++;
+	if (s == NULL)
+		return NULL;
+	p->line++;
+	for (b = s; *b == ' ' || *b == '\t'; b++)
+		;
+	if (*b == '[' && (e = strchr(b, ']')) != NULL) {
+		for (b++; *b == ' ' || *b == '\t'; b++)
+			;
+		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (!config_known_section(b, (size_t)(e - b)))
+			config_fail(p, "unknown section [%.*s]", (int)(e - b), b);
+	}
 	return s;
 }
-
-static void
-config_fail(struct config_parse *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 static void
 config_fail(struct config_parse *p, const char *fmt, ...)

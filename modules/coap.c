@@ -69,6 +69,32 @@ coap_io_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+struct coap_peer *
+coap_peer(coap_session_t *s)
+{
+	struct coap_peer *peer = coap_session_get_app_data(s);
+
+	if (peer == NULL && (peer = calloc(1, sizeof(*peer))) != NULL)
+		coap_session_set_app_data(s, peer);
+	return peer;
+}
+
+/* libcoap's session events: a server session going away takes its peer
+ * state along. */
+static int
+coap_event(coap_session_t *s, const coap_event_t event)
+{
+	struct coap_peer *peer;
+
+	if (event == COAP_EVENT_SERVER_SESSION_DEL &&
+	    (peer = coap_session_get_app_data(s)) != NULL) {
+		coap_session_set_app_data(s, NULL);
+		rd_peer_free(peer);
+		free(peer);
+	}
+	return 0;
+}
+
 /* Handler of every path without a resource of its own: /rd/<id> today. */
 static void
 coap_unknown(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
@@ -134,6 +160,7 @@ coap_module_init(struct gateway *gw)
 		return -1;
 	}
 	coap_set_app_data(cs->ctx, gw);
+	coap_register_event_handler(cs->ctx, coap_event);
 	coap_context_set_block_mode(cs->ctx,
 	    COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
 	coap_context_set_max_idle_sessions(cs->ctx,

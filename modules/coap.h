@@ -9,6 +9,16 @@
 #include <coap3/coap.h>
 
 struct gateway;
+struct rd_pending;
+
+/* What the gateway keeps per CoAP session (its libcoap app data): made on
+ * first use, freed when libcoap deletes the session. */
+struct coap_peer {
+	struct rd_pending	*rd_last;	/* rd.c: last answer sent */
+};
+
+/* The session's peer state, created if needed; NULL when out of memory. */
+struct coap_peer *coap_peer(coap_session_t *s);
 
 /* The gateway a libcoap context belongs to. */
 struct gateway	*coap_gateway(coap_context_t *ctx);
@@ -23,5 +33,6 @@ int		 rd_init(struct gateway *gw, coap_context_t *ctx);
 void		 rd_item(coap_resource_t *r, coap_session_t *s,
 		    const coap_pdu_t *req, const char *id, size_t idlen,
 		    coap_pdu_t *resp);
+void		 rd_peer_free(struct coap_peer *peer);
 
 #endif /* OUTPOST_COAP_H */

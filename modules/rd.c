@@ -30,13 +30,16 @@ enum rd_op { RD_REGISTER, RD_UPDATE, RD_DEREGISTER };
 #define RD_KEEP_OPTS	4	/* options libcoap set on the response */
 #define RD_OPT_MAX	8	/* bytes of one kept option (Block1: 3) */
 
-/* A request waiting for its commit. */
+/* A request waiting for its commit; once answered, kept as its session's
+ * last answer so that a repeat of it gets the same answer (RFC 7252 §4.5). */
 struct rd_pending {
 	struct gateway		*gw;
 	coap_session_t		*session;	/* referenced until answered */
 	coap_mid_t		 mid;
 	coap_pdu_type_t		 type;
 	enum rd_op		 op;
+	enum registry_result	 res;
+	uint64_t		 regid;
 	uint8_t			 token[8];
 	size_t			 token_len;
 	struct {
@@ -190,35 +193,34 @@ rd_reply_error(struct gateway *gw, coap_pdu_t *pdu, enum registry_result res)
 	}
 }
 
-/* Store callback: the change is on disk (or failed). Sends the answer
- * that libcoap was told not to send: an ACK carrying the response for a
- * confirmable request (piggybacked, as if it had been answered at once),
- * a NON for a non-confirmable one. */
+/*
+ * Sends the answer to pd that libcoap was told not to send: an ACK carrying
+ * the response for a confirmable request (piggybacked, as if it had been
+ * answered at once), a NON for a non-confirmable one.
+ */
 static void
-rd_done(enum registry_result res, uint64_t regid, void *arg)
+rd_answer(struct rd_pending *pd)
 {
 	static const coap_pdu_code_t ok[] = {
 		[RD_REGISTER] = COAP_RESPONSE_CODE_CREATED,
 		[RD_UPDATE] = COAP_RESPONSE_CODE_CHANGED,
 		[RD_DEREGISTER] = COAP_RESPONSE_CODE_DELETED,
 	};
-	struct rd_pending *pd = arg;
 	coap_session_t *s = pd->session;
 	coap_pdu_t *pdu;
 	char id[REGISTRY_ID_LEN + 1];
 	size_t i;
 
-	rd_unpark(pd);
 	pdu = coap_pdu_init(pd->type == COAP_MESSAGE_CON ? COAP_MESSAGE_ACK :
 	    COAP_MESSAGE_NON, 0, pd->type == COAP_MESSAGE_CON ? pd->mid :
 	    coap_new_message_id(s), coap_session_max_pdu_size(s));
 	if (pdu == NULL || !coap_add_token(pdu, pd->token_len, pd->token)) {
 		log_warnx("coap: cannot build a response: out of memory");
 		coap_delete_pdu(pdu);
-		goto done;
+		return;
 	}
-	if (res == REGISTRY_OK && pd->op == RD_REGISTER) {
-		registry_id_str(regid, id);
+	if (pd->res == REGISTRY_OK && pd->op == RD_REGISTER) {
+		registry_id_str(pd->regid, id);
 		coap_add_option(pdu, COAP_OPTION_LOCATION_PATH, 2,
 		    (const uint8_t *)"rd");
 		coap_add_option(pdu, COAP_OPTION_LOCATION_PATH, REGISTRY_ID_LEN,
@@ -227,15 +229,41 @@ rd_done(enum registry_result res, uint64_t regid, void *arg)
 	for (i = 0; i < pd->nopts; i++)
 		coap_add_option(pdu, pd->opts[i].number, pd->opts[i].len,
 		    pd->opts[i].value);
-	if (res == REGISTRY_OK)
+	if (pd->res == REGISTRY_OK)
 		coap_reply(pd->gw, pdu, ok[pd->op], NULL);
 	else
-		rd_reply_error(pd->gw, pdu, res);
+		rd_reply_error(pd->gw, pdu, pd->res);
 	if (coap_send(s, pdu) == COAP_INVALID_MID)
 		log_debug("coap: response to %s not sent", coap_session_str(s));
-done:
+}
+
+/* Store callback: the change is on disk (or failed). Answers, and keeps
+ * the answer of a confirmable request as the session's last. */
+static void
+rd_done(enum registry_result res, uint64_t regid, void *arg)
+{
+	struct rd_pending *pd = arg;
+	coap_session_t *s = pd->session;
+	struct coap_peer *peer;
+
+	rd_unpark(pd);
+	pd->res = res;
+	pd->regid = regid;
+	rd_answer(pd);
+	if (pd->type == COAP_MESSAGE_CON && (peer = coap_peer(s)) != NULL) {
+		free(peer->rd_last);
+		peer->rd_last = pd;	/* session pointer kept, unreferenced */
+	} else {
+		free(pd);
+	}
 	coap_session_release(s);
-	free(pd);
+}
+
+void
+rd_peer_free(struct coap_peer *peer)
+{
+	free(peer->rd_last);
+	peer->rd_last = NULL;
 }
 
 /*
@@ -286,21 +314,32 @@ rd_park(struct gateway *gw, coap_session_t *s, const coap_pdu_t *req,
 	return pd;
 }
 
-/* A retransmission of a request still waiting for its commit? */
+/*
+ * A repeat of a confirmable request (same session, same message id): one
+ * still waiting for its commit is dropped (its answer comes), one already
+ * answered gets the same answer again. Either way libcoap sends nothing.
+ */
 static int
-rd_is_parked(coap_session_t *s, const coap_pdu_t *req, coap_pdu_t *resp)
+rd_is_repeat(coap_session_t *s, const coap_pdu_t *req, coap_pdu_t *resp)
 {
+	struct coap_peer *peer = coap_session_get_app_data(s);
 	struct rd_pending *pd;
 	coap_mid_t mid = coap_pdu_get_mid(req);
 
 	if (coap_pdu_get_type(req) != COAP_MESSAGE_CON)
 		return 0;
 	for (pd = *rd_bucket(s, mid); pd != NULL; pd = pd->next)
-		if (pd->session == s && pd->mid == mid) {
-			coap_pdu_set_type(resp, COAP_MESSAGE_NON);
-			return 1;
-		}
-	return 0;
+		if (pd->session == s && pd->mid == mid)
+			break;
+	if (pd == NULL && peer != NULL && peer->rd_last != NULL &&
+	    peer->rd_last->mid == mid) {
+		rd_answer(peer->rd_last);
+		pd = peer->rd_last;
+	}
+	if (pd == NULL)
+		return 0;
+	coap_pdu_set_type(resp, COAP_MESSAGE_NON);
+	return 1;
 }
 
 /* Staging failed: unpark and answer at once. */
@@ -333,7 +372,7 @@ rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	int cf;
 
 	(void)query;
-	if (rd_is_parked(s, req, resp))
+	if (rd_is_repeat(s, req, resp))
 		return;
 	gw->metrics.coap_in++;
 	if (coap_pdu_get_type(req) != COAP_MESSAGE_CON) {
@@ -381,7 +420,7 @@ rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	int del = coap_pdu_get_code(req) == COAP_REQUEST_CODE_DELETE;
 
 	(void)r;
-	if (rd_is_parked(s, req, resp))
+	if (rd_is_repeat(s, req, resp))
 		return;
 	gw->metrics.coap_in++;
 	if (!del && coap_pdu_get_code(req) != COAP_REQUEST_CODE_POST) {

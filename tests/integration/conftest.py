@@ -1,0 +1,496 @@
+"""
+Fixtures of the integration suite: the real outpost binary on loopback, with
+a written gateway.ini, talked to by real clients (http.client for HTTP,
+libcoap's coap-client-gnutls for CoAP, raw sockets for garbage).
+
+Every gateway runs in its own temp dir on ports picked free by the test; its
+stderr goes to a file there. Whatever the outcome of a test, the fixture
+finalizer kills every process it started, and fails the test if one of them
+had died on its own without the test expecting it.
+"""
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+OUTPOST_BIN = os.environ.get("OUTPOST_BIN") or "/work/main/outpost"
+COAP_CLIENT = "coap-client-gnutls"
+EXAMPLE_INI = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           "..", "..", "gateway.ini.example")
+
+START_TIMEOUT = 10.0        # seconds for the gateway to answer /v1/health
+STOP_TIMEOUT = 10.0         # seconds for a clean stop
+COAP_TIMEOUT = 10.0         # seconds one coap-client run may take
+
+# Link-format body of a Wakaama client registering.
+WAKAAMA_LINKS = '</>;rt="oma.lwm2m";ct=110,</1>;ver=1.1,</1/0>,</3/0>,</5/0>'
+WAKAAMA_OBJECTS = [{"path": "/1", "ver": "1.1"}, {"path": "/1/0"},
+                   {"path": "/3/0"}, {"path": "/5/0"}]
+
+RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+REG_ID = re.compile(r"^[0-9a-f]{12}$")
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    """A port on 127.0.0.1 that is free right now for kind (TCP or UDP)."""
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout=5.0, interval=0.02, what="condition"):
+    """Polls predicate until it returns a true value, which is returned;
+    fails the test when timeout seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.1fs waiting for %s"
+                                 % (timeout, what))
+        time.sleep(interval)
+
+
+# -- raw CoAP (RFC 7252) for what coap-client cannot send --------------
+URI_PATH, CONTENT_FORMAT, URI_QUERY = 11, 12, 15
+
+
+def coap_option(delta, value):
+    """One option with its delta and length nibbles (extended as needed)."""
+    def nib(n):
+        if n < 13:
+            return n, b""
+        if n < 269:
+            return 13, bytes([n - 13])
+        return 14, (n - 269).to_bytes(2, "big")
+    d, dext = nib(delta)
+    ln, lext = nib(len(value))
+    return bytes([d << 4 | ln]) + dext + lext + value
+
+
+def coap_message(mtype=0, code=0x02, mid=0x1234, token=b"\x42",
+                 options=(), payload=b""):
+    """A CoAP message; options is a list of (number, value) in order."""
+    out = bytes([0x40 | mtype << 4 | len(token), code]) + \
+        mid.to_bytes(2, "big") + token
+    last = 0
+    for number, value in options:
+        out += coap_option(number - last, value)
+        last = number
+    if payload:
+        out += b"\xff" + payload
+    return out
+
+
+def coap_parse(data):
+    """Decodes a well-formed CoAP message into a dict: type, code ("2.01"),
+    mid, token, options [(number, value)], payload."""
+    tkl = data[0] & 0x0F
+    msg = {"type": data[0] >> 4 & 3,
+           "code": "%d.%02d" % (data[1] >> 5, data[1] & 0x1F),
+           "mid": int.from_bytes(data[2:4], "big"),
+           "token": data[4:4 + tkl], "options": [], "payload": b""}
+    i, number = 4 + tkl, 0
+    while i < len(data):
+        if data[i] == 0xFF:
+            msg["payload"] = data[i + 1:]
+            break
+        delta, length = data[i] >> 4, data[i] & 0x0F
+        i += 1
+        vals = []
+        for n in (delta, length):
+            if n == 13:
+                n, i = data[i] + 13, i + 1
+            elif n == 14:
+                n, i = int.from_bytes(data[i:i + 2], "big") + 269, i + 2
+            vals.append(n)
+        number += vals[0]
+        msg["options"].append((number, data[i:i + vals[1]]))
+        i += vals[1]
+    msg["location"] = [v.decode() for n, v in msg["options"] if n == 8]
+    return msg
+
+
+def coap_exchange(sock, msg, addr, timeout=5.0):
+    """Sends msg from sock and returns the parsed response carrying the
+    request's code-bearing answer (empty ACKs are skipped; a separate CON
+    response is acknowledged)."""
+    sock.settimeout(timeout)
+    sock.sendto(msg, addr)
+    while True:
+        reply = coap_parse(sock.recv(65536))
+        if reply["code"] == "0.00":
+            continue
+        if reply["type"] == 0:      # separate response: acknowledge it
+            sock.sendto(bytes([0x60, 0]) + reply["mid"].to_bytes(2, "big"),
+                        addr)
+        return reply
+
+
+class CoapResult:
+    """The outcome of one coap-client run: the response code ("2.01", or
+    None when no response came), its payload, its options and the raw
+    output."""
+
+    LINE = re.compile(r"^v:1 t:(\w+) c:(\S+) i:(\w+) \{(\w*)\} \[(.*?)\]"
+                      r"(?: :: '(.*)')?$")
+
+    def __init__(self, proc):
+        self.returncode = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.code = None
+        self.type = None
+        self.payload = ""
+        self.options = []
+        for line in proc.stdout.splitlines():
+            m = self.LINE.match(line)
+            if m is None:
+                continue
+            code = m.group(2)
+            if not re.match(r"^[2-5]\.\d\d$", code):
+                continue    # the request itself, or an empty ACK (0.00)
+            self.type = m.group(1)
+            self.code = code
+            self.payload = m.group(6) or ""
+            self.options = [o.strip() for o in m.group(5).split(",")
+                            if o.strip()]
+
+    @property
+    def location(self):
+        """The Location-Path segments of the response."""
+        return [o.split(":", 1)[1] for o in self.options
+                if o.startswith("Location-Path:")]
+
+    def __repr__(self):
+        return "CoapResult(code=%r, payload=%r, options=%r, stderr=%r)" % (
+            self.code, self.payload, self.options, self.stderr)
+
+
+class Gateway:
+    """One outpost process (restartable) with its own dir, ini and store."""
+
+    def __init__(self, workdir, sections=None):
+        self.dir = str(workdir)
+        self.ini = os.path.join(self.dir, "gateway.ini")
+        self.store = os.path.join(self.dir, "store")
+        self.logfile = os.path.join(self.dir, "outpost.log")
+        self.http_port = free_port(socket.SOCK_STREAM)
+        self.coap_port = free_port(socket.SOCK_DGRAM)
+        self.sections = sections or {}
+        self.proc = None
+        self.returncode = None
+        self._log_fp = None
+        self.write_ini()
+
+    # -- configuration ---------------------------------------------------
+    def ini_text(self, sections=None, extra=""):
+        """The text of an ini with the test's ports and store, plus the
+        keys of sections ({"registry": {"awake_window": 1}}), plus extra
+        text appended verbatim."""
+        sec = {"http": {"listen": "127.0.0.1:%d" % self.http_port},
+               "coap": {"listen": "127.0.0.1:%d" % self.coap_port},
+               "store": {"path": self.store}}
+        for name, keys in (self.sections if sections is None
+                           else sections).items():
+            sec.setdefault(name, {}).update(keys)
+        out = []
+        for name, keys in sec.items():
+            out.append("[%s]" % name)
+            for k, v in keys.items():
+                out.append("%s = %s" % (k, v))
+            out.append("")
+        return "\n".join(out) + extra
+
+    def write_ini(self, sections=None, extra="", text=None):
+        if sections is not None:
+            self.sections = sections
+        with open(self.ini, "w") as fp:
+            fp.write(text if text is not None else self.ini_text(None,
+                                                                  extra))
+
+    # -- process ---------------------------------------------------------
+    def start(self, wait=True):
+        assert self.proc is None or self.proc.poll() is not None
+        self._log_fp = open(self.logfile, "ab")
+        self.proc = subprocess.Popen([OUTPOST_BIN, "-c", self.ini],
+                                     cwd=self.dir, stdin=subprocess.DEVNULL,
+                                     stdout=self._log_fp,
+                                     stderr=self._log_fp)
+        self.returncode = None
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=START_TIMEOUT):
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError("outpost exited with %d while starting:"
+                                     "\n%s" % (self.proc.returncode,
+                                               self.log()))
+            try:
+                status, _, _ = self.http("GET", "/v1/health", timeout=1)
+            except OSError:
+                return False
+            return status == 200
+        wait_for(ready, timeout, what="GET /v1/health to answer 200")
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def send_signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT):
+        """Stops the gateway with sig; returns its exit status."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("outpost did not stop on signal %d "
+                                     "within %.0fs" % (sig, timeout))
+        return self._reaped()
+
+    def wait_exit(self, timeout=STOP_TIMEOUT):
+        """Waits for the process to exit by itself; returns its status."""
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("outpost still runs after %.0fs" % timeout)
+        return self._reaped()
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+        return self._reaped()
+
+    def _reaped(self):
+        self.returncode = self.proc.returncode
+        if self._log_fp is not None:
+            self._log_fp.close()
+            self._log_fp = None
+        return self.returncode
+
+    def restart(self):
+        rc = self.stop()
+        assert rc == 0, "outpost exited with %r on SIGTERM" % rc
+        return self.start()
+
+    def cleanup(self):
+        """Kills the process if it still runs. Returns a complaint when it
+        had died by itself (a crash the test did not look for), else None."""
+        if self.proc is None:
+            return None
+        died = None
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        elif self.returncode is None:
+            died = "outpost died by itself with status %d:\n%s" % (
+                self.proc.returncode, self.log()[-4000:])
+        self._reaped()
+        return died
+
+    # -- log -------------------------------------------------------------
+    def log(self):
+        try:
+            with open(self.logfile, "rb") as fp:
+                return fp.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_mark(self):
+        return len(self.log())
+
+    def wait_log(self, text, since=0, timeout=5.0):
+        """Waits until text appears in the log after offset since;
+        returns the line holding it."""
+        def found():
+            tail = self.log()[since:]
+            i = tail.find(text)
+            if i < 0:
+                return None
+            start = tail.rfind("\n", 0, i) + 1
+            end = tail.find("\n", i)
+            return tail[start:end if end >= 0 else len(tail)]
+        try:
+            return wait_for(found, timeout, what="log line %r" % text)
+        except AssertionError:
+            raise AssertionError("log line %r did not appear; log:\n%s"
+                                 % (text, self.log()[since:]))
+
+    def reload(self, expect="configuration reloaded", timeout=5.0):
+        """Sends SIGHUP and waits for expect in the log; returns its line."""
+        mark = self.log_mark()
+        self.send_signal(signal.SIGHUP)
+        return self.wait_log(expect, since=mark, timeout=timeout)
+
+    # -- HTTP ------------------------------------------------------------
+    def http(self, method, path, body=None, headers=None, timeout=5):
+        """One request on a new connection: (status, headers, body bytes).
+        Header names in the returned dict are lower case."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.http_port,
+                                          timeout=timeout)
+        try:
+            if isinstance(body, str):
+                body = body.encode()
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            data = resp.read()
+            hdrs = {k.lower(): v for k, v in resp.getheaders()}
+            return resp.status, hdrs, data
+        finally:
+            conn.close()
+
+    def get_json(self, path, expect=200):
+        status, hdrs, body = self.http("GET", path)
+        assert status == expect, "GET %s: %d %r" % (path, status, body)
+        assert hdrs.get("content-type", "").startswith("application/json")
+        return json.loads(body)
+
+    def device(self, ep):
+        return self.get_json("/v1/devices/" + ep)
+
+    def device_state(self, ep):
+        return self.device(ep)["state"]
+
+    def devices(self, query=""):
+        return self.get_json("/v1/devices" + query)
+
+    def metrics(self):
+        """GET /metrics as {'name{labels}': value}."""
+        status, hdrs, body = self.http("GET", "/metrics")
+        assert status == 200
+        assert hdrs["content-type"].startswith("text/plain")
+        out = {}
+        for line in body.decode().splitlines():
+            if not line or line.startswith("#"):
+                continue
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+        return out
+
+    def wait_state(self, ep, state, timeout=6.0):
+        return wait_for(lambda: self.device_state(ep) == state, timeout,
+                        what="device %s to become %s" % (ep, state))
+
+    # -- CoAP ------------------------------------------------------------
+    def coap(self, method, path, payload=None, content_format=None,
+             non=False, src_port=None, timeout=COAP_TIMEOUT):
+        """One coap-client-gnutls request to coap://127.0.0.1:PORT/path
+        (path may hold ?query); returns a CoapResult."""
+        args = [COAP_CLIENT, "-m", method, "-v", "6", "-B", "5"]
+        if content_format is not None:
+            args += ["-t", str(content_format)]
+        if payload is not None:
+            args += ["-e", payload]
+        if non:
+            args.append("-N")
+        if src_port is not None:
+            args += ["-p", str(src_port)]
+        args.append("coap://127.0.0.1:%d/%s" % (self.coap_port,
+                                                 path.lstrip("/")))
+        proc = subprocess.run(args, capture_output=True, text=True,
+                              errors="replace", timeout=timeout)
+        return CoapResult(proc)
+
+    def register(self, ep, lt=300, b="U", lwm2m="1.1", links="</1/0>,</3/0>",
+                 query="", src_port=None, expect="2.01"):
+        """Registers ep; returns the registration id (or the CoapResult when
+        expect is not 2.01)."""
+        q = "rd?ep=%s" % ep
+        if lt is not None:
+            q += "&lt=%s" % lt
+        if lwm2m is not None:
+            q += "&lwm2m=%s" % lwm2m
+        if b is not None:
+            q += "&b=%s" % b
+        q += query
+        r = self.coap("post", q, payload=links,
+                      content_format=40 if links is not None else None,
+                      src_port=src_port)
+        assert r.code == expect, "register %s: %r" % (ep, r)
+        if expect != "2.01":
+            return r
+        assert len(r.location) == 2 and r.location[0] == "rd", r
+        assert REG_ID.match(r.location[1]), r
+        return r.location[1]
+
+    def update(self, reg_id, query="", links=None, src_port=None):
+        path = "rd/%s" % reg_id + (("?" + query) if query else "")
+        return self.coap("post", path, payload=links,
+                         content_format=40 if links is not None else None,
+                         src_port=src_port)
+
+    def deregister(self, reg_id):
+        return self.coap("delete", "rd/%s" % reg_id)
+
+
+class GatewayFactory:
+    """Makes gateways in the test's tmp dir and stops them all at the end."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.made = []
+
+    def __call__(self, start=True, **sections):
+        """gateway(registry={"awake_window": 1}) -> a started Gateway. A
+        start that loses its ports to another process is retried on fresh
+        ones."""
+        n = len(self.made)
+        for attempt in range(3):
+            d = self.tmp_path / ("gw%d" % n if attempt == 0
+                                 else "gw%d-%d" % (n, attempt))
+            d.mkdir()
+            gw = Gateway(d, sections)
+            self.made.append(gw)
+            if not start:
+                return gw
+            try:
+                gw.start()
+                return gw
+            except AssertionError:
+                if "cannot listen" not in gw.log() or attempt == 2:
+                    raise
+                gw.cleanup()
+        raise AssertionError("unreachable")
+
+    def cleanup(self):
+        complaints = [c for c in (gw.cleanup() for gw in self.made) if c]
+        assert not complaints, "\n".join(complaints)
+
+
+@pytest.fixture
+def gateway_factory(tmp_path):
+    f = GatewayFactory(tmp_path)
+    yield f
+    f.cleanup()
+
+
+@pytest.fixture
+def gateway(gateway_factory):
+    """A running gateway with the default test config."""
+    return gateway_factory()
+
+
+@pytest.fixture
+def run_outpost(tmp_path):
+    """Runs the binary to completion with args: (rc, stdout, stderr)."""
+    def run(*args, timeout=10):
+        proc = subprocess.run([OUTPOST_BIN] + list(args), cwd=str(tmp_path),
+                              capture_output=True, text=True,
+                              timeout=timeout)
+        return proc.returncode, proc.stdout, proc.stderr
+    return run

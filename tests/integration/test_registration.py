@@ -1,0 +1,362 @@
+"""The LwM2M registration interface on CoAP /rd: register, update,
+deregister, replacement, refusals, NAT rebinding, object lists."""
+import calendar
+import socket
+import time
+
+import pytest
+
+from conftest import (CONTENT_FORMAT, RFC3339_UTC, URI_PATH, URI_QUERY,
+                      WAKAAMA_LINKS, WAKAAMA_OBJECTS, coap_exchange,
+                      coap_message, free_port)
+
+
+def parse_time(s):
+    assert RFC3339_UTC.match(s), s
+    return calendar.timegm(time.strptime(s, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+def udp_port():
+    return free_port(socket.SOCK_DGRAM)
+
+
+def assert_not_registered(gw, ep):
+    status, _, _ = gw.http("GET", "/v1/devices/" + ep)
+    assert status == 404
+    assert gw.get_json("/v1/health")["devices"] == 0
+
+
+def test_register_creates_device(gateway):
+    port = udp_port()
+    before = int(time.time())
+    reg_id = gateway.register("node-1", lt=300, b="U", lwm2m="1.1",
+                              links="</1/0>,</3/0>", src_port=port)
+    after = int(time.time())
+    d = gateway.device("node-1")
+    assert d["ep"] == "node-1"
+    assert d["state"] == "awake"
+    assert d["binding"] == "U"
+    assert d["queue_mode"] is False
+    assert d["lifetime"] == 300
+    assert d["lwm2m"] == "1.1"
+    assert d["registration_id"] == reg_id
+    for key in ("registered_at", "updated_at", "last_seen"):
+        assert before <= parse_time(d[key]) <= after, (key, d[key])
+    assert d["address"] == "127.0.0.1:%d" % port
+    assert d["objects"] == [{"path": "/1/0"}, {"path": "/3/0"}]
+    assert d["root_path"] == "/"
+    assert gateway.get_json("/v1/health")["devices"] == 1
+    listed = gateway.devices()["devices"]
+    assert [x["ep"] for x in listed] == ["node-1"]
+    assert listed[0]["registration_id"] == reg_id
+
+
+def test_register_without_optional_parameters_takes_defaults(
+        gateway_factory):
+    gw = gateway_factory(registry={"default_lifetime": 777})
+    gw.register("bare", lt=None, b=None, lwm2m=None, links=None)
+    d = gw.device("bare")
+    assert d["lifetime"] == 777
+    assert d["binding"] == "U"
+    assert d["lwm2m"] == "1.0"
+    assert d["queue_mode"] is False
+    assert d["objects"] == []
+
+
+def test_register_ids_differ_per_device(gateway):
+    ids = {gateway.register("dev-%d" % i) for i in range(4)}
+    assert len(ids) == 4
+
+
+def test_wakaama_registration_lists_objects(gateway):
+    gateway.register("wakaama-1", links=WAKAAMA_LINKS)
+    d = gateway.device("wakaama-1")
+    assert d["objects"] == WAKAAMA_OBJECTS
+    assert d["root_path"] == "/"
+
+
+def test_alternate_root_path_is_stripped(gateway):
+    gateway.register("alt-root", links='</lwm2m>;rt="oma.lwm2m",'
+                     '</lwm2m/1/0>,</lwm2m/3/0>')
+    d = gateway.device("alt-root")
+    assert d["root_path"] == "/lwm2m"
+    assert d["objects"] == [{"path": "/1/0"}, {"path": "/3/0"}]
+
+
+@pytest.mark.parametrize("b,query", [("UQ", ""), ("U", "&Q")],
+                         ids=["b=UQ", "Q-parameter"])
+def test_queue_mode_from_binding_or_q(gateway, b, query):
+    gateway.register("q-dev", b=b, query=query)
+    d = gateway.device("q-dev")
+    assert d["queue_mode"] is True
+    assert d["binding"] == b
+
+
+def test_update_refreshes_and_changes_parameters(gateway):
+    reg_id = gateway.register("upd-1", lt=300, b="U")
+    first = gateway.device("upd-1")
+
+    r = gateway.update(reg_id)
+    assert r.code == "2.04", r
+    d = gateway.device("upd-1")
+    assert d["registration_id"] == reg_id
+    assert d["lifetime"] == 300 and d["binding"] == "U"
+    assert d["objects"] == first["objects"]
+    assert d["registered_at"] == first["registered_at"]
+
+    r = gateway.update(reg_id, "lt=600&b=UQ")
+    assert r.code == "2.04", r
+    d = gateway.device("upd-1")
+    assert d["lifetime"] == 600
+    assert d["binding"] == "UQ"
+    assert d["queue_mode"] is True
+    assert d["registration_id"] == reg_id
+    assert d["objects"] == first["objects"]
+
+    r = gateway.update(reg_id, links="</3/0>,</4/0>,</6/0>")
+    assert r.code == "2.04", r
+    d = gateway.device("upd-1")
+    assert d["objects"] == [{"path": "/3/0"}, {"path": "/4/0"},
+                            {"path": "/6/0"}]
+    assert d["lifetime"] == 600
+
+
+def test_update_from_new_source_port_moves_address(gateway):
+    """NAT rebinding: the device is reached where its latest message came
+    from."""
+    p1, p2 = udp_port(), udp_port()
+    while p2 == p1:
+        p2 = udp_port()
+    reg_id = gateway.register("nat-1", src_port=p1)
+    assert gateway.device("nat-1")["address"] == "127.0.0.1:%d" % p1
+    r = gateway.update(reg_id, src_port=p2)
+    assert r.code == "2.04", r
+    d = gateway.device("nat-1")
+    assert d["address"] == "127.0.0.1:%d" % p2
+    assert d["registration_id"] == reg_id
+    r = gateway.update(reg_id, src_port=p1)
+    assert r.code == "2.04", r
+    assert gateway.device("nat-1")["address"] == "127.0.0.1:%d" % p1
+
+
+def test_deregister(gateway):
+    reg_id = gateway.register("dereg-1")
+    gateway.register("stays")
+    r = gateway.deregister(reg_id)
+    assert r.code == "2.02", r
+    status, _, body = gateway.http("GET", "/v1/devices/dereg-1")
+    assert status == 404, body
+    assert [d["ep"] for d in gateway.devices()["devices"]] == ["stays"]
+    assert gateway.update(reg_id).code == "4.04"
+    assert gateway.deregister(reg_id).code == "4.04"
+    assert gateway.device("stays")["state"] == "awake"
+
+
+@pytest.mark.parametrize("reg_id", ["000000000001", "ffffffffffff",
+                                    "xyz", "0123456789abcdef",
+                                    "ABCDEF012345"])
+def test_unknown_registration_id_is_404(gateway, reg_id):
+    gateway.register("someone")
+    assert gateway.update(reg_id).code == "4.04"
+    r = gateway.deregister(reg_id)
+    assert r.code == "4.04"
+    assert gateway.get_json("/v1/health")["devices"] == 1
+
+
+def test_reregister_replaces_old_registration(gateway):
+    old = gateway.register("same-ep", lt=300, links="</1/0>")
+    new = gateway.register("same-ep", lt=500, links="</3/0>")
+    assert new != old
+    d = gateway.device("same-ep")
+    assert d["registration_id"] == new
+    assert d["lifetime"] == 500
+    assert d["objects"] == [{"path": "/3/0"}]
+    assert [x["ep"] for x in gateway.devices()["devices"]] == ["same-ep"]
+    assert gateway.get_json("/v1/health")["devices"] == 1
+    assert gateway.update(old).code == "4.04"
+    assert gateway.deregister(old).code == "4.04"
+    assert gateway.update(new).code == "2.04"
+
+
+REGISTER_ERRORS = [
+    # id, query (after rd?), links, expected code, expected payload part
+    ("missing_ep", "lt=300&lwm2m=1.1&b=U", "</1/0>", "4.00", "missing ep"),
+    ("lt_not_number", "ep=e1&lt=abc", "</1/0>", "4.00", "lt"),
+    ("lt_zero", "ep=e1&lt=0", "</1/0>", "4.00", "lt"),
+    ("lt_above_max", "ep=e1&lt=1001", "</1/0>", "4.00",
+     "lt: 1001 is above the maximum 1000"),
+    ("lt_below_min", "ep=e1&lt=4", "</1/0>", "4.00",
+     "lt: 4 is below the minimum 5"),
+    ("relative_link", "ep=e1", "<1/0", "4.00", "offset 1: expected '/'"),
+    ("unclosed_link", "ep=e1", "</1/0", "4.00", "offset"),
+    ("empty_attribute", "ep=e1", "</1/0>;;", "4.00",
+     "offset 7: expected attribute name"),
+    ("unknown_parameter", "ep=e1&colour=blue", "</1/0>", "4.00",
+     "unknown parameter 'colour'"),
+    ("bad_binding", "ep=e1&b=X", "</1/0>", "4.00", "b: bad binding"),
+    ("bad_version", "ep=e1&lwm2m=one", "</1/0>", "4.00", "lwm2m"),
+    ("ep_twice", "ep=e1&ep=e2", "</1/0>", "4.00", "ep: repeated"),
+]
+
+
+@pytest.mark.parametrize("query,links,code,payload",
+                         [e[1:] for e in REGISTER_ERRORS],
+                         ids=[e[0] for e in REGISTER_ERRORS])
+def test_register_refusals(gateway_factory, query, links, code, payload):
+    gw = gateway_factory(registry={"min_lifetime": 5, "max_lifetime": 1000,
+                                   "default_lifetime": 100})
+    r = gw.coap("post", "rd?" + query, payload=links, content_format=40)
+    assert r.code == code, r
+    assert payload in r.payload, r
+    assert_not_registered(gw, "e1")
+    assert gw.devices()["devices"] == []
+
+
+def test_link_format_error_names_offset(gateway):
+    r = gateway.coap("post", "rd?ep=e1", payload="</1/0>,</3/0>;;",
+                     content_format=40)
+    assert r.code == "4.00", r
+    assert r.payload == "offset 14: expected attribute name", r
+
+
+def test_non_confirmable_register_is_refused(gateway):
+    r = gateway.coap("post", "rd?ep=non-1&lt=300", payload="</1/0>",
+                     content_format=40, non=True)
+    assert r.code == "4.00", r
+    assert r.payload == "register must be confirmable"
+    assert_not_registered(gateway, "non-1")
+
+
+def test_wrong_content_format_is_refused(gateway):
+    r = gateway.coap("post", "rd?ep=json-1", payload='{"a":1}',
+                     content_format=50)
+    assert r.code == "4.15", r
+    assert_not_registered(gateway, "json-1")
+
+
+def test_links_over_max_links_are_refused(gateway_factory):
+    gw = gateway_factory(coap={"max_links": 64})
+    links = ",".join("</%d/0>" % i for i in range(3300, 3320))
+    assert len(links) > 64
+    r = gw.coap("post", "rd?ep=big-1", payload=links, content_format=40)
+    assert r.code == "4.13", r
+    assert_not_registered(gw, "big-1")
+    gw.register("small-1", links="</1/0>")
+
+
+def test_update_refusals_leave_registration_alone(gateway):
+    reg_id = gateway.register("upd-err", lt=300)
+    for query, payload in [("ep=other", "not allowed"),
+                           ("lwm2m=1.1", "not allowed"),
+                           ("lt=abc", "lt"), ("b=Z", "b:")]:
+        r = gateway.update(reg_id, query)
+        assert r.code == "4.00", (query, r)
+        assert payload in r.payload, (query, r)
+    r = gateway.update(reg_id, links="</1/0>;;")
+    assert r.code == "4.00", r
+    assert "offset" in r.payload
+    d = gateway.device("upd-err")
+    assert d["ep"] == "upd-err" and d["lifetime"] == 300
+    assert d["registration_id"] == reg_id
+    assert d["objects"] == [{"path": "/1/0"}, {"path": "/3/0"}]
+
+
+def test_other_coap_paths_and_methods(gateway):
+    reg_id = gateway.register("m-1")
+    r = gateway.coap("get", "rd/" + reg_id)
+    assert r.code == "4.05", r
+    r = gateway.coap("get", "nothing/here")
+    assert r.code == "4.04", r
+    r = gateway.coap("post", "rd/%s/extra" % reg_id)
+    assert r.code == "4.04", r
+    assert gateway.device("m-1")["registration_id"] == reg_id
+
+
+def test_endpoint_name_length_limit(gateway):
+    gateway.register("e" * 63)
+    assert gateway.device("e" * 63)["ep"] == "e" * 63
+    r = gateway.coap("post", "rd?ep=" + "f" * 64, payload="</1/0>",
+                     content_format=40)
+    assert r.code == "4.00", r
+    assert "ep: too long" in r.payload
+
+
+def test_max_links_boundary(gateway_factory):
+    gw = gateway_factory(coap={"max_links": 64})
+    at_limit = "</" + "1" * 61 + ">"
+    assert len(at_limit) == 64
+    gw.register("at-limit", links=at_limit)
+    over = "</" + "1" * 62 + ">"
+    r = gw.coap("post", "rd?ep=over-limit", payload=over, content_format=40)
+    assert r.code == "4.13", r
+    assert "over the limit of 64" in r.payload
+
+
+def test_max_devices_refuses_new_endpoints_only(gateway_factory):
+    gw = gateway_factory(registry={"max_devices": 2})
+    gw.register("full-a")
+    gw.register("full-b")
+    r = gw.coap("post", "rd?ep=full-c&lt=300", payload="</1/0>",
+                content_format=40)
+    assert r.code == "5.03", r
+    assert gw.http("GET", "/v1/devices/full-c")[0] == 404
+    # A device already known may register again.
+    gw.register("full-a")
+    assert gw.get_json("/v1/health")["devices"] == 2
+
+
+def raw_register(ep, mid, token):
+    return coap_message(mid=mid, token=token,
+                        options=[(URI_PATH, b"rd"), (CONTENT_FORMAT, b"\x28"),
+                                 (URI_QUERY, b"ep=" + ep.encode()),
+                                 (URI_QUERY, b"lt=300")],
+                        payload=b"</1/0>,</3/0>")
+
+
+def test_retransmitted_register_is_processed_once(gateway):
+    """RFC 7252 4.5: a duplicate CON (same source, same message ID), as a
+    client sends when the ACK carrying 2.01 was lost, gets the same answer
+    and is not processed again."""
+    addr = ("127.0.0.1", gateway.coap_port)
+    msg = raw_register("retrans", 0x2468, b"\x01\x02\x03\x04")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        first = coap_exchange(s, msg, addr)
+        assert first["code"] == "2.01", first
+        reg_id = first["location"][1]
+        assert gateway.device("retrans")["registration_id"] == reg_id
+        again = coap_exchange(s, msg, addr)
+    assert again["code"] == "2.01", again
+    assert again["mid"] == first["mid"] and again["token"] == first["token"]
+    assert again["location"] == first["location"], (first, again)
+    assert gateway.device("retrans")["registration_id"] == reg_id
+    assert gateway.metrics()["outpost_registrations_total"] == 1
+
+
+def test_retransmitted_deregister_is_answered_the_same(gateway):
+    reg_id = gateway.register("bye")
+    addr = ("127.0.0.1", gateway.coap_port)
+    msg = coap_message(code=4, mid=0x1357, token=b"\x0a\x0b",
+                       options=[(URI_PATH, b"rd"),
+                                (URI_PATH, reg_id.encode())])
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        first = coap_exchange(s, msg, addr)
+        assert first["code"] == "2.02", first
+        again = coap_exchange(s, msg, addr)
+    assert again["code"] == "2.02", again
+    assert gateway.metrics()["outpost_deregistrations_total"] == 1
+
+
+def test_new_message_from_same_source_is_a_new_request(gateway):
+    """Deduplication is by message ID: a new ID from the same port is
+    processed (a re-registration replaces the registration)."""
+    addr = ("127.0.0.1", gateway.coap_port)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        a = coap_exchange(s, raw_register("twice", 0x1000, b"\x01"), addr)
+        b = coap_exchange(s, raw_register("twice", 0x1001, b"\x02"), addr)
+    assert a["code"] == b["code"] == "2.01"
+    assert a["location"] != b["location"]
+    assert gateway.device("twice")["registration_id"] == b["location"][1]
+    assert gateway.metrics()["outpost_registrations_total"] == 2

@@ -1,0 +1,192 @@
+"""Garbage on the CoAP port must not hurt the gateway: afterwards it still
+registers devices, answers /v1/health, and the process is alive."""
+import random
+import socket
+
+import pytest
+
+from conftest import (CONTENT_FORMAT, URI_PATH, URI_QUERY, coap_message,
+                      coap_parse, free_port)
+
+
+HEADER = b"\x40\x02\x12\x34"     # CON POST, message id 0x1234, no token
+
+GARBAGE = [
+    ("empty", b""),
+    ("one_byte", b"\x40"),
+    ("two_bytes", b"\x40\x02"),
+    ("three_bytes", b"\x40\x02\x12"),
+    ("version_0", b"\x00\x02\x12\x34"),
+    ("version_3", b"\xc0\x02\x12\x34"),
+] + [
+    ("token_length_%d" % n, bytes([0x40 | n]) + b"\x02\x12\x34" + b"\xaa" * n)
+    for n in range(9, 16)
+] + [
+    ("token_longer_than_datagram", b"\x48\x02\x12\x34\xaa\xbb"),
+    ("option_delta_15", HEADER + b"\xf0"),
+    ("option_delta_15_then_more", HEADER + b"\xf3abc\x00\x00"),
+    ("option_length_15", HEADER + b"\x0f" + b"x" * 20),
+    ("huge_option_length", HEADER + b"\xbe\xff\xff" + b"rd"),
+    ("huge_option_delta", HEADER + b"\xe0\xff\xff"),
+    ("option_length_past_end", HEADER + b"\xbd\xf0rd"),
+    ("extended_delta_truncated", HEADER + b"\xd0"),
+    ("extended_length_truncated", HEADER + b"\xbe\x01"),
+    ("payload_marker_without_payload", HEADER + b"\xb2rd\xff"),
+    ("empty_con_with_token", b"\x41\x00\x12\x34\x99"),
+    ("empty_con_with_payload", b"\x40\x00\x12\x34\xffabc"),
+    ("unexpected_ack", b"\x60\x45\x12\x34"),
+    ("unexpected_rst", b"\x70\x00\x12\x34"),
+    ("reserved_code", b"\x40\xe0\x12\x34"),
+    ("unknown_critical_option",
+     coap_message(options=[(URI_PATH, b"rd"), (URI_QUERY, b"ep=crit"),
+                           (2049, b"x")], payload=b"</1/0>")),
+    ("query_with_nul",
+     coap_message(options=[(URI_PATH, b"rd"), (URI_QUERY, b"ep=a\x00b")])),
+    ("query_not_utf8",
+     coap_message(options=[(URI_PATH, b"rd"), (URI_QUERY, b"ep=\xff\xfe")])),
+    ("long_ep",
+     coap_message(options=[(URI_PATH, b"rd"), (URI_QUERY, b"ep=" +
+                                               b"e" * 1000)])),
+    ("links_binary",
+     coap_message(options=[(URI_PATH, b"rd"), (CONTENT_FORMAT, b"\x28"),
+                           (URI_QUERY, b"ep=bin")],
+                  payload=bytes(range(256)))),
+    ("content_format_too_long",
+     coap_message(options=[(URI_PATH, b"rd"),
+                           (CONTENT_FORMAT, b"\x01\x02\x03\x04\x05"),
+                           (URI_QUERY, b"ep=cf")], payload=b"</1/0>")),
+    ("block1_reserved_szx",
+     coap_message(options=[(URI_PATH, b"rd"), (URI_QUERY, b"ep=blk"),
+                           (27, b"\x0f")], payload=b"</1/0>")),
+    ("block1_more_no_rest",
+     coap_message(options=[(URI_PATH, b"rd"), (URI_QUERY, b"ep=blk2"),
+                           (27, b"\x08")], payload=b"</1/0>" * 3)),
+    ("rd_id_too_many_segments",
+     coap_message(options=[(URI_PATH, b"rd"), (URI_PATH, b"0" * 12),
+                           (URI_PATH, b"x")])),
+    ("rd_id_binary",
+     coap_message(options=[(URI_PATH, b"rd"), (URI_PATH, b"\x00" * 12)])),
+    ("max_datagram", b"\x40\x02\x12\x34" + b"\xff" + b"A" * 65000),
+]
+
+
+def check_unhurt(gw, ep="after-garbage", src_port=None):
+    assert gw.alive(), gw.log()
+    assert gw.get_json("/v1/health")["status"] == "ok"
+    reg_id = gw.register(ep, src_port=src_port)
+    assert gw.device(ep)["registration_id"] == reg_id
+    assert gw.update(reg_id).code == "2.04"
+    assert gw.alive()
+
+
+@pytest.mark.parametrize("data", [g[1] for g in GARBAGE],
+                         ids=[g[0] for g in GARBAGE])
+def test_garbage_datagram(gateway, data):
+    """Sent twice from one source port, which then registers a device:
+    whatever session the garbage left behind must not get in the way."""
+    port = free_port(socket.SOCK_DGRAM)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", port))
+        s.sendto(data, ("127.0.0.1", gateway.coap_port))
+        s.sendto(data, ("127.0.0.1", gateway.coap_port))
+    check_unhurt(gateway, src_port=port)
+
+
+def test_random_datagrams(gateway):
+    rng = random.Random(20261123)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for i in range(2000):
+            n = rng.choice([0, 1, 3, 4, 5, 8, 16, 64, 300, 1200, 1500])
+            data = bytes(rng.getrandbits(8) for _ in range(n))
+            if i % 2:
+                # Keep the version bits right so that parsing goes deeper.
+                data = bytes([0x40 | (rng.getrandbits(8) & 0x3f)]) + data
+            s.sendto(data, ("127.0.0.1", gateway.coap_port))
+    check_unhurt(gateway)
+    # The gateway is not left spinning on leftovers: a second device too.
+    check_unhurt(gateway, ep="after-garbage-2")
+
+
+def test_mutated_registrations(gateway):
+    """Valid registrations with one byte changed at random."""
+    rng = random.Random(7)
+    base = coap_message(mtype=0, token=b"\x01\x02\x03\x04",
+                        options=[(URI_PATH, b"rd"), (CONTENT_FORMAT, b"\x28"),
+                                 (URI_QUERY, b"ep=mut"),
+                                 (URI_QUERY, b"lt=300"),
+                                 (URI_QUERY, b"b=UQ")],
+                        payload=b'</>;rt="oma.lwm2m";ct=110,</1/0>,</3/0>')
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0)
+        for i in range(1500):
+            data = bytearray(base)
+            for _ in range(rng.randint(1, 3)):
+                data[rng.randrange(len(data))] = rng.getrandbits(8)
+            data[2:4] = i.to_bytes(2, "big")
+            s.sendto(bytes(data), ("127.0.0.1", gateway.coap_port))
+            try:
+                while s.recv(2048):
+                    pass
+            except OSError:
+                pass
+    check_unhurt(gateway)
+
+
+def test_raw_register_is_answered(gateway):
+    """The raw encoder of this file makes a registration the gateway takes
+    (so the garbage above differs from a good message only as intended)."""
+    msg = coap_message(token=b"\x07\x08", mid=0x4242,
+                       options=[(URI_PATH, b"rd"), (CONTENT_FORMAT, b"\x28"),
+                                (URI_QUERY, b"ep=raw-1"),
+                                (URI_QUERY, b"lt=300")],
+                       payload=b"</1/0>")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(5)
+        s.sendto(msg, ("127.0.0.1", gateway.coap_port))
+        reply = None
+        while reply is None or reply[1] == 0:   # skip an empty ACK
+            reply = s.recv(2048)
+    assert reply[1] == 0x41, reply          # 2.01 Created
+    assert reply[4:6] == b"\x07\x08"        # our token
+    d = gateway.device("raw-1")
+    assert d["objects"] == [{"path": "/1/0"}]
+    assert d["registration_id"].encode() in reply
+
+
+def test_burst_mixed_with_garbage_is_answered_without_retransmission(
+        gateway):
+    """Registrations sent once each (a raw socket never retransmits), in
+    one burst with garbage between them, are all answered: nothing is left
+    unread until some later datagram wakes the gateway."""
+    addr = ("127.0.0.1", gateway.coap_port)
+    socks = []
+    try:
+        for i in range(40):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        junk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        socks.append(junk)
+        for i, s in enumerate(socks[:-1]):
+            junk.sendto(b"\x40\x02" if i % 2 else b"\x50\x00\x00\x01", addr)
+            s.sendto(coap_message(mid=0x3000 + i, token=bytes([i]),
+                                  options=[(URI_PATH, b"rd"),
+                                           (CONTENT_FORMAT, b"\x28"),
+                                           (URI_QUERY, b"ep=burst-%02d" % i)],
+                                  payload=b"</1/0>"), addr)
+        junk.sendto(b"\xff" * 7, addr)
+        ids = {}
+        for i, s in enumerate(socks[:-1]):
+            s.settimeout(5)
+            reply = coap_parse(s.recv(2048))
+            while reply["code"] == "0.00":
+                reply = coap_parse(s.recv(2048))
+            assert reply["code"] == "2.01", (i, reply)
+            assert reply["token"] == bytes([i])
+            ids["burst-%02d" % i] = reply["location"][1]
+    finally:
+        for s in socks:
+            s.close()
+    listed = {d["ep"]: d["registration_id"]
+              for d in gateway.devices("?limit=1000")["devices"]}
+    assert listed == ids
