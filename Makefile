@@ -64,7 +64,8 @@ run: $(OUTPOST)
 	./$(OUTPOST) -c gateway.ini.example
 
 unit: $(UNIT_BIN)
-	@for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
+	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; \
+	exit $$fail
 
 integration: $(OUTPOST)
 	OUTPOST_BIN=$(abspath $(OUTPOST)) $(PYTEST) -q tests/integration

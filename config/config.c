@@ -106,10 +106,15 @@ config_parse_hostport(const char *s, struct gw_hostport *hp, char *err,
 	}
 	if (hostlen == 0 || hostlen >= sizeof(hp->host))
 		goto bad;
+	if (*s != '[' && memchr(s, ':', hostlen) != NULL) {
+		snprintf(err, errlen, "'%s': an IPv6 host needs brackets, as in "
+		    "[::1]:5683", s);
+		return -1;
+	}
 	errno = 0;
 	port = strtol(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || errno != 0 || port < 1 ||
-	    port > 65535) {
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 ||
+	    port < 1 || port > 65535) {
 		snprintf(err, errlen, "'%s': port must be 1..65535", s);
 		return -1;
 	}
@@ -216,7 +221,10 @@ struct config_parse {
 	int			 line;
 	int			 err_line;	/* first error seen, 0 if none */
 	char			 err[256];
-	unsigned char		 seen[NKEYS];
+	int			 seen[NKEYS];	/* line a key was set on */
+	char			*buf;		/* config_reader's line */
+	size_t			 bufsize;
+	int			 read_error;	/* errno of a failed read */
 };
 
 static void
@@ -236,18 +244,35 @@ config_known_section(const char *name, size_t len)
 	return 0;
 }
 
-/* inih's line reader: counts lines, and checks "[section]" lines itself so
- * that an unknown section is reported at its own line even when empty. */
+/*
+ * inih's line reader. Reads whole lines itself so that nothing in the file
+ * can hide from the parser: a line longer than inih's buffer, or one with a
+ * NUL byte, is an error at its own line rather than text inih would split
+ * or cut. Counts lines, and checks "[section]" lines itself so that an
+ * unknown section is reported at its own line even when it is empty.
+ */
 static char *
 config_reader(char *str, int num, void *stream)
 {
 	struct config_parse *p = stream;
-	char *s = fgets(str, num, p->fp), *b, *e;
+	ssize_t n;
+	char *b, *e;
 
-	if (s == NULL)
+	if ((n = getline(&p->buf, &p->bufsize, p->fp)) == -1) {
+		if (ferror(p->fp))
+			p->read_error = errno;
 		return NULL;
+	}
 	p->line++;
-	for (b = s; *b == ' ' || *b == '\t'; b++)
+	if ((size_t)n != strlen(p->buf)) {
+		config_fail(p, "NUL byte in the line");
+		p->buf[0] = '\0';
+	} else if (n >= num) {
+		config_fail(p, "line longer than %d bytes", num - 1);
+		p->buf[0] = '\0';
+	}
+	memcpy(str, p->buf, strlen(p->buf) + 1);
+	for (b = str; *b == ' ' || *b == '\t'; b++)
 		;
 	if (*b == '[' && (e = strchr(b, ']')) != NULL) {
 		for (b++; *b == ' ' || *b == '\t'; b++)
@@ -257,7 +282,7 @@ config_reader(char *str, int num, void *stream)
 		if (!config_known_section(b, (size_t)(e - b)))
 			config_fail(p, "unknown section [%.*s]", (int)(e - b), b);
 	}
-	return s;
+	return str;
 }
 
 static void
@@ -265,8 +290,8 @@ config_fail(struct config_parse *p, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (p->err_line != 0)
-		return;
+	if (p->err[0] != '\0')
+		return;		/* the first error is the one reported */
 	p->err_line = p->line;
 	va_start(ap, fmt);
 	vsnprintf(p->err, sizeof(p->err), fmt, ap);
@@ -292,11 +317,11 @@ config_handler(void *user, const char *section, const char *name,
 		if (strcmp(k->key, name) != 0)
 			continue;
 		if (p->seen[i]) {
-			config_fail(p, "[%s] %s: set more than once", section,
-			    name);
+			config_fail(p, "[%s] %s: set more than once (first on "
+			    "line %d)", section, name, p->seen[i]);
 			return 0;
 		}
-		p->seen[i] = 1;
+		p->seen[i] = p->line;
 		if (config_set(p->cfg, k, value, err, sizeof(err)) == -1) {
 			config_fail(p, "[%s] %s: %s", section, name, err);
 			return 0;
@@ -310,20 +335,54 @@ config_handler(void *user, const char *section, const char *name,
 	return 0;
 }
 
-/* Checks what one key cannot: relations between keys. */
+/* The line where the key at offset was set (0: not in the file). */
 static int
-config_validate(const struct gw_config *cfg, char *err, size_t errlen)
+config_line_of(const struct config_parse *p, size_t offset)
 {
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (config_table[i].offset == offset)
+			return p->seen[i];
+	return 0;
+}
+
+/* The later of the lines where two keys were set. */
+static int
+config_later_line(const struct config_parse *p, size_t a, size_t b)
+{
+	int la = config_line_of(p, a), lb = config_line_of(p, b);
+
+	return la > lb ? la : lb;
+}
+
+/* Checks what one key cannot: relations between keys. The error is put at
+ * the later of the two lines involved. */
+static int
+config_validate(struct config_parse *p)
+{
+	const struct gw_config *cfg = p->cfg;
+
 	if (cfg->reg_min_lifetime > cfg->reg_max_lifetime) {
-		snprintf(err, errlen, "[registry] min_lifetime %d is above "
+		p->line = config_later_line(p, offsetof(struct gw_config,
+		    reg_min_lifetime), offsetof(struct gw_config,
+		    reg_max_lifetime));
+		config_fail(p, "[registry] min_lifetime %d is above "
 		    "max_lifetime %d", cfg->reg_min_lifetime,
 		    cfg->reg_max_lifetime);
 		return -1;
 	}
 	if (cfg->reg_default_lifetime < cfg->reg_min_lifetime ||
 	    cfg->reg_default_lifetime > cfg->reg_max_lifetime) {
-		snprintf(err, errlen, "[registry] default_lifetime %d is "
-		    "outside min_lifetime..max_lifetime", cfg->reg_default_lifetime);
+		p->line = config_later_line(p, offsetof(struct gw_config,
+		    reg_default_lifetime),
+		    cfg->reg_default_lifetime < cfg->reg_min_lifetime ?
+		    offsetof(struct gw_config, reg_min_lifetime) :
+		    offsetof(struct gw_config, reg_max_lifetime));
+		config_fail(p, "[registry] default_lifetime %d is outside "
+		    "min_lifetime..max_lifetime (%d..%d)",
+		    cfg->reg_default_lifetime, cfg->reg_min_lifetime,
+		    cfg->reg_max_lifetime);
 		return -1;
 	}
 	return 0;
@@ -334,7 +393,6 @@ config_load(struct gw_config *cfg, const char *path, char *err, size_t errlen)
 {
 	struct config_parse p;
 	struct gw_config fresh;
-	char verr[256];
 	int rc;
 
 	memset(&p, 0, sizeof(p));
@@ -351,21 +409,28 @@ config_load(struct gw_config *cfg, const char *path, char *err, size_t errlen)
 	p.cfg = &fresh;
 	rc = ini_parse_stream(config_reader, &p, config_handler, &p);
 	fclose(p.fp);
+	free(p.buf);
+	if (p.read_error != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(p.read_error));
+		return -1;
+	}
 	if (rc > 0 && (p.err_line == 0 || rc < p.err_line)) {
 		snprintf(err, errlen, "%s:%d: syntax error (expected [section] "
 		    "or key = value)", path, rc);
 		return -1;
 	}
-	if (p.err_line != 0) {
-		snprintf(err, errlen, "%s:%d: %s", path, p.err_line, p.err);
+	if (rc == 0 && p.err[0] == '\0')
+		config_validate(&p);
+	if (p.err[0] != '\0') {
+		if (p.err_line > 0)
+			snprintf(err, errlen, "%s:%d: %s", path, p.err_line,
+			    p.err);
+		else
+			snprintf(err, errlen, "%s: %s", path, p.err);
 		return -1;
 	}
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: cannot be read", path);
-		return -1;
-	}
-	if (config_validate(&fresh, verr, sizeof(verr)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, verr);
 		return -1;
 	}
 	*cfg = fresh;

@@ -360,8 +360,11 @@ store_log(struct store *st, enum store_op_kind kind, enum store_db db,
 	size_t need = sizeof(op) + klen + vlen, cap;
 	uint8_t *p;
 
-	if (klen == 0 || klen > 511 || vlen > UINT32_MAX)
-		return -1;	/* LMDB's default key limit is 511 bytes */
+	if (klen == 0 || klen > 511 || vlen > UINT32_MAX) {
+		/* LMDB's default key limit is 511 bytes */
+		log_warnx("store: refusing a key of %zu bytes", klen);
+		return -1;
+	}
 	if (b->len + need > b->cap) {
 		cap = b->cap ? b->cap : 4096;
 		while (cap < b->len + need)
@@ -571,7 +574,8 @@ store_iterate(struct store *st, enum store_db db, const void *from,
 {
 	MDB_cursor *cur;
 	MDB_val k = { fromlen, (void *)from }, v;
-	MDB_cursor_op op = from != NULL ? MDB_SET_RANGE : MDB_FIRST;
+	MDB_cursor_op op = from != NULL && fromlen > 0 ? MDB_SET_RANGE :
+	    MDB_FIRST;
 	int rc, ret = 0;
 
 	if ((rc = mdb_txn_renew(st->rtxn)) != 0) {

@@ -2,14 +2,21 @@
  * store.h: the one LMDB environment, behind a small interface. Only
  * store.c includes lmdb.h.
  *
- * Writes are batched: store_put and store_del go into one write transaction
- * that stays open until the end of the current loop turn, when the store
- * commits it (with fsync) and then calls every callback registered with
- * store_when_durable for that batch, in order. That is group commit: one
- * fsync for everything the loop turn did, and no reply that promises
- * durability leaves before its data is on disk.
+ * Writes are batched (group commit): store_put, store_put2, store_patch and
+ * store_del append to the open batch in memory and only fail for a bad key
+ * or no memory. At the end of the loop turn the batch goes to the store's
+ * writer thread, which applies it in one LMDB transaction and commits with
+ * fsync; on a later loop turn the reactor calls every callback registered
+ * with store_when_durable for that batch, in order, with its status. A
+ * batch is stored whole or not at all: if any write fails (a full map), the
+ * commit fails and every callback of the batch gets -1. While the writer is
+ * busy the next batch fills, so under load one fsync covers many changes,
+ * and no reply that promises durability leaves before its data is on disk.
+ * Callbacks run on the reactor, never on the writer.
  *
- * Reads run in their own read-only transactions and see committed data only.
+ * Reads run in their own read-only transaction and see committed data
+ * only. They share one transaction handle: do not call store_get from a
+ * store_iterate callback.
  */
 #ifndef OUTPOST_STORE_H
 #define OUTPOST_STORE_H
@@ -63,7 +70,9 @@ int		 store_patch(struct store *st, enum store_db db, const void *key,
 int		 store_when_durable(struct store *st, store_durable_cb cb,
 		    void *arg);
 
-/* Commits the current batch now. Returns 0, or -1 if the commit failed. */
+/* Commits everything pending now, waiting for the disk, and runs the
+ * callbacks (including of batches the callbacks start). For shutdown and
+ * tests. Returns 0, or -1 if a commit failed. */
 int		 store_commit(struct store *st);
 
 /* Copies the committed value of key into buf (at most buflen bytes); *vlen
