@@ -119,10 +119,10 @@ CONFIG_ERRORS = [
      "gw.ini:2: [http] max_body: 1 is below the minimum 1024"),
     ("min_above_max_lifetime",
      "[registry]\nmin_lifetime = 10\nmax_lifetime = 5\n",
-     "gw.ini: [registry] min_lifetime 10 is above max_lifetime 5"),
+     "gw.ini:3: [registry] min_lifetime 10 is above max_lifetime 5"),
     ("default_outside_lifetimes",
      "[registry]\nmax_lifetime = 100\n",
-     "gw.ini: [registry] default_lifetime 86400 is outside"),
+     "gw.ini:2: [registry] default_lifetime 86400 is outside"),
 ]
 
 
