@@ -23,6 +23,8 @@
 
 struct coap_server {
 	coap_context_t	*ctx;
+	struct coap_peer *peers;	/* libcoap does not report sessions it
+					   frees with the context */
 	coap_endpoint_t	*endpoint;
 	struct event	*io_ev;
 };
@@ -73,10 +75,30 @@ struct coap_peer *
 coap_peer(coap_session_t *s)
 {
 	struct coap_peer *peer = coap_session_get_app_data(s);
+	struct coap_server *cs;
 
-	if (peer == NULL && (peer = calloc(1, sizeof(*peer))) != NULL)
-		coap_session_set_app_data(s, peer);
+	if (peer != NULL || (peer = calloc(1, sizeof(*peer))) == NULL)
+		return peer;
+	cs = coap_gateway(coap_session_get_context(s))->coap;
+	peer->next = cs->peers;
+	if (cs->peers != NULL)
+		cs->peers->prev = peer;
+	cs->peers = peer;
+	coap_session_set_app_data(s, peer);
 	return peer;
+}
+
+static void
+coap_peer_free(struct coap_server *cs, struct coap_peer *peer)
+{
+	if (peer->prev != NULL)
+		peer->prev->next = peer->next;
+	else
+		cs->peers = peer->next;
+	if (peer->next != NULL)
+		peer->next->prev = peer->prev;
+	rd_peer_free(peer);
+	free(peer);
 }
 
 /* libcoap's session events: a server session going away takes its peer
@@ -89,8 +111,8 @@ coap_event(coap_session_t *s, const coap_event_t event)
 	if (event == COAP_EVENT_SERVER_SESSION_DEL &&
 	    (peer = coap_session_get_app_data(s)) != NULL) {
 		coap_session_set_app_data(s, NULL);
-		rd_peer_free(peer);
-		free(peer);
+		coap_peer_free(coap_gateway(coap_session_get_context(s))->coap,
+		    peer);
 	}
 	return 0;
 }
@@ -230,6 +252,8 @@ coap_module_stop(struct gateway *gw)
 		event_free(cs->io_ev);
 	if (cs->ctx != NULL)
 		coap_free_context(cs->ctx);
+	while (cs->peers != NULL)
+		coap_peer_free(cs, cs->peers);
 	coap_cleanup();
 	free(cs);
 	gw->coap = NULL;

@@ -15,6 +15,7 @@ struct rd_pending;
  * first use, freed when libcoap deletes the session. */
 struct coap_peer {
 	struct rd_pending	*rd_last;	/* rd.c: last answer sent */
+	struct coap_peer	*prev, *next;	/* every peer, for shutdown */
 };
 
 /* The session's peer state, created if needed; NULL when out of memory. */
