@@ -87,8 +87,11 @@ fuzz: deps
 	  clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -I. \
 	    $(shell pkg-config --cflags libcjson) -o $(B)/fuzz/$$n $$f $$srcs $$libs || exit 1; \
 	  mkdir -p $(B)/fuzz/$$n.corpus; \
-	  $(B)/fuzz/$$n -max_total_time=$(FUZZ_TIME) -max_len=4096 \
-	    $(B)/fuzz/$$n.corpus tests/fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; \
+	  if ! $(B)/fuzz/$$n -max_total_time=$(FUZZ_TIME) -max_len=4096 \
+	      -artifact_prefix=$(B)/fuzz/$$n- $(B)/fuzz/$$n.corpus \
+	      tests/fuzz/corpus/$$n >$(B)/fuzz/$$n.log 2>&1; then \
+	    tail -40 $(B)/fuzz/$$n.log; exit 1; fi; \
+	  tail -1 $(B)/fuzz/$$n.log; \
 	done
 
 bench: $(OUTPOST) deps
