@@ -91,18 +91,45 @@ lwm2m_in_set(uint8_t c, const char *set)
 	return (c != '\0' && strchr(set, c) != NULL);
 }
 
-/* RFC 3986 pchar without pct-encoded, plus '/'. */
+/* Character classes that every byte of a body is tested against, as bits
+ * of one table: a test is a load, not a strchr. */
+#define LWM2M_C_PATH	0x01	/* RFC 3986 pchar without pct-encoded, '/' */
+#define LWM2M_C_NAME	0x02	/* RFC 6690 parmname, plus '*' */
+#define LWM2M_C_EP	0x04	/* endpoint name */
+
+static uint8_t	lwm2m_class[256];
+
+static void
+lwm2m_class_set(const char *set, uint8_t bit)
+{
+	int c;
+
+	for (c = 0; c < 256; c++)
+		if (lwm2m_is_alnum((uint8_t)c) || lwm2m_in_set((uint8_t)c, set))
+			lwm2m_class[c] |= bit;
+}
+
+static int
+lwm2m_is_class(uint8_t c, uint8_t bit)
+{
+	if (lwm2m_class['a'] == 0) {	/* first use */
+		lwm2m_class_set("-._~!$&'()*+,;=:@/", LWM2M_C_PATH);
+		lwm2m_class_set("!#$&+-.^_`|~*", LWM2M_C_NAME);
+		lwm2m_class_set("-._:~@+!$*", LWM2M_C_EP);
+	}
+	return (lwm2m_class[c] & bit) != 0;
+}
+
 static int
 lwm2m_is_path_char(uint8_t c)
 {
-	return (lwm2m_is_alnum(c) || lwm2m_in_set(c, "-._~!$&'()*+,;=:@/"));
+	return lwm2m_is_class(c, LWM2M_C_PATH);
 }
 
-/* RFC 6690 parmname (RFC 5987 attr-char), plus '*' for "title*". */
 static int
 lwm2m_is_name_char(uint8_t c)
 {
-	return (lwm2m_is_alnum(c) || lwm2m_in_set(c, "!#$&+-.^_`|~*"));
+	return lwm2m_is_class(c, LWM2M_C_NAME);
 }
 
 /* Unquoted value: printable ASCII except ',', ';', '"' and space. */
@@ -147,7 +174,7 @@ lwm2m_query_ep(struct lwm2m_params *p, const uint8_t *v, size_t len,
 		return (-1);
 	}
 	for (i = 0; i < len; i++) {
-		if (!lwm2m_is_alnum(v[i]) && !lwm2m_in_set(v[i], "-._:~@+!$*")) {
+		if (!lwm2m_is_class(v[i], LWM2M_C_EP)) {
 			lwm2m_error(err, errlen, "ep: bad character 0x%02x",
 			    v[i]);
 			return (-1);
@@ -311,13 +338,13 @@ lwm2m_parse_query(struct lwm2m_params *p, const uint8_t *opt, size_t len,
 		val = opt + klen + 1;
 		vlen = len - klen - 1;
 	}
-	lwm2m_key_show(opt, klen, show, sizeof show);
 	if (klen == 0) {
 		lwm2m_error(err, errlen, "empty parameter name");
 		return (-1);
 	}
 	for (i = 0; i < len; i++) {
 		if (opt[i] == '\0') {
+			lwm2m_key_show(opt, klen, show, sizeof show);
 			lwm2m_error(err, errlen, "%s: embedded NUL", show);
 			return (-1);
 		}
@@ -330,6 +357,7 @@ lwm2m_parse_query(struct lwm2m_params *p, const uint8_t *opt, size_t len,
 			break;
 	}
 	if (i == n) {
+		lwm2m_key_show(opt, klen, show, sizeof show);
 		lwm2m_error(err, errlen, "unknown parameter '%s'", show);
 		return (-1);
 	}

@@ -83,6 +83,11 @@ field() {
 	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"
 }
 
+# CPU time of a process and all its threads so far, in ns (schedstat).
+cpu_ns() {
+	cat /proc/"$1"/task/*/schedstat | awk '{ t += $1 } END { printf "%.0f", t }'
+}
+
 # RssAnon of a process, in kB.
 rss_anon_kb() {
 	awk '/^RssAnon:/ { print $2 }' "/proc/$1/status"
@@ -174,7 +179,7 @@ median() {
 # keeps registrations in memory only) and Outpost (which commits each to
 # disk before answering), each a fresh process with a fresh store, so that
 # both see the same machine state; the median of each is compared.
-rd_rates=() op_rates=()
+rd_rates=() op_rates=() rd_cpus=() op_cpus=()
 for ((round = 1; round <= ROUNDS; round++)); do
 	port=$(free_port udp)
 	coap-rd-notls -A "$HOST" -p "$port" >"$TMP/coap-rd.log" 2>&1 &
@@ -182,15 +187,19 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	PIDS+=("$rd_pid")
 	wait_coap "$rd_pid" "$port" || die "coap-rd-notls did not answer on $HOST:$port"
 	rd_base=$(rss_anon_kb "$rd_pid")
+	cpu0=$(cpu_ns "$rd_pid")
 	load "coap-rd-notls#$round" "$port" -n "$TOTAL" -t "$LIMIT" -e "bench-rd$round-"
 	rd_rates+=("$(field rate "$RESULT")")
+	rd_cpus+=("$(per_device $(( $(cpu_ns "$rd_pid") - cpu0 )) "$(field "done" "$RESULT")")")
 	rd_rss=$(per_device $(( ($(rss_anon_kb "$rd_pid") - rd_base) * 1024 )) \
 	    "$(field "done" "$RESULT")")
 	stop_pid "$rd_pid"
 
 	start_outpost "$TMP/rate$round"
+	cpu0=$(cpu_ns "$OUTPOST_PID")
 	load "outpost#$round" "$COAP_PORT" -n "$TOTAL" -t "$LIMIT" -e "bench-op$round-"
 	op_rates+=("$(field rate "$RESULT")")
+	op_cpus+=("$(per_device $(( $(cpu_ns "$OUTPOST_PID") - cpu0 )) "$(field "done" "$RESULT")")")
 	stop_pid "$OUTPOST_PID"
 	rm -rf "$TMP/rate$round"
 done
@@ -200,6 +209,13 @@ op_rate=$(median "${op_rates[@]}")
 printf 'registrations/s (median of %d): outpost=%.0f coap-rd-notls=%.0f ratio=%s\n' \
     "$ROUNDS" "$op_rate" "$rd_rate" \
     "$(awk -v a="$op_rate" -v b="$rd_rate" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
+# CPU time per registration (all threads of the server, user + system)
+# varies far less than wall-clock rates on a shared machine.
+rd_cpu=$(median "${rd_cpus[@]}")
+op_cpu=$(median "${op_cpus[@]}")
+printf 'cpu ns/registration (median): outpost=%s coap-rd-notls=%s ratio=%s\n' \
+    "$op_cpu" "$rd_cpu" \
+    "$(awk -v a="$op_cpu" -v b="$rd_cpu" 'BEGIN { if (a > 0) printf "%.2f", b / a; else print "n/a" }')"
 
 # 3. Memory and store size per device, from an empty store.
 echo "== memory: $MEM_FIRST then $((MEM_FIRST + MEM_MORE)) devices, empty store"
