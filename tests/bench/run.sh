@@ -248,3 +248,22 @@ echo "coap-rd-notls rss_anon_per_device: $((TOTAL / 1000))k=$rd_rss bytes (refer
 if (( n10 != MEM_FIRST || n100 != MEM_FIRST + MEM_MORE )); then
 	echo "note: registered $n10 of $MEM_FIRST and $n100 of $((MEM_FIRST + MEM_MORE)); per-device figures divide by devices registered"
 fi
+
+# 4. The same with every device on a CoAP session of its own (its own
+# source port), as real devices are: registry record plus libcoap session
+# plus the last answer kept for repeats. libcoap frees the oldest idle
+# session beyond [coap] max_idle_sessions (4096), which bounds that part.
+# Bursts of 256 new ports at a time, which the kernel's default receive
+# buffer takes without loss.
+start_outpost "$TMP/sess"
+base=$(rss_anon_kb "$OUTPOST_PID")
+n=0
+for ((i = 0; i < 16; i++)); do
+	RESULT=$("$REGLOAD" -h "$HOST" -p "$COAP_PORT" -s 256 -w 1 -n 256 -t 30 \
+	    -e "sess$i-" 2>/dev/null) || die "regload failed (sessions)"
+	n=$(( n + $(field "done" "$RESULT") ))
+done
+rss=$(rss_anon_kb "$OUTPOST_PID")
+stop_pid "$OUTPOST_PID"
+echo "rss_anon_per_device_with_own_session: ${n} devices=$(per_device $(( (rss - base) * 1024 )) "$n") bytes" \
+    "(sessions beyond [coap] max_idle_sessions are freed)"
