@@ -36,6 +36,12 @@ CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
 GW_OBJ   := $(GW_SRC:%.c=$(B)/%.o)
 OUTPOST  := $(if $(filter build,$(B)),outpost,$(B)/outpost)
 
+# The node agent: node/main.c has its main(); node unit tests link the rest.
+NODE_CORE_SRC := $(filter-out node/main.c,$(wildcard node/*.c)) log.c
+NODE_CORE_OBJ := $(NODE_CORE_SRC:%.c=$(B)/%.o)
+NODE     := $(if $(filter build,$(B)),outpost-node,$(B)/outpost-node)
+NODE_BIN := $(if $(wildcard node/main.c),$(NODE))
+
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -43,7 +49,7 @@ FUZZ_TIME ?= 20
 PYTEST   := /usr/bin/python3 -m pytest
 
 .PHONY: all run test unit integration check-asan fuzz bench clean deps
-all: $(OUTPOST)
+all: $(OUTPOST) $(NODE_BIN)
 
 deps:
 	@scripts/install-deps.sh
@@ -51,9 +57,16 @@ deps:
 $(OUTPOST): $(GW_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+$(NODE): $(B)/node/main.o $(NODE_CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 $(B)/%.o: %.c $(wildcard *.h */*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/tests/test_node_%: tests/unit/test_node_%.c $(NODE_CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs cmocka)
 
 $(B)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -67,8 +80,9 @@ unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; \
 	exit $$fail
 
-integration: $(OUTPOST)
-	OUTPOST_BIN=$(abspath $(OUTPOST)) $(PYTEST) -q tests/integration
+integration: $(OUTPOST) $(NODE_BIN)
+	OUTPOST_BIN=$(abspath $(OUTPOST)) NODE_BIN=$(abspath $(NODE)) \
+	    $(PYTEST) -q tests/integration
 
 test: deps
 	$(MAKE) unit integration
@@ -94,8 +108,10 @@ fuzz: deps
 	  tail -1 $(B)/fuzz/$$n.log; \
 	done
 
-bench: $(OUTPOST) deps
+bench: $(OUTPOST) $(NODE_BIN) deps
 	tests/bench/run.sh $(abspath $(OUTPOST))
+	@if [ -x tests/bench/node.sh ]; then \
+	    tests/bench/node.sh $(abspath $(NODE)) $(abspath $(OUTPOST)); fi
 
 clean:
-	rm -rf build build-asan outpost
+	rm -rf build build-asan outpost outpost-node
