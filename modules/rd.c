@@ -356,6 +356,30 @@ rd_stage(coap_pdu_t *resp, struct rd_pending *pd, enum registry_result res)
 	free(pd);
 }
 
+/*
+ * Reads the parameters and the body of a register or update. Bad ones are
+ * answered here (4.00, 4.13, 4.15) and give -1.
+ */
+static int
+rd_read(struct gateway *gw, const coap_pdu_t *req, coap_pdu_t *resp,
+    struct lwm2m_params *p, const char **body, size_t *len)
+{
+	coap_pdu_code_t code;
+	char err[160];
+	int cf;
+
+	if (rd_parse_options(req, p, &cf, err, sizeof(err)) == -1 ||
+	    rd_check_lifetime(gw, p, err, sizeof(err)) == -1) {
+		coap_reply(gw, resp, COAP_RESPONSE_CODE_BAD_REQUEST, err);
+		return -1;
+	}
+	if ((code = rd_body(gw, req, cf, body, len, err, sizeof(err))) != 0) {
+		coap_reply(gw, resp, code, err);
+		return -1;
+	}
+	return 0;
+}
+
 /* POST /rd: register. */
 static void
 rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
@@ -367,9 +391,6 @@ rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	struct rd_pending *pd;
 	const char *body;
 	size_t len;
-	coap_pdu_code_t code;
-	char err[160];
-	int cf;
 
 	(void)query;
 	if (rd_is_repeat(s, req, resp))
@@ -380,19 +401,11 @@ rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		    "register must be confirmable");
 		return;
 	}
-	if (rd_parse_options(req, &p, &cf, err, sizeof(err)) == -1 ||
-	    rd_check_lifetime(gw, &p, err, sizeof(err)) == -1) {
-		coap_reply(gw, resp, COAP_RESPONSE_CODE_BAD_REQUEST, err);
+	if (rd_read(gw, req, resp, &p, &body, &len) == -1)
 		return;
-	}
 	if (!p.has_ep) {
 		coap_reply(gw, resp, COAP_RESPONSE_CODE_BAD_REQUEST,
 		    "missing ep");
-		return;
-	}
-	if ((code = rd_body(gw, req, cf, &body, &len, err, sizeof(err))) !=
-	    0) {
-		coap_reply(gw, resp, code, err);
 		return;
 	}
 	rd_addr_from(s, &from);
@@ -414,9 +427,6 @@ rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	const char *body;
 	size_t len;
 	uint64_t id;
-	coap_pdu_code_t code;
-	char err[160];
-	int cf;
 	int del = coap_pdu_get_code(req) == COAP_REQUEST_CODE_DELETE;
 
 	(void)r;
@@ -440,19 +450,11 @@ rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 			    gw->registry, id, rd_done, pd));
 		return;
 	}
-	if (rd_parse_options(req, &p, &cf, err, sizeof(err)) == -1 ||
-	    rd_check_lifetime(gw, &p, err, sizeof(err)) == -1) {
-		coap_reply(gw, resp, COAP_RESPONSE_CODE_BAD_REQUEST, err);
+	if (rd_read(gw, req, resp, &p, &body, &len) == -1)
 		return;
-	}
 	if (p.has_ep || p.has_version) {
 		coap_reply(gw, resp, COAP_RESPONSE_CODE_BAD_REQUEST,
 		    "ep and lwm2m are not allowed in an update");
-		return;
-	}
-	if ((code = rd_body(gw, req, cf, &body, &len, err, sizeof(err))) !=
-	    0) {
-		coap_reply(gw, resp, code, err);
 		return;
 	}
 	rd_addr_from(s, &from);

@@ -27,10 +27,14 @@ def test_idle_gateway_does_not_wake_up(gateway):
     gw.register("idle-a", lt=3600)
     gw.register("idle-b", lt=3600, b="UQ")
     assert gw.get_json("/v1/health")["devices"] == 2
-    # Let the replies and the HTTP connection settle, then watch.
-    gw.wait_log("outpost", since=0)
-    before = wakeups(gw.proc.pid)
-    time.sleep(2.0)     # the absence of events needs a span to be seen
-    after = wakeups(gw.proc.pid)
-    assert after == before, "an idle gateway woke up %d times in 2 s" % (
-        after - before)
+    # The last exchanges (an HTTP connection closing, a commit) may still
+    # wake it once; a polling timer would wake it in every span. So: one
+    # quiet 2 s span out of three is enough, and none means it polls.
+    seen = []
+    for _ in range(3):
+        before = wakeups(gw.proc.pid)
+        time.sleep(2.0)     # the absence of events needs a span to be seen
+        seen.append(wakeups(gw.proc.pid) - before)
+        if seen[-1] == 0:
+            break
+    assert seen[-1] == 0, "an idle gateway woke up in every span: %s" % seen
