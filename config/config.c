@@ -61,6 +61,15 @@ static const struct config_key config_table[] = {
 	KEY_INT("registry", "sweep_slice", reg_sweep_slice, 16, 1000000,
 	    "2048", "devices the expiry sweep looks at per loop turn", 0),
 
+	KEY_INT("proxy", "nstart", proxy_nstart, 1, 16, "1",
+	    "requests outstanding per device at once (RFC 7252 NSTART)", 0),
+	KEY_INT("proxy", "timeout", proxy_timeout, 1, 3600, "452",
+	    "seconds to wait for a device's answer (RFC 8075 8.5: MAX_RTT + "
+	    "MAX_SERVER_RESPONSE_DELAY)", 0),
+	KEY_INT("proxy", "nat_window", proxy_nat_window, 0, 86400, "0",
+	    "seconds a device behind NAT stays reachable after its last "
+	    "message (0: no NAT)", 0),
+
 	KEY_STR("store", "path", store_path, "./data",
 	    "directory of the LMDB environment (created if missing)", 1),
 	KEY_INT("store", "map_size_mb", store_map_size_mb, 1, 1 << 20, "1024",

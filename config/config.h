@@ -41,6 +41,10 @@ struct gw_config {
 	int			reg_max_devices;
 	int			reg_sweep_slice;	/* devices per loop turn */
 
+	int			proxy_nstart;		/* outstanding per device */
+	int			proxy_timeout;		/* seconds */
+	int			proxy_nat_window;	/* seconds; 0: no NAT */
+
 	char			store_path[PATH_MAX];
 	int			store_map_size_mb;
 };

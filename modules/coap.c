@@ -97,6 +97,7 @@ coap_peer_free(struct coap_server *cs, struct coap_peer *peer)
 		cs->peers = peer->next;
 	if (peer->next != NULL)
 		peer->next->prev = peer->prev;
+	devreq_peer_gone(peer);
 	rd_peer_free(peer);
 	free(peer);
 }
@@ -183,6 +184,8 @@ coap_module_init(struct gateway *gw)
 	}
 	coap_set_app_data(cs->ctx, gw);
 	coap_register_event_handler(cs->ctx, coap_event);
+	coap_register_response_handler(cs->ctx, devreq_response);
+	coap_register_nack_handler(cs->ctx, devreq_nack);
 	coap_context_set_block_mode(cs->ctx,
 	    COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
 	coap_context_set_max_idle_sessions(cs->ctx,

@@ -10,11 +10,13 @@
 
 struct gateway;
 struct rd_pending;
+struct devroute;
 
 /* What the gateway keeps per CoAP session (its libcoap app data): made on
  * first use, freed when libcoap deletes the session. */
 struct coap_peer {
 	struct rd_pending	*rd_last;	/* rd.c: last answer sent */
+	struct devroute		*routes;	/* devreq.c: devices on it */
 	struct coap_peer	*prev, *next;	/* every peer, for shutdown */
 };
 
@@ -35,5 +37,15 @@ void		 rd_item(coap_resource_t *r, coap_session_t *s,
 		    const coap_pdu_t *req, const char *id, size_t idlen,
 		    coap_pdu_t *resp);
 void		 rd_peer_free(struct coap_peer *peer);
+
+/* devreq.c: the device's route is the session of its latest register or
+ * update; it ends with the session or the registration. */
+void		 devreq_set_route(struct gateway *gw, const char *ep,
+		    coap_session_t *s);
+void		 devreq_peer_gone(struct coap_peer *peer);
+coap_response_t	 devreq_response(coap_session_t *s, const coap_pdu_t *sent,
+		    const coap_pdu_t *rcvd, const coap_mid_t mid);
+void		 devreq_nack(coap_session_t *s, const coap_pdu_t *sent,
+		    const coap_nack_reason_t reason, const coap_mid_t mid);
 
 #endif /* OUTPOST_COAP_H */

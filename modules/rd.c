@@ -22,6 +22,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "modules/coap.h"
+#include "modules/devreq.h"
 #include "modules/lwm2m.h"
 #include "modules/registry.h"
 
@@ -245,10 +246,14 @@ rd_done(enum registry_result res, uint64_t regid, void *arg)
 	struct rd_pending *pd = arg;
 	coap_session_t *s = pd->session;
 	struct coap_peer *peer;
+	struct device *dev;
 
 	rd_unpark(pd);
 	pd->res = res;
 	pd->regid = regid;
+	if (res == REGISTRY_OK && pd->op != RD_DEREGISTER &&
+	    (dev = registry_find_by_id(pd->gw->registry, regid)) != NULL)
+		devreq_set_route(pd->gw, dev->ep, s);
 	rd_answer(pd);
 	if (pd->type == COAP_MESSAGE_CON && (peer = coap_peer(s)) != NULL) {
 		free(peer->rd_last);
@@ -424,6 +429,7 @@ rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	struct lwm2m_params p;
 	struct dev_addr from;
 	struct rd_pending *pd;
+	struct device *dev;
 	const char *body;
 	size_t len;
 	uint64_t id;
@@ -439,12 +445,13 @@ rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		return;
 	}
 	if (registry_id_parse(idstr, idlen, &id) == -1 ||
-	    registry_find_by_id(gw->registry, id) == NULL) {
+	    (dev = registry_find_by_id(gw->registry, id)) == NULL) {
 		coap_reply(gw, resp, COAP_RESPONSE_CODE_NOT_FOUND,
 		    "registration not found");
 		return;
 	}
 	if (del) {
+		devreq_drop_route(gw, dev->ep);
 		if ((pd = rd_park(gw, s, req, resp, RD_DEREGISTER)) != NULL)
 			rd_stage(resp, pd, registry_deregister(
 			    gw->registry, id, rd_done, pd));

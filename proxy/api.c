@@ -13,6 +13,7 @@
 
 #include "gateway.h"
 #include "log.h"
+#include "modules/devreq.h"
 #include "modules/lwm2m.h"
 #include "modules/registry.h"
 #include "proxy/http.h"
@@ -240,6 +241,7 @@ api_device(struct http_exchange *hx)
 		http_reply_json(hx, 200, api_device_json(gw, d, 1));
 		return;
 	}
+	devreq_drop_route(gw, ep);
 	res = registry_decommission(gw->registry, ep, api_decommissioned, hx);
 	if (res != REGISTRY_OK)
 		api_decommissioned(res, 0, hx);
@@ -262,6 +264,8 @@ const struct http_route api_routes[] = {
 	{ "/v1/health", EVHTTP_REQ_GET, api_health },
 	{ "/v1/devices", EVHTTP_REQ_GET, api_devices_list },
 	{ "/v1/devices/{ep}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, api_device },
+	{ "/v1/devices/{ep}/r/{path...}", EVHTTP_REQ_GET | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_DELETE, proxy_forward },
 	{ "/metrics", EVHTTP_REQ_GET, api_metrics },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -46,6 +46,12 @@ http_reply(struct http_exchange *hx, int status, const char *ctype,
 	evhttp_send_reply(hx->req, status, NULL, body);
 	if (body != NULL)
 		evbuffer_free(body);
+	http_abandon(hx);
+}
+
+void
+http_abandon(struct http_exchange *hx)
+{
 	evhttp_clear_headers(&hx->query);
 	free(hx);
 }

@@ -32,6 +32,9 @@ struct http_exchange {
 	struct evkeyvalq		 query;
 };
 
+/* proxy/forward.c: /v1/devices/{ep}/r/{path...} */
+void	proxy_forward(struct http_exchange *hx);
+
 /* The route table (proxy/api.c). */
 extern const struct http_route	api_routes[];
 extern const size_t		api_nroutes;
@@ -40,6 +43,10 @@ extern const size_t		api_nroutes;
  * the request, and frees hx. Every reply goes through here. */
 void	http_reply(struct http_exchange *hx, int status, const char *ctype,
 	    struct evbuffer *body);
+
+/* Frees hx without replying: its connection is gone (libevent frees the
+ * request itself). */
+void	http_abandon(struct http_exchange *hx);
 
 /* Replies with a JSON document (consumed). */
 void	http_reply_json(struct http_exchange *hx, int status, cJSON *doc);

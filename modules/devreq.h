@@ -1,0 +1,74 @@
+/*
+ * devreq.h: requests from the gateway to a device, over CoAP, on the
+ * device's own session (the session of its latest register or update, so
+ * the request reaches it through its NAT). At most [proxy] nstart requests
+ * are outstanding per device; the others wait in order. No libcoap types
+ * here: the HTTP side (proxy/) and the queue use this interface only.
+ */
+#ifndef OUTPOST_DEVREQ_H
+#define OUTPOST_DEVREQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct gateway;
+struct devreq;
+
+#define DEVREQ_PATH_MAX	256
+
+enum devreq_method {
+	DEVREQ_GET = 1,
+	DEVREQ_POST = 2,
+	DEVREQ_PUT = 3,
+	DEVREQ_DELETE = 4,
+};
+
+/* What to send. devreq_send copies everything it needs. */
+struct devreq_spec {
+	enum devreq_method	 method;
+	const char		*path;		/* "3/0/1": decoded segments */
+	int			 content_format; /* COAPMAP_NONE (-1) for none */
+	int			 accept;	/* -1 for none */
+	const uint8_t		*body;
+	size_t			 len;
+	unsigned		 timeout_s;
+};
+
+enum devresp_kind {
+	DEVRESP_ANSWER,		/* the device answered: cls/detail/... set */
+	DEVRESP_TIMEOUT,	/* no answer within the timeout */
+	DEVRESP_UNREACHABLE,	/* no route, the route went, or RST/ICMP */
+};
+
+/* The outcome; body is valid only during the callback. */
+struct devresp {
+	enum devresp_kind	 kind;
+	int			 cls, detail;
+	int			 content_format;	/* -1: none */
+	int			 has_max_age;
+	uint32_t		 max_age;
+	const uint8_t		*body;
+	size_t			 len;
+};
+
+typedef void (*devreq_cb)(const struct devresp *resp, void *arg);
+
+/*
+ * Sends spec to the device registered as ep, or queues it behind the ones
+ * outstanding. cb is called exactly once, unless the request is cancelled
+ * first. Returns NULL (cb not called) when the device has no usable route:
+ * not registered, no live session, or the session is gone.
+ */
+struct devreq	*devreq_send(struct gateway *gw, const char *ep,
+		    const struct devreq_spec *spec, devreq_cb cb, void *arg);
+
+/* Forgets a request; its callback will not be called. */
+void		 devreq_cancel(struct devreq *req);
+
+/* Whether ep has a live route (a session the gateway can send on). */
+int		 devreq_routable(struct gateway *gw, const char *ep);
+
+/* Ends ep's route (decommissioned, deregistered): what waits on it fails. */
+void		 devreq_drop_route(struct gateway *gw, const char *ep);
+
+#endif /* OUTPOST_DEVREQ_H */

@@ -1,0 +1,214 @@
+/*
+ * forward.c: /v1/devices/{ep}/r/{path...}, the HTTP to CoAP proxy (RFC 8075).
+ * The request goes to the device on its own session (modules/devreq.c);
+ * the answer comes back mapped by proxy/coapmap.c, the one place where
+ * CoAP codes and formats become HTTP.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "gateway.h"
+#include "log.h"
+#include "modules/devreq.h"
+#include "modules/registry.h"
+#include "proxy/coapmap.h"
+#include "proxy/http.h"
+
+/* One proxied request: the HTTP exchange and the CoAP request serving it. */
+struct forward {
+	struct http_exchange	*hx;
+	struct devreq		*req;
+	struct evhttp_connection *conn;
+};
+
+/* The HTTP client went away: drop the CoAP side too. */
+static void
+forward_closed(struct evhttp_connection *conn, void *arg)
+{
+	struct forward *fw = arg;
+
+	(void)conn;
+	if (fw->req != NULL)
+		devreq_cancel(fw->req);
+	http_abandon(fw->hx);
+	free(fw);
+}
+
+static void
+forward_detach(struct forward *fw)
+{
+	if (fw->conn != NULL)
+		evhttp_connection_set_closecb(fw->conn, NULL, NULL);
+}
+
+/* The device answered, or did not: map it onto the HTTP reply. */
+static void
+forward_done(const struct devresp *r, void *arg)
+{
+	struct forward *fw = arg;
+	struct http_exchange *hx = fw->hx;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(hx->req);
+	struct evbuffer *body;
+	char type[64], num[16];
+	int status;
+
+	fw->req = NULL;
+	forward_detach(fw);
+	free(fw);
+	if (r->kind == DEVRESP_TIMEOUT) {
+		http_error(hx, 504, "timeout", "device %s did not answer",
+		    hx->params.value[0]);
+		return;
+	}
+	if (r->kind == DEVRESP_UNREACHABLE) {
+		http_error(hx, 502, "unreachable", "device %s could not be "
+		    "reached", hx->params.value[0]);
+		return;
+	}
+	status = coapmap_status(r->cls, r->detail, r->len > 0);
+	if (r->cls == 5 && r->detail == 3 && r->has_max_age) {
+		snprintf(num, sizeof(num), "%u", r->max_age);
+		evhttp_add_header(h, "Retry-After", num);
+	}
+	if (status == 204 || status == 304 || r->len == 0) {
+		http_reply(hx, status, NULL, NULL);
+		return;
+	}
+	if ((body = evbuffer_new()) == NULL ||
+	    evbuffer_add(body, r->body, r->len) == -1) {
+		if (body != NULL)
+			evbuffer_free(body);
+		http_error(hx, 500, "internal", "out of memory");
+		return;
+	}
+	http_reply(hx, status, r->content_format >= 0 ?
+	    coapmap_media_type(r->content_format, type, sizeof(type)) :
+	    "application/octet-stream", body);
+}
+
+/* Seconds until the device is expected to be heard from again. */
+static long
+forward_retry_after(struct device *d)
+{
+	int64_t due = d->r.updated_at + (int64_t)d->r.lifetime - gw_now();
+
+	return due > 1 ? (long)due : 1;
+}
+
+/* Whether the gateway can reach d now: awake, on a live session, and (for
+ * a device behind NAT) heard from within the NAT window. */
+static int
+forward_reachable(struct gateway *gw, struct device *d)
+{
+	int64_t now = gw_now();
+
+	if (registry_state(gw->registry, d, now) != DEVICE_AWAKE)
+		return 0;
+	if (gw->cfg.proxy_nat_window > 0 &&
+	    now - d->last_seen > gw->cfg.proxy_nat_window)
+		return 0;
+	return devreq_routable(gw, d->ep);
+}
+
+/* Builds the CoAP request from the HTTP one; answers errors itself. */
+static int
+forward_spec(struct http_exchange *hx, struct devreq_spec *spec)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(hx->req);
+	struct evbuffer *buf = evhttp_request_get_input_buffer(hx->req);
+	const char *ctype = evhttp_find_header(in, "Content-Type");
+	const char *accept = evhttp_find_header(in, "Accept");
+	const char *timeout = http_query(hx, "timeout");
+	char *end;
+	long t;
+
+	switch (evhttp_request_get_command(hx->req)) {
+	case EVHTTP_REQ_PUT:
+		spec->method = DEVREQ_PUT;
+		break;
+	case EVHTTP_REQ_POST:
+		spec->method = DEVREQ_POST;
+		break;
+	case EVHTTP_REQ_DELETE:
+		spec->method = DEVREQ_DELETE;
+		break;
+	default:
+		spec->method = DEVREQ_GET;
+		break;
+	}
+	spec->path = hx->params.value[1];
+	spec->len = evbuffer_get_length(buf);
+	spec->body = spec->len > 0 ? evbuffer_pullup(buf, -1) : NULL;
+	spec->content_format = COAPMAP_NONE;
+	if (ctype != NULL || spec->len > 0) {
+		if ((spec->content_format = coapmap_content_format(ctype)) ==
+		    COAPMAP_NONE) {
+			http_error(hx, 415, "unsupported_media_type", "no CoAP "
+			    "Content-Format for '%s'", ctype != NULL ? ctype :
+			    "(none)");
+			return -1;
+		}
+	}
+	spec->accept = accept != NULL ? coapmap_content_format(accept) :
+	    COAPMAP_NONE;
+	if (http_query(hx, "discover") != NULL)
+		spec->accept = 40;	/* application/link-format */
+	spec->timeout_s = (unsigned)hx->gw->cfg.proxy_timeout;
+	if (timeout != NULL) {
+		t = strtol(timeout, &end, 10);
+		if (*timeout == '\0' || *end != '\0' || t < 1 || t > 3600) {
+			http_error(hx, 400, "bad_request", "timeout must be "
+			    "1..3600 seconds");
+			return -1;
+		}
+		spec->timeout_s = (unsigned)t;
+	}
+	return 0;
+}
+
+void
+proxy_forward(struct http_exchange *hx)
+{
+	struct gateway *gw = hx->gw;
+	struct device *d = registry_find_by_endpoint(gw->registry,
+	    hx->params.value[0]);
+	struct devreq_spec spec;
+	struct forward *fw;
+	char num[24];
+
+	if (d == NULL) {
+		http_error(hx, 404, "not_found", "device '%s' is not "
+		    "registered", hx->params.value[0]);
+		return;
+	}
+	if (forward_spec(hx, &spec) == -1)
+		return;
+	if (!forward_reachable(gw, d)) {
+		snprintf(num, sizeof(num), "%ld", forward_retry_after(d));
+		evhttp_add_header(evhttp_request_get_output_headers(hx->req),
+		    "Retry-After", num);
+		http_error(hx, 503, "unavailable", "device %s is %s", d->ep,
+		    registry_state_name(registry_state(gw->registry, d,
+		    gw_now())));
+		return;
+	}
+	if ((fw = calloc(1, sizeof(*fw))) == NULL) {
+		http_error(hx, 500, "internal", "out of memory");
+		return;
+	}
+	fw->hx = hx;
+	if ((fw->req = devreq_send(gw, d->ep, &spec, forward_done, fw)) ==
+	    NULL) {
+		free(fw);
+		http_error(hx, 503, "unavailable", "device %s has no route",
+		    d->ep);
+		return;
+	}
+	fw->conn = evhttp_request_get_connection(hx->req);
+	if (fw->conn != NULL)
+		evhttp_connection_set_closecb(fw->conn, forward_closed, fw);
+}

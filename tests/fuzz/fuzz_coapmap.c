@@ -1,0 +1,130 @@
+// fuzz-sources: proxy/coapmap.c
+/*
+ * fuzz_coapmap.c: libFuzzer target for the RFC 8075 mappings. The input, up
+ * to its first NUL, is an HTTP Content-Type or Accept value; its first
+ * bytes, read as ints, are also a CoAP response code and a Content-Format.
+ * Besides ASan and UBSan, it checks the promises of coapmap.h and aborts
+ * on a broken one.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proxy/coapmap.h"
+
+int		 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+const char	*__ubsan_default_options(void);
+
+/*
+ * The build uses -fsanitize=undefined in recover mode, where UBSan only
+ * prints; make undefined behaviour a crash that libFuzzer saves.
+ */
+const char *
+__ubsan_default_options(void)
+{
+	return "halt_on_error=1:print_stacktrace=1";
+}
+
+/* Enough for "application/coap-payload;cf=" and any int, and the NUL. */
+#define FUZZ_TYPE_MAX	40
+
+/* The int at data[off..off+4), or 0 past the end. */
+static int
+fuzz_int(const uint8_t *data, size_t size, size_t off)
+{
+	uint32_t u = 0;
+
+	if (off + sizeof(u) <= size)
+		memcpy(&u, data + off, sizeof(u));
+	return (int)u;
+}
+
+/* A status is an HTTP status; one from outside 2.00..5.31 is 502. */
+static void
+fuzz_status(int cls, int detail, int has_body)
+{
+	int s = coapmap_status(cls, detail, has_body);
+
+	if (s < 200 || s > 599)
+		abort();
+	if ((cls < 2 || cls > 5 || detail < 0 || detail > 31) && s != 502)
+		abort();
+}
+
+/*
+ * A media type is NUL-terminated inside a heap buffer of exactly len bytes
+ * when it is written there; with room for it, it parses back to cf.
+ */
+static void
+fuzz_media_type(int cf, size_t len)
+{
+	char *buf = malloc(len);
+	const char *t;
+	int back;
+
+	if (buf == NULL)
+		return;
+	memset(buf, 'x', len);
+	t = coapmap_media_type(cf, buf, len);
+	if (t == NULL)
+		abort();
+	if (t == buf) {
+		if (memchr(buf, '\0', len) == NULL)
+			abort();
+	} else if (strlen(t) >= FUZZ_TYPE_MAX)
+		abort();
+	if ((t != buf || len >= FUZZ_TYPE_MAX) && cf >= 0 && cf <= 65535) {
+		back = coapmap_content_format(t);
+		if (back != cf)
+			abort();
+	}
+	free(buf);
+}
+
+/* A Content-Format is NONE or 0..65535, and survives a round trip. */
+static void
+fuzz_content_format(const char *type)
+{
+	char buf[FUZZ_TYPE_MAX];
+	const char *t;
+	int cf;
+
+	cf = coapmap_content_format(type);
+	if (cf == COAPMAP_NONE)
+		return;
+	if (cf < 0 || cf > 65535)
+		abort();
+	t = coapmap_media_type(cf, buf, sizeof(buf));
+	if (t == NULL || coapmap_content_format(t) != cf)
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *type;
+	int i;
+
+	/* An exact-size copy: a read past the end is an ASan report. */
+	if ((type = malloc(size + 1)) == NULL)
+		return 0;
+	memcpy(type, data, size);
+	type[size] = '\0';
+	fuzz_content_format(type);
+	free(type);
+
+	/* Whole-range ints, and small ones near the table. */
+	fuzz_status(fuzz_int(data, size, 0), fuzz_int(data, size, 4),
+	    fuzz_int(data, size, 8));
+	if (size >= 2)
+		fuzz_status((int8_t)data[0], (int8_t)data[1], size & 1);
+	for (i = 0; i <= 40; i++)
+		fuzz_status(size > 0 ? data[0] % 8 : 2, i - 4, i & 1);
+
+	fuzz_media_type(fuzz_int(data, size, 0), 1 + size % 48);
+	if (size >= 2)
+		fuzz_media_type((int)((unsigned)data[0] << 8 | data[1]),
+		    size > 2 ? 1 + data[2] % 48 : FUZZ_TYPE_MAX);
+	return 0;
+}

@@ -1,0 +1,103 @@
+"""
+A scripted CoAP device for proxy tests: it registers with the gateway from
+its own UDP socket and answers what the gateway sends on that socket from a
+table of canned answers, recording every request it saw. Where outpost-node
+shows that a real agent works, this one lets a test choose exactly what a
+device says (an error, a Max-Age, no answer at all).
+"""
+import socket
+import threading
+
+from conftest import (CONTENT_FORMAT, URI_PATH, URI_QUERY, coap_exchange,
+                      coap_message, coap_parse)
+
+MAX_AGE, ACCEPT = 14, 17
+CODES = {"2.01": 0x41, "2.02": 0x42, "2.04": 0x44, "2.05": 0x45,
+         "4.00": 0x80, "4.04": 0x84, "4.05": 0x85, "5.00": 0xA0,
+         "5.03": 0xA3}
+
+
+class FakeDevice:
+    """answers: {"GET 3/0/0": ("2.05", b"body", cf or None, max_age or
+    None[, delay_seconds])}; a path mapped to None is never answered.
+    Unlisted requests get 4.04. events records ("seen", key) and
+    ("answered", key) in order."""
+
+    def __init__(self, gw, ep, answers=None, lt=300, b="U"):
+        self.gw, self.ep = gw, ep
+        self.answers = answers or {}
+        self.seen = []
+        self.events = []
+        self.cond = threading.Condition()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        reg = coap_exchange(self.sock, coap_message(
+            0, 0x02, 0x0101, b"\x01",
+            [(URI_PATH, b"rd"), (URI_QUERY, b"ep=" + ep.encode()),
+             (URI_QUERY, b"lt=%d" % lt), (URI_QUERY, b"b=" + b.encode())],
+            b"</3/0>"), ("127.0.0.1", gw.coap_port))
+        assert reg["code"] == "2.01", reg
+        self.location = reg["location"]
+        self.running = True
+        self.sock.settimeout(0.2)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while self.running:
+            try:
+                data, addr = self.sock.recvfrom(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            m = coap_parse(data)
+            if m["code"] == "0.00" or not m["code"].startswith("0."):
+                continue        # ACK, RST or a response: not a request
+            method = {"0.01": "GET", "0.02": "POST", "0.03": "PUT",
+                      "0.04": "DELETE"}.get(m["code"], "?")
+            path = "/".join(v.decode() for n, v in m["options"]
+                            if n == URI_PATH)
+            key = "%s %s" % (method, path)
+            with self.cond:
+                self.seen.append((key, m))
+                self.events.append(("seen", key))
+                self.cond.notify_all()
+            answer = self.answers.get(key, ("4.04", b"", None, None))
+            if answer is None:
+                continue        # the device stays silent
+            if len(answer) > 4:
+                threading.Timer(answer[4], self._answer,
+                                (key, m, addr, answer[:4])).start()
+            else:
+                self._answer(key, m, addr, answer)
+
+    def _answer(self, key, m, addr, answer):
+        if not self.running:
+            return
+        code, body, cf, max_age = answer
+        opts = []
+        if cf is not None:
+            opts.append((CONTENT_FORMAT,
+                         cf.to_bytes(2, "big").lstrip(b"\0")))
+        if max_age is not None:
+            opts.append((MAX_AGE, max_age.to_bytes(4, "big").lstrip(
+                b"\0")))
+        mtype = 2 if m["type"] == 0 else 1      # ACK to CON, NON else
+        with self.cond:
+            self.events.append(("answered", key))
+        self.sock.sendto(coap_message(mtype, CODES[code], m["mid"],
+                                      m["token"], opts, body), addr)
+
+    def wait_seen(self, n, timeout=5.0):
+        """Waits until n requests have been seen; returns them."""
+        with self.cond:
+            assert self.cond.wait_for(lambda: len(self.seen) >= n, timeout), \
+                self.seen
+            return list(self.seen)
+
+    def close(self):
+        self.running = False
+        self.thread.join(2)
+        self.sock.close()

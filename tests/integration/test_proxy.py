@@ -1,0 +1,182 @@
+"""
+The HTTP to CoAP proxy, /v1/devices/{ep}/r/{path...}: requests reach the
+device on the session it registered from, answers come back mapped as RFC
+8075 says, and what cannot reach a device says so. The device here is the
+scripted FakeDevice, so that every CoAP answer is chosen by the test.
+"""
+import threading
+
+import pytest
+
+from fakedev import ACCEPT, CONTENT_FORMAT, FakeDevice
+
+
+@pytest.fixture
+def devices():
+    made = []
+
+    def make(gw, ep, **kw):
+        d = FakeDevice(gw, ep, **kw)
+        made.append(d)
+        return d
+    yield make
+    for d in made:
+        d.close()
+
+
+def test_read_maps_content_and_format(gateway, devices):
+    dev = devices(gateway, "px-1", answers={
+        "GET 3/0/0": ("2.05", b"Outpost", 0, None),
+        "GET 3/0": ("2.05", b'[{"bn":"/3/0/","n":"0","vs":"x"}]', 110, None),
+        "GET 9/9": ("2.05", b"\x01\x02", 65000, None)})
+    status, hdrs, body = gateway.http("GET", "/v1/devices/px-1/r/3/0/0")
+    assert (status, body) == (200, b"Outpost")
+    assert hdrs["content-type"] == "text/plain;charset=utf-8"
+    status, hdrs, _ = gateway.http("GET", "/v1/devices/px-1/r/3/0")
+    assert hdrs["content-type"] == "application/senml+json"
+    status, hdrs, body = gateway.http("GET", "/v1/devices/px-1/r/9/9")
+    assert hdrs["content-type"] == "application/coap-payload;cf=65000"
+    assert body == b"\x01\x02"
+    assert [k for k, _ in dev.seen] == ["GET 3/0/0", "GET 3/0", "GET 9/9"]
+
+
+@pytest.mark.parametrize("code,status", [
+    ("4.04", 404), ("4.05", 400), ("4.00", 400), ("5.00", 500)])
+def test_error_codes_are_mapped(gateway, devices, code, status):
+    devices(gateway, "px-err", answers={"GET 1/2": (code, b"why", 0, None)})
+    got, _, body = gateway.http("GET", "/v1/devices/px-err/r/1/2")
+    assert (got, body) == (status, b"why")
+
+
+def test_service_unavailable_carries_retry_after_from_max_age(gateway,
+                                                               devices):
+    devices(gateway, "px-busy", answers={"GET 5/0": ("5.03", b"", None, 30)})
+    status, hdrs, _ = gateway.http("GET", "/v1/devices/px-busy/r/5/0")
+    assert status == 503
+    assert hdrs["retry-after"] == "30"
+
+
+def test_write_execute_delete(gateway, devices):
+    dev = devices(gateway, "px-w", answers={
+        "PUT 3/0/14": ("2.04", b"", None, None),
+        "POST 3/0/4": ("2.04", b"", None, None),
+        "DELETE 9/0": ("2.02", b"", None, None)})
+    status, _, body = gateway.http(
+        "PUT", "/v1/devices/px-w/r/3/0/14", body="+02",
+        headers={"Content-Type": "text/plain"})
+    assert (status, body) == (204, b"")
+    status, _, _ = gateway.http("POST", "/v1/devices/px-w/r/3/0/4")
+    assert status == 204
+    status, _, _ = gateway.http("DELETE", "/v1/devices/px-w/r/9/0")
+    assert status == 204
+    put = dev.seen[0][1]
+    assert put["payload"] == b"+02"
+    assert (CONTENT_FORMAT, b"") in put["options"]     # 0: text/plain
+
+
+def test_unmapped_content_type_is_415_and_sends_nothing(gateway, devices):
+    dev = devices(gateway, "px-415")
+    status, _, body = gateway.http(
+        "PUT", "/v1/devices/px-415/r/3/0/14", body="<b>",
+        headers={"Content-Type": "text/html"})
+    assert status == 415
+    assert b"unsupported_media_type" in body
+    assert dev.seen == []
+
+
+def test_discover_asks_for_link_format(gateway, devices):
+    dev = devices(gateway, "px-d", answers={
+        "GET 3/0": ("2.05", b"</3/0/0>,</3/0/9>", 40, None)})
+    status, hdrs, body = gateway.http("GET",
+                                      "/v1/devices/px-d/r/3/0?discover=1")
+    assert status == 200
+    assert hdrs["content-type"] == "application/link-format"
+    assert (ACCEPT, bytes([40])) in dev.seen[0][1]["options"]
+
+
+def test_silent_device_times_out_with_504(gateway, devices):
+    devices(gateway, "px-quiet", answers={"GET 1/0": None})
+    status, _, body = gateway.http("GET", "/v1/devices/px-quiet/r/1/0"
+                                   "?timeout=1", timeout=10)
+    assert status == 504
+    assert b'"timeout"' in body
+
+
+def test_unknown_device_and_bad_timeout(gateway, devices):
+    devices(gateway, "px-t")
+    assert gateway.http("GET", "/v1/devices/nobody/r/3/0")[0] == 404
+    for bad in ("0", "x", "3601", ""):
+        status, _, _ = gateway.http("GET", "/v1/devices/px-t/r/3/0?timeout="
+                                    + bad)
+        assert status == 400, bad
+
+
+def test_sleeping_device_fails_fast_with_retry_after(gateway_factory,
+                                                     devices):
+    gw = gateway_factory(registry={"awake_window": 1})
+    dev = devices(gw, "px-sleep", b="UQ", lt=120)
+    gw.wait_state("px-sleep", "sleeping", timeout=5)
+    status, hdrs, body = gw.http("GET", "/v1/devices/px-sleep/r/3/0/0")
+    assert status == 503
+    assert 1 <= int(hdrs["retry-after"]) <= 120
+    assert b"sleeping" in body
+    assert dev.seen == []
+
+
+def test_nstart_one_keeps_requests_in_order(gateway, devices):
+    # 1/0 is answered late, after its HTTP request timed out: until then
+    # it holds the device's one place, and 2/0 waits its turn.
+    dev = devices(gateway, "px-n", answers={
+        "GET 1/0": ("2.05", b"one", 0, None, 2.0),
+        "GET 2/0": ("2.05", b"two", 0, None)})
+    results = {}
+
+    def get(path, timeout):
+        results[path] = gateway.http(
+            "GET", "/v1/devices/px-n/r/%s?timeout=%d" % (path, timeout),
+            timeout=15)[0]
+    first = threading.Thread(target=get, args=("1/0", 1))
+    first.start()
+    dev.wait_seen(1)
+    second = threading.Thread(target=get, args=("2/0", 8))
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert results == {"1/0": 504, "2/0": 200}
+    assert dev.events.index(("answered", "GET 1/0")) < \
+        dev.events.index(("seen", "GET 2/0"))
+
+
+def test_nstart_two_sends_both_at_once(gateway_factory, devices):
+    gw = gateway_factory(proxy={"nstart": 2})
+    dev = devices(gw, "px-n2", answers={"GET 1/0": None})
+    threads = [threading.Thread(target=gw.http, args=(
+        "GET", "/v1/devices/px-n2/r/1/0?timeout=3"), kwargs={"timeout": 10})
+        for _ in range(2)]
+    for t in threads:
+        t.start()
+    seen = dev.wait_seen(2, timeout=2.5)    # both before the first timeout
+    assert len(seen) == 2
+    for t in threads:
+        t.join(10)
+
+
+def test_client_that_hangs_up_does_not_hurt(gateway, devices):
+    devices(gateway, "px-hup", answers={
+        "GET 1/0": ("2.05", b"late", 0, None, 1.5),
+        "GET 2/0": ("2.05", b"ok", 0, None)})
+    with pytest.raises(OSError):
+        gateway.http("GET", "/v1/devices/px-hup/r/1/0?timeout=3",
+                     timeout=0.5)
+    # The next request waits for the abandoned one's answer, then works.
+    status, _, body = gateway.http("GET", "/v1/devices/px-hup/r/2/0",
+                                   timeout=10)
+    assert (status, body) == (200, b"ok")
+    assert gateway.alive()
+
+
+def test_decommission_ends_the_route(gateway, devices):
+    devices(gateway, "px-dc", answers={"GET 1/0": ("2.05", b"x", 0, None)})
+    assert gateway.http("GET", "/v1/devices/px-dc/r/1/0")[0] == 200
+    assert gateway.http("DELETE", "/v1/devices/px-dc")[0] == 204
+    assert gateway.http("GET", "/v1/devices/px-dc/r/1/0")[0] == 404
