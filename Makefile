@@ -29,9 +29,9 @@ LIBS     := $(shell pkg-config --libs $(PKGS)) -lpthread
 # Everything but main(); unit tests link these too.
 CORE_SRC := log.c config/config.c \
             modules/store.c modules/registry.c modules/lwm2m.c modules/metrics.c \
-            modules/coap.c modules/rd.c modules/devreq.c \
+            modules/coap.c modules/rd.c modules/devreq.c modules/queue.c \
             proxy/router.c proxy/http.c proxy/api.c proxy/coapmap.c \
-            proxy/forward.c
+            proxy/forward.c proxy/ops.c
 GW_SRC   := gateway.c $(CORE_SRC)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
 GW_OBJ   := $(GW_SRC:%.c=$(B)/%.o)

@@ -16,6 +16,7 @@
 static const struct gw_module *const modules[] = {
 	&store_module,
 	&registry_module,
+	&queue_module,
 	&coap_module,
 	&http_module,
 };

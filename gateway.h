@@ -14,6 +14,7 @@ struct event_base;
 struct store;
 struct registry;
 struct coap_server;
+struct queue;
 struct http_server;
 
 struct gateway {
@@ -24,6 +25,7 @@ struct gateway {
 
 	struct store		*store;		/* modules/store.c */
 	struct registry		*registry;	/* modules/registry.c */
+	struct queue		*queue;		/* modules/queue.c */
 	struct coap_server	*coap;		/* modules/coap.c, rd.c */
 	struct http_server	*http;		/* proxy/http.c */
 	struct metrics		 metrics;	/* modules/metrics.c */
@@ -45,6 +47,7 @@ struct gw_module {
 
 extern const struct gw_module store_module;
 extern const struct gw_module registry_module;
+extern const struct gw_module queue_module;
 extern const struct gw_module coap_module;
 extern const struct gw_module http_module;
 

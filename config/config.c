@@ -70,6 +70,13 @@ static const struct config_key config_table[] = {
 	    "seconds a device behind NAT stays reachable after its last "
 	    "message (0: no NAT)", 0),
 
+	KEY_INT("queue", "max_per_device", queue_max_per_device, 1, 100000,
+	    "64", "operations kept per device (429 beyond)", 0),
+	KEY_INT("queue", "ttl", queue_ttl, 1, 31536000, "86400",
+	    "seconds an operation waits for its device before it expires", 0),
+	KEY_INT("queue", "max_attempts", queue_max_attempts, 1, 100, "5",
+	    "deliveries tried before an operation fails", 0),
+
 	KEY_STR("store", "path", store_path, "./data",
 	    "directory of the LMDB environment (created if missing)", 1),
 	KEY_INT("store", "map_size_mb", store_map_size_mb, 1, 1 << 20, "1024",

@@ -45,6 +45,10 @@ struct gw_config {
 	int			proxy_timeout;		/* seconds */
 	int			proxy_nat_window;	/* seconds; 0: no NAT */
 
+	int			queue_max_per_device;
+	int			queue_ttl;		/* seconds */
+	int			queue_max_attempts;
+
 	char			store_path[PATH_MAX];
 	int			store_map_size_mb;
 };

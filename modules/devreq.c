@@ -319,6 +319,19 @@ devreq_routable(struct gateway *gw, const char *ep)
 	return r != NULL && r->session != NULL;
 }
 
+int
+devreq_reachable(struct gateway *gw, struct device *d)
+{
+	int64_t now = gw_now();
+
+	if (registry_state(gw->registry, d, now) != DEVICE_AWAKE)
+		return 0;
+	if (gw->cfg.proxy_nat_window > 0 &&
+	    now - d->last_seen > gw->cfg.proxy_nat_window)
+		return 0;
+	return devreq_routable(gw, d->ep);
+}
+
 void
 devreq_set_route(struct gateway *gw, const char *ep, coap_session_t *s)
 {

@@ -68,6 +68,11 @@ void		 devreq_cancel(struct devreq *req);
 /* Whether ep has a live route (a session the gateway can send on). */
 int		 devreq_routable(struct gateway *gw, const char *ep);
 
+/* Whether the gateway can reach d now: awake, on a live route, and (for a
+ * device behind NAT) heard from within [proxy] nat_window. */
+struct device;
+int		 devreq_reachable(struct gateway *gw, struct device *d);
+
 /* Ends ep's route (decommissioned, deregistered): what waits on it fails. */
 void		 devreq_drop_route(struct gateway *gw, const char *ep);
 

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "modules/coap.h"
 #include "modules/devreq.h"
+#include "modules/queue.h"
 #include "modules/lwm2m.h"
 #include "modules/registry.h"
 
@@ -251,10 +252,12 @@ rd_done(enum registry_result res, uint64_t regid, void *arg)
 	rd_unpark(pd);
 	pd->res = res;
 	pd->regid = regid;
-	if (res == REGISTRY_OK && pd->op != RD_DEREGISTER &&
-	    (dev = registry_find_by_id(pd->gw->registry, regid)) != NULL)
-		devreq_set_route(pd->gw, dev->ep, s);
 	rd_answer(pd);
+	if (res == REGISTRY_OK && pd->op != RD_DEREGISTER &&
+	    (dev = registry_find_by_id(pd->gw->registry, regid)) != NULL) {
+		devreq_set_route(pd->gw, dev->ep, s);
+		queue_wake(pd->gw, dev->ep);	/* what waited for it goes */
+	}
 	if (pd->type == COAP_MESSAGE_CON && (peer = coap_peer(s)) != NULL) {
 		free(peer->rd_last);
 		peer->rd_last = pd;	/* session pointer kept, unreferenced */

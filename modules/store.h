@@ -29,6 +29,8 @@ struct store;
 enum store_db {
 	STORE_DB_META,		/* "schema" -> u32 version */
 	STORE_DB_DEVICES,	/* endpoint -> device record + link-format body */
+	STORE_DB_OPS,		/* op id (u64 BE) -> op record (queue.c) */
+	STORE_DB_QUEUE,		/* endpoint NUL op id (u64 BE) -> "": order */
 	STORE_DB__COUNT
 };
 

@@ -14,6 +14,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "modules/devreq.h"
+#include "modules/queue.h"
 #include "modules/lwm2m.h"
 #include "modules/registry.h"
 #include "proxy/http.h"
@@ -242,6 +243,7 @@ api_device(struct http_exchange *hx)
 		return;
 	}
 	devreq_drop_route(gw, ep);
+	queue_drop_device(gw, ep);
 	res = registry_decommission(gw->registry, ep, api_decommissioned, hx);
 	if (res != REGISTRY_OK)
 		api_decommissioned(res, 0, hx);
@@ -266,6 +268,8 @@ const struct http_route api_routes[] = {
 	{ "/v1/devices/{ep}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, api_device },
 	{ "/v1/devices/{ep}/r/{path...}", EVHTTP_REQ_GET | EVHTTP_REQ_PUT |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_DELETE, proxy_forward },
+	{ "/v1/devices/{ep}/ops", EVHTTP_REQ_GET, api_device_ops },
+	{ "/v1/ops/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, api_op },
 	{ "/metrics", EVHTTP_REQ_GET, api_metrics },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -8,15 +8,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
 
 #include "gateway.h"
 #include "log.h"
 #include "modules/devreq.h"
+#include "modules/queue.h"
 #include "modules/registry.h"
 #include "proxy/coapmap.h"
 #include "proxy/http.h"
+
+enum forward_mode { FORWARD_AUTO, FORWARD_QUEUE, FORWARD_WAIT };
+
+/* ?mode=queue stores the request whatever the device's state; ?mode=wait
+ * never stores it (503 when the device cannot be reached now). */
+static enum forward_mode
+forward_mode(struct http_exchange *hx)
+{
+	const char *m = http_query(hx, "mode");
+
+	if (m != NULL && strcmp(m, "queue") == 0)
+		return FORWARD_QUEUE;
+	if (m != NULL && strcmp(m, "wait") == 0)
+		return FORWARD_WAIT;
+	return FORWARD_AUTO;
+}
 
 /* One proxied request: the HTTP exchange and the CoAP request serving it. */
 struct forward {
@@ -36,6 +54,55 @@ forward_closed(struct evhttp_connection *conn, void *arg)
 		devreq_cancel(fw->req);
 	http_abandon(fw->hx);
 	free(fw);
+}
+
+static int	forward_spec(struct http_exchange *hx, struct devreq_spec *spec);
+
+/* The op is stored (or not): 202 with its id, once committed. */
+static void
+forward_queued(enum queue_result res, uint64_t id, void *arg)
+{
+	struct http_exchange *hx = arg;
+	char loc[48];
+	cJSON *doc;
+
+	if (res != QUEUE_OK) {
+		http_error(hx, 500, "internal", "the operation could not be "
+		    "stored");
+		return;
+	}
+	snprintf(loc, sizeof(loc), "/v1/ops/%llu", (unsigned long long)id);
+	evhttp_add_header(evhttp_request_get_output_headers(hx->req),
+	    "Location", loc);
+	doc = cJSON_CreateObject();
+	cJSON_AddNumberToObject(doc, "op", (double)id);
+	cJSON_AddStringToObject(doc, "state", "queued");
+	/* Queued on request for a device that is reachable: go now. */
+	queue_wake(hx->gw, hx->params.value[0]);
+	http_reply_json(hx, 202, doc);
+}
+
+/* Keeps the request for the device's next message. */
+static void
+forward_enqueue(struct http_exchange *hx)
+{
+	struct devreq_spec spec;
+	const char *ep = hx->params.value[0];
+
+	if (forward_spec(hx, &spec) == -1)
+		return;
+	switch (queue_push(hx->gw, ep, &spec, forward_queued, hx)) {
+	case QUEUE_OK:
+		return;
+	case QUEUE_FULL:
+		http_error(hx, 429, "queue_full", "device %s has %d operations "
+		    "waiting", ep, hx->gw->cfg.queue_max_per_device);
+		return;
+	default:
+		http_error(hx, 500, "internal", "the operation could not be "
+		    "stored");
+		return;
+	}
 }
 
 static void
@@ -65,8 +132,11 @@ forward_done(const struct devresp *r, void *arg)
 		return;
 	}
 	if (r->kind == DEVRESP_UNREACHABLE) {
-		http_error(hx, 502, "unreachable", "device %s could not be "
-		    "reached", hx->params.value[0]);
+		if (forward_mode(hx) == FORWARD_WAIT)
+			http_error(hx, 502, "unreachable", "device %s could "
+			    "not be reached", hx->params.value[0]);
+		else
+			forward_enqueue(hx);	/* a send that failed */
 		return;
 	}
 	status = coapmap_status(r->cls, r->detail, r->len > 0);
@@ -97,21 +167,6 @@ forward_retry_after(struct device *d)
 	int64_t due = d->r.updated_at + (int64_t)d->r.lifetime - gw_now();
 
 	return due > 1 ? (long)due : 1;
-}
-
-/* Whether the gateway can reach d now: awake, on a live session, and (for
- * a device behind NAT) heard from within the NAT window. */
-static int
-forward_reachable(struct gateway *gw, struct device *d)
-{
-	int64_t now = gw_now();
-
-	if (registry_state(gw->registry, d, now) != DEVICE_AWAKE)
-		return 0;
-	if (gw->cfg.proxy_nat_window > 0 &&
-	    now - d->last_seen > gw->cfg.proxy_nat_window)
-		return 0;
-	return devreq_routable(gw, d->ep);
 }
 
 /* Builds the CoAP request from the HTTP one; answers errors itself. */
@@ -178,6 +233,7 @@ proxy_forward(struct http_exchange *hx)
 	    hx->params.value[0]);
 	struct devreq_spec spec;
 	struct forward *fw;
+	enum forward_mode mode;
 	char num[24];
 
 	if (d == NULL) {
@@ -187,7 +243,19 @@ proxy_forward(struct http_exchange *hx)
 	}
 	if (forward_spec(hx, &spec) == -1)
 		return;
-	if (!forward_reachable(gw, d)) {
+	mode = forward_mode(hx);
+	if (http_query(hx, "mode") != NULL && mode == FORWARD_AUTO) {
+		http_error(hx, 400, "bad_request", "mode must be queue or wait");
+		return;
+	}
+	/* Queued ops go before anything new: a request for a device with a
+	 * queue joins it. */
+	if (mode == FORWARD_QUEUE || (mode == FORWARD_AUTO &&
+	    (!devreq_reachable(gw, d) || queue_length(gw, d->ep) > 0))) {
+		forward_enqueue(hx);
+		return;
+	}
+	if (!devreq_reachable(gw, d)) {
 		snprintf(num, sizeof(num), "%ld", forward_retry_after(d));
 		evhttp_add_header(evhttp_request_get_output_headers(hx->req),
 		    "Retry-After", num);
@@ -204,8 +272,11 @@ proxy_forward(struct http_exchange *hx)
 	if ((fw->req = devreq_send(gw, d->ep, &spec, forward_done, fw)) ==
 	    NULL) {
 		free(fw);
-		http_error(hx, 503, "unavailable", "device %s has no route",
-		    d->ep);
+		if (mode == FORWARD_WAIT)
+			http_error(hx, 503, "unavailable", "device %s has no "
+			    "route", d->ep);
+		else
+			forward_enqueue(hx);
 		return;
 	}
 	fw->conn = evhttp_request_get_connection(hx->req);

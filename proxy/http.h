@@ -35,6 +35,10 @@ struct http_exchange {
 /* proxy/forward.c: /v1/devices/{ep}/r/{path...} */
 void	proxy_forward(struct http_exchange *hx);
 
+/* proxy/ops.c: /v1/ops/{id}, /v1/devices/{ep}/ops */
+void	api_op(struct http_exchange *hx);
+void	api_device_ops(struct http_exchange *hx);
+
 /* The route table (proxy/api.c). */
 extern const struct http_route	api_routes[];
 extern const size_t		api_nroutes;

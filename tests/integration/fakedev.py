@@ -28,6 +28,8 @@ class FakeDevice:
         self.answers = answers or {}
         self.seen = []
         self.events = []
+        self.replies = []
+        self.mid = 0x2000
         self.cond = threading.Condition()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
@@ -53,8 +55,13 @@ class FakeDevice:
             except OSError:
                 return
             m = coap_parse(data)
-            if m["code"] == "0.00" or not m["code"].startswith("0."):
-                continue        # ACK, RST or a response: not a request
+            if not m["code"].startswith("0."):
+                with self.cond:         # the answer to update()
+                    self.replies.append(m)
+                    self.cond.notify_all()
+                continue
+            if m["code"] == "0.00":
+                continue        # an empty ACK or RST
             method = {"0.01": "GET", "0.02": "POST", "0.03": "PUT",
                       "0.04": "DELETE"}.get(m["code"], "?")
             path = "/".join(v.decode() for n, v in m["options"]
@@ -89,6 +96,20 @@ class FakeDevice:
             self.events.append(("answered", key))
         self.sock.sendto(coap_message(mtype, CODES[code], m["mid"],
                                       m["token"], opts, body), addr)
+
+    def update(self, query=(), timeout=5.0):
+        """Sends a registration update (POST /rd/<id>) from the device's
+        socket, as a device waking up does; returns the parsed answer."""
+        self.mid += 1
+        token = self.mid.to_bytes(2, "big")
+        opts = [(URI_PATH, p.encode()) for p in self.location] + \
+            [(URI_QUERY, q.encode()) for q in query]
+        with self.cond:
+            self.sock.sendto(coap_message(0, 0x02, self.mid, token, opts),
+                             ("127.0.0.1", self.gw.coap_port))
+            assert self.cond.wait_for(lambda: any(
+                r["token"] == token for r in self.replies), timeout)
+            return [r for r in self.replies if r["token"] == token][0]
 
     def wait_seen(self, n, timeout=5.0):
         """Waits until n requests have been seen; returns them."""

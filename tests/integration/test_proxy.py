@@ -111,12 +111,13 @@ def test_unknown_device_and_bad_timeout(gateway, devices):
         assert status == 400, bad
 
 
-def test_sleeping_device_fails_fast_with_retry_after(gateway_factory,
-                                                     devices):
+def test_sleeping_device_with_mode_wait_fails_fast(gateway_factory,
+                                                   devices):
     gw = gateway_factory(registry={"awake_window": 1})
     dev = devices(gw, "px-sleep", b="UQ", lt=120)
     gw.wait_state("px-sleep", "sleeping", timeout=5)
-    status, hdrs, body = gw.http("GET", "/v1/devices/px-sleep/r/3/0/0")
+    status, hdrs, body = gw.http("GET",
+                                 "/v1/devices/px-sleep/r/3/0/0?mode=wait")
     assert status == 503
     assert 1 <= int(hdrs["retry-after"]) <= 120
     assert b"sleeping" in body

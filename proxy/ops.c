@@ -1,0 +1,213 @@
+/*
+ * ops.c: the queued operations over HTTP: GET and DELETE /v1/ops/{id},
+ * GET /v1/devices/{ep}/ops.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cJSON.h>
+#include <event2/http.h>
+
+#include "gateway.h"
+#include "modules/queue.h"
+#include "modules/registry.h"
+#include "proxy/coapmap.h"
+#include "proxy/http.h"
+
+static const char *const op_methods[] = {
+	[DEVREQ_GET] = "GET", [DEVREQ_POST] = "POST",
+	[DEVREQ_PUT] = "PUT", [DEVREQ_DELETE] = "DELETE",
+};
+
+static void
+ops_time(cJSON *o, const char *key, int64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	char buf[32];
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cJSON_AddStringToObject(o, key, buf);
+}
+
+/* Whether a Content-Format is text that JSON can carry as a string. */
+static int
+ops_textual(int cf)
+{
+	return cf == 0 || cf == 40 || cf == 50 || cf == 110 || cf == 11543;
+}
+
+static char *
+ops_base64(const uint8_t *p, size_t len)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
+	size_t i;
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i + 2 < len; i += 3) {
+		*o++ = tab[p[i] >> 2];
+		*o++ = tab[(p[i] & 3) << 4 | p[i + 1] >> 4];
+		*o++ = tab[(p[i + 1] & 15) << 2 | p[i + 2] >> 6];
+		*o++ = tab[p[i + 2] & 63];
+	}
+	if (i < len) {
+		*o++ = tab[p[i] >> 2];
+		*o++ = tab[(p[i] & 3) << 4 | (i + 1 < len ? p[i + 1] >> 4 : 0)];
+		*o++ = i + 1 < len ? tab[(p[i + 1] & 15) << 2] : '=';
+		*o++ = '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Adds a body as "body" (text) or "body_base64". */
+static void
+ops_body(cJSON *o, int cf, const uint8_t *p, size_t len)
+{
+	char *s;
+
+	if (len == 0)
+		return;
+	if (ops_textual(cf) && memchr(p, '\0', len) == NULL &&
+	    (s = malloc(len + 1)) != NULL) {
+		memcpy(s, p, len);
+		s[len] = '\0';
+		cJSON_AddStringToObject(o, "body", s);
+	} else if ((s = ops_base64(p, len)) != NULL) {
+		cJSON_AddStringToObject(o, "body_base64", s);
+	}
+	free(s);
+}
+
+static cJSON *
+ops_json(const struct op_view *v)
+{
+	cJSON *o = cJSON_CreateObject(), *r;
+	char type[64];
+	enum op_state st = v->state;
+
+	if (st == OP_QUEUED && gw_now() >= v->expires_at)
+		st = OP_EXPIRED;	/* as the next delivery will find it */
+	cJSON_AddNumberToObject(o, "op", (double)v->id);
+	cJSON_AddStringToObject(o, "ep", v->ep);
+	cJSON_AddStringToObject(o, "state", queue_state_name(st));
+	cJSON_AddStringToObject(o, "method", v->method >= DEVREQ_GET &&
+	    v->method <= DEVREQ_DELETE ? op_methods[v->method] : "?");
+	cJSON_AddStringToObject(o, "path", v->path);
+	cJSON_AddNumberToObject(o, "attempts", v->attempts);
+	ops_time(o, "created_at", v->created_at);
+	ops_time(o, "updated_at", v->updated_at);
+	ops_time(o, "expires_at", v->expires_at);
+	if (v->result_status == 0)
+		return o;
+	r = cJSON_AddObjectToObject(o, "result");
+	cJSON_AddNumberToObject(r, "status", v->result_status);
+	if (v->result_format >= 0)
+		cJSON_AddStringToObject(r, "content_type", coapmap_media_type(
+		    v->result_format, type, sizeof(type)));
+	ops_body(r, v->result_format, v->result, v->result_len);
+	return o;
+}
+
+/* The op id of the path, or 0 when it is not a number. */
+static uint64_t
+ops_id(struct http_exchange *hx)
+{
+	const char *s = hx->params.value[0];
+	char *end;
+	unsigned long long id;
+
+	if (*s < '1' || *s > '9')
+		return 0;
+	id = strtoull(s, &end, 10);
+	return *end == '\0' ? (uint64_t)id : 0;
+}
+
+static void
+ops_cancelled(enum queue_result res, uint64_t id, void *arg)
+{
+	struct http_exchange *hx = arg;
+
+	(void)id;
+	if (res == QUEUE_OK)
+		http_reply(hx, 204, NULL, NULL);
+	else
+		http_error(hx, 500, "internal", "store write failed");
+}
+
+void
+api_op(struct http_exchange *hx)
+{
+	uint64_t id = ops_id(hx);
+	struct op_view v;
+	void *buf;
+	int rc;
+
+	if (id == 0 || (rc = queue_get(hx->gw, id, &v, &buf)) == 1) {
+		http_error(hx, 404, "not_found", "no operation %s",
+		    hx->params.value[0]);
+		return;
+	}
+	if (rc == -1) {
+		http_error(hx, 500, "internal", "store read failed");
+		return;
+	}
+	if (evhttp_request_get_command(hx->req) != EVHTTP_REQ_DELETE) {
+		if (v.state == OP_QUEUED && queue_length(hx->gw, v.ep) > 0 &&
+		    queue_sending(hx->gw, v.ep) == id)
+			v.state = OP_SENDING;
+		http_reply_json(hx, 200, ops_json(&v));
+		free(buf);
+		return;
+	}
+	free(buf);
+	switch (queue_cancel(hx->gw, id, ops_cancelled, hx)) {
+	case QUEUE_OK:
+		return;
+	case QUEUE_NOT_FOUND:
+		http_error(hx, 404, "not_found", "no operation %s",
+		    hx->params.value[0]);
+		return;
+	case QUEUE_NOT_QUEUED:
+		http_error(hx, 409, "conflict", "operation %s is no longer "
+		    "queued", hx->params.value[0]);
+		return;
+	default:
+		http_error(hx, 500, "internal", "store write failed");
+		return;
+	}
+}
+
+static int
+ops_list_one(const struct op_view *v, void *arg)
+{
+	cJSON_AddItemToArray(arg, ops_json(v));
+	return 0;
+}
+
+void
+api_device_ops(struct http_exchange *hx)
+{
+	const char *ep = hx->params.value[0];
+	cJSON *doc, *list;
+
+	if (registry_find_by_endpoint(hx->gw->registry, ep) == NULL) {
+		http_error(hx, 404, "not_found", "device '%s' is not "
+		    "registered", ep);
+		return;
+	}
+	doc = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(doc, "ops");
+	if (queue_walk_device(hx->gw, ep, ops_list_one, list) == -1) {
+		cJSON_Delete(doc);
+		http_error(hx, 500, "internal", "store read failed");
+		return;
+	}
+	http_reply_json(hx, 200, doc);
+}
