@@ -30,6 +30,7 @@ LIBS     := $(shell pkg-config --libs $(PKGS)) -lpthread
 CORE_SRC := log.c config/config.c \
             modules/store.c modules/registry.c modules/lwm2m.c modules/metrics.c \
             modules/coap.c modules/rd.c modules/devreq.c modules/queue.c \
+            modules/events.c modules/webhook.c \
             proxy/router.c proxy/http.c proxy/api.c proxy/coapmap.c \
             proxy/forward.c proxy/ops.c
 GW_SRC   := gateway.c $(CORE_SRC)

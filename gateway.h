@@ -15,6 +15,8 @@ struct store;
 struct registry;
 struct coap_server;
 struct queue;
+struct events;
+struct webhook;
 struct http_server;
 
 struct gateway {
@@ -26,6 +28,8 @@ struct gateway {
 	struct store		*store;		/* modules/store.c */
 	struct registry		*registry;	/* modules/registry.c */
 	struct queue		*queue;		/* modules/queue.c */
+	struct events		*events;	/* modules/events.c */
+	struct webhook		*webhook;	/* modules/webhook.c, or NULL */
 	struct coap_server	*coap;		/* modules/coap.c, rd.c */
 	struct http_server	*http;		/* proxy/http.c */
 	struct metrics		 metrics;	/* modules/metrics.c */
@@ -48,6 +52,7 @@ struct gw_module {
 extern const struct gw_module store_module;
 extern const struct gw_module registry_module;
 extern const struct gw_module queue_module;
+extern const struct gw_module webhook_module;
 extern const struct gw_module coap_module;
 extern const struct gw_module http_module;
 

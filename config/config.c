@@ -77,6 +77,16 @@ static const struct config_key config_table[] = {
 	KEY_INT("queue", "max_attempts", queue_max_attempts, 1, 100, "5",
 	    "deliveries tried before an operation fails", 0),
 
+	KEY_STR("webhook", "url", webhook_url, "",
+	    "http://HOST[:PORT]/PATH that gets events POSTed as JSON (empty: "
+	    "off)", 0),
+	KEY_INT("webhook", "timeout", webhook_timeout, 1, 600, "10",
+	    "seconds to wait for the receiver's answer", 0),
+	KEY_INT("webhook", "retry_max", webhook_retry_max, 1, 86400, "300",
+	    "longest wait between retries, in seconds", 0),
+	KEY_INT("webhook", "max_outbox", webhook_max_outbox, 1, 1000000,
+	    "10000", "events kept for the receiver (the oldest go first)", 0),
+
 	KEY_STR("store", "path", store_path, "./data",
 	    "directory of the LMDB environment (created if missing)", 1),
 	KEY_INT("store", "map_size_mb", store_map_size_mb, 1, 1 << 20, "1024",
@@ -190,7 +200,7 @@ config_set(struct gw_config *cfg, const struct config_key *k, const char *v,
 		*(int *)(void *)field = (int)n;
 		return 0;
 	case CONFIG_STRING:
-		if (*v == '\0' || strlen(v) >= k->size) {
+		if ((*v == '\0' && k->def[0] != '\0') || strlen(v) >= k->size) {
 			snprintf(err, errlen, "must be 1..%zu characters",
 			    k->size - 1);
 			return -1;

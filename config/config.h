@@ -49,6 +49,11 @@ struct gw_config {
 	int			queue_ttl;		/* seconds */
 	int			queue_max_attempts;
 
+	char			webhook_url[512];	/* "" = off */
+	int			webhook_timeout;	/* seconds */
+	int			webhook_retry_max;	/* seconds */
+	int			webhook_max_outbox;
+
 	char			store_path[PATH_MAX];
 	int			store_map_size_mb;
 };

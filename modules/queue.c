@@ -11,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
 #include <event2/event.h>
 
 #include "gateway.h"
 #include "log.h"
+#include "modules/events.h"
 #include "modules/queue.h"
 #include "modules/registry.h"
 #include "modules/store.h"
@@ -421,6 +423,21 @@ queue_step_done(int status, void *arg)
 	queue_step(q);
 }
 
+/* Tells the event sinks (the webhook) how an op ended; they write in the
+ * same batch as the result. */
+static void
+queue_event(struct gateway *gw, const struct op_view *v)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(e, "op", (double)v->id);
+	cJSON_AddStringToObject(e, "state", queue_state_name(v->state));
+	cJSON_AddStringToObject(e, "path", v->path);
+	if (v->result_status != 0)
+		cJSON_AddNumberToObject(e, "status", v->result_status);
+	events_emit(gw, "op_result", v->ep, e);
+}
+
 /* Ends the step for v (finished with st, result set by the caller). */
 static void
 queue_finish(struct qdev *q, struct op_view *v, enum op_state st)
@@ -434,6 +451,7 @@ queue_finish(struct qdev *q, struct op_view *v, enum op_state st)
 	q->count--;
 	log_info("device %s: op %llu %s", q->ep, (unsigned long long)v->id,
 	    queue_state_name(st));
+	queue_event(q->gw, v);
 }
 
 static void
@@ -598,6 +616,7 @@ queue_cancel(struct gateway *gw, uint64_t id, queue_done_cb done, void *arg)
 	c->arg = arg;
 	c->id = id;
 	q->count--;
+	queue_event(gw, &v);
 	free(buf);
 	qdev_release(q);
 	return QUEUE_OK;

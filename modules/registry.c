@@ -11,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
 #include <event2/event.h>
 
 #include "gateway.h"
 #include "log.h"
+#include "modules/events.h"
 #include "modules/registry.h"
 #include "modules/store.h"
 
@@ -312,6 +314,20 @@ registry_remove(struct registry *reg, struct device *d)
 	free(d);
 }
 
+/* Tells the event sinks about d. */
+static void
+registry_event(struct registry *reg, const char *type, struct device *d)
+{
+	cJSON *e = cJSON_CreateObject();
+	char id[REGISTRY_ID_LEN + 1];
+
+	registry_id_str(d->r.id, id);
+	cJSON_AddStringToObject(e, "registration_id", id);
+	cJSON_AddNumberToObject(e, "lifetime", d->r.lifetime);
+	cJSON_AddStringToObject(e, "binding", d->r.binding);
+	events_emit(reg->gw, type, d->ep, e);
+}
+
 static void
 registry_set_state(struct registry *reg, struct device *d,
     enum device_state st)
@@ -322,6 +338,7 @@ registry_set_state(struct registry *reg, struct device *d,
 	reg->state_count[st]++;
 	if (st == DEVICE_EXPIRED) {
 		reg->gw->metrics.expiries++;
+		registry_event(reg, "expired", d);
 		log_info("device %s: registration expired (lifetime %us)",
 		    d->ep, d->r.lifetime);
 	} else {
@@ -456,6 +473,7 @@ registry_change_done(int status, void *arg)
 		}
 		reg->gw->metrics.registrations++;
 		log_debug("device %s: registered", c->dev->ep);
+		registry_event(reg, "registration", c->dev);
 		break;
 	case CHANGE_UPDATE:
 		if ((d = registry_find_by_id(reg, c->id)) == NULL) {
@@ -467,6 +485,7 @@ registry_change_done(int status, void *arg)
 		registry_set_state(reg, d, registry_state(reg, d, now));
 		registry_sweep_at(reg, registry_deadline(reg, d, now));
 		reg->gw->metrics.updates++;
+		registry_event(reg, "update", d);
 		break;
 	case CHANGE_REMOVE:
 		if ((d = registry_find_by_id(reg, c->id)) == NULL) {
@@ -479,6 +498,8 @@ registry_change_done(int status, void *arg)
 			reg->gw->metrics.decommissions++;
 		else
 			reg->gw->metrics.deregistrations++;
+		registry_event(reg, c->decommission ? "decommission" :
+		    "deregistration", d);
 		registry_remove(reg, d);
 		break;
 	}
