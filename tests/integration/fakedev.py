@@ -11,8 +11,19 @@ import threading
 from conftest import (CONTENT_FORMAT, URI_PATH, URI_QUERY, coap_exchange,
                       coap_message, coap_parse)
 
-MAX_AGE, ACCEPT = 14, 17
-CODES = {"2.01": 0x41, "2.02": 0x42, "2.04": 0x44, "2.05": 0x45,
+MAX_AGE, ACCEPT, BLOCK2, BLOCK1, SIZE2 = 14, 17, 23, 27, 28
+BLOCK_SZX = 6                       # 1024-byte blocks
+
+
+def block_value(num, more, szx=BLOCK_SZX):
+    v = num << 4 | (8 if more else 0) | szx
+    return v.to_bytes(3, "big").lstrip(b"\0")
+
+
+def block_parse(value):
+    v = int.from_bytes(value, "big") if value else 0
+    return v >> 4, bool(v & 8), v & 7
+CODES = {"2.31": 0x5F, "2.01": 0x41, "2.02": 0x42, "2.04": 0x44, "2.05": 0x45,
          "4.00": 0x80, "4.04": 0x84, "4.05": 0x85, "5.00": 0xA0,
          "5.03": 0xA3}
 
@@ -29,6 +40,7 @@ class FakeDevice:
         self.seen = []
         self.events = []
         self.replies = []
+        self.partial = b""
         self.mid = 0x2000
         self.cond = threading.Condition()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -67,6 +79,19 @@ class FakeDevice:
             path = "/".join(v.decode() for n, v in m["options"]
                             if n == URI_PATH)
             key = "%s %s" % (method, path)
+            block1 = [v for n, v in m["options"] if n == BLOCK1]
+            if block1:
+                # A block-wise body: keep it, answer 2.31 until the last.
+                num, more, szx = block_parse(block1[0])
+                self.partial = (self.partial if num > 0 else b"") + \
+                    m["payload"]
+                if more:
+                    self.sock.sendto(coap_message(
+                        2, CODES["2.31"], m["mid"], m["token"],
+                        [(BLOCK1, block_value(num, True, szx))]), addr)
+                    continue
+                m["payload"] = self.partial
+                m["block1"] = block_value(num, False, szx)
             with self.cond:
                 self.seen.append((key, m))
                 self.events.append(("seen", key))
@@ -84,6 +109,20 @@ class FakeDevice:
         if not self.running:
             return
         code, body, cf, max_age = answer
+        more, extra = False, []
+        if len(body) > 1024:
+            # Block2: the block the request asks for (0 by default).
+            num = [block_parse(v)[0] for n, v in m["options"]
+                   if n == BLOCK2] or [0]
+            num = num[0]
+            more = len(body) > (num + 1) * 1024
+            extra = [(BLOCK2, block_value(num, more))]
+            if num == 0:
+                extra.append((SIZE2, len(body).to_bytes(4, "big").lstrip(
+                    b"\0")))
+            body = body[num * 1024:(num + 1) * 1024]
+        if "block1" in m:
+            extra.append((BLOCK1, m["block1"]))
         opts = []
         if cf is not None:
             opts.append((CONTENT_FORMAT,
@@ -91,6 +130,7 @@ class FakeDevice:
         if max_age is not None:
             opts.append((MAX_AGE, max_age.to_bytes(4, "big").lstrip(
                 b"\0")))
+        opts = sorted(opts + extra, key=lambda o: o[0])
         mtype = 2 if m["type"] == 0 else 1      # ACK to CON, NON else
         with self.cond:
             self.events.append(("answered", key))

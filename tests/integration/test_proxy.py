@@ -181,3 +181,35 @@ def test_decommission_ends_the_route(gateway, devices):
     assert gateway.http("GET", "/v1/devices/px-dc/r/1/0")[0] == 200
     assert gateway.http("DELETE", "/v1/devices/px-dc")[0] == 204
     assert gateway.http("GET", "/v1/devices/px-dc/r/1/0")[0] == 404
+
+
+def test_block_wise_read_and_write_of_64_kib(gateway_factory, devices):
+    big = bytes(range(256)) * 256                       # 64 KiB
+    gw = gateway_factory(http={"max_body": 1 << 20})
+    dev = devices(gw, "px-big", answers={
+        "GET 9/0/1": ("2.05", big, 42, None),
+        "PUT 9/0/2": ("2.04", b"", None, None)})
+    status, hdrs, body = gw.http("GET", "/v1/devices/px-big/r/9/0/1",
+                                 timeout=30)
+    assert status == 200 and hdrs["content-type"] == \
+        "application/octet-stream"
+    assert body == big
+    assert len([k for k, _ in dev.seen if k == "GET 9/0/1"]) == 64
+    status, _, _ = gw.http("PUT", "/v1/devices/px-big/r/9/0/2", body=big,
+                           headers={"Content-Type":
+                                    "application/octet-stream"}, timeout=30)
+    assert status == 204
+    put = [m for k, m in dev.seen if k == "PUT 9/0/2"]
+    assert len(put) == 1 and put[0]["payload"] == big
+
+
+def test_body_over_the_limit_is_413_and_sends_nothing(gateway_factory,
+                                                      devices):
+    gw = gateway_factory(http={"max_body": 2048})
+    dev = devices(gw, "px-413")
+    status, _, _ = gw.http("PUT", "/v1/devices/px-413/r/9/0/2",
+                           body=b"x" * 4096,
+                           headers={"Content-Type":
+                                    "application/octet-stream"})
+    assert status == 413
+    assert dev.seen == []
