@@ -17,6 +17,7 @@ struct coap_server;
 struct queue;
 struct events;
 struct webhook;
+struct stream;
 struct http_server;
 
 struct gateway {
@@ -30,6 +31,7 @@ struct gateway {
 	struct queue		*queue;		/* modules/queue.c */
 	struct events		*events;	/* modules/events.c */
 	struct webhook		*webhook;	/* modules/webhook.c, or NULL */
+	struct stream		*stream;	/* cache/stream.c */
 	struct coap_server	*coap;		/* modules/coap.c, rd.c */
 	struct http_server	*http;		/* proxy/http.c */
 	struct metrics		 metrics;	/* modules/metrics.c */
@@ -53,6 +55,7 @@ extern const struct gw_module store_module;
 extern const struct gw_module registry_module;
 extern const struct gw_module queue_module;
 extern const struct gw_module webhook_module;
+extern const struct gw_module stream_module;
 extern const struct gw_module coap_module;
 extern const struct gw_module http_module;
 

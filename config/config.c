@@ -87,6 +87,14 @@ static const struct config_key config_table[] = {
 	KEY_INT("webhook", "max_outbox", webhook_max_outbox, 1, 1000000,
 	    "10000", "events kept for the receiver (the oldest go first)", 0),
 
+	KEY_INT("events", "ring", events_ring, 16, 1000000, "1024",
+	    "events kept for clients resuming with Last-Event-ID", 0),
+	KEY_INT("events", "client_buffer", events_client_buffer, 4096,
+	    64 << 20, "1048576",
+	    "unsent bytes a stream client may hold before it is dropped", 0),
+	KEY_INT("events", "keepalive", events_keepalive, 1, 3600, "15",
+	    "seconds between keep-alive comments on idle streams", 0),
+
 	KEY_STR("store", "path", store_path, "./data",
 	    "directory of the LMDB environment (created if missing)", 1),
 	KEY_INT("store", "map_size_mb", store_map_size_mb, 1, 1 << 20, "1024",

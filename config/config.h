@@ -54,6 +54,10 @@ struct gw_config {
 	int			webhook_retry_max;	/* seconds */
 	int			webhook_max_outbox;
 
+	int			events_ring;		/* events kept */
+	int			events_client_buffer;	/* bytes */
+	int			events_keepalive;	/* seconds */
+
 	char			store_path[PATH_MAX];
 	int			store_map_size_mb;
 };

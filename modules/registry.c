@@ -343,6 +343,7 @@ registry_set_state(struct registry *reg, struct device *d,
 		    d->ep, d->r.lifetime);
 	} else {
 		log_debug("device %s: %s", d->ep, registry_state_name(st));
+		registry_event(reg, registry_state_name(st), d);
 	}
 	d->state = (uint8_t)st;
 }

@@ -199,7 +199,11 @@ webhook_event(struct gateway *gw, const char *type, const cJSON *event,
 	uint8_t key[8];
 	char *text;
 
-	(void)type;
+	/* Registration events and op results; the device-by-device state
+	 * churn (awake, sleeping, notifications) is for the event stream. */
+	if (strcmp(type, "awake") == 0 || strcmp(type, "sleeping") == 0 ||
+	    strcmp(type, "notification") == 0)
+		return;
 	if ((text = cJSON_PrintUnformatted(event)) == NULL)
 		return;
 	wh_be64(key, wh->tail);

@@ -11,6 +11,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "cache/stream.h"
 #include "gateway.h"
 #include "log.h"
 #include "modules/devreq.h"
@@ -270,6 +271,7 @@ const struct http_route api_routes[] = {
 	    EVHTTP_REQ_POST | EVHTTP_REQ_DELETE, proxy_forward },
 	{ "/v1/devices/{ep}/ops", EVHTTP_REQ_GET, api_device_ops },
 	{ "/v1/ops/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, api_op },
+	{ "/v1/events", EVHTTP_REQ_GET, stream_http },
 	{ "/metrics", EVHTTP_REQ_GET, api_metrics },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
