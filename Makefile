@@ -114,6 +114,8 @@ bench: $(OUTPOST) $(NODE_BIN) deps
 	tests/bench/run.sh $(abspath $(OUTPOST))
 	@if [ -x tests/bench/node.sh ]; then \
 	    tests/bench/node.sh $(abspath $(NODE)) $(abspath $(OUTPOST)); fi
+	@if [ -x tests/bench/proxy.sh ]; then \
+	    tests/bench/proxy.sh $(abspath $(OUTPOST)) $(abspath $(NODE)); fi
 
 clean:
 	rm -rf build build-asan outpost outpost-node

@@ -7,7 +7,8 @@ PKGS="build-essential pkg-config
 libevent-dev libcoap3-dev libcoap3-bin libwolfssl-dev liblmdb-dev lmdb-utils
 libinih-dev libcjson-dev libcbor-dev
 libcmocka-dev python3 python3-pytest curl iproute2 procps
-clang libclang-rt-14-dev"
+clang libclang-rt-14-dev
+wrk nginx-light binutils"
 
 missing=""
 for p in $PKGS; do
