@@ -17,6 +17,7 @@ static const struct gw_module *const modules[] = {
 	&store_module,
 	&registry_module,
 	&queue_module,
+	&cache_module,
 	&webhook_module,
 	&stream_module,
 	&coap_module,

@@ -18,6 +18,7 @@ struct queue;
 struct events;
 struct webhook;
 struct stream;
+struct cache;
 struct http_server;
 
 struct gateway {
@@ -32,6 +33,7 @@ struct gateway {
 	struct events		*events;	/* modules/events.c */
 	struct webhook		*webhook;	/* modules/webhook.c, or NULL */
 	struct stream		*stream;	/* cache/stream.c */
+	struct cache		*cache;		/* cache/cache.c */
 	struct coap_server	*coap;		/* modules/coap.c, rd.c */
 	struct http_server	*http;		/* proxy/http.c */
 	struct metrics		 metrics;	/* modules/metrics.c */
@@ -56,6 +58,7 @@ extern const struct gw_module registry_module;
 extern const struct gw_module queue_module;
 extern const struct gw_module webhook_module;
 extern const struct gw_module stream_module;
+extern const struct gw_module cache_module;
 extern const struct gw_module coap_module;
 extern const struct gw_module http_module;
 

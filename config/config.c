@@ -87,6 +87,11 @@ static const struct config_key config_table[] = {
 	KEY_INT("webhook", "max_outbox", webhook_max_outbox, 1, 1000000,
 	    "10000", "events kept for the receiver (the oldest go first)", 0),
 
+	KEY_INT("cache", "max_entries", cache_max_entries, 1, 10000000,
+	    "10000", "resource values kept (least recently used go first)", 0),
+	KEY_INT("cache", "max_bytes", cache_max_bytes, 4096, 1 << 30,
+	    "16777216", "bytes of resource values kept", 0),
+
 	KEY_INT("events", "ring", events_ring, 16, 1000000, "1024",
 	    "events kept for clients resuming with Last-Event-ID", 0),
 	KEY_INT("events", "client_buffer", events_client_buffer, 4096,

@@ -54,6 +54,9 @@ struct gw_config {
 	int			webhook_retry_max;	/* seconds */
 	int			webhook_max_outbox;
 
+	int			cache_max_entries;
+	int			cache_max_bytes;
+
 	int			events_ring;		/* events kept */
 	int			events_client_buffer;	/* bytes */
 	int			events_keepalive;	/* seconds */

@@ -7,6 +7,7 @@
 #include <event2/buffer.h>
 
 #include "gateway.h"
+#include "cache/cache.h"
 #include "modules/metrics.h"
 #include "modules/registry.h"
 
@@ -40,7 +41,7 @@ void
 metrics_render(struct gateway *gw, struct evbuffer *out)
 {
 	const struct metrics *m = &gw->metrics;
-	size_t i;
+	size_t i, entries, bytes;
 	int st;
 
 	evbuffer_add_printf(out, "# HELP outpost_devices Registered devices "
@@ -72,6 +73,12 @@ metrics_render(struct gateway *gw, struct evbuffer *out)
 		evbuffer_add_printf(out, "outpost_http_requests_total{route=\"%s\","
 		    "status=\"%d\"} %" PRIu64 "\n", m->http[i].route,
 		    m->http[i].status, m->http[i].count);
+	cache_stats(gw, &entries, &bytes);
+	evbuffer_add_printf(out, "# HELP outpost_cache_entries Resource values "
+	    "cached.\n# TYPE outpost_cache_entries gauge\n"
+	    "outpost_cache_entries %zu\n# HELP outpost_cache_bytes Bytes "
+	    "cached.\n# TYPE outpost_cache_bytes gauge\n"
+	    "outpost_cache_bytes %zu\n", entries, bytes);
 	evbuffer_add_printf(out, "# HELP outpost_uptime_seconds Seconds since "
 	    "start.\n# TYPE outpost_uptime_seconds gauge\n"
 	    "outpost_uptime_seconds %" PRId64 "\n", gw_now() - gw->started);

@@ -14,6 +14,7 @@
 #include <cJSON.h>
 #include <event2/event.h>
 
+#include "cache/cache.h"
 #include "gateway.h"
 #include "log.h"
 #include "modules/events.h"
@@ -481,6 +482,11 @@ queue_delivered(const struct devresp *r, void *arg)
 	}
 	v.attempts++;
 	if (r->kind == DEVRESP_ANSWER) {
+		if (v.method == DEVREQ_GET && r->cls == 2 && r->detail == 5 &&
+		    v.accept != 40)
+			cache_put(gw, q->ep, v.path, r->content_format,
+			    r->has_max_age ? (long)r->max_age : -1, r->body,
+			    r->len, -1);
 		v.result_status = coapmap_status(r->cls, r->detail, r->len > 0);
 		v.result_format = r->content_format;
 		v.result = r->body;

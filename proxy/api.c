@@ -11,6 +11,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "cache/cache.h"
 #include "cache/stream.h"
 #include "gateway.h"
 #include "log.h"
@@ -245,6 +246,7 @@ api_device(struct http_exchange *hx)
 	}
 	devreq_drop_route(gw, ep);
 	queue_drop_device(gw, ep);
+	cache_drop_device(gw, ep);
 	res = registry_decommission(gw->registry, ep, api_decommissioned, hx);
 	if (res != REGISTRY_OK)
 		api_decommissioned(res, 0, hx);

@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cJSON.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "cache/cache.h"
 #include "gateway.h"
 #include "log.h"
 #include "modules/devreq.h"
@@ -112,6 +114,54 @@ forward_detach(struct forward *fw)
 		evhttp_connection_set_closecb(fw->conn, NULL, NULL);
 }
 
+/* Answers from the cache: 200 with Age, ETag and X-Observed-At (304 when
+ * the client has it already); a stale value says so. */
+static void
+forward_cached(struct http_exchange *hx, const struct cache_entry *e)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(hx->req);
+	const char *inm = evhttp_find_header(
+	    evhttp_request_get_input_headers(hx->req), "If-None-Match");
+	struct evbuffer *body;
+	char num[32], type[64];
+	struct tm tm;
+	time_t t = (time_t)e->observed_at;
+
+	snprintf(num, sizeof(num), "%lld", (long long)cache_age(e));
+	evhttp_add_header(h, "Age", num);
+	evhttp_add_header(h, "ETag", e->etag);
+	gmtime_r(&t, &tm);
+	strftime(num, sizeof(num), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	evhttp_add_header(h, "X-Observed-At", num);
+	if (!cache_fresh(e))
+		evhttp_add_header(h, "Warning", "110 - \"Response is Stale\"");
+	if (inm != NULL && strstr(inm, e->etag) != NULL) {
+		http_reply(hx, 304, NULL, NULL);
+		return;
+	}
+	if ((body = evbuffer_new()) == NULL || evbuffer_add(body, e->body,
+	    e->len) == -1) {
+		if (body != NULL)
+			evbuffer_free(body);
+		http_error(hx, 500, "internal", "out of memory");
+		return;
+	}
+	http_reply(hx, 200, e->content_format >= 0 ? coapmap_media_type(
+	    e->content_format, type, sizeof(type)) :
+	    "application/octet-stream", body);
+}
+
+/* Whether the client asks for the cached value only (RFC 9111 5.2.1.7). */
+static int
+forward_only_if_cached(struct http_exchange *hx)
+{
+	const char *cc = evhttp_find_header(
+	    evhttp_request_get_input_headers(hx->req), "Cache-Control");
+
+	return http_query(hx, "cached") != NULL ||
+	    (cc != NULL && strcasestr(cc, "only-if-cached") != NULL);
+}
+
 /* The device answered, or did not: map it onto the HTTP reply. */
 static void
 forward_done(const struct devresp *r, void *arg)
@@ -140,6 +190,17 @@ forward_done(const struct devresp *r, void *arg)
 		return;
 	}
 	status = coapmap_status(r->cls, r->detail, r->len > 0);
+	if (r->cls == 2 && r->detail == 5 && evhttp_request_get_command(
+	    hx->req) == EVHTTP_REQ_GET && http_query(hx, "discover") == NULL &&
+	    cache_put(hx->gw, hx->params.value[0], hx->params.value[1],
+	    r->content_format, r->has_max_age ? (long)r->max_age : -1, r->body,
+	    r->len, -1) == 1) {
+		const struct cache_entry *e = cache_get(hx->gw,
+		    hx->params.value[0], hx->params.value[1]);
+
+		if (e != NULL)
+			evhttp_add_header(h, "ETag", e->etag);
+	}
 	if (r->cls == 5 && r->detail == 3 && r->has_max_age) {
 		snprintf(num, sizeof(num), "%u", r->max_age);
 		evhttp_add_header(h, "Retry-After", num);
@@ -243,6 +304,26 @@ proxy_forward(struct http_exchange *hx)
 	}
 	if (forward_spec(hx, &spec) == -1)
 		return;
+	if (spec.method == DEVREQ_GET && spec.accept != 40) {
+		const struct cache_entry *e = cache_get(gw, d->ep, spec.path);
+
+		if (forward_only_if_cached(hx)) {
+			if (e != NULL && (cache_fresh(e) ||
+			    http_query(hx, "stale") != NULL))
+				forward_cached(hx, e);
+			else
+				http_error(hx, 504, "not_cached", "no %svalue "
+				    "of %s/%s is cached", e != NULL ? "fresh " :
+				    "", d->ep, spec.path);
+			return;
+		}
+		/* A device that cannot answer now: a fresh value will do. */
+		if (e != NULL && cache_fresh(e) && http_query(hx, "mode") ==
+		    NULL && !devreq_reachable(gw, d)) {
+			forward_cached(hx, e);
+			return;
+		}
+	}
 	mode = forward_mode(hx);
 	if (http_query(hx, "mode") != NULL && mode == FORWARD_AUTO) {
 		http_error(hx, 400, "bad_request", "mode must be queue or wait");

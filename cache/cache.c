@@ -1,0 +1,250 @@
+/*
+ * cache.c: see cache.h. A hash table over "ep/path" and an LRU list.
+ */
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache/cache.h"
+#include "gateway.h"
+#include "log.h"
+
+#define CACHE_BUCKETS	4096
+
+struct centry {
+	struct cache_entry	 pub;
+	struct centry		*hnext;
+	TAILQ_ENTRY(centry)	 lru;
+	long			 seq;		/* Observe sequence, -1 none */
+	int64_t			 seq_at;	/* when seq was seen */
+	size_t			 size;		/* bytes charged */
+	char			*key;		/* "ep/path" */
+	uint8_t			 data[];
+};
+
+TAILQ_HEAD(centry_list, centry);
+
+struct cache {
+	struct centry		*buckets[CACHE_BUCKETS];
+	struct centry_list	 lru;		/* most recent first */
+	size_t			 entries, bytes;
+};
+
+static size_t
+cache_hash(const char *key)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (*key != '\0')
+		h = (h ^ (uint8_t)*key++) * 0x100000001b3ull;
+	return (size_t)(h & (CACHE_BUCKETS - 1));
+}
+
+static char *
+cache_key(const char *ep, const char *path)
+{
+	char *key;
+
+	if (asprintf(&key, "%s/%s", ep, path) == -1)
+		return NULL;
+	return key;
+}
+
+static struct centry *
+cache_find(struct cache *c, const char *key)
+{
+	struct centry *e;
+
+	for (e = c->buckets[cache_hash(key)]; e != NULL; e = e->hnext)
+		if (strcmp(e->key, key) == 0)
+			return e;
+	return NULL;
+}
+
+static void
+cache_unlink(struct cache *c, struct centry *e)
+{
+	struct centry **pp;
+
+	for (pp = &c->buckets[cache_hash(e->key)]; *pp != e;
+	    pp = &(*pp)->hnext)
+		;
+	*pp = e->hnext;
+	TAILQ_REMOVE(&c->lru, e, lru);
+	c->entries--;
+	c->bytes -= e->size;
+	free(e->key);
+	free(e);
+}
+
+/* RFC 7641 3.4: whether notification v2 (at t2) is newer than v1 (t1). */
+static int
+cache_newer(long v1, int64_t t1, long v2, int64_t t2)
+{
+	return (v1 < v2 && v2 - v1 < (1L << 23)) ||
+	    (v1 > v2 && v1 - v2 > (1L << 23)) || t2 > t1 + 128;
+}
+
+/* A strong ETag from the representation: FNV-1a over format and body. */
+static void
+cache_etag(int cf, const uint8_t *body, size_t len, char *out)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	h = (h ^ (uint64_t)(uint32_t)cf) * 0x100000001b3ull;
+	for (i = 0; i < len; i++)
+		h = (h ^ body[i]) * 0x100000001b3ull;
+	snprintf(out, CACHE_ETAG_LEN + 1, "\"%016llx\"", (unsigned long long)h);
+}
+
+int
+cache_put(struct gateway *gw, const char *ep, const char *path,
+    int content_format, long max_age, const uint8_t *body, size_t len,
+    long observe_seq)
+{
+	struct cache *c = gw->cache;
+	struct centry *old, *e;
+	int64_t now = gw_now();
+	uint64_t notes = 0;
+	char *key;
+	size_t size;
+
+	if ((key = cache_key(ep, path)) == NULL)
+		return -1;
+	size = sizeof(*e) + len + strlen(key) + 1;
+	if (size > (size_t)gw->cfg.cache_max_bytes) {
+		free(key);
+		return 0;
+	}
+	if ((old = cache_find(c, key)) != NULL) {
+		if (observe_seq >= 0 && old->seq >= 0 &&
+		    !cache_newer(old->seq, old->seq_at, observe_seq, now)) {
+			free(key);
+			return 0;	/* an older notification, late */
+		}
+		notes = old->pub.notifications;
+		cache_unlink(c, old);
+	}
+	if ((e = calloc(1, sizeof(*e) + len)) == NULL) {
+		free(key);
+		return -1;
+	}
+	e->key = key;
+	e->size = size;
+	e->seq = observe_seq;
+	e->seq_at = now;
+	memcpy(e->data, body, len);
+	e->pub.body = e->data;
+	e->pub.len = len;
+	e->pub.content_format = content_format;
+	e->pub.max_age = max_age < 0 ? CACHE_DEFAULT_MAX_AGE :
+	    (uint32_t)max_age;
+	e->pub.observed_at = now;
+	e->pub.notifications = notes + (observe_seq >= 0);
+	cache_etag(content_format, body, len, e->pub.etag);
+	e->hnext = c->buckets[cache_hash(key)];
+	c->buckets[cache_hash(key)] = e;
+	TAILQ_INSERT_HEAD(&c->lru, e, lru);
+	c->entries++;
+	c->bytes += size;
+	while (c->entries > (size_t)gw->cfg.cache_max_entries ||
+	    c->bytes > (size_t)gw->cfg.cache_max_bytes)
+		cache_unlink(c, TAILQ_LAST(&c->lru, centry_list));
+	return 1;
+}
+
+const struct cache_entry *
+cache_get(struct gateway *gw, const char *ep, const char *path)
+{
+	struct cache *c = gw->cache;
+	struct centry *e;
+	char *key = cache_key(ep, path);
+
+	if (key == NULL)
+		return NULL;
+	e = cache_find(c, key);
+	free(key);
+	if (e == NULL)
+		return NULL;
+	TAILQ_REMOVE(&c->lru, e, lru);
+	TAILQ_INSERT_HEAD(&c->lru, e, lru);
+	return &e->pub;
+}
+
+int64_t
+cache_age(const struct cache_entry *e)
+{
+	int64_t age = gw_now() - e->observed_at;
+
+	return age > 0 ? age : 0;
+}
+
+int
+cache_fresh(const struct cache_entry *e)
+{
+	return cache_age(e) <= (int64_t)e->max_age;
+}
+
+void
+cache_drop_device(struct gateway *gw, const char *ep)
+{
+	struct cache *c = gw->cache;
+	struct centry *e, *next;
+	size_t n = strlen(ep);
+
+	for (e = TAILQ_FIRST(&c->lru); e != NULL; e = next) {
+		next = TAILQ_NEXT(e, lru);
+		if (strncmp(e->key, ep, n) == 0 && e->key[n] == '/')
+			cache_unlink(c, e);
+	}
+}
+
+void
+cache_stats(struct gateway *gw, size_t *entries, size_t *bytes)
+{
+	*entries = gw->cache->entries;
+	*bytes = gw->cache->bytes;
+}
+
+int
+cache_init(struct gateway *gw)
+{
+	if ((gw->cache = calloc(1, sizeof(*gw->cache))) == NULL)
+		return -1;
+	TAILQ_INIT(&gw->cache->lru);
+	return 0;
+}
+
+void
+cache_free(struct gateway *gw)
+{
+	struct cache *c = gw->cache;
+
+	if (c == NULL)
+		return;
+	while (!TAILQ_EMPTY(&c->lru))
+		cache_unlink(c, TAILQ_FIRST(&c->lru));
+	free(c);
+	gw->cache = NULL;
+}
+
+static void
+cache_reload(struct gateway *gw, const struct gw_config *old)
+{
+	struct cache *c = gw->cache;
+
+	(void)old;
+	while (c->entries > (size_t)gw->cfg.cache_max_entries ||
+	    c->bytes > (size_t)gw->cfg.cache_max_bytes)
+		cache_unlink(c, TAILQ_LAST(&c->lru, centry_list));
+}
+
+const struct gw_module cache_module = {
+	.name = "cache",
+	.init = cache_init,
+	.reload = cache_reload,
+	.stop = cache_free,
+};

@@ -1,0 +1,57 @@
+/*
+ * cache.h: the latest representation of device resources, as the gateway
+ * last read or was notified of them, served to management clients without
+ * waking devices. Bounded by [cache] max_entries and max_bytes; the least
+ * recently used entry goes first. In memory only: a restart starts cold.
+ */
+#ifndef OUTPOST_CACHE_H
+#define OUTPOST_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct gateway;
+
+#define CACHE_DEFAULT_MAX_AGE	60	/* RFC 7252 5.10.5 */
+#define CACHE_ETAG_LEN		18	/* "0123456789abcdef" with quotes */
+
+/* One cached representation; owned by the cache, valid until the next
+ * cache_put or cache_drop_device. */
+struct cache_entry {
+	int		 content_format;	/* -1: none */
+	uint32_t	 max_age;		/* seconds of freshness */
+	int64_t		 observed_at;		/* unix seconds */
+	uint64_t	 notifications;
+	char		 etag[CACHE_ETAG_LEN + 1];
+	const uint8_t	*body;
+	size_t		 len;
+};
+
+int		 cache_init(struct gateway *gw);
+void		 cache_free(struct gateway *gw);
+
+/*
+ * Keeps body as the value of ep's path (max_age < 0: the CoAP default).
+ * A notification with an Observe sequence number older than the one kept
+ * (RFC 7641 3.4) is ignored: observe_seq < 0 means "not a notification".
+ * Returns 1 when stored, 0 when ignored as older or too large, -1 on error.
+ */
+int		 cache_put(struct gateway *gw, const char *ep, const char *path,
+		    int content_format, long max_age, const uint8_t *body,
+		    size_t len, long observe_seq);
+
+/* The entry for ep's path, or NULL. Counts as a use for the LRU order. */
+const struct cache_entry *cache_get(struct gateway *gw, const char *ep,
+		    const char *path);
+
+/* Seconds since the entry was observed, and whether it is still fresh. */
+int64_t		 cache_age(const struct cache_entry *e);
+int		 cache_fresh(const struct cache_entry *e);
+
+/* Forgets everything about ep (decommissioned). */
+void		 cache_drop_device(struct gateway *gw, const char *ep);
+
+/* Entries and bytes held, for /metrics. */
+void		 cache_stats(struct gateway *gw, size_t *entries, size_t *bytes);
+
+#endif /* OUTPOST_CACHE_H */
