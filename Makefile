@@ -32,7 +32,8 @@ CORE_SRC := log.c config/config.c \
             modules/coap.c modules/rd.c modules/devreq.c modules/queue.c \
             modules/events.c modules/webhook.c \
             proxy/router.c proxy/http.c proxy/api.c proxy/coapmap.c \
-            proxy/forward.c proxy/ops.c cache/stream.c cache/cache.c
+            proxy/forward.c proxy/ops.c cache/stream.c cache/cache.c \
+            cache/observe.c
 GW_SRC   := gateway.c $(CORE_SRC)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
 GW_OBJ   := $(GW_SRC:%.c=$(B)/%.o)

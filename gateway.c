@@ -18,6 +18,7 @@ static const struct gw_module *const modules[] = {
 	&registry_module,
 	&queue_module,
 	&cache_module,
+	&observe_module,
 	&webhook_module,
 	&stream_module,
 	&coap_module,

@@ -19,6 +19,7 @@ struct events;
 struct webhook;
 struct stream;
 struct cache;
+struct observe;
 struct http_server;
 
 struct gateway {
@@ -34,6 +35,7 @@ struct gateway {
 	struct webhook		*webhook;	/* modules/webhook.c, or NULL */
 	struct stream		*stream;	/* cache/stream.c */
 	struct cache		*cache;		/* cache/cache.c */
+	struct observe		*observe;	/* cache/observe.c */
 	struct coap_server	*coap;		/* modules/coap.c, rd.c */
 	struct http_server	*http;		/* proxy/http.c */
 	struct metrics		 metrics;	/* modules/metrics.c */
@@ -59,6 +61,7 @@ extern const struct gw_module queue_module;
 extern const struct gw_module webhook_module;
 extern const struct gw_module stream_module;
 extern const struct gw_module cache_module;
+extern const struct gw_module observe_module;
 extern const struct gw_module coap_module;
 extern const struct gw_module http_module;
 

@@ -42,6 +42,18 @@ struct devreq {
 
 TAILQ_HEAD(devreq_list, devreq);
 
+struct devobs {
+	TAILQ_ENTRY(devobs)	 entry;
+	struct devroute		*route;
+	devobs_cb		 cb;
+	void			*arg;
+	uint8_t			 token[8];
+	size_t			 token_len;
+	char			 path[DEVREQ_PATH_MAX];
+};
+
+TAILQ_HEAD(devobs_list, devobs);
+
 struct devroute {
 	struct gateway		*gw;
 	struct devroute		*hnext;		/* hash chain */
@@ -50,6 +62,7 @@ struct devroute {
 	coap_session_t		*session;	/* weak: the peer tells us */
 	struct devreq_list	 waiting;
 	struct devreq_list	 inflight;
+	struct devobs_list	 observing;
 	unsigned		 ninflight;
 	char			 ep[LWM2M_EP_MAX + 1];
 };
@@ -171,6 +184,23 @@ devreq_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	cb(&resp, cbarg);
 }
 
+/* Ends an observation from the device's side: one last call, seq -1. */
+static void
+devobs_end(struct devobs *o, const struct devresp *resp)
+{
+	struct devresp gone;
+
+	TAILQ_REMOVE(&o->route->observing, o, entry);
+	if (resp == NULL) {
+		memset(&gone, 0, sizeof(gone));
+		gone.kind = DEVRESP_UNREACHABLE;
+		gone.content_format = -1;
+		resp = &gone;
+	}
+	o->cb(resp, -1, o->arg);
+	free(o);
+}
+
 /* Unlinks a route from its peer and the hash, failing what it holds. */
 static void
 route_free(struct devroute *r)
@@ -195,7 +225,27 @@ route_free(struct devroute *r)
 		devreq_unlink(rq);
 		devreq_fail(rq, DEVRESP_UNREACHABLE);
 	}
+	while (!TAILQ_EMPTY(&r->observing))
+		devobs_end(TAILQ_FIRST(&r->observing), NULL);
 	free(r);
+}
+
+/* Adds one Uri-Path option per segment of path. */
+static int
+devreq_add_path(coap_pdu_t *pdu, const char *p)
+{
+	const char *slash;
+
+	while (*p != '\0') {
+		slash = strchr(p, '/');
+		if (slash == NULL)
+			slash = p + strlen(p);
+		if (!coap_add_option(pdu, COAP_OPTION_URI_PATH,
+		    (size_t)(slash - p), (const uint8_t *)p))
+			return -1;
+		p = *slash == '/' ? slash + 1 : slash;
+	}
+	return 0;
 }
 
 /* Puts one request on the wire. Returns -1 if libcoap refused it. */
@@ -204,7 +254,6 @@ devreq_transmit(struct gateway *gw, struct devroute *r, struct devreq *rq)
 {
 	coap_session_t *s = r->session;
 	coap_pdu_t *pdu;
-	const char *p = rq->path, *slash;
 	uint8_t buf[4];
 
 	(void)gw;
@@ -212,17 +261,9 @@ devreq_transmit(struct gateway *gw, struct devroute *r, struct devreq *rq)
 	    s)) == NULL)
 		return -1;
 	coap_session_new_token(s, &rq->token_len, rq->token);
-	if (!coap_add_token(pdu, rq->token_len, rq->token))
+	if (!coap_add_token(pdu, rq->token_len, rq->token) ||
+	    devreq_add_path(pdu, rq->path) == -1)
 		goto fail;
-	while (*p != '\0') {
-		slash = strchr(p, '/');
-		if (slash == NULL)
-			slash = p + strlen(p);
-		if (!coap_add_option(pdu, COAP_OPTION_URI_PATH,
-		    (size_t)(slash - p), (const uint8_t *)p))
-			goto fail;
-		p = *slash == '/' ? slash + 1 : slash;
-	}
 	if (rq->content_format >= 0 && !coap_add_option(pdu,
 	    COAP_OPTION_CONTENT_FORMAT, coap_encode_var_safe(buf, sizeof(buf),
 	    (unsigned)rq->content_format), buf))
@@ -349,6 +390,7 @@ devreq_set_route(struct gateway *gw, const char *ep, coap_session_t *s)
 		return;
 	memcpy(r->ep, ep, strlen(ep) + 1);
 	r->gw = gw;
+	TAILQ_INIT(&r->observing);
 	TAILQ_INIT(&r->waiting);
 	TAILQ_INIT(&r->inflight);
 	r->session = s;
@@ -380,6 +422,77 @@ devreq_peer_gone(struct coap_peer *peer)
 		route_free(peer->routes);
 }
 
+struct devobs *
+devreq_observe(struct gateway *gw, const char *ep, const char *path,
+    devobs_cb cb, void *arg)
+{
+	struct devroute *r = route_find(ep);
+	struct devobs *o;
+	coap_pdu_t *pdu;
+	uint8_t zero = 0;
+
+	(void)gw;
+	if (r == NULL || r->session == NULL ||
+	    strlen(path) >= DEVREQ_PATH_MAX ||
+	    (o = calloc(1, sizeof(*o))) == NULL)
+		return NULL;
+	if ((pdu = coap_new_pdu(COAP_MESSAGE_CON, COAP_REQUEST_CODE_GET,
+	    r->session)) == NULL) {
+		free(o);
+		return NULL;
+	}
+	coap_session_new_token(r->session, &o->token_len, o->token);
+	if (!coap_add_token(pdu, o->token_len, o->token) ||
+	    devreq_add_path(pdu, path) == -1 ||
+	    !coap_add_option(pdu, COAP_OPTION_OBSERVE, 0, &zero)) {
+		coap_delete_pdu(pdu);
+		free(o);
+		return NULL;
+	}
+	/* Options must go in order: Observe (6) before Uri-Path (11) is
+	 * handled by libcoap, which inserts in place. */
+	if (coap_send(r->session, pdu) == COAP_INVALID_MID) {
+		free(o);
+		return NULL;
+	}
+	o->route = r;
+	o->cb = cb;
+	o->arg = arg;
+	memcpy(o->path, path, strlen(path) + 1);
+	TAILQ_INSERT_TAIL(&r->observing, o, entry);
+	return o;
+}
+
+void
+devobs_cancel(struct devobs *o)
+{
+	struct devroute *r = o->route;
+	coap_binary_t token = { o->token_len, o->token };
+
+	TAILQ_REMOVE(&r->observing, o, entry);
+	if (r->session != NULL)
+		coap_cancel_observe(r->session, &token, COAP_MESSAGE_CON);
+	free(o);
+}
+
+/* The observation a notification belongs to, by session and token. */
+static struct devobs *
+devobs_match(coap_session_t *s, coap_bin_const_t token)
+{
+	struct coap_peer *peer = coap_session_get_app_data(s);
+	struct devroute *r;
+	struct devobs *o;
+
+	if (peer == NULL)
+		return NULL;
+	for (r = peer->routes; r != NULL; r = r->pnext)
+		TAILQ_FOREACH(o, &r->observing, entry)
+			if (o->token_len == token.length &&
+			    memcmp(o->token, token.s, token.length) == 0)
+				return o;
+	return NULL;
+}
+
 /* Finds the request a response or NACK is for, by session and token. */
 static struct devreq *
 devreq_match(coap_session_t *s, coap_bin_const_t token)
@@ -403,17 +516,19 @@ devreq_response(coap_session_t *s, const coap_pdu_t *sent,
     const coap_pdu_t *rcvd, const coap_mid_t mid)
 {
 	struct devreq *rq = devreq_match(s, coap_pdu_get_token(rcvd));
+	struct devobs *o = NULL;
 	struct devresp resp;
-
-	/* Even an answer nobody waits for any more is ours: no RST. */
 	coap_opt_iterator_t it;
 	coap_opt_t *opt;
 	size_t offset, total;
 	coap_pdu_code_t code = coap_pdu_get_code(rcvd);
+	long seq = -1;
 
 	(void)sent;
 	(void)mid;
-	if (rq == NULL)
+	/* Even an answer nobody waits for any more is ours: no RST. */
+	if (rq == NULL && (o = devobs_match(s, coap_pdu_get_token(rcvd))) ==
+	    NULL)
 		return COAP_RESPONSE_FAIL;	/* not ours: RST */
 	memset(&resp, 0, sizeof(resp));
 	resp.kind = DEVRESP_ANSWER;
@@ -432,7 +547,18 @@ devreq_response(coap_session_t *s, const coap_pdu_t *sent,
 	if (!coap_get_data_large(rcvd, &resp.len, &resp.body, &offset,
 	    &total))
 		resp.len = 0;
-	devreq_finish(rq, &resp);
+	if (rq != NULL) {
+		devreq_finish(rq, &resp);
+		return COAP_RESPONSE_OK;
+	}
+	if ((opt = coap_check_option(rcvd, COAP_OPTION_OBSERVE, &it)) !=
+	    NULL && resp.cls == 2)
+		seq = (long)coap_decode_var_bytes(coap_opt_value(opt),
+		    coap_opt_length(opt));
+	if (seq < 0)
+		devobs_end(o, &resp);	/* not (or no longer) observed */
+	else
+		o->cb(&resp, seq, o->arg);
 	return COAP_RESPONSE_OK;
 }
 
@@ -442,10 +568,14 @@ devreq_nack(coap_session_t *s, const coap_pdu_t *sent,
 {
 	struct devreq *rq;
 
+	struct devobs *o;
+
 	(void)mid;
-	if (sent == NULL ||
-	    (rq = devreq_match(s, coap_pdu_get_token(sent))) == NULL)
+	if (sent == NULL)
 		return;
-	devreq_fail(rq, reason == COAP_NACK_TOO_MANY_RETRIES ?
-	    DEVRESP_TIMEOUT : DEVRESP_UNREACHABLE);
+	if ((rq = devreq_match(s, coap_pdu_get_token(sent))) != NULL)
+		devreq_fail(rq, reason == COAP_NACK_TOO_MANY_RETRIES ?
+		    DEVRESP_TIMEOUT : DEVRESP_UNREACHABLE);
+	else if ((o = devobs_match(s, coap_pdu_get_token(sent))) != NULL)
+		devobs_end(o, NULL);
 }

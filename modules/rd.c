@@ -21,6 +21,7 @@
 
 #include "gateway.h"
 #include "log.h"
+#include "cache/observe.h"
 #include "modules/coap.h"
 #include "modules/devreq.h"
 #include "modules/queue.h"
@@ -257,6 +258,7 @@ rd_done(enum registry_result res, uint64_t regid, void *arg)
 	    (dev = registry_find_by_id(pd->gw->registry, regid)) != NULL) {
 		devreq_set_route(pd->gw, dev->ep, s);
 		queue_wake(pd->gw, dev->ep);	/* what waited for it goes */
+		observe_wake(pd->gw, dev->ep);
 	}
 	if (pd->type == COAP_MESSAGE_CON && (peer = coap_peer(s)) != NULL) {
 		free(peer->rd_last);

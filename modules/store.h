@@ -32,6 +32,7 @@ enum store_db {
 	STORE_DB_OPS,		/* op id (u64 BE) -> op record (queue.c) */
 	STORE_DB_QUEUE,		/* endpoint NUL op id (u64 BE) -> "": order */
 	STORE_DB_OUTBOX,	/* seq (u64 BE) -> webhook event JSON */
+	STORE_DB_OBSERVE,	/* endpoint NUL path -> created_at (i64) */
 	STORE_DB__COUNT
 };
 

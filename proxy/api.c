@@ -12,6 +12,7 @@
 #include <event2/http.h>
 
 #include "cache/cache.h"
+#include "cache/observe.h"
 #include "cache/stream.h"
 #include "gateway.h"
 #include "log.h"
@@ -247,6 +248,7 @@ api_device(struct http_exchange *hx)
 	devreq_drop_route(gw, ep);
 	queue_drop_device(gw, ep);
 	cache_drop_device(gw, ep);
+	observe_drop_device(gw, ep);
 	res = registry_decommission(gw->registry, ep, api_decommissioned, hx);
 	if (res != REGISTRY_OK)
 		api_decommissioned(res, 0, hx);
@@ -274,6 +276,9 @@ const struct http_route api_routes[] = {
 	{ "/v1/devices/{ep}/ops", EVHTTP_REQ_GET, api_device_ops },
 	{ "/v1/ops/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, api_op },
 	{ "/v1/events", EVHTTP_REQ_GET, stream_http },
+	{ "/v1/devices/{ep}/observe/{path...}", EVHTTP_REQ_POST |
+	    EVHTTP_REQ_DELETE, observe_http },
+	{ "/v1/observations", EVHTTP_REQ_GET, observe_list_http },
 	{ "/metrics", EVHTTP_REQ_GET, api_metrics },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

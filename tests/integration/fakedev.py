@@ -11,7 +11,7 @@ import threading
 from conftest import (CONTENT_FORMAT, URI_PATH, URI_QUERY, coap_exchange,
                       coap_message, coap_parse)
 
-MAX_AGE, ACCEPT, BLOCK2, BLOCK1, SIZE2 = 14, 17, 23, 27, 28
+OBSERVE, MAX_AGE, ACCEPT, BLOCK2, BLOCK1, SIZE2 = 6, 14, 17, 23, 27, 28
 BLOCK_SZX = 6                       # 1024-byte blocks
 
 
@@ -40,6 +40,7 @@ class FakeDevice:
         self.seen = []
         self.events = []
         self.replies = []
+        self.observers = {}     # path -> (token, addr) of Observe=0
         self.partial = b""
         self.mid = 0x2000
         self.cond = threading.Condition()
@@ -92,7 +93,12 @@ class FakeDevice:
                     continue
                 m["payload"] = self.partial
                 m["block1"] = block_value(num, False, szx)
+            obs = [v for n, v in m["options"] if n == OBSERVE]
             with self.cond:
+                if obs and int.from_bytes(obs[0], "big") == 0:
+                    self.observers[path] = (m["token"], addr)
+                elif obs:
+                    self.observers.pop(path, None)
                 self.seen.append((key, m))
                 self.events.append(("seen", key))
                 self.cond.notify_all()
@@ -123,6 +129,9 @@ class FakeDevice:
             body = body[num * 1024:(num + 1) * 1024]
         if "block1" in m:
             extra.append((BLOCK1, m["block1"]))
+        obs = [v for n, v in m["options"] if n == OBSERVE]
+        if obs and int.from_bytes(obs[0], "big") == 0:
+            extra.append((OBSERVE, b"\x01"))
         opts = []
         if cf is not None:
             opts.append((CONTENT_FORMAT,
@@ -136,6 +145,15 @@ class FakeDevice:
             self.events.append(("answered", key))
         self.sock.sendto(coap_message(mtype, CODES[code], m["mid"],
                                       m["token"], opts, body), addr)
+
+    def notify(self, path, body, seq, cf=0):
+        """Sends a NON notification of path to its observer."""
+        token, addr = self.observers[path]
+        self.mid += 1
+        opts = [(OBSERVE, seq.to_bytes(3, "big").lstrip(b"\0") or b""),
+                (CONTENT_FORMAT, cf.to_bytes(2, "big").lstrip(b"\0"))]
+        self.sock.sendto(coap_message(1, CODES["2.05"], self.mid, token,
+                                      opts, body), addr)
 
     def update(self, query=(), timeout=5.0):
         """Sends a registration update (POST /rd/<id>) from the device's

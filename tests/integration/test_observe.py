@@ -1,0 +1,124 @@
+"""
+Observations: one CoAP observation per device resource, kept in the store,
+made again when the device is next heard from; notifications go into the
+cache and to the event stream, and a late (older) one never overwrites a
+newer value.
+"""
+import pytest
+
+from conftest import wait_for
+from fakedev import FakeDevice
+from test_events import SSE, connected
+
+CACHED = {"Cache-Control": "only-if-cached"}
+
+
+@pytest.fixture
+def devices():
+    made = []
+
+    def make(gw, ep, **kw):
+        d = FakeDevice(gw, ep, **kw)
+        made.append(d)
+        return d
+    yield make
+    for d in made:
+        d.close()
+
+
+def observe_gets(dev, path):
+    return [m for k, m in dev.seen if k == "GET " + path and
+            any(n == 6 for n, _ in m["options"])]
+
+
+def cached(gw, ep, path):
+    return gw.http("GET", "/v1/devices/%s/r/%s" % (ep, path),
+                   headers=CACHED)
+
+
+def test_observe_fills_cache_and_stream(gateway, devices):
+    dev = devices(gateway, "o-1", answers={"GET 3/0/9": ("2.05", b"90", 0,
+                                                         None)})
+    watchers = [SSE(gateway, "?type=notification"),
+                SSE(gateway, "?ep=o-1&type=notification")]
+    try:
+        connected(gateway, 2)
+        status, _, body = gateway.http("POST", "/v1/devices/o-1/observe/"
+                                       "3/0/9")
+        assert status == 201 and b'"established":true' in body
+        wait_for(lambda: "3/0/9" in dev.observers, what="the observe GET")
+        # A second client asking for the same resource: no new GET.
+        assert gateway.http("POST", "/v1/devices/o-1/observe/3/0/9")[0] \
+            == 200
+        dev.notify("3/0/9", b"85", 2)
+        dev.notify("3/0/9", b"80", 3)
+        wait_for(lambda: cached(gateway, "o-1", "3/0/9")[2] == b"80",
+                 what="the last notification in the cache")
+        for w in watchers:
+            w.wait(lambda c: [e[2] for e in c.events if '"80"' in e[2]],
+                   "the notification")
+        assert len(observe_gets(dev, "3/0/9")) == 1
+        obs = gateway.get_json("/v1/observations")["observations"]
+        assert obs[0]["ep"] == "o-1" and obs[0]["notifications"] >= 3
+        assert obs[0]["last_value_at"].endswith("Z")
+    finally:
+        for w in watchers:
+            w.close()
+
+
+def test_older_notification_does_not_overwrite(gateway, devices):
+    dev = devices(gateway, "o-seq", answers={"GET 1/0": ("2.05", b"a", 0,
+                                                         None)})
+    gateway.http("POST", "/v1/devices/o-seq/observe/1/0")
+    wait_for(lambda: "1/0" in dev.observers, what="the observe GET")
+    dev.notify("1/0", b"new", 10)
+    wait_for(lambda: cached(gateway, "o-seq", "1/0")[2] == b"new",
+             what="the new value")
+    dev.notify("1/0", b"old", 9)
+    dev.notify("1/0", b"newer", 11)
+    wait_for(lambda: cached(gateway, "o-seq", "1/0")[2] == b"newer",
+             what="the newer value")
+    assert gateway.get_json("/v1/observations")["observations"][0][
+        "notifications"] == 3      # the first answer, 10 and 11
+
+
+def test_observation_is_made_again_after_restart(gateway, devices):
+    dev = devices(gateway, "o-rs", answers={"GET 1/0": ("2.05", b"a", 0,
+                                                        None)})
+    assert gateway.http("POST", "/v1/devices/o-rs/observe/1/0")[0] == 201
+    wait_for(lambda: len(observe_gets(dev, "1/0")) == 1, what="observe")
+    assert gateway.stop() == 0
+    gateway.start()
+    obs = gateway.get_json("/v1/observations")["observations"]
+    assert [(o["ep"], o["path"], o["established"]) for o in obs] == \
+        [("o-rs", "1/0", False)]
+    assert dev.update()["code"] == "2.04"
+    wait_for(lambda: len(observe_gets(dev, "1/0")) >= 2,
+             what="the observation made again")
+    assert gateway.get_json("/v1/observations")["observations"][0][
+        "established"]
+
+
+def test_sleeping_device_is_observed_when_it_wakes(gateway_factory,
+                                                   devices):
+    gw = gateway_factory(registry={"awake_window": 1})
+    dev = devices(gw, "o-sl", b="UQ", answers={"GET 1/0": ("2.05", b"a", 0,
+                                                           None)})
+    gw.wait_state("o-sl", "sleeping", timeout=5)
+    status, _, body = gw.http("POST", "/v1/devices/o-sl/observe/1/0")
+    assert status == 201 and b'"established":false' in body
+    assert dev.seen == []
+    dev.update()
+    wait_for(lambda: "1/0" in dev.observers, what="the observe GET")
+
+
+def test_cancel(gateway, devices):
+    dev = devices(gateway, "o-x", answers={"GET 1/0": ("2.05", b"a", 0,
+                                                       None)})
+    gateway.http("POST", "/v1/devices/o-x/observe/1/0")
+    wait_for(lambda: "1/0" in dev.observers, what="the observe GET")
+    assert gateway.http("DELETE", "/v1/devices/o-x/observe/1/0")[0] == 204
+    wait_for(lambda: "1/0" not in dev.observers, what="the cancel GET")
+    assert gateway.get_json("/v1/observations")["observations"] == []
+    assert gateway.http("DELETE", "/v1/devices/o-x/observe/1/0")[0] == 404
+    assert gateway.http("POST", "/v1/devices/nobody/observe/1/0")[0] == 404
