@@ -30,10 +30,10 @@ LIBS     := $(shell pkg-config --libs $(PKGS)) -lpthread
 CORE_SRC := log.c config/config.c \
             modules/store.c modules/registry.c modules/lwm2m.c modules/metrics.c \
             modules/coap.c modules/rd.c modules/devreq.c modules/queue.c \
-            modules/events.c modules/webhook.c \
+            modules/events.c modules/webhook.c modules/send.c \
             proxy/router.c proxy/http.c proxy/api.c proxy/coapmap.c \
             proxy/forward.c proxy/ops.c cache/stream.c cache/cache.c \
-            cache/observe.c
+            cache/observe.c proxy/senml.c
 GW_SRC   := gateway.c $(CORE_SRC)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
 GW_OBJ   := $(GW_SRC:%.c=$(B)/%.o)

@@ -196,6 +196,8 @@ coap_module_init(struct gateway *gw)
 	coap_register_request_handler(r, COAP_REQUEST_DELETE, coap_unknown);
 	coap_register_request_handler(r, COAP_REQUEST_GET, coap_unknown);
 	coap_add_resource(cs->ctx, r);
+	if (send_init(gw, cs->ctx) == -1)
+		return -1;
 	return rd_init(gw, cs->ctx);
 }
 

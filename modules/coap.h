@@ -38,11 +38,16 @@ void		 rd_item(coap_resource_t *r, coap_session_t *s,
 		    coap_pdu_t *resp);
 void		 rd_peer_free(struct coap_peer *peer);
 
+/* send.c: adds /dp (LwM2M Send). */
+int		 send_init(struct gateway *gw, coap_context_t *ctx);
+
 /* devreq.c: the device's route is the session of its latest register or
  * update; it ends with the session or the registration. */
 void		 devreq_set_route(struct gateway *gw, const char *ep,
 		    coap_session_t *s);
 void		 devreq_peer_gone(struct coap_peer *peer);
+/* The endpoint whose route is session s, or NULL. */
+const char	*devreq_session_ep(coap_session_t *s);
 coap_response_t	 devreq_response(coap_session_t *s, const coap_pdu_t *sent,
 		    const coap_pdu_t *rcvd, const coap_mid_t mid);
 void		 devreq_nack(coap_session_t *s, const coap_pdu_t *sent,

@@ -405,6 +405,14 @@ devreq_set_route(struct gateway *gw, const char *ep, coap_session_t *s)
 	routes[b] = r;
 }
 
+const char *
+devreq_session_ep(coap_session_t *s)
+{
+	struct coap_peer *peer = coap_session_get_app_data(s);
+
+	return peer != NULL && peer->routes != NULL ? peer->routes->ep : NULL;
+}
+
 void
 devreq_drop_route(struct gateway *gw, const char *ep)
 {

@@ -1,0 +1,101 @@
+/*
+ * senml.h: converts a device's answer to SenML JSON (RFC 8428,
+ * Content-Format 110) for an HTTP client that sent Accept: application/json.
+ * Sources: LwM2M TLV (11542, OMA-TS-LightweightM2M-V1_1 §7.4.3) and SenML
+ * CBOR (112, RFC 8428 §6); SenML JSON (110) is checked and copied.
+ *
+ * A pure function over untrusted input (the device's payload): no I/O, no
+ * globals, every length from the wire is checked against what is left of
+ * its parent, and the input, the record count and the output are capped.
+ * Hostile input gets NULL and a reason, never a crash. JSON is built with
+ * cJSON and CBOR decoded with libcbor, never by hand.
+ */
+#ifndef OUTPOST_SENML_H
+#define OUTPOST_SENML_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SENML_CF_JSON		110
+#define SENML_CF_CBOR		112
+#define SENML_CF_TLV		11542
+
+#define SENML_IN_MAX	(1024 * 1024)	  /* bytes of a body we convert */
+#define SENML_OUT_MAX	(4 * 1024 * 1024) /* bytes of JSON we return */
+#define SENML_RECORDS_MAX 4096	/* TLVs (any kind), or CBOR records */
+#define SENML_CBOR_ITEMS_MAX 32768 /* CBOR data items in one body */
+#define SENML_CBOR_DEPTH_MAX 4	/* CBOR nesting: pack, record, tag 4 */
+#define SENML_FIELDS_MAX 64	/* fields in one CBOR record */
+
+/*
+ * Converts body (len bytes in Content-Format cf) to a SenML JSON pack.
+ * Returns a NUL-terminated string the caller frees with free(), its length
+ * in *outlen (when outlen is not NULL), and "" in err; or NULL, 0 in
+ * *outlen and a NUL-terminated reason in err (when errlen > 0), such as
+ * "TLV: resource 0/6 at byte 40: length 9 runs past its parent (4 left)".
+ * Bodies over SENML_IN_MAX and results over SENML_OUT_MAX are refused.
+ *
+ * cf 110 (SenML JSON): body must parse as one JSON value (no NUL bytes,
+ * nothing after it); it is returned byte for byte, not re-encoded.
+ *
+ * cf 11542 (LwM2M TLV): path is the LwM2M path the request was for, without
+ * a leading '/' (one is tolerated): "3", "3/0", "3/0/9" or "3/0/7/1", each
+ * id decimal 0..65535 without leading zeros. It says what the body holds:
+ *   "3"       object instances (each holding resources); an empty body
+ *             is "[]"
+ *   "3/0"     resources and multiple resources, or exactly one object
+ *             instance TLV with id 0 wrapping them; an empty body is "[]"
+ *   "3/0/9"   one resource TLV with id 9, or one multiple resource TLV with
+ *             id 9, or a bare run of resource instance TLVs
+ *   "3/0/7/1" one resource instance TLV with id 1
+ * Anything else is an error: a TLV of a kind that does not belong where it
+ * is (an object instance inside one, a resource instance outside a multiple
+ * resource, nesting deeper than the format), an id that contradicts the
+ * path, two TLVs for the same instance, resource or resource instance, a
+ * multiple resource with no instances, a header or value cut short, a child
+ * running past its parent, bytes after the last TLV, more than
+ * SENML_RECORDS_MAX TLVs. Bits 2-0 of the type byte are ignored when bits
+ * 4-3 say the length follows. An empty object instance gives no record.
+ * One record per resource and per resource instance, in body order. The
+ * first record carries "bn": "/" + path + "/" with "n" relative to it
+ * ("0", "7/1"; "0/7/1" for an object path), or, for a body that is the
+ * value of the path itself (one resource, one resource instance), "bn":
+ * "/" + path and no "n". Ids are written without leading zeros.
+ * TLV carries no types, so each value is decoded by this heuristic (the
+ * one LwM2M §7.4.3 leaves open without an object model):
+ *   length 1, 2, 4 or 8   "v": signed big-endian integer, printed exactly
+ *                         (so booleans give 0/1, objlnk and 4/8-byte
+ *                         floats give their bits as an integer, and a
+ *                         4-character string such as "v1.2" an integer)
+ *   valid UTF-8 with no control character (C0, DEL, C1; tab and newline
+ *   count as control), including the empty value
+ *                         "vs": the string
+ *   anything else         "vd": base64url without padding (RFC 8428 §4.3)
+ *
+ * cf 112 (SenML CBOR): body must be exactly one CBOR array of maps (path is
+ * not used). Labels are the integers of RFC 8428 Table 6 (bver -1, bn -2,
+ * bt -3, bu -4, bv -5, bs -6, n 0, u 1, v 2, vs 3, vb 4, s 5, t 6, ut 7,
+ * vd 8) or the same names as text; fields keep their CBOR order and come
+ * out under the JSON names. Types: bn bu n u vs (and LwM2M's "vlo") text;
+ * bt bv bs v s t ut integer, finite float or decimal fraction (tag 4 on
+ * [int exponent, int mantissa], written exactly as "MeE"); integers are
+ * written exactly, including ones past 2^53; bver unsigned integer no
+ * greater than 10; vb boolean; vd byte string, written as base64url
+ * without padding. Text must be definite-length UTF-8 without NUL bytes.
+ * Another text label is passed through if its value is text, a number or
+ * a boolean, and is an error if its value is anything else or its name
+ * ends in '_' (must-understand, RFC 8428 §4.4). An integer label not in
+ * the table is an error (the table is conclusive, RFC 8428 §6). So are a
+ * duplicate field, a record with more than SENML_FIELDS_MAX fields, more
+ * than SENML_RECORDS_MAX records, more than SENML_CBOR_ITEMS_MAX items,
+ * nesting deeper than SENML_CBOR_DEPTH_MAX, a declared length longer than
+ * the rest of the body, any tag but 4 on a number, an indefinite-length
+ * string, and bytes after the array. An empty array gives "[]".
+ *
+ * Any other cf: NULL with "no conversion from Content-Format N".
+ * body may be NULL when len is 0; err may be NULL when errlen is 0.
+ */
+char	*senml_to_json(int cf, const uint8_t *body, size_t len,
+	    const char *path, size_t *outlen, char *err, size_t errlen);
+
+#endif /* OUTPOST_SENML_H */
