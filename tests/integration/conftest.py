@@ -494,3 +494,202 @@ def run_outpost(tmp_path):
                               timeout=timeout)
         return proc.returncode, proc.stdout, proc.stderr
     return run
+
+
+# -- outpost-node: the device agent -------------------------------------
+NODE_BIN = os.environ.get("NODE_BIN") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "outpost-node")
+
+
+class NodeCoapResult(CoapResult):
+    """A CoapResult of a request to a node, with every response seen (an
+    observation gives several) and the body as coap-client saved it."""
+
+    # As CoapResult.LINE, and also lines of a body coap-client shows as
+    # "binary data length N" (SenML, 110).
+    ANY_LINE = re.compile(r"^v:1 t:(\w+) c:(\S+) i:(\w+) \{(\w*)\} "
+                          r"\[(.*?)\](?: :: (?:'(.*)'|binary data.*))?$")
+
+    def __init__(self, proc, body):
+        super().__init__(proc)
+        self.body = body
+        self.responses = []     # [(code, type, payload)] in order
+        for line in proc.stdout.splitlines():
+            m = self.ANY_LINE.match(line)
+            if m and re.match(r"^[2-5]\.\d\d$", m.group(2)):
+                self.responses.append((m.group(2), m.group(1),
+                                       m.group(6) or ""))
+                self.code, self.type = m.group(2), m.group(1)
+                self.payload = m.group(6) or ""
+                self.options = [o.strip() for o in m.group(5).split(",")
+                                if o.strip()]
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def coap_to(port, method, path, payload=None, content_format=None,
+            accept=None, observe_s=None, wait=5, workdir="/tmp",
+            timeout=COAP_TIMEOUT):
+    """One coap-client-gnutls request to coap://127.0.0.1:port/path (path
+    may hold ?query); observe_s observes for that many seconds."""
+    out = os.path.join(str(workdir), "coap-body-%d" % os.getpid())
+    if os.path.exists(out):
+        os.unlink(out)
+    args = [COAP_CLIENT, "-m", method, "-v", "6", "-B", str(wait),
+            "-o", out]
+    if content_format is not None:
+        args += ["-t", str(content_format)]
+    if accept is not None:
+        args += ["-A", str(accept)]
+    if payload is not None:
+        args += ["-e", payload]
+    if observe_s is not None:
+        args += ["-s", str(observe_s)]
+    args.append("coap://127.0.0.1:%d/%s" % (port, path.lstrip("/")))
+    proc = subprocess.run(args, capture_output=True, text=True,
+                          errors="replace", timeout=timeout)
+    body = ""
+    if os.path.exists(out):
+        with open(out, "rb") as fp:
+            body = fp.read().decode("utf-8", "replace")
+        os.unlink(out)
+    return NodeCoapResult(proc, body)
+
+
+class Node:
+    """One outpost-node process with its own dir, node.ini and log. By
+    default it registers as ep with gateway gw and serves on a free known
+    port (--listen), so coap-client can reach it; -v logs its steps."""
+
+    def __init__(self, workdir, gw_port, ep="node-1", sections=None,
+                 args=(), listen=True):
+        self.dir = str(workdir)
+        self.ini = os.path.join(self.dir, "node.ini")
+        self.logfile = os.path.join(self.dir, "node.log")
+        self.config_json = os.path.join(self.dir, "config.json")
+        self.ep = ep
+        self.port = free_port(socket.SOCK_DGRAM) if listen else None
+        self.args = list(args)
+        self.proc = None
+        self.returncode = None
+        self._log_fp = None
+        sec = {"node": {"gateway": "coap://127.0.0.1:%d" % gw_port,
+                        "endpoint": ep, "config_path": self.config_json}}
+        if listen:
+            sec["node"]["listen"] = "127.0.0.1:%d" % self.port
+        for name, keys in (sections or {}).items():
+            sec.setdefault(name, {}).update(keys)
+        with open(self.ini, "w") as fp:
+            for name, keys in sec.items():
+                fp.write("[%s]\n" % name)
+                for k, v in keys.items():
+                    fp.write("%s = %s\n" % (k, v))
+
+    def start(self):
+        assert self.proc is None or self.proc.poll() is not None
+        self._log_fp = open(self.logfile, "ab")
+        self.proc = subprocess.Popen([NODE_BIN, "-v", "-c", self.ini] +
+                                     self.args, cwd=self.dir,
+                                     stdin=subprocess.DEVNULL,
+                                     stdout=self._log_fp,
+                                     stderr=self._log_fp)
+        self.returncode = None
+        return self
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def log(self):
+        try:
+            with open(self.logfile, "rb") as fp:
+                return fp.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_mark(self):
+        return len(self.log())
+
+    def wait_log(self, text, since=0, timeout=10.0):
+        """Waits until text appears in the log after offset since; returns
+        the offset just past it."""
+        def found():
+            if self.proc.poll() is not None and text not in \
+                    self.log()[since:]:
+                raise AssertionError("outpost-node exited with %d:\n%s"
+                                     % (self.proc.returncode, self.log()))
+            i = self.log().find(text, since)
+            return i + len(text) if i >= 0 else None
+        try:
+            return wait_for(found, timeout, what="node log %r" % text)
+        except AssertionError as e:
+            raise AssertionError("%s; log:\n%s" % (e, self.log()[since:]))
+
+    def count_log(self, text, since=0):
+        return self.log()[since:].count(text)
+
+    def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT):
+        """Stops the node with sig; returns its exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("outpost-node did not stop on signal "
+                                     "%d within %.0fs" % (sig, timeout))
+        return self._reaped()
+
+    def _reaped(self):
+        self.returncode = self.proc.returncode
+        if self._log_fp is not None:
+            self._log_fp.close()
+            self._log_fp = None
+        return self.returncode
+
+    def cleanup(self):
+        """Kills the process if it still runs; a complaint when it had
+        died by itself, else None."""
+        if self.proc is None:
+            return None
+        died = None
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        elif self.returncode is None:
+            died = "outpost-node died by itself with status %d:\n%s" % (
+                self.proc.returncode, self.log()[-4000:])
+        self._reaped()
+        return died
+
+    def coap(self, method, path, **kw):
+        return coap_to(self.port, method, path, workdir=self.dir, **kw)
+
+
+class NodeFactory:
+    """Makes nodes in the test's tmp dir and kills them all at the end."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.made = []
+
+    def __call__(self, gw, start=True, **kw):
+        """node_factory(gw, ep="n1", sections={...}, args=[...]) -> a
+        started Node talking to gateway gw."""
+        d = self.tmp_path / ("node%d" % len(self.made))
+        d.mkdir()
+        node = Node(d, gw.coap_port, **kw)
+        self.made.append(node)
+        return node.start() if start else node
+
+    def cleanup(self):
+        complaints = [c for c in (n.cleanup() for n in self.made) if c]
+        assert not complaints, "\n".join(complaints)
+
+
+@pytest.fixture
+def node_factory(tmp_path):
+    f = NodeFactory(tmp_path)
+    yield f
+    f.cleanup()

@@ -1,0 +1,866 @@
+/*
+ * link.c: the libcoap contexts (shards) on the reactor, each device's client
+ * session to the gateway, and the registration messages reg.c asks for.
+ *
+ * A device is a libcoap client session that also serves: libcoap dispatches
+ * requests arriving on a client session to its context's resources, so the
+ * gateway reaches a device at the address it registered from, NAT or not.
+ * With [node] listen the session is bound to that address, and an endpoint
+ * on the same address (SO_REUSEADDR; the kernel prefers the connected
+ * socket for the gateway's datagrams) serves every other peer.
+ *
+ * The radio: a single agent in queue mode turns it off by removing its
+ * shard's read event (the socket is not read; what arrives waits in the
+ * kernel, as in a modem's buffer). Fleet devices share a shard, so each
+ * turns off its own socket with a socket filter that drops everything.
+ *
+ * [fleet] drop imitates a lossy link, both ways:
+ *  - incoming: a socket filter (SO_ATTACH_FILTER, SKF_AD_RANDOM) drops that
+ *    share of the datagrams to a device before libcoap sees them, so both
+ *    ends' retransmissions work as on a real link;
+ *  - outgoing requests (register, update, deregister): each transmission
+ *    is lost with that chance; the request then leaves later by as long as
+ *    the lost transmissions' timeouts would have taken, or fails as libcoap
+ *    would after MAX_RETRANSMIT;
+ *  - outgoing responses: a response is not sent with that chance (res.c),
+ *    and the requester retransmits;
+ *  - notifications are not dropped.
+ */
+#include <sys/socket.h>
+#include <linux/filter.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "node/coap.h"
+
+#define LINK_STOP_WINDOW	128	/* deregistrations in flight: a burst
+					   of thousands would overflow the
+					   gateway's socket buffer */
+#define LINK_ACK_TIMEOUT_MS	2000	/* RFC 7252 defaults, for drop */
+#define LINK_MAX_RETRANSMIT	4
+
+static const char link_links_full[] =
+    "</>;rt=\"oma.lwm2m\";ct=110,</3/0>,</5/0>,"
+    "</health>;rt=\"outpost.health\";ct=50;obs,"
+    "</config>;rt=\"outpost.config\";ct=50;obs";
+static const char link_links_fleet[] =
+    "</>;rt=\"oma.lwm2m\";ct=110,</3/0>,"
+    "</health>;rt=\"outpost.health\";ct=50;obs";
+
+static const char *const link_msg_names[] = {
+	"register", "update", "deregister"
+};
+
+static void	link_timer_cb(evutil_socket_t, short, void *);
+
+struct node_dev *
+link_dev_of(struct shard *sh, coap_session_t *s)
+{
+	struct node_dev *d = coap_session_get_app_data(s);
+
+	return d != NULL ? d : &sh->node->devs[sh->first];
+}
+
+/* libcoap's own log lines go through ours. */
+static void
+link_coap_log(coap_log_t level, const char *msg)
+{
+	size_t n = strlen(msg);
+
+	while (n > 0 && msg[n - 1] == '\n')
+		n--;
+	if (level <= LOG_ERR)
+		log_warnx("libcoap: %.*s", (int)n, msg);
+	else
+		log_debug("libcoap: %.*s", (int)n, msg);
+}
+
+static void
+link_coap_address(coap_address_t *a, const struct sockaddr_storage *ss,
+    socklen_t len)
+{
+	coap_address_init(a);
+	memcpy(&a->addr, ss, len);
+	a->size = len;
+}
+
+/* Whether two socket addresses name the same address and port. */
+static int
+link_same_addr(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return 0;
+	if (a->sa_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_port == y->sin_port &&
+		    x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a,
+		    *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		    memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+	}
+	return 0;
+}
+
+/*
+ * The socket of a session libcoap just made. libcoap 4.3.1 does not tell,
+ * but socket(2) returns the lowest free descriptor: probe is what that was
+ * before the session was made, and it is checked to be a socket with the
+ * session's local address and the gateway as its peer. -1 if not.
+ */
+static int
+link_session_fd(struct node_dev *d, int probe)
+{
+	const coap_address_t *la = coap_session_get_addr_local(d->session);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (probe < 0 || getsockname(probe, (struct sockaddr *)&ss, &len) ==
+	    -1 || !link_same_addr((struct sockaddr *)&ss, &la->addr.sa))
+		return -1;
+	len = sizeof(ss);
+	if (getpeername(probe, (struct sockaddr *)&ss, &len) == -1 ||
+	    !link_same_addr((struct sockaddr *)&ss,
+	    (const struct sockaddr *)&d->node->gateway))
+		return -1;
+	return probe;
+}
+
+/* The lowest free descriptor now. */
+static int
+link_lowest_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd != -1)
+		close(fd);
+	return fd;
+}
+
+/*
+ * Sets the socket filter of d: drop everything (radio off), drop a share
+ * ([fleet] drop), or none.
+ */
+static void
+link_filter(struct node_dev *d)
+{
+	struct sock_filter lossy[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_RANDOM),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_filter deaf[] = {
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog;
+	int dummy = 0;
+
+	if (d->fd < 0)
+		return;
+	if (d->radio_off) {
+		prog.len = 1;
+		prog.filter = deaf;
+	} else if (d->node->drop != 0) {
+		lossy[1].k = ~d->node->drop;	/* keep below this */
+		prog.len = 4;
+		prog.filter = lossy;
+	} else {
+		setsockopt(d->fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy,
+		    sizeof(dummy));
+		return;
+	}
+	if (setsockopt(d->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof(prog)) == -1)
+		log_warn("%s: cannot set a socket filter", d->ep);
+}
+
+/* Creates d's session to the gateway if it has none. */
+static int
+link_session(struct node_dev *d)
+{
+	struct node *n = d->node;
+	coap_address_t server, local;
+	int probe = -1;
+
+	if (d->session != NULL)
+		return 0;
+	link_coap_address(&server, &n->gateway, n->gateway_len);
+	if (n->local_len > 0)
+		link_coap_address(&local, &n->local, n->local_len);
+	if (n->drop != 0 || (n->cfg.fleet > 0 && n->cfg.queue_mode))
+		probe = link_lowest_fd();
+	d->session = coap_new_client_session(d->shard->ctx,
+	    n->local_len > 0 ? &local : NULL, &server, COAP_PROTO_UDP);
+	if (d->session == NULL) {
+		log_warnx("%s: cannot open a CoAP session to the gateway",
+		    d->ep);
+		return -1;
+	}
+	coap_session_set_app_data(d->session, d);
+	d->fd = link_session_fd(d, probe);
+	if (probe >= 0 && d->fd < 0)
+		log_warnx("%s: socket of the session not found: no drop or "
+		    "radio filter", d->ep);
+	link_filter(d);
+	return 0;
+}
+
+/* Drops d's session: whatever it still had queued is cancelled, nothing
+ * of it reaches d again. Never call from inside a libcoap handler. */
+static void
+link_session_free(struct node_dev *d)
+{
+	coap_session_t *s = d->session;
+
+	d->reset = 0;
+	if (s == NULL)
+		return;
+	d->session = NULL;
+	d->fd = -1;
+	d->inflight = 0;
+	coap_session_set_app_data(s, NULL);
+	coap_session_disconnected(s, COAP_NACK_NOT_DELIVERABLE);
+	coap_session_release(s);
+}
+
+/* Drops the sessions that handlers marked for it. */
+static void
+link_reset_pending(struct node *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->nresets; i++)
+		if (n->resets[i]->reset)
+			link_session_free(n->resets[i]);
+	n->nresets = 0;
+}
+
+/* The epoll fd of a shard is readable: libcoap does what is ready. */
+static void
+link_io_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct shard *sh = arg;
+
+	(void)fd;
+	(void)what;
+	coap_io_process(sh->ctx, COAP_IO_NO_WAIT);
+	link_reset_pending(sh->node);
+}
+
+/* Adds "name=value" as a Uri-Query option. */
+static int
+link_query(coap_pdu_t *pdu, const char *fmt, const char *name,
+    unsigned long v, const char *s)
+{
+	char buf[96];
+	int len;
+
+	if (s != NULL)
+		len = snprintf(buf, sizeof(buf), "%s=%s", name, s);
+	else
+		len = snprintf(buf, sizeof(buf), fmt, name, v);
+	if (len < 0 || (size_t)len >= sizeof(buf))
+		return 0;
+	return coap_add_option(pdu, COAP_OPTION_URI_QUERY, (size_t)len,
+	    (const uint8_t *)buf) != 0;
+}
+
+/* Adds each segment of "rd/5f3a.." as a Uri-Path option. */
+static int
+link_path(coap_pdu_t *pdu, const char *loc)
+{
+	const char *slash;
+	size_t len;
+
+	while (*loc != '\0') {
+		slash = strchr(loc, '/');
+		len = slash != NULL ? (size_t)(slash - loc) : strlen(loc);
+		if (coap_add_option(pdu, COAP_OPTION_URI_PATH, len,
+		    (const uint8_t *)loc) == 0)
+			return 0;
+		loc += len + (slash != NULL);
+	}
+	return 1;
+}
+
+/* Builds and sends msg on d's session. Returns 0 or -1. */
+static int
+link_transmit(struct node_dev *d, enum reg_msg msg)
+{
+	struct node *n = d->node;
+	const char *links = n->cfg.fleet > 0 ? link_links_fleet :
+	    link_links_full;
+	uint8_t cf[4];
+	coap_pdu_t *pdu;
+	coap_mid_t mid;
+	size_t toklen;
+	int ok;
+
+	if (link_session(d) == -1)
+		return -1;
+	pdu = coap_new_pdu(COAP_MESSAGE_CON, msg == REG_MSG_DEREGISTER ?
+	    COAP_REQUEST_CODE_DELETE : COAP_REQUEST_CODE_POST, d->session);
+	if (pdu == NULL)
+		return -1;
+	coap_session_new_token(d->session, &toklen, d->token);
+	d->token_len = (uint8_t)toklen;
+	ok = coap_add_token(pdu, toklen, d->token);
+	if (msg == REG_MSG_REGISTER) {
+		ok = ok && link_path(pdu, "rd") &&
+		    coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
+		    coap_encode_var_safe(cf, sizeof(cf),
+		    COAP_MEDIATYPE_APPLICATION_LINK_FORMAT), cf) &&
+		    link_query(pdu, NULL, "ep", 0, d->ep) &&
+		    link_query(pdu, "%s=%lu", "lt", d->reg.params->lifetime,
+		    NULL) &&
+		    link_query(pdu, NULL, "lwm2m", 0, "1.1") &&
+		    link_query(pdu, NULL, "b", 0, d->reg.params->queue ?
+		    "UQ" : "U") &&
+		    coap_add_data(pdu, strlen(links), (const uint8_t *)links);
+	} else {
+		ok = ok && link_path(pdu, d->reg.location);
+		if (msg == REG_MSG_UPDATE && reg_update_needs_lifetime(&d->reg))
+			ok = ok && link_query(pdu, "%s=%lu", "lt",
+			    d->reg.params->lifetime, NULL);
+		if (msg == REG_MSG_UPDATE && reg_update_needs_binding(&d->reg))
+			ok = ok && link_query(pdu, NULL, "b", 0,
+			    d->reg.params->queue ? "UQ" : "U");
+	}
+	if (!ok) {
+		coap_delete_pdu(pdu);
+		log_warnx("%s: cannot build the %s request", d->ep,
+		    link_msg_names[msg]);
+		return -1;
+	}
+	if ((mid = coap_send(d->session, pdu)) == COAP_INVALID_MID) {
+		log_warnx("%s: cannot send the %s request", d->ep,
+		    link_msg_names[msg]);
+		return -1;
+	}
+	d->mid = mid;
+	d->inflight = (uint8_t)(msg + 1);
+	log_debug("%s: %s sent", d->ep, link_msg_names[msg]);
+	return 0;
+}
+
+/* reg op: sends msg, or, with [fleet] drop, loses transmissions first. */
+static int
+link_send(void *arg, enum reg_msg msg)
+{
+	struct node_dev *d = arg;
+	struct node *n = d->node;
+	int64_t delay = 0;
+	int lost = 0;
+
+	if (d->reset)
+		link_session_free(d);
+	d->inflight = 0;
+	d->delayed = 0;
+	while (n->drop != 0 && lost <= LINK_MAX_RETRANSMIT && node_drop(n)) {
+		delay += ((int64_t)LINK_ACK_TIMEOUT_MS << lost) *
+		    (int64_t)(1000 + node_random(n) % 501) / 1000;
+		lost++;
+	}
+	if (lost == 0)
+		return link_transmit(d, msg);
+	d->delayed = (uint8_t)(msg + 1);
+	d->lost = lost > LINK_MAX_RETRANSMIT;
+	log_debug("%s: %s lost %d time%s on the way (drop)", d->ep,
+	    link_msg_names[msg], lost, lost == 1 ? "" : "s");
+	{
+		struct timeval tv = { delay / 1000, (delay % 1000) * 1000 };
+
+		evtimer_add(d->timer, &tv);
+	}
+	return 0;
+}
+
+static void
+link_arm(void *arg, int64_t delay_ms)
+{
+	struct node_dev *d = arg;
+	struct timeval tv;
+
+	d->delayed = 0;
+	if (delay_ms < 0) {
+		evtimer_del(d->timer);
+		return;
+	}
+	tv.tv_sec = delay_ms / 1000;
+	tv.tv_usec = (delay_ms % 1000) * 1000;
+	evtimer_add(d->timer, &tv);
+}
+
+static void
+link_radio(void *arg, int on)
+{
+	struct node_dev *d = arg;
+	struct shard *sh = d->shard;
+
+	d->radio_off = !on;
+	if (d->node->cfg.fleet > 0) {
+		link_filter(d);
+		return;
+	}
+	sh->radio_off = !on;
+	if (on)
+		event_add(sh->io_ev, NULL);
+	else
+		event_del(sh->io_ev);
+}
+
+static void
+link_reset(void *arg)
+{
+	struct node_dev *d = arg;
+	struct node *n = d->node;
+	struct node_dev **grown;
+	size_t cap;
+
+	if (d->session == NULL || d->reset)
+		return;
+	d->reset = 1;
+	d->inflight = 0;
+	if (n->nresets == n->resets_cap) {
+		cap = n->resets_cap ? n->resets_cap * 2 : 16;
+		if ((grown = realloc(n->resets, cap * sizeof(*grown))) == NULL)
+			return;		/* dropped at its next send instead */
+		n->resets = grown;
+		n->resets_cap = cap;
+	}
+	n->resets[n->nresets++] = d;
+}
+
+/* Counts d as registered or not. */
+static void
+link_count(struct node_dev *d, int registered)
+{
+	if (d->counted == registered)
+		return;
+	d->counted = (uint8_t)registered;
+	if (registered)
+		d->node->registered++;
+	else
+		d->node->registered--;
+}
+
+static void
+link_note(void *arg, enum reg_note note, int64_t v)
+{
+	struct node_dev *d = arg;
+	struct node *n = d->node;
+	int one = n->cfg.fleet == 0;
+
+	switch (note) {
+	case REG_NOTE_REGISTERED:
+		link_count(d, 1);
+		if (one)
+			log_info("%s: registered as %s (lifetime %u s, binding "
+			    "%s)", d->ep, d->reg.location,
+			    d->reg.server_lifetime,
+			    d->reg.server_queue ? "UQ" : "U");
+		else if (n->registered == n->ndevs && !n->all_registered) {
+			n->all_registered = 1;
+			log_info("fleet: all %zu devices registered", n->ndevs);
+		}
+		break;
+	case REG_NOTE_UPDATED:
+		log_debug("%s: updated %s", d->ep, d->reg.location);
+		break;
+	case REG_NOTE_LOST:
+		link_count(d, 0);
+		(one ? log_info : log_debug)("%s: the gateway lost the "
+		    "registration (4.04); registering afresh", d->ep);
+		break;
+	case REG_NOTE_FAILED:
+		link_count(d, 0);
+		(one ? log_info : log_debug)("%s: registration failed; "
+		    "retrying in %.1f s", d->ep, (double)v / 1000);
+		break;
+	case REG_NOTE_SLEEP:
+		log_debug("%s: radio off for %.1f s", d->ep, (double)v / 1000);
+		break;
+	case REG_NOTE_WAKE:
+		log_debug("%s: radio on", d->ep);
+		break;
+	case REG_NOTE_DONE:
+		link_count(d, 0);
+		if (d->stop_wait) {
+			struct timeval zero = { 0, 0 };
+
+			d->stop_wait = 0;
+			n->stop_inflight--;
+			if (n->stop_next < n->ndevs)
+				evtimer_add(n->stop_ev, &zero);
+		}
+		if (n->live > 0 && --n->live == 0 && n->stopping)
+			event_base_loopbreak(n->base);
+		break;
+	}
+}
+
+static const struct reg_ops link_reg_ops = {
+	.send = link_send,
+	.arm = link_arm,
+	.radio = link_radio,
+	.reset = link_reset,
+	.note = link_note,
+};
+
+/* Copies a diagnostic payload into buf as printable ASCII. */
+static const char *
+link_diag(const coap_pdu_t *pdu, char *buf, size_t size)
+{
+	const uint8_t *data;
+	size_t len, i;
+
+	buf[0] = '\0';
+	if (!coap_get_data(pdu, &len, &data) || len == 0)
+		return buf;
+	if (len > size - 3)
+		len = size - 3;
+	buf[0] = ':';
+	buf[1] = ' ';
+	for (i = 0; i < len; i++)
+		buf[i + 2] = data[i] >= 0x20 && data[i] < 0x7f ? (char)data[i] :
+		    '?';
+	buf[len + 2] = '\0';
+	return buf;
+}
+
+/*
+ * libcoap's response handler: the answer to a device's message in flight
+ * (the same token) goes to its state machine; anything else is dropped.
+ */
+static coap_response_t
+link_response(coap_session_t *s, const coap_pdu_t *sent,
+    const coap_pdu_t *rcvd, const coap_mid_t mid)
+{
+	struct node_dev *d = coap_session_get_app_data(s);
+	coap_bin_const_t tok = coap_pdu_get_token(rcvd);
+	coap_pdu_code_t code = coap_pdu_get_code(rcvd);
+	coap_opt_iterator_t it;
+	coap_opt_t *opt;
+	char loc[URI_LOCATION_MAX] = "", err[96], diag[100];
+	int c = COAP_RESPONSE_CLASS(code) * 100 + (code & 0x1f);
+	enum reg_msg msg;
+
+	(void)sent;
+	(void)mid;
+	if (d == NULL || d->inflight == 0 || tok.length != d->token_len ||
+	    memcmp(tok.s, d->token, tok.length) != 0)
+		return COAP_RESPONSE_OK;
+	msg = (enum reg_msg)(d->inflight - 1);
+	d->inflight = 0;
+	if (msg == REG_MSG_REGISTER && c == 201) {
+		coap_option_iterator_init(rcvd, &it, COAP_OPT_ALL);
+		while ((opt = coap_option_next(&it)) != NULL) {
+			if (it.number != COAP_OPTION_LOCATION_PATH)
+				continue;
+			if (uri_location_add(loc, coap_opt_value(opt),
+			    coap_opt_length(opt), err, sizeof(err)) == -1) {
+				log_warnx("%s: the gateway's answer to register "
+				    "has a bad %s", d->ep, err);
+				loc[0] = '\0';
+				break;
+			}
+		}
+	}
+	if (c >= 400)
+		(d->node->cfg.fleet == 0 ? log_warnx : log_debug)("%s: %s "
+		    "answered %d.%02d%s", d->ep, link_msg_names[msg], c / 100,
+		    c % 100, link_diag(rcvd, diag, sizeof(diag)));
+	else if (msg == REG_MSG_DEREGISTER && d->node->cfg.fleet == 0)
+		log_info("%s: deregistered", d->ep);
+	reg_answer(&d->reg, node_now_ms(), c, loc[0] != '\0' ? loc : NULL);
+	return COAP_RESPONSE_OK;
+}
+
+/* libcoap's handler of a confirmable message that got no answer. */
+static void
+link_nack(coap_session_t *s, const coap_pdu_t *sent,
+    const coap_nack_reason_t reason, const coap_mid_t mid)
+{
+	static const char *const why[] = {
+		[COAP_NACK_TOO_MANY_RETRIES] = "no answer",
+		[COAP_NACK_NOT_DELIVERABLE] = "not deliverable",
+		[COAP_NACK_RST] = "reset by the gateway",
+		[COAP_NACK_TLS_FAILED] = "DTLS failed",
+		[COAP_NACK_ICMP_ISSUE] = "gateway unreachable (ICMP)",
+	};
+	struct node_dev *d = coap_session_get_app_data(s);
+	enum reg_msg msg;
+
+	(void)sent;
+	if (d == NULL || d->inflight == 0 || mid != d->mid)
+		return;
+	msg = (enum reg_msg)(d->inflight - 1);
+	d->inflight = 0;
+	(d->node->cfg.fleet == 0 ? log_info : log_debug)("%s: %s failed: %s",
+	    d->ep, link_msg_names[msg], (size_t)reason < sizeof(why) /
+	    sizeof(why[0]) && why[reason] != NULL ? why[reason] : "nack");
+	reg_failed(&d->reg, node_now_ms());
+}
+
+/* A device's timer: a delayed transmission ([fleet] drop) or reg's. */
+static void
+link_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct node_dev *d = arg;
+	int64_t now = node_now_ms();
+	enum reg_msg msg;
+
+	(void)fd;
+	(void)what;
+	if (d->delayed != 0) {
+		msg = (enum reg_msg)(d->delayed - 1);
+		d->delayed = 0;
+		if (d->lost) {
+			d->lost = 0;
+			log_debug("%s: %s lost every time (drop)", d->ep,
+			    link_msg_names[msg]);
+			reg_failed(&d->reg, now);
+		} else if (link_transmit(d, msg) == -1) {
+			reg_failed(&d->reg, now);
+		}
+	} else {
+		reg_timer(&d->reg, now);
+	}
+	if (d->reset)
+		link_session_free(d);
+}
+
+/* A libcoap context with its resources on the reactor. */
+static struct shard *
+link_shard_new(struct node *n, size_t first, size_t count)
+{
+	struct shard *sh;
+	coap_address_t a;
+	int fd;
+
+	if ((sh = calloc(1, sizeof(*sh))) == NULL)
+		return NULL;
+	sh->node = n;
+	sh->first = first;
+	sh->ndevs = count;
+	if ((sh->ctx = coap_new_context(NULL)) == NULL) {
+		log_warnx("coap: cannot create a context");
+		goto fail;
+	}
+	coap_set_app_data(sh->ctx, sh);
+	coap_context_set_block_mode(sh->ctx,
+	    COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+	coap_register_response_handler(sh->ctx, link_response);
+	coap_register_nack_handler(sh->ctx, link_nack);
+	if (res_init(sh, n->cfg.fleet == 0) == -1)
+		goto fail;
+	if (n->local_len > 0) {
+		link_coap_address(&a, &n->local, n->local_len);
+		if ((sh->listen = coap_new_endpoint(sh->ctx, &a,
+		    COAP_PROTO_UDP)) == NULL) {
+			log_warnx("coap: cannot listen on %s", n->cfg.listen);
+			goto fail;
+		}
+	}
+	if ((fd = coap_context_get_coap_fd(sh->ctx)) == -1) {
+		log_warnx("coap: libcoap was built without epoll");
+		goto fail;
+	}
+	sh->io_ev = event_new(n->base, fd, EV_READ | EV_PERSIST, link_io_cb,
+	    sh);
+	if (sh->io_ev == NULL || event_add(sh->io_ev, NULL) == -1)
+		goto fail;
+	return sh;
+fail:
+	if (sh->io_ev != NULL)
+		event_free(sh->io_ev);
+	res_free(sh);
+	if (sh->ctx != NULL)
+		coap_free_context(sh->ctx);
+	free(sh);
+	return NULL;
+}
+
+int
+link_init(struct node *n)
+{
+	size_t per, i;
+	struct node_dev *d;
+	int level = log_get_level();
+
+	coap_startup();
+	coap_set_log_handler(link_coap_log);
+	coap_set_log_level(level >= LOG_LEVEL_DEBUG ? LOG_INFO : LOG_ERR);
+	n->ndevs = n->cfg.fleet > 0 ? (size_t)n->cfg.fleet : 1;
+	per = n->cfg.fleet > 0 ? (size_t)n->cfg.shard : 1;
+	n->nshards = (n->ndevs + per - 1) / per;
+	if ((n->devs = calloc(n->ndevs, sizeof(*n->devs))) == NULL ||
+	    (n->shards = calloc(n->nshards, sizeof(*n->shards))) == NULL)
+		return -1;
+	for (i = 0; i < n->nshards; i++) {
+		size_t first = i * per;
+		size_t count = n->ndevs - first < per ? n->ndevs - first : per;
+
+		if ((n->shards[i] = link_shard_new(n, first, count)) == NULL)
+			return -1;
+	}
+	for (i = 0; i < n->ndevs; i++) {
+		d = &n->devs[i];
+		d->node = n;
+		d->shard = n->shards[i / per];
+		d->fd = -1;
+		if (n->cfg.fleet > 0)
+			snprintf(d->ep, sizeof(d->ep), "%s%u", n->cfg.prefix,
+			    (unsigned)i);
+		else
+			snprintf(d->ep, sizeof(d->ep), "%s", n->cfg.endpoint);
+		if ((d->timer = evtimer_new(n->base, link_timer_cb, d)) ==
+		    NULL)
+			return -1;
+		reg_init(&d->reg, &n->params, &link_reg_ops, d,
+		    node_random(n));
+	}
+	n->live = n->ndevs;
+	return 0;
+}
+
+void
+link_start(struct node *n)
+{
+	int64_t now = node_now_ms(), spread_ms;
+	size_t i;
+
+	if (n->cfg.fleet == 0)
+		spread_ms = 0;
+	else if (n->cfg.spread >= 0)
+		spread_ms = (int64_t)n->cfg.spread * 1000;
+	else
+		spread_ms = n->ndevs * 2 > 30000 ? 30000 :
+		    (int64_t)n->ndevs * 2;	/* N/500 s */
+	for (i = 0; i < n->ndevs; i++)
+		reg_start(&n->devs[i].reg, now, spread_ms == 0 ? 0 :
+		    (int64_t)(node_random(n) % (uint64_t)(spread_ms + 1)));
+	if (n->cfg.fleet > 0)
+		log_info("fleet: %zu devices in %zu shards, registering over "
+		    "%.1f s", n->ndevs, n->nshards, (double)spread_ms / 1000);
+}
+
+static void
+link_exit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct node *n = arg;
+
+	(void)fd;
+	(void)what;
+	if (n->live > 0)
+		log_info("stopping without the answer of %zu "
+		    "deregistration%s", n->live, n->live == 1 ? "" : "s");
+	event_base_loopbreak(n->base);
+}
+
+/*
+ * Stops the next devices, keeping at most LINK_STOP_WINDOW deregistrations
+ * in flight; each answer (REG_NOTE_DONE) calls this again.
+ */
+static void
+link_stop_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct node *n = arg;
+	int64_t now = node_now_ms();
+	struct node_dev *d;
+
+	(void)fd;
+	(void)what;
+	while (n->stop_next < n->ndevs && n->stop_inflight < LINK_STOP_WINDOW) {
+		d = &n->devs[n->stop_next++];
+		d->stop_wait = 1;
+		n->stop_inflight++;
+		if (!reg_stop(&d->reg, now) && d->stop_wait) {
+			d->stop_wait = 0;	/* done without a message */
+			n->stop_inflight--;
+		}
+		if (d->reset)
+			link_session_free(d);
+	}
+	if (n->live == 0)
+		event_base_loopbreak(n->base);
+}
+
+void
+link_stop(struct node *n)
+{
+	struct timeval zero = { 0, 0 }, wait;
+
+	if (n->stopping)
+		return;
+	n->stopping = 1;
+	wait.tv_sec = n->cfg.deregister_wait_ms / 1000;
+	wait.tv_usec = (n->cfg.deregister_wait_ms % 1000) * 1000;
+	n->stop_ev = evtimer_new(n->base, link_stop_cb, n);
+	n->exit_ev = evtimer_new(n->base, link_exit_cb, n);
+	if (n->stop_ev == NULL || n->exit_ev == NULL) {
+		event_base_loopbreak(n->base);
+		return;
+	}
+	evtimer_add(n->exit_ev, &wait);
+	evtimer_add(n->stop_ev, &zero);
+}
+
+void
+link_params_changed(struct node *n)
+{
+	int64_t now = node_now_ms();
+	size_t i;
+
+	node_params(&n->params, &n->cfg);
+	for (i = 0; i < n->ndevs; i++)
+		reg_params_changed(&n->devs[i].reg, now);
+}
+
+void
+link_free(struct node *n)
+{
+	size_t i;
+
+	/* Whatever libcoap says while it frees must not reach a device. */
+	for (i = 0; n->devs != NULL && i < n->ndevs; i++) {
+		if (n->devs[i].session != NULL)
+			coap_session_set_app_data(n->devs[i].session, NULL);
+		if (n->devs[i].timer != NULL)
+			event_free(n->devs[i].timer);
+	}
+	for (i = 0; n->shards != NULL && i < n->nshards; i++) {
+		struct shard *sh = n->shards[i];
+
+		if (sh == NULL)
+			continue;
+		if (sh->io_ev != NULL)
+			event_free(sh->io_ev);
+		res_free(sh);
+		coap_free_context(sh->ctx);
+		free(sh);
+	}
+	if (n->stop_ev != NULL)
+		event_free(n->stop_ev);
+	if (n->exit_ev != NULL)
+		event_free(n->exit_ev);
+	free(n->shards);
+	free(n->devs);
+	free(n->resets);
+	n->resets = NULL;
+	coap_cleanup();
+}

@@ -1,0 +1,403 @@
+/*
+ * main.c: outpost-node's main. Options, node.ini, the kept /config writes,
+ * the reactor, signals.
+ */
+#include <sys/random.h>
+#include <sys/resource.h>
+
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "node/coap.h"
+#include "node/node.h"
+#include "node/rconf.h"
+#include "node/uri.h"
+
+/* Options that set a node.ini key: the command line wins over the file. */
+static const struct {
+	int		 id;
+	const char	*name, *section, *key;
+} main_keyopts[] = {
+	{ 1000, "gateway", "node", "gateway" },
+	{ 1001, "ep", "node", "endpoint" },
+	{ 1002, "lifetime", "node", "lifetime" },
+	{ 1003, "binding", "node", "binding" },
+	{ 1004, "sleep", "node", "sleep" },
+	{ 1005, "awake", "node", "awake" },
+	{ 1006, "listen", "node", "listen" },
+	{ 1007, "fleet", "fleet", "devices" },
+	{ 1008, "prefix", "fleet", "prefix" },
+	{ 1009, "drop", "fleet", "drop" },
+	{ 1010, "spread", "fleet", "spread" },
+};
+#define NKEYOPTS (sizeof(main_keyopts) / sizeof(main_keyopts[0]))
+
+struct main_set {
+	size_t		 opt;		/* index in main_keyopts */
+	const char	*value;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: outpost-node [-nv] [-c node.ini] [--gateway coap://HOST:PORT]"
+	    " [--ep NAME]\n"
+	    "           [--lifetime S] [--binding U|UQ] [--sleep S] "
+	    "[--awake S]\n"
+	    "           [--listen HOST:PORT]\n"
+	    "       outpost-node --fleet N --prefix NAME --gateway "
+	    "coap://HOST:PORT\n"
+	    "           [--drop FRACTION] [--spread S] [--lifetime S] "
+	    "[--binding U|UQ] ...\n"
+	    "  -c, --config FILE  read FILE (default: built-in defaults)\n"
+	    "  -n, --check        check the configuration and exit\n"
+	    "  -v, --verbose      log debug messages\n"
+	    "  -V, --version      print the version and exit\n"
+	    "  -h, --help         print this help and exit\n"
+	    "Each long option sets the node.ini key of the same meaning and "
+	    "wins over it.\n"
+	    "Signals: SIGTERM or SIGINT deregister and stop.\n");
+}
+
+/* obj_env: the live values of the Device object. */
+static int64_t
+main_now(void *arg)
+{
+	(void)arg;
+	return (int64_t)time(NULL);
+}
+
+static long
+main_mem_free(void *arg)
+{
+	struct node *n = arg;
+
+	return health_sample(&n->health, node_now_ms())->mem_free_kb;
+}
+
+static int
+main_battery(void *arg)
+{
+	struct node *n = arg;
+
+	return health_battery(&n->health);
+}
+
+/* Applies the options that set keys. Returns 0 or -1 (reported). */
+static int
+main_apply_opts(struct node_config *cfg, const struct main_set *sets,
+    size_t nsets)
+{
+	const struct nconf_key *k;
+	char err[320];
+	size_t i;
+
+	for (i = 0; i < nsets; i++) {
+		k = nconf_find(main_keyopts[sets[i].opt].section,
+		    main_keyopts[sets[i].opt].key);
+		if (nconf_set(cfg, k, sets[i].value, err, sizeof(err)) == -1) {
+			log_warnx("--%s: %s", main_keyopts[sets[i].opt].name,
+			    err);
+			return -1;
+		}
+	}
+	if (nconf_validate(cfg, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* An empty [node] endpoint: this machine's host name. */
+static int
+main_default_endpoint(struct node_config *cfg)
+{
+	char host[256] = "";
+
+	if (cfg->fleet > 0 || cfg->endpoint[0] != '\0')
+		return 0;
+	if (gethostname(host, sizeof(host)) == -1 ||
+	    !uri_is_endpoint(host, strnlen(host, sizeof(host)))) {
+		log_warnx("no endpoint name: set [node] endpoint or --ep "
+		    "(the host name is not a valid one)");
+		return -1;
+	}
+	memcpy(cfg->endpoint, host, strlen(host) + 1);	/* <= 63 bytes */
+	return 0;
+}
+
+/* Resolves the gateway (before the loop runs) and the listen address. */
+static int
+main_addresses(struct node *n)
+{
+	struct addrinfo hints, *res;
+	char host[URI_HOST_MAX], port[8], err[160];
+	uint16_t p;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&n->local;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&n->local;
+	int rc;
+
+	if (uri_parse_gateway(n->cfg.gateway, host, &p, err, sizeof(err)) ==
+	    -1) {
+		log_warnx("gateway: %s", err);
+		return -1;
+	}
+	snprintf(port, sizeof(port), "%u", p);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+		log_warnx("gateway %s: %s", host, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(&n->gateway, res->ai_addr, res->ai_addrlen);
+	n->gateway_len = res->ai_addrlen;
+	freeaddrinfo(res);
+	if (n->cfg.listen[0] == '\0')
+		return 0;
+	if (uri_parse_hostport(n->cfg.listen, host, &p, err, sizeof(err)) ==
+	    -1) {
+		log_warnx("listen: %s", err);
+		return -1;
+	}
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(p);
+		n->local_len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(p);
+		n->local_len = sizeof(*sin6);
+	}
+	if (n->local.ss_family != n->gateway.ss_family) {
+		log_warnx("listen %s and the gateway are not of the same "
+		    "address family", n->cfg.listen);
+		return -1;
+	}
+	return 0;
+}
+
+/* A fleet needs a socket per device: the soft limit goes to the hard one. */
+static int
+main_files(struct node *n)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)n->cfg.fleet + 64 + 2 * ((rlim_t)n->cfg.fleet /
+	    (rlim_t)n->cfg.shard + 1);
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (n->cfg.fleet > 0 && rl.rlim_cur < need) {
+		log_warnx("fleet: %d devices need %lu descriptors; the limit "
+		    "is %lu (raise ulimit -Hn)", n->cfg.fleet,
+		    (unsigned long)need, (unsigned long)rl.rlim_cur);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+main_stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct node *n = arg;
+
+	(void)what;
+	if (n->stopping) {
+		log_info("signal %d again: stopping at once", (int)sig);
+		event_base_loopbreak(n->base);
+		return;
+	}
+	log_info("signal %d: deregistering and stopping", (int)sig);
+	link_stop(n);
+}
+
+static void
+main_hup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	(void)arg;
+	log_info("SIGHUP: node.ini is read at start only; restart to apply "
+	    "it (runtime keys change through /config)");
+}
+
+/* Reads the configuration: defaults, node.ini, kept /config writes, the
+ * command line. Returns 0 or -1 (reported). */
+static int
+main_config(struct node *n, const struct main_set *sets, size_t nsets,
+    int check)
+{
+	char err[512];
+
+	if (n->ini_path == NULL)
+		nconf_defaults(&n->cfg);
+	else if (nconf_load(&n->cfg, n->ini_path, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	/* Options first, to know whether this is a fleet; again last. */
+	if (main_apply_opts(&n->cfg, sets, nsets) == -1)
+		return -1;
+	if (n->cfg.fleet == 0 && rconf_load(&n->cfg, n->cfg.config_path,
+	    &n->overrides, err, sizeof(err)) == -1) {
+		if (check) {
+			log_warnx("%s", err);
+			return -1;
+		}
+		log_warnx("%s; ignored", err);
+	}
+	if (n->overrides == NULL && (n->overrides = cJSON_CreateObject()) ==
+	    NULL)
+		return -1;
+	if (main_apply_opts(&n->cfg, sets, nsets) == -1)
+		return -1;
+	return main_default_endpoint(&n->cfg);
+}
+
+/* Sets up everything the loop needs. Returns 0 or -1 (reported). */
+static int
+main_setup(struct node *n)
+{
+	struct obj_env env = { main_now, main_mem_free, main_battery, n };
+	double drop = n->cfg.drop * 4294967296.0;
+
+	if (main_addresses(n) == -1 || main_files(n) == -1)
+		return -1;
+	if (getrandom(&n->rng, sizeof(n->rng), 0) != sizeof(n->rng) ||
+	    n->rng == 0)
+		n->rng = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL + 1;
+	n->drop = drop >= 4294967295.0 ? 0xffffffffu : (uint32_t)drop;
+	node_params(&n->params, &n->cfg);
+	health_init(&n->health, &n->cfg, NULL, NULL);
+	obj_init(&n->obj, &n->cfg, &env);
+	n->obj.changed = res_obj_changed;
+	n->obj.changed_arg = n;
+	if ((n->base = event_base_new()) == NULL) {
+		log_warnx("cannot create the event base");
+		return -1;
+	}
+	if (exec_init(n) == -1 || link_init(n) == -1) {
+		log_warnx("cannot start");
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct option longopts[NKEYOPTS + 6] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+	};
+	struct main_set sets[64];
+	struct node n;
+	struct event *ev_term = NULL, *ev_int = NULL, *ev_hup = NULL;
+	size_t nsets = 0, i;
+	int ch, check = 0, verbose = 0, rc = 1;
+
+	for (i = 0; i < NKEYOPTS; i++) {
+		longopts[5 + i].name = main_keyopts[i].name;
+		longopts[5 + i].has_arg = required_argument;
+		longopts[5 + i].val = main_keyopts[i].id;
+	}
+	memset(&n, 0, sizeof(n));
+	while ((ch = getopt_long(argc, argv, "c:nvVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			n.ini_path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'V':
+			printf("outpost-node %s\n", OUTPOST_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			if (ch >= 1000 && ch < 1000 + (int)NKEYOPTS &&
+			    nsets < sizeof(sets) / sizeof(sets[0])) {
+				sets[nsets].opt = (size_t)(ch - 1000);
+				sets[nsets++].value = optarg;
+				break;
+			}
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+	log_init("outpost-node", LOG_LEVEL_INFO);
+	if (main_config(&n, sets, nsets, check) == -1)
+		goto out;
+	if (check) {
+		printf("configuration OK\n");
+		rc = 0;
+		goto out;
+	}
+	log_set_level(verbose ? LOG_LEVEL_DEBUG :
+	    (enum log_level)n.cfg.log_level);
+	signal(SIGPIPE, SIG_IGN);
+	if (main_setup(&n) == -1)
+		goto out;
+	ev_term = evsignal_new(n.base, SIGTERM, main_stop_cb, &n);
+	ev_int = evsignal_new(n.base, SIGINT, main_stop_cb, &n);
+	ev_hup = evsignal_new(n.base, SIGHUP, main_hup_cb, &n);
+	if (ev_term == NULL || ev_int == NULL || ev_hup == NULL ||
+	    evsignal_add(ev_term, NULL) == -1 ||
+	    evsignal_add(ev_int, NULL) == -1 ||
+	    evsignal_add(ev_hup, NULL) == -1)
+		fatalx("cannot install signal handlers");
+	if (n.cfg.fleet == 0)
+		log_info("outpost-node %s started: endpoint %s, gateway %s%s%s",
+		    OUTPOST_VERSION, n.cfg.endpoint, n.cfg.gateway,
+		    n.cfg.listen[0] != '\0' ? ", listening on " : "",
+		    n.cfg.listen);
+	else
+		log_info("outpost-node %s started: fleet of %d (%s0..), "
+		    "gateway %s", OUTPOST_VERSION, n.cfg.fleet, n.cfg.prefix,
+		    n.cfg.gateway);
+	link_start(&n);
+	event_base_dispatch(n.base);
+	log_info("stopped");
+	rc = 0;
+out:
+	if (ev_term != NULL)
+		event_free(ev_term);
+	if (ev_int != NULL)
+		event_free(ev_int);
+	if (ev_hup != NULL)
+		event_free(ev_hup);
+	if (n.base != NULL) {
+		link_free(&n);
+		exec_free(&n);
+		event_base_free(n.base);
+	}
+	cJSON_Delete(n.overrides);
+	return rc;
+}

@@ -1,0 +1,525 @@
+/*
+ * nconf.c: the key table of node.ini and the inih callback that applies it.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+
+#include "log.h"
+#include "node/nconf.h"
+#include "node/uri.h"
+
+#ifndef OUTPOST_VERSION		/* set by the Makefile; not by make fuzz */
+#define OUTPOST_VERSION	"0"
+#endif
+
+#define OFF(field)	offsetof(struct node_config, field)
+#define SZ(field)	sizeof(((struct node_config *)0)->field)
+#define KEY_INT(sec, name, field, lo, hi, d, h, f)			\
+	{ sec, name, NCONF_INT, OFF(field), 0, lo, hi, d, h, f }
+#define KEY_DBL(sec, name, field, lo, hi, d, h, f)			\
+	{ sec, name, NCONF_DOUBLE, OFF(field), 0, lo, hi, d, h, f }
+#define KEY_STR(sec, name, type, field, d, h, f)			\
+	{ sec, name, type, OFF(field), SZ(field), 0, 0, d, h, f }
+
+#define RT	NCONF_RUNTIME
+#define EMPTY	NCONF_EMPTY
+
+static const struct nconf_key nconf_table[] = {
+	{ "node", "log_level", NCONF_LOGLEVEL, OFF(log_level), 0, 0, 0,
+	    "info", "error, warning, info or debug", RT },
+	KEY_STR("node", "gateway", NCONF_GATEWAY, gateway,
+	    "coap://127.0.0.1:5683",
+	    "the gateway: coap://HOST[:PORT], a name is resolved at start", 0),
+	KEY_STR("node", "endpoint", NCONF_EPNAME, endpoint, "",
+	    "endpoint name (ep); empty: this machine's host name", EMPTY),
+	KEY_INT("node", "lifetime", lifetime, 1, 0x7fffffff, "300",
+	    "registration lifetime in seconds (lt)", RT),
+	KEY_STR("node", "binding", NCONF_BINDING, queue_mode, "U",
+	    "U (always reachable) or UQ (queue mode: sleeps between updates)",
+	    RT),
+	KEY_INT("node", "sleep", sleep, 1, 86400, "60",
+	    "queue mode: seconds the radio is off between awake windows", RT),
+	KEY_INT("node", "awake", awake, 1, 86400, "10",
+	    "queue mode: seconds awake after each update", RT),
+	KEY_STR("node", "listen", NCONF_HOSTPORT, listen, "",
+	    "local HOST:PORT to send from and serve on (empty: any, a free "
+	    "port)", EMPTY),
+	KEY_STR("node", "config_path", NCONF_STRING, config_path,
+	    "./node-config.json",
+	    "file that keeps what servers write to /config", 0),
+
+	KEY_INT("register", "update_percent", update_percent, 10, 95, "80",
+	    "send an update when this share of the lifetime has passed", RT),
+	KEY_INT("register", "backoff_min", backoff_min, 1, 3600, "1",
+	    "seconds before the first retry of a failed registration", RT),
+	KEY_INT("register", "backoff_max", backoff_max, 1, 86400, "300",
+	    "longest wait between retries, in seconds (jittered, never "
+	    "gives up)", RT),
+	KEY_INT("register", "deregister_wait_ms", deregister_wait_ms, 0,
+	    60000, "2000",
+	    "on SIGTERM, milliseconds to wait for the deregistration answer",
+	    0),
+
+	KEY_STR("device", "manufacturer", NCONF_STRING, manufacturer,
+	    "Outpost", "/3/0/0 Manufacturer", 0),
+	KEY_STR("device", "model", NCONF_STRING, model, "outpost-node",
+	    "/3/0/1 Model Number", 0),
+	KEY_STR("device", "serial", NCONF_STRING, serial, "",
+	    "/3/0/2 Serial Number (empty: the endpoint name)", EMPTY),
+	KEY_STR("device", "firmware_version", NCONF_STRING, firmware_version,
+	    OUTPOST_VERSION, "/3/0/3 Firmware Version", 0),
+	KEY_STR("device", "device_type", NCONF_STRING, device_type,
+	    "linux-node", "/3/0/17 Device Type", 0),
+	KEY_INT("device", "battery", battery, -1, 100, "-1",
+	    "/3/0/9 Battery Level: 0..100, or -1 to read "
+	    "/sys/class/power_supply (100 without a battery)", RT),
+	KEY_STR("device", "reboot_command", NCONF_STRING, reboot_command, "",
+	    "command run (sh -c) on execute /3/0/4 Reboot (empty: refused)",
+	    EMPTY),
+	KEY_STR("device", "factory_reset_command", NCONF_STRING,
+	    factory_reset_command, "",
+	    "command run (sh -c) on execute /3/0/5 Factory Reset (empty: "
+	    "refused)", EMPTY),
+
+	KEY_STR("health", "disk_path", NCONF_STRING, disk_path, "/",
+	    "file system whose free space /health reports", 0),
+	KEY_INT("health", "sample", sample, 1, 3600, "5",
+	    "seconds between samples while /health or /3/0 is observed", RT),
+	KEY_INT("health", "pmax", pmax, 1, 86400, "60",
+	    "longest silence of an observation, in seconds, unless the "
+	    "observer asks for another pmax", RT),
+	KEY_DBL("health", "cpu_pct_delta", cpu_pct_delta, 0.1, 100, "10",
+	    "notify /health observers when cpu_pct moves this far", RT),
+	KEY_INT("health", "mem_free_kb_delta", mem_free_kb_delta, 1,
+	    0x7fffffff, "4096",
+	    "notify when mem_free_kb moves this far", RT),
+	KEY_INT("health", "disk_free_kb_delta", disk_free_kb_delta, 1,
+	    0x7fffffff, "102400",
+	    "notify when disk_free_kb moves this far", RT),
+	KEY_DBL("health", "load1_delta", load1_delta, 0.01, 1000, "0.5",
+	    "notify when load1 moves this far", RT),
+	KEY_DBL("health", "temp_c_delta", temp_c_delta, 0.1, 200, "2",
+	    "notify when temp_c moves this far", RT),
+
+	KEY_INT("fleet", "devices", fleet, 0, 100000, "0",
+	    "virtual devices in this process (0: one agent, this machine)", 0),
+	KEY_STR("fleet", "prefix", NCONF_EPNAME, prefix, "node-",
+	    "fleet endpoint names are prefix0, prefix1, ...", 0),
+	KEY_DBL("fleet", "drop", drop, 0, 1, "0",
+	    "fraction of datagrams lost each way, to imitate a bad link", 0),
+	KEY_INT("fleet", "spread", spread, -1, 86400, "-1",
+	    "seconds over which first registrations spread (-1: N/500, at "
+	    "most 30)", 0),
+	KEY_INT("fleet", "shard", shard, 1, 4096, "200",
+	    "devices per libcoap context (libcoap scans all of a context's "
+	    "sessions on every event)", 0),
+};
+
+#define NKEYS (sizeof(nconf_table) / sizeof(nconf_table[0]))
+
+static const char *const nconf_levels[] = {
+	"error", "warning", "info", "debug"
+};
+
+const struct nconf_key *
+nconf_keys(size_t *count)
+{
+	*count = NKEYS;
+	return nconf_table;
+}
+
+const struct nconf_key *
+nconf_find(const char *section, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(nconf_table[i].section, section) == 0 &&
+		    strcmp(nconf_table[i].key, key) == 0)
+			return &nconf_table[i];
+	return NULL;
+}
+
+/* Parses a number for k: a whole one for NCONF_INT. */
+static int
+nconf_number(const struct nconf_key *k, const char *v, double *out,
+    char *err, size_t errlen)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	if (k->type == NCONF_INT) {
+		long long n = strtoll(v, &end, 10);
+
+		d = (double)n;
+		if (*v == '\0' || *end != '\0' || errno != 0 ||
+		    n < -(1LL << 53) || n > (1LL << 53)) {
+			snprintf(err, errlen, "'%s' is not a whole number", v);
+			return -1;
+		}
+	} else {
+		d = strtod(v, &end);
+		if (*v == '\0' || *end != '\0' || errno != 0 || !isfinite(d)) {
+			snprintf(err, errlen, "'%s' is not a number", v);
+			return -1;
+		}
+	}
+	if (d < k->min) {
+		snprintf(err, errlen, "%s is below the minimum %g", v, k->min);
+		return -1;
+	}
+	if (d > k->max) {
+		snprintf(err, errlen, "%s is above the maximum %g", v, k->max);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+/* Checks a string value of k; returns 0 or -1 with err. */
+static int
+nconf_check_string(const struct nconf_key *k, const char *v, char *err,
+    size_t errlen)
+{
+	char host[URI_HOST_MAX];
+	uint16_t port;
+	size_t len = strlen(v), i;
+
+	if (len == 0) {
+		if (k->flags & NCONF_EMPTY)
+			return 0;
+		snprintf(err, errlen, "must not be empty");
+		return -1;
+	}
+	if (len >= k->size) {
+		snprintf(err, errlen, "longer than %zu characters",
+		    k->size - 1);
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f) {
+			snprintf(err, errlen, "control character 0x%02x",
+			    (unsigned char)v[i]);
+			return -1;
+		}
+	switch (k->type) {
+	case NCONF_GATEWAY:
+		return uri_parse_gateway(v, host, &port, err, errlen);
+	case NCONF_HOSTPORT:
+		return uri_parse_hostport(v, host, &port, err, errlen);
+	case NCONF_EPNAME:
+		if (!uri_is_endpoint(v, len)) {
+			snprintf(err, errlen, "'%s': use letters, digits and "
+			    "-._:~@+!$*", v);
+			return -1;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int
+nconf_set(struct node_config *cfg, const struct nconf_key *k, const char *v,
+    char *err, size_t errlen)
+{
+	char *field = (char *)cfg + k->offset;
+	double d;
+	size_t i;
+
+	switch (k->type) {
+	case NCONF_INT:
+	case NCONF_DOUBLE:
+		if (nconf_number(k, v, &d, err, errlen) == -1)
+			return -1;
+		if (k->type == NCONF_INT)
+			*(int *)(void *)field = (int)d;
+		else
+			*(double *)(void *)field = d;
+		return 0;
+	case NCONF_LOGLEVEL:
+		for (i = 0; i < sizeof(nconf_levels) / sizeof(nconf_levels[0]);
+		    i++)
+			if (strcasecmp(v, nconf_levels[i]) == 0) {
+				*(int *)(void *)field = (int)i;
+				return 0;
+			}
+		snprintf(err, errlen, "'%.32s' is not one of error, warning, "
+		    "info, debug", v);
+		return -1;
+	case NCONF_BINDING:
+		if (strcmp(v, "U") != 0 && strcmp(v, "UQ") != 0) {
+			snprintf(err, errlen, "'%.32s' is not U or UQ", v);
+			return -1;
+		}
+		*(int *)(void *)field = v[1] == 'Q';
+		return 0;
+	default:
+		if (nconf_check_string(k, v, err, errlen) == -1)
+			return -1;
+		memset(field, 0, k->size);
+		memcpy(field, v, strlen(v));
+		return 0;
+	}
+}
+
+const char *
+nconf_get(const struct node_config *cfg, const struct nconf_key *k,
+    char *buf, size_t len)
+{
+	const char *field = (const char *)cfg + k->offset;
+
+	switch (k->type) {
+	case NCONF_INT:
+		snprintf(buf, len, "%d", *(const int *)(const void *)field);
+		break;
+	case NCONF_DOUBLE:
+		snprintf(buf, len, "%g", *(const double *)(const void *)field);
+		break;
+	case NCONF_LOGLEVEL:
+		snprintf(buf, len, "%s",
+		    nconf_levels[*(const int *)(const void *)field & 3]);
+		break;
+	case NCONF_BINDING:
+		snprintf(buf, len, "%s", *(const int *)(const void *)field ?
+		    "UQ" : "U");
+		break;
+	default:
+		snprintf(buf, len, "%s", field);
+		break;
+	}
+	return buf;
+}
+
+void
+nconf_defaults(struct node_config *cfg)
+{
+	char err[160];
+	size_t i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < NKEYS; i++)
+		if (nconf_set(cfg, &nconf_table[i], nconf_table[i].def, err,
+		    sizeof(err)) == -1)
+			fatalx("nconf: bad default for [%s] %s: %s",
+			    nconf_table[i].section, nconf_table[i].key, err);
+}
+
+int
+nconf_validate(const struct node_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->backoff_min > cfg->backoff_max) {
+		snprintf(err, errlen, "[register] backoff_min %d is above "
+		    "backoff_max %d", cfg->backoff_min, cfg->backoff_max);
+		return -1;
+	}
+	if (cfg->fleet > 0 && cfg->listen[0] != '\0') {
+		snprintf(err, errlen, "[node] listen cannot be used with a "
+		    "fleet (each device has its own free port)");
+		return -1;
+	}
+	return 0;
+}
+
+/* State of one parse: the reader counts lines for error messages. */
+struct nconf_parse {
+	struct node_config	*cfg;
+	FILE			*fp;
+	int			 line;
+	int			 err_line;
+	char			 err[320];
+	int			 seen[NKEYS];	/* line a key was set on */
+	char			*buf;
+	size_t			 bufsize;
+	int			 read_error;
+};
+
+static void	nconf_fail(struct nconf_parse *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void
+nconf_fail(struct nconf_parse *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->err[0] != '\0')
+		return;		/* the first error is the one reported */
+	p->err_line = p->line;
+	va_start(ap, fmt);
+	vsnprintf(p->err, sizeof(p->err), fmt, ap);
+	va_end(ap);
+}
+
+static int
+nconf_known_section(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strlen(nconf_table[i].section) == len &&
+		    memcmp(nconf_table[i].section, name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * inih's line reader: whole lines, so that a line longer than inih's
+ * buffer or one with a NUL byte is an error at its own line; an unknown
+ * "[section]" is reported at its line even when it holds no key.
+ */
+static char *
+nconf_reader(char *str, int num, void *stream)
+{
+	struct nconf_parse *p = stream;
+	ssize_t n;
+	char *b, *e;
+
+	if ((n = getline(&p->buf, &p->bufsize, p->fp)) == -1) {
+		if (ferror(p->fp))
+			p->read_error = errno;
+		return NULL;
+	}
+	p->line++;
+	if ((size_t)n != strlen(p->buf)) {
+		nconf_fail(p, "NUL byte in the line");
+		p->buf[0] = '\0';
+	} else if (n >= num) {
+		nconf_fail(p, "line longer than %d bytes", num - 1);
+		p->buf[0] = '\0';
+	}
+	memcpy(str, p->buf, strlen(p->buf) + 1);
+	for (b = str; *b == ' ' || *b == '\t'; b++)
+		;
+	if (*b == '[' && (e = strchr(b, ']')) != NULL) {
+		for (b++; *b == ' ' || *b == '\t'; b++)
+			;
+		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (!nconf_known_section(b, (size_t)(e - b)))
+			nconf_fail(p, "unknown section [%.*s]", (int)(e - b),
+			    b);
+	}
+	return str;
+}
+
+/* inih callback: looks the key up in the table and applies it. */
+static int
+nconf_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct nconf_parse *p = user;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		const struct nconf_key *k = &nconf_table[i];
+
+		if (strcmp(k->section, section) != 0 ||
+		    strcmp(k->key, name) != 0)
+			continue;
+		if (p->seen[i]) {
+			nconf_fail(p, "[%s] %s: set more than once (first on "
+			    "line %d)", section, name, p->seen[i]);
+			return 0;
+		}
+		p->seen[i] = p->line;
+		if (nconf_set(p->cfg, k, value, err, sizeof(err)) == -1) {
+			nconf_fail(p, "[%s] %s: %s", section, name, err);
+			return 0;
+		}
+		return 1;
+	}
+	if (!nconf_known_section(section, strlen(section)))
+		nconf_fail(p, "unknown section [%s]", section);
+	else
+		nconf_fail(p, "[%s] unknown key '%s'", section, name);
+	return 0;
+}
+
+int
+nconf_load(struct node_config *cfg, const char *path, char *err,
+    size_t errlen)
+{
+	struct nconf_parse p;
+	struct node_config fresh;
+	char verr[256];
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	nconf_defaults(&fresh);
+	if (strlen(path) >= sizeof(fresh.source)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	snprintf(fresh.source, sizeof(fresh.source), "%s", path);
+	if ((p.fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	p.cfg = &fresh;
+	rc = ini_parse_stream(nconf_reader, &p, nconf_handler, &p);
+	fclose(p.fp);
+	free(p.buf);
+	if (p.read_error != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(p.read_error));
+		return -1;
+	}
+	if (rc > 0 && (p.err_line == 0 || rc < p.err_line)) {
+		snprintf(err, errlen, "%s:%d: syntax error (expected [section] "
+		    "or key = value)", path, rc);
+		return -1;
+	}
+	if (p.err[0] != '\0') {
+		snprintf(err, errlen, "%s:%d: %s", path, p.err_line, p.err);
+		return -1;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: cannot be read", path);
+		return -1;
+	}
+	if (nconf_validate(&fresh, verr, sizeof(verr)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, verr);
+		return -1;
+	}
+	*cfg = fresh;
+	return 0;
+}
+
+void
+nconf_print_example(FILE *fp)
+{
+	const char *section = "";
+	size_t i;
+
+	fprintf(fp,
+	    "; outpost-node configuration. Every key is shown with its "
+	    "default; a key\n"
+	    "; left out keeps its default. Errors name the file and line. "
+	    "The command\n"
+	    "; line wins over this file: --gateway, --ep, --lifetime, "
+	    "--binding, --sleep,\n"
+	    "; --awake, --listen, --fleet, --prefix, --drop, --spread.\n"
+	    "; Keys marked (runtime) can also be changed by writing JSON to "
+	    "/config;\n"
+	    "; such writes are kept in config_path and win over this file.\n"
+	    "; Check a file with: outpost-node -n -c node.ini\n");
+	for (i = 0; i < NKEYS; i++) {
+		const struct nconf_key *k = &nconf_table[i];
+
+		if (strcmp(section, k->section) != 0) {
+			section = k->section;
+			fprintf(fp, "\n[%s]\n", section);
+		}
+		fprintf(fp, "; %s%s\n%s =%s%s\n", k->help,
+		    k->flags & NCONF_RUNTIME ? " (runtime)" : "", k->key,
+		    k->def[0] != '\0' ? " " : "", k->def);
+	}
+}

@@ -1,0 +1,141 @@
+/*
+ * nconf.h: node.ini, read through a table of keys, and the command line
+ * options that override it.
+ *
+ * Every key has a default, a type and, for numbers, a range. nconf_load
+ * starts from the defaults and applies the file; an unknown section or key,
+ * a bad value or a syntax error fails the whole load with one message that
+ * names the file and line. The keys marked NCONF_RUNTIME are also the schema
+ * of the /config resource (rconf.c): one table, one set of checks.
+ *
+ * A struct node_config is a plain value without pointers: a /config write
+ * validates into a copy and swaps it in whole.
+ */
+#ifndef OUTPOST_NODE_NCONF_H
+#define OUTPOST_NODE_NCONF_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define NCONF_EP_MAX		63	/* as the gateway accepts */
+#define NCONF_HOST_MAX		64
+#define NCONF_URI_MAX		256
+#define NCONF_TEXT_MAX		64
+#define NCONF_CMD_MAX		256
+
+struct node_config {
+	char	source[PATH_MAX];	/* file it was read from, "" if none */
+
+	/* [node] */
+	int	log_level;		/* enum log_level */
+	char	gateway[NCONF_URI_MAX];	/* coap://HOST:PORT */
+	char	endpoint[NCONF_EP_MAX + 1];	/* "" until defaulted */
+	int	lifetime;		/* seconds */
+	int	queue_mode;		/* binding UQ */
+	int	sleep;			/* seconds, queue mode */
+	int	awake;			/* seconds, queue mode */
+	char	listen[NCONF_HOST_MAX + 8];	/* HOST:PORT or "" */
+	char	config_path[PATH_MAX];	/* where /config writes are kept */
+
+	/* [register] */
+	int	update_percent;		/* of the lifetime */
+	int	backoff_min;		/* seconds */
+	int	backoff_max;
+	int	deregister_wait_ms;
+
+	/* [device] */
+	char	manufacturer[NCONF_TEXT_MAX];
+	char	model[NCONF_TEXT_MAX];
+	char	serial[NCONF_TEXT_MAX];	/* "" : the endpoint name */
+	char	firmware_version[NCONF_TEXT_MAX];
+	char	device_type[NCONF_TEXT_MAX];
+	int	battery;		/* 0..100, -1: from /sys */
+	char	reboot_command[NCONF_CMD_MAX];
+	char	factory_reset_command[NCONF_CMD_MAX];
+
+	/* [health] */
+	char	disk_path[PATH_MAX];
+	int	sample;			/* seconds between samples, observed */
+	int	pmax;			/* default longest silence, seconds */
+	double	cpu_pct_delta;
+	int	mem_free_kb_delta;
+	int	disk_free_kb_delta;
+	double	load1_delta;
+	double	temp_c_delta;
+
+	/* [fleet] */
+	int	fleet;			/* devices; 0: a single agent */
+	char	prefix[48];	/* endpoint names prefix<i> */
+	double	drop;			/* fraction of datagrams lost */
+	int	spread;			/* seconds; -1: min(N/500, 30) */
+	int	shard;			/* devices per libcoap context */
+};
+
+enum nconf_type {
+	NCONF_INT,
+	NCONF_DOUBLE,
+	NCONF_STRING,
+	NCONF_LOGLEVEL,		/* error, warning, info, debug */
+	NCONF_BINDING,		/* U or UQ, into an int (1 for UQ) */
+	NCONF_GATEWAY,		/* coap://HOST[:PORT] */
+	NCONF_HOSTPORT,		/* HOST:PORT with a numeric host, or "" */
+	NCONF_EPNAME,		/* endpoint characters, or "" */
+};
+
+#define NCONF_RUNTIME	0x01	/* part of /config, writable at run time */
+#define NCONF_EMPTY	0x02	/* "" is a valid value */
+
+/* One row of the key table. */
+struct nconf_key {
+	const char	*section;
+	const char	*key;
+	enum nconf_type	 type;
+	size_t		 offset;	/* into struct node_config */
+	size_t		 size;		/* of a string field */
+	double		 min, max;	/* numbers */
+	const char	*def;		/* default, as written in the file */
+	const char	*help;		/* one line for node.ini.example */
+	int		 flags;
+};
+
+/* The key table, in the order node.ini.example lists it. */
+const struct nconf_key *nconf_keys(size_t *count);
+
+/* The row of section.key; NULL when there is none. */
+const struct nconf_key *nconf_find(const char *section, const char *key);
+
+/* Fills cfg with every default. Never fails: the defaults are valid. */
+void	nconf_defaults(struct node_config *cfg);
+
+/*
+ * Reads path into cfg (defaults first). Returns 0, or -1 with a message in
+ * err such as "node.ini:12: [node] lifetime: 0 is below the minimum 1".
+ * cfg is only written on success.
+ */
+int	nconf_load(struct node_config *cfg, const char *path, char *err,
+	    size_t errlen);
+
+/*
+ * Sets one key from its text, with the checks of the file. Returns 0 or -1
+ * with a reason in err (without the key's name). cfg is only written on
+ * success.
+ */
+int	nconf_set(struct node_config *cfg, const struct nconf_key *k,
+	    const char *value, char *err, size_t errlen);
+
+/* Formats the value of k in cfg as node.ini would hold it. */
+const char *nconf_get(const struct node_config *cfg, const struct nconf_key *k,
+	    char *buf, size_t len);
+
+/*
+ * Checks what one key cannot: relations between keys. Returns 0, or -1 with
+ * err naming the keys.
+ */
+int	nconf_validate(const struct node_config *cfg, char *err, size_t errlen);
+
+/* Writes node.ini.example: every key with its help and default. */
+void	nconf_print_example(FILE *fp);
+
+#endif /* OUTPOST_NODE_NCONF_H */

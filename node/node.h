@@ -1,0 +1,114 @@
+/*
+ * node.h: the agent's one state struct, owned by main, and its devices.
+ *
+ * A single agent is one device. A fleet is N virtual devices in one
+ * process, each with its own UDP socket (its own CoAP client session) and
+ * endpoint name, spread over shards: one libcoap context per shard, because
+ * libcoap scans every session of a context on each I/O call and resources
+ * belong to a context. Each shard's epoll fd is one libevent event.
+ *
+ * Nothing polls: the timers that exist are real deadlines (next update,
+ * sleep and wake, retry backoff, observation periods while observed).
+ */
+#ifndef OUTPOST_NODE_NODE_H
+#define OUTPOST_NODE_NODE_H
+
+#include <sys/socket.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#include "node/health.h"
+#include "node/nconf.h"
+#include "node/object.h"
+#include "node/reg.h"
+
+struct event_base;
+struct event;
+struct shard;
+struct coap_session_t;
+
+/* One device: its registration and its session to the gateway. */
+struct node_dev {
+	struct node		*node;
+	struct shard		*shard;
+	struct coap_session_t	*session;	/* NULL until the first send */
+	struct event		*timer;		/* reg's one timer */
+	struct reg		 reg;
+	int32_t			 mid;		/* of the message in flight */
+	uint8_t			 token[8];
+	uint8_t			 token_len;
+	uint8_t			 inflight;	/* 1 + enum reg_msg, 0: none */
+	uint8_t			 delayed;	/* 1 + enum reg_msg, see link.c */
+	uint8_t			 lost;		/* every transmission lost */
+	uint8_t			 reset;		/* drop the session */
+	uint8_t			 radio_off;
+	uint8_t			 counted;	/* in node.registered */
+	uint8_t			 stop_wait;	/* deregistration in flight */
+	int			 fd;		/* the session's socket, or -1 */
+	char			 ep[NCONF_EP_MAX + 1];
+};
+
+struct node_exec;
+
+struct node {
+	struct event_base	*base;
+	struct node_config	 cfg;		/* replaced whole on /config */
+	const char		*ini_path;	/* NULL: defaults only */
+	struct reg_params	 params;	/* from cfg, for every device */
+	struct obj		 obj;		/* /3/0 and /5/0 */
+	struct health		 health;
+	cJSON			*overrides;	/* what /config writes kept */
+
+	struct sockaddr_storage	 gateway;	/* resolved at start */
+	socklen_t		 gateway_len;
+	struct sockaddr_storage	 local;		/* [node] listen */
+	socklen_t		 local_len;	/* 0: any address, free port */
+
+	struct shard		**shards;
+	size_t			 nshards;
+	struct node_dev		*devs;
+	size_t			 ndevs;
+	size_t			 registered;	/* devices registered now */
+	int			 all_registered;	/* logged once */
+	size_t			 live;		/* devices not done */
+	int			 stopping;
+	size_t			 stop_next;	/* next device to deregister */
+	size_t			 stop_inflight;
+	struct event		*stop_ev;	/* deregisters in slices */
+	struct event		*exit_ev;	/* the bounded wait */
+	struct node_dev		**resets;	/* sessions to drop, link.c */
+	size_t			 nresets, resets_cap;
+	uint32_t		 drop;		/* drop fraction * 2^32 */
+	uint64_t		 rng;
+	struct node_exec	*exec;
+};
+
+/* Monotonic milliseconds: the clock of every deadline. */
+int64_t	node_now_ms(void);
+
+/* A random 64-bit number (xorshift over a seed from getrandom). */
+uint64_t node_random(struct node *n);
+
+/* Whether to lose this datagram ([fleet] drop). */
+int	node_drop(struct node *n);
+
+/* The reg_params of cfg. */
+void	node_params(struct reg_params *p, const struct node_config *cfg);
+
+/* link.c: shards, sessions, registration messages, radio. */
+int	link_init(struct node *n);
+void	link_start(struct node *n);
+void	link_stop(struct node *n);
+void	link_free(struct node *n);
+void	link_params_changed(struct node *n);
+
+/* exec.c: commands run for executes, without blocking the loop. */
+int	exec_init(struct node *n);
+void	exec_free(struct node *n);
+/* Runs cmd with /bin/sh -c unless the one for what is still running. */
+void	exec_run(struct node *n, const char *what, const char *cmd);
+
+#endif /* OUTPOST_NODE_NODE_H */

@@ -1,0 +1,512 @@
+/*
+ * res.c: the resources a device serves and their CoAP handlers.
+ *
+ *   /3/0, /3/0/N    Device object (object.c): GET, PUT (4.05: read-only),
+ *                   POST (execute 4 Reboot, 5 Factory Reset)
+ *   /5/0, /5/0/N    Firmware Update object: PUT /5/0/1, POST /5/0/2
+ *   /health         the machine's figures as JSON (health.c)
+ *   /config         the runtime configuration as JSON (rconf.c): GET, PUT
+ *   /.well-known/core, made by libcoap from the attributes given here
+ *
+ * A fleet's shards serve /3/0 and /health only. Single resources read as
+ * text/plain, instances as SenML JSON; Accept picks between the two where
+ * both exist. Every readable resource is observable (observe.c).
+ *
+ * Results become CoAP codes in res_reply only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "node/coap.h"
+#include "node/rconf.h"
+
+#define CF_TEXT		COAP_MEDIATYPE_TEXT_PLAIN
+#define CF_JSON		COAP_MEDIATYPE_APPLICATION_JSON
+#define CF_SENML	COAP_MEDIATYPE_APPLICATION_SENML_JSON
+
+/* Sets a response's code and, for errors, the reason as a diagnostic
+ * payload (RFC 7252 5.5.2). The one place results become codes. */
+static void
+res_reply(coap_pdu_t *resp, enum node_result res, const char *diag)
+{
+	static const coap_pdu_code_t codes[] = {
+		[NODE_OK] = COAP_RESPONSE_CODE_CHANGED,
+		[NODE_BAD_REQUEST] = COAP_RESPONSE_CODE_BAD_REQUEST,
+		[NODE_NOT_FOUND] = COAP_RESPONSE_CODE_NOT_FOUND,
+		[NODE_NOT_ALLOWED] = COAP_RESPONSE_CODE_NOT_ALLOWED,
+		[NODE_NOT_ACCEPTABLE] = COAP_RESPONSE_CODE_NOT_ACCEPTABLE,
+		[NODE_TOO_LARGE] = COAP_RESPONSE_CODE_REQUEST_TOO_LARGE,
+		[NODE_BAD_FORMAT] =
+		    COAP_RESPONSE_CODE_UNSUPPORTED_CONTENT_FORMAT,
+		[NODE_INTERNAL] = COAP_RESPONSE_CODE_INTERNAL_ERROR,
+		[NODE_UNAVAILABLE] = COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE,
+	};
+
+	coap_pdu_set_code(resp, codes[res]);
+	if (res != NODE_OK && diag != NULL && diag[0] != '\0')
+		coap_add_data(resp, strlen(diag), (const uint8_t *)diag);
+}
+
+/* The value of a uint option of req, or -1 when absent. */
+static int
+res_uint_option(const coap_pdu_t *req, coap_option_num_t number)
+{
+	coap_opt_iterator_t it;
+	coap_opt_t *opt;
+
+	if ((opt = coap_check_option(req, number, &it)) == NULL)
+		return -1;
+	if (coap_opt_length(opt) > 2)
+		return 0x10000;		/* no format of ours */
+	return (int)coap_decode_var_bytes(coap_opt_value(opt),
+	    coap_opt_length(opt));
+}
+
+/* Parses the request's Uri-Query options as attributes. */
+static int
+res_attrs(const coap_pdu_t *req, struct attr *a, char *err, size_t errlen)
+{
+	coap_opt_iterator_t it;
+	coap_opt_t *opt;
+
+	memset(a, 0, sizeof(*a));
+	coap_option_iterator_init(req, &it, COAP_OPT_ALL);
+	while ((opt = coap_option_next(&it)) != NULL)
+		if (it.number == COAP_OPTION_URI_QUERY &&
+		    attr_parse(a, coap_opt_value(opt), coap_opt_length(opt),
+		    err, errlen) == -1)
+			return -1;
+	return attr_check(a, err, errlen);
+}
+
+/*
+ * [fleet] drop for responses: the answer to a confirmable request is not
+ * sent (a NON 0.00 is dropped by libcoap) and the requester retransmits.
+ * Notifications and answers to NON requests always go.
+ */
+static int
+res_drop(struct node *n, coap_pdu_t *resp)
+{
+	if (n->drop == 0 || coap_pdu_get_type(resp) != COAP_MESSAGE_ACK ||
+	    !node_drop(n))
+		return 0;
+	coap_pdu_set_type(resp, COAP_MESSAGE_NON);
+	coap_pdu_set_code(resp, COAP_EMPTY_CODE);
+	return 1;
+}
+
+static void
+res_release(coap_session_t *s, void *data)
+{
+	(void)s;
+	free(data);
+}
+
+/* Answers 2.05 with text (malloc'd, taken over) in content format cf. */
+static void
+res_content(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+    coap_pdu_t *resp, const coap_string_t *query, uint16_t cf, char *text)
+{
+	if (text == NULL) {
+		res_reply(resp, NODE_INTERNAL, "out of memory");
+		return;
+	}
+	coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CONTENT);
+	coap_add_data_large_response(r, s, req, resp, query, cf, -1, 0,
+	    strlen(text), (const uint8_t *)text, res_release, text);
+}
+
+/* A JSON object (taken over) as text. */
+static char *
+res_json(cJSON *o)
+{
+	char *text;
+
+	if (o == NULL)
+		return NULL;
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
+}
+
+/* The body of a GET of slot in format cf (-1: the default). */
+static enum node_result
+res_read(struct res_slot *slot, struct node_dev *d, int accept,
+    uint16_t *cf, char **text, char *err, size_t errlen)
+{
+	struct node *n = d->node;
+	struct obj_value v;
+	enum node_result res;
+	char buf[OBJ_STR_MAX + 32];
+
+	*text = NULL;
+	switch (slot->kind) {
+	case RES_ONE:
+		if (accept == CF_SENML) {
+			*cf = CF_SENML;
+			*text = obj_read_one_senml(&n->obj, d->ep, slot->oid,
+			    slot->rid, &res, err, errlen);
+			return res;
+		}
+		if (accept != -1 && accept != CF_TEXT)
+			break;
+		if ((res = obj_read(&n->obj, d->ep, slot->oid, slot->rid, &v,
+		    err, errlen)) != NODE_OK)
+			return res;
+		*cf = CF_TEXT;
+		if (obj_value_text(&v, buf, sizeof(buf)) < 0)
+			return NODE_INTERNAL;
+		*text = strdup(buf);
+		return NODE_OK;
+	case RES_INSTANCE:
+		if (accept != -1 && accept != CF_SENML)
+			break;
+		*cf = CF_SENML;
+		*text = obj_read_senml(&n->obj, d->ep, slot->oid, err, errlen);
+		return NODE_OK;
+	case RES_HEALTH:
+	case RES_CONFIG:
+		if (accept != -1 && accept != CF_JSON)
+			break;
+		*cf = CF_JSON;
+		*text = res_json(slot->kind == RES_HEALTH ?
+		    health_json(health_sample(&n->health, node_now_ms())) :
+		    rconf_render(&n->cfg));
+		return NODE_OK;
+	}
+	snprintf(err, errlen, "Accept %d: this resource reads as %s", accept,
+	    slot->kind == RES_ONE ? "text/plain (0) or SenML JSON (110)" :
+	    slot->kind == RES_INSTANCE ? "SenML JSON (110)" :
+	    "application/json (50)");
+	return NODE_NOT_ACCEPTABLE;
+}
+
+/* A request was answered: queue mode stays awake a while longer. */
+static void
+res_activity(struct node_dev *d)
+{
+	if (d->node->params.queue)
+		reg_activity(&d->reg, node_now_ms());
+}
+
+/* GET of any resource; also makes libcoap's notifications. */
+static void
+res_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+    const coap_string_t *query, coap_pdu_t *resp)
+{
+	struct res_slot *slot = coap_resource_get_userdata(r);
+	struct node_dev *d = link_dev_of(slot->shard, s);
+	coap_opt_iterator_t it;
+	enum node_result res;
+	struct attr a;
+	uint16_t cf = 0;
+	char err[160], *text;
+
+	if (res_drop(d->node, resp))
+		return;
+	res_activity(d);
+	if (res_attrs(req, &a, err, sizeof(err)) == -1) {
+		res_reply(resp, NODE_BAD_REQUEST, err);
+		return;
+	}
+	res = res_read(slot, d, res_uint_option(req, COAP_OPTION_ACCEPT), &cf,
+	    &text, err, sizeof(err));
+	if (res != NODE_OK) {
+		res_reply(resp, res, err);
+		return;
+	}
+	if (res_uint_option(req, COAP_OPTION_OBSERVE) == COAP_OBSERVE_ESTABLISH &&
+	    coap_check_option(resp, COAP_OPTION_OBSERVE, &it) != NULL)
+		obs_start(&slot->obs, &a);
+	res_content(r, s, req, resp, query, cf, text);
+}
+
+/* The whole body of a request (libcoap assembles block-wise ones). */
+static void
+res_body(const coap_pdu_t *req, const uint8_t **data, size_t *len)
+{
+	size_t offset, total;
+
+	if (!coap_get_data_large(req, len, data, &offset, &total)) {
+		*data = (const uint8_t *)"";
+		*len = 0;
+	}
+}
+
+/*
+ * A /config write: validated into a copy, merged into the overrides, kept
+ * on disk (synchronously: rare, small, and a 2.04 must mean it is kept),
+ * then swapped in and applied.
+ */
+static enum node_result
+res_config_write(struct node *n, const uint8_t *body, size_t len, char *err,
+    size_t errlen)
+{
+	struct node_config fresh = n->cfg;
+	int old_queue = n->cfg.queue_mode, old_battery = n->cfg.battery;
+	cJSON *doc, *merged;
+
+	if (rconf_apply(&fresh, (const char *)body, len, &doc, err, errlen) ==
+	    -1)
+		return NODE_BAD_REQUEST;
+	if ((merged = cJSON_Duplicate(n->overrides, 1)) == NULL ||
+	    rconf_merge(merged, doc) == -1) {
+		cJSON_Delete(merged);
+		cJSON_Delete(doc);
+		snprintf(err, errlen, "out of memory");
+		return NODE_INTERNAL;
+	}
+	cJSON_Delete(doc);
+	if (rconf_store(n->cfg.config_path, merged, err, errlen) == -1) {
+		log_warnx("config: not changed: %s", err);
+		cJSON_Delete(merged);
+		return NODE_INTERNAL;
+	}
+	cJSON_Delete(n->overrides);
+	n->overrides = merged;
+	n->cfg = fresh;
+	log_set_level((enum log_level)n->cfg.log_level);
+	link_params_changed(n);
+	if (old_queue != n->cfg.queue_mode)
+		res_obj_changed(n, OBJ_DEVICE, 16);
+	if (old_battery != n->cfg.battery)
+		res_obj_changed(n, OBJ_DEVICE, 9);
+	log_info("config: changed and kept in %s", n->cfg.config_path);
+	return NODE_OK;
+}
+
+/* Write-Attributes (PUT with attributes and no body): the attributes an
+ * observation of this resource gets when it asks for none. */
+static void
+res_write_attrs(struct res_slot *slot, const struct attr *a)
+{
+	if (a->has_pmin)
+		slot->obs.attr_pmin = a->pmin;
+	if (a->has_pmax)
+		slot->obs.attr_pmax = a->pmax;
+}
+
+/* PUT: a write of /5/0/1, of /config, or Write-Attributes. */
+static void
+res_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+    const coap_string_t *query, coap_pdu_t *resp)
+{
+	struct res_slot *slot = coap_resource_get_userdata(r);
+	struct node_dev *d = link_dev_of(slot->shard, s);
+	struct node *n = d->node;
+	enum obj_action act;
+	enum node_result res;
+	const uint8_t *body;
+	struct attr a;
+	size_t len;
+	char err[320];
+	int cf = res_uint_option(req, COAP_OPTION_CONTENT_FORMAT);
+
+	(void)query;
+	if (res_drop(n, resp))
+		return;
+	res_activity(d);
+	if (res_attrs(req, &a, err, sizeof(err)) == -1) {
+		res_reply(resp, NODE_BAD_REQUEST, err);
+		return;
+	}
+	res_body(req, &body, &len);
+	if (len == 0 && (a.has_pmin || a.has_pmax)) {
+		res_write_attrs(slot, &a);
+		res_reply(resp, NODE_OK, NULL);
+		return;
+	}
+	if (slot->kind == RES_HEALTH || slot->kind == RES_INSTANCE) {
+		res_reply(resp, NODE_NOT_ALLOWED, "not writable");
+		return;
+	}
+	if (slot->kind == RES_CONFIG) {
+		if (cf != -1 && cf != CF_JSON) {
+			res_reply(resp, NODE_BAD_FORMAT, "write /config as "
+			    "application/json (50)");
+			return;
+		}
+		if (len > RCONF_DOC_MAX) {
+			snprintf(err, sizeof(err), "document of %zu bytes is "
+			    "over the limit of %d", len, RCONF_DOC_MAX);
+			res_reply(resp, NODE_TOO_LARGE, err);
+			return;
+		}
+		res = res_config_write(n, body, len, err, sizeof(err));
+		res_reply(resp, res, err);
+		if (res == NODE_OK)
+			obs_changed(&slot->obs);
+		return;
+	}
+	if (cf != -1 && cf != CF_TEXT) {
+		res_reply(resp, NODE_BAD_FORMAT, "write as text/plain (0)");
+		return;
+	}
+	res = obj_write(&n->obj, slot->oid, slot->rid, body, len, &act, err,
+	    sizeof(err));
+	res_reply(resp, res, err);
+	if (act == OBJ_ACTION_DOWNLOAD)
+		log_info("firmware: download of %s requested (not "
+		    "implemented yet: State stays Downloading)", n->obj.fw.uri);
+}
+
+/* POST: execute. */
+static void
+res_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+    const coap_string_t *query, coap_pdu_t *resp)
+{
+	struct res_slot *slot = coap_resource_get_userdata(r);
+	struct node_dev *d = link_dev_of(slot->shard, s);
+	struct node *n = d->node;
+	enum obj_action act;
+	enum node_result res;
+	struct attr a;
+	char err[160];
+
+	(void)query;
+	if (res_drop(n, resp))
+		return;
+	res_activity(d);
+	if (res_attrs(req, &a, err, sizeof(err)) == -1) {
+		res_reply(resp, NODE_BAD_REQUEST, err);
+		return;
+	}
+	res = obj_execute(&n->obj, slot->oid, slot->rid, &act, err,
+	    sizeof(err));
+	res_reply(resp, res, err);
+	if (res != NODE_OK)
+		return;
+	if (n->cfg.fleet > 0) {
+		log_debug("%s: execute /%u/0/%u (a fleet runs no command)",
+		    d->ep, slot->oid, slot->rid);
+		return;
+	}
+	if (act == OBJ_ACTION_REBOOT)
+		exec_run(n, "reboot", n->cfg.reboot_command);
+	else if (act == OBJ_ACTION_FACTORY_RESET)
+		exec_run(n, "factory reset", n->cfg.factory_reset_command);
+	else if (act == OBJ_ACTION_UPDATE)
+		log_info("firmware: update requested (not implemented yet: "
+		    "State stays Updating)");
+}
+
+/* Adds one resource to the shard as slot. */
+static int
+res_add(struct shard *sh, struct res_slot *slot, const char *path,
+    enum res_kind kind, uint16_t oid, uint16_t rid, int ops)
+{
+	coap_resource_t *r;
+	enum obs_kind ok = OBS_EVENT;
+
+	if ((r = coap_resource_init(coap_make_str_const(path), 0)) == NULL)
+		return -1;
+	slot->shard = sh;
+	slot->res = r;
+	slot->kind = kind;
+	slot->oid = oid;
+	slot->rid = rid;
+	coap_resource_set_userdata(r, slot);
+	/* Every method that has a meaning somewhere gets a handler, so that
+	 * the answer says why it is not allowed here. */
+	coap_register_request_handler(r, COAP_REQUEST_GET, res_get);
+	coap_register_request_handler(r, COAP_REQUEST_PUT, res_put);
+	if (kind == RES_ONE)
+		coap_register_request_handler(r, COAP_REQUEST_POST, res_post);
+	if (ops & OBJ_R)	/* libcoap lists it with "obs" */
+		coap_resource_set_get_observable(r, 1);
+	switch (kind) {
+	case RES_INSTANCE:
+		coap_add_attr(r, coap_make_str_const("ct"),
+		    coap_make_str_const("110"), 0);
+		ok = oid == OBJ_DEVICE ? OBS_SAMPLED : OBS_EVENT;
+		break;
+	case RES_HEALTH:
+		coap_add_attr(r, coap_make_str_const("rt"),
+		    coap_make_str_const("\"outpost.health\""), 0);
+		coap_add_attr(r, coap_make_str_const("ct"),
+		    coap_make_str_const("50"), 0);
+		ok = OBS_SAMPLED;
+		break;
+	case RES_CONFIG:
+		coap_add_attr(r, coap_make_str_const("rt"),
+		    coap_make_str_const("\"outpost.config\""), 0);
+		coap_add_attr(r, coap_make_str_const("ct"),
+		    coap_make_str_const("50"), 0);
+		break;
+	case RES_ONE:
+		if (oid == OBJ_DEVICE && rid == 13)
+			ok = OBS_TICK;
+		else if (oid == OBJ_DEVICE && (rid == 9 || rid == 10))
+			ok = OBS_SAMPLED;
+		break;
+	}
+	obs_init(&slot->obs, slot, ok);
+	coap_add_resource(sh->ctx, r);
+	return 0;
+}
+
+int
+res_init(struct shard *sh, int full)
+{
+	const struct obj_res *table;
+	size_t n, i, k = 0;
+	char path[24];
+
+	table = obj_resources(&n);
+	if ((sh->slots = calloc(n + 4, sizeof(*sh->slots))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!full && table[i].oid != OBJ_DEVICE)
+			continue;
+		snprintf(path, sizeof(path), "%u/0/%u", table[i].oid,
+		    table[i].rid);
+		if (res_add(sh, &sh->slots[k++], path, RES_ONE, table[i].oid,
+		    table[i].rid, table[i].ops) == -1)
+			return -1;
+	}
+	if (res_add(sh, &sh->slots[k++], "3/0", RES_INSTANCE, OBJ_DEVICE, 0,
+	    OBJ_R) == -1 ||
+	    (full && res_add(sh, &sh->slots[k++], "5/0", RES_INSTANCE,
+	    OBJ_FIRMWARE, 0, OBJ_R) == -1) ||
+	    res_add(sh, &sh->slots[k++], "health", RES_HEALTH, 0, 0,
+	    OBJ_R) == -1 ||
+	    (full && res_add(sh, &sh->slots[k++], "config", RES_CONFIG, 0, 0,
+	    OBJ_R | OBJ_W) == -1))
+		return -1;
+	sh->nslots = k;
+	return 0;
+}
+
+void
+res_free(struct shard *sh)
+{
+	size_t i;
+
+	for (i = 0; i < sh->nslots; i++)
+		obs_free(&sh->slots[i].obs);
+	free(sh->slots);
+	sh->slots = NULL;
+	sh->nslots = 0;
+}
+
+void
+res_obj_changed(void *arg, uint16_t oid, uint16_t rid)
+{
+	struct node *n = arg;
+	size_t i, j;
+
+	for (i = 0; i < n->nshards; i++) {
+		struct shard *sh = n->shards[i];
+
+		for (j = 0; j < sh->nslots; j++) {
+			struct res_slot *slot = &sh->slots[j];
+
+			if (slot->oid != oid || (slot->kind != RES_INSTANCE &&
+			    (slot->kind != RES_ONE || slot->rid != rid)))
+				continue;
+			obs_changed(&slot->obs);
+		}
+	}
+}

@@ -1,0 +1,402 @@
+/*
+ * test_node_parsers.c: the node's parsers of untrusted text, with good and
+ * hostile input: query attributes (node/attr.c), URIs and Location-Path
+ * (node/uri.c), the /proc and /sys files (node/health.c). Every buffer is a
+ * heap copy of exactly the given length, so that ASan flags a read past it.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "node/attr.h"
+#include "node/health.h"
+#include "node/uri.h"
+
+/* A heap copy of exactly len bytes. */
+static uint8_t *
+dup_exact(const void *src, size_t len)
+{
+	uint8_t *p = malloc(len == 0 ? 1 : len);
+
+	assert_non_null(p);
+	memcpy(p, src, len);
+	return p;
+}
+
+static int
+attr_one(struct attr *a, const char *opt, size_t len, char *err,
+    size_t errlen)
+{
+	uint8_t *copy = dup_exact(opt, len);
+	int rc = attr_parse(a, copy, len, err, errlen);
+
+	free(copy);
+	return rc;
+}
+
+#define ATTR_OK(a, s)	assert_int_equal(attr_one(a, s, strlen(s), err, \
+			    sizeof(err)), 0)
+
+static void
+attr_fails(const char *opt, size_t len, const char *want)
+{
+	struct attr a, before;
+	char err[128];
+
+	memset(&a, 0, sizeof(a));
+	a.pmin = 3;
+	before = a;
+	assert_int_equal(attr_one(&a, opt, len, err, sizeof(err)), -1);
+	if (strstr(err, want) == NULL)
+		fail_msg("error '%s' lacks '%s'", err, want);
+	assert_memory_equal(&a, &before, sizeof(a));
+}
+
+#define ATTR_FAILS(s, want)	attr_fails(s, sizeof(s) - 1, want)
+
+static void
+test_attr_good(void **state)
+{
+	struct attr a;
+	char err[128];
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	ATTR_OK(&a, "pmin=5");
+	ATTR_OK(&a, "pmax=0060");
+	ATTR_OK(&a, "gt=-1.5e3");
+	ATTR_OK(&a, "lt=20");
+	ATTR_OK(&a, "st=0.5");
+	ATTR_OK(&a, "epmin=1");
+	ATTR_OK(&a, "epmax=2");
+	assert_true(a.has_pmin && a.has_pmax);
+	assert_int_equal(a.pmin, 5);
+	assert_int_equal(a.pmax, 60);
+	assert_int_equal(attr_check(&a, err, sizeof(err)), 0);
+	a.pmin = 61;
+	assert_int_equal(attr_check(&a, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "pmin 61 is above pmax 60"));
+	a.pmax = 0;	/* no pmax: any pmin */
+	assert_int_equal(attr_check(&a, err, sizeof(err)), 0);
+}
+
+static void
+test_attr_hostile(void **state)
+{
+	struct attr a;
+	char err[128];
+
+	(void)state;
+	ATTR_FAILS("pmin", "pmin: value missing");
+	ATTR_FAILS("pmin=", "pmin: must be 0..");
+	ATTR_FAILS("pmin=-1", "must be 0..");
+	ATTR_FAILS("pmin=1.5", "must be 0..");
+	ATTR_FAILS("pmin=31536001", "must be 0..");
+	ATTR_FAILS("pmin=99999999999999999999", "must be 0..");
+	ATTR_FAILS("pmax= 5", "must be 0..");
+	ATTR_FAILS("gt=abc", "gt: not a number");
+	ATTR_FAILS("gt=1.", "not a number");
+	ATTR_FAILS("gt=1e", "not a number");
+	ATTR_FAILS("gt=--1", "not a number");
+	ATTR_FAILS("epmin=1.5", "not a number");
+	ATTR_FAILS("PMIN=1", "unknown query parameter 'PMIN'");
+	ATTR_FAILS("=1", "unknown query parameter ''");
+	ATTR_FAILS("", "unknown query parameter");
+	ATTR_FAILS("pmin\x01\xff=1", "unknown query parameter 'pmin?" "?'");
+	ATTR_FAILS("pm\0in=1", "NUL byte");
+	ATTR_FAILS("pmin=1\0", "NUL byte");
+	ATTR_FAILS("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=1",
+	    "'aaaaaaaaaaaaaaaa'");
+	/* Repeats. */
+	memset(&a, 0, sizeof(a));
+	ATTR_OK(&a, "pmin=1");
+	assert_int_equal(attr_one(&a, "pmin=2", 6, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "pmin: repeated"));
+	assert_int_equal(a.pmin, 1);
+}
+
+static int
+gw(const char *s, char *host, uint16_t *port)
+{
+	char err[160];
+
+	return uri_parse_gateway(s, host, port, err, sizeof(err));
+}
+
+static void
+test_uri_gateway(void **state)
+{
+	char host[URI_HOST_MAX] = "unchanged";
+	uint16_t port = 1;
+
+	(void)state;
+	assert_int_equal(gw("coap://127.0.0.1:5690", host, &port), 0);
+	assert_string_equal(host, "127.0.0.1");
+	assert_int_equal(port, 5690);
+	assert_int_equal(gw("COAP://gw.example.com/", host, &port), 0);
+	assert_string_equal(host, "gw.example.com");
+	assert_int_equal(port, 5683);
+	assert_int_equal(gw("coap://[::1]:1", host, &port), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 1);
+	assert_int_equal(gw("coap://[fe80::1]", host, &port), 0);
+	strcpy(host, "unchanged");
+	port = 7;
+	assert_int_equal(gw("coap://", host, &port), -1);
+	assert_int_equal(gw("coap://:5683", host, &port), -1);
+	assert_int_equal(gw("coap://h:", host, &port), -1);
+	assert_int_equal(gw("coap://h:65536", host, &port), -1);
+	assert_int_equal(gw("coap://h:123456", host, &port), -1);
+	assert_int_equal(gw("coap://h:0", host, &port), -1);
+	assert_int_equal(gw("coap://h:-1", host, &port), -1);
+	assert_int_equal(gw("coap://h/rd", host, &port), -1);
+	assert_int_equal(gw("coap://h?x", host, &port), -1);
+	assert_int_equal(gw("coap://u@h", host, &port), -1);
+	assert_int_equal(gw("coap://::1:5683", host, &port), -1);
+	assert_int_equal(gw("coap://[::1", host, &port), -1);
+	assert_int_equal(gw("coap://[::1]x", host, &port), -1);
+	assert_int_equal(gw("coap://[nothex]", host, &port), -1);
+	assert_int_equal(gw("coap://h_x", host, &port), -1);
+	assert_int_equal(gw("coaps://h", host, &port), -1);
+	assert_int_equal(gw("http://h", host, &port), -1);
+	assert_int_equal(gw("coap:/h", host, &port), -1);
+	assert_int_equal(gw("coap://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaa", host, &port), -1);
+	assert_string_equal(host, "unchanged");
+	assert_int_equal(port, 7);
+}
+
+static void
+test_uri_hostport(void **state)
+{
+	char host[URI_HOST_MAX], err[160];
+	uint16_t port;
+
+	(void)state;
+	assert_int_equal(uri_parse_hostport("127.0.0.1:5700", host, &port, err,
+	    sizeof(err)), 0);
+	assert_int_equal(port, 5700);
+	assert_int_equal(uri_parse_hostport("[::]:9", host, &port, err,
+	    sizeof(err)), 0);
+	assert_string_equal(host, "::");
+	assert_int_equal(uri_parse_hostport("localhost:1", host, &port, err,
+	    sizeof(err)), -1);
+	assert_int_equal(uri_parse_hostport("1.2.3.4", host, &port, err,
+	    sizeof(err)), -1);
+	assert_int_equal(uri_parse_hostport("1.2.3.4:0", host, &port, err,
+	    sizeof(err)), -1);
+	assert_int_equal(uri_parse_hostport("[1.2.3.4]:5", host, &port, err,
+	    sizeof(err)), -1);
+	assert_int_equal(uri_parse_hostport("", host, &port, err,
+	    sizeof(err)), -1);
+}
+
+static enum uri_pkg
+pkg(const char *s, size_t len)
+{
+	uint8_t *copy = dup_exact(s, len);
+	enum uri_pkg k = uri_check_package(copy, len);
+
+	free(copy);
+	return k;
+}
+
+#define PKG(s)	pkg(s, sizeof(s) - 1)
+
+static void
+test_uri_package(void **state)
+{
+	char big[URI_PKG_MAX + 2];
+
+	(void)state;
+	assert_int_equal(PKG("coap://gw/fw/a.bin"), URI_PKG_OK);
+	assert_int_equal(PKG("COAPS+TCP://[::1]:5684/x?y=1"), URI_PKG_OK);
+	assert_int_equal(PKG("https://h"), URI_PKG_OK);
+	assert_int_equal(PKG("ftp://h/x"), URI_PKG_UNSUPPORTED);
+	assert_int_equal(PKG("coap2://h/x"), URI_PKG_UNSUPPORTED);
+	assert_int_equal(PKG("coap:/h"), URI_PKG_INVALID);
+	assert_int_equal(PKG("coap:///x"), URI_PKG_INVALID);
+	assert_int_equal(PKG("coap://"), URI_PKG_INVALID);
+	assert_int_equal(PKG("1coap://h"), URI_PKG_INVALID);
+	assert_int_equal(PKG("co_ap://h"), URI_PKG_INVALID);
+	assert_int_equal(PKG("nocolon"), URI_PKG_INVALID);
+	assert_int_equal(PKG(":"), URI_PKG_INVALID);
+	assert_int_equal(PKG(""), URI_PKG_MALFORMED);
+	assert_int_equal(PKG("coap://h/a b"), URI_PKG_MALFORMED);
+	assert_int_equal(PKG("coap://h/\x7f"), URI_PKG_MALFORMED);
+	assert_int_equal(PKG("coap://h/\xc3\xa9"), URI_PKG_MALFORMED);
+	assert_int_equal(PKG("coap://h\0/"), URI_PKG_MALFORMED);
+	assert_int_equal(uri_check_package(NULL, 0), URI_PKG_MALFORMED);
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "coap://", 7);
+	assert_int_equal(pkg(big, URI_PKG_MAX), URI_PKG_OK);
+	assert_int_equal(pkg(big, URI_PKG_MAX + 1), URI_PKG_MALFORMED);
+}
+
+static int
+loc_add(char *loc, const char *seg, size_t len)
+{
+	char err[128];
+	uint8_t *copy = dup_exact(seg, len);
+	int rc = uri_location_add(loc, copy, len, err, sizeof(err));
+
+	free(copy);
+	return rc;
+}
+
+static void
+test_uri_location(void **state)
+{
+	char loc[URI_LOCATION_MAX] = "";
+	char seg[URI_SEGMENT_MAX + 1];
+
+	(void)state;
+	assert_int_equal(loc_add(loc, "rd", 2), 0);
+	assert_int_equal(loc_add(loc, "5f3a00c1d2e3", 12), 0);
+	assert_string_equal(loc, "rd/5f3a00c1d2e3");
+	assert_int_equal(loc_add(loc, "a/b", 3), -1);
+	assert_int_equal(loc_add(loc, "a%2f", 4), -1);
+	assert_int_equal(loc_add(loc, "", 0), -1);
+	assert_int_equal(loc_add(loc, "\0", 1), -1);
+	assert_int_equal(loc_add(loc, "x\xff", 2), -1);
+	assert_string_equal(loc, "rd/5f3a00c1d2e3");
+	memset(seg, 'z', sizeof(seg));
+	assert_int_equal(loc_add(loc, seg, URI_SEGMENT_MAX + 1), -1);
+	assert_int_equal(loc_add(loc, seg, URI_SEGMENT_MAX), 0);
+	assert_int_equal(loc_add(loc, "q", 1), 0);
+	/* Five segments, or past the buffer: refused, loc intact. */
+	assert_int_equal(loc_add(loc, "x", 1), -1);
+	strcpy(loc, "a");
+	assert_int_equal(loc_add(loc, seg, URI_SEGMENT_MAX), 0);
+	assert_int_equal(loc_add(loc, seg, URI_SEGMENT_MAX), -1);
+	assert_int_equal(strlen(loc), 1 + 1 + URI_SEGMENT_MAX);
+}
+
+static void
+test_uri_endpoint(void **state)
+{
+	(void)state;
+	assert_true(uri_is_endpoint("urn:imei:35-1.x~@+!$*", 21));
+	assert_false(uri_is_endpoint("", 0));
+	assert_false(uri_is_endpoint("a b", 3));
+	assert_false(uri_is_endpoint("a/b", 3));
+	assert_false(uri_is_endpoint("a\0b", 3));
+	assert_false(uri_is_endpoint("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaa", 64));
+}
+
+static const char meminfo[] =
+    "MemTotal:       24684096 kB\n"
+    "MemFree:        23000000 kB\n"
+    "MemAvailable:   24312076 kB\n"
+    "Buffers:            1234 kB\n";
+
+static void
+test_health_meminfo(void **state)
+{
+	long total = -1, avail = -1;
+	uint8_t *c;
+
+	(void)state;
+	c = dup_exact(meminfo, sizeof(meminfo) - 1);
+	assert_int_equal(health_parse_meminfo((char *)c, sizeof(meminfo) - 1,
+	    &total, &avail), 0);
+	free(c);
+	assert_int_equal(total, 24684096);
+	assert_int_equal(avail, 24312076);
+	/* Old kernels: MemFree. No newline at the end. */
+	assert_int_equal(health_parse_meminfo("MemTotal: 10 kB\nMemFree: 7", 26,
+	    &total, &avail), 0);
+	assert_int_equal(avail, 7);
+	/* Cut inside the number: only what is within len counts. */
+	assert_int_equal(health_parse_meminfo("MemTotal: 1234\nMemFree: 5", 12,
+	    &total, &avail), -1);
+	assert_int_equal(health_parse_meminfo("MemTotal: kB\nMemFree: 5\n", 24,
+	    &total, &avail), -1);
+	assert_int_equal(health_parse_meminfo(
+	    "MemTotal: 99999999999999999999999\nMemFree: 1\n", 46, &total,
+	    &avail), -1);
+	assert_int_equal(health_parse_meminfo("", 0, &total, &avail), -1);
+	assert_int_equal(health_parse_meminfo("MemTotal:", 9, &total, &avail),
+	    -1);
+}
+
+static void
+test_health_stat(void **state)
+{
+	static const char stat[] =
+	    "cpu  100 5 50 800 40 3 2 0 7 0\ncpu0 1 2 3 4\n";
+	unsigned long long busy, total;
+	uint8_t *c;
+
+	(void)state;
+	c = dup_exact(stat, sizeof(stat) - 1);
+	assert_int_equal(health_parse_stat((char *)c, sizeof(stat) - 1, &busy,
+	    &total), 0);
+	free(c);
+	assert_true(total == 1000);	/* guest fields are not added */
+	assert_true(busy == 160);	/* total - idle - iowait */
+	assert_int_equal(health_parse_stat("cpu 1 2 3 4", 11, &busy, &total),
+	    0);
+	assert_true(busy == 6 && total == 10);
+	assert_int_equal(health_parse_stat("cpu 1 2 3", 9, &busy, &total), -1);
+	assert_int_equal(health_parse_stat("cpu0 1 2 3 4", 12, &busy, &total),
+	    -1);
+	assert_int_equal(health_parse_stat("cpu", 3, &busy, &total), -1);
+	assert_int_equal(health_parse_stat("cpu 18446744073709551615 1 1 1",
+	    31, &busy, &total), -1);
+	assert_int_equal(health_parse_stat("cpu 18446744073709551616 1 1 1",
+	    31, &busy, &total), -1);
+}
+
+static void
+test_health_small_files(void **state)
+{
+	double load;
+	long n;
+
+	(void)state;
+	assert_int_equal(health_parse_loadavg("0.52 0.40 0.30 1/99 123\n", 24,
+	    &load), 0);
+	assert_true(load > 0.519 && load < 0.521);
+	assert_int_equal(health_parse_loadavg("x", 1, &load), -1);
+	assert_int_equal(health_parse_loadavg("", 0, &load), -1);
+	assert_int_equal(health_parse_loadavg("1e999", 5, &load), -1);
+	assert_int_equal(health_parse_uptime("12345.67 999.0\n", 15, &n), 0);
+	assert_int_equal(n, 12345);
+	assert_int_equal(health_parse_uptime("-5", 2, &n), -1);
+	assert_int_equal(health_parse_number("45123\n", 6, &n), 0);
+	assert_int_equal(n, 45123);
+	assert_int_equal(health_parse_number("-2500", 5, &n), 0);
+	assert_int_equal(n, -2500);
+	assert_int_equal(health_parse_number("12a", 3, &n), -1);
+	assert_int_equal(health_parse_number("", 0, &n), -1);
+	assert_int_equal(health_parse_number("-", 1, &n), -1);
+	assert_int_equal(health_parse_number("99999999999999999999", 20, &n),
+	    -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_attr_good),
+		cmocka_unit_test(test_attr_hostile),
+		cmocka_unit_test(test_uri_gateway),
+		cmocka_unit_test(test_uri_hostport),
+		cmocka_unit_test(test_uri_package),
+		cmocka_unit_test(test_uri_location),
+		cmocka_unit_test(test_uri_endpoint),
+		cmocka_unit_test(test_health_meminfo),
+		cmocka_unit_test(test_health_stat),
+		cmocka_unit_test(test_health_small_files),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
