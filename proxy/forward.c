@@ -20,6 +20,7 @@
 #include "modules/queue.h"
 #include "modules/registry.h"
 #include "proxy/coapmap.h"
+#include "proxy/senml.h"
 #include "proxy/http.h"
 
 enum forward_mode { FORWARD_AUTO, FORWARD_QUEUE, FORWARD_WAIT };
@@ -162,6 +163,42 @@ forward_only_if_cached(struct http_exchange *hx)
 	    (cc != NULL && strcasestr(cc, "only-if-cached") != NULL);
 }
 
+/* Whether the client asked for application/json. */
+static int
+forward_wants_json(struct http_exchange *hx)
+{
+	const char *accept = evhttp_find_header(
+	    evhttp_request_get_input_headers(hx->req), "Accept");
+
+	return accept != NULL && coapmap_content_format(accept) == 50;
+}
+
+/*
+ * For a client that asked for application/json: TLV and SenML CBOR answers
+ * become SenML JSON (proxy/senml.c). Returns the converted body (caller
+ * frees) or NULL to pass the answer on as it is; *bad is set when the
+ * device's answer could not be converted (502).
+ */
+static char *
+forward_json(struct http_exchange *hx, const struct devresp *r, size_t *len,
+    int *bad)
+{
+	char err[160], *out;
+
+	*bad = 0;
+	if (!forward_wants_json(hx) || r->len == 0 ||
+	    (r->content_format != SENML_CF_TLV &&
+	    r->content_format != SENML_CF_CBOR))
+		return NULL;
+	if ((out = senml_to_json(r->content_format, r->body, r->len,
+	    hx->params.value[1], len, err, sizeof(err))) == NULL) {
+		log_info("device %s: answer not convertible to JSON: %s",
+		    hx->params.value[0], err);
+		*bad = 1;
+	}
+	return out;
+}
+
 /* The device answered, or did not: map it onto the HTTP reply. */
 static void
 forward_done(const struct devresp *r, void *arg)
@@ -170,8 +207,9 @@ forward_done(const struct devresp *r, void *arg)
 	struct http_exchange *hx = fw->hx;
 	struct evkeyvalq *h = evhttp_request_get_output_headers(hx->req);
 	struct evbuffer *body;
-	char type[64], num[16];
-	int status;
+	char type[64], num[16], *json;
+	size_t jlen;
+	int status, bad;
 
 	fw->req = NULL;
 	forward_detach(fw);
@@ -207,6 +245,18 @@ forward_done(const struct devresp *r, void *arg)
 	}
 	if (status == 204 || status == 304 || r->len == 0) {
 		http_reply(hx, status, NULL, NULL);
+		return;
+	}
+	if ((json = forward_json(hx, r, &jlen, &bad)) != NULL || bad) {
+		if (bad) {
+			http_error(hx, 502, "bad_gateway", "the device's answer "
+			    "(Content-Format %d) is not valid", r->content_format);
+			return;
+		}
+		if ((body = evbuffer_new()) != NULL)
+			evbuffer_add(body, json, jlen);
+		free(json);
+		http_reply(hx, status, "application/json", body);
 		return;
 	}
 	if ((body = evbuffer_new()) == NULL ||
@@ -271,6 +321,10 @@ forward_spec(struct http_exchange *hx, struct devreq_spec *spec)
 	}
 	spec->accept = accept != NULL ? coapmap_content_format(accept) :
 	    COAPMAP_NONE;
+	/* Devices speak TLV and SenML, not plain JSON: the gateway converts
+	 * (forward_json) instead of asking for it. */
+	if (spec->accept == 50)
+		spec->accept = COAPMAP_NONE;
 	if (http_query(hx, "discover") != NULL)
 		spec->accept = 40;	/* application/link-format */
 	spec->timeout_s = (unsigned)hx->gw->cfg.proxy_timeout;

@@ -213,3 +213,29 @@ def test_body_over_the_limit_is_413_and_sends_nothing(gateway_factory,
                                     "application/octet-stream"})
     assert status == 413
     assert dev.seen == []
+
+
+def test_accept_json_converts_tlv_and_senml_cbor(gateway, devices):
+    # /3/0/9 = 87 as a TLV resource (type 0xC1: resource, 8-bit id, length
+    # 1) and a one-record SenML CBOR pack [{0: "/3/0/9", 2: 87}].
+    tlv = bytes([0xC1, 0x09, 87])
+    cbor = bytes([0x81, 0xA2, 0x00, 0x66]) + b"/3/0/9" + bytes([0x02, 0x18,
+                                                                87])
+    devices(gateway, "px-json", answers={
+        "GET 3/0/9": ("2.05", tlv, 11542, None),
+        "GET 3/0/10": ("2.05", cbor, 112, None),
+        "GET 3/0/11": ("2.05", b"\xc1", 11542, None)})
+    json_accept = {"Accept": "application/json"}
+    for path in ("3/0/9", "3/0/10"):
+        status, hdrs, body = gateway.http(
+            "GET", "/v1/devices/px-json/r/" + path, headers=json_accept)
+        assert status == 200 and hdrs["content-type"] == "application/json"
+        records = __import__("json").loads(body)
+        assert [r.get("v") for r in records] == [87], body
+    # Without Accept: the device's own format, untouched.
+    status, hdrs, body = gateway.http("GET", "/v1/devices/px-json/r/3/0/9")
+    assert hdrs["content-type"] == "application/vnd.oma.lwm2m+tlv"
+    assert body == tlv
+    # A truncated TLV cannot be converted: 502.
+    assert gateway.http("GET", "/v1/devices/px-json/r/3/0/11",
+                        headers=json_accept)[0] == 502
