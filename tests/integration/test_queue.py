@@ -172,3 +172,45 @@ def test_queued_op_survives_kill_9(gateway_factory, devices):
     # Ids keep growing across the restart.
     assert enqueue(gw, "GET", "/v1/devices/q-kill/r/1/0?mode=queue",
                    states=("queued", "sending", "done")) > op
+
+
+def test_kill_9_loop_loses_nothing_and_repeats_nothing(gateway_factory,
+                                                       devices):
+    """kill -9 at different moments of the queue's life: every op that got
+    a 202 is delivered and done in the end, and an op whose result was
+    recorded before a kill is never sent again."""
+    gw, dev = asleep(gateway_factory, devices, "q-loop", {
+        "PUT 1/0/%d" % i: ("2.04", b"", None, None) for i in range(40)})
+    acked, sent_before = [], {}
+    n = 0
+    for rnd in range(5):
+        for _ in range(4):
+            acked.append(enqueue(gw, "PUT", "/v1/devices/q-loop/r/1/0/%d" % n,
+                                 body=str(n), headers={"Content-Type":
+                                                       "text/plain"}))
+            n += 1
+        if rnd % 2 == 1:
+            dev.update()            # delivery under way when the kill hits
+        done = {op for op in acked
+                if gw.get_json("/v1/ops/%d" % op)["state"] == "done"}
+        for op in done:
+            sent_before[op] = len([1 for k, _ in dev.seen
+                                   if k == "PUT 1/0/%d" % acked.index(op)])
+        gw.kill9()
+        gw.start()
+        gw.wait_state("q-loop", "sleeping", timeout=5)
+        for op in done:             # recorded results survive as they were
+            assert gw.get_json("/v1/ops/%d" % op)["state"] == "done"
+    dev.update()
+    for op in acked:
+        wait_op(gw, op, "done", timeout=10)
+    seen = [k for k, _ in dev.seen]
+    for i, op in enumerate(acked):
+        assert "PUT 1/0/%d" % i in seen, "op %d never delivered" % op
+        if op in sent_before:
+            assert seen.count("PUT 1/0/%d" % i) == sent_before[op], \
+                "op %d sent again after its result was recorded" % op
+    # Delivered in order: first deliveries follow the op ids.
+    first = sorted(range(len(acked)), key=lambda i: seen.index(
+        "PUT 1/0/%d" % i))
+    assert first == list(range(len(acked)))
