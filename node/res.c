@@ -114,6 +114,8 @@ res_content(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		return;
 	}
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CONTENT);
+	if (cf == CF_TEXT)	/* libcoap leaves out a format of 0 */
+		coap_add_option(resp, COAP_OPTION_CONTENT_FORMAT, 0, NULL);
 	coap_add_data_large_response(r, s, req, resp, query, cf, -1, 0,
 	    strlen(text), (const uint8_t *)text, res_release, text);
 }

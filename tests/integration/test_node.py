@@ -169,6 +169,66 @@ def test_fleet_of_200_registers_and_deregisters(gateway_factory,
     assert gw.get_json("/v1/health")["devices"] == 0
 
 
+def test_gateway_reaches_the_node_where_it_registered_from(gateway,
+                                                          node_factory):
+    # No --listen: the node's only socket is its session to the gateway
+    # (connected, as behind a NAT), and it serves on it.
+    node = node_factory(gateway, ep="dev-p", listen=False)
+    wait_registered(gateway, "dev-p")
+    status, hdrs, body = gateway.http("GET", "/v1/devices/dev-p/r/3/0/0")
+    assert status == 200, (status, body)
+    assert hdrs["content-type"].startswith("text/plain")
+    assert body == b"Outpost"
+    status, hdrs, body = gateway.http("GET", "/v1/devices/dev-p/r/health")
+    assert status == 200 and "mem_free_kb" in json.loads(body)
+    status, _, body = gateway.http(
+        "PUT", "/v1/devices/dev-p/r/config", body='{"node":{"sleep":9}}',
+        headers={"Content-Type": "application/json"})
+    assert status in (200, 204), (status, body)
+    node.wait_log("config: changed")
+    status, _, _ = gateway.http("GET", "/v1/devices/dev-p/r/3/0/77")
+    assert status == 404
+
+
+def test_queued_write_reaches_the_node_when_it_wakes(gateway_factory,
+                                                     node_factory):
+    gw = gateway_factory(registry={"awake_window": 1})
+    node = node_factory(gw, ep="dev-w", listen=False, sections={
+        "node": {"binding": "UQ", "awake": 1, "sleep": 2}})
+    wait_registered(gw, "dev-w")
+    gw.wait_state("dev-w", "sleeping", timeout=6)
+    status, hdrs, body = gw.http(
+        "PUT", "/v1/devices/dev-w/r/config", body='{"node":{"awake":2}}',
+        headers={"Content-Type": "application/json"})
+    assert status == 202, (status, body)
+    op = json.loads(body)["op"]
+    node.wait_log("config: changed", timeout=8)
+    wait_for(lambda: gw.get_json("/v1/ops/%d" % op)["state"] == "done", 5,
+             what="op %d done" % op)
+
+
+def test_fleet_over_a_lossy_link(gateway_factory, node_factory):
+    gw = gateway_factory(coap={"max_idle_sessions": 1000})
+    node = node_factory(gw, listen=False, args=[
+        "--fleet", "30", "--prefix", "lossy-", "--spread", "0",
+        "--drop", "0.3"])
+    # Retransmissions get most through within a few seconds.
+    wait_for(lambda: gw.get_json("/v1/health")["devices"] >= 15, 30,
+             what="half the lossy fleet registered")
+    assert node.count_log("on the way (drop)") > 0
+    assert node.alive()
+
+
+def test_observe_health_honours_pmax(gateway, node_factory):
+    node = node_factory(gateway, ep="dev-oh", sections={
+        "health": {"sample": 60, "pmax": 60}})
+    wait_registered(gateway, "dev-oh")
+    r = node.coap("get", "health?pmax=1", observe_s=3, wait=3)
+    got = [json.loads(p) for code, _, p in r.responses if code == "2.05"]
+    assert len(got) >= 3, r.stdout
+    assert all("mem_free_kb" in h for h in got)
+
+
 def test_idle_node_does_not_wake_up(gateway, node_factory):
     node = node_factory(gateway, ep="dev-idle", sections={
         "node": {"lifetime": 3600}})

@@ -10,12 +10,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "node/attr.h"
 #include "node/health.h"
+#include "node/nconf.h"
 #include "node/uri.h"
 
 /* A heap copy of exactly len bytes. */
@@ -382,6 +385,110 @@ test_health_small_files(void **state)
 	    -1);
 }
 
+static void
+test_health_moved(void **state)
+{
+	struct node_config cfg;
+	struct health_figures a, b;
+
+	(void)state;
+	nconf_defaults(&cfg);
+	cfg.cpu_pct_delta = 10;
+	cfg.mem_free_kb_delta = 100;
+	cfg.disk_free_kb_delta = 1000;
+	cfg.load1_delta = 0.5;
+	cfg.temp_c_delta = 2;
+	memset(&a, 0, sizeof(a));
+	a.cpu_pct = 20;
+	a.mem_free_kb = 5000;
+	a.disk_free_kb = 90000;
+	a.load1 = 1.0;
+	a.uptime_s = 100;
+	b = a;
+	b.uptime_s = 9999;		/* uptime always moves: no reason */
+	b.cpu_pct = 29.9;
+	b.mem_free_kb = 4901;
+	b.disk_free_kb = 89001;
+	b.load1 = 1.49;
+	assert_false(health_moved(&cfg, &a, &b));
+	b.cpu_pct = 10;
+	assert_true(health_moved(&cfg, &a, &b));
+	b.cpu_pct = 20;
+	b.mem_free_kb = 5100;
+	assert_true(health_moved(&cfg, &a, &b));
+	b.mem_free_kb = 5000;
+	b.load1 = 0.5;
+	assert_true(health_moved(&cfg, &a, &b));
+	b.load1 = 1.0;
+	b.disk_free_kb = 91000;
+	assert_true(health_moved(&cfg, &a, &b));
+	b.disk_free_kb = 90000;
+	b.has_temp = 1;			/* a zone appeared */
+	b.temp_c = 40;
+	assert_true(health_moved(&cfg, &a, &b));
+	a.has_temp = 1;
+	a.temp_c = 41.5;
+	assert_false(health_moved(&cfg, &a, &b));
+	a.temp_c = 42;
+	assert_true(health_moved(&cfg, &a, &b));
+}
+
+static void
+test_health_sample_from_a_fake_proc(void **state)
+{
+	struct node_config cfg;
+	struct health h;
+	const struct health_figures *f;
+	char dir[] = "/tmp/test_node_health.XXXXXX", path[128], cmd[160];
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+#define PUT(name, text) do {						\
+	snprintf(path, sizeof(path), "%s/%s", dir, name);		\
+	fp = fopen(path, "w");						\
+	fputs(text, fp);						\
+	fclose(fp);							\
+} while (0)
+	PUT("stat", "cpu  100 0 100 800 0 0 0 0 0 0\n");
+	PUT("meminfo", "MemTotal: 2000 kB\nMemAvailable: 500 kB\n");
+	PUT("loadavg", "0.25 0.1 0.1 1/2 3\n");
+	PUT("uptime", "77.9 1.0\n");
+	snprintf(path, sizeof(path), "%s/class", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/class/power_supply", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/class/power_supply/BAT0", dir);
+	mkdir(path, 0700);
+	PUT("class/power_supply/BAT0/type", "Battery\n");
+	PUT("class/power_supply/BAT0/capacity", "42\n");
+	nconf_defaults(&cfg);
+	health_init(&h, &cfg, dir, dir);
+	/* 200 of 1000 more ticks busy: 20 %. */
+	PUT("stat", "cpu  200 0 200 1600 0 0 0 0 0 0\n");
+	f = health_sample(&h, 5000);
+	assert_true(f->cpu_pct > 19.9 && f->cpu_pct < 20.1);
+	assert_int_equal(f->mem_total_kb, 2000);
+	assert_int_equal(f->mem_free_kb, 500);
+	assert_true(f->load1 == 0.25);
+	assert_int_equal(f->uptime_s, 77);
+	assert_false(f->has_temp);
+	assert_true(f->disk_free_kb > 0);	/* statvfs of / */
+	assert_int_equal(health_battery(&h), 42);
+	cfg.battery = 7;			/* configured wins */
+	assert_int_equal(health_battery(&h), 7);
+	/* Cached for a second; then read again. */
+	PUT("meminfo", "MemTotal: 2000 kB\nMemAvailable: 400 kB\n");
+	assert_int_equal(health_sample(&h, 5500)->mem_free_kb, 500);
+	assert_int_equal(health_sample(&h, 6000)->mem_free_kb, 400);
+	/* Unreadable files give zeros, not garbage. */
+	PUT("meminfo", "garbage");
+	assert_int_equal(health_sample(&h, 7000)->mem_total_kb, 0);
+#undef PUT
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -396,6 +503,8 @@ main(void)
 		cmocka_unit_test(test_health_meminfo),
 		cmocka_unit_test(test_health_stat),
 		cmocka_unit_test(test_health_small_files),
+		cmocka_unit_test(test_health_moved),
+		cmocka_unit_test(test_health_sample_from_a_fake_proc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
