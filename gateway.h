@@ -72,4 +72,18 @@ gw_now(void)
 	return (int64_t)time(NULL);
 }
 
+/* Unix seconds as RFC 3339 UTC ("2026-11-23T22:34:28Z"), the one time
+ * format of the API, the events and the headers. */
+#define GW_TIME_LEN	32
+static inline const char *
+gw_time_str(int64_t t, char buf[GW_TIME_LEN])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, GW_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
 #endif /* OUTPOST_GATEWAY_H */

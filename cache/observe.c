@@ -164,19 +164,15 @@ static cJSON *
 obs_json(const struct obs *o)
 {
 	cJSON *j = cJSON_CreateObject();
-	struct tm tm;
-	time_t t;
-	char buf[32];
+	char buf[GW_TIME_LEN];
 
 	cJSON_AddStringToObject(j, "ep", o->ep);
 	cJSON_AddStringToObject(j, "path", o->path);
 	cJSON_AddBoolToObject(j, "established", o->live != NULL);
 	cJSON_AddNumberToObject(j, "notifications", (double)o->notifications);
 	if (o->last_at != 0) {
-		t = (time_t)o->last_at;
-		gmtime_r(&t, &tm);
-		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		cJSON_AddStringToObject(j, "last_value_at", buf);
+		cJSON_AddStringToObject(j, "last_value_at",
+		    gw_time_str(o->last_at, buf));
 	} else {
 		cJSON_AddNullToObject(j, "last_value_at");
 	}

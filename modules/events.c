@@ -65,9 +65,7 @@ events_emit(struct gateway *gw, const char *type, const char *ep,
     cJSON *data)
 {
 	struct events *ev = gw->events;
-	struct tm tm;
-	time_t now = time(NULL);
-	char when[32];
+	char when[GW_TIME_LEN];
 	cJSON *e;
 	size_t i;
 
@@ -76,8 +74,7 @@ events_emit(struct gateway *gw, const char *type, const char *ep,
 		return;
 	}
 	e = data != NULL ? data : cJSON_CreateObject();
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	gw_time_str(gw_now(), when);
 	cJSON_AddStringToObject(e, "type", type);
 	if (ep != NULL)
 		cJSON_AddStringToObject(e, "ep", ep);

@@ -655,11 +655,6 @@ queue_drop_device(struct gateway *gw, const char *ep)
 	qdev_release(q);
 }
 
-struct walkops {
-	queue_walk_cb	 cb;
-	void		*arg;
-};
-
 int
 queue_walk_device(struct gateway *gw, const char *ep, queue_walk_cb cb,
     void *arg)

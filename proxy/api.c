@@ -25,19 +25,6 @@
 #define API_LIST_DEFAULT	100
 #define API_LIST_MAX		1000
 
-/* Unix seconds as RFC 3339 UTC. */
-static void
-api_time(cJSON *obj, const char *key, int64_t t)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-	char buf[32];
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	cJSON_AddStringToObject(obj, key, buf);
-}
-
 struct api_links {
 	cJSON	*objects;
 	char	 root[LWM2M_EP_MAX + 1];	/* alternate path, "" for "/" */
@@ -110,9 +97,9 @@ api_device_json(struct gateway *gw, struct device *d, int with_objects)
 	cJSON_AddStringToObject(o, "lwm2m", d->r.version);
 	registry_id_str(d->r.id, buf);
 	cJSON_AddStringToObject(o, "registration_id", buf);
-	api_time(o, "registered_at", d->r.registered_at);
-	api_time(o, "updated_at", d->r.updated_at);
-	api_time(o, "last_seen", d->last_seen);
+	http_json_time(o, "registered_at", d->r.registered_at);
+	http_json_time(o, "updated_at", d->r.updated_at);
+	http_json_time(o, "last_seen", d->last_seen);
 	cJSON_AddStringToObject(o, "address",
 	    registry_addr_str(&d->r.addr, buf, sizeof(buf)));
 	if (!with_objects)

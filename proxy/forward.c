@@ -124,16 +124,13 @@ forward_cached(struct http_exchange *hx, const struct cache_entry *e)
 	const char *inm = evhttp_find_header(
 	    evhttp_request_get_input_headers(hx->req), "If-None-Match");
 	struct evbuffer *body;
-	char num[32], type[64];
-	struct tm tm;
-	time_t t = (time_t)e->observed_at;
+	char num[GW_TIME_LEN], type[64];
 
 	snprintf(num, sizeof(num), "%lld", (long long)cache_age(e));
 	evhttp_add_header(h, "Age", num);
 	evhttp_add_header(h, "ETag", e->etag);
-	gmtime_r(&t, &tm);
-	strftime(num, sizeof(num), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	evhttp_add_header(h, "X-Observed-At", num);
+	evhttp_add_header(h, "X-Observed-At", gw_time_str(e->observed_at,
+	    num));
 	if (!cache_fresh(e))
 		evhttp_add_header(h, "Warning", "110 - \"Response is Stale\"");
 	if (inm != NULL && strstr(inm, e->etag) != NULL) {

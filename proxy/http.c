@@ -92,6 +92,14 @@ http_error(struct http_exchange *hx, int status, const char *code,
 	http_reply_json(hx, status, doc);
 }
 
+void
+http_json_time(cJSON *o, const char *key, int64_t t)
+{
+	char buf[GW_TIME_LEN];
+
+	cJSON_AddStringToObject(o, key, gw_time_str(t, buf));
+}
+
 const char *
 http_query(struct http_exchange *hx, const char *key)
 {

@@ -5,6 +5,8 @@
 #ifndef OUTPOST_HTTP_H
 #define OUTPOST_HTTP_H
 
+#include <stdint.h>
+
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
@@ -58,6 +60,9 @@ void	http_reply_json(struct http_exchange *hx, int status, cJSON *doc);
 /* Replies {"error": code, "detail": ...} with status. */
 void	http_error(struct http_exchange *hx, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Adds key: t as RFC 3339 UTC to a JSON object. */
+void	http_json_time(cJSON *o, const char *key, int64_t t);
 
 /* A query parameter, or NULL. */
 const char *http_query(struct http_exchange *hx, const char *key);

@@ -21,18 +21,6 @@ static const char *const op_methods[] = {
 	[DEVREQ_PUT] = "PUT", [DEVREQ_DELETE] = "DELETE",
 };
 
-static void
-ops_time(cJSON *o, const char *key, int64_t t)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-	char buf[32];
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	cJSON_AddStringToObject(o, key, buf);
-}
-
 /* Whether a Content-Format is text that JSON can carry as a string. */
 static int
 ops_textual(int cf)
@@ -101,9 +89,9 @@ ops_json(const struct op_view *v)
 	    v->method <= DEVREQ_DELETE ? op_methods[v->method] : "?");
 	cJSON_AddStringToObject(o, "path", v->path);
 	cJSON_AddNumberToObject(o, "attempts", v->attempts);
-	ops_time(o, "created_at", v->created_at);
-	ops_time(o, "updated_at", v->updated_at);
-	ops_time(o, "expires_at", v->expires_at);
+	http_json_time(o, "created_at", v->created_at);
+	http_json_time(o, "updated_at", v->updated_at);
+	http_json_time(o, "expires_at", v->expires_at);
 	if (v->result_status == 0)
 		return o;
 	r = cJSON_AddObjectToObject(o, "result");
