@@ -399,7 +399,7 @@ tlv_resources(struct tlv_conv *c, int32_t oi, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-/* Reads the one TLV that must make up all of the body, of kind want. */
+/* Reads the one TLV that must make up all of the body, with id want_id. */
 static int
 tlv_sole(struct tlv_conv *c, struct tlv *t, int32_t want_id)
 {

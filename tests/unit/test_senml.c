@@ -361,6 +361,10 @@ test_tlv_values(void **state)
 	    "[{\"bn\":\"/1/0/1\",\"vd\":\"YcKF\"}]");		/* C1 NEL */
 	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc3, 0x01, 0xc0, 0xaf, 'x' }),
 	    "[{\"bn\":\"/1/0/1\",\"vd\":\"wK94\"}]");		/* overlong */
+	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc3, 0x01, 0xe0, 0x80, 0xaf }),
+	    "[{\"bn\":\"/1/0/1\",\"vd\":\"4ICv\"}]");		/* overlong */
+	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc5, 0x01, 0xf0, 0x8f, 0xbf,
+	    0xbf, 'x' }), "[{\"bn\":\"/1/0/1\",\"vd\":\"8I-_v3g\"}]");
 	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc3, 0x01, 0xed, 0xa0, 0x80 }),
 	    "[{\"bn\":\"/1/0/1\",\"vd\":\"7aCA\"}]");		/* surrogate */
 	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc5, 0x01, 0xf4, 0x90, 0x80,
