@@ -7,6 +7,7 @@
 #define OUTPOST_NODE_COAP_H
 
 #include <coap3/coap.h>
+#include <event2/util.h>
 
 #include "node/attr.h"
 #include "node/health.h"
@@ -69,9 +70,25 @@ struct shard {
 	int			 radio_off;	/* io_ev removed */
 };
 
+/* link.c: each device's session to the gateway and its messages. */
+
 /* The device a request came to: the session's own, or for a request from
  * another peer (to [node] listen) the shard's first device. */
 struct node_dev *link_dev_of(struct shard *sh, coap_session_t *s);
+/* Registers the response and nack handlers of the devices on ctx. */
+void	link_context(coap_context_t *ctx);
+void	link_coap_address(coap_address_t *a, const struct sockaddr_storage *ss,
+	    socklen_t len);
+/* Event callbacks: a shard's epoll fd (arg: the shard), a device's timer
+ * (arg: the device). */
+void	link_io_cb(evutil_socket_t fd, short what, void *arg);
+void	link_timer_cb(evutil_socket_t fd, short what, void *arg);
+/* Drops a device's session (never from inside a libcoap handler). */
+void	link_session_free(struct node_dev *d);
+extern const struct reg_ops link_reg_ops;
+
+/* shard.c: a device's registration ended (REG_NOTE_DONE). */
+void	shard_done(struct node_dev *d);
 
 /* res.c: the resources of a shard (fleets get /3/0 and /health only). */
 int	res_init(struct shard *sh, int full);

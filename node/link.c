@@ -1,6 +1,6 @@
 /*
- * link.c: the libcoap contexts (shards) on the reactor, each device's client
- * session to the gateway, and the registration messages reg.c asks for.
+ * link.c: each device's client session to the gateway, the registration
+ * messages reg.c asks for and their answers, the radio, a lossy link.
  *
  * A device is a libcoap client session that also serves: libcoap dispatches
  * requests arriving on a client session to its context's resources, so the
@@ -42,9 +42,6 @@
 #include "log.h"
 #include "node/coap.h"
 
-#define LINK_STOP_WINDOW	128	/* deregistrations in flight: a burst
-					   of thousands would overflow the
-					   gateway's socket buffer */
 #define LINK_ACK_TIMEOUT_MS	2000	/* RFC 7252 defaults, for drop */
 #define LINK_MAX_RETRANSMIT	4
 
@@ -60,8 +57,6 @@ static const char *const link_msg_names[] = {
 	"register", "update", "deregister"
 };
 
-static void	link_timer_cb(evutil_socket_t, short, void *);
-
 struct node_dev *
 link_dev_of(struct shard *sh, coap_session_t *s)
 {
@@ -70,21 +65,7 @@ link_dev_of(struct shard *sh, coap_session_t *s)
 	return d != NULL ? d : &sh->node->devs[sh->first];
 }
 
-/* libcoap's own log lines go through ours. */
-static void
-link_coap_log(coap_log_t level, const char *msg)
-{
-	size_t n = strlen(msg);
-
-	while (n > 0 && msg[n - 1] == '\n')
-		n--;
-	if (level <= LOG_ERR)
-		log_warnx("libcoap: %.*s", (int)n, msg);
-	else
-		log_debug("libcoap: %.*s", (int)n, msg);
-}
-
-static void
+void
 link_coap_address(coap_address_t *a, const struct sockaddr_storage *ss,
     socklen_t len)
 {
@@ -221,7 +202,7 @@ link_session(struct node_dev *d)
 
 /* Drops d's session: whatever it still had queued is cancelled, nothing
  * of it reaches d again. Never call from inside a libcoap handler. */
-static void
+void
 link_session_free(struct node_dev *d)
 {
 	coap_session_t *s = d->session;
@@ -250,7 +231,7 @@ link_reset_pending(struct node *n)
 }
 
 /* The epoll fd of a shard is readable: libcoap does what is ready. */
-static void
+void
 link_io_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct shard *sh = arg;
@@ -499,21 +480,12 @@ link_note(void *arg, enum reg_note note, int64_t v)
 		break;
 	case REG_NOTE_DONE:
 		link_count(d, 0);
-		if (d->stop_wait) {
-			struct timeval zero = { 0, 0 };
-
-			d->stop_wait = 0;
-			n->stop_inflight--;
-			if (n->stop_next < n->ndevs)
-				evtimer_add(n->stop_ev, &zero);
-		}
-		if (n->live > 0 && --n->live == 0 && n->stopping)
-			event_base_loopbreak(n->base);
+		shard_done(d);
 		break;
 	}
 }
 
-static const struct reg_ops link_reg_ops = {
+const struct reg_ops link_reg_ops = {
 	.send = link_send,
 	.arm = link_arm,
 	.radio = link_radio,
@@ -617,7 +589,7 @@ link_nack(coap_session_t *s, const coap_pdu_t *sent,
 }
 
 /* A device's timer: a delayed transmission ([fleet] drop) or reg's. */
-static void
+void
 link_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct node_dev *d = arg;
@@ -644,223 +616,9 @@ link_timer_cb(evutil_socket_t fd, short what, void *arg)
 		link_session_free(d);
 }
 
-/* A libcoap context with its resources on the reactor. */
-static struct shard *
-link_shard_new(struct node *n, size_t first, size_t count)
-{
-	struct shard *sh;
-	coap_address_t a;
-	int fd;
-
-	if ((sh = calloc(1, sizeof(*sh))) == NULL)
-		return NULL;
-	sh->node = n;
-	sh->first = first;
-	sh->ndevs = count;
-	if ((sh->ctx = coap_new_context(NULL)) == NULL) {
-		log_warnx("coap: cannot create a context");
-		goto fail;
-	}
-	coap_set_app_data(sh->ctx, sh);
-	coap_context_set_block_mode(sh->ctx,
-	    COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
-	coap_register_response_handler(sh->ctx, link_response);
-	coap_register_nack_handler(sh->ctx, link_nack);
-	if (res_init(sh, n->cfg.fleet == 0) == -1)
-		goto fail;
-	if (n->local_len > 0) {
-		link_coap_address(&a, &n->local, n->local_len);
-		if ((sh->listen = coap_new_endpoint(sh->ctx, &a,
-		    COAP_PROTO_UDP)) == NULL) {
-			log_warnx("coap: cannot listen on %s", n->cfg.listen);
-			goto fail;
-		}
-	}
-	if ((fd = coap_context_get_coap_fd(sh->ctx)) == -1) {
-		log_warnx("coap: libcoap was built without epoll");
-		goto fail;
-	}
-	sh->io_ev = event_new(n->base, fd, EV_READ | EV_PERSIST, link_io_cb,
-	    sh);
-	if (sh->io_ev == NULL || event_add(sh->io_ev, NULL) == -1)
-		goto fail;
-	return sh;
-fail:
-	if (sh->io_ev != NULL)
-		event_free(sh->io_ev);
-	res_free(sh);
-	if (sh->ctx != NULL)
-		coap_free_context(sh->ctx);
-	free(sh);
-	return NULL;
-}
-
-int
-link_init(struct node *n)
-{
-	size_t per, i;
-	struct node_dev *d;
-	int level = log_get_level();
-
-	coap_startup();
-	coap_set_log_handler(link_coap_log);
-	coap_set_log_level(level >= LOG_LEVEL_DEBUG ? LOG_INFO : LOG_ERR);
-	n->ndevs = n->cfg.fleet > 0 ? (size_t)n->cfg.fleet : 1;
-	per = n->cfg.fleet > 0 ? (size_t)n->cfg.shard : 1;
-	n->nshards = (n->ndevs + per - 1) / per;
-	if ((n->devs = calloc(n->ndevs, sizeof(*n->devs))) == NULL ||
-	    (n->shards = calloc(n->nshards, sizeof(*n->shards))) == NULL)
-		return -1;
-	for (i = 0; i < n->nshards; i++) {
-		size_t first = i * per;
-		size_t count = n->ndevs - first < per ? n->ndevs - first : per;
-
-		if ((n->shards[i] = link_shard_new(n, first, count)) == NULL)
-			return -1;
-	}
-	for (i = 0; i < n->ndevs; i++) {
-		d = &n->devs[i];
-		d->node = n;
-		d->shard = n->shards[i / per];
-		d->fd = -1;
-		if (n->cfg.fleet > 0)
-			snprintf(d->ep, sizeof(d->ep), "%s%u", n->cfg.prefix,
-			    (unsigned)i);
-		else
-			snprintf(d->ep, sizeof(d->ep), "%s", n->cfg.endpoint);
-		if ((d->timer = evtimer_new(n->base, link_timer_cb, d)) ==
-		    NULL)
-			return -1;
-		reg_init(&d->reg, &n->params, &link_reg_ops, d,
-		    node_random(n));
-	}
-	n->live = n->ndevs;
-	return 0;
-}
-
 void
-link_start(struct node *n)
+link_context(coap_context_t *ctx)
 {
-	int64_t now = node_now_ms(), spread_ms;
-	size_t i;
-
-	if (n->cfg.fleet == 0)
-		spread_ms = 0;
-	else if (n->cfg.spread >= 0)
-		spread_ms = (int64_t)n->cfg.spread * 1000;
-	else
-		spread_ms = n->ndevs * 2 > 30000 ? 30000 :
-		    (int64_t)n->ndevs * 2;	/* N/500 s */
-	for (i = 0; i < n->ndevs; i++)
-		reg_start(&n->devs[i].reg, now, spread_ms == 0 ? 0 :
-		    (int64_t)(node_random(n) % (uint64_t)(spread_ms + 1)));
-	if (n->cfg.fleet > 0)
-		log_info("fleet: %zu devices in %zu shards, registering over "
-		    "%.1f s", n->ndevs, n->nshards, (double)spread_ms / 1000);
-}
-
-static void
-link_exit_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct node *n = arg;
-
-	(void)fd;
-	(void)what;
-	if (n->live > 0)
-		log_info("stopping without the answer of %zu "
-		    "deregistration%s", n->live, n->live == 1 ? "" : "s");
-	event_base_loopbreak(n->base);
-}
-
-/*
- * Stops the next devices, keeping at most LINK_STOP_WINDOW deregistrations
- * in flight; each answer (REG_NOTE_DONE) calls this again.
- */
-static void
-link_stop_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct node *n = arg;
-	int64_t now = node_now_ms();
-	struct node_dev *d;
-
-	(void)fd;
-	(void)what;
-	while (n->stop_next < n->ndevs && n->stop_inflight < LINK_STOP_WINDOW) {
-		d = &n->devs[n->stop_next++];
-		d->stop_wait = 1;
-		n->stop_inflight++;
-		if (!reg_stop(&d->reg, now) && d->stop_wait) {
-			d->stop_wait = 0;	/* done without a message */
-			n->stop_inflight--;
-		}
-		if (d->reset)
-			link_session_free(d);
-	}
-	if (n->live == 0)
-		event_base_loopbreak(n->base);
-}
-
-void
-link_stop(struct node *n)
-{
-	struct timeval zero = { 0, 0 }, wait;
-
-	if (n->stopping)
-		return;
-	n->stopping = 1;
-	wait.tv_sec = n->cfg.deregister_wait_ms / 1000;
-	wait.tv_usec = (n->cfg.deregister_wait_ms % 1000) * 1000;
-	n->stop_ev = evtimer_new(n->base, link_stop_cb, n);
-	n->exit_ev = evtimer_new(n->base, link_exit_cb, n);
-	if (n->stop_ev == NULL || n->exit_ev == NULL) {
-		event_base_loopbreak(n->base);
-		return;
-	}
-	evtimer_add(n->exit_ev, &wait);
-	evtimer_add(n->stop_ev, &zero);
-}
-
-void
-link_params_changed(struct node *n)
-{
-	int64_t now = node_now_ms();
-	size_t i;
-
-	node_params(&n->params, &n->cfg);
-	for (i = 0; i < n->ndevs; i++)
-		reg_params_changed(&n->devs[i].reg, now);
-}
-
-void
-link_free(struct node *n)
-{
-	size_t i;
-
-	/* Whatever libcoap says while it frees must not reach a device. */
-	for (i = 0; n->devs != NULL && i < n->ndevs; i++) {
-		if (n->devs[i].session != NULL)
-			coap_session_set_app_data(n->devs[i].session, NULL);
-		if (n->devs[i].timer != NULL)
-			event_free(n->devs[i].timer);
-	}
-	for (i = 0; n->shards != NULL && i < n->nshards; i++) {
-		struct shard *sh = n->shards[i];
-
-		if (sh == NULL)
-			continue;
-		if (sh->io_ev != NULL)
-			event_free(sh->io_ev);
-		res_free(sh);
-		coap_free_context(sh->ctx);
-		free(sh);
-	}
-	if (n->stop_ev != NULL)
-		event_free(n->stop_ev);
-	if (n->exit_ev != NULL)
-		event_free(n->exit_ev);
-	free(n->shards);
-	free(n->devs);
-	free(n->resets);
-	n->resets = NULL;
-	coap_cleanup();
+	coap_register_response_handler(ctx, link_response);
+	coap_register_nack_handler(ctx, link_nack);
 }

@@ -223,7 +223,7 @@ main_stop_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("signal %d: deregistering and stopping", (int)sig);
-	link_stop(n);
+	shard_stop(n);
 }
 
 static void
@@ -291,7 +291,7 @@ main_setup(struct node *n)
 		log_warnx("cannot create the event base");
 		return -1;
 	}
-	if (exec_init(n) == -1 || link_init(n) == -1) {
+	if (exec_init(n) == -1 || shard_init(n) == -1) {
 		log_warnx("cannot start");
 		return -1;
 	}
@@ -382,7 +382,7 @@ main(int argc, char *argv[])
 		log_info("outpost-node %s started: fleet of %d (%s0..), "
 		    "gateway %s", OUTPOST_VERSION, n.cfg.fleet, n.cfg.prefix,
 		    n.cfg.gateway);
-	link_start(&n);
+	shard_start(&n);
 	event_base_dispatch(n.base);
 	log_info("stopped");
 	rc = 0;
@@ -394,7 +394,7 @@ out:
 	if (ev_hup != NULL)
 		event_free(ev_hup);
 	if (n.base != NULL) {
-		link_free(&n);
+		shard_free(&n);
 		exec_free(&n);
 		event_base_free(n.base);
 	}

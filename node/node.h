@@ -98,12 +98,12 @@ int	node_drop(struct node *n);
 /* The reg_params of cfg. */
 void	node_params(struct reg_params *p, const struct node_config *cfg);
 
-/* link.c: shards, sessions, registration messages, radio. */
-int	link_init(struct node *n);
-void	link_start(struct node *n);
-void	link_stop(struct node *n);
-void	link_free(struct node *n);
-void	link_params_changed(struct node *n);
+/* shard.c: the devices and their libcoap contexts. */
+int	shard_init(struct node *n);	/* contexts, devices, timers */
+void	shard_start(struct node *n);	/* first registrations */
+void	shard_stop(struct node *n);	/* deregister, then end the loop */
+void	shard_free(struct node *n);
+void	shard_params_changed(struct node *n);	/* after a /config write */
 
 /* exec.c: commands run for executes, without blocking the loop. */
 int	exec_init(struct node *n);

@@ -270,7 +270,7 @@ res_config_write(struct node *n, const uint8_t *body, size_t len, char *err,
 	n->overrides = merged;
 	n->cfg = fresh;
 	log_set_level((enum log_level)n->cfg.log_level);
-	link_params_changed(n);
+	shard_params_changed(n);
 	if (old_queue != n->cfg.queue_mode)
 		res_obj_changed(n, OBJ_DEVICE, 16);
 	if (old_battery != n->cfg.battery)
