@@ -25,6 +25,8 @@
 #define CF_TEXT		COAP_MEDIATYPE_TEXT_PLAIN
 #define CF_JSON		COAP_MEDIATYPE_APPLICATION_JSON
 #define CF_SENML	COAP_MEDIATYPE_APPLICATION_SENML_JSON
+#define CF_LINKS	COAP_MEDIATYPE_APPLICATION_LINK_FORMAT
+#define RES_DISCOVER_MAX	2048	/* bytes of a Discover answer */
 
 /* Sets a response's code and, for errors, the reason as a diagnostic
  * payload (RFC 7252 5.5.2). The one place results become codes. */
@@ -133,6 +135,49 @@ res_json(cJSON *o)
 	return text;
 }
 
+/* Appends "</oid/0[/rid]>" and the attributes written to slot. */
+static void
+res_link(char *buf, size_t size, const struct res_slot *slot)
+{
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, size - len, "%s</%u/0", len > 0 ? "," : "",
+	    slot->oid);
+	len = strlen(buf);
+	if (slot->kind == RES_ONE)
+		snprintf(buf + len, size - len, "/%u", slot->rid);
+	len = strlen(buf);
+	snprintf(buf + len, size - len, ">");
+	len = strlen(buf);
+	if (slot->obs.attr_pmin >= 0)
+		snprintf(buf + len, size - len, ";pmin=%d", slot->obs.attr_pmin);
+	len = strlen(buf);
+	if (slot->obs.attr_pmax > 0)
+		snprintf(buf + len, size - len, ";pmax=%d", slot->obs.attr_pmax);
+}
+
+/*
+ * LwM2M Discover (GET with Accept: application/link-format): an instance
+ * lists itself and each of its resources, a resource itself, each with the
+ * attributes Write-Attributes gave it. The caller frees the result.
+ */
+static char *
+res_discover(const struct res_slot *slot)
+{
+	const struct shard *sh = slot->shard;
+	char *buf;
+	size_t i;
+
+	if ((buf = calloc(1, RES_DISCOVER_MAX)) == NULL)
+		return NULL;
+	res_link(buf, RES_DISCOVER_MAX, slot);
+	for (i = 0; slot->kind == RES_INSTANCE && i < sh->nslots; i++)
+		if (sh->slots[i].kind == RES_ONE &&
+		    sh->slots[i].oid == slot->oid)
+			res_link(buf, RES_DISCOVER_MAX, &sh->slots[i]);
+	return buf;
+}
+
 /* The body of a GET of slot in format cf (-1: the default). */
 static enum node_result
 res_read(struct res_slot *slot, struct node_dev *d, int accept,
@@ -144,6 +189,12 @@ res_read(struct res_slot *slot, struct node_dev *d, int accept,
 	char buf[OBJ_STR_MAX + 32];
 
 	*text = NULL;
+	if (accept == CF_LINKS && (slot->kind == RES_ONE ||
+	    slot->kind == RES_INSTANCE)) {
+		*cf = CF_LINKS;
+		*text = res_discover(slot);
+		return NODE_OK;
+	}
 	switch (slot->kind) {
 	case RES_ONE:
 		if (accept == CF_SENML) {
@@ -180,7 +231,8 @@ res_read(struct res_slot *slot, struct node_dev *d, int accept,
 	}
 	snprintf(err, errlen, "Accept %d: this resource reads as %s", accept,
 	    slot->kind == RES_ONE ? "text/plain (0) or SenML JSON (110)" :
-	    slot->kind == RES_INSTANCE ? "SenML JSON (110)" :
+	    slot->kind == RES_INSTANCE ? "SenML JSON (110) or link-format "
+	    "(40, Discover)" :
 	    "application/json (50)");
 	return NODE_NOT_ACCEPTABLE;
 }

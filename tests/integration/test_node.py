@@ -288,6 +288,16 @@ def test_reads(gateway, node_factory):
     r = node.coap("get", "5/0")
     assert {x["n"]: x.get("v", x.get("vs")) for x in r.json()} == {
         "1": "", "3": 0, "5": 0, "6": "", "7": "", "9": 0}
+    # LwM2M Discover: link-format, with what Write-Attributes set.
+    r = node.coap("put", "3/0/9?pmin=5&pmax=50")
+    assert r.code == "2.04", r
+    r = node.coap("get", "3/0", accept=40)
+    assert r.code == "2.05", r
+    links = r.body.split(",")
+    assert links[0] == "</3/0>" and "</3/0/4>" in links
+    assert "</3/0/9>;pmin=5;pmax=50" in links
+    assert node.coap("get", "3/0/13", accept=40).body == "</3/0/13>"
+    assert node.coap("get", "health", accept=40).code == "4.06"
     r = node.coap("get", ".well-known/core")
     for link in ("</3/0>", "</5/0>", "</3/0/13>", "</health>",
                  "</config>", 'rt="outpost.health"'):
