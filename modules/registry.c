@@ -168,7 +168,9 @@ enum device_state
 registry_state(const struct registry *reg, const struct device *dev,
     int64_t now)
 {
-	if (now >= dev->r.updated_at + (int64_t)dev->r.lifetime)
+	/* Times are whole seconds: expire only once a full lifetime has
+	 * surely passed, never a fraction of a second early. */
+	if (now > dev->r.updated_at + (int64_t)dev->r.lifetime)
 		return DEVICE_EXPIRED;
 	if (dev->r.queue_mode &&
 	    now >= dev->last_seen + reg->gw->cfg.reg_awake_window)
@@ -181,7 +183,7 @@ static int64_t
 registry_deadline(const struct registry *reg, const struct device *dev,
     int64_t now)
 {
-	int64_t expiry = dev->r.updated_at + (int64_t)dev->r.lifetime;
+	int64_t expiry = dev->r.updated_at + (int64_t)dev->r.lifetime + 1;
 	int64_t asleep = dev->last_seen + reg->gw->cfg.reg_awake_window;
 
 	switch (registry_state(reg, dev, now)) {
