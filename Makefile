@@ -79,7 +79,7 @@ $(B)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs cmocka)
 
-run: $(OUTPOST)
+run: all
 	@mkdir -p data
 	./$(OUTPOST) -c gateway.ini.example
 
