@@ -46,7 +46,8 @@ def test_observe_fills_cache_and_stream(gateway, devices):
         status, _, body = gateway.http("POST", "/v1/devices/o-1/observe/"
                                        "3/0/9")
         assert status == 201 and b'"established":true' in body
-        wait_for(lambda: "3/0/9" in dev.observers, what="the observe GET")
+        wait_for(lambda: cached(gateway, "o-1", "3/0/9")[2] == b"90",
+                 what="the observation's first answer")
         # A second client asking for the same resource: no new GET.
         assert gateway.http("POST", "/v1/devices/o-1/observe/3/0/9")[0] \
             == 200
@@ -70,7 +71,10 @@ def test_older_notification_does_not_overwrite(gateway, devices):
     dev = devices(gateway, "o-seq", answers={"GET 1/0": ("2.05", b"a", 0,
                                                          None)})
     gateway.http("POST", "/v1/devices/o-seq/observe/1/0")
-    wait_for(lambda: "1/0" in dev.observers, what="the observe GET")
+    # The first answer (Observe 1) must land before the notifications, or
+    # it would rightly count as the older one.
+    wait_for(lambda: cached(gateway, "o-seq", "1/0")[2] == b"a",
+             what="the first answer")
     dev.notify("1/0", b"new", 10)
     wait_for(lambda: cached(gateway, "o-seq", "1/0")[2] == b"new",
              what="the new value")
@@ -116,7 +120,8 @@ def test_cancel(gateway, devices):
     dev = devices(gateway, "o-x", answers={"GET 1/0": ("2.05", b"a", 0,
                                                        None)})
     gateway.http("POST", "/v1/devices/o-x/observe/1/0")
-    wait_for(lambda: "1/0" in dev.observers, what="the observe GET")
+    wait_for(lambda: cached(gateway, "o-x", "1/0")[2] == b"a",
+             what="the observation's first answer")
     assert gateway.http("DELETE", "/v1/devices/o-x/observe/1/0")[0] == 204
     wait_for(lambda: "1/0" not in dev.observers, what="the cancel GET")
     assert gateway.get_json("/v1/observations")["observations"] == []
