@@ -1,0 +1,482 @@
+#!/usr/bin/env bash
+# Proxy and queue benchmark, run by `make bench` after run.sh and node.sh:
+#   tests/bench/proxy.sh /abs/path/to/outpost /abs/path/to/outpost-node
+#
+# In one run, on loopback only:
+#   1. proxied GETs/s and p50/p99 latency with wrk through the gateway to one
+#      outpost-node agent (GET /v1/devices/{ep}/r/3/0/0, the manufacturer
+#      string: a body whose size never changes), with [proxy] nstart = 1
+#      (the default) and with nstart = 4;
+#   2. the same wrk command against nginx (Debian nginx-light, one worker, a
+#      config written here) serving a static file holding the same bytes, and
+#      the ratio;
+#   3. durable enqueues/s: wrk PUTs ?mode=queue round-robin to a fleet of
+#      sleeping queue-mode devices, counts the 202s, then checks that the ops
+#      are in the store (GET /v1/devices/{ep}/ops), and prints the gateway's
+#      RssAnon before and after and the LMDB size.
+# It prints figures and never fails on a time. It fails when something
+# cannot run (wrk or nginx missing, a server does not start) or when the
+# store holds fewer ops than the gateway acknowledged with 202.
+#
+# Overridable from the environment: BENCH_PROXY_SECONDS per wrk run (5),
+# BENCH_PROXY_ROUNDS rounds alternating the three servers (3; the median is
+# printed), BENCH_PROXY_THREADS and BENCH_PROXY_CONNECTIONS for wrk (2, 16),
+# BENCH_QUEUE_SECONDS (10), BENCH_QUEUE_DEVICES (32) and
+# BENCH_QUEUE_CONNECTIONS (32) for the enqueue run.
+set -euo pipefail
+
+OUTPOST=${1:?usage: tests/bench/proxy.sh /abs/path/to/outpost /abs/path/to/outpost-node}
+NODE=${2:?usage: tests/bench/proxy.sh /abs/path/to/outpost /abs/path/to/outpost-node}
+DURATION=${BENCH_PROXY_SECONDS:-5}
+ROUNDS=${BENCH_PROXY_ROUNDS:-3}
+THREADS=${BENCH_PROXY_THREADS:-2}
+CONNS=${BENCH_PROXY_CONNECTIONS:-16}
+QDURATION=${BENCH_QUEUE_SECONDS:-10}
+QDEVICES=${BENCH_QUEUE_DEVICES:-32}
+QCONNS=${BENCH_QUEUE_CONNECTIONS:-32}
+RESOURCE=3/0/0
+HOST=127.0.0.1
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/outpost-proxy-bench.XXXXXX")
+PIDS=()
+
+# Stop one process we started: SIGTERM, poll for its exit, SIGKILL after 5 s.
+stop_pid() {
+	local pid=$1 i keep=()
+	if kill -TERM "$pid" 2>/dev/null; then
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+	for i in "${PIDS[@]}"; do
+		[[ $i == "$pid" ]] || keep+=("$i")
+	done
+	PIDS=("${keep[@]+"${keep[@]}"}")
+}
+
+# nginx's workers are its children, not ours: stop the master, then make
+# sure none of the workers it had outlives it.
+stop_nginx() {
+	local pid
+	[[ -n ${NGINX_PID:-} ]] || return 0
+	stop_pid "$NGINX_PID"
+	for pid in ${NGINX_WORKERS:-}; do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	NGINX_PID='' NGINX_WORKERS=
+}
+
+# Nodes first (they deregister from a gateway that is still there), nginx,
+# then the gateways.
+cleanup() {
+	local pid
+	for pid in ${NODE_PIDS:-}; do
+		stop_pid "$pid"
+	done
+	stop_nginx
+	for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
+		stop_pid "$pid"
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+# A free loopback port: free_port udp|tcp.
+free_port() {
+	python3 - "$1" <<'EOF'
+import socket, sys
+kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
+s = socket.socket(socket.AF_INET, kind)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+EOF
+}
+
+# field NAME LINE: the value of NAME=... in a result line.
+field() {
+	sed -n "s/.*[ :]$1=\\([^ ]*\\).*/\\1/p" <<<"$2"
+}
+
+# CPU time of processes and all their threads so far, in ns (schedstat).
+cpu_ns() {
+	local pid files=()
+	for pid in "$@"; do
+		files+=(/proc/"$pid"/task/*/schedstat)
+	done
+	cat "${files[@]}" 2>/dev/null | awk '{ t += $1 } END { printf "%.0f", t }'
+}
+
+# RssAnon of a process, in kB.
+rss_anon_kb() {
+	awk '/^RssAnon:/ { print $2 }' "/proc/$1/status"
+}
+
+# Bytes of LMDB pages in use, 0 without mdb_stat.
+store_used() {
+	command -v mdb_stat >/dev/null || { echo 0; return; }
+	mdb_stat -e "$1" 2>/dev/null | awk '/Page size/ { p = $NF }
+	    /Number of pages used/ { n = $NF } END { print n * p }'
+}
+
+# The id of the last committed LMDB transaction, 0 without mdb_stat.
+store_txn() {
+	command -v mdb_stat >/dev/null || { echo 0; return; }
+	mdb_stat -e "$1" 2>/dev/null | awk '/Last transaction ID/ { print $NF }'
+}
+
+# median V...: the middle value (of an odd count; the upper middle else).
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(NR / 2) + 1] }'
+}
+
+# ratio A B: A/B with two decimals, n/a when B is 0.
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
+}
+
+# start_gateway DIR NSTART [EXTRA_INI]: write DIR/gateway.ini with fresh
+# ports, an empty store and [proxy] nstart = NSTART (EXTRA_INI appended),
+# start the gateway, wait for /v1/health. Sets GW_PID, GW_HTTP, GW_COAP.
+start_gateway() {
+	local dir=$1 nstart=$2 extra=${3:-} i
+	GW_HTTP=$(free_port tcp)
+	GW_COAP=$(free_port udp)
+	mkdir -p "$dir/data"
+	cat >"$dir/gateway.ini" <<EOF
+[http]
+listen = $HOST:$GW_HTTP
+[coap]
+listen = $HOST:$GW_COAP
+[proxy]
+nstart = $nstart
+[store]
+path = $dir/data
+$extra
+EOF
+	"$OUTPOST" -c "$dir/gateway.ini" >"$dir/outpost.log" 2>&1 &
+	GW_PID=$!
+	PIDS+=("$GW_PID")
+	for ((i = 0; i < 200; i++)); do
+		if curl -sf -o /dev/null --max-time 1 "http://$HOST:$GW_HTTP/v1/health"; then
+			return 0
+		fi
+		kill -0 "$GW_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	tail -n 20 "$dir/outpost.log" >&2
+	die "outpost did not answer http://$HOST:$GW_HTTP/v1/health"
+}
+
+# start_node DIR COAP_PORT ARGS...: an outpost-node agent for the gateway on
+# COAP_PORT, run in DIR (it may keep files in its working directory). Sets
+# NODE_PID.
+start_node() {
+	local dir=$1 port=$2
+	shift 2
+	mkdir -p "$dir"
+	(cd "$dir" && exec "$NODE" --gateway "coap://$HOST:$port" "$@") \
+	    >"$dir/node.log" 2>&1 &
+	NODE_PID=$!
+	PIDS+=("$NODE_PID")
+	NODE_PIDS="${NODE_PIDS:-} $NODE_PID"
+}
+
+# wait_awake HTTP_PORT EP NODE_PID DIR: poll until the gateway shows EP awake.
+wait_awake() {
+	local port=$1 ep=$2 pid=$3 dir=$4 i
+	for ((i = 0; i < 200; i++)); do
+		if curl -sf --max-time 1 "http://$HOST:$port/v1/devices/$ep" 2>/dev/null |
+		    grep -q '"state":"awake"'; then
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	tail -n 20 "$dir/node.log" >&2
+	die "device $ep did not show up awake on the gateway"
+}
+
+# to_ms VALUE: a wrk duration (850.00us, 1.20ms, 2.00s, 1.00m) in ms.
+to_ms() {
+	awk -v v="$1" 'BEGIN {
+		n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+		if (u == "us") n /= 1000; else if (u == "s") n *= 1000;
+		else if (u == "m") n *= 60000
+		printf "%.2f", n }'
+}
+
+# cpu_by_name PID...: "NAME NS" per process (all its threads so far).
+cpu_by_name() {
+	local pid
+	for pid in "$@"; do
+		echo "$(cat /proc/"$pid"/comm 2>/dev/null || echo gone) $(cpu_ns "$pid")"
+	done
+}
+
+# bench_get LABEL URL PID...: one wrk run against URL; PIDs are the server
+# processes whose CPU time is charged to it. Sets RATE, P50, P99 (ms) and
+# CPU_US (server CPU per request, in us), and prints one line with the CPU
+# split by process name.
+bench_get() {
+	local label=$1 url=$2 out before reqs notes split
+	shift 2
+	out=$TMP/wrk-${label//[^a-z0-9]/_}.out
+	before=$(cpu_by_name "$@")
+	timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" \
+	    --latency "$url" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed against $label"; }
+	kill -0 "$1" 2>/dev/null || die "the server of $label exited during the run"
+	RATE=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
+	[[ -n $RATE ]] || { cat "$out" >&2; die "no rate in wrk's output for $label"; }
+	P50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+	P99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+	reqs=$(awk '/requests in/ { print $1 }' "$out")
+	# Per name: (after - before) / requests, in us; then the total.
+	split=$(paste -d ' ' <(echo "$before") <(cpu_by_name "$@") | awk -v n="$reqs" '
+	    { d[$1] += $4 - $2; if (!($1 in seen)) { seen[$1] = 1; o[++k] = $1 } }
+	    END { for (i = 1; i <= k; i++) { t += d[o[i]]
+	            s = s sprintf("%s%s %.1f", i > 1 ? " + " : "", o[i], d[o[i]] / n / 1000) }
+	          printf "%.1f|%s", t / n / 1000, s }')
+	CPU_US=${split%%|*}
+	notes=$(grep -E 'Non-2xx|Socket errors' "$out" | tr -s ' ' | paste -sd ';' -) || true
+	printf '  %-22s %6s req/s p50=%sms p99=%sms (%s requests; server cpu us/req %s = %s)%s\n' \
+	    "$label:" "$RATE" "$P50" "$P99" "$reqs" "$CPU_US" "${split#*|}" "${notes:+ [$notes]}"
+}
+
+command -v wrk >/dev/null || die "wrk not found (scripts/install-deps.sh)"
+command -v nginx >/dev/null || die "nginx not found (scripts/install-deps.sh: nginx-light)"
+command -v curl >/dev/null || die "curl not found"
+[[ -x $OUTPOST ]] || die "$OUTPOST: no such executable"
+[[ -x $NODE ]] || die "$NODE: no such executable"
+((QDEVICES >= 1 && QDEVICES <= 1000)) || die "BENCH_QUEUE_DEVICES must be 1..1000"
+
+# 1. Two gateways (nstart 1 and 4), each with one awake agent.
+EP=bench-get
+start_gateway "$TMP/gw1" 1
+GW1_PID=$GW_PID GW1_HTTP=$GW_HTTP
+start_node "$TMP/node1" "$GW_COAP" --ep "$EP"
+NODE1_PID=$NODE_PID
+start_gateway "$TMP/gw4" 4
+GW4_PID=$GW_PID GW4_HTTP=$GW_HTTP
+start_node "$TMP/node4" "$GW_COAP" --ep "$EP"
+NODE4_PID=$NODE_PID
+wait_awake "$GW1_HTTP" "$EP" "$NODE1_PID" "$TMP/node1"
+wait_awake "$GW4_HTTP" "$EP" "$NODE4_PID" "$TMP/node4"
+URL1=http://$HOST:$GW1_HTTP/v1/devices/$EP/r/$RESOURCE
+URL4=http://$HOST:$GW4_HTTP/v1/devices/$EP/r/$RESOURCE
+
+# The proxied body becomes nginx's static file: same bytes, same size.
+mkdir -p "$TMP/nginx/www" "$TMP/nginx/tmp"
+status=$(curl -s --max-time 10 -o "$TMP/nginx/www/body" -w '%{http_code}' "$URL1") || true
+[[ $status == 200 ]] || die "GET $URL1 answered ${status:-nothing}, not 200"
+SIZE=$(stat -c %s "$TMP/nginx/www/body")
+((SIZE > 0)) || die "GET $URL1 gave an empty body"
+# Started as root, nginx runs its worker as an unprivileged user, which
+# must reach the file through mktemp's private directory.
+chmod o+x "$TMP" "$TMP/nginx"
+chmod o+rx "$TMP/nginx/www"
+chmod o+r "$TMP/nginx/www/body"
+
+# 2. nginx: one worker (the gateway serves HTTP from one reactor thread),
+# logs to the temp dir, otherwise stock settings.
+NGINX_PORT=$(free_port tcp)
+cat >"$TMP/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events {
+	worker_connections 1024;
+}
+http {
+	access_log off;
+	sendfile on;
+	default_type application/octet-stream;
+	client_body_temp_path $TMP/nginx/tmp/body;
+	proxy_temp_path $TMP/nginx/tmp/proxy;
+	fastcgi_temp_path $TMP/nginx/tmp/fastcgi;
+	uwsgi_temp_path $TMP/nginx/tmp/uwsgi;
+	scgi_temp_path $TMP/nginx/tmp/scgi;
+	server {
+		listen $HOST:$NGINX_PORT;
+		root $TMP/nginx/www;
+	}
+}
+EOF
+nginx -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" \
+    >"$TMP/nginx/stdout.log" 2>&1 &
+NGINX_PID=$!
+PIDS+=("$NGINX_PID")
+NGINX_URL=http://$HOST:$NGINX_PORT/body
+for ((i = 0; i < 200; i++)); do
+	curl -sf -o /dev/null --max-time 1 "$NGINX_URL" && break
+	kill -0 "$NGINX_PID" 2>/dev/null || { i=200; break; }
+	sleep 0.05
+done
+if ((i == 200)); then
+	tail -n 20 "$TMP/nginx/stdout.log" "$TMP/nginx/error.log" >&2 || true
+	die "nginx did not serve $NGINX_URL"
+fi
+NGINX_WORKERS=$(pgrep -P "$NGINX_PID" || true)
+[[ $(curl -s --max-time 5 "$NGINX_URL" | wc -c) == "$SIZE" ]] ||
+    die "nginx does not serve the $SIZE-byte body"
+
+echo "== proxied GET /v1/devices/$EP/r/$RESOURCE ($SIZE-byte body) vs nginx static (1 worker), wrk -t$THREADS -c$CONNS -d${DURATION}s, $ROUNDS rounds"
+# A short warm-up of each server, not counted.
+for url in "$URL1" "$URL4" "$NGINX_URL"; do
+	timeout 30 wrk -t"$THREADS" -c"$CONNS" -d1s "$url" >/dev/null 2>&1 || true
+done
+r1=() l1=() h1=() c1=() r4=() l4=() h4=() c4=() rn=() ln=() hn=() cn=()
+for ((round = 1; round <= ROUNDS; round++)); do
+	bench_get "outpost nstart=1 #$round" "$URL1" "$GW1_PID" "$NODE1_PID"
+	r1+=("$RATE") l1+=("$P50") h1+=("$P99") c1+=("$CPU_US")
+	bench_get "outpost nstart=4 #$round" "$URL4" "$GW4_PID" "$NODE4_PID"
+	r4+=("$RATE") l4+=("$P50") h4+=("$P99") c4+=("$CPU_US")
+	# shellcheck disable=SC2086
+	bench_get "nginx #$round" "$NGINX_URL" "$NGINX_PID" $NGINX_WORKERS
+	rn+=("$RATE") ln+=("$P50") hn+=("$P99") cn+=("$CPU_US")
+done
+ngx_rate=$(median "${rn[@]}")
+ngx="nginx static=$ngx_rate req/s p50=$(median "${ln[@]}")ms p99=$(median "${hn[@]}")ms"
+rate1=$(median "${r1[@]}")
+rate4=$(median "${r4[@]}")
+echo "proxied GET: outpost=$rate1 req/s p50=$(median "${l1[@]}")ms p99=$(median "${h1[@]}")ms | $ngx | ratio=$(ratio "$rate1" "$ngx_rate") (target >= 0.40)"
+echo "proxied GET nstart=4: outpost=$rate4 req/s p50=$(median "${l4[@]}")ms p99=$(median "${h4[@]}")ms | $ngx | ratio=$(ratio "$rate4" "$ngx_rate") (target >= 0.40)"
+echo "server cpu us/request (median; outpost = gateway + agent): nstart=1 $(median "${c1[@]}") nstart=4 $(median "${c4[@]}") nginx $(median "${cn[@]}")"
+if (( rate4 > rate1 * 11 / 10 )); then
+	echo "note: [proxy] nstart = 4 gives $(ratio "$rate4" "$rate1")x the default's rate on one device"
+fi
+for pid in $NODE_PIDS; do
+	stop_pid "$pid"
+done
+NODE_PIDS=
+stop_nginx
+stop_pid "$GW1_PID"
+stop_pid "$GW4_PID"
+
+# 3. Durable enqueues to a fleet of sleeping queue-mode devices: awake for
+# 1 s after registering, then silent for an hour; the gateway counts them
+# as sleeping after [registry] awake_window = 1 s.
+echo "== durable enqueues: $QDEVICES sleeping devices, wrk -t$THREADS -c$QCONNS -d${QDURATION}s, PUT /3/0/14?mode=queue"
+start_gateway "$TMP/queue" 1 "[registry]
+awake_window = 1
+[queue]
+max_per_device = 100000"
+QGW_PID=$GW_PID QGW_HTTP=$GW_HTTP
+PREFIX=bench-q-
+start_node "$TMP/fleet" "$GW_COAP" --fleet "$QDEVICES" --prefix "$PREFIX" \
+    --binding UQ --sleep 3600 --awake 1 --lifetime 86400 --spread 0
+FLEET_PID=$NODE_PID
+sleeping=0
+for ((i = 0; i < 400; i++)); do
+	sleeping=$(curl -sf --max-time 2 "http://$HOST:$QGW_HTTP/v1/devices?state=sleeping&limit=1000" |
+	    python3 -c 'import json, sys
+print(sum(d["ep"].startswith(sys.argv[1]) for d in json.load(sys.stdin)["devices"]))' "$PREFIX") || sleeping=0
+	((sleeping == QDEVICES)) && break
+	kill -0 "$FLEET_PID" 2>/dev/null || break
+	sleep 0.05
+done
+if ((sleeping != QDEVICES)); then
+	tail -n 20 "$TMP/fleet/node.log" >&2
+	die "$sleeping of $QDEVICES devices show up sleeping"
+fi
+
+cat >"$TMP/enqueue.lua" <<'EOF'
+-- PUT /v1/devices/{prefix}{i}/r/3/0/14?mode=queue round-robin over the
+-- devices; counts 202 and other answers. Args: PREFIX DEVICES.
+local threads = {}
+
+function setup(thread)
+	thread:set("id", #threads)
+	table.insert(threads, thread)
+end
+
+function init(args)
+	prefix, ndev, i = args[1], tonumber(args[2]), id
+	n202, nother = 0, 0
+	headers = { ["Content-Type"] = "text/plain" }
+end
+
+function request()
+	local ep = prefix .. (i % ndev)
+	i = i + 1
+	return wrk.format("PUT", "/v1/devices/" .. ep .. "/r/3/0/14?mode=queue",
+	    headers, "+01:00")
+end
+
+function response(status, headers, body)
+	if status == 202 then n202 = n202 + 1 else nother = nother + 1 end
+end
+
+function done(summary, latency, requests)
+	local a, b = 0, 0
+	for _, t in ipairs(threads) do
+		a = a + t:get("n202")
+		b = b + t:get("nother")
+	end
+	local e = summary.errors
+	io.write(string.format("enqueue: 202=%d non202=%d socket_errors=%d us=%d\n",
+	    a, b, e.connect + e.read + e.write + e.timeout, summary.duration))
+end
+EOF
+
+rss_before=$(rss_anon_kb "$QGW_PID")
+txn0=$(store_txn "$TMP/queue/data")
+cpu0=$(cpu_ns "$QGW_PID")
+out=$TMP/wrk-enqueue.out
+timeout $((QDURATION + 30)) wrk -t"$THREADS" -c"$QCONNS" -d"${QDURATION}s" --latency \
+    -s "$TMP/enqueue.lua" "http://$HOST:$QGW_HTTP" -- "$PREFIX" "$QDEVICES" \
+    >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed against the enqueue route"; }
+cpu=$(( $(cpu_ns "$QGW_PID") - cpu0 ))
+rss_after=$(rss_anon_kb "$QGW_PID")
+line=$(grep '^enqueue:' "$out") || { cat "$out" >&2; die "no counts from the enqueue script"; }
+n202=$(field 202 "$line")
+non202=$(field non202 "$line")
+sockerr=$(field socket_errors "$line")
+us=$(field us "$line")
+rate=$(awk -v n="$n202" -v us="$us" 'BEGIN { if (us > 0) printf "%.0f", n * 1e6 / us; else print 0 }')
+echo "durable enqueues/s: $rate (target >= 5000), non-202: $non202$( ((sockerr == 0)) || echo ", socket errors: $sockerr")"
+printf '  latency p50=%sms p99=%sms, gateway cpu %s us/enqueue\n' \
+    "$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")" \
+    "$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")" \
+    "$(awk -v c="$cpu" -v n="$n202" 'BEGIN { if (n > 0) printf "%.1f", c / n / 1000; else print "n/a" }')"
+
+# What the store holds: every device's queue through the API, and the ops
+# table itself. wrk abandons the requests in flight when it stops; the
+# gateway still commits them, so the store may hold up to QCONNS more ops
+# than 202s were counted, never fewer.
+stored=0
+for ((i = 0; i < QDEVICES; i++)); do
+	n=$(curl -sf --max-time 30 "http://$HOST:$QGW_HTTP/v1/devices/$PREFIX$i/ops" |
+	    python3 -c 'import json, sys
+print(sum(o["state"] == "queued" for o in json.load(sys.stdin)["ops"]))') ||
+	    die "GET /v1/devices/$PREFIX$i/ops failed"
+	stored=$((stored + n))
+done
+txn1=$(store_txn "$TMP/queue/data")
+table=
+if command -v mdb_stat >/dev/null; then
+	table=", ops table entries (mdb_stat): $(mdb_stat -s ops "$TMP/queue/data" | awk '/Entries/ { print $2 }')"
+fi
+echo "store: queued ops (GET /v1/devices/{ep}/ops, $QDEVICES devices)=$stored, 202 answers=$n202, in flight at wrk's stop=$((stored - n202))$table"
+if ((txn1 > txn0)); then
+	echo "  $((txn1 - txn0)) LMDB commits: $(ratio "$n202" $((txn1 - txn0))) enqueues per commit (fsync)"
+fi
+data_bytes=$(du -s -B1 "$TMP/queue/data" | cut -f1)
+used=$(store_used "$TMP/queue/data")
+echo "outpost RssAnon: before=${rss_before} kB after=${rss_after} kB (+$((rss_after - rss_before)) kB for $stored ops)"
+echo "lmdb: $((data_bytes / 1024)) KiB on disk$( ((used > 0)) && echo ", $((used / 1024)) KiB of pages in use") for $stored ops and $QDEVICES devices, $(awk -v b="$data_bytes" -v n="$stored" 'BEGIN { if (n > 0) printf "%.0f", b / n; else print "n/a" }') bytes/op"
+stop_pid "$FLEET_PID"
+NODE_PIDS=
+stop_pid "$QGW_PID"
+if ((stored < n202)); then
+	die "the store holds $stored queued ops but the gateway answered 202 to $n202"
+fi
