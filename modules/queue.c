@@ -401,13 +401,14 @@ queue_collect_one(const void *key, size_t klen, const void *val, size_t vlen,
 }
 
 static size_t
-queue_collect(struct gateway *gw, const char *ep, uint64_t *ids, size_t max)
+queue_collect(struct gateway *gw, const char *ep, uint64_t from, uint64_t *ids,
+    size_t max)
 {
 	struct collect c = { ep, strlen(ep), ids, 0, max };
 	uint8_t key[QKEY_MAX];
 
 	if (max > 0)
-		store_iterate(gw->store, STORE_DB_QUEUE, key, queue_key(ep, 0,
+		store_iterate(gw->store, STORE_DB_QUEUE, key, queue_key(ep, from,
 		    key), queue_collect_one, &c);
 	return c.n;
 }
@@ -536,7 +537,7 @@ queue_step(struct qdev *q)
 		qdev_release(q);
 		return;
 	}
-	if (queue_collect(gw, q->ep, &id, 1) != 1 ||
+	if (queue_collect(gw, q->ep, 0, &id, 1) != 1 ||
 	    queue_get(gw, id, &v, &buf) != 0) {
 		q->count = 0;	/* the store has nothing: believe it */
 		qdev_release(q);
@@ -638,7 +639,7 @@ queue_drop_device(struct gateway *gw, const char *ep)
 
 	if (q == NULL || (ids = calloc(max, sizeof(*ids))) == NULL)
 		return;
-	n = queue_collect(gw, ep, ids, max);
+	n = queue_collect(gw, ep, 0, ids, max);
 	for (i = 0; i < n; i++) {
 		store_del(gw->store, STORE_DB_QUEUE, key, queue_key(ep, ids[i],
 		    key));
@@ -656,19 +657,19 @@ queue_drop_device(struct gateway *gw, const char *ep)
 }
 
 int
-queue_walk_device(struct gateway *gw, const char *ep, queue_walk_cb cb,
-    void *arg)
+queue_walk_device(struct gateway *gw, const char *ep, uint64_t after,
+    size_t max, queue_walk_cb cb, void *arg)
 {
 	struct qdev *q = qdev_find(gw, ep, 0);
 	uint64_t *ids;
 	struct op_view v;
-	size_t n, i, max = (size_t)gw->cfg.queue_max_per_device;
+	size_t n, i;
 	void *buf;
 	int rc = 0;
 
-	if ((ids = calloc(max, sizeof(*ids))) == NULL)
+	if (max == 0 || (ids = calloc(max, sizeof(*ids))) == NULL)
 		return -1;
-	n = queue_collect(gw, ep, ids, max);
+	n = queue_collect(gw, ep, after + 1, ids, max);
 	for (i = 0; i < n && rc == 0; i++) {
 		if (queue_get(gw, ids[i], &v, &buf) != 0)
 			continue;

@@ -90,10 +90,11 @@ void		 queue_drop_device(struct gateway *gw, const char *ep);
 int		 queue_get(struct gateway *gw, uint64_t id, struct op_view *v,
 		    void **buf);
 
-/* Walks the ops of ep in queue order (queued and sending only). */
+/* Walks up to max ops of ep with ids above after, in queue order (queued
+ * and sending only). Returns 0, cb's value, or -1. */
 typedef int (*queue_walk_cb)(const struct op_view *v, void *arg);
 int		 queue_walk_device(struct gateway *gw, const char *ep,
-		    queue_walk_cb cb, void *arg);
+		    uint64_t after, size_t max, queue_walk_cb cb, void *arg);
 
 const char	*queue_state_name(enum op_state st);
 

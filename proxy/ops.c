@@ -172,30 +172,65 @@ api_op(struct http_exchange *hx)
 	}
 }
 
+struct ops_page {
+	cJSON		*list;
+	size_t		 n, limit;
+	uint64_t	 last;
+};
+
 static int
 ops_list_one(const struct op_view *v, void *arg)
 {
-	cJSON_AddItemToArray(arg, ops_json(v));
+	struct ops_page *pg = arg;
+
+	if (pg->n == pg->limit)
+		return 1;	/* one more exists: there is a next page */
+	cJSON_AddItemToArray(pg->list, ops_json(v));
+	pg->last = v->id;
+	pg->n++;
 	return 0;
 }
 
+/* GET /v1/devices/{ep}/ops?limit=&after=: a device's queue, a page at a
+ * time like /v1/devices; "next" is the after= of the next page. */
 void
 api_device_ops(struct http_exchange *hx)
 {
 	const char *ep = hx->params.value[0];
-	cJSON *doc, *list;
+	const char *limit = http_query(hx, "limit");
+	const char *after = http_query(hx, "after");
+	struct ops_page pg = { NULL, 0, 100, 0 };
+	unsigned long long a = 0;
+	char *end;
+	cJSON *doc;
+	int rc;
 
 	if (registry_find_by_endpoint(hx->gw->registry, ep) == NULL) {
 		http_error(hx, 404, "not_found", "device '%s' is not "
 		    "registered", ep);
 		return;
 	}
+	if (limit != NULL && ((pg.limit = strtoul(limit, &end, 10)) < 1 ||
+	    pg.limit > 1000 || *limit < '0' || *limit > '9' || *end != '\0')) {
+		http_error(hx, 400, "bad_request", "limit must be 1..1000");
+		return;
+	}
+	if (after != NULL && ((a = strtoull(after, &end, 10)) == 0 ||
+	    *after < '0' || *after > '9' || *end != '\0')) {
+		http_error(hx, 400, "bad_request", "after must be an op id");
+		return;
+	}
 	doc = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(doc, "ops");
-	if (queue_walk_device(hx->gw, ep, ops_list_one, list) == -1) {
+	pg.list = cJSON_AddArrayToObject(doc, "ops");
+	if ((rc = queue_walk_device(hx->gw, ep, (uint64_t)a, pg.limit + 1,
+	    ops_list_one, &pg)) == -1) {
 		cJSON_Delete(doc);
 		http_error(hx, 500, "internal", "store read failed");
 		return;
 	}
+	if (rc == 1)
+		cJSON_AddNumberToObject(doc, "next", (double)pg.last);
+	else
+		cJSON_AddNullToObject(doc, "next");
 	http_reply_json(hx, 200, doc);
 }

@@ -89,7 +89,8 @@ fuzz_check_config(const struct gw_config *cfg)
 				abort();
 			break;
 		case CONFIG_STRING:
-			if (field[0] == '\0' ||
+			/* Empty only where empty is the default ("off"). */
+			if ((field[0] == '\0' && keys[i].def[0] != '\0') ||
 			    memchr(field, '\0', keys[i].size) == NULL)
 				abort();
 			break;

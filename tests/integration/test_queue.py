@@ -214,3 +214,19 @@ def test_kill_9_loop_loses_nothing_and_repeats_nothing(gateway_factory,
     first = sorted(range(len(acked)), key=lambda i: seen.index(
         "PUT 1/0/%d" % i))
     assert first == list(range(len(acked)))
+
+
+def test_device_ops_are_listed_a_page_at_a_time(gateway_factory, devices):
+    gw, dev = asleep(gateway_factory, devices, "q-page", {})
+    ops = [enqueue(gw, "GET", "/v1/devices/q-page/r/%d/0" % i)
+           for i in range(5)]
+    got, after = [], ""
+    for _ in range(5):
+        page = gw.get_json("/v1/devices/q-page/ops?limit=2" + after)
+        got += [o["op"] for o in page["ops"]]
+        if page["next"] is None:
+            break
+        after = "&after=%d" % page["next"]
+    assert got == ops
+    for bad in ("limit=0", "limit=1001", "limit=x", "after=0", "after=x"):
+        assert gw.http("GET", "/v1/devices/q-page/ops?" + bad)[0] == 400
