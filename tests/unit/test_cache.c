@@ -1,0 +1,197 @@
+/*
+ * test_cache.c: the value cache (cache/cache.c): LRU eviction by entries and
+ * by bytes, Observe ordering (RFC 7641 3.4), freshness, ETags, and dropping
+ * a device's entries.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cache/cache.h"
+#include "gateway.h"
+
+static struct gateway gw;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	memset(&gw, 0, sizeof(gw));
+	config_defaults(&gw.cfg);
+	return cache_init(&gw);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	cache_free(&gw);
+	return 0;
+}
+
+static void
+put(const char *ep, const char *path, const char *v, long seq)
+{
+	assert_int_equal(cache_put(&gw, ep, path, 0, -1, (const uint8_t *)v,
+	    strlen(v), seq), 1);
+}
+
+static void
+assert_value(const char *ep, const char *path, const char *v)
+{
+	const struct cache_entry *e = cache_get(&gw, ep, path);
+
+	assert_non_null(e);
+	assert_int_equal(e->len, strlen(v));
+	assert_memory_equal(e->body, v, e->len);
+}
+
+static void
+test_put_get_and_etag(void **state)
+{
+	const struct cache_entry *e;
+	char etag[CACHE_ETAG_LEN + 1];
+
+	(void)state;
+	put("n1", "3/0/9", "87", -1);
+	e = cache_get(&gw, "n1", "3/0/9");
+	assert_non_null(e);
+	assert_int_equal(e->max_age, CACHE_DEFAULT_MAX_AGE);
+	assert_true(cache_fresh(e));
+	assert_int_equal(e->etag[0], '"');
+	assert_int_equal(strlen(e->etag), CACHE_ETAG_LEN);
+	memcpy(etag, e->etag, sizeof(etag));
+	put("n1", "3/0/9", "87", -1);		/* same value: same tag */
+	assert_string_equal(cache_get(&gw, "n1", "3/0/9")->etag, etag);
+	put("n1", "3/0/9", "88", -1);		/* another: another tag */
+	assert_string_not_equal(cache_get(&gw, "n1", "3/0/9")->etag, etag);
+	assert_null(cache_get(&gw, "n1", "3/0/10"));
+	assert_null(cache_get(&gw, "n2", "3/0/9"));
+}
+
+static void
+test_lru_by_entries(void **state)
+{
+	size_t n, b;
+
+	(void)state;
+	gw.cfg.cache_max_entries = 3;
+	put("n", "1", "a", -1);
+	put("n", "2", "b", -1);
+	put("n", "3", "c", -1);
+	assert_non_null(cache_get(&gw, "n", "1"));	/* 1 is now recent */
+	put("n", "4", "d", -1);				/* 2 goes */
+	assert_null(cache_get(&gw, "n", "2"));
+	assert_value("n", "1", "a");
+	assert_value("n", "3", "c");
+	assert_value("n", "4", "d");
+	cache_stats(&gw, &n, &b);
+	assert_int_equal(n, 3);
+}
+
+static void
+test_lru_by_bytes(void **state)
+{
+	char big[2000];
+	size_t n, b;
+	int i;
+
+	(void)state;
+	gw.cfg.cache_max_bytes = 8192;
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (i = 0; i < 10; i++) {
+		char path[8];
+
+		snprintf(path, sizeof(path), "%d", i);
+		put("n", path, big, -1);
+		cache_stats(&gw, &n, &b);
+		assert_true(b <= 8192);
+	}
+	assert_null(cache_get(&gw, "n", "0"));
+	assert_non_null(cache_get(&gw, "n", "9"));
+	/* One value larger than the whole cache is not kept. */
+	gw.cfg.cache_max_bytes = 4096;
+	assert_int_equal(cache_put(&gw, "n", "huge", 0, -1,
+	    (const uint8_t *)big, 4096, -1), 0);
+}
+
+static void
+test_observe_order(void **state)
+{
+	(void)state;
+	put("n", "p", "v10", 10);
+	assert_int_equal(cache_put(&gw, "n", "p", 0, -1, (const uint8_t *)"v9",
+	    2, 9), 0);				/* older: ignored */
+	assert_value("n", "p", "v10");
+	put("n", "p", "v11", 11);
+	assert_value("n", "p", "v11");
+	/* Wrap-around of the 24-bit sequence: 2 follows 0xFFFFFE. */
+	put("n", "w", "old", 0xFFFFFE);
+	put("n", "w", "new", 2);
+	assert_value("n", "w", "new");
+	/* A read (no sequence) always replaces. */
+	put("n", "p", "read", -1);
+	assert_value("n", "p", "read");
+	assert_int_equal(cache_get(&gw, "n", "w")->notifications, 2);
+}
+
+static void
+test_drop_device(void **state)
+{
+	size_t n, b;
+
+	(void)state;
+	put("dev", "1", "a", -1);
+	put("dev", "2", "b", -1);
+	put("dev2", "1", "c", -1);	/* a longer name, same prefix */
+	cache_drop_device(&gw, "dev");
+	assert_null(cache_get(&gw, "dev", "1"));
+	assert_null(cache_get(&gw, "dev", "2"));
+	assert_value("dev2", "1", "c");
+	cache_stats(&gw, &n, &b);
+	assert_int_equal(n, 1);
+}
+
+static void
+test_freshness(void **state)
+{
+	struct cache_entry e;
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	e.observed_at = gw_now() - 10;
+	e.max_age = 60;
+	assert_true(cache_fresh(&e));
+	assert_true(cache_age(&e) >= 10);
+	e.max_age = 5;
+	assert_false(cache_fresh(&e));
+	e.observed_at = gw_now() + 100;		/* clock went back */
+	assert_int_equal(cache_age(&e), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_put_get_and_etag, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_lru_by_entries, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_lru_by_bytes, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_observe_order, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_drop_device, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_freshness, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
