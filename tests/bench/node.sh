@@ -24,22 +24,8 @@ LIMIT=${BENCH_SECONDS:-120}	# longest wait for the fleet to register
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/outpost-node-bench.XXXXXX")
 PIDS=()
-
-stop_pid() {
-	local pid=$1 i keep=()
-	if kill -TERM "$pid" 2>/dev/null; then
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.05
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
-	for i in "${PIDS[@]}"; do
-		[[ $i == "$pid" ]] || keep+=("$i")
-	done
-	PIDS=("${keep[@]+"${keep[@]}"}")
-}
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cleanup() {
 	local pid
@@ -53,13 +39,6 @@ trap cleanup EXIT
 die() {
 	echo "node.sh: $*" >&2
 	exit 1
-}
-
-free_port() {	# $1: tcp or udp
-	/usr/bin/python3 -c 'import socket,sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp"
-                  else socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
 }
 
 # "key value" from /proc/PID/status, in kB.

@@ -35,23 +35,8 @@ HOST=127.0.0.1
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/outpost-bench.XXXXXX")
 PIDS=()
-
-# Stop one process we started: SIGTERM, poll for its exit, SIGKILL after 5 s.
-stop_pid() {
-	local pid=$1 i keep=()
-	if kill -TERM "$pid" 2>/dev/null; then
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.05
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
-	for i in "${PIDS[@]}"; do
-		[[ $i == "$pid" ]] || keep+=("$i")
-	done
-	PIDS=("${keep[@]+"${keep[@]}"}")
-}
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cleanup() {
 	local pid
@@ -68,30 +53,9 @@ die() {
 	exit 1
 }
 
-# A free loopback port: free_port udp|tcp.
-free_port() {
-	python3 - "$1" <<'EOF'
-import socket, sys
-kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
-s = socket.socket(socket.AF_INET, kind)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-EOF
-}
-
 # field NAME LINE: the value of NAME=... in a regload result line.
 field() {
 	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"
-}
-
-# CPU time of a process and all its threads so far, in ns (schedstat).
-cpu_ns() {
-	cat /proc/"$1"/task/*/schedstat | awk '{ t += $1 } END { printf "%.0f", t }'
-}
-
-# RssAnon of a process, in kB.
-rss_anon_kb() {
-	awk '/^RssAnon:/ { print $2 }' "/proc/$1/status"
 }
 
 # load LABEL PORT ARGS...: one regload run; sets RESULT to its result line
@@ -170,16 +134,6 @@ mkdir -p "$BUILD"
 WINDOW=${WINDOWS%% *}	# the memory runs use the first shape
 
 [[ -x $OUTPOST ]] || die "$OUTPOST: no such executable"
-
-# median V...: the middle value (of an odd count; the upper middle else).
-median() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(NR / 2) + 1] }'
-}
-
-# ratio A B: A/B with two decimals, n/a when B is 0.
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
-}
 
 # 1. Rounds that alternate the peer (libcoap's resource directory, which
 # keeps registrations in memory only) and Outpost (which commits each to

@@ -174,7 +174,33 @@ class CoapResult:
             self.code, self.payload, self.options, self.stderr)
 
 
-class Gateway:
+class Process:
+    """What a test process (gateway or node) shares: its log file, its
+    liveness, and the bookkeeping once it has exited. Subclasses set proc,
+    logfile, _log_fp and returncode."""
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def _reaped(self):
+        self.returncode = self.proc.returncode
+        if self._log_fp is not None:
+            self._log_fp.close()
+            self._log_fp = None
+        return self.returncode
+
+    def log(self):
+        try:
+            with open(self.logfile, "rb") as fp:
+                return fp.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_mark(self):
+        return len(self.log())
+
+
+class Gateway(Process):
     """One outpost process (restartable) with its own dir, ini and store."""
 
     def __init__(self, workdir, sections=None):
@@ -242,9 +268,6 @@ class Gateway:
             return status == 200
         wait_for(ready, timeout, what="GET /v1/health to answer 200")
 
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
     def send_signal(self, sig):
         self.proc.send_signal(sig)
 
@@ -276,13 +299,6 @@ class Gateway:
         self.proc.wait()
         return self._reaped()
 
-    def _reaped(self):
-        self.returncode = self.proc.returncode
-        if self._log_fp is not None:
-            self._log_fp.close()
-            self._log_fp = None
-        return self.returncode
-
     def restart(self):
         rc = self.stop()
         assert rc == 0, "outpost exited with %r on SIGTERM" % rc
@@ -302,17 +318,6 @@ class Gateway:
                 self.proc.returncode, self.log()[-4000:])
         self._reaped()
         return died
-
-    # -- log -------------------------------------------------------------
-    def log(self):
-        try:
-            with open(self.logfile, "rb") as fp:
-                return fp.read().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return ""
-
-    def log_mark(self):
-        return len(self.log())
 
     def wait_log(self, text, since=0, timeout=5.0):
         """Waits until text appears in the log after offset since;
@@ -557,7 +562,7 @@ def coap_to(port, method, path, payload=None, content_format=None,
     return NodeCoapResult(proc, body)
 
 
-class Node:
+class Node(Process):
     """One outpost-node process with its own dir, node.ini and log. By
     default it registers as ep with gateway gw and serves on a free known
     port (--listen), so coap-client can reach it; -v logs its steps."""
@@ -597,19 +602,6 @@ class Node:
         self.returncode = None
         return self
 
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def log(self):
-        try:
-            with open(self.logfile, "rb") as fp:
-                return fp.read().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return ""
-
-    def log_mark(self):
-        return len(self.log())
-
     def wait_log(self, text, since=0, timeout=10.0):
         """Waits until text appears in the log after offset since; returns
         the offset just past it."""
@@ -640,13 +632,6 @@ class Node:
                 raise AssertionError("outpost-node did not stop on signal "
                                      "%d within %.0fs" % (sig, timeout))
         return self._reaped()
-
-    def _reaped(self):
-        self.returncode = self.proc.returncode
-        if self._log_fp is not None:
-            self._log_fp.close()
-            self._log_fp = None
-        return self.returncode
 
     def cleanup(self):
         """Kills the process if it still runs; a complaint when it had
