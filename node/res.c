@@ -301,6 +301,7 @@ res_config_write(struct node *n, const uint8_t *body, size_t len, char *err,
 	struct node_config fresh = n->cfg;
 	int old_queue = n->cfg.queue_mode, old_battery = n->cfg.battery;
 	cJSON *doc, *merged;
+	char *what;
 
 	if (rconf_apply(&fresh, (const char *)body, len, &doc, err, errlen) ==
 	    -1)
@@ -312,8 +313,12 @@ res_config_write(struct node *n, const uint8_t *body, size_t len, char *err,
 		snprintf(err, errlen, "out of memory");
 		return NODE_INTERNAL;
 	}
+	/* What was written goes to the log: an operator's audit trail of
+	 * remote changes (the node's config holds no secrets). */
+	what = cJSON_PrintUnformatted(doc);
 	cJSON_Delete(doc);
 	if (rconf_store(n->cfg.config_path, merged, err, errlen) == -1) {
+		free(what);
 		log_warnx("config: not changed: %s", err);
 		cJSON_Delete(merged);
 		return NODE_INTERNAL;
@@ -327,7 +332,9 @@ res_config_write(struct node *n, const uint8_t *body, size_t len, char *err,
 		res_obj_changed(n, OBJ_DEVICE, 16);
 	if (old_battery != n->cfg.battery)
 		res_obj_changed(n, OBJ_DEVICE, 9);
-	log_info("config: changed and kept in %s", n->cfg.config_path);
+	log_info("config: changed %.200s and kept in %s", what ? what : "",
+	    n->cfg.config_path);
+	free(what);
 	return NODE_OK;
 }
 

@@ -105,3 +105,59 @@ def test_observe_health_and_battery_reach_cache_and_two_streams(
     finally:
         for c in clients:
             c.close()
+
+
+def test_kill_9_loop_against_a_sleeping_agent(gateway_factory, node_factory):
+    """kill -9 of the gateway at different moments while a queue-mode
+    outpost-node sleeps and wakes: every op acknowledged with 202 reaches
+    the node and ends done, first deliveries follow the op ids, and an op
+    whose result was recorded before a kill is never delivered again. Each
+    op writes a distinct value to /config, which the node logs."""
+    gw = gateway_factory(registry={"awake_window": 1})
+    node = node_factory(gw, ep="e2e-k9", sections={"node": {
+        "binding": "UQ", "sleep": 1, "awake": 1}})
+    wait_registered(gw, "e2e-k9")
+
+    def mark(i):
+        return '"pmax":%d}' % (1000 + i)
+
+    def delivered(i):
+        return node.count_log(mark(i))
+
+    acked, recorded = [], {}
+    for rnd in range(5):
+        first = len(acked)
+        for _ in range(4):
+            i = len(acked)
+            status, hdrs, body = gw.http(
+                "PUT", "/v1/devices/e2e-k9/r/config?mode=queue",
+                body=json.dumps({"health": {"pmax": 1000 + i}}),
+                headers={"Content-Type": "application/json"})
+            assert status == 202, (status, body)
+            acked.append(json.loads(body)["op"])
+        if rnd % 3 == 1:            # kill while the round's first op is out
+            node.wait_log(mark(first), timeout=15)
+        elif rnd % 3 == 2:          # kill in the middle of a flush
+            wait_for(lambda: gw.get_json("/v1/ops/%d" % acked[first])[
+                "state"] == "done", 15, what="op %d done" % acked[first])
+        gw.kill9()
+        gw.start()
+        for i, op in enumerate(acked):
+            o = gw.get_json("/v1/ops/%d" % op)
+            if o["state"] == "done":
+                recorded.setdefault(i, delivered(i))
+                assert delivered(i) >= 1
+            else:
+                assert o["state"] in ("queued", "sending"), o
+    for op in acked:
+        wait_for(lambda: gw.get_json("/v1/ops/%d" % op)["state"] == "done",
+                 20, what="op %d done" % op)
+    for i, op in enumerate(acked):
+        assert delivered(i) >= 1, "op %d never reached the node" % op
+        if i in recorded:
+            assert delivered(i) == recorded[i], \
+                "op %d delivered again after its result was recorded" % op
+    log = node.log()
+    firsts = [log.find(mark(i)) for i in range(len(acked))]
+    assert firsts == sorted(firsts), "first deliveries out of order"
+    assert node.alive()
