@@ -26,6 +26,7 @@ struct coap_server {
 	struct coap_peer *peers;	/* libcoap does not report sessions it
 					   frees with the context */
 	coap_endpoint_t	*endpoint;
+	coap_endpoint_t	*secure;	/* DTLS */
 	struct event	*io_ev;
 };
 
@@ -84,8 +85,15 @@ coap_peer(coap_session_t *s)
 	if (cs->peers != NULL)
 		cs->peers->prev = peer;
 	cs->peers = peer;
+	peer->session = s;
 	coap_session_set_app_data(s, peer);
 	return peer;
+}
+
+struct coap_peer *
+coap_peers(struct gateway *gw)
+{
+	return gw->coap->peers;
 }
 
 static void
@@ -196,19 +204,19 @@ coap_module_init(struct gateway *gw)
 	coap_register_request_handler(r, COAP_REQUEST_DELETE, coap_unknown);
 	coap_register_request_handler(r, COAP_REQUEST_GET, coap_unknown);
 	coap_add_resource(cs->ctx, r);
-	if (send_init(gw, cs->ctx) == -1)
+	if (send_init(gw, cs->ctx) == -1 || dtls_init(gw, cs->ctx) == -1)
 		return -1;
 	return rd_init(gw, cs->ctx);
 }
 
-static int
-coap_module_start(struct gateway *gw)
+/* Opens an endpoint of proto on hp. */
+static coap_endpoint_t *
+coap_listen(struct coap_server *cs, const struct gw_hostport *hp,
+    coap_proto_t proto)
 {
-	struct coap_server *cs = gw->coap;
-	const struct gw_hostport *hp = &gw->cfg.coap_listen;
+	coap_endpoint_t *ep;
 	coap_address_t addr;
 	char buf[96];
-	int fd;
 
 	coap_address_init(&addr);
 	if (inet_pton(AF_INET, hp->host, &addr.addr.sin.sin_addr) == 1) {
@@ -222,14 +230,31 @@ coap_module_start(struct gateway *gw)
 		addr.size = sizeof(addr.addr.sin6);
 	} else {
 		log_warnx("coap: bad listen address %s", hp->host);
-		return -1;
+		return NULL;
 	}
 	config_hostport_str(hp, buf, sizeof(buf));
-	if ((cs->endpoint = coap_new_endpoint(cs->ctx, &addr,
-	    COAP_PROTO_UDP)) == NULL) {
+	if ((ep = coap_new_endpoint(cs->ctx, &addr, proto)) == NULL)
 		log_warnx("coap: cannot listen on %s", buf);
+	else
+		log_info("coap: listening on %s%s", buf, proto ==
+		    COAP_PROTO_DTLS ? " (DTLS)" : "");
+	return ep;
+}
+
+static int
+coap_module_start(struct gateway *gw)
+{
+	struct coap_server *cs = gw->coap;
+	int fd;
+
+	/* Plain CoAP listens whatever [coap] plain says (a reload may change
+	 * it); every request on it is checked against it. */
+	if ((cs->endpoint = coap_listen(cs, &gw->cfg.coap_listen,
+	    COAP_PROTO_UDP)) == NULL)
 		return -1;
-	}
+	if ((cs->secure = coap_listen(cs, &gw->cfg.coap_secure_listen,
+	    COAP_PROTO_DTLS)) == NULL)
+		return -1;
 	if ((fd = coap_context_get_coap_fd(cs->ctx)) == -1) {
 		log_warnx("coap: libcoap was built without epoll");
 		return -1;
@@ -238,7 +263,6 @@ coap_module_start(struct gateway *gw)
 	    gw);
 	if (cs->io_ev == NULL || event_add(cs->io_ev, NULL) == -1)
 		return -1;
-	log_info("coap: listening on %s", buf);
 	return 0;
 }
 
@@ -259,6 +283,7 @@ coap_module_stop(struct gateway *gw)
 		coap_free_context(cs->ctx);
 	while (cs->peers != NULL)
 		coap_peer_free(cs, cs->peers);
+	dtls_free();
 	coap_cleanup();
 	free(cs);
 	gw->coap = NULL;

@@ -8,20 +8,32 @@
 
 #include <coap3/coap.h>
 
+#include "modules/lwm2m.h"
+
 struct gateway;
 struct rd_pending;
-struct devroute;
+struct devq;
+struct device;
 
 /* What the gateway keeps per CoAP session (its libcoap app data): made on
  * first use, freed when libcoap deletes the session. */
 struct coap_peer {
 	struct rd_pending	*rd_last;	/* rd.c: last answer sent */
-	struct devroute		*routes;	/* devreq.c: devices on it */
+	coap_session_t		*session;	/* the session this is of */
+	struct device		*devices;	/* devreq.c: devices routed here */
+	struct devq		*busy;		/* devreq.c: those with requests
+						   or observations out */
 	struct coap_peer	*prev, *next;	/* every peer, for shutdown */
+	uint8_t			 auth_kind;	/* dtls.c: enum cred_kind, or 0 */
+	char			 auth_ep[LWM2M_EP_MAX + 1]; /* dtls.c: the ep
+						   its handshake proved ("") */
 };
 
 /* The session's peer state, created if needed; NULL when out of memory. */
 struct coap_peer *coap_peer(coap_session_t *s);
+
+/* Every peer, for a walk (dtls_close_ep). */
+struct coap_peer *coap_peers(struct gateway *gw);
 
 /* The gateway a libcoap context belongs to. */
 struct gateway	*coap_gateway(coap_context_t *ctx);
@@ -37,6 +49,18 @@ void		 rd_item(coap_resource_t *r, coap_session_t *s,
 		    const coap_pdu_t *req, const char *id, size_t idlen,
 		    coap_pdu_t *resp);
 void		 rd_peer_free(struct coap_peer *peer);
+
+/* dtls.c: PSK (keys from the store, per handshake) and, with a key file,
+ * X.509 or RPK on the context; dtls_free at shutdown. */
+int		 dtls_init(struct gateway *gw, coap_context_t *ctx);
+void		 dtls_free(void);
+/* Whether [coap] plain lets session s in at all (DTLS: always). */
+int		 coap_plain_allowed(struct gateway *gw, coap_session_t *s);
+/* Whether s may act for ep: 0, or the code to refuse with (4.01 for a
+ * peer that proved nothing, 4.03 for one that proved another ep) and a
+ * diagnostic in *why. */
+coap_pdu_code_t	 coap_auth_check(struct gateway *gw, coap_session_t *s,
+		    const char *ep, const char **why);
 
 /* send.c: adds /dp (LwM2M Send). */
 int		 send_init(struct gateway *gw, coap_context_t *ctx);

@@ -1,11 +1,16 @@
 /*
  * devreq.c: requests to devices on their own CoAP session.
  *
- * A route ties an endpoint name to the session of its latest register or
- * update. It lives while that session lives: libcoap deleting the session
- * (idle, or evicted past [coap] max_idle_sessions) ends the route, and the
- * device is unreachable until its next message. Requests wait in a FIFO per
- * route; at most [proxy] nstart are on the wire at once.
+ * A device's route is the peer state of the session of its latest register
+ * or update, kept in the device itself (struct dev_route: no allocation, no
+ * copy of its name). It lives while that session lives: libcoap deleting
+ * the session (idle, or evicted past [coap] max_idle_sessions) ends the
+ * route, and the device is unreachable until its next message. Requests
+ * wait in a FIFO per device; at most [proxy] nstart are on the wire at
+ * once. The FIFO and the device's observations live in a struct devq that
+ * exists only while there is something in it; a peer lists its devices with
+ * a devq ("busy"), so matching an answer's token walks what is outstanding,
+ * not every device behind the peer.
  */
 #include <sys/queue.h>
 
@@ -20,11 +25,9 @@
 #include "modules/devreq.h"
 #include "modules/registry.h"
 
-struct devroute;
-
 struct devreq {
-	TAILQ_ENTRY(devreq)	 entry;		/* in route->waiting/inflight */
-	struct devroute		*route;
+	TAILQ_ENTRY(devreq)	 entry;		/* in q->waiting/inflight */
+	struct devq		*q;
 	struct gateway		*gw;
 	devreq_cb		 cb;
 	void			*arg;
@@ -44,7 +47,7 @@ TAILQ_HEAD(devreq_list, devreq);
 
 struct devobs {
 	TAILQ_ENTRY(devobs)	 entry;
-	struct devroute		*route;
+	struct devq		*q;
 	devobs_cb		 cb;
 	void			*arg;
 	uint8_t			 token[8];
@@ -54,73 +57,104 @@ struct devobs {
 
 TAILQ_HEAD(devobs_list, devobs);
 
-struct devroute {
-	struct gateway		*gw;
-	struct devroute		*hnext;		/* hash chain */
-	struct devroute		*pprev, *pnext;	/* routes of one peer */
-	struct coap_peer	*peer;
-	coap_session_t		*session;	/* weak: the peer tells us */
+/* What is outstanding for one routed device. */
+struct devq {
+	struct device		*dev;
+	struct devq		*next, *prev;	/* the peer's busy list */
 	struct devreq_list	 waiting;
 	struct devreq_list	 inflight;
 	struct devobs_list	 observing;
 	unsigned		 ninflight;
-	char			 ep[LWM2M_EP_MAX + 1];
 };
 
-#define ROUTE_BUCKETS	4096	/* grows with nothing: chains stay short
-				   up to ~[coap] max_idle_sessions routes */
-static struct devroute	*routes[ROUTE_BUCKETS];
-
-static size_t
-route_hash(const char *ep)
+/* The device registered as ep, if it has a route. */
+static struct device *
+route_device(struct gateway *gw, const char *ep)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	struct device *d = registry_find_by_endpoint(gw->registry, ep);
 
-	while (*ep != '\0')
-		h = (h ^ (uint8_t)*ep++) * 0x100000001b3ull;
-	return (size_t)(h & (ROUTE_BUCKETS - 1));
+	return d != NULL && d->route.peer != NULL ? d : NULL;
 }
 
-static struct devroute *
-route_find(const char *ep)
+/* d's devq, made on first use; NULL when out of memory. d is routed. */
+static struct devq *
+devq_get(struct device *d)
 {
-	struct devroute *r;
+	struct coap_peer *peer = d->route.peer;
+	struct devq *q = d->route.q;
 
-	for (r = routes[route_hash(ep)]; r != NULL; r = r->hnext)
-		if (strcmp(r->ep, ep) == 0)
-			return r;
-	return NULL;
+	if (q != NULL || (q = calloc(1, sizeof(*q))) == NULL)
+		return q;
+	q->dev = d;
+	TAILQ_INIT(&q->waiting);
+	TAILQ_INIT(&q->inflight);
+	TAILQ_INIT(&q->observing);
+	q->next = peer->busy;
+	if (peer->busy != NULL)
+		peer->busy->prev = q;
+	peer->busy = q;
+	d->route.q = q;
+	return q;
 }
 
-/* Ends one request: stops its timer, takes it off its route's lists. */
+/* Takes q off its peer's busy list and its device. */
+static void
+devq_unlink(struct devq *q)
+{
+	struct coap_peer *peer = q->dev->route.peer;
+
+	if (q->prev != NULL)
+		q->prev->next = q->next;
+	else
+		peer->busy = q->next;
+	if (q->next != NULL)
+		q->next->prev = q->prev;
+	q->dev->route.q = NULL;
+}
+
+/* Frees d's devq once nothing is left in it. Callers pass the device, not
+ * the devq: a callback they ran may have ended the route (and the devq). */
+static void
+devq_settle(struct device *d)
+{
+	struct devq *q = d->route.q;
+
+	if (q == NULL || !TAILQ_EMPTY(&q->waiting) ||
+	    !TAILQ_EMPTY(&q->inflight) || !TAILQ_EMPTY(&q->observing))
+		return;
+	devq_unlink(q);
+	free(q);
+}
+
+/* Ends one request: stops its timer, takes it off its device's lists. */
 static void
 devreq_unlink(struct devreq *rq)
 {
-	struct devroute *r = rq->route;
+	struct devq *q = rq->q;
 
 	if (rq->timer != NULL) {
 		event_free(rq->timer);
 		rq->timer = NULL;
 	}
-	if (r == NULL)
+	if (q == NULL)
 		return;
 	if (rq->inflight) {
-		TAILQ_REMOVE(&r->inflight, rq, entry);
-		r->ninflight--;
+		TAILQ_REMOVE(&q->inflight, rq, entry);
+		q->ninflight--;
 	} else {
-		TAILQ_REMOVE(&r->waiting, rq, entry);
+		TAILQ_REMOVE(&q->waiting, rq, entry);
 	}
-	rq->route = NULL;
+	rq->q = NULL;
 }
 
-static void	devreq_pump(struct gateway *gw, struct devroute *r);
+static void	devreq_pump(struct gateway *gw, struct devq *q);
 
 /* Delivers resp to rq's owner (if it still has one) and frees rq; lets
  * the next one go. */
 static void
 devreq_finish(struct devreq *rq, const struct devresp *resp)
 {
-	struct devroute *r = rq->route;
+	struct device *d = rq->q != NULL ? rq->q->dev : NULL;
 	struct gateway *gw = rq->gw;
 
 	devreq_unlink(rq);
@@ -128,8 +162,10 @@ devreq_finish(struct devreq *rq, const struct devresp *resp)
 		rq->cb(resp, rq->arg);
 	free(rq->body);
 	free(rq);
-	if (r != NULL)
-		devreq_pump(gw, r);
+	if (d != NULL && d->route.q != NULL) {
+		devreq_pump(gw, d->route.q);
+		devq_settle(d);
+	}
 }
 
 /*
@@ -141,18 +177,20 @@ devreq_finish(struct devreq *rq, const struct devresp *resp)
 static void
 devreq_orphan(struct devreq *rq)
 {
-	struct devroute *r = rq->route;
+	struct device *d = rq->q != NULL ? rq->q->dev : NULL;
 
 	if (rq->timer != NULL) {
 		event_free(rq->timer);
 		rq->timer = NULL;
 	}
 	rq->cb = NULL;
-	if (rq->inflight && r != NULL)
+	if (rq->inflight && d != NULL)
 		return;
 	devreq_unlink(rq);
 	free(rq->body);
 	free(rq);
+	if (d != NULL)
+		devq_settle(d);
 }
 
 static void
@@ -184,13 +222,14 @@ devreq_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	cb(&resp, cbarg);
 }
 
-/* Ends an observation from the device's side: one last call, seq -1. */
+/* Ends an observation from the device's side: one last call, seq -1. The
+ * caller settles the device's devq. */
 static void
 devobs_end(struct devobs *o, const struct devresp *resp)
 {
 	struct devresp gone;
 
-	TAILQ_REMOVE(&o->route->observing, o, entry);
+	TAILQ_REMOVE(&o->q->observing, o, entry);
 	if (resp == NULL) {
 		memset(&gone, 0, sizeof(gone));
 		gone.kind = DEVRESP_UNREACHABLE;
@@ -201,33 +240,37 @@ devobs_end(struct devobs *o, const struct devresp *resp)
 	free(o);
 }
 
-/* Unlinks a route from its peer and the hash, failing what it holds. */
+/* Ends d's route: off its peer, and what it holds fails. */
 static void
-route_free(struct devroute *r)
+route_unlink(struct device *d)
 {
-	struct devroute **pp;
+	struct coap_peer *peer = d->route.peer;
+	struct devq *q = d->route.q;
 	struct devreq *rq;
 
-	for (pp = &routes[route_hash(r->ep)]; *pp != r; pp = &(*pp)->hnext)
-		;
-	*pp = r->hnext;
-	if (r->peer != NULL) {
-		if (r->pprev != NULL)
-			r->pprev->pnext = r->pnext;
-		else
-			r->peer->routes = r->pnext;
-		if (r->pnext != NULL)
-			r->pnext->pprev = r->pprev;
-	}
-	r->session = NULL;
-	while ((rq = TAILQ_FIRST(&r->inflight)) != NULL ||
-	    (rq = TAILQ_FIRST(&r->waiting)) != NULL) {
+	if (peer == NULL)
+		return;
+	if (d->route.prev != NULL)
+		d->route.prev->route.next = d->route.next;
+	else
+		peer->devices = d->route.next;
+	if (d->route.next != NULL)
+		d->route.next->route.prev = d->route.prev;
+	if (q != NULL)
+		devq_unlink(q);
+	memset(&d->route, 0, sizeof(d->route));
+	if (q == NULL)
+		return;
+	/* Owners hear of it now; what they try in their callbacks finds no
+	 * route. */
+	while ((rq = TAILQ_FIRST(&q->inflight)) != NULL ||
+	    (rq = TAILQ_FIRST(&q->waiting)) != NULL) {
 		devreq_unlink(rq);
 		devreq_fail(rq, DEVRESP_UNREACHABLE);
 	}
-	while (!TAILQ_EMPTY(&r->observing))
-		devobs_end(TAILQ_FIRST(&r->observing), NULL);
-	free(r);
+	while (!TAILQ_EMPTY(&q->observing))
+		devobs_end(TAILQ_FIRST(&q->observing), NULL);
+	free(q);
 }
 
 /* Adds one Uri-Path option per segment of path. */
@@ -250,13 +293,12 @@ devreq_add_path(coap_pdu_t *pdu, const char *p)
 
 /* Puts one request on the wire. Returns -1 if libcoap refused it. */
 static int
-devreq_transmit(struct gateway *gw, struct devroute *r, struct devreq *rq)
+devreq_transmit(struct devq *q, struct devreq *rq)
 {
-	coap_session_t *s = r->session;
+	coap_session_t *s = q->dev->route.peer->session;
 	coap_pdu_t *pdu;
 	uint8_t buf[4];
 
-	(void)gw;
 	if ((pdu = coap_new_pdu(COAP_MESSAGE_CON, (coap_pdu_code_t)rq->method,
 	    s)) == NULL)
 		return -1;
@@ -286,45 +328,54 @@ fail:
 
 /* Moves waiting requests onto the wire while there is room. */
 static void
-devreq_pump(struct gateway *gw, struct devroute *r)
+devreq_pump(struct gateway *gw, struct devq *q)
 {
 	struct devreq *rq;
 
-	while (r->session != NULL &&
-	    r->ninflight < (unsigned)gw->cfg.proxy_nstart &&
-	    (rq = TAILQ_FIRST(&r->waiting)) != NULL) {
-		TAILQ_REMOVE(&r->waiting, rq, entry);
-		TAILQ_INSERT_TAIL(&r->inflight, rq, entry);
+	while (q->ninflight < (unsigned)gw->cfg.proxy_nstart &&
+	    (rq = TAILQ_FIRST(&q->waiting)) != NULL) {
+		TAILQ_REMOVE(&q->waiting, rq, entry);
+		TAILQ_INSERT_TAIL(&q->inflight, rq, entry);
 		rq->inflight = 1;
-		r->ninflight++;
-		if (devreq_transmit(gw, r, rq) == -1) {
-			log_warnx("device %s: cannot send a request", r->ep);
+		q->ninflight++;
+		if (devreq_transmit(q, rq) == -1) {
+			log_warnx("device %s: cannot send a request",
+			    q->dev->ep);
 			devreq_fail(rq, DEVRESP_UNREACHABLE);
 			return;		/* devreq_fail pumped again */
 		}
 	}
 }
 
+/* Frees a request that never went out and was never reported. */
+static void
+devreq_discard(struct devreq *rq)
+{
+	struct device *d = rq->q != NULL ? rq->q->dev : NULL;
+
+	devreq_unlink(rq);
+	free(rq->body);
+	free(rq);
+	if (d != NULL)
+		devq_settle(d);
+}
+
 struct devreq *
 devreq_send(struct gateway *gw, const char *ep, const struct devreq_spec *spec,
     devreq_cb cb, void *arg)
 {
-	struct devroute *r = route_find(ep);
+	struct device *d = route_device(gw, ep);
 	struct devreq *rq;
+	struct devq *q;
 	struct timeval tv = { (time_t)spec->timeout_s, 0 };
 
-	if (r == NULL || r->session == NULL ||
-	    strlen(spec->path) >= DEVREQ_PATH_MAX)
-		return NULL;
-	if ((rq = calloc(1, sizeof(*rq))) == NULL)
+	if (d == NULL || strlen(spec->path) >= DEVREQ_PATH_MAX ||
+	    (rq = calloc(1, sizeof(*rq))) == NULL)
 		return NULL;
 	if ((rq->timer = evtimer_new(gw->base, devreq_timeout_cb, rq)) ==
-	    NULL) {
-		free(rq);
-		return NULL;
-	}
-	if (spec->len > 0 && (rq->body = malloc(spec->len)) == NULL) {
-		free(rq);
+	    NULL || (spec->len > 0 && (rq->body = malloc(spec->len)) ==
+	    NULL) || (q = devq_get(d)) == NULL) {
+		devreq_discard(rq);
 		return NULL;
 	}
 	if (spec->len > 0)
@@ -333,15 +384,29 @@ devreq_send(struct gateway *gw, const char *ep, const struct devreq_spec *spec,
 	rq->gw = gw;
 	rq->cb = cb;
 	rq->arg = arg;
-	rq->route = r;
+	rq->q = q;
 	rq->method = spec->method;
 	rq->content_format = spec->content_format;
 	rq->accept = spec->accept;
 	rq->timeout_s = spec->timeout_s;
 	memcpy(rq->path, spec->path, strlen(spec->path) + 1);
+	/* Behind others, it waits its turn. With room, it goes now; when
+	 * libcoap refuses it, the caller hears so from the NULL (its
+	 * callback is never called from inside this function). */
+	if (!TAILQ_EMPTY(&q->waiting) ||
+	    q->ninflight >= (unsigned)gw->cfg.proxy_nstart) {
+		TAILQ_INSERT_TAIL(&q->waiting, rq, entry);
+	} else {
+		TAILQ_INSERT_TAIL(&q->inflight, rq, entry);
+		rq->inflight = 1;
+		q->ninflight++;
+		if (devreq_transmit(q, rq) == -1) {
+			log_warnx("device %s: cannot send a request", d->ep);
+			devreq_discard(rq);
+			return NULL;
+		}
+	}
 	evtimer_add(rq->timer, &tv);
-	TAILQ_INSERT_TAIL(&r->waiting, rq, entry);
-	devreq_pump(gw, r);
 	return rq;
 }
 
@@ -354,10 +419,7 @@ devreq_cancel(struct devreq *rq)
 int
 devreq_routable(struct gateway *gw, const char *ep)
 {
-	struct devroute *r = route_find(ep);
-
-	(void)gw;
-	return r != NULL && r->session != NULL;
+	return route_device(gw, ep) != NULL;
 }
 
 int
@@ -370,39 +432,24 @@ devreq_reachable(struct gateway *gw, struct device *d)
 	if (gw->cfg.proxy_nat_window > 0 &&
 	    now - d->last_seen > gw->cfg.proxy_nat_window)
 		return 0;
-	return devreq_routable(gw, d->ep);
+	return d->route.peer != NULL;
 }
 
 void
 devreq_set_route(struct gateway *gw, const char *ep, coap_session_t *s)
 {
+	struct device *d = registry_find_by_endpoint(gw->registry, ep);
 	struct coap_peer *peer = coap_peer(s);
-	struct devroute *r = route_find(ep);
-	size_t b;
 
-	if (peer == NULL)
+	if (d == NULL || peer == NULL || d->route.peer == peer)
 		return;
-	if (r != NULL && r->session == s)
-		return;
-	if (r != NULL)
-		route_free(r);	/* a new session: NAT rebinding, re-register */
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return;
-	memcpy(r->ep, ep, strlen(ep) + 1);
-	r->gw = gw;
-	TAILQ_INIT(&r->observing);
-	TAILQ_INIT(&r->waiting);
-	TAILQ_INIT(&r->inflight);
-	r->session = s;
+	route_unlink(d);	/* a new session: NAT rebinding, re-register */
+	d->route.peer = peer;
+	d->route.next = peer->devices;
+	if (peer->devices != NULL)
+		peer->devices->route.prev = d;
+	peer->devices = d;
 	coap_session_set_nstart(s, (unsigned)gw->cfg.proxy_nstart);
-	r->peer = peer;
-	r->pnext = peer->routes;
-	if (peer->routes != NULL)
-		peer->routes->pprev = r;
-	peer->routes = r;
-	b = route_hash(ep);
-	r->hnext = routes[b];
-	routes[b] = r;
 }
 
 const char *
@@ -410,77 +457,105 @@ devreq_session_ep(coap_session_t *s)
 {
 	struct coap_peer *peer = coap_session_get_app_data(s);
 
-	return peer != NULL && peer->routes != NULL ? peer->routes->ep : NULL;
+	return peer != NULL && peer->devices != NULL ? peer->devices->ep :
+	    NULL;
 }
 
 void
 devreq_drop_route(struct gateway *gw, const char *ep)
 {
-	struct devroute *r = route_find(ep);
+	struct device *d = registry_find_by_endpoint(gw->registry, ep);
 
-	(void)gw;
-	if (r != NULL)
-		route_free(r);
+	if (d != NULL)
+		route_unlink(d);
+}
+
+void
+devreq_device_replaced(struct device *old, struct device *d)
+{
+	struct coap_peer *peer = old->route.peer;
+
+	d->route = old->route;
+	memset(&old->route, 0, sizeof(old->route));
+	if (peer == NULL)
+		return;
+	if (d->route.prev != NULL)
+		d->route.prev->route.next = d;
+	else
+		peer->devices = d;
+	if (d->route.next != NULL)
+		d->route.next->route.prev = d;
+	if (d->route.q != NULL)
+		d->route.q->dev = d;
+}
+
+void
+devreq_device_gone(struct device *d)
+{
+	route_unlink(d);
 }
 
 void
 devreq_peer_gone(struct coap_peer *peer)
 {
-	while (peer->routes != NULL)
-		route_free(peer->routes);
+	while (peer->devices != NULL)
+		route_unlink(peer->devices);
 }
 
 struct devobs *
 devreq_observe(struct gateway *gw, const char *ep, const char *path,
     devobs_cb cb, void *arg)
 {
-	struct devroute *r = route_find(ep);
+	struct device *d = route_device(gw, ep);
+	coap_session_t *s;
 	struct devobs *o;
+	struct devq *q;
 	coap_pdu_t *pdu;
 	uint8_t zero = 0;
 
-	(void)gw;
-	if (r == NULL || r->session == NULL ||
-	    strlen(path) >= DEVREQ_PATH_MAX ||
+	if (d == NULL || strlen(path) >= DEVREQ_PATH_MAX ||
 	    (o = calloc(1, sizeof(*o))) == NULL)
 		return NULL;
+	s = d->route.peer->session;
 	if ((pdu = coap_new_pdu(COAP_MESSAGE_CON, COAP_REQUEST_CODE_GET,
-	    r->session)) == NULL) {
+	    s)) == NULL) {
 		free(o);
 		return NULL;
 	}
-	coap_session_new_token(r->session, &o->token_len, o->token);
+	coap_session_new_token(s, &o->token_len, o->token);
+	/* libcoap inserts options in order: Observe (6) goes before
+	 * Uri-Path (11) whatever the order of the calls. */
 	if (!coap_add_token(pdu, o->token_len, o->token) ||
 	    devreq_add_path(pdu, path) == -1 ||
-	    !coap_add_option(pdu, COAP_OPTION_OBSERVE, 0, &zero)) {
+	    !coap_add_option(pdu, COAP_OPTION_OBSERVE, 0, &zero) ||
+	    (q = devq_get(d)) == NULL) {
 		coap_delete_pdu(pdu);
 		free(o);
 		return NULL;
 	}
-	/* Options must go in order: Observe (6) before Uri-Path (11) is
-	 * handled by libcoap, which inserts in place. */
-	if (coap_send(r->session, pdu) == COAP_INVALID_MID) {
+	if (coap_send(s, pdu) == COAP_INVALID_MID) {
 		free(o);
+		devq_settle(d);
 		return NULL;
 	}
-	o->route = r;
+	o->q = q;
 	o->cb = cb;
 	o->arg = arg;
 	memcpy(o->path, path, strlen(path) + 1);
-	TAILQ_INSERT_TAIL(&r->observing, o, entry);
+	TAILQ_INSERT_TAIL(&q->observing, o, entry);
 	return o;
 }
 
 void
 devobs_cancel(struct devobs *o)
 {
-	struct devroute *r = o->route;
+	struct device *d = o->q->dev;
 	coap_binary_t token = { o->token_len, o->token };
 
-	TAILQ_REMOVE(&r->observing, o, entry);
-	if (r->session != NULL)
-		coap_cancel_observe(r->session, &token, COAP_MESSAGE_CON);
+	TAILQ_REMOVE(&o->q->observing, o, entry);
+	coap_cancel_observe(d->route.peer->session, &token, COAP_MESSAGE_CON);
 	free(o);
+	devq_settle(d);
 }
 
 /* The observation a notification belongs to, by session and token. */
@@ -488,13 +563,13 @@ static struct devobs *
 devobs_match(coap_session_t *s, coap_bin_const_t token)
 {
 	struct coap_peer *peer = coap_session_get_app_data(s);
-	struct devroute *r;
+	struct devq *q;
 	struct devobs *o;
 
 	if (peer == NULL)
 		return NULL;
-	for (r = peer->routes; r != NULL; r = r->pnext)
-		TAILQ_FOREACH(o, &r->observing, entry)
+	for (q = peer->busy; q != NULL; q = q->next)
+		TAILQ_FOREACH(o, &q->observing, entry)
 			if (o->token_len == token.length &&
 			    memcmp(o->token, token.s, token.length) == 0)
 				return o;
@@ -506,13 +581,13 @@ static struct devreq *
 devreq_match(coap_session_t *s, coap_bin_const_t token)
 {
 	struct coap_peer *peer = coap_session_get_app_data(s);
-	struct devroute *r;
+	struct devq *q;
 	struct devreq *rq;
 
 	if (peer == NULL)
 		return NULL;
-	for (r = peer->routes; r != NULL; r = r->pnext)
-		TAILQ_FOREACH(rq, &r->inflight, entry)
+	for (q = peer->busy; q != NULL; q = q->next)
+		TAILQ_FOREACH(rq, &q->inflight, entry)
 			if (rq->token_len == token.length &&
 			    memcmp(rq->token, token.s, token.length) == 0)
 				return rq;
@@ -525,6 +600,7 @@ devreq_response(coap_session_t *s, const coap_pdu_t *sent,
 {
 	struct devreq *rq = devreq_match(s, coap_pdu_get_token(rcvd));
 	struct devobs *o = NULL;
+	struct device *d;
 	struct devresp resp;
 	coap_opt_iterator_t it;
 	coap_opt_t *opt;
@@ -563,10 +639,13 @@ devreq_response(coap_session_t *s, const coap_pdu_t *sent,
 	    NULL && resp.cls == 2)
 		seq = (long)coap_decode_var_bytes(coap_opt_value(opt),
 		    coap_opt_length(opt));
-	if (seq < 0)
+	if (seq < 0) {
+		d = o->q->dev;
 		devobs_end(o, &resp);	/* not (or no longer) observed */
-	else
+		devq_settle(d);
+	} else {
 		o->cb(&resp, seq, o->arg);
+	}
 	return COAP_RESPONSE_OK;
 }
 
@@ -575,8 +654,8 @@ devreq_nack(coap_session_t *s, const coap_pdu_t *sent,
     const coap_nack_reason_t reason, const coap_mid_t mid)
 {
 	struct devreq *rq;
-
 	struct devobs *o;
+	struct device *d;
 
 	(void)mid;
 	if (sent == NULL)
@@ -584,6 +663,9 @@ devreq_nack(coap_session_t *s, const coap_pdu_t *sent,
 	if ((rq = devreq_match(s, coap_pdu_get_token(sent))) != NULL)
 		devreq_fail(rq, reason == COAP_NACK_TOO_MANY_RETRIES ?
 		    DEVRESP_TIMEOUT : DEVRESP_UNREACHABLE);
-	else if ((o = devobs_match(s, coap_pdu_get_token(sent))) != NULL)
+	else if ((o = devobs_match(s, coap_pdu_get_token(sent))) != NULL) {
+		d = o->q->dev;
 		devobs_end(o, NULL);
+		devq_settle(d);
+	}
 }

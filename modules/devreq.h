@@ -89,6 +89,11 @@ int		 devreq_routable(struct gateway *gw, const char *ep);
 struct device;
 int		 devreq_reachable(struct gateway *gw, struct device *d);
 
+/* For the registry: d replaces old (a re-registration; the route and what
+ * waits on it move along), or d is about to be freed (its route ends). */
+void		 devreq_device_replaced(struct device *old, struct device *d);
+void		 devreq_device_gone(struct device *d);
+
 /* Ends ep's route (decommissioned, deregistered): what waits on it fails. */
 void		 devreq_drop_route(struct gateway *gw, const char *ep);
 

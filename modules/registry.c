@@ -16,6 +16,7 @@
 
 #include "gateway.h"
 #include "log.h"
+#include "modules/devreq.h"
 #include "modules/events.h"
 #include "modules/registry.h"
 #include "modules/store.h"
@@ -313,6 +314,7 @@ registry_remove(struct registry *reg, struct device *d)
 			reg->sweep_min = dl;
 	}
 	reg->state_count[d->state]--;
+	devreq_device_gone(d);
 	free(d);
 }
 
@@ -466,10 +468,14 @@ registry_change_done(int status, void *arg)
 	}
 	switch (c->kind) {
 	case CHANGE_REGISTER:
-		if ((old = registry_find_by_endpoint(reg, c->dev->ep)) != NULL)
+		if ((old = registry_find_by_endpoint(reg, c->dev->ep)) !=
+		    NULL) {
+			devreq_device_replaced(old, c->dev);
 			registry_remove(reg, old);
+		}
 		if (registry_insert(reg, c->dev, now) == -1) {
 			log_warnx("device %s: out of memory", c->dev->ep);
+			devreq_device_gone(c->dev);
 			free(c->dev);
 			res = REGISTRY_STORE_FAILED;
 			break;

@@ -56,11 +56,25 @@ struct dev_record {
  * is removed (deregister, decommission) or replaced (re-register); do not
  * keep one across loop turns.
  */
+struct coap_peer;
+struct devq;
+
+/* devreq.c's part of a device: the peer (session) of its latest register or
+ * update, and what waits to go to it. Empty until then; 32 bytes, so a
+ * route costs no allocation and no copy of the endpoint name. */
+struct dev_route {
+	struct coap_peer	*peer;
+	struct device		*next, *prev;	/* devices on the same peer */
+	struct devq		*q;		/* only while requests or
+						   observations exist */
+};
+
 struct device {
 	struct device	*next_ep;	/* hash chains */
 	struct device	*next_id;
 	struct dev_record r;
 	int64_t		 last_seen;	/* last message of any kind */
+	struct dev_route route;		/* devreq.c's */
 	uint32_t	 slot;		/* index in the sweep array */
 	uint8_t		 state;		/* as last seen by the sweep */
 	uint8_t		 ep_len;
