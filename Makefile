@@ -33,14 +33,15 @@ CORE_SRC := log.c config/config.c \
             modules/events.c modules/webhook.c modules/send.c \
             proxy/router.c proxy/http.c proxy/api.c proxy/coapmap.c \
             proxy/forward.c proxy/ops.c cache/stream.c cache/cache.c \
-            cache/observe.c proxy/senml.c
-GW_SRC   := gateway.c $(CORE_SRC)
+            cache/observe.c proxy/senml.c modules/manifest.c
+GW_SRC   := gateway.c modules/fwtool.c $(CORE_SRC)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
 GW_OBJ   := $(GW_SRC:%.c=$(B)/%.o)
 OUTPOST  := $(if $(filter build,$(B)),outpost,$(B)/outpost)
 
 # The node agent: node/main.c has its main(); node unit tests link the rest.
-NODE_CORE_SRC := $(filter-out node/main.c,$(wildcard node/*.c)) log.c
+NODE_CORE_SRC := $(filter-out node/main.c,$(wildcard node/*.c)) log.c \
+                 modules/manifest.c
 NODE_CORE_OBJ := $(NODE_CORE_SRC:%.c=$(B)/%.o)
 NODE     := $(if $(filter build,$(B)),outpost-node,$(B)/outpost-node)
 NODE_BIN := $(if $(wildcard node/main.c),$(NODE))

@@ -11,6 +11,7 @@
 
 #include "gateway.h"
 #include "log.h"
+#include "modules/fwtool.h"
 
 /* In start order; stopped in reverse. */
 static const struct gw_module *const modules[] = {
@@ -31,6 +32,9 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: outpost [-nv] [-c file]\n"
+	    "       outpost keygen PREFIX\n"
+	    "       outpost sign --key PREFIX.key --vendor V --class C "
+	    "--version X --seq N IMAGE\n"
 	    "  -c, --config FILE  read FILE (default gateway.ini)\n"
 	    "  -n, --check        check the configuration and exit\n"
 	    "  -v, --verbose      log debug messages\n"
@@ -102,6 +106,8 @@ main(int argc, char *argv[])
 	int ch, check = 0, verbose = 0;
 	size_t i, inited;
 
+	if (argc > 1 && (ch = fwtool_main(argc - 1, argv + 1)) != -1)
+		return ch;	/* outpost keygen | sign */
 	memset(&gw, 0, sizeof(gw));
 	gw.config_path = "gateway.ini";
 	while ((ch = getopt_long(argc, argv, "c:nvVh", longopts, NULL)) != -1) {

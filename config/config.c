@@ -100,6 +100,29 @@ static const struct config_key config_table[] = {
 	KEY_INT("events", "keepalive", events_keepalive, 1, 3600, "15",
 	    "seconds between keep-alive comments on idle streams", 0),
 
+	KEY_STR("firmware", "trusted_keys", fw_trusted_keys, "",
+	    "public keys that may sign firmware manifests: comma-separated, "
+	    "each 64 hex characters or a file of such keys, one per line", 0),
+	KEY_INT("firmware", "max_store_mb", fw_max_store_mb, 1, 1 << 20, "256",
+	    "MiB of firmware images kept (507 beyond)", 0),
+	KEY_INT("firmware", "block_size", fw_block_size, 16, 1024, "1024",
+	    "CoAP Block2 size images are served in, a power of two", 0),
+	KEY_STR("firmware", "group4", fw_group4, "224.0.1.187",
+	    "IPv4 multicast group of announcements (All-CoAP-Nodes)", 0),
+	KEY_STR("firmware", "group6", fw_group6, "ff02::fd",
+	    "IPv6 multicast group of announcements (All-CoAP-Nodes)", 0),
+	KEY_INT("firmware", "port", fw_port, 1, 65535, "5683",
+	    "UDP port announcements are sent to", 0),
+	KEY_STR("firmware", "interface", fw_interface, "",
+	    "network interface announcements leave by (empty: the default "
+	    "route's)", 0),
+	KEY_INT("firmware", "hops", fw_hops, 1, 255, "1",
+	    "multicast hop limit (TTL) of announcements", 0),
+	KEY_INT("firmware", "repeat", fw_repeat, 1, 100, "3",
+	    "times each announcement is sent (it is non-confirmable)", 0),
+	KEY_INT("firmware", "interval_ms", fw_interval_ms, 10, 600000, "1000",
+	    "milliseconds between the repeats of an announcement", 0),
+
 	KEY_STR("store", "path", store_path, "./data",
 	    "directory of the LMDB environment (created if missing)", 1),
 	KEY_INT("store", "map_size_mb", store_map_size_mb, 1, 1 << 20, "1024",
@@ -422,6 +445,13 @@ config_validate(struct config_parse *p)
 		    "min_lifetime..max_lifetime (%d..%d)",
 		    cfg->reg_default_lifetime, cfg->reg_min_lifetime,
 		    cfg->reg_max_lifetime);
+		return -1;
+	}
+	if (cfg->fw_block_size & (cfg->fw_block_size - 1)) {
+		p->line = config_line_of(p, offsetof(struct gw_config,
+		    fw_block_size));
+		config_fail(p, "[firmware] block_size: %d is not a power of "
+		    "two", cfg->fw_block_size);
 		return -1;
 	}
 	return 0;

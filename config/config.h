@@ -61,6 +61,17 @@ struct gw_config {
 	int			events_client_buffer;	/* bytes */
 	int			events_keepalive;	/* seconds */
 
+	char			fw_trusted_keys[1024];	/* manifest.h keyring */
+	int			fw_max_store_mb;
+	int			fw_block_size;		/* bytes, power of 2 */
+	char			fw_group4[CONFIG_HOST_MAX];
+	char			fw_group6[CONFIG_HOST_MAX];
+	int			fw_port;
+	char			fw_interface[32];	/* "" = default */
+	int			fw_hops;
+	int			fw_repeat;
+	int			fw_interval_ms;
+
 	char			store_path[PATH_MAX];
 	int			store_map_size_mb;
 };
