@@ -3,8 +3,17 @@
 # the normal one: `make check-asan` builds into build-asan/.
 
 VERSION  := 0.1.0
+# CROSS=aarch64-linux-gnu: Debian's cross compiler and the arm64 libraries
+# through multiarch (scripts/install-cross-deps.sh); objects in build-arm64/.
+ifneq ($(CROSS),)
+CROSS_ARCH := $(subst aarch64,arm64,$(firstword $(subst -, ,$(CROSS))))
+B        ?= build-$(CROSS_ARCH)
+CC       := $(CROSS)-gcc
+PKG_CONFIG := PKG_CONFIG_LIBDIR=/usr/local/lib/outpost-cross/$(CROSS)/usr/lib/$(CROSS)/pkgconfig:/usr/lib/$(CROSS)/pkgconfig:/usr/share/pkgconfig pkg-config
+endif
 B        ?= build
 CC       ?= cc
+PKG_CONFIG ?= pkg-config
 PKGS     := libevent_core libevent_extra libcoap-3-gnutls wolfssl lmdb inih libcjson libcbor
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
@@ -19,15 +28,16 @@ LDFLAGS  += -fsanitize=address,undefined
 endif
 
 # Install missing Debian packages before the first compile.
-DEPS_OK  := $(shell pkg-config --exists $(PKGS) cmocka 2>/dev/null && echo yes)
+DEPS_OK  := $(shell $(PKG_CONFIG) --exists $(PKGS) $(if $(CROSS),,cmocka) \
+            2>/dev/null && command -v $(CC) >/dev/null && echo yes)
 ifneq ($(DEPS_OK),yes)
-$(shell scripts/install-deps.sh >&2)
+$(shell scripts/install-deps.sh $(CROSS_ARCH) >&2)
 endif
-CFLAGS   += $(shell pkg-config --cflags $(PKGS))
-LIBS     := $(shell pkg-config --libs $(PKGS)) -lpthread
+CFLAGS   += $(shell $(PKG_CONFIG) --cflags $(PKGS))
+LIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread
 
 # Everything but main(); unit tests link these too.
-CORE_SRC := log.c config/config.c \
+CORE_SRC := log.c notify.c config/config.c \
             modules/store.c modules/registry.c modules/lwm2m.c modules/metrics.c \
             modules/coap.c modules/rd.c modules/devreq.c modules/queue.c \
             modules/events.c modules/webhook.c modules/send.c \
@@ -40,7 +50,7 @@ GW_OBJ   := $(GW_SRC:%.c=$(B)/%.o)
 OUTPOST  := $(if $(filter build,$(B)),outpost,$(B)/outpost)
 
 # The node agent: node/main.c has its main(); node unit tests link the rest.
-NODE_CORE_SRC := $(filter-out node/main.c,$(wildcard node/*.c)) log.c \
+NODE_CORE_SRC := $(filter-out node/main.c,$(wildcard node/*.c)) log.c notify.c \
                  modules/manifest.c
 NODE_CORE_OBJ := $(NODE_CORE_SRC:%.c=$(B)/%.o)
 NODE     := $(if $(filter build,$(B)),outpost-node,$(B)/outpost-node)
@@ -122,6 +132,48 @@ bench: $(OUTPOST) $(NODE_BIN) deps
 	    tests/bench/node.sh $(abspath $(NODE)) $(abspath $(OUTPOST)); fi
 	@if [ -x tests/bench/proxy.sh ]; then \
 	    tests/bench/proxy.sh $(abspath $(OUTPOST)) $(abspath $(NODE)); fi
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: binaries, man pages, examples,
+# systemd units and their sysusers.d file. SYSCONFDIR/outpost/gateway.ini and
+# node.ini are copied from the examples only when they do not exist yet.
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/outpost
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+USERSDIR ?= $(PREFIX)/lib/sysusers.d
+SYSCONFDIR ?= /etc
+MAN5     := doc/gateway.ini.5
+MAN8     := doc/outpost.8 doc/outpost-node.8
+UNITS    := outpost.service outpost-node.service
+.PHONY: install uninstall
+
+install: $(OUTPOST) $(NODE_BIN)
+	install -d $(addprefix $(DESTDIR),$(BINDIR) $(MANDIR)/man5 \
+	    $(MANDIR)/man8 $(DOCDIR)/examples $(UNITDIR) $(USERSDIR) \
+	    $(SYSCONFDIR)/outpost)
+	install -m 755 $(OUTPOST) $(NODE) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 gateway.ini.example node.ini.example \
+	    $(DESTDIR)$(DOCDIR)/examples/
+	for u in $(UNITS); do \
+	    sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	        scripts/systemd/$$u.in >$(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	    chmod 644 $(DESTDIR)$(UNITDIR)/$$u; done
+	install -m 644 scripts/systemd/outpost.sysusers \
+	    $(DESTDIR)$(USERSDIR)/outpost.conf
+	for f in gateway node; do t=$(DESTDIR)$(SYSCONFDIR)/outpost/$$f.ini; \
+	    [ -e $$t ] || install -m 644 $$f.ini.example $$t || exit 1; done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/outpost $(DESTDIR)$(BINDIR)/outpost-node \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8))) \
+	    $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) \
+	    $(DESTDIR)$(USERSDIR)/outpost.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build build-asan outpost outpost-node

@@ -11,6 +11,7 @@
 
 #include "gateway.h"
 #include "log.h"
+#include "notify.h"
 #include "modules/fwtool.h"
 
 /* In start order; stopped in reverse. */
@@ -56,9 +57,12 @@ gateway_reload(evutil_socket_t sig, short what, void *arg)
 
 	(void)sig;
 	(void)what;
+	notify_reloading();
 	if (config_load(&fresh, gw->config_path, err, sizeof(err)) == -1) {
 		log_warnx("reload failed, keeping the running configuration: "
 		    "%s", err);
+		notify_send("READY=1\nSTATUS=reload failed, running on the "
+		    "previous configuration");
 		return;
 	}
 	config_keep_restart_keys(&fresh, &gw->cfg);
@@ -69,6 +73,7 @@ gateway_reload(evutil_socket_t sig, short what, void *arg)
 		if (modules[i]->reload != NULL)
 			modules[i]->reload(gw, &old);
 	log_info("configuration reloaded from %s", gw->config_path);
+	notify_send("READY=1\nSTATUS=configuration reloaded");
 }
 
 static void
@@ -78,6 +83,7 @@ gateway_stop_cb(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	log_info("signal %d: stopping", (int)sig);
+	notify_send("STOPPING=1");
 	event_base_loopbreak(gw->base);
 }
 
@@ -175,6 +181,7 @@ main(int argc, char *argv[])
 	    evsignal_add(ev_int, NULL) == -1)
 		fatalx("cannot install signal handlers");
 	log_info("outpost %s started", OUTPOST_VERSION);
+	notify_send("READY=1\nSTATUS=listening");	/* listeners and store up */
 
 	event_base_dispatch(gw.base);
 

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "notify.h"
 #include "node/coap.h"
 #include "node/node.h"
 #include "node/rconf.h"
@@ -223,6 +224,7 @@ main_stop_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("signal %d: deregistering and stopping", (int)sig);
+	notify_send("STOPPING=1");
 	shard_stop(n);
 }
 
@@ -383,6 +385,7 @@ main(int argc, char *argv[])
 		    "gateway %s", OUTPOST_VERSION, n.cfg.fleet, n.cfg.prefix,
 		    n.cfg.gateway);
 	shard_start(&n);
+	notify_send("READY=1");
 	event_base_dispatch(n.base);
 	log_info("stopped");
 	rc = 0;

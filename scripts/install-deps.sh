@@ -3,12 +3,18 @@
 # benchmarks need. Idempotent; prints nothing when everything is present.
 set -eu
 
+# `install-deps.sh arm64`: also what the arm64 cross build needs.
+if [ "${1:-}" = arm64 ]; then
+	"$(dirname "$0")/install-cross-deps.sh"
+fi
+
 PKGS="build-essential pkg-config
 libevent-dev libcoap3-dev libcoap3-bin libwolfssl-dev liblmdb-dev lmdb-utils
 libinih-dev libcjson-dev libcbor-dev
 libcmocka-dev python3 python3-pytest curl iproute2 procps
 clang libclang-rt-14-dev
-wrk nginx-light binutils"
+wrk nginx-light binutils
+systemd groff-base"
 
 missing=""
 for p in $PKGS; do
