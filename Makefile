@@ -41,6 +41,7 @@ CORE_SRC := log.c notify.c config/config.c \
             modules/store.c modules/registry.c modules/lwm2m.c modules/metrics.c \
             modules/coap.c modules/rd.c modules/devreq.c modules/queue.c \
             modules/events.c modules/webhook.c modules/send.c \
+            modules/cred.c modules/credparse.c modules/dtls.c proxy/provision.c \
             proxy/router.c proxy/http.c proxy/api.c proxy/coapmap.c \
             proxy/forward.c proxy/ops.c cache/stream.c cache/cache.c \
             cache/observe.c proxy/senml.c modules/manifest.c

@@ -44,6 +44,21 @@ static const struct config_key config_table[] = {
 	    0),
 	KEY_INT("coap", "max_links", coap_max_links, 64, 65536, "4096",
 	    "largest link-format body a device may register, in bytes", 0),
+	KEY_HP("coap", "secure_listen", coap_secure_listen, "127.0.0.1:5684",
+	    "address and port of the CoAP over DTLS endpoint (numeric host)"),
+	KEY_STR("coap", "plain", coap_plain, "loopback",
+	    "who may use plain CoAP: loopback (peers on this host), any, or "
+	    "off; never a device that has a credential", 0),
+	KEY_STR("coap", "ca_file", coap_ca_file, "",
+	    "PEM CA that devices' X.509 certificates must chain to", 1),
+	KEY_STR("coap", "cert_file", coap_cert_file, "",
+	    "PEM certificate of the gateway for DTLS with X.509", 1),
+	KEY_STR("coap", "key_file", coap_key_file, "",
+	    "PEM private key of cert_file, or with rpk = 1 an EC key used as "
+	    "a raw public key (empty: DTLS with PSK only)", 1),
+	KEY_INT("coap", "rpk", coap_rpk, 0, 1, "0",
+	    "1: devices authenticate with raw public keys instead of X.509 "
+	    "certificates", 1),
 
 	KEY_INT("registry", "awake_window", reg_awake_window, 1, 86400, "93",
 	    "seconds a queue-mode device stays awake after its last message",
@@ -420,6 +435,25 @@ config_later_line(const struct config_parse *p, size_t a, size_t b)
 
 /* Checks what one key cannot: relations between keys. The error is put at
  * the later of the two lines involved. */
+/* [coap] plain is one of three words (the key files are checked when the
+ * DTLS endpoint starts: each key alone is valid here). */
+static int
+config_validate_coap(struct config_parse *p)
+{
+	const struct gw_config *cfg = p->cfg;
+
+	if (strcmp(cfg->coap_plain, "loopback") != 0 &&
+	    strcmp(cfg->coap_plain, "any") != 0 &&
+	    strcmp(cfg->coap_plain, "off") != 0) {
+		p->line = config_line_of(p, offsetof(struct gw_config,
+		    coap_plain));
+		config_fail(p, "[coap] plain: '%s' is not one of loopback, any, "
+		    "off", cfg->coap_plain);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 config_validate(struct config_parse *p)
 {
@@ -454,7 +488,7 @@ config_validate(struct config_parse *p)
 		    "two", cfg->fw_block_size);
 		return -1;
 	}
-	return 0;
+	return config_validate_coap(p);
 }
 
 int

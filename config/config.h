@@ -33,6 +33,12 @@ struct gw_config {
 	struct gw_hostport	coap_listen;
 	int			coap_max_idle_sessions;
 	int			coap_max_links;		/* bytes of link-format */
+	struct gw_hostport	coap_secure_listen;	/* DTLS */
+	char			coap_plain[16];		/* loopback, any, off */
+	char			coap_ca_file[PATH_MAX];	/* "" = no X.509 */
+	char			coap_cert_file[PATH_MAX];
+	char			coap_key_file[PATH_MAX];	/* "" = PSK only */
+	int			coap_rpk;		/* 0/1 */
 
 	int			reg_awake_window;	/* seconds */
 	int			reg_default_lifetime;	/* seconds */

@@ -66,6 +66,9 @@ metrics_render(struct gateway *gw, struct evbuffer *out)
 	    "CoAP responses sent.", m->coap_out);
 	metrics_counter(out, "outpost_coap_bad_requests_total",
 	    "CoAP requests refused as malformed.", m->coap_bad);
+	metrics_counter(out, "outpost_dtls_refused_total",
+	    "DTLS handshakes and CoAP requests refused for their credential.",
+	    m->dtls_refused);
 	evbuffer_add_printf(out, "# HELP outpost_http_requests_total HTTP "
 	    "requests by route and status.\n"
 	    "# TYPE outpost_http_requests_total counter\n");

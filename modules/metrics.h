@@ -28,6 +28,8 @@ struct metrics {
 	uint64_t		coap_in;	/* requests handled */
 	uint64_t		coap_out;	/* responses sent */
 	uint64_t		coap_bad;	/* requests refused as malformed */
+	uint64_t		dtls_refused;	/* handshakes or requests refused
+						   for their credential */
 	struct metrics_http	http[METRICS_HTTP_MAX];
 	size_t			nhttp;
 };

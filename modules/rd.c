@@ -390,6 +390,22 @@ rd_read(struct gateway *gw, const coap_pdu_t *req, coap_pdu_t *resp,
 	return 0;
 }
 
+/* Refuses a request whose session may not act for ep (NULL: for anyone,
+ * before the registration is even looked up). Returns -1 after answering. */
+static int
+rd_refuse(struct gateway *gw, coap_session_t *s, const char *ep,
+    coap_pdu_t *resp)
+{
+	const char *why = "plain CoAP is not accepted from here: use DTLS";
+	coap_pdu_code_t code = COAP_RESPONSE_CODE_UNAUTHORIZED;
+
+	if (ep == NULL ? coap_plain_allowed(gw, s) :
+	    (code = coap_auth_check(gw, s, ep, &why)) == 0)
+		return 0;
+	coap_reply(gw, resp, code, why);
+	return -1;
+}
+
 /* POST /rd: register. */
 static void
 rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
@@ -406,6 +422,8 @@ rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	if (rd_is_repeat(s, req, resp))
 		return;
 	gw->metrics.coap_in++;
+	if (rd_refuse(gw, s, NULL, resp) == -1)
+		return;
 	if (coap_pdu_get_type(req) != COAP_MESSAGE_CON) {
 		coap_reply(gw, resp, COAP_RESPONSE_CODE_BAD_REQUEST,
 		    "register must be confirmable");
@@ -418,6 +436,8 @@ rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		    "missing ep");
 		return;
 	}
+	if (rd_refuse(gw, s, p.ep, resp) == -1)
+		return;
 	rd_addr_from(s, &from);
 	if ((pd = rd_park(gw, s, req, resp, RD_REGISTER)) == NULL)
 		return;
@@ -444,6 +464,8 @@ rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	if (rd_is_repeat(s, req, resp))
 		return;
 	gw->metrics.coap_in++;
+	if (rd_refuse(gw, s, NULL, resp) == -1)
+		return;
 	if (!del && coap_pdu_get_code(req) != COAP_REQUEST_CODE_POST) {
 		coap_reply(gw, resp, COAP_RESPONSE_CODE_NOT_ALLOWED,
 		    "use POST (update) or DELETE (deregister)");
@@ -455,6 +477,8 @@ rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		    "registration not found");
 		return;
 	}
+	if (rd_refuse(gw, s, dev->ep, resp) == -1)
+		return;
 	if (del) {
 		devreq_drop_route(gw, dev->ep);
 		if ((pd = rd_park(gw, s, req, resp, RD_DEREGISTER)) != NULL)

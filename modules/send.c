@@ -96,6 +96,13 @@ send_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 
 	(void)query;
 	gw->metrics.coap_in++;
+	if (!coap_plain_allowed(gw, s)) {
+		coap_reply(gw, resp, COAP_RESPONSE_CODE_UNAUTHORIZED,
+		    "plain CoAP is not accepted from here: use DTLS");
+		return;
+	}
+	/* The route's ep: set only by a register or update the session
+	 * was allowed to make (rd.c), so a device reports as itself. */
 	if (ep == NULL || (d = registry_find_by_endpoint(gw->registry, ep)) ==
 	    NULL) {
 		coap_reply(gw, resp, COAP_RESPONSE_CODE_FORBIDDEN,

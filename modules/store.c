@@ -75,7 +75,7 @@ struct store {
 };
 
 static const char *const store_db_names[STORE_DB__COUNT] = {
-	"meta", "devices", "ops", "queue", "outbox", "observe"
+	"meta", "devices", "ops", "queue", "outbox", "observe", "creds"
 };
 
 /* Creates dir and its parents, like mkdir -p. */

@@ -33,6 +33,7 @@ enum store_db {
 	STORE_DB_QUEUE,		/* endpoint NUL op id (u64 BE) -> "": order */
 	STORE_DB_OUTBOX,	/* seq (u64 BE) -> webhook event JSON */
 	STORE_DB_OBSERVE,	/* endpoint NUL path -> created_at (i64) */
+	STORE_DB_CREDS,		/* DTLS credentials (cred.c) */
 	STORE_DB__COUNT
 };
 

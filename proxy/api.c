@@ -222,14 +222,22 @@ api_device(struct http_exchange *hx)
 	const char *ep = hx->params.value[0];
 	struct device *d = registry_find_by_endpoint(gw->registry, ep);
 	enum registry_result res;
+	int del = evhttp_request_get_command(hx->req) == EVHTTP_REQ_DELETE;
 
+	/* Never registered, only provisioned: DELETE revokes. */
+	if (d == NULL && del && api_devices_revoke(hx, ep, 1) != 1)
+		return;
 	if (d == NULL) {
 		http_error(hx, 404, "not_found", "device '%s' is not "
 		    "registered", ep);
 		return;
 	}
-	if (evhttp_request_get_command(hx->req) != EVHTTP_REQ_DELETE) {
+	if (!del) {
 		http_reply_json(hx, 200, api_device_json(gw, d, 1));
+		return;
+	}
+	if (api_devices_revoke(hx, ep, 0) == -1) {
+		http_error(hx, 500, "internal", "store failure");
 		return;
 	}
 	devreq_drop_route(gw, ep);
@@ -239,6 +247,16 @@ api_device(struct http_exchange *hx)
 	res = registry_decommission(gw->registry, ep, api_decommissioned, hx);
 	if (res != REGISTRY_OK)
 		api_decommissioned(res, 0, hx);
+}
+
+/* GET lists, POST provisions (proxy/provision.c). */
+static void
+api_devices(struct http_exchange *hx)
+{
+	if (evhttp_request_get_command(hx->req) == EVHTTP_REQ_POST)
+		api_devices_provision(hx);
+	else
+		api_devices_list(hx);
 }
 
 static void
@@ -256,7 +274,7 @@ api_metrics(struct http_exchange *hx)
 
 const struct http_route api_routes[] = {
 	{ "/v1/health", EVHTTP_REQ_GET, api_health },
-	{ "/v1/devices", EVHTTP_REQ_GET, api_devices_list },
+	{ "/v1/devices", EVHTTP_REQ_GET | EVHTTP_REQ_POST, api_devices },
 	{ "/v1/devices/{ep}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, api_device },
 	{ "/v1/devices/{ep}/r/{path...}", EVHTTP_REQ_GET | EVHTTP_REQ_PUT |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_DELETE, proxy_forward },

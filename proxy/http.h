@@ -41,6 +41,13 @@ void	proxy_forward(struct http_exchange *hx);
 void	api_op(struct http_exchange *hx);
 void	api_device_ops(struct http_exchange *hx);
 
+/* proxy/provision.c: POST /v1/devices; the revocation part of DELETE
+ * /v1/devices/{ep}: 0 staged (with answer, hx is answered after the
+ * commit), 1 ep had no credential, -1 failed (answered 500 with answer). */
+void	api_devices_provision(struct http_exchange *hx);
+int	api_devices_revoke(struct http_exchange *hx, const char *ep,
+	    int answer);
+
 /* The route table (proxy/api.c). */
 extern const struct http_route	api_routes[];
 extern const size_t		api_nroutes;

@@ -525,6 +525,8 @@ test_each_key_settable(void **state)
 			break;
 		case CONFIG_STRING:
 			snprintf(value, sizeof(value), "/srv/outpost-%zu", i);
+			if (strcmp(k->key, "plain") == 0)	/* a word */
+				snprintf(value, sizeof(value), "any");
 			size = k->size;
 			break;
 		case CONFIG_HOSTPORT:
@@ -1256,6 +1258,8 @@ test_restart_keys_by_table(void **state)
 {
 	static const char *const restart[] = {
 		"http.listen", "coap.listen", "store.path", "store.map_size_mb",
+		"coap.secure_listen", "coap.ca_file", "coap.cert_file",
+		"coap.key_file", "coap.rpk",
 	};
 	const struct config_key *keys;
 	struct gw_config old, fresh;
@@ -1284,7 +1288,8 @@ test_restart_keys_by_table(void **state)
 			    d < k->max ? d + 1 : d - 1);
 			break;
 		case CONFIG_STRING:
-			snprintf(value, sizeof(value), "/srv/x");
+			snprintf(value, sizeof(value), "%s",
+			    strcmp(k->key, "plain") == 0 ? "off" : "/srv/x");
 			break;
 		case CONFIG_HOSTPORT:
 			snprintf(value, sizeof(value), "10.1.2.3:7");

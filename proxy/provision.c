@@ -1,0 +1,123 @@
+/*
+ * provision.c: POST /v1/devices gives a device its DTLS credential;
+ * DELETE /v1/devices/{ep} of a device that never registered revokes it.
+ * The answer waits for the commit. A PSK never leaves this file in a
+ * reply or a log line, and its hex is wiped from the request buffer as
+ * soon as it is parsed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "gateway.h"
+#include "log.h"
+#include "modules/cred.h"
+#include "proxy/http.h"
+
+/* What the answer says about a credential: its kind and public part. */
+static cJSON *
+provision_json(const struct cred *c)
+{
+	cJSON *o = cJSON_CreateObject();
+	char id[CRED_ID_MAX * 2 + 1];
+	size_t i;
+
+	cJSON_AddStringToObject(o, "ep", c->ep);
+	cJSON_AddStringToObject(o, "credential", cred_kind_name(c->kind));
+	if (c->kind == CRED_RPK) {
+		for (i = 0; i < c->id_len; i++)
+			snprintf(id + 2 * i, 3, "%02x", c->id[i]);
+	} else {
+		memcpy(id, c->id, c->id_len);
+		id[c->id_len] = '\0';
+	}
+	cJSON_AddStringToObject(o, c->kind == CRED_PSK ? "psk_identity" :
+	    c->kind == CRED_RPK ? "rpk" : "x509_cn", id);
+	return o;
+}
+
+struct provision {
+	struct http_exchange	*hx;
+	struct cred		 c;	/* key wiped: only the public part */
+};
+
+static void
+provision_done(int status, void *arg)
+{
+	struct provision *pv = arg;
+	char loc[LWM2M_EP_MAX + 16];
+
+	if (status != 0) {
+		http_error(pv->hx, 500, "internal", "store write failed");
+	} else {
+		snprintf(loc, sizeof(loc), "/v1/devices/%s", pv->c.ep);
+		evhttp_add_header(evhttp_request_get_output_headers(
+		    pv->hx->req), "Location", loc);
+		http_reply_json(pv->hx, 201, provision_json(&pv->c));
+	}
+	free(pv);
+}
+
+void
+api_devices_provision(struct http_exchange *hx)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(hx->req);
+	size_t len = evbuffer_get_length(in);
+	char *body = len > 0 ? (char *)evbuffer_pullup(in, -1) : NULL;
+	struct provision *pv;
+	char err[160];
+	int rc;
+
+	if ((pv = calloc(1, sizeof(*pv))) == NULL) {
+		http_error(hx, 500, "internal", "out of memory");
+		return;
+	}
+	pv->hx = hx;
+	rc = cred_parse_json(body != NULL ? body : "", len, &pv->c, err,
+	    sizeof(err));
+	if (body != NULL)
+		explicit_bzero(body, len);	/* the key in hex */
+	if (rc == -1) {
+		free(pv);
+		http_error(hx, 400, "bad_request", "%s", err);
+		return;
+	}
+	rc = cred_put(hx->gw, &pv->c, provision_done, pv);
+	explicit_bzero(pv->c.key, sizeof(pv->c.key));
+	pv->c.key_len = 0;
+	if (rc == 0)
+		return;
+	if (rc == 1)
+		http_error(hx, 409, "conflict", "device '%s' or its identity "
+		    "already has a credential (DELETE /v1/devices/%s first)",
+		    pv->c.ep, pv->c.ep);
+	else
+		http_error(hx, 500, "internal", "store failure");
+	free(pv);
+}
+
+static void
+provision_revoked(int status, void *arg)
+{
+	struct http_exchange *hx = arg;
+
+	if (status == 0)
+		http_reply(hx, 204, NULL, NULL);
+	else
+		http_error(hx, 500, "internal", "store write failed");
+}
+
+int
+api_devices_revoke(struct http_exchange *hx, const char *ep, int answer)
+{
+	int rc = cred_revoke(hx->gw, ep, answer ? provision_revoked : NULL,
+	    answer ? hx : NULL);
+
+	if (rc == -1 && answer)
+		http_error(hx, 500, "internal", "store failure");
+	return rc;
+}
