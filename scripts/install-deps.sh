@@ -11,7 +11,7 @@ fi
 PKGS="build-essential pkg-config
 libevent-dev libcoap3-dev libcoap3-bin libwolfssl-dev liblmdb-dev lmdb-utils
 libinih-dev libcjson-dev libcbor-dev
-libcmocka-dev python3 python3-pytest curl iproute2 procps
+libcmocka-dev python3 python3-pytest python3-yaml curl iproute2 procps
 clang libclang-rt-14-dev
 wrk nginx-light binutils
 systemd groff-base"

@@ -1,0 +1,102 @@
+"""
+Readers of the deployment files for the tests of scripts/docker and
+scripts/k3s (no Docker engine or cluster runs here): a strict Dockerfile
+reader, the packages a built binary needs, and an ini reader.
+"""
+import configparser
+import os
+import re
+import shlex
+import subprocess
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+INSTRUCTIONS = {"FROM", "RUN", "COPY", "ADD", "ENV", "ARG", "WORKDIR", "USER",
+                "VOLUME", "EXPOSE", "HEALTHCHECK", "STOPSIGNAL", "ENTRYPOINT",
+                "CMD", "LABEL", "SHELL"}
+
+
+class Stage:
+    def __init__(self, image, name):
+        self.image = image
+        self.name = name
+        self.instructions = []      # [(INSTRUCTION, argument text)]
+
+    def all(self, kind):
+        return [a for k, a in self.instructions if k == kind]
+
+
+def parse_dockerfile(path):
+    """The stages of a Dockerfile, in order. Lines ending in a backslash
+    continue; comments and blank lines go; every other line must start with
+    a known instruction, and the first one must be FROM."""
+    stages, logical, cont = [], [], ""
+    with open(path) as fp:
+        for n, line in enumerate(fp, 1):
+            line = line.rstrip("\n")
+            if not cont and (not line.strip() or line.lstrip()[0] == "#"):
+                continue
+            if line.endswith("\\"):
+                cont += line[:-1] + " "
+                continue
+            logical.append((n, cont + line))
+            cont = ""
+    assert not cont, "%s: ends inside a continued line" % path
+    for n, text in logical:
+        kind, _, arg = text.strip().partition(" ")
+        assert kind in INSTRUCTIONS, "%s:%d: unknown instruction %r" % (
+            path, n, kind)
+        arg = " ".join(arg.split())
+        if kind == "FROM":
+            m = re.match(r"^(\S+)(?: [Aa][Ss] (\S+))?$", arg)
+            assert m, "%s:%d: bad FROM" % (path, n)
+            stages.append(Stage(m.group(1), m.group(2)))
+            continue
+        assert stages, "%s:%d: %s before FROM" % (path, n, kind)
+        stages[-1].instructions.append((kind, arg))
+    return stages
+
+
+def apt_installs(stage):
+    """The packages a stage installs with apt-get install."""
+    pkgs = []
+    for run in stage.all("RUN"):
+        for cmd in re.split(r"&&|;", run):
+            words = shlex.split(cmd)
+            if words[:2] == ["apt-get", "install"]:
+                pkgs += [w for w in words[2:] if not w.startswith("-")]
+    return pkgs
+
+
+def needed_packages(binary):
+    """The Debian packages holding the shared libraries binary needs (its
+    DT_NEEDED entries), libc6 left out: every Debian image has it."""
+    out = subprocess.run(["readelf", "-d", binary], capture_output=True,
+                         text=True, check=True).stdout
+    triplet = subprocess.run(["gcc", "-dumpmachine"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+    pkgs = set()
+    for so in re.findall(r"Shared library: \[(.+?)\]", out):
+        owners = subprocess.run(["dpkg", "-S", "*/%s/%s" % (triplet, so)],
+                                capture_output=True, text=True).stdout
+        names = {line.split(":")[0] for line in owners.splitlines()
+                 if line}
+        assert len(names) == 1, "%s: owners of %s: %r" % (binary, so, names)
+        pkgs |= names
+    pkgs.discard("libc6")
+    return pkgs
+
+
+def read_ini(text):
+    """An ini text (gateway.ini or node.ini syntax) as configparser."""
+    cp = configparser.ConfigParser(comment_prefixes=(";", "#"),
+                                   inline_comment_prefixes=None,
+                                   interpolation=None)
+    cp.read_string(text)
+    return cp
+
+
+def hostport(value):
+    """"HOST:PORT" or "[V6]:PORT" -> (host, port)."""
+    host, _, port = value.rpartition(":")
+    return host.strip("[]"), int(port)

@@ -1,0 +1,189 @@
+"""
+scripts/docker: the two multi-stage Dockerfiles and docker-compose.yml,
+checked without a Docker engine: parsed strictly, their references
+resolved, their configuration files loaded by the real binaries, and their
+healthcheck commands run against a real gateway.
+"""
+import json
+import os
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from conftest import NODE_BIN, OUTPOST_BIN, free_port
+from deployfiles import (REPO, apt_installs, hostport, needed_packages,
+                         parse_dockerfile, read_ini)
+
+DOCKER = os.path.join(REPO, "scripts", "docker")
+IMAGES = {
+    # Dockerfile: (binary, built binary, config in the image, its path)
+    "Dockerfile.gateway": ("outpost", OUTPOST_BIN, "gateway.ini",
+                           "/etc/outpost/gateway.ini"),
+    "Dockerfile.node": ("outpost-node", NODE_BIN, "node.ini",
+                        "/etc/outpost/node.ini"),
+}
+
+
+def compose():
+    with open(os.path.join(DOCKER, "docker-compose.yml")) as fp:
+        return yaml.safe_load(fp)
+
+
+def interpolate(value):
+    """What compose makes of a string: "$$" is a literal "$"; any other "$"
+    would be a variable, which these files must not use."""
+    assert not re.search(r"\$(?!\$)", value.replace("$$", "")), value
+    return value.replace("$$", "$")
+
+
+def healthcheck_cmd(test):
+    """A healthcheck's ["CMD", ...] as an argv."""
+    assert isinstance(test, list) and test[0] == "CMD", test
+    return test[1:]
+
+
+@pytest.mark.parametrize("name", sorted(IMAGES))
+def test_dockerfile_stages(name):
+    binary, built, ini, ini_path = IMAGES[name]
+    stages = parse_dockerfile(os.path.join(DOCKER, name))
+    assert len(stages) == 2
+    build, runtime = stages
+    assert build.image == "debian:bookworm" and build.name == "build"
+    assert runtime.image in ("debian:bookworm", "debian:bookworm-slim")
+    # The build stage has the compiler and the -dev packages, and makes
+    # the binary with the project's Makefile.
+    pkgs = apt_installs(build)
+    assert "build-essential" in pkgs and "pkg-config" in pkgs
+    for dev in ("libevent-dev", "libcoap3-dev", "libwolfssl-dev",
+                "liblmdb-dev", "libinih-dev", "libcjson-dev",
+                "libcbor-dev"):
+        assert dev in pkgs, dev
+    assert any(re.search(r"\bmake\b.*\b%s\b" % re.escape(binary), r)
+               for r in build.all("RUN"))
+    # The runtime stage: no compiler, no headers; from the build stage it
+    # takes the binary and nothing else.
+    rpkgs = apt_installs(runtime)
+    assert not [p for p in rpkgs if p.endswith("-dev") or
+                p in ("build-essential", "gcc", "make", "pkg-config")]
+    copies = runtime.all("COPY")
+    from_build = [c for c in copies if c.startswith("--from=")]
+    assert from_build == ["--from=build /src/%s /usr/bin/%s" % (binary,
+                                                                binary)]
+    # Other COPYs come from the context and exist there.
+    for c in copies:
+        if c.startswith("--from="):
+            continue
+        src, dst = c.split()
+        assert os.path.isfile(os.path.join(REPO, src)), src
+    assert "scripts/docker/%s %s" % (ini, ini_path) in copies
+    assert json.loads(runtime.all("ENTRYPOINT")[0]) == ["/usr/bin/" +
+                                                        binary]
+    assert json.loads(runtime.all("CMD")[0]) == ["-c", ini_path]
+    user = runtime.all("USER")
+    assert user and user[-1] not in ("root", "0")
+
+
+@pytest.mark.parametrize("name", sorted(IMAGES))
+def test_runtime_stage_installs_exactly_the_shared_libraries(name):
+    """The runtime packages are those holding the libraries the binary
+    links (readelf -d of the binary built here, on the same Debian)."""
+    _, built, _, _ = IMAGES[name]
+    runtime = parse_dockerfile(os.path.join(DOCKER, name))[-1]
+    assert set(apt_installs(runtime)) == needed_packages(built)
+
+
+def test_gateway_image_exposes_ports_and_checks_health():
+    runtime = parse_dockerfile(os.path.join(DOCKER,
+                                            "Dockerfile.gateway"))[-1]
+    exposed = " ".join(runtime.all("EXPOSE")).split()
+    assert sorted(exposed) == ["5683/udp", "5684/udp", "8080/tcp"]
+    assert runtime.all("VOLUME") == ["/var/lib/outpost"]
+    hc = runtime.all("HEALTHCHECK")
+    assert len(hc) == 1 and "/v1/health" in hc[0]
+
+
+@pytest.mark.parametrize("binary,ini", [(OUTPOST_BIN, "gateway.ini"),
+                                        (NODE_BIN, "node.ini")])
+def test_image_configs_are_valid(binary, ini, tmp_path):
+    out = subprocess.run([binary, "-n", "-c", os.path.join(DOCKER, ini)],
+                         capture_output=True, text=True, cwd=str(tmp_path))
+    assert (out.returncode, out.stdout) == (0, "configuration OK\n"), \
+        out.stderr
+
+
+def test_compose_services_ports_volumes():
+    doc = compose()
+    assert set(doc["services"]) == {"gateway", "node"}
+    gw_ini = read_ini(open(os.path.join(DOCKER, "gateway.ini")).read())
+    http_port = hostport(gw_ini["http"]["listen"])[1]
+    coap_port = hostport(gw_ini["coap"]["listen"])[1]
+    for name, svc in doc["services"].items():
+        b = svc["build"]
+        ctx = os.path.normpath(os.path.join(DOCKER, b["context"]))
+        assert ctx == REPO
+        assert os.path.isfile(os.path.join(ctx, b["dockerfile"]))
+        assert svc["image"] and svc["restart"] == "unless-stopped"
+        for v in svc.get("volumes", []):
+            src, dst = v.split(":")[:2]
+            if src.startswith("."):
+                assert os.path.isfile(os.path.join(DOCKER, src)), v
+            else:
+                assert src in doc["volumes"], v
+    gw = doc["services"]["gateway"]
+    assert sorted(gw["ports"]) == sorted([
+        "%d:%d/udp" % (coap_port, coap_port), "5684:5684/udp",
+        "%d:%d/tcp" % (http_port, http_port)])
+    # The store is on the named volume.
+    store = gw_ini["store"]["path"]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in gw["volumes"]}
+    assert any(store == m or store.startswith(m + "/") for m, src in
+               mounts.items() if src == "outpost-data"), (store, mounts)
+    assert mounts["/etc/outpost/gateway.ini"] == "./gateway.ini"
+    node = doc["services"]["node"]
+    assert node["deploy"]["replicas"] >= 2
+    assert node["depends_on"]["gateway"]["condition"] == "service_healthy"
+    node_ini = read_ini(open(os.path.join(DOCKER, "node.ini")).read())
+    assert node_ini["node"]["gateway"] == "coap://gateway:%d" % coap_port
+    for svc in doc["services"].values():
+        hc = svc["healthcheck"]
+        healthcheck_cmd(hc["test"])
+        for k in ("interval", "timeout", "retries"):
+            assert k in hc
+
+
+def run_check(argv, env=None):
+    return subprocess.run(argv, capture_output=True, text=True, timeout=10,
+                          env=env).returncode
+
+
+def test_gateway_healthchecks_ask_v1_health_of_a_real_gateway(gateway):
+    """The compose and the Dockerfile healthchecks, run by bash against a
+    running gateway: healthy; against a port nobody serves: not."""
+    runtime = parse_dockerfile(os.path.join(DOCKER,
+                                            "Dockerfile.gateway"))[-1]
+    hc = runtime.all("HEALTHCHECK")[0]
+    docker_argv = json.loads(hc[hc.index("CMD ") + 4:])
+    compose_argv = [interpolate(a) for a in healthcheck_cmd(
+        compose()["services"]["gateway"]["healthcheck"]["test"])]
+    assert docker_argv == compose_argv
+    for port, want in ((gateway.http_port, 0), (free_port(), 1)):
+        argv = [a.replace("/dev/tcp/127.0.0.1/8080",
+                          "/dev/tcp/127.0.0.1/%d" % port)
+                for a in docker_argv]
+        assert argv != docker_argv
+        assert (run_check(argv) == 0) == (want == 0), argv
+
+
+def test_node_healthcheck_asks_the_gateway_for_its_registration(gateway):
+    argv = [interpolate(a) for a in healthcheck_cmd(
+        compose()["services"]["node"]["healthcheck"]["test"])]
+    argv = [a.replace("/dev/tcp/gateway/8080",
+                      "/dev/tcp/127.0.0.1/%d" % gateway.http_port)
+            for a in argv]
+    gateway.register("hc-node-1")
+    env = dict(os.environ)
+    for host, healthy in (("hc-node-1", True), ("hc-node-2", False)):
+        env["HOSTNAME"] = host
+        assert (run_check(argv, env) == 0) == healthy, host
