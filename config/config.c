@@ -84,6 +84,10 @@ static const struct config_key config_table[] = {
 	KEY_INT("proxy", "nat_window", proxy_nat_window, 0, 86400, "0",
 	    "seconds a device behind NAT stays reachable after its last "
 	    "message (0: no NAT)", 0),
+	KEY_INT("proxy", "collapse", proxy_collapse, 0, 1, "1",
+	    "1: identical GETs of a resource that arrive while one is on its "
+	    "way to the device share its answer (one request to the device)",
+	    0),
 
 	KEY_INT("queue", "max_per_device", queue_max_per_device, 1, 100000,
 	    "64", "operations kept per device (429 beyond)", 0),

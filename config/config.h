@@ -50,6 +50,7 @@ struct gw_config {
 	int			proxy_nstart;		/* outstanding per device */
 	int			proxy_timeout;		/* seconds */
 	int			proxy_nat_window;	/* seconds; 0: no NAT */
+	int			proxy_collapse;		/* share identical GETs */
 
 	int			queue_max_per_device;
 	int			queue_ttl;		/* seconds */

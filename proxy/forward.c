@@ -4,6 +4,8 @@
  * the answer comes back mapped by proxy/coapmap.c, the one place where
  * CoAP codes and formats become HTTP.
  */
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,24 +41,81 @@ forward_mode(struct http_exchange *hx)
 	return FORWARD_AUTO;
 }
 
-/* One proxied request: the HTTP exchange and the CoAP request serving it. */
+/*
+ * One proxied request: the HTTP exchange, in the group of exchanges that one
+ * CoAP request serves. A group has one member, except for GETs when [proxy]
+ * collapse is on: a GET for the same device, path, Accept and timeout that
+ * arrives while one is on its way joins it and gets the same answer (as
+ * nginx's proxy_cache_lock does), so a constrained device answers once
+ * however many clients ask at the same moment. Only requests that arrive
+ * while the device's answer is still to come join: none gets an answer
+ * older than itself.
+ */
 struct forward {
+	TAILQ_ENTRY(forward)	 entry;
+	struct fwgroup		*g;
 	struct http_exchange	*hx;
-	struct devreq		*req;
 	struct evhttp_connection *conn;
 };
 
-/* The HTTP client went away: drop the CoAP side too. */
+struct fwgroup {
+	struct fwgroup		*hnext;		/* open to joiners: in fw_open */
+	struct devreq		*req;
+	TAILQ_HEAD(, forward)	 members;
+	int			 open;
+	int			 accept, json;
+	unsigned		 timeout_s;
+	size_t			 eplen;
+	char			 key[];		/* "ep\0path\0" */
+};
+
+#define FW_BUCKETS	256
+static struct fwgroup	*fw_open[FW_BUCKETS];
+
+static size_t
+fw_hash(const char *ep, const char *path)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *ep != '\0'; ep++)
+		h = (h ^ (uint8_t)*ep) * 16777619u;
+	for (; *path != '\0'; path++)
+		h = (h ^ (uint8_t)*path) * 16777619u;
+	return h & (FW_BUCKETS - 1);
+}
+
+/* Closes g to joiners. */
+static void
+fwgroup_close(struct fwgroup *g)
+{
+	struct fwgroup **pp;
+
+	if (!g->open)
+		return;
+	for (pp = &fw_open[fw_hash(g->key, g->key + g->eplen + 1)]; *pp != g;
+	    pp = &(*pp)->hnext)
+		;
+	*pp = g->hnext;
+	g->open = 0;
+}
+
+/* The HTTP client went away: it leaves its group; the CoAP request goes
+ * when nobody is left to wait for it. */
 static void
 forward_closed(struct evhttp_connection *conn, void *arg)
 {
 	struct forward *fw = arg;
+	struct fwgroup *g = fw->g;
 
 	(void)conn;
-	if (fw->req != NULL)
-		devreq_cancel(fw->req);
+	TAILQ_REMOVE(&g->members, fw, entry);
 	http_abandon(fw->hx);
 	free(fw);
+	if (!TAILQ_EMPTY(&g->members))
+		return;
+	fwgroup_close(g);
+	devreq_cancel(g->req);
+	free(g);
 }
 
 static int	forward_spec(struct http_exchange *hx, struct devreq_spec *spec);
@@ -108,12 +167,6 @@ forward_enqueue(struct http_exchange *hx)
 	}
 }
 
-static void
-forward_detach(struct forward *fw)
-{
-	if (fw->conn != NULL)
-		evhttp_connection_set_closecb(fw->conn, NULL, NULL);
-}
 
 /* Answers from the cache: 200 with Age, ETag and X-Observed-At (304 when
  * the client has it already); a stale value says so. */
@@ -196,21 +249,18 @@ forward_json(struct http_exchange *hx, const struct devresp *r, size_t *len,
 	return out;
 }
 
-/* The device answered, or did not: map it onto the HTTP reply. */
+/* The device answered, or did not: map it onto hx's reply. etag: the
+ * cache entry's, when the answer went into the cache. */
 static void
-forward_done(const struct devresp *r, void *arg)
+forward_reply(struct http_exchange *hx, const struct devresp *r,
+    const char *etag)
 {
-	struct forward *fw = arg;
-	struct http_exchange *hx = fw->hx;
 	struct evkeyvalq *h = evhttp_request_get_output_headers(hx->req);
 	struct evbuffer *body;
 	char type[64], num[16], *json;
 	size_t jlen;
 	int status, bad;
 
-	fw->req = NULL;
-	forward_detach(fw);
-	free(fw);
 	if (r->kind == DEVRESP_TIMEOUT) {
 		http_error(hx, 504, "timeout", "device %s did not answer",
 		    hx->params.value[0]);
@@ -225,17 +275,8 @@ forward_done(const struct devresp *r, void *arg)
 		return;
 	}
 	status = coapmap_status(r->cls, r->detail, r->len > 0);
-	if (r->cls == 2 && r->detail == 5 && evhttp_request_get_command(
-	    hx->req) == EVHTTP_REQ_GET && http_query(hx, "discover") == NULL &&
-	    cache_put(hx->gw, hx->params.value[0], hx->params.value[1],
-	    r->content_format, r->has_max_age ? (long)r->max_age : -1, r->body,
-	    r->len, -1) == 1) {
-		const struct cache_entry *e = cache_get(hx->gw,
-		    hx->params.value[0], hx->params.value[1]);
-
-		if (e != NULL)
-			evhttp_add_header(h, "ETag", e->etag);
-	}
+	if (etag != NULL)
+		evhttp_add_header(h, "ETag", etag);
 	if (r->cls == 5 && r->detail == 3 && r->has_max_age) {
 		snprintf(num, sizeof(num), "%u", r->max_age);
 		evhttp_add_header(h, "Retry-After", num);
@@ -266,6 +307,37 @@ forward_done(const struct devresp *r, void *arg)
 	http_reply(hx, status, r->content_format >= 0 ?
 	    coapmap_media_type(r->content_format, type, sizeof(type)) :
 	    "application/octet-stream", body);
+}
+
+/* The group's answer: into the cache once (a 2.05 to a plain GET), then
+ * to every member. */
+static void
+forward_done(const struct devresp *r, void *arg)
+{
+	struct fwgroup *g = arg;
+	struct forward *fw = TAILQ_FIRST(&g->members);
+	struct http_exchange *hx = fw->hx;
+	const struct cache_entry *e = NULL;
+	char etag[sizeof(e->etag)];
+
+	fwgroup_close(g);
+	etag[0] = '\0';
+	if (r->kind == DEVRESP_ANSWER && r->cls == 2 && r->detail == 5 &&
+	    evhttp_request_get_command(hx->req) == EVHTTP_REQ_GET &&
+	    http_query(hx, "discover") == NULL &&
+	    cache_put(hx->gw, hx->params.value[0], hx->params.value[1],
+	    r->content_format, r->has_max_age ? (long)r->max_age : -1, r->body,
+	    r->len, -1) == 1 && (e = cache_get(hx->gw, hx->params.value[0],
+	    hx->params.value[1])) != NULL)
+		snprintf(etag, sizeof(etag), "%s", e->etag);
+	while ((fw = TAILQ_FIRST(&g->members)) != NULL) {
+		TAILQ_REMOVE(&g->members, fw, entry);
+		if (fw->conn != NULL)
+			evhttp_connection_set_closecb(fw->conn, NULL, NULL);
+		forward_reply(fw->hx, r, etag[0] != '\0' ? etag : NULL);
+		free(fw);
+	}
+	free(g);
 }
 
 /* Seconds until the device is expected to be heard from again. */
@@ -337,6 +409,57 @@ forward_spec(struct http_exchange *hx, struct devreq_spec *spec)
 	return 0;
 }
 
+/* The open group of an identical GET on its way to d, or NULL. */
+static struct fwgroup *
+forward_join(struct gateway *gw, struct device *d,
+    const struct devreq_spec *spec, struct http_exchange *hx)
+{
+	struct fwgroup *g;
+	int json = forward_wants_json(hx);
+
+	if (!gw->cfg.proxy_collapse || spec->method != DEVREQ_GET)
+		return NULL;
+	for (g = fw_open[fw_hash(d->ep, spec->path)]; g != NULL; g = g->hnext)
+		if (g->accept == spec->accept && g->json == json &&
+		    g->timeout_s == spec->timeout_s &&
+		    strcmp(g->key, d->ep) == 0 &&
+		    strcmp(g->key + g->eplen + 1, spec->path) == 0)
+			return g;
+	return NULL;
+}
+
+/* A new group and its CoAP request; NULL when it cannot be sent. A GET is
+ * open to joiners until the answer comes. */
+static struct fwgroup *
+forward_group(struct gateway *gw, struct device *d,
+    const struct devreq_spec *spec, struct http_exchange *hx)
+{
+	size_t eplen = strlen(d->ep), plen = strlen(spec->path);
+	struct fwgroup *g;
+	size_t b;
+
+	if ((g = calloc(1, sizeof(*g) + eplen + plen + 2)) == NULL)
+		return NULL;
+	TAILQ_INIT(&g->members);
+	g->accept = spec->accept;
+	g->json = forward_wants_json(hx);
+	g->timeout_s = spec->timeout_s;
+	g->eplen = eplen;
+	memcpy(g->key, d->ep, eplen + 1);
+	memcpy(g->key + eplen + 1, spec->path, plen + 1);
+	if ((g->req = devreq_send(gw, d->ep, spec, forward_done, g)) == NULL) {
+		free(g);
+		return NULL;
+	}
+	if (gw->cfg.proxy_collapse && spec->method == DEVREQ_GET) {
+		b = fw_hash(d->ep, spec->path);
+		g->hnext = fw_open[b];
+		fw_open[b] = g;
+		g->open = 1;
+	}
+	return g;
+}
+
 void
 proxy_forward(struct http_exchange *hx)
 {
@@ -401,8 +524,8 @@ proxy_forward(struct http_exchange *hx)
 		return;
 	}
 	fw->hx = hx;
-	if ((fw->req = devreq_send(gw, d->ep, &spec, forward_done, fw)) ==
-	    NULL) {
+	if ((fw->g = forward_join(gw, d, &spec, hx)) == NULL &&
+	    (fw->g = forward_group(gw, d, &spec, hx)) == NULL) {
 		free(fw);
 		if (mode == FORWARD_WAIT)
 			http_error(hx, 503, "unavailable", "device %s has no "
@@ -411,6 +534,7 @@ proxy_forward(struct http_exchange *hx)
 			forward_enqueue(hx);
 		return;
 	}
+	TAILQ_INSERT_TAIL(&fw->g->members, fw, entry);
 	fw->conn = evhttp_request_get_connection(hx->req);
 	if (fw->conn != NULL)
 		evhttp_connection_set_closecb(fw->conn, forward_closed, fw);

@@ -5,8 +5,10 @@
 # In one run, on loopback only:
 #   1. proxied GETs/s and p50/p99 latency with wrk through the gateway to one
 #      outpost-node agent (GET /v1/devices/{ep}/r/3/0/0, the manufacturer
-#      string: a body whose size never changes), with [proxy] nstart = 1
-#      (the default) and with nstart = 4;
+#      string: a body whose size never changes) with the defaults
+#      ([proxy] nstart = 1, collapse = 1: GETs that arrive while an identical
+#      one is on its way share its answer), and with collapse = 0 (every GET
+#      its own CoAP exchange) at nstart = 1 and nstart = 4;
 #   2. the same wrk command against nginx (Debian nginx-light, one worker, a
 #      config written here) serving a static file holding the same bytes, and
 #      the ratio;
@@ -42,43 +44,8 @@ PIDS=()
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# nginx's workers are its children, not ours: stop the master, then make
-# sure none of the workers it had outlives it.
-stop_nginx() {
-	local pid
-	[[ -n ${NGINX_PID:-} ]] || return 0
-	stop_pid "$NGINX_PID"
-	for pid in ${NGINX_WORKERS:-}; do
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	NGINX_PID='' NGINX_WORKERS=
-}
-
-# Nodes first (they deregister from a gateway that is still there), nginx,
-# then the gateways.
-cleanup() {
-	local pid
-	for pid in ${NODE_PIDS:-}; do
-		stop_pid "$pid"
-	done
-	stop_nginx
-	for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
-		stop_pid "$pid"
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap cleanup_servers EXIT
 trap 'exit 130' INT TERM
-
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-
-# field NAME LINE: the value of NAME=... in a result line.
-field() {
-	sed -n "s/.*[ :]$1=\\([^ ]*\\).*/\\1/p" <<<"$2"
-}
 
 # Bytes of LMDB pages in use, 0 without mdb_stat.
 store_used() {
@@ -93,202 +60,59 @@ store_txn() {
 	mdb_stat -e "$1" 2>/dev/null | awk '/Last transaction ID/ { print $NF }'
 }
 
-# start_gateway DIR NSTART [EXTRA_INI]: write DIR/gateway.ini with fresh
-# ports, an empty store and [proxy] nstart = NSTART (EXTRA_INI appended),
-# start the gateway, wait for /v1/health. Sets GW_PID, GW_HTTP, GW_COAP.
-start_gateway() {
-	local dir=$1 nstart=$2 extra=${3:-} i
-	GW_HTTP=$(free_port tcp)
-	GW_COAP=$(free_port udp)
-	mkdir -p "$dir/data"
-	cat >"$dir/gateway.ini" <<EOF
-[http]
-listen = $HOST:$GW_HTTP
-[coap]
-listen = $HOST:$GW_COAP
-[proxy]
-nstart = $nstart
-[store]
-path = $dir/data
-$extra
-EOF
-	"$OUTPOST" -c "$dir/gateway.ini" >"$dir/outpost.log" 2>&1 &
-	GW_PID=$!
-	PIDS+=("$GW_PID")
-	for ((i = 0; i < 200; i++)); do
-		if curl -sf -o /dev/null --max-time 1 "http://$HOST:$GW_HTTP/v1/health"; then
-			return 0
-		fi
-		kill -0 "$GW_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	tail -n 20 "$dir/outpost.log" >&2
-	die "outpost did not answer http://$HOST:$GW_HTTP/v1/health"
-}
-
-# start_node DIR COAP_PORT ARGS...: an outpost-node agent for the gateway on
-# COAP_PORT, run in DIR (it may keep files in its working directory). Sets
-# NODE_PID.
-start_node() {
-	local dir=$1 port=$2
-	shift 2
-	mkdir -p "$dir"
-	(cd "$dir" && exec "$NODE" --gateway "coap://$HOST:$port" "$@") \
-	    >"$dir/node.log" 2>&1 &
-	NODE_PID=$!
-	PIDS+=("$NODE_PID")
-	NODE_PIDS="${NODE_PIDS:-} $NODE_PID"
-}
-
-# wait_awake HTTP_PORT EP NODE_PID DIR: poll until the gateway shows EP awake.
-wait_awake() {
-	local port=$1 ep=$2 pid=$3 dir=$4 i
-	for ((i = 0; i < 200; i++)); do
-		if curl -sf --max-time 1 "http://$HOST:$port/v1/devices/$ep" 2>/dev/null |
-		    grep -q '"state":"awake"'; then
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	tail -n 20 "$dir/node.log" >&2
-	die "device $ep did not show up awake on the gateway"
-}
-
-# to_ms VALUE: a wrk duration (850.00us, 1.20ms, 2.00s, 1.00m) in ms.
-to_ms() {
-	awk -v v="$1" 'BEGIN {
-		n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-		if (u == "us") n /= 1000; else if (u == "s") n *= 1000;
-		else if (u == "m") n *= 60000
-		printf "%.2f", n }'
-}
-
-# cpu_by_name PID...: "NAME NS" per process (all its threads so far).
-cpu_by_name() {
-	local pid
-	for pid in "$@"; do
-		echo "$(cat /proc/"$pid"/comm 2>/dev/null || echo gone) $(cpu_ns "$pid")"
-	done
-}
-
-# bench_get LABEL URL PID...: one wrk run against URL; PIDs are the server
-# processes whose CPU time is charged to it. Sets RATE, P50, P99 (ms) and
-# CPU_US (server CPU per request, in us), and prints one line with the CPU
-# split by process name.
-bench_get() {
-	local label=$1 url=$2 out before reqs notes split
-	shift 2
-	out=$TMP/wrk-${label//[^a-z0-9]/_}.out
-	before=$(cpu_by_name "$@")
-	timeout $((DURATION + 30)) wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" \
-	    --latency "$url" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed against $label"; }
-	kill -0 "$1" 2>/dev/null || die "the server of $label exited during the run"
-	RATE=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
-	[[ -n $RATE ]] || { cat "$out" >&2; die "no rate in wrk's output for $label"; }
-	P50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
-	P99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
-	reqs=$(awk '/requests in/ { print $1 }' "$out")
-	# Per name: (after - before) / requests, in us; then the total.
-	split=$(paste -d ' ' <(echo "$before") <(cpu_by_name "$@") | awk -v n="$reqs" '
-	    { d[$1] += $4 - $2; if (!($1 in seen)) { seen[$1] = 1; o[++k] = $1 } }
-	    END { for (i = 1; i <= k; i++) { t += d[o[i]]
-	            s = s sprintf("%s%s %.1f", i > 1 ? " + " : "", o[i], d[o[i]] / n / 1000) }
-	          printf "%.1f|%s", t / n / 1000, s }')
-	CPU_US=${split%%|*}
-	notes=$(grep -E 'Non-2xx|Socket errors' "$out" | tr -s ' ' | paste -sd ';' -) || true
-	printf '  %-22s %6s req/s p50=%sms p99=%sms (%s requests; server cpu us/req %s = %s)%s\n' \
-	    "$label:" "$RATE" "$P50" "$P99" "$reqs" "$CPU_US" "${split#*|}" "${notes:+ [$notes]}"
-}
-
-command -v wrk >/dev/null || die "wrk not found (scripts/install-deps.sh)"
-command -v nginx >/dev/null || die "nginx not found (scripts/install-deps.sh: nginx-light)"
-command -v curl >/dev/null || die "curl not found"
-[[ -x $OUTPOST ]] || die "$OUTPOST: no such executable"
-[[ -x $NODE ]] || die "$NODE: no such executable"
+need_servers
 ((QDEVICES >= 1 && QDEVICES <= 1000)) || die "BENCH_QUEUE_DEVICES must be 1..1000"
 
-# 1. Two gateways (nstart 1 and 4), each with one awake agent.
+# 1. Three gateways, each with one awake agent: the defaults (nstart 1,
+# identical GETs on their way share one request: collapse 1); every GET its
+# own CoAP exchange (collapse 0) with nstart 1, and with nstart 4.
 EP=bench-get
-start_gateway "$TMP/gw1" 1
+start_gateway "$TMP/gw1" "[proxy]
+nstart = 1"
 GW1_PID=$GW_PID GW1_HTTP=$GW_HTTP
 start_node "$TMP/node1" "$GW_COAP" --ep "$EP"
 NODE1_PID=$NODE_PID
-start_gateway "$TMP/gw4" 4
+start_gateway "$TMP/gw0" "[proxy]
+nstart = 1
+collapse = 0"
+GW0_PID=$GW_PID GW0_HTTP=$GW_HTTP
+start_node "$TMP/node0" "$GW_COAP" --ep "$EP"
+NODE0_PID=$NODE_PID
+start_gateway "$TMP/gw4" "[proxy]
+nstart = 4
+collapse = 0"
 GW4_PID=$GW_PID GW4_HTTP=$GW_HTTP
 start_node "$TMP/node4" "$GW_COAP" --ep "$EP"
 NODE4_PID=$NODE_PID
 wait_awake "$GW1_HTTP" "$EP" "$NODE1_PID" "$TMP/node1"
+wait_awake "$GW0_HTTP" "$EP" "$NODE0_PID" "$TMP/node0"
 wait_awake "$GW4_HTTP" "$EP" "$NODE4_PID" "$TMP/node4"
 URL1=http://$HOST:$GW1_HTTP/v1/devices/$EP/r/$RESOURCE
+URL0=http://$HOST:$GW0_HTTP/v1/devices/$EP/r/$RESOURCE
 URL4=http://$HOST:$GW4_HTTP/v1/devices/$EP/r/$RESOURCE
 
 # The proxied body becomes nginx's static file: same bytes, same size.
-mkdir -p "$TMP/nginx/www" "$TMP/nginx/tmp"
+mkdir -p "$TMP/nginx/www"
 status=$(curl -s --max-time 10 -o "$TMP/nginx/www/body" -w '%{http_code}' "$URL1") || true
 [[ $status == 200 ]] || die "GET $URL1 answered ${status:-nothing}, not 200"
 SIZE=$(stat -c %s "$TMP/nginx/www/body")
 ((SIZE > 0)) || die "GET $URL1 gave an empty body"
-# Started as root, nginx runs its worker as an unprivileged user, which
-# must reach the file through mktemp's private directory.
-chmod o+x "$TMP" "$TMP/nginx"
-chmod o+rx "$TMP/nginx/www"
-chmod o+r "$TMP/nginx/www/body"
 
-# 2. nginx: one worker (the gateway serves HTTP from one reactor thread),
-# logs to the temp dir, otherwise stock settings.
-NGINX_PORT=$(free_port tcp)
-cat >"$TMP/nginx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events {
-	worker_connections 1024;
-}
-http {
-	access_log off;
-	sendfile on;
-	default_type application/octet-stream;
-	client_body_temp_path $TMP/nginx/tmp/body;
-	proxy_temp_path $TMP/nginx/tmp/proxy;
-	fastcgi_temp_path $TMP/nginx/tmp/fastcgi;
-	uwsgi_temp_path $TMP/nginx/tmp/uwsgi;
-	scgi_temp_path $TMP/nginx/tmp/scgi;
-	server {
-		listen $HOST:$NGINX_PORT;
-		root $TMP/nginx/www;
-	}
-}
-EOF
-nginx -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" \
-    >"$TMP/nginx/stdout.log" 2>&1 &
-NGINX_PID=$!
-PIDS+=("$NGINX_PID")
-NGINX_URL=http://$HOST:$NGINX_PORT/body
-for ((i = 0; i < 200; i++)); do
-	curl -sf -o /dev/null --max-time 1 "$NGINX_URL" && break
-	kill -0 "$NGINX_PID" 2>/dev/null || { i=200; break; }
-	sleep 0.05
-done
-if ((i == 200)); then
-	tail -n 20 "$TMP/nginx/stdout.log" "$TMP/nginx/error.log" >&2 || true
-	die "nginx did not serve $NGINX_URL"
-fi
-NGINX_WORKERS=$(pgrep -P "$NGINX_PID" || true)
-[[ $(curl -s --max-time 5 "$NGINX_URL" | wc -c) == "$SIZE" ]] ||
-    die "nginx does not serve the $SIZE-byte body"
+# 2. nginx: one worker, the same bytes.
+start_nginx "$TMP/nginx"
 
 echo "== proxied GET /v1/devices/$EP/r/$RESOURCE ($SIZE-byte body) vs nginx static (1 worker), wrk -t$THREADS -c$CONNS -d${DURATION}s, $ROUNDS rounds"
 # A short warm-up of each server, not counted.
-for url in "$URL1" "$URL4" "$NGINX_URL"; do
+for url in "$URL1" "$URL0" "$URL4" "$NGINX_URL"; do
 	timeout 30 wrk -t"$THREADS" -c"$CONNS" -d1s "$url" >/dev/null 2>&1 || true
 done
-r1=() l1=() h1=() c1=() r4=() l4=() h4=() c4=() rn=() ln=() hn=() cn=()
+r1=() l1=() h1=() c1=() r0=() l0=() h0=() c0=() r4=() l4=() h4=() c4=() rn=() ln=() hn=() cn=()
 for ((round = 1; round <= ROUNDS; round++)); do
 	bench_get "outpost nstart=1 #$round" "$URL1" "$GW1_PID" "$NODE1_PID"
 	r1+=("$RATE") l1+=("$P50") h1+=("$P99") c1+=("$CPU_US")
-	bench_get "outpost nstart=4 #$round" "$URL4" "$GW4_PID" "$NODE4_PID"
+	bench_get "outpost collapse=0 #$round" "$URL0" "$GW0_PID" "$NODE0_PID"
+	r0+=("$RATE") l0+=("$P50") h0+=("$P99") c0+=("$CPU_US")
+	bench_get "outpost nstart=4 collapse=0 #$round" "$URL4" "$GW4_PID" "$NODE4_PID"
 	r4+=("$RATE") l4+=("$P50") h4+=("$P99") c4+=("$CPU_US")
 	# shellcheck disable=SC2086
 	bench_get "nginx #$round" "$NGINX_URL" "$NGINX_PID" $NGINX_WORKERS
@@ -297,26 +121,26 @@ done
 ngx_rate=$(median "${rn[@]}")
 ngx="nginx static=$ngx_rate req/s p50=$(median "${ln[@]}")ms p99=$(median "${hn[@]}")ms"
 rate1=$(median "${r1[@]}")
+rate0=$(median "${r0[@]}")
 rate4=$(median "${r4[@]}")
-echo "proxied GET: outpost=$rate1 req/s p50=$(median "${l1[@]}")ms p99=$(median "${h1[@]}")ms | $ngx | ratio=$(ratio "$rate1" "$ngx_rate") (target >= 0.40)"
-echo "proxied GET nstart=4: outpost=$rate4 req/s p50=$(median "${l4[@]}")ms p99=$(median "${h4[@]}")ms | $ngx | ratio=$(ratio "$rate4" "$ngx_rate") (target >= 0.40)"
-echo "server cpu us/request (median; outpost = gateway + agent): nstart=1 $(median "${c1[@]}") nstart=4 $(median "${c4[@]}") nginx $(median "${cn[@]}")"
-if (( rate4 > rate1 * 11 / 10 )); then
-	echo "note: [proxy] nstart = 4 gives $(ratio "$rate4" "$rate1")x the default's rate on one device"
+echo "proxied GET (defaults): outpost=$rate1 req/s p50=$(median "${l1[@]}")ms p99=$(median "${h1[@]}")ms | $ngx | ratio=$(ratio "$rate1" "$ngx_rate") (target >= 0.40)"
+echo "proxied GET collapse=0 (one CoAP exchange per GET): outpost=$rate0 req/s p50=$(median "${l0[@]}")ms p99=$(median "${h0[@]}")ms | ratio=$(ratio "$rate0" "$ngx_rate")"
+echo "proxied GET nstart=4 collapse=0: outpost=$rate4 req/s p50=$(median "${l4[@]}")ms p99=$(median "${h4[@]}")ms | $ngx | ratio=$(ratio "$rate4" "$ngx_rate") (target >= 0.40)"
+echo "server cpu us/request (median; outpost = gateway + agent): defaults $(median "${c1[@]}") collapse=0 $(median "${c0[@]}") nstart=4 collapse=0 $(median "${c4[@]}") nginx $(median "${cn[@]}")"
+if (( rate4 > rate0 * 11 / 10 )); then
+	echo "note: without collapsing, [proxy] nstart = 4 gives $(ratio "$rate4" "$rate0")x nstart = 1's rate on one device"
 fi
-for pid in $NODE_PIDS; do
-	stop_pid "$pid"
-done
-NODE_PIDS=
+stop_nodes
 stop_nginx
 stop_pid "$GW1_PID"
+stop_pid "$GW0_PID"
 stop_pid "$GW4_PID"
 
 # 3. Durable enqueues to a fleet of sleeping queue-mode devices: awake for
 # 1 s after registering, then silent for an hour; the gateway counts them
 # as sleeping after [registry] awake_window = 1 s.
 echo "== durable enqueues: $QDEVICES sleeping devices, wrk -t$THREADS -c$QCONNS -d${QDURATION}s, PUT /3/0/14?mode=queue"
-start_gateway "$TMP/queue" 1 "[registry]
+start_gateway "$TMP/queue" "[registry]
 awake_window = 1
 [queue]
 max_per_device = 100000"
@@ -403,14 +227,26 @@ printf '  latency p50=%sms p99=%sms, gateway cpu %s us/enqueue\n' \
 # table itself. wrk abandons the requests in flight when it stops; the
 # gateway still commits them, so the store may hold up to QCONNS more ops
 # than 202s were counted, never fewer.
-stored=0
-for ((i = 0; i < QDEVICES; i++)); do
-	n=$(curl -sf --max-time 30 "http://$HOST:$QGW_HTTP/v1/devices/$PREFIX$i/ops" |
-	    python3 -c 'import json, sys
-print(sum(o["state"] == "queued" for o in json.load(sys.stdin)["ops"]))') ||
-	    die "GET /v1/devices/$PREFIX$i/ops failed"
-	stored=$((stored + n))
-done
+# The listing comes a page at a time: follow "next".
+stored=$(python3 - "http://$HOST:$QGW_HTTP" "$PREFIX" "$QDEVICES" <<'PY'
+import json, sys, urllib.request
+base, prefix, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+total = 0
+for i in range(n):
+    after = None
+    while True:
+        url = "%s/v1/devices/%s%d/ops?limit=1000" % (base, prefix, i)
+        if after is not None:
+            url += "&after=%d" % after
+        with urllib.request.urlopen(url, timeout=30) as r:
+            page = json.load(r)
+        total += sum(o["state"] == "queued" for o in page["ops"])
+        after = page.get("next")
+        if after is None:
+            break
+print(total)
+PY
+) || die "GET /v1/devices/{ep}/ops failed"
 txn1=$(store_txn "$TMP/queue/data")
 table=
 if command -v mdb_stat >/dev/null; then

@@ -149,7 +149,7 @@ def test_nstart_one_keeps_requests_in_order(gateway, devices):
 
 
 def test_nstart_two_sends_both_at_once(gateway_factory, devices):
-    gw = gateway_factory(proxy={"nstart": 2})
+    gw = gateway_factory(proxy={"nstart": 2, "collapse": 0})
     dev = devices(gw, "px-n2", answers={"GET 1/0": None})
     threads = [threading.Thread(target=gw.http, args=(
         "GET", "/v1/devices/px-n2/r/1/0?timeout=3"), kwargs={"timeout": 10})
@@ -239,3 +239,39 @@ def test_accept_json_converts_tlv_and_senml_cbor(gateway, devices):
     # A truncated TLV cannot be converted: 502.
     assert gateway.http("GET", "/v1/devices/px-json/r/3/0/11",
                         headers=json_accept)[0] == 502
+
+
+@pytest.mark.parametrize("collapse", [1, 0])
+def test_identical_gets_on_the_way_share_one_request(gateway_factory,
+                                                     devices, collapse):
+    """GETs of a resource that arrive while one is on its way to the device
+    get its answer ([proxy] collapse = 1), even when the client that caused
+    it has hung up; a GET after the answer asks the device again. With
+    collapse = 0 every GET is its own request."""
+    gw = gateway_factory(proxy={"collapse": collapse})
+    dev = devices(gw, "px-co", answers={
+        "GET 1/0": ("2.05", b"shared", 0, None, 1.0)})
+    results, hung_up = [], []
+
+    def get(timeout=30):
+        try:
+            results.append(gw.http("GET", "/v1/devices/px-co/r/1/0",
+                                   timeout=timeout)[::2])
+        except OSError:
+            hung_up.append(1)
+    leader = threading.Thread(target=get, args=(0.5,))
+    leader.start()
+    dev.wait_seen(1)
+    threads = [threading.Thread(target=get) for _ in range(4)]
+    for t in threads:
+        t.start()
+    get(0.5)                            # hangs up too
+    for t in threads + [leader]:
+        t.join(30)
+    assert hung_up == [1, 1]
+    assert results == [(200, b"shared")] * 4
+    requests = len([k for k, _ in dev.seen if k == "GET 1/0"])
+    assert requests == (1 if collapse else 6)
+    assert gw.http("GET", "/v1/devices/px-co/r/1/0", timeout=10)[::2] == \
+        (200, b"shared")
+    assert len([k for k, _ in dev.seen if k == "GET 1/0"]) == requests + 1
