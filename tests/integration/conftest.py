@@ -210,6 +210,7 @@ class Gateway(Process):
         self.logfile = os.path.join(self.dir, "outpost.log")
         self.http_port = free_port(socket.SOCK_STREAM)
         self.coap_port = free_port(socket.SOCK_DGRAM)
+        self.coaps_port = free_port(socket.SOCK_DGRAM)     # DTLS
         self.sections = sections or {}
         self.proc = None
         self.returncode = None
@@ -222,7 +223,8 @@ class Gateway(Process):
         keys of sections ({"registry": {"awake_window": 1}}), plus extra
         text appended verbatim."""
         sec = {"http": {"listen": "127.0.0.1:%d" % self.http_port},
-               "coap": {"listen": "127.0.0.1:%d" % self.coap_port},
+               "coap": {"listen": "127.0.0.1:%d" % self.coap_port,
+                        "secure_listen": "127.0.0.1:%d" % self.coaps_port},
                "store": {"path": self.store}}
         for name, keys in (self.sections if sections is None
                            else sections).items():

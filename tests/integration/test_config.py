@@ -62,6 +62,8 @@ def test_example_config_runs_with_only_addresses_changed(gateway_factory):
                         "listen = 127.0.0.1:%d" % gw.http_port)
     text = text.replace("listen = 127.0.0.1:5683",
                         "listen = 127.0.0.1:%d" % gw.coap_port)
+    text = text.replace("secure_listen = 127.0.0.1:5684",
+                        "secure_listen = 127.0.0.1:%d" % gw.coaps_port)
     text = text.replace("path = ./data", "path = %s" % gw.store)
     assert text.count(str(gw.http_port)) == 1
     assert text.count(str(gw.coap_port)) == 1
