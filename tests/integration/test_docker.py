@@ -82,7 +82,7 @@ def test_dockerfile_stages(name):
                                                         binary]
     assert json.loads(runtime.all("CMD")[0]) == ["-c", ini_path]
     user = runtime.all("USER")
-    assert user and user[-1] not in ("root", "0")
+    assert user and user[-1].split(":")[0] not in ("root", "0")
 
 
 @pytest.mark.parametrize("name", sorted(IMAGES))

@@ -1,0 +1,223 @@
+"""
+scripts/k3s: the manifests, checked without a cluster: parsed, their
+references resolved (labels, services, volumes, the Secret's keys), the
+gateway.ini of the ConfigMap and the node.ini of the agent's ConfigMap
+loaded by the real binaries, and the agent's readiness probe run against a
+real gateway.
+"""
+import os
+import re
+import subprocess
+
+import pytest
+import yaml
+
+from conftest import NODE_BIN, OUTPOST_BIN
+from deployfiles import REPO, hostport, parse_dockerfile, read_ini
+
+K3S = os.path.join(REPO, "scripts", "k3s")
+NS = "outpost"
+
+
+@pytest.fixture(scope="module")
+def objs():
+    """Every object of the kustomization, by (kind, name)."""
+    with open(os.path.join(K3S, "kustomization.yaml")) as fp:
+        kust = yaml.safe_load(fp)
+    files = sorted(f for f in os.listdir(K3S) if f.endswith(".yaml") and
+                   f != "kustomization.yaml")
+    assert sorted(kust["resources"]) == files, "kustomization lists all"
+    out = {}
+    for f in kust["resources"]:
+        with open(os.path.join(K3S, f)) as fp:
+            for doc in yaml.safe_load_all(fp):
+                assert doc["apiVersion"] and doc["kind"], f
+                meta = doc["metadata"]
+                if doc["kind"] != "Namespace":
+                    assert meta["namespace"] == NS, (f, meta)
+                key = (doc["kind"], meta["name"])
+                assert key not in out, key
+                out[key] = doc
+    return out
+
+
+def gateway_ini(objs):
+    return objs[("ConfigMap", "outpost-gateway")]["data"]["gateway.ini"]
+
+
+def pod(objs, kind, name):
+    return objs[(kind, name)]["spec"]["template"]["spec"]
+
+
+def container(spec):
+    assert len(spec["containers"]) == 1
+    return spec["containers"][0]
+
+
+def mounts(c):
+    return {m["name"]: m for m in c.get("volumeMounts", [])}
+
+
+def config_path(c, volume, key):
+    """The file the container's -c names must be where the volume mounts
+    the ConfigMap's key."""
+    args = c["args"]
+    path = args[args.index("-c") + 1]
+    assert path == os.path.join(mounts(c)[volume]["mountPath"], key)
+    assert "subPath" not in mounts(c)[volume], \
+        "a subPath mount never sees ConfigMap updates"
+    return path
+
+
+def test_namespace_and_labels(objs):
+    assert ("Namespace", NS) in objs
+    for (kind, name), o in objs.items():
+        if kind in ("StatefulSet", "DaemonSet"):
+            sel = o["spec"]["selector"]["matchLabels"]
+            labels = o["spec"]["template"]["metadata"]["labels"]
+            assert sel.items() <= labels.items(), name
+        if kind == "Service":
+            pods = [x for (k, _), x in objs.items()
+                    if k in ("StatefulSet", "DaemonSet") and
+                    o["spec"]["selector"].items() <=
+                    x["spec"]["template"]["metadata"]["labels"].items()]
+            assert len(pods) == 1, "service %s selects one workload" % name
+
+
+def test_gateway_statefulset(objs):
+    sts = objs[("StatefulSet", "outpost-gateway")]
+    spec = sts["spec"]
+    assert spec["replicas"] == 1, "LMDB has one writer"
+    svc = objs[("Service", spec["serviceName"])]
+    assert svc["spec"]["clusterIP"] == "None"
+    ps = pod(objs, "StatefulSet", "outpost-gateway")
+    assert ps["hostNetwork"] is True
+    assert ps["dnsPolicy"] == "ClusterFirstWithHostNet"
+    c = container(ps)
+    ini = read_ini(gateway_ini(objs))
+    http = hostport(ini["http"]["listen"])[1]
+    coap = hostport(ini["coap"]["listen"])[1]
+    coaps = hostport(ini["coap"]["secure_listen"])[1]
+    want = {("UDP", coap), ("UDP", coaps), ("TCP", http)}
+    assert {(p["protocol"], p["containerPort"]) for p in c["ports"]} == want
+    assert {(p["protocol"], p["port"]) for p in svc["spec"]["ports"]} == want
+    for probe in ("livenessProbe", "readinessProbe"):
+        get = c[probe]["httpGet"]
+        assert (get["path"], get["port"]) == ("/v1/health", http), probe
+    # The store is on the claim's volume.
+    claims = {t["metadata"]["name"]: t for t in spec["volumeClaimTemplates"]}
+    data = mounts(c)["data"]["mountPath"]
+    assert "data" in claims and \
+        claims["data"]["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert claims["data"]["spec"]["resources"]["requests"]["storage"]
+    store = ini["store"]["path"]
+    assert store == data or store.startswith(data + "/")
+    vols = {v["name"]: v for v in ps["volumes"]}
+    assert vols["config"]["configMap"]["name"] == "outpost-gateway"
+    config_path(c, "config", "gateway.ini")
+    assert vols["secrets"]["secret"]["secretName"] == \
+        "outpost-gateway-secrets"
+    assert mounts(c)["secrets"]["readOnly"] is True
+    assert c["resources"]["limits"]["memory"]
+    assert c["securityContext"]["allowPrivilegeEscalation"] is False
+    assert c["securityContext"]["capabilities"]["drop"] == ["ALL"]
+
+
+def test_gateway_files_from_the_secret_exist_in_it(objs):
+    """Every /etc/outpost/secrets/NAME the ini names, uncommented or
+    commented out, is a key of the Secret or one the comments ask for."""
+    secret = objs[("Secret", "outpost-gateway-secrets")]
+    text = gateway_ini(objs)
+    live = re.findall(r"^\s*\w+\s*=\s*/etc/outpost/secrets/(\S+)", text,
+                      re.M)
+    assert live, "the ini uses the Secret"
+    for name in live:
+        assert name in secret["stringData"], name
+
+
+def test_gateway_ini_of_the_configmap_is_valid(objs, tmp_path):
+    """outpost -n on the ConfigMap's gateway.ini, with the Secret's files
+    where the pod would have them."""
+    secret = objs[("Secret", "outpost-gateway-secrets")]
+    sdir = tmp_path / "secrets"
+    sdir.mkdir()
+    for name, value in secret["stringData"].items():
+        (sdir / name).write_text(value)
+    ini = gateway_ini(objs).replace("/etc/outpost/secrets/",
+                                    str(sdir) + "/")
+    path = tmp_path / "gateway.ini"
+    path.write_text(ini)
+    out = subprocess.run([OUTPOST_BIN, "-n", "-c", str(path)],
+                         capture_output=True, text=True, cwd=str(tmp_path))
+    assert (out.returncode, out.stdout) == (0, "configuration OK\n"), \
+        out.stderr
+    # And a broken one is refused, so the check above means something.
+    path.write_text(ini.replace("[store]", "[store]\nno_such_key = 1"))
+    out = subprocess.run([OUTPOST_BIN, "-n", "-c", str(path)],
+                         capture_output=True, text=True, cwd=str(tmp_path))
+    assert out.returncode == 1 and "no_such_key" in out.stderr
+
+
+def test_node_daemonset(objs, tmp_path):
+    ds = objs[("DaemonSet", "outpost-node")]
+    ps = ds["spec"]["template"]["spec"]
+    assert ps["hostNetwork"] is True
+    assert ps["dnsPolicy"] == "ClusterFirstWithHostNet"
+    c = container(ps)
+    config_path(c, "config", "node.ini")
+    text = objs[("ConfigMap", "outpost-node")]["data"]["node.ini"]
+    ini = read_ini(text)
+    # The gateway is the headless service, on the gateway's CoAP port.
+    m = re.match(r"^coap://([^:/]+):(\d+)$", ini["node"]["gateway"])
+    assert m, ini["node"]["gateway"]
+    svc = objs[("Service", "outpost-gateway")]
+    assert m.group(1) == "outpost-gateway.%s.svc.cluster.local" % NS
+    gw = read_ini(gateway_ini(objs))
+    assert int(m.group(2)) == hostport(gw["coap"]["listen"])[1]
+    assert {"UDP": int(m.group(2))}.items() <= {
+        p["protocol"]: p["port"] for p in svc["spec"]["ports"]
+        if p["name"] == "coap"}.items()
+    state = [v for v in ps["volumes"] if v["name"] == "state"][0]
+    assert mounts(c)["state"]["mountPath"] == os.path.dirname(
+        ini["node"]["config_path"])
+    assert state["hostPath"]["path"] == mounts(c)["state"]["mountPath"]
+    path = tmp_path / "node.ini"
+    path.write_text(text.replace(os.path.dirname(ini["node"]["config_path"]),
+                                 str(tmp_path)))
+    out = subprocess.run([NODE_BIN, "-n", "-c", str(path)],
+                         capture_output=True, text=True, cwd=str(tmp_path))
+    assert (out.returncode, out.stdout) == (0, "configuration OK\n"), \
+        out.stderr
+
+
+def test_images_and_users_match_the_dockerfiles(objs):
+    with open(os.path.join(REPO, "scripts/docker/docker-compose.yml")) as fp:
+        images = {s["build"]["dockerfile"]: s["image"]
+                  for s in yaml.safe_load(fp)["services"].values()}
+    for kind, name, dockerfile in (
+            ("StatefulSet", "outpost-gateway",
+             "scripts/docker/Dockerfile.gateway"),
+            ("DaemonSet", "outpost-node", "scripts/docker/Dockerfile.node")):
+        ps = pod(objs, kind, name)
+        user = parse_dockerfile(os.path.join(REPO, dockerfile))[-1].all(
+            "USER")[-1]
+        uid = int(user.split(":")[0])
+        assert container(ps)["image"] == images[dockerfile]
+        assert ps["securityContext"]["runAsUser"] == uid
+        assert ps["securityContext"]["runAsNonRoot"] is True
+
+
+def test_node_readiness_probe_asks_a_real_gateway(objs, gateway):
+    c = container(pod(objs, "DaemonSet", "outpost-node"))
+    argv = c["readinessProbe"]["exec"]["command"]
+    assert "livenessProbe" not in c
+    fqdn = "/dev/tcp/outpost-gateway.%s.svc.cluster.local/8080" % NS
+    assert fqdn in argv[-1]
+    argv = [a.replace(fqdn, "/dev/tcp/127.0.0.1/%d" % gateway.http_port)
+            for a in argv]
+    gateway.register("k3s-node-1")
+    env = dict(os.environ)
+    for host, ready in (("k3s-node-1", True), ("k3s-node-9", False)):
+        env["HOSTNAME"] = host
+        rc = subprocess.run(argv, env=env, timeout=10).returncode
+        assert (rc == 0) == ready, host
