@@ -17,6 +17,7 @@
 /* In start order; stopped in reverse. */
 static const struct gw_module *const modules[] = {
 	&store_module,
+	&firmware_module,	/* before coap: it serves the images */
 	&registry_module,
 	&queue_module,
 	&cache_module,

@@ -21,6 +21,7 @@ struct stream;
 struct cache;
 struct observe;
 struct http_server;
+struct firmware;
 
 struct gateway {
 	struct event_base	*base;
@@ -38,6 +39,7 @@ struct gateway {
 	struct observe		*observe;	/* cache/observe.c */
 	struct coap_server	*coap;		/* modules/coap.c, rd.c */
 	struct http_server	*http;		/* proxy/http.c */
+	struct firmware		*firmware;	/* modules/firmware.c */
 	struct metrics		 metrics;	/* modules/metrics.c */
 };
 
@@ -64,6 +66,7 @@ extern const struct gw_module cache_module;
 extern const struct gw_module observe_module;
 extern const struct gw_module coap_module;
 extern const struct gw_module http_module;
+extern const struct gw_module firmware_module;
 
 /* Current time in unix seconds; the one clock of the registry. */
 static inline int64_t

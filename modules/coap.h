@@ -62,6 +62,11 @@ int		 coap_plain_allowed(struct gateway *gw, coap_session_t *s);
 coap_pdu_code_t	 coap_auth_check(struct gateway *gw, coap_session_t *s,
 		    const char *ep, const char **why);
 
+/* fwserve.c: serves the complete images under /fw; fwserve_stop before
+ * the context goes. */
+int		 fwserve_init(struct gateway *gw, coap_context_t *ctx);
+void		 fwserve_stop(void);
+
 /* send.c: adds /dp (LwM2M Send). */
 int		 send_init(struct gateway *gw, coap_context_t *ctx);
 

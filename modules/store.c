@@ -75,7 +75,8 @@ struct store {
 };
 
 static const char *const store_db_names[STORE_DB__COUNT] = {
-	"meta", "devices", "ops", "queue", "outbox", "observe", "creds"
+	"meta", "devices", "ops", "queue", "outbox", "observe", "creds",
+	"firmware", "fwchunk"
 };
 
 /* Creates dir and its parents, like mkdir -p. */
@@ -560,6 +561,38 @@ store_get(struct store *st, enum store_db db, const void *key, size_t klen,
 		ret = 0;
 	} else if (rc == MDB_NOTFOUND) {
 		ret = 1;
+	} else {
+		log_warnx("store: read: %s", mdb_strerror(rc));
+		ret = -1;
+	}
+	mdb_txn_reset(st->rtxn);
+	return ret;
+}
+
+long
+store_read(struct store *st, enum store_db db, const void *key, size_t klen,
+    size_t off, void *buf, size_t len, size_t *vlen)
+{
+	MDB_val k = { klen, (void *)key }, v;
+	long ret;
+	int rc;
+
+	if ((rc = mdb_txn_renew(st->rtxn)) != 0) {
+		log_warnx("store: read: %s", mdb_strerror(rc));
+		return -1;
+	}
+	rc = mdb_get(st->rtxn, st->dbi[db], &k, &v);
+	if (rc == 0) {
+		*vlen = v.mv_size;
+		if (off >= v.mv_size)
+			len = 0;
+		else if (len > v.mv_size - off)
+			len = v.mv_size - off;
+		if (len > 0)
+			memcpy(buf, (const uint8_t *)v.mv_data + off, len);
+		ret = (long)len;
+	} else if (rc == MDB_NOTFOUND) {
+		ret = -2;
 	} else {
 		log_warnx("store: read: %s", mdb_strerror(rc));
 		ret = -1;

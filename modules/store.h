@@ -34,6 +34,8 @@ enum store_db {
 	STORE_DB_OUTBOX,	/* seq (u64 BE) -> webhook event JSON */
 	STORE_DB_OBSERVE,	/* endpoint NUL path -> created_at (i64) */
 	STORE_DB_CREDS,		/* DTLS credentials (cred.c) */
+	STORE_DB_FIRMWARE,	/* image id (16 hex) -> firmware.c record */
+	STORE_DB_FWCHUNK,	/* image id, chunk index (u32 BE) -> bytes */
 	STORE_DB__COUNT
 };
 
@@ -84,6 +86,14 @@ int		 store_commit(struct store *st);
  * gets its full length. Returns 0, 1 when the key is absent, -1 on error. */
 int		 store_get(struct store *st, enum store_db db, const void *key,
 		    size_t klen, void *buf, size_t buflen, size_t *vlen);
+
+/* Copies up to len bytes of the committed value of key, from offset off,
+ * into buf, without copying the rest of the value. *vlen gets the value's
+ * full length. Returns the bytes copied (0 when off is at or past the end),
+ * -2 when the key is absent, -1 on error. */
+long		 store_read(struct store *st, enum store_db db, const void *key,
+		    size_t klen, size_t off, void *buf, size_t len,
+		    size_t *vlen);
 
 /* Walks committed records in key order, from the first key >= from
  * (from == NULL: the first key). Returns 0, cb's value, or -1. */

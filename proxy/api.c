@@ -20,6 +20,7 @@
 #include "modules/queue.h"
 #include "modules/lwm2m.h"
 #include "modules/registry.h"
+#include "proxy/fwapi.h"
 #include "proxy/http.h"
 
 #define API_LIST_DEFAULT	100
@@ -285,5 +286,9 @@ const struct http_route api_routes[] = {
 	    EVHTTP_REQ_DELETE, observe_http },
 	{ "/v1/observations", EVHTTP_REQ_GET, observe_list_http },
 	{ "/metrics", EVHTTP_REQ_GET, api_metrics },
+	{ "/v1/firmware", EVHTTP_REQ_GET | EVHTTP_REQ_POST, api_firmware },
+	{ "/v1/firmware/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE,
+	    api_firmware_one },
+	{ "/v1/firmware/{id}/image", EVHTTP_REQ_PUT, api_firmware_image },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

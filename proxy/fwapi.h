@@ -1,0 +1,16 @@
+/*
+ * fwapi.h: the firmware routes of the HTTP API (proxy/fwapi.c).
+ */
+#ifndef OUTPOST_FWAPI_H
+#define OUTPOST_FWAPI_H
+
+struct http_exchange;
+
+/* /v1/firmware: GET lists, POST takes a manifest. */
+void	api_firmware(struct http_exchange *hx);
+/* /v1/firmware/{id}: GET, DELETE. */
+void	api_firmware_one(struct http_exchange *hx);
+/* /v1/firmware/{id}/image: PUT, in parts with Content-Range. */
+void	api_firmware_image(struct http_exchange *hx);
+
+#endif /* OUTPOST_FWAPI_H */

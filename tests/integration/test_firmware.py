@@ -1,0 +1,310 @@
+"""
+Firmware on the gateway: outpost keygen and sign, the upload of a manifest
+and its image in parts (POST /v1/firmware, PUT .../image with
+Content-Range), every refusal (422 with nothing stored, 507, 409, 416),
+persistence across restarts, and CoAP delivery of /fw/ID block-wise with
+coap-client and a raw client that resumes from a middle block.
+"""
+import json
+import os
+import socket
+import stat
+import subprocess
+
+from conftest import (coap_exchange, coap_message, coap_parse,  # noqa: F401
+                      wait_for)
+
+COAP_NOTLS = "coap-client-notls"
+BLOCK2, SIZE2, ETAG = 23, 28, 4
+
+
+def keygen(run_outpost, tmp_path, prefix="release"):
+    rc, out, err = run_outpost("keygen", str(tmp_path / prefix))
+    assert rc == 0, err
+    return str(tmp_path / (prefix + ".key")), str(tmp_path / (prefix + ".pub"))
+
+
+def sign(run_outpost, key, image, seq, vendor="acme", cls="sensor-v2",
+         version="1.0", extra=()):
+    rc, out, err = run_outpost("sign", "--key", key, "--vendor", vendor,
+                               "--class", cls, "--version", version,
+                               "--seq", str(seq), *extra, str(image))
+    assert rc == 0, err
+    with open(str(image) + ".manifest", "rb") as fp:
+        return fp.read()
+
+
+def make_image(tmp_path, name, size):
+    data = os.urandom(size)
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path, data
+
+
+def post_manifest(gw, doc, expect=201):
+    status, hdrs, body = gw.http("POST", "/v1/firmware", body=doc)
+    assert status == expect, (status, body)
+    return json.loads(body)
+
+
+def put_image(gw, fid, data, part=60000, start=0):
+    """PUTs data[start:] in parts; returns the last (status, json)."""
+    off = start
+    while True:
+        chunk = data[off:off + part]
+        status, _, body = gw.http(
+            "PUT", "/v1/firmware/%s/image" % fid, body=chunk,
+            headers={"Content-Range": "bytes %d-%d/%d" % (
+                off, off + len(chunk) - 1, len(data))})
+        off += len(chunk)
+        if status != 202 or off >= len(data):
+            return status, json.loads(body)
+        assert json.loads(body)["received"] == off
+
+
+def fw_gateway(gateway_factory, pub, **more):
+    sections = {"firmware": {"trusted_keys": pub}}
+    sections.update(more)
+    return gateway_factory(**sections)
+
+
+def coap_fetch(gw, fid, out, block=None):
+    args = [COAP_NOTLS, "-m", "get", "-o", str(out)]
+    if block is not None:
+        args += ["-b", block]
+    args.append("coap://127.0.0.1:%d/fw/%s" % (gw.coap_port, fid))
+    proc = subprocess.run(args, capture_output=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    return out.read_bytes() if os.path.exists(str(out)) else b""
+
+
+def raw_block(sock, gw, fid, num, szx=6, mid=1):
+    opts = [(11, b"fw"), (11, fid.encode()),
+            (BLOCK2, bytes([num << 4 | szx]) if num < 16 else
+             (num << 4 | szx).to_bytes(2 if num < 4096 else 3, "big"))]
+    return coap_exchange(sock, coap_message(code=1, mid=mid, options=opts),
+                         ("127.0.0.1", gw.coap_port))
+
+
+def block2(reply):
+    for n, v in reply["options"]:
+        if n == BLOCK2:
+            x = int.from_bytes(v, "big")
+            return x >> 4, bool(x & 8), x & 7
+    return None
+
+
+def test_keygen_and_sign(run_outpost, tmp_path):
+    key, pub = keygen(run_outpost, tmp_path)
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    assert len(open(pub).read().strip()) == 64
+    rc, _, err = run_outpost("keygen", str(tmp_path / "release"))
+    assert rc != 0, "keygen overwrote a key"
+    img, data = make_image(tmp_path, "fw.bin", 5000)
+    doc = json.loads(sign(run_outpost, key, img, 7,
+                          extra=("--severity", "critical")))
+    assert doc["seq"] == 7 and doc["size"] == 5000
+    assert doc["severity"] == "critical"
+    assert doc["key"] == open(pub).read().strip()
+    assert doc["uri"].startswith("/fw/") and len(doc["uri"]) == 20
+    assert len(doc["signature"]) == 128
+    rc, _, err = run_outpost("sign", "--key", key, "--vendor", "a",
+                             "--class", "b", "--version", "1", "--seq", "0",
+                             str(img))
+    assert rc != 0 and "--seq" in err
+
+
+def test_upload_and_serve(run_outpost, tmp_path, gateway_factory):
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = fw_gateway(gateway_factory, pub)
+    img, data = make_image(tmp_path, "fw.bin", 150000)
+    doc = sign(run_outpost, key, img, 1)
+    info = post_manifest(gw, doc)
+    fid = info["id"]
+    assert info["state"] == "uploading" and info["received"] == 0
+    assert info["uri"] == "/fw/" + fid
+    # Not served before it is complete.
+    assert gw.coap("get", "fw/" + fid).code == "4.04"
+    status, body = put_image(gw, fid, data)
+    assert status == 201, body
+    assert body["state"] == "complete" and body["received"] == len(data)
+    listing = gw.get_json("/v1/firmware")
+    assert [i["id"] for i in listing["images"]] == [fid]
+    assert listing["bytes"] == len(data)
+    # The whole image through coap-client, block-wise.
+    assert coap_fetch(gw, fid, tmp_path / "out.bin") == data
+    # One block from the middle, as a resuming node asks for it.
+    assert coap_fetch(gw, fid, tmp_path / "b7.bin", "7,1024") == \
+        data[7 * 1024:8 * 1024]
+    assert coap_fetch(gw, fid, tmp_path / "b9.bin", "9,256") == \
+        data[9 * 256:10 * 256]
+    # The manifest, byte for byte as uploaded.
+    res = subprocess.run([COAP_NOTLS, "-m", "get", "coap://127.0.0.1:%d/fw/"
+                          "%s/manifest" % (gw.coap_port, fid)],
+                         capture_output=True, timeout=30)
+    assert res.stdout.rstrip(b"\n") == doc.rstrip(b"\n")
+
+
+def test_resume_from_middle_block(run_outpost, tmp_path, gateway_factory):
+    """A raw client starts at block 60 of a 100 KB image, as a node that
+    stopped there would: ETag and Size2 on every block, the more flag
+    right, the bytes right; past the end is 4.02."""
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = fw_gateway(gateway_factory, pub, firmware={"trusted_keys": pub,
+                                                    "block_size": 512})
+    img, data = make_image(tmp_path, "fw.bin", 100000)
+    fid = post_manifest(gw, sign(run_outpost, key, img, 3))["id"]
+    assert put_image(gw, fid, data, part=30000)[0] == 201
+    digest = bytes.fromhex(json.loads(img.with_suffix(
+        ".bin.manifest").read_text())["sha256"])
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    got = bytearray(data[:60 * 512])
+    num, mid = 60, 100
+    while True:
+        r = raw_block(sock, gw, fid, num, szx=5, mid=mid)
+        assert r["code"] == "2.05"
+        n, more, szx = block2(r)
+        assert (n, szx) == (num, 5)
+        opts = dict(r["options"])
+        assert opts[ETAG] == digest[:8]
+        assert int.from_bytes(opts[SIZE2], "big") == len(data)
+        got += r["payload"]
+        num, mid = num + 1, mid + 1
+        if not more:
+            break
+    assert bytes(got) == data
+    # A client asking for 1024-byte blocks gets 512 (RFC 7959 2.4) at the
+    # same offset.
+    r = raw_block(sock, gw, fid, 3, szx=6, mid=mid)
+    n, more, szx = block2(r)
+    assert (n, szx, more) == (6, 5, True)
+    assert r["payload"] == data[3072:3584]
+    r = raw_block(sock, gw, fid, 196, szx=5, mid=mid + 1)
+    assert r["code"] == "4.02"
+    sock.close()
+
+
+def test_refusals_store_nothing(run_outpost, tmp_path, gateway_factory):
+    key, pub = keygen(run_outpost, tmp_path)
+    other, _ = keygen(run_outpost, tmp_path, "other")
+    gw = fw_gateway(gateway_factory, pub)
+    img, data = make_image(tmp_path, "fw.bin", 20000)
+    good = json.loads(sign(run_outpost, key, img, 5))
+
+    tampered = dict(good, seq=6)
+    r = post_manifest(gw, json.dumps(tampered), expect=422)
+    assert r["error"] == "bad_signature"
+    r = post_manifest(gw, sign(run_outpost, other, img, 5), expect=422)
+    assert r["error"] == "unknown_key"
+    for bad in (b"", b"{", b"[]", json.dumps(dict(good, size=-1)).encode(),
+                json.dumps(dict(good, extra=1)).encode(),
+                json.dumps(dict(good, size=1e30)).encode()):
+        r = post_manifest(gw, bad, expect=422)
+        assert r["error"] == "bad_manifest", bad
+    assert gw.get_json("/v1/firmware")["images"] == []
+
+    fid = post_manifest(gw, json.dumps(good))["id"]
+    post_manifest(gw, json.dumps(good), expect=409)
+    # A sequence not above the newest of the class.
+    r = post_manifest(gw, sign(run_outpost, key, img, 4), expect=422)
+    assert r["error"] == "old_sequence" and fid in r["detail"]
+    r = post_manifest(gw, sign(run_outpost, key, img, 5, version="x"),
+                      expect=409)
+    # Another class has its own sequence.
+    other_cls = post_manifest(gw, sign(run_outpost, key, img, 1,
+                                       cls="valve"))["id"]
+    status, _, _ = gw.http("DELETE", "/v1/firmware/" + other_cls)
+    assert status == 204
+
+    # Parts: out of order, past the size, wrong total, bad header.
+    def put(body, cr):
+        status, _, b = gw.http("PUT", "/v1/firmware/%s/image" % fid,
+                               body=body, headers={"Content-Range": cr})
+        return status, json.loads(b)
+    assert put(data[100:200], "bytes 100-199/20000")[0] == 416
+    assert put(data[:100], "bytes 0-99/20001")[1]["error"] == \
+        "size_mismatch"
+    assert put(data[:100], "bytes 0-100/20000")[0] == 400
+    assert put(data[:100], "bytes 0-99")[0] == 400
+    assert put(data[:100], "bytes 99-0/20000")[0] == 400
+    assert gw.get_json("/v1/firmware/" + fid)["received"] == 0
+
+    # The wrong bytes: 422 at the end and the image is gone.
+    wrong = bytearray(data)
+    wrong[12345] ^= 1
+    status, body = put_image(gw, fid, bytes(wrong), part=8000)
+    assert status == 422 and body["error"] == "digest_mismatch"
+    gw.get_json("/v1/firmware/" + fid, expect=404)
+    assert gw.get_json("/v1/firmware")["images"] == []
+    gw.restart()
+    assert gw.get_json("/v1/firmware")["images"] == []
+    # And the same manifest may come again with the right bytes.
+    fid = post_manifest(gw, json.dumps(good))["id"]
+    assert put_image(gw, fid, data)[0] == 201
+
+
+def test_store_cap(run_outpost, tmp_path, gateway_factory):
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = fw_gateway(gateway_factory, pub, firmware={"trusted_keys": pub,
+                                                    "max_store_mb": 1})
+    big, _ = make_image(tmp_path, "big.bin", 1100000)
+    r = post_manifest(gw, sign(run_outpost, key, big, 1), expect=507)
+    assert r["error"] == "store_full"
+    a, _ = make_image(tmp_path, "a.bin", 700000)
+    post_manifest(gw, sign(run_outpost, key, a, 2))
+    b, _ = make_image(tmp_path, "b.bin", 400000)
+    post_manifest(gw, sign(run_outpost, key, b, 3), expect=507)
+    c, _ = make_image(tmp_path, "c.bin", 300000)
+    post_manifest(gw, sign(run_outpost, key, c, 3))
+
+
+def test_persistence_and_resumed_upload(run_outpost, tmp_path,
+                                        gateway_factory):
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = fw_gateway(gateway_factory, pub)
+    img, data = make_image(tmp_path, "fw.bin", 90000)
+    fid = post_manifest(gw, sign(run_outpost, key, img, 9))["id"]
+    # Two parts, the second ending mid-chunk, then a kill -9.
+    status, _, _ = gw.http("PUT", "/v1/firmware/%s/image" % fid,
+                           body=data[:20000],
+                           headers={"Content-Range": "bytes 0-19999/90000"})
+    assert status == 202
+    status, _, _ = gw.http("PUT", "/v1/firmware/%s/image" % fid,
+                           body=data[20000:30001], headers={
+                               "Content-Range": "bytes 20000-30000/90000"})
+    assert status == 202
+    gw.kill9()
+    gw.start()
+    info = gw.get_json("/v1/firmware/" + fid)
+    assert info["received"] == 30001 and info["state"] == "uploading"
+    status, body = put_image(gw, fid, data, part=25000, start=30001)
+    assert status == 201, body
+    gw.restart()
+    assert gw.get_json("/v1/firmware/" + fid)["state"] == "complete"
+    assert coap_fetch(gw, fid, tmp_path / "out.bin") == data
+    # Delete: gone from the API and from CoAP, and stays gone.
+    status, _, _ = gw.http("DELETE", "/v1/firmware/" + fid)
+    assert status == 204
+    assert gw.coap("get", "fw/" + fid).code == "4.04"
+    gw.restart()
+    gw.get_json("/v1/firmware/" + fid, expect=404)
+
+
+def test_single_put_and_reload_keys(run_outpost, tmp_path, gateway_factory):
+    key, pub = keygen(run_outpost, tmp_path)
+    key2, pub2 = keygen(run_outpost, tmp_path, "second")
+    gw = fw_gateway(gateway_factory, pub)
+    img, data = make_image(tmp_path, "fw.bin", 3000)
+    fid = post_manifest(gw, sign(run_outpost, key, img, 1))["id"]
+    status, _, body = gw.http("PUT", "/v1/firmware/%s/image" % fid,
+                              body=data)
+    assert status == 201, body
+    status, _, body = gw.http("PUT", "/v1/firmware/%s/image" % fid,
+                              body=data)
+    assert status == 409
+    # A key added on SIGHUP is trusted from then on.
+    doc2 = sign(run_outpost, key2, img, 2)
+    assert post_manifest(gw, doc2, expect=422)["error"] == "unknown_key"
+    gw.write_ini({"firmware": {"trusted_keys": "%s, %s" % (pub, pub2)}})
+    gw.reload()
+    post_manifest(gw, doc2)
