@@ -45,7 +45,8 @@ CORE_SRC := log.c notify.c config/config.c \
             proxy/router.c proxy/http.c proxy/api.c proxy/coapmap.c \
             proxy/forward.c proxy/ops.c cache/stream.c cache/cache.c \
             cache/observe.c proxy/senml.c modules/manifest.c \
-            modules/firmware.c modules/fwserve.c proxy/fwapi.c proxy/crange.c
+            modules/firmware.c modules/fwserve.c proxy/fwapi.c proxy/crange.c \
+            proxy/tls.c proxy/auth.c
 GW_SRC   := gateway.c modules/fwtool.c $(CORE_SRC)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
 GW_OBJ   := $(GW_SRC:%.c=$(B)/%.o)

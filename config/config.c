@@ -35,6 +35,19 @@ static const struct config_key config_table[] = {
 	    "largest request body accepted, in bytes (413 beyond)", 0),
 	KEY_INT("http", "timeout", http_timeout, 1, 3600, "60",
 	    "seconds an idle or slow HTTP connection is kept", 0),
+	KEY_STR("http", "tls_listen", http_tls_listen, "",
+	    "address and port of the HTTPS API (numeric host; empty: no HTTPS)",
+	    1),
+	KEY_STR("http", "tls_cert", http_tls_cert, "",
+	    "PEM certificate chain of the HTTPS API (re-read on SIGHUP)", 0),
+	KEY_STR("http", "tls_key", http_tls_key, "",
+	    "PEM private key of tls_cert (re-read on SIGHUP)", 0),
+	KEY_STR("http", "tls_client_ca", http_tls_client_ca, "",
+	    "PEM CA certificates that HTTPS clients must present a certificate "
+	    "from (empty: none asked)", 0),
+	KEY_INT("http", "plain_nonloopback", http_plain_nonloopback, 0, 1, "0",
+	    "1 lets plain HTTP listen on a non-loopback address (0: refuse to "
+	    "start)", 1),
 
 	KEY_HP("coap", "listen", coap_listen, "127.0.0.1:5683",
 	    "address and port of the plain CoAP endpoint (numeric host)"),
@@ -118,6 +131,25 @@ static const struct config_key config_table[] = {
 	    "unsent bytes a stream client may hold before it is dropped", 0),
 	KEY_INT("events", "keepalive", events_keepalive, 1, 3600, "15",
 	    "seconds between keep-alive comments on idle streams", 0),
+
+	KEY_STR("auth", "token_file", auth_token_file, "",
+	    "file of API tokens, one 'TOKEN ROLE' per line, role read, operate "
+	    "or admin (re-read on SIGHUP)", 0),
+	KEY_STR("auth", "admin_token", auth_admin_token, "",
+	    "a token with the admin role (empty: none)", 0),
+	KEY_STR("auth", "operate_token", auth_operate_token, "",
+	    "a token with the operate role (empty: none)", 0),
+	KEY_STR("auth", "read_token", auth_read_token, "",
+	    "a token with the read role (empty: none)", 0),
+	KEY_INT("auth", "token_rate", auth_token_rate, 0, 1000000, "50",
+	    "requests per second one token may make (0: no limit)", 0),
+	KEY_INT("auth", "token_burst", auth_token_burst, 1, 1000000, "100",
+	    "requests one token may make at once after a quiet spell", 0),
+	KEY_INT("auth", "addr_rate", auth_addr_rate, 0, 1000000, "100",
+	    "requests per second from one client address while tokens are "
+	    "required (0: no limit)", 0),
+	KEY_INT("auth", "addr_burst", auth_addr_burst, 1, 1000000, "200",
+	    "requests one client address may make at once", 0),
 
 	KEY_STR("firmware", "trusted_keys", fw_trusted_keys, "",
 	    "public keys that may sign firmware manifests: comma-separated, "
@@ -212,6 +244,21 @@ config_parse_hostport(const char *s, struct gw_hostport *hp, char *err,
 bad:
 	snprintf(err, errlen, "'%s': expected HOST:PORT or [HOST]:PORT", s);
 	return -1;
+}
+
+int
+config_hostport_is_loopback(const struct gw_hostport *hp)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET, hp->host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, hp->host, &a6) != 1)
+		return 0;
+	if (IN6_IS_ADDR_LOOPBACK(&a6))
+		return 1;
+	return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
 }
 
 const char *

@@ -15,6 +15,7 @@
 #include <limits.h>
 
 #define CONFIG_HOST_MAX	64
+#define CONFIG_TOKEN_MAX	128	/* longest API token */
 
 /* A numeric listen address: "127.0.0.1:5683", "[::1]:8080", "0.0.0.0:5683". */
 struct gw_hostport {
@@ -29,6 +30,11 @@ struct gw_config {
 	struct gw_hostport	http_listen;
 	int			http_max_body;		/* bytes */
 	int			http_timeout;		/* seconds */
+	char			http_tls_listen[CONFIG_HOST_MAX + 16];	/* "" = off */
+	char			http_tls_cert[PATH_MAX];
+	char			http_tls_key[PATH_MAX];
+	char			http_tls_client_ca[PATH_MAX];	/* "" = none */
+	int			http_plain_nonloopback;	/* 0/1 */
 
 	struct gw_hostport	coap_listen;
 	int			coap_max_idle_sessions;
@@ -67,6 +73,15 @@ struct gw_config {
 	int			events_ring;		/* events kept */
 	int			events_client_buffer;	/* bytes */
 	int			events_keepalive;	/* seconds */
+
+	char			auth_token_file[PATH_MAX];	/* "" = none */
+	char			auth_admin_token[CONFIG_TOKEN_MAX + 1];
+	char			auth_operate_token[CONFIG_TOKEN_MAX + 1];
+	char			auth_read_token[CONFIG_TOKEN_MAX + 1];
+	int			auth_token_rate;	/* per second; 0: off */
+	int			auth_token_burst;
+	int			auth_addr_rate;		/* per second; 0: off */
+	int			auth_addr_burst;
 
 	char			fw_trusted_keys[1024];	/* manifest.h keyring */
 	int			fw_max_store_mb;
@@ -120,6 +135,10 @@ int	config_load(struct gw_config *cfg, const char *path, char *err,
 /* Parses "HOST:PORT" with a numeric host. Returns 0 or -1 with err. */
 int	config_parse_hostport(const char *s, struct gw_hostport *hp, char *err,
 	    size_t errlen);
+
+/* Whether hp is a loopback address (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104):
+ * only those may serve plain HTTP unless the ini allows it. */
+int	config_hostport_is_loopback(const struct gw_hostport *hp);
 
 /* Formats hp as "HOST:PORT" or "[HOST]:PORT" into buf. */
 const char *config_hostport_str(const struct gw_hostport *hp, char *buf,

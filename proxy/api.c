@@ -273,22 +273,36 @@ api_metrics(struct http_exchange *hx)
 	http_reply(hx, 200, "text/plain; version=0.0.4", body);
 }
 
+/*
+ * The roles a token needs (proxy/auth.h), GET then other methods: reads
+ * need read; acting on a device (its resources, observations, cancelling
+ * an op) needs operate; what changes the fleet (provisioning, decommission)
+ * needs admin. A route that names no role needs admin.
+ */
 const struct http_route api_routes[] = {
-	{ "/v1/health", EVHTTP_REQ_GET, api_health },
-	{ "/v1/devices", EVHTTP_REQ_GET | EVHTTP_REQ_POST, api_devices },
-	{ "/v1/devices/{ep}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, api_device },
+	{ "/v1/health", EVHTTP_REQ_GET, api_health, AUTH_PUBLIC, AUTH_ADMIN },
+	{ "/v1/devices", EVHTTP_REQ_GET | EVHTTP_REQ_POST, api_devices,
+	    AUTH_READ, AUTH_ADMIN },
+	{ "/v1/devices/{ep}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, api_device,
+	    AUTH_READ, AUTH_ADMIN },
 	{ "/v1/devices/{ep}/r/{path...}", EVHTTP_REQ_GET | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_DELETE, proxy_forward },
-	{ "/v1/devices/{ep}/ops", EVHTTP_REQ_GET, api_device_ops },
-	{ "/v1/ops/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, api_op },
-	{ "/v1/events", EVHTTP_REQ_GET, stream_http },
+	    EVHTTP_REQ_POST | EVHTTP_REQ_DELETE, proxy_forward, AUTH_READ,
+	    AUTH_OPERATE },
+	{ "/v1/devices/{ep}/ops", EVHTTP_REQ_GET, api_device_ops, AUTH_READ,
+	    AUTH_ADMIN },
+	{ "/v1/ops/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, api_op,
+	    AUTH_READ, AUTH_OPERATE },
+	{ "/v1/events", EVHTTP_REQ_GET, stream_http, AUTH_READ, AUTH_ADMIN },
 	{ "/v1/devices/{ep}/observe/{path...}", EVHTTP_REQ_POST |
-	    EVHTTP_REQ_DELETE, observe_http },
-	{ "/v1/observations", EVHTTP_REQ_GET, observe_list_http },
-	{ "/metrics", EVHTTP_REQ_GET, api_metrics },
-	{ "/v1/firmware", EVHTTP_REQ_GET | EVHTTP_REQ_POST, api_firmware },
+	    EVHTTP_REQ_DELETE, observe_http, AUTH_READ, AUTH_OPERATE },
+	{ "/v1/observations", EVHTTP_REQ_GET, observe_list_http, AUTH_READ,
+	    AUTH_ADMIN },
+	{ "/metrics", EVHTTP_REQ_GET, api_metrics, AUTH_READ, AUTH_ADMIN },
+	{ "/v1/firmware", EVHTTP_REQ_GET | EVHTTP_REQ_POST, api_firmware,
+	    AUTH_READ, AUTH_ADMIN },
 	{ "/v1/firmware/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE,
-	    api_firmware_one },
-	{ "/v1/firmware/{id}/image", EVHTTP_REQ_PUT, api_firmware_image },
+	    api_firmware_one, AUTH_READ, AUTH_ADMIN },
+	{ "/v1/firmware/{id}/image", EVHTTP_REQ_PUT, api_firmware_image,
+	    AUTH_READ, AUTH_ADMIN },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

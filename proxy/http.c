@@ -10,15 +10,24 @@
 
 #include <cJSON.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 
 #include "gateway.h"
 #include "log.h"
+#include "proxy/auth.h"
 #include "proxy/http.h"
+#include "proxy/tls.h"
 
+/* Plain HTTP and HTTPS are two evhttp servers with one dispatcher: evhttp
+ * asks its bevcb for every connection of every socket it has bound, so TLS
+ * gets a server of its own. */
 struct http_server {
 	struct evhttp		*http;
+	struct evhttp		*https;		/* NULL: no tls_listen */
+	struct tls_ctx		*tls;		/* replaced on reload */
+	struct auth		*auth;
 };
 
 static const struct {
@@ -157,6 +166,10 @@ http_dispatch(struct evhttp_request *req, void *arg)
 		if (method == EVHTTP_REQ_HEAD && (allowed & EVHTTP_REQ_GET))
 			method = EVHTTP_REQ_GET;
 		if (allowed & method) {
+			if (auth_check(gw->http->auth, hx,
+			    method == EVHTTP_REQ_GET ? api_routes[i].get_role :
+			    api_routes[i].change_role) == -1)
+				return;		/* answered */
 			api_routes[i].handler(hx);
 			return;
 		}
@@ -176,51 +189,191 @@ http_dispatch(struct evhttp_request *req, void *arg)
 static void
 http_apply_config(struct gateway *gw)
 {
-	struct evhttp *http = gw->http->http;
+	struct evhttp *servers[2] = { gw->http->http, gw->http->https };
+	size_t i;
 
-	evhttp_set_max_body_size(http, gw->cfg.http_max_body);
-	evhttp_set_timeout(http, gw->cfg.http_timeout);
+	for (i = 0; i < 2; i++) {
+		if (servers[i] == NULL)
+			continue;
+		evhttp_set_max_body_size(servers[i], gw->cfg.http_max_body);
+		evhttp_set_timeout(servers[i], gw->cfg.http_timeout);
+	}
+}
+
+/* evhttp's bevcb for the HTTPS server: a TLS bufferevent whose socket
+ * evhttp sets next. */
+static struct bufferevent *
+http_tls_bevcb(struct event_base *base, void *arg)
+{
+	struct gateway *gw = arg;
+
+	return tls_bufferevent_new(gw->http->tls, base, -1, NULL);
+}
+
+static struct evhttp *
+http_server_new(struct gateway *gw)
+{
+	struct evhttp *http;
+
+	if ((http = evhttp_new(gw->base)) == NULL)
+		return NULL;
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
+	evhttp_set_gencb(http, http_dispatch, gw);
+	return http;
+}
+
+/* Loads the certificate, key and client CAs of cfg. */
+static struct tls_ctx *
+http_tls_load(const struct gw_config *cfg)
+{
+	struct tls_ctx *t;
+	char err[PATH_MAX + 128];
+
+	if ((t = tls_server_new(cfg->http_tls_cert, cfg->http_tls_key,
+	    cfg->http_tls_client_ca, err, sizeof(err))) == NULL)
+		log_warnx("http: [http] %s", err);
+	return t;
+}
+
+/*
+ * What a security reviewer asks of the listeners, checked before any is
+ * bound: plain HTTP off loopback only when the ini says so, and no
+ * listener off loopback without tokens. tls_listen must parse.
+ */
+static int
+http_check_exposure(struct gateway *gw, struct gw_hostport *tls_hp)
+{
+	const struct gw_config *cfg = &gw->cfg;
+	char buf[96], err[160];
+	int exposed;
+
+	config_hostport_str(&cfg->http_listen, buf, sizeof(buf));
+	if (!config_hostport_is_loopback(&cfg->http_listen) &&
+	    !cfg->http_plain_nonloopback) {
+		log_warnx("http: [http] listen = %s is not a loopback address: "
+		    "plain HTTP would be exposed; use tls_listen, or set "
+		    "[http] plain_nonloopback = 1", buf);
+		return -1;
+	}
+	exposed = !config_hostport_is_loopback(&cfg->http_listen);
+	if (cfg->http_tls_listen[0] != '\0') {
+		if (config_parse_hostport(cfg->http_tls_listen, tls_hp, err,
+		    sizeof(err)) == -1) {
+			log_warnx("http: [http] tls_listen: %s", err);
+			return -1;
+		}
+		exposed |= !config_hostport_is_loopback(tls_hp);
+	}
+	if (exposed && auth_count(gw->http->auth) == 0) {
+		log_warnx("http: a listener is not on loopback and no API token "
+		    "is configured ([auth] token_file or *_token): refusing "
+		    "to run without authentication");
+		return -1;
+	}
+	if (auth_count(gw->http->auth) == 0)
+		log_warnx("http: no API token configured: the API is open to "
+		    "anyone on this host");
+	return 0;
 }
 
 static int
 http_module_init(struct gateway *gw)
 {
 	struct http_server *hs;
+	char err[PATH_MAX + 128];
 
 	if ((hs = calloc(1, sizeof(*hs))) == NULL)
 		return -1;
 	gw->http = hs;
-	if ((hs->http = evhttp_new(gw->base)) == NULL)
+	if ((hs->auth = auth_new(&gw->cfg, err, sizeof(err))) == NULL) {
+		log_warnx("http: %s", err);
 		return -1;
-	evhttp_set_allowed_methods(hs->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
-	evhttp_set_gencb(hs->http, http_dispatch, gw);
+	}
+	if ((hs->http = http_server_new(gw)) == NULL)
+		return -1;
+	if (gw->cfg.http_tls_listen[0] != '\0') {
+		if ((hs->tls = http_tls_load(&gw->cfg)) == NULL ||
+		    (hs->https = http_server_new(gw)) == NULL)
+			return -1;
+		evhttp_set_bevcb(hs->https, http_tls_bevcb, gw);
+	}
 	http_apply_config(gw);
+	return 0;
+}
+
+static int
+http_bind(struct evhttp *http, const struct gw_hostport *hp,
+    const char *what)
+{
+	char buf[96];
+
+	config_hostport_str(hp, buf, sizeof(buf));
+	if (evhttp_bind_socket_with_handle(http, hp->host, hp->port) ==
+	    NULL) {
+		log_warn("http: cannot listen on %s", buf);
+		return -1;
+	}
+	log_info("http: listening on %s (%s)", buf, what);
 	return 0;
 }
 
 static int
 http_module_start(struct gateway *gw)
 {
-	const struct gw_hostport *hp = &gw->cfg.http_listen;
-	char buf[96];
+	struct gw_hostport tls_hp;
 
-	config_hostport_str(hp, buf, sizeof(buf));
-	if (evhttp_bind_socket_with_handle(gw->http->http, hp->host,
-	    hp->port) == NULL) {
-		log_warn("http: cannot listen on %s", buf);
+	if (http_check_exposure(gw, &tls_hp) == -1)
 		return -1;
-	}
-	log_info("http: listening on %s", buf);
+	if (http_bind(gw->http->http, &gw->cfg.http_listen, "HTTP") == -1)
+		return -1;
+	if (gw->http->https != NULL &&
+	    http_bind(gw->http->https, &tls_hp, "HTTPS") == -1)
+		return -1;
 	return 0;
 }
 
+/*
+ * SIGHUP: timeouts, tokens and the certificate (files re-read even when
+ * their names stay, so a renewed certificate needs no restart). Anything
+ * that fails keeps what runs; connections already open keep their TLS
+ * context.
+ */
 static void
 http_module_reload(struct gateway *gw, const struct gw_config *old)
 {
+	struct http_server *hs = gw->http;
+	struct auth *fresh;
+	struct tls_ctx *t;
+	char err[PATH_MAX + 128];
+	int loopback;
+
 	(void)old;
 	http_apply_config(gw);
+	loopback = config_hostport_is_loopback(&gw->cfg.http_listen) &&
+	    hs->https == NULL;
+	if ((fresh = auth_new(&gw->cfg, err, sizeof(err))) == NULL)
+		log_warnx("http: reload: %s; keeping the running tokens", err);
+	else if (auth_count(fresh) == 0 && !loopback &&
+	    auth_count(hs->auth) > 0) {
+		log_warnx("http: reload: no API token left while a listener "
+		    "is not on loopback; keeping the running tokens");
+		auth_set_limits(hs->auth, &gw->cfg);
+		auth_free(fresh);
+	} else {
+		auth_free(hs->auth);
+		hs->auth = fresh;
+		log_info("http: %zu API tokens", auth_count(fresh));
+	}
+	if (hs->https == NULL)
+		return;
+	if ((t = http_tls_load(&gw->cfg)) == NULL) {
+		log_warnx("http: reload: keeping the running certificate");
+		return;
+	}
+	tls_ctx_free(hs->tls);
+	hs->tls = t;
 }
 
 static void
@@ -230,6 +383,10 @@ http_module_stop(struct gateway *gw)
 		return;
 	if (gw->http->http != NULL)
 		evhttp_free(gw->http->http);
+	if (gw->http->https != NULL)
+		evhttp_free(gw->http->https);
+	tls_ctx_free(gw->http->tls);
+	auth_free(gw->http->auth);
 	free(gw->http);
 	gw->http = NULL;
 }

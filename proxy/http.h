@@ -10,6 +10,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "proxy/auth.h"
 #include "proxy/router.h"
 
 struct gateway;
@@ -18,11 +19,15 @@ typedef struct cJSON cJSON;
 
 typedef void (*http_handler)(struct http_exchange *hx);
 
-/* One row of the route table. methods is a mask of EVHTTP_REQ_*. */
+/* One row of the route table. methods is a mask of EVHTTP_REQ_*. The
+ * roles a token needs (proxy/auth.h): get_role for GET and HEAD,
+ * change_role for every other method; a role left out means admin. */
 struct http_route {
 	const char	*pattern;	/* e.g. "/v1/devices/{ep}" */
 	int		 methods;
 	http_handler	 handler;
+	enum auth_role	 get_role;
+	enum auth_role	 change_role;
 };
 
 /* One request being answered. Owned by http.c; freed by http_reply. */

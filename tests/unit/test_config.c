@@ -1258,6 +1258,7 @@ test_restart_keys_by_table(void **state)
 {
 	static const char *const restart[] = {
 		"http.listen", "coap.listen", "store.path", "store.map_size_mb",
+		"http.tls_listen", "http.plain_nonloopback",
 		"coap.secure_listen", "coap.ca_file", "coap.cert_file",
 		"coap.key_file", "coap.rpk",
 	};

@@ -1,0 +1,583 @@
+/*
+ * auth.c: bearer tokens with roles, checked per route, and token-bucket
+ * rate limits per token and per client address.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/http.h>
+
+#include "log.h"
+#include "proxy/auth.h"
+#include "proxy/http.h"
+
+#define AUTH_ADDR_SLOTS		4096	/* client addresses tracked */
+#define AUTH_ADDR_PROBE		8
+#define AUTH_REALM		"Bearer realm=\"outpost\""
+
+/* One client address's bucket; key is family + address bytes. */
+struct auth_addr {
+	unsigned char		key[17];
+	int			used;
+	struct auth_bucket	bucket;
+};
+
+struct auth {
+	struct auth_token	*tokens;
+	size_t			 ntokens;
+	int			 token_rate, token_burst;
+	int			 addr_rate, addr_burst;
+	struct auth_addr	 addrs[AUTH_ADDR_SLOTS];
+};
+
+static const char *const auth_role_names[] = {
+	[AUTH_READ] = "read", [AUTH_OPERATE] = "operate",
+	[AUTH_ADMIN] = "admin",
+};
+
+int
+auth_role_parse(const char *s, size_t len)
+{
+	int r;
+
+	for (r = AUTH_READ; r <= AUTH_ADMIN; r++)
+		if (strlen(auth_role_names[r]) == len &&
+		    memcmp(auth_role_names[r], s, len) == 0)
+			return r;
+	return -1;
+}
+
+const char *
+auth_role_name(enum auth_role role)
+{
+	if (role == AUTH_PUBLIC)
+		return "none";
+	if (role < AUTH_READ || role > AUTH_ADMIN)
+		return "admin";
+	return auth_role_names[role];
+}
+
+/* RFC 6750 b64token: ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/",
+ * then "=" padding only at the end. */
+static int
+auth_token_ok(const char *t, size_t len)
+{
+	size_t i, pad = len;
+
+	while (pad > 0 && t[pad - 1] == '=')
+		pad--;
+	if (pad == 0)
+		return 0;
+	for (i = 0; i < pad; i++) {
+		unsigned char ch = (unsigned char)t[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || strchr("-._~+/", ch) != NULL) ||
+		    ch == '\0')
+			return 0;
+	}
+	return 1;
+}
+
+/* Compares two NUL-padded tokens in time that depends on neither. */
+static int
+auth_token_equal(const struct auth_token *a, const char *b, size_t blen)
+{
+	volatile unsigned char diff = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(a->token); i++)
+		diff |= (unsigned char)a->token[i] ^ (unsigned char)b[i];
+	diff |= (unsigned char)((a->len ^ blen) | ((a->len ^ blen) >> 8));
+	return diff == 0;
+}
+
+/* Adds one token, refusing a bad or repeated one. */
+static int
+auth_add(struct auth_token *out, size_t *n, size_t max, const char *tok,
+    size_t len, int role, char *err, size_t errlen)
+{
+	char pad[CONFIG_TOKEN_MAX + 1];
+	size_t i;
+
+	if (len < AUTH_TOKEN_MIN || len > CONFIG_TOKEN_MAX) {
+		snprintf(err, errlen, "a token must be %d..%d characters",
+		    AUTH_TOKEN_MIN, CONFIG_TOKEN_MAX);
+		return -1;
+	}
+	if (!auth_token_ok(tok, len)) {
+		snprintf(err, errlen, "a token may hold only letters, digits "
+		    "and -._~+/ (then = padding)");
+		return -1;
+	}
+	if (*n >= max) {
+		snprintf(err, errlen, "more than %zu tokens", max);
+		return -1;
+	}
+	memset(pad, 0, sizeof(pad));
+	memcpy(pad, tok, len);
+	for (i = 0; i < *n; i++)
+		if (auth_token_equal(&out[i], pad, len)) {
+			snprintf(err, errlen, "a token appears twice");
+			return -1;
+		}
+	memset(&out[*n], 0, sizeof(out[*n]));
+	memcpy(out[*n].token, pad, sizeof(pad));
+	out[*n].len = len;
+	out[*n].role = (enum auth_role)role;
+	(*n)++;
+	return 0;
+}
+
+/* Splits the next field off [*p, end) at spaces or tabs. */
+static size_t
+auth_field(const char **p, const char *end, const char **field)
+{
+	const char *s = *p;
+
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	*field = s;
+	while (s < end && *s != ' ' && *s != '\t')
+		s++;
+	*p = s;
+	return (size_t)(s - *field);
+}
+
+int
+auth_parse_tokens(const char *text, size_t len, struct auth_token *out,
+    size_t max, char *err, size_t errlen)
+{
+	const char *p = text, *end = text + len, *eol, *tok, *role, *extra;
+	size_t n = 0, tlen, rlen;
+	int line = 0, r;
+	char why[128];
+
+	while (p < end) {
+		line++;
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		if (eol > p && eol[-1] == '\r')
+			eol--;
+		if (memchr(p, '\0', (size_t)(eol - p)) != NULL) {
+			snprintf(err, errlen, "line %d: NUL byte", line);
+			return -1;
+		}
+		tlen = auth_field(&p, eol, &tok);
+		if (tlen == 0 || tok[0] == '#')
+			goto next;
+		rlen = auth_field(&p, eol, &role);
+		if (rlen == 0) {
+			snprintf(err, errlen, "line %d: expected TOKEN ROLE",
+			    line);
+			return -1;
+		}
+		if (auth_field(&p, eol, &extra) != 0) {
+			snprintf(err, errlen, "line %d: text after the role",
+			    line);
+			return -1;
+		}
+		if ((r = auth_role_parse(role, rlen)) == -1) {
+			/* Not echoed: swapped columns would log a token. */
+			snprintf(err, errlen, "line %d: the role must be read, "
+			    "operate or admin", line);
+			return -1;
+		}
+		if (auth_add(out, &n, max, tok, tlen, r, why,
+		    sizeof(why)) == -1) {
+			snprintf(err, errlen, "line %d: %s", line, why);
+			return -1;
+		}
+next:
+		p = eol;
+		if (p < end && *p == '\r')
+			p++;
+		if (p < end && *p == '\n')
+			p++;
+	}
+	return (int)n;
+}
+
+/* Reads the token file into a malloc'd buffer; warns when other users
+ * may read it. */
+static char *
+auth_read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	ssize_t n;
+	size_t got = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "[auth] token_file %s: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > AUTH_FILE_MAX) {
+		snprintf(err, errlen, "[auth] token_file %s: not a regular "
+		    "file of at most %d bytes", path, AUTH_FILE_MAX);
+		goto fail;
+	}
+	if (st.st_mode & (S_IROTH | S_IWOTH | S_IWGRP))
+		log_warnx("auth: token file %s may be read or written by "
+		    "other users (mode %04o)", path,
+		    (unsigned)(st.st_mode & 07777));
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	while (got < (size_t)st.st_size &&
+	    (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	*len = got;
+	return buf;
+fail:
+	if (fd != -1)
+		close(fd);
+	free(buf);
+	return NULL;
+}
+
+/* The tokens of cfg into a fresh array. Returns the count, or -1. */
+static int
+auth_load(const struct gw_config *cfg, struct auth_token **out, char *err,
+    size_t errlen)
+{
+	const struct {
+		const char	*token;
+		const char	*key;
+		int		 role;
+	} ini[] = {
+		{ cfg->auth_admin_token, "admin_token", AUTH_ADMIN },
+		{ cfg->auth_operate_token, "operate_token", AUTH_OPERATE },
+		{ cfg->auth_read_token, "read_token", AUTH_READ },
+	};
+	struct auth_token *t;
+	char why[192], *text = NULL;
+	size_t i, n = 0, len = 0;
+	int nf;
+
+	if ((t = calloc(AUTH_TOKENS_MAX, sizeof(*t))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < sizeof(ini) / sizeof(ini[0]); i++) {
+		if (ini[i].token[0] == '\0')
+			continue;
+		if (auth_add(t, &n, AUTH_TOKENS_MAX, ini[i].token,
+		    strlen(ini[i].token), ini[i].role, why,
+		    sizeof(why)) == -1) {
+			snprintf(err, errlen, "[auth] %s: %s", ini[i].key, why);
+			goto fail;
+		}
+	}
+	if (cfg->auth_token_file[0] != '\0') {
+		if ((text = auth_read_file(cfg->auth_token_file, &len, err,
+		    errlen)) == NULL)
+			goto fail;
+		if ((nf = auth_parse_tokens(text, len, t + n,
+		    AUTH_TOKENS_MAX - n, why, sizeof(why))) == -1) {
+			snprintf(err, errlen, "[auth] token_file %s: %s",
+			    cfg->auth_token_file, why);
+			goto fail;
+		}
+		for (i = 0; i < n; i++) {
+			size_t j;
+
+			for (j = n; j < n + (size_t)nf; j++)
+				if (auth_token_equal(&t[j], t[i].token,
+				    t[i].len)) {
+					snprintf(err, errlen, "[auth] "
+					    "token_file %s: a token of the ini "
+					    "appears again", cfg->auth_token_file);
+					goto fail;
+				}
+		}
+		n += (size_t)nf;
+		explicit_bzero(text, len);
+		free(text);
+		text = NULL;
+	}
+	*out = t;
+	return (int)n;
+fail:
+	if (text != NULL) {
+		explicit_bzero(text, len);
+		free(text);
+	}
+	explicit_bzero(t, AUTH_TOKENS_MAX * sizeof(*t));
+	free(t);
+	return -1;
+}
+
+static void
+auth_tokens_free(struct auth_token *t, size_t n)
+{
+	if (t == NULL)
+		return;
+	explicit_bzero(t, n * sizeof(*t));
+	free(t);
+}
+
+void
+auth_set_limits(struct auth *a, const struct gw_config *cfg)
+{
+	a->token_rate = cfg->auth_token_rate;
+	a->token_burst = cfg->auth_token_burst;
+	a->addr_rate = cfg->auth_addr_rate;
+	a->addr_burst = cfg->auth_addr_burst;
+}
+
+struct auth *
+auth_new(const struct gw_config *cfg, char *err, size_t errlen)
+{
+	struct auth *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (auth_reload(a, cfg, err, errlen) == -1) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+int
+auth_reload(struct auth *a, const struct gw_config *cfg, char *err,
+    size_t errlen)
+{
+	struct auth_token *t;
+	int n;
+
+	if ((n = auth_load(cfg, &t, err, errlen)) == -1)
+		return -1;
+	auth_tokens_free(a->tokens, AUTH_TOKENS_MAX);
+	a->tokens = t;
+	a->ntokens = (size_t)n;
+	auth_set_limits(a, cfg);
+	return 0;
+}
+
+void
+auth_free(struct auth *a)
+{
+	if (a == NULL)
+		return;
+	auth_tokens_free(a->tokens, AUTH_TOKENS_MAX);
+	free(a);
+}
+
+size_t
+auth_count(const struct auth *a)
+{
+	return a != NULL ? a->ntokens : 0;
+}
+
+static uint64_t
+auth_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int
+auth_bucket_take(struct auth_bucket *b, int rate, int burst, uint64_t now_ms,
+    int *retry_s)
+{
+	double need;
+
+	if (rate <= 0)
+		return 1;
+	if (b->last_ms == 0 && b->level == 0)
+		b->level = burst;	/* a new bucket starts full */
+	else if (now_ms > b->last_ms)
+		b->level += (double)(now_ms - b->last_ms) * rate / 1000.0;
+	if (b->level > burst)
+		b->level = burst;
+	b->last_ms = now_ms != 0 ? now_ms : 1;
+	if (b->level >= 1.0) {
+		b->level -= 1.0;
+		return 1;
+	}
+	need = (1.0 - b->level) / rate;
+	*retry_s = (int)need + ((double)(int)need < need ? 1 : 0);
+	if (*retry_s < 1)
+		*retry_s = 1;
+	return 0;
+}
+
+/* The bucket of the request's client address: its slot, a free one, one
+ * whose bucket has refilled (it holds nothing worth keeping), or the
+ * stalest of its probe window. */
+static struct auth_bucket *
+auth_addr_bucket(struct auth *a, const struct sockaddr *sa, uint64_t now)
+{
+	unsigned char key[17];
+	struct auth_addr *s, *victim = NULL;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	memset(key, 0, sizeof(key));
+	if (sa == NULL)
+		;
+	else if (sa->sa_family == AF_INET) {
+		key[0] = 4;
+		memcpy(key + 1, &((const struct sockaddr_in *)(const void *)
+		    sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		key[0] = 6;
+		memcpy(key + 1, &((const struct sockaddr_in6 *)(const void *)
+		    sa)->sin6_addr, 16);
+	}
+	for (i = 0; i < sizeof(key); i++)
+		h = (h ^ key[i]) * 16777619u;
+	for (i = 0; i < AUTH_ADDR_PROBE; i++) {
+		s = &a->addrs[(h + i) % AUTH_ADDR_SLOTS];
+		if (s->used && memcmp(s->key, key, sizeof(key)) == 0)
+			return &s->bucket;
+		if (!s->used || s->bucket.level + (double)(now -
+		    s->bucket.last_ms) * a->addr_rate / 1000.0 >=
+		    a->addr_burst) {
+			victim = s;
+			break;
+		}
+		if (victim == NULL ||
+		    s->bucket.last_ms < victim->bucket.last_ms)
+			victim = s;
+	}
+	memset(victim, 0, sizeof(*victim));
+	memcpy(victim->key, key, sizeof(key));
+	victim->used = 1;
+	return &victim->bucket;
+}
+
+static int
+auth_too_many(struct http_exchange *hx, int retry, const char *what)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", retry);
+	evhttp_add_header(evhttp_request_get_output_headers(hx->req),
+	    "Retry-After", buf);
+	http_error(hx, 429, "too_many_requests", "rate limit of this %s; "
+	    "retry in %d s", what, retry);
+	return -1;
+}
+
+static int
+auth_refuse(struct http_exchange *hx, int status, const char *challenge,
+    const char *code, const char *detail)
+{
+	struct evhttp_connection *evcon =
+	    evhttp_request_get_connection(hx->req);
+	char *host = NULL;
+	ev_uint16_t port = 0;
+
+	evhttp_add_header(evhttp_request_get_output_headers(hx->req),
+	    "WWW-Authenticate", challenge);
+	if (evcon != NULL)
+		evhttp_connection_get_peer(evcon, &host, &port);
+	log_info("auth: %d for %s from %s port %u: %s", status,
+	    hx->route != NULL ? hx->route->pattern : "?",
+	    host != NULL ? host : "?", port, detail);
+	http_error(hx, status, code, "%s", detail);
+	return -1;
+}
+
+/* The token of "Authorization: Bearer TOKEN", or NULL. */
+static const char *
+auth_bearer(struct http_exchange *hx, size_t *len)
+{
+	const char *h = evhttp_find_header(
+	    evhttp_request_get_input_headers(hx->req), "Authorization");
+	const char *e;
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return NULL;
+	for (h += 7; *h == ' '; h++)
+		;
+	for (e = h + strlen(h); e > h && (e[-1] == ' ' || e[-1] == '\t'); e--)
+		;
+	*len = (size_t)(e - h);
+	return *len > 0 ? h : NULL;
+}
+
+/* The token presented, compared with every known one (no early exit). */
+static struct auth_token *
+auth_lookup(struct auth *a, const char *tok, size_t len)
+{
+	char pad[CONFIG_TOKEN_MAX + 1];
+	struct auth_token *found = NULL;
+	size_t i;
+
+	if (len > CONFIG_TOKEN_MAX)
+		return NULL;
+	memset(pad, 0, sizeof(pad));
+	memcpy(pad, tok, len);
+	for (i = 0; i < a->ntokens; i++)
+		if (auth_token_equal(&a->tokens[i], pad, len))
+			found = &a->tokens[i];
+	explicit_bzero(pad, sizeof(pad));
+	return found;
+}
+
+int
+auth_check(struct auth *a, struct http_exchange *hx, enum auth_role need)
+{
+	struct evhttp_connection *evcon;
+	struct auth_token *t;
+	const char *tok;
+	char challenge[128];
+	uint64_t now;
+	size_t len = 0;
+	int retry = 0;
+
+	if (need == AUTH_UNSET)
+		need = AUTH_ADMIN;
+	if (need == AUTH_PUBLIC || a == NULL || a->ntokens == 0)
+		return 0;
+	now = auth_now_ms();
+	evcon = evhttp_request_get_connection(hx->req);
+	if (!auth_bucket_take(auth_addr_bucket(a, evcon != NULL ?
+	    evhttp_connection_get_addr(evcon) : NULL, now), a->addr_rate,
+	    a->addr_burst, now, &retry))
+		return auth_too_many(hx, retry, "client address");
+	if ((tok = auth_bearer(hx, &len)) == NULL)
+		return auth_refuse(hx, 401, AUTH_REALM, "unauthorized",
+		    "this route needs Authorization: Bearer TOKEN");
+	if ((t = auth_lookup(a, tok, len)) == NULL)
+		return auth_refuse(hx, 401, AUTH_REALM
+		    ", error=\"invalid_token\"", "unauthorized",
+		    "unknown token");
+	if (t->role < need) {
+		snprintf(challenge, sizeof(challenge), "%s, error="
+		    "\"insufficient_scope\", scope=\"%s\"", AUTH_REALM,
+		    auth_role_name(need));
+		return auth_refuse(hx, 403, challenge, "forbidden",
+		    need == AUTH_ADMIN ? "this route needs the admin role" :
+		    need == AUTH_OPERATE ? "this route needs the operate role" :
+		    "this route needs the read role");
+	}
+	if (!auth_bucket_take(&t->bucket, a->token_rate, a->token_burst, now,
+	    &retry))
+		return auth_too_many(hx, retry, "token");
+	return 0;
+}

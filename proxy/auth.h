@@ -1,0 +1,101 @@
+/*
+ * auth.h: API tokens, roles and rate limits of the HTTP API.
+ *
+ * Tokens come from [auth] admin_token, operate_token, read_token and from
+ * [auth] token_file (one "TOKEN ROLE" per line), re-read on SIGHUP. A
+ * request names its token as "Authorization: Bearer TOKEN"; it is compared
+ * in constant time with every token known. Each route asks for a role per
+ * method; the roles are ordered: read < operate < admin.
+ *
+ * With no token at all the API is open (development on loopback); the HTTP
+ * module refuses that on any non-loopback listener.
+ */
+#ifndef OUTPOST_AUTH_H
+#define OUTPOST_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+
+struct http_exchange;
+struct sockaddr;
+
+/* 0 is what a route row that names no role gets: it means admin, so a
+ * route added without thought is closed rather than open. */
+enum auth_role {
+	AUTH_UNSET = 0,
+	AUTH_PUBLIC,		/* no token needed (/v1/health) */
+	AUTH_READ,
+	AUTH_OPERATE,
+	AUTH_ADMIN,
+};
+
+#define AUTH_TOKEN_MIN		16	/* shorter tokens are refused */
+#define AUTH_TOKENS_MAX		10000
+#define AUTH_FILE_MAX		(1 << 20)
+
+/* A token bucket: level requests available, refilled at rate per second up
+ * to burst. */
+struct auth_bucket {
+	double		level;
+	uint64_t	last_ms;
+};
+
+struct auth_token {
+	char			token[CONFIG_TOKEN_MAX + 1];	/* NUL padded */
+	size_t			len;
+	enum auth_role		role;
+	struct auth_bucket	bucket;
+};
+
+struct auth;
+
+/* "read", "operate", "admin" (exactly) to a role; -1 if none. */
+int	auth_role_parse(const char *s, size_t len);
+const char *auth_role_name(enum auth_role role);
+
+/*
+ * Parses the text of a token file into out[0..max): lines "TOKEN ROLE",
+ * blank lines and "#" comments; a token is AUTH_TOKEN_MIN..CONFIG_TOKEN_MAX
+ * characters of RFC 6750's b64token set. Every token appears once. Returns
+ * the count, or -1 with err ("line 3: the role must be read, operate or admin"); err never holds
+ * a token.
+ */
+int	auth_parse_tokens(const char *text, size_t len, struct auth_token *out,
+	    size_t max, char *err, size_t errlen);
+
+/*
+ * Builds the token set of cfg: its *_token keys and its token_file.
+ * Returns NULL with err when a token or the file is bad.
+ */
+struct auth *auth_new(const struct gw_config *cfg, char *err, size_t errlen);
+void	auth_free(struct auth *a);
+
+/* Replaces a's tokens with those of cfg, and takes its rate limits.
+ * Returns 0, or -1 with err and a unchanged. */
+int	auth_reload(struct auth *a, const struct gw_config *cfg, char *err,
+	    size_t errlen);
+
+/* Tokens known (0: the API is open). */
+size_t	auth_count(const struct auth *a);
+
+/* Takes cfg's rate limits; tokens stay as they are. */
+void	auth_set_limits(struct auth *a, const struct gw_config *cfg);
+
+/*
+ * Checks hx against the role its route needs. Returns 0 to go on, or -1
+ * after replying 401 (no or unknown token), 403 (role too low) or 429
+ * (rate limit, with Retry-After), each a JSON error.
+ */
+int	auth_check(struct auth *a, struct http_exchange *hx,
+	    enum auth_role need);
+
+/*
+ * A token bucket step at now_ms: 1 and one request taken, or 0 and the
+ * seconds until one is available in *retry_s. rate 0 never limits.
+ */
+int	auth_bucket_take(struct auth_bucket *b, int rate, int burst,
+	    uint64_t now_ms, int *retry_s);
+
+#endif /* OUTPOST_AUTH_H */
