@@ -189,12 +189,23 @@ cred_kind_members(struct cred *c, const cJSON *doc, char *err, size_t errlen)
 	return 0;
 }
 
+/* Whether [p, end) is JSON whitespace only (nothing after the object). */
+static int
+cred_only_space(const char *p, const char *end)
+{
+	for (; p != NULL && p < end; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			return 0;
+	return p != NULL;
+}
+
 int
 cred_parse_json(const char *body, size_t len, struct cred *c, char *err,
     size_t errlen)
 {
 	static const char *const known[] = { "ep", "psk_identity", "psk_key",
 	    "rpk", "x509_cn", "x509" };
+	const char *end = NULL;
 	cJSON *doc, *m;
 	size_t i;
 	int rc = -1;
@@ -203,8 +214,12 @@ cred_parse_json(const char *body, size_t len, struct cred *c, char *err,
 	if (len > CRED_BODY_MAX)
 		return cred_error(err, errlen, "body over %d bytes",
 		    CRED_BODY_MAX);
-	if ((doc = cJSON_ParseWithLength(body, len)) == NULL ||
-	    !cJSON_IsObject(doc)) {
+	/* cJSON ends a string at an escaped NUL: "a\u0000b" would read as
+	 * "a", a different name from the one sent. */
+	if (memmem(body, len, "\\u0000", 6) != NULL)
+		return cred_error(err, errlen, "strings must not hold NUL");
+	if ((doc = cJSON_ParseWithLengthOpts(body, len, &end, 0)) == NULL ||
+	    !cJSON_IsObject(doc) || !cred_only_space(end, body + len)) {
 		cred_error(err, errlen, "body must be a JSON object");
 		goto done;
 	}

@@ -1,0 +1,66 @@
+// fuzz-sources: modules/credparse.c modules/lwm2m.c
+// fuzz-libs: -lcjson
+/*
+ * fuzz_cred.c: libFuzzer target for the body of POST /v1/devices
+ * (cred_parse_json). Besides ASan and UBSan, it checks what cred.h
+ * promises and aborts on a broken promise: a failure leaves the credential
+ * zeroed with a terminated message; a success has one kind, an ep that is
+ * a valid endpoint name, lengths within bounds, a key for PSK only.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modules/cred.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static void
+fuzz_check_ok(const struct cred *c)
+{
+	size_t eplen = strnlen(c->ep, sizeof(c->ep));
+
+	if (eplen == 0 || eplen > LWM2M_EP_MAX || c->id_len == 0 ||
+	    c->id_len > CRED_ID_MAX || c->key_len > CRED_KEY_MAX)
+		abort();
+	switch (c->kind) {
+	case CRED_PSK:
+		if (c->key_len < CRED_KEY_MIN)
+			abort();
+		break;
+	case CRED_RPK:
+	case CRED_X509:
+		if (c->key_len != 0)
+			abort();
+		break;
+	default:
+		abort();
+	}
+	if (c->kind != CRED_RPK && memchr(c->id, '\0', c->id_len) != NULL)
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct cred zero;
+	struct cred c;
+	char err[160], small[5];
+
+	if (cred_parse_json((const char *)data, size, &c, err,
+	    sizeof(err)) == 0) {
+		fuzz_check_ok(&c);
+	} else {
+		if (memcmp(&c, &zero, sizeof(c)) != 0 ||
+		    memchr(err, '\0', sizeof(err)) == NULL)
+			abort();
+	}
+	if (cred_parse_json((const char *)data, size, &c, small,
+	    sizeof(small)) == -1 && memchr(small, '\0', sizeof(small)) == NULL)
+		abort();
+	cred_printable(data, size, err, sizeof(err));
+	if (strlen(err) >= sizeof(err))
+		abort();
+	return 0;
+}
