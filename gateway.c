@@ -29,6 +29,25 @@ static const struct gw_module *const modules[] = {
 };
 #define NMODULES (sizeof(modules) / sizeof(modules[0]))
 
+/*
+ * The event base. epoll's changelist folds the interest changes one loop
+ * turn makes on an fd into one epoll_ctl: evhttp turns reading off and
+ * writing on and back for every request on a keep-alive connection.
+ */
+static struct event_base *
+gateway_base(void)
+{
+	struct event_config *ec;
+	struct event_base *base;
+
+	if ((ec = event_config_new()) == NULL)
+		return NULL;
+	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	return base;
+}
+
 static void
 usage(FILE *fp)
 {
@@ -156,7 +175,7 @@ main(int argc, char *argv[])
 	    (enum log_level)gw.cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((gw.base = event_base_new()) == NULL)
+	if ((gw.base = gateway_base()) == NULL)
 		fatalx("cannot create the event base");
 	gw.started = (time_t)gw_now();
 	for (inited = 0; inited < NMODULES; inited++) {
