@@ -101,9 +101,16 @@ unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; \
 	exit $$fail
 
-integration: $(OUTPOST) $(NODE_BIN)
+# The arm64 build (CROSS, objects in $(B)-arm64/) that the integration tests
+# run under qemu-user; not under the sanitizers, which do not cross.
+ARM_B    := $(B)-arm64
+.PHONY: arm64
+arm64:
+	$(MAKE) --no-print-directory CROSS=aarch64-linux-gnu B=$(ARM_B) SAN= all
+
+integration: $(OUTPOST) $(NODE_BIN) $(if $(SAN),,arm64)
 	OUTPOST_BIN=$(abspath $(OUTPOST)) NODE_BIN=$(abspath $(NODE)) \
-	    $(PYTEST) -q tests/integration
+	    $(if $(SAN),,ARM64_DIR=$(abspath $(ARM_B))) $(PYTEST) -q tests/integration
 
 test: deps
 	$(MAKE) unit integration
@@ -135,6 +142,7 @@ bench: $(OUTPOST) $(NODE_BIN) deps
 	    tests/bench/node.sh $(abspath $(NODE)) $(abspath $(OUTPOST)); fi
 	@if [ -x tests/bench/proxy.sh ]; then \
 	    tests/bench/proxy.sh $(abspath $(OUTPOST)) $(abspath $(NODE)); fi
+	$(MAKE) --no-print-directory arm64 && tests/bench/arm64.sh $(abspath $(ARM_B))
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: binaries, man pages, examples,
 # systemd units and their sysusers.d file. SYSCONFDIR/outpost/gateway.ini and

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "modules/coap.h"
 #include "modules/devreq.h"
+#include "modules/queue.h"
 #include "modules/registry.h"
 
 struct devreq {
@@ -601,7 +602,9 @@ devreq_response(coap_session_t *s, const coap_pdu_t *sent,
 	struct devreq *rq = devreq_match(s, coap_pdu_get_token(rcvd));
 	struct devobs *o = NULL;
 	struct device *d;
+	struct gateway *gw;
 	struct devresp resp;
+	char ep[LWM2M_EP_MAX + 1];
 	coap_opt_iterator_t it;
 	coap_opt_t *opt;
 	size_t offset, total;
@@ -639,12 +642,21 @@ devreq_response(coap_session_t *s, const coap_pdu_t *sent,
 	    NULL && resp.cls == 2)
 		seq = (long)coap_decode_var_bytes(coap_opt_value(opt),
 		    coap_opt_length(opt));
+	d = o->q->dev;
 	if (seq < 0) {
-		d = o->q->dev;
 		devobs_end(o, &resp);	/* not (or no longer) observed */
 		devq_settle(d);
-	} else {
-		o->cb(&resp, seq, o->arg);
+		return COAP_RESPONSE_OK;
+	}
+	memcpy(ep, d->ep, (size_t)d->ep_len + 1);
+	o->cb(&resp, seq, o->arg);
+	/* A notification is a message from the device like any other: a
+	 * queue-mode device that sends one is awake, and what waits for it
+	 * goes now. */
+	gw = coap_gateway(coap_session_get_context(s));
+	if ((d = registry_find_by_endpoint(gw->registry, ep)) != NULL) {
+		registry_touch(gw->registry, d);
+		queue_wake(gw, d->ep);
 	}
 	return COAP_RESPONSE_OK;
 }

@@ -127,3 +127,24 @@ def test_cancel(gateway, devices):
     assert gateway.get_json("/v1/observations")["observations"] == []
     assert gateway.http("DELETE", "/v1/devices/o-x/observe/1/0")[0] == 404
     assert gateway.http("POST", "/v1/devices/nobody/observe/1/0")[0] == 404
+
+
+def test_notification_from_a_sleeping_device_delivers_its_queue(
+        gateway_factory, devices):
+    """A notification is a message like any other: the queue-mode device
+    that sends one is awake, and its queued ops go at once."""
+    gw = gateway_factory(registry={"awake_window": 1})
+    dev = devices(gw, "o-nq", b="UQ", answers={
+        "GET 1/0": ("2.05", b"a", 0, None),
+        "PUT 1/0/1": ("2.04", b"", None, None)})
+    assert gw.http("POST", "/v1/devices/o-nq/observe/1/0")[0] == 201
+    wait_for(lambda: "1/0" in dev.observers, what="the observe GET")
+    gw.wait_state("o-nq", "sleeping", timeout=5)
+    status, hdrs, _ = gw.http("PUT", "/v1/devices/o-nq/r/1/0/1", body="7",
+                              headers={"Content-Type": "text/plain"})
+    assert status == 202
+    op = gw.get_json(hdrs["location"])["op"]
+    assert "PUT 1/0/1" not in [k for k, _ in dev.seen]
+    dev.notify("1/0", b"b", 2)
+    wait_for(lambda: gw.get_json("/v1/ops/%d" % op)["state"] == "done",
+             what="the op delivered after the notification")
