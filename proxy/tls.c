@@ -128,6 +128,89 @@ tls_ctx_new(int server, char *err, size_t errlen)
 	return t;
 }
 
+/* Memory I/O for tls_selftest: each side reads what the other wrote. */
+struct tls_pipe {
+	struct evbuffer	*in, *out;
+};
+
+static int
+tls_pipe_recv(WOLFSSL *ssl, char *buf, int sz, void *arg)
+{
+	struct tls_pipe *p = arg;
+	int n;
+
+	(void)ssl;
+	if (sz <= 0 || (n = evbuffer_remove(p->in, buf, (size_t)sz)) <= 0)
+		return WOLFSSL_CBIO_ERR_WANT_READ;
+	return n;
+}
+
+static int
+tls_pipe_send(WOLFSSL *ssl, char *buf, int sz, void *arg)
+{
+	struct tls_pipe *p = arg;
+
+	(void)ssl;
+	if (sz < 0 || evbuffer_add(p->out, buf, (size_t)sz) == -1)
+		return WOLFSSL_CBIO_ERR_GENERAL;
+	return sz;
+}
+
+/*
+ * Whether the server context's key goes with its certificate: wolfSSL 5.5's
+ * check_private_key passes a mismatched EC key, so a handshake in memory
+ * decides (the client checks the server's signature even without a chain).
+ */
+static int
+tls_selftest(WOLFSSL_CTX *sctx)
+{
+	WOLFSSL_CTX *cctx = wolfSSL_CTX_new(wolfSSLv23_client_method());
+	WOLFSSL *cli = NULL, *srv = NULL;
+	struct evbuffer *a = evbuffer_new(), *b = evbuffer_new();
+	struct tls_pipe pc = { b, a }, ps = { a, b };
+	int i, rc = -1, done_c = 0, done_s = 0;
+
+	if (cctx == NULL || a == NULL || b == NULL ||
+	    (cli = wolfSSL_new(cctx)) == NULL ||
+	    (srv = wolfSSL_new(sctx)) == NULL)
+		goto out;
+	wolfSSL_set_verify(cli, WOLFSSL_VERIFY_NONE, NULL);
+	wolfSSL_set_verify(srv, WOLFSSL_VERIFY_NONE, NULL);
+	wolfSSL_SSLSetIORecv(cli, tls_pipe_recv);
+	wolfSSL_SSLSetIOSend(cli, tls_pipe_send);
+	wolfSSL_SSLSetIORecv(srv, tls_pipe_recv);
+	wolfSSL_SSLSetIOSend(srv, tls_pipe_send);
+	wolfSSL_SetIOReadCtx(cli, &pc);
+	wolfSSL_SetIOWriteCtx(cli, &pc);
+	wolfSSL_SetIOReadCtx(srv, &ps);
+	wolfSSL_SetIOWriteCtx(srv, &ps);
+	for (i = 0; i < 16 && !(done_c && done_s); i++) {
+		if (!done_c && wolfSSL_connect(cli) == WOLFSSL_SUCCESS)
+			done_c = 1;
+		else if (!done_c && wolfSSL_get_error(cli, 0) !=
+		    WOLFSSL_ERROR_WANT_READ)
+			goto out;
+		if (!done_s && wolfSSL_accept(srv) == WOLFSSL_SUCCESS)
+			done_s = 1;
+		else if (!done_s && wolfSSL_get_error(srv, 0) !=
+		    WOLFSSL_ERROR_WANT_READ)
+			goto out;
+	}
+	rc = done_c && done_s ? 0 : -1;
+out:
+	if (cli != NULL)
+		wolfSSL_free(cli);
+	if (srv != NULL)
+		wolfSSL_free(srv);
+	if (cctx != NULL)
+		wolfSSL_CTX_free(cctx);
+	if (a != NULL)
+		evbuffer_free(a);
+	if (b != NULL)
+		evbuffer_free(b);
+	return rc;
+}
+
 struct tls_ctx *
 tls_server_new(const char *cert, const char *key, const char *client_ca,
     char *err, size_t errlen)
@@ -148,7 +231,8 @@ tls_server_new(const char *cert, const char *key, const char *client_ca,
 	}
 	if (wolfSSL_CTX_use_PrivateKey_file(t->ctx, key,
 	    WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS ||
-	    wolfSSL_CTX_check_private_key(t->ctx) != WOLFSSL_SUCCESS) {
+	    wolfSSL_CTX_check_private_key(t->ctx) != WOLFSSL_SUCCESS ||
+	    tls_selftest(t->ctx) == -1) {
 		snprintf(err, errlen, "tls_key %s: cannot load a PEM private "
 		    "key that matches tls_cert", key);
 		goto fail;
