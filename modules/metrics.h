@@ -30,6 +30,8 @@ struct metrics {
 	uint64_t		coap_bad;	/* requests refused as malformed */
 	uint64_t		dtls_refused;	/* handshakes or requests refused
 						   for their credential */
+	uint64_t		dtls_accepted;	/* handshakes whose credential
+						   names a device */
 	struct metrics_http	http[METRICS_HTTP_MAX];
 	size_t			nhttp;
 };

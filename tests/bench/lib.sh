@@ -115,17 +115,19 @@ cleanup_servers() {
 
 # start_gateway DIR [EXTRA_INI]: write DIR/gateway.ini with fresh ports and
 # an empty store (EXTRA_INI appended), start the gateway, wait for
-# /v1/health. Sets GW_PID, GW_HTTP, GW_COAP.
+# /v1/health. Sets GW_PID, GW_HTTP, GW_COAP, GW_COAPS (DTLS).
 start_gateway() {
 	local dir=$1 extra=${2:-} i
 	GW_HTTP=$(free_port tcp)
 	GW_COAP=$(free_port udp)
+	GW_COAPS=$(free_port udp)
 	mkdir -p "$dir/data"
 	cat >"$dir/gateway.ini" <<INI
 [http]
 listen = $HOST:$GW_HTTP
 [coap]
 listen = $HOST:$GW_COAP
+secure_listen = $HOST:$GW_COAPS
 [store]
 path = $dir/data
 $extra

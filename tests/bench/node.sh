@@ -79,6 +79,7 @@ log_level = warning
 listen = 127.0.0.1:$HTTP
 [coap]
 listen = 127.0.0.1:$COAP
+secure_listen = 127.0.0.1:$(free_port udp)
 max_idle_sessions = $((FLEET + 1000))
 [registry]
 max_devices = $((FLEET + 1000))

@@ -102,6 +102,7 @@ start_outpost() {
 listen = $HOST:$http
 [coap]
 listen = $HOST:$COAP_PORT
+secure_listen = $HOST:$(free_port udp)
 [store]
 path = $dir/data
 EOF
