@@ -12,6 +12,7 @@
 #include "log.h"
 
 #define CACHE_BUCKETS	4096
+#define CACHE_FNV_BASIS	0xcbf29ce484222325ull
 
 struct centry {
 	struct cache_entry	 pub;
@@ -32,14 +33,19 @@ struct cache {
 	size_t			 entries, bytes;
 };
 
+/* FNV-1a over s, continuing from h. */
+static uint64_t
+cache_fnv(uint64_t h, const char *s)
+{
+	while (*s != '\0')
+		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
+	return h;
+}
+
 static size_t
 cache_hash(const char *key)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	while (*key != '\0')
-		h = (h ^ (uint8_t)*key++) * 0x100000001b3ull;
-	return (size_t)(h & (CACHE_BUCKETS - 1));
+	return (size_t)(cache_fnv(CACHE_FNV_BASIS, key) & (CACHE_BUCKETS - 1));
 }
 
 static char *
@@ -59,6 +65,23 @@ cache_find(struct cache *c, const char *key)
 
 	for (e = c->buckets[cache_hash(key)]; e != NULL; e = e->hnext)
 		if (strcmp(e->key, key) == 0)
+			return e;
+	return NULL;
+}
+
+/* cache_find of the key "ep/path" without making it: cached reads are the
+ * hot path, and every one would allocate and free the key. */
+static struct centry *
+cache_find_parts(struct cache *c, const char *ep, const char *path)
+{
+	size_t n = strlen(ep), b;
+	struct centry *e;
+
+	b = (size_t)(cache_fnv(cache_fnv(cache_fnv(CACHE_FNV_BASIS, ep), "/"),
+	    path) & (CACHE_BUCKETS - 1));
+	for (e = c->buckets[b]; e != NULL; e = e->hnext)
+		if (strncmp(e->key, ep, n) == 0 && e->key[n] == '/' &&
+		    strcmp(e->key + n + 1, path) == 0)
 			return e;
 	return NULL;
 }
@@ -91,13 +114,23 @@ cache_newer(long v1, int64_t t1, long v2, int64_t t2)
 static void
 cache_etag(int cf, const uint8_t *body, size_t len, char *out)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = CACHE_FNV_BASIS;
 	size_t i;
 
 	h = (h ^ (uint64_t)(uint32_t)cf) * 0x100000001b3ull;
 	for (i = 0; i < len; i++)
 		h = (h ^ body[i]) * 0x100000001b3ull;
 	snprintf(out, CACHE_ETAG_LEN + 1, "\"%016llx\"", (unsigned long long)h);
+}
+
+/* gw_time_str's text in CACHE_TIME_LEN + 1 bytes (cut after year 9999). */
+static void
+cache_time(int64_t t, char out[CACHE_TIME_LEN + 1])
+{
+	char buf[GW_TIME_LEN];
+
+	memcpy(out, gw_time_str(t, buf), CACHE_TIME_LEN);
+	out[CACHE_TIME_LEN] = '\0';
 }
 
 int
@@ -161,14 +194,11 @@ cache_get(struct gateway *gw, const char *ep, const char *path)
 {
 	struct cache *c = gw->cache;
 	struct centry *e;
-	char *key = cache_key(ep, path);
 
-	if (key == NULL)
+	if ((e = cache_find_parts(c, ep, path)) == NULL)
 		return NULL;
-	e = cache_find(c, key);
-	free(key);
-	if (e == NULL)
-		return NULL;
+	if (e->pub.observed[0] == '\0')	/* the first read of this value */
+		cache_time(e->pub.observed_at, e->pub.observed);
 	TAILQ_REMOVE(&c->lru, e, lru);
 	TAILQ_INSERT_HEAD(&c->lru, e, lru);
 	return &e->pub;

@@ -14,6 +14,7 @@ struct gateway;
 
 #define CACHE_DEFAULT_MAX_AGE	60	/* RFC 7252 5.10.5 */
 #define CACHE_ETAG_LEN		18	/* "0123456789abcdef" with quotes */
+#define CACHE_TIME_LEN		20	/* "2026-11-23T22:34:28Z" */
 
 /* One cached representation; owned by the cache, valid until the next
  * cache_put or cache_drop_device. */
@@ -23,6 +24,9 @@ struct cache_entry {
 	int64_t		 observed_at;		/* unix seconds */
 	uint64_t	 notifications;
 	char		 etag[CACHE_ETAG_LEN + 1];
+	/* observed_at as gw_time_str writes it, made by the first
+	 * cache_get of the value: the X-Observed-At of every cached read. */
+	char		 observed[CACHE_TIME_LEN + 1];
 	const uint8_t	*body;
 	size_t		 len;
 };

@@ -182,8 +182,7 @@ forward_cached(struct http_exchange *hx, const struct cache_entry *e)
 	snprintf(num, sizeof(num), "%lld", (long long)cache_age(e));
 	evhttp_add_header(h, "Age", num);
 	evhttp_add_header(h, "ETag", e->etag);
-	evhttp_add_header(h, "X-Observed-At", gw_time_str(e->observed_at,
-	    num));
+	evhttp_add_header(h, "X-Observed-At", e->observed);
 	if (!cache_fresh(e))
 		evhttp_add_header(h, "Warning", "110 - \"Response is Stale\"");
 	if (inm != NULL && strstr(inm, e->etag) != NULL) {

@@ -55,7 +55,7 @@ static void
 test_put_get_and_etag(void **state)
 {
 	const struct cache_entry *e;
-	char etag[CACHE_ETAG_LEN + 1];
+	char etag[CACHE_ETAG_LEN + 1], when[GW_TIME_LEN];
 
 	(void)state;
 	put("n1", "3/0/9", "87", -1);
@@ -65,6 +65,8 @@ test_put_get_and_etag(void **state)
 	assert_true(cache_fresh(e));
 	assert_int_equal(e->etag[0], '"');
 	assert_int_equal(strlen(e->etag), CACHE_ETAG_LEN);
+	assert_string_equal(e->observed, gw_time_str(e->observed_at, when));
+	assert_int_equal(strlen(e->observed), CACHE_TIME_LEN);
 	memcpy(etag, e->etag, sizeof(etag));
 	put("n1", "3/0/9", "87", -1);		/* same value: same tag */
 	assert_string_equal(cache_get(&gw, "n1", "3/0/9")->etag, etag);
@@ -72,6 +74,9 @@ test_put_get_and_etag(void **state)
 	assert_string_not_equal(cache_get(&gw, "n1", "3/0/9")->etag, etag);
 	assert_null(cache_get(&gw, "n1", "3/0/10"));
 	assert_null(cache_get(&gw, "n2", "3/0/9"));
+	assert_null(cache_get(&gw, "n", "13/0/9"));	/* "n1/3/0/9" apart */
+	assert_null(cache_get(&gw, "n1", "3/0/9/0"));
+	assert_null(cache_get(&gw, "n1", "3/0/"));
 }
 
 static void
