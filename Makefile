@@ -46,7 +46,7 @@ CORE_SRC := log.c notify.c config/config.c \
             proxy/forward.c proxy/ops.c cache/stream.c cache/cache.c \
             cache/observe.c proxy/senml.c modules/manifest.c \
             modules/firmware.c modules/fwserve.c proxy/fwapi.c proxy/crange.c \
-            proxy/tls.c proxy/auth.c
+            proxy/tls.c proxy/auth.c proxy/tokens.c
 GW_SRC   := gateway.c modules/fwtool.c $(CORE_SRC)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
 GW_OBJ   := $(GW_SRC:%.c=$(B)/%.o)
@@ -143,6 +143,8 @@ bench: $(OUTPOST) $(NODE_BIN) deps
 	    tests/bench/node.sh $(abspath $(NODE)) $(abspath $(OUTPOST)); fi
 	@if [ -x tests/bench/proxy.sh ]; then \
 	    tests/bench/proxy.sh $(abspath $(OUTPOST)) $(abspath $(NODE)); fi
+	@if [ -x tests/bench/cache.sh ]; then \
+	    tests/bench/cache.sh $(abspath $(OUTPOST)) $(abspath $(NODE)); fi
 	$(MAKE) --no-print-directory arm64 && tests/bench/arm64.sh $(abspath $(ARM_B))
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: binaries, man pages, examples,

@@ -53,6 +53,16 @@ ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
 }
 
+# build_tool OUT NAME: compiles tests/bench/NAME.c with benchutil.c, the
+# project's warnings, into OUT (${CC:-cc}).
+build_tool() {
+	local dir
+	dir=$(dirname "${BASH_SOURCE[0]}")
+	"${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	    -Wmissing-prototypes -Wpointer-arith -Wformat=2 \
+	    -o "$1" "$dir/$2.c" "$dir/benchutil.c"
+}
+
 # The helpers below start and measure servers. They use what the script
 # set before sourcing this file: OUTPOST and NODE (the binaries), HOST (a
 # loopback address) and TMP (its private temp dir); bench_get also DURATION,

@@ -20,10 +20,7 @@
  * generator does not share a CoAP stack with either server it measures.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +29,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "benchutil.h"
 
 /* CoAP message types and codes (RFC 7252 3, 12.1). */
 #define COAP_CON            0
@@ -122,8 +121,6 @@ struct run {
 };
 
 static void usage(void) __attribute__((noreturn));
-static void fatalx(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
 
 static void
 usage(void)
@@ -134,52 +131,6 @@ usage(void)
 	    "  HOST must be a loopback address; defaults: -s 16 -w 4 -n 1000\n"
 	    "  -e regload- -t 60 -l 86400\n");
 	exit(2);
-}
-
-static void
-fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("regload: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Parse an unsigned decimal in [min, max]; exits naming the flag otherwise. */
-static unsigned long
-parse_ulong(int flag, const char *s, unsigned long min, unsigned long max)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
-	    v < min || v > max)
-		fatalx("-%c: '%s' is not a number in %lu..%lu", flag, s, min, max);
-	return v;
 }
 
 static void
@@ -221,36 +172,6 @@ parse_options(struct options *o, int argc, char **argv)
 	}
 	if (optind != argc || o->host == NULL || o->port == 0)
 		usage();
-}
-
-/*
- * Resolve HOST to a loopback socket address without DNS. Anything else is
- * refused: this tool only ever loads servers on this machine.
- */
-static socklen_t
-resolve_loopback(const char *host, unsigned port, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (strcmp(host, "localhost") == 0)
-		host = "127.0.0.1";
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		if ((ntohl(sin->sin_addr.s_addr) >> 24) != 127)
-			fatalx("%s: not a loopback address", host);
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		return sizeof(*sin);
-	}
-	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		if (!IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
-			fatalx("%s: not a loopback address", host);
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		return sizeof(*sin6);
-	}
-	fatalx("%s: not an IP address", host);
 }
 
 /*

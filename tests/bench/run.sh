@@ -128,9 +128,7 @@ per_device() {
 command -v coap-rd-notls >/dev/null || die "coap-rd-notls not found (apt-get install libcoap3-bin)"
 command -v curl >/dev/null || die "curl not found"
 mkdir -p "$BUILD"
-"$CC" -std=c11 -O2 -Wall -Wextra -Wshadow -Wstrict-prototypes \
-    -Wmissing-prototypes -Wpointer-arith -Wformat=2 \
-    -o "$REGLOAD" "$ROOT/tests/bench/regload.c"
+build_tool "$REGLOAD" regload
 
 WINDOW=${WINDOWS%% *}	# the memory runs use the first shape
 
