@@ -41,174 +41,6 @@ struct auth {
 	struct auth_addr	 addrs[AUTH_ADDR_SLOTS];
 };
 
-static const char *const auth_role_names[] = {
-	[AUTH_READ] = "read", [AUTH_OPERATE] = "operate",
-	[AUTH_ADMIN] = "admin",
-};
-
-int
-auth_role_parse(const char *s, size_t len)
-{
-	int r;
-
-	for (r = AUTH_READ; r <= AUTH_ADMIN; r++)
-		if (strlen(auth_role_names[r]) == len &&
-		    memcmp(auth_role_names[r], s, len) == 0)
-			return r;
-	return -1;
-}
-
-const char *
-auth_role_name(enum auth_role role)
-{
-	if (role == AUTH_PUBLIC)
-		return "none";
-	if (role < AUTH_READ || role > AUTH_ADMIN)
-		return "admin";
-	return auth_role_names[role];
-}
-
-/* RFC 6750 b64token: ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/",
- * then "=" padding only at the end. */
-static int
-auth_token_ok(const char *t, size_t len)
-{
-	size_t i, pad = len;
-
-	while (pad > 0 && t[pad - 1] == '=')
-		pad--;
-	if (pad == 0)
-		return 0;
-	for (i = 0; i < pad; i++) {
-		unsigned char ch = (unsigned char)t[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || strchr("-._~+/", ch) != NULL) ||
-		    ch == '\0')
-			return 0;
-	}
-	return 1;
-}
-
-/* Compares two NUL-padded tokens in time that depends on neither. */
-static int
-auth_token_equal(const struct auth_token *a, const char *b, size_t blen)
-{
-	volatile unsigned char diff = 0;
-	size_t i;
-
-	for (i = 0; i < sizeof(a->token); i++)
-		diff |= (unsigned char)a->token[i] ^ (unsigned char)b[i];
-	diff |= (unsigned char)((a->len ^ blen) | ((a->len ^ blen) >> 8));
-	return diff == 0;
-}
-
-/* Adds one token, refusing a bad or repeated one. */
-static int
-auth_add(struct auth_token *out, size_t *n, size_t max, const char *tok,
-    size_t len, int role, char *err, size_t errlen)
-{
-	char pad[CONFIG_TOKEN_MAX + 1];
-	size_t i;
-
-	if (len < AUTH_TOKEN_MIN || len > CONFIG_TOKEN_MAX) {
-		snprintf(err, errlen, "a token must be %d..%d characters",
-		    AUTH_TOKEN_MIN, CONFIG_TOKEN_MAX);
-		return -1;
-	}
-	if (!auth_token_ok(tok, len)) {
-		snprintf(err, errlen, "a token may hold only letters, digits "
-		    "and -._~+/ (then = padding)");
-		return -1;
-	}
-	if (*n >= max) {
-		snprintf(err, errlen, "more than %zu tokens", max);
-		return -1;
-	}
-	memset(pad, 0, sizeof(pad));
-	memcpy(pad, tok, len);
-	for (i = 0; i < *n; i++)
-		if (auth_token_equal(&out[i], pad, len)) {
-			snprintf(err, errlen, "a token appears twice");
-			return -1;
-		}
-	memset(&out[*n], 0, sizeof(out[*n]));
-	memcpy(out[*n].token, pad, sizeof(pad));
-	out[*n].len = len;
-	out[*n].role = (enum auth_role)role;
-	(*n)++;
-	return 0;
-}
-
-/* Splits the next field off [*p, end) at spaces or tabs. */
-static size_t
-auth_field(const char **p, const char *end, const char **field)
-{
-	const char *s = *p;
-
-	while (s < end && (*s == ' ' || *s == '\t'))
-		s++;
-	*field = s;
-	while (s < end && *s != ' ' && *s != '\t')
-		s++;
-	*p = s;
-	return (size_t)(s - *field);
-}
-
-int
-auth_parse_tokens(const char *text, size_t len, struct auth_token *out,
-    size_t max, char *err, size_t errlen)
-{
-	const char *p = text, *end = text + len, *eol, *tok, *role, *extra;
-	size_t n = 0, tlen, rlen;
-	int line = 0, r;
-	char why[128];
-
-	while (p < end) {
-		line++;
-		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			eol = end;
-		if (eol > p && eol[-1] == '\r')
-			eol--;
-		if (memchr(p, '\0', (size_t)(eol - p)) != NULL) {
-			snprintf(err, errlen, "line %d: NUL byte", line);
-			return -1;
-		}
-		tlen = auth_field(&p, eol, &tok);
-		if (tlen == 0 || tok[0] == '#')
-			goto next;
-		rlen = auth_field(&p, eol, &role);
-		if (rlen == 0) {
-			snprintf(err, errlen, "line %d: expected TOKEN ROLE",
-			    line);
-			return -1;
-		}
-		if (auth_field(&p, eol, &extra) != 0) {
-			snprintf(err, errlen, "line %d: text after the role",
-			    line);
-			return -1;
-		}
-		if ((r = auth_role_parse(role, rlen)) == -1) {
-			/* Not echoed: swapped columns would log a token. */
-			snprintf(err, errlen, "line %d: the role must be read, "
-			    "operate or admin", line);
-			return -1;
-		}
-		if (auth_add(out, &n, max, tok, tlen, r, why,
-		    sizeof(why)) == -1) {
-			snprintf(err, errlen, "line %d: %s", line, why);
-			return -1;
-		}
-next:
-		p = eol;
-		if (p < end && *p == '\r')
-			p++;
-		if (p < end && *p == '\n')
-			p++;
-	}
-	return (int)n;
-}
-
 /* Reads the token file into a malloc'd buffer; warns when other users
  * may read it. */
 static char *
@@ -278,7 +110,7 @@ auth_load(const struct gw_config *cfg, struct auth_token **out, char *err,
 	for (i = 0; i < sizeof(ini) / sizeof(ini[0]); i++) {
 		if (ini[i].token[0] == '\0')
 			continue;
-		if (auth_add(t, &n, AUTH_TOKENS_MAX, ini[i].token,
+		if (auth_token_add(t, &n, AUTH_TOKENS_MAX, ini[i].token,
 		    strlen(ini[i].token), ini[i].role, why,
 		    sizeof(why)) == -1) {
 			snprintf(err, errlen, "[auth] %s: %s", ini[i].key, why);
@@ -396,32 +228,6 @@ auth_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-int
-auth_bucket_take(struct auth_bucket *b, int rate, int burst, uint64_t now_ms,
-    int *retry_s)
-{
-	double need;
-
-	if (rate <= 0)
-		return 1;
-	if (b->last_ms == 0 && b->level == 0)
-		b->level = burst;	/* a new bucket starts full */
-	else if (now_ms > b->last_ms)
-		b->level += (double)(now_ms - b->last_ms) * rate / 1000.0;
-	if (b->level > burst)
-		b->level = burst;
-	b->last_ms = now_ms != 0 ? now_ms : 1;
-	if (b->level >= 1.0) {
-		b->level -= 1.0;
-		return 1;
-	}
-	need = (1.0 - b->level) / rate;
-	*retry_s = (int)need + ((double)(int)need < need ? 1 : 0);
-	if (*retry_s < 1)
-		*retry_s = 1;
-	return 0;
 }
 
 /* The bucket of the request's client address: its slot, a free one, one

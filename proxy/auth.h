@@ -65,6 +65,16 @@ const char *auth_role_name(enum auth_role role);
 int	auth_parse_tokens(const char *text, size_t len, struct auth_token *out,
 	    size_t max, char *err, size_t errlen);
 
+/* Whether token a is the NUL-padded b (blen long), in time that depends
+ * on neither. */
+int	auth_token_equal(const struct auth_token *a, const char *b,
+	    size_t blen);
+
+/* Appends tok[0..len) with role to out[0..*n) (max entries), refusing a
+ * bad, too short or repeated token. Returns 0 or -1 with err. */
+int	auth_token_add(struct auth_token *out, size_t *n, size_t max,
+	    const char *tok, size_t len, int role, char *err, size_t errlen);
+
 /*
  * Builds the token set of cfg: its *_token keys and its token_file.
  * Returns NULL with err when a token or the file is bad.

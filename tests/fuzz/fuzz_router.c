@@ -1,15 +1,24 @@
 // fuzz-sources: proxy/router.c
+// fuzz-libs: -levent
 /*
  * fuzz_router.c: libFuzzer target for the request-path router. The input,
  * up to its first NUL, is a request path matched against the API's routes
- * and a few more shapes; the raw input (NULs included) is also
- * percent-decoded into buffers of several sizes. Besides ASan and UBSan, it
- * checks the promises of router.h and aborts on a broken one.
+ * and a few more shapes; it is also taken as a request target the way
+ * proxy/http.c takes one (evhttp's URI parser, then the path through the
+ * router and the query through evhttp_parse_query_str and the lookups the
+ * handlers make); the raw input (NULs included) is also percent-decoded
+ * into buffers of several sizes. Besides ASan and UBSan, it checks the
+ * promises of router.h and aborts on a broken one.
  */
+#include <sys/queue.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 
 #include "proxy/router.h"
 
@@ -20,6 +29,12 @@ static const char *const fuzz_patterns[] = {
 	"/v1/devices",
 	"/v1/devices/{ep}",
 	"/v1/devices/{ep}/{path...}",
+	"/v1/devices/{ep}/r/{path...}",
+	"/v1/devices/{ep}/observe/{path...}",
+	"/v1/devices/{ep}/ops",
+	"/v1/ops/{id}",
+	"/v1/firmware/{id}/image",
+	"/metrics",
 	"/files/{path...}",
 	"/{a}/{b}/{c}/{d}",
 	"/{a}/{b}/{c}/{d}/{e}",
@@ -75,6 +90,49 @@ fuzz_match(const char *path)
 	}
 }
 
+/* The query keys the handlers look up (http_query). */
+static const char *const fuzz_query_keys[] = {
+	"after", "cached", "discover", "ep", "limit", "mode", "stale",
+	"state", "timeout", "type",
+};
+
+/*
+ * As http_dispatch: the request target through evhttp's URI parser (as
+ * evhttp parses a request line), its path through the router, its query
+ * into key/value pairs that must be NUL-terminated strings.
+ */
+static void
+fuzz_target(const char *target)
+{
+	struct evhttp_uri *uri;
+	struct evkeyvalq q;
+	struct evkeyval *kv;
+	const char *path, *query, *v;
+	size_t i;
+
+	if ((uri = evhttp_uri_parse_with_flags(target,
+	    EVHTTP_URI_NONCONFORMANT)) == NULL)
+		return;
+	path = evhttp_uri_get_path(uri);
+	query = evhttp_uri_get_query(uri);
+	fuzz_match(path == NULL || *path == '\0' ? "/" : path);
+	TAILQ_INIT(&q);
+	if (query != NULL && evhttp_parse_query_str(query, &q) == 0) {
+		TAILQ_FOREACH(kv, &q, next)
+			if (kv->key == NULL || kv->value == NULL ||
+			    strlen(kv->key) > strlen(query) ||
+			    strlen(kv->value) > strlen(query))
+				abort();
+		for (i = 0; i < sizeof(fuzz_query_keys) /
+		    sizeof(fuzz_query_keys[0]); i++)
+			if ((v = evhttp_find_header(&q, fuzz_query_keys[i])) !=
+			    NULL && strlen(v) > strlen(query))
+				abort();
+	}
+	evhttp_clear_headers(&q);
+	evhttp_uri_free(uri);
+}
+
 /* Decodes src[0..len) into a heap buffer of exactly dstlen bytes. */
 static void
 fuzz_decode(const char *src, size_t len, size_t dstlen)
@@ -108,6 +166,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(path, data, size);
 	path[size] = '\0';
 	fuzz_match(path);
+	fuzz_target(path);
 	free(path);
 
 	fuzz_decode((const char *)data, size, ROUTER_PARAM_MAX);
