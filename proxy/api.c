@@ -114,6 +114,7 @@ api_device_json(struct gateway *gw, struct device *d, int with_objects)
 		    sizeof(buf));
 	free(links);
 	cJSON_AddStringToObject(o, "root_path", al.root[0] ? al.root : "/");
+	api_device_credential(gw, d->ep, o);
 	return o;
 }
 

@@ -52,6 +52,8 @@ void	api_device_ops(struct http_exchange *hx);
 void	api_devices_provision(struct http_exchange *hx);
 int	api_devices_revoke(struct http_exchange *hx, const char *ep,
 	    int answer);
+/* Adds "credential": {kind and public part} to o when ep has one. */
+void	api_device_credential(struct gateway *gw, const char *ep, cJSON *o);
 
 /* The route table (proxy/api.c). */
 extern const struct http_route	api_routes[];

@@ -20,14 +20,16 @@
 
 /* What the answer says about a credential: its kind and public part. */
 static cJSON *
-provision_json(const struct cred *c)
+provision_json(const struct cred *c, int with_ep)
 {
 	cJSON *o = cJSON_CreateObject();
 	char id[CRED_ID_MAX * 2 + 1];
 	size_t i;
 
-	cJSON_AddStringToObject(o, "ep", c->ep);
-	cJSON_AddStringToObject(o, "credential", cred_kind_name(c->kind));
+	if (with_ep)
+		cJSON_AddStringToObject(o, "ep", c->ep);
+	cJSON_AddStringToObject(o, with_ep ? "credential" : "kind",
+	    cred_kind_name(c->kind));
 	if (c->kind == CRED_RPK) {
 		for (i = 0; i < c->id_len; i++)
 			snprintf(id + 2 * i, 3, "%02x", c->id[i]);
@@ -57,7 +59,7 @@ provision_done(int status, void *arg)
 		snprintf(loc, sizeof(loc), "/v1/devices/%s", pv->c.ep);
 		evhttp_add_header(evhttp_request_get_output_headers(
 		    pv->hx->req), "Location", loc);
-		http_reply_json(pv->hx, 201, provision_json(&pv->c));
+		http_reply_json(pv->hx, 201, provision_json(&pv->c, 1));
 	}
 	free(pv);
 }
@@ -98,6 +100,16 @@ api_devices_provision(struct http_exchange *hx)
 	else
 		http_error(hx, 500, "internal", "store failure");
 	free(pv);
+}
+
+void
+api_device_credential(struct gateway *gw, const char *ep, cJSON *o)
+{
+	struct cred c;
+
+	if (cred_find_by_ep(gw, ep, &c) == 0)
+		cJSON_AddItemToObject(o, "credential", provision_json(&c, 0));
+	explicit_bzero(&c, sizeof(c));
 }
 
 static void

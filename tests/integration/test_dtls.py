@@ -145,7 +145,9 @@ def test_psk_device_registers_and_is_reached_over_its_session(gateway,
                    "psk_identity": "id-psk-1"}
     dev = devices(gateway, "psk-1", "psk", "id-psk-1", KEY)
     assert dev.wait_line("registered rd/")
-    assert gateway.device_state("psk-1") == "awake"
+    doc = gateway.device("psk-1")
+    assert doc["state"] == "awake"
+    assert doc["credential"] == {"kind": "psk", "psk_identity": "id-psk-1"}
     # The proxied request goes to the device over its DTLS session.
     status, _, body = gateway.http("GET", "/v1/devices/psk-1/r/3/0/0")
     assert (status, body) == (200, b"dtlsdev:psk-1")
