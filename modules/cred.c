@@ -10,6 +10,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "modules/cred.h"
+#include "modules/devreq.h"
 #include "modules/store.h"
 
 #define CRED_FORMAT	1
@@ -20,6 +21,7 @@
  * to refuse a second one for the same ep or identity. */
 struct cred_pending {
 	struct cred_pending	*next;
+	struct gateway		*gw;
 	void			(*done)(int status, void *arg);
 	void			*arg;
 	struct cred		 c;
@@ -165,6 +167,9 @@ cred_put_done(int status, void *arg)
 		;
 	*pp = p->next;
 	if (status == 0) {
+		/* A route the device had (over plain CoAP: it had no
+		 * credential) goes: from now on it speaks over DTLS only. */
+		devreq_drop_route(p->gw, p->c.ep);
 		if (p->c.kind == CRED_RPK)
 			snprintf(id, sizeof(id), "a %u-byte key", p->c.id_len);
 		else
@@ -197,6 +202,7 @@ cred_put(struct gateway *gw, const struct cred *c,
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -1;
 	p->c = *c;
+	p->gw = gw;
 	p->done = done;
 	p->arg = arg;
 	vlen = cred_encode(c, v);

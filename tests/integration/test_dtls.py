@@ -18,7 +18,8 @@ import uuid
 
 import pytest
 
-from conftest import COAP_CLIENT, COAP_TIMEOUT, CoapResult, wait_for
+from conftest import (COAP_CLIENT, COAP_TIMEOUT, CoapResult, free_port,
+                      wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KEY = "sixteen-byte-key"                 # what -k takes: the key's bytes
@@ -208,6 +209,25 @@ def test_identity_cannot_act_for_another_ep(gateway):
     assert gateway.deregister(reg2).code == "4.01"
     assert gateway.register("own-2", expect="4.01").code == "4.01"
     assert gateway.device("own-2")["registration_id"] == reg2
+
+
+def test_provisioning_ends_a_plain_route(gateway):
+    """A device registered over plain CoAP before it got a credential
+    keeps nothing of that: its route goes, its plain session can no longer
+    Send or be sent to."""
+    port = free_port(socket.SOCK_DGRAM)
+    gateway.register("pl-1", src_port=port)
+    r = gateway.coap("post", "dp", payload='[{"n":"/3/0/0","vs":"x"}]',
+                     content_format=110, src_port=port)
+    assert r.code == "2.04", r
+    provision_psk(gateway, "pl-1", "id-pl-1")
+    r = gateway.coap("post", "dp", payload='[{"n":"/3/0/0","vs":"y"}]',
+                     content_format=110, src_port=port)
+    assert r.code == "4.03", r
+    status, _, body = gateway.http("GET", "/v1/devices/pl-1/r/3/0/1")
+    assert status == 202, body       # queued for its next (DTLS) visit
+    r = coaps(gateway, "post", reg_path("pl-1"), psk=("id-pl-1", KEY))
+    assert r.code == "2.01", r
 
 
 def test_revoked_device_is_shut_out_at_once(gateway, devices):
