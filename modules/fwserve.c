@@ -7,10 +7,25 @@
  * kept between requests, so a node may ask for any block first (to resume)
  * and a thousand nodes cost no memory per node. The ETag is the start of
  * the image's SHA-256, Size2 its size.
+ *
+ * Announcements: a non-confirmable POST /fw carrying the signed manifest
+ * to the IPv4 and IPv6 groups of [firmware], on its interface and with its
+ * hop limit, sent [firmware] repeat times, interval_ms apart (a NON may be
+ * lost; nodes ignore a manifest they have already acted on). It carries
+ * No-Response (RFC 7967) for every class: a thousand nodes answering a
+ * multicast would be a storm.
  */
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/event.h>
 
 #include "gateway.h"
 #include "log.h"
@@ -22,7 +37,24 @@
 #define FW_CF_OCTETS	42
 #define FW_CF_JSON	50
 
+#define FW_NORESPONSE	258	/* RFC 7967 */
+#define FW_NORESP_ALL	26	/* 2.xx, 4.xx and 5.xx */
+
 static coap_context_t	*fwserve_ctx;	/* NULL until coap.c's init */
+
+/* One announcement being repeated. */
+struct fw_announce {
+	struct gateway		*gw;
+	char			 id[FW_ID_LEN + 1];
+	char			*doc;
+	size_t			 len;
+	int			 left;		/* sends to go */
+	coap_session_t		*s[2];		/* IPv4, IPv6; or NULL */
+	struct event		*ev;
+	struct fw_announce	*next;
+};
+
+static struct fw_announce	*fwserve_announces;
 
 /* The image a resource serves: its path is "fw/ID" or "fw/ID/manifest". */
 static struct fw_image *
@@ -209,6 +241,181 @@ fwserve_image_gone(struct gateway *gw, const struct fw_image *img)
 	fwserve_del(path);
 }
 
+/* The first IPv4 address of interface name into a, port 0. */
+static int
+fwserve_if_addr4(const char *name, coap_address_t *a)
+{
+	struct ifaddrs *ifa, *p;
+	int rc = -1;
+
+	if (getifaddrs(&ifa) == -1)
+		return -1;
+	for (p = ifa; p != NULL; p = p->ifa_next) {
+		if (p->ifa_addr == NULL || p->ifa_addr->sa_family != AF_INET ||
+		    strcmp(p->ifa_name, name) != 0)
+			continue;
+		coap_address_init(a);
+		memcpy(&a->addr.sin, p->ifa_addr, sizeof(a->addr.sin));
+		a->addr.sin.sin_port = 0;
+		a->size = sizeof(a->addr.sin);
+		rc = 0;
+		break;
+	}
+	freeifaddrs(ifa);
+	return rc;
+}
+
+/* A session to one group: the interface picks the source (IPv4, whose
+ * address routes a multicast datagram out of its interface) or the scope
+ * (IPv6). NULL when the group is not usable; logged. */
+static coap_session_t *
+fwserve_group_session(struct gateway *gw, const char *group)
+{
+	const char *ifname = gw->cfg.fw_interface;
+	coap_address_t dst, local, *lp = NULL;
+	coap_session_t *s;
+
+	coap_address_init(&dst);
+	if (inet_pton(AF_INET, group, &dst.addr.sin.sin_addr) == 1) {
+		dst.addr.sin.sin_family = AF_INET;
+		dst.addr.sin.sin_port = htons((uint16_t)gw->cfg.fw_port);
+		dst.size = sizeof(dst.addr.sin);
+		if (ifname[0] != '\0') {
+			if (fwserve_if_addr4(ifname, &local) == -1) {
+				log_warnx("firmware: interface %s has no IPv4 "
+				    "address: not announcing to %s", ifname,
+				    group);
+				return NULL;
+			}
+			lp = &local;
+		}
+	} else if (inet_pton(AF_INET6, group,
+	    &dst.addr.sin6.sin6_addr) == 1) {
+		dst.addr.sin6.sin6_family = AF_INET6;
+		dst.addr.sin6.sin6_port = htons((uint16_t)gw->cfg.fw_port);
+		dst.size = sizeof(dst.addr.sin6);
+		if (ifname[0] != '\0')
+			dst.addr.sin6.sin6_scope_id = if_nametoindex(ifname);
+	} else {
+		log_warnx("firmware: '%s' is not a multicast group", group);
+		return NULL;
+	}
+	if (!coap_is_mcast(&dst)) {
+		log_warnx("firmware: '%s' is not a multicast group", group);
+		return NULL;
+	}
+	if ((s = coap_new_client_session(fwserve_ctx, lp, &dst,
+	    COAP_PROTO_UDP)) == NULL) {
+		log_warnx("firmware: cannot open a session to %s", group);
+		return NULL;
+	}
+	coap_mcast_set_hops(s, (size_t)gw->cfg.fw_hops);
+	return s;
+}
+
+/* Sends one NON POST /fw with the manifest on s. */
+static void
+fwserve_send(struct fw_announce *a, coap_session_t *s)
+{
+	uint8_t buf[8], tok[8];
+	size_t toklen;
+	coap_pdu_t *pdu;
+
+	if ((pdu = coap_new_pdu(COAP_MESSAGE_NON, COAP_REQUEST_CODE_POST,
+	    s)) == NULL)
+		return;
+	coap_session_new_token(s, &toklen, tok);
+	if (!coap_add_token(pdu, toklen, tok) ||
+	    !coap_add_option(pdu, COAP_OPTION_URI_PATH, 2,
+	    (const uint8_t *)"fw") ||
+	    !coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
+	    coap_encode_var_safe(buf, sizeof(buf), FW_CF_JSON), buf) ||
+	    !coap_add_option(pdu, FW_NORESPONSE,
+	    coap_encode_var_safe(buf, sizeof(buf), FW_NORESP_ALL), buf) ||
+	    !coap_add_data(pdu, a->len, (const uint8_t *)a->doc)) {
+		log_warnx("firmware %s: the manifest does not fit in one "
+		    "datagram", a->id);
+		coap_delete_pdu(pdu);
+		return;
+	}
+	if (coap_send(s, pdu) == COAP_INVALID_MID)
+		log_warnx("firmware %s: announcement not sent", a->id);
+}
+
+static void
+fwserve_announce_free(struct fw_announce *a)
+{
+	struct fw_announce **pp;
+	int i;
+
+	for (pp = &fwserve_announces; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == a) {
+			*pp = a->next;
+			break;
+		}
+	for (i = 0; i < 2; i++)
+		if (a->s[i] != NULL)
+			coap_session_release(a->s[i]);
+	if (a->ev != NULL)
+		event_free(a->ev);
+	free(a->doc);
+	free(a);
+}
+
+static void
+fwserve_announce_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct fw_announce *a = arg;
+	struct timeval tv;
+	int i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < 2; i++)
+		if (a->s[i] != NULL)
+			fwserve_send(a, a->s[i]);
+	a->gw->metrics.coap_out++;
+	if (--a->left <= 0) {
+		fwserve_announce_free(a);
+		return;
+	}
+	tv.tv_sec = a->gw->cfg.fw_interval_ms / 1000;
+	tv.tv_usec = (a->gw->cfg.fw_interval_ms % 1000) * 1000;
+	evtimer_add(a->ev, &tv);
+}
+
+int
+fwserve_announce(struct gateway *gw, const struct fw_image *img)
+{
+	struct fw_announce *a;
+
+	if (fwserve_ctx == NULL || (a = calloc(1, sizeof(*a))) == NULL)
+		return -1;
+	a->gw = gw;
+	memcpy(a->id, img->id, sizeof(a->id));
+	a->left = gw->cfg.fw_repeat;
+	/* The compact form: the signature covers the fields, not the
+	 * spelling, and it always fits a datagram. */
+	if ((a->doc = fw_manifest_json(&img->m)) == NULL ||
+	    (a->ev = evtimer_new(gw->base, fwserve_announce_cb, a)) == NULL) {
+		fwserve_announce_free(a);
+		return -1;
+	}
+	a->len = strlen(a->doc);
+	a->s[0] = fwserve_group_session(gw, gw->cfg.fw_group4);
+	a->s[1] = fwserve_group_session(gw, gw->cfg.fw_group6);
+	if (a->s[0] == NULL && a->s[1] == NULL) {
+		fwserve_announce_free(a);
+		return -1;
+	}
+	a->next = fwserve_announces;
+	fwserve_announces = a;
+	log_info("firmware %s: announcing %s/%s seq %" PRIu64 " %d times",
+	    img->id, img->m.vendor, img->m.class, img->m.seq, a->left);
+	event_active(a->ev, EV_TIMEOUT, 0);
+	return 0;
+}
+
 int
 fwserve_init(struct gateway *gw, coap_context_t *ctx)
 {
@@ -224,5 +431,7 @@ fwserve_init(struct gateway *gw, coap_context_t *ctx)
 void
 fwserve_stop(void)
 {
+	while (fwserve_announces != NULL)
+		fwserve_announce_free(fwserve_announces);
 	fwserve_ctx = NULL;
 }

@@ -12,6 +12,10 @@ struct fw_image;
 /* img is complete: serve /fw/ID and /fw/ID/manifest. */
 void	fwserve_image_added(struct gateway *gw, const struct fw_image *img);
 
+/* Starts announcing img to the groups of [firmware]. Returns 0, or -1
+ * when no group could be used (logged). */
+int	fwserve_announce(struct gateway *gw, const struct fw_image *img);
+
 /* img goes: stop serving it. */
 void	fwserve_image_gone(struct gateway *gw, const struct fw_image *img);
 

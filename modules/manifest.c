@@ -212,7 +212,7 @@ fw_get_severity(const cJSON *doc, enum fw_severity *out, char *err,
 	return -1;
 }
 
-enum fw_result
+enum fw_verdict
 fw_manifest_parse(const void *buf, size_t len, struct fw_manifest *m,
     char *err, size_t errlen)
 {
@@ -280,7 +280,7 @@ fw_manifest_canonical(const struct fw_manifest *m, char *buf, size_t len)
 	return n;
 }
 
-enum fw_result
+enum fw_verdict
 fw_manifest_verify(const struct fw_manifest *m, const struct fw_keyring *kr,
     char *err, size_t errlen)
 {
@@ -314,12 +314,12 @@ bad:
 	return FW_ERR_SIGNATURE;
 }
 
-enum fw_result
+enum fw_verdict
 fw_manifest_decode(const void *buf, size_t len, const struct fw_keyring *kr,
     struct fw_manifest *m, char *err, size_t errlen)
 {
 	struct fw_manifest tmp;
-	enum fw_result r;
+	enum fw_verdict r;
 
 	if ((r = fw_manifest_parse(buf, len, &tmp, err, errlen)) != FW_OK ||
 	    (r = fw_manifest_verify(&tmp, kr, err, errlen)) != FW_OK)

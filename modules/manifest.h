@@ -63,7 +63,7 @@ struct fw_keyring {
 	uint8_t		keys[FW_KEYRING_MAX][FW_KEY_LEN];
 };
 
-enum fw_result {
+enum fw_verdict {
 	FW_OK = 0,
 	FW_ERR_FORMAT,		/* not a manifest: syntax, types, ranges */
 	FW_ERR_UNKNOWN_KEY,	/* signed by a key not in the keyring */
@@ -76,16 +76,16 @@ enum fw_result {
  * repeated or unknown. It does not check the signature. Returns FW_OK or
  * FW_ERR_FORMAT with the reason in err.
  */
-enum fw_result	fw_manifest_parse(const void *buf, size_t len,
+enum fw_verdict	fw_manifest_parse(const void *buf, size_t len,
 		    struct fw_manifest *m, char *err, size_t errlen);
 
 /* Checks that m's key is in kr and that its signature verifies over the
  * canonical form. Returns FW_OK, FW_ERR_UNKNOWN_KEY or FW_ERR_SIGNATURE. */
-enum fw_result	fw_manifest_verify(const struct fw_manifest *m,
+enum fw_verdict	fw_manifest_verify(const struct fw_manifest *m,
 		    const struct fw_keyring *kr, char *err, size_t errlen);
 
 /* fw_manifest_parse, then fw_manifest_verify. */
-enum fw_result	fw_manifest_decode(const void *buf, size_t len,
+enum fw_verdict	fw_manifest_decode(const void *buf, size_t len,
 		    const struct fw_keyring *kr, struct fw_manifest *m,
 		    char *err, size_t errlen);
 

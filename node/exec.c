@@ -31,6 +31,8 @@ struct exec_job {
 	pid_t		 pid;		/* 0: free, -1: about to start */
 	char		 what[24];
 	char		 cmd[NCONF_CMD_MAX];
+	exec_done_cb	 done;		/* or NULL */
+	void		*arg;
 };
 
 struct node_exec {
@@ -60,6 +62,9 @@ exec_reap(evutil_socket_t sig, short what, void *arg)
 				log_info("%s: command killed by signal %d",
 				    x->jobs[i].what, WTERMSIG(status));
 			x->jobs[i].pid = 0;
+			if (x->jobs[i].done != NULL)
+				x->jobs[i].done(WIFEXITED(status) ?
+				    WEXITSTATUS(status) : -1, x->jobs[i].arg);
 		}
 	}
 }
@@ -95,6 +100,8 @@ exec_spawn(evutil_socket_t fd, short what, void *arg)
 		errno = rc;
 		log_warn("%s: cannot run '%s'", job->what, job->cmd);
 		job->pid = 0;
+		if (job->done != NULL)
+			job->done(-1, job->arg);
 		return;
 	}
 	job->pid = pid;
@@ -103,6 +110,13 @@ exec_spawn(evutil_socket_t fd, short what, void *arg)
 
 void
 exec_run(struct node *n, const char *what, const char *cmd)
+{
+	exec_run_cb(n, what, cmd, NULL, NULL);
+}
+
+int
+exec_run_cb(struct node *n, const char *what, const char *cmd,
+    exec_done_cb done, void *arg)
 {
 	struct node_exec *x = n->exec;
 	struct timeval zero = { 0, 0 };
@@ -113,23 +127,27 @@ exec_run(struct node *n, const char *what, const char *cmd)
 		if (x->jobs[i].pid != 0 && strcmp(x->jobs[i].what, what) == 0) {
 			log_info("%s: already running, not started again",
 			    what);
-			return;
+			return -1;
 		}
 		if (x->jobs[i].pid == 0 && job == NULL)
 			job = &x->jobs[i];
 	}
 	if (job == NULL) {
 		log_warnx("%s: too many commands running", what);
-		return;
+		return -1;
 	}
 	job->pid = -1;
 	snprintf(job->what, sizeof(job->what), "%s", what);
 	snprintf(job->cmd, sizeof(job->cmd), "%s", cmd);
+	job->done = done;
+	job->arg = arg;
 	if (event_base_once(n->base, -1, EV_TIMEOUT, exec_spawn, job,
 	    &zero) == -1) {
 		log_warnx("%s: cannot schedule the command", what);
 		job->pid = 0;
+		return -1;
 	}
+	return 0;
 }
 
 int

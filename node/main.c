@@ -293,7 +293,7 @@ main_setup(struct node *n)
 		log_warnx("cannot create the event base");
 		return -1;
 	}
-	if (exec_init(n) == -1 || shard_init(n) == -1) {
+	if (exec_init(n) == -1 || shard_init(n) == -1 || nfw_init(n) == -1) {
 		log_warnx("cannot start");
 		return -1;
 	}
@@ -397,6 +397,7 @@ out:
 	if (ev_hup != NULL)
 		event_free(ev_hup);
 	if (n.base != NULL) {
+		nfw_free(&n);
 		shard_free(&n);
 		exec_free(&n);
 		event_base_free(n.base);

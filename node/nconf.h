@@ -65,6 +65,19 @@ struct node_config {
 	double	load1_delta;
 	double	temp_c_delta;
 
+	/* [firmware] */
+	char	fw_listen[NCONF_HOST_MAX + 8];	/* HOST:PORT or "": off */
+	char	fw_group4[NCONF_HOST_MAX];
+	char	fw_group6[NCONF_HOST_MAX];
+	char	fw_interface[32];
+	char	fw_vendor[NCONF_TEXT_MAX + 1];
+	char	fw_class[NCONF_TEXT_MAX + 1];
+	char	fw_trusted_keys[1024];
+	char	fw_dir[PATH_MAX];
+	char	fw_apply_command[NCONF_CMD_MAX];
+	int	fw_leisure;		/* seconds */
+	int	fw_block_size;		/* bytes */
+
 	/* [fleet] */
 	int	fleet;			/* devices; 0: a single agent */
 	char	prefix[48];	/* endpoint names prefix<i> */

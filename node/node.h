@@ -52,6 +52,7 @@ struct node_dev {
 };
 
 struct node_exec;
+struct node_fw;
 
 struct node {
 	struct event_base	*base;
@@ -84,6 +85,7 @@ struct node {
 	uint32_t		 drop;		/* drop fraction * 2^32 */
 	uint64_t		 rng;
 	struct node_exec	*exec;
+	struct node_fw		*fw;		/* fwget.c, or NULL */
 };
 
 /* Monotonic milliseconds: the clock of every deadline. */
@@ -110,5 +112,15 @@ int	exec_init(struct node *n);
 void	exec_free(struct node *n);
 /* Runs cmd with /bin/sh -c unless the one for what is still running. */
 void	exec_run(struct node *n, const char *what, const char *cmd);
+/* The same; done gets the exit status (-1: did not run or was killed)
+ * unless this returns -1 (not started). */
+typedef void (*exec_done_cb)(int status, void *arg);
+int	exec_run_cb(struct node *n, const char *what, const char *cmd,
+	    exec_done_cb done, void *arg);
+
+/* fwget.c: firmware announcements, block-wise download, apply ([firmware]
+ * listen; a single agent only). */
+int	nfw_init(struct node *n);
+void	nfw_free(struct node *n);
 
 #endif /* OUTPOST_NODE_NODE_H */

@@ -444,3 +444,24 @@ fw_update_done(struct obj *o, int ok)
 	}
 	return 0;
 }
+
+int
+fw_download_start(struct obj *o, const char *uri)
+{
+	if (o->fw.state == FW_UPDATING)
+		return -1;
+	snprintf(o->fw.uri, sizeof(o->fw.uri), "%s", uri);
+	obj_changed(o, OBJ_FIRMWARE, 1);
+	fw_set_result(o, FW_RESULT_INITIAL);
+	fw_set_state(o, FW_DOWNLOADING);
+	return 0;
+}
+
+int
+fw_update_start(struct obj *o)
+{
+	if (o->fw.state != FW_DOWNLOADED)
+		return -1;
+	fw_set_state(o, FW_UPDATING);
+	return 0;
+}

@@ -183,6 +183,12 @@ char	*obj_read_one_senml(struct obj *o, const char *serial, uint16_t oid,
 int	fw_download_done(struct obj *o, int ok, enum fw_result result,
 	    const char *pkg_name, const char *pkg_version);
 int	fw_update_done(struct obj *o, int ok);
+/* A download the agent starts itself (a multicast announcement): from
+ * Idle or Downloaded, Package URI uri, Downloading. Returns -1 while an
+ * update runs. */
+int	fw_download_start(struct obj *o, const char *uri);
+/* Downloaded to Updating, as an execute of /5/0/2 does. */
+int	fw_update_start(struct obj *o);
 
 const char *fw_state_name(int state);
 

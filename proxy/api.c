@@ -305,5 +305,7 @@ const struct http_route api_routes[] = {
 	    api_firmware_one, AUTH_READ, AUTH_ADMIN },
 	{ "/v1/firmware/{id}/image", EVHTTP_REQ_PUT, api_firmware_image,
 	    AUTH_READ, AUTH_ADMIN },
+	{ "/v1/firmware/{id}/announce", EVHTTP_REQ_POST, api_firmware_announce,
+	    AUTH_READ, AUTH_ADMIN },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

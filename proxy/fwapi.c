@@ -17,6 +17,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "modules/firmware.h"
+#include "modules/fwserve.h"
 #include "proxy/crange.h"
 #include "proxy/fwapi.h"
 #include "proxy/http.h"
@@ -227,4 +228,32 @@ api_firmware_image(struct http_exchange *hx)
 	    err, sizeof(err));
 	if (st != FWS_OK)
 		fwapi_fail(hx, st, err);
+}
+
+void
+api_firmware_announce(struct http_exchange *hx)
+{
+	struct fw_image *img = firmware_find(hx->gw, hx->params.value[0]);
+	cJSON *o;
+
+	if (img == NULL) {
+		http_error(hx, 404, "not_found", "no image '%s'",
+		    hx->params.value[0]);
+		return;
+	}
+	if (!img->complete) {
+		http_error(hx, 409, "incomplete", "image %s has %" PRIu64 " of "
+		    "%" PRIu64 " bytes", img->id, img->received, img->m.size);
+		return;
+	}
+	if (fwserve_announce(hx->gw, img) == -1) {
+		http_error(hx, 503, "unavailable", "no multicast group of "
+		    "[firmware] can be used (see the log)");
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", img->id);
+	cJSON_AddNumberToObject(o, "repeat", hx->gw->cfg.fw_repeat);
+	cJSON_AddNumberToObject(o, "interval_ms", hx->gw->cfg.fw_interval_ms);
+	http_reply_json(hx, 202, o);
 }

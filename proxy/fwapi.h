@@ -12,5 +12,7 @@ void	api_firmware(struct http_exchange *hx);
 void	api_firmware_one(struct http_exchange *hx);
 /* /v1/firmware/{id}/image: PUT, in parts with Content-Range. */
 void	api_firmware_image(struct http_exchange *hx);
+/* /v1/firmware/{id}/announce: POST multicasts the manifest. */
+void	api_firmware_announce(struct http_exchange *hx);
 
 #endif /* OUTPOST_FWAPI_H */

@@ -65,7 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fw_manifest m, again;
 	char err[256], canon[FW_CANON_MAX], *doc;
-	enum fw_result r;
+	enum fw_verdict r;
 
 	fuzz_init();
 	memset(&m, 0x5a, sizeof(m));

@@ -123,8 +123,10 @@ def test_upload_and_serve(run_outpost, tmp_path, gateway_factory):
     fid = info["id"]
     assert info["state"] == "uploading" and info["received"] == 0
     assert info["uri"] == "/fw/" + fid
-    # Not served before it is complete.
+    # Not served, nor announced, before it is complete.
     assert gw.coap("get", "fw/" + fid).code == "4.04"
+    status, _, body = gw.http("POST", "/v1/firmware/%s/announce" % fid)
+    assert status == 409 and json.loads(body)["error"] == "incomplete"
     status, body = put_image(gw, fid, data)
     assert status == 201, body
     assert body["state"] == "complete" and body["received"] == len(data)

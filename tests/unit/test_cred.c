@@ -20,6 +20,7 @@
 
 #include "gateway.h"
 #include "modules/cred.h"
+#include "modules/registry.h"
 #include "modules/store.h"
 
 #define KEY16	"00112233445566778899aabbccddeeff"
@@ -199,6 +200,10 @@ setup(void **state)
 		free(f);
 		return -1;
 	}
+	/* A provisioning drops the device's route: it looks the device up. */
+	config_defaults(&f->gw.cfg);
+	if (registry_init(&f->gw) == -1)
+		return -1;
 	*state = f;
 	return 0;
 }
@@ -209,6 +214,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 	int rc;
 
+	registry_free(&f->gw);
 	store_close(f->gw.store);
 	event_base_free(f->gw.base);
 	rc = nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

@@ -70,13 +70,13 @@ ring(const uint8_t *k)
 }
 
 /* fw_manifest_decode on an exact-size copy of doc[0..len). */
-static enum fw_result
+static enum fw_verdict
 decode(const char *doc, size_t len, const struct fw_keyring *kr,
     struct fw_manifest *m)
 {
 	char err[256];
 	char *copy = malloc(len ? len : 1);
-	enum fw_result r;
+	enum fw_verdict r;
 
 	assert_non_null(copy);
 	memcpy(copy, doc, len);

@@ -1,0 +1,681 @@
+/*
+ * fwget.c: firmware on the agent. Announcements come as POST /fw to the
+ * [firmware] listen address and the multicast groups it joins; a manifest
+ * is acted on only when its signature verifies with a trusted key, it
+ * names this device's vendor and class, and its sequence number is above
+ * the installed one (anti-rollback). The agent then waits a random leisure
+ * (RFC 7252 §8.2, so a fleet does not pull all at once) and fetches the
+ * image from its gateway by unicast, one Block2 request at a time, into a
+ * staging file. The staging file's length is the position: a lost request
+ * is asked again (libcoap retransmits, then we retry with a backoff), and
+ * after a restart the fetch resumes at the last whole block. The digest is
+ * checked over the staged file; then [firmware] apply_command runs with
+ * $OUTPOST_FW_IMAGE, and only its success records the new sequence number.
+ * /5/0 State and Update Result follow every step.
+ *
+ * Files in [firmware] dir: installed (the sequence number), staging.json
+ * (the manifest being fetched), staging.bin (its bytes so far).
+ *
+ * Its own libcoap context, without libcoap's block mode: the blocks go to
+ * the file as they come instead of into one body in memory.
+ */
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "modules/manifest.h"
+#include "node/coap.h"
+#include "node/node.h"
+#include "node/uri.h"
+
+#define NFW_RETRY_MAX		30	/* seconds between retries, at most */
+#define NFW_SYNC_BLOCKS		64	/* fdatasync the staged file this often */
+#define NFW_NORESPONSE		258	/* RFC 7967 */
+
+struct node_fw {
+	struct node		*node;
+	coap_context_t		*ctx;
+	struct event		*io_ev;
+	struct event		*timer;
+	coap_session_t		*session;	/* to the gateway */
+	struct fw_keyring	 keys;
+	struct fw_manifest	 m;		/* the image being fetched */
+	int			 active;	/* fetching m */
+	int			 applying;	/* apply_command runs */
+	int			 fd;		/* staging.bin, or -1 */
+	uint64_t		 have;		/* bytes staged */
+	uint64_t		 installed;	/* sequence number */
+	unsigned		 szx;
+	unsigned		 blocks;	/* since the last sync */
+	int			 retries;
+	uint8_t			 token[8];
+	size_t			 toklen;
+	char			 installed_path[PATH_MAX + 16];
+	char			 manifest_path[PATH_MAX + 16];
+	char			 staging_path[PATH_MAX + 16];
+};
+
+static void	nfw_request(struct node_fw *fw);
+
+/* Writes text to path through a temporary file and a rename. */
+static int
+nfw_write_file(const char *path, const void *text, size_t len)
+{
+	char tmp[PATH_MAX + 32];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) == -1)
+		return -1;
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) == -1) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	close(fd);
+	return rename(tmp, path);
+}
+
+/* Reads at most max bytes of path into a malloc'd buffer. */
+static char *
+nfw_read_file(const char *path, size_t max, size_t *len)
+{
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if ((buf = malloc(max + 1)) == NULL ||
+	    (n = read(fd, buf, max + 1)) < 0 || (size_t)n > max) {
+		close(fd);
+		free(buf);
+		return NULL;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = (size_t)n;
+	return buf;
+}
+
+static void
+nfw_load_installed(struct node_fw *fw)
+{
+	size_t len;
+	char *s = nfw_read_file(fw->installed_path, 32, &len), *end;
+
+	fw->installed = 0;
+	if (s == NULL)
+		return;
+	fw->installed = strtoull(s, &end, 10);
+	if (end == s)
+		fw->installed = 0;
+	free(s);
+}
+
+static void
+nfw_drop_staging(struct node_fw *fw)
+{
+	if (fw->fd != -1)
+		close(fw->fd);
+	fw->fd = -1;
+	fw->active = 0;
+	fw->have = 0;
+	unlink(fw->staging_path);
+	unlink(fw->manifest_path);
+}
+
+static void
+nfw_schedule(struct node_fw *fw, int64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) *
+	    1000 };
+
+	evtimer_add(fw->timer, &tv);
+}
+
+/* The download failed for good: Idle with result, staging dropped. */
+static void
+nfw_fail(struct node_fw *fw, enum fw_result result, const char *why)
+{
+	log_warnx("firmware: %s/%s seq %" PRIu64 ": %s", fw->m.vendor,
+	    fw->m.class, fw->m.seq, why);
+	fw_download_done(&fw->node->obj, 0, result, NULL, NULL);
+	nfw_drop_staging(fw);
+}
+
+static void
+nfw_applied(int status, void *arg)
+{
+	struct node_fw *fw = arg;
+	char text[32];
+	int n;
+
+	fw->applying = 0;
+	if (status != 0) {
+		log_warnx("firmware: apply_command failed (status %d): seq %"
+		    PRIu64 " not installed", status, fw->m.seq);
+		fw_update_done(&fw->node->obj, 0);
+		nfw_drop_staging(fw);
+		return;
+	}
+	n = snprintf(text, sizeof(text), "%" PRIu64 "\n", fw->m.seq);
+	if (nfw_write_file(fw->installed_path, text, (size_t)n) == -1)
+		log_warn("firmware: %s", fw->installed_path);
+	fw->installed = fw->m.seq;
+	fw_update_done(&fw->node->obj, 1);
+	log_info("firmware: installed %s/%s %s seq %" PRIu64, fw->m.vendor,
+	    fw->m.class, fw->m.version, fw->m.seq);
+	nfw_drop_staging(fw);
+}
+
+/* Hashes the staged file. Returns 0 when it is the manifest's image. */
+static int
+nfw_check_digest(struct node_fw *fw)
+{
+	struct fw_sha256 h;
+	uint8_t buf[4096], d[FW_DIGEST_LEN];
+	uint64_t total = 0;
+	ssize_t n;
+
+	fw_sha256_init(&h);
+	while ((n = pread(fw->fd, buf, sizeof(buf), (off_t)total)) > 0) {
+		fw_sha256_update(&h, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	fw_sha256_final(&h, d);
+	return n == 0 && total == fw->m.size &&
+	    memcmp(d, fw->m.digest, FW_DIGEST_LEN) == 0 ? 0 : -1;
+}
+
+/* Every byte is staged: check, then apply. */
+static void
+nfw_complete(struct node_fw *fw)
+{
+	struct node *n = fw->node;
+	char seq[24];
+
+	if (fdatasync(fw->fd) == -1)
+		log_warn("firmware: %s", fw->staging_path);
+	if (nfw_check_digest(fw) == -1) {
+		nfw_fail(fw, FW_RESULT_INTEGRITY, "the image does not hash to "
+		    "the manifest's sha256: dropped");
+		return;
+	}
+	log_info("firmware: %s/%s seq %" PRIu64 " downloaded, digest "
+	    "verified", fw->m.vendor, fw->m.class, fw->m.seq);
+	fw->active = 0;
+	fw_download_done(&n->obj, 1, FW_RESULT_SUCCESS, fw->m.class,
+	    fw->m.version);
+	if (n->cfg.fw_apply_command[0] == '\0') {
+		log_info("firmware: no [firmware] apply_command: the image "
+		    "stays staged in %s", fw->staging_path);
+		return;
+	}
+	fw_update_start(&n->obj);
+	setenv("OUTPOST_FW_IMAGE", fw->staging_path, 1);
+	setenv("OUTPOST_FW_VERSION", fw->m.version, 1);
+	snprintf(seq, sizeof(seq), "%" PRIu64, fw->m.seq);
+	setenv("OUTPOST_FW_SEQ", seq, 1);
+	fw->applying = 1;
+	if (exec_run_cb(n, "firmware", n->cfg.fw_apply_command, nfw_applied,
+	    fw) == -1)
+		nfw_applied(-1, fw);
+}
+
+/* Stages one block's payload; the next request or the end follows. */
+static void
+nfw_block(struct node_fw *fw, const coap_pdu_t *rcvd)
+{
+	coap_block_t b;
+	coap_opt_iterator_t it;
+	coap_opt_t *etag;
+	const uint8_t *data;
+	size_t len = 0;
+	uint64_t off;
+
+	if (!coap_get_block(rcvd, COAP_OPTION_BLOCK2, &b)) {
+		nfw_fail(fw, FW_RESULT_UNSUPPORTED_PROTOCOL, "an answer "
+		    "without Block2");
+		return;
+	}
+	etag = coap_check_option(rcvd, COAP_OPTION_ETAG, &it);
+	if (etag == NULL || coap_opt_length(etag) != 8 ||
+	    memcmp(coap_opt_value(etag), fw->m.digest, 8) != 0) {
+		nfw_fail(fw, FW_RESULT_INTEGRITY, "the gateway serves another "
+		    "image under that URI (ETag)");
+		return;
+	}
+	if (b.szx < fw->szx)
+		fw->szx = b.szx;	/* the server chose smaller blocks */
+	off = (uint64_t)b.num << (b.szx + 4);
+	coap_get_data(rcvd, &len, &data);
+	if (off != fw->have || len == 0 || len > fw->m.size - fw->have ||
+	    (b.m && fw->have + len == fw->m.size)) {
+		/* A stray or repeated answer: ask again from where we are. */
+		nfw_schedule(fw, 0);
+		return;
+	}
+	if (pwrite(fw->fd, data, len, (off_t)off) != (ssize_t)len) {
+		log_warn("firmware: %s", fw->staging_path);
+		nfw_fail(fw, FW_RESULT_NO_STORAGE, "cannot write the staged "
+		    "image");
+		return;
+	}
+	fw->have += len;
+	fw->retries = 0;
+	if (++fw->blocks >= NFW_SYNC_BLOCKS) {
+		fw->blocks = 0;
+		(void)fdatasync(fw->fd);
+	}
+	if (fw->have == fw->m.size)
+		nfw_complete(fw);
+	else
+		nfw_request(fw);
+}
+
+static coap_response_t
+nfw_response(coap_session_t *s, const coap_pdu_t *sent,
+    const coap_pdu_t *rcvd, const coap_mid_t mid)
+{
+	struct node_fw *fw = coap_session_get_app_data(s);
+	coap_bin_const_t tok = coap_pdu_get_token(rcvd);
+	coap_pdu_code_t code = coap_pdu_get_code(rcvd);
+
+	(void)sent;
+	(void)mid;
+	if (fw == NULL || !fw->active || tok.length != fw->toklen ||
+	    memcmp(tok.s, fw->token, fw->toklen) != 0)
+		return COAP_RESPONSE_OK;
+	fw->toklen = 0;
+	if (code == COAP_RESPONSE_CODE_CONTENT)
+		nfw_block(fw, rcvd);
+	else if (code == COAP_RESPONSE_CODE_NOT_FOUND)
+		nfw_fail(fw, FW_RESULT_INVALID_URI, "the gateway has no such "
+		    "image (4.04)");
+	else
+		nfw_schedule(fw, 1000);	/* 5.xx, 4.xx: ask again later */
+	return COAP_RESPONSE_OK;
+}
+
+static void
+nfw_nack(coap_session_t *s, const coap_pdu_t *sent,
+    const coap_nack_reason_t reason, const coap_mid_t mid)
+{
+	struct node_fw *fw = coap_session_get_app_data(s);
+	int64_t wait;
+
+	(void)sent;
+	(void)reason;
+	(void)mid;
+	if (fw == NULL || !fw->active || fw->toklen == 0)
+		return;
+	fw->toklen = 0;
+	wait = fw->retries < 5 ? 1000LL << fw->retries :
+	    NFW_RETRY_MAX * 1000LL;
+	if (wait > NFW_RETRY_MAX * 1000LL)
+		wait = NFW_RETRY_MAX * 1000LL;
+	fw->retries++;
+	log_info("firmware: no answer for the block at %" PRIu64 ", asking "
+	    "again in %" PRId64 " ms", fw->have, wait);
+	nfw_schedule(fw, wait);
+}
+
+/* Adds the path of a relative URI ("/fw/ID") as Uri-Path options. */
+static int
+nfw_add_path(coap_pdu_t *pdu, const char *uri)
+{
+	const char *p = uri, *slash;
+	size_t len;
+
+	if (*p != '/')
+		return -1;
+	while (*p == '/') {
+		p++;
+		slash = strchr(p, '/');
+		len = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		if (len == 0 || !coap_add_option(pdu, COAP_OPTION_URI_PATH,
+		    len, (const uint8_t *)p))
+			return -1;
+		p += len;
+	}
+	return 0;
+}
+
+/* Asks for the block at fw->have. */
+static void
+nfw_request(struct node_fw *fw)
+{
+	struct node *n = fw->node;
+	coap_address_t server;
+	coap_pdu_t *pdu;
+	uint8_t buf[4];
+	uint64_t num = fw->have >> (fw->szx + 4);
+
+	if (fw->session == NULL) {
+		link_coap_address(&server, &n->gateway, n->gateway_len);
+		if ((fw->session = coap_new_client_session(fw->ctx, NULL,
+		    &server, COAP_PROTO_UDP)) == NULL) {
+			nfw_schedule(fw, 1000);
+			return;
+		}
+		coap_session_set_app_data(fw->session, fw);
+	}
+	if ((pdu = coap_new_pdu(COAP_MESSAGE_CON, COAP_REQUEST_CODE_GET,
+	    fw->session)) == NULL) {
+		nfw_schedule(fw, 1000);
+		return;
+	}
+	coap_session_new_token(fw->session, &fw->toklen, fw->token);
+	if (!coap_add_token(pdu, fw->toklen, fw->token) ||
+	    nfw_add_path(pdu, fw->m.uri) == -1 ||
+	    !coap_add_option(pdu, COAP_OPTION_BLOCK2,
+	    coap_encode_var_safe(buf, sizeof(buf), (unsigned)(num << 4 |
+	    fw->szx)), buf)) {
+		coap_delete_pdu(pdu);
+		nfw_fail(fw, FW_RESULT_INVALID_URI, "cannot ask for the image "
+		    "at its URI (only paths on the gateway are fetched)");
+		return;
+	}
+	if (coap_send(fw->session, pdu) == COAP_INVALID_MID) {
+		fw->toklen = 0;
+		nfw_schedule(fw, 1000);
+	}
+}
+
+static void
+nfw_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct node_fw *fw = arg;
+
+	(void)fd;
+	(void)what;
+	if (fw->active && fw->toklen == 0)
+		nfw_request(fw);
+}
+
+/* Opens the staging file at fw->have bytes (what a restart kept). */
+static int
+nfw_open_staging(struct node_fw *fw, int fresh)
+{
+	struct stat st;
+	uint64_t bs = 16u << fw->szx;
+
+	fw->fd = open(fw->staging_path, O_RDWR | O_CREAT | O_CLOEXEC |
+	    (fresh ? O_TRUNC : 0), 0600);
+	if (fw->fd == -1 || fstat(fw->fd, &st) == -1) {
+		log_warn("firmware: %s", fw->staging_path);
+		return -1;
+	}
+	/* A torn last block is asked again. */
+	fw->have = (uint64_t)st.st_size / bs * bs;
+	if (fw->have > fw->m.size)
+		fw->have = 0;
+	if (ftruncate(fw->fd, (off_t)fw->have) == -1)
+		return -1;
+	return 0;
+}
+
+/* Whether this device takes m. Returns 0, or -1 with why. */
+static int
+nfw_wanted(struct node_fw *fw, const struct fw_manifest *m, const char **why)
+{
+	const struct node_config *cfg = &fw->node->cfg;
+
+	if (strcmp(m->vendor, cfg->fw_vendor) != 0 ||
+	    strcmp(m->class, cfg->fw_class) != 0) {
+		*why = "not this device's vendor and class";
+		return -1;
+	}
+	if (m->seq <= fw->installed) {
+		*why = "sequence number not above the installed one";
+		return -1;
+	}
+	if (fw->applying || (fw->active && fw->m.seq >= m->seq)) {
+		*why = "already at work on this image or a newer one";
+		return -1;
+	}
+	return 0;
+}
+
+/* An announcement: verify, decide, then fetch after the leisure. Returns
+ * the CoAP code to answer a unicast announcement with. */
+static coap_pdu_code_t
+nfw_announced(struct node_fw *fw, const uint8_t *doc, size_t len)
+{
+	struct node *n = fw->node;
+	struct fw_manifest m;
+	const char *why;
+	char err[256];
+	int64_t leisure;
+
+	if (fw_manifest_decode(doc, len, &fw->keys, &m, err, sizeof(err)) !=
+	    FW_OK) {
+		log_warnx("firmware: announcement refused: %s", err);
+		return COAP_RESPONSE_CODE_FORBIDDEN;
+	}
+	if (nfw_wanted(fw, &m, &why) == -1) {
+		log_info("firmware: %s/%s seq %" PRIu64 " ignored: %s",
+		    m.vendor, m.class, m.seq, why);
+		return COAP_RESPONSE_CODE_CHANGED;
+	}
+	if (fw->active)
+		nfw_drop_staging(fw);	/* a newer image replaces it */
+	fw->m = m;
+	if (nfw_write_file(fw->manifest_path, doc, len) == -1 ||
+	    nfw_open_staging(fw, 1) == -1) {
+		log_warn("firmware: cannot stage in %s", n->cfg.fw_dir);
+		return COAP_RESPONSE_CODE_INTERNAL_ERROR;
+	}
+	fw->active = 1;
+	fw->retries = 0;
+	fw->toklen = 0;
+	fw_download_start(&n->obj, m.uri);
+	leisure = n->cfg.fw_leisure > 0 ? (int64_t)(node_random(n) %
+	    ((uint64_t)n->cfg.fw_leisure * 1000)) : 0;
+	log_info("firmware: %s/%s %s seq %" PRIu64 " announced, fetching in %"
+	    PRId64 " ms", m.vendor, m.class, m.version, m.seq, leisure);
+	nfw_schedule(fw, leisure);
+	return COAP_RESPONSE_CODE_CHANGED;
+}
+
+static void
+nfw_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+    const coap_string_t *query, coap_pdu_t *resp)
+{
+	struct node_fw *fw = coap_resource_get_userdata(r);
+	const uint8_t *data;
+	size_t len = 0;
+
+	(void)s;
+	(void)query;
+	if (!coap_get_data(req, &len, &data))
+		len = 0;
+	coap_pdu_set_code(resp, nfw_announced(fw, data, len));
+}
+
+/* After a restart: a staged download carries on where it stopped. */
+static void
+nfw_resume(struct node_fw *fw)
+{
+	const char *why;
+	char err[256], *doc;
+	size_t len;
+
+	if ((doc = nfw_read_file(fw->manifest_path, FW_MANIFEST_MAX,
+	    &len)) == NULL)
+		return;
+	if (fw_manifest_decode(doc, len, &fw->keys, &fw->m, err,
+	    sizeof(err)) != FW_OK || nfw_wanted(fw, &fw->m, &why) == -1 ||
+	    nfw_open_staging(fw, 0) == -1) {
+		free(doc);
+		nfw_drop_staging(fw);
+		return;
+	}
+	free(doc);
+	fw->active = 1;
+	fw_download_start(&fw->node->obj, fw->m.uri);
+	log_info("firmware: resuming %s/%s seq %" PRIu64 " at byte %" PRIu64
+	    " of %" PRIu64, fw->m.vendor, fw->m.class, fw->m.seq, fw->have,
+	    fw->m.size);
+	nfw_schedule(fw, 0);
+}
+
+static void
+nfw_io_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct node_fw *fw = arg;
+
+	(void)fd;
+	(void)what;
+	coap_io_process(fw->ctx, COAP_IO_NO_WAIT);
+}
+
+/* "HOST:PORT" (numeric host) as a socket address. */
+static int
+nfw_sockaddr(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+    char *err, size_t errlen)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	char host[URI_HOST_MAX];
+	uint16_t port;
+
+	memset(ss, 0, sizeof(*ss));
+	if (uri_parse_hostport(s, host, &port, err, errlen) == -1)
+		return -1;
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		*len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		*len = sizeof(*sin6);
+	} else {
+		snprintf(err, errlen, "'%s': not a numeric address", s);
+		return -1;
+	}
+	return 0;
+}
+
+/* The context: the announcement endpoint, the groups, POST /fw. */
+static int
+nfw_context(struct node_fw *fw)
+{
+	const struct node_config *cfg = &fw->node->cfg;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	coap_address_t a;
+	coap_resource_t *r;
+	const char *ifname = cfg->fw_interface[0] != '\0' ?
+	    cfg->fw_interface : NULL;
+	char err[128];
+	int fd;
+
+	if ((fw->ctx = coap_new_context(NULL)) == NULL)
+		return -1;
+	coap_register_response_handler(fw->ctx, nfw_response);
+	coap_register_nack_handler(fw->ctx, nfw_nack);
+	if (nfw_sockaddr(cfg->fw_listen, &ss, &sslen, err, sizeof(err)) ==
+	    -1) {
+		log_warnx("firmware: [firmware] listen: %s", err);
+		return -1;
+	}
+	link_coap_address(&a, &ss, sslen);
+	if (coap_new_endpoint(fw->ctx, &a, COAP_PROTO_UDP) == NULL) {
+		log_warnx("firmware: cannot listen on %s", cfg->fw_listen);
+		return -1;
+	}
+	if (cfg->fw_group4[0] != '\0' && ss.ss_family == AF_INET &&
+	    coap_join_mcast_group_intf(fw->ctx, cfg->fw_group4, ifname) != 0)
+		log_warnx("firmware: cannot join %s", cfg->fw_group4);
+	if (cfg->fw_group6[0] != '\0' && ss.ss_family == AF_INET6 &&
+	    coap_join_mcast_group_intf(fw->ctx, cfg->fw_group6, ifname) != 0)
+		log_warnx("firmware: cannot join %s", cfg->fw_group6);
+	if ((r = coap_resource_init(coap_make_str_const("fw"), 0)) == NULL)
+		return -1;
+	coap_resource_set_userdata(r, fw);
+	coap_register_request_handler(r, COAP_REQUEST_POST, nfw_post);
+	coap_add_resource(fw->ctx, r);
+	if ((fd = coap_context_get_coap_fd(fw->ctx)) == -1)
+		return -1;
+	fw->io_ev = event_new(fw->node->base, fd, EV_READ | EV_PERSIST,
+	    nfw_io_cb, fw);
+	if (fw->io_ev == NULL || event_add(fw->io_ev, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+int
+nfw_init(struct node *n)
+{
+	const struct node_config *cfg = &n->cfg;
+	struct node_fw *fw;
+	char err[512];
+
+	if (cfg->fw_listen[0] == '\0' || cfg->fleet > 0)
+		return 0;
+	if ((fw = calloc(1, sizeof(*fw))) == NULL)
+		return -1;
+	n->fw = fw;
+	fw->node = n;
+	fw->fd = -1;
+	while ((16u << (fw->szx + 1)) <= (unsigned)cfg->fw_block_size &&
+	    fw->szx < 6)
+		fw->szx++;
+	if (fw_keyring_load(&fw->keys, cfg->fw_trusted_keys, err,
+	    sizeof(err)) == -1) {
+		log_warnx("firmware: [firmware] trusted_keys: %s", err);
+		return -1;
+	}
+	if (mkdir(cfg->fw_dir, 0700) == -1 && errno != EEXIST) {
+		log_warn("firmware: %s", cfg->fw_dir);
+		return -1;
+	}
+	snprintf(fw->installed_path, sizeof(fw->installed_path), "%s/installed",
+	    cfg->fw_dir);
+	snprintf(fw->manifest_path, sizeof(fw->manifest_path),
+	    "%s/staging.json", cfg->fw_dir);
+	snprintf(fw->staging_path, sizeof(fw->staging_path), "%s/staging.bin",
+	    cfg->fw_dir);
+	nfw_load_installed(fw);
+	if ((fw->timer = evtimer_new(n->base, nfw_timer_cb, fw)) == NULL ||
+	    nfw_context(fw) == -1)
+		return -1;
+	log_info("firmware: listening for %s/%s announcements on %s, "
+	    "installed seq %" PRIu64, cfg->fw_vendor, cfg->fw_class,
+	    cfg->fw_listen, fw->installed);
+	nfw_resume(fw);
+	return 0;
+}
+
+void
+nfw_free(struct node *n)
+{
+	struct node_fw *fw = n->fw;
+
+	if (fw == NULL)
+		return;
+	if (fw->fd != -1)
+		close(fw->fd);
+	if (fw->io_ev != NULL)
+		event_free(fw->io_ev);
+	if (fw->timer != NULL)
+		event_free(fw->timer);
+	if (fw->ctx != NULL)
+		coap_free_context(fw->ctx);
+	free(fw);
+	n->fw = NULL;
+}
