@@ -7,6 +7,7 @@ import configparser
 import os
 import re
 import shlex
+import shutil
 import subprocess
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -100,3 +101,83 @@ def hostport(value):
     """"HOST:PORT" or "[V6]:PORT" -> (host, port)."""
     host, _, port = value.rpartition(":")
     return host.strip("[]"), int(port)
+
+
+NS_SCRIPT = r"""
+set -u
+ip link set lo up
+mount --bind "$T/hosts" /etc/hosts
+hostname "$EP"
+export HOSTNAME="$EP"
+# check NAME SECONDS CMD PID: polls CMD (a healthcheck) until it passes,
+# while process PID runs.
+check() {
+	local i
+	for ((i = 0; i < $2 * 20; i++)); do
+		if bash -c "$3" </dev/null >/dev/null 2>&1; then
+			echo "$1 ok"
+			return 0
+		fi
+		kill -0 "$4" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "$1 failed"
+	return 1
+}
+"$OUTPOST" -c "$T/gateway.ini" >"$T/gateway.log" 2>&1 &
+GW=$!
+if ! check gateway 20 "$GW_CHECK" $GW; then
+	kill -0 $GW 2>/dev/null || echo "gateway exited"
+	exit 1
+fi
+if bash -c "$NODE_CHECK" </dev/null >/dev/null 2>&1; then
+	echo "node healthy before it ran"
+	exit 1
+fi
+"$NODE" -c "$T/node.ini" >"$T/node.log" 2>&1 &
+NODE_PID=$!
+check node 20 "$NODE_CHECK" $NODE_PID || exit 1
+kill -TERM $NODE_PID
+wait $NODE_PID
+kill -TERM $GW
+wait $GW
+echo "stopped $?"
+"""
+
+
+def namespaces_ok():
+    return os.geteuid() == 0 and shutil.which("unshare") and \
+        shutil.which("ip")
+
+
+def run_in_namespaces(tmp, gateway_ini, node_ini, hosts, gw_check,
+                      node_check, env, ep="ns-node-1"):
+    """Runs the gateway with gateway_ini and the agent with node_ini the
+    way a container or pod would, with their own network (loopback only,
+    so the fixed ports of the files are free), host name (ep, the agent's
+    endpoint name), /etc/hosts (hosts: names of the deployment, such as
+    "gateway", to 127.0.0.1) and pid namespace (whatever happens, nothing
+    outlives the run). There gw_check must pass once the gateway runs, and
+    node_check must fail before the agent runs and pass once it has
+    registered. Returns (returncode, output, gateway log, node log)."""
+    t = str(tmp)
+    for name, text in (("gateway.ini", gateway_ini), ("node.ini", node_ini),
+                       ("hosts", "127.0.0.1 localhost %s\n" % " ".join(
+                           hosts))):
+        with open(os.path.join(t, name), "w") as fp:
+            fp.write(text)
+    e = dict(os.environ, T=t, EP=ep, GW_CHECK=gw_check,
+             NODE_CHECK=node_check, **env)
+    proc = subprocess.run(["unshare", "--net", "--mount", "--uts", "--pid",
+                           "--fork", "--kill-child", "--mount-proc", "bash",
+                           "-c", NS_SCRIPT], env=e, capture_output=True,
+                          text=True, timeout=90)
+
+    def log(name):
+        try:
+            with open(os.path.join(t, name)) as fp:
+                return fp.read()
+        except FileNotFoundError:
+            return ""
+    return (proc.returncode, proc.stdout + proc.stderr, log("gateway.log"),
+            log("node.log"))

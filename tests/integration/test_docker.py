@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from conftest import NODE_BIN, OUTPOST_BIN, free_port
-from deployfiles import (REPO, apt_installs, hostport, needed_packages,
+from deployfiles import (REPO, apt_installs, hostport, namespaces_ok,
+                         needed_packages, run_in_namespaces,
                          parse_dockerfile, read_ini)
 
 DOCKER = os.path.join(REPO, "scripts", "docker")
@@ -134,7 +135,7 @@ def test_compose_services_ports_volumes():
     gw = doc["services"]["gateway"]
     assert sorted(gw["ports"]) == sorted([
         "%d:%d/udp" % (coap_port, coap_port), "5684:5684/udp",
-        "%d:%d/tcp" % (http_port, http_port)])
+        "127.0.0.1:%d:%d/tcp" % (http_port, http_port)])
     # The store is on the named volume.
     store = gw_ini["store"]["path"]
     mounts = {v.split(":")[1]: v.split(":")[0] for v in gw["volumes"]}
@@ -183,7 +184,43 @@ def test_node_healthcheck_asks_the_gateway_for_its_registration(gateway):
                       "/dev/tcp/127.0.0.1/%d" % gateway.http_port)
             for a in argv]
     gateway.register("hc-node-1")
-    env = dict(os.environ)
+    env = dict(os.environ, OUTPOST_TOKEN="any: this gateway has none")
     for host, healthy in (("hc-node-1", True), ("hc-node-2", False)):
         env["HOSTNAME"] = host
         assert (run_check(argv, env) == 0) == healthy, host
+
+
+@pytest.mark.skipif(not namespaces_ok(),
+                    reason="needs root, unshare and ip for namespaces")
+def test_compose_gateway_and_agent_run_healthy_in_namespaces(tmp_path):
+    """The gateway with the image's gateway.ini and the agent with its
+    node.ini, each as its container would run them: own network with the
+    ports of the files, "gateway" resolving, the host name as the agent's
+    endpoint. Both compose healthchecks pass, the agent's only once it has
+    registered."""
+    doc = compose()
+    gw_ini = open(os.path.join(DOCKER, "gateway.ini")).read()
+    secret = doc["secrets"]["outpost_tokens"]["file"]
+    mount = [s for s in doc["services"]["gateway"]["secrets"]] == \
+        ["outpost_tokens"]
+    assert mount
+    tokens = tmp_path / "tokens"
+    tokens.write_text(open(os.path.join(DOCKER, secret)).read())
+    tokens.chmod(0o600)
+    assert "/run/secrets/outpost_tokens" in gw_ini
+    assert "/var/lib/outpost/data" in gw_ini
+    gw_ini = gw_ini.replace("/run/secrets/outpost_tokens", str(tokens))
+    gw_ini = gw_ini.replace("/var/lib/outpost/data", str(tmp_path / "data"))
+    node_ini = open(os.path.join(DOCKER, "node.ini")).read()
+    node_ini = node_ini.replace("/var/lib/outpost-node", str(tmp_path))
+    env = {"OUTPOST": OUTPOST_BIN, "NODE": NODE_BIN}
+    env.update(doc["services"]["node"]["environment"])
+    gw_check = interpolate(healthcheck_cmd(
+        doc["services"]["gateway"]["healthcheck"]["test"])[2])
+    node_check = interpolate(healthcheck_cmd(
+        doc["services"]["node"]["healthcheck"]["test"])[2])
+    rc, out, gwlog, nodelog = run_in_namespaces(
+        tmp_path, gw_ini, node_ini, ["gateway"], gw_check, node_check, env,
+        ep="a1b2c3d4e5f6")
+    assert rc == 0 and "node ok" in out and "stopped 0" in out, \
+        "%s\n-- gateway:\n%s\n-- node:\n%s" % (out, gwlog, nodelog)

@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from conftest import NODE_BIN, OUTPOST_BIN
-from deployfiles import REPO, hostport, parse_dockerfile, read_ini
+from deployfiles import (REPO, hostport, namespaces_ok, parse_dockerfile,
+                         read_ini, run_in_namespaces)
 
 K3S = os.path.join(REPO, "scripts", "k3s")
 NS = "outpost"
@@ -216,8 +217,92 @@ def test_node_readiness_probe_asks_a_real_gateway(objs, gateway):
     argv = [a.replace(fqdn, "/dev/tcp/127.0.0.1/%d" % gateway.http_port)
             for a in argv]
     gateway.register("k3s-node-1")
-    env = dict(os.environ)
+    env = dict(os.environ, OUTPOST_TOKEN="any: this gateway has none")
     for host, ready in (("k3s-node-1", True), ("k3s-node-9", False)):
         env["HOSTNAME"] = host
         rc = subprocess.run(argv, env=env, timeout=10).returncode
         assert (rc == 0) == ready, host
+
+
+def http_probe_cmd(probe):
+    """A kubelet httpGet probe as a bash command: a 2xx or 3xx passes."""
+    get = probe["httpGet"]
+    assert get.get("scheme", "HTTP") == "HTTP"
+    return ("exec 3<>/dev/tcp/127.0.0.1/%d && printf 'GET %s HTTP/1.0"
+            "\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -Eq ' [23][0-9][0-9] '"
+            % (get["port"], get["path"]))
+
+
+def pod_files(objs, tmp_path, tokens=None):
+    """The gateway.ini and node.ini of the ConfigMaps, with the Secret's
+    files (tokens replaced when given) and the volumes' paths in
+    tmp_path."""
+    sdir = tmp_path / "secrets"
+    sdir.mkdir()
+    data = dict(objs[("Secret", "outpost-gateway-secrets")]["stringData"])
+    if tokens is not None:
+        data["tokens"] = tokens
+    for name, value in data.items():
+        (sdir / name).write_text(value)
+        (sdir / name).chmod(0o440)
+    gw_ini = gateway_ini(objs).replace("/etc/outpost/secrets/",
+                                       str(sdir) + "/")
+    c = container(pod(objs, "StatefulSet", "outpost-gateway"))
+    gw_ini = gw_ini.replace(mounts(c)["data"]["mountPath"],
+                            str(tmp_path / "pv"))
+    node_ini = objs[("ConfigMap", "outpost-node")]["data"]["node.ini"]
+    c = container(pod(objs, "DaemonSet", "outpost-node"))
+    node_ini = node_ini.replace(mounts(c)["state"]["mountPath"],
+                                str(tmp_path))
+    return gw_ini, node_ini
+
+
+def probes(objs):
+    gw = container(pod(objs, "StatefulSet", "outpost-gateway"))
+    node = container(pod(objs, "DaemonSet", "outpost-node"))
+    assert http_probe_cmd(gw["livenessProbe"]) == \
+        http_probe_cmd(gw["readinessProbe"])
+    env = node["env"][0]
+    assert env["name"] == "OUTPOST_TOKEN"
+    ref = env["valueFrom"]["secretKeyRef"]
+    assert ("Secret", ref["name"]) in objs
+    assert ref["key"] in objs[("Secret", ref["name"])]["stringData"]
+    return (http_probe_cmd(gw["readinessProbe"]),
+            node["readinessProbe"]["exec"]["command"][2])
+
+
+needs_ns = pytest.mark.skipif(not namespaces_ok(),
+                              reason="needs root, unshare and ip")
+
+
+@needs_ns
+def test_pods_run_ready_in_namespaces(objs, tmp_path):
+    """The gateway and the agent as their pods would run them (host
+    network: the files' ports; the service's name resolving; the host name
+    as endpoint), with a token in the Secret: both probes pass, the agent's
+    only once it has registered."""
+    probe_token = "k3s-probe-token-0123456789abcdef"
+    gw_ini, node_ini = pod_files(objs, tmp_path, tokens=(
+        "k3s-admin-token-0123456789abcdef admin\n%s read\n" % probe_token))
+    gw_check, node_check = probes(objs)
+    rc, out, gwlog, nodelog = run_in_namespaces(
+        tmp_path, gw_ini, node_ini,
+        ["outpost-gateway.%s.svc.cluster.local" % NS], gw_check, node_check,
+        {"OUTPOST": OUTPOST_BIN, "NODE": NODE_BIN,
+         "OUTPOST_TOKEN": probe_token}, ep="k3s-field-node-7")
+    assert rc == 0 and "node ok" in out and "stopped 0" in out, \
+        "%s\n-- gateway:\n%s\n-- node:\n%s" % (out, gwlog, nodelog)
+
+
+@needs_ns
+def test_gateway_with_the_secret_as_shipped_refuses_to_start(objs,
+                                                             tmp_path):
+    """No token in the Secret: the gateway, whose HTTP port is on the
+    host's network, does not start (the pod is never ready)."""
+    gw_ini, node_ini = pod_files(objs, tmp_path)
+    gw_check, node_check = probes(objs)
+    rc, out, gwlog, _ = run_in_namespaces(
+        tmp_path, gw_ini, node_ini, [], gw_check, node_check,
+        {"OUTPOST": OUTPOST_BIN, "NODE": NODE_BIN, "OUTPOST_TOKEN": ""})
+    assert rc == 1 and "gateway exited" in out, out
+    assert "refusing to run without authentication" in gwlog, gwlog
