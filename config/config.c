@@ -157,7 +157,8 @@ static const struct config_key config_table[] = {
 	KEY_INT("firmware", "max_store_mb", fw_max_store_mb, 1, 1 << 20, "256",
 	    "MiB of firmware images kept (507 beyond)", 0),
 	KEY_INT("firmware", "block_size", fw_block_size, 16, 1024, "1024",
-	    "CoAP Block2 size images are served in, a power of two", 0),
+	    "CoAP Block2 size images are served in (rounded down to a power "
+	    "of two)", 0),
 	KEY_STR("firmware", "group4", fw_group4, "224.0.1.187",
 	    "IPv4 multicast group of announcements (All-CoAP-Nodes)", 0),
 	KEY_STR("firmware", "group6", fw_group6, "ff02::fd",
@@ -530,13 +531,6 @@ config_validate(struct config_parse *p)
 		    "min_lifetime..max_lifetime (%d..%d)",
 		    cfg->reg_default_lifetime, cfg->reg_min_lifetime,
 		    cfg->reg_max_lifetime);
-		return -1;
-	}
-	if (cfg->fw_block_size & (cfg->fw_block_size - 1)) {
-		p->line = config_line_of(p, offsetof(struct gw_config,
-		    fw_block_size));
-		config_fail(p, "[firmware] block_size: %d is not a power of "
-		    "two", cfg->fw_block_size);
 		return -1;
 	}
 	return config_validate_coap(p);

@@ -136,7 +136,8 @@ static const struct nconf_key nconf_table[] = {
 	    "most seconds to wait at random before fetching an announced image "
 	    "(RFC 7252 8.2)", 0),
 	KEY_INT("firmware", "block_size", fw_block_size, 16, 1024, "1024",
-	    "Block2 size images are fetched in, a power of two", 0),
+	    "Block2 size images are fetched in (rounded down to a power of "
+	    "two)", 0),
 
 	KEY_INT("fleet", "devices", fleet, 0, 100000, "0",
 	    "virtual devices in this process (0: one agent, this machine)", 0),
