@@ -139,6 +139,7 @@ fuzz: deps
 bench: $(OUTPOST) $(NODE_BIN) deps
 	tests/bench/run.sh $(abspath $(OUTPOST))
 	tests/bench/dtls.sh $(abspath $(OUTPOST))
+	tests/bench/tls.sh $(abspath $(OUTPOST))
 	@if [ -x tests/bench/node.sh ]; then \
 	    tests/bench/node.sh $(abspath $(NODE)) $(abspath $(OUTPOST)); fi
 	@if [ -x tests/bench/proxy.sh ]; then \

@@ -13,6 +13,14 @@
  * cannot raise EOF, so failures and the peer's close_notify are handed to
  * the bufferevent's event callback from a one-shot event on the loop: the
  * callback may free the bufferevent, which it must not do inside a filter.
+ *
+ * The write callback means "all written" to evhttp, which then may shut the
+ * socket down at once (Connection: close). libevent's filter would call it
+ * as soon as plaintext became ciphertext in the socket's buffer, before a
+ * byte reached the socket; so the output filter never reports progress and
+ * the write callback is called from the loop when the socket's buffer has
+ * drained. The socket's buffer has a high watermark: beyond it plaintext
+ * waits in the filter's output, where evhttp's users see a slow client.
  */
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
@@ -32,6 +40,11 @@
 #include "proxy/tls.h"
 
 #define TLS_READ_CHUNK	16384	/* one TLS record of plaintext */
+#define TLS_SOCK_HIGH	65536	/* ciphertext queued before plaintext waits */
+
+/* What the kick event does (besides delivering events). */
+#define TLS_KICK_FLUSH	0x1	/* run the output filter */
+#define TLS_KICK_WROTE	0x2	/* maybe call the write callback */
 #define TLS_SYSTEM_CAS	"/etc/ssl/certs/ca-certificates.crt"
 
 /* Forward-secret AEAD suites only; TLS 1.3's first. */
@@ -54,7 +67,10 @@ struct tls_conn {
 	struct bufferevent	*sock;		/* under it: ciphertext */
 	struct evbuffer		*src;		/* ciphertext, during a filter */
 	struct event		*kick;		/* deferred work, see above */
+	struct evbuffer_cb_entry *sock_cb;	/* on the socket's output */
 	short			 pending;	/* BEV_EVENT_* for the kick */
+	unsigned		 kicks;		/* TLS_KICK_* */
+	unsigned		 wrote:1;	/* plaintext sent since writecb */
 	unsigned		 server:1;
 	unsigned		 handshaken:1;
 	unsigned		 closed:1;	/* close_notify received */
@@ -313,8 +329,27 @@ tls_peer(struct tls_conn *c, char *buf, size_t len)
 	return buf;
 }
 
-/* Runs what a filter could not: an event for the callback, or a flush of
- * plaintext that waited for the handshake. */
+/* The write callback, once everything sent has left for the socket. Last
+ * thing a caller does: the callback may free c. */
+static void
+tls_maybe_wrote(struct tls_conn *c)
+{
+	bufferevent_data_cb writecb = NULL;
+	void *cbarg = NULL;
+
+	if (!c->wrote ||
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0 ||
+	    evbuffer_get_length(bufferevent_get_output(c->sock)) > 0 ||
+	    !(bufferevent_get_enabled(c->bev) & EV_WRITE))
+		return;
+	c->wrote = 0;
+	bufferevent_getcb(c->bev, NULL, &writecb, NULL, &cbarg);
+	if (writecb != NULL)
+		writecb(c->bev, cbarg);
+}
+
+/* Runs what a filter could not: an event for the callback, a flush of
+ * plaintext, the write callback. */
 static void
 tls_kick_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -322,24 +357,42 @@ tls_kick_cb(evutil_socket_t fd, short what, void *arg)
 	bufferevent_event_cb eventcb = NULL;
 	void *cbarg = NULL;
 	short ev = c->pending;
+	unsigned kicks = c->kicks;
 
 	(void)fd;
 	(void)what;
 	c->pending = 0;
-	if (ev == 0) {
-		bufferevent_flush(c->bev, EV_WRITE, BEV_NORMAL);
+	c->kicks = 0;
+	if (ev != 0) {
+		bufferevent_getcb(c->bev, NULL, NULL, &eventcb, &cbarg);
+		if (eventcb != NULL)
+			eventcb(c->bev, ev, cbarg);	/* may free c */
 		return;
 	}
-	bufferevent_getcb(c->bev, NULL, NULL, &eventcb, &cbarg);
-	if (eventcb != NULL)
-		eventcb(c->bev, ev, cbarg);	/* may free c */
+	if (kicks & TLS_KICK_FLUSH)
+		bufferevent_flush(c->bev, EV_WRITE, BEV_NORMAL);
+	tls_maybe_wrote(c);
 }
 
+/* Schedules events ev (BEV_EVENT_*) or, with ev 0, the work in kicks. */
 static void
-tls_kick(struct tls_conn *c, short ev)
+tls_kick(struct tls_conn *c, short ev, unsigned kicks)
 {
 	c->pending |= ev;
+	c->kicks |= kicks;
 	event_active(c->kick, EV_TIMEOUT, 0);
+}
+
+/* The socket's output lost bytes to the socket: when it is empty, what
+ * was written has left. */
+static void
+tls_sockout_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct tls_conn *c = arg;
+
+	if (info->n_deleted > 0 && c->wrote && evbuffer_get_length(buf) == 0)
+		tls_kick(c, 0, TLS_KICK_WROTE);
 }
 
 /* A fatal TLS error: no more I/O through wolfSSL; the alert it queued goes
@@ -353,7 +406,7 @@ tls_fail(struct tls_conn *c, const char *what, int err)
 	wolfSSL_ERR_error_string_n((unsigned long)err, msg, sizeof(msg));
 	log_info("tls: %s %s: %s failed: %s (%d)", c->server ? "client" :
 	    "server", tls_peer(c, peer, sizeof(peer)), what, msg, err);
-	tls_kick(c, BEV_EVENT_ERROR | BEV_EVENT_READING);
+	tls_kick(c, BEV_EVENT_ERROR | BEV_EVENT_READING, 0);
 }
 
 /* Advances the handshake. Returns 1 done, 0 waiting for the peer, -1. */
@@ -371,7 +424,7 @@ tls_handshake(struct tls_conn *c)
 		    wolfSSL_get_version(c->ssl),
 		    wolfSSL_get_cipher_name(c->ssl));
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
-			tls_kick(c, 0);
+			tls_kick(c, 0, TLS_KICK_FLUSH);
 		return 1;
 	}
 	err = wolfSSL_get_error(c->ssl, r);
@@ -419,7 +472,7 @@ tls_filter_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 			/* close_notify: answer it, then EOF upwards. */
 			c->closed = 1;
 			wolfSSL_shutdown(c->ssl);
-			tls_kick(c, BEV_EVENT_EOF | BEV_EVENT_READING);
+			tls_kick(c, BEV_EVENT_EOF | BEV_EVENT_READING, 0);
 			break;
 		}
 		tls_fail(c, "read", err);
@@ -432,17 +485,21 @@ out:
 	return moved ? BEV_OK : BEV_NEED_MORE;
 }
 
-/* Output filter: plaintext in src, ciphertext out (through tls_io_send). */
+/*
+ * Output filter: plaintext in src, ciphertext out (through tls_io_send), at
+ * most limit bytes of plaintext when limit >= 0 (the socket's buffer is
+ * near its high watermark). Always BEV_NEED_MORE: see the top of the file.
+ */
 static enum bufferevent_filter_result
 tls_filter_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
     enum bufferevent_flush_mode mode, void *arg)
 {
 	struct tls_conn *c = arg;
 	struct evbuffer_iovec v;
+	size_t room = limit >= 0 ? (size_t)limit : (size_t)-1;
 	int n, err, moved = 0;
 
 	(void)dst;	/* tls_io_send writes to it */
-	(void)limit;
 	(void)mode;
 	if (c->failed || c->closed) {
 		evbuffer_drain(src, evbuffer_get_length(src));
@@ -452,8 +509,10 @@ tls_filter_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 	 * writes nothing before its handshake is done. */
 	if (!c->handshaken && (c->server || tls_handshake(c) != 1))
 		return BEV_NEED_MORE;
-	while (evbuffer_get_length(src) > 0 &&
+	while (room > 0 && evbuffer_get_length(src) > 0 &&
 	    evbuffer_peek(src, -1, NULL, &v, 1) >= 1) {
+		if (v.iov_len > room)
+			v.iov_len = room;
 		if (v.iov_len > INT_MAX)
 			v.iov_len = INT_MAX;
 		n = wolfSSL_write(c->ssl, v.iov_base, (int)v.iov_len);
@@ -465,9 +524,17 @@ tls_filter_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 			break;
 		}
 		evbuffer_drain(src, (size_t)n);
+		room -= (size_t)n;
 		moved = 1;
 	}
-	return moved ? BEV_OK : BEV_NEED_MORE;
+	if (moved) {
+		c->wrote = 1;
+		/* What libevent does on progress: restart the write
+		 * timeout (enabling EV_WRITE again re-arms it). */
+		if (bufferevent_get_enabled(c->bev) & EV_WRITE)
+			bufferevent_enable(c->bev, EV_WRITE);
+	}
+	return BEV_NEED_MORE;
 }
 
 /*
@@ -484,7 +551,7 @@ tls_outbuf_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 
 	(void)buf;
 	if (info->n_added > 0 && evbuffer_get_length(buf) > 0)
-		tls_kick(c, 0);
+		tls_kick(c, 0, TLS_KICK_FLUSH);
 }
 
 /* Frees a connection with its filter: a close_notify if it is still
@@ -496,6 +563,9 @@ tls_conn_free(void *arg)
 	struct tls_conn *c = arg;
 	evutil_socket_t fd;
 
+	if (c->sock_cb != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_output(c->sock),
+		    c->sock_cb);
 	if (c->ssl != NULL && c->handshaken && !c->closed && !c->failed)
 		wolfSSL_shutdown(c->ssl);
 	if (c->sock != NULL && (fd = bufferevent_getfd(c->sock)) >= 0)
@@ -538,8 +608,10 @@ tls_bufferevent_new(struct tls_ctx *t, struct event_base *base,
 		bufferevent_free(sock);
 		goto fail;
 	}
+	bufferevent_setwatermark(sock, EV_WRITE, 0, TLS_SOCK_HIGH);
 	if (evbuffer_add_cb(bufferevent_get_output(c->bev), tls_outbuf_cb,
-	    c) == NULL) {
+	    c) == NULL || (c->sock_cb = evbuffer_add_cb(
+	    bufferevent_get_output(sock), tls_sockout_cb, c)) == NULL) {
 		bufferevent_free(c->bev);	/* frees c */
 		return NULL;
 	}

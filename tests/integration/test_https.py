@@ -5,6 +5,8 @@ records cut into single bytes, close_notify), and the exposure rules: plain
 HTTP off loopback and any listener off loopback without tokens refuse to
 start. A throwaway CA, server and client certificates are made per test
 session with the openssl CLI."""
+import http.client
+import json
 import os
 import re
 import shutil
@@ -14,7 +16,8 @@ import subprocess
 
 import pytest
 
-from conftest import free_port, wait_for
+from conftest import (CONTENT_FORMAT, URI_PATH, URI_QUERY, coap_exchange,
+                      coap_message, free_port, wait_for)
 
 TOKEN = "https-test-admin-token-0123456789"
 
@@ -341,3 +344,89 @@ def test_tls_off_loopback_needs_tokens(gateway_factory, pki):
     rc, status, _, _ = curl(gw, "/v1/devices", "--cacert", pki("ca.pem"),
                             "-H", "Authorization: Bearer " + TOKEN)
     assert rc == 0 and status == 200
+
+
+def https_conn(gw, pki):
+    ctx = ssl.create_default_context(cafile=pki("ca.pem"))
+    return http.client.HTTPSConnection("localhost", gw.tls_port,
+                                       context=ctx, timeout=10)
+
+
+def test_connection_close_gets_the_whole_answer(gateway_factory, pki,
+                                                tmp_path):
+    # evhttp shuts the socket down once the write callback says all is
+    # sent: the ciphertext must have left by then.
+    gw = tls_gateway(gateway_factory, pki, tmp_path)
+    for _ in range(20):
+        rc, status, body, err = curl(gw, "/v1/health", "--cacert",
+                                     pki("ca.pem"), "-H",
+                                     "Connection: close")
+        assert rc == 0 and status == 200 and '"status":"ok"' in body, err
+
+
+def register_many(gw, n):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for i in range(n):
+            msg = coap_message(mtype=0, code=0x02, mid=i + 1,
+                               token=i.to_bytes(2, "big"),
+                               options=[(URI_PATH, b"rd"),
+                                        (CONTENT_FORMAT, b"\x28"),
+                                        (URI_QUERY, b"ep=big-%05d-%s" %
+                                         (i, b"x" * 40)),
+                                        (URI_QUERY, b"lt=300")],
+                               payload=b"</1/0>,</3/0>")
+            assert coap_exchange(s, msg, ("127.0.0.1",
+                                          gw.coap_port))["code"] == "2.01"
+
+
+def test_large_answer_to_a_slow_reader(gateway_factory, pki, tmp_path):
+    # Bigger than the socket buffer's high watermark: plaintext waits in
+    # the filter until ciphertext leaves, and all of it arrives.
+    gw = tls_gateway(gateway_factory, pki, tmp_path)
+    register_many(gw, 400)
+    plain = gw.get_json("/v1/devices?limit=1000")
+    assert len(plain["devices"]) == 400
+    conn = https_conn(gw, pki)
+    try:
+        conn.sock = None
+        conn.connect()
+        conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        conn.request("GET", "/v1/devices?limit=1000",
+                     headers={"Connection": "close"})
+        resp = conn.getresponse()
+        data = b""
+        while True:
+            chunk = resp.read(1000)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        conn.close()
+    assert resp.status == 200 and len(data) > 65536
+    assert json.loads(data)["devices"] == plain["devices"]
+
+
+def test_event_stream_over_https(gateway_factory, pki, tmp_path):
+    gw = tls_gateway(gateway_factory, pki, tmp_path,
+                     events={"keepalive": 1})
+    conn = https_conn(gw, pki)
+    try:
+        conn.request("GET", "/v1/events")
+        resp = conn.getresponse()
+        assert resp.status == 200
+        assert resp.getheader("content-type").startswith(
+            "text/event-stream")
+        gw.register("sse-tls-1")
+        seen = b""
+        while b"sse-tls-1" not in seen:
+            line = resp.fp.readline()
+            assert line, "stream ended: %r" % seen
+            seen += line
+        # Keep-alive comments keep coming over TLS.
+        line = b""
+        while not line.startswith(b":"):
+            line = resp.fp.readline()
+            assert line
+    finally:
+        conn.close()
+    assert gw.alive()
