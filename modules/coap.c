@@ -170,12 +170,17 @@ coap_peer_free(struct coap_server *cs, struct coap_peer *peer)
 }
 
 /* libcoap's session events: a server session going away takes its peer
- * state along. */
+ * state along; DTLS handshakes are counted as they end. */
 static int
 coap_event(coap_session_t *s, const coap_event_t event)
 {
+	struct gateway *gw = coap_gateway(coap_session_get_context(s));
 	struct coap_peer *peer;
 
+	if (event == COAP_EVENT_DTLS_CONNECTED)
+		gw->metrics.dtls_accepted++;
+	else if (event == COAP_EVENT_DTLS_ERROR)
+		gw->metrics.dtls_refused++;	/* key, certificate, identity */
 	if (event == COAP_EVENT_SERVER_SESSION_DEL &&
 	    (peer = coap_session_get_app_data(s)) != NULL) {
 		coap_session_set_app_data(s, NULL);

@@ -63,12 +63,10 @@ dtls_psk_cb(coap_bin_const_t *identity, coap_session_t *s, void *arg)
 		cred_printable(identity->s, identity->length, id, sizeof(id));
 		log_info("dtls: %s: %s PSK identity '%s'", coap_session_str(s),
 		    rc == 1 ? "unknown" : "cannot look up", id);
-		gw->metrics.dtls_refused++;
 		explicit_bzero(&c, sizeof(c));
 		return NULL;
 	}
 	dtls_bind(s, &c);
-	gw->metrics.dtls_accepted++;
 	memcpy(dtls_key, c.key, c.key_len);
 	dtls_key_bin.length = c.key_len;
 	explicit_bzero(&c, sizeof(c));
@@ -92,7 +90,6 @@ dtls_cert_cb(const char *cn, const uint8_t *der, size_t der_len,
 	if (!validated) {
 		log_info("dtls: %s: certificate not validated",
 		    coap_session_str(s));
-		gw->metrics.dtls_refused++;
 		return 0;
 	}
 	if (rpk)
@@ -106,11 +103,9 @@ dtls_cert_cb(const char *cn, const uint8_t *der, size_t der_len,
 		log_info("dtls: %s: %s '%s' is not bound to any device",
 		    coap_session_str(s), rpk ? "raw public key" :
 		    "certificate", rpk ? "(key)" : name);
-		gw->metrics.dtls_refused++;
 		return 0;
 	}
 	dtls_bind(s, &c);
-	gw->metrics.dtls_accepted++;
 	return 1;
 }
 

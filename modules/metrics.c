@@ -67,11 +67,10 @@ metrics_render(struct gateway *gw, struct evbuffer *out)
 	metrics_counter(out, "outpost_coap_bad_requests_total",
 	    "CoAP requests refused as malformed.", m->coap_bad);
 	metrics_counter(out, "outpost_dtls_refused_total",
-	    "DTLS handshakes and CoAP requests refused for their credential.",
-	    m->dtls_refused);
+	    "DTLS handshakes failed (key, certificate, unknown identity) and "
+	    "CoAP requests refused for their credential.", m->dtls_refused);
 	metrics_counter(out, "outpost_dtls_accepted_total",
-	    "DTLS handshakes whose credential names a device.",
-	    m->dtls_accepted);
+	    "DTLS handshakes completed.", m->dtls_accepted);
 	evbuffer_add_printf(out, "# HELP outpost_http_requests_total HTTP "
 	    "requests by route and status.\n"
 	    "# TYPE outpost_http_requests_total counter\n");

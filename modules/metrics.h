@@ -28,10 +28,9 @@ struct metrics {
 	uint64_t		coap_in;	/* requests handled */
 	uint64_t		coap_out;	/* responses sent */
 	uint64_t		coap_bad;	/* requests refused as malformed */
-	uint64_t		dtls_refused;	/* handshakes or requests refused
-						   for their credential */
-	uint64_t		dtls_accepted;	/* handshakes whose credential
-						   names a device */
+	uint64_t		dtls_refused;	/* handshakes failed, requests
+						   refused for their credential */
+	uint64_t		dtls_accepted;	/* handshakes completed */
 	struct metrics_http	http[METRICS_HTTP_MAX];
 	size_t			nhttp;
 };
