@@ -32,8 +32,6 @@ struct coap_server {
 	coap_endpoint_t	*endpoint;
 	coap_endpoint_t	*secure;	/* DTLS */
 	struct event	*io_ev;
-	struct event	*housekeeping_ev;
-	coap_tick_t	 housekept;	/* last coap_io_prepare_epoll */
 };
 
 struct gateway *
@@ -60,32 +58,12 @@ coap_reply(struct gateway *gw, coap_pdu_t *resp, coap_pdu_code_t code,
  * every session. coap_io_process runs it before it reads and
  * coap_io_do_epoll again after, so each datagram cost two walks: 34 us of
  * CPU per proxied request with one live session, 143 us with 3,000. The
- * gateway drives libcoap's epoll itself and leaves out the first walk
- * (92 us at 3,000); the one inside coap_io_do_epoll cannot be avoided
- * through libcoap 4.3.1's API. When no datagram comes, the housekeeping
- * still runs when libcoap's timer fires, and at most COAP_HOUSEKEEPING_MS
- * after the last activity.
+ * gateway drives libcoap's epoll itself, which leaves out the first walk
+ * (92 us at 3,000); the one at the end of coap_io_do_epoll cannot be
+ * avoided through libcoap 4.3.1's API, and it is the one that handles
+ * libcoap's timer when that fires.
  */
-#define COAP_HOUSEKEEPING_MS	100
 #define COAP_EVENTS		32
-
-static void
-coap_housekeeping(struct coap_server *cs)
-{
-	coap_tick_t now;
-
-	coap_ticks(&now);
-	coap_io_prepare_epoll(cs->ctx, now);
-	cs->housekept = now;
-}
-
-static void
-coap_housekeeping_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	coap_housekeeping(arg);
-}
 
 /*
  * libcoap reads one datagram per socket per coap_io_do_epoll. Go on while
@@ -98,36 +76,18 @@ static void
 coap_io_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct gateway *gw = arg;
-	struct coap_server *cs = gw->coap;
 	struct epoll_event ev[COAP_EVENTS];
-	struct timeval tv;
-	coap_tick_t now, due;
 	uint64_t before;
-	int i, j, n, timer = 0;
+	int i, n;
 
 	(void)what;
 	for (i = 0; i < COAP_IO_ROUNDS; i++) {
 		before = gw->metrics.coap_in;
 		if ((n = epoll_wait(fd, ev, COAP_EVENTS, 0)) <= 0)
 			break;
-		for (j = 0; j < n; j++)
-			if (ev[j].data.ptr == NULL)
-				timer = 1;	/* libcoap's timerfd */
-		coap_io_do_epoll(cs->ctx, ev, (size_t)n);
+		coap_io_do_epoll(gw->coap->ctx, ev, (size_t)n);
 		if (gw->metrics.coap_in == before && n < COAP_EVENTS)
 			break;
-	}
-	coap_ticks(&now);
-	due = cs->housekept + COAP_TICKS_PER_SECOND * COAP_HOUSEKEEPING_MS /
-	    1000;
-	if (timer || now >= due) {
-		coap_housekeeping(cs);
-	} else if (!evtimer_pending(cs->housekeeping_ev, NULL)) {
-		due -= now;
-		tv.tv_sec = (time_t)(due / COAP_TICKS_PER_SECOND);
-		tv.tv_usec = (suseconds_t)(due % COAP_TICKS_PER_SECOND *
-		    1000000 / COAP_TICKS_PER_SECOND);
-		evtimer_add(cs->housekeeping_ev, &tv);
 	}
 }
 
@@ -350,11 +310,8 @@ coap_module_start(struct gateway *gw)
 	}
 	cs->io_ev = event_new(gw->base, fd, EV_READ | EV_PERSIST, coap_io_cb,
 	    gw);
-	cs->housekeeping_ev = evtimer_new(gw->base, coap_housekeeping_cb, cs);
-	if (cs->io_ev == NULL || cs->housekeeping_ev == NULL ||
-	    event_add(cs->io_ev, NULL) == -1)
+	if (cs->io_ev == NULL || event_add(cs->io_ev, NULL) == -1)
 		return -1;
-	coap_housekeeping(cs);
 	return 0;
 }
 
@@ -371,8 +328,6 @@ coap_module_stop(struct gateway *gw)
 		store_commit(gw->store);
 	if (cs->io_ev != NULL)
 		event_free(cs->io_ev);
-	if (cs->housekeeping_ev != NULL)
-		event_free(cs->housekeeping_ev);
 	fwserve_stop();
 	if (cs->ctx != NULL)
 		coap_free_context(cs->ctx);
