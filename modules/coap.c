@@ -130,17 +130,18 @@ coap_peer_free(struct coap_server *cs, struct coap_peer *peer)
 }
 
 /* libcoap's session events: a server session going away takes its peer
- * state along; DTLS handshakes are counted as they end. */
+ * state along; failed DTLS handshakes are counted. */
 static int
 coap_event(coap_session_t *s, const coap_event_t event)
 {
 	struct gateway *gw = coap_gateway(coap_session_get_context(s));
 	struct coap_peer *peer;
 
-	if (event == COAP_EVENT_DTLS_CONNECTED)
-		gw->metrics.dtls_accepted++;
-	else if (event == COAP_EVENT_DTLS_ERROR)
-		gw->metrics.dtls_refused++;	/* key, certificate, identity */
+	/* A DTLS session that closes before its handshake completed: a
+	 * wrong key, an unknown identity, a certificate refused. */
+	if ((event == COAP_EVENT_DTLS_CLOSED || event == COAP_EVENT_DTLS_ERROR) &&
+	    coap_session_get_state(s) == COAP_SESSION_STATE_HANDSHAKE)
+		gw->metrics.dtls_refused++;
 	if (event == COAP_EVENT_SERVER_SESSION_DEL &&
 	    (peer = coap_session_get_app_data(s)) != NULL) {
 		coap_session_set_app_data(s, NULL);

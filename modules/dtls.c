@@ -67,6 +67,7 @@ dtls_psk_cb(coap_bin_const_t *identity, coap_session_t *s, void *arg)
 		return NULL;
 	}
 	dtls_bind(s, &c);
+	gw->metrics.dtls_accepted++;
 	memcpy(dtls_key, c.key, c.key_len);
 	dtls_key_bin.length = c.key_len;
 	explicit_bzero(&c, sizeof(c));
@@ -106,6 +107,7 @@ dtls_cert_cb(const char *cn, const uint8_t *der, size_t der_len,
 		return 0;
 	}
 	dtls_bind(s, &c);
+	gw->metrics.dtls_accepted++;
 	return 1;
 }
 

@@ -70,7 +70,9 @@ metrics_render(struct gateway *gw, struct evbuffer *out)
 	    "DTLS handshakes failed (key, certificate, unknown identity) and "
 	    "CoAP requests refused for their credential.", m->dtls_refused);
 	metrics_counter(out, "outpost_dtls_accepted_total",
-	    "DTLS handshakes completed.", m->dtls_accepted);
+	    "DTLS handshakes that presented a provisioned credential (a PSK "
+	    "identity, certificate or public key bound to a device).",
+	    m->dtls_accepted);
 	evbuffer_add_printf(out, "# HELP outpost_http_requests_total HTTP "
 	    "requests by route and status.\n"
 	    "# TYPE outpost_http_requests_total counter\n");

@@ -30,7 +30,8 @@ struct metrics {
 	uint64_t		coap_bad;	/* requests refused as malformed */
 	uint64_t		dtls_refused;	/* handshakes failed, requests
 						   refused for their credential */
-	uint64_t		dtls_accepted;	/* handshakes completed */
+	uint64_t		dtls_accepted;	/* handshakes that presented a
+						   provisioned credential */
 	struct metrics_http	http[METRICS_HTTP_MAX];
 	size_t			nhttp;
 };

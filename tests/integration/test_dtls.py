@@ -157,6 +157,7 @@ def test_psk_device_registers_and_is_reached_over_its_session(gateway,
 
 def test_coap_client_with_psk_registers(gateway):
     provision_psk(gateway, "cc-1", "id-cc-1")
+    assert metric(gateway, "outpost_dtls_accepted_total") == 0
     r = coaps(gateway, "post", reg_path("cc-1"), psk=("id-cc-1", KEY),
               payload="</3/0>", cf=40)
     assert r.code == "2.01", r
@@ -166,12 +167,17 @@ def test_coap_client_with_psk_registers(gateway):
               psk=("id-cc-1", KEY))
     assert r.code == "2.04", r
     assert gateway.device("cc-1")["lifetime"] == 600
+    assert metric(gateway, "outpost_dtls_accepted_total") == 2
 
 
 def test_wrong_key_fails(gateway):
     provision_psk(gateway, "wk-1", "id-wk-1")
     r = coaps(gateway, "post", reg_path("wk-1"), psk=("id-wk-1", OTHER_KEY))
     assert r.code is None, r
+    # The identity was known (accepted), the handshake failed (refused).
+    wait_for(lambda: metric(gateway, "outpost_dtls_refused_total") >= 1,
+             what="the failed handshake to be counted")
+    assert metric(gateway, "outpost_dtls_accepted_total") == 1
     assert gateway.http("GET", "/v1/devices/wk-1")[0] == 404
 
 
