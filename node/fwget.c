@@ -13,6 +13,11 @@
  * $OUTPOST_FW_IMAGE, and only its success records the new sequence number.
  * /5/0 State and Update Result follow every step.
  *
+ * The LwM2M pull path uses the same machinery: a server writes
+ * coap://HOST:PORT/fw/ID to /5/0/1; the agent fetches ID's manifest from
+ * .../manifest, verifies it as it would an announcement, fetches the image
+ * from there and stops at Downloaded; an execute of /5/0/2 applies it.
+ *
  * Files in [firmware] dir: installed (the sequence number), staging.json
  * (the manifest being fetched), staging.bin (its bytes so far).
  *
@@ -28,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -52,6 +58,11 @@ struct node_fw {
 	struct fw_manifest	 m;		/* the image being fetched */
 	int			 active;	/* fetching m */
 	int			 applying;	/* apply_command runs */
+	int			 pull;		/* LwM2M: wait for /5/0/2 */
+	int			 want_manifest;	/* pull: fetching the manifest */
+	struct sockaddr_storage	 server;	/* where the image is */
+	socklen_t		 server_len;
+	char			 path[FW_URI_MAX + 1];	/* its path there */
 	int			 fd;		/* staging.bin, or -1 */
 	uint64_t		 have;		/* bytes staged */
 	uint64_t		 installed;	/* sequence number */
@@ -63,9 +74,13 @@ struct node_fw {
 	char			 installed_path[PATH_MAX + 16];
 	char			 manifest_path[PATH_MAX + 16];
 	char			 staging_path[PATH_MAX + 16];
+	char			 pull_path[PATH_MAX + 16];
 };
 
 static void	nfw_request(struct node_fw *fw);
+static int	nfw_open_staging(struct node_fw *fw, int fresh);
+static int	nfw_wanted(struct node_fw *fw, const struct fw_manifest *m,
+		    const char **why);
 
 /* Writes text to path through a temporary file and a rename. */
 static int
@@ -132,8 +147,11 @@ nfw_drop_staging(struct node_fw *fw)
 	fw->fd = -1;
 	fw->active = 0;
 	fw->have = 0;
+	fw->pull = 0;
+	fw->want_manifest = 0;
 	unlink(fw->staging_path);
 	unlink(fw->manifest_path);
+	unlink(fw->pull_path);
 }
 
 static void
@@ -199,12 +217,13 @@ nfw_check_digest(struct node_fw *fw)
 	    memcmp(d, fw->m.digest, FW_DIGEST_LEN) == 0 ? 0 : -1;
 }
 
-/* Every byte is staged: check, then apply. */
+static void	nfw_apply(struct node_fw *fw);
+
+/* Every byte is staged: check, then apply (or, pulled, wait for it). */
 static void
 nfw_complete(struct node_fw *fw)
 {
 	struct node *n = fw->node;
-	char seq[24];
 
 	if (fdatasync(fw->fd) == -1)
 		log_warn("firmware: %s", fw->staging_path);
@@ -218,12 +237,27 @@ nfw_complete(struct node_fw *fw)
 	fw->active = 0;
 	fw_download_done(&n->obj, 1, FW_RESULT_SUCCESS, fw->m.class,
 	    fw->m.version);
+	if (fw->pull)
+		return;		/* the server executes /5/0/2 */
+	nfw_apply(fw);
+}
+
+/* Runs apply_command on the staged image (State Updating). */
+static void
+nfw_apply(struct node_fw *fw)
+{
+	struct node *n = fw->node;
+	char seq[24];
+
 	if (n->cfg.fw_apply_command[0] == '\0') {
 		log_info("firmware: no [firmware] apply_command: the image "
 		    "stays staged in %s", fw->staging_path);
+		if (n->obj.fw.state == FW_UPDATING)
+			fw_update_done(&n->obj, 0);
 		return;
 	}
-	fw_update_start(&n->obj);
+	if (n->obj.fw.state != FW_UPDATING)
+		fw_update_start(&n->obj);
 	setenv("OUTPOST_FW_IMAGE", fw->staging_path, 1);
 	setenv("OUTPOST_FW_VERSION", fw->m.version, 1);
 	snprintf(seq, sizeof(seq), "%" PRIu64, fw->m.seq);
@@ -232,6 +266,104 @@ nfw_complete(struct node_fw *fw)
 	if (exec_run_cb(n, "firmware", n->cfg.fw_apply_command, nfw_applied,
 	    fw) == -1)
 		nfw_applied(-1, fw);
+}
+
+/* The announced image is on the agent's gateway at the manifest's path. */
+static void
+nfw_use_gateway(struct node_fw *fw, const struct fw_manifest *m)
+{
+	struct node *n = fw->node;
+
+	if (fw->session != NULL && (fw->server_len != n->gateway_len ||
+	    memcmp(&fw->server, &n->gateway, n->gateway_len) != 0)) {
+		coap_session_release(fw->session);
+		fw->session = NULL;
+	}
+	memcpy(&fw->server, &n->gateway, n->gateway_len);
+	fw->server_len = n->gateway_len;
+	snprintf(fw->path, sizeof(fw->path), "%s", m->uri);
+}
+
+/* A Package URI "coap://HOST[:PORT]/PATH" with a numeric host (no name
+ * lookup blocks the loop): where to fetch from. Returns 0 or -1. */
+static int
+nfw_pull_target(struct node_fw *fw, const char *uri)
+{
+	char auth[URI_PKG_MAX + 1], host[URI_HOST_MAX], err[128];
+	struct sockaddr_in *sin = (struct sockaddr_in *)&fw->server;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&fw->server;
+	const char *slash;
+	uint16_t port;
+
+	if (strncasecmp(uri, "coap://", 7) != 0 ||
+	    (slash = strchr(uri + 7, '/')) == NULL ||
+	    (size_t)(slash - uri) >= sizeof(auth) ||
+	    strlen(slash) >= sizeof(fw->path))
+		return -1;
+	memcpy(auth, uri, (size_t)(slash - uri));
+	auth[slash - uri] = '\0';
+	if (uri_parse_gateway(auth, host, &port, err, sizeof(err)) == -1)
+		return -1;
+	if (fw->session != NULL) {
+		coap_session_release(fw->session);
+		fw->session = NULL;
+	}
+	memset(&fw->server, 0, sizeof(fw->server));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		fw->server_len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		fw->server_len = sizeof(*sin6);
+	} else {
+		return -1;
+	}
+	snprintf(fw->path, sizeof(fw->path), "%s", slash);
+	return 0;
+}
+
+/* The pull path's manifest came: verify it as an announcement, then fetch
+ * the image. */
+static void
+nfw_pulled_manifest(struct node_fw *fw, const coap_pdu_t *rcvd)
+{
+	const struct node_config *cfg = &fw->node->cfg;
+	const uint8_t *data;
+	size_t len = 0;
+	char err[256];
+
+	fw->want_manifest = 0;
+	coap_get_data(rcvd, &len, &data);
+	if (fw_manifest_decode(data, len, &fw->keys, &fw->m, err,
+	    sizeof(err)) != FW_OK) {
+		snprintf(fw->m.vendor, sizeof(fw->m.vendor), "?");
+		nfw_fail(fw, FW_RESULT_INTEGRITY, err);
+		return;
+	}
+	if (strcmp(fw->m.vendor, cfg->fw_vendor) != 0 ||
+	    strcmp(fw->m.class, cfg->fw_class) != 0) {
+		nfw_fail(fw, FW_RESULT_UNSUPPORTED_TYPE, "not this device's "
+		    "vendor and class");
+		return;
+	}
+	if (fw->m.seq <= fw->installed) {
+		nfw_fail(fw, FW_RESULT_UNSUPPORTED_TYPE, "sequence number not "
+		    "above the installed one");
+		return;
+	}
+	if (nfw_write_file(fw->manifest_path, data, len) == -1 ||
+	    nfw_write_file(fw->pull_path, fw->node->obj.fw.uri,
+	    strlen(fw->node->obj.fw.uri)) == -1 ||
+	    nfw_open_staging(fw, 1) == -1) {
+		nfw_fail(fw, FW_RESULT_NO_STORAGE, "cannot stage the image");
+		return;
+	}
+	log_info("firmware: %s/%s %s seq %" PRIu64 " pulled from %s, "
+	    "fetching", fw->m.vendor, fw->m.class, fw->m.version, fw->m.seq,
+	    fw->node->obj.fw.uri);
+	nfw_request(fw);
 }
 
 /* Stages one block's payload; the next request or the end follows. */
@@ -299,7 +431,12 @@ nfw_response(coap_session_t *s, const coap_pdu_t *sent,
 	    memcmp(tok.s, fw->token, fw->toklen) != 0)
 		return COAP_RESPONSE_OK;
 	fw->toklen = 0;
-	if (code == COAP_RESPONSE_CODE_CONTENT)
+	if (fw->node->obj.fw.state != FW_DOWNLOADING) {
+		log_info("firmware: download cancelled");
+		nfw_drop_staging(fw);
+	} else if (code == COAP_RESPONSE_CODE_CONTENT && fw->want_manifest)
+		nfw_pulled_manifest(fw, rcvd);
+	else if (code == COAP_RESPONSE_CODE_CONTENT)
 		nfw_block(fw, rcvd);
 	else if (code == COAP_RESPONSE_CODE_NOT_FOUND)
 		nfw_fail(fw, FW_RESULT_INVALID_URI, "the gateway has no such "
@@ -357,14 +494,14 @@ nfw_add_path(coap_pdu_t *pdu, const char *uri)
 static void
 nfw_request(struct node_fw *fw)
 {
-	struct node *n = fw->node;
 	coap_address_t server;
 	coap_pdu_t *pdu;
 	uint8_t buf[4];
 	uint64_t num = fw->have >> (fw->szx + 4);
+	char path[FW_URI_MAX + 16];
 
 	if (fw->session == NULL) {
-		link_coap_address(&server, &n->gateway, n->gateway_len);
+		link_coap_address(&server, &fw->server, fw->server_len);
 		if ((fw->session = coap_new_client_session(fw->ctx, NULL,
 		    &server, COAP_PROTO_UDP)) == NULL) {
 			nfw_schedule(fw, 1000);
@@ -378,11 +515,13 @@ nfw_request(struct node_fw *fw)
 		return;
 	}
 	coap_session_new_token(fw->session, &fw->toklen, fw->token);
+	snprintf(path, sizeof(path), "%s%s", fw->path, fw->want_manifest ?
+	    "/manifest" : "");
 	if (!coap_add_token(pdu, fw->toklen, fw->token) ||
-	    nfw_add_path(pdu, fw->m.uri) == -1 ||
+	    nfw_add_path(pdu, path) == -1 || (!fw->want_manifest &&
 	    !coap_add_option(pdu, COAP_OPTION_BLOCK2,
 	    coap_encode_var_safe(buf, sizeof(buf), (unsigned)(num << 4 |
-	    fw->szx)), buf)) {
+	    fw->szx)), buf))) {
 		coap_delete_pdu(pdu);
 		nfw_fail(fw, FW_RESULT_INVALID_URI, "cannot ask for the image "
 		    "at its URI (only paths on the gateway are fetched)");
@@ -401,6 +540,11 @@ nfw_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (fw->active && fw->node->obj.fw.state != FW_DOWNLOADING) {
+		log_info("firmware: download cancelled");
+		nfw_drop_staging(fw);
+		return;
+	}
 	if (fw->active && fw->toklen == 0)
 		nfw_request(fw);
 }
@@ -472,6 +616,7 @@ nfw_announced(struct node_fw *fw, const uint8_t *doc, size_t len)
 	}
 	if (fw->active)
 		nfw_drop_staging(fw);	/* a newer image replaces it */
+	nfw_use_gateway(fw, &m);
 	fw->m = m;
 	if (nfw_write_file(fw->manifest_path, doc, len) == -1 ||
 	    nfw_open_staging(fw, 1) == -1) {
@@ -525,7 +670,17 @@ nfw_resume(struct node_fw *fw)
 	}
 	free(doc);
 	fw->active = 1;
-	fw_download_start(&fw->node->obj, fw->m.uri);
+	nfw_use_gateway(fw, &fw->m);
+	if ((doc = nfw_read_file(fw->pull_path, URI_PKG_MAX, &len)) != NULL) {
+		if (nfw_pull_target(fw, doc) == -1) {
+			free(doc);
+			nfw_drop_staging(fw);
+			return;
+		}
+		fw->pull = 1;
+	}
+	fw_download_start(&fw->node->obj, fw->pull ? doc : fw->m.uri);
+	free(doc);
 	log_info("firmware: resuming %s/%s seq %" PRIu64 " at byte %" PRIu64
 	    " of %" PRIu64, fw->m.vendor, fw->m.class, fw->m.seq, fw->have,
 	    fw->m.size);
@@ -588,6 +743,8 @@ nfw_context(struct node_fw *fw)
 		return -1;
 	coap_register_response_handler(fw->ctx, nfw_response);
 	coap_register_nack_handler(fw->ctx, nfw_nack);
+	if (cfg->fw_listen[0] == '\0')
+		goto io;	/* the LwM2M pull path only */
 	if (nfw_sockaddr(cfg->fw_listen, &ss, &sslen, err, sizeof(err)) ==
 	    -1) {
 		log_warnx("firmware: [firmware] listen: %s", err);
@@ -609,6 +766,7 @@ nfw_context(struct node_fw *fw)
 	coap_resource_set_userdata(r, fw);
 	coap_register_request_handler(r, COAP_REQUEST_POST, nfw_post);
 	coap_add_resource(fw->ctx, r);
+io:
 	if ((fd = coap_context_get_coap_fd(fw->ctx)) == -1)
 		return -1;
 	fw->io_ev = event_new(fw->node->base, fd, EV_READ | EV_PERSIST,
@@ -625,7 +783,7 @@ nfw_init(struct node *n)
 	struct node_fw *fw;
 	char err[512];
 
-	if (cfg->fw_listen[0] == '\0' || cfg->fleet > 0)
+	if (cfg->fleet > 0)
 		return 0;
 	if ((fw = calloc(1, sizeof(*fw))) == NULL)
 		return -1;
@@ -650,13 +808,16 @@ nfw_init(struct node *n)
 	    "%s/staging.json", cfg->fw_dir);
 	snprintf(fw->staging_path, sizeof(fw->staging_path), "%s/staging.bin",
 	    cfg->fw_dir);
+	snprintf(fw->pull_path, sizeof(fw->pull_path), "%s/staging.uri",
+	    cfg->fw_dir);
 	nfw_load_installed(fw);
 	if ((fw->timer = evtimer_new(n->base, nfw_timer_cb, fw)) == NULL ||
 	    nfw_context(fw) == -1)
 		return -1;
-	log_info("firmware: listening for %s/%s announcements on %s, "
-	    "installed seq %" PRIu64, cfg->fw_vendor, cfg->fw_class,
-	    cfg->fw_listen, fw->installed);
+	if (cfg->fw_listen[0] != '\0')
+		log_info("firmware: listening for %s/%s announcements on %s, "
+		    "installed seq %" PRIu64, cfg->fw_vendor, cfg->fw_class,
+		    cfg->fw_listen, fw->installed);
 	nfw_resume(fw);
 	return 0;
 }
@@ -678,4 +839,47 @@ nfw_free(struct node *n)
 		coap_free_context(fw->ctx);
 	free(fw);
 	n->fw = NULL;
+}
+
+void
+nfw_pull(struct node *n)
+{
+	struct node_fw *fw = n->fw;
+
+	if (fw == NULL) {
+		fw_download_done(&n->obj, 0, FW_RESULT_UNSUPPORTED_PROTOCOL,
+		    NULL, NULL);
+		return;
+	}
+	if (fw->applying) {
+		fw_download_done(&n->obj, 0, FW_RESULT_CANCELLED, NULL, NULL);
+		return;
+	}
+	if (fw->active)
+		nfw_drop_staging(fw);
+	memset(&fw->m, 0, sizeof(fw->m));
+	if (nfw_pull_target(fw, n->obj.fw.uri) == -1) {
+		log_warnx("firmware: Package URI %s: only coap://HOST[:PORT]/PATH "
+		    "with a numeric host is fetched", n->obj.fw.uri);
+		fw_download_done(&n->obj, 0, FW_RESULT_INVALID_URI, NULL, NULL);
+		return;
+	}
+	fw->active = 1;
+	fw->pull = 1;
+	fw->want_manifest = 1;
+	fw->retries = 0;
+	fw->toklen = 0;
+	nfw_request(fw);
+}
+
+void
+nfw_update(struct node *n)
+{
+	struct node_fw *fw = n->fw;
+
+	if (fw == NULL || fw->fd == -1 || nfw_check_digest(fw) == -1) {
+		fw_update_done(&n->obj, 0);
+		return;
+	}
+	nfw_apply(fw);
 }

@@ -122,5 +122,9 @@ int	exec_run_cb(struct node *n, const char *what, const char *cmd,
  * listen; a single agent only). */
 int	nfw_init(struct node *n);
 void	nfw_free(struct node *n);
+/* After a write of /5/0/1 (State Downloading): fetch that URI's manifest
+ * and image. After an execute of /5/0/2 (State Updating): apply it. */
+void	nfw_pull(struct node *n);
+void	nfw_update(struct node *n);
 
 #endif /* OUTPOST_NODE_NODE_H */

@@ -408,9 +408,8 @@ res_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	res = obj_write(&n->obj, slot->oid, slot->rid, body, len, &act, err,
 	    sizeof(err));
 	res_reply(resp, res, err);
-	if (act == OBJ_ACTION_DOWNLOAD)
-		log_info("firmware: download of %s requested (not "
-		    "implemented yet: State stays Downloading)", n->obj.fw.uri);
+	if (act == OBJ_ACTION_DOWNLOAD && n->cfg.fleet == 0)
+		nfw_pull(n);
 }
 
 /* POST: execute. */
@@ -449,8 +448,7 @@ res_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	else if (act == OBJ_ACTION_FACTORY_RESET)
 		exec_run(n, "factory reset", n->cfg.factory_reset_command);
 	else if (act == OBJ_ACTION_UPDATE)
-		log_info("firmware: update requested (not implemented yet: "
-		    "State stays Updating)");
+		nfw_update(n);
 }
 
 /* Adds one resource to the shard as slot. */

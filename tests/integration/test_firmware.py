@@ -310,3 +310,57 @@ def test_single_put_and_reload_keys(run_outpost, tmp_path, gateway_factory):
     gw.write_ini({"firmware": {"trusted_keys": "%s, %s" % (pub, pub2)}})
     gw.reload()
     post_manifest(gw, doc2)
+
+
+def lwm2m_value(gw, ep, path):
+    status, _, body = gw.http("GET", "/v1/devices/%s/r/%s" % (ep, path))
+    return body.decode() if status == 200 else None
+
+
+def test_lwm2m_pull_path(run_outpost, tmp_path, gateway_factory,
+                         node_factory):
+    """The path of a standard LwM2M client, through the proxy: write the
+    image URI to /5/0/1, watch State reach Downloaded, execute /5/0/2, read
+    Update Result. The agent verifies the manifest it fetches next to the
+    image; an image of another class ends with result 6."""
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = fw_gateway(gateway_factory, pub)
+    img, data = make_image(tmp_path, "fw.bin", 40000)
+    fid = post_manifest(gw, sign(run_outpost, key, img, 4))["id"]
+    assert put_image(gw, fid, data)[0] == 201
+    other, _ = make_image(tmp_path, "valve.bin", 3000)
+    vid = post_manifest(gw, sign(run_outpost, key, other, 1,
+                                 cls="valve"))["id"]
+    assert put_image(gw, vid, other.read_bytes())[0] == 201
+    applied = tmp_path / "applied.bin"
+    node = node_factory(gw, ep="fw-1", sections={"firmware": {
+        "vendor": "acme", "class": "sensor-v2", "trusted_keys": pub,
+        "dir": str(tmp_path / "nodefw"),
+        "apply_command": "cp \"$OUTPOST_FW_IMAGE\" %s" % applied}})
+    wait_for(lambda: gw.http("GET", "/v1/devices/fw-1")[0] == 200, 10,
+             what="fw-1 registered")
+    uri = "coap://127.0.0.1:%d/fw/" % gw.coap_port
+
+    status, _, body = gw.http("PUT", "/v1/devices/fw-1/r/5/0/1",
+                              body=uri + vid,
+                              headers={"Content-Type": "text/plain"})
+    assert status in (200, 204), body
+    wait_for(lambda: lwm2m_value(gw, "fw-1", "5/0/5") == "6", 10,
+             what="Update Result 6 for another class")
+    assert lwm2m_value(gw, "fw-1", "5/0/3") == "0"
+
+    status, _, body = gw.http("PUT", "/v1/devices/fw-1/r/5/0/1",
+                              body=uri + fid,
+                              headers={"Content-Type": "text/plain"})
+    assert status in (200, 204), body
+    wait_for(lambda: lwm2m_value(gw, "fw-1", "5/0/3") == "2", 20,
+             what="State Downloaded")
+    assert not applied.exists()
+    status, _, body = gw.http("POST", "/v1/devices/fw-1/r/5/0/2")
+    assert status in (200, 204), body
+    wait_for(lambda: lwm2m_value(gw, "fw-1", "5/0/5") == "1", 20,
+             what="Update Result 1")
+    assert lwm2m_value(gw, "fw-1", "5/0/3") == "0"
+    assert applied.read_bytes() == data
+    assert (tmp_path / "nodefw" / "installed").read_text().strip() == "4"
+    node.wait_log("installed acme/sensor-v2 1.0 seq 4")

@@ -191,3 +191,18 @@ def test_systemd_analyze_verify_and_security(tmp_path):
                       out.stdout)
         assert m, out.stdout + out.stderr
         assert float(m.group(1)) <= 2.0 and m.group(2) == "OK", m.group(0)
+
+
+@pytest.mark.skipif(shutil.which("groff") is None,
+                    reason="groff is not installed")
+@pytest.mark.parametrize("page", ["outpost.8", "outpost-node.8",
+                                  "gateway.ini.5"])
+def test_man_pages_format_without_warnings(page):
+    out = subprocess.run(["groff", "-mdoc", "-ww", "-z", "-t",
+                          os.path.join(REPO, "doc", page)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    text = subprocess.run(["groff", "-mdoc", "-Tutf8", os.path.join(
+        REPO, "doc", page)], capture_output=True, text=True).stdout
+    text = re.sub(".\x08", "", text)       # overstrike bold
+    assert "NAME" in text and "DESCRIPTION" in text
