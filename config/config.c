@@ -1,17 +1,16 @@
 /*
- * config.c: the key table and the inih callback that applies it.
+ * config.c: the key table of gateway.ini, its values and the checks across
+ * keys; config/inifile.c reads the file through the table.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <ini.h>
-
 #include "config/config.h"
+#include "config/inifile.h"
 #include "log.h"
 
 #define KEY_INT(sec, name, field, lo, hi, d, h, r)			\
@@ -110,8 +109,11 @@ static const struct config_key config_table[] = {
 	    "deliveries tried before an operation fails", 0),
 
 	KEY_STR("webhook", "url", webhook_url, "",
-	    "http://HOST[:PORT]/PATH that gets events POSTed as JSON (empty: "
-	    "off)", 0),
+	    "http:// or https://HOST[:PORT]/PATH that gets events POSTed as "
+	    "JSON (empty: off)", 0),
+	KEY_STR("webhook", "ca_file", webhook_ca_file, "",
+	    "PEM CA certificates that an https:// url's server must have a "
+	    "certificate from (empty: the system's CAs)", 0),
 	KEY_INT("webhook", "timeout", webhook_timeout, 1, 600, "10",
 	    "seconds to wait for the receiver's answer", 0),
 	KEY_INT("webhook", "retry_max", webhook_retry_max, 1, 86400, "300",
@@ -343,130 +345,21 @@ config_defaults(struct gw_config *cfg)
 			    config_table[i].section, config_table[i].key, err);
 }
 
-/* State of one parse: the line reader counts lines for error messages. */
-struct config_parse {
-	struct gw_config	*cfg;
-	FILE			*fp;
-	int			 line;
-	int			 err_line;	/* first error seen, 0 if none */
-	char			 err[256];
-	int			 seen[NKEYS];	/* line a key was set on */
-	char			*buf;		/* config_reader's line */
-	size_t			 bufsize;
-	int			 read_error;	/* errno of a failed read */
-};
-
-static void
-config_fail(struct config_parse *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Whether the table has keys in section name[0..len). */
+/* inifile's set(): one key of the table. */
 static int
-config_known_section(const char *name, size_t len)
+config_set_key(void *cfg, const void *key, const char *value, char *err,
+    size_t errlen)
 {
-	size_t i;
-
-	for (i = 0; i < NKEYS; i++)
-		if (strlen(config_table[i].section) == len &&
-		    memcmp(config_table[i].section, name, len) == 0)
-			return 1;
-	return 0;
+	return config_set(cfg, key, value, err, errlen);
 }
 
-/*
- * inih's line reader. Reads whole lines itself so that nothing in the file
- * can hide from the parser: a line longer than inih's buffer, or one with a
- * NUL byte, is an error at its own line rather than text inih would split
- * or cut. Counts lines, and checks "[section]" lines itself so that an
- * unknown section is reported at its own line even when it is empty.
- */
-static char *
-config_reader(char *str, int num, void *stream)
-{
-	struct config_parse *p = stream;
-	ssize_t n;
-	char *b, *e;
-
-	if ((n = getline(&p->buf, &p->bufsize, p->fp)) == -1) {
-		if (ferror(p->fp))
-			p->read_error = errno;
-		return NULL;
-	}
-	p->line++;
-	if ((size_t)n != strlen(p->buf)) {
-		config_fail(p, "NUL byte in the line");
-		p->buf[0] = '\0';
-	} else if (n >= num) {
-		config_fail(p, "line longer than %d bytes", num - 1);
-		p->buf[0] = '\0';
-	}
-	memcpy(str, p->buf, strlen(p->buf) + 1);
-	for (b = str; *b == ' ' || *b == '\t'; b++)
-		;
-	if (*b == '[' && (e = strchr(b, ']')) != NULL) {
-		for (b++; *b == ' ' || *b == '\t'; b++)
-			;
-		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		if (!config_known_section(b, (size_t)(e - b)))
-			config_fail(p, "unknown section [%.*s]", (int)(e - b), b);
-	}
-	return str;
-}
-
-static void
-config_fail(struct config_parse *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (p->err[0] != '\0')
-		return;		/* the first error is the one reported */
-	p->err_line = p->line;
-	va_start(ap, fmt);
-	vsnprintf(p->err, sizeof(p->err), fmt, ap);
-	va_end(ap);
-}
-
-/* inih callback: looks the key up in the table and applies it. */
-static int
-config_handler(void *user, const char *section, const char *name,
-    const char *value)
-{
-	struct config_parse *p = user;
-	char err[192];
-	int known_section = 0;
-	size_t i;
-
-	for (i = 0; i < NKEYS; i++) {
-		const struct config_key *k = &config_table[i];
-
-		if (strcmp(k->section, section) != 0)
-			continue;
-		known_section = 1;
-		if (strcmp(k->key, name) != 0)
-			continue;
-		if (p->seen[i]) {
-			config_fail(p, "[%s] %s: set more than once (first on "
-			    "line %d)", section, name, p->seen[i]);
-			return 0;
-		}
-		p->seen[i] = p->line;
-		if (config_set(p->cfg, k, value, err, sizeof(err)) == -1) {
-			config_fail(p, "[%s] %s: %s", section, name, err);
-			return 0;
-		}
-		return 1;
-	}
-	if (!known_section)
-		config_fail(p, "unknown section [%s]", section);
-	else
-		config_fail(p, "[%s] unknown key '%s'", section, name);
-	return 0;
-}
+_Static_assert(offsetof(struct config_key, section) == 0 &&
+    offsetof(struct config_key, key) == sizeof(const char *),
+    "a config_key starts with its names, as inifile reads them");
 
 /* The line where the key at offset was set (0: not in the file). */
 static int
-config_line_of(const struct config_parse *p, size_t offset)
+config_line_of(const struct inifile *p, size_t offset)
 {
 	size_t i;
 
@@ -478,7 +371,7 @@ config_line_of(const struct config_parse *p, size_t offset)
 
 /* The later of the lines where two keys were set. */
 static int
-config_later_line(const struct config_parse *p, size_t a, size_t b)
+config_later_line(const struct inifile *p, size_t a, size_t b)
 {
 	int la = config_line_of(p, a), lb = config_line_of(p, b);
 
@@ -490,7 +383,7 @@ config_later_line(const struct config_parse *p, size_t a, size_t b)
 /* [coap] plain is one of three words (the key files are checked when the
  * DTLS endpoint starts: each key alone is valid here). */
 static int
-config_validate_coap(struct config_parse *p)
+config_validate_coap(struct inifile *p)
 {
 	const struct gw_config *cfg = p->cfg;
 
@@ -499,15 +392,15 @@ config_validate_coap(struct config_parse *p)
 	    strcmp(cfg->coap_plain, "off") != 0) {
 		p->line = config_line_of(p, offsetof(struct gw_config,
 		    coap_plain));
-		config_fail(p, "[coap] plain: '%s' is not one of loopback, any, "
-		    "off", cfg->coap_plain);
+		inifile_fail(p, "[coap] plain: '%s' is not one of loopback, "
+		    "any, off", cfg->coap_plain);
 		return -1;
 	}
 	return 0;
 }
 
 static int
-config_validate(struct config_parse *p)
+config_validate(struct inifile *p)
 {
 	const struct gw_config *cfg = p->cfg;
 
@@ -515,7 +408,7 @@ config_validate(struct config_parse *p)
 		p->line = config_later_line(p, offsetof(struct gw_config,
 		    reg_min_lifetime), offsetof(struct gw_config,
 		    reg_max_lifetime));
-		config_fail(p, "[registry] min_lifetime %d is above "
+		inifile_fail(p, "[registry] min_lifetime %d is above "
 		    "max_lifetime %d", cfg->reg_min_lifetime,
 		    cfg->reg_max_lifetime);
 		return -1;
@@ -527,7 +420,7 @@ config_validate(struct config_parse *p)
 		    cfg->reg_default_lifetime < cfg->reg_min_lifetime ?
 		    offsetof(struct gw_config, reg_min_lifetime) :
 		    offsetof(struct gw_config, reg_max_lifetime));
-		config_fail(p, "[registry] default_lifetime %d is outside "
+		inifile_fail(p, "[registry] default_lifetime %d is outside "
 		    "min_lifetime..max_lifetime (%d..%d)",
 		    cfg->reg_default_lifetime, cfg->reg_min_lifetime,
 		    cfg->reg_max_lifetime);
@@ -539,48 +432,29 @@ config_validate(struct config_parse *p)
 int
 config_load(struct gw_config *cfg, const char *path, char *err, size_t errlen)
 {
-	struct config_parse p;
+	struct inifile p;
 	struct gw_config fresh;
-	int rc;
+	int seen[NKEYS];
 
 	memset(&p, 0, sizeof(p));
+	memset(seen, 0, sizeof(seen));
 	config_defaults(&fresh);
 	if (strlen(path) >= sizeof(fresh.source)) {
 		snprintf(err, errlen, "%s: path too long", path);
 		return -1;
 	}
 	snprintf(fresh.source, sizeof(fresh.source), "%s", path);
-	if ((p.fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
+	p.keys = config_table;
+	p.nkeys = NKEYS;
+	p.stride = sizeof(config_table[0]);
+	p.seen = seen;
 	p.cfg = &fresh;
-	rc = ini_parse_stream(config_reader, &p, config_handler, &p);
-	fclose(p.fp);
-	free(p.buf);
-	if (p.read_error != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(p.read_error));
+	p.set = config_set_key;
+	if (inifile_parse(&p, path, err, errlen) == -1)
 		return -1;
-	}
-	if (rc > 0 && (p.err_line == 0 || rc < p.err_line)) {
-		snprintf(err, errlen, "%s:%d: syntax error (expected [section] "
-		    "or key = value)", path, rc);
+	config_validate(&p);
+	if (inifile_report(&p, path, err, errlen) == -1)
 		return -1;
-	}
-	if (rc == 0 && p.err[0] == '\0')
-		config_validate(&p);
-	if (p.err[0] != '\0') {
-		if (p.err_line > 0)
-			snprintf(err, errlen, "%s:%d: %s", path, p.err_line,
-			    p.err);
-		else
-			snprintf(err, errlen, "%s: %s", path, p.err);
-		return -1;
-	}
-	if (rc != 0) {
-		snprintf(err, errlen, "%s: cannot be read", path);
-		return -1;
-	}
 	*cfg = fresh;
 	return 0;
 }

@@ -1,16 +1,15 @@
 /*
- * nconf.c: the key table of node.ini and the inih callback that applies it.
+ * nconf.c: the key table of node.ini and its values; config/inifile.c
+ * reads the file through the table.
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <ini.h>
-
+#include "config/inifile.h"
 #include "log.h"
 #include "node/nconf.h"
 #include "node/uri.h"
@@ -360,162 +359,43 @@ nconf_validate(const struct node_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-/* State of one parse: the reader counts lines for error messages. */
-struct nconf_parse {
-	struct node_config	*cfg;
-	FILE			*fp;
-	int			 line;
-	int			 err_line;
-	char			 err[320];
-	int			 seen[NKEYS];	/* line a key was set on */
-	char			*buf;
-	size_t			 bufsize;
-	int			 read_error;
-};
-
-static void	nconf_fail(struct nconf_parse *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-nconf_fail(struct nconf_parse *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (p->err[0] != '\0')
-		return;		/* the first error is the one reported */
-	p->err_line = p->line;
-	va_start(ap, fmt);
-	vsnprintf(p->err, sizeof(p->err), fmt, ap);
-	va_end(ap);
-}
-
+/* inifile's set(): one key of the table. */
 static int
-nconf_known_section(const char *name, size_t len)
+nconf_set_key(void *cfg, const void *key, const char *value, char *err,
+    size_t errlen)
 {
-	size_t i;
-
-	for (i = 0; i < NKEYS; i++)
-		if (strlen(nconf_table[i].section) == len &&
-		    memcmp(nconf_table[i].section, name, len) == 0)
-			return 1;
-	return 0;
+	return nconf_set(cfg, key, value, err, errlen);
 }
 
-/*
- * inih's line reader: whole lines, so that a line longer than inih's
- * buffer or one with a NUL byte is an error at its own line; an unknown
- * "[section]" is reported at its line even when it holds no key.
- */
-static char *
-nconf_reader(char *str, int num, void *stream)
-{
-	struct nconf_parse *p = stream;
-	ssize_t n;
-	char *b, *e;
-
-	if ((n = getline(&p->buf, &p->bufsize, p->fp)) == -1) {
-		if (ferror(p->fp))
-			p->read_error = errno;
-		return NULL;
-	}
-	p->line++;
-	if ((size_t)n != strlen(p->buf)) {
-		nconf_fail(p, "NUL byte in the line");
-		p->buf[0] = '\0';
-	} else if (n >= num) {
-		nconf_fail(p, "line longer than %d bytes", num - 1);
-		p->buf[0] = '\0';
-	}
-	memcpy(str, p->buf, strlen(p->buf) + 1);
-	for (b = str; *b == ' ' || *b == '\t'; b++)
-		;
-	if (*b == '[' && (e = strchr(b, ']')) != NULL) {
-		for (b++; *b == ' ' || *b == '\t'; b++)
-			;
-		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		if (!nconf_known_section(b, (size_t)(e - b)))
-			nconf_fail(p, "unknown section [%.*s]", (int)(e - b),
-			    b);
-	}
-	return str;
-}
-
-/* inih callback: looks the key up in the table and applies it. */
-static int
-nconf_handler(void *user, const char *section, const char *name,
-    const char *value)
-{
-	struct nconf_parse *p = user;
-	char err[256];
-	size_t i;
-
-	for (i = 0; i < NKEYS; i++) {
-		const struct nconf_key *k = &nconf_table[i];
-
-		if (strcmp(k->section, section) != 0 ||
-		    strcmp(k->key, name) != 0)
-			continue;
-		if (p->seen[i]) {
-			nconf_fail(p, "[%s] %s: set more than once (first on "
-			    "line %d)", section, name, p->seen[i]);
-			return 0;
-		}
-		p->seen[i] = p->line;
-		if (nconf_set(p->cfg, k, value, err, sizeof(err)) == -1) {
-			nconf_fail(p, "[%s] %s: %s", section, name, err);
-			return 0;
-		}
-		return 1;
-	}
-	if (!nconf_known_section(section, strlen(section)))
-		nconf_fail(p, "unknown section [%s]", section);
-	else
-		nconf_fail(p, "[%s] unknown key '%s'", section, name);
-	return 0;
-}
+_Static_assert(offsetof(struct nconf_key, section) == 0 &&
+    offsetof(struct nconf_key, key) == sizeof(const char *),
+    "an nconf_key starts with its names, as inifile reads them");
 
 int
 nconf_load(struct node_config *cfg, const char *path, char *err,
     size_t errlen)
 {
-	struct nconf_parse p;
+	struct inifile p;
 	struct node_config fresh;
 	char verr[256];
-	int rc;
+	int seen[NKEYS];
 
 	memset(&p, 0, sizeof(p));
+	memset(seen, 0, sizeof(seen));
 	nconf_defaults(&fresh);
 	if (strlen(path) >= sizeof(fresh.source)) {
 		snprintf(err, errlen, "%s: path too long", path);
 		return -1;
 	}
 	snprintf(fresh.source, sizeof(fresh.source), "%s", path);
-	if ((p.fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
+	p.keys = nconf_table;
+	p.nkeys = NKEYS;
+	p.stride = sizeof(nconf_table[0]);
+	p.seen = seen;
 	p.cfg = &fresh;
-	rc = ini_parse_stream(nconf_reader, &p, nconf_handler, &p);
-	fclose(p.fp);
-	free(p.buf);
-	if (p.read_error != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(p.read_error));
+	p.set = nconf_set_key;
+	if (inifile_parse(&p, path, err, errlen) == -1)
 		return -1;
-	}
-	if (rc > 0 && (p.err_line == 0 || rc < p.err_line)) {
-		snprintf(err, errlen, "%s:%d: syntax error (expected [section] "
-		    "or key = value)", path, rc);
-		return -1;
-	}
-	if (p.err[0] != '\0') {
-		snprintf(err, errlen, "%s:%d: %s", path, p.err_line, p.err);
-		return -1;
-	}
-	if (rc != 0) {
-		snprintf(err, errlen, "%s: cannot be read", path);
-		return -1;
-	}
 	if (nconf_validate(&fresh, verr, sizeof(verr)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, verr);
 		return -1;
