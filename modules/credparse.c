@@ -205,8 +205,10 @@ cred_parse_json(const char *body, size_t len, struct cred *c, char *err,
 {
 	static const char *const known[] = { "ep", "psk_identity", "psk_key",
 	    "rpk", "x509_cn", "x509" };
+	const size_t nknown = sizeof(known) / sizeof(known[0]);
 	const char *end = NULL;
 	cJSON *doc, *m;
+	unsigned seen = 0;
 	size_t i;
 	int rc = -1;
 
@@ -223,15 +225,23 @@ cred_parse_json(const char *body, size_t len, struct cred *c, char *err,
 		cred_error(err, errlen, "body must be a JSON object");
 		goto done;
 	}
+	/* Each member known and given once: with two "ep" members, the
+	 * operator may mean the one that would not be used. */
 	cJSON_ArrayForEach(m, doc) {
-		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		for (i = 0; i < nknown; i++)
 			if (m->string != NULL && strcmp(m->string, known[i]) ==
 			    0)
 				break;
-		if (i == sizeof(known) / sizeof(known[0])) {
+		if (i == nknown) {
 			cred_error(err, errlen, "unknown member");
 			goto done;
 		}
+		if (seen & 1u << i) {
+			cred_error(err, errlen, "member %s given twice",
+			    known[i]);
+			goto done;
+		}
+		seen |= 1u << i;
 	}
 	if (cred_ep(c, cJSON_GetObjectItemCaseSensitive(doc, "ep"), err,
 	    errlen) == -1 || cred_kind_members(c, doc, err, errlen) == -1)

@@ -116,6 +116,8 @@ test_parse_hostile(void **state)
 		"{\"ep\":\"a\",\"rpk\":\"30\"}",
 		"{\"ep\":\"a\",\"rpk\":[]}",
 		"{\"ep\":\"a\",\"x509\":true} {}",
+		"{\"ep\":\"a\",\"ep\":\"b\",\"x509\":true}",
+		"{\"ep\":\"a\",\"x509\":true,\"x509\":true}",
 		"{\"ep\":\"a\",\"x509\":true}x",
 	};
 	struct cred c, zero;
