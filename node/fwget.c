@@ -10,7 +10,12 @@
  * is asked again (libcoap retransmits, then we retry with a backoff), and
  * after a restart the fetch resumes at the last whole block. The digest is
  * checked over the staged file; then [firmware] apply_command runs with
- * $OUTPOST_FW_IMAGE, and only its success records the new sequence number.
+ * $OUTPOST_FW_IMAGE (an A/B install into the other slot); the image is
+ * then pending: with [firmware] reboot the agent runs [device]
+ * reboot_command and the rest happens at its next start. health_command
+ * then decides: success records the new sequence number and reports Update
+ * Result 1, only now that the new image runs; failure runs revert_command
+ * (back to the old slot) and reports 8.
  * /5/0 State and Update Result follow every step.
  *
  * The LwM2M pull path uses the same machinery: a server writes
@@ -19,7 +24,9 @@
  * from there and stops at Downloaded; an execute of /5/0/2 applies it.
  *
  * Files in [firmware] dir: installed (the sequence number), staging.json
- * (the manifest being fetched), staging.bin (its bytes so far).
+ * (the manifest being fetched), staging.bin (its bytes so far),
+ * staging.uri (a pulled download's URI), pending.json (applied, not yet
+ * confirmed).
  *
  * Its own libcoap context, without libcoap's block mode: the blocks go to
  * the file as they come instead of into one body in memory.
@@ -75,6 +82,7 @@ struct node_fw {
 	char			 manifest_path[PATH_MAX + 16];
 	char			 staging_path[PATH_MAX + 16];
 	char			 pull_path[PATH_MAX + 16];
+	char			 pending_path[PATH_MAX + 16];
 };
 
 static void	nfw_request(struct node_fw *fw);
@@ -173,29 +181,126 @@ nfw_fail(struct node_fw *fw, enum fw_result result, const char *why)
 	nfw_drop_staging(fw);
 }
 
+/* The old slot is back (or the revert failed: logged, nothing else to
+ * do); the package stays staged so that the update can be tried again. */
 static void
-nfw_applied(int status, void *arg)
+nfw_reverted(int status, void *arg)
 {
 	struct node_fw *fw = arg;
+
+	fw->applying = 0;
+	if (status != 0)
+		log_warnx("firmware: revert_command failed (status %d)",
+		    status);
+	unlink(fw->pending_path);
+	fw_update_done(&fw->node->obj, 0);
+	/* An announced image is not tried again; a pulled one waits for the
+	 * server's next execute. */
+	if (!fw->pull && access(fw->pull_path, F_OK) == -1)
+		nfw_drop_staging(fw);
+}
+
+/* The health check of the new image has run: commit, or revert. */
+static void
+nfw_confirmed(int status, void *arg)
+{
+	struct node_fw *fw = arg;
+	const struct node_config *cfg = &fw->node->cfg;
 	char text[32];
 	int n;
 
-	fw->applying = 0;
 	if (status != 0) {
-		log_warnx("firmware: apply_command failed (status %d): seq %"
-		    PRIu64 " not installed", status, fw->m.seq);
-		fw_update_done(&fw->node->obj, 0);
-		nfw_drop_staging(fw);
+		log_warnx("firmware: health check of seq %" PRIu64 " failed "
+		    "(status %d): reverting", fw->m.seq, status);
+		if (cfg->fw_revert_command[0] == '\0' ||
+		    exec_run_cb(fw->node, "firmware revert",
+		    cfg->fw_revert_command, nfw_reverted, fw) == -1)
+			nfw_reverted(cfg->fw_revert_command[0] == '\0' ? 0 : -1,
+			    fw);
 		return;
 	}
+	fw->applying = 0;
 	n = snprintf(text, sizeof(text), "%" PRIu64 "\n", fw->m.seq);
 	if (nfw_write_file(fw->installed_path, text, (size_t)n) == -1)
 		log_warn("firmware: %s", fw->installed_path);
 	fw->installed = fw->m.seq;
+	unlink(fw->pending_path);
 	fw_update_done(&fw->node->obj, 1);
 	log_info("firmware: installed %s/%s %s seq %" PRIu64, fw->m.vendor,
 	    fw->m.class, fw->m.version, fw->m.seq);
 	nfw_drop_staging(fw);
+}
+
+/* The new image runs (after the apply, or after the reboot into it):
+ * its health check decides. */
+static void
+nfw_confirm(struct node_fw *fw)
+{
+	const char *cmd = fw->node->cfg.fw_health_command;
+
+	fw->applying = 1;
+	if (cmd[0] == '\0')
+		nfw_confirmed(0, fw);
+	else if (exec_run_cb(fw->node, "firmware health", cmd, nfw_confirmed,
+	    fw) == -1)
+		nfw_confirmed(-1, fw);
+}
+
+static void
+nfw_applied(int status, void *arg)
+{
+	struct node_fw *fw = arg;
+	struct node *n = fw->node;
+	char *doc;
+
+	if (status != 0) {
+		fw->applying = 0;
+		log_warnx("firmware: apply_command failed (status %d): seq %"
+		    PRIu64 " not installed", status, fw->m.seq);
+		fw_update_done(&n->obj, 0);	/* the package stays */
+		return;
+	}
+	/* Until it is confirmed the new image is pending: a reboot (or a
+	 * crash) comes back to the health check, not to success. */
+	if ((doc = fw_manifest_json(&fw->m)) == NULL ||
+	    nfw_write_file(fw->pending_path, doc, strlen(doc)) == -1)
+		log_warn("firmware: %s", fw->pending_path);
+	free(doc);
+	if (n->cfg.fw_reboot && n->cfg.reboot_command[0] != '\0') {
+		log_info("firmware: seq %" PRIu64 " applied, rebooting into it",
+		    fw->m.seq);
+		exec_run(n, "reboot", n->cfg.reboot_command);
+		return;
+	}
+	nfw_confirm(fw);
+}
+
+/* At start: an image applied before a reboot waits for its health check;
+ * only then is its success reported. */
+static void
+nfw_pending(struct node_fw *fw)
+{
+	struct obj *o = &fw->node->obj;
+	char err[256], *doc;
+	size_t len;
+
+	if ((doc = nfw_read_file(fw->pending_path, FW_MANIFEST_MAX,
+	    &len)) == NULL)
+		return;
+	if (fw_manifest_decode(doc, len, &fw->keys, &fw->m, err,
+	    sizeof(err)) != FW_OK) {
+		log_warnx("firmware: %s: %s", fw->pending_path, err);
+		free(doc);
+		unlink(fw->pending_path);
+		return;
+	}
+	free(doc);
+	log_info("firmware: started after applying seq %" PRIu64 ": health "
+	    "check", fw->m.seq);
+	fw_download_start(o, fw->m.uri);
+	fw_download_done(o, 1, FW_RESULT_SUCCESS, fw->m.class, fw->m.version);
+	fw_update_start(o);
+	nfw_confirm(fw);
 }
 
 /* Hashes the staged file. Returns 0 when it is the manifest's image. */
@@ -438,11 +543,11 @@ nfw_response(coap_session_t *s, const coap_pdu_t *sent,
 		nfw_pulled_manifest(fw, rcvd);
 	else if (code == COAP_RESPONSE_CODE_CONTENT)
 		nfw_block(fw, rcvd);
-	else if (code == COAP_RESPONSE_CODE_NOT_FOUND)
-		nfw_fail(fw, FW_RESULT_INVALID_URI, "the gateway has no such "
-		    "image (4.04)");
+	else if (COAP_RESPONSE_CLASS(code) == 4)
+		nfw_fail(fw, FW_RESULT_INVALID_URI, "the gateway refused the "
+		    "request (4.xx): no such image there");
 	else
-		nfw_schedule(fw, 1000);	/* 5.xx, 4.xx: ask again later */
+		nfw_schedule(fw, 1000);	/* 5.xx: ask again later */
 	return COAP_RESPONSE_OK;
 }
 
@@ -614,7 +719,7 @@ nfw_announced(struct node_fw *fw, const uint8_t *doc, size_t len)
 		    m.vendor, m.class, m.seq, why);
 		return COAP_RESPONSE_CODE_CHANGED;
 	}
-	if (fw->active)
+	if (fw->active || fw->fd != -1)
 		nfw_drop_staging(fw);	/* a newer image replaces it */
 	nfw_use_gateway(fw, &m);
 	fw->m = m;
@@ -681,6 +786,10 @@ nfw_resume(struct node_fw *fw)
 	}
 	fw_download_start(&fw->node->obj, fw->pull ? doc : fw->m.uri);
 	free(doc);
+	if (fw->have == fw->m.size) {
+		nfw_complete(fw);	/* it had every byte */
+		return;
+	}
 	log_info("firmware: resuming %s/%s seq %" PRIu64 " at byte %" PRIu64
 	    " of %" PRIu64, fw->m.vendor, fw->m.class, fw->m.seq, fw->have,
 	    fw->m.size);
@@ -810,6 +919,8 @@ nfw_init(struct node *n)
 	    cfg->fw_dir);
 	snprintf(fw->pull_path, sizeof(fw->pull_path), "%s/staging.uri",
 	    cfg->fw_dir);
+	snprintf(fw->pending_path, sizeof(fw->pending_path), "%s/pending.json",
+	    cfg->fw_dir);
 	nfw_load_installed(fw);
 	if ((fw->timer = evtimer_new(n->base, nfw_timer_cb, fw)) == NULL ||
 	    nfw_context(fw) == -1)
@@ -818,7 +929,9 @@ nfw_init(struct node *n)
 		log_info("firmware: listening for %s/%s announcements on %s, "
 		    "installed seq %" PRIu64, cfg->fw_vendor, cfg->fw_class,
 		    cfg->fw_listen, fw->installed);
-	nfw_resume(fw);
+	nfw_pending(fw);
+	if (!fw->applying)
+		nfw_resume(fw);
 	return 0;
 }
 
@@ -855,7 +968,7 @@ nfw_pull(struct node *n)
 		fw_download_done(&n->obj, 0, FW_RESULT_CANCELLED, NULL, NULL);
 		return;
 	}
-	if (fw->active)
+	if (fw->active || fw->fd != -1)
 		nfw_drop_staging(fw);
 	memset(&fw->m, 0, sizeof(fw->m));
 	if (nfw_pull_target(fw, n->obj.fw.uri) == -1) {

@@ -131,6 +131,15 @@ static const struct nconf_key nconf_table[] = {
 	KEY_STR("firmware", "apply_command", NCONF_STRING, fw_apply_command,
 	    "", "command that installs $OUTPOST_FW_IMAGE (exit 0: installed)",
 	    EMPTY),
+	KEY_STR("firmware", "health_command", NCONF_STRING, fw_health_command,
+	    "", "command run once the new image runs: exit 0 confirms it, "
+	    "anything else reverts (empty: confirmed at once)", EMPTY),
+	KEY_STR("firmware", "revert_command", NCONF_STRING, fw_revert_command,
+	    "", "command that switches back to the old slot when the health "
+	    "check fails", EMPTY),
+	KEY_INT("firmware", "reboot", fw_reboot, 0, 1, "0",
+	    "1: run [device] reboot_command after applying; the health check "
+	    "runs at the next start", 0),
 	KEY_INT("firmware", "leisure", fw_leisure, 0, 3600, "5",
 	    "most seconds to wait at random before fetching an announced image "
 	    "(RFC 7252 8.2)", 0),

@@ -75,6 +75,9 @@ struct node_config {
 	char	fw_trusted_keys[1024];
 	char	fw_dir[PATH_MAX];
 	char	fw_apply_command[NCONF_CMD_MAX];
+	char	fw_health_command[NCONF_CMD_MAX];
+	char	fw_revert_command[NCONF_CMD_MAX];
+	int	fw_reboot;		/* reboot after applying */
 	int	fw_leisure;		/* seconds */
 	int	fw_block_size;		/* bytes */
 

@@ -364,3 +364,78 @@ def test_lwm2m_pull_path(run_outpost, tmp_path, gateway_factory,
     assert applied.read_bytes() == data
     assert (tmp_path / "nodefw" / "installed").read_text().strip() == "4"
     node.wait_log("installed acme/sensor-v2 1.0 seq 4")
+
+
+def test_ab_apply_confirm_and_revert(run_outpost, tmp_path, gateway_factory,
+                                     node_factory):
+    """An A/B install: apply_command writes the other slot, the agent
+    reboots ([device] reboot_command ends it; the test starts it again, as
+    an init system would), and success is reported only after the health
+    check passes in the new run. A failing health check runs
+    revert_command and reports Update Result 8; the sequence number stays."""
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = fw_gateway(gateway_factory, pub)
+    img, data = make_image(tmp_path, "fw.bin", 9000)
+    fid = post_manifest(gw, sign(run_outpost, key, img, 6))["id"]
+    assert put_image(gw, fid, data)[0] == 201
+    img2, data2 = make_image(tmp_path, "fw2.bin", 7000)
+    fid2 = post_manifest(gw, sign(run_outpost, key, img2, 7))["id"]
+    assert put_image(gw, fid2, data2)[0] == 201
+    slot, active = tmp_path / "slotB", tmp_path / "active"
+    active.write_text("A\n")
+    fwdir = tmp_path / "nodefw"
+    (tmp_path / "apply.sh").write_text(
+        'cp "$OUTPOST_FW_IMAGE" %s && echo B > %s\n' % (slot, active))
+    (tmp_path / "health.sh").write_text(
+        "grep -q B %s && test ! -e %s\n" % (active, tmp_path / "unhealthy"))
+    (tmp_path / "revert.sh").write_text("echo A > %s\n" % active)
+    node = node_factory(gw, ep="ab-1", sections={
+        "device": {"reboot_command": "kill $PPID"},
+        "firmware": {
+            "vendor": "acme", "class": "sensor-v2", "trusted_keys": pub,
+            "dir": str(fwdir), "reboot": 1,
+            "apply_command": "sh %s" % (tmp_path / "apply.sh"),
+            "health_command": "sh %s" % (tmp_path / "health.sh"),
+            "revert_command": "sh %s" % (tmp_path / "revert.sh")}})
+    wait_for(lambda: gw.http("GET", "/v1/devices/ab-1")[0] == 200, 10,
+             what="ab-1 registered")
+    uri = "coap://127.0.0.1:%d/fw/" % gw.coap_port
+    assert gw.http("PUT", "/v1/devices/ab-1/r/5/0/1", body=uri + fid,
+                   headers={"Content-Type": "text/plain"})[0] in (200, 204)
+    wait_for(lambda: lwm2m_value(gw, "ab-1", "5/0/3") == "2", 20,
+             what="State Downloaded")
+    assert gw.http("POST", "/v1/devices/ab-1/r/5/0/2")[0] in (200, 204)
+    # The agent reboots: it ends, pending but not yet confirmed.
+    node.proc.wait(20)
+    node.returncode = node.proc.returncode
+    assert (fwdir / "pending.json").exists()
+    assert not (fwdir / "installed").exists()
+    mark = len(node.log())
+    node.start()
+    node.wait_log("installed acme/sensor-v2 1.0 seq 6", since=mark)
+    assert "started after applying seq 6" in node.log()[mark:]
+    wait_for(lambda: lwm2m_value(gw, "ab-1", "5/0/5") == "1", 20,
+             what="Update Result 1 after the reboot")
+    assert active.read_text().strip() == "B"
+    assert slot.read_bytes() == data
+    assert (fwdir / "installed").read_text().strip() == "6"
+
+    # The next image fails its health check: reverted, result 8.
+    (tmp_path / "unhealthy").write_text("")
+    assert gw.http("PUT", "/v1/devices/ab-1/r/5/0/1", body="",
+                   headers={"Content-Type": "text/plain"})[0] in (200, 204)
+    assert gw.http("PUT", "/v1/devices/ab-1/r/5/0/1", body=uri + fid2,
+                   headers={"Content-Type": "text/plain"})[0] in (200, 204)
+    wait_for(lambda: lwm2m_value(gw, "ab-1", "5/0/3") == "2", 20,
+             what="State Downloaded")
+    assert gw.http("POST", "/v1/devices/ab-1/r/5/0/2")[0] in (200, 204)
+    node.proc.wait(20)
+    node.returncode = node.proc.returncode
+    mark = len(node.log())
+    node.start()
+    node.wait_log("health check of seq 7 failed", since=mark)
+    wait_for(lambda: lwm2m_value(gw, "ab-1", "5/0/5") == "8", 20,
+             what="Update Result 8")
+    assert lwm2m_value(gw, "ab-1", "5/0/3") == "2"
+    assert active.read_text().strip() == "A"
+    assert (fwdir / "installed").read_text().strip() == "6"
