@@ -32,6 +32,34 @@ static coap_bin_const_t	dtls_key_bin = { 0, dtls_key };
 /* The gateway's raw public key pair: libcoap reads it at every handshake. */
 static uint8_t		*dtls_rpk_pem;
 
+/* Refused handshakes logged per second at most; the rest are counted
+ * (anyone may offer a handshake: the log must not be theirs to flood). */
+#define DTLS_LOG_PER_SECOND	10
+
+/* Whether one more refusal may be logged now. */
+static int
+dtls_log_budget(void)
+{
+	static int64_t second;
+	static unsigned n, dropped;
+	int64_t now = gw_now();
+
+	if (now != second) {
+		if (dropped > 0)
+			log_info("dtls: %u more handshakes refused, not "
+			    "logged (see outpost_dtls_refused_total)",
+			    dropped);
+		second = now;
+		n = dropped = 0;
+	}
+	if (n < DTLS_LOG_PER_SECOND) {
+		n++;
+		return 1;
+	}
+	dropped++;
+	return 0;
+}
+
 /* Notes on s's peer that the handshake proved ep (NULL: proved nothing). */
 static void
 dtls_bind(coap_session_t *s, const struct cred *c)
@@ -61,8 +89,10 @@ dtls_psk_cb(coap_bin_const_t *identity, coap_session_t *s, void *arg)
 	rc = cred_find_by_id(gw, CRED_PSK, identity->s, identity->length, &c);
 	if (rc != 0 || c.key_len == 0) {
 		cred_printable(identity->s, identity->length, id, sizeof(id));
-		log_info("dtls: %s: %s PSK identity '%s'", coap_session_str(s),
-		    rc == 1 ? "unknown" : "cannot look up", id);
+		if (rc != 1 || dtls_log_budget())
+			log_info("dtls: %s: %s PSK identity '%s'",
+			    coap_session_str(s), rc == 1 ? "unknown" :
+			    "cannot look up", id);
 		explicit_bzero(&c, sizeof(c));
 		return NULL;
 	}
@@ -89,8 +119,9 @@ dtls_cert_cb(const char *cn, const uint8_t *der, size_t der_len,
 		return validated;	/* a CA of the chain */
 	dtls_bind(s, NULL);
 	if (!validated) {
-		log_info("dtls: %s: certificate not validated",
-		    coap_session_str(s));
+		if (dtls_log_budget())
+			log_info("dtls: %s: certificate not validated",
+			    coap_session_str(s));
 		return 0;
 	}
 	if (rpk)
@@ -101,9 +132,11 @@ dtls_cert_cb(const char *cn, const uint8_t *der, size_t der_len,
 	if (rc != 0) {
 		cred_printable((const uint8_t *)cn, strlen(cn), name,
 		    sizeof(name));
-		log_info("dtls: %s: %s '%s' is not bound to any device",
-		    coap_session_str(s), rpk ? "raw public key" :
-		    "certificate", rpk ? "(key)" : name);
+		if (dtls_log_budget())
+			log_info("dtls: %s: %s '%s' is not bound to any "
+			    "device", coap_session_str(s), rpk ?
+			    "raw public key" : "certificate", rpk ? "(key)" :
+			    name);
 		return 0;
 	}
 	dtls_bind(s, &c);
