@@ -63,6 +63,7 @@ struct gw_config {
 	int			queue_max_attempts;
 
 	char			webhook_url[512];	/* "" = off */
+	char			webhook_ca_file[PATH_MAX];	/* "" = system */
 	int			webhook_timeout;	/* seconds */
 	int			webhook_retry_max;	/* seconds */
 	int			webhook_max_outbox;

@@ -9,6 +9,13 @@
  * receiver answered 2xx. A receiver that is down gets retries with a
  * doubling backoff up to [webhook] retry_max. The outbox holds at most
  * [webhook] max_outbox events; past that the oldest is dropped, and said.
+ *
+ * An https:// url goes through proxy/tls.c, whose bufferevent evhttp's
+ * client cannot connect (it connects the bufferevent it is given as a
+ * socket), so it gets a client of its own: a connection per event, the
+ * server's certificate verified against [webhook] ca_file (or the system's
+ * CAs) and its name, "Connection: close", and the status line is the
+ * answer.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +23,7 @@
 
 #include <cJSON.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -24,12 +32,18 @@
 #include "log.h"
 #include "modules/events.h"
 #include "modules/store.h"
+#include "modules/webhook.h"
+#include "proxy/tls.h"
 
 struct webhook {
 	struct gateway		*gw;
 	struct evdns_base	*dns;
 	struct evhttp_connection *conn;
 	struct event		*retry;
+	struct tls_ctx		*tls;		/* https:// only */
+	struct bufferevent	*bev;		/* its exchange on the way */
+	struct evbuffer		*req;		/* its request, until connected */
+	int			 https;
 	char			 host[256];
 	char			 path[1024];
 	int			 port;
@@ -51,7 +65,7 @@ wh_be64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
-/* Parses [webhook] url: http://HOST[:PORT][/PATH]. */
+/* Parses [webhook] url: http[s]://HOST[:PORT][/PATH]. */
 static int
 webhook_parse(struct webhook *wh, const char *url)
 {
@@ -65,11 +79,14 @@ webhook_parse(struct webhook *wh, const char *url)
 	host = evhttp_uri_get_host(u);
 	path = evhttp_uri_get_path(u);
 	query = evhttp_uri_get_query(u);
-	if (scheme == NULL || strcmp(scheme, "http") != 0 || host == NULL ||
+	if (scheme == NULL || (strcmp(scheme, "http") != 0 &&
+	    strcmp(scheme, "https") != 0) || host == NULL ||
 	    *host == '\0' || strlen(host) >= sizeof(wh->host))
 		goto done;
+	wh->https = strcmp(scheme, "https") == 0;
 	snprintf(wh->host, sizeof(wh->host), "%s", host);
-	wh->port = evhttp_uri_get_port(u) > 0 ? evhttp_uri_get_port(u) : 80;
+	wh->port = evhttp_uri_get_port(u) > 0 ? evhttp_uri_get_port(u) :
+	    wh->https ? 443 : 80;
 	snprintf(wh->path, sizeof(wh->path), "%s%s%s",
 	    path != NULL && *path != '\0' ? path : "/", query != NULL ? "?" :
 	    "", query != NULL ? query : "");
@@ -108,20 +125,24 @@ webhook_backoff(struct webhook *wh, const char *why)
 	evtimer_add(wh->retry, &tv);
 }
 
+/* The receiver answered code (0: no answer, -1: not HTTP), or why says
+ * what went wrong: 2xx removes the event and sends the next. */
 static void
-webhook_sent(struct evhttp_request *req, void *arg)
+webhook_result(struct webhook *wh, int code, const char *why)
 {
-	struct webhook *wh = arg;
-	int code = req != NULL ? evhttp_request_get_response_code(req) : 0;
 	uint8_t key[8];
-	char why[64];
+	char buf[64];
 
 	wh->inflight = 0;
 	if (code < 200 || code > 299) {
-		if (code == 0)
-			snprintf(why, sizeof(why), "no answer");
-		else
-			snprintf(why, sizeof(why), "answered %d", code);
+		if (why == NULL && code == 0)
+			why = "no answer";
+		else if (why == NULL && code < 0)
+			why = "an answer that is not HTTP";
+		else if (why == NULL) {
+			snprintf(buf, sizeof(buf), "answered %d", code);
+			why = buf;
+		}
 		webhook_backoff(wh, why);
 		return;
 	}
@@ -130,6 +151,96 @@ webhook_sent(struct evhttp_request *req, void *arg)
 	store_del(wh->gw->store, STORE_DB_OUTBOX, key, sizeof(key));
 	wh->head++;
 	webhook_kick(wh);
+}
+
+static void
+webhook_sent(struct evhttp_request *req, void *arg)
+{
+	webhook_result(arg, req != NULL ?
+	    evhttp_request_get_response_code(req) : 0, NULL);
+}
+
+/* Ends the https:// exchange on its way, if any, with its outcome. */
+static void
+webhook_tls_done(struct webhook *wh, int code, const char *why)
+{
+	if (wh->bev == NULL)
+		return;
+	bufferevent_free(wh->bev);
+	wh->bev = NULL;
+	if (wh->req != NULL)
+		evbuffer_drain(wh->req, evbuffer_get_length(wh->req));
+	webhook_result(wh, code, why);
+}
+
+/* The first line of the answer is all it takes. */
+static void
+webhook_tls_read(struct bufferevent *bev, void *arg)
+{
+	struct webhook *wh = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_ptr eol;
+	char line[WEBHOOK_STATUS_MAX];
+
+	eol = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_CRLF);
+	if (eol.pos < 0) {
+		if (evbuffer_get_length(in) >= sizeof(line))
+			webhook_tls_done(wh, -1, NULL);
+		return;
+	}
+	if ((size_t)eol.pos >= sizeof(line)) {
+		webhook_tls_done(wh, -1, NULL);
+		return;
+	}
+	evbuffer_copyout(in, line, (size_t)eol.pos);
+	webhook_tls_done(wh, webhook_status_line(line, (size_t)eol.pos),
+	    NULL);
+}
+
+static void
+webhook_tls_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct webhook *wh = arg;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		/* TCP is up: the request starts the handshake. */
+		bufferevent_write_buffer(bev, wh->req);
+		return;
+	}
+	webhook_tls_done(wh, 0, what & BEV_EVENT_TIMEOUT ? "timed out" :
+	    (what & BEV_EVENT_EOF) ? "closed before answering" :
+	    "connection or TLS handshake failed");
+}
+
+/* Sends body to an https:// receiver on a connection of its own. */
+static void
+webhook_post_tls(struct webhook *wh, const char *body, size_t len)
+{
+	struct timeval tv = { wh->gw->cfg.webhook_timeout, 0 };
+	struct bufferevent *bev;
+
+	if (wh->req == NULL && (wh->req = evbuffer_new()) == NULL) {
+		webhook_backoff(wh, "out of memory");
+		return;
+	}
+	evbuffer_drain(wh->req, evbuffer_get_length(wh->req));
+	if ((bev = tls_bufferevent_new(wh->tls, wh->gw->base, -1,
+	    wh->host)) == NULL) {
+		webhook_backoff(wh, "cannot make a TLS connection");
+		return;
+	}
+	evbuffer_add_printf(wh->req, "POST %s HTTP/1.1\r\nHost: %s:%d\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n", wh->path, wh->host, wh->port, len);
+	evbuffer_add(wh->req, body, len);
+	wh->bev = bev;
+	wh->inflight = 1;
+	bufferevent_setcb(bev, webhook_tls_read, NULL, webhook_tls_event, wh);
+	bufferevent_set_timeouts(bev, &tv, &tv);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect_hostname(tls_bufferevent_socket(bev),
+	    wh->dns, AF_UNSPEC, wh->host, wh->port) == -1)
+		webhook_tls_done(wh, 0, "cannot connect");
 }
 
 /* Sends the oldest event, unless one is on its way or a retry waits. */
@@ -158,6 +269,11 @@ webhook_kick(struct webhook *wh)
 		free(buf);
 		wh->head++;		/* unreadable: skip it */
 		webhook_kick(wh);
+		return;
+	}
+	if (wh->https) {
+		webhook_post_tls(wh, buf, len);
+		free(buf);
 		return;
 	}
 	if (wh->conn == NULL && (wh->conn = evhttp_connection_base_new(
@@ -248,6 +364,7 @@ static int
 webhook_init(struct gateway *gw)
 {
 	struct webhook *wh;
+	char err[PATH_MAX + 64];
 
 	if (gw->cfg.webhook_url[0] == '\0')
 		return 0;
@@ -256,8 +373,13 @@ webhook_init(struct gateway *gw)
 	gw->webhook = wh;
 	wh->gw = gw;
 	if (webhook_parse(wh, gw->cfg.webhook_url) == -1) {
-		log_warnx("webhook: %s: expected http://HOST[:PORT][/PATH]",
+		log_warnx("webhook: %s: expected http[s]://HOST[:PORT][/PATH]",
 		    gw->cfg.webhook_url);
+		return -1;
+	}
+	if (wh->https && (wh->tls = tls_client_new(gw->cfg.webhook_ca_file,
+	    err, sizeof(err))) == NULL) {
+		log_warnx("webhook: [webhook] ca_file: %s", err);
 		return -1;
 	}
 	if ((wh->dns = evdns_base_new(gw->base,
@@ -269,8 +391,8 @@ webhook_init(struct gateway *gw)
 		return -1;
 	if (events_subscribe(gw, webhook_event, wh) == -1)
 		return -1;
-	log_info("webhook: events go to http://%s:%d%s (%llu waiting)",
-	    wh->host, wh->port, wh->path,
+	log_info("webhook: events go to %s://%s:%d%s (%llu waiting)",
+	    wh->https ? "https" : "http", wh->host, wh->port, wh->path,
 	    (unsigned long long)(wh->tail - wh->head));
 	return 0;
 }
@@ -293,6 +415,11 @@ webhook_stop(struct gateway *gw)
 	events_unsubscribe(gw, webhook_event, wh);
 	if (wh->conn != NULL)
 		evhttp_connection_free(wh->conn);
+	if (wh->bev != NULL)
+		bufferevent_free(wh->bev);
+	if (wh->req != NULL)
+		evbuffer_free(wh->req);
+	tls_ctx_free(wh->tls);
 	if (wh->retry != NULL)
 		event_free(wh->retry);
 	if (wh->dns != NULL)
@@ -305,7 +432,8 @@ webhook_stop(struct gateway *gw)
 static void
 webhook_reload(struct gateway *gw, const struct gw_config *old)
 {
-	if (strcmp(gw->cfg.webhook_url, old->webhook_url) == 0)
+	if (strcmp(gw->cfg.webhook_url, old->webhook_url) == 0 &&
+	    strcmp(gw->cfg.webhook_ca_file, old->webhook_ca_file) == 0)
 		return;
 	webhook_stop(gw);
 	if (webhook_init(gw) == -1) {
