@@ -275,6 +275,32 @@ auth_addr_bucket(struct auth *a, const struct sockaddr *sa, uint64_t now)
 	return &victim->bucket;
 }
 
+/* Refusals logged per second at most; the rest are counted (a client
+ * guessing tokens must not fill the log). */
+#define AUTH_LOG_PER_SECOND	10
+
+static int
+auth_log_budget(void)
+{
+	static time_t second;
+	static unsigned n, dropped;
+	time_t now = time(NULL);
+
+	if (now != second) {
+		if (dropped > 0)
+			log_info("auth: %u more refusals, not logged",
+			    dropped);
+		second = now;
+		n = dropped = 0;
+	}
+	if (n < AUTH_LOG_PER_SECOND) {
+		n++;
+		return 1;
+	}
+	dropped++;
+	return 0;
+}
+
 static int
 auth_too_many(struct http_exchange *hx, int retry, const char *what)
 {
@@ -301,9 +327,10 @@ auth_refuse(struct http_exchange *hx, int status, const char *challenge,
 	    "WWW-Authenticate", challenge);
 	if (evcon != NULL)
 		evhttp_connection_get_peer(evcon, &host, &port);
-	log_info("auth: %d for %s from %s port %u: %s", status,
-	    hx->route != NULL ? hx->route->pattern : "?",
-	    host != NULL ? host : "?", port, detail);
+	if (auth_log_budget())
+		log_info("auth: %d for %s from %s port %u: %s", status,
+		    hx->route != NULL ? hx->route->pattern : "?",
+		    host != NULL ? host : "?", port, detail);
 	http_error(hx, status, code, "%s", detail);
 	return -1;
 }

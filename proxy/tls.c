@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -184,7 +185,7 @@ tls_selftest(WOLFSSL_CTX *sctx)
 	WOLFSSL *cli = NULL, *srv = NULL;
 	struct evbuffer *a = evbuffer_new(), *b = evbuffer_new();
 	struct tls_pipe pc = { b, a }, ps = { a, b };
-	int i, rc = -1, done_c = 0, done_s = 0;
+	int i, r, rc = -1, done_c = 0, done_s = 0;
 
 	if (cctx == NULL || a == NULL || b == NULL ||
 	    (cli = wolfSSL_new(cctx)) == NULL ||
@@ -201,14 +202,14 @@ tls_selftest(WOLFSSL_CTX *sctx)
 	wolfSSL_SetIOReadCtx(srv, &ps);
 	wolfSSL_SetIOWriteCtx(srv, &ps);
 	for (i = 0; i < 16 && !(done_c && done_s); i++) {
-		if (!done_c && wolfSSL_connect(cli) == WOLFSSL_SUCCESS)
+		if (!done_c && (r = wolfSSL_connect(cli)) == WOLFSSL_SUCCESS)
 			done_c = 1;
-		else if (!done_c && wolfSSL_get_error(cli, 0) !=
+		else if (!done_c && wolfSSL_get_error(cli, r) !=
 		    WOLFSSL_ERROR_WANT_READ)
 			goto out;
-		if (!done_s && wolfSSL_accept(srv) == WOLFSSL_SUCCESS)
+		if (!done_s && (r = wolfSSL_accept(srv)) == WOLFSSL_SUCCESS)
 			done_s = 1;
-		else if (!done_s && wolfSSL_get_error(srv, 0) !=
+		else if (!done_s && wolfSSL_get_error(srv, r) !=
 		    WOLFSSL_ERROR_WANT_READ)
 			goto out;
 	}
@@ -395,6 +396,32 @@ tls_sockout_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 		tls_kick(c, 0, TLS_KICK_WROTE);
 }
 
+/* Failures logged per second at most; the rest are counted (anyone may
+ * offer a handshake: the log must not be theirs to flood). */
+#define TLS_LOG_PER_SECOND	10
+
+/* Whether one more failure may be logged now. */
+static int
+tls_log_budget(void)
+{
+	static time_t second;
+	static unsigned n, dropped;
+	time_t now = time(NULL);
+
+	if (now != second) {
+		if (dropped > 0)
+			log_info("tls: %u more failures, not logged", dropped);
+		second = now;
+		n = dropped = 0;
+	}
+	if (n < TLS_LOG_PER_SECOND) {
+		n++;
+		return 1;
+	}
+	dropped++;
+	return 0;
+}
+
 /* A fatal TLS error: no more I/O through wolfSSL; the alert it queued goes
  * out when the bufferevent is freed. */
 static void
@@ -403,10 +430,12 @@ tls_fail(struct tls_conn *c, const char *what, int err)
 	char msg[WOLFSSL_MAX_ERROR_SZ], peer[96];
 
 	c->failed = 1;
+	tls_kick(c, BEV_EVENT_ERROR | BEV_EVENT_READING, 0);
+	if (!tls_log_budget())
+		return;
 	wolfSSL_ERR_error_string_n((unsigned long)err, msg, sizeof(msg));
 	log_info("tls: %s %s: %s failed: %s (%d)", c->server ? "client" :
 	    "server", tls_peer(c, peer, sizeof(peer)), what, msg, err);
-	tls_kick(c, BEV_EVENT_ERROR | BEV_EVENT_READING, 0);
 }
 
 /* Advances the handshake. Returns 1 done, 0 waiting for the peer, -1. */
