@@ -680,3 +680,20 @@ def node_factory(tmp_path):
     f = NodeFactory(tmp_path)
     yield f
     f.cleanup()
+
+
+@pytest.fixture
+def devices():
+    """devices(gw, ep, answers=..., lt=..., b=...) -> a FakeDevice (the
+    scripted CoAP device of fakedev.py) registered with gw, closed when the
+    test ends."""
+    from fakedev import FakeDevice      # fakedev imports this module
+    made = []
+
+    def make(gw, ep, **kw):
+        d = FakeDevice(gw, ep, **kw)
+        made.append(d)
+        return d
+    yield make
+    for d in made:
+        d.close()

@@ -6,23 +6,8 @@ plain GET for a device that cannot answer now.
 """
 import time
 
-import pytest
 
 from conftest import wait_for
-from fakedev import FakeDevice
-
-
-@pytest.fixture
-def devices():
-    made = []
-
-    def make(gw, ep, **kw):
-        d = FakeDevice(gw, ep, **kw)
-        made.append(d)
-        return d
-    yield make
-    for d in made:
-        d.close()
 
 
 CACHED = {"Cache-Control": "only-if-cached"}

@@ -4,26 +4,11 @@ made again when the device is next heard from; notifications go into the
 cache and to the event stream, and a late (older) one never overwrites a
 newer value.
 """
-import pytest
 
 from conftest import wait_for
-from fakedev import FakeDevice
 from test_events import SSE, connected
 
 CACHED = {"Cache-Control": "only-if-cached"}
-
-
-@pytest.fixture
-def devices():
-    made = []
-
-    def make(gw, ep, **kw):
-        d = FakeDevice(gw, ep, **kw)
-        made.append(d)
-        return d
-    yield make
-    for d in made:
-        d.close()
 
 
 def observe_gets(dev, path):

@@ -8,20 +8,7 @@ import threading
 
 import pytest
 
-from fakedev import ACCEPT, CONTENT_FORMAT, FakeDevice
-
-
-@pytest.fixture
-def devices():
-    made = []
-
-    def make(gw, ep, **kw):
-        d = FakeDevice(gw, ep, **kw)
-        made.append(d)
-        return d
-    yield make
-    for d in made:
-        d.close()
+from fakedev import ACCEPT, CONTENT_FORMAT
 
 
 def test_read_maps_content_and_format(gateway, devices):

@@ -3,23 +3,8 @@ The durable operation queue: requests for a device that cannot be reached
 now are stored (202 after the commit), delivered in order when the device is
 next heard from, and their results kept for GET /v1/ops/{id}.
 """
-import pytest
 
 from conftest import wait_for
-from fakedev import FakeDevice
-
-
-@pytest.fixture
-def devices():
-    made = []
-
-    def make(gw, ep, **kw):
-        d = FakeDevice(gw, ep, **kw)
-        made.append(d)
-        return d
-    yield make
-    for d in made:
-        d.close()
 
 
 def asleep(gateway_factory, devices, ep, answers, **sections):
