@@ -36,6 +36,7 @@ struct auth_addr {
 struct auth {
 	struct auth_token	*tokens;
 	size_t			 ntokens;
+	size_t			 cap;		/* entries of tokens */
 	int			 token_rate, token_burst;
 	int			 addr_rate, addr_burst;
 	struct auth_addr	 addrs[AUTH_ADDR_SLOTS];
@@ -84,10 +85,11 @@ fail:
 	return NULL;
 }
 
-/* The tokens of cfg into a fresh array. Returns the count, or -1. */
+/* The tokens of cfg into a fresh array of *cap entries, sized by the
+ * file's lines. Returns the count, or -1. */
 static int
-auth_load(const struct gw_config *cfg, struct auth_token **out, char *err,
-    size_t errlen)
+auth_load(const struct gw_config *cfg, struct auth_token **out, size_t *cap,
+    char *err, size_t errlen)
 {
 	const struct {
 		const char	*token;
@@ -98,31 +100,39 @@ auth_load(const struct gw_config *cfg, struct auth_token **out, char *err,
 		{ cfg->auth_operate_token, "operate_token", AUTH_OPERATE },
 		{ cfg->auth_read_token, "read_token", AUTH_READ },
 	};
-	struct auth_token *t;
+	struct auth_token *t = NULL;
 	char why[192], *text = NULL;
-	size_t i, n = 0, len = 0;
+	size_t i, n = 0, len = 0, lines = 0;
 	int nf;
 
-	if ((t = calloc(AUTH_TOKENS_MAX, sizeof(*t))) == NULL) {
+	*cap = sizeof(ini) / sizeof(ini[0]);
+	if (cfg->auth_token_file[0] != '\0') {
+		if ((text = auth_read_file(cfg->auth_token_file, &len, err,
+		    errlen)) == NULL)
+			return -1;
+		for (i = 0, lines = 1; i < len && lines <= AUTH_TOKENS_MAX; i++)
+			lines += text[i] == '\n';
+		*cap += lines;
+	}
+	if ((t = calloc(*cap, sizeof(*t))) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		goto fail;
 	}
 	for (i = 0; i < sizeof(ini) / sizeof(ini[0]); i++) {
 		if (ini[i].token[0] == '\0')
 			continue;
-		if (auth_token_add(t, &n, AUTH_TOKENS_MAX, ini[i].token,
+		if (auth_token_add(t, &n, *cap, ini[i].token,
 		    strlen(ini[i].token), ini[i].role, why,
 		    sizeof(why)) == -1) {
 			snprintf(err, errlen, "[auth] %s: %s", ini[i].key, why);
 			goto fail;
 		}
 	}
-	if (cfg->auth_token_file[0] != '\0') {
-		if ((text = auth_read_file(cfg->auth_token_file, &len, err,
-		    errlen)) == NULL)
-			goto fail;
+	if (text != NULL) {
+		/* One token a line at most: room for all, up to the cap. */
 		if ((nf = auth_parse_tokens(text, len, t + n,
-		    AUTH_TOKENS_MAX - n, why, sizeof(why))) == -1) {
+		    lines > AUTH_TOKENS_MAX ? AUTH_TOKENS_MAX : *cap - n, why,
+		    sizeof(why))) == -1) {
 			snprintf(err, errlen, "[auth] token_file %s: %s",
 			    cfg->auth_token_file, why);
 			goto fail;
@@ -151,8 +161,10 @@ fail:
 		explicit_bzero(text, len);
 		free(text);
 	}
-	explicit_bzero(t, AUTH_TOKENS_MAX * sizeof(*t));
-	free(t);
+	if (t != NULL) {
+		explicit_bzero(t, *cap * sizeof(*t));
+		free(t);
+	}
 	return -1;
 }
 
@@ -195,12 +207,14 @@ auth_reload(struct auth *a, const struct gw_config *cfg, char *err,
     size_t errlen)
 {
 	struct auth_token *t;
+	size_t cap;
 	int n;
 
-	if ((n = auth_load(cfg, &t, err, errlen)) == -1)
+	if ((n = auth_load(cfg, &t, &cap, err, errlen)) == -1)
 		return -1;
-	auth_tokens_free(a->tokens, AUTH_TOKENS_MAX);
+	auth_tokens_free(a->tokens, a->cap);
 	a->tokens = t;
+	a->cap = cap;
 	a->ntokens = (size_t)n;
 	auth_set_limits(a, cfg);
 	return 0;
@@ -211,7 +225,7 @@ auth_free(struct auth *a)
 {
 	if (a == NULL)
 		return;
-	auth_tokens_free(a->tokens, AUTH_TOKENS_MAX);
+	auth_tokens_free(a->tokens, a->cap);
 	free(a);
 }
 
