@@ -22,6 +22,7 @@
 struct cred_pending {
 	struct cred_pending	*next;
 	struct gateway		*gw;
+	int			 replace;	/* cred_replace */
 	void			(*done)(int status, void *arg);
 	void			*arg;
 	struct cred		 c;
@@ -168,43 +169,49 @@ cred_put_done(int status, void *arg)
 	*pp = p->next;
 	if (status == 0) {
 		/* A route the device had (over plain CoAP: it had no
-		 * credential) goes: from now on it speaks over DTLS only. */
+		 * credential; or over a session of the old one) goes: from
+		 * now on it speaks over DTLS with this one only. */
+		if (p->replace)
+			dtls_close_ep(p->gw, p->c.ep);
 		devreq_drop_route(p->gw, p->c.ep);
 		if (p->c.kind == CRED_RPK)
 			snprintf(id, sizeof(id), "a %u-byte key", p->c.id_len);
 		else
 			cred_printable(p->c.id, p->c.id_len, id, sizeof(id));
-		log_info("device %s: %s credential provisioned (%s)", p->c.ep,
-		    cred_kind_name(p->c.kind), id);
+		log_info("device %s: %s credential %s (%s)", p->c.ep,
+		    cred_kind_name(p->c.kind), p->replace ? "replaced" :
+		    "provisioned", id);
 	}
 	p->done(status, p->arg);
 	explicit_bzero(&p->c, sizeof(p->c));
 	free(p);
 }
 
-int
-cred_put(struct gateway *gw, const struct cred *c,
+/* Stages c's record and index (after old's index is deleted, if old) and
+ * the pending entry whose callback ends it. */
+static int
+cred_stage(struct gateway *gw, const struct cred *c, const struct cred *old,
     void (*done)(int status, void *arg), void *arg)
 {
 	uint8_t k[CRED_KEYBUF], v[CRED_HEAD + CRED_ID_MAX + CRED_KEY_MAX];
 	struct cred_pending *p;
-	struct cred old;
 	size_t klen, vlen;
 	int rc;
 
-	if (cred_is_pending(c))
-		return 1;
-	if ((rc = cred_find_by_ep(gw, c->ep, &old)) != 1 ||
-	    (rc = cred_find_by_id(gw, c->kind, c->id, c->id_len, &old)) != 1) {
-		explicit_bzero(&old, sizeof(old));
-		return rc == 0 ? 1 : -1;
-	}
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -1;
 	p->c = *c;
 	p->gw = gw;
+	p->replace = old != NULL;
 	p->done = done;
 	p->arg = arg;
+	if (old != NULL) {
+		klen = cred_key_id(old->kind, old->id, old->id_len, k);
+		if (store_del(gw->store, STORE_DB_CREDS, k, klen) == -1) {
+			free(p);
+			return -1;
+		}
+	}
 	vlen = cred_encode(c, v);
 	klen = cred_key_ep(c->ep, k);
 	rc = store_put(gw->store, STORE_DB_CREDS, k, klen, v, vlen);
@@ -222,6 +229,44 @@ cred_put(struct gateway *gw, const struct cred *c,
 	p->next = cred_pendings;
 	cred_pendings = p;
 	return 0;
+}
+
+int
+cred_put(struct gateway *gw, const struct cred *c,
+    void (*done)(int status, void *arg), void *arg)
+{
+	struct cred old;
+	int rc;
+
+	if (cred_is_pending(c))
+		return 1;
+	if ((rc = cred_find_by_ep(gw, c->ep, &old)) != 1 ||
+	    (rc = cred_find_by_id(gw, c->kind, c->id, c->id_len, &old)) != 1) {
+		explicit_bzero(&old, sizeof(old));
+		return rc == 0 ? 1 : -1;
+	}
+	return cred_stage(gw, c, NULL, done, arg);
+}
+
+int
+cred_replace(struct gateway *gw, const struct cred *c,
+    void (*done)(int status, void *arg), void *arg)
+{
+	struct cred old, other;
+	int rc;
+
+	if (cred_is_pending(c))
+		return 2;
+	if ((rc = cred_find_by_ep(gw, c->ep, &old)) != 0)
+		return rc;
+	rc = cred_find_by_id(gw, c->kind, c->id, c->id_len, &other);
+	if (rc == 0 && strcmp(other.ep, c->ep) != 0)
+		rc = 2;
+	else if (rc != -1)
+		rc = cred_stage(gw, c, &old, done, arg);
+	explicit_bzero(&old, sizeof(old));
+	explicit_bzero(&other, sizeof(other));
+	return rc;
 }
 
 struct cred_revocation {

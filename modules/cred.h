@@ -57,6 +57,11 @@ struct cred {
 int	cred_parse_json(const char *body, size_t len, struct cred *c, char *err,
 	    size_t errlen);
 
+/* The body of PUT /v1/devices/{ep}/credential: the same, "ep" optional
+ * (ep when left out; the same when given). */
+int	cred_parse_json_for(const char *ep, const char *body, size_t len,
+	    struct cred *c, char *err, size_t errlen);
+
 /* The name of a kind: "psk", "rpk", "x509". */
 const char *cred_kind_name(int kind);
 
@@ -76,6 +81,16 @@ int	cred_find_by_id(struct gateway *gw, enum cred_kind kind,
  * -1 on error.
  */
 int	cred_put(struct gateway *gw, const struct cred *c,
+	    void (*done)(int status, void *arg), void *arg);
+
+/*
+ * Replaces ep's credential with c (a key rotation, or another kind): the
+ * old one stops working with the commit, and every session authenticated
+ * as ep is closed then. Returns 0 (staged; done runs after the commit), 1
+ * when ep has no credential, 2 when c's identity belongs to another ep (or
+ * is staged for one), -1.
+ */
+int	cred_replace(struct gateway *gw, const struct cred *c,
 	    void (*done)(int status, void *arg), void *arg);
 
 /*

@@ -199,9 +199,11 @@ cred_only_space(const char *p, const char *end)
 	return p != NULL;
 }
 
-int
-cred_parse_json(const char *body, size_t len, struct cred *c, char *err,
-    size_t errlen)
+/* As cred_parse_json; with path_ep, "ep" may be left out and must equal
+ * path_ep when given. */
+static int
+cred_parse(const char *body, size_t len, const char *path_ep, struct cred *c,
+    char *err, size_t errlen)
 {
 	static const char *const known[] = { "ep", "psk_identity", "psk_key",
 	    "rpk", "x509_cn", "x509" };
@@ -243,8 +245,16 @@ cred_parse_json(const char *body, size_t len, struct cred *c, char *err,
 		}
 		seen |= 1u << i;
 	}
-	if (cred_ep(c, cJSON_GetObjectItemCaseSensitive(doc, "ep"), err,
-	    errlen) == -1 || cred_kind_members(c, doc, err, errlen) == -1)
+	if ((m = cJSON_GetObjectItemCaseSensitive(doc, "ep")) == NULL &&
+	    path_ep != NULL)
+		m = cJSON_AddStringToObject(doc, "ep", path_ep);
+	if (cred_ep(c, m, err, errlen) == -1)
+		goto done;
+	if (path_ep != NULL && strcmp(c->ep, path_ep) != 0) {
+		cred_error(err, errlen, "ep differs from the path's");
+		goto done;
+	}
+	if (cred_kind_members(c, doc, err, errlen) == -1)
 		goto done;
 	rc = 0;
 done:
@@ -252,4 +262,18 @@ done:
 	if (rc == -1)
 		memset(c, 0, sizeof(*c));	/* no half-parsed key left */
 	return rc;
+}
+
+int
+cred_parse_json(const char *body, size_t len, struct cred *c, char *err,
+    size_t errlen)
+{
+	return cred_parse(body, len, NULL, c, err, errlen);
+}
+
+int
+cred_parse_json_for(const char *ep, const char *body, size_t len,
+    struct cred *c, char *err, size_t errlen)
+{
+	return cred_parse(body, len, ep, c, err, errlen);
 }

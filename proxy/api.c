@@ -286,6 +286,8 @@ const struct http_route api_routes[] = {
 	    AUTH_READ, AUTH_ADMIN },
 	{ "/v1/devices/{ep}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, api_device,
 	    AUTH_READ, AUTH_ADMIN },
+	{ "/v1/devices/{ep}/credential", EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE,
+	    api_device_credential_http, AUTH_ADMIN, AUTH_ADMIN },
 	{ "/v1/devices/{ep}/r/{path...}", EVHTTP_REQ_GET | EVHTTP_REQ_PUT |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_DELETE, proxy_forward, AUTH_READ,
 	    AUTH_OPERATE },

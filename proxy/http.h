@@ -54,6 +54,9 @@ int	api_devices_revoke(struct http_exchange *hx, const char *ep,
 	    int answer);
 /* Adds "credential": {kind and public part} to o when ep has one. */
 void	api_device_credential(struct gateway *gw, const char *ep, cJSON *o);
+/* PUT (replace: a key rotation) or DELETE (revoke, the registration
+ * stays) /v1/devices/{ep}/credential. */
+void	api_device_credential_http(struct http_exchange *hx);
 
 /* The route table (proxy/api.c). */
 extern const struct http_route	api_routes[];

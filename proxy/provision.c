@@ -44,6 +44,7 @@ provision_json(const struct cred *c, int with_ep)
 
 struct provision {
 	struct http_exchange	*hx;
+	int			 replace;
 	struct cred		 c;	/* key wiped: only the public part */
 };
 
@@ -55,6 +56,8 @@ provision_done(int status, void *arg)
 
 	if (status != 0) {
 		http_error(pv->hx, 500, "internal", "store write failed");
+	} else if (pv->replace) {
+		http_reply_json(pv->hx, 200, provision_json(&pv->c, 1));
 	} else {
 		snprintf(loc, sizeof(loc), "/v1/devices/%s", pv->c.ep);
 		evhttp_add_header(evhttp_request_get_output_headers(
@@ -64,8 +67,10 @@ provision_done(int status, void *arg)
 	free(pv);
 }
 
-void
-api_devices_provision(struct http_exchange *hx)
+/* Parses the request's credential (for path_ep, or naming its ep) and
+ * wipes the body; NULL after answering 400 or 500. */
+static struct provision *
+provision_parse(struct http_exchange *hx, const char *path_ep)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(hx->req);
 	size_t len = evbuffer_get_length(in);
@@ -76,30 +81,79 @@ api_devices_provision(struct http_exchange *hx)
 
 	if ((pv = calloc(1, sizeof(*pv))) == NULL) {
 		http_error(hx, 500, "internal", "out of memory");
-		return;
+		return NULL;
 	}
 	pv->hx = hx;
-	rc = cred_parse_json(body != NULL ? body : "", len, &pv->c, err,
-	    sizeof(err));
+	if (path_ep != NULL)
+		rc = cred_parse_json_for(path_ep, body != NULL ? body : "",
+		    len, &pv->c, err, sizeof(err));
+	else
+		rc = cred_parse_json(body != NULL ? body : "", len, &pv->c,
+		    err, sizeof(err));
 	if (body != NULL)
 		explicit_bzero(body, len);	/* the key in hex */
 	if (rc == -1) {
 		free(pv);
 		http_error(hx, 400, "bad_request", "%s", err);
-		return;
+		return NULL;
 	}
-	rc = cred_put(hx->gw, &pv->c, provision_done, pv);
+	return pv;
+}
+
+/* After cred_put or cred_replace staged (rc 0) or refused: the answer. */
+static void
+provision_staged(struct provision *pv, int rc)
+{
+	struct http_exchange *hx = pv->hx;
+
 	explicit_bzero(pv->c.key, sizeof(pv->c.key));
 	pv->c.key_len = 0;
 	if (rc == 0)
-		return;
-	if (rc == 1)
+		return;		/* provision_done answers */
+	if (rc == 1 && !pv->replace)
 		http_error(hx, 409, "conflict", "device '%s' or its identity "
-		    "already has a credential (DELETE /v1/devices/%s first)",
-		    pv->c.ep, pv->c.ep);
+		    "already has a credential (PUT /v1/devices/%s/credential "
+		    "replaces it)", pv->c.ep, pv->c.ep);
+	else if (rc == 1)
+		http_error(hx, 404, "not_found", "device '%s' has no "
+		    "credential (POST /v1/devices)", pv->c.ep);
+	else if (rc == 2)
+		http_error(hx, 409, "conflict", "the identity belongs to "
+		    "another device");
 	else
 		http_error(hx, 500, "internal", "store failure");
 	free(pv);
+}
+
+void
+api_devices_provision(struct http_exchange *hx)
+{
+	struct provision *pv;
+
+	if ((pv = provision_parse(hx, NULL)) != NULL)
+		provision_staged(pv, cred_put(hx->gw, &pv->c, provision_done,
+		    pv));
+}
+
+void
+api_device_credential_http(struct http_exchange *hx)
+{
+	const char *ep = hx->params.value[0];
+	struct provision *pv;
+	int rc;
+
+	if (evhttp_request_get_command(hx->req) == EVHTTP_REQ_DELETE) {
+		rc = api_devices_revoke(hx, ep, 1);
+		if (rc == 1)
+			http_error(hx, 404, "not_found", "device '%s' has no "
+			    "credential", ep);
+		return;
+	}
+	if ((pv = provision_parse(hx, ep)) == NULL)
+		return;
+	pv->replace = 1;
+	provision_staged(pv, cred_replace(hx->gw, &pv->c, provision_done,
+	    pv));
 }
 
 void

@@ -2,7 +2,8 @@
 // fuzz-libs: -lcjson
 /*
  * fuzz_cred.c: libFuzzer target for the body of POST /v1/devices
- * (cred_parse_json). Besides ASan and UBSan, it checks what cred.h
+ * (cred_parse_json) and of PUT /v1/devices/{ep}/credential
+ * (cred_parse_json_for). Besides ASan and UBSan, it checks what cred.h
  * promises and aborts on a broken promise: a failure leaves the credential
  * zeroed with a terminated message; a success has one kind, an ep that is
  * a valid endpoint name, lengths within bounds, a key for PSK only.
@@ -59,6 +60,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cred_parse_json((const char *)data, size, &c, small,
 	    sizeof(small)) == -1 && memchr(small, '\0', sizeof(small)) == NULL)
 		abort();
+	/* With the ep from a path: any success names exactly that ep. */
+	if (cred_parse_json_for("node-1", (const char *)data, size, &c, err,
+	    sizeof(err)) == 0) {
+		fuzz_check_ok(&c);
+		if (strcmp(c.ep, "node-1") != 0)
+			abort();
+	} else if (memcmp(&c, &zero, sizeof(c)) != 0) {
+		abort();
+	}
 	cred_printable(data, size, err, sizeof(err));
 	if (strlen(err) >= sizeof(err))
 		abort();

@@ -265,6 +265,68 @@ def test_revoke_of_a_provisioned_device_that_never_registered(gateway):
     assert r.code == "2.01", r
 
 
+def test_key_rotation_closes_the_old_session(gateway, devices):
+    provision_psk(gateway, "kr-1", "id-kr-1")
+    provision_psk(gateway, "kr-2", "id-kr-2")
+    dev = devices(gateway, "kr-1", "psk", "id-kr-1", KEY)
+    reg = dev.wait_line("registered rd/").split("/")[1]
+    new_hex = OTHER_KEY.encode().hex()
+    status, _, body = gateway.http("PUT", "/v1/devices/kr-1/credential",
+                                   body=json.dumps({"psk_identity": "id-kr-1",
+                                                    "psk_key": new_hex}))
+    assert status == 200, body
+    assert json.loads(body) == {"ep": "kr-1", "credential": "psk",
+                                "psk_identity": "id-kr-1"}
+    assert dev.wait_line("closed")
+    assert new_hex.encode() not in body
+    # The registration stays; the old key is refused, the new one works.
+    assert gateway.device("kr-1")["registration_id"] == reg
+    r = coaps(gateway, "post", "rd/%s" % reg, psk=("id-kr-1", KEY))
+    assert r.code is None, r
+    r = coaps(gateway, "post", "rd/%s" % reg, psk=("id-kr-1", OTHER_KEY))
+    assert r.code == "2.04", r
+    # Another kind: a new identity; the old one is free again.
+    status, _, body = gateway.http("PUT", "/v1/devices/kr-1/credential",
+                                   body=json.dumps({"ep": "kr-1",
+                                                    "psk_identity": "id-kr-1b",
+                                                    "psk_key": KEY_HEX}))
+    assert status == 200, body
+    r = coaps(gateway, "post", "rd/%s" % reg, psk=("id-kr-1", OTHER_KEY))
+    assert r.code is None, r
+    r = coaps(gateway, "post", "rd/%s" % reg, psk=("id-kr-1b", KEY))
+    assert r.code == "2.04", r
+    # Refusals: no credential yet, an identity of another ep, a body for
+    # another ep.
+    status, _, body = gateway.http("PUT", "/v1/devices/kr-9/credential",
+                                   body=json.dumps({"psk_identity": "x",
+                                                    "psk_key": KEY_HEX}))
+    assert status == 404, body
+    status, _, body = gateway.http("PUT", "/v1/devices/kr-1/credential",
+                                   body=json.dumps({"psk_identity": "id-kr-2",
+                                                    "psk_key": KEY_HEX}))
+    assert status == 409, body
+    status, _, body = gateway.http("PUT", "/v1/devices/kr-1/credential",
+                                   body=json.dumps({"ep": "kr-2",
+                                                    "psk_identity": "z",
+                                                    "psk_key": KEY_HEX}))
+    assert status == 400, body
+    gateway.stop()
+    assert new_hex not in gateway.log()
+
+
+def test_credential_revoked_alone_keeps_the_registration(gateway, devices):
+    provision_psk(gateway, "ca-1", "id-ca-1")
+    dev = devices(gateway, "ca-1", "psk", "id-ca-1", KEY)
+    dev.wait_line("registered rd/")
+    assert gateway.http("DELETE", "/v1/devices/ca-1/credential")[0] == 204
+    assert dev.wait_line("closed")
+    assert "credential" not in gateway.device("ca-1")
+    r = coaps(gateway, "post", reg_path("ca-1"), psk=("id-ca-1", KEY))
+    assert r.code is None, r
+    assert gateway.http("DELETE", "/v1/devices/ca-1/credential")[0] == 404
+    assert gateway.http("GET", "/v1/devices/ca-1/credential")[0] == 405
+
+
 def test_credentials_survive_a_restart(gateway):
     provision_psk(gateway, "st-1", "id-st-1")
     gateway.restart()

@@ -153,6 +153,35 @@ test_parse_hostile(void **state)
 	assert_int_equal(strlen(err), 3);
 }
 
+#define X509_TRUE	"{\"x509\":true}"
+
+static int
+parse_for(const char *ep, const char *body, struct cred *c, char *err)
+{
+	return cred_parse_json_for(ep, body, strlen(body), c, err, 160);
+}
+
+/* The body of PUT /v1/devices/{ep}/credential: ep from the path. */
+static void
+test_parse_for_path(void **state)
+{
+	struct cred c;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(parse_for("dev-1", X509_TRUE, &c, err), 0);
+	assert_string_equal(c.ep, "dev-1");
+	assert_memory_equal(c.id, "dev-1", 5);
+	assert_int_equal(parse_for("dev-1", "{\"ep\":\"dev-1\","
+	    "\"x509_cn\":\"cn\"}", &c, err), 0);
+	assert_int_equal(parse_for("dev-1", "{\"ep\":\"dev-2\","
+	    "\"x509\":true}", &c, err), -1);
+	assert_non_null(strstr(err, "path"));
+	assert_int_equal(parse_for("a/b", X509_TRUE, &c, err), -1);
+	assert_int_equal(parse_for("dev-1", "{\"ep\":\"dev-1\"}", &c, err),
+	    -1);
+}
+
 static void
 test_printable(void **state)
 {
@@ -299,6 +328,43 @@ test_store_put_find_revoke(void **state)
 	assert_int_equal(got.key[0], 0x33);
 }
 
+static void
+test_store_replace(void **state)
+{
+	struct fixture *f = *state;
+	struct gateway *gw = &f->gw;
+	struct cred a = psk("dev-a", "id-a", 0x11), b = psk("dev-b", "id-b",
+	    0x22), c, got;
+
+	c = psk("dev-c", "id-c", 0x33);
+	assert_int_equal(cred_replace(gw, &c, on_done, f), 1);	/* none */
+	assert_int_equal(cred_put(gw, &a, on_done, f), 0);
+	assert_int_equal(cred_put(gw, &b, on_done, f), 0);
+	assert_int_equal(store_commit(gw->store), 0);
+	/* A new key, same identity. */
+	c = psk("dev-a", "id-a", 0x44);
+	assert_int_equal(cred_replace(gw, &c, on_done, f), 0);
+	assert_int_equal(cred_replace(gw, &c, on_done, f), 2);	/* staged */
+	assert_int_equal(store_commit(gw->store), 0);
+	assert_int_equal(cred_find_by_id(gw, CRED_PSK, a.id, a.id_len, &got),
+	    0);
+	assert_int_equal(got.key[0], 0x44);
+	/* Another ep's identity. */
+	c = psk("dev-a", "id-b", 0x55);
+	assert_int_equal(cred_replace(gw, &c, on_done, f), 2);
+	/* A new identity: the old one goes. */
+	c = psk("dev-a", "id-a2", 0x66);
+	assert_int_equal(cred_replace(gw, &c, on_done, f), 0);
+	assert_int_equal(store_commit(gw->store), 0);
+	assert_int_equal(cred_find_by_id(gw, CRED_PSK, a.id, a.id_len, &got),
+	    1);
+	assert_int_equal(cred_find_by_id(gw, CRED_PSK, c.id, c.id_len, &got),
+	    0);
+	assert_string_equal(got.ep, "dev-a");
+	assert_int_equal(cred_find_by_ep(gw, "dev-b", &got), 0);
+	assert_int_equal(got.key[0], 0x22);
+}
+
 /* Records that are not what cred.c writes are errors, never a credential. */
 static void
 test_store_malformed_records(void **state)
@@ -344,11 +410,14 @@ main(void)
 		cmocka_unit_test(test_parse_psk),
 		cmocka_unit_test(test_parse_x509_and_rpk),
 		cmocka_unit_test(test_parse_hostile),
+		cmocka_unit_test(test_parse_for_path),
 		cmocka_unit_test(test_printable),
 		cmocka_unit_test_setup_teardown(test_store_put_find_revoke,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_malformed_records,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_replace, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
