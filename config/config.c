@@ -56,6 +56,10 @@ static const struct config_key config_table[] = {
 	    0),
 	KEY_INT("coap", "max_links", coap_max_links, 64, 65536, "4096",
 	    "largest link-format body a device may register, in bytes", 0),
+	KEY_INT("coap", "rcvbuf", coap_rcvbuf, 0, 1 << 30, "2097152",
+	    "receive buffer of each CoAP socket, in bytes, for a fleet's "
+	    "bursts (0: the system's; above net.core.rmem_max it needs "
+	    "CAP_NET_ADMIN)", 1),
 	KEY_HP("coap", "secure_listen", coap_secure_listen, "127.0.0.1:5684",
 	    "address and port of the CoAP over DTLS endpoint (numeric host)"),
 	KEY_STR("coap", "plain", coap_plain, "loopback",

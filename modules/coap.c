@@ -7,6 +7,7 @@
  * ready and returns. No polling timer: an idle gateway sleeps in epoll.
  */
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -260,6 +261,49 @@ coap_module_init(struct gateway *gw)
 }
 
 /* Opens an endpoint of proto on hp. */
+/*
+ * The receive buffer of the socket bound to addr: [coap] rcvbuf bytes. A
+ * fleet that wakes at once (after a power cut, or notifying on the same
+ * clock tick) sends its datagrams within milliseconds; what the kernel's
+ * default buffer (208 KiB: a few hundred datagrams) cannot hold is lost
+ * before the gateway reads it. libcoap does not hand out its endpoint's
+ * socket, so it is found among ours by its address (nginx's listen ...
+ * rcvbuf= is the same knob). Above net.core.rmem_max the kernel caps it
+ * unless the gateway may force it (CAP_NET_ADMIN); the size it got is
+ * logged.
+ */
+static void
+coap_set_rcvbuf(const coap_address_t *addr, int want)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, type, got;
+
+	if (want <= 0)
+		return;
+	for (fd = 0; fd < 1024; fd++) {
+		len = sizeof(type);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
+		    type != SOCK_DGRAM)
+			continue;
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+		    len != addr->size || memcmp(&ss, &addr->addr, len) != 0)
+			continue;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want,
+		    sizeof(want)) == -1)
+			(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want,
+			    sizeof(want));
+		len = sizeof(got);
+		if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0)
+			(got / 2 < want ? log_info : log_debug)("coap: receive "
+			    "buffer %d bytes (asked %d%s)", got / 2, want,
+			    got / 2 < want ? "; raise net.core.rmem_max" :
+			    "");
+		return;
+	}
+}
+
 static coap_endpoint_t *
 coap_listen(struct coap_server *cs, const struct gw_hostport *hp,
     coap_proto_t proto)
@@ -283,11 +327,13 @@ coap_listen(struct coap_server *cs, const struct gw_hostport *hp,
 		return NULL;
 	}
 	config_hostport_str(hp, buf, sizeof(buf));
-	if ((ep = coap_new_endpoint(cs->ctx, &addr, proto)) == NULL)
+	if ((ep = coap_new_endpoint(cs->ctx, &addr, proto)) == NULL) {
 		log_warnx("coap: cannot listen on %s", buf);
-	else
-		log_info("coap: listening on %s%s", buf, proto ==
-		    COAP_PROTO_DTLS ? " (DTLS)" : "");
+		return NULL;
+	}
+	log_info("coap: listening on %s%s", buf, proto == COAP_PROTO_DTLS ?
+	    " (DTLS)" : "");
+	coap_set_rcvbuf(&addr, coap_gateway(cs->ctx)->cfg.coap_rcvbuf);
 	return ep;
 }
 
