@@ -107,7 +107,7 @@ for url in "$URL" "$NGINX_URL"; do
 	timeout 30 wrk -t"$THREADS" -c"$CONNS" -d1s "${WRK_ARGS[@]}" "$url" \
 	    >/dev/null 2>&1 || true
 done
-ro=() lo=() ho=() co=() rn=() ln=() hn=() cn=()
+ro=() lo=() ho=() co=() rn=() ln=() hn=() cn=() rr=()
 for ((round = 1; round <= ROUNDS; round++)); do
 	bench_get "outpost cached #$round" "$URL" "$GW1_PID"
 	# A 504 means the value was not fresh: that would measure errors.
@@ -116,10 +116,12 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	# shellcheck disable=SC2086
 	bench_get "nginx #$round" "$NGINX_URL" "$NGINX_PID" $NGINX_WORKERS
 	rn+=("$RATE") ln+=("$P50") hn+=("$P99") cn+=("$CPU_US")
+	rr+=("$(ratio "${ro[-1]}" "$RATE")")
 done
 rate=$(median "${ro[@]}")
 ngx_rate=$(median "${rn[@]}")
 echo "cached GET: outpost=$rate req/s p50=$(median "${lo[@]}")ms p99=$(median "${ho[@]}")ms | nginx static=$ngx_rate req/s p50=$(median "${ln[@]}")ms p99=$(median "${hn[@]}")ms | ratio=$(ratio "$rate" "$ngx_rate") (target >= 0.80)"
+echo "ratio in each round (outpost, then nginx right after): ${rr[*]}, median $(median "${rr[@]}")"
 echo "server cpu us/request (median): outpost $(median "${co[@]}") nginx $(median "${cn[@]}") (ratio $(ratio "$(median "${cn[@]}")" "$(median "${co[@]}")"))"
 stop_nodes
 stop_nginx
@@ -182,6 +184,9 @@ echo "events/s delivered: $(field rate "$total") in all, $(ratio "$(field rate "
 echo "events lost (skipped ids) in all clients: $(field lost "$total"), out of order: $(field disorder "$total"), gap events: $(field gap_events "$total"), clients dropped by the gateway: $(field closed "$total") (target: 0 lost)"
 echo "notifications that never became events (summed over clients): $(field device_gaps "$total") skipped per-device values, $(field silent "$total") devices silent at the end; observations still established: $est of $FDEVICES"
 echo "datagrams the kernel dropped at the gateway's CoAP socket (full receive buffer) during the run: $drops"
+if ((drops > 0)); then
+	echo "note: the fleet's devices all tick at the same instant, so $FDEVICES notifications arrive within milliseconds once a second; what the socket's receive buffer ($(cat /proc/sys/net/core/rmem_default) bytes by default) cannot hold is lost before the gateway reads it"
+fi
 echo "gateway: cpu $(field gw_cpu_pct "$total")% of one core, RssAnon $(field gw_rss_anon_kb "$total") kB (idle $rss_idle kB, $FDEVICES devices $rss_devices kB, observed $rss_observed kB); fleet cpu $(ratio $((fleet_cpu / 10000)) $((wall / 1000000)))% (its ${FWARMUP}s warm-up included); ssecount cpu $(field self_cpu_pct "$total")%"
 if [[ -s $TMP/ssecount.err ]]; then
 	sed 's/^/  /' "$TMP/ssecount.err"
