@@ -11,6 +11,7 @@ sanitizer build, which cannot cross) the test is skipped.
 import os
 import shutil
 import stat
+import subprocess
 
 import pytest
 
@@ -98,3 +99,26 @@ def test_register_read_through_the_proxy_and_queue_while_asleep(
     assert done["result"]["body"] == "Outpost"
     assert node.alive()
     assert gw.stop() == 0
+
+
+def test_cross_setup_kept_the_native_dev_packages():
+    """scripts/install-cross-deps.sh: the -dev packages that are not
+    Multi-Arch: same were unpacked for arm64, never installed (installing
+    them would have removed the amd64 ones the native build needs); the
+    others are installed for both architectures."""
+    def status(pkg):
+        out = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg],
+                             capture_output=True, text=True)
+        return out.stdout if out.returncode == 0 else ""
+    native = subprocess.run(["dpkg", "--print-architecture"],
+                            capture_output=True, text=True).stdout.strip()
+    for pkg in ("libevent-dev", "libwolfssl-dev"):
+        assert status("%s:%s" % (pkg, native)).endswith("installed"), pkg
+        assert not status(pkg + ":arm64").endswith(" installed"), pkg
+        pc = "/usr/local/lib/outpost-cross/aarch64-linux-gnu/usr/lib/" \
+             "aarch64-linux-gnu/pkgconfig"
+        assert os.path.isdir(pc)
+    for pkg in ("libcoap3-dev", "liblmdb-dev", "libcjson-dev"):
+        for arch in (native, "arm64"):
+            assert status("%s:%s" % (pkg, arch)).endswith(" installed"), \
+                (pkg, arch)
