@@ -1260,7 +1260,7 @@ test_restart_keys_by_table(void **state)
 		"http.listen", "coap.listen", "store.path", "store.map_size_mb",
 		"http.tls_listen", "http.plain_nonloopback",
 		"coap.secure_listen", "coap.ca_file", "coap.cert_file",
-		"coap.key_file", "coap.rpk",
+		"coap.key_file", "coap.rpk", "coap.rcvbuf",
 	};
 	const struct config_key *keys;
 	struct gw_config old, fresh;
