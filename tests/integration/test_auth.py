@@ -228,3 +228,18 @@ def test_missing_token_file_stops_the_start(gateway_factory, tmp_path):
     gw.start(wait=False)
     assert gw.wait_exit() == 1
     assert "No such file or directory" in gw.log()
+
+
+def test_addresses_have_buckets_of_their_own(gateway_factory):
+    gw = gateway_factory(auth={"read_token": READ, "token_rate": 0,
+                               "addr_rate": 1, "addr_burst": 2})
+    statuses, _ = burst(gw, 6, bearer(READ))
+    assert 429 in statuses
+    # Another loopback address is not held back by the first one's use.
+    conn = http.client.HTTPConnection("127.0.0.1", gw.http_port, timeout=5,
+                                      source_address=("127.0.0.2", 0))
+    try:
+        conn.request("GET", "/v1/devices", headers=bearer(READ))
+        assert conn.getresponse().status == 200
+    finally:
+        conn.close()
