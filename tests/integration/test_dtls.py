@@ -437,10 +437,18 @@ def netns():
         subprocess.run(["ip", "netns", "del", name], capture_output=True)
 
 
-def ns_register(name, host_ip, port, ep):
+def netns_ip(host_ip):
+    """The namespace's side of the veth pair whose host side is host_ip."""
+    return host_ip.rsplit(".", 1)[0] + ".2"
+
+
+def ns_register(name, host_ip, port, ep, psk=None):
     args = ["ip", "netns", "exec", name, COAP_CLIENT, "-m", "post", "-v",
-            "6", "-B", "3", "-t", "40", "-e", "</3/0>",
-            "coap://%s:%d/%s" % (host_ip, port, reg_path(ep))]
+            "6", "-B", "3", "-t", "40", "-e", "</3/0>"]
+    if psk is not None:
+        args += ["-u", psk[0], "-k", psk[1]]
+    args.append("%s://%s:%d/%s" % ("coap" if psk is None else "coaps",
+                                   host_ip, port, reg_path(ep)))
     return CoapResult(subprocess.run(args, capture_output=True, text=True,
                                      errors="replace", timeout=COAP_TIMEOUT))
 
@@ -449,17 +457,24 @@ def test_plain_coap_from_another_host_is_refused_by_default(
         gateway_factory, netns):
     name, host_ip = netns
     gw = gateway_factory(start=False)
-    gw.write_ini(sections={"coap": {"listen": "0.0.0.0:%d" % gw.coap_port}})
+    listen = {"listen": "0.0.0.0:%d" % gw.coap_port,
+              "secure_listen": "0.0.0.0:%d" % gw.coaps_port}
+    gw.write_ini(sections={"coap": listen})
     gw.start()
     r = ns_register(name, host_ip, gw.coap_port, "far-1")
     assert r.code == "4.01", r
     assert "use DTLS" in r.payload
     assert gw.http("GET", "/v1/devices/far-1")[0] == 404
+    # Over DTLS, with its credential, the same host is welcome.
+    provision_psk(gw, "far-2", "id-far-2")
+    r = ns_register(name, host_ip, gw.coaps_port, "far-2",
+                    psk=("id-far-2", KEY))
+    assert r.code == "2.01", r
+    assert gw.device("far-2")["address"].startswith(netns_ip(host_ip))
     # Loopback is still fine.
     gw.register("near-1")
     # plain = any lets it in (a reload applies it).
-    gw.write_ini(sections={"coap": {"listen": "0.0.0.0:%d" % gw.coap_port,
-                                    "plain": "any"}})
+    gw.write_ini(sections={"coap": dict(listen, plain="any")})
     gw.reload()
     r = ns_register(name, host_ip, gw.coap_port, "far-1")
     assert r.code == "2.01", r
