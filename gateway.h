@@ -22,6 +22,7 @@ struct cache;
 struct observe;
 struct http_server;
 struct firmware;
+struct campaigns;
 
 struct gateway {
 	struct event_base	*base;
@@ -40,6 +41,7 @@ struct gateway {
 	struct coap_server	*coap;		/* modules/coap.c, rd.c */
 	struct http_server	*http;		/* proxy/http.c */
 	struct firmware		*firmware;	/* modules/firmware.c */
+	struct campaigns	*campaigns;	/* modules/campaign.c */
 	struct metrics		 metrics;	/* modules/metrics.c */
 };
 
@@ -67,6 +69,7 @@ extern const struct gw_module observe_module;
 extern const struct gw_module coap_module;
 extern const struct gw_module http_module;
 extern const struct gw_module firmware_module;
+extern const struct gw_module campaign_module;
 
 /* Current time in unix seconds; the one clock of the registry. */
 static inline int64_t

@@ -181,6 +181,20 @@ static const struct config_key config_table[] = {
 	KEY_INT("firmware", "interval_ms", fw_interval_ms, 10, 600000, "1000",
 	    "milliseconds between the repeats of an announcement", 0),
 
+	KEY_INT("campaign", "group_size", campaign_group_size, 0, 100000, "0",
+	    "devices per campaign group when a campaign names none (0: all in "
+	    "one group)", 0),
+	KEY_INT("campaign", "max_concurrent", campaign_max_concurrent, 1,
+	    100000, "50", "devices of a campaign updating at once", 0),
+	KEY_INT("campaign", "failure_percent", campaign_failure_percent, 0, 100,
+	    "10", "share of a group that may fail before its campaign pauses",
+	    0),
+	KEY_INT("campaign", "poll_s", campaign_poll_s, 1, 86400, "10",
+	    "seconds between reads of a device's /5/0 while it updates", 0),
+	KEY_STR("campaign", "fetch_uri", campaign_fetch_uri, "",
+	    "coap://HOST:PORT devices fetch images from (empty: [coap] "
+	    "listen)", 0),
+
 	KEY_STR("store", "path", store_path, "./data",
 	    "directory of the LMDB environment (created if missing)", 1),
 	KEY_INT("store", "map_size_mb", store_map_size_mb, 1, 1 << 20, "1024",

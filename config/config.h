@@ -96,6 +96,12 @@ struct gw_config {
 	int			fw_repeat;
 	int			fw_interval_ms;
 
+	int			campaign_group_size;	/* 0: one group */
+	int			campaign_max_concurrent;
+	int			campaign_failure_percent;
+	int			campaign_poll_s;
+	char			campaign_fetch_uri[256];
+
 	char			store_path[PATH_MAX];
 	int			store_map_size_mb;
 };

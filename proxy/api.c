@@ -309,5 +309,11 @@ const struct http_route api_routes[] = {
 	    AUTH_READ, AUTH_ADMIN },
 	{ "/v1/firmware/{id}/announce", EVHTTP_REQ_POST, api_firmware_announce,
 	    AUTH_READ, AUTH_ADMIN },
+	{ "/v1/campaigns", EVHTTP_REQ_GET | EVHTTP_REQ_POST, api_campaigns,
+	    AUTH_READ, AUTH_ADMIN },
+	{ "/v1/campaigns/{id}", EVHTTP_REQ_GET, api_campaign, AUTH_READ,
+	    AUTH_ADMIN },
+	{ "/v1/campaigns/{id}/{action}", EVHTTP_REQ_POST, api_campaign_action,
+	    AUTH_READ, AUTH_ADMIN },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

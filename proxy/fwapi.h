@@ -15,4 +15,10 @@ void	api_firmware_image(struct http_exchange *hx);
 /* /v1/firmware/{id}/announce: POST multicasts the manifest. */
 void	api_firmware_announce(struct http_exchange *hx);
 
+/* proxy/campapi.c: /v1/campaigns (GET, POST), /v1/campaigns/{id} (GET),
+ * /v1/campaigns/{id}/{action} (POST pause, resume, cancel). */
+void	api_campaigns(struct http_exchange *hx);
+void	api_campaign(struct http_exchange *hx);
+void	api_campaign_action(struct http_exchange *hx);
+
 #endif /* OUTPOST_FWAPI_H */

@@ -1,0 +1,148 @@
+"""
+Firmware campaigns through the LwM2M path: outpost-node agents registered
+with the gateway get the image's URI written to /5/0/1 by queued ops, are
+watched through /5/0 until Downloaded, get /5/0/2 executed and report their
+Update Result; groups, max_concurrent, the failure threshold that pauses a
+campaign, resume, cancel, and the campaign's state after a restart.
+"""
+import json
+import os
+
+from conftest import wait_for
+from test_firmware import keygen, make_image, post_manifest, put_image, sign
+
+
+def camp_gateway(gateway_factory, pub):
+    gw = gateway_factory(firmware={"trusted_keys": pub},
+                         campaign={"poll_s": 1})
+    return gw
+
+
+def agents(gw, node_factory, tmp_path, pub, names, cls="sensor-v2"):
+    made = []
+    for ep in names:
+        d = tmp_path / ("fw-" + ep)
+        made.append(node_factory(gw, ep=ep, sections={"firmware": {
+            "vendor": "acme", "class": cls if not ep.startswith("bad")
+            else "valve", "trusted_keys": pub, "dir": str(d),
+            "apply_command": "cp \"$OUTPOST_FW_IMAGE\" %s" %
+            (tmp_path / ("applied-" + ep))}}))
+    for ep in names:
+        wait_for(lambda: gw.http("GET", "/v1/devices/" + ep)[0] == 200, 10,
+                 what=ep + " registered")
+    return made
+
+
+def image(run_outpost, tmp_path, gw, seq=3, size=20000):
+    key, pub = keygen(run_outpost, tmp_path) if not (
+        tmp_path / "release.key").exists() else (
+        str(tmp_path / "release.key"), str(tmp_path / "release.pub"))
+    img, data = make_image(tmp_path, "fw%d.bin" % seq, size)
+    fid = post_manifest(gw, sign(run_outpost, key, img, seq))["id"]
+    assert put_image(gw, fid, data)[0] == 201
+    return fid, data
+
+
+def campaign(gw, body, expect=201):
+    status, hdrs, out = gw.http("POST", "/v1/campaigns",
+                                body=json.dumps(body))
+    assert status == expect, out
+    return json.loads(out)
+
+
+def get(gw, cid):
+    return gw.get_json("/v1/campaigns/%d" % cid)
+
+
+def test_campaign_in_groups_succeeds(run_outpost, tmp_path, gateway_factory,
+                                     node_factory):
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = camp_gateway(gateway_factory, pub)
+    names = ["c-%d" % i for i in range(3)]
+    agents(gw, node_factory, tmp_path, pub, names)
+    fid, data = image(run_outpost, tmp_path, gw)
+    c = campaign(gw, {"image": fid, "target": {"eps": names},
+                      "policy": {"group_size": 2, "max_concurrent": 1}})
+    assert c["groups"] == 2 and c["total"] == 3
+    assert c["counts"]["pending"] == 3 and c["status"] == "running"
+    seen_concurrent = []
+
+    def done():
+        s = get(gw, c["id"])
+        busy = sum(s["counts"][k] for k in ("announced", "downloading",
+                                             "downloaded", "updating"))
+        seen_concurrent.append(busy)
+        return s["status"] == "done" and s
+    s = wait_for(done, 60, interval=0.2, what="campaign done")
+    assert s["counts"]["succeeded"] == 3
+    assert max(seen_concurrent) <= 1
+    assert all(d["result"] == 1 and d["state"] == "succeeded"
+               for d in s["devices"])
+    assert [d["group"] for d in sorted(s["devices"],
+                                       key=lambda d: d["ep"])] == [0, 0, 1]
+    for ep in names:
+        assert (tmp_path / ("applied-" + ep)).read_bytes() == data
+    # Kept across a restart.
+    gw.restart()
+    assert get(gw, c["id"])["counts"]["succeeded"] == 3
+    assert gw.get_json("/v1/campaigns")["campaigns"][0]["status"] == "done"
+
+
+def test_failure_threshold_pauses(run_outpost, tmp_path, gateway_factory,
+                                  node_factory):
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = camp_gateway(gateway_factory, pub)
+    names = ["bad-0", "bad-1", "ok-0", "ok-1", "ok-2"]
+    agents(gw, node_factory, tmp_path, pub, names)
+    fid, _ = image(run_outpost, tmp_path, gw)
+    c = campaign(gw, {"image": fid, "target": {"eps": names}, "policy": {
+        "group_size": 4, "max_concurrent": 4, "failure_percent": 25}})
+    s = wait_for(lambda: (lambda s: s["status"] == "paused" and s)(
+        get(gw, c["id"])), 60, interval=0.2, what="campaign paused")
+    assert "threshold" in s["reason"]
+    failed = [d for d in s["devices"] if d["state"] == "failed"]
+    assert sorted(d["ep"] for d in failed) == ["bad-0", "bad-1"]
+    assert all(d["result"] == 6 for d in failed)
+    # The second group has not started.
+    assert [d["state"] for d in s["devices"] if d["ep"] == "ok-2"] == \
+        ["pending"]
+    status, _, _ = gw.http("POST", "/v1/campaigns/%d/resume" % c["id"])
+    assert status == 200
+    s = wait_for(lambda: (lambda s: s["status"] == "done" and s)(
+        get(gw, c["id"])), 60, interval=0.2, what="campaign done")
+    assert s["counts"] == {"pending": 0, "announced": 0, "downloading": 0,
+                           "downloaded": 0, "updating": 0, "succeeded": 3,
+                           "failed": 2}
+    assert gw.http("POST", "/v1/campaigns/%d/pause" % c["id"])[0] == 409
+
+
+def test_bad_requests_and_cancel(run_outpost, tmp_path, gateway_factory):
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = camp_gateway(gateway_factory, pub)
+    fid, _ = image(run_outpost, tmp_path, gw)
+    assert campaign(gw, {"image": "0" * 16, "target": "all"},
+                    expect=422)["error"] == "unknown_image"
+    for bad in ({"image": fid}, {"image": fid, "target": "none"},
+                {"image": fid, "target": {"eps": [1]}},
+                {"image": fid, "target": {"eps": ["a b"]}},
+                {"image": fid, "target": {"eps": ["x"]},
+                 "policy": {"max_concurrent": 0}},
+                {"image": fid, "target": {"eps": ["x"]},
+                 "policy": {"window": {"from": "25:00", "to": "01:00"}}},
+                {"image": fid, "target": "all"}):   # no device registered
+        campaign(gw, bad, expect=400)
+    # A device that never shows up: its URI write waits in its queue.
+    c = campaign(gw, {"image": fid, "target": {"eps": ["sleeper"]},
+                      "policy": {"window": {"from": "00:00",
+                                            "to": "23:59"}}})
+    wait_for(lambda: get(gw, c["id"])["counts"]["announced"] == 1, 10,
+             what="the URI write queued")
+    wait_for(lambda: get(gw, c["id"])["devices"][0]["op"] > 0, 10,
+             what="the op id")
+    op = gw.get_json("/v1/ops/%d" % get(gw, c["id"])["devices"][0]["op"])
+    assert op["state"] == "queued" and "5/0/1" in json.dumps(op)
+    assert gw.http("POST", "/v1/campaigns/%d/cancel" % c["id"])[0] == 200
+    assert get(gw, c["id"])["status"] == "cancelled"
+    assert gw.http("POST", "/v1/campaigns/%d/resume" % c["id"])[0] == 409
+    assert gw.http("POST", "/v1/campaigns/%d/explode" % c["id"])[0] == 404
+    assert gw.http("GET", "/v1/campaigns/999")[0] == 404
