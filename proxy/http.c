@@ -236,8 +236,27 @@ http_tls_bevcb(struct event_base *base, void *arg)
 	return tls_bufferevent_new(gw->http->tls, base, -1, NULL);
 }
 
+/*
+ * Requests on the HTTPS server. When its bevcb cannot make a TLS
+ * bufferevent (out of memory), evhttp falls back to a plain one: a request
+ * that came in clear on the TLS port is refused, never served.
+ */
+static void
+http_dispatch_tls(struct evhttp_request *req, void *arg)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon != NULL ?
+	    evhttp_connection_get_bufferevent(evcon) : NULL;
+
+	if (bev == NULL || tls_bufferevent_socket(bev) == NULL) {
+		evhttp_send_error(req, 503, NULL);
+		return;
+	}
+	http_dispatch(req, arg);
+}
+
 static struct evhttp *
-http_server_new(struct gateway *gw)
+http_server_new(struct gateway *gw, int tls)
 {
 	struct evhttp *http;
 
@@ -246,7 +265,7 @@ http_server_new(struct gateway *gw)
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 	    EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
-	evhttp_set_gencb(http, http_dispatch, gw);
+	evhttp_set_gencb(http, tls ? http_dispatch_tls : http_dispatch, gw);
 	return http;
 }
 
@@ -317,11 +336,11 @@ http_module_init(struct gateway *gw)
 		log_warnx("http: %s", err);
 		return -1;
 	}
-	if ((hs->http = http_server_new(gw)) == NULL)
+	if ((hs->http = http_server_new(gw, 0)) == NULL)
 		return -1;
 	if (gw->cfg.http_tls_listen[0] != '\0') {
 		if ((hs->tls = http_tls_load(&gw->cfg)) == NULL ||
-		    (hs->https = http_server_new(gw)) == NULL)
+		    (hs->https = http_server_new(gw, 1)) == NULL)
 			return -1;
 		evhttp_set_bevcb(hs->https, http_tls_bevcb, gw);
 	}

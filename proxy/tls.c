@@ -42,11 +42,11 @@
 
 #define TLS_READ_CHUNK	16384	/* one TLS record of plaintext */
 #define TLS_SOCK_HIGH	65536	/* ciphertext queued before plaintext waits */
+#define TLS_SYSTEM_CAS	"/etc/ssl/certs/ca-certificates.crt"
 
 /* What the kick event does (besides delivering events). */
 #define TLS_KICK_FLUSH	0x1	/* run the output filter */
 #define TLS_KICK_WROTE	0x2	/* maybe call the write callback */
-#define TLS_SYSTEM_CAS	"/etc/ssl/certs/ca-certificates.crt"
 
 /* Forward-secret AEAD suites only; TLS 1.3's first. */
 static const char tls_ciphers[] =
