@@ -46,7 +46,7 @@ CORE_SRC := log.c notify.c config/config.c config/inifile.c \
             proxy/forward.c proxy/ops.c cache/stream.c cache/cache.c \
             cache/observe.c proxy/senml.c modules/manifest.c \
             modules/firmware.c modules/fwserve.c proxy/fwapi.c proxy/crange.c \
-            modules/campaign.c proxy/campapi.c \
+            modules/campaign.c modules/campparse.c proxy/campapi.c \
             proxy/tls.c proxy/auth.c proxy/tokens.c modules/whparse.c
 GW_SRC   := gateway.c modules/fwtool.c $(CORE_SRC)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)

@@ -21,6 +21,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "modules/campaign.h"
+#include "modules/campparse.h"
 #include "modules/events.h"
 #include "modules/firmware.h"
 #include "modules/lwm2m.h"
@@ -279,39 +280,6 @@ camp_push(struct gateway *gw, struct camp *c, size_t i, enum camp_op kind)
 	d->op_kind = (uint8_t)kind;
 }
 
-/* /5/0/3 and /5/0/5 from a SenML JSON read of /5/0. */
-static int
-camp_parse_fw(const uint8_t *body, size_t len, int *state, int *result)
-{
-	cJSON *pack = cJSON_ParseWithLength((const char *)body, len), *r, *x;
-	char name[64], bn[48] = "";
-	size_t nl;
-
-	*state = *result = -1;
-	if (!cJSON_IsArray(pack)) {
-		cJSON_Delete(pack);
-		return -1;
-	}
-	cJSON_ArrayForEach(r, pack) {
-		if ((x = cJSON_GetObjectItemCaseSensitive(r, "bn")) != NULL &&
-		    cJSON_IsString(x))
-			snprintf(bn, sizeof(bn), "%s", x->valuestring);
-		x = cJSON_GetObjectItemCaseSensitive(r, "n");
-		snprintf(name, sizeof(name), "%s%s", bn, cJSON_IsString(x) ?
-		    x->valuestring : "");
-		nl = strlen(name);
-		if ((x = cJSON_GetObjectItemCaseSensitive(r, "v")) == NULL ||
-		    !cJSON_IsNumber(x) || nl < 1)
-			continue;
-		if (nl >= 2 && name[nl - 2] == '/' && name[nl - 1] == '3')
-			*state = x->valueint;
-		else if (nl >= 2 && name[nl - 2] == '/' && name[nl - 1] == '5')
-			*result = x->valueint;
-	}
-	cJSON_Delete(pack);
-	return *state >= 0 ? 0 : -1;
-}
-
 /* A read of /5/0 answered: move the device along. */
 static void
 camp_read(struct gateway *gw, struct camp *c, size_t i, int st, int res)
@@ -372,7 +340,7 @@ camp_check_op(struct gateway *gw, struct camp *c, size_t i, int64_t now)
 		camp_set(gw, c, d, CDEV_DOWNLOADING);
 	} else if (kind == COP_EXECUTE) {
 		camp_set(gw, c, d, CDEV_UPDATING);
-	} else if (camp_parse_fw(v.result, v.result_len, &st, &res) == 0) {
+	} else if (campparse_fw(v.result, v.result_len, &st, &res) == 0) {
 		camp_read(gw, c, i, st, res);
 	}
 	free(buf);
