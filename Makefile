@@ -44,7 +44,8 @@ CORE_SRC := log.c notify.c config/config.c config/inifile.c \
             modules/cred.c modules/credparse.c modules/dtls.c proxy/provision.c \
             proxy/router.c proxy/http.c proxy/api.c proxy/coapmap.c \
             proxy/forward.c proxy/ops.c cache/stream.c cache/cache.c \
-            cache/observe.c proxy/senml.c modules/manifest.c \
+            cache/observe.c proxy/senml.c proxy/senml_tlv.c proxy/senml_cbor.c \
+            modules/manifest.c \
             modules/firmware.c modules/fwserve.c proxy/fwapi.c proxy/crange.c \
             modules/campaign.c modules/campparse.c proxy/campapi.c \
             proxy/tls.c proxy/auth.c proxy/tokens.c modules/whparse.c

@@ -1,4 +1,4 @@
-// fuzz-sources: proxy/senml.c
+// fuzz-sources: proxy/senml.c proxy/senml_tlv.c proxy/senml_cbor.c
 // fuzz-libs: -lcjson -lcbor
 /*
  * fuzz_senml.c: libFuzzer target for the SenML conversions. The input is a
