@@ -13,6 +13,7 @@
 #include "log.h"
 #include "notify.h"
 #include "modules/fwtool.h"
+#include "proxy/http.h"
 
 /* In start order; stopped in reverse. */
 static const struct gw_module *const modules[] = {
@@ -169,6 +170,11 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (check) {
+		/* What the HTTP listeners would refuse at start. */
+		if (http_check_config(&gw.cfg, err, sizeof(err)) == -1) {
+			log_warnx("%s: %s", gw.config_path, err);
+			return 1;
+		}
 		printf("configuration OK\n");
 		return 0;
 	}

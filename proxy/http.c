@@ -282,39 +282,76 @@ http_tls_load(const struct gw_config *cfg)
 	return t;
 }
 
-/*
- * What a security reviewer asks of the listeners, checked before any is
- * bound: plain HTTP off loopback only when the ini says so, and no
- * listener off loopback without tokens. tls_listen must parse.
- */
+/* Whether cfg exposes a listener off loopback; tls_hp gets tls_listen. */
 static int
-http_check_exposure(struct gateway *gw, struct gw_hostport *tls_hp)
+http_exposed(const struct gw_config *cfg, struct gw_hostport *tls_hp)
 {
-	const struct gw_config *cfg = &gw->cfg;
-	char buf[96], err[160];
-	int exposed;
+	int exposed = !config_hostport_is_loopback(&cfg->http_listen);
+
+	memset(tls_hp, 0, sizeof(*tls_hp));
+	if (cfg->http_tls_listen[0] != '\0' &&
+	    config_parse_hostport(cfg->http_tls_listen, tls_hp, NULL, 0) == 0)
+		exposed |= !config_hostport_is_loopback(tls_hp);
+	return exposed;
+}
+
+int
+http_check_config(const struct gw_config *cfg, char *err, size_t errlen)
+{
+	struct gw_hostport tls_hp;
+	char buf[96], why[160];
 
 	config_hostport_str(&cfg->http_listen, buf, sizeof(buf));
 	if (!config_hostport_is_loopback(&cfg->http_listen) &&
 	    !cfg->http_plain_nonloopback) {
-		log_warnx("http: [http] listen = %s is not a loopback address: "
-		    "plain HTTP would be exposed; use tls_listen, or set "
-		    "[http] plain_nonloopback = 1", buf);
+		snprintf(err, errlen, "[http] listen = %s is not a loopback "
+		    "address: plain HTTP would be exposed; use tls_listen, or "
+		    "set [http] plain_nonloopback = 1", buf);
 		return -1;
 	}
-	exposed = !config_hostport_is_loopback(&cfg->http_listen);
 	if (cfg->http_tls_listen[0] != '\0') {
-		if (config_parse_hostport(cfg->http_tls_listen, tls_hp, err,
-		    sizeof(err)) == -1) {
-			log_warnx("http: [http] tls_listen: %s", err);
+		if (config_parse_hostport(cfg->http_tls_listen, &tls_hp, why,
+		    sizeof(why)) == -1) {
+			snprintf(err, errlen, "[http] tls_listen: %s", why);
 			return -1;
 		}
-		exposed |= !config_hostport_is_loopback(tls_hp);
+		if (cfg->http_tls_cert[0] == '\0' ||
+		    cfg->http_tls_key[0] == '\0') {
+			snprintf(err, errlen, "[http] tls_listen needs tls_cert "
+			    "and tls_key");
+			return -1;
+		}
 	}
-	if (exposed && auth_count(gw->http->auth) == 0) {
+	if (http_exposed(cfg, &tls_hp) && cfg->auth_token_file[0] == '\0' &&
+	    cfg->auth_admin_token[0] == '\0' &&
+	    cfg->auth_operate_token[0] == '\0' &&
+	    cfg->auth_read_token[0] == '\0') {
+		snprintf(err, errlen, "a listener is not on loopback and no API "
+		    "token is configured ([auth] token_file or *_token): "
+		    "refusing to run without authentication");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * What a security reviewer asks of the listeners, checked before any is
+ * bound: http_check_config, and no listener off loopback without tokens
+ * (a token file may hold none).
+ */
+static int
+http_check_exposure(struct gateway *gw, struct gw_hostport *tls_hp)
+{
+	char err[256];
+
+	if (http_check_config(&gw->cfg, err, sizeof(err)) == -1) {
+		log_warnx("http: %s", err);
+		return -1;
+	}
+	if (http_exposed(&gw->cfg, tls_hp) && auth_count(gw->http->auth) == 0) {
 		log_warnx("http: a listener is not on loopback and no API token "
-		    "is configured ([auth] token_file or *_token): refusing "
-		    "to run without authentication");
+		    "is configured (the token file holds none): refusing to "
+		    "run without authentication");
 		return -1;
 	}
 	if (auth_count(gw->http->auth) == 0)

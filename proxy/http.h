@@ -58,6 +58,16 @@ void	api_device_credential(struct gateway *gw, const char *ep, cJSON *o);
  * stays) /v1/devices/{ep}/credential. */
 void	api_device_credential_http(struct http_exchange *hx);
 
+/*
+ * The listeners' rules that need no file (outpost -n runs it too): plain
+ * HTTP off loopback only with [http] plain_nonloopback, tls_listen with its
+ * certificate and key, and no listener off loopback without a token
+ * source. Returns 0, or -1 with a message in err.
+ */
+struct gw_config;
+int	http_check_config(const struct gw_config *cfg, char *err,
+	    size_t errlen);
+
 /* The route table (proxy/api.c). */
 extern const struct http_route	api_routes[];
 extern const size_t		api_nroutes;

@@ -430,3 +430,31 @@ def test_event_stream_over_https(gateway_factory, pki, tmp_path):
     finally:
         conn.close()
     assert gw.alive()
+
+
+@pytest.mark.parametrize("text,msg", [
+    ("[http]\nlisten = 0.0.0.0:8080\n",
+     "is not a loopback address: plain HTTP would be exposed"),
+    ("[http]\nlisten = [::]:8080\nplain_nonloopback = 1\n",
+     "refusing to run without authentication"),
+    ("[http]\ntls_listen = 0.0.0.0:8443\ntls_cert = c.pem\ntls_key = k.pem\n",
+     "refusing to run without authentication"),
+    ("[http]\ntls_listen = 127.0.0.1:8443\n",
+     "tls_listen needs tls_cert and tls_key"),
+    ("[http]\ntls_listen = localhost:8443\n",
+     "host must be a numeric IPv4"),
+])
+def test_check_reports_exposure(run_outpost, tmp_path, text, msg):
+    ini = tmp_path / "gw.ini"
+    ini.write_text(text)
+    rc, out, err = run_outpost("-n", "-c", str(ini))
+    assert rc == 1 and "configuration OK" not in out
+    assert msg in err, err
+
+
+def test_check_accepts_what_is_allowed(run_outpost, tmp_path):
+    ini = tmp_path / "gw.ini"
+    ini.write_text("[http]\nlisten = 0.0.0.0:8080\nplain_nonloopback = 1\n"
+                   "[auth]\ntoken_file = /run/secrets/tokens\n")
+    rc, out, err = run_outpost("-n", "-c", str(ini))
+    assert rc == 0 and out == "configuration OK\n", err
