@@ -75,6 +75,13 @@ udp_drops() {
 	    END { print d + 0 }' /proc/net/udp
 }
 
+# udp_rcvbuf PORT: the kernel's receive buffer of that socket in bytes (ss
+# shows it as rb, which counts the kernel's bookkeeping too), ? without ss.
+udp_rcvbuf() {
+	{ ss -u -a -m -n "src $HOST:$1" 2>/dev/null || true; } |
+	    sed -n 's/.*skmem:(r[0-9]*,rb\([0-9]*\),.*/\1/p' | head -n 1 | grep . || echo '?'
+}
+
 need_servers
 command -v "${CC:-cc}" >/dev/null || die "${CC:-cc} not found"
 command -v python3 >/dev/null || die "python3 not found"
@@ -180,12 +187,14 @@ kill -0 "$FGW_PID" 2>/dev/null || die "the gateway exited during the run"
 read -r est valued <<<"$(observed "$FGW_HTTP")" || est=0
 sed -n 's/^client=/  client /p' "$out"
 total=$(grep '^total:' "$out") || { cat "$TMP/ssecount.err" >&2; die "no totals from ssecount"; }
+# The fleet's notifications come in one burst a second: the interval holds
+# one burst more or less than its seconds, hence rates a few % off 1/s.
 echo "events/s delivered: $(field rate "$total") in all, $(ratio "$(field rate "$total")" "$FCLIENTS") per client ($(field notifications "$total") notifications; $FDEVICES devices x 1/s x $FCLIENTS clients would be $((FDEVICES * FCLIENTS))/s)"
 echo "events lost (skipped ids) in all clients: $(field lost "$total"), out of order: $(field disorder "$total"), gap events: $(field gap_events "$total"), clients dropped by the gateway: $(field closed "$total") (target: 0 lost)"
 echo "notifications that never became events (summed over clients): $(field device_gaps "$total") skipped per-device values, $(field silent "$total") devices silent at the end; observations still established: $est of $FDEVICES"
-echo "datagrams the kernel dropped at the gateway's CoAP socket (full receive buffer) during the run: $drops"
+echo "datagrams the kernel dropped at the gateway's CoAP socket (full receive buffer) during the run: $drops (its receive buffer: rb $(udp_rcvbuf "$FGW_COAP") bytes)"
 if ((drops > 0)); then
-	echo "note: the fleet's devices all tick at the same instant, so $FDEVICES notifications arrive within milliseconds once a second; what the socket's receive buffer ($(cat /proc/sys/net/core/rmem_default) bytes by default) cannot hold is lost before the gateway reads it"
+	echo "note: the fleet's devices all tick at the same instant, so $FDEVICES notifications arrive within milliseconds once a second; what the socket's receive buffer cannot hold is lost before the gateway reads it ([coap] rcvbuf; the gateway logs the size it got)"
 fi
 echo "gateway: cpu $(field gw_cpu_pct "$total")% of one core, RssAnon $(field gw_rss_anon_kb "$total") kB (idle $rss_idle kB, $FDEVICES devices $rss_devices kB, observed $rss_observed kB); fleet cpu $(ratio $((fleet_cpu / 10000)) $((wall / 1000000)))% (its ${FWARMUP}s warm-up included); ssecount cpu $(field self_cpu_pct "$total")%"
 if [[ -s $TMP/ssecount.err ]]; then
