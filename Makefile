@@ -40,6 +40,7 @@ LIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread
 CORE_SRC := log.c notify.c config/config.c config/inifile.c \
             modules/store.c modules/registry.c modules/lwm2m.c modules/metrics.c \
             modules/coap.c modules/rd.c modules/devreq.c modules/queue.c \
+            modules/rng.c \
             modules/events.c modules/webhook.c modules/send.c \
             modules/cred.c modules/credparse.c modules/dtls.c proxy/provision.c \
             proxy/router.c proxy/http.c proxy/api.c proxy/coapmap.c \

@@ -14,12 +14,11 @@
 #include <string.h>
 
 #include <event2/event.h>
-#include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/random.h>
 
 #include "gateway.h"
 #include "log.h"
 #include "modules/coap.h"
+#include "modules/rng.h"
 #include "modules/store.h"
 
 /* Rounds of coap_io_do_epoll per wakeup: bounds one callback's work while
@@ -199,30 +198,6 @@ coap_log_to_ours(coap_log_t level, const char *msg)
 		log_debug("libcoap: %.*s", (int)n, msg);
 }
 
-/*
- * Tokens and message ids come from wolfCrypt's Hash-DRBG, seeded once from
- * the kernel: libcoap's default asks getrandom() for every token, one
- * system call per request to a device. Tokens stay unpredictable (RFC 7252
- * 5.3.1). One generator, used on the reactor only.
- */
-static WC_RNG	coap_rng;
-static int	coap_rng_ok;
-
-static int
-coap_rng_fill(void *out, size_t len)
-{
-	return wc_RNG_GenerateBlock(&coap_rng, out, (word32)len) == 0;
-}
-
-static void
-coap_rng_init(void)
-{
-	if (coap_rng_ok || wc_InitRng(&coap_rng) != 0)
-		return;		/* libcoap's own getrandom() stays */
-	coap_rng_ok = 1;
-	coap_set_prng(coap_rng_fill);
-}
-
 static int
 coap_module_init(struct gateway *gw)
 {
@@ -230,7 +205,8 @@ coap_module_init(struct gateway *gw)
 	coap_resource_t *r;
 
 	coap_startup();
-	coap_rng_init();
+	if (rng_init() == 0)		/* else libcoap's getrandom() stays */
+		coap_set_prng(rng_fill);
 	coap_set_log_handler(coap_log_to_ours);
 	coap_set_log_level(log_get_level() >= LOG_LEVEL_DEBUG ? LOG_INFO :
 	    LOG_WARNING);
@@ -382,10 +358,7 @@ coap_module_stop(struct gateway *gw)
 		coap_peer_free(cs, cs->peers);
 	dtls_free();
 	coap_cleanup();
-	if (coap_rng_ok) {
-		wc_FreeRng(&coap_rng);
-		coap_rng_ok = 0;
-	}
+	rng_free();
 	free(cs);
 	gw->coap = NULL;
 }
