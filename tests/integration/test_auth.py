@@ -89,6 +89,12 @@ ROUTES = [
     ("DELETE", "/v1/ops/1", "operate"),
     ("DELETE", "/v1/devices/nodev", "admin"),
     ("POST", "/v1/devices", "admin"),
+    ("PUT", "/v1/devices/nodev/credential", "admin"),
+    ("GET", "/v1/firmware", "read"),
+    ("POST", "/v1/firmware", "admin"),
+    ("DELETE", "/v1/firmware/1", "admin"),
+    ("GET", "/v1/campaigns", "read"),
+    ("POST", "/v1/campaigns", "admin"),
 ]
 RANK = {"read": 1, "operate": 2, "admin": 3}
 
