@@ -155,6 +155,26 @@ def test_psk_device_registers_and_is_reached_over_its_session(gateway,
     assert dev.wait_line("get")
 
 
+def test_op_queued_for_a_dtls_device_goes_over_its_next_session(gateway,
+                                                                devices):
+    provision_psk(gateway, "qd-1", "id-qd-1")
+    # Registered over DTLS by a client that left: no route now.
+    r = coaps(gateway, "post", reg_path("qd-1"), psk=("id-qd-1", KEY))
+    assert r.code == "2.01", r
+    wait_for(lambda: gateway.http("GET", "/v1/devices/qd-1/r/3/0/0")[0]
+             == 202, what="the read to be queued")
+    ops = gateway.get_json("/v1/devices/qd-1/ops")["ops"]
+    assert len(ops) >= 1
+    # The device comes back over DTLS: its op goes over that session.
+    dev = devices(gateway, "qd-1", "psk", "id-qd-1", KEY)
+    dev.wait_line("registered rd/")
+    dev.wait_line("get")
+    done = wait_for(lambda: (lambda o: o if o["state"] == "done" else None)(
+        gateway.get_json("/v1/ops/%d" % ops[0]["op"])),
+        what="the queued op to be done")
+    assert done["result"]["body"] == "dtlsdev:qd-1"
+
+
 def test_coap_client_with_psk_registers(gateway):
     provision_psk(gateway, "cc-1", "id-cc-1")
     assert metric(gateway, "outpost_dtls_accepted_total") == 0
