@@ -129,7 +129,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct gateway gw;
-	struct event *ev_hup, *ev_term, *ev_int;
+	struct event *ev_hup, *ev_term, *ev_int, *ev_dog;
 	char err[512];
 	int ch, check = 0, verbose = 0;
 	size_t i, inited;
@@ -209,9 +209,11 @@ main(int argc, char *argv[])
 		fatalx("cannot install signal handlers");
 	log_info("outpost %s started", OUTPOST_VERSION);
 	notify_send("READY=1\nSTATUS=listening");	/* listeners and store up */
+	ev_dog = notify_watchdog(gw.base);		/* WatchdogSec= */
 
 	event_base_dispatch(gw.base);
 
+	notify_watchdog_stop(ev_dog);
 	event_free(ev_hup);
 	event_free(ev_term);
 	event_free(ev_int);

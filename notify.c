@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "log.h"
 #include "notify.h"
 
@@ -77,4 +79,56 @@ notify_reloading(void)
 	    (unsigned long long)ts.tv_sec * 1000000ULL +
 	    (unsigned long long)ts.tv_nsec / 1000);
 	return notify_send(buf);
+}
+
+static void
+notify_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	notify_send("WATCHDOG=1");
+}
+
+struct event *
+notify_watchdog(struct event_base *base)
+{
+	const char *usec = getenv("WATCHDOG_USEC");
+	const char *pid = getenv("WATCHDOG_PID");
+	unsigned long long us;
+	struct timeval tv;
+	struct event *ev;
+	char *end;
+
+	if (usec == NULL || usec[0] == '\0')
+		return NULL;
+	if (pid != NULL && pid[0] != '\0' &&
+	    strtoll(pid, &end, 10) != (long long)getpid())
+		return NULL;	/* meant for another process */
+	errno = 0;
+	us = strtoull(usec, &end, 10);
+	if (*end != '\0' || errno != 0 || us < 2) {
+		log_warnx("WATCHDOG_USEC=%s is not a period in microseconds; "
+		    "no keep-alives", usec);
+		return NULL;
+	}
+	us /= 2;
+	tv.tv_sec = (time_t)(us / 1000000);
+	tv.tv_usec = (suseconds_t)(us % 1000000);
+	if ((ev = event_new(base, -1, EV_PERSIST, notify_watchdog_cb,
+	    NULL)) == NULL || event_add(ev, &tv) == -1) {
+		log_warnx("cannot start the watchdog keep-alives");
+		if (ev != NULL)
+			event_free(ev);
+		return NULL;
+	}
+	notify_send("WATCHDOG=1");
+	return ev;
+}
+
+void
+notify_watchdog_stop(struct event *ev)
+{
+	if (ev != NULL)
+		event_free(ev);
 }

@@ -14,4 +14,17 @@ int	notify_send(const char *state);
 /* "RELOADING=1" with the MONOTONIC_USEC= that systemd asks for with it. */
 int	notify_reloading(void);
 
+struct event;
+struct event_base;
+
+/*
+ * When the manager asks for keep-alives ($WATCHDOG_USEC, and $WATCHDOG_PID
+ * naming this process if set: systemd's WatchdogSec=), sends "WATCHDOG=1"
+ * now and from a timer of base at half the period, and returns the timer;
+ * else NULL. A reactor that stops turning stops the keep-alives, and the
+ * manager restarts the daemon. notify_watchdog_stop(NULL) is a no-op.
+ */
+struct event *notify_watchdog(struct event_base *base);
+void	notify_watchdog_stop(struct event *ev);
+
 #endif /* OUTPOST_NOTIFY_H */

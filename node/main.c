@@ -312,7 +312,7 @@ main(int argc, char *argv[])
 	};
 	struct main_set sets[64];
 	struct node n;
-	struct event *ev_term = NULL, *ev_int = NULL, *ev_hup = NULL;
+	struct event *ev_term = NULL, *ev_int = NULL, *ev_hup = NULL, *ev_dog;
 	size_t nsets = 0, i;
 	int ch, check = 0, verbose = 0, rc = 1;
 
@@ -386,7 +386,9 @@ main(int argc, char *argv[])
 		    n.cfg.gateway);
 	shard_start(&n);
 	notify_send("READY=1");
+	ev_dog = notify_watchdog(n.base);		/* WatchdogSec= */
 	event_base_dispatch(n.base);
+	notify_watchdog_stop(ev_dog);
 	log_info("stopped");
 	rc = 0;
 out:

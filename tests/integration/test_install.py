@@ -160,6 +160,7 @@ def test_units_paths_user_state_and_hardening(tree):
         assert one(u, "Service", "AmbientCapabilities") == ""
         assert re.match(r"^\d+[KMG]$", one(u, "Service", "MemoryMax"))
         assert one(u, "Service", "Restart") == "on-failure"
+        assert re.match(r"^\d+s$", one(u, "Service", "WatchdogSec"))
         assert one(u, "Install", "WantedBy") == "multi-user.target"
     gw = parse_unit(os.path.join(tree,
                                  "usr/lib/systemd/system/outpost.service"))

@@ -13,6 +13,8 @@ import time
 
 import pytest
 
+from conftest import wait_for
+
 
 
 class Manager:
@@ -164,3 +166,42 @@ def test_node_ready_and_stopping(gateway, node_factory, manager):
     assert pid == node.proc.pid
     node.proc.wait(10)
     assert node._reaped() == 0
+
+
+def test_watchdog_keepalives_from_the_reactor(gateway_factory, manager,
+                                              monkeypatch):
+    """WatchdogSec=: WATCHDOG_USEC asks for a keep-alive at least that
+    often; the gateway sends WATCHDOG=1 from its reactor at half the
+    period."""
+    monkeypatch.setenv("WATCHDOG_USEC", "200000")
+    gw = gateway_factory(start=False)
+    gw.start(wait=False)
+    manager.wait("READY")
+    for _ in range(3):
+        pid, _ = manager.wait("WATCHDOG", timeout=5)
+        assert pid == gw.proc.pid
+
+
+def test_watchdog_for_another_process_is_not_ours(gateway_factory, manager,
+                                                  monkeypatch):
+    monkeypatch.setenv("WATCHDOG_USEC", "200000")
+    monkeypatch.setenv("WATCHDOG_PID", str(os.getpid()))
+    gw = gateway_factory(start=False)
+    gw.start(wait=False)
+    manager.wait("READY")
+    # Two seconds of uptime: ten keep-alive periods, had any been asked.
+    wait_for(lambda: gw.get_json("/v1/health")["uptime_s"] >= 2, 10,
+             what="two seconds of uptime")
+    gw.send_signal(signal.SIGTERM)
+    manager.wait("STOPPING")
+    assert not [m for m in manager.messages if "WATCHDOG" in m[1]]
+    assert gw.wait_exit() == 0
+
+
+def test_node_watchdog(gateway, node_factory, manager, monkeypatch):
+    monkeypatch.setenv("WATCHDOG_USEC", "200000")
+    node = node_factory(gateway, ep="notify-dog", start=False)
+    node.start()
+    manager.wait("READY")
+    pid, _ = manager.wait("WATCHDOG", timeout=5)
+    assert pid == node.proc.pid
