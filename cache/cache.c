@@ -58,19 +58,8 @@ cache_key(const char *ep, const char *path)
 	return key;
 }
 
-static struct centry *
-cache_find(struct cache *c, const char *key)
-{
-	struct centry *e;
-
-	for (e = c->buckets[cache_hash(key)]; e != NULL; e = e->hnext)
-		if (strcmp(e->key, key) == 0)
-			return e;
-	return NULL;
-}
-
-/* cache_find of the key "ep/path" without making it: cached reads are the
- * hot path, and every one would allocate and free the key. */
+/* The entry of "ep/path", found without making the key: cached reads and
+ * repeated values are the hot path, and each would allocate and free it. */
 static struct centry *
 cache_find_parts(struct cache *c, const char *ep, const char *path)
 {
@@ -133,6 +122,29 @@ cache_time(int64_t t, char out[CACHE_TIME_LEN + 1])
 	out[CACHE_TIME_LEN] = '\0';
 }
 
+/*
+ * The value a device gave again (a read or a notification with the same
+ * bytes): the entry is refreshed where it is, its ETag stays (it is made
+ * from the bytes), and nothing is allocated; only its time is new, and its
+ * text form is made again when a client reads it.
+ */
+static void
+cache_refresh(struct cache *c, struct centry *e, long max_age,
+    long observe_seq, int64_t now)
+{
+	e->seq = observe_seq;
+	e->seq_at = now;
+	e->pub.max_age = max_age < 0 ? CACHE_DEFAULT_MAX_AGE :
+	    (uint32_t)max_age;
+	if (e->pub.observed_at != now) {
+		e->pub.observed_at = now;
+		e->pub.observed[0] = '\0';
+	}
+	e->pub.notifications += (observe_seq >= 0);
+	TAILQ_REMOVE(&c->lru, e, lru);
+	TAILQ_INSERT_HEAD(&c->lru, e, lru);
+}
+
 int
 cache_put(struct gateway *gw, const char *ep, const char *path,
     int content_format, long max_age, const uint8_t *body, size_t len,
@@ -145,6 +157,17 @@ cache_put(struct gateway *gw, const char *ep, const char *path,
 	char *key;
 	size_t size;
 
+	if ((old = cache_find_parts(c, ep, path)) != NULL) {
+		if (observe_seq >= 0 && old->seq >= 0 &&
+		    !cache_newer(old->seq, old->seq_at, observe_seq, now))
+			return 0;	/* an older notification, late */
+		if (old->pub.len == len &&
+		    old->pub.content_format == content_format &&
+		    memcmp(old->data, body, len) == 0) {
+			cache_refresh(c, old, max_age, observe_seq, now);
+			return 1;	/* the same value again */
+		}
+	}
 	if ((key = cache_key(ep, path)) == NULL)
 		return -1;
 	size = sizeof(*e) + len + strlen(key) + 1;
@@ -152,12 +175,7 @@ cache_put(struct gateway *gw, const char *ep, const char *path,
 		free(key);
 		return 0;
 	}
-	if ((old = cache_find(c, key)) != NULL) {
-		if (observe_seq >= 0 && old->seq >= 0 &&
-		    !cache_newer(old->seq, old->seq_at, observe_seq, now)) {
-			free(key);
-			return 0;	/* an older notification, late */
-		}
+	if (old != NULL) {
 		notes = old->pub.notifications;
 		cache_unlink(c, old);
 	}

@@ -146,6 +146,42 @@ test_observe_order(void **state)
 	assert_int_equal(cache_get(&gw, "n", "w")->notifications, 2);
 }
 
+/* The same bytes again refresh the entry where it is: the same ETag, the
+ * same memory, a new Max-Age, one more notification; the Observe order
+ * still holds; other bytes or another format replace it. */
+static void
+test_same_value_again(void **state)
+{
+	const struct cache_entry *e, *again;
+	char etag[CACHE_ETAG_LEN + 1];
+	size_t entries, bytes, entries2, bytes2;
+
+	(void)state;
+	put("n", "s", "same", 5);
+	e = cache_get(&gw, "n", "s");
+	snprintf(etag, sizeof(etag), "%s", e->etag);
+	cache_stats(&gw, &entries, &bytes);
+	assert_int_equal(cache_put(&gw, "n", "s", 0, 30,
+	    (const uint8_t *)"same", 4, 6), 1);
+	again = cache_get(&gw, "n", "s");
+	assert_ptr_equal(again, e);
+	assert_string_equal(again->etag, etag);
+	assert_int_equal(again->max_age, 30);
+	assert_int_equal(again->notifications, 2);
+	cache_stats(&gw, &entries2, &bytes2);
+	assert_int_equal(entries2, entries);
+	assert_int_equal(bytes2, bytes);
+	/* Still ordered: seq 4 is older than 6, even with the same bytes. */
+	assert_int_equal(cache_put(&gw, "n", "s", 0, -1,
+	    (const uint8_t *)"same", 4, 4), 0);
+	/* Another format, or other bytes: a new value and ETag. */
+	assert_int_equal(cache_put(&gw, "n", "s", 50, -1,
+	    (const uint8_t *)"same", 4, 7), 1);
+	assert_string_not_equal(cache_get(&gw, "n", "s")->etag, etag);
+	put("n", "s", "other", 8);
+	assert_value("n", "s", "other");
+}
+
 static void
 test_drop_device(void **state)
 {
@@ -191,6 +227,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lru_by_bytes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_observe_order, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_same_value_again, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_drop_device, setup,
 		    teardown),
