@@ -16,10 +16,10 @@
 #      notification a second per device), BENCH_FANOUT_CLIENTS (10) clients
 #      of GET /v1/events counting with ssecount (tests/bench/ssecount.c,
 #      built here): events/s per client and in all, events lost per client
-#      (skipped ids), notifications that never became events (skipped
-#      per-device values), the datagrams the kernel dropped at the
-#      gateway's CoAP socket, and the gateway's CPU (% of one core) and
-#      RssAnon.
+#      (skipped ids), per-device values no event carried (a device's
+#      clock values skipped: not sent, lost before the gateway, or refused
+#      as older), the datagrams the kernel dropped at the gateway's CoAP
+#      socket, and the gateway's CPU (% of one core) and RssAnon.
 # It prints figures and never fails on a time. It fails when something
 # cannot run (wrk, nginx or a compiler missing, a server does not start,
 # the cache does not answer 200).
@@ -191,7 +191,7 @@ total=$(grep '^total:' "$out") || { cat "$TMP/ssecount.err" >&2; die "no totals 
 # one burst more or less than its seconds, hence rates a few % off 1/s.
 echo "events/s delivered: $(field rate "$total") in all, $(ratio "$(field rate "$total")" "$FCLIENTS") per client ($(field notifications "$total") notifications; $FDEVICES devices x 1/s x $FCLIENTS clients would be $((FDEVICES * FCLIENTS))/s)"
 echo "events lost (skipped ids) in all clients: $(field lost "$total"), out of order: $(field disorder "$total"), gap events: $(field gap_events "$total"), clients dropped by the gateway: $(field closed "$total") (target: 0 lost)"
-echo "notifications that never became events (summed over clients): $(field device_gaps "$total") skipped per-device values, $(field silent "$total") devices silent at the end; observations still established: $est of $FDEVICES"
+echo "per-device values no event carried (summed over clients; not sent by the device, lost before the gateway, or refused by the cache as older): $(field device_gaps "$total"); devices silent at the end: $(field silent "$total"); observations still established: $est of $FDEVICES"
 echo "datagrams the kernel dropped at the gateway's CoAP socket (full receive buffer) during the run: $drops (its receive buffer: rb $(udp_rcvbuf "$FGW_COAP") bytes)"
 if ((drops > 0)); then
 	echo "note: the fleet's devices all tick at the same instant, so $FDEVICES notifications arrive within milliseconds once a second; what the socket's receive buffer cannot hold is lost before the gateway reads it ([coap] rcvbuf; the gateway logs the size it got)"

@@ -13,8 +13,9 @@
  *   gap_events    "gap" events, the gateway's own word for lost events;
  *   device_gaps   for "notification" events whose value is an integer (a
  *                 counter or a clock, /3/0/13 on outpost-node): values
- *                 skipped per device ("ep"), i.e. notifications that never
- *                 became events (lost before the gateway, or not sent);
+ *                 skipped per device ("ep"): values no event carried
+ *                 (not sent, lost before the gateway, or refused there
+ *                 as older than one it had);
  *   silent        devices heard from before whose last notification is
  *                 more than SILENT_S seconds old at the end (their values
  *                 stopped, which device_gaps cannot count);
