@@ -1,10 +1,11 @@
 /*
  * campaign.c: the campaign engine behind campaign.h.
  *
- * One timer a second steps every running campaign: it looks at the ops it
- * queued (queue_get), moves devices along pending -> announced ->
- * downloading -> downloaded -> updating -> succeeded | failed, and queues
- * the next op: the URI write, a read of /5/0 (SenML JSON) every
+ * One timer a second, armed only while a campaign runs (an idle gateway
+ * sleeps), steps every running campaign: it looks at the ops it queued
+ * (queue_get), moves devices along pending -> announced -> downloading ->
+ * downloaded -> updating -> succeeded | failed, and queues the next op:
+ * the URI write, a read of /5/0 (SenML JSON) every
  * [campaign] poll_s while a device is in flight, the execute of /5/0/2.
  * A campaign whose state changed during a step is written whole to the
  * store at its end. Each step looks at one campaign's devices once: a
@@ -415,11 +416,27 @@ camp_step(struct gateway *gw, struct camp *c, int64_t now)
 	}
 }
 
+/* Arms the step timer while a campaign runs: an idle gateway sleeps. */
+static void
+camp_arm(struct gateway *gw)
+{
+	struct timeval one = { 1, 0 };
+	struct camp *c;
+
+	if (gw->campaigns->tick == NULL ||
+	    evtimer_pending(gw->campaigns->tick, NULL))
+		return;
+	for (c = gw->campaigns->list; c != NULL; c = c->next)
+		if (c->status == CAMP_RUNNING) {
+			evtimer_add(gw->campaigns->tick, &one);
+			return;
+		}
+}
+
 static void
 camp_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct gateway *gw = arg;
-	struct timeval one = { 1, 0 };
 	struct camp *c;
 	int64_t now = gw_now();
 
@@ -431,7 +448,7 @@ camp_tick(evutil_socket_t fd, short what, void *arg)
 		if (c->dirty)
 			camp_save(gw, c);
 	}
-	evtimer_add(gw->campaigns->tick, &one);
+	camp_arm(gw);
 }
 
 /* "HH:MM" as minutes. */
@@ -673,6 +690,7 @@ campaign_create(struct gateway *gw, const cJSON *req, int *status,
 	gw->campaigns->list = c;
 	log_info("campaign %" PRIu64 ": image %s to %zu devices in %d groups",
 	    c->id, c->image, c->ndevs, c->ngroups);
+	camp_arm(gw);
 	return c->id;
 }
 
@@ -718,6 +736,7 @@ campaign_action(struct gateway *gw, uint64_t id, const char *action)
 		return -2;
 	}
 	log_info("campaign %" PRIu64 ": %s", c->id, action);
+	camp_arm(gw);
 	return camp_save(gw, c) == -1 ? -2 : 0;
 }
 
@@ -807,12 +826,11 @@ campaign_module_init(struct gateway *gw)
 static int
 campaign_module_start(struct gateway *gw)
 {
-	struct timeval one = { 1, 0 };
-
 	if ((gw->campaigns->tick = evtimer_new(gw->base, camp_tick,
 	    gw)) == NULL)
 		return -1;
-	return evtimer_add(gw->campaigns->tick, &one);
+	camp_arm(gw);
+	return 0;
 }
 
 static void
