@@ -26,6 +26,7 @@
 #include <wolfssl/ssl.h>
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <limits.h>
 #include <stdio.h>
@@ -233,6 +234,7 @@ tls_server_new(const char *cert, const char *key, const char *client_ca,
     char *err, size_t errlen)
 {
 	struct tls_ctx *t;
+	struct stat st;
 
 	if (cert[0] == '\0' || key[0] == '\0') {
 		snprintf(err, errlen, "tls_cert and tls_key are both needed");
@@ -246,6 +248,10 @@ tls_server_new(const char *cert, const char *key, const char *client_ca,
 		    "certificate chain", cert);
 		goto fail;
 	}
+	if (stat(key, &st) == 0 && (st.st_mode & (S_IROTH | S_IWOTH)))
+		log_warnx("tls: private key %s may be read or written by "
+		    "other users (mode %04o)", key,
+		    (unsigned)(st.st_mode & 07777));
 	if (wolfSSL_CTX_use_PrivateKey_file(t->ctx, key,
 	    WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_check_private_key(t->ctx) != WOLFSSL_SUCCESS ||

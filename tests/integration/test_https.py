@@ -458,3 +458,13 @@ def test_check_accepts_what_is_allowed(run_outpost, tmp_path):
                    "[auth]\ntoken_file = /run/secrets/tokens\n")
     rc, out, err = run_outpost("-n", "-c", str(ini))
     assert rc == 0 and out == "configuration OK\n", err
+
+
+def test_world_readable_key_is_warned_about(gateway_factory, pki, tmp_path):
+    shutil.copy(pki("srv.key"), str(tmp_path / "open.key"))
+    os.chmod(str(tmp_path / "open.key"), 0o644)
+    gw = gateway_factory(http={"tls_listen": "127.0.0.1:%d" % free_port(),
+                               "tls_cert": pki("srv.pem"),
+                               "tls_key": str(tmp_path / "open.key")})
+    assert "open.key may be read or written by other users (mode 0644)" \
+        in gw.log()
