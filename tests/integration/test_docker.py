@@ -201,9 +201,7 @@ def test_compose_gateway_and_agent_run_healthy_in_namespaces(tmp_path):
     doc = compose()
     gw_ini = open(os.path.join(DOCKER, "gateway.ini")).read()
     secret = doc["secrets"]["outpost_tokens"]["file"]
-    mount = [s for s in doc["services"]["gateway"]["secrets"]] == \
-        ["outpost_tokens"]
-    assert mount
+    assert doc["services"]["gateway"]["secrets"] == ["outpost_tokens"]
     tokens = tmp_path / "tokens"
     tokens.write_text(open(os.path.join(DOCKER, secret)).read())
     tokens.chmod(0o600)
