@@ -23,6 +23,7 @@ struct observe;
 struct http_server;
 struct firmware;
 struct campaigns;
+struct fwserve;
 
 struct gateway {
 	struct event_base	*base;
@@ -42,6 +43,7 @@ struct gateway {
 	struct http_server	*http;		/* proxy/http.c */
 	struct firmware		*firmware;	/* modules/firmware.c */
 	struct campaigns	*campaigns;	/* modules/campaign.c */
+	struct fwserve		*fwserve;	/* modules/fwserve.c, with coap */
 	struct metrics		 metrics;	/* modules/metrics.c */
 };
 

@@ -231,7 +231,8 @@ coap_module_init(struct gateway *gw)
 	coap_register_request_handler(r, COAP_REQUEST_DELETE, coap_unknown);
 	coap_register_request_handler(r, COAP_REQUEST_GET, coap_unknown);
 	coap_add_resource(cs->ctx, r);
-	if (send_init(gw, cs->ctx) == -1 || fwserve_init(gw, cs->ctx) == -1 || dtls_init(gw, cs->ctx) == -1)
+	if (send_init(gw, cs->ctx) == -1 || fwserve_init(gw, cs->ctx) == -1 ||
+	    dtls_init(gw, cs->ctx) == -1)
 		return -1;
 	return rd_init(gw, cs->ctx);
 }
@@ -351,7 +352,7 @@ coap_module_stop(struct gateway *gw)
 		store_commit(gw->store);
 	if (cs->io_ev != NULL)
 		event_free(cs->io_ev);
-	fwserve_stop();
+	fwserve_stop(gw);
 	if (cs->ctx != NULL)
 		coap_free_context(cs->ctx);
 	while (cs->peers != NULL)

@@ -65,7 +65,7 @@ coap_pdu_code_t	 coap_auth_check(struct gateway *gw, coap_session_t *s,
 /* fwserve.c: serves the complete images under /fw; fwserve_stop before
  * the context goes. */
 int		 fwserve_init(struct gateway *gw, coap_context_t *ctx);
-void		 fwserve_stop(void);
+void		 fwserve_stop(struct gateway *gw);
 
 /* send.c: adds /dp (LwM2M Send). */
 int		 send_init(struct gateway *gw, coap_context_t *ctx);

@@ -40,7 +40,6 @@
 #define FW_NORESPONSE	258	/* RFC 7967 */
 #define FW_NORESP_ALL	26	/* 2.xx, 4.xx and 5.xx */
 
-static coap_context_t	*fwserve_ctx;	/* NULL until coap.c's init */
 
 /* One announcement being repeated. */
 struct fw_announce {
@@ -54,7 +53,11 @@ struct fw_announce {
 	struct fw_announce	*next;
 };
 
-static struct fw_announce	*fwserve_announces;
+/* What fwserve keeps: gw->fwserve, from coap.c's init to its stop. */
+struct fwserve {
+	coap_context_t		*ctx;
+	struct fw_announce	*announces;
+};
 
 /* The image a resource serves: its path is "fw/ID" or "fw/ID/manifest". */
 static struct fw_image *
@@ -201,17 +204,18 @@ fwserve_add(struct gateway *gw, const char *path,
 	}
 	coap_resource_set_userdata(r, gw);
 	coap_register_request_handler(r, COAP_REQUEST_GET, handler);
-	coap_add_resource(fwserve_ctx, r);
+	coap_add_resource(gw->fwserve->ctx, r);
 }
 
 static void
-fwserve_del(const char *path)
+fwserve_del(struct gateway *gw, const char *path)
 {
 	coap_resource_t *r;
 	coap_str_const_t uri = { strlen(path), (const uint8_t *)path };
 
-	if ((r = coap_get_resource_from_uri_path(fwserve_ctx, &uri)) != NULL)
-		coap_delete_resource(fwserve_ctx, r);
+	if ((r = coap_get_resource_from_uri_path(gw->fwserve->ctx, &uri)) !=
+	    NULL)
+		coap_delete_resource(gw->fwserve->ctx, r);
 }
 
 void
@@ -219,7 +223,7 @@ fwserve_image_added(struct gateway *gw, const struct fw_image *img)
 {
 	char path[64];
 
-	if (fwserve_ctx == NULL)
+	if (gw->fwserve == NULL)
 		return;
 	snprintf(path, sizeof(path), "fw/%s", img->id);
 	fwserve_add(gw, path, fwserve_get_image);
@@ -232,13 +236,12 @@ fwserve_image_gone(struct gateway *gw, const struct fw_image *img)
 {
 	char path[64];
 
-	(void)gw;
-	if (fwserve_ctx == NULL)
+	if (gw->fwserve == NULL)
 		return;
 	snprintf(path, sizeof(path), "fw/%s", img->id);
-	fwserve_del(path);
+	fwserve_del(gw, path);
 	snprintf(path, sizeof(path), "fw/%s/manifest", img->id);
-	fwserve_del(path);
+	fwserve_del(gw, path);
 }
 
 /* The first IPv4 address of interface name into a, port 0. */
@@ -304,7 +307,7 @@ fwserve_group_session(struct gateway *gw, const char *group)
 		log_warnx("firmware: '%s' is not a multicast group", group);
 		return NULL;
 	}
-	if ((s = coap_new_client_session(fwserve_ctx, lp, &dst,
+	if ((s = coap_new_client_session(gw->fwserve->ctx, lp, &dst,
 	    COAP_PROTO_UDP)) == NULL) {
 		log_warnx("firmware: cannot open a session to %s", group);
 		return NULL;
@@ -348,7 +351,7 @@ fwserve_announce_free(struct fw_announce *a)
 	struct fw_announce **pp;
 	int i;
 
-	for (pp = &fwserve_announces; *pp != NULL; pp = &(*pp)->next)
+	for (pp = &a->gw->fwserve->announces; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == a) {
 			*pp = a->next;
 			break;
@@ -389,7 +392,7 @@ fwserve_announce(struct gateway *gw, const struct fw_image *img)
 {
 	struct fw_announce *a;
 
-	if (fwserve_ctx == NULL || (a = calloc(1, sizeof(*a))) == NULL)
+	if (gw->fwserve == NULL || (a = calloc(1, sizeof(*a))) == NULL)
 		return -1;
 	a->gw = gw;
 	memcpy(a->id, img->id, sizeof(a->id));
@@ -408,8 +411,8 @@ fwserve_announce(struct gateway *gw, const struct fw_image *img)
 		fwserve_announce_free(a);
 		return -1;
 	}
-	a->next = fwserve_announces;
-	fwserve_announces = a;
+	a->next = gw->fwserve->announces;
+	gw->fwserve->announces = a;
 	log_info("firmware %s: announcing %s/%s seq %" PRIu64 " %d times",
 	    img->id, img->m.vendor, img->m.class, img->m.seq, a->left);
 	event_active(a->ev, EV_TIMEOUT, 0);
@@ -421,7 +424,9 @@ fwserve_init(struct gateway *gw, coap_context_t *ctx)
 {
 	struct fw_image *img;
 
-	fwserve_ctx = ctx;
+	if ((gw->fwserve = calloc(1, sizeof(*gw->fwserve))) == NULL)
+		return -1;
+	gw->fwserve->ctx = ctx;
 	for (img = firmware_first(gw); img != NULL; img = img->next)
 		if (img->complete)
 			fwserve_image_added(gw, img);
@@ -429,9 +434,12 @@ fwserve_init(struct gateway *gw, coap_context_t *ctx)
 }
 
 void
-fwserve_stop(void)
+fwserve_stop(struct gateway *gw)
 {
-	while (fwserve_announces != NULL)
-		fwserve_announce_free(fwserve_announces);
-	fwserve_ctx = NULL;
+	if (gw->fwserve == NULL)
+		return;
+	while (gw->fwserve->announces != NULL)
+		fwserve_announce_free(gw->fwserve->announces);
+	free(gw->fwserve);
+	gw->fwserve = NULL;
 }
