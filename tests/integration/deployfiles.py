@@ -71,20 +71,23 @@ def apt_installs(stage):
 
 def needed_packages(binary):
     """The Debian packages holding the shared libraries binary needs (its
-    DT_NEEDED entries), libc6 left out: every Debian image has it."""
+    DT_NEEDED entries), without those every Debian image has (libc6,
+    libgcc-s1) and a sanitizer build's runtimes."""
     out = subprocess.run(["readelf", "-d", binary], capture_output=True,
                          text=True, check=True).stdout
     triplet = subprocess.run(["gcc", "-dumpmachine"], capture_output=True,
                              text=True, check=True).stdout.strip()
     pkgs = set()
     for so in re.findall(r"Shared library: \[(.+?)\]", out):
+        if re.match(r"^lib(asan|ubsan|lsan|tsan)\.so", so):
+            continue    # a sanitizer build (make check-asan)
         owners = subprocess.run(["dpkg", "-S", "*/%s/%s" % (triplet, so)],
                                 capture_output=True, text=True).stdout
         names = {line.split(":")[0] for line in owners.splitlines()
                  if line}
         assert len(names) == 1, "%s: owners of %s: %r" % (binary, so, names)
         pkgs |= names
-    pkgs.discard("libc6")
+    pkgs -= {"libc6", "libgcc-s1"}     # in every Debian image
     return pkgs
 
 
