@@ -72,15 +72,13 @@ def apt_installs(stage):
 def needed_packages(binary):
     """The Debian packages holding the shared libraries binary needs (its
     DT_NEEDED entries), without those every Debian image has (libc6,
-    libgcc-s1) and a sanitizer build's runtimes."""
+    libgcc-s1)."""
     out = subprocess.run(["readelf", "-d", binary], capture_output=True,
                          text=True, check=True).stdout
     triplet = subprocess.run(["gcc", "-dumpmachine"], capture_output=True,
                              text=True, check=True).stdout.strip()
     pkgs = set()
     for so in re.findall(r"Shared library: \[(.+?)\]", out):
-        if re.match(r"^lib(asan|ubsan|lsan|tsan)\.so", so):
-            continue    # a sanitizer build (make check-asan)
         owners = subprocess.run(["dpkg", "-S", "*/%s/%s" % (triplet, so)],
                                 capture_output=True, text=True).stdout
         names = {line.split(":")[0] for line in owners.splitlines()
@@ -89,6 +87,15 @@ def needed_packages(binary):
         pkgs |= names
     pkgs -= {"libc6", "libgcc-s1"}     # in every Debian image
     return pkgs
+
+
+def sanitizer_build(binary):
+    """True for a binary of make check-asan: it links the sanitizers'
+    runtimes, and links differently (no --as-needed effect)."""
+    out = subprocess.run(["readelf", "-d", binary], capture_output=True,
+                         text=True, check=True).stdout
+    return re.search(r"Shared library: \[lib(asan|ubsan)\.so", out) \
+        is not None
 
 
 def read_ini(text):
