@@ -29,8 +29,11 @@
 static uint8_t		dtls_key[CRED_KEY_MAX];
 static coap_bin_const_t	dtls_key_bin = { 0, dtls_key };
 
-/* The gateway's raw public key pair: libcoap reads it at every handshake. */
-static uint8_t		*dtls_rpk_pem;
+/* The PEM files of [coap], read once at start: libcoap parses them at
+ * every handshake, which must not read a file on the reactor. */
+enum { DTLS_PEM_CERT, DTLS_PEM_KEY, DTLS_PEM_CA, DTLS_PEM__COUNT };
+static uint8_t		*dtls_pem[DTLS_PEM__COUNT];
+static size_t		 dtls_pem_len[DTLS_PEM__COUNT];
 
 /* Refused handshakes logged per second at most; the rest are counted
  * (anyone may offer a handshake: the log must not be theirs to flood). */
@@ -144,31 +147,41 @@ dtls_cert_cb(const char *cn, const uint8_t *der, size_t der_len,
 	return 1;
 }
 
-/* Reads a whole (small) PEM file; NULL with a logged reason. */
-static uint8_t *
-dtls_read_file(const char *path, size_t *len)
+/* Reads a whole (small) PEM file into dtls_pem[which]; -1 with a logged
+ * reason (a start that cannot read its key fails at once, not at the
+ * first handshake). */
+static int
+dtls_read_pem(int which, const char *key, const char *path)
 {
 	FILE *fp;
 	uint8_t *buf = NULL;
 	long n;
 
 	if ((fp = fopen(path, "rb")) == NULL) {
-		log_warn("coap: %s", path);
-		return NULL;
+		log_warn("coap: [coap] %s %s", key, path);
+		return -1;
 	}
 	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) > 0 &&
 	    n < (1 << 20) && fseek(fp, 0, SEEK_SET) == 0 &&
 	    (buf = malloc((size_t)n + 1)) != NULL &&
 	    fread(buf, 1, (size_t)n, fp) == (size_t)n) {
 		buf[n] = '\0';
-		*len = (size_t)n + 1;	/* PEM buffers count their NUL */
+		if (strstr((char *)buf, "-----BEGIN ") == NULL) {
+			log_warnx("coap: [coap] %s %s: not PEM", key, path);
+			explicit_bzero(buf, (size_t)n);
+			free(buf);
+			buf = NULL;
+		} else {
+			dtls_pem_len[which] = (size_t)n + 1;	/* with NUL */
+		}
 	} else {
-		log_warnx("coap: %s: cannot read", path);
+		log_warnx("coap: [coap] %s %s: cannot read", key, path);
 		free(buf);
 		buf = NULL;
 	}
 	fclose(fp);
-	return buf;
+	dtls_pem[which] = buf;
+	return buf != NULL ? 0 : -1;
 }
 
 /*
@@ -181,40 +194,40 @@ static int
 dtls_set_pki(struct gateway *gw, coap_context_t *ctx)
 {
 	const struct gw_config *cfg = &gw->cfg;
+	coap_pki_key_pem_buf_t *pem;
 	coap_dtls_pki_t pki;
-	uint8_t *key;
-	size_t keylen;
-	int ok;
 
 	memset(&pki, 0, sizeof(pki));
 	pki.version = COAP_DTLS_PKI_SETUP_VERSION;
 	pki.validate_cn_call_back = dtls_cert_cb;
 	pki.cn_call_back_arg = gw;
+	pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
+	pem = &pki.pki_key.key.pem_buf;
+	if (dtls_read_pem(DTLS_PEM_KEY, "key_file", cfg->coap_key_file) == -1)
+		return -1;
+	pem->private_key = dtls_pem[DTLS_PEM_KEY];
+	pem->private_key_len = dtls_pem_len[DTLS_PEM_KEY];
 	if (cfg->coap_rpk) {
-		if ((key = dtls_read_file(cfg->coap_key_file, &keylen)) ==
-		    NULL)
-			return -1;
+		/* An "EC PRIVATE KEY" holds the public key too. */
 		pki.is_rpk_not_cert = 1;
-		pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
-		pki.pki_key.key.pem_buf.public_cert = key;
-		pki.pki_key.key.pem_buf.public_cert_len = keylen;
-		pki.pki_key.key.pem_buf.private_key = key;
-		pki.pki_key.key.pem_buf.private_key_len = keylen;
-		ok = coap_context_set_pki(ctx, &pki);
-		free(dtls_rpk_pem);
-		dtls_rpk_pem = key;
-		return ok ? 0 : -1;
+		pem->public_cert = pem->private_key;
+		pem->public_cert_len = pem->private_key_len;
+		return coap_context_set_pki(ctx, &pki) ? 0 : -1;
 	}
+	if (dtls_read_pem(DTLS_PEM_CERT, "cert_file", cfg->coap_cert_file) ==
+	    -1 || dtls_read_pem(DTLS_PEM_CA, "ca_file", cfg->coap_ca_file) ==
+	    -1)
+		return -1;
+	pem->public_cert = dtls_pem[DTLS_PEM_CERT];
+	pem->public_cert_len = dtls_pem_len[DTLS_PEM_CERT];
+	pem->ca_cert = dtls_pem[DTLS_PEM_CA];
+	pem->ca_cert_len = dtls_pem_len[DTLS_PEM_CA];
 	pki.verify_peer_cert = 1;
 	pki.check_common_ca = 1;
 	pki.cert_chain_validation = 1;
 	pki.cert_chain_verify_depth = 3;
 	pki.check_cert_revocation = 1;
 	pki.allow_no_crl = 1;
-	pki.pki_key.key_type = COAP_PKI_KEY_PEM;
-	pki.pki_key.key.pem.public_cert = cfg->coap_cert_file;
-	pki.pki_key.key.pem.private_key = cfg->coap_key_file;
-	pki.pki_key.key.pem.ca_file = cfg->coap_ca_file;
 	return coap_context_set_pki(ctx, &pki) ? 0 : -1;
 }
 
@@ -261,8 +274,14 @@ dtls_init(struct gateway *gw, coap_context_t *ctx)
 void
 dtls_free(void)
 {
-	free(dtls_rpk_pem);
-	dtls_rpk_pem = NULL;
+	int i;
+
+	for (i = 0; i < DTLS_PEM__COUNT; i++) {
+		if (dtls_pem[i] != NULL)
+			explicit_bzero(dtls_pem[i], dtls_pem_len[i]);
+		free(dtls_pem[i]);
+		dtls_pem[i] = NULL;
+	}
 }
 
 /* Whether the peer of a plain session is on this host. */

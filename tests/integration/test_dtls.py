@@ -623,8 +623,22 @@ def test_rpk_device_bound_by_public_key(gateway_factory, tmp_path, devices):
     assert dev3.wait_line("refused") == "refused 4.03"
 
 
-def test_key_files_are_checked_at_start(gateway_factory, tmp_path):
-    gw = gateway_factory(start=False, coap={"rpk": 1})
+@pytest.mark.parametrize("keys,says", [
+    ({"rpk": 1}, "key_file is needed for rpk"),
+    ({"ca_file": "/nonexistent/ca.pem"}, "key_file is needed"),
+    ({"key_file": "KEY"}, "key_file needs cert_file and ca_file"),
+    ({"key_file": "KEY", "cert_file": "/nonexistent/c.pem",
+      "ca_file": "CA"}, "cert_file /nonexistent/c.pem"),
+    ({"key_file": "NOTPEM", "rpk": 1}, "not PEM"),
+])
+def test_key_files_are_checked_at_start(gateway_factory, pki, keys, says):
+    files = {"KEY": os.path.join(pki, "ca.key"),
+             "CA": os.path.join(pki, "ca.pem"),
+             "NOTPEM": os.path.join(pki, "ca.srl")}
+    with open(files["NOTPEM"], "w") as fp:
+        fp.write("not a key\n")
+    gw = gateway_factory(start=False, coap={k: files.get(v, v)
+                                            for k, v in keys.items()})
     gw.start(wait=False)
     assert gw.wait_exit() == 1
-    assert "key_file is needed for rpk" in gw.log()
+    assert says in gw.log(), gw.log()
