@@ -397,19 +397,13 @@ auth_lookup(struct auth *a, const char *tok, size_t len)
 }
 
 int
-auth_check(struct auth *a, struct http_exchange *hx, enum auth_role need)
+auth_limit(struct auth *a, struct http_exchange *hx)
 {
 	struct evhttp_connection *evcon;
-	struct auth_token *t;
-	const char *tok;
-	char challenge[128];
 	uint64_t now;
-	size_t len = 0;
 	int retry = 0;
 
-	if (need == AUTH_UNSET)
-		need = AUTH_ADMIN;
-	if (need == AUTH_PUBLIC || a == NULL || a->ntokens == 0)
+	if (a == NULL || a->ntokens == 0 || a->addr_rate <= 0)
 		return 0;
 	now = auth_now_ms();
 	evcon = evhttp_request_get_connection(hx->req);
@@ -417,6 +411,24 @@ auth_check(struct auth *a, struct http_exchange *hx, enum auth_role need)
 	    evhttp_connection_get_addr(evcon) : NULL, now), a->addr_rate,
 	    a->addr_burst, now, &retry))
 		return auth_too_many(hx, retry, "client address");
+	return 0;
+}
+
+int
+auth_check(struct auth *a, struct http_exchange *hx, enum auth_role need)
+{
+	struct auth_token *t;
+	const char *tok;
+	char challenge[128];
+	size_t len = 0;
+	int retry = 0;
+
+	if (need == AUTH_UNSET)
+		need = AUTH_ADMIN;
+	if (need == AUTH_PUBLIC || a == NULL || a->ntokens == 0)
+		return 0;
+	if (auth_limit(a, hx) == -1)
+		return -1;
 	if ((tok = auth_bearer(hx, &len)) == NULL)
 		return auth_refuse(hx, 401, AUTH_REALM, "unauthorized",
 		    "this route needs Authorization: Bearer TOKEN");
@@ -433,8 +445,8 @@ auth_check(struct auth *a, struct http_exchange *hx, enum auth_role need)
 		    need == AUTH_OPERATE ? "this route needs the operate role" :
 		    "this route needs the read role");
 	}
-	if (!auth_bucket_take(&t->bucket, a->token_rate, a->token_burst, now,
-	    &retry))
+	if (!auth_bucket_take(&t->bucket, a->token_rate, a->token_burst,
+	    auth_now_ms(), &retry))
 		return auth_too_many(hx, retry, "token");
 	return 0;
 }

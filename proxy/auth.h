@@ -94,9 +94,17 @@ size_t	auth_count(const struct auth *a);
 void	auth_set_limits(struct auth *a, const struct gw_config *cfg);
 
 /*
+ * The per-address limit while tokens are configured: auth_check takes it
+ * for every route but public ones (a probe never gets 429), http.c for
+ * requests that match no route or method. Returns 0 to go on, or -1 after
+ * replying 429 with Retry-After.
+ */
+int	auth_limit(struct auth *a, struct http_exchange *hx);
+
+/*
  * Checks hx against the role its route needs. Returns 0 to go on, or -1
  * after replying 401 (no or unknown token), 403 (role too low) or 429
- * (rate limit, with Retry-After), each a JSON error.
+ * (the token's rate limit, with Retry-After), each a JSON error.
  */
 int	auth_check(struct auth *a, struct http_exchange *hx,
 	    enum auth_role need);

@@ -201,6 +201,9 @@ http_dispatch(struct evhttp_request *req, void *arg)
 		}
 		break;
 	}
+	/* Misses count against the client's address too (scans). */
+	if (auth_limit(gw->http->auth, hx) == -1)
+		return;		/* answered 429 */
 	if (hx->route == NULL) {
 		http_error(hx, 404, "not_found", "no route for %s", path);
 		return;

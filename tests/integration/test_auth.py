@@ -249,3 +249,24 @@ def test_addresses_have_buckets_of_their_own(gateway_factory):
         assert conn.getresponse().status == 200
     finally:
         conn.close()
+
+
+def test_misses_count_against_the_address_but_not_health(gateway_factory):
+    gw = gateway_factory(auth={"read_token": READ, "token_rate": 0,
+                               "addr_rate": 1, "addr_burst": 3})
+    conn = http.client.HTTPConnection("127.0.0.1", gw.http_port, timeout=5)
+    statuses = []
+    try:
+        for path in ["/v1/nothing"] * 5 + ["/v1/health"] * 3:
+            conn.request("DELETE" if path == "/v1/health" else "GET", path)
+            resp = conn.getresponse()
+            resp.read()
+            statuses.append(resp.status)
+    finally:
+        conn.close()
+    # Unknown routes and wrong methods (405) are scans: limited.
+    assert statuses[:3] == [404] * 3 and 429 in statuses[3:]
+    assert set(statuses[3:5]) <= {404, 429}
+    assert set(statuses[5:]) <= {405, 429}
+    # The probe's route is never limited.
+    assert all(gw.http("GET", "/v1/health")[0] == 200 for _ in range(5))
