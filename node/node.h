@@ -86,6 +86,12 @@ struct node {
 	uint64_t		 rng;
 	struct node_exec	*exec;
 	struct node_fw		*fw;		/* fwget.c, or NULL */
+	/* The last execute (res.c): a retransmission of it (same session
+	 * and message id, RFC 7252 4.5) gets the same answer and runs
+	 * nothing again; libcoap 4.3.1 does not deduplicate requests. */
+	const void		*exec_session;
+	int32_t			 exec_mid;
+	int			 exec_res;	/* enum node_result */
 };
 
 /* Monotonic milliseconds: the clock of every deadline. */

@@ -433,9 +433,17 @@ res_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		res_reply(resp, NODE_BAD_REQUEST, err);
 		return;
 	}
+	if (coap_pdu_get_type(req) == COAP_MESSAGE_CON &&
+	    n->exec_session == s && n->exec_mid == coap_pdu_get_mid(req)) {
+		res_reply(resp, (enum node_result)n->exec_res, NULL);
+		return;		/* a retransmission: done already */
+	}
 	res = obj_execute(&n->obj, slot->oid, slot->rid, &act, err,
 	    sizeof(err));
 	res_reply(resp, res, err);
+	n->exec_session = s;
+	n->exec_mid = coap_pdu_get_mid(req);
+	n->exec_res = res;
 	if (res != NODE_OK)
 		return;
 	if (n->cfg.fleet > 0) {
