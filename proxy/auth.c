@@ -142,8 +142,7 @@ auth_load(const struct gw_config *cfg, struct auth_token **out, size_t *cap,
 			size_t j;
 
 			for (j = n; j < n + (size_t)nf; j++)
-				if (auth_token_equal(&t[j], t[i].token,
-				    t[i].len)) {
+				if (auth_token_equal(&t[j], t[i].digest)) {
 					snprintf(err, errlen, "[auth] "
 					    "token_file %s: a token of the ini "
 					    "appears again", cfg->auth_token_file);
@@ -377,22 +376,21 @@ auth_bearer(struct http_exchange *hx, size_t *len)
 	return *len > 0 ? h : NULL;
 }
 
-/* The token presented, compared with every known one (no early exit). */
+/* The token presented, its SHA-256 compared with every known one (no
+ * early exit). */
 static struct auth_token *
 auth_lookup(struct auth *a, const char *tok, size_t len)
 {
-	char pad[CONFIG_TOKEN_MAX + 1];
+	unsigned char digest[AUTH_DIGEST_LEN];
 	struct auth_token *found = NULL;
 	size_t i;
 
-	if (len > CONFIG_TOKEN_MAX)
+	if (len > CONFIG_TOKEN_MAX || auth_token_digest(tok, len, digest) == -1)
 		return NULL;
-	memset(pad, 0, sizeof(pad));
-	memcpy(pad, tok, len);
 	for (i = 0; i < a->ntokens; i++)
-		if (auth_token_equal(&a->tokens[i], pad, len))
+		if (auth_token_equal(&a->tokens[i], digest))
 			found = &a->tokens[i];
-	explicit_bzero(pad, sizeof(pad));
+	explicit_bzero(digest, sizeof(digest));
 	return found;
 }
 

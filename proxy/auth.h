@@ -42,9 +42,13 @@ struct auth_bucket {
 	uint64_t	last_ms;
 };
 
+#define AUTH_DIGEST_LEN		32	/* SHA-256 */
+#define AUTH_HASH_PREFIX	"sha256:"
+
+/* A token is kept as its SHA-256 only: the gateway holds no token it was
+ * given in the file, and a file may give hashes instead of tokens. */
 struct auth_token {
-	char			token[CONFIG_TOKEN_MAX + 1];	/* NUL padded */
-	size_t			len;
+	unsigned char		digest[AUTH_DIGEST_LEN];
 	enum auth_role		role;
 	struct auth_bucket	bucket;
 };
@@ -58,20 +62,25 @@ const char *auth_role_name(enum auth_role role);
 /*
  * Parses the text of a token file into out[0..max): lines "TOKEN ROLE",
  * blank lines and "#" comments; a token is AUTH_TOKEN_MIN..CONFIG_TOKEN_MAX
- * characters of RFC 6750's b64token set. Every token appears once. Returns
- * the count, or -1 with err ("line 3: the role must be read, operate or admin"); err never holds
- * a token.
+ * characters of RFC 6750's b64token set, or "sha256:" and the 64 hex
+ * digits of a token's SHA-256. Every token appears once. Returns the
+ * count, or -1 with err ("line 3: the role must be read, operate or
+ * admin"); err never holds a token.
  */
 int	auth_parse_tokens(const char *text, size_t len, struct auth_token *out,
 	    size_t max, char *err, size_t errlen);
 
-/* Whether token a is the NUL-padded b (blen long), in time that depends
- * on neither. */
-int	auth_token_equal(const struct auth_token *a, const char *b,
-	    size_t blen);
+/* The SHA-256 of tok[0..len) into digest. Returns 0 or -1. */
+int	auth_token_digest(const char *tok, size_t len,
+	    unsigned char digest[AUTH_DIGEST_LEN]);
 
-/* Appends tok[0..len) with role to out[0..*n) (max entries), refusing a
- * bad, too short or repeated token. Returns 0 or -1 with err. */
+/* Whether a is the token of digest, in time that depends on neither. */
+int	auth_token_equal(const struct auth_token *a,
+	    const unsigned char digest[AUTH_DIGEST_LEN]);
+
+/* Appends tok[0..len) (a token, or "sha256:" and its hash) with role to
+ * out[0..*n) (max entries), refusing a bad, too short or repeated token.
+ * Returns 0 or -1 with err. */
 int	auth_token_add(struct auth_token *out, size_t *n, size_t max,
 	    const char *tok, size_t len, int role, char *err, size_t errlen);
 

@@ -1,8 +1,12 @@
 /*
- * tokens.c: the token file parser, constant-time token comparison and the
- * token bucket of the API's rate limits. Pure functions over memory (no
- * I/O, no libevent), so the fuzzer and the unit tests take them alone.
+ * tokens.c: the token file parser, tokens kept as their SHA-256 and
+ * compared in constant time, and the token bucket of the API's rate
+ * limits. Pure functions over memory (no I/O, no libevent), so the fuzzer
+ * and the unit tests take them alone.
  */
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/hash.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,50 +62,93 @@ auth_token_ok(const char *t, size_t len)
 	return 1;
 }
 
-/* Compares two NUL-padded tokens in time that depends on neither. */
 int
-auth_token_equal(const struct auth_token *a, const char *b, size_t blen)
+auth_token_digest(const char *tok, size_t len,
+    unsigned char digest[AUTH_DIGEST_LEN])
+{
+	return wc_Sha256Hash((const unsigned char *)tok, (unsigned)len,
+	    digest) == 0 ? 0 : -1;
+}
+
+int
+auth_token_equal(const struct auth_token *a,
+    const unsigned char digest[AUTH_DIGEST_LEN])
 {
 	volatile unsigned char diff = 0;
 	size_t i;
 
-	for (i = 0; i < sizeof(a->token); i++)
-		diff |= (unsigned char)a->token[i] ^ (unsigned char)b[i];
-	diff |= (unsigned char)((a->len ^ blen) | ((a->len ^ blen) >> 8));
+	for (i = 0; i < AUTH_DIGEST_LEN; i++)
+		diff |= a->digest[i] ^ digest[i];
 	return diff == 0;
+}
+
+static int
+auth_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "sha256:" and 64 hex digits into digest. Returns 0, or -1. */
+static int
+auth_hash_parse(const char *tok, size_t len,
+    unsigned char digest[AUTH_DIGEST_LEN])
+{
+	size_t plen = sizeof(AUTH_HASH_PREFIX) - 1, i;
+	int hi, lo;
+
+	if (len != plen + 2 * AUTH_DIGEST_LEN)
+		return -1;
+	for (i = 0; i < AUTH_DIGEST_LEN; i++) {
+		if ((hi = auth_hexval(tok[plen + 2 * i])) < 0 ||
+		    (lo = auth_hexval(tok[plen + 2 * i + 1])) < 0)
+			return -1;
+		digest[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
 }
 
 int
 auth_token_add(struct auth_token *out, size_t *n, size_t max, const char *tok,
     size_t len, int role, char *err, size_t errlen)
 {
-	char pad[CONFIG_TOKEN_MAX + 1];
-	size_t i;
+	size_t plen = sizeof(AUTH_HASH_PREFIX) - 1, i;
+	unsigned char digest[AUTH_DIGEST_LEN];
 
-	if (len < AUTH_TOKEN_MIN || len > CONFIG_TOKEN_MAX) {
+	if (len >= plen && memcmp(tok, AUTH_HASH_PREFIX, plen) == 0) {
+		if (auth_hash_parse(tok, len, digest) == -1) {
+			snprintf(err, errlen, "a hashed token is sha256: and "
+			    "64 hex digits");
+			return -1;
+		}
+	} else if (len < AUTH_TOKEN_MIN || len > CONFIG_TOKEN_MAX) {
 		snprintf(err, errlen, "a token must be %d..%d characters",
 		    AUTH_TOKEN_MIN, CONFIG_TOKEN_MAX);
 		return -1;
-	}
-	if (!auth_token_ok(tok, len)) {
+	} else if (!auth_token_ok(tok, len)) {
 		snprintf(err, errlen, "a token may hold only letters, digits "
 		    "and -._~+/ (then = padding)");
+		return -1;
+	} else if (auth_token_digest(tok, len, digest) == -1) {
+		snprintf(err, errlen, "cannot hash a token");
 		return -1;
 	}
 	if (*n >= max) {
 		snprintf(err, errlen, "more than %zu tokens", max);
 		return -1;
 	}
-	memset(pad, 0, sizeof(pad));
-	memcpy(pad, tok, len);
 	for (i = 0; i < *n; i++)
-		if (auth_token_equal(&out[i], pad, len)) {
+		if (auth_token_equal(&out[i], digest)) {
 			snprintf(err, errlen, "a token appears twice");
 			return -1;
 		}
 	memset(&out[*n], 0, sizeof(out[*n]));
-	memcpy(out[*n].token, pad, sizeof(pad));
-	out[*n].len = len;
+	memcpy(out[*n].digest, digest, sizeof(digest));
 	out[*n].role = (enum auth_role)role;
 	(*n)++;
 	return 0;

@@ -2,6 +2,7 @@
 WWW-Authenticate, /v1/health open, token-bucket limits per token and per
 client address (429 with Retry-After), the token file re-read on SIGHUP, and
 a bad token file stopping the start without its tokens in the log."""
+import hashlib
 import http.client
 import json
 import os
@@ -270,3 +271,18 @@ def test_misses_count_against_the_address_but_not_health(gateway_factory):
     assert set(statuses[5:]) <= {405, 429}
     # The probe's route is never limited.
     assert all(gw.http("GET", "/v1/health")[0] == 200 for _ in range(5))
+
+
+def test_token_file_may_hold_hashes(gateway_factory, tmp_path):
+    path = str(tmp_path / "tokens")
+    digest = hashlib.sha256(OPERATE.encode()).hexdigest()
+    write_tokens(path, ["sha256:%s operate" % digest])
+    gw = gateway_factory(auth={"token_file": path, "admin_token": "sha256:"
+                               + hashlib.sha256(ADMIN.encode()).hexdigest()})
+    assert gw.http("GET", "/v1/devices", headers=bearer(OPERATE))[0] == 200
+    assert gw.http("DELETE", "/v1/devices/x", headers=bearer(ADMIN))[0] == 404
+    status, _, _ = gw.http("DELETE", "/v1/devices/x", headers=bearer(OPERATE))
+    assert status == 403
+    # The hash itself is no token.
+    assert gw.http("GET", "/v1/devices", headers=bearer(
+        "sha256:" + digest))[0] == 401

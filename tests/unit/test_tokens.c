@@ -21,6 +21,30 @@
 
 static struct auth_token toks[8];
 
+/* Whether t is the token s. */
+static int
+is(const struct auth_token *t, const char *s)
+{
+	unsigned char d[AUTH_DIGEST_LEN];
+
+	assert_int_equal(auth_token_digest(s, strlen(s), d), 0);
+	return auth_token_equal(t, d);
+}
+
+/* "sha256:" and the hex of s's SHA-256 into buf. */
+static const char *
+hashed(const char *s, char *buf)
+{
+	unsigned char d[AUTH_DIGEST_LEN];
+	size_t i;
+
+	assert_int_equal(auth_token_digest(s, strlen(s), d), 0);
+	strcpy(buf, AUTH_HASH_PREFIX);
+	for (i = 0; i < AUTH_DIGEST_LEN; i++)
+		sprintf(buf + strlen(buf), "%02x", d[i]);
+	return buf;
+}
+
 /* Parses an exact-size heap copy of text (len bytes, NULs allowed). */
 static int
 parse_n(const char *text, size_t len, size_t max, char *err, size_t errlen)
@@ -50,12 +74,12 @@ test_good_file(void **state)
 	(void)state;
 	assert_int_equal(parse("# tokens of the API\n\n" T1 " admin\r\n"
 	    "\t" T2 "\t operate  \n" T3 " read", err, sizeof(err)), 3);
-	assert_string_equal(toks[0].token, T1);
-	assert_int_equal(toks[0].len, strlen(T1));
+	assert_true(is(&toks[0], T1));
 	assert_int_equal(toks[0].role, AUTH_ADMIN);
-	assert_string_equal(toks[1].token, T2);
+	assert_true(is(&toks[1], T2));
+	assert_false(is(&toks[1], T1));
 	assert_int_equal(toks[1].role, AUTH_OPERATE);
-	assert_string_equal(toks[2].token, T3);
+	assert_true(is(&toks[2], T3));
 	assert_int_equal(toks[2].role, AUTH_READ);
 	assert_int_equal(parse("", err, sizeof(err)), 0);
 	assert_int_equal(parse("\n\n   \n# only comments\n", err,
@@ -101,7 +125,8 @@ test_hostile_files(void **state)
 	memset(long_tok, 'a', sizeof(long_tok));
 	memcpy(long_tok + 128, " read", 6);
 	assert_int_equal(parse(long_tok, err, sizeof(err)), 1);
-	assert_int_equal(toks[0].len, 128);
+	long_tok[128] = '\0';
+	assert_true(is(&toks[0], long_tok));
 	memset(long_tok, 'a', sizeof(long_tok));
 	memcpy(long_tok + 129, " read", 6);
 	assert_int_equal(parse(long_tok, err, sizeof(err)), -1);
@@ -120,25 +145,63 @@ test_hostile_files(void **state)
 	assert_int_equal(strlen(err), 4);
 }
 
+/* A file may give a token's SHA-256 instead of the token. */
+static void
+test_hashed_tokens(void **state)
+{
+	char text[512], h[80], h2[80], err[128];
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s admin\n%s read\n", hashed(T1, h),
+	    hashed(T2, h2));
+	/* Upper-case hex too. */
+	for (char *p = text + strlen(AUTH_HASH_PREFIX); *p != ' '; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 'a' + 'A');
+	assert_int_equal(parse(text, err, sizeof(err)), 2);
+	assert_true(is(&toks[0], T1));
+	assert_int_equal(toks[0].role, AUTH_ADMIN);
+	assert_true(is(&toks[1], T2));
+	/* The hash is no token: presented, it is hashed again. */
+	assert_false(is(&toks[0], hashed(T1, h)));
+	/* A token and its hash are the same token. */
+	snprintf(text, sizeof(text), "%s admin\n" T1 " read\n",
+	    hashed(T1, h));
+	assert_int_equal(parse(text, err, sizeof(err)), -1);
+	assert_string_equal(err, "line 2: a token appears twice");
+	/* Bad hashes. */
+	hashed(T1, h);
+	h[strlen(h) - 1] = 'g';
+	snprintf(text, sizeof(text), "%s read\n", h);
+	assert_int_equal(parse(text, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "line 1: a hashed token is sha256: and 64"));
+	hashed(T1, h);
+	h[strlen(h) - 1] = '\0';
+	snprintf(text, sizeof(text), "%s read\n", h);
+	assert_int_equal(parse(text, err, sizeof(err)), -1);
+	assert_int_equal(parse("sha256: read\n", err, sizeof(err)), -1);
+	assert_int_equal(parse("sha256:" "00000000000000000000000000000000"
+	    "000000000000000000000000000000000 read\n", err, sizeof(err)),
+	    -1);
+}
+
 static void
 test_token_equal(void **state)
 {
-	char pad[CONFIG_TOKEN_MAX + 1];
+	unsigned char d[AUTH_DIGEST_LEN];
 	char err[64];
 	size_t n = 0;
 
 	(void)state;
 	assert_int_equal(auth_token_add(toks, &n, 8, T1, strlen(T1),
 	    AUTH_READ, err, sizeof(err)), 0);
-	memset(pad, 0, sizeof(pad));
-	memcpy(pad, T1, strlen(T1));
-	assert_true(auth_token_equal(&toks[0], pad, strlen(T1)));
-	assert_false(auth_token_equal(&toks[0], pad, strlen(T1) + 1));
-	pad[strlen(T1) - 1] ^= 1;
-	assert_false(auth_token_equal(&toks[0], pad, strlen(T1)));
-	memset(pad, 0, sizeof(pad));
-	memcpy(pad, T1, strlen(T1) - 1);
-	assert_false(auth_token_equal(&toks[0], pad, strlen(T1) - 1));
+	assert_int_equal(auth_token_digest(T1, strlen(T1), d), 0);
+	assert_true(auth_token_equal(&toks[0], d));
+	d[AUTH_DIGEST_LEN - 1] ^= 1;
+	assert_false(auth_token_equal(&toks[0], d));
+	assert_false(is(&toks[0], T2));
+	assert_int_equal(auth_token_digest(T1, strlen(T1) - 1, d), 0);
+	assert_false(auth_token_equal(&toks[0], d));
 }
 
 static void
@@ -198,6 +261,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_hostile_files),
+		cmocka_unit_test(test_hashed_tokens),
 		cmocka_unit_test(test_token_equal),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_bucket),
