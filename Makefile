@@ -37,7 +37,7 @@ CFLAGS   += $(shell $(PKG_CONFIG) --cflags $(PKGS))
 LIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread
 
 # Everything but main(); unit tests link these too.
-CORE_SRC := log.c notify.c config/config.c config/inifile.c \
+CORE_SRC := log.c hex.c notify.c config/config.c config/inifile.c \
             modules/store.c modules/registry.c modules/lwm2m.c modules/metrics.c \
             modules/coap.c modules/rd.c modules/devreq.c modules/queue.c \
             modules/rng.c \
@@ -56,7 +56,7 @@ GW_OBJ   := $(GW_SRC:%.c=$(B)/%.o)
 OUTPOST  := $(if $(filter build,$(B)),outpost,$(B)/outpost)
 
 # The node agent: node/main.c has its main(); node unit tests link the rest.
-NODE_CORE_SRC := $(filter-out node/main.c,$(wildcard node/*.c)) log.c notify.c \
+NODE_CORE_SRC := $(filter-out node/main.c,$(wildcard node/*.c)) log.c hex.c notify.c \
                  config/inifile.c modules/manifest.c
 NODE_CORE_OBJ := $(NODE_CORE_SRC:%.c=$(B)/%.o)
 NODE     := $(if $(filter build,$(B)),outpost-node,$(B)/outpost-node)

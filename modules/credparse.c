@@ -9,6 +9,7 @@
 
 #include <cJSON.h>
 
+#include "hex.h"
 #include "modules/cred.h"
 #include "modules/lwm2m.h"
 
@@ -59,35 +60,11 @@ cred_error(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+/* Decodes the hex string hex into out: the byte count, or -1. */
 static int
-cred_hexval(int c)
+cred_unhex(const char *hex, void *out, size_t outmax)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decodes hex (an even number of digits, no separators) into out. Returns
- * the byte count, or -1. */
-static int
-cred_unhex(const char *hex, uint8_t *out, size_t outmax)
-{
-	size_t len = strlen(hex), i;
-	int hi, lo;
-
-	if (len == 0 || len % 2 != 0 || len / 2 > outmax)
-		return -1;
-	for (i = 0; i < len / 2; i++) {
-		if ((hi = cred_hexval(hex[2 * i])) < 0 ||
-		    (lo = cred_hexval(hex[2 * i + 1])) < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (int)(len / 2);
+	return hex_decode(hex, strlen(hex), out, outmax);
 }
 
 /* A text identity or CN: 1..CRED_ID_MAX printable ASCII bytes (it shows in

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "modules/fwtool.h"
 #include "modules/manifest.h"
 
@@ -58,14 +59,14 @@ fwtool_keygen(int argc, char *argv[])
 		fprintf(stderr, "outpost: keygen: cannot create a key\n");
 		return 1;
 	}
-	fw_hex_encode(seed, FW_KEY_LEN, hex);
+	hex_encode(seed, FW_KEY_LEN, hex);
 	strcat(hex, "\n");
 	snprintf(path, sizeof(path), "%s.key", argv[1]);
 	if (fwtool_write_new(path, hex, 0600) == -1)
 		return 1;
 	explicit_bzero(seed, sizeof(seed));
 	explicit_bzero(hex, sizeof(hex));
-	fw_hex_encode(pub, FW_KEY_LEN, hex);
+	hex_encode(pub, FW_KEY_LEN, hex);
 	strcat(hex, "\n");
 	snprintf(path, sizeof(path), "%s.pub", argv[1]);
 	if (fwtool_write_new(path, hex, 0644) == -1)

@@ -16,6 +16,7 @@
 
 #include <cJSON.h>
 
+#include "hex.h"
 #include "modules/manifest.h"
 
 #if !defined(HAVE_ED25519) || defined(NO_SHA256)
@@ -44,46 +45,10 @@ fw_severity_name(enum fw_severity s)
 	return (size_t)s < FW_NSEVERITIES ? fw_severity_names[s] : "?";
 }
 
-void
-fw_hex_encode(const uint8_t *in, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
-
-static int
-fw_hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 fw_hex_decode(const char *in, size_t hexlen, uint8_t *out, size_t len)
 {
-	size_t i;
-	int hi, lo;
-
-	if (hexlen != 2 * len)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if ((hi = fw_hex_nibble(in[2 * i])) < 0 ||
-		    (lo = fw_hex_nibble(in[2 * i + 1])) < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return hex_decode(in, hexlen, out, len) == (int)len ? 0 : -1;
 }
 
 /* Whether s (NUL-terminated) is 1..max characters of printable ASCII. */
@@ -270,7 +235,7 @@ fw_manifest_canonical(const struct fw_manifest *m, char *buf, size_t len)
 	    !fw_printable(m->uri, FW_URI_MAX) ||
 	    (size_t)m->severity >= FW_NSEVERITIES)
 		return -1;
-	fw_hex_encode(m->digest, FW_DIGEST_LEN, hex);
+	hex_encode(m->digest, FW_DIGEST_LEN, hex);
 	n = snprintf(buf, len, FW_CANON_MAGIC "vendor=%s\nclass=%s\n"
 	    "version=%s\nseq=%" PRIu64 "\nsize=%" PRIu64 "\nsha256=%s\n"
 	    "uri=%s\nseverity=%s\n", m->vendor, m->class, m->version, m->seq,
@@ -365,13 +330,13 @@ fw_manifest_json(const struct fw_manifest *m)
 	cJSON_AddStringToObject(doc, "version", m->version);
 	cJSON_AddNumberToObject(doc, "seq", (double)m->seq);
 	cJSON_AddNumberToObject(doc, "size", (double)m->size);
-	fw_hex_encode(m->digest, FW_DIGEST_LEN, hex);
+	hex_encode(m->digest, FW_DIGEST_LEN, hex);
 	cJSON_AddStringToObject(doc, "sha256", hex);
 	cJSON_AddStringToObject(doc, "uri", m->uri);
 	cJSON_AddStringToObject(doc, "severity", fw_severity_name(m->severity));
-	fw_hex_encode(m->key, FW_KEY_LEN, hex);
+	hex_encode(m->key, FW_KEY_LEN, hex);
 	cJSON_AddStringToObject(doc, "key", hex);
-	fw_hex_encode(m->sig, FW_SIG_LEN, hex);
+	hex_encode(m->sig, FW_SIG_LEN, hex);
 	cJSON_AddStringToObject(doc, "signature", hex);
 	text = cJSON_PrintUnformatted(doc);
 	cJSON_Delete(doc);
@@ -391,7 +356,7 @@ fw_manifest_id(const struct fw_manifest *m, char id[FW_ID_LEN + 1])
 	fw_sha256_update(&h, m->class, strlen(m->class) + 1);
 	fw_sha256_update(&h, seq, strlen(seq));
 	fw_sha256_final(&h, d);
-	fw_hex_encode(d, FW_ID_LEN / 2, id);
+	hex_encode(d, FW_ID_LEN / 2, id);
 }
 
 /* Adds one key, given as hex, unless the ring has it. */

@@ -118,9 +118,8 @@ const char	*fw_severity_name(enum fw_severity s);
 int		fw_keyring_load(struct fw_keyring *kr, const char *spec,
 		    char *err, size_t errlen);
 
-/* Hex helpers: encode writes 2*len characters and a NUL; decode reads
- * exactly 2*len hex characters and returns 0 or -1. */
-void		fw_hex_encode(const uint8_t *in, size_t len, char *out);
+/* Reads exactly 2*len hex characters into out: 0, or -1 (hex.h has the
+ * rest). */
 int		fw_hex_decode(const char *in, size_t hexlen, uint8_t *out,
 		    size_t len);
 

@@ -281,6 +281,11 @@ api_metrics(struct http_exchange *hx)
  * needs admin. A route that names no role needs admin.
  */
 const struct http_route api_routes[] = {
+	/* First: the proxied resources are the hot path (cached and device
+	 * reads), and the table is matched in order. */
+	{ "/v1/devices/{ep}/r/{path...}", EVHTTP_REQ_GET | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_DELETE, proxy_forward, AUTH_READ,
+	    AUTH_OPERATE },
 	{ "/v1/health", EVHTTP_REQ_GET, api_health, AUTH_PUBLIC, AUTH_ADMIN },
 	{ "/v1/devices", EVHTTP_REQ_GET | EVHTTP_REQ_POST, api_devices,
 	    AUTH_READ, AUTH_ADMIN },
@@ -288,9 +293,6 @@ const struct http_route api_routes[] = {
 	    AUTH_READ, AUTH_ADMIN },
 	{ "/v1/devices/{ep}/credential", EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE,
 	    api_device_credential_http, AUTH_ADMIN, AUTH_ADMIN },
-	{ "/v1/devices/{ep}/r/{path...}", EVHTTP_REQ_GET | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_DELETE, proxy_forward, AUTH_READ,
-	    AUTH_OPERATE },
 	{ "/v1/devices/{ep}/ops", EVHTTP_REQ_GET, api_device_ops, AUTH_READ,
 	    AUTH_ADMIN },
 	{ "/v1/ops/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, api_op,

@@ -14,6 +14,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "hex.h"
 #include "gateway.h"
 #include "log.h"
 #include "modules/firmware.h"
@@ -34,12 +35,12 @@ fwapi_json(const struct fw_image *img)
 	cJSON_AddStringToObject(o, "version", img->m.version);
 	cJSON_AddNumberToObject(o, "seq", (double)img->m.seq);
 	cJSON_AddNumberToObject(o, "size", (double)img->m.size);
-	fw_hex_encode(img->m.digest, FW_DIGEST_LEN, hex);
+	hex_encode(img->m.digest, FW_DIGEST_LEN, hex);
 	cJSON_AddStringToObject(o, "sha256", hex);
 	cJSON_AddStringToObject(o, "uri", img->m.uri);
 	cJSON_AddStringToObject(o, "severity",
 	    fw_severity_name(img->m.severity));
-	fw_hex_encode(img->m.key, FW_KEY_LEN, hex);
+	hex_encode(img->m.key, FW_KEY_LEN, hex);
 	cJSON_AddStringToObject(o, "key", hex);
 	cJSON_AddStringToObject(o, "state", img->complete ? "complete" :
 	    "uploading");

@@ -3,19 +3,8 @@
  */
 #include <string.h>
 
+#include "hex.h"
 #include "proxy/router.h"
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int
 router_decode(const char *src, size_t len, char *dst, size_t dstlen)
@@ -28,8 +17,8 @@ router_decode(const char *src, size_t len, char *dst, size_t dstlen)
 		if (c == '%') {
 			if (i + 2 >= len)
 				return -1;
-			hi = hexval((unsigned char)src[i + 1]);
-			lo = hexval((unsigned char)src[i + 2]);
+			hi = hex_nibble((unsigned char)src[i + 1]);
+			lo = hex_nibble((unsigned char)src[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = hi << 4 | lo;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "proxy/auth.h"
 
 static const char *const auth_role_names[] = {
@@ -82,18 +83,6 @@ auth_token_equal(const struct auth_token *a,
 	return diff == 0;
 }
 
-static int
-auth_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "sha256:" and 64 hex digits into digest. Returns 0, or -1. */
 static int
 auth_hash_parse(const char *tok, size_t len,
@@ -105,8 +94,8 @@ auth_hash_parse(const char *tok, size_t len,
 	if (len != plen + 2 * AUTH_DIGEST_LEN)
 		return -1;
 	for (i = 0; i < AUTH_DIGEST_LEN; i++) {
-		if ((hi = auth_hexval(tok[plen + 2 * i])) < 0 ||
-		    (lo = auth_hexval(tok[plen + 2 * i + 1])) < 0)
+		if ((hi = hex_nibble((unsigned char)tok[plen + 2 * i])) < 0 ||
+		    (lo = hex_nibble((unsigned char)tok[plen + 2 * i + 1])) < 0)
 			return -1;
 		digest[i] = (unsigned char)(hi << 4 | lo);
 	}

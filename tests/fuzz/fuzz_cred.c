@@ -1,4 +1,4 @@
-// fuzz-sources: modules/credparse.c modules/lwm2m.c
+// fuzz-sources: modules/credparse.c modules/lwm2m.c hex.c
 // fuzz-libs: -lcjson
 /*
  * fuzz_cred.c: libFuzzer target for the body of POST /v1/devices

@@ -1,4 +1,4 @@
-// fuzz-sources: modules/manifest.c
+// fuzz-sources: modules/manifest.c hex.c
 // fuzz-libs: -lcjson -lwolfssl
 /*
  * fuzz_manifest.c: libFuzzer target for firmware manifests, the documents

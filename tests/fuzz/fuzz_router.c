@@ -1,4 +1,4 @@
-// fuzz-sources: proxy/router.c
+// fuzz-sources: proxy/router.c hex.c
 // fuzz-libs: -levent
 /*
  * fuzz_router.c: libFuzzer target for the request-path router. The input,

@@ -1,4 +1,4 @@
-// fuzz-sources: proxy/tokens.c
+// fuzz-sources: proxy/tokens.c hex.c
 // fuzz-libs: -lwolfssl
 /*
  * fuzz_tokens.c: libFuzzer target for the token file parser

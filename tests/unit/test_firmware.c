@@ -21,6 +21,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "hex.h"
 #include "gateway.h"
 #include "modules/firmware.h"
 #include "modules/manifest.h"
@@ -88,7 +89,7 @@ setup(void **state)
 	for (i = 0; i < IMG_SIZE; i++)
 		f->image[i] = (uint8_t)(i * 7 + i / 251);
 	config_defaults(&f->gw.cfg);
-	fw_hex_encode(f->pub, FW_KEY_LEN, f->keyspec);
+	hex_encode(f->pub, FW_KEY_LEN, f->keyspec);
 	snprintf(f->gw.cfg.fw_trusted_keys, sizeof(f->gw.cfg.fw_trusted_keys),
 	    "%s", f->keyspec);
 	open_gw(f);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "modules/manifest.h"
 
 static void *
@@ -137,9 +138,9 @@ test_spelling_free(void **state)
 
 	(void)state;
 	sample(&m, seed);
-	fw_hex_encode(m.digest, 32, hexd);
-	fw_hex_encode(m.key, 32, hexk);
-	fw_hex_encode(m.sig, 64, hexs);
+	hex_encode(m.digest, 32, hexd);
+	hex_encode(m.key, 32, hexk);
+	hex_encode(m.sig, 64, hexs);
 	snprintf(doc, sizeof(doc), "{ \"signature\" : \"%s\", \"key\":\"%s\","
 	    "\"severity\":\"normal\",\"uri\":\"\\/fw\\/0123456789abcdef\","
 	    "\"sha256\":\"%s\",\"size\":1.23456e5,\"seq\":42,"
@@ -370,8 +371,8 @@ test_keyring(void **state)
 	int fd;
 
 	(void)state;
-	fw_hex_encode(pub, 32, hex);
-	fw_hex_encode(pub2, 32, hex2);
+	hex_encode(pub, 32, hex);
+	hex_encode(pub2, 32, hex2);
 	assert_int_equal(fw_keyring_load(&kr, "", err, sizeof(err)), 0);
 	assert_int_equal(kr.n, 0);
 	snprintf(spec, sizeof(spec), " %s , %s,%s", hex, hex2, hex);
@@ -408,7 +409,7 @@ test_sha256(void **state)
 	fw_sha256_update(&h, "ab", 2);
 	fw_sha256_update(&h, "c", 1);
 	assert_int_equal(fw_sha256_final(&h, d), 0);
-	fw_hex_encode(d, 32, hex);
+	hex_encode(d, 32, hex);
 	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
 	    "b00361a396177a9cb410ff61f20015ad");
 }
