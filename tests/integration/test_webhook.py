@@ -20,9 +20,16 @@ class Receiver:
 
     def __init__(self, port=None, fail=0):
         self.port = port or free_port(socket.SOCK_STREAM)
-        self.events = []
-        self.attempts = 0
-        self.fail = fail
+        self.events, self.attempts, self.fail = [], 0, fail
+        self.server = http.server.HTTPServer(("127.0.0.1", self.port),
+                                             self.handler())
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def handler(self):
+        """The request handler class: records, or answers 503 while
+        `fail` lasts."""
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -40,11 +47,7 @@ class Receiver:
 
             def log_message(self, *args):
                 pass
-        self.server = http.server.HTTPServer(("127.0.0.1", self.port),
-                                             Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       daemon=True)
-        self.thread.start()
+        return Handler
 
     def wait(self, pred, what, timeout=10):
         return wait_for(lambda: [e for e in self.events if pred(e)],

@@ -3,7 +3,6 @@ same TLS code as the API, and only a receiver whose certificate chains to
 [webhook] ca_file and names the url's host gets them; refused events stay in
 the outbox until a good configuration is reloaded."""
 import http.server
-import json
 import os
 import shutil
 import socket
@@ -14,6 +13,7 @@ import pytest
 
 from conftest import free_port, wait_for
 from test_https import make_ca, make_cert
+from test_webhook import Receiver
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def pki(tmp_path_factory):
     return lambda name: os.path.join(d, name)
 
 
-class TlsReceiver:
+class TlsReceiver(Receiver):
     """An HTTPS receiver on loopback (127.0.0.1, and ::1 when there is
     one, on the same port) that records the JSON it is POSTed and answers
     `fail` first requests with 503."""
@@ -36,24 +36,7 @@ class TlsReceiver:
     def __init__(self, cert, key, fail=0):
         self.port = free_port(socket.SOCK_STREAM)
         self.events, self.attempts, self.fail = [], 0, fail
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.attempts += 1
-                if outer.fail > 0:
-                    outer.fail -= 1
-                    self.send_response(503)
-                else:
-                    outer.events.append(json.loads(body))
-                    self.send_response(204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
+        Handler = self.handler()
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
         self.servers = []
