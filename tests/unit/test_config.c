@@ -24,6 +24,7 @@
 
 #include "config/config.h"
 #include "log.h"
+#include "tests/unit/testutil.h"
 
 #define EXAMPLE		"gateway.ini.example"
 #define MAX_ENTRIES	128
@@ -36,15 +37,6 @@ static char	ini[96];		/* tmpdir/t.ini: the file under test */
 static const char *const level_names[] = {
 	"error", "warning", "info", "debug"
 };
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int
 group_setup(void **state)
@@ -61,7 +53,7 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return rm_tree(tmpdir);
 }
 
 /* Writes len bytes of data to path, replacing it. */

@@ -22,6 +22,7 @@
 #include "modules/cred.h"
 #include "modules/registry.h"
 #include "modules/store.h"
+#include "tests/unit/testutil.h"
 
 #define KEY16	"00112233445566778899aabbccddeeff"
 
@@ -207,15 +208,6 @@ struct fixture {
 };
 
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -248,7 +240,7 @@ teardown(void **state)
 	registry_free(&f->gw);
 	store_close(f->gw.store);
 	event_base_free(f->gw.base);
-	rc = nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	rc = rm_tree(f->dir);
 	free(f);
 	return rc;
 }

@@ -26,6 +26,7 @@
 #include "modules/firmware.h"
 #include "modules/manifest.h"
 #include "modules/store.h"
+#include "tests/unit/testutil.h"
 
 #define IMG_SIZE	(3 * FW_CHUNK + 1234)
 
@@ -98,22 +99,13 @@ setup(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
 
 	close_gw(f);
 	event_base_free(f->gw.base);
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	rm_tree(f->dir);
 	free(f->image);
 	free(f);
 	return 0;

@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "modules/store.h"
+#include "tests/unit/testutil.h"
 
 #define MAP_BYTES	(8u << 20)
 #define TINY_MAP	(64u << 10)	/* 16 pages of 4 KiB */
@@ -65,15 +66,6 @@ struct walk {
 	size_t	stop_at;		/* return 7 on this call (1-based) */
 };
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static struct store *
 open_store(struct fixture *f, size_t map)
 {
@@ -115,7 +107,7 @@ teardown(void **state)
 
 	store_close(f->st);
 	event_base_free(f->base);
-	rc = nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	rc = rm_tree(f->dir);
 	free(f);
 	return rc;
 }
