@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cJSON.h>
 #include <event2/buffer.h>
@@ -302,7 +303,9 @@ int
 http_check_config(const struct gw_config *cfg, char *err, size_t errlen)
 {
 	struct gw_hostport tls_hp;
-	char buf[96], why[160];
+	struct auth *a;
+	size_t ntokens;
+	char buf[96], why[PATH_MAX + 128];
 
 	config_hostport_str(&cfg->http_listen, buf, sizeof(buf));
 	if (!config_hostport_is_loopback(&cfg->http_listen) &&
@@ -325,13 +328,25 @@ http_check_config(const struct gw_config *cfg, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (http_exposed(cfg, &tls_hp) && cfg->auth_token_file[0] == '\0' &&
-	    cfg->auth_admin_token[0] == '\0' &&
-	    cfg->auth_operate_token[0] == '\0' &&
-	    cfg->auth_read_token[0] == '\0') {
+	/* The tokens as a start would load them (a token file may be bad, or
+	 * hold none), unless the file is not there yet: outpost -n checks a
+	 * configuration before its secrets are mounted (a ConfigMap, an
+	 * image build), and the start checks again. */
+	if (cfg->auth_token_file[0] != '\0' &&
+	    access(cfg->auth_token_file, F_OK) != 0) {
+		ntokens = 1;
+	} else if ((a = auth_new(cfg, why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	} else {
+		ntokens = auth_count(a);
+		auth_free(a);
+	}
+	if (http_exposed(cfg, &tls_hp) && ntokens == 0) {
 		snprintf(err, errlen, "a listener is not on loopback and no API "
-		    "token is configured ([auth] token_file or *_token): "
-		    "refusing to run without authentication");
+		    "token is configured ([auth] token_file or *_token, and a "
+		    "token file must hold one): refusing to run without "
+		    "authentication");
 		return -1;
 	}
 	return 0;
@@ -339,22 +354,17 @@ http_check_config(const struct gw_config *cfg, char *err, size_t errlen)
 
 /*
  * What a security reviewer asks of the listeners, checked before any is
- * bound: http_check_config, and no listener off loopback without tokens
- * (a token file may hold none).
+ * bound (http_check_config, as outpost -n checks it); tls_hp gets
+ * tls_listen.
  */
 static int
 http_check_exposure(struct gateway *gw, struct gw_hostport *tls_hp)
 {
-	char err[256];
+	char err[PATH_MAX + 128];
 
+	(void)http_exposed(&gw->cfg, tls_hp);
 	if (http_check_config(&gw->cfg, err, sizeof(err)) == -1) {
 		log_warnx("http: %s", err);
-		return -1;
-	}
-	if (http_exposed(&gw->cfg, tls_hp) && auth_count(gw->http->auth) == 0) {
-		log_warnx("http: a listener is not on loopback and no API token "
-		    "is configured (the token file holds none): refusing to "
-		    "run without authentication");
 		return -1;
 	}
 	if (auth_count(gw->http->auth) == 0)

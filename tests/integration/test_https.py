@@ -460,6 +460,26 @@ def test_check_accepts_what_is_allowed(run_outpost, tmp_path):
     assert rc == 0 and out == "configuration OK\n", err
 
 
+def test_check_reads_a_token_file_that_is_there(run_outpost, tmp_path):
+    """-n loads a token file that exists as a start would: one with no
+    token leaves an exposed listener without authentication, and a bad one
+    is an error; a file not there yet (a secret mounted later) is left to
+    the start."""
+    tokens = tmp_path / "tokens"
+    tokens.write_text("# no token yet\n")
+    ini = tmp_path / "gw.ini"
+    ini.write_text("[http]\nlisten = 0.0.0.0:8080\nplain_nonloopback = 1\n"
+                   "[auth]\ntoken_file = %s\n" % tokens)
+    rc, out, err = run_outpost("-n", "-c", str(ini))
+    assert rc == 1 and "refusing to run without authentication" in err, err
+    tokens.write_text("short admin\n")
+    rc, out, err = run_outpost("-n", "-c", str(ini))
+    assert rc == 1 and "configuration OK" not in out, err
+    tokens.write_text("0123456789abcdef0123 admin\n")
+    rc, out, err = run_outpost("-n", "-c", str(ini))
+    assert rc == 0 and out == "configuration OK\n", err
+
+
 def test_world_readable_key_is_warned_about(gateway_factory, pki, tmp_path):
     shutil.copy(pki("srv.key"), str(tmp_path / "open.key"))
     os.chmod(str(tmp_path / "open.key"), 0o644)

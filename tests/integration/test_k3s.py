@@ -148,6 +148,14 @@ def test_gateway_ini_of_the_configmap_is_valid(objs, tmp_path):
                                     str(sdir) + "/")
     path = tmp_path / "gateway.ini"
     path.write_text(ini)
+    # As shipped, the Secret holds no token: the check says what the start
+    # would, and the pod does not run until the operator adds one.
+    out = subprocess.run([OUTPOST_BIN, "-n", "-c", str(path)],
+                         capture_output=True, text=True, cwd=str(tmp_path))
+    assert out.returncode == 1 and \
+        "refusing to run without authentication" in out.stderr, out.stderr
+    with open(str(sdir / "tokens"), "a") as fp:
+        fp.write("0123456789abcdef0123456789abcdef admin\n")
     out = subprocess.run([OUTPOST_BIN, "-n", "-c", str(path)],
                          capture_output=True, text=True, cwd=str(tmp_path))
     assert (out.returncode, out.stdout) == (0, "configuration OK\n"), \
