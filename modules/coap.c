@@ -126,6 +126,7 @@ coap_peer_free(struct coap_server *cs, struct coap_peer *peer)
 		peer->next->prev = peer->prev;
 	devreq_peer_gone(peer);
 	rd_peer_free(peer);
+	free(peer->auth_ep);
 	free(peer);
 }
 

@@ -24,9 +24,9 @@ struct coap_peer {
 	struct devq		*busy;		/* devreq.c: those with requests
 						   or observations out */
 	struct coap_peer	*prev, *next;	/* every peer, for shutdown */
-	uint8_t			 auth_kind;	/* dtls.c: enum cred_kind, or 0 */
-	char			 auth_ep[LWM2M_EP_MAX + 1]; /* dtls.c: the ep
-						   its handshake proved ("") */
+	char			*auth_ep;	/* dtls.c: the ep its handshake
+						   proved (malloc'd), or NULL:
+						   plain sessions pay 8 bytes */
 };
 
 /* The session's peer state, created if needed; NULL when out of memory. */

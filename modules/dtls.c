@@ -71,11 +71,8 @@ dtls_bind(coap_session_t *s, const struct cred *c)
 
 	if (peer == NULL)
 		return;
-	peer->auth_kind = c != NULL ? c->kind : 0;
-	if (c != NULL)
-		memcpy(peer->auth_ep, c->ep, strlen(c->ep) + 1);
-	else
-		peer->auth_ep[0] = '\0';
+	free(peer->auth_ep);
+	peer->auth_ep = c != NULL ? strdup(c->ep) : NULL;
 }
 
 /* libcoap: a client offers a PSK identity; its key, or NULL to refuse. */
@@ -322,7 +319,7 @@ coap_auth_check(struct gateway *gw, coap_session_t *s, const char *ep,
 	int rc;
 
 	if (coap_session_get_proto(s) == COAP_PROTO_DTLS) {
-		if (peer == NULL || peer->auth_ep[0] == '\0') {
+		if (peer == NULL || peer->auth_ep == NULL) {
 			*why = "no credential";
 			return COAP_RESPONSE_CODE_UNAUTHORIZED;
 		}
@@ -366,9 +363,10 @@ dtls_close_ep(struct gateway *gw, const char *ep)
 		return;
 	for (peer = coap_peers(gw); peer != NULL; peer = next) {
 		next = peer->next;
-		if (peer->auth_ep[0] == '\0' || strcmp(peer->auth_ep, ep) != 0)
+		if (peer->auth_ep == NULL || strcmp(peer->auth_ep, ep) != 0)
 			continue;
-		peer->auth_ep[0] = '\0';
+		free(peer->auth_ep);
+		peer->auth_ep = NULL;
 		coap_session_disconnected(peer->session,
 		    COAP_NACK_NOT_DELIVERABLE);
 		n++;
