@@ -1,7 +1,10 @@
 """Garbage on the CoAP port must not hurt the gateway: afterwards it still
 registers devices, answers /v1/health, and the process is alive."""
+import os
 import random
+import re
 import socket
+import subprocess
 
 import pytest
 
@@ -190,3 +193,19 @@ def test_burst_mixed_with_garbage_is_answered_without_retransmission(
     listed = {d["ep"]: d["registration_id"]
               for d in gateway.devices("?limit=1000")["devices"]}
     assert listed == ids
+
+
+def test_coap_receive_buffer_is_what_the_ini_says(gateway_factory):
+    """[coap] rcvbuf sizes the CoAP socket's receive buffer (a fleet's burst
+    must not be dropped by the kernel before the gateway reads it); the
+    kernel reports twice the size asked for its bookkeeping."""
+    want = 1 << 20
+    gw = gateway_factory(coap={"rcvbuf": want})
+    out = subprocess.run(["ss", "-uamn", "sport = :%d" % gw.coap_port],
+                         capture_output=True, text=True, check=True).stdout
+    rb = re.search(r"rb(\d+)", out)
+    assert rb, out
+    if os.geteuid() == 0:       # may go past net.core.rmem_max
+        assert int(rb.group(1)) == 2 * want, out
+    else:
+        assert int(rb.group(1)) >= min(want, 212992), out
