@@ -14,12 +14,7 @@ HOST=127.0.0.1
 PIDS=()
 . "$(dirname "$0")/lib.sh"
 TMP=$(mktemp -d /tmp/outpost-fwbench.XXXXXX)
-cleanup() {
-	local p
-	for p in "${PIDS[@]+"${PIDS[@]}"}"; do stop_pid "$p"; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap cleanup_servers EXIT
 
 head -c $((MB << 20)) /dev/urandom >"$TMP/fw.bin"
 "$OUTPOST" keygen "$TMP/rel" >/dev/null

@@ -27,19 +27,8 @@ PIDS=()
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
-		stop_pid "$pid"
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap cleanup_servers EXIT
 
-die() {
-	echo "node.sh: $*" >&2
-	exit 1
-}
 
 # "key value" from /proc/PID/status, in kB.
 status_kb() {

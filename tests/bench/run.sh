@@ -38,20 +38,9 @@ PIDS=()
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
-		stop_pid "$pid"
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap cleanup_servers EXIT
 trap 'exit 130' INT TERM
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
 
 # field NAME LINE: the value of NAME=... in a regload result line.
 field() {
@@ -89,35 +78,12 @@ wait_coap() {
 	return 1
 }
 
-# start_outpost DIR: write DIR/gateway.ini with fresh ports and an empty
-# store, start the gateway, wait for /v1/health. Sets OUTPOST_PID and
-# COAP_PORT.
+# start_outpost DIR: lib.sh's start_gateway, named for this script's
+# figures. Sets OUTPOST_PID and COAP_PORT.
 start_outpost() {
-	local dir=$1 http i
-	http=$(free_port tcp)
-	COAP_PORT=$(free_port udp)
-	mkdir -p "$dir/data"
-	cat >"$dir/gateway.ini" <<EOF
-[http]
-listen = $HOST:$http
-[coap]
-listen = $HOST:$COAP_PORT
-secure_listen = $HOST:$(free_port udp)
-[store]
-path = $dir/data
-EOF
-	"$OUTPOST" -c "$dir/gateway.ini" >"$dir/outpost.log" 2>&1 &
-	OUTPOST_PID=$!
-	PIDS+=("$OUTPOST_PID")
-	for ((i = 0; i < 400; i++)); do
-		if curl -sf -o /dev/null --max-time 1 "http://$HOST:$http/v1/health"; then
-			return 0
-		fi
-		kill -0 "$OUTPOST_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	tail -n 20 "$dir/outpost.log" >&2
-	die "outpost did not answer http://$HOST:$http/v1/health"
+	start_gateway "$1"
+	OUTPOST_PID=$GW_PID
+	COAP_PORT=$GW_COAP
 }
 
 # per_device BYTES DEVICES: integer bytes per device, or n/a.

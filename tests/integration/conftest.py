@@ -445,12 +445,22 @@ class Gateway(Process):
         return self.coap("delete", "rd/%s" % reg_id)
 
 
-class GatewayFactory:
-    """Makes gateways in the test's tmp dir and stops them all at the end."""
+class Factory:
+    """What makes processes in the test's tmp dir: it keeps them, and at
+    the end cleans them all up, failing the test if one had died by
+    itself."""
 
     def __init__(self, tmp_path):
         self.tmp_path = tmp_path
         self.made = []
+
+    def cleanup(self):
+        complaints = [c for c in (p.cleanup() for p in self.made) if c]
+        assert not complaints, "\n".join(complaints)
+
+
+class GatewayFactory(Factory):
+    """Makes gateways in the test's tmp dir and stops them all at the end."""
 
     def __call__(self, start=True, **sections):
         """gateway(registry={"awake_window": 1}) -> a started Gateway. A
@@ -473,10 +483,6 @@ class GatewayFactory:
                     raise
                 gw.cleanup()
         raise AssertionError("unreachable")
-
-    def cleanup(self):
-        complaints = [c for c in (gw.cleanup() for gw in self.made) if c]
-        assert not complaints, "\n".join(complaints)
 
 
 @pytest.fixture
@@ -654,12 +660,8 @@ class Node(Process):
         return coap_to(self.port, method, path, workdir=self.dir, **kw)
 
 
-class NodeFactory:
+class NodeFactory(Factory):
     """Makes nodes in the test's tmp dir and kills them all at the end."""
-
-    def __init__(self, tmp_path):
-        self.tmp_path = tmp_path
-        self.made = []
 
     def __call__(self, gw, start=True, **kw):
         """node_factory(gw, ep="n1", sections={...}, args=[...]) -> a
@@ -669,10 +671,6 @@ class NodeFactory:
         node = Node(d, gw.coap_port, **kw)
         self.made.append(node)
         return node.start() if start else node
-
-    def cleanup(self):
-        complaints = [c for c in (n.cleanup() for n in self.made) if c]
-        assert not complaints, "\n".join(complaints)
 
 
 @pytest.fixture
