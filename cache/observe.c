@@ -29,6 +29,8 @@ struct obs {
 	struct devobs		*live;		/* NULL: not established now */
 	uint64_t		 notifications;
 	int64_t			 created_at, last_at;
+	unsigned		 holds;		/* observe_hold, in memory */
+	int			 stored;	/* a client's, in the store */
 	char			 ep[LWM2M_EP_MAX + 1];
 	char			 path[DEVREQ_PATH_MAX];
 };
@@ -38,6 +40,8 @@ TAILQ_HEAD(obs_list, obs);
 struct observe {
 	struct obs_list		 all;
 	size_t			 count;
+	observe_listener	 listener;
+	void			*listener_arg;
 };
 
 static size_t
@@ -108,6 +112,10 @@ obs_notify(const struct devresp *r, long seq, void *arg)
 	cJSON_AddNumberToObject(e, "content_format", r->content_format);
 	obs_value(e, r->content_format, r->body, r->len);
 	events_emit(o->gw, "notification", o->ep, e);
+	if (o->gw->observe->listener != NULL)
+		o->gw->observe->listener(o->gw, o->ep, o->path,
+		    r->content_format, r->body, r->len,
+		    o->gw->observe->listener_arg);
 }
 
 /* Makes the CoAP observation if the device can be reached now. */
@@ -133,6 +141,24 @@ observe_wake(struct gateway *gw, const char *ep)
 			obs_establish(o);
 }
 
+/* A new observation of ep's path, in memory; NULL without memory. */
+static struct obs *
+obs_new(struct gateway *gw, const char *ep, const char *path, int64_t now)
+{
+	struct obs *o;
+
+	if (strlen(ep) > LWM2M_EP_MAX || strlen(path) >= DEVREQ_PATH_MAX ||
+	    (o = calloc(1, sizeof(*o))) == NULL)
+		return NULL;
+	o->gw = gw;
+	o->created_at = now;
+	memcpy(o->ep, ep, strlen(ep) + 1);
+	memcpy(o->path, path, strlen(path) + 1);
+	TAILQ_INSERT_TAIL(&gw->observe->all, o, entry);
+	gw->observe->count++;
+	return o;
+}
+
 static void
 obs_free(struct gateway *gw, struct obs *o)
 {
@@ -141,6 +167,40 @@ obs_free(struct gateway *gw, struct obs *o)
 	if (o->live != NULL)
 		devobs_cancel(o->live);
 	free(o);
+}
+
+int
+observe_hold(struct gateway *gw, const char *ep, const char *path)
+{
+	struct obs *o;
+
+	if (gw->observe == NULL)
+		return -1;
+	if ((o = obs_find(gw, ep, path)) == NULL &&
+	    (o = obs_new(gw, ep, path, gw_now())) == NULL)
+		return -1;
+	o->holds++;
+	obs_establish(o);
+	return 0;
+}
+
+void
+observe_release(struct gateway *gw, const char *ep, const char *path)
+{
+	struct obs *o;
+
+	if (gw->observe == NULL || (o = obs_find(gw, ep, path)) == NULL ||
+	    o->holds == 0)
+		return;
+	if (--o->holds == 0 && !o->stored)
+		obs_free(gw, o);
+}
+
+void
+observe_set_listener(struct gateway *gw, observe_listener fn, void *arg)
+{
+	gw->observe->listener = fn;
+	gw->observe->listener_arg = arg;
 }
 
 void
@@ -169,6 +229,8 @@ obs_json(const struct obs *o)
 	cJSON_AddStringToObject(j, "ep", o->ep);
 	cJSON_AddStringToObject(j, "path", o->path);
 	cJSON_AddBoolToObject(j, "established", o->live != NULL);
+	cJSON_AddBoolToObject(j, "client", o->stored);
+	cJSON_AddBoolToObject(j, "held_by_gateway", o->holds > 0);
 	cJSON_AddNumberToObject(j, "notifications", (double)o->notifications);
 	if (o->last_at != 0) {
 		cJSON_AddStringToObject(j, "last_value_at",
@@ -227,30 +289,29 @@ observe_http(struct http_exchange *hx)
 	}
 	o = obs_find(gw, ep, path);
 	if (evhttp_request_get_command(hx->req) == EVHTTP_REQ_DELETE) {
-		if (o == NULL) {
+		if (o == NULL || !o->stored) {
 			http_error(hx, 404, "not_found", "%s/%s is not "
 			    "observed", ep, path);
 			return;
 		}
-		obs_free(gw, o);
+		o->stored = 0;
+		if (o->holds == 0)	/* else the gateway still needs it */
+			obs_free(gw, o);
 		o = NULL;
 		if (store_del(gw->store, STORE_DB_OBSERVE, key, klen) == -1)
 			goto fail;
-	} else if (o != NULL) {
+	} else if (o != NULL && o->stored) {
 		http_reply_json(hx, 200, obs_json(o));	/* one per resource */
 		return;
 	} else {
-		if ((o = calloc(1, sizeof(*o))) == NULL)
+		if (o == NULL && (o = obs_new(gw, ep, path, now)) == NULL)
 			goto fail;
-		o->gw = gw;
-		o->created_at = now;
-		memcpy(o->ep, ep, strlen(ep) + 1);
-		memcpy(o->path, path, strlen(path) + 1);
-		TAILQ_INSERT_TAIL(&gw->observe->all, o, entry);
-		gw->observe->count++;
+		o->stored = 1;
 		if (store_put(gw->store, STORE_DB_OBSERVE, key, klen, &now,
 		    sizeof(now)) == -1) {
-			obs_free(gw, o);
+			o->stored = 0;
+			if (o->holds == 0)
+				obs_free(gw, o);
 			goto fail;
 		}
 	}
@@ -294,6 +355,7 @@ obs_load_one(const void *key, size_t klen, const void *val, size_t vlen,
 	    (o = calloc(1, sizeof(*o))) == NULL)
 		return 0;
 	o->gw = gw;
+	o->stored = 1;
 	memcpy(o->ep, k, eplen);
 	memcpy(o->path, nul + 1, plen);
 	if (vlen == sizeof(o->created_at))

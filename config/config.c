@@ -189,8 +189,12 @@ static const struct config_key config_table[] = {
 	KEY_INT("campaign", "failure_percent", campaign_failure_percent, 0, 100,
 	    "10", "share of a group that may fail before its campaign pauses",
 	    0),
-	KEY_INT("campaign", "poll_s", campaign_poll_s, 1, 86400, "10",
-	    "seconds between reads of a device's /5/0 while it updates", 0),
+	KEY_INT("campaign", "poll_s", campaign_poll_s, 1, 86400, "60",
+	    "seconds without news from a device that updates before its /5/0 "
+	    "is read (news comes by observing /5/0/3 and /5/0/5)", 0),
+	KEY_INT("campaign", "announce_wait_s", campaign_announce_wait_s, 1,
+	    86400, "60", "seconds a device may take to begin after a multicast "
+	    "announcement before it gets the LwM2M pull path", 0),
 	KEY_STR("campaign", "fetch_uri", campaign_fetch_uri, "",
 	    "coap://HOST:PORT devices fetch images from (empty: [coap] "
 	    "listen)", 0),

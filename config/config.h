@@ -100,6 +100,7 @@ struct gw_config {
 	int			campaign_max_concurrent;
 	int			campaign_failure_percent;
 	int			campaign_poll_s;
+	int			campaign_announce_wait_s;
 	char			campaign_fetch_uri[256];
 
 	char			store_path[PATH_MAX];

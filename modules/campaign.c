@@ -19,12 +19,14 @@
 #include <cJSON.h>
 #include <event2/event.h>
 
+#include "cache/observe.h"
 #include "gateway.h"
 #include "log.h"
 #include "modules/campaign.h"
 #include "modules/campparse.h"
 #include "modules/events.h"
 #include "modules/firmware.h"
+#include "modules/fwserve.h"
 #include "modules/lwm2m.h"
 #include "modules/queue.h"
 #include "modules/registry.h"
@@ -32,19 +34,32 @@
 
 #define CAMP_MAX_DEVICES	100000
 #define CAMP_OP_PENDING		UINT64_MAX	/* a push awaits its commit */
+#define CAMP_DEV_REC_LEN	24
+#define CAMP_DEV_REC_VERSION	1
 #define CF_TEXT			0
 #define CF_SENML_JSON		110
 
 enum camp_op { COP_NONE, COP_WRITE, COP_READ, COP_EXECUTE };
+enum camp_delivery { DELIVER_LWM2M, DELIVER_MULTICAST };
+enum camp_via { VIA_LWM2M, VIA_MULTICAST };
+
+#define CDF_ARMED	0x01	/* the device has begun this update: its
+				   Update Result is this update's */
+#define CDF_HELD	0x02	/* holds /5/0/3 and /5/0/5 observed */
 
 struct camp_dev {
 	char		 ep[LWM2M_EP_MAX + 1];
 	uint8_t		 state;		/* enum camp_dev_state */
 	uint8_t		 op_kind;	/* enum camp_op */
-	int		 result;	/* /5/0/5, -1 unknown */
-	int		 group;
+	uint8_t		 via;		/* enum camp_via */
+	uint8_t		 flags;		/* CDF_* */
+	int16_t		 fw_state;	/* /5/0/3 as last heard, -1 unknown */
+	int16_t		 result;	/* /5/0/5, -1 unknown */
+	uint32_t	 group;
+	uint32_t	 index;		/* in the target's order */
 	uint64_t	 op;		/* queued op, 0 none */
-	int64_t		 next_poll;
+	int64_t		 next_poll;	/* read /5/0 if nothing heard by then;
+					   multicast: unicast if not begun */
 };
 
 struct camp {
@@ -52,6 +67,7 @@ struct camp {
 	char		 image[FW_ID_LEN + 1];
 	char		 uri[300];
 	int		 status;	/* enum camp_status */
+	int		 delivery;	/* enum camp_delivery */
 	char		 reason[160];
 	int		 group_size, max_concurrent, failure_percent;
 	int		 win_from, win_to;	/* minutes UTC, -1: always */
@@ -59,9 +75,10 @@ struct camp {
 	int		 ngroups;
 	int		 threshold_off;	/* group resumed past its threshold */
 	int64_t		 created;
-	size_t		 ndevs;
+	int64_t		 announced;	/* multicast: when, 0 not yet */
+	size_t		 ndevs, cap;
 	struct camp_dev	*devs;
-	int		 dirty;
+	uint32_t	*by_ep;		/* indexes into devs, by endpoint */
 	struct camp	*next;
 };
 
@@ -84,11 +101,21 @@ static const char *const camp_dev_names[CDEV__COUNT] = {
 static const char *const camp_status_names[CAMP__COUNT] = {
 	"running", "paused", "cancelled", "done"
 };
+static const char *const camp_delivery_names[] = { "lwm2m", "multicast" };
+
+/* The resources a campaign observes on each device in flight. */
+static const char *const camp_watched[] = { "5/0/3", "5/0/5" };
 
 const char *
 campaign_dev_state_name(int st)
 {
 	return st >= 0 && st < CDEV__COUNT ? camp_dev_names[st] : "?";
+}
+
+static int
+camp_in_flight(const struct camp_dev *d)
+{
+	return d->state >= CDEV_ANNOUNCED && d->state < CDEV_SUCCEEDED;
 }
 
 static struct camp *
@@ -105,15 +132,73 @@ camp_find(struct gateway *gw, uint64_t id)
 }
 
 static void
-camp_key(uint64_t id, uint8_t key[8])
+camp_put64(uint8_t *p, uint64_t v)
 {
 	int i;
 
 	for (i = 0; i < 8; i++)
-		key[i] = (uint8_t)(id >> (56 - 8 * i));
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
-/* The campaign's record: everything to carry on after a restart. */
+static uint64_t
+camp_get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* by_ep's order. */
+static int
+camp_ep_cmp(const void *a, const void *b, void *arg)
+{
+	const struct camp_dev *devs = arg;
+
+	return strcmp(devs[*(const uint32_t *)a].ep,
+	    devs[*(const uint32_t *)b].ep);
+}
+
+static int
+camp_index(struct camp *c)
+{
+	size_t i;
+
+	free(c->by_ep);
+	if ((c->by_ep = reallocarray(NULL, c->ndevs ? c->ndevs : 1,
+	    sizeof(*c->by_ep))) == NULL)
+		return -1;
+	for (i = 0; i < c->ndevs; i++)
+		c->by_ep[i] = (uint32_t)i;
+	if (c->ndevs > 1)
+		qsort_r(c->by_ep, c->ndevs, sizeof(*c->by_ep), camp_ep_cmp,
+		    c->devs);
+	return 0;
+}
+
+/* ep's device in c, or NULL. */
+static struct camp_dev *
+camp_lookup(const struct camp *c, const char *ep)
+{
+	size_t lo = 0, hi = c->ndevs, mid;
+	int cmp;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		cmp = strcmp(ep, c->devs[c->by_ep[mid]].ep);
+		if (cmp == 0)
+			return &c->devs[c->by_ep[mid]];
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* The campaign's record, without its devices (those have their own). */
 static cJSON *
 camp_record(const struct camp *c, int devices)
 {
@@ -127,10 +212,15 @@ camp_record(const struct camp *c, int devices)
 	cJSON_AddStringToObject(o, "status", camp_status_names[c->status]);
 	cJSON_AddStringToObject(o, "reason", c->reason);
 	cJSON_AddStringToObject(o, "created_at", gw_time_str(c->created, t));
+	if (c->announced != 0)
+		cJSON_AddStringToObject(o, "announced_at",
+		    gw_time_str(c->announced, t));
 	cJSON_AddNumberToObject(o, "group", c->group);
 	cJSON_AddNumberToObject(o, "groups", c->ngroups);
 	cJSON_AddNumberToObject(o, "threshold_off", c->threshold_off);
 	p = cJSON_AddObjectToObject(o, "policy");
+	cJSON_AddStringToObject(p, "delivery",
+	    camp_delivery_names[c->delivery]);
 	cJSON_AddNumberToObject(p, "group_size", c->group_size);
 	cJSON_AddNumberToObject(p, "max_concurrent", c->max_concurrent);
 	cJSON_AddNumberToObject(p, "failure_percent", c->failure_percent);
@@ -142,6 +232,12 @@ camp_record(const struct camp *c, int devices)
 		snprintf(t, sizeof(t), "%02d:%02d", c->win_to / 60,
 		    c->win_to % 60);
 		cJSON_AddStringToObject(d, "to", t);
+	}
+	if (devices < 0) {
+		/* The stored form: times as numbers. */
+		cJSON_AddNumberToObject(o, "created", (double)c->created);
+		cJSON_AddNumberToObject(o, "announced", (double)c->announced);
+		return o;
 	}
 	for (i = 0; i < c->ndevs; i++)
 		n[c->devs[i].state]++;
@@ -158,13 +254,15 @@ camp_record(const struct camp *c, int devices)
 		cJSON_AddStringToObject(d, "state",
 		    camp_dev_names[c->devs[i].state]);
 		cJSON_AddNumberToObject(d, "group", c->devs[i].group);
+		if (c->devs[i].state != CDEV_PENDING)
+			cJSON_AddStringToObject(d, "via",
+			    camp_delivery_names[c->devs[i].via]);
 		if (c->devs[i].result >= 0)
 			cJSON_AddNumberToObject(d, "result", c->devs[i].result);
 		else
 			cJSON_AddNullToObject(d, "result");
 		cJSON_AddNumberToObject(d, "op", c->devs[i].op ==
 		    CAMP_OP_PENDING ? 0 : (double)c->devs[i].op);
-		cJSON_AddNumberToObject(d, "op_kind", c->devs[i].op_kind);
 		cJSON_AddItemToArray(a, d);
 	}
 	return o;
@@ -173,19 +271,45 @@ camp_record(const struct camp *c, int devices)
 static int
 camp_save(struct gateway *gw, struct camp *c)
 {
-	cJSON *rec = camp_record(c, 1);
+	cJSON *rec = camp_record(c, -1);
 	char *text = cJSON_PrintUnformatted(rec);
 	uint8_t key[8];
 	int rc = -1;
 
 	cJSON_Delete(rec);
-	camp_key(c->id, key);
+	camp_put64(key, c->id);
 	if (text != NULL)
 		rc = store_put(gw->store, STORE_DB_CAMPAIGNS, key, sizeof(key),
 		    text, strlen(text));
 	free(text);
-	c->dirty = 0;
 	return rc;
+}
+
+/* A device's record: 24 bytes, written in the open batch on every change
+ * of that device alone (a campaign of 100,000 devices does not rewrite
+ * them all when one moves). */
+static int
+camp_dev_save(struct gateway *gw, const struct camp *c,
+    const struct camp_dev *d)
+{
+	uint8_t key[8 + LWM2M_EP_MAX], v[CAMP_DEV_REC_LEN];
+	size_t eplen = strlen(d->ep);
+
+	camp_put64(key, c->id);
+	memcpy(key + 8, d->ep, eplen);
+	memset(v, 0, sizeof(v));
+	v[0] = CAMP_DEV_REC_VERSION;
+	v[1] = d->state;
+	v[2] = d->op == CAMP_OP_PENDING ? COP_NONE : d->op_kind;
+	v[3] = d->via;
+	v[4] = d->flags & CDF_ARMED;
+	v[5] = (uint8_t)(d->fw_state < 0 ? 0xff : d->fw_state);
+	v[6] = (uint8_t)((uint16_t)d->result >> 8);
+	v[7] = (uint8_t)d->result;
+	camp_put64(v + 8, (uint64_t)d->group << 32 | d->index);
+	camp_put64(v + 16, d->op == CAMP_OP_PENDING ? 0 : d->op);
+	return store_put(gw->store, STORE_DB_CAMPDEVS, key, 8 + eplen, v,
+	    sizeof(v));
 }
 
 static void
@@ -194,10 +318,29 @@ camp_free(struct camp *c)
 	if (c == NULL)
 		return;
 	free(c->devs);
+	free(c->by_ep);
 	free(c);
 }
 
-/* Sets a device's state, with a fw_progress event. */
+/* Watches d's State and Update Result while it is in flight. */
+static void
+camp_hold(struct gateway *gw, struct camp_dev *d, int on)
+{
+	size_t i;
+
+	if (on == ((d->flags & CDF_HELD) != 0))
+		return;
+	for (i = 0; i < sizeof(camp_watched) / sizeof(camp_watched[0]); i++)
+		if (on)
+			observe_hold(gw, d->ep, camp_watched[i]);
+		else
+			observe_release(gw, d->ep, camp_watched[i]);
+	d->flags ^= CDF_HELD;
+}
+
+/* Sets a device's state, with a fw_progress event. The caller saves the
+ * device. One that is done stops being watched at the next step (this
+ * may run inside the notification of the observation that goes). */
 static void
 camp_set(struct gateway *gw, struct camp *c, struct camp_dev *d, int st)
 {
@@ -206,11 +349,11 @@ camp_set(struct gateway *gw, struct camp *c, struct camp_dev *d, int st)
 	if (d->state == st)
 		return;
 	d->state = (uint8_t)st;
-	c->dirty = 1;
 	e = cJSON_CreateObject();
 	cJSON_AddNumberToObject(e, "campaign", (double)c->id);
 	cJSON_AddStringToObject(e, "image", c->image);
 	cJSON_AddStringToObject(e, "state", camp_dev_names[st]);
+	cJSON_AddStringToObject(e, "via", camp_delivery_names[d->via]);
 	if (d->result >= 0)
 		cJSON_AddNumberToObject(e, "result", d->result);
 	events_emit(gw, "fw_progress", d->ep, e);
@@ -232,7 +375,7 @@ camp_pushed(enum queue_result res, uint64_t id, void *arg)
 			d->op = 0;	/* tried again on a later step */
 			d->op_kind = COP_NONE;
 		}
-		c->dirty = 1;
+		camp_dev_save(p->gw, c, d);
 	}
 	free(p);
 }
@@ -281,29 +424,35 @@ camp_push(struct gateway *gw, struct camp *c, size_t i, enum camp_op kind)
 	d->op_kind = (uint8_t)kind;
 }
 
-/* A read of /5/0 answered: move the device along. */
+/*
+ * What the device said of its State and Update Result moves it along. A
+ * device announced to has not begun yet, and what it says until it does
+ * is about its previous update (an observation's first answer can come
+ * before the URI write): only State 1-3 or an Update Result of 0 (which
+ * LwM2M devices set when an update begins) arm it, and only an armed
+ * device can succeed or fail.
+ */
 static void
-camp_read(struct gateway *gw, struct camp *c, size_t i, int st, int res)
+camp_eval(struct gateway *gw, struct camp *c, struct camp_dev *d)
 {
-	struct camp_dev *d = &c->devs[i];
+	int st = d->fw_state, res = d->result;
 
-	if (res >= 0 && res != d->result) {
-		d->result = res;
-		c->dirty = 1;
-	}
-	if (st == 1)
-		camp_set(gw, c, d, CDEV_DOWNLOADING);
-	else if (st == 2 && res >= 2)
-		camp_set(gw, c, d, CDEV_FAILED);	/* update failed */
-	else if (st == 2) {
-		camp_set(gw, c, d, CDEV_DOWNLOADED);
-		camp_push(gw, c, i, COP_EXECUTE);
-	} else if (st == 3)
-		camp_set(gw, c, d, CDEV_UPDATING);
-	else if (st == 0 && res == 1 && d->state >= CDEV_DOWNLOADED)
-		camp_set(gw, c, d, CDEV_SUCCEEDED);
-	else if (st == 0 && res >= 2)
+	if (!camp_in_flight(d) || st < 0)
+		return;
+	if ((st >= 1 && st <= 3) || res == 0)
+		d->flags |= CDF_ARMED;
+	if (!(d->flags & CDF_ARMED))
+		return;
+	if ((st == 0 || st == 2) && res >= 2)
 		camp_set(gw, c, d, CDEV_FAILED);
+	else if (st == 0 && res == 1 && d->state >= CDEV_DOWNLOADING)
+		camp_set(gw, c, d, CDEV_SUCCEEDED);
+	else if (st == 3)
+		camp_set(gw, c, d, CDEV_UPDATING);
+	else if (st == 2 && d->state < CDEV_DOWNLOADED)
+		camp_set(gw, c, d, CDEV_DOWNLOADED);
+	else if (st == 1 && d->state < CDEV_DOWNLOADING)
+		camp_set(gw, c, d, CDEV_DOWNLOADING);
 }
 
 /* Looks at device i's op; acts when it has finished. */
@@ -318,6 +467,7 @@ camp_check_op(struct gateway *gw, struct camp *c, size_t i, int64_t now)
 	if (queue_get(gw, d->op, &v, &buf) != 0) {
 		free(buf);
 		d->op = 0;
+		camp_dev_save(gw, c, d);
 		return;
 	}
 	if (v.state == OP_QUEUED || v.state == OP_SENDING) {
@@ -329,7 +479,6 @@ camp_check_op(struct gateway *gw, struct camp *c, size_t i, int64_t now)
 	d->op = 0;
 	d->op_kind = COP_NONE;
 	d->next_poll = now + gw->cfg.campaign_poll_s;
-	c->dirty = 1;
 	if (!ok) {
 		log_info("campaign %" PRIu64 ": %s: %s failed (%s, HTTP %d)",
 		    c->id, d->ep, kind == COP_WRITE ? "the URI write" :
@@ -338,12 +487,19 @@ camp_check_op(struct gateway *gw, struct camp *c, size_t i, int64_t now)
 		if (kind != COP_READ || v.state != OP_DONE)
 			camp_set(gw, c, d, CDEV_FAILED);
 	} else if (kind == COP_WRITE) {
-		camp_set(gw, c, d, CDEV_DOWNLOADING);
+		d->flags |= CDF_ARMED;	/* what it says now is about this */
+		if (d->state < CDEV_DOWNLOADING)
+			camp_set(gw, c, d, CDEV_DOWNLOADING);
 	} else if (kind == COP_EXECUTE) {
-		camp_set(gw, c, d, CDEV_UPDATING);
+		if (d->state < CDEV_UPDATING)
+			camp_set(gw, c, d, CDEV_UPDATING);
 	} else if (campparse_fw(v.result, v.result_len, &st, &res) == 0) {
-		camp_read(gw, c, i, st, res);
+		d->fw_state = (int16_t)st;
+		if (res >= 0)
+			d->result = (int16_t)res;
+		camp_eval(gw, c, d);
 	}
+	camp_dev_save(gw, c, d);
 	free(buf);
 }
 
@@ -359,24 +515,57 @@ camp_in_window(const struct camp *c, int64_t now)
 	return m >= c->win_from || m < c->win_to;
 }
 
-/* One step of a running campaign. */
+/* Announces the image to the multicast groups: every pending device of
+ * the (one) group is then announced to. */
+static int
+camp_announce(struct gateway *gw, struct camp *c, int64_t now)
+{
+	struct fw_image *fi = firmware_find(gw, c->image);
+	size_t i;
+
+	if (fi == NULL || !fi->complete || fwserve_announce(gw, fi) == -1) {
+		c->status = CAMP_PAUSED;
+		snprintf(c->reason, sizeof(c->reason), "the multicast "
+		    "announcement could not be sent (see the log)");
+		log_warnx("campaign %" PRIu64 ": paused: %s", c->id,
+		    c->reason);
+		return -1;
+	}
+	c->announced = now;
+	for (i = 0; i < c->ndevs; i++) {
+		if (c->devs[i].state != CDEV_PENDING)
+			continue;
+		c->devs[i].via = VIA_MULTICAST;
+		c->devs[i].next_poll = now + gw->cfg.campaign_announce_wait_s;
+		camp_hold(gw, &c->devs[i], 1);
+		camp_set(gw, c, &c->devs[i], CDEV_ANNOUNCED);
+		camp_dev_save(gw, c, &c->devs[i]);
+	}
+	return 0;
+}
+
+/*
+ * One step of a campaign: the ops it queued, the devices in flight (also
+ * while it is paused: they carry on, but get nothing new), then, running,
+ * the group's verdict and the next devices to start.
+ */
 static void
 camp_step(struct gateway *gw, struct camp *c, int64_t now)
 {
 	size_t i, inflight = 0, left = 0, failed = 0, size = 0;
+	int running = c->status == CAMP_RUNNING;
 	struct camp_dev *d;
 
 	for (i = 0; i < c->ndevs; i++) {
 		d = &c->devs[i];
 		if (d->op != 0 && d->op != CAMP_OP_PENDING)
 			camp_check_op(gw, c, i, now);
-		if (d->state >= CDEV_ANNOUNCED && d->state < CDEV_SUCCEEDED) {
+		if (!camp_in_flight(d))
+			camp_hold(gw, d, 0);
+		else if (!(d->state == CDEV_ANNOUNCED &&
+		    d->via == VIA_MULTICAST))
 			inflight++;
-			if (d->op == 0 && d->next_poll <= now)
-				camp_push(gw, c, i, d->state == CDEV_ANNOUNCED ?
-				    COP_WRITE : COP_READ);
-		}
-		if (d->group != c->group)
+		if (d->group != (uint32_t)c->group)
 			continue;
 		size++;
 		if (d->state < CDEV_SUCCEEDED)
@@ -384,6 +573,35 @@ camp_step(struct gateway *gw, struct camp *c, int64_t now)
 		if (d->state == CDEV_FAILED)
 			failed++;
 	}
+	for (i = 0; i < c->ndevs; i++) {
+		d = &c->devs[i];
+		if (!camp_in_flight(d) || d->op != 0)
+			continue;
+		if (d->state == CDEV_ANNOUNCED && d->via == VIA_MULTICAST) {
+			/* Not begun since the announcement: it does not
+			 * listen, or missed it; the LwM2M pull path. */
+			if (!running || d->next_poll > now ||
+			    inflight >= (size_t)c->max_concurrent)
+				continue;
+			log_info("campaign %" PRIu64 ": %s did not begin after "
+			    "the announcement: writing /5/0/1", c->id, d->ep);
+			d->via = VIA_LWM2M;
+			camp_push(gw, c, i, COP_WRITE);
+			inflight++;
+		} else if (d->state == CDEV_ANNOUNCED) {
+			camp_push(gw, c, i, COP_WRITE);
+		} else if (d->state == CDEV_DOWNLOADED &&
+		    d->via == VIA_LWM2M && running) {
+			camp_push(gw, c, i, COP_EXECUTE);
+		} else if (d->next_poll <= now) {
+			camp_push(gw, c, i, COP_READ);
+		} else {
+			continue;
+		}
+		camp_dev_save(gw, c, d);
+	}
+	if (!running)
+		return;
 	if (c->group != c->threshold_off && size > 0 &&
 	    failed * 100 > (size_t)c->failure_percent * size) {
 		c->status = CAMP_PAUSED;
@@ -392,7 +610,7 @@ camp_step(struct gateway *gw, struct camp *c, int64_t now)
 		    failed, size, c->failure_percent);
 		log_warnx("campaign %" PRIu64 ": paused: %s", c->id,
 		    c->reason);
-		c->dirty = 1;
+		camp_save(gw, c);
 		return;
 	}
 	if (left == 0) {
@@ -400,23 +618,33 @@ camp_step(struct gateway *gw, struct camp *c, int64_t now)
 			c->status = CAMP_DONE;
 			log_info("campaign %" PRIu64 ": done", c->id);
 		}
-		c->dirty = 1;
+		camp_save(gw, c);
 		return;
 	}
 	if (!camp_in_window(c, now))
 		return;
+	if (c->delivery == DELIVER_MULTICAST) {
+		if (c->announced == 0)
+			camp_announce(gw, c, now);
+		camp_save(gw, c);
+		return;
+	}
 	for (i = 0; i < c->ndevs && inflight < (size_t)c->max_concurrent;
 	    i++) {
 		d = &c->devs[i];
-		if (d->group != c->group || d->state != CDEV_PENDING)
+		if (d->group != (uint32_t)c->group || d->state != CDEV_PENDING)
 			continue;
+		d->via = VIA_LWM2M;
+		camp_hold(gw, d, 1);
 		camp_set(gw, c, d, CDEV_ANNOUNCED);
 		camp_push(gw, c, i, COP_WRITE);
+		camp_dev_save(gw, c, d);
 		inflight++;
 	}
 }
 
-/* Arms the step timer while a campaign runs: an idle gateway sleeps. */
+/* Arms the step timer while a campaign runs or has devices in flight:
+ * an idle gateway sleeps. */
 static void
 camp_arm(struct gateway *gw)
 {
@@ -427,7 +655,7 @@ camp_arm(struct gateway *gw)
 	    evtimer_pending(gw->campaigns->tick, NULL))
 		return;
 	for (c = gw->campaigns->list; c != NULL; c = c->next)
-		if (c->status == CAMP_RUNNING) {
+		if (c->status == CAMP_RUNNING || c->status == CAMP_PAUSED) {
 			evtimer_add(gw->campaigns->tick, &one);
 			return;
 		}
@@ -442,13 +670,39 @@ camp_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	for (c = gw->campaigns->list; c != NULL; c = c->next) {
-		if (c->status == CAMP_RUNNING)
+	for (c = gw->campaigns->list; c != NULL; c = c->next)
+		if (c->status == CAMP_RUNNING || c->status == CAMP_PAUSED)
 			camp_step(gw, c, now);
-		if (c->dirty)
-			camp_save(gw, c);
-	}
 	camp_arm(gw);
+}
+
+/* observe.c's listener: a device in flight told its State or Update
+ * Result. */
+static void
+camp_heard(struct gateway *gw, const char *ep, const char *path, int cf,
+    const uint8_t *body, size_t len, void *arg)
+{
+	struct camp_dev *d;
+	struct camp *c;
+	int st, res;
+
+	(void)arg;
+	if (gw->campaigns == NULL || path[0] != '5' ||
+	    campparse_value(path, cf, body, len, &st, &res) == -1)
+		return;
+	for (c = gw->campaigns->list; c != NULL; c = c->next) {
+		if ((c->status != CAMP_RUNNING && c->status != CAMP_PAUSED) ||
+		    (d = camp_lookup(c, ep)) == NULL || !camp_in_flight(d))
+			continue;
+		if (st >= 0)
+			d->fw_state = (int16_t)st;
+		if (res >= 0)
+			d->result = (int16_t)res;
+		if (!(d->state == CDEV_ANNOUNCED && d->via == VIA_MULTICAST))
+			d->next_poll = gw_now() + gw->cfg.campaign_poll_s;
+		camp_eval(gw, c, d);
+		camp_dev_save(gw, c, d);
+	}
 }
 
 /* "HH:MM" as minutes. */
@@ -492,7 +746,7 @@ static int
 camp_policy(struct gateway *gw, struct camp *c, const cJSON *p, char *err,
     size_t errlen)
 {
-	const cJSON *w;
+	const cJSON *w, *x;
 	int pct;
 
 	if (p != NULL && !cJSON_IsObject(p)) {
@@ -509,7 +763,29 @@ camp_policy(struct gateway *gw, struct camp *c, const cJSON *p, char *err,
 	    gw->cfg.campaign_failure_percent, &c->failure_percent, err,
 	    errlen) == -1)
 		return -1;
-	if (pct > 0)
+	c->delivery = DELIVER_LWM2M;
+	if ((x = cJSON_GetObjectItemCaseSensitive(p, "delivery")) != NULL) {
+		if (cJSON_IsString(x) && strcmp(x->valuestring,
+		    "multicast") == 0)
+			c->delivery = DELIVER_MULTICAST;
+		else if (!cJSON_IsString(x) || strcmp(x->valuestring,
+		    "lwm2m") != 0) {
+			snprintf(err, errlen, "policy.delivery must be "
+			    "\"lwm2m\" or \"multicast\"");
+			return -1;
+		}
+	}
+	if (c->delivery == DELIVER_MULTICAST &&
+	    (cJSON_GetObjectItemCaseSensitive(p, "group_size") != NULL ||
+	    pct > 0)) {
+		/* Every listening device hears it at once. */
+		snprintf(err, errlen, "a multicast announcement reaches every "
+		    "device at once: groups need \"delivery\": \"lwm2m\"");
+		return -1;
+	}
+	if (c->delivery == DELIVER_MULTICAST)
+		c->group_size = 0;
+	else if (pct > 0)
 		c->group_size = (int)((c->ndevs * (size_t)pct + 99) / 100);
 	if (c->group_size <= 0)
 		c->group_size = c->ndevs > 0 ? (int)c->ndevs : 1;
@@ -528,33 +804,65 @@ camp_policy(struct gateway *gw, struct camp *c, const cJSON *p, char *err,
 	return 0;
 }
 
-struct camp_all {
-	struct camp	*c;
-	size_t		 cap;
-};
-
+/* Adds ep at the end of the target (duplicates go in camp_finish). */
 static int
-camp_add_dev(struct camp *c, size_t *cap, const char *ep)
+camp_add_dev(struct camp *c, const char *ep)
 {
 	struct camp_dev *n;
-	size_t i;
+	size_t cap;
 
-	for (i = 0; i < c->ndevs; i++)
-		if (strcmp(c->devs[i].ep, ep) == 0)
-			return 0;
 	if (c->ndevs == CAMP_MAX_DEVICES)
 		return -1;
-	if (c->ndevs == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		if ((n = reallocarray(c->devs, *cap, sizeof(*n))) == NULL)
+	if (c->ndevs == c->cap) {
+		cap = c->cap ? c->cap * 2 : 64;
+		if ((n = reallocarray(c->devs, cap, sizeof(*n))) == NULL)
 			return -1;
 		c->devs = n;
+		c->cap = cap;
 	}
 	memset(&c->devs[c->ndevs], 0, sizeof(c->devs[0]));
 	snprintf(c->devs[c->ndevs].ep, sizeof(c->devs[0].ep), "%s", ep);
 	c->devs[c->ndevs].result = -1;
+	c->devs[c->ndevs].fw_state = -1;
+	c->devs[c->ndevs].index = (uint32_t)c->ndevs;
 	c->ndevs++;
 	return 0;
+}
+
+/* Sorts devs by index (the target's order), drops later duplicates of an
+ * endpoint, and builds by_ep. */
+static int
+camp_index_cmp(const void *a, const void *b)
+{
+	const struct camp_dev *x = a, *y = b;
+
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int
+camp_finish(struct camp *c)
+{
+	size_t i, n;
+	uint8_t *dup;
+
+	if (c->ndevs > 1)
+		qsort(c->devs, c->ndevs, sizeof(*c->devs), camp_index_cmp);
+	if (camp_index(c) == -1 || (dup = calloc(c->ndevs ? c->ndevs : 1,
+	    1)) == NULL)
+		return -1;
+	for (i = 1; i < c->ndevs; i++)
+		if (strcmp(c->devs[c->by_ep[i]].ep,
+		    c->devs[c->by_ep[i - 1]].ep) == 0)
+			dup[c->by_ep[i] > c->by_ep[i - 1] ? c->by_ep[i] :
+			    c->by_ep[i - 1]] = 1;
+	for (i = n = 0; i < c->ndevs; i++)
+		if (!dup[i])
+			c->devs[n++] = c->devs[i];
+	free(dup);
+	if (n == c->ndevs)
+		return 0;
+	c->ndevs = n;
+	return camp_index(c);
 }
 
 /* An endpoint name as registration accepts it (lwm2m.h). */
@@ -577,21 +885,20 @@ camp_ep_ok(const char *ep)
 static int
 camp_add_registered(struct device *dev, void *arg)
 {
-	struct camp_all *a = arg;
-
-	return camp_add_dev(a->c, &a->cap, dev->ep) == -1 ? -1 : 0;
+	return camp_add_dev(arg, dev->ep) == -1 ? -1 : 0;
 }
 
 static int
-camp_target(struct gateway *gw, struct camp *c, const cJSON *t, char *err,
-    size_t errlen)
+camp_target(struct gateway *gw, struct camp *c, const cJSON *t, int *all,
+    char *err, size_t errlen)
 {
-	struct camp_all a = { c, 0 };
 	const cJSON *eps, *e;
 
+	*all = 0;
 	if (cJSON_IsString(t) && strcmp(t->valuestring, "all") == 0) {
+		*all = 1;
 		if (registry_walk_ordered(gw->registry, NULL,
-		    camp_add_registered, &a) != 0) {
+		    camp_add_registered, c) != 0) {
 			snprintf(err, errlen, "cannot list the devices");
 			return -1;
 		}
@@ -604,7 +911,7 @@ camp_target(struct gateway *gw, struct camp *c, const cJSON *t, char *err,
 				    "something that is not an endpoint name");
 				return -1;
 			}
-			if (camp_add_dev(c, &a.cap, e->valuestring) == -1) {
+			if (camp_add_dev(c, e->valuestring) == -1) {
 				snprintf(err, errlen, "too many devices");
 				return -1;
 			}
@@ -614,11 +921,37 @@ camp_target(struct gateway *gw, struct camp *c, const cJSON *t, char *err,
 		    "[...]}");
 		return -1;
 	}
+	if (camp_finish(c) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (c->ndevs == 0) {
 		snprintf(err, errlen, "the target holds no device");
 		return -1;
 	}
 	return 0;
+}
+
+/* The first device of c that another campaign still has to update (or
+ * is updating): two campaigns never drive one device. */
+static const char *
+camp_conflict(struct gateway *gw, const struct camp *c, uint64_t *other)
+{
+	const struct camp_dev *d;
+	struct camp *o;
+	size_t i;
+
+	for (o = gw->campaigns->list; o != NULL; o = o->next) {
+		if (o->status != CAMP_RUNNING && o->status != CAMP_PAUSED)
+			continue;
+		for (i = 0; i < c->ndevs; i++)
+			if ((d = camp_lookup(o, c->devs[i].ep)) != NULL &&
+			    d->state < CDEV_SUCCEEDED) {
+				*other = o->id;
+				return d->ep;
+			}
+	}
+	return NULL;
 }
 
 /* The URI devices fetch the image from. */
@@ -642,8 +975,11 @@ campaign_create(struct gateway *gw, const cJSON *req, int *status,
 {
 	const cJSON *img = cJSON_GetObjectItemCaseSensitive(req, "image");
 	struct fw_image *fi;
+	const char *busy;
 	struct camp *c;
+	uint64_t other;
 	size_t i;
+	int all;
 
 	*status = 400;
 	if (!cJSON_IsObject(req) || !cJSON_IsString(img)) {
@@ -665,14 +1001,24 @@ campaign_create(struct gateway *gw, const cJSON *req, int *status,
 	}
 	snprintf(c->image, sizeof(c->image), "%s", fi->id);
 	if (camp_target(gw, c, cJSON_GetObjectItemCaseSensitive(req,
-	    "target"), err, errlen) == -1 || camp_policy(gw, c,
+	    "target"), &all, err, errlen) == -1 || camp_policy(gw, c,
 	    cJSON_GetObjectItemCaseSensitive(req, "policy"), err,
-	    errlen) == -1) {
-		camp_free(c);
-		return 0;
+	    errlen) == -1)
+		goto fail;
+	if (c->delivery == DELIVER_MULTICAST && !all) {
+		/* Every listening device would update, targeted or not. */
+		snprintf(err, errlen, "a multicast announcement reaches every "
+		    "device: it needs \"target\": \"all\"");
+		goto fail;
+	}
+	if ((busy = camp_conflict(gw, c, &other)) != NULL) {
+		*status = 409;
+		snprintf(err, errlen, "device '%s' is in campaign %" PRIu64
+		    ", which has not finished with it", busy, other);
+		goto fail;
 	}
 	for (i = 0; i < c->ndevs; i++)
-		c->devs[i].group = (int)(i / (size_t)c->group_size);
+		c->devs[i].group = (uint32_t)(i / (size_t)c->group_size);
 	c->ngroups = (int)((c->ndevs + (size_t)c->group_size - 1) /
 	    (size_t)c->group_size);
 	c->threshold_off = -1;
@@ -680,18 +1026,26 @@ campaign_create(struct gateway *gw, const cJSON *req, int *status,
 	c->id = gw->campaigns->next_id++;
 	c->created = gw_now();
 	c->status = CAMP_RUNNING;
-	if (camp_save(gw, c) == -1) {
-		*status = 500;
-		snprintf(err, errlen, "store failure");
-		camp_free(c);
-		return 0;
-	}
+	if (camp_save(gw, c) == -1)
+		goto store;
+	for (i = 0; i < c->ndevs; i++)
+		if (camp_dev_save(gw, c, &c->devs[i]) == -1)
+			goto store;
 	c->next = gw->campaigns->list;
 	gw->campaigns->list = c;
-	log_info("campaign %" PRIu64 ": image %s to %zu devices in %d groups",
-	    c->id, c->image, c->ndevs, c->ngroups);
+	log_info("campaign %" PRIu64 ": image %s to %zu devices in %d groups "
+	    "by %s", c->id, c->image, c->ndevs, c->ngroups,
+	    camp_delivery_names[c->delivery]);
 	camp_arm(gw);
 	return c->id;
+store:
+	*status = 500;
+	snprintf(err, errlen, "store failure");
+fail:
+	if (*status == 400 && err[0] == '\0')
+		snprintf(err, errlen, "bad request");
+	camp_free(c);
+	return 0;
 }
 
 cJSON *
@@ -717,6 +1071,7 @@ int
 campaign_action(struct gateway *gw, uint64_t id, const char *action)
 {
 	struct camp *c = camp_find(gw, id);
+	size_t i;
 
 	if (c == NULL)
 		return -1;
@@ -732,6 +1087,8 @@ campaign_action(struct gateway *gw, uint64_t id, const char *action)
 		c->status = CAMP_CANCELLED;
 		snprintf(c->reason, sizeof(c->reason), "cancelled by the "
 		    "operator");
+		for (i = 0; i < c->ndevs; i++)
+			camp_hold(gw, &c->devs[i], 0);
 	} else {
 		return -2;
 	}
@@ -740,66 +1097,74 @@ campaign_action(struct gateway *gw, uint64_t id, const char *action)
 	return camp_save(gw, c) == -1 ? -2 : 0;
 }
 
-/* Loads one campaign record at start. */
+/* A member as a whole number, or def. */
+static int
+camp_jint(const cJSON *o, const char *name, int def)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsNumber(x) ? x->valueint : def;
+}
+
+static const char *
+camp_jstr(const cJSON *o, const char *name)
+{
+	const char *s = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(o, name));
+
+	return s != NULL ? s : "";
+}
+
+static int
+camp_name_index(const char *const *names, int n, const char *s)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+/* Loads one campaign record at start (its devices come after). */
 static int
 camp_load_one(const void *key, size_t klen, const void *val, size_t vlen,
     void *arg)
 {
 	struct gateway *gw = arg;
-	cJSON *o = cJSON_ParseWithLength(val, vlen), *devs, *d, *x;
+	cJSON *o = cJSON_ParseWithLength(val, vlen), *d, *x;
 	struct camp *c = calloc(1, sizeof(*c));
-	size_t cap = 0, i;
+	int i;
 
-	(void)key;
-	(void)klen;
-	if (o == NULL || c == NULL)
+	if (o == NULL || c == NULL || klen != 8)
 		goto bad;
-	c->id = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "id"));
-	snprintf(c->image, sizeof(c->image), "%s",
-	    cJSON_GetStringValue(cJSON_GetObjectItem(o, "image")) ?: "");
-	snprintf(c->uri, sizeof(c->uri), "%s",
-	    cJSON_GetStringValue(cJSON_GetObjectItem(o, "uri")) ?: "");
-	snprintf(c->reason, sizeof(c->reason), "%s",
-	    cJSON_GetStringValue(cJSON_GetObjectItem(o, "reason")) ?: "");
-	for (i = 0; i < CAMP__COUNT; i++)
-		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(o,
-		    "status")) ?: "", camp_status_names[i]) == 0)
-			c->status = (int)i;
-	c->group = cJSON_GetObjectItem(o, "group")->valueint;
-	c->ngroups = cJSON_GetObjectItem(o, "groups")->valueint;
-	c->threshold_off = cJSON_GetObjectItem(o, "threshold_off")->valueint;
-	x = cJSON_GetObjectItem(o, "policy");
-	c->group_size = cJSON_GetObjectItem(x, "group_size")->valueint;
-	c->max_concurrent = cJSON_GetObjectItem(x, "max_concurrent")->valueint;
-	c->failure_percent = cJSON_GetObjectItem(x,
-	    "failure_percent")->valueint;
+	c->id = camp_get64(key);
+	snprintf(c->image, sizeof(c->image), "%s", camp_jstr(o, "image"));
+	snprintf(c->uri, sizeof(c->uri), "%s", camp_jstr(o, "uri"));
+	snprintf(c->reason, sizeof(c->reason), "%s", camp_jstr(o, "reason"));
+	if ((i = camp_name_index(camp_status_names, CAMP__COUNT,
+	    camp_jstr(o, "status"))) < 0)
+		goto bad;
+	c->status = i;
+	c->group = camp_jint(o, "group", 0);
+	c->ngroups = camp_jint(o, "groups", 1);
+	c->threshold_off = camp_jint(o, "threshold_off", -1);
+	x = cJSON_GetObjectItemCaseSensitive(o, "policy");
+	c->group_size = camp_jint(x, "group_size", 1);
+	c->max_concurrent = camp_jint(x, "max_concurrent", 1);
+	c->failure_percent = camp_jint(x, "failure_percent", 0);
+	c->delivery = strcmp(camp_jstr(x, "delivery"), "multicast") == 0 ?
+	    DELIVER_MULTICAST : DELIVER_LWM2M;
+	if (c->group_size < 1 || c->max_concurrent < 1)
+		goto bad;
 	c->win_from = c->win_to = -1;
-	if ((d = cJSON_GetObjectItem(x, "window")) != NULL) {
+	if ((d = cJSON_GetObjectItemCaseSensitive(x, "window")) != NULL) {
 		c->win_from = camp_minutes(cJSON_GetObjectItem(d, "from"));
 		c->win_to = camp_minutes(cJSON_GetObjectItem(d, "to"));
 	}
-	c->created = gw_now();
-	devs = cJSON_GetObjectItem(o, "devices");
-	cJSON_ArrayForEach(d, devs) {
-		if (camp_add_dev(c, &cap, cJSON_GetStringValue(
-		    cJSON_GetObjectItem(d, "ep")) ?: "?") == -1)
-			goto bad;
-		for (i = 0; i < CDEV__COUNT; i++)
-			if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(d,
-			    "state")) ?: "", camp_dev_names[i]) == 0)
-				c->devs[c->ndevs - 1].state = (uint8_t)i;
-		c->devs[c->ndevs - 1].group = cJSON_GetObjectItem(d,
-		    "group")->valueint;
-		x = cJSON_GetObjectItem(d, "result");
-		c->devs[c->ndevs - 1].result = cJSON_IsNumber(x) ?
-		    x->valueint : -1;
-		c->devs[c->ndevs - 1].op = (uint64_t)cJSON_GetNumberValue(
-		    cJSON_GetObjectItem(d, "op"));
-		c->devs[c->ndevs - 1].op_kind = (uint8_t)cJSON_GetObjectItem(d,
-		    "op_kind")->valueint;
-		if (c->devs[c->ndevs - 1].op == 0)
-			c->devs[c->ndevs - 1].op_kind = COP_NONE;
-	}
+	c->created = (int64_t)cJSON_GetNumberValue(
+	    cJSON_GetObjectItemCaseSensitive(o, "created"));
+	c->announced = (int64_t)camp_jint(o, "announced", 0);
 	if (c->id >= gw->campaigns->next_id)
 		gw->campaigns->next_id = c->id + 1;
 	c->next = gw->campaigns->list;
@@ -807,28 +1172,91 @@ camp_load_one(const void *key, size_t klen, const void *val, size_t vlen,
 	cJSON_Delete(o);
 	return 0;
 bad:
-	log_warnx("campaign: skipping a bad record in the store");
+	log_warnx("campaign: skipping a bad campaign record in the store");
 	cJSON_Delete(o);
 	camp_free(c);
+	return 0;
+}
+
+/* Loads one device record: key campaign id, endpoint. */
+static int
+camp_load_dev(const void *key, size_t klen, const void *val, size_t vlen,
+    void *arg)
+{
+	struct gateway *gw = arg;
+	const uint8_t *k = key, *v = val;
+	char ep[LWM2M_EP_MAX + 1];
+	struct camp_dev *d;
+	struct camp *c;
+	uint64_t x;
+
+	if (klen <= 8 || klen > 8 + LWM2M_EP_MAX ||
+	    vlen != CAMP_DEV_REC_LEN || v[0] != CAMP_DEV_REC_VERSION ||
+	    v[1] >= CDEV__COUNT || v[2] > COP_EXECUTE || v[3] > VIA_MULTICAST)
+		goto bad;
+	memcpy(ep, k + 8, klen - 8);
+	ep[klen - 8] = '\0';
+	if (!camp_ep_ok(ep))
+		goto bad;
+	if ((c = camp_find(gw, camp_get64(k))) == NULL)
+		return 0;	/* its campaign's record was bad */
+	if (camp_add_dev(c, ep) == -1)
+		return -1;
+	d = &c->devs[c->ndevs - 1];
+	d->state = v[1];
+	d->op_kind = v[2];
+	d->via = v[3];
+	d->flags = v[4] & CDF_ARMED;
+	d->fw_state = v[5] == 0xff ? -1 : v[5];
+	d->result = (int16_t)(v[6] << 8 | v[7]);
+	x = camp_get64(v + 8);
+	d->group = (uint32_t)(x >> 32);
+	d->index = (uint32_t)x;
+	d->op = camp_get64(v + 16);
+	if (d->op == 0)
+		d->op_kind = COP_NONE;
+	return 0;
+bad:
+	log_warnx("campaign: skipping a bad device record in the store");
 	return 0;
 }
 
 static int
 campaign_module_init(struct gateway *gw)
 {
+	struct camp *c;
+
 	if ((gw->campaigns = calloc(1, sizeof(*gw->campaigns))) == NULL)
 		return -1;
 	gw->campaigns->next_id = 1;
-	return store_iterate(gw->store, STORE_DB_CAMPAIGNS, NULL, 0,
-	    camp_load_one, gw) == -1 ? -1 : 0;
+	if (store_iterate(gw->store, STORE_DB_CAMPAIGNS, NULL, 0,
+	    camp_load_one, gw) == -1 || store_iterate(gw->store,
+	    STORE_DB_CAMPDEVS, NULL, 0, camp_load_dev, gw) == -1)
+		return -1;
+	for (c = gw->campaigns->list; c != NULL; c = c->next)
+		if (camp_finish(c) == -1)
+			return -1;
+	return 0;
 }
 
 static int
 campaign_module_start(struct gateway *gw)
 {
+	struct camp *c;
+	size_t i;
+
 	if ((gw->campaigns->tick = evtimer_new(gw->base, camp_tick,
 	    gw)) == NULL)
 		return -1;
+	observe_set_listener(gw, camp_heard, NULL);
+	/* Holds are not stored: the devices in flight are watched again. */
+	for (c = gw->campaigns->list; c != NULL; c = c->next) {
+		if (c->status != CAMP_RUNNING && c->status != CAMP_PAUSED)
+			continue;
+		for (i = 0; i < c->ndevs; i++)
+			if (camp_in_flight(&c->devs[i]))
+				camp_hold(gw, &c->devs[i], 1);
+	}
 	camp_arm(gw);
 	return 0;
 }

@@ -1,12 +1,14 @@
 /*
- * campparse.c: State and Update Result out of a device's SenML JSON.
+ * campparse.c: State and Update Result out of a device's answers.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cJSON.h>
 
 #include "modules/campparse.h"
+#include "proxy/senml.h"
 
 #define CAMPPARSE_NAME_MAX	128
 
@@ -19,8 +21,9 @@ campparse_ends(const char *name, const char *suffix)
 	return n >= s && strcmp(name + n - s, suffix) == 0;
 }
 
-int
-campparse_fw(const uint8_t *body, size_t len, int *state, int *result)
+/* Both out of a SenML JSON pack; 0 when either is there. */
+static int
+campparse_pack(const uint8_t *body, size_t len, int *state, int *result)
 {
 	cJSON *pack, *r, *x;
 	char name[CAMPPARSE_NAME_MAX], bn[CAMPPARSE_NAME_MAX] = "";
@@ -56,5 +59,53 @@ campparse_fw(const uint8_t *body, size_t len, int *state, int *result)
 			*result = (int)v;
 	}
 	cJSON_Delete(pack);
-	return *state >= 0 ? 0 : -1;
+	return *state >= 0 || *result >= 0 ? 0 : -1;
+}
+
+int
+campparse_fw(const uint8_t *body, size_t len, int *state, int *result)
+{
+	if (campparse_pack(body, len, state, result) == -1 || *state < 0) {
+		*state = *result = -1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+campparse_value(const char *path, int cf, const uint8_t *body, size_t len,
+    int *state, int *result)
+{
+	int is_state = strcmp(path, "5/0/3") == 0, v = 0, rc;
+	char *json;
+	size_t i;
+
+	*state = *result = -1;
+	if (!is_state && strcmp(path, "5/0/5") != 0)
+		return -1;
+	if (cf == 0 || cf == -1) {
+		if (len == 0 || len > 3)
+			return -1;
+		for (i = 0; i < len; i++) {
+			if (body[i] < '0' || body[i] > '9')
+				return -1;
+			v = v * 10 + (body[i] - '0');
+		}
+		if (v > 255)
+			return -1;
+		*(is_state ? state : result) = v;
+		return 0;
+	}
+	if (cf != SENML_CF_JSON && cf != SENML_CF_CBOR && cf != SENML_CF_TLV)
+		return -1;
+	if ((json = senml_to_json(cf, body, len, path, &i, NULL, 0)) == NULL)
+		return -1;
+	rc = campparse_pack((const uint8_t *)json, i, state, result);
+	free(json);
+	/* Only the resource the notification is for. */
+	if (is_state)
+		*result = -1;
+	else
+		*state = -1;
+	return rc == 0 && (is_state ? *state : *result) >= 0 ? 0 : -1;
 }

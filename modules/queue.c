@@ -45,6 +45,8 @@ struct qdev {
 	struct qdev	*next;
 	struct gateway	*gw;
 	size_t		 count;		/* queued + sending */
+	size_t		 uncommitted;	/* pushes whose batch is not yet
+					   committed (counted in count) */
 	uint64_t	 sending;	/* id on the wire, 0 if none */
 	int		 busy;		/* 1: a step is under way; 2: backoff */
 	int		 dropped;	/* decommissioned while busy */
@@ -298,9 +300,12 @@ queue_push_done(int status, void *arg)
 	struct push *pu = arg;
 	struct qdev *q = qdev_find(pu->gw, pu->ep, 0);
 
-	if (status != 0 && q != NULL) {
-		q->count--;
-		qdev_release(q);
+	if (q != NULL) {
+		q->uncommitted--;
+		if (status != 0) {
+			q->count--;
+			qdev_release(q);
+		}
 	}
 	pu->done(status == 0 ? QUEUE_OK : QUEUE_STORE_FAILED, pu->id,
 	    pu->arg);
@@ -352,6 +357,7 @@ queue_push(struct gateway *gw, const char *ep, const struct devreq_spec *spec,
 		return QUEUE_STORE_FAILED;
 	}
 	q->count++;
+	q->uncommitted++;
 	pu->gw = gw;
 	pu->done = done;
 	pu->arg = arg;
@@ -539,7 +545,9 @@ queue_step(struct qdev *q)
 	}
 	if (queue_collect(gw, q->ep, 0, &id, 1) != 1 ||
 	    queue_get(gw, id, &v, &buf) != 0) {
-		q->count = 0;	/* the store has nothing: believe it */
+		/* The store has nothing: believe it, but for pushes still
+		 * on their way to it (their callers wake the queue). */
+		q->count = q->uncommitted;
 		qdev_release(q);
 		return;
 	}

@@ -1,10 +1,13 @@
-// fuzz-sources: modules/campparse.c
-// fuzz-libs: -lcjson
+// fuzz-sources: modules/campparse.c proxy/senml.c proxy/senml_tlv.c proxy/senml_cbor.c
+// fuzz-libs: -lcjson -lcbor
 /*
  * fuzz_campparse.c: libFuzzer target for what a campaign reads from a
- * device: the input is a device's answer to a SenML JSON read of /5/0.
- * Besides ASan and UBSan it checks campparse.h's promise: on success State
- * is 0..255 and Update Result -1..255; on failure State is -1.
+ * device: the input is a device's answer to a SenML JSON read of /5/0,
+ * and (its first byte choosing the Content-Format and the path) one
+ * notification of /5/0/3 or /5/0/5. Besides ASan and UBSan it checks
+ * campparse.h's promises: a read's State is 0..255 and Update Result
+ * -1..255, State -1 on failure; a notification sets exactly the one value
+ * its path names.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,10 +24,25 @@ __ubsan_default_options(void)
 	return "halt_on_error=1:print_stacktrace=1";
 }
 
+static const int formats[] = { -1, 0, 110, 112, 11542 };
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	int st = 7, res = 7;
+	int st = 7, res = 7, cf, is_state;
+
+	if (size > 0) {
+		cf = formats[(data[0] & 0x7f) % 5];
+		is_state = (data[0] & 0x80) != 0;
+		if (campparse_value(is_state ? "5/0/3" : "5/0/5", cf,
+		    data + 1, size - 1, &st, &res) == 0) {
+			if (is_state ? (st < 0 || st > 255 || res != -1) :
+			    (res < 0 || res > 255 || st != -1))
+				abort();
+		} else if (st != -1 || res != -1) {
+			abort();
+		}
+	}
 
 	if (campparse_fw(data, size, &st, &res) == 0) {
 		if (st < 0 || st > 255 || res < -1 || res > 255)

@@ -1,9 +1,11 @@
 """
 Firmware campaigns through the LwM2M path: outpost-node agents registered
 with the gateway get the image's URI written to /5/0/1 by queued ops, are
-watched through /5/0 until Downloaded, get /5/0/2 executed and report their
-Update Result; groups, max_concurrent, the failure threshold that pauses a
-campaign, resume, cancel, and the campaign's state after a restart.
+watched by observing /5/0/3 and /5/0/5 until Downloaded, get /5/0/2
+executed and report their Update Result; groups, max_concurrent, the
+failure threshold that pauses a campaign, resume, cancel, two campaigns
+for one device, and the campaign's state after a restart. The gateways
+here read /5/0 once an hour only: every step comes from notifications.
 """
 import json
 import os
@@ -14,7 +16,7 @@ from test_firmware import keygen, make_image, post_manifest, put_image, sign
 
 def camp_gateway(gateway_factory, pub):
     gw = gateway_factory(firmware={"trusted_keys": pub},
-                         campaign={"poll_s": 1})
+                         campaign={"poll_s": 3600})
     return gw
 
 

@@ -96,12 +96,92 @@ test_hostile(void **state)
 	assert_int_equal(campparse_fw(NULL, 0, &st, &res), -1);
 }
 
+/* campparse_value over a byte string. */
+static int
+value(const char *path, int cf, const void *b, size_t len, int *st, int *res)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	int rc;
+
+	if (copy == NULL)
+		abort();
+	memcpy(copy, b, len);
+	rc = campparse_value(path, cf, copy, len, st, res);
+	free(copy);
+	return rc;
+}
+
+static void
+test_value(void **state)
+{
+	static const uint8_t tlv3[] = { 0xc1, 0x03, 0x02 };
+	static const uint8_t tlv5[] = { 0xc1, 0x05, 0x08 };
+	static const uint8_t cbor3[] = { 0x81, 0xa2, 0x00, 0x66, '/', '5',
+	    '/', '0', '/', '3', 0x02, 0x03 };
+	int st, res;
+
+	(void)state;
+	assert_int_equal(value("5/0/3", 0, "2", 1, &st, &res), 0);
+	assert_true(st == 2 && res == -1);
+	assert_int_equal(value("5/0/5", -1, "255", 3, &st, &res), 0);
+	assert_true(st == -1 && res == 255);
+	assert_int_equal(value("5/0/3", 11542, tlv3, sizeof(tlv3), &st,
+	    &res), 0);
+	assert_true(st == 2 && res == -1);
+	assert_int_equal(value("5/0/5", 11542, tlv5, sizeof(tlv5), &st,
+	    &res), 0);
+	assert_true(st == -1 && res == 8);
+	assert_int_equal(value("5/0/3", 112, cbor3, sizeof(cbor3), &st,
+	    &res), 0);
+	assert_true(st == 3 && res == -1);
+	assert_int_equal(value("5/0/3", 110, "[{\"n\":\"/5/0/3\",\"v\":1}]",
+	    22, &st, &res), 0);
+	assert_true(st == 1 && res == -1);
+}
+
+static void
+test_value_hostile(void **state)
+{
+	static const char *const text[] = {
+		"", "256", "-1", "1 ", " 1", "0x1", "1234", "1.0", "+1", "\0",
+	};
+	/* A TLV for resource 5 where 3 was observed; one cut short. */
+	static const uint8_t tlv_other[] = { 0xc1, 0x05, 0x02 };
+	static const uint8_t tlv_short[] = { 0xc1, 0x03 };
+	static const uint8_t cbor_short[] = { 0x81, 0xa2, 0x00, 0x66, '/' };
+	int st, res;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
+		if (value("5/0/3", 0, text[i], strlen(text[i]) +
+		    (text[i][0] == '\0'), &st, &res) != -1)
+			fail_msg("accepted '%s'", text[i]);
+		assert_true(st == -1 && res == -1);
+	}
+	assert_int_equal(value("3/0/3", 0, "2", 1, &st, &res), -1);
+	assert_int_equal(value("5/0/3", 50, "2", 1, &st, &res), -1);
+	assert_int_equal(value("5/0/3", 11542, tlv_other, sizeof(tlv_other),
+	    &st, &res), -1);
+	assert_int_equal(value("5/0/3", 11542, tlv_short, sizeof(tlv_short),
+	    &st, &res), -1);
+	assert_int_equal(value("5/0/3", 112, cbor_short, sizeof(cbor_short),
+	    &st, &res), -1);
+	/* A SenML pack that names the other resource only. */
+	assert_int_equal(value("5/0/3", 110, "[{\"n\":\"/5/0/5\",\"v\":1}]",
+	    22, &st, &res), -1);
+	assert_true(st == -1 && res == -1);
+	assert_int_equal(value("5/0/3", 0, NULL, 0, &st, &res), -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_value),
+		cmocka_unit_test(test_value_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
