@@ -1,7 +1,7 @@
 /*
  * test_tags.c: unit tests for modules/tagparse.c (tag rules and the body
- * of PUT /v1/devices/{ep}/tags, hostile ones included) and modules/tags.c
- * over a real store:
+ * of PUT /v1/devices/{ep}/tags, hostile ones included), the "tags" of a
+ * provisioning body (credparse.c), and modules/tags.c over a real store:
  * set, replace, has, get, walks (in chunks, with callbacks that read the
  * store), sets staged twice before a commit, drop, and tags that survive
  * closing and reopening the store.
@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "gateway.h"
+#include "modules/cred.h"
 #include "modules/lwm2m.h"
 #include "modules/store.h"
 #include "modules/tags.h"
@@ -174,6 +175,53 @@ test_parse_hostile(void **state)
 	assert_int_equal(tags_parse_json(big, TAGS_BODY_MAX, out,
 	    TAGS_PER_DEVICE_MAX, err, sizeof(err)), -1);
 	free(big);
+}
+
+static int
+prov(const char *body, struct cred *c, tag_t *tags, int *n, char *err)
+{
+	return cred_parse_provision(body, strlen(body), c, tags, n, err, 160);
+}
+
+/* Provisioning takes "tags" beside the credential; PUT of a credential
+ * does not. */
+static void
+test_provision_body(void **state)
+{
+	static const char ok[] = "{\"ep\":\"n-1\",\"x509\":true,"
+	    "\"tags\":[\"site-a\",\"canary\",\"site-a\"]}";
+	tag_t tags[TAGS_PER_DEVICE_MAX];
+	struct cred c;
+	char err[160];
+	int n;
+
+	(void)state;
+	assert_int_equal(prov(ok, &c, tags, &n, err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(tags[0], "canary");
+	assert_string_equal(c.ep, "n-1");
+	assert_int_equal(prov("{\"ep\":\"n\",\"x509\":true}", &c, tags, &n,
+	    err), 0);
+	assert_int_equal(n, -1);
+	assert_int_equal(prov("{\"ep\":\"n\",\"x509\":true,"
+	    "\"tags\":[]}", &c, tags, &n, err), 0);
+	assert_int_equal(n, 0);
+	/* A bad tag refuses the whole body, credential included. */
+	assert_int_equal(prov("{\"ep\":\"n\",\"x509\":true,"
+	    "\"tags\":[\"a b\"]}", &c, tags, &n, err), -1);
+	assert_non_null(strstr(err, "not a tag"));
+	assert_string_equal(c.ep, "");
+	assert_int_equal(prov("{\"ep\":\"n\",\"x509\":true,"
+	    "\"tags\":\"a\"}", &c, tags, &n, err), -1);
+	assert_int_equal(prov("{\"ep\":\"n\",\"x509\":true,"
+	    "\"tags\":[],\"tags\":[]}", &c, tags, &n, err),
+	    -1);
+	assert_non_null(strstr(err, "twice"));
+	/* Without the tags argument "tags" is unknown. */
+	assert_int_equal(cred_parse_json(ok, strlen(ok), &c, err, sizeof(err)),
+	    -1);
+	assert_int_equal(cred_parse_json_for("n-1", ok, strlen(ok), &c, err,
+	    sizeof(err)), -1);
 }
 
 /* -- the store ----------------------------------------------------- */
@@ -486,6 +534,7 @@ main(void)
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_parse_forms),
 		cmocka_unit_test(test_parse_hostile),
+		cmocka_unit_test(test_provision_body),
 		cmocka_unit_test_setup_teardown(test_set_get_replace, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup,
