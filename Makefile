@@ -43,6 +43,7 @@ CORE_SRC := log.c hex.c notify.c config/config.c config/inifile.c \
             modules/rng.c \
             modules/events.c modules/webhook.c modules/send.c \
             modules/cred.c modules/credparse.c modules/dtls.c proxy/provision.c \
+            modules/tags.c modules/tagparse.c proxy/tagapi.c \
             proxy/router.c proxy/http.c proxy/api.c proxy/coapmap.c \
             proxy/forward.c proxy/ops.c cache/stream.c cache/cache.c \
             cache/observe.c proxy/senml.c proxy/senml_tlv.c proxy/senml_cbor.c \

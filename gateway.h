@@ -24,6 +24,7 @@ struct http_server;
 struct firmware;
 struct campaigns;
 struct fwserve;
+struct tags_pending;
 
 struct gateway {
 	struct event_base	*base;
@@ -44,6 +45,8 @@ struct gateway {
 	struct firmware		*firmware;	/* modules/firmware.c */
 	struct campaigns	*campaigns;	/* modules/campaign.c */
 	struct fwserve		*fwserve;	/* modules/fwserve.c, with coap */
+	struct tags_pending	*tags_pending;	/* modules/tags.c: tag sets
+						   staged, not committed */
 	struct metrics		 metrics;	/* modules/metrics.c */
 };
 

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "modules/lwm2m.h"
+#include "modules/tags.h"
 
 struct gateway;
 
@@ -55,6 +56,13 @@ struct cred {
  * a device differently from what the operator meant). Returns 0 with c
  * filled, or -1 with a reason in err that never quotes the key. */
 int	cred_parse_json(const char *body, size_t len, struct cred *c, char *err,
+	    size_t errlen);
+
+/* The body of POST /v1/devices as the API takes it: the same, and an
+ * optional "tags" array (tags.h's rules) read into tags; *ntags gets its
+ * count, or -1 when the body has none. */
+int	cred_parse_provision(const char *body, size_t len, struct cred *c,
+	    char tags[][TAG_LEN_MAX + 1], int *ntags, char *err,
 	    size_t errlen);
 
 /* The body of PUT /v1/devices/{ep}/credential: the same, "ep" optional

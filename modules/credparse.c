@@ -1,7 +1,7 @@
 /*
  * credparse.c: the body of POST /v1/devices, parsed into a struct cred.
  * No store, no libcoap: the fuzz target links this file alone (with
- * lwm2m.c for the rules of an endpoint name).
+ * lwm2m.c for the rules of an endpoint name and tagparse.c for tags).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include "hex.h"
 #include "modules/cred.h"
 #include "modules/lwm2m.h"
+#include "modules/tags.h"
 
 #define CRED_BODY_MAX	4096	/* the largest body worth parsing */
 
@@ -177,14 +178,16 @@ cred_only_space(const char *p, const char *end)
 }
 
 /* As cred_parse_json; with path_ep, "ep" may be left out and must equal
- * path_ep when given. */
+ * path_ep when given; with tags, a "tags" member is read into it (*ntags
+ * its count, -1 without one), and without, it is an unknown member. */
 static int
 cred_parse(const char *body, size_t len, const char *path_ep, struct cred *c,
-    char *err, size_t errlen)
+    char tags[][TAG_LEN_MAX + 1], int *ntags, char *err, size_t errlen)
 {
 	static const char *const known[] = { "ep", "psk_identity", "psk_key",
-	    "rpk", "x509_cn", "x509" };
-	const size_t nknown = sizeof(known) / sizeof(known[0]);
+	    "rpk", "x509_cn", "x509", "tags" };
+	const size_t nknown = sizeof(known) / sizeof(known[0]) -
+	    (tags == NULL);
 	const char *end = NULL;
 	cJSON *doc, *m;
 	unsigned seen = 0;
@@ -233,6 +236,13 @@ cred_parse(const char *body, size_t len, const char *path_ep, struct cred *c,
 	}
 	if (cred_kind_members(c, doc, err, errlen) == -1)
 		goto done;
+	if (tags != NULL) {
+		*ntags = -1;
+		if ((m = cJSON_GetObjectItemCaseSensitive(doc, "tags")) !=
+		    NULL && (*ntags = tags_parse_array(m, tags,
+		    TAGS_PER_DEVICE_MAX, err, errlen)) == -1)
+			goto done;
+	}
 	rc = 0;
 done:
 	cJSON_Delete(doc);
@@ -245,12 +255,19 @@ int
 cred_parse_json(const char *body, size_t len, struct cred *c, char *err,
     size_t errlen)
 {
-	return cred_parse(body, len, NULL, c, err, errlen);
+	return cred_parse(body, len, NULL, c, NULL, NULL, err, errlen);
+}
+
+int
+cred_parse_provision(const char *body, size_t len, struct cred *c,
+    char tags[][TAG_LEN_MAX + 1], int *ntags, char *err, size_t errlen)
+{
+	return cred_parse(body, len, NULL, c, tags, ntags, err, errlen);
 }
 
 int
 cred_parse_json_for(const char *ep, const char *body, size_t len,
     struct cred *c, char *err, size_t errlen)
 {
-	return cred_parse(body, len, ep, c, err, errlen);
+	return cred_parse(body, len, ep, c, NULL, NULL, err, errlen);
 }

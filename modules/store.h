@@ -39,9 +39,14 @@ enum store_db {
 	STORE_DB_CAMPAIGNS,	/* campaign id (u64 BE) -> campaign.c JSON */
 	STORE_DB_CAMPDEVS,	/* campaign id (u64 BE), endpoint -> its
 				   device's state in the campaign */
+	STORE_DB_TAGS,		/* endpoint NUL tag -> "" (tags.c) */
+	STORE_DB_TAGIDX,	/* tag NUL endpoint -> "": a tag's devices */
 	STORE_DB__COUNT
 };
 
+/* A database added at the end (opened with MDB_CREATE, found empty in an
+ * older store) needs no new version: only a change to the records of an
+ * existing one does, and a store of another version is refused. */
 #define STORE_SCHEMA_VERSION	1
 
 /* Called after the batch it was registered on: status 0 when committed,

@@ -20,6 +20,8 @@
 #include "modules/queue.h"
 #include "modules/lwm2m.h"
 #include "modules/registry.h"
+#include "modules/store.h"
+#include "modules/tags.h"
 #include "proxy/fwapi.h"
 #include "proxy/http.h"
 
@@ -88,6 +90,8 @@ api_device_json(struct gateway *gw, struct device *d, int with_objects)
 	char *links;
 	ssize_t n;
 	struct api_links al;
+	char tags[TAGS_PER_DEVICE_MAX][TAG_LEN_MAX + 1];
+	int ntags;
 
 	cJSON_AddStringToObject(o, "ep", d->ep);
 	cJSON_AddStringToObject(o, "state",
@@ -115,6 +119,8 @@ api_device_json(struct gateway *gw, struct device *d, int with_objects)
 	free(links);
 	cJSON_AddStringToObject(o, "root_path", al.root[0] ? al.root : "/");
 	api_device_credential(gw, d->ep, o);
+	if ((ntags = tags_get(gw, d->ep, tags, TAGS_PER_DEVICE_MAX)) >= 0)
+		cJSON_AddItemToObject(o, "tags", api_tags_json(tags, ntags));
 	return o;
 }
 
@@ -157,6 +163,16 @@ api_list_one(struct device *d, void *arg)
 	return 0;
 }
 
+/* ?tag=: the registered devices among the tag's endpoints. */
+static int
+api_list_tagged(const char *ep, void *arg)
+{
+	struct api_list *l = arg;
+	struct device *d = registry_find_by_endpoint(l->gw->registry, ep);
+
+	return d != NULL ? api_list_one(d, arg) : 0;
+}
+
 static void
 api_devices_list(struct http_exchange *hx)
 {
@@ -165,6 +181,7 @@ api_devices_list(struct http_exchange *hx)
 	const char *state = http_query(hx, "state");
 	const char *limit = http_query(hx, "limit");
 	const char *after = http_query(hx, "after");
+	const char *tag = http_query(hx, "tag");
 	cJSON *doc, *last;
 	char *end;
 	int more;
@@ -183,10 +200,19 @@ api_devices_list(struct http_exchange *hx)
 			return;
 		}
 	}
+	if (tag != NULL && !tags_valid(tag)) {
+		http_error(hx, 400, "bad_request", "tag must be 1..%d "
+		    "characters of A-Z a-z 0-9 . _ : -", TAG_LEN_MAX);
+		return;
+	}
 	doc = cJSON_CreateObject();
 	l.devices = cJSON_AddArrayToObject(doc, "devices");
-	if ((more = registry_walk_ordered(hx->gw->registry, after,
-	    api_list_one, &l)) == -1) {
+	if (tag != NULL)
+		more = tags_walk_from(hx->gw, tag, after, api_list_tagged, &l);
+	else
+		more = registry_walk_ordered(hx->gw->registry, after,
+		    api_list_one, &l);
+	if (more == -1) {
 		cJSON_Delete(doc);
 		http_error(hx, 500, "internal", "store read failed");
 		return;
@@ -217,17 +243,54 @@ api_decommissioned(enum registry_result res, uint64_t id, void *arg)
 		http_error(hx, 500, "internal", "store write failed");
 }
 
+/* An endpoint that had only tags lost them (or the commit failed). */
+static void
+api_untagged(int status, void *arg)
+{
+	struct http_exchange *hx = arg;
+
+	if (status == 0)
+		http_reply(hx, 204, NULL, NULL);
+	else
+		http_error(hx, 500, "internal", "store write failed");
+}
+
+/* DELETE of an endpoint that is not registered: it may be provisioned
+ * (revoke) or tagged only; its tags' removal is staged already. Returns 1
+ * when there was nothing to decommission (not answered). */
+static int
+api_device_forget(struct http_exchange *hx, const char *ep, int tagged)
+{
+	int rc = api_devices_revoke(hx, ep, 1);
+
+	if (rc != 1)
+		return 0;	/* answered, or to be after the commit */
+	if (tagged <= 0)
+		return 1;
+	if (store_when_durable(hx->gw->store, api_untagged, hx) == -1)
+		http_error(hx, 500, "internal", "store failure");
+	return 0;
+}
+
 static void
 api_device(struct http_exchange *hx)
 {
 	struct gateway *gw = hx->gw;
 	const char *ep = hx->params.value[0];
 	struct device *d = registry_find_by_endpoint(gw->registry, ep);
+	char tag[1][TAG_LEN_MAX + 1];
 	enum registry_result res;
 	int del = evhttp_request_get_command(hx->req) == EVHTTP_REQ_DELETE;
+	int tagged = 0;
 
-	/* Never registered, only provisioned: DELETE revokes. */
-	if (d == NULL && del && api_devices_revoke(hx, ep, 1) != 1)
+	/* The tags go in the batch of whatever else the decommission
+	 * removes, so that both commit or neither. */
+	if (del) {
+		tagged = tags_get(gw, ep, tag, 1);
+		tags_drop_device(gw, ep);
+	}
+	/* Never registered, only provisioned or tagged: DELETE forgets. */
+	if (d == NULL && del && api_device_forget(hx, ep, tagged) != 1)
 		return;
 	if (d == NULL) {
 		http_error(hx, 404, "not_found", "device '%s' is not "
@@ -277,8 +340,8 @@ api_metrics(struct http_exchange *hx)
 /*
  * The roles a token needs (proxy/auth.h), GET then other methods: reads
  * need read; acting on a device (its resources, observations, cancelling
- * an op) needs operate; what changes the fleet (provisioning, decommission)
- * needs admin. A route that names no role needs admin.
+ * an op) needs operate; what changes the fleet (provisioning, decommission,
+ * tags) needs admin. A route that names no role needs admin.
  */
 const struct http_route api_routes[] = {
 	/* First: the proxied resources are the hot path (cached and device
@@ -293,6 +356,10 @@ const struct http_route api_routes[] = {
 	    AUTH_READ, AUTH_ADMIN },
 	{ "/v1/devices/{ep}/credential", EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE,
 	    api_device_credential_http, AUTH_ADMIN, AUTH_ADMIN },
+	/* Tags choose the devices of firmware campaigns (admin's), so
+	 * setting them is admin's too, as provisioning with tags is. */
+	{ "/v1/devices/{ep}/tags", EVHTTP_REQ_GET | EVHTTP_REQ_PUT,
+	    api_device_tags, AUTH_READ, AUTH_ADMIN },
 	{ "/v1/devices/{ep}/ops", EVHTTP_REQ_GET, api_device_ops, AUTH_READ,
 	    AUTH_ADMIN },
 	{ "/v1/ops/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, api_op,

@@ -10,6 +10,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "modules/tags.h"
 #include "proxy/auth.h"
 #include "proxy/router.h"
 
@@ -57,6 +58,11 @@ void	api_device_credential(struct gateway *gw, const char *ep, cJSON *o);
 /* PUT (replace: a key rotation) or DELETE (revoke, the registration
  * stays) /v1/devices/{ep}/credential. */
 void	api_device_credential_http(struct http_exchange *hx);
+
+/* proxy/tagapi.c: GET and PUT /v1/devices/{ep}/tags; the JSON array of
+ * tags[0..n) (for GET /v1/devices/{ep} and provisioning's answer). */
+void	api_device_tags(struct http_exchange *hx);
+cJSON	*api_tags_json(char tags[][TAG_LEN_MAX + 1], int n);
 
 /*
  * The listeners' rules that need no file (outpost -n runs it too): plain

@@ -3,7 +3,8 @@
  * DELETE /v1/devices/{ep} of a device that never registered revokes it.
  * The answer waits for the commit. A PSK never leaves this file in a
  * reply or a log line, and its hex is wiped from the request buffer as
- * soon as it is parsed.
+ * soon as it is parsed. Tags given with a new credential are committed
+ * in its batch.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 #include "gateway.h"
 #include "log.h"
 #include "modules/cred.h"
+#include "modules/store.h"
+#include "modules/tags.h"
 #include "proxy/http.h"
 
 /* What the answer says about a credential: its kind and public part. */
@@ -45,8 +48,23 @@ provision_json(const struct cred *c, int with_ep)
 struct provision {
 	struct http_exchange	*hx;
 	int			 replace;
+	int			 tags_failed;
+	int			 ntags;	/* -1: the body had no "tags" */
+	char			 tags[TAGS_PER_DEVICE_MAX][TAG_LEN_MAX + 1];
 	struct cred		 c;	/* key wiped: only the public part */
 };
+
+/* The answer's document: the credential, and the tags given with it. */
+static cJSON *
+provision_answer(struct provision *pv)
+{
+	cJSON *o = provision_json(&pv->c, 1);
+
+	if (pv->ntags >= 0)
+		cJSON_AddItemToObject(o, "tags", api_tags_json(pv->tags,
+		    pv->ntags));
+	return o;
+}
 
 static void
 provision_done(int status, void *arg)
@@ -56,13 +74,17 @@ provision_done(int status, void *arg)
 
 	if (status != 0) {
 		http_error(pv->hx, 500, "internal", "store write failed");
+	} else if (pv->tags_failed) {
+		http_error(pv->hx, 500, "internal", "the credential was "
+		    "stored, its tags were not (PUT /v1/devices/%s/tags)",
+		    pv->c.ep);
 	} else if (pv->replace) {
 		http_reply_json(pv->hx, 200, provision_json(&pv->c, 1));
 	} else {
 		snprintf(loc, sizeof(loc), "/v1/devices/%s", pv->c.ep);
 		evhttp_add_header(evhttp_request_get_output_headers(
 		    pv->hx->req), "Location", loc);
-		http_reply_json(pv->hx, 201, provision_json(&pv->c, 1));
+		http_reply_json(pv->hx, 201, provision_answer(pv));
 	}
 	free(pv);
 }
@@ -84,12 +106,13 @@ provision_parse(struct http_exchange *hx, const char *path_ep)
 		return NULL;
 	}
 	pv->hx = hx;
+	pv->ntags = -1;
 	if (path_ep != NULL)
 		rc = cred_parse_json_for(path_ep, body != NULL ? body : "",
 		    len, &pv->c, err, sizeof(err));
 	else
-		rc = cred_parse_json(body != NULL ? body : "", len, &pv->c,
-		    err, sizeof(err));
+		rc = cred_parse_provision(body != NULL ? body : "", len,
+		    &pv->c, pv->tags, &pv->ntags, err, sizeof(err));
 	if (body != NULL)
 		explicit_bzero(body, len);	/* the key in hex */
 	if (rc == -1) {
@@ -129,10 +152,17 @@ void
 api_devices_provision(struct http_exchange *hx)
 {
 	struct provision *pv;
+	int rc;
 
-	if ((pv = provision_parse(hx, NULL)) != NULL)
-		provision_staged(pv, cred_put(hx->gw, &pv->c, provision_done,
-		    pv));
+	if ((pv = provision_parse(hx, NULL)) == NULL)
+		return;
+	/* The tags only with a credential staged, in its batch: a refused
+	 * provisioning changes nothing. */
+	rc = cred_put(hx->gw, &pv->c, provision_done, pv);
+	if (rc == 0 && pv->ntags >= 0 &&
+	    tags_set(hx->gw, pv->c.ep, pv->tags, pv->ntags) == -1)
+		pv->tags_failed = 1;
+	provision_staged(pv, rc);
 }
 
 void

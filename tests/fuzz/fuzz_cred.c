@@ -1,12 +1,14 @@
-// fuzz-sources: modules/credparse.c modules/lwm2m.c hex.c
+// fuzz-sources: modules/credparse.c modules/tagparse.c modules/lwm2m.c hex.c
 // fuzz-libs: -lcjson
 /*
  * fuzz_cred.c: libFuzzer target for the body of POST /v1/devices
  * (cred_parse_json) and of PUT /v1/devices/{ep}/credential
- * (cred_parse_json_for). Besides ASan and UBSan, it checks what cred.h
+ * (cred_parse_json_for), and of POST with its tags (cred_parse_provision).
+ * Besides ASan and UBSan, it checks what cred.h
  * promises and aborts on a broken promise: a failure leaves the credential
  * zeroed with a terminated message; a success has one kind, an ep that is
- * a valid endpoint name, lengths within bounds, a key for PSK only.
+ * a valid endpoint name, lengths within bounds, a key for PSK only; the
+ * tags with a credential are valid and sorted, and accepted only there.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +50,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const struct cred zero;
 	struct cred c;
 	char err[160], small[5];
+	char tags[TAGS_PER_DEVICE_MAX][TAG_LEN_MAX + 1];
+	int ntags, i;
 
 	if (cred_parse_json((const char *)data, size, &c, err,
 	    sizeof(err)) == 0) {
@@ -65,6 +69,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    sizeof(err)) == 0) {
 		fuzz_check_ok(&c);
 		if (strcmp(c.ep, "node-1") != 0)
+			abort();
+	} else if (memcmp(&c, &zero, sizeof(c)) != 0) {
+		abort();
+	}
+	if (cred_parse_provision((const char *)data, size, &c, tags, &ntags,
+	    err, sizeof(err)) == 0) {
+		fuzz_check_ok(&c);
+		if (ntags < -1 || ntags > TAGS_PER_DEVICE_MAX)
+			abort();
+		for (i = 0; i < ntags; i++)
+			if (!tags_valid(tags[i]) || (i > 0 &&
+			    strcmp(tags[i - 1], tags[i]) >= 0))
+				abort();
+		/* Without tags, the body is one cred_parse_json takes. */
+		if (ntags == -1 && cred_parse_json((const char *)data, size,
+		    &c, err, sizeof(err)) != 0)
 			abort();
 	} else if (memcmp(&c, &zero, sizeof(c)) != 0) {
 		abort();

@@ -32,6 +32,7 @@ static const char *const fuzz_patterns[] = {
 	"/v1/devices/{ep}/r/{path...}",
 	"/v1/devices/{ep}/observe/{path...}",
 	"/v1/devices/{ep}/ops",
+	"/v1/devices/{ep}/tags",
 	"/v1/ops/{id}",
 	"/v1/firmware/{id}/image",
 	"/metrics",

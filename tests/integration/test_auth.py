@@ -91,6 +91,8 @@ ROUTES = [
     ("DELETE", "/v1/devices/nodev", "admin"),
     ("POST", "/v1/devices", "admin"),
     ("PUT", "/v1/devices/nodev/credential", "admin"),
+    ("GET", "/v1/devices/nodev/tags", "read"),
+    ("PUT", "/v1/devices/nodev/tags", "admin"),
     ("GET", "/v1/firmware", "read"),
     ("POST", "/v1/firmware", "admin"),
     ("DELETE", "/v1/firmware/1", "admin"),

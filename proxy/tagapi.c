@@ -1,0 +1,128 @@
+/*
+ * tagapi.c: GET and PUT /v1/devices/{ep}/tags (modules/tags.h). The tags
+ * of any well-formed endpoint name can be read and set, registered or
+ * not; a PUT is answered once the new set is committed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "gateway.h"
+#include "modules/lwm2m.h"
+#include "modules/store.h"
+#include "modules/tags.h"
+#include "proxy/http.h"
+
+struct tagapi_put {
+	struct http_exchange	*hx;
+	int			 n;
+	char			 tags[TAGS_PER_DEVICE_MAX][TAG_LEN_MAX + 1];
+};
+
+cJSON *
+api_tags_json(char tags[][TAG_LEN_MAX + 1], int n)
+{
+	cJSON *a = cJSON_CreateArray();
+	int i;
+
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(tags[i]));
+	return a;
+}
+
+static void
+tagapi_reply(struct http_exchange *hx, char tags[][TAG_LEN_MAX + 1], int n)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "ep", hx->params.value[0]);
+	cJSON_AddItemToObject(o, "tags", api_tags_json(tags, n));
+	http_reply_json(hx, 200, o);
+}
+
+/* Whether ep is a name a device could register with (lwm2m.h's rules, as
+ * provisioning checks them); answers 400 when not. */
+static int
+tagapi_ep_ok(struct http_exchange *hx, const char *ep)
+{
+	struct lwm2m_params p;
+	char q[LWM2M_EP_MAX + 8], err[128];
+	size_t len = strlen(ep);
+
+	if (len == 0 || len > LWM2M_EP_MAX) {
+		http_error(hx, 400, "bad_request", "ep must be 1..%d "
+		    "characters", LWM2M_EP_MAX);
+		return 0;
+	}
+	memset(&p, 0, sizeof(p));
+	len = (size_t)snprintf(q, sizeof(q), "ep=%s", ep);
+	if (lwm2m_parse_query(&p, (const uint8_t *)q, len, err,
+	    sizeof(err)) == -1) {
+		http_error(hx, 400, "bad_request", "%s", err);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+tagapi_put_done(int status, void *arg)
+{
+	struct tagapi_put *tp = arg;
+
+	if (status != 0)
+		http_error(tp->hx, 500, "internal", "store write failed");
+	else
+		tagapi_reply(tp->hx, tp->tags, tp->n);
+	free(tp);
+}
+
+static void
+tagapi_put(struct http_exchange *hx, const char *ep)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(hx->req);
+	size_t len = evbuffer_get_length(in);
+	const char *body = len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
+	struct tagapi_put *tp;
+	char err[160];
+
+	if ((tp = calloc(1, sizeof(*tp))) == NULL) {
+		http_error(hx, 500, "internal", "out of memory");
+		return;
+	}
+	tp->hx = hx;
+	if ((tp->n = tags_parse_json(body, len, tp->tags, TAGS_PER_DEVICE_MAX,
+	    err, sizeof(err))) == -1) {
+		free(tp);
+		http_error(hx, 400, "bad_request", "%s", err);
+		return;
+	}
+	if (tags_set(hx->gw, ep, tp->tags, tp->n) == -1 ||
+	    store_when_durable(hx->gw->store, tagapi_put_done, tp) == -1) {
+		free(tp);
+		http_error(hx, 500, "internal", "store failure");
+	}
+}
+
+void
+api_device_tags(struct http_exchange *hx)
+{
+	char tags[TAGS_PER_DEVICE_MAX][TAG_LEN_MAX + 1];
+	const char *ep = hx->params.value[0];
+	int n;
+
+	if (!tagapi_ep_ok(hx, ep))
+		return;
+	if (evhttp_request_get_command(hx->req) == EVHTTP_REQ_PUT) {
+		tagapi_put(hx, ep);
+		return;
+	}
+	if ((n = tags_get(hx->gw, ep, tags, TAGS_PER_DEVICE_MAX)) == -1) {
+		http_error(hx, 500, "internal", "store read failed");
+		return;
+	}
+	tagapi_reply(hx, tags, n);
+}
