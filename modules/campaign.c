@@ -31,6 +31,7 @@
 #include "modules/queue.h"
 #include "modules/registry.h"
 #include "modules/store.h"
+#include "modules/tags.h"
 
 #define CAMP_MAX_DEVICES	100000
 #define CAMP_OP_PENDING		UINT64_MAX	/* a push awaits its commit */
@@ -888,13 +889,70 @@ camp_add_registered(struct device *dev, void *arg)
 	return camp_add_dev(arg, dev->ep) == -1 ? -1 : 0;
 }
 
+struct camp_tagged {
+	struct gateway	*gw;
+	struct camp	*c;
+	char		(*tags)[TAG_LEN_MAX + 1];
+	int		 ntags;
+};
+
+/* An endpoint carrying the first tag: added if it carries the others. */
+static int
+camp_add_tagged(const char *ep, void *arg)
+{
+	struct camp_tagged *t = arg;
+	int i, has;
+
+	for (i = 1; i < t->ntags; i++)
+		if ((has = tags_has(t->gw, ep, t->tags[i])) != 1)
+			return has;	/* 0: not this one; -1: stop */
+	return camp_add_dev(t->c, ep);
+}
+
+/* target.tags: the devices (registered or not) carrying every tag. */
+static int
+camp_target_tags(struct gateway *gw, struct camp *c, const cJSON *tags,
+    char *err, size_t errlen)
+{
+	char list[TAGS_PER_DEVICE_MAX][TAG_LEN_MAX + 1];
+	struct camp_tagged t = { gw, c, list, 0 };
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, tags) {
+		if (!cJSON_IsString(e) || !tags_valid(e->valuestring)) {
+			snprintf(err, errlen, "target.tags holds something "
+			    "that is not a tag");
+			return -1;
+		}
+		if (t.ntags == TAGS_PER_DEVICE_MAX) {
+			snprintf(err, errlen, "target.tags: at most %d tags "
+			    "(no device carries more)", TAGS_PER_DEVICE_MAX);
+			return -1;
+		}
+		snprintf(list[t.ntags++], sizeof(list[0]), "%s",
+		    e->valuestring);
+	}
+	if (t.ntags == 0) {
+		snprintf(err, errlen, "target.tags is empty");
+		return -1;
+	}
+	if (tags_walk(gw, list[0], camp_add_tagged, &t) != 0) {
+		snprintf(err, errlen, c->ndevs == CAMP_MAX_DEVICES ?
+		    "too many devices" : "cannot list the tagged devices");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 camp_target(struct gateway *gw, struct camp *c, const cJSON *t, int *all,
     char *err, size_t errlen)
 {
-	const cJSON *eps, *e;
+	const cJSON *eps, *tags, *e;
 
 	*all = 0;
+	eps = cJSON_GetObjectItemCaseSensitive(t, "eps");
+	tags = cJSON_GetObjectItemCaseSensitive(t, "tags");
 	if (cJSON_IsString(t) && strcmp(t->valuestring, "all") == 0) {
 		*all = 1;
 		if (registry_walk_ordered(gw->registry, NULL,
@@ -902,8 +960,10 @@ camp_target(struct gateway *gw, struct camp *c, const cJSON *t, int *all,
 			snprintf(err, errlen, "cannot list the devices");
 			return -1;
 		}
-	} else if (cJSON_IsObject(t) && cJSON_IsArray(eps =
-	    cJSON_GetObjectItemCaseSensitive(t, "eps"))) {
+	} else if (cJSON_IsObject(t) && (eps != NULL || tags != NULL) &&
+	    (eps == NULL || cJSON_IsArray(eps)) &&
+	    (tags == NULL || cJSON_IsArray(tags))) {
+		/* The listed endpoints, in their order, then the tagged. */
 		cJSON_ArrayForEach(e, eps) {
 			if (!cJSON_IsString(e) ||
 			    !camp_ep_ok(e->valuestring)) {
@@ -916,9 +976,12 @@ camp_target(struct gateway *gw, struct camp *c, const cJSON *t, int *all,
 				return -1;
 			}
 		}
+		if (tags != NULL && camp_target_tags(gw, c, tags, err,
+		    errlen) == -1)
+			return -1;
 	} else {
 		snprintf(err, errlen, "target must be \"all\" or {\"eps\": "
-		    "[...]}");
+		    "[...], \"tags\": [...]} (either or both)");
 		return -1;
 	}
 	if (camp_finish(c) == -1) {

@@ -20,7 +20,8 @@ def camp_gateway(gateway_factory, pub):
     return gw
 
 
-def agents(gw, node_factory, tmp_path, pub, names, cls="sensor-v2"):
+def agents(gw, node_factory, tmp_path, pub, names, cls="sensor-v2",
+           lifetime=300):
     made = []
     for ep in names:
         d = tmp_path / ("fw-" + ep)
@@ -28,7 +29,8 @@ def agents(gw, node_factory, tmp_path, pub, names, cls="sensor-v2"):
             "vendor": "acme", "class": cls if not ep.startswith("bad")
             else "valve", "trusted_keys": pub, "dir": str(d),
             "apply_command": "cp \"$OUTPOST_FW_IMAGE\" %s" %
-            (tmp_path / ("applied-" + ep))}}))
+            (tmp_path / ("applied-" + ep))}, "node": {"lifetime": lifetime},
+            "register": {"update_percent": 50}}))
     for ep in names:
         wait_for(lambda: gw.http("GET", "/v1/devices/" + ep)[0] == 200, 10,
                  what=ep + " registered")
@@ -95,13 +97,21 @@ def test_failure_threshold_pauses(run_outpost, tmp_path, gateway_factory,
     key, pub = keygen(run_outpost, tmp_path)
     gw = camp_gateway(gateway_factory, pub)
     names = ["bad-0", "bad-1", "ok-0", "ok-1", "ok-2"]
-    agents(gw, node_factory, tmp_path, pub, names)
+    # A gateway that restarts has no session to a device until the device
+    # is next heard from (an update, every 5 s here): only then are its
+    # observations made again.
+    agents(gw, node_factory, tmp_path, pub, names, lifetime=10)
     fid, _ = image(run_outpost, tmp_path, gw)
     c = campaign(gw, {"image": fid, "target": {"eps": names}, "policy": {
         "group_size": 4, "max_concurrent": 4, "failure_percent": 25}})
     s = wait_for(lambda: (lambda s: s["status"] == "paused" and s)(
         get(gw, c["id"])), 60, interval=0.2, what="campaign paused")
     assert "threshold" in s["reason"]
+    # A restart keeps every device's record; those still in flight are
+    # watched again.
+    gw.restart()
+    s = get(gw, c["id"])
+    assert s["status"] == "paused" and "threshold" in s["reason"]
     failed = [d for d in s["devices"] if d["state"] == "failed"]
     assert sorted(d["ep"] for d in failed) == ["bad-0", "bad-1"]
     assert all(d["result"] == 6 for d in failed)
@@ -131,6 +141,18 @@ def test_bad_requests_and_cancel(run_outpost, tmp_path, gateway_factory):
                  "policy": {"max_concurrent": 0}},
                 {"image": fid, "target": {"eps": ["x"]},
                  "policy": {"window": {"from": "25:00", "to": "01:00"}}},
+                {"image": fid, "target": {"eps": "x"}},
+                {"image": fid, "target": {"tags": ["no tag"]}},
+                {"image": fid, "target": {"tags": []}},
+                {"image": fid, "target": {"tags": ["t%d" % i
+                                                   for i in range(17)]}},
+                {"image": fid, "target": {"tags": ["nobody"]}},
+                {"image": fid, "target": {"eps": ["x"]},
+                 "policy": {"delivery": "carrier-pigeon"}},
+                # Multicast reaches every device: not for a list, not in
+                # groups.
+                {"image": fid, "target": {"eps": ["x"]},
+                 "policy": {"delivery": "multicast"}},
                 {"image": fid, "target": "all"}):   # no device registered
         campaign(gw, bad, expect=400)
     # A device that never shows up: its URI write waits in its queue.
@@ -148,3 +170,63 @@ def test_bad_requests_and_cancel(run_outpost, tmp_path, gateway_factory):
     assert gw.http("POST", "/v1/campaigns/%d/resume" % c["id"])[0] == 409
     assert gw.http("POST", "/v1/campaigns/%d/explode" % c["id"])[0] == 404
     assert gw.http("GET", "/v1/campaigns/999")[0] == 404
+
+
+def observations(gw, ep):
+    return {o["path"]: o for o in
+            gw.get_json("/v1/observations?ep=" + ep)["observations"]}
+
+
+def test_tag_targets_conflicts_and_observations(run_outpost, tmp_path,
+                                                gateway_factory,
+                                                node_factory):
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = camp_gateway(gateway_factory, pub)
+    names = ["t-0", "t-1", "t-2", "t-3"]
+    agents(gw, node_factory, tmp_path, pub, names)
+    fid, _ = image(run_outpost, tmp_path, gw)
+    for ep, tags in (("t-0", ["site-a", "canary"]),
+                     ("t-1", ["canary", "site-a"]), ("t-2", ["site-a"]),
+                     ("t-3", ["site-b"]),
+                     ("never-seen", ["site-a", "canary"])):
+        assert gw.http("PUT", "/v1/devices/%s/tags" % ep,
+                       body=json.dumps(tags))[0] == 200
+    # A client watches t-1's State already: the campaign shares it.
+    assert gw.http("POST", "/v1/devices/t-1/observe/5/0/3")[0] == 201
+    c = campaign(gw, {"image": fid, "target": {"tags": ["site-a", "canary"]},
+                      "policy": {"max_concurrent": 3}})
+    # Every tag, registered or not, in endpoint order.
+    assert [d["ep"] for d in c["devices"]] == ["never-seen", "t-0", "t-1"]
+    # Two campaigns never drive one device; others are free.
+    err = campaign(gw, {"image": fid, "target": {"eps": ["t-2", "t-0"]}},
+                   expect=409)
+    assert "t-0" in err["detail"] and "campaign %d" % c["id"] in \
+        err["detail"]
+    other = campaign(gw, {"image": fid, "target": {"eps": ["t-3"]}})
+
+    def states(cid):
+        return {d["ep"]: d["state"] for d in get(gw, cid)["devices"]}
+    wait_for(lambda: states(c["id"])["t-0"] == "succeeded" and
+             states(c["id"])["t-1"] == "succeeded", 60, interval=0.2,
+             what="the tagged devices updated")
+    wait_for(lambda: get(gw, other["id"])["status"] == "done", 60,
+             interval=0.2, what="the other campaign done")
+    # Done devices are no longer watched by the gateway; the client's
+    # observation stays.
+    wait_for(lambda: "5/0/5" not in observations(gw, "t-1") and
+             "5/0/3" not in observations(gw, "t-0"), 10,
+             what="the campaign's observations released")
+    o = observations(gw, "t-1")["5/0/3"]
+    assert o["client"] and not o["held_by_gateway"]
+    # The device that never registered waits with its write queued and
+    # its observations held for when it comes.
+    s = get(gw, c["id"])
+    assert s["status"] == "running" and s["counts"]["announced"] == 1
+    held = observations(gw, "never-seen")
+    assert sorted(held) == ["5/0/3", "5/0/5"]
+    assert all(o["held_by_gateway"] and not o["client"] and
+               not o["established"] for o in held.values())
+    # Cancelled: nothing held any more, and the device is free again.
+    assert gw.http("POST", "/v1/campaigns/%d/cancel" % c["id"])[0] == 200
+    assert observations(gw, "never-seen") == {}
+    campaign(gw, {"image": fid, "target": {"eps": ["never-seen"]}})
