@@ -142,7 +142,7 @@ def sign(key, image, seq, cls="sensor"):
         return fp.read()
 
 
-def start_gateway(net, procs, tmp_path, pub, **fw):
+def start_gateway(net, procs, tmp_path, pub, campaign=None, **fw):
     d = tmp_path / "gw"
     d.mkdir()
     fwkeys = {"trusted_keys": pub, "interface": "eth0", "repeat": 2,
@@ -152,6 +152,8 @@ def start_gateway(net, procs, tmp_path, pub, **fw):
            "[coap]", "listen = 0.0.0.0:5683",
            "secure_listen = %s.1:5684" % net.net, "plain = any",
            "[firmware]"] + ["%s = %s" % kv for kv in fwkeys.items()] + \
+          ["[campaign]"] + ["%s = %s" % kv for kv in
+                            (campaign or {}).items()] + \
           ["[store]", "path = %s" % (d / "store")]
     (d / "gateway.ini").write_text("\n".join(ini) + "\n")
     gw = NsProc(net, net.gw, [OUTPOST_BIN, "-c", str(d / "gateway.ini")],
@@ -185,7 +187,7 @@ def upload(net, doc, data):
 
 
 def start_node(net, procs, tmp_path, i, pub, six=False, cls="sensor",
-               leisure=1, extra=""):
+               leisure=1, extra="", multicast=True):
     d = tmp_path / ("node%d" % i)
     d.mkdir(exist_ok=True)
     ini = ("[node]\ngateway = coap://%s.1:5683\nendpoint = n%d\n"
@@ -195,7 +197,8 @@ def start_node(net, procs, tmp_path, i, pub, six=False, cls="sensor",
            "class = %s\ntrusted_keys = %s\ndir = %s\nleisure = %d\n"
            "apply_command = cp \"$OUTPOST_FW_IMAGE\" %s\n%s"
            % (net.net, i, d / "cfg.json",
-              "[::]:5683" if six else "0.0.0.0:5683", cls, pub,
+              "" if not multicast else "[::]:5683" if six else
+              "0.0.0.0:5683", cls, pub,
               d / "fw", leisure, d / "applied.bin", extra))
     (d / "node.ini").write_text(ini)
     node = NsProc(net, net.nodes[i], [NODE_BIN, "-v", "-c",
@@ -203,7 +206,8 @@ def start_node(net, procs, tmp_path, i, pub, six=False, cls="sensor",
                   str(d / "node.log")).start()
     procs.append(node)
     node.dir = d
-    node.wait_log("listening for acme/%s announcements" % cls)
+    if multicast:
+        node.wait_log("listening for acme/%s announcements" % cls)
     return node
 
 
@@ -304,3 +308,51 @@ def test_lossy_link_completes(net, procs, tmp_path):
     http(n, "POST", "/v1/firmware/%s/announce" % fid)
     node.wait_log("installed acme/sensor v3 seq 3", timeout=240)
     assert (node.dir / "applied.bin").read_bytes() == data
+
+
+def test_multicast_campaign_with_pull_fallback(net, procs, tmp_path):
+    """A campaign that delivers by multicast: two nodes (IPv4 and IPv6)
+    hear the announcement and update by themselves; the third does not
+    listen to the group (like a standard LwM2M client) and, having not
+    begun within announce_wait_s, gets the URI written to its /5/0/1.
+    The campaign follows all three through their observed /5/0/3 and
+    /5/0/5 (it reads /5/0 once an hour only)."""
+    n = net(3)
+    key, pub = keygen(tmp_path)
+    start_gateway(n, procs, tmp_path, pub, campaign={
+        "announce_wait_s": 4, "poll_s": 3600,
+        "fetch_uri": "coap://%s.1:5683" % n.net})
+    nodes = [start_node(n, procs, tmp_path, 0, pub),
+             start_node(n, procs, tmp_path, 1, pub, six=True),
+             start_node(n, procs, tmp_path, 2, pub, multicast=False)]
+    for i in range(3):
+        wait_for(lambda: http(n, "GET", "/v1/devices/n%d" % i)[0] == 200,
+                 10, what="n%d registered" % i)
+    image = tmp_path / "fw.bin"
+    data = os.urandom(50000)
+    image.write_bytes(data)
+    fid = upload(n, sign(key, image, 7), data)
+    # Multicast reaches every device: a list or groups are refused.
+    code, info = http(n, "POST", "/v1/campaigns", json.dumps({
+        "image": fid, "target": "all",
+        "policy": {"delivery": "multicast", "group_size": 1}}).encode())
+    assert code == 400 and "groups" in info["detail"]
+    code, c = http(n, "POST", "/v1/campaigns", json.dumps({
+        "image": fid, "target": "all",
+        "policy": {"delivery": "multicast"}}).encode())
+    assert code == 201, c
+
+    def done():
+        code, s = http(n, "GET", "/v1/campaigns/%d" % c["id"])
+        return s["status"] == "done" and s
+    s = wait_for(done, 90, interval=0.3, what="the campaign done")
+    assert "announced_at" in s and s["policy"]["delivery"] == "multicast"
+    via = {d["ep"]: (d["state"], d["via"], d["result"])
+           for d in s["devices"]}
+    assert via == {"n0": ("succeeded", "multicast", 1),
+                   "n1": ("succeeded", "multicast", 1),
+                   "n2": ("succeeded", "lwm2m", 1)}
+    for node in nodes:
+        assert (node.dir / "applied.bin").read_bytes() == data
+    assert "announcement" not in nodes[2].log()
+    assert "pulled from coap://" in nodes[2].log()
