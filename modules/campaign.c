@@ -33,7 +33,6 @@
 #include "modules/store.h"
 #include "modules/tags.h"
 
-#define CAMP_MAX_DEVICES	100000
 #define CAMP_OP_PENDING		UINT64_MAX	/* a push awaits its commit */
 #define CAMP_DEV_REC_LEN	24
 #define CAMP_DEV_REC_VERSION	1
@@ -41,7 +40,6 @@
 #define CF_SENML_JSON		110
 
 enum camp_op { COP_NONE, COP_WRITE, COP_READ, COP_EXECUTE };
-enum camp_delivery { DELIVER_LWM2M, DELIVER_MULTICAST };
 enum camp_via { VIA_LWM2M, VIA_MULTICAST };
 
 #define CDF_ARMED	0x01	/* the device has begun this update: its
@@ -706,105 +704,6 @@ camp_heard(struct gateway *gw, const char *ep, const char *path, int cf,
 	}
 }
 
-/* "HH:MM" as minutes. */
-static int
-camp_minutes(const cJSON *o)
-{
-	const char *s = cJSON_IsString(o) ? o->valuestring : NULL;
-
-	if (s == NULL || strlen(s) != 5 || s[2] != ':' ||
-	    s[0] < '0' || s[0] > '2' || s[1] < '0' || s[1] > '9' ||
-	    s[3] < '0' || s[3] > '5' || s[4] < '0' || s[4] > '9')
-		return -1;
-	if ((s[0] - '0') * 10 + (s[1] - '0') > 23)
-		return -1;
-	return ((s[0] - '0') * 10 + (s[1] - '0')) * 60 +
-	    (s[3] - '0') * 10 + (s[4] - '0');
-}
-
-/* An integer member in lo..hi, or def when absent. */
-static int
-camp_int(const cJSON *o, const char *name, int lo, int hi, int def, int *out,
-    char *err, size_t errlen)
-{
-	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	if (x == NULL) {
-		*out = def;
-		return 0;
-	}
-	if (!cJSON_IsNumber(x) || x->valuedouble < lo || x->valuedouble > hi ||
-	    (double)(int)x->valuedouble != x->valuedouble) {
-		snprintf(err, errlen, "policy.%s must be a whole number in "
-		    "%d..%d", name, lo, hi);
-		return -1;
-	}
-	*out = (int)x->valuedouble;
-	return 0;
-}
-
-static int
-camp_policy(struct gateway *gw, struct camp *c, const cJSON *p, char *err,
-    size_t errlen)
-{
-	const cJSON *w, *x;
-	int pct;
-
-	if (p != NULL && !cJSON_IsObject(p)) {
-		snprintf(err, errlen, "policy must be an object");
-		return -1;
-	}
-	if (camp_int(p, "group_size", 0, CAMP_MAX_DEVICES,
-	    gw->cfg.campaign_group_size, &c->group_size, err, errlen) == -1 ||
-	    camp_int(p, "group_percent", 0, 100, 0, &pct, err, errlen) == -1 ||
-	    camp_int(p, "max_concurrent", 1, CAMP_MAX_DEVICES,
-	    gw->cfg.campaign_max_concurrent, &c->max_concurrent, err,
-	    errlen) == -1 ||
-	    camp_int(p, "failure_percent", 0, 100,
-	    gw->cfg.campaign_failure_percent, &c->failure_percent, err,
-	    errlen) == -1)
-		return -1;
-	c->delivery = DELIVER_LWM2M;
-	if ((x = cJSON_GetObjectItemCaseSensitive(p, "delivery")) != NULL) {
-		if (cJSON_IsString(x) && strcmp(x->valuestring,
-		    "multicast") == 0)
-			c->delivery = DELIVER_MULTICAST;
-		else if (!cJSON_IsString(x) || strcmp(x->valuestring,
-		    "lwm2m") != 0) {
-			snprintf(err, errlen, "policy.delivery must be "
-			    "\"lwm2m\" or \"multicast\"");
-			return -1;
-		}
-	}
-	if (c->delivery == DELIVER_MULTICAST &&
-	    (cJSON_GetObjectItemCaseSensitive(p, "group_size") != NULL ||
-	    pct > 0)) {
-		/* Every listening device hears it at once. */
-		snprintf(err, errlen, "a multicast announcement reaches every "
-		    "device at once: groups need \"delivery\": \"lwm2m\"");
-		return -1;
-	}
-	if (c->delivery == DELIVER_MULTICAST)
-		c->group_size = 0;
-	else if (pct > 0)
-		c->group_size = (int)((c->ndevs * (size_t)pct + 99) / 100);
-	if (c->group_size <= 0)
-		c->group_size = c->ndevs > 0 ? (int)c->ndevs : 1;
-	c->win_from = c->win_to = -1;
-	if ((w = cJSON_GetObjectItemCaseSensitive(p, "window")) != NULL) {
-		c->win_from = camp_minutes(cJSON_GetObjectItemCaseSensitive(w,
-		    "from"));
-		c->win_to = camp_minutes(cJSON_GetObjectItemCaseSensitive(w,
-		    "to"));
-		if (c->win_from < 0 || c->win_to < 0) {
-			snprintf(err, errlen, "policy.window needs from and to "
-			    "as HH:MM (UTC)");
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* Adds ep at the end of the target (duplicates go in camp_finish). */
 static int
 camp_add_dev(struct camp *c, const char *ep)
@@ -866,23 +765,6 @@ camp_finish(struct camp *c)
 	return camp_index(c);
 }
 
-/* An endpoint name as registration accepts it (lwm2m.h). */
-static int
-camp_ep_ok(const char *ep)
-{
-	size_t i, len = strlen(ep);
-
-	if (len == 0 || len > LWM2M_EP_MAX)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!((ep[i] >= 'a' && ep[i] <= 'z') ||
-		    (ep[i] >= 'A' && ep[i] <= 'Z') ||
-		    (ep[i] >= '0' && ep[i] <= '9') ||
-		    strchr("-._:~@+!$*", ep[i]) != NULL))
-			return 0;
-	return 1;
-}
-
 static int
 camp_add_registered(struct device *dev, void *arg)
 {
@@ -890,10 +772,9 @@ camp_add_registered(struct device *dev, void *arg)
 }
 
 struct camp_tagged {
-	struct gateway	*gw;
-	struct camp	*c;
-	char		(*tags)[TAG_LEN_MAX + 1];
-	int		 ntags;
+	struct gateway			*gw;
+	struct camp			*c;
+	const struct camp_req		*req;
 };
 
 /* An endpoint carrying the first tag: added if it carries the others. */
@@ -903,85 +784,36 @@ camp_add_tagged(const char *ep, void *arg)
 	struct camp_tagged *t = arg;
 	int i, has;
 
-	for (i = 1; i < t->ntags; i++)
-		if ((has = tags_has(t->gw, ep, t->tags[i])) != 1)
+	for (i = 1; i < t->req->ntags; i++)
+		if ((has = tags_has(t->gw, ep, t->req->tags[i])) != 1)
 			return has;	/* 0: not this one; -1: stop */
 	return camp_add_dev(t->c, ep);
 }
 
-/* target.tags: the devices (registered or not) carrying every tag. */
+/* The devices of the target: "all" (registered now), or the listed
+ * endpoints in their order, then those carrying every tag (registered
+ * or not). */
 static int
-camp_target_tags(struct gateway *gw, struct camp *c, const cJSON *tags,
+camp_target(struct gateway *gw, struct camp *c, const struct camp_req *req,
     char *err, size_t errlen)
 {
-	char list[TAGS_PER_DEVICE_MAX][TAG_LEN_MAX + 1];
-	struct camp_tagged t = { gw, c, list, 0 };
-	const cJSON *e;
+	struct camp_tagged t = { gw, c, req };
+	size_t i;
 
-	cJSON_ArrayForEach(e, tags) {
-		if (!cJSON_IsString(e) || !tags_valid(e->valuestring)) {
-			snprintf(err, errlen, "target.tags holds something "
-			    "that is not a tag");
-			return -1;
-		}
-		if (t.ntags == TAGS_PER_DEVICE_MAX) {
-			snprintf(err, errlen, "target.tags: at most %d tags "
-			    "(no device carries more)", TAGS_PER_DEVICE_MAX);
-			return -1;
-		}
-		snprintf(list[t.ntags++], sizeof(list[0]), "%s",
-		    e->valuestring);
-	}
-	if (t.ntags == 0) {
-		snprintf(err, errlen, "target.tags is empty");
+	if (req->all && registry_walk_ordered(gw->registry, NULL,
+	    camp_add_registered, c) != 0) {
+		snprintf(err, errlen, "cannot list the devices");
 		return -1;
 	}
-	if (tags_walk(gw, list[0], camp_add_tagged, &t) != 0) {
+	for (i = 0; i < req->neps; i++)
+		if (camp_add_dev(c, req->eps[i]) == -1) {
+			snprintf(err, errlen, "too many devices");
+			return -1;
+		}
+	if (req->ntags > 0 && tags_walk(gw, req->tags[0], camp_add_tagged,
+	    &t) != 0) {
 		snprintf(err, errlen, c->ndevs == CAMP_MAX_DEVICES ?
 		    "too many devices" : "cannot list the tagged devices");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-camp_target(struct gateway *gw, struct camp *c, const cJSON *t, int *all,
-    char *err, size_t errlen)
-{
-	const cJSON *eps, *tags, *e;
-
-	*all = 0;
-	eps = cJSON_GetObjectItemCaseSensitive(t, "eps");
-	tags = cJSON_GetObjectItemCaseSensitive(t, "tags");
-	if (cJSON_IsString(t) && strcmp(t->valuestring, "all") == 0) {
-		*all = 1;
-		if (registry_walk_ordered(gw->registry, NULL,
-		    camp_add_registered, c) != 0) {
-			snprintf(err, errlen, "cannot list the devices");
-			return -1;
-		}
-	} else if (cJSON_IsObject(t) && (eps != NULL || tags != NULL) &&
-	    (eps == NULL || cJSON_IsArray(eps)) &&
-	    (tags == NULL || cJSON_IsArray(tags))) {
-		/* The listed endpoints, in their order, then the tagged. */
-		cJSON_ArrayForEach(e, eps) {
-			if (!cJSON_IsString(e) ||
-			    !camp_ep_ok(e->valuestring)) {
-				snprintf(err, errlen, "target.eps holds "
-				    "something that is not an endpoint name");
-				return -1;
-			}
-			if (camp_add_dev(c, e->valuestring) == -1) {
-				snprintf(err, errlen, "too many devices");
-				return -1;
-			}
-		}
-		if (tags != NULL && camp_target_tags(gw, c, tags, err,
-		    errlen) == -1)
-			return -1;
-	} else {
-		snprintf(err, errlen, "target must be \"all\" or {\"eps\": "
-		    "[...], \"tags\": [...]} (either or both)");
 		return -1;
 	}
 	if (camp_finish(c) == -1) {
@@ -993,6 +825,28 @@ camp_target(struct gateway *gw, struct camp *c, const cJSON *t, int *all,
 		return -1;
 	}
 	return 0;
+}
+
+/* The policy, with the [campaign] defaults. */
+static void
+camp_policy(struct gateway *gw, struct camp *c, const struct camp_req *req)
+{
+	c->delivery = req->delivery;
+	c->group_size = req->group_size >= 0 ? req->group_size :
+	    gw->cfg.campaign_group_size;
+	c->max_concurrent = req->max_concurrent >= 0 ? req->max_concurrent :
+	    gw->cfg.campaign_max_concurrent;
+	c->failure_percent = req->failure_percent >= 0 ?
+	    req->failure_percent : gw->cfg.campaign_failure_percent;
+	if (c->delivery == DELIVER_MULTICAST)
+		c->group_size = 0;	/* one group: everyone hears it */
+	else if (req->group_percent > 0)
+		c->group_size = (int)((c->ndevs * (size_t)req->group_percent +
+		    99) / 100);
+	if (c->group_size <= 0)
+		c->group_size = c->ndevs > 0 ? (int)c->ndevs : 1;
+	c->win_from = req->win_from;
+	c->win_to = req->win_to;
 }
 
 /* The first device of c that another campaign still has to update (or
@@ -1033,28 +887,19 @@ camp_uri(struct gateway *gw, struct camp *c)
 }
 
 uint64_t
-campaign_create(struct gateway *gw, const cJSON *req, int *status,
+campaign_create(struct gateway *gw, const struct camp_req *req, int *status,
     char *err, size_t errlen)
 {
-	const cJSON *img = cJSON_GetObjectItemCaseSensitive(req, "image");
 	struct fw_image *fi;
 	const char *busy;
 	struct camp *c;
 	uint64_t other;
 	size_t i;
-	int all;
 
 	*status = 400;
-	if (!cJSON_IsObject(req) || !cJSON_IsString(img)) {
-		snprintf(err, errlen, "expected {\"image\": ID, \"target\": ..., "
-		    "\"policy\": {...}}");
-		return 0;
-	}
-	if ((fi = firmware_find(gw, img->valuestring)) == NULL ||
-	    !fi->complete) {
+	if ((fi = firmware_find(gw, req->image)) == NULL || !fi->complete) {
 		*status = 422;
-		snprintf(err, errlen, "no complete image '%.40s'",
-		    img->valuestring);
+		snprintf(err, errlen, "no complete image '%s'", req->image);
 		return 0;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -1063,17 +908,9 @@ campaign_create(struct gateway *gw, const cJSON *req, int *status,
 		return 0;
 	}
 	snprintf(c->image, sizeof(c->image), "%s", fi->id);
-	if (camp_target(gw, c, cJSON_GetObjectItemCaseSensitive(req,
-	    "target"), &all, err, errlen) == -1 || camp_policy(gw, c,
-	    cJSON_GetObjectItemCaseSensitive(req, "policy"), err,
-	    errlen) == -1)
+	if (camp_target(gw, c, req, err, errlen) == -1)
 		goto fail;
-	if (c->delivery == DELIVER_MULTICAST && !all) {
-		/* Every listening device would update, targeted or not. */
-		snprintf(err, errlen, "a multicast announcement reaches every "
-		    "device: it needs \"target\": \"all\"");
-		goto fail;
-	}
+	camp_policy(gw, c, req);
 	if ((busy = camp_conflict(gw, c, &other)) != NULL) {
 		*status = 409;
 		snprintf(err, errlen, "device '%s' is in campaign %" PRIu64
@@ -1105,8 +942,6 @@ store:
 	*status = 500;
 	snprintf(err, errlen, "store failure");
 fail:
-	if (*status == 400 && err[0] == '\0')
-		snprintf(err, errlen, "bad request");
 	camp_free(c);
 	return 0;
 }
@@ -1222,8 +1057,8 @@ camp_load_one(const void *key, size_t klen, const void *val, size_t vlen,
 		goto bad;
 	c->win_from = c->win_to = -1;
 	if ((d = cJSON_GetObjectItemCaseSensitive(x, "window")) != NULL) {
-		c->win_from = camp_minutes(cJSON_GetObjectItem(d, "from"));
-		c->win_to = camp_minutes(cJSON_GetObjectItem(d, "to"));
+		c->win_from = campparse_minutes(camp_jstr(d, "from"));
+		c->win_to = campparse_minutes(camp_jstr(d, "to"));
 	}
 	c->created = (int64_t)cJSON_GetNumberValue(
 	    cJSON_GetObjectItemCaseSensitive(o, "created"));
@@ -1259,7 +1094,7 @@ camp_load_dev(const void *key, size_t klen, const void *val, size_t vlen,
 		goto bad;
 	memcpy(ep, k + 8, klen - 8);
 	ep[klen - 8] = '\0';
-	if (!camp_ep_ok(ep))
+	if (!campparse_ep_ok(ep))
 		goto bad;
 	if ((c = camp_find(gw, camp_get64(k))) == NULL)
 		return 0;	/* its campaign's record was bad */

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 struct gateway;
+struct camp_req;
 typedef struct cJSON cJSON;
 
 enum camp_dev_state {
@@ -38,14 +39,14 @@ enum camp_status {
 };
 
 /*
- * Creates a campaign from its JSON request (doc/firmware.md): image,
- * target ("all" or {"eps": [...]}), policy. Its record is in the open
- * batch (the caller waits for the commit before promising anything).
- * Returns its id (> 0), or 0 with an HTTP status in *status and the
- * reason in err.
+ * Creates a campaign from its parsed request (campparse.h): image,
+ * target, policy. Its records are in the open batch (the caller waits
+ * for the commit before promising anything). Returns its id (> 0), or 0
+ * with an HTTP status in *status (422 no such image, 409 a device in
+ * another campaign, 400) and the reason in err.
  */
-uint64_t	campaign_create(struct gateway *gw, const cJSON *req, int *status,
-		    char *err, size_t errlen);
+uint64_t	campaign_create(struct gateway *gw, const struct camp_req *req,
+		    int *status, char *err, size_t errlen);
 
 /* The campaign as JSON (counts per state; with devices, each device's
  * state and LwM2M Update Result), or NULL when there is none. The caller

@@ -10,6 +10,48 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "modules/lwm2m.h"
+#include "modules/manifest.h"
+#include "modules/tags.h"
+
+#define CAMP_MAX_DEVICES	100000	/* in one campaign */
+#define CAMP_BODY_MAX		(1 << 22) /* bytes of a request */
+
+enum camp_delivery { DELIVER_LWM2M, DELIVER_MULTICAST };
+
+/* A campaign request (doc/firmware.md), checked: what it says, before
+ * anything is looked up. -1 in a policy number: the [campaign] default. */
+struct camp_req {
+	char		 image[FW_ID_LEN + 1];
+	int		 all;		/* target "all" */
+	char		(*eps)[LWM2M_EP_MAX + 1];	/* in order */
+	size_t		 neps;
+	char		 tags[TAGS_PER_DEVICE_MAX][TAG_LEN_MAX + 1];
+	int		 ntags;		/* sorted, distinct */
+	int		 delivery;	/* enum camp_delivery */
+	int		 group_size;	/* -1 default */
+	int		 group_percent;	/* 0 none */
+	int		 max_concurrent;	/* -1 default */
+	int		 failure_percent;	/* -1 default */
+	int		 win_from, win_to;	/* minutes UTC, -1: always */
+};
+
+/*
+ * Parses a campaign request body[0..len) (no NUL needed): a JSON object
+ * {"image": ID, "target": "all" | {"eps": [...], "tags": [...]},
+ * "policy": {...}}. Returns 0, or -1 with the reason in err; either way
+ * campparse_request_free(req) after.
+ */
+int	campparse_request(const char *body, size_t len, struct camp_req *req,
+	    char *err, size_t errlen);
+void	campparse_request_free(struct camp_req *req);
+
+/* "HH:MM" as minutes, or -1. */
+int	campparse_minutes(const char *s);
+
+/* Whether ep is an endpoint name as registration accepts it. */
+int	campparse_ep_ok(const char *ep);
+
 /*
  * Reads the pack body[0..len) (no NUL needed). A record counts when its
  * resolved name (bn + n) ends in "/5/0/3" or "/5/0/5" ("3" or "5" under a

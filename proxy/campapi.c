@@ -13,11 +13,11 @@
 
 #include "gateway.h"
 #include "modules/campaign.h"
+#include "modules/campparse.h"
 #include "modules/store.h"
 #include "proxy/fwapi.h"
 #include "proxy/http.h"
 
-#define CAMPAPI_BODY_MAX	(1 << 20)
 
 struct campapi_new {
 	struct http_exchange	*hx;
@@ -48,21 +48,27 @@ campapi_post(struct http_exchange *hx)
 	struct evbuffer *in = evhttp_request_get_input_buffer(hx->req);
 	size_t len = evbuffer_get_length(in);
 	struct campapi_new *cn;
-	cJSON *req;
+	struct camp_req req;
 	char err[256];
 	int status;
 	uint64_t id;
 
-	if (len == 0 || len > CAMPAPI_BODY_MAX ||
-	    (req = cJSON_ParseWithLength((const char *)evbuffer_pullup(in, -1),
-	    len)) == NULL) {
-		http_error(hx, 400, "bad_request", "expected a JSON object");
+	if (len > CAMP_BODY_MAX) {
+		http_error(hx, 413, "too_large", "a campaign request is at most "
+		    "%d bytes", CAMP_BODY_MAX);
 		return;
 	}
-	id = campaign_create(hx->gw, req, &status, err, sizeof(err));
-	cJSON_Delete(req);
+	if (campparse_request((const char *)evbuffer_pullup(in, -1), len, &req,
+	    err, sizeof(err)) == -1) {
+		campparse_request_free(&req);
+		http_error(hx, 400, "bad_request", "%s", err);
+		return;
+	}
+	id = campaign_create(hx->gw, &req, &status, err, sizeof(err));
+	campparse_request_free(&req);
 	if (id == 0) {
 		http_error(hx, status, status == 422 ? "unknown_image" :
+		    status == 409 ? "conflict" : status == 500 ? "internal" :
 		    "bad_request", "%s", err);
 		return;
 	}

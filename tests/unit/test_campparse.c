@@ -174,6 +174,150 @@ test_value_hostile(void **state)
 	assert_int_equal(value("5/0/3", 0, NULL, 0, &st, &res), -1);
 }
 
+static int
+request(const char *s, struct camp_req *r, char *err, size_t errlen)
+{
+	char *copy = malloc(strlen(s) + 1);	/* no NUL read past len */
+	int rc;
+
+	if (copy == NULL)
+		abort();
+	memcpy(copy, s, strlen(s));
+	rc = campparse_request(copy, strlen(s), r, err, errlen);
+	free(copy);
+	return rc;
+}
+
+static void
+test_request(void **state)
+{
+	struct camp_req r;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(request("{\"image\":\"901e26f797a70ec6\","
+	    "\"target\":\"all\"}", &r, err, sizeof(err)), 0);
+	assert_string_equal(r.image, "901e26f797a70ec6");
+	assert_true(r.all && r.neps == 0 && r.ntags == 0);
+	assert_true(r.group_size == -1 && r.max_concurrent == -1 &&
+	    r.failure_percent == -1 && r.group_percent == 0);
+	assert_true(r.delivery == DELIVER_LWM2M && r.win_from == -1);
+	campparse_request_free(&r);
+
+	assert_int_equal(request("{\"image\":\"ab\",\"target\":{\"eps\":"
+	    "[\"n-2\",\"n-1\"],\"tags\":[\"site-a\",\"canary\","
+	    "\"site-a\"]},\"policy\":{\"group_percent\":10,"
+	    "\"max_concurrent\":5,\"failure_percent\":0,\"window\":"
+	    "{\"from\":\"23:00\",\"to\":\"01:30\"}}}", &r, err,
+	    sizeof(err)), 0);
+	assert_int_equal(r.neps, 2);
+	assert_string_equal(r.eps[0], "n-2");	/* the operator's order */
+	assert_int_equal(r.ntags, 2);
+	assert_string_equal(r.tags[0], "canary");
+	assert_string_equal(r.tags[1], "site-a");
+	assert_true(r.group_percent == 10 && r.max_concurrent == 5 &&
+	    r.failure_percent == 0);
+	assert_true(r.win_from == 23 * 60 && r.win_to == 90);
+	campparse_request_free(&r);
+
+	assert_int_equal(request("{\"image\":\"ab\",\"target\":\"all\","
+	    "\"policy\":{\"delivery\":\"multicast\",\"max_concurrent\":"
+	    "3}}", &r, err, sizeof(err)), 0);
+	assert_true(r.delivery == DELIVER_MULTICAST && r.max_concurrent == 3);
+	campparse_request_free(&r);
+}
+
+static void
+test_request_hostile(void **state)
+{
+	static const struct {
+		const char *body, *why;
+	} bad[] = {
+		{ "", "JSON object" },
+		{ "[]", "JSON object" },
+		{ "{\"image\":\"ab\",\"target\":\"all\"} x", "JSON" },
+		{ "{\"target\":\"all\"}", "image" },
+		{ "{\"image\":\"\",\"target\":\"all\"}", "image" },
+		{ "{\"image\":\"0123456789abcdef0\",\"target\":\"all\"}",
+		    "image" },
+		{ "{\"image\":7,\"target\":\"all\"}", "image" },
+		{ "{\"image\":\"ab\"}", "target" },
+		{ "{\"image\":\"ab\",\"target\":\"some\"}", "target" },
+		{ "{\"image\":\"ab\",\"target\":{}}", "target" },
+		{ "{\"image\":\"ab\",\"target\":{\"eps\":\"a\"}}",
+		    "target" },
+		{ "{\"image\":\"ab\",\"target\":{\"eps\":[]}}", "empty" },
+		{ "{\"image\":\"ab\",\"target\":{\"eps\":[\"a b\"]}}",
+		    "eps[0]" },
+		{ "{\"image\":\"ab\",\"target\":{\"eps\":[\"a\",null]}}",
+		    "eps[1]" },
+		{ "{\"image\":\"ab\",\"target\":{\"eps\":[\"aaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]}}",
+		    "eps[0]" },
+		{ "{\"image\":\"ab\",\"target\":{\"tags\":[]}}", "empty" },
+		{ "{\"image\":\"ab\",\"target\":{\"tags\":[\"a b\"]}}",
+		    "target.tags" },
+		{ "{\"image\":\"ab\",\"target\":{\"tags\":\"a\"}}",
+		    "target" },
+		{ "{\"image\":\"ab\",\"target\":\"all\",\"policy\":[]}",
+		    "policy" },
+		{ "{\"image\":\"ab\",\"target\":\"all\",\"policy\":"
+		    "{\"max_concurrent\":0}}", "max_concurrent" },
+		{ "{\"image\":\"ab\",\"target\":\"all\",\"policy\":"
+		    "{\"group_size\":1.5}}", "group_size" },
+		{ "{\"image\":\"ab\",\"target\":\"all\",\"policy\":"
+		    "{\"group_percent\":1e300}}", "group_percent" },
+		{ "{\"image\":\"ab\",\"target\":\"all\",\"policy\":"
+		    "{\"failure_percent\":-1}}", "failure_percent" },
+		{ "{\"image\":\"ab\",\"target\":\"all\",\"policy\":"
+		    "{\"delivery\":\"pigeon\"}}", "delivery" },
+		{ "{\"image\":\"ab\",\"target\":\"all\",\"policy\":"
+		    "{\"delivery\":\"multicast\",\"group_size\":2}}",
+		    "groups" },
+		{ "{\"image\":\"ab\",\"target\":{\"eps\":[\"a\"]},"
+		    "\"policy\":{\"delivery\":\"multicast\"}}", "all" },
+		{ "{\"image\":\"ab\",\"target\":\"all\",\"policy\":"
+		    "{\"window\":{\"from\":\"24:00\",\"to\":\"01:00\"}}}",
+		    "window" },
+		{ "{\"image\":\"ab\",\"target\":\"all\",\"policy\":"
+		    "{\"window\":{\"from\":\"01:00\"}}}", "window" },
+		{ "{\"image\":\"ab\",\"target\":\"all\",\"policy\":"
+		    "{\"window\":{\"from\":\"1:00\",\"to\":\"01:60\"}}}",
+		    "window" },
+	};
+	struct camp_req r;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (request(bad[i].body, &r, err, sizeof(err)) != -1)
+			fail_msg("accepted %s", bad[i].body);
+		if (strstr(err, bad[i].why) == NULL)
+			fail_msg("%s: reason '%s' lacks '%s'", bad[i].body,
+			    err, bad[i].why);
+		campparse_request_free(&r);
+	}
+	/* Every truncation of a good request is refused cleanly. */
+	{
+		const char *good = "{\"image\":\"ab\",\"target\":{\"tags\":"
+		    "[\"x\"]}}";
+		char *copy = malloc(strlen(good));
+		size_t n;
+
+		assert_non_null(copy);
+		memcpy(copy, good, strlen(good));
+		for (n = 0; n < strlen(good); n++) {
+			assert_int_equal(campparse_request(copy, n, &r, err,
+			    sizeof(err)), -1);
+			campparse_request_free(&r);
+		}
+		free(copy);
+	}
+	assert_int_equal(campparse_request(NULL, 0, &r, err, sizeof(err)), -1);
+	campparse_request_free(&r);
+}
+
 int
 main(void)
 {
@@ -182,6 +326,8 @@ main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_value),
 		cmocka_unit_test(test_value_hostile),
+		cmocka_unit_test(test_request),
+		cmocka_unit_test(test_request_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
