@@ -78,6 +78,10 @@ struct camp {
 	size_t		 ndevs, cap;
 	struct camp_dev	*devs;
 	uint32_t	*by_ep;		/* indexes into devs, by endpoint */
+	/* A finished campaign keeps its devices in the store only: devs is
+	 * NULL, ndevs the total, counts how many ended in each state. */
+	int		 unloaded;
+	size_t		 counts[CDEV__COUNT];
 	struct camp	*next;
 };
 
@@ -181,7 +185,7 @@ camp_index(struct camp *c)
 static struct camp_dev *
 camp_lookup(const struct camp *c, const char *ep)
 {
-	size_t lo = 0, hi = c->ndevs, mid;
+	size_t lo = 0, hi = c->by_ep != NULL ? c->ndevs : 0, mid;
 	int cmp;
 
 	while (lo < hi) {
@@ -197,9 +201,34 @@ camp_lookup(const struct camp *c, const char *ep)
 	return NULL;
 }
 
-/* The campaign's record, without its devices (those have their own). */
 static cJSON *
-camp_record(const struct camp *c, int devices)
+camp_dev_json(const struct camp_dev *dv)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(d, "ep", dv->ep);
+	cJSON_AddStringToObject(d, "state", camp_dev_names[dv->state]);
+	cJSON_AddNumberToObject(d, "group", dv->group);
+	if (dv->state != CDEV_PENDING)
+		cJSON_AddStringToObject(d, "via", camp_delivery_names[dv->via]);
+	if (dv->result >= 0)
+		cJSON_AddNumberToObject(d, "result", dv->result);
+	else
+		cJSON_AddNullToObject(d, "result");
+	cJSON_AddNumberToObject(d, "op", dv->op == CAMP_OP_PENDING ? 0 :
+	    (double)dv->op);
+	return d;
+}
+
+static void	camp_stored_devices(struct gateway *, const struct camp *,
+		    cJSON *);
+
+/*
+ * The campaign as JSON: devices < 0, its stored record (its devices have
+ * their own); 0, with counts; > 0, with every device.
+ */
+static cJSON *
+camp_record(struct gateway *gw, const struct camp *c, int devices)
 {
 	cJSON *o = cJSON_CreateObject(), *p, *a, *d, *counts;
 	size_t i, n[CDEV__COUNT] = { 0 };
@@ -238,7 +267,9 @@ camp_record(const struct camp *c, int devices)
 		cJSON_AddNumberToObject(o, "announced", (double)c->announced);
 		return o;
 	}
-	for (i = 0; i < c->ndevs; i++)
+	if (c->unloaded)
+		memcpy(n, c->counts, sizeof(n));
+	for (i = 0; i < c->ndevs && !c->unloaded; i++)
 		n[c->devs[i].state]++;
 	counts = cJSON_AddObjectToObject(o, "counts");
 	for (i = 0; i < CDEV__COUNT; i++)
@@ -247,30 +278,19 @@ camp_record(const struct camp *c, int devices)
 	if (!devices)
 		return o;
 	a = cJSON_AddArrayToObject(o, "devices");
-	for (i = 0; i < c->ndevs; i++) {
-		d = cJSON_CreateObject();
-		cJSON_AddStringToObject(d, "ep", c->devs[i].ep);
-		cJSON_AddStringToObject(d, "state",
-		    camp_dev_names[c->devs[i].state]);
-		cJSON_AddNumberToObject(d, "group", c->devs[i].group);
-		if (c->devs[i].state != CDEV_PENDING)
-			cJSON_AddStringToObject(d, "via",
-			    camp_delivery_names[c->devs[i].via]);
-		if (c->devs[i].result >= 0)
-			cJSON_AddNumberToObject(d, "result", c->devs[i].result);
-		else
-			cJSON_AddNullToObject(d, "result");
-		cJSON_AddNumberToObject(d, "op", c->devs[i].op ==
-		    CAMP_OP_PENDING ? 0 : (double)c->devs[i].op);
-		cJSON_AddItemToArray(a, d);
+	if (c->unloaded) {
+		camp_stored_devices(gw, c, a);
+		return o;
 	}
+	for (i = 0; i < c->ndevs; i++)
+		cJSON_AddItemToArray(a, camp_dev_json(&c->devs[i]));
 	return o;
 }
 
 static int
 camp_save(struct gateway *gw, struct camp *c)
 {
-	cJSON *rec = camp_record(c, -1);
+	cJSON *rec = camp_record(gw, c, -1);
 	char *text = cJSON_PrintUnformatted(rec);
 	uint8_t key[8];
 	int rc = -1;
@@ -321,6 +341,43 @@ camp_free(struct camp *c)
 	free(c);
 }
 
+/* A finished campaign lets go of its devices once their records are
+ * committed (GET reads them from the store then). */
+static void
+camp_unload_durable(int status, void *arg)
+{
+	struct camp_push *p = arg;
+	struct camp *c = camp_find(p->gw, p->camp);
+	size_t i;
+
+	if (status == 0 && c != NULL && !c->unloaded &&
+	    (c->status == CAMP_DONE || c->status == CAMP_CANCELLED)) {
+		memset(c->counts, 0, sizeof(c->counts));
+		for (i = 0; i < c->ndevs; i++)
+			c->counts[c->devs[i].state]++;
+		free(c->devs);
+		free(c->by_ep);
+		c->devs = NULL;
+		c->by_ep = NULL;
+		c->cap = 0;
+		c->unloaded = 1;
+	}
+	free(p);
+}
+
+static void
+camp_unload(struct gateway *gw, struct camp *c)
+{
+	struct camp_push *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return;		/* it stays in memory */
+	p->gw = gw;
+	p->camp = c->id;
+	if (store_when_durable(gw->store, camp_unload_durable, p) == -1)
+		free(p);
+}
+
 /* Watches d's State and Update Result while it is in flight. */
 static void
 camp_hold(struct gateway *gw, struct camp_dev *d, int on)
@@ -365,7 +422,7 @@ camp_pushed(enum queue_result res, uint64_t id, void *arg)
 	struct camp *c = camp_find(p->gw, p->camp);
 	struct camp_dev *d;
 
-	if (c != NULL && p->dev < c->ndevs) {
+	if (c != NULL && !c->unloaded && p->dev < c->ndevs) {
 		d = &c->devs[p->dev];
 		if (res == QUEUE_OK) {
 			d->op = id;
@@ -618,6 +675,8 @@ camp_step(struct gateway *gw, struct camp *c, int64_t now)
 			log_info("campaign %" PRIu64 ": done", c->id);
 		}
 		camp_save(gw, c);
+		if (c->status == CAMP_DONE)
+			camp_unload(gw, c);
 		return;
 	}
 	if (!camp_in_window(c, now))
@@ -951,7 +1010,7 @@ campaign_json(struct gateway *gw, uint64_t id, int devices)
 {
 	struct camp *c = camp_find(gw, id);
 
-	return c != NULL ? camp_record(c, devices) : NULL;
+	return c != NULL ? camp_record(gw, c, devices) : NULL;
 }
 
 cJSON *
@@ -961,8 +1020,34 @@ campaign_list_json(struct gateway *gw)
 	struct camp *c;
 
 	for (c = gw->campaigns->list; c != NULL; c = c->next)
-		cJSON_AddItemToArray(a, camp_record(c, 0));
+		cJSON_AddItemToArray(a, camp_record(gw, c, 0));
 	return a;
+}
+
+static void
+camp_cancelled(enum queue_result res, uint64_t id, void *arg)
+{
+	(void)res;	/* one already on its way is not stopped */
+	(void)id;
+	(void)arg;
+}
+
+/* Cancel: d is no longer watched, and what it has not been sent yet (the
+ * URI write, the execute) is not sent: a device that has not begun
+ * stays on its image. */
+static void
+camp_cancel_dev(struct gateway *gw, struct camp *c, struct camp_dev *d)
+{
+	camp_hold(gw, d, 0);
+	if (d->op != 0 && d->op != CAMP_OP_PENDING &&
+	    (d->op_kind == COP_WRITE || d->op_kind == COP_EXECUTE) &&
+	    queue_cancel(gw, d->op, camp_cancelled, NULL) == QUEUE_OK) {
+		log_info("campaign %" PRIu64 ": %s: op %" PRIu64 " cancelled",
+		    c->id, d->ep, d->op);
+		d->op = 0;
+		d->op_kind = COP_NONE;
+		camp_dev_save(gw, c, d);
+	}
 }
 
 int
@@ -986,13 +1071,17 @@ campaign_action(struct gateway *gw, uint64_t id, const char *action)
 		snprintf(c->reason, sizeof(c->reason), "cancelled by the "
 		    "operator");
 		for (i = 0; i < c->ndevs; i++)
-			camp_hold(gw, &c->devs[i], 0);
+			camp_cancel_dev(gw, c, &c->devs[i]);
 	} else {
 		return -2;
 	}
 	log_info("campaign %" PRIu64 ": %s", c->id, action);
 	camp_arm(gw);
-	return camp_save(gw, c) == -1 ? -2 : 0;
+	if (camp_save(gw, c) == -1)
+		return -2;
+	if (c->status == CAMP_CANCELLED)
+		camp_unload(gw, c);
+	return 0;
 }
 
 /* A member as a whole number, or def. */
@@ -1044,6 +1133,7 @@ camp_load_one(const void *key, size_t klen, const void *val, size_t vlen,
 	    camp_jstr(o, "status"))) < 0)
 		goto bad;
 	c->status = i;
+	c->unloaded = c->status == CAMP_DONE || c->status == CAMP_CANCELLED;
 	c->group = camp_jint(o, "group", 0);
 	c->ngroups = camp_jint(o, "groups", 1);
 	c->threshold_off = camp_jint(o, "threshold_off", -1);
@@ -1076,18 +1166,26 @@ bad:
 	return 0;
 }
 
-/* Loads one device record: key campaign id, endpoint. */
+struct camp_loader {
+	struct gateway	*gw;
+	struct camp	*into;		/* one campaign's devices; NULL: all */
+};
+
+/* Loads one device record: key campaign id, endpoint. A finished
+ * campaign only counts them. */
 static int
 camp_load_dev(const void *key, size_t klen, const void *val, size_t vlen,
     void *arg)
 {
-	struct gateway *gw = arg;
+	struct camp_loader *l = arg;
 	const uint8_t *k = key, *v = val;
 	char ep[LWM2M_EP_MAX + 1];
 	struct camp_dev *d;
 	struct camp *c;
 	uint64_t x;
 
+	if (l->into != NULL && (klen < 8 || camp_get64(k) != l->into->id))
+		return 1;	/* past its records */
 	if (klen <= 8 || klen > 8 + LWM2M_EP_MAX ||
 	    vlen != CAMP_DEV_REC_LEN || v[0] != CAMP_DEV_REC_VERSION ||
 	    v[1] >= CDEV__COUNT || v[2] > COP_EXECUTE || v[3] > VIA_MULTICAST)
@@ -1096,8 +1194,14 @@ camp_load_dev(const void *key, size_t klen, const void *val, size_t vlen,
 	ep[klen - 8] = '\0';
 	if (!campparse_ep_ok(ep))
 		goto bad;
-	if ((c = camp_find(gw, camp_get64(k))) == NULL)
+	if ((c = l->into) == NULL &&
+	    (c = camp_find(l->gw, camp_get64(k))) == NULL)
 		return 0;	/* its campaign's record was bad */
+	if (c->unloaded) {
+		c->counts[v[1]]++;
+		c->ndevs++;
+		return 0;
+	}
 	if (camp_add_dev(c, ep) == -1)
 		return -1;
 	d = &c->devs[c->ndevs - 1];
@@ -1119,9 +1223,30 @@ bad:
 	return 0;
 }
 
+/* A finished campaign's devices, read from the store, in target order. */
+static void
+camp_stored_devices(struct gateway *gw, const struct camp *c, cJSON *a)
+{
+	struct camp tmp;
+	struct camp_loader l = { gw, &tmp };
+	uint8_t key[8];
+	size_t i;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.id = c->id;
+	camp_put64(key, c->id);
+	if (store_iterate(gw->store, STORE_DB_CAMPDEVS, key, sizeof(key),
+	    camp_load_dev, &l) != -1 && camp_finish(&tmp) == 0)
+		for (i = 0; i < tmp.ndevs; i++)
+			cJSON_AddItemToArray(a, camp_dev_json(&tmp.devs[i]));
+	free(tmp.devs);
+	free(tmp.by_ep);
+}
+
 static int
 campaign_module_init(struct gateway *gw)
 {
+	struct camp_loader l = { gw, NULL };
 	struct camp *c;
 
 	if ((gw->campaigns = calloc(1, sizeof(*gw->campaigns))) == NULL)
@@ -1129,10 +1254,10 @@ campaign_module_init(struct gateway *gw)
 	gw->campaigns->next_id = 1;
 	if (store_iterate(gw->store, STORE_DB_CAMPAIGNS, NULL, 0,
 	    camp_load_one, gw) == -1 || store_iterate(gw->store,
-	    STORE_DB_CAMPDEVS, NULL, 0, camp_load_dev, gw) == -1)
+	    STORE_DB_CAMPDEVS, NULL, 0, camp_load_dev, &l) == -1)
 		return -1;
 	for (c = gw->campaigns->list; c != NULL; c = c->next)
-		if (camp_finish(c) == -1)
+		if (!c->unloaded && camp_finish(c) == -1)
 			return -1;
 	return 0;
 }

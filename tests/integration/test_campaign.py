@@ -86,9 +86,13 @@ def test_campaign_in_groups_succeeds(run_outpost, tmp_path, gateway_factory,
                                        key=lambda d: d["ep"])] == [0, 0, 1]
     for ep in names:
         assert (tmp_path / ("applied-" + ep)).read_bytes() == data
-    # Kept across a restart.
+    # A finished campaign's devices are read from the store (it keeps
+    # only its counts in memory), the same before and after a restart.
+    assert wait_for(lambda: get(gw, c["id"])["devices"] == s["devices"],
+                    10, what="the devices as they were")
     gw.restart()
     assert get(gw, c["id"])["counts"]["succeeded"] == 3
+    assert get(gw, c["id"])["devices"] == s["devices"]
     assert gw.get_json("/v1/campaigns")["campaigns"][0]["status"] == "done"
 
 
@@ -167,6 +171,10 @@ def test_bad_requests_and_cancel(run_outpost, tmp_path, gateway_factory):
     assert op["state"] == "queued" and "5/0/1" in json.dumps(op)
     assert gw.http("POST", "/v1/campaigns/%d/cancel" % c["id"])[0] == 200
     assert get(gw, c["id"])["status"] == "cancelled"
+    # What the device has not been sent is not sent: its write is
+    # cancelled in its queue.
+    wait_for(lambda: gw.get_json("/v1/ops/%d" % op["op"])["state"] ==
+             "cancelled", 10, what="the URI write cancelled")
     assert gw.http("POST", "/v1/campaigns/%d/resume" % c["id"])[0] == 409
     assert gw.http("POST", "/v1/campaigns/%d/explode" % c["id"])[0] == 404
     assert gw.http("GET", "/v1/campaigns/999")[0] == 404
