@@ -579,7 +579,8 @@ camp_announce(struct gateway *gw, struct camp *c, int64_t now)
 	struct fw_image *fi = firmware_find(gw, c->image);
 	size_t i;
 
-	if (fi == NULL || !fi->complete || fwserve_announce(gw, fi) == -1) {
+	if (fi == NULL || !fi->complete || !fi->trusted ||
+	    fwserve_announce(gw, fi) == -1) {
 		c->status = CAMP_PAUSED;
 		snprintf(c->reason, sizeof(c->reason), "the multicast "
 		    "announcement could not be sent (see the log)");
@@ -961,6 +962,12 @@ campaign_create(struct gateway *gw, const struct camp_req *req, int *status,
 		snprintf(err, errlen, "no complete image '%s'", req->image);
 		return 0;
 	}
+	if (!fi->trusted) {
+		*status = 422;
+		snprintf(err, errlen, "image %s is signed by a key that is no "
+		    "longer in [firmware] trusted_keys", fi->id);
+		return 0;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		*status = 500;
 		snprintf(err, errlen, "out of memory");
@@ -1054,6 +1061,7 @@ int
 campaign_action(struct gateway *gw, uint64_t id, const char *action)
 {
 	struct camp *c = camp_find(gw, id);
+	struct fw_image *fi;
 	size_t i;
 
 	if (c == NULL)
@@ -1061,7 +1069,8 @@ campaign_action(struct gateway *gw, uint64_t id, const char *action)
 	if (strcmp(action, "pause") == 0 && c->status == CAMP_RUNNING) {
 		c->status = CAMP_PAUSED;
 		snprintf(c->reason, sizeof(c->reason), "paused by the operator");
-	} else if (strcmp(action, "resume") == 0 && c->status == CAMP_PAUSED) {
+	} else if (strcmp(action, "resume") == 0 && c->status == CAMP_PAUSED &&
+	    (fi = firmware_find(gw, c->image)) != NULL && fi->trusted) {
 		c->status = CAMP_RUNNING;
 		c->threshold_off = c->group;	/* the operator has seen it */
 		c->reason[0] = '\0';
@@ -1262,6 +1271,29 @@ campaign_module_init(struct gateway *gw)
 	return 0;
 }
 
+/* After a reload: a campaign whose image's key is no longer trusted
+ * pauses (its image is no longer served; resume once it is again). */
+static void
+campaign_module_reload(struct gateway *gw, const struct gw_config *old)
+{
+	struct fw_image *fi;
+	struct camp *c;
+
+	(void)old;
+	for (c = gw->campaigns->list; c != NULL; c = c->next) {
+		if (c->status != CAMP_RUNNING ||
+		    ((fi = firmware_find(gw, c->image)) != NULL &&
+		    fi->trusted))
+			continue;
+		c->status = CAMP_PAUSED;
+		snprintf(c->reason, sizeof(c->reason), "image %s is signed by "
+		    "a key that is no longer trusted", c->image);
+		log_warnx("campaign %" PRIu64 ": paused: %s", c->id,
+		    c->reason);
+		camp_save(gw, c);
+	}
+}
+
 static int
 campaign_module_start(struct gateway *gw)
 {
@@ -1305,5 +1337,6 @@ const struct gw_module campaign_module = {
 	.name = "campaign",
 	.init = campaign_module_init,
 	.start = campaign_module_start,
+	.reload = campaign_module_reload,
 	.stop = campaign_module_stop,
 };

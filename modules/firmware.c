@@ -216,6 +216,7 @@ firmware_add(struct gateway *gw, const void *doc, size_t len, fw_done_cb cb,
 	}
 	memcpy(img->id, id, sizeof(img->id));
 	img->m = m;
+	img->trusted = 1;	/* just verified */
 	memcpy(img->doc, doc, len);
 	img->doclen = len;
 	img->created = gw_now();
@@ -459,6 +460,11 @@ firmware_write(struct gateway *gw, struct fw_image *img, uint64_t first,
 		snprintf(err, errlen, "image %s is complete", img->id);
 		return FWS_COMPLETE;
 	}
+	if (!img->trusted) {
+		snprintf(err, errlen, "image %s is signed by a key that is no "
+		    "longer in [firmware] trusted_keys", img->id);
+		return FWS_UNKNOWN_KEY;
+	}
 	if (first != img->received || len == 0 ||
 	    len > img->m.size - img->received) {
 		snprintf(err, errlen, "image %s has %" PRIu64 " of %" PRIu64
@@ -534,6 +540,13 @@ fw_load_one(const void *key, size_t klen, const void *val, size_t vlen,
 		goto bad;
 	}
 	img->complete = rec.complete != 0;
+	/* Checked again at every start and reload: a key an operator takes
+	 * out of trusted_keys stops its images from going anywhere. */
+	img->trusted = fw_manifest_verify(&img->m, &gw->firmware->keys, err,
+	    sizeof(err)) == FW_OK;
+	if (!img->trusted)
+		log_warnx("firmware %s: %s: not served until its key is "
+		    "trusted again", img->id, err);
 	img->received = rec.received;
 	img->created = rec.created;
 	img->next = gw->firmware->images;
@@ -576,11 +589,33 @@ firmware_module_reload(struct gateway *gw, const struct gw_config *old)
 {
 	struct fw_keyring kr;
 
+	struct fw_image *img;
+	char err[256];
+	int t;
+
 	(void)old;
-	if (fw_load_keys(gw, &kr) == 0)
-		gw->firmware->keys = kr;
-	else
+	if (fw_load_keys(gw, &kr) == -1) {
 		log_warnx("firmware: keeping the trusted keys in use");
+		return;
+	}
+	gw->firmware->keys = kr;
+	for (img = gw->firmware->images; img != NULL; img = img->next) {
+		t = fw_manifest_verify(&img->m, &kr, err, sizeof(err)) ==
+		    FW_OK;
+		if (t == img->trusted)
+			continue;
+		img->trusted = t;
+		if (t)
+			log_info("firmware %s: its key is trusted again",
+			    img->id);
+		else
+			log_warnx("firmware %s: %s: no longer served, "
+			    "announced or rolled out", img->id, err);
+		if (img->complete && t)
+			fwserve_image_added(gw, img);
+		else if (img->complete)
+			fwserve_image_gone(gw, img);
+	}
 }
 
 static void

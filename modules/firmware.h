@@ -32,6 +32,10 @@ struct fw_image {
 	size_t		 doclen;
 	uint64_t	 received;	/* bytes committed */
 	int		 complete;	/* every byte in, digest checked */
+	int		 trusted;	/* its signature verifies with a key of
+					   [firmware] trusted_keys now: only
+					   then is it served, announced or
+					   rolled out */
 	int		 busy;		/* a write of it awaits its commit */
 	int64_t		 created;
 	struct fw_image	*next;

@@ -86,7 +86,8 @@ fwserve_begin(coap_resource_t *r, coap_session_t *s, coap_pdu_t *resp)
 		    "plain CoAP is not accepted from here: use DTLS");
 		return NULL;
 	}
-	if ((img = fwserve_image(gw, r)) == NULL || !img->complete) {
+	if ((img = fwserve_image(gw, r)) == NULL || !img->complete ||
+	    !img->trusted) {
 		coap_reply(gw, resp, COAP_RESPONSE_CODE_NOT_FOUND,
 		    "no such image");
 		return NULL;
@@ -392,7 +393,8 @@ fwserve_announce(struct gateway *gw, const struct fw_image *img)
 {
 	struct fw_announce *a;
 
-	if (gw->fwserve == NULL || (a = calloc(1, sizeof(*a))) == NULL)
+	if (gw->fwserve == NULL || !img->trusted ||
+	    (a = calloc(1, sizeof(*a))) == NULL)
 		return -1;
 	a->gw = gw;
 	memcpy(a->id, img->id, sizeof(a->id));
@@ -428,7 +430,7 @@ fwserve_init(struct gateway *gw, coap_context_t *ctx)
 		return -1;
 	gw->fwserve->ctx = ctx;
 	for (img = firmware_first(gw); img != NULL; img = img->next)
-		if (img->complete)
+		if (img->complete && img->trusted)
 			fwserve_image_added(gw, img);
 	return 0;
 }

@@ -44,6 +44,7 @@ fwapi_json(const struct fw_image *img)
 	cJSON_AddStringToObject(o, "key", hex);
 	cJSON_AddStringToObject(o, "state", img->complete ? "complete" :
 	    "uploading");
+	cJSON_AddBoolToObject(o, "trusted", img->trusted);
 	cJSON_AddNumberToObject(o, "received", (double)img->received);
 	http_json_time(o, "created_at", img->created);
 	return o;
@@ -245,6 +246,11 @@ api_firmware_announce(struct http_exchange *hx)
 	if (!img->complete) {
 		http_error(hx, 409, "incomplete", "image %s has %" PRIu64 " of "
 		    "%" PRIu64 " bytes", img->id, img->received, img->m.size);
+		return;
+	}
+	if (!img->trusted) {
+		http_error(hx, 409, "untrusted", "image %s is signed by a key "
+		    "that is no longer in [firmware] trusted_keys", img->id);
 		return;
 	}
 	if (fwserve_announce(hx->gw, img) == -1) {

@@ -312,6 +312,58 @@ def test_single_put_and_reload_keys(run_outpost, tmp_path, gateway_factory):
     post_manifest(gw, doc2)
 
 
+def test_key_taken_out_of_trusted_keys(run_outpost, tmp_path,
+                                       gateway_factory):
+    """An operator takes a compromised key out of trusted_keys: its images
+    stop being served, announced and rolled out, a running campaign of
+    one pauses, an upload signed by it stops; at start too. Put back, all
+    of it works again."""
+    key, pub = keygen(run_outpost, tmp_path)
+    key2, pub2 = keygen(run_outpost, tmp_path, "second")
+    both = {"trusted_keys": "%s, %s" % (pub, pub2)}
+    gw = fw_gateway(gateway_factory, pub, firmware=both)
+    img, data = make_image(tmp_path, "fw.bin", 3000)
+    fid = post_manifest(gw, sign(run_outpost, key, img, 1))["id"]
+    assert put_image(gw, fid, data)[0] == 201
+    part = post_manifest(gw, sign(run_outpost, key, img, 2))["id"]
+    assert gw.http("PUT", "/v1/firmware/%s/image" % part, body=data[:1000],
+                   headers={"Content-Range": "bytes 0-999/3000"})[0] == 202
+    assert gw.coap("get", "fw/%s/manifest" % fid).code == "2.05"
+    status, _, body = gw.http("POST", "/v1/campaigns", body=json.dumps(
+        {"image": fid, "target": {"eps": ["away"]}}))
+    assert status == 201, body
+    cid = json.loads(body)["id"]
+
+    gw.write_ini({"firmware": {"trusted_keys": pub2}})
+    gw.reload()
+    assert gw.get_json("/v1/firmware/%s" % fid)["trusted"] is False
+    assert gw.coap("get", "fw/%s" % fid).code == "4.04"
+    assert gw.coap("get", "fw/%s/manifest" % fid).code == "4.04"
+    status, _, body = gw.http("POST", "/v1/firmware/%s/announce" % fid)
+    assert status == 409 and b"untrusted" in body
+    status, _, body = gw.http("POST", "/v1/campaigns", body=json.dumps(
+        {"image": fid, "target": {"eps": ["other"]}}))
+    assert status == 422 and b"no longer" in body
+    c = gw.get_json("/v1/campaigns/%d" % cid)
+    assert c["status"] == "paused" and "no longer trusted" in c["reason"]
+    assert gw.http("POST", "/v1/campaigns/%d/resume" % cid)[0] == 409
+    status, _, body = gw.http(
+        "PUT", "/v1/firmware/%s/image" % part, body=data[1000:],
+        headers={"Content-Range": "bytes 1000-2999/3000"})
+    assert status == 422 and b"no longer" in body
+    # Checked at start as well.
+    gw.restart()
+    assert gw.get_json("/v1/firmware/%s" % fid)["trusted"] is False
+    assert gw.coap("get", "fw/%s" % fid).code == "4.04"
+    assert "not served until its key is trusted again" in gw.log()
+
+    gw.write_ini({"firmware": both})
+    gw.reload()
+    assert gw.get_json("/v1/firmware/%s" % fid)["trusted"] is True
+    assert gw.coap("get", "fw/%s/manifest" % fid).code == "2.05"
+    assert gw.http("POST", "/v1/campaigns/%d/resume" % cid)[0] == 200
+
+
 def lwm2m_value(gw, ep, path):
     status, _, body = gw.http("GET", "/v1/devices/%s/r/%s" % (ep, path))
     return body.decode() if status == 200 else None
