@@ -37,7 +37,7 @@ CFLAGS   += $(shell $(PKG_CONFIG) --cflags $(PKGS))
 LIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread
 
 # Everything but main(); unit tests link these too.
-CORE_SRC := log.c hex.c notify.c config/config.c config/inifile.c \
+CORE_SRC := log.c hex.c parse.c notify.c config/config.c config/inifile.c \
             modules/store.c modules/registry.c modules/lwm2m.c modules/metrics.c \
             modules/coap.c modules/rd.c modules/devreq.c modules/queue.c \
             modules/rng.c \

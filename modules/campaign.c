@@ -134,26 +134,6 @@ camp_find(struct gateway *gw, uint64_t id)
 	return NULL;
 }
 
-static void
-camp_put64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t
-camp_get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* by_ep's order. */
 static int
 camp_ep_cmp(const void *a, const void *b, void *arg)
@@ -296,7 +276,7 @@ camp_save(struct gateway *gw, struct camp *c)
 	int rc = -1;
 
 	cJSON_Delete(rec);
-	camp_put64(key, c->id);
+	store_put_be64(key, c->id);
 	if (text != NULL)
 		rc = store_put(gw->store, STORE_DB_CAMPAIGNS, key, sizeof(key),
 		    text, strlen(text));
@@ -314,7 +294,7 @@ camp_dev_save(struct gateway *gw, const struct camp *c,
 	uint8_t key[8 + LWM2M_EP_MAX], v[CAMP_DEV_REC_LEN];
 	size_t eplen = strlen(d->ep);
 
-	camp_put64(key, c->id);
+	store_put_be64(key, c->id);
 	memcpy(key + 8, d->ep, eplen);
 	memset(v, 0, sizeof(v));
 	v[0] = CAMP_DEV_REC_VERSION;
@@ -325,8 +305,8 @@ camp_dev_save(struct gateway *gw, const struct camp *c,
 	v[5] = (uint8_t)(d->fw_state < 0 ? 0xff : d->fw_state);
 	v[6] = (uint8_t)((uint16_t)d->result >> 8);
 	v[7] = (uint8_t)d->result;
-	camp_put64(v + 8, (uint64_t)d->group << 32 | d->index);
-	camp_put64(v + 16, d->op == CAMP_OP_PENDING ? 0 : d->op);
+	store_put_be64(v + 8, (uint64_t)d->group << 32 | d->index);
+	store_put_be64(v + 16, d->op == CAMP_OP_PENDING ? 0 : d->op);
 	return store_put(gw->store, STORE_DB_CAMPDEVS, key, 8 + eplen, v,
 	    sizeof(v));
 }
@@ -1134,7 +1114,7 @@ camp_load_one(const void *key, size_t klen, const void *val, size_t vlen,
 
 	if (o == NULL || c == NULL || klen != 8)
 		goto bad;
-	c->id = camp_get64(key);
+	c->id = store_get_be64(key);
 	snprintf(c->image, sizeof(c->image), "%s", camp_jstr(o, "image"));
 	snprintf(c->uri, sizeof(c->uri), "%s", camp_jstr(o, "uri"));
 	snprintf(c->reason, sizeof(c->reason), "%s", camp_jstr(o, "reason"));
@@ -1193,7 +1173,7 @@ camp_load_dev(const void *key, size_t klen, const void *val, size_t vlen,
 	struct camp *c;
 	uint64_t x;
 
-	if (l->into != NULL && (klen < 8 || camp_get64(k) != l->into->id))
+	if (l->into != NULL && (klen < 8 || store_get_be64(k) != l->into->id))
 		return 1;	/* past its records */
 	if (klen <= 8 || klen > 8 + LWM2M_EP_MAX ||
 	    vlen != CAMP_DEV_REC_LEN || v[0] != CAMP_DEV_REC_VERSION ||
@@ -1204,7 +1184,7 @@ camp_load_dev(const void *key, size_t klen, const void *val, size_t vlen,
 	if (!campparse_ep_ok(ep))
 		goto bad;
 	if ((c = l->into) == NULL &&
-	    (c = camp_find(l->gw, camp_get64(k))) == NULL)
+	    (c = camp_find(l->gw, store_get_be64(k))) == NULL)
 		return 0;	/* its campaign's record was bad */
 	if (c->unloaded) {
 		c->counts[v[1]]++;
@@ -1220,10 +1200,10 @@ camp_load_dev(const void *key, size_t klen, const void *val, size_t vlen,
 	d->flags = v[4] & CDF_ARMED;
 	d->fw_state = v[5] == 0xff ? -1 : v[5];
 	d->result = (int16_t)(v[6] << 8 | v[7]);
-	x = camp_get64(v + 8);
+	x = store_get_be64(v + 8);
 	d->group = (uint32_t)(x >> 32);
 	d->index = (uint32_t)x;
-	d->op = camp_get64(v + 16);
+	d->op = store_get_be64(v + 16);
 	if (d->op == 0)
 		d->op_kind = COP_NONE;
 	return 0;
@@ -1243,7 +1223,7 @@ camp_stored_devices(struct gateway *gw, const struct camp *c, cJSON *a)
 
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.id = c->id;
-	camp_put64(key, c->id);
+	store_put_be64(key, c->id);
 	if (store_iterate(gw->store, STORE_DB_CAMPDEVS, key, sizeof(key),
 	    camp_load_dev, &l) != -1 && camp_finish(&tmp) == 0)
 		for (i = 0; i < tmp.ndevs; i++)

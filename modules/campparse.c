@@ -1,7 +1,6 @@
 /*
  * campparse.c: State and Update Result out of a device's answers.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include <cJSON.h>
 
 #include "modules/campparse.h"
+#include "parse.h"
 #include "proxy/senml.h"
 
 #define CAMPPARSE_NAME_MAX	128
@@ -140,16 +140,6 @@ campparse_ep_ok(const char *ep)
 	return 1;
 }
 
-static int
-campparse_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* An integer member of the policy in lo..hi; absent: left as it is. */
 static int
@@ -163,7 +153,7 @@ campparse_int(const cJSON *p, const char *name, int lo, int hi, int *out,
 	if (!cJSON_IsNumber(x) || !(x->valuedouble >= lo &&
 	    x->valuedouble <= hi) || (double)(int)x->valuedouble !=
 	    x->valuedouble)
-		return campparse_error(err, errlen, "policy.%s must be a whole "
+		return parse_error(err, errlen, "policy.%s must be a whole "
 		    "number in %d..%d", name, lo, hi);
 	*out = (int)x->valuedouble;
 	return 0;
@@ -185,23 +175,23 @@ campparse_target(const cJSON *t, struct camp_req *req, char *err,
 	if (!cJSON_IsObject(t) || (eps == NULL && tags == NULL) ||
 	    (eps != NULL && !cJSON_IsArray(eps)) ||
 	    (tags != NULL && !cJSON_IsArray(tags)))
-		return campparse_error(err, errlen, "target must be \"all\" or "
+		return parse_error(err, errlen, "target must be \"all\" or "
 		    "{\"eps\": [...], \"tags\": [...]} (either or both)");
 	if ((n = cJSON_GetArraySize(eps)) > CAMP_MAX_DEVICES)
-		return campparse_error(err, errlen, "target.eps: more than %d "
+		return parse_error(err, errlen, "target.eps: more than %d "
 		    "endpoints", CAMP_MAX_DEVICES);
 	if (n > 0 && (req->eps = calloc((size_t)n, sizeof(*req->eps))) ==
 	    NULL)
-		return campparse_error(err, errlen, "out of memory");
+		return parse_error(err, errlen, "out of memory");
 	cJSON_ArrayForEach(e, eps) {
 		if (!cJSON_IsString(e) || !campparse_ep_ok(e->valuestring))
-			return campparse_error(err, errlen, "target.eps[%zu] "
+			return parse_error(err, errlen, "target.eps[%zu] "
 			    "is not an endpoint name", req->neps);
 		memcpy(req->eps[req->neps++], e->valuestring,
 		    strlen(e->valuestring) + 1);
 	}
 	if (tags == NULL)
-		return req->neps > 0 ? 0 : campparse_error(err, errlen,
+		return req->neps > 0 ? 0 : parse_error(err, errlen,
 		    "target.eps is empty");
 	if ((n = tags_parse_array(tags, req->tags, TAGS_PER_DEVICE_MAX, err,
 	    errlen)) < 0) {
@@ -209,10 +199,10 @@ campparse_target(const cJSON *t, struct camp_req *req, char *err,
 		char why[200];
 
 		snprintf(why, sizeof(why), "%s", err);
-		return campparse_error(err, errlen, "target.%s", why);
+		return parse_error(err, errlen, "target.%s", why);
 	}
 	if (n == 0)
-		return campparse_error(err, errlen, "target.tags is empty");
+		return parse_error(err, errlen, "target.tags is empty");
 	req->ntags = n;
 	return 0;
 }
@@ -224,7 +214,7 @@ campparse_policy(const cJSON *p, struct camp_req *req, char *err,
 	const cJSON *w, *x;
 
 	if (p != NULL && !cJSON_IsObject(p))
-		return campparse_error(err, errlen, "policy must be an object");
+		return parse_error(err, errlen, "policy must be an object");
 	if (campparse_int(p, "group_size", 0, CAMP_MAX_DEVICES,
 	    &req->group_size, err, errlen) == -1 ||
 	    campparse_int(p, "group_percent", 0, 100, &req->group_percent,
@@ -240,18 +230,18 @@ campparse_policy(const cJSON *p, struct camp_req *req, char *err,
 			req->delivery = DELIVER_MULTICAST;
 		else if (!cJSON_IsString(x) || strcmp(x->valuestring,
 		    "lwm2m") != 0)
-			return campparse_error(err, errlen, "policy.delivery "
+			return parse_error(err, errlen, "policy.delivery "
 			    "must be \"lwm2m\" or \"multicast\"");
 	}
 	if (req->delivery == DELIVER_MULTICAST && (req->group_size >= 0 ||
 	    req->group_percent > 0))
 		/* Every listening device hears it at once. */
-		return campparse_error(err, errlen, "a multicast announcement "
+		return parse_error(err, errlen, "a multicast announcement "
 		    "reaches every device at once: groups need \"delivery\": "
 		    "\"lwm2m\"");
 	if (req->delivery == DELIVER_MULTICAST && !req->all)
 		/* Every listening device would update, targeted or not. */
-		return campparse_error(err, errlen, "a multicast announcement "
+		return parse_error(err, errlen, "a multicast announcement "
 		    "reaches every device: it needs \"target\": \"all\"");
 	if ((w = cJSON_GetObjectItemCaseSensitive(p, "window")) != NULL) {
 		req->win_from = campparse_minutes(cJSON_GetStringValue(
@@ -259,21 +249,12 @@ campparse_policy(const cJSON *p, struct camp_req *req, char *err,
 		req->win_to = campparse_minutes(cJSON_GetStringValue(
 		    cJSON_GetObjectItemCaseSensitive(w, "to")));
 		if (req->win_from < 0 || req->win_to < 0)
-			return campparse_error(err, errlen, "policy.window "
+			return parse_error(err, errlen, "policy.window "
 			    "needs from and to as HH:MM (UTC)");
 	}
 	return 0;
 }
 
-/* Whether [p, end) is JSON whitespace only: nothing after the value. */
-static int
-campparse_only_space(const char *p, const char *end)
-{
-	for (; p != NULL && p < end; p++)
-		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-			return 0;
-	return p != NULL;
-}
 
 int
 campparse_request(const char *body, size_t len, struct camp_req *req,
@@ -291,15 +272,15 @@ campparse_request(const char *body, size_t len, struct camp_req *req,
 		err[0] = '\0';
 	if (body == NULL || len == 0 || len > CAMP_BODY_MAX ||
 	    (o = cJSON_ParseWithLengthOpts(body, len, &end, 0)) == NULL ||
-	    !cJSON_IsObject(o) || !campparse_only_space(end, body + len)) {
-		campparse_error(err, errlen, "expected a JSON object {\"image\": "
+	    !cJSON_IsObject(o) || !parse_json_rest_empty(end, body + len)) {
+		parse_error(err, errlen, "expected a JSON object {\"image\": "
 		    "ID, \"target\": ..., \"policy\": {...}}");
 		goto out;
 	}
 	img = cJSON_GetObjectItemCaseSensitive(o, "image");
 	if (!cJSON_IsString(img) || strlen(img->valuestring) == 0 ||
 	    strlen(img->valuestring) > FW_ID_LEN) {
-		campparse_error(err, errlen, "image must be an image id");
+		parse_error(err, errlen, "image must be an image id");
 		goto out;
 	}
 	memcpy(req->image, img->valuestring, strlen(img->valuestring) + 1);

@@ -3,13 +3,13 @@
  * No store, no libcoap: the fuzz target links this file alone (with
  * lwm2m.c for the rules of an endpoint name and tagparse.c for tags).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <cJSON.h>
 
 #include "hex.h"
+#include "parse.h"
 #include "modules/cred.h"
 #include "modules/lwm2m.h"
 #include "modules/tags.h"
@@ -46,20 +46,6 @@ cred_printable(const uint8_t *s, size_t len, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
-static int
-cred_error(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-cred_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* Decodes the hex string hex into out: the byte count, or -1. */
 static int
@@ -77,15 +63,15 @@ cred_text_id(struct cred *c, const char *what, const cJSON *v, char *err,
 	size_t len, i;
 
 	if (!cJSON_IsString(v))
-		return cred_error(err, errlen, "%s must be a string", what);
+		return parse_error(err, errlen, "%s must be a string", what);
 	len = strlen(v->valuestring);
 	if (len == 0 || len > CRED_ID_MAX)
-		return cred_error(err, errlen, "%s must be 1..%d characters",
+		return parse_error(err, errlen, "%s must be 1..%d characters",
 		    what, CRED_ID_MAX);
 	for (i = 0; i < len; i++)
 		if ((uint8_t)v->valuestring[i] < 0x20 ||
 		    (uint8_t)v->valuestring[i] >= 0x7f)
-			return cred_error(err, errlen, "%s: only printable "
+			return parse_error(err, errlen, "%s: only printable "
 			    "ASCII is allowed", what);
 	memcpy(c->id, v->valuestring, len);
 	c->id_len = (uint16_t)len;
@@ -100,10 +86,10 @@ cred_ep(struct cred *c, const cJSON *v, char *err, size_t errlen)
 	size_t len;
 
 	if (!cJSON_IsString(v))
-		return cred_error(err, errlen, "ep must be a string");
+		return parse_error(err, errlen, "ep must be a string");
 	len = strlen(v->valuestring);
 	if (len == 0 || len > LWM2M_EP_MAX)
-		return cred_error(err, errlen, "ep must be 1..%d characters",
+		return parse_error(err, errlen, "ep must be 1..%d characters",
 		    LWM2M_EP_MAX);
 	/* The same rules as an ep in a registration: one definition. */
 	memset(&p, 0, sizeof(p));
@@ -127,17 +113,17 @@ cred_kind_members(struct cred *c, const cJSON *doc, char *err, size_t errlen)
 
 	if ((id != NULL || key != NULL) + (rpk != NULL) +
 	    (cn != NULL || x509 != NULL) != 1)
-		return cred_error(err, errlen, "give exactly one of psk_identity "
+		return parse_error(err, errlen, "give exactly one of psk_identity "
 		    "with psk_key, rpk, or x509_cn");
 	if (id != NULL || key != NULL) {
 		if (id == NULL || key == NULL)
-			return cred_error(err, errlen, "psk_identity and psk_key "
+			return parse_error(err, errlen, "psk_identity and psk_key "
 			    "go together");
 		if (cred_text_id(c, "psk_identity", id, err, errlen) == -1)
 			return -1;
 		if (!cJSON_IsString(key) || (n = cred_unhex(key->valuestring,
 		    c->key, CRED_KEY_MAX)) < CRED_KEY_MIN)
-			return cred_error(err, errlen, "psk_key must be %d..%d "
+			return parse_error(err, errlen, "psk_key must be %d..%d "
 			    "bytes in hex", CRED_KEY_MIN, CRED_KEY_MAX);
 		c->key_len = (uint16_t)n;
 		c->kind = CRED_PSK;
@@ -147,7 +133,7 @@ cred_kind_members(struct cred *c, const cJSON *doc, char *err, size_t errlen)
 		/* The smallest SPKI, Ed25519's, is 44 bytes. */
 		if (!cJSON_IsString(rpk) || (n = cred_unhex(rpk->valuestring,
 		    c->id, CRED_ID_MAX)) < 32 || c->id[0] != 0x30)
-			return cred_error(err, errlen, "rpk must be a DER "
+			return parse_error(err, errlen, "rpk must be a DER "
 			    "SubjectPublicKeyInfo in hex (32..%d bytes)",
 			    CRED_ID_MAX);
 		c->id_len = (uint16_t)n;
@@ -155,7 +141,7 @@ cred_kind_members(struct cred *c, const cJSON *doc, char *err, size_t errlen)
 		return 0;
 	}
 	if (x509 != NULL && (!cJSON_IsTrue(x509) || cn != NULL))
-		return cred_error(err, errlen, "x509 must be true, and then "
+		return parse_error(err, errlen, "x509 must be true, and then "
 		    "the CN is the ep (or give x509_cn alone)");
 	if (cn != NULL && cred_text_id(c, "x509_cn", cn, err, errlen) == -1)
 		return -1;
@@ -196,15 +182,15 @@ cred_parse(const char *body, size_t len, const char *path_ep, struct cred *c,
 
 	memset(c, 0, sizeof(*c));
 	if (len > CRED_BODY_MAX)
-		return cred_error(err, errlen, "body over %d bytes",
+		return parse_error(err, errlen, "body over %d bytes",
 		    CRED_BODY_MAX);
 	/* cJSON ends a string at an escaped NUL: "a\u0000b" would read as
 	 * "a", a different name from the one sent. */
 	if (memmem(body, len, "\\u0000", 6) != NULL)
-		return cred_error(err, errlen, "strings must not hold NUL");
+		return parse_error(err, errlen, "strings must not hold NUL");
 	if ((doc = cJSON_ParseWithLengthOpts(body, len, &end, 0)) == NULL ||
 	    !cJSON_IsObject(doc) || !cred_only_space(end, body + len)) {
-		cred_error(err, errlen, "body must be a JSON object");
+		parse_error(err, errlen, "body must be a JSON object");
 		goto done;
 	}
 	/* Each member known and given once: with two "ep" members, the
@@ -215,11 +201,11 @@ cred_parse(const char *body, size_t len, const char *path_ep, struct cred *c,
 			    0)
 				break;
 		if (i == nknown) {
-			cred_error(err, errlen, "unknown member");
+			parse_error(err, errlen, "unknown member");
 			goto done;
 		}
 		if (seen & 1u << i) {
-			cred_error(err, errlen, "member %s given twice",
+			parse_error(err, errlen, "member %s given twice",
 			    known[i]);
 			goto done;
 		}
@@ -231,7 +217,7 @@ cred_parse(const char *body, size_t len, const char *path_ep, struct cred *c,
 	if (cred_ep(c, m, err, errlen) == -1)
 		goto done;
 	if (path_ep != NULL && strcmp(c->ep, path_ep) != 0) {
-		cred_error(err, errlen, "ep differs from the path's");
+		parse_error(err, errlen, "ep differs from the path's");
 		goto done;
 	}
 	if (cred_kind_members(c, doc, err, errlen) == -1)

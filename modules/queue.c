@@ -71,26 +71,6 @@ queue_state_name(enum op_state st)
 	return st < OP_STATE__COUNT ? op_state_names[st] : "unknown";
 }
 
-static void
-be64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t
-get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* "ep NUL id": sorts a device's ops by id. */
 static size_t
 queue_key(const char *ep, uint64_t id, uint8_t *key)
@@ -99,7 +79,7 @@ queue_key(const char *ep, uint64_t id, uint8_t *key)
 
 	memcpy(key, ep, n);
 	key[n] = '\0';
-	be64(key + n + 1, id);
+	store_put_be64(key + n + 1, id);
 	return n + 9;
 }
 
@@ -238,7 +218,7 @@ queue_get(struct gateway *gw, uint64_t id, struct op_view *v, void **out)
 	size_t len, cap = 4096;
 	int rc;
 
-	be64(key, id);
+	store_put_be64(key, id);
 	for (;;) {
 		if ((buf = malloc(cap)) == NULL)
 			return -1;
@@ -266,7 +246,7 @@ op_put(struct gateway *gw, const struct op_view *v)
 
 	if ((rec = op_encode(v, &len)) == NULL)
 		return -1;
-	be64(key, v->id);
+	store_put_be64(key, v->id);
 	rc = store_put(gw->store, STORE_DB_OPS, key, 8, rec, len);
 	free(rec);
 	return rc;
@@ -346,7 +326,7 @@ queue_push(struct gateway *gw, const char *ep, const struct devreq_spec *spec,
 	v.created_at = v.updated_at = now;
 	v.expires_at = now + gw->cfg.queue_ttl;
 	v.result_format = -1;
-	be64(next, qs->next_id);
+	store_put_be64(next, qs->next_id);
 	if (op_put(gw, &v) == -1 ||
 	    store_put(gw->store, STORE_DB_QUEUE, key, queue_key(ep, v.id, key),
 	    "", 0) == -1 ||
@@ -402,7 +382,7 @@ queue_collect_one(const void *key, size_t klen, const void *val, size_t vlen,
 	if (klen != c->eplen + 9 || memcmp(k, c->ep, c->eplen) != 0 ||
 	    k[c->eplen] != '\0')
 		return 1;	/* past ep's entries */
-	c->ids[c->n++] = get_be64(k + c->eplen + 1);
+	c->ids[c->n++] = store_get_be64(k + c->eplen + 1);
 	return c->n == c->max;
 }
 
@@ -651,7 +631,7 @@ queue_drop_device(struct gateway *gw, const char *ep)
 	for (i = 0; i < n; i++) {
 		store_del(gw->store, STORE_DB_QUEUE, key, queue_key(ep, ids[i],
 		    key));
-		be64(okey, ids[i]);
+		store_put_be64(okey, ids[i]);
 		store_del(gw->store, STORE_DB_OPS, okey, 8);
 	}
 	free(ids);
@@ -726,7 +706,7 @@ queue_init(struct gateway *gw)
 	qs->next_id = 1;
 	if (store_get(gw->store, STORE_DB_META, "next_op", 7, next,
 	    sizeof(next), &len) == 0 && len == 8)
-		qs->next_id = get_be64(next);
+		qs->next_id = store_get_be64(next);
 	return store_iterate(gw->store, STORE_DB_QUEUE, NULL, 0,
 	    queue_load_one, gw) == -1 ? -1 : 0;
 }

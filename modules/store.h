@@ -22,6 +22,7 @@
 #define OUTPOST_STORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
 struct store;
@@ -108,6 +109,27 @@ long		 store_read(struct store *st, enum store_db db, const void *key,
 int		 store_iterate(struct store *st, enum store_db db,
 		    const void *from, size_t fromlen, store_iter_cb cb,
 		    void *arg);
+
+/* Counters in keys are big-endian, so that LMDB's byte order is theirs. */
+static inline void
+store_put_be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static inline uint64_t
+store_get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
 
 /* Bytes of the data file, for metrics. */
 size_t		 store_size(struct store *st);

@@ -2,13 +2,13 @@
  * tagparse.c: tag lists from untrusted JSON (tags.h). No store, no
  * gateway: the fuzz target links this file alone.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <cJSON.h>
 
 #include "modules/tags.h"
+#include "parse.h"
 
 int
 tags_valid(const char *tag)
@@ -31,20 +31,6 @@ tags_valid(const char *tag)
 	return 1;
 }
 
-static int
-tags_error(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-tags_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* Inserts tag into the sorted set out[0..*n), once. 0, or -1 when the set
  * would pass max. */
@@ -75,34 +61,25 @@ tags_parse_array(const cJSON *v, char out[][TAG_LEN_MAX + 1], int max,
 	int n = 0, i = 0;
 
 	if (!cJSON_IsArray(v))
-		return tags_error(err, errlen, "tags must be an array of "
+		return parse_error(err, errlen, "tags must be an array of "
 		    "strings");
 	cJSON_ArrayForEach(e, v) {
 		if (!cJSON_IsString(e))
-			return tags_error(err, errlen, "tags[%d] is not a "
+			return parse_error(err, errlen, "tags[%d] is not a "
 			    "string", i);
 		/* A valid tag needs no escaping: quoting it back is safe. */
 		if (!tags_valid(e->valuestring))
-			return tags_error(err, errlen, "tags[%d] is not a tag "
+			return parse_error(err, errlen, "tags[%d] is not a tag "
 			    "(1..%d characters of A-Z a-z 0-9 . _ : -)", i,
 			    TAG_LEN_MAX);
 		if (tags_insert(out, &n, max, e->valuestring) == -1)
-			return tags_error(err, errlen, "more than %d tags",
+			return parse_error(err, errlen, "more than %d tags",
 			    max);
 		i++;
 	}
 	return n;
 }
 
-/* Whether [p, end) is JSON whitespace only (nothing after the value). */
-static int
-tags_only_space(const char *p, const char *end)
-{
-	for (; p != NULL && p < end; p++)
-		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-			return 0;
-	return p != NULL;
-}
 
 int
 tags_parse_json(const char *body, size_t len, char out[][TAG_LEN_MAX + 1],
@@ -113,15 +90,15 @@ tags_parse_json(const char *body, size_t len, char out[][TAG_LEN_MAX + 1],
 	int rc = -1;
 
 	if (len > TAGS_BODY_MAX)
-		return tags_error(err, errlen, "body over %d bytes",
+		return parse_error(err, errlen, "body over %d bytes",
 		    TAGS_BODY_MAX);
 	/* cJSON ends a string at an escaped NUL: "a\u0000b" would read as
 	 * "a", a tag other than the one sent. */
 	if (memmem(body, len, "\\u0000", 6) != NULL)
-		return tags_error(err, errlen, "strings must not hold NUL");
+		return parse_error(err, errlen, "strings must not hold NUL");
 	if ((doc = cJSON_ParseWithLengthOpts(body, len, &end, 0)) == NULL ||
-	    !tags_only_space(end, body + len)) {
-		tags_error(err, errlen, "body must be a JSON array of tags or "
+	    !parse_json_rest_empty(end, body + len)) {
+		parse_error(err, errlen, "body must be a JSON array of tags or "
 		    "{\"tags\": [...]}");
 		goto done;
 	}
@@ -132,7 +109,7 @@ tags_parse_json(const char *body, size_t len, char out[][TAG_LEN_MAX + 1],
 		v = doc->child;
 		if (v == NULL || v->next != NULL || v->string == NULL ||
 		    strcmp(v->string, "tags") != 0) {
-			tags_error(err, errlen, "the object must have one "
+			parse_error(err, errlen, "the object must have one "
 			    "member, \"tags\"");
 			goto done;
 		}

@@ -56,15 +56,6 @@ struct webhook {
 
 static void	webhook_kick(struct webhook *wh);
 
-static void
-wh_be64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 /* Parses [webhook] url: http[s]://HOST[:PORT][/PATH]. */
 static int
 webhook_parse(struct webhook *wh, const char *url)
@@ -147,7 +138,7 @@ webhook_result(struct webhook *wh, int code, const char *why)
 		return;
 	}
 	wh->backoff = 0;
-	wh_be64(key, wh->head);
+	store_put_be64(key, wh->head);
 	store_del(wh->gw->store, STORE_DB_OUTBOX, key, sizeof(key));
 	wh->head++;
 	webhook_kick(wh);
@@ -256,7 +247,7 @@ webhook_kick(struct webhook *wh)
 
 	if (wh->inflight || wh->waiting || wh->head == wh->tail)
 		return;
-	wh_be64(key, wh->head);
+	store_put_be64(key, wh->head);
 	if ((buf = malloc(cap)) == NULL)
 		return;
 	rc = store_get(wh->gw->store, STORE_DB_OUTBOX, key, sizeof(key), buf,
@@ -322,13 +313,13 @@ webhook_event(struct gateway *gw, const char *type, const cJSON *event,
 		return;
 	if ((text = cJSON_PrintUnformatted(event)) == NULL)
 		return;
-	wh_be64(key, wh->tail);
+	store_put_be64(key, wh->tail);
 	if (store_put(gw->store, STORE_DB_OUTBOX, key, sizeof(key), text,
 	    strlen(text)) == 0) {
 		wh->tail++;
 		if (wh->tail - wh->head > (uint64_t)gw->cfg.webhook_max_outbox &&
 		    !wh->inflight) {
-			wh_be64(key, wh->head++);
+			store_put_be64(key, wh->head++);
 			store_del(gw->store, STORE_DB_OUTBOX, key, sizeof(key));
 			log_warnx("webhook: outbox full (%d events), dropped "
 			    "the oldest", gw->cfg.webhook_max_outbox);

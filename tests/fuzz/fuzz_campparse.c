@@ -1,4 +1,4 @@
-// fuzz-sources: modules/campparse.c modules/tagparse.c proxy/senml.c proxy/senml_tlv.c proxy/senml_cbor.c
+// fuzz-sources: modules/campparse.c modules/tagparse.c proxy/senml.c proxy/senml_tlv.c proxy/senml_cbor.c parse.c
 // fuzz-libs: -lcjson -lcbor
 /*
  * fuzz_campparse.c: libFuzzer target for what a campaign reads from a

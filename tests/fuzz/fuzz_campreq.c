@@ -1,4 +1,4 @@
-// fuzz-sources: modules/campparse.c modules/tagparse.c proxy/senml.c proxy/senml_tlv.c proxy/senml_cbor.c
+// fuzz-sources: modules/campparse.c modules/tagparse.c proxy/senml.c proxy/senml_tlv.c proxy/senml_cbor.c parse.c
 // fuzz-libs: -lcjson -lcbor
 /*
  * fuzz_campreq.c: libFuzzer target for the body of POST /v1/campaigns

@@ -1,4 +1,4 @@
-// fuzz-sources: modules/credparse.c modules/tagparse.c modules/lwm2m.c hex.c
+// fuzz-sources: modules/credparse.c modules/tagparse.c modules/lwm2m.c hex.c parse.c
 // fuzz-libs: -lcjson
 /*
  * fuzz_cred.c: libFuzzer target for the body of POST /v1/devices

@@ -1,4 +1,4 @@
-// fuzz-sources: modules/tagparse.c
+// fuzz-sources: modules/tagparse.c parse.c
 // fuzz-libs: -lcjson
 /*
  * fuzz_tags.c: libFuzzer target for the body of PUT /v1/devices/{ep}/tags
