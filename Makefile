@@ -150,7 +150,7 @@ bench: $(OUTPOST) $(NODE_BIN) deps
 	    tests/bench/proxy.sh $(abspath $(OUTPOST)) $(abspath $(NODE)); fi
 	@if [ -x tests/bench/cache.sh ]; then \
 	    tests/bench/cache.sh $(abspath $(OUTPOST)) $(abspath $(NODE)); fi
-	tests/bench/fw.sh $(abspath $(OUTPOST))
+	tests/bench/fw.sh $(abspath $(OUTPOST)) $(abspath $(NODE))
 	$(MAKE) --no-print-directory arm64 && tests/bench/arm64.sh $(abspath $(ARM_B))
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: binaries, man pages, examples,

@@ -9,6 +9,7 @@
 #include <coap3/coap.h>
 #include <event2/util.h>
 
+#include "modules/manifest.h"
 #include "node/attr.h"
 #include "node/health.h"
 #include "node/node.h"
@@ -62,6 +63,8 @@ struct shard {
 	struct node		*node;
 	coap_context_t		*ctx;
 	struct event		*io_ev;		/* the epoll fd, readable */
+	coap_context_t		*fw_ctx;	/* fleetfw.c: fetches, or NULL */
+	struct event		*fw_ev;
 	coap_endpoint_t		*listen;	/* [node] listen */
 	size_t			 first;		/* devices [first, first+n) */
 	size_t			 ndevs;
@@ -90,11 +93,67 @@ extern const struct reg_ops link_reg_ops;
 /* shard.c: a device's registration ended (REG_NOTE_DONE). */
 void	shard_done(struct node_dev *d);
 
-/* res.c: the resources of a shard (fleets get /3/0 and /health only). */
-int	res_init(struct shard *sh, int full);
+/* The socket descriptor socket(2) would return now (link_probe_fd). */
+int	link_lowest_fd(void);
+/* The socket of session s that libcoap just made, probe being
+ * link_lowest_fd() from before it was made: probe when it is a socket
+ * with s's local address and peer as its peer, else -1. */
+int	link_probe_fd(coap_session_t *s, int probe,
+	    const struct sockaddr_storage *peer);
+/* Sets fd's socket filter: drop everything (off), drop the share drop
+ * of 2^32 (0: nothing). */
+void	link_set_filter(int fd, int off, uint32_t drop, const char *who);
+
+/* res.c: the resources of a shard (fleets get no /config). */
+int	res_init(struct shard *sh, int fleet);
 void	res_free(struct shard *sh);
-/* obj.changed hook: notifies the observers of /oid/0/rid and /oid/0. */
-void	res_obj_changed(void *arg, uint16_t oid, uint16_t rid);
+/* obj.changed hook: notifies the observers of /oid/0/rid and /oid/0 in
+ * the shards where fw's device lives (every shard when fw is NULL or the
+ * agent's own). */
+void	res_obj_changed(void *arg, const struct fw *fw, uint16_t oid,
+	    uint16_t rid);
+
+/* fleetfw.c: the Firmware Update object of fleet devices. */
+void	ffw_shard_free(struct shard *sh);
+
+/*
+ * fwproto.c: the pieces of a firmware pull that fwget.c and fleetfw.c
+ * share. A pull fetches URI/manifest, then URI block by block.
+ */
+/* A numeric host and a port as a socket address: 0, or -1. */
+int	fwp_sockaddr(const char *host, uint16_t port,
+	    struct sockaddr_storage *ss, socklen_t *len);
+/* A Package URI "coap://HOST[:PORT]/PATH" with a numeric host (no name
+ * lookup blocks the loop): the server's address and the path. 0 or -1. */
+int	fwp_target(const char *uri, struct sockaddr_storage *ss,
+	    socklen_t *sslen, char *path, size_t pathlen);
+/* Whether a fetched manifest is taken: verified with keys (NULL: parsed
+ * only), naming vendor and class (NULL: any), its sequence number above
+ * installed. FW_RESULT_INITIAL when it is, else the Update Result to set,
+ * with err. */
+enum fw_result fwp_manifest(const void *doc, size_t len,
+	    const struct fw_keyring *keys, const char *vendor,
+	    const char *class, uint64_t installed, struct fw_manifest *m,
+	    char *err, size_t errlen);
+/* A confirmable GET of path's manifest, or of the block of 2^(szx+4)
+ * bytes at byte have of path, with a new token (token, *toklen). NULL
+ * when it cannot be built (the path is not a path). */
+coap_pdu_t *fwp_request(coap_session_t *s, const char *path, int manifest,
+	    uint64_t have, unsigned szx, uint8_t token[8], size_t *toklen);
+enum fwp_block {
+	FWP_BLOCK_OK,		/* *data, *len: the bytes at have */
+	FWP_BLOCK_STRAY,	/* another block: ask again from have */
+	FWP_BLOCK_FAIL,		/* give up with *result, *why */
+};
+/* What a 2.05 answer to a block request of an image (digest, size) of
+ * which have bytes are here brings; *szx follows the server down. */
+enum fwp_block fwp_block(const coap_pdu_t *rcvd, const uint8_t *digest,
+	    uint64_t have, uint64_t size, unsigned *szx, const uint8_t **data,
+	    size_t *len, enum fw_result *result, const char **why);
+/* Milliseconds to wait before asking again after retries failures. */
+int64_t	fwp_backoff(int retries);
+/* The Block2 size exponent of [firmware] block_size. */
+unsigned fwp_szx(int block_size);
 
 /* observe.c */
 void	obs_init(struct obs *o, struct res_slot *slot, enum obs_kind kind);

@@ -33,7 +33,6 @@
  */
 #include <sys/stat.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -51,7 +50,6 @@
 #include "node/node.h"
 #include "node/uri.h"
 
-#define NFW_RETRY_MAX		30	/* seconds between retries, at most */
 #define NFW_SYNC_BLOCKS		64	/* fdatasync the staged file this often */
 #define NFW_NORESPONSE		258	/* RFC 7967 */
 
@@ -177,7 +175,8 @@ nfw_fail(struct node_fw *fw, enum fw_result result, const char *why)
 {
 	log_warnx("firmware: %s/%s seq %" PRIu64 ": %s", fw->m.vendor,
 	    fw->m.class, fw->m.seq, why);
-	fw_download_done(&fw->node->obj, 0, result, NULL, NULL);
+	fw_download_done(&fw->node->obj, &fw->node->obj.fw, 0, result, NULL,
+	    NULL);
 	nfw_drop_staging(fw);
 }
 
@@ -193,7 +192,7 @@ nfw_reverted(int status, void *arg)
 		log_warnx("firmware: revert_command failed (status %d)",
 		    status);
 	unlink(fw->pending_path);
-	fw_update_done(&fw->node->obj, 0);
+	fw_update_done(&fw->node->obj, &fw->node->obj.fw, 0);
 	/* An announced image is not tried again; a pulled one waits for the
 	 * server's next execute. */
 	if (!fw->pull && access(fw->pull_path, F_OK) == -1)
@@ -225,7 +224,7 @@ nfw_confirmed(int status, void *arg)
 		log_warn("firmware: %s", fw->installed_path);
 	fw->installed = fw->m.seq;
 	unlink(fw->pending_path);
-	fw_update_done(&fw->node->obj, 1);
+	fw_update_done(&fw->node->obj, &fw->node->obj.fw, 1);
 	log_info("firmware: installed %s/%s %s seq %" PRIu64, fw->m.vendor,
 	    fw->m.class, fw->m.version, fw->m.seq);
 	nfw_drop_staging(fw);
@@ -257,7 +256,7 @@ nfw_applied(int status, void *arg)
 		fw->applying = 0;
 		log_warnx("firmware: apply_command failed (status %d): seq %"
 		    PRIu64 " not installed", status, fw->m.seq);
-		fw_update_done(&n->obj, 0);	/* the package stays */
+		fw_update_done(&n->obj, &n->obj.fw, 0);	/* the package stays */
 		return;
 	}
 	/* Until it is confirmed the new image is pending: a reboot (or a
@@ -297,9 +296,10 @@ nfw_pending(struct node_fw *fw)
 	free(doc);
 	log_info("firmware: started after applying seq %" PRIu64 ": health "
 	    "check", fw->m.seq);
-	fw_download_start(o, fw->m.uri);
-	fw_download_done(o, 1, FW_RESULT_SUCCESS, fw->m.class, fw->m.version);
-	fw_update_start(o);
+	fw_download_start(o, &o->fw, fw->m.uri);
+	fw_download_done(o, &o->fw, 1, FW_RESULT_SUCCESS, fw->m.class,
+	    fw->m.version);
+	fw_update_start(o, &o->fw);
 	nfw_confirm(fw);
 }
 
@@ -340,8 +340,8 @@ nfw_complete(struct node_fw *fw)
 	log_info("firmware: %s/%s seq %" PRIu64 " downloaded, digest "
 	    "verified", fw->m.vendor, fw->m.class, fw->m.seq);
 	fw->active = 0;
-	fw_download_done(&n->obj, 1, FW_RESULT_SUCCESS, fw->m.class,
-	    fw->m.version);
+	fw_download_done(&n->obj, &n->obj.fw, 1, FW_RESULT_SUCCESS,
+	    fw->m.class, fw->m.version);
 	if (fw->pull)
 		return;		/* the server executes /5/0/2 */
 	nfw_apply(fw);
@@ -358,11 +358,11 @@ nfw_apply(struct node_fw *fw)
 		log_info("firmware: no [firmware] apply_command: the image "
 		    "stays staged in %s", fw->staging_path);
 		if (n->obj.fw.state == FW_UPDATING)
-			fw_update_done(&n->obj, 0);
+			fw_update_done(&n->obj, &n->obj.fw, 0);
 		return;
 	}
 	if (n->obj.fw.state != FW_UPDATING)
-		fw_update_start(&n->obj);
+		fw_update_start(&n->obj, &n->obj.fw);
 	setenv("OUTPOST_FW_IMAGE", fw->staging_path, 1);
 	setenv("OUTPOST_FW_VERSION", fw->m.version, 1);
 	snprintf(seq, sizeof(seq), "%" PRIu64, fw->m.seq);
@@ -389,44 +389,16 @@ nfw_use_gateway(struct node_fw *fw, const struct fw_manifest *m)
 	snprintf(fw->path, sizeof(fw->path), "%s", m->uri);
 }
 
-/* A Package URI "coap://HOST[:PORT]/PATH" with a numeric host (no name
- * lookup blocks the loop): where to fetch from. Returns 0 or -1. */
+/* A pulled download's Package URI: where to fetch from. 0 or -1. */
 static int
 nfw_pull_target(struct node_fw *fw, const char *uri)
 {
-	char auth[URI_PKG_MAX + 1], host[URI_HOST_MAX], err[128];
-	struct sockaddr_in *sin = (struct sockaddr_in *)&fw->server;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&fw->server;
-	const char *slash;
-	uint16_t port;
-
-	if (strncasecmp(uri, "coap://", 7) != 0 ||
-	    (slash = strchr(uri + 7, '/')) == NULL ||
-	    (size_t)(slash - uri) >= sizeof(auth) ||
-	    strlen(slash) >= sizeof(fw->path))
-		return -1;
-	memcpy(auth, uri, (size_t)(slash - uri));
-	auth[slash - uri] = '\0';
-	if (uri_parse_gateway(auth, host, &port, err, sizeof(err)) == -1)
-		return -1;
 	if (fw->session != NULL) {
 		coap_session_release(fw->session);
 		fw->session = NULL;
 	}
-	memset(&fw->server, 0, sizeof(fw->server));
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		fw->server_len = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		fw->server_len = sizeof(*sin6);
-	} else {
-		return -1;
-	}
-	snprintf(fw->path, sizeof(fw->path), "%s", slash);
-	return 0;
+	return fwp_target(uri, &fw->server, &fw->server_len, fw->path,
+	    sizeof(fw->path));
 }
 
 /* The pull path's manifest came: verify it as an announcement, then fetch
@@ -436,26 +408,18 @@ nfw_pulled_manifest(struct node_fw *fw, const coap_pdu_t *rcvd)
 {
 	const struct node_config *cfg = &fw->node->cfg;
 	const uint8_t *data;
+	enum fw_result result;
 	size_t len = 0;
 	char err[256];
 
 	fw->want_manifest = 0;
 	coap_get_data(rcvd, &len, &data);
-	if (fw_manifest_decode(data, len, &fw->keys, &fw->m, err,
-	    sizeof(err)) != FW_OK) {
+	result = fwp_manifest(data, len, &fw->keys, cfg->fw_vendor,
+	    cfg->fw_class, fw->installed, &fw->m, err, sizeof(err));
+	if (result == FW_RESULT_INTEGRITY)
 		snprintf(fw->m.vendor, sizeof(fw->m.vendor), "?");
-		nfw_fail(fw, FW_RESULT_INTEGRITY, err);
-		return;
-	}
-	if (strcmp(fw->m.vendor, cfg->fw_vendor) != 0 ||
-	    strcmp(fw->m.class, cfg->fw_class) != 0) {
-		nfw_fail(fw, FW_RESULT_UNSUPPORTED_TYPE, "not this device's "
-		    "vendor and class");
-		return;
-	}
-	if (fw->m.seq <= fw->installed) {
-		nfw_fail(fw, FW_RESULT_UNSUPPORTED_TYPE, "sequence number not "
-		    "above the installed one");
+	if (result != FW_RESULT_INITIAL) {
+		nfw_fail(fw, result, err);
 		return;
 	}
 	if (nfw_write_file(fw->manifest_path, data, len) == -1 ||
@@ -475,36 +439,24 @@ nfw_pulled_manifest(struct node_fw *fw, const coap_pdu_t *rcvd)
 static void
 nfw_block(struct node_fw *fw, const coap_pdu_t *rcvd)
 {
-	coap_block_t b;
-	coap_opt_iterator_t it;
-	coap_opt_t *etag;
+	enum fw_result result;
 	const uint8_t *data;
-	size_t len = 0;
-	uint64_t off;
+	const char *why;
+	size_t len;
 
-	if (!coap_get_block(rcvd, COAP_OPTION_BLOCK2, &b)) {
-		nfw_fail(fw, FW_RESULT_UNSUPPORTED_PROTOCOL, "an answer "
-		    "without Block2");
+	switch (fwp_block(rcvd, fw->m.digest, fw->have, fw->m.size, &fw->szx,
+	    &data, &len, &result, &why)) {
+	case FWP_BLOCK_FAIL:
+		nfw_fail(fw, result, why);
 		return;
-	}
-	etag = coap_check_option(rcvd, COAP_OPTION_ETAG, &it);
-	if (etag == NULL || coap_opt_length(etag) != 8 ||
-	    memcmp(coap_opt_value(etag), fw->m.digest, 8) != 0) {
-		nfw_fail(fw, FW_RESULT_INTEGRITY, "the gateway serves another "
-		    "image under that URI (ETag)");
-		return;
-	}
-	if (b.szx < fw->szx)
-		fw->szx = b.szx;	/* the server chose smaller blocks */
-	off = (uint64_t)b.num << (b.szx + 4);
-	coap_get_data(rcvd, &len, &data);
-	if (off != fw->have || len == 0 || len > fw->m.size - fw->have ||
-	    (b.m && fw->have + len == fw->m.size)) {
+	case FWP_BLOCK_STRAY:
 		/* A stray or repeated answer: ask again from where we are. */
 		nfw_schedule(fw, 0);
 		return;
+	case FWP_BLOCK_OK:
+		break;
 	}
-	if (pwrite(fw->fd, data, len, (off_t)off) != (ssize_t)len) {
+	if (pwrite(fw->fd, data, len, (off_t)fw->have) != (ssize_t)len) {
 		log_warn("firmware: %s", fw->staging_path);
 		nfw_fail(fw, FW_RESULT_NO_STORAGE, "cannot write the staged "
 		    "image");
@@ -564,35 +516,10 @@ nfw_nack(coap_session_t *s, const coap_pdu_t *sent,
 	if (fw == NULL || !fw->active || fw->toklen == 0)
 		return;
 	fw->toklen = 0;
-	wait = fw->retries < 5 ? 1000LL << fw->retries :
-	    NFW_RETRY_MAX * 1000LL;
-	if (wait > NFW_RETRY_MAX * 1000LL)
-		wait = NFW_RETRY_MAX * 1000LL;
-	fw->retries++;
+	wait = fwp_backoff(fw->retries++);
 	log_info("firmware: no answer for the block at %" PRIu64 ", asking "
 	    "again in %" PRId64 " ms", fw->have, wait);
 	nfw_schedule(fw, wait);
-}
-
-/* Adds the path of a relative URI ("/fw/ID") as Uri-Path options. */
-static int
-nfw_add_path(coap_pdu_t *pdu, const char *uri)
-{
-	const char *p = uri, *slash;
-	size_t len;
-
-	if (*p != '/')
-		return -1;
-	while (*p == '/') {
-		p++;
-		slash = strchr(p, '/');
-		len = slash != NULL ? (size_t)(slash - p) : strlen(p);
-		if (len == 0 || !coap_add_option(pdu, COAP_OPTION_URI_PATH,
-		    len, (const uint8_t *)p))
-			return -1;
-		p += len;
-	}
-	return 0;
 }
 
 /* Asks for the block at fw->have. */
@@ -601,9 +528,6 @@ nfw_request(struct node_fw *fw)
 {
 	coap_address_t server;
 	coap_pdu_t *pdu;
-	uint8_t buf[4];
-	uint64_t num = fw->have >> (fw->szx + 4);
-	char path[FW_URI_MAX + 16];
 
 	if (fw->session == NULL) {
 		link_coap_address(&server, &fw->server, fw->server_len);
@@ -614,20 +538,8 @@ nfw_request(struct node_fw *fw)
 		}
 		coap_session_set_app_data(fw->session, fw);
 	}
-	if ((pdu = coap_new_pdu(COAP_MESSAGE_CON, COAP_REQUEST_CODE_GET,
-	    fw->session)) == NULL) {
-		nfw_schedule(fw, 1000);
-		return;
-	}
-	coap_session_new_token(fw->session, &fw->toklen, fw->token);
-	snprintf(path, sizeof(path), "%s%s", fw->path, fw->want_manifest ?
-	    "/manifest" : "");
-	if (!coap_add_token(pdu, fw->toklen, fw->token) ||
-	    nfw_add_path(pdu, path) == -1 || (!fw->want_manifest &&
-	    !coap_add_option(pdu, COAP_OPTION_BLOCK2,
-	    coap_encode_var_safe(buf, sizeof(buf), (unsigned)(num << 4 |
-	    fw->szx)), buf))) {
-		coap_delete_pdu(pdu);
+	if ((pdu = fwp_request(fw->session, fw->path, fw->want_manifest,
+	    fw->have, fw->szx, fw->token, &fw->toklen)) == NULL) {
 		nfw_fail(fw, FW_RESULT_INVALID_URI, "cannot ask for the image "
 		    "at its URI (only paths on the gateway are fetched)");
 		return;
@@ -731,7 +643,7 @@ nfw_announced(struct node_fw *fw, const uint8_t *doc, size_t len)
 	fw->active = 1;
 	fw->retries = 0;
 	fw->toklen = 0;
-	fw_download_start(&n->obj, m.uri);
+	fw_download_start(&n->obj, &n->obj.fw, m.uri);
 	leisure = n->cfg.fw_leisure > 0 ? (int64_t)(node_random(n) %
 	    ((uint64_t)n->cfg.fw_leisure * 1000)) : 0;
 	log_info("firmware: %s/%s %s seq %" PRIu64 " announced, fetching in %"
@@ -784,7 +696,8 @@ nfw_resume(struct node_fw *fw)
 		}
 		fw->pull = 1;
 	}
-	fw_download_start(&fw->node->obj, fw->pull ? doc : fw->m.uri);
+	fw_download_start(&fw->node->obj, &fw->node->obj.fw,
+	    fw->pull ? doc : fw->m.uri);
 	free(doc);
 	if (fw->have == fw->m.size) {
 		nfw_complete(fw);	/* it had every byte */
@@ -811,23 +724,12 @@ static int
 nfw_sockaddr(const char *s, struct sockaddr_storage *ss, socklen_t *len,
     char *err, size_t errlen)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 	char host[URI_HOST_MAX];
 	uint16_t port;
 
-	memset(ss, 0, sizeof(*ss));
 	if (uri_parse_hostport(s, host, &port, err, errlen) == -1)
 		return -1;
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		*len = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		*len = sizeof(*sin6);
-	} else {
+	if (fwp_sockaddr(host, port, ss, len) == -1) {
 		snprintf(err, errlen, "'%s': not a numeric address", s);
 		return -1;
 	}
@@ -893,15 +795,13 @@ nfw_init(struct node *n)
 	char err[512];
 
 	if (cfg->fleet > 0)
-		return 0;
+		return ffw_init(n);
 	if ((fw = calloc(1, sizeof(*fw))) == NULL)
 		return -1;
 	n->fw = fw;
 	fw->node = n;
 	fw->fd = -1;
-	while ((16u << (fw->szx + 1)) <= (unsigned)cfg->fw_block_size &&
-	    fw->szx < 6)
-		fw->szx++;
+	fw->szx = fwp_szx(cfg->fw_block_size);
 	if (fw_keyring_load(&fw->keys, cfg->fw_trusted_keys, err,
 	    sizeof(err)) == -1) {
 		log_warnx("firmware: [firmware] trusted_keys: %s", err);
@@ -940,6 +840,7 @@ nfw_free(struct node *n)
 {
 	struct node_fw *fw = n->fw;
 
+	ffw_free(n);
 	if (fw == NULL)
 		return;
 	if (fw->fd != -1)
@@ -960,12 +861,13 @@ nfw_pull(struct node *n)
 	struct node_fw *fw = n->fw;
 
 	if (fw == NULL) {
-		fw_download_done(&n->obj, 0, FW_RESULT_UNSUPPORTED_PROTOCOL,
-		    NULL, NULL);
+		fw_download_done(&n->obj, &n->obj.fw, 0,
+		    FW_RESULT_UNSUPPORTED_PROTOCOL, NULL, NULL);
 		return;
 	}
 	if (fw->applying) {
-		fw_download_done(&n->obj, 0, FW_RESULT_CANCELLED, NULL, NULL);
+		fw_download_done(&n->obj, &n->obj.fw, 0, FW_RESULT_CANCELLED,
+		    NULL, NULL);
 		return;
 	}
 	if (fw->active || fw->fd != -1)
@@ -974,7 +876,8 @@ nfw_pull(struct node *n)
 	if (nfw_pull_target(fw, n->obj.fw.uri) == -1) {
 		log_warnx("firmware: Package URI %s: only coap://HOST[:PORT]/PATH "
 		    "with a numeric host is fetched", n->obj.fw.uri);
-		fw_download_done(&n->obj, 0, FW_RESULT_INVALID_URI, NULL, NULL);
+		fw_download_done(&n->obj, &n->obj.fw, 0, FW_RESULT_INVALID_URI,
+		    NULL, NULL);
 		return;
 	}
 	fw->active = 1;
@@ -991,7 +894,7 @@ nfw_update(struct node *n)
 	struct node_fw *fw = n->fw;
 
 	if (fw == NULL || fw->fd == -1 || nfw_check_digest(fw) == -1) {
-		fw_update_done(&n->obj, 0);
+		fw_update_done(&n->obj, &n->obj.fw, 0);
 		return;
 	}
 	nfw_apply(fw);

@@ -50,7 +50,7 @@ static const char link_links_full[] =
     "</health>;rt=\"outpost.health\";ct=50;obs,"
     "</config>;rt=\"outpost.config\";ct=50;obs";
 static const char link_links_fleet[] =
-    "</>;rt=\"oma.lwm2m\";ct=110,</3/0>,"
+    "</>;rt=\"oma.lwm2m\";ct=110,</3/0>,</5/0>,"
     "</health>;rt=\"outpost.health\";ct=50;obs";
 
 static const char *const link_msg_names[] = {
@@ -97,15 +97,16 @@ link_same_addr(const struct sockaddr *a, const struct sockaddr *b)
 }
 
 /*
- * The socket of a session libcoap just made. libcoap 4.3.1 does not tell,
- * but socket(2) returns the lowest free descriptor: probe is what that was
- * before the session was made, and it is checked to be a socket with the
- * session's local address and the gateway as its peer. -1 if not.
+ * libcoap 4.3.1 does not tell a session's socket, but socket(2) returns
+ * the lowest free descriptor: probe is what that was before the session
+ * was made, and it is checked to be a socket with the session's local
+ * address and the peer.
  */
-static int
-link_session_fd(struct node_dev *d, int probe)
+int
+link_probe_fd(coap_session_t *s, int probe,
+    const struct sockaddr_storage *peer)
 {
-	const coap_address_t *la = coap_session_get_addr_local(d->session);
+	const coap_address_t *la = coap_session_get_addr_local(s);
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
@@ -115,13 +116,12 @@ link_session_fd(struct node_dev *d, int probe)
 	len = sizeof(ss);
 	if (getpeername(probe, (struct sockaddr *)&ss, &len) == -1 ||
 	    !link_same_addr((struct sockaddr *)&ss,
-	    (const struct sockaddr *)&d->node->gateway))
+	    (const struct sockaddr *)peer))
 		return -1;
 	return probe;
 }
 
-/* The lowest free descriptor now. */
-static int
+int
 link_lowest_fd(void)
 {
 	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -131,12 +131,8 @@ link_lowest_fd(void)
 	return fd;
 }
 
-/*
- * Sets the socket filter of d: drop everything (radio off), drop a share
- * ([fleet] drop), or none.
- */
-static void
-link_filter(struct node_dev *d)
+void
+link_set_filter(int fd, int off, uint32_t drop, const char *who)
 {
 	struct sock_filter lossy[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_RANDOM),
@@ -150,23 +146,33 @@ link_filter(struct node_dev *d)
 	struct sock_fprog prog;
 	int dummy = 0;
 
-	if (d->fd < 0)
+	if (fd < 0)
 		return;
-	if (d->radio_off) {
+	if (off) {
 		prog.len = 1;
 		prog.filter = deaf;
-	} else if (d->node->drop != 0) {
-		lossy[1].k = ~d->node->drop;	/* keep below this */
+	} else if (drop != 0) {
+		lossy[1].k = ~drop;	/* keep below this */
 		prog.len = 4;
 		prog.filter = lossy;
 	} else {
-		setsockopt(d->fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy,
+		setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy,
 		    sizeof(dummy));
 		return;
 	}
-	if (setsockopt(d->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
 	    sizeof(prog)) == -1)
-		log_warn("%s: cannot set a socket filter", d->ep);
+		log_warn("%s: cannot set a socket filter", who);
+}
+
+/*
+ * Sets the socket filter of d: drop everything (radio off), drop a share
+ * ([fleet] drop), or none.
+ */
+static void
+link_filter(struct node_dev *d)
+{
+	link_set_filter(d->fd, d->radio_off, d->node->drop, d->ep);
 }
 
 /* Creates d's session to the gateway if it has none. */
@@ -192,7 +198,7 @@ link_session(struct node_dev *d)
 		return -1;
 	}
 	coap_session_set_app_data(d->session, d);
-	d->fd = link_session_fd(d, probe);
+	d->fd = link_probe_fd(d->session, probe, &n->gateway);
 	if (probe >= 0 && d->fd < 0)
 		log_warnx("%s: socket of the session not found: no drop or "
 		    "radio filter", d->ep);

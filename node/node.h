@@ -29,6 +29,8 @@ struct event_base;
 struct event;
 struct shard;
 struct coap_session_t;
+struct ffw;
+struct ffw_fleet;
 
 /* One device: its registration and its session to the gateway. */
 struct node_dev {
@@ -37,6 +39,7 @@ struct node_dev {
 	struct coap_session_t	*session;	/* NULL until the first send */
 	struct event		*timer;		/* reg's one timer */
 	struct reg		 reg;
+	struct ffw		*fw;		/* fleetfw.c: /5/0, or NULL */
 	int32_t			 mid;		/* of the message in flight */
 	uint8_t			 token[8];
 	uint8_t			 token_len;
@@ -86,6 +89,7 @@ struct node {
 	uint64_t		 rng;
 	struct node_exec	*exec;
 	struct node_fw		*fw;		/* fwget.c, or NULL */
+	struct ffw_fleet	*ffw;		/* fleetfw.c, a fleet's */
 	/* The last execute (res.c): a retransmission of it (same session
 	 * and message id, RFC 7252 4.5) gets the same answer and runs
 	 * nothing again; libcoap 4.3.1 does not deduplicate requests. */
@@ -125,12 +129,28 @@ int	exec_run_cb(struct node *n, const char *what, const char *cmd,
 	    exec_done_cb done, void *arg);
 
 /* fwget.c: firmware announcements, block-wise download, apply ([firmware]
- * listen; a single agent only). */
+ * listen; a single agent only; for a fleet these call fleetfw.c's). */
 int	nfw_init(struct node *n);
 void	nfw_free(struct node *n);
 /* After a write of /5/0/1 (State Downloading): fetch that URI's manifest
  * and image. After an execute of /5/0/2 (State Updating): apply it. */
 void	nfw_pull(struct node *n);
 void	nfw_update(struct node *n);
+
+/* fleetfw.c: the Firmware Update object of each fleet device and its pull
+ * of an image (hashed as it comes, not kept). */
+int	ffw_init(struct node *n);
+void	ffw_free(struct node *n);
+/* d's /5/0 to write or execute, made at the first call (NULL: out of
+ * memory). The record is d's until ffw_free. */
+struct fw *ffw_get(struct node_dev *d);
+/* d's /5/0 to read: Idle with no result when it has none. */
+const struct fw *ffw_read(const struct node_dev *d);
+/* The fleet device whose /5/0 fw is; NULL for the agent's own. */
+struct node_dev *ffw_dev_of(struct node *n, const struct fw *fw);
+/* After a write of d's /5/0/1 (State Downloading), after an execute of
+ * its /5/0/2 (State Updating). */
+void	ffw_pull(struct node_dev *d);
+void	ffw_update(struct node_dev *d);
 
 #endif /* OUTPOST_NODE_NODE_H */

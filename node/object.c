@@ -76,10 +76,10 @@ obj_find(uint16_t oid, uint16_t rid)
 }
 
 static void
-obj_changed(struct obj *o, uint16_t oid, uint16_t rid)
+obj_changed(struct obj *o, const struct fw *fw, uint16_t oid, uint16_t rid)
 {
 	if (o->changed != NULL)
-		o->changed(o->changed_arg, oid, rid);
+		o->changed(o->changed_arg, fw, oid, rid);
 }
 
 static void
@@ -144,23 +144,23 @@ obj_device_value(struct obj *o, const char *serial, uint16_t rid,
 
 /* The Firmware Update object's value of rid (a readable one). */
 static void
-obj_firmware_value(struct obj *o, uint16_t rid, struct obj_value *v)
+obj_firmware_value(const struct fw *fw, uint16_t rid, struct obj_value *v)
 {
 	switch (rid) {
 	case 1:
-		obj_str(v, o->fw.uri);
+		obj_str(v, fw->uri);
 		break;
 	case 3:
-		obj_int(v, OBJ_INT, o->fw.state);
+		obj_int(v, OBJ_INT, fw->state);
 		break;
 	case 5:
-		obj_int(v, OBJ_INT, o->fw.result);
+		obj_int(v, OBJ_INT, fw->result);
 		break;
 	case 6:
-		obj_str(v, o->fw.pkg_name);
+		obj_str(v, fw->pkg_name);
 		break;
 	case 7:
-		obj_str(v, o->fw.pkg_version);
+		obj_str(v, fw->pkg_version);
 		break;
 	case 9:
 		obj_int(v, OBJ_INT, 0);		/* pull only */
@@ -169,8 +169,8 @@ obj_firmware_value(struct obj *o, uint16_t rid, struct obj_value *v)
 }
 
 enum node_result
-obj_read(struct obj *o, const char *serial, uint16_t oid, uint16_t rid,
-    struct obj_value *v, char *err, size_t errlen)
+obj_read(struct obj *o, const char *serial, const struct fw *fw, uint16_t oid,
+    uint16_t rid, struct obj_value *v, char *err, size_t errlen)
 {
 	const struct obj_res *r = obj_find(oid, rid);
 
@@ -187,7 +187,7 @@ obj_read(struct obj *o, const char *serial, uint16_t oid, uint16_t rid,
 	if (oid == OBJ_DEVICE)
 		obj_device_value(o, serial, rid, v);
 	else
-		obj_firmware_value(o, rid, v);
+		obj_firmware_value(fw, rid, v);
 	return NODE_OK;
 }
 
@@ -213,53 +213,54 @@ obj_value_text(const struct obj_value *v, char *buf, size_t len)
 
 /* Resets the state machine: an empty Package URI. */
 static void
-fw_reset(struct obj *o)
+fw_reset(struct obj *o, struct fw *fw)
 {
-	int was = o->fw.state, had = o->fw.result;
+	int was = fw->state, had = fw->result;
 
-	o->fw.state = FW_IDLE;
-	o->fw.result = FW_RESULT_INITIAL;
-	o->fw.uri[0] = '\0';
-	obj_changed(o, OBJ_FIRMWARE, 1);
+	fw->state = FW_IDLE;
+	fw->result = FW_RESULT_INITIAL;
+	fw->uri[0] = '\0';
+	obj_changed(o, fw, OBJ_FIRMWARE, 1);
 	if (was != FW_IDLE)
-		obj_changed(o, OBJ_FIRMWARE, 3);
+		obj_changed(o, fw, OBJ_FIRMWARE, 3);
 	if (had != FW_RESULT_INITIAL)
-		obj_changed(o, OBJ_FIRMWARE, 5);
+		obj_changed(o, fw, OBJ_FIRMWARE, 5);
 }
 
 /* Sets the Update Result, telling observers when it moved. */
 static void
-fw_set_result(struct obj *o, int result)
+fw_set_result(struct obj *o, struct fw *fw, int result)
 {
-	if (o->fw.result == result)
+	if (fw->result == result)
 		return;
-	o->fw.result = (uint8_t)result;
-	obj_changed(o, OBJ_FIRMWARE, 5);
+	fw->result = (uint8_t)result;
+	obj_changed(o, fw, OBJ_FIRMWARE, 5);
 }
 
 static void
-fw_set_state(struct obj *o, int state)
+fw_set_state(struct obj *o, struct fw *fw, int state)
 {
-	if (o->fw.state == state)
+	if (fw->state == state)
 		return;
-	o->fw.state = (uint8_t)state;
-	obj_changed(o, OBJ_FIRMWARE, 3);
+	fw->state = (uint8_t)state;
+	obj_changed(o, fw, OBJ_FIRMWARE, 3);
 }
 
 /*
- * A write to /5/0/1. Empty: reset to Idle. Otherwise, in Idle only: a URI
- * we can fetch starts the download (Downloading); one that is not an
- * absolute URI, or has a scheme we cannot fetch, stays in Idle with result
- * 7 or 9, as a download that failed at once would.
+ * A write to /5/0/1. Empty: reset to Idle. The URI being fetched (or
+ * fetched): nothing. Otherwise, in Idle only: a URI we can fetch starts
+ * the download (Downloading); one that is not an absolute URI, or has a
+ * scheme we cannot fetch, stays in Idle with result 7 or 9, as a download
+ * that failed at once would.
  */
 static enum node_result
-fw_write_uri(struct obj *o, const uint8_t *buf, size_t len,
+fw_write_uri(struct obj *o, struct fw *fw, const uint8_t *buf, size_t len,
     enum obj_action *act, char *err, size_t errlen)
 {
 	enum uri_pkg kind;
 
 	if (len == 0) {
-		fw_reset(o);
+		fw_reset(o, fw);
 		return NODE_OK;
 	}
 	if ((kind = uri_check_package(buf, len)) == URI_PKG_MALFORMED) {
@@ -267,25 +268,31 @@ fw_write_uri(struct obj *o, const uint8_t *buf, size_t len,
 		    "printable ASCII without spaces", URI_PKG_MAX);
 		return NODE_BAD_REQUEST;
 	}
-	if (o->fw.state != FW_IDLE) {
+	/* The URI at work already: a retransmission of the write (a lost
+	 * answer makes the server send it again, and libcoap 4.3.1 does not
+	 * deduplicate requests). It must not fail, nor start anything. */
+	if ((fw->state == FW_DOWNLOADING || fw->state == FW_DOWNLOADED) &&
+	    strlen(fw->uri) == len && memcmp(fw->uri, buf, len) == 0)
+		return NODE_OK;
+	if (fw->state != FW_IDLE) {
 		snprintf(err, errlen, "State is %d (%s): write an empty "
-		    "Package URI to cancel first", o->fw.state,
-		    fw_state_name(o->fw.state));
+		    "Package URI to cancel first", fw->state,
+		    fw_state_name(fw->state));
 		return NODE_BAD_REQUEST;
 	}
-	memcpy(o->fw.uri, buf, len);
-	o->fw.uri[len] = '\0';
-	obj_changed(o, OBJ_FIRMWARE, 1);
+	memcpy(fw->uri, buf, len);
+	fw->uri[len] = '\0';
+	obj_changed(o, fw, OBJ_FIRMWARE, 1);
 	switch (kind) {
 	case URI_PKG_INVALID:
-		fw_set_result(o, FW_RESULT_INVALID_URI);
+		fw_set_result(o, fw, FW_RESULT_INVALID_URI);
 		break;
 	case URI_PKG_UNSUPPORTED:
-		fw_set_result(o, FW_RESULT_UNSUPPORTED_PROTOCOL);
+		fw_set_result(o, fw, FW_RESULT_UNSUPPORTED_PROTOCOL);
 		break;
 	default:
-		fw_set_result(o, FW_RESULT_INITIAL);
-		fw_set_state(o, FW_DOWNLOADING);
+		fw_set_result(o, fw, FW_RESULT_INITIAL);
+		fw_set_state(o, fw, FW_DOWNLOADING);
 		*act = OBJ_ACTION_DOWNLOAD;
 		break;
 	}
@@ -293,8 +300,9 @@ fw_write_uri(struct obj *o, const uint8_t *buf, size_t len,
 }
 
 enum node_result
-obj_write(struct obj *o, uint16_t oid, uint16_t rid, const uint8_t *buf,
-    size_t len, enum obj_action *act, char *err, size_t errlen)
+obj_write(struct obj *o, struct fw *fw, uint16_t oid, uint16_t rid,
+    const uint8_t *buf, size_t len, enum obj_action *act, char *err,
+    size_t errlen)
 {
 	const struct obj_res *r = obj_find(oid, rid);
 
@@ -313,12 +321,12 @@ obj_write(struct obj *o, uint16_t oid, uint16_t rid, const uint8_t *buf,
 		    "/5/0/1 Package URI (/5/0/9 Delivery Method is 0, pull)");
 		return NODE_NOT_ALLOWED;
 	}
-	return fw_write_uri(o, buf, len, act, err, errlen);
+	return fw_write_uri(o, fw, buf, len, act, err, errlen);
 }
 
 enum node_result
-obj_execute(struct obj *o, uint16_t oid, uint16_t rid, enum obj_action *act,
-    char *err, size_t errlen)
+obj_execute(struct obj *o, struct fw *fw, uint16_t oid, uint16_t rid,
+    enum obj_action *act, char *err, size_t errlen)
 {
 	const struct obj_res *r = obj_find(oid, rid);
 
@@ -345,19 +353,19 @@ obj_execute(struct obj *o, uint16_t oid, uint16_t rid, enum obj_action *act,
 		*act = rid == 4 ? OBJ_ACTION_REBOOT : OBJ_ACTION_FACTORY_RESET;
 		return NODE_OK;
 	}
-	if (o->fw.state != FW_DOWNLOADED) {
+	if (fw->state != FW_DOWNLOADED) {
 		snprintf(err, errlen, "Update needs State 2 (Downloaded); State "
-		    "is %d (%s)", o->fw.state, fw_state_name(o->fw.state));
+		    "is %d (%s)", fw->state, fw_state_name(fw->state));
 		return NODE_NOT_ALLOWED;
 	}
-	fw_set_state(o, FW_UPDATING);
+	fw_set_state(o, fw, FW_UPDATING);
 	*act = OBJ_ACTION_UPDATE;
 	return NODE_OK;
 }
 
 char *
-obj_read_senml(struct obj *o, const char *serial, uint16_t oid, char *err,
-    size_t errlen)
+obj_read_senml(struct obj *o, const char *serial, const struct fw *fw,
+    uint16_t oid, char *err, size_t errlen)
 {
 	struct obj_value vals[NRES];
 	struct senml_rec recs[NRES];
@@ -368,7 +376,7 @@ obj_read_senml(struct obj *o, const char *serial, uint16_t oid, char *err,
 	for (i = 0; i < NRES; i++) {
 		if (obj_table[i].oid != oid || !(obj_table[i].ops & OBJ_R))
 			continue;
-		obj_read(o, serial, oid, obj_table[i].rid, &vals[n], err,
+		obj_read(o, serial, fw, oid, obj_table[i].rid, &vals[n], err,
 		    errlen);
 		snprintf(names[n], sizeof(names[n]), "%u", obj_table[i].rid);
 		recs[n].name = names[n];
@@ -386,15 +394,17 @@ obj_read_senml(struct obj *o, const char *serial, uint16_t oid, char *err,
 }
 
 char *
-obj_read_one_senml(struct obj *o, const char *serial, uint16_t oid,
-    uint16_t rid, enum node_result *res, char *err, size_t errlen)
+obj_read_one_senml(struct obj *o, const char *serial, const struct fw *fw,
+    uint16_t oid, uint16_t rid, enum node_result *res, char *err,
+    size_t errlen)
 {
 	struct obj_value v;
 	struct senml_rec rec = { NULL, &v };
 	char bn[24];
 	char *out;
 
-	if ((*res = obj_read(o, serial, oid, rid, &v, err, errlen)) != NODE_OK)
+	if ((*res = obj_read(o, serial, fw, oid, rid, &v, err, errlen)) !=
+	    NODE_OK)
 		return NULL;
 	snprintf(bn, sizeof(bn), "/%u/0/%u", oid, rid);
 	if ((out = senml_encode(bn, &rec, 1)) == NULL) {
@@ -405,63 +415,63 @@ obj_read_one_senml(struct obj *o, const char *serial, uint16_t oid,
 }
 
 int
-fw_download_done(struct obj *o, int ok, enum fw_result result,
+fw_download_done(struct obj *o, struct fw *fw, int ok, enum fw_result result,
     const char *pkg_name, const char *pkg_version)
 {
-	if (o->fw.state != FW_DOWNLOADING)
+	if (fw->state != FW_DOWNLOADING)
 		return -1;
 	if (ok) {
-		snprintf(o->fw.pkg_name, sizeof(o->fw.pkg_name), "%s",
+		snprintf(fw->pkg_name, sizeof(fw->pkg_name), "%s",
 		    pkg_name != NULL ? pkg_name : "");
-		snprintf(o->fw.pkg_version, sizeof(o->fw.pkg_version), "%s",
+		snprintf(fw->pkg_version, sizeof(fw->pkg_version), "%s",
 		    pkg_version != NULL ? pkg_version : "");
-		obj_changed(o, OBJ_FIRMWARE, 6);
-		obj_changed(o, OBJ_FIRMWARE, 7);
-		fw_set_result(o, FW_RESULT_INITIAL);
-		fw_set_state(o, FW_DOWNLOADED);
+		obj_changed(o, fw, OBJ_FIRMWARE, 6);
+		obj_changed(o, fw, OBJ_FIRMWARE, 7);
+		fw_set_result(o, fw, FW_RESULT_INITIAL);
+		fw_set_state(o, fw, FW_DOWNLOADED);
 		return 0;
 	}
 	if (result == FW_RESULT_INITIAL || result == FW_RESULT_SUCCESS ||
 	    result == FW_RESULT_UPDATE_FAILED || result > FW_RESULT_DEFERRED)
 		result = FW_RESULT_CONNECTION_LOST;
-	fw_set_result(o, result);
-	fw_set_state(o, FW_IDLE);
+	fw_set_result(o, fw, result);
+	fw_set_state(o, fw, FW_IDLE);
 	return 0;
 }
 
 int
-fw_update_done(struct obj *o, int ok)
+fw_update_done(struct obj *o, struct fw *fw, int ok)
 {
-	if (o->fw.state != FW_UPDATING)
+	if (fw->state != FW_UPDATING)
 		return -1;
 	if (ok) {
-		fw_set_result(o, FW_RESULT_SUCCESS);
-		fw_set_state(o, FW_IDLE);
+		fw_set_result(o, fw, FW_RESULT_SUCCESS);
+		fw_set_state(o, fw, FW_IDLE);
 	} else {
 		/* The package is still there: the server may try again. */
-		fw_set_result(o, FW_RESULT_UPDATE_FAILED);
-		fw_set_state(o, FW_DOWNLOADED);
+		fw_set_result(o, fw, FW_RESULT_UPDATE_FAILED);
+		fw_set_state(o, fw, FW_DOWNLOADED);
 	}
 	return 0;
 }
 
 int
-fw_download_start(struct obj *o, const char *uri)
+fw_download_start(struct obj *o, struct fw *fw, const char *uri)
 {
-	if (o->fw.state == FW_UPDATING)
+	if (fw->state == FW_UPDATING)
 		return -1;
-	snprintf(o->fw.uri, sizeof(o->fw.uri), "%s", uri);
-	obj_changed(o, OBJ_FIRMWARE, 1);
-	fw_set_result(o, FW_RESULT_INITIAL);
-	fw_set_state(o, FW_DOWNLOADING);
+	snprintf(fw->uri, sizeof(fw->uri), "%s", uri);
+	obj_changed(o, fw, OBJ_FIRMWARE, 1);
+	fw_set_result(o, fw, FW_RESULT_INITIAL);
+	fw_set_state(o, fw, FW_DOWNLOADING);
 	return 0;
 }
 
 int
-fw_update_start(struct obj *o)
+fw_update_start(struct obj *o, struct fw *fw)
 {
-	if (o->fw.state != FW_DOWNLOADED)
+	if (fw->state != FW_DOWNLOADED)
 		return -1;
-	fw_set_state(o, FW_UPDATING);
+	fw_set_state(o, fw, FW_UPDATING);
 	return 0;
 }

@@ -84,12 +84,18 @@ enum fw_result {
 	FW_RESULT_DEFERRED,
 };
 
+#define OBJ_PKG_MAX	65	/* a manifest's class and version, NUL */
+
+/*
+ * The Firmware Update object of one device: the agent's own (in struct
+ * obj), or a fleet device's (fleetfw.c), about 390 bytes.
+ */
 struct fw {
 	uint8_t		 state;		/* enum fw_state */
 	uint8_t		 result;	/* enum fw_result */
 	char		 uri[OBJ_STR_MAX];
-	char		 pkg_name[OBJ_STR_MAX];
-	char		 pkg_version[OBJ_STR_MAX];
+	char		 pkg_name[OBJ_PKG_MAX];
+	char		 pkg_version[OBJ_PKG_MAX];
 };
 
 /* What the caller does once it has answered an execute or a write. */
@@ -97,8 +103,8 @@ enum obj_action {
 	OBJ_ACTION_NONE,
 	OBJ_ACTION_REBOOT,		/* run [device] reboot_command */
 	OBJ_ACTION_FACTORY_RESET,	/* run [device] factory_reset_command */
-	OBJ_ACTION_DOWNLOAD,		/* fetch fw.uri (a later issue) */
-	OBJ_ACTION_UPDATE,		/* install the package (later) */
+	OBJ_ACTION_DOWNLOAD,		/* fetch fw.uri */
+	OBJ_ACTION_UPDATE,		/* install the package */
 };
 
 struct obj_env {
@@ -108,13 +114,15 @@ struct obj_env {
 	void	*arg;
 };
 
-/* Called after a value changed by a write, an execute or a hook. */
-typedef void (*obj_changed_cb)(void *arg, uint16_t oid, uint16_t rid);
+/* Called after a value changed by a write, an execute or a hook; fw is
+ * the Firmware Update object that changed, NULL for the Device object. */
+typedef void (*obj_changed_cb)(void *arg, const struct fw *fw, uint16_t oid,
+	    uint16_t rid);
 
 struct obj {
 	const struct node_config *cfg;	/* not owned */
 	struct obj_env	 env;
-	struct fw	 fw;
+	struct fw	 fw;		/* a single agent's */
 	int		 error_code;	/* /3/0/11 */
 	obj_changed_cb	 changed;	/* may be NULL */
 	void		*changed_arg;
@@ -131,12 +139,18 @@ const struct obj_res *obj_resources(size_t *count);
 const struct obj_res *obj_find(uint16_t oid, uint16_t rid);
 
 /*
- * Reads /oid/0/rid into v. serial is the Serial Number when [device] serial
- * is empty (the endpoint name). Returns NODE_OK, NODE_NOT_FOUND or
+ * Every call below names the device it is about: serial is the Serial
+ * Number when [device] serial is empty (the endpoint name), fw its Firmware
+ * Update object (&o->fw for a single agent).
+ */
+
+/*
+ * Reads /oid/0/rid into v. Returns NODE_OK, NODE_NOT_FOUND or
  * NODE_NOT_ALLOWED (an execute-only or write-only resource) with err.
  */
-enum node_result obj_read(struct obj *o, const char *serial, uint16_t oid,
-	    uint16_t rid, struct obj_value *v, char *err, size_t errlen);
+enum node_result obj_read(struct obj *o, const char *serial,
+	    const struct fw *fw, uint16_t oid, uint16_t rid,
+	    struct obj_value *v, char *err, size_t errlen);
 
 /* Formats v as text/plain into buf. Returns the length, or -1 when it
  * does not fit. */
@@ -147,9 +161,9 @@ int	obj_value_text(const struct obj_value *v, char *buf, size_t len);
  * NODE_OK with *act (OBJ_ACTION_DOWNLOAD when a download should start),
  * or an error with err and nothing changed.
  */
-enum node_result obj_write(struct obj *o, uint16_t oid, uint16_t rid,
-	    const uint8_t *buf, size_t len, enum obj_action *act, char *err,
-	    size_t errlen);
+enum node_result obj_write(struct obj *o, struct fw *fw, uint16_t oid,
+	    uint16_t rid, const uint8_t *buf, size_t len, enum obj_action *act,
+	    char *err, size_t errlen);
 
 /*
  * Executes /oid/0/rid (arguments are accepted and ignored). Returns NODE_OK
@@ -157,8 +171,8 @@ enum node_result obj_write(struct obj *o, uint16_t oid, uint16_t rid,
  * not executable, or Update outside State 2, or a command that is not
  * configured.
  */
-enum node_result obj_execute(struct obj *o, uint16_t oid, uint16_t rid,
-	    enum obj_action *act, char *err, size_t errlen);
+enum node_result obj_execute(struct obj *o, struct fw *fw, uint16_t oid,
+	    uint16_t rid, enum obj_action *act, char *err, size_t errlen);
 
 /*
  * The readable resources of /oid/0 as SenML JSON (RFC 8428, cf 110): base
@@ -166,29 +180,31 @@ enum node_result obj_execute(struct obj *o, uint16_t oid, uint16_t rid,
  * caller frees, or NULL (err set) when the object is unknown or memory
  * runs out.
  */
-char	*obj_read_senml(struct obj *o, const char *serial, uint16_t oid,
-	    char *err, size_t errlen);
+char	*obj_read_senml(struct obj *o, const char *serial,
+	    const struct fw *fw, uint16_t oid, char *err, size_t errlen);
 
 /* One resource as SenML JSON ("/oid/0/rid" as base name, empty name). */
-char	*obj_read_one_senml(struct obj *o, const char *serial, uint16_t oid,
-	    uint16_t rid, enum node_result *res, char *err, size_t errlen);
+char	*obj_read_one_senml(struct obj *o, const char *serial,
+	    const struct fw *fw, uint16_t oid, uint16_t rid,
+	    enum node_result *res, char *err, size_t errlen);
 
 /*
- * Firmware hooks for the download and install code of a later issue (and
- * for tests). A download that ends moves Downloading to Downloaded, or back
- * to Idle with result; an update that ends moves Updating to Idle with
- * result 1, or back to Downloaded with result 8 (the package stays).
- * Called in any other state they change nothing and return -1.
+ * Firmware hooks for the download and install code (fwget.c, fleetfw.c).
+ * A download that ends moves Downloading to Downloaded, or back to Idle
+ * with result; an update that ends moves Updating to Idle with result 1,
+ * or back to Downloaded with result 8 (the package stays). Called in any
+ * other state they change nothing and return -1.
  */
-int	fw_download_done(struct obj *o, int ok, enum fw_result result,
-	    const char *pkg_name, const char *pkg_version);
-int	fw_update_done(struct obj *o, int ok);
+int	fw_download_done(struct obj *o, struct fw *fw, int ok,
+	    enum fw_result result, const char *pkg_name,
+	    const char *pkg_version);
+int	fw_update_done(struct obj *o, struct fw *fw, int ok);
 /* A download the agent starts itself (a multicast announcement): from
  * Idle or Downloaded, Package URI uri, Downloading. Returns -1 while an
  * update runs. */
-int	fw_download_start(struct obj *o, const char *uri);
+int	fw_download_start(struct obj *o, struct fw *fw, const char *uri);
 /* Downloaded to Updating, as an execute of /5/0/2 does. */
-int	fw_update_start(struct obj *o);
+int	fw_update_start(struct obj *o, struct fw *fw);
 
 const char *fw_state_name(int state);
 

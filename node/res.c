@@ -8,7 +8,8 @@
  *   /config         the runtime configuration as JSON (rconf.c): GET, PUT
  *   /.well-known/core, made by libcoap from the attributes given here
  *
- * A fleet's shards serve /3/0 and /health only. Single resources read as
+ * A fleet's shards serve /3/0, /5/0 and /health, each device its own
+ * values (its /5/0 is fleetfw.c's); no /config. Single resources read as
  * text/plain, instances as SenML JSON; Accept picks between the two where
  * both exist. Every readable resource is observable (observe.c).
  *
@@ -178,6 +179,20 @@ res_discover(const struct res_slot *slot)
 	return buf;
 }
 
+/* d's Firmware Update object, to read. */
+static const struct fw *
+res_fw_read(struct node_dev *d)
+{
+	return d->node->cfg.fleet > 0 ? ffw_read(d) : &d->node->obj.fw;
+}
+
+/* d's Firmware Update object, to change (NULL: out of memory). */
+static struct fw *
+res_fw(struct node_dev *d)
+{
+	return d->node->cfg.fleet > 0 ? ffw_get(d) : &d->node->obj.fw;
+}
+
 /* The body of a GET of slot in format cf (-1: the default). */
 static enum node_result
 res_read(struct res_slot *slot, struct node_dev *d, int accept,
@@ -199,14 +214,15 @@ res_read(struct res_slot *slot, struct node_dev *d, int accept,
 	case RES_ONE:
 		if (accept == CF_SENML) {
 			*cf = CF_SENML;
-			*text = obj_read_one_senml(&n->obj, d->ep, slot->oid,
-			    slot->rid, &res, err, errlen);
+			*text = obj_read_one_senml(&n->obj, d->ep,
+			    res_fw_read(d), slot->oid, slot->rid, &res, err,
+			    errlen);
 			return res;
 		}
 		if (accept != -1 && accept != CF_TEXT)
 			break;
-		if ((res = obj_read(&n->obj, d->ep, slot->oid, slot->rid, &v,
-		    err, errlen)) != NODE_OK)
+		if ((res = obj_read(&n->obj, d->ep, res_fw_read(d), slot->oid,
+		    slot->rid, &v, err, errlen)) != NODE_OK)
 			return res;
 		*cf = CF_TEXT;
 		if (obj_value_text(&v, buf, sizeof(buf)) < 0)
@@ -217,7 +233,8 @@ res_read(struct res_slot *slot, struct node_dev *d, int accept,
 		if (accept != -1 && accept != CF_SENML)
 			break;
 		*cf = CF_SENML;
-		*text = obj_read_senml(&n->obj, d->ep, slot->oid, err, errlen);
+		*text = obj_read_senml(&n->obj, d->ep, res_fw_read(d),
+		    slot->oid, err, errlen);
 		return NODE_OK;
 	case RES_HEALTH:
 	case RES_CONFIG:
@@ -329,9 +346,9 @@ res_config_write(struct node *n, const uint8_t *body, size_t len, char *err,
 	log_set_level((enum log_level)n->cfg.log_level);
 	shard_params_changed(n);
 	if (old_queue != n->cfg.queue_mode)
-		res_obj_changed(n, OBJ_DEVICE, 16);
+		res_obj_changed(n, NULL, OBJ_DEVICE, 16);
 	if (old_battery != n->cfg.battery)
-		res_obj_changed(n, OBJ_DEVICE, 9);
+		res_obj_changed(n, NULL, OBJ_DEVICE, 9);
 	log_info("config: changed %.200s and kept in %s", what ? what : "",
 	    n->cfg.config_path);
 	free(what);
@@ -359,6 +376,7 @@ res_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	struct node *n = d->node;
 	enum obj_action act;
 	enum node_result res;
+	struct fw *fw;
 	const uint8_t *body;
 	struct attr a;
 	size_t len;
@@ -405,10 +423,16 @@ res_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		res_reply(resp, NODE_BAD_FORMAT, "write as text/plain (0)");
 		return;
 	}
-	res = obj_write(&n->obj, slot->oid, slot->rid, body, len, &act, err,
-	    sizeof(err));
+	if ((fw = res_fw(d)) == NULL) {
+		res_reply(resp, NODE_INTERNAL, "out of memory");
+		return;
+	}
+	res = obj_write(&n->obj, fw, slot->oid, slot->rid, body, len, &act,
+	    err, sizeof(err));
 	res_reply(resp, res, err);
-	if (act == OBJ_ACTION_DOWNLOAD && n->cfg.fleet == 0)
+	if (act == OBJ_ACTION_DOWNLOAD && n->cfg.fleet > 0)
+		ffw_pull(d);
+	else if (act == OBJ_ACTION_DOWNLOAD)
 		nfw_pull(n);
 }
 
@@ -423,6 +447,7 @@ res_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	enum obj_action act;
 	enum node_result res;
 	struct attr a;
+	struct fw *fw;
 	char err[160];
 
 	(void)query;
@@ -438,7 +463,11 @@ res_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		res_reply(resp, (enum node_result)n->exec_res, NULL);
 		return;		/* a retransmission: done already */
 	}
-	res = obj_execute(&n->obj, slot->oid, slot->rid, &act, err,
+	if ((fw = res_fw(d)) == NULL) {
+		res_reply(resp, NODE_INTERNAL, "out of memory");
+		return;
+	}
+	res = obj_execute(&n->obj, fw, slot->oid, slot->rid, &act, err,
 	    sizeof(err));
 	res_reply(resp, res, err);
 	n->exec_session = s;
@@ -446,6 +475,10 @@ res_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	n->exec_res = res;
 	if (res != NODE_OK)
 		return;
+	if (n->cfg.fleet > 0 && act == OBJ_ACTION_UPDATE) {
+		ffw_update(d);
+		return;
+	}
 	if (n->cfg.fleet > 0) {
 		log_debug("%s: execute /%u/0/%u (a fleet runs no command)",
 		    d->ep, slot->oid, slot->rid);
@@ -515,7 +548,7 @@ res_add(struct shard *sh, struct res_slot *slot, const char *path,
 }
 
 int
-res_init(struct shard *sh, int full)
+res_init(struct shard *sh, int fleet)
 {
 	const struct obj_res *table;
 	size_t n, i, k = 0;
@@ -525,8 +558,6 @@ res_init(struct shard *sh, int full)
 	if ((sh->slots = calloc(n + 4, sizeof(*sh->slots))) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (!full && table[i].oid != OBJ_DEVICE)
-			continue;
 		snprintf(path, sizeof(path), "%u/0/%u", table[i].oid,
 		    table[i].rid);
 		if (res_add(sh, &sh->slots[k++], path, RES_ONE, table[i].oid,
@@ -535,11 +566,11 @@ res_init(struct shard *sh, int full)
 	}
 	if (res_add(sh, &sh->slots[k++], "3/0", RES_INSTANCE, OBJ_DEVICE, 0,
 	    OBJ_R) == -1 ||
-	    (full && res_add(sh, &sh->slots[k++], "5/0", RES_INSTANCE,
-	    OBJ_FIRMWARE, 0, OBJ_R) == -1) ||
+	    res_add(sh, &sh->slots[k++], "5/0", RES_INSTANCE, OBJ_FIRMWARE, 0,
+	    OBJ_R) == -1 ||
 	    res_add(sh, &sh->slots[k++], "health", RES_HEALTH, 0, 0,
 	    OBJ_R) == -1 ||
-	    (full && res_add(sh, &sh->slots[k++], "config", RES_CONFIG, 0, 0,
+	    (!fleet && res_add(sh, &sh->slots[k++], "config", RES_CONFIG, 0, 0,
 	    OBJ_R | OBJ_W) == -1))
 		return -1;
 	sh->nslots = k;
@@ -559,14 +590,21 @@ res_free(struct shard *sh)
 }
 
 void
-res_obj_changed(void *arg, uint16_t oid, uint16_t rid)
+res_obj_changed(void *arg, const struct fw *fw, uint16_t oid, uint16_t rid)
 {
 	struct node *n = arg;
+	struct node_dev *d = ffw_dev_of(n, fw);
 	size_t i, j;
 
+	/* A fleet device's observers are in its shard; libcoap builds each
+	 * observer's notification from its own device's values, so the other
+	 * devices of the shard that observe the resource hear their
+	 * unchanged value again (RFC 7641 allows it). */
 	for (i = 0; i < n->nshards; i++) {
 		struct shard *sh = n->shards[i];
 
+		if (d != NULL && sh != d->shard)
+			continue;
 		for (j = 0; j < sh->nslots; j++) {
 			struct res_slot *slot = &sh->slots[j];
 

@@ -51,7 +51,7 @@ shard_new(struct node *n, size_t first, size_t count)
 	coap_context_set_block_mode(sh->ctx,
 	    COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
 	link_context(sh->ctx);
-	if (res_init(sh, n->cfg.fleet == 0) == -1)
+	if (res_init(sh, n->cfg.fleet > 0) == -1)
 		goto fail;
 	if (n->local_len > 0) {
 		link_coap_address(&a, &n->local, n->local_len);
@@ -235,6 +235,7 @@ shard_free(struct node *n)
 			continue;
 		if (sh->io_ev != NULL)
 			event_free(sh->io_ev);
+		ffw_shard_free(sh);
 		res_free(sh);
 		coap_free_context(sh->ctx);
 		free(sh);

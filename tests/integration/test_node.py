@@ -162,7 +162,7 @@ def test_fleet_of_200_registers_and_deregisters(gateway_factory,
     node.wait_log("fleet: all 200 devices registered", timeout=15)
     assert gw.get_json("/v1/health")["devices"] == 200
     d = gw.device("fl-199")
-    assert [o["path"] for o in d["objects"]] == ["/3/0"]
+    assert [o["path"] for o in d["objects"]] == ["/3/0", "/5/0"]
     ports = {gw.device("fl-%d" % i)["address"] for i in (0, 1, 2, 3)}
     assert len(ports) == 4                # a socket per device
     assert node.stop() == 0

@@ -49,10 +49,12 @@ fake_battery(void *arg)
 }
 
 static void
-record_change(void *arg, uint16_t oid, uint16_t rid)
+record_change(void *arg, const struct fw *fw, uint16_t oid, uint16_t rid)
 {
 	struct fixture *f = arg;
 
+	if (oid == OBJ_FIRMWARE)
+		assert_ptr_equal(fw, &f->obj.fw);
 	if (f->nchanges < 8) {
 		f->changes[f->nchanges][0] = oid;
 		f->changes[f->nchanges][1] = rid;
@@ -103,32 +105,34 @@ test_read_device_resources(void **state)
 	struct obj_value v;
 	char err[128], text[64];
 
-	assert_int_equal(obj_read(&f->obj, "ep-1", 3, 0, &v, err, sizeof(err)),
+	assert_int_equal(obj_read(&f->obj, "ep-1", &f->obj.fw, 3, 0, &v, err,
+	    sizeof(err)),
 	    NODE_OK);
 	assert_int_equal(v.type, OBJ_STRING);
 	assert_string_equal(v.s, "Outpost");
-	assert_int_equal(obj_read(&f->obj, "ep-1", 3, 2, &v, err, sizeof(err)),
+	assert_int_equal(obj_read(&f->obj, "ep-1", &f->obj.fw, 3, 2, &v, err,
+	    sizeof(err)),
 	    NODE_OK);
 	assert_string_equal(v.s, "ep-1");	/* serial defaults to ep */
 	strcpy(f->cfg.serial, "SN42");
-	obj_read(&f->obj, "ep-1", 3, 2, &v, err, sizeof(err));
+	obj_read(&f->obj, "ep-1", &f->obj.fw, 3, 2, &v, err, sizeof(err));
 	assert_string_equal(v.s, "SN42");
-	obj_read(&f->obj, "ep-1", 3, 9, &v, err, sizeof(err));
+	obj_read(&f->obj, "ep-1", &f->obj.fw, 3, 9, &v, err, sizeof(err));
 	assert_int_equal(v.type, OBJ_INT);
 	assert_int_equal(v.i, 87);
-	obj_read(&f->obj, "ep-1", 3, 10, &v, err, sizeof(err));
+	obj_read(&f->obj, "ep-1", &f->obj.fw, 3, 10, &v, err, sizeof(err));
 	assert_int_equal(v.i, 123456);
-	obj_read(&f->obj, "ep-1", 3, 13, &v, err, sizeof(err));
+	obj_read(&f->obj, "ep-1", &f->obj.fw, 3, 13, &v, err, sizeof(err));
 	assert_int_equal(v.type, OBJ_TIME);
 	assert_int_equal(v.i, 1700000000);
 	assert_int_equal(obj_value_text(&v, text, sizeof(text)), 10);
 	assert_string_equal(text, "1700000000");
-	obj_read(&f->obj, "ep-1", 3, 16, &v, err, sizeof(err));
+	obj_read(&f->obj, "ep-1", &f->obj.fw, 3, 16, &v, err, sizeof(err));
 	assert_string_equal(v.s, "U");
 	f->cfg.queue_mode = 1;
-	obj_read(&f->obj, "ep-1", 3, 16, &v, err, sizeof(err));
+	obj_read(&f->obj, "ep-1", &f->obj.fw, 3, 16, &v, err, sizeof(err));
 	assert_string_equal(v.s, "UQ");
-	obj_read(&f->obj, "ep-1", 3, 19, &v, err, sizeof(err));
+	obj_read(&f->obj, "ep-1", &f->obj.fw, 3, 19, &v, err, sizeof(err));
 	assert_string_equal(v.s, OUTPOST_VERSION);
 }
 
@@ -139,15 +143,19 @@ test_read_errors(void **state)
 	struct obj_value v;
 	char err[128];
 
-	assert_int_equal(obj_read(&f->obj, "e", 3, 99, &v, err, sizeof(err)),
+	assert_int_equal(obj_read(&f->obj, "e", &f->obj.fw, 3, 99, &v, err,
+	    sizeof(err)),
 	    NODE_NOT_FOUND);
 	assert_non_null(strstr(err, "/3/0/99"));
-	assert_int_equal(obj_read(&f->obj, "e", 4, 0, &v, err, sizeof(err)),
+	assert_int_equal(obj_read(&f->obj, "e", &f->obj.fw, 4, 0, &v, err,
+	    sizeof(err)),
 	    NODE_NOT_FOUND);
-	assert_int_equal(obj_read(&f->obj, "e", 3, 4, &v, err, sizeof(err)),
+	assert_int_equal(obj_read(&f->obj, "e", &f->obj.fw, 3, 4, &v, err,
+	    sizeof(err)),
 	    NODE_NOT_ALLOWED);
 	assert_non_null(strstr(err, "execute-only"));
-	assert_int_equal(obj_read(&f->obj, "e", 5, 0, &v, err, sizeof(err)),
+	assert_int_equal(obj_read(&f->obj, "e", &f->obj.fw, 5, 0, &v, err,
+	    sizeof(err)),
 	    NODE_NOT_ALLOWED);
 	assert_non_null(strstr(err, "write-only"));
 }
@@ -173,17 +181,22 @@ test_write_dispatch(void **state)
 	enum obj_action act;
 	char err[160];
 
-	assert_int_equal(obj_write(&f->obj, 3, 0, (const uint8_t *)"x", 1,
+	assert_int_equal(obj_write(&f->obj, &f->obj.fw, 3, 0,
+	    (const uint8_t *)"x", 1,
 	    &act, err, sizeof(err)), NODE_NOT_ALLOWED);
 	assert_non_null(strstr(err, "not writable"));
-	assert_int_equal(obj_write(&f->obj, 3, 13, (const uint8_t *)"1", 1,
+	assert_int_equal(obj_write(&f->obj, &f->obj.fw, 3, 13,
+	    (const uint8_t *)"1", 1,
 	    &act, err, sizeof(err)), NODE_NOT_ALLOWED);
-	assert_int_equal(obj_write(&f->obj, 3, 77, (const uint8_t *)"1", 1,
+	assert_int_equal(obj_write(&f->obj, &f->obj.fw, 3, 77,
+	    (const uint8_t *)"1", 1,
 	    &act, err, sizeof(err)), NODE_NOT_FOUND);
-	assert_int_equal(obj_write(&f->obj, 5, 0, (const uint8_t *)"\x01", 1,
+	assert_int_equal(obj_write(&f->obj, &f->obj.fw, 5, 0,
+	    (const uint8_t *)"\x01", 1,
 	    &act, err, sizeof(err)), NODE_NOT_ALLOWED);
 	assert_non_null(strstr(err, "pull"));
-	assert_int_equal(obj_write(&f->obj, 5, 3, (const uint8_t *)"2", 1,
+	assert_int_equal(obj_write(&f->obj, &f->obj.fw, 5, 3,
+	    (const uint8_t *)"2", 1,
 	    &act, err, sizeof(err)), NODE_NOT_ALLOWED);
 	assert_int_equal(f->obj.fw.state, FW_IDLE);
 	assert_int_equal(f->nchanges, 0);
@@ -196,25 +209,31 @@ test_execute_dispatch(void **state)
 	enum obj_action act;
 	char err[160];
 
-	assert_int_equal(obj_execute(&f->obj, 3, 4, &act, err, sizeof(err)),
+	assert_int_equal(obj_execute(&f->obj, &f->obj.fw, 3, 4, &act, err,
+	    sizeof(err)),
 	    NODE_OK);
 	assert_int_equal(act, OBJ_ACTION_REBOOT);
 	/* Factory reset has no command configured: refused, nothing run. */
-	assert_int_equal(obj_execute(&f->obj, 3, 5, &act, err, sizeof(err)),
+	assert_int_equal(obj_execute(&f->obj, &f->obj.fw, 3, 5, &act, err,
+	    sizeof(err)),
 	    NODE_NOT_ALLOWED);
 	assert_int_equal(act, OBJ_ACTION_NONE);
 	assert_non_null(strstr(err, "factory_reset_command"));
 	strcpy(f->cfg.factory_reset_command, "rm -rf /data/*");
-	assert_int_equal(obj_execute(&f->obj, 3, 5, &act, err, sizeof(err)),
+	assert_int_equal(obj_execute(&f->obj, &f->obj.fw, 3, 5, &act, err,
+	    sizeof(err)),
 	    NODE_OK);
 	assert_int_equal(act, OBJ_ACTION_FACTORY_RESET);
 	f->cfg.reboot_command[0] = '\0';
-	assert_int_equal(obj_execute(&f->obj, 3, 4, &act, err, sizeof(err)),
+	assert_int_equal(obj_execute(&f->obj, &f->obj.fw, 3, 4, &act, err,
+	    sizeof(err)),
 	    NODE_NOT_ALLOWED);
-	assert_int_equal(obj_execute(&f->obj, 3, 0, &act, err, sizeof(err)),
+	assert_int_equal(obj_execute(&f->obj, &f->obj.fw, 3, 0, &act, err,
+	    sizeof(err)),
 	    NODE_NOT_ALLOWED);
 	assert_non_null(strstr(err, "not executable"));
-	assert_int_equal(obj_execute(&f->obj, 3, 6, &act, err, sizeof(err)),
+	assert_int_equal(obj_execute(&f->obj, &f->obj.fw, 3, 6, &act, err,
+	    sizeof(err)),
 	    NODE_NOT_FOUND);
 }
 
@@ -224,7 +243,8 @@ write_uri(struct fixture *f, const char *uri, enum obj_action *act)
 {
 	char err[160];
 
-	return obj_write(&f->obj, 5, 1, (const uint8_t *)uri, strlen(uri),
+	return obj_write(&f->obj, &f->obj.fw, 5, 1, (const uint8_t *)uri,
+	    strlen(uri),
 	    act, err, sizeof(err));
 }
 
@@ -242,19 +262,22 @@ test_firmware_happy_path(void **state)
 	assert_string_equal(f->obj.fw.uri, "coap://gw/fw/img-2.bin");
 	assert_true(changed(f, 5, 3) && changed(f, 5, 1));
 	/* Update before the download is done: 4.05, state unchanged. */
-	assert_int_equal(obj_execute(&f->obj, 5, 2, &act, err, sizeof(err)),
+	assert_int_equal(obj_execute(&f->obj, &f->obj.fw, 5, 2, &act, err,
+	    sizeof(err)),
 	    NODE_NOT_ALLOWED);
 	assert_non_null(strstr(err, "State is 1 (Downloading)"));
-	assert_int_equal(fw_download_done(&f->obj, 1, FW_RESULT_INITIAL,
+	assert_int_equal(fw_download_done(&f->obj, &f->obj.fw, 1,
+	    FW_RESULT_INITIAL,
 	    "img", "2.0"), 0);
 	assert_int_equal(f->obj.fw.state, FW_DOWNLOADED);
 	assert_string_equal(f->obj.fw.pkg_name, "img");
 	assert_string_equal(f->obj.fw.pkg_version, "2.0");
-	assert_int_equal(obj_execute(&f->obj, 5, 2, &act, err, sizeof(err)),
+	assert_int_equal(obj_execute(&f->obj, &f->obj.fw, 5, 2, &act, err,
+	    sizeof(err)),
 	    NODE_OK);
 	assert_int_equal(act, OBJ_ACTION_UPDATE);
 	assert_int_equal(f->obj.fw.state, FW_UPDATING);
-	assert_int_equal(fw_update_done(&f->obj, 1), 0);
+	assert_int_equal(fw_update_done(&f->obj, &f->obj.fw, 1), 0);
 	assert_int_equal(f->obj.fw.state, FW_IDLE);
 	assert_int_equal(f->obj.fw.result, FW_RESULT_SUCCESS);
 }
@@ -268,25 +291,27 @@ test_firmware_failures(void **state)
 
 	/* A failed download: back to Idle with its result. */
 	write_uri(f, "https://example.com/a.bin", &act);
-	assert_int_equal(fw_download_done(&f->obj, 0, FW_RESULT_INTEGRITY,
+	assert_int_equal(fw_download_done(&f->obj, &f->obj.fw, 0,
+	    FW_RESULT_INTEGRITY,
 	    NULL, NULL), 0);
 	assert_int_equal(f->obj.fw.state, FW_IDLE);
 	assert_int_equal(f->obj.fw.result, FW_RESULT_INTEGRITY);
 	/* A failure given without a failure code becomes connection lost. */
 	write_uri(f, "coap://gw/x", &act);
 	assert_int_equal(f->obj.fw.result, FW_RESULT_INITIAL);
-	fw_download_done(&f->obj, 0, FW_RESULT_SUCCESS, NULL, NULL);
+	fw_download_done(&f->obj, &f->obj.fw, 0, FW_RESULT_SUCCESS, NULL, NULL);
 	assert_int_equal(f->obj.fw.result, FW_RESULT_CONNECTION_LOST);
 	/* A failed update: the package stays, Downloaded with result 8. */
 	write_uri(f, "coap://gw/x", &act);
-	fw_download_done(&f->obj, 1, 0, "p", "1");
-	obj_execute(&f->obj, 5, 2, &act, err, sizeof(err));
-	assert_int_equal(fw_update_done(&f->obj, 0), 0);
+	fw_download_done(&f->obj, &f->obj.fw, 1, 0, "p", "1");
+	obj_execute(&f->obj, &f->obj.fw, 5, 2, &act, err, sizeof(err));
+	assert_int_equal(fw_update_done(&f->obj, &f->obj.fw, 0), 0);
 	assert_int_equal(f->obj.fw.state, FW_DOWNLOADED);
 	assert_int_equal(f->obj.fw.result, FW_RESULT_UPDATE_FAILED);
 	/* Hooks in the wrong state change nothing. */
-	assert_int_equal(fw_update_done(&f->obj, 1), -1);
-	assert_int_equal(fw_download_done(&f->obj, 1, 0, "q", "2"), -1);
+	assert_int_equal(fw_update_done(&f->obj, &f->obj.fw, 1), -1);
+	assert_int_equal(fw_download_done(&f->obj, &f->obj.fw, 1, 0, "q", "2"),
+	    -1);
 	assert_int_equal(f->obj.fw.state, FW_DOWNLOADED);
 	assert_string_equal(f->obj.fw.pkg_name, "p");
 }
@@ -311,7 +336,8 @@ test_firmware_uri_checks(void **state)
 	f->nchanges = 0;
 	assert_int_equal(write_uri(f, "coap://gw/a b", &act),
 	    NODE_BAD_REQUEST);
-	assert_int_equal(obj_write(&f->obj, 5, 1, (const uint8_t *)"co\0ap", 5,
+	assert_int_equal(obj_write(&f->obj, &f->obj.fw, 5, 1,
+	    (const uint8_t *)"co\0ap", 5,
 	    &act, NULL, 0), NODE_BAD_REQUEST);
 	memset(long_uri, 'a', sizeof(long_uri) - 1);
 	memcpy(long_uri, "coap://", 7);
@@ -319,9 +345,15 @@ test_firmware_uri_checks(void **state)
 	assert_int_equal(write_uri(f, long_uri, &act), NODE_BAD_REQUEST);
 	assert_int_equal(f->nchanges, 0);
 	assert_int_equal(f->obj.fw.result, FW_RESULT_INVALID_URI);
-	/* A second URI while Downloading: 4.00; an empty one cancels. */
+	/* A second URI while Downloading: 4.00; the same one again (a
+	 * retransmission) changes nothing; an empty one cancels. */
 	assert_int_equal(write_uri(f, "coap://gw/1", &act), NODE_OK);
 	assert_int_equal(write_uri(f, "coap://gw/2", &act), NODE_BAD_REQUEST);
+	f->nchanges = 0;
+	assert_int_equal(write_uri(f, "coap://gw/1", &act), NODE_OK);
+	assert_int_equal(act, OBJ_ACTION_NONE);
+	assert_int_equal(f->nchanges, 0);
+	assert_int_equal(f->obj.fw.state, FW_DOWNLOADING);
 	assert_string_equal(f->obj.fw.uri, "coap://gw/1");
 	assert_int_equal(write_uri(f, "", &act), NODE_OK);
 	assert_int_equal(f->obj.fw.state, FW_IDLE);
@@ -345,7 +377,7 @@ test_senml_instance_round_trip(void **state)
 	cJSON *doc;
 	int i, n;
 
-	text = obj_read_senml(&f->obj, "ep-1", 3, err, sizeof(err));
+	text = obj_read_senml(&f->obj, "ep-1", &f->obj.fw, 3, err, sizeof(err));
 	assert_non_null(text);
 	doc = cJSON_Parse(text);
 	assert_non_null(doc);
@@ -370,7 +402,8 @@ test_senml_instance_round_trip(void **state)
 	}
 	cJSON_Delete(doc);
 	free(text);
-	assert_null(obj_read_senml(&f->obj, "ep-1", 7, err, sizeof(err)));
+	assert_null(obj_read_senml(&f->obj, "ep-1", &f->obj.fw, 7, err,
+	    sizeof(err)));
 }
 
 static void
@@ -381,7 +414,8 @@ test_senml_one_resource(void **state)
 	char err[128], *text;
 	cJSON *doc;
 
-	text = obj_read_one_senml(&f->obj, "e", 5, 3, &res, err, sizeof(err));
+	text = obj_read_one_senml(&f->obj, "e", &f->obj.fw, 5, 3, &res, err,
+	    sizeof(err));
 	assert_int_equal(res, NODE_OK);
 	doc = cJSON_Parse(text);
 	assert_int_equal(cJSON_GetArraySize(doc), 1);
@@ -390,7 +424,8 @@ test_senml_one_resource(void **state)
 	assert_int_equal(senml_rec(doc, 0, "v")->valueint, 0);
 	cJSON_Delete(doc);
 	free(text);
-	assert_null(obj_read_one_senml(&f->obj, "e", 5, 2, &res, err,
+	assert_null(obj_read_one_senml(&f->obj, "e", &f->obj.fw, 5, 2, &res,
+	    err,
 	    sizeof(err)));
 	assert_int_equal(res, NODE_NOT_ALLOWED);
 }

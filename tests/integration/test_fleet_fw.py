@@ -1,0 +1,223 @@
+"""
+Firmware on fleet devices (outpost-node --fleet): each virtual device has
+its own /5/0 and pulls an image when its /5/0/1 is written through the
+gateway's proxy; it hashes the blocks as they come and keeps none. State
+2 when the digest is the manifest's, State 0 with Update Result 1 after
+an execute of /5/0/2; Update Result 5 for a manifest signed with a key the
+fleet does not trust and for an image that does not hash to its manifest;
+a lossy fleet ([fleet] drop) still gets there.
+"""
+import json
+import socket
+import threading
+
+from conftest import coap_message, coap_parse, wait_for
+from test_firmware import (fw_gateway, keygen, lwm2m_value, make_image,
+                           post_manifest, put_image, sign)
+
+BLOCK2, ETAG = 23, 4
+
+
+def fleet(node_factory, gw, n, prefix, args=(), **firmware):
+    """A started fleet of n devices registered with gw."""
+    sections = {"firmware": firmware} if firmware else None
+    node = node_factory(gw, ep="unused", listen=False, sections=sections,
+                        args=["--fleet", str(n), "--prefix", prefix,
+                              "--spread", "0", *args])
+    wait_for(lambda: gw.get_json("/v1/health")["devices"] >= n, 20,
+             what="%d fleet devices registered" % n)
+    return node
+
+
+def write_uri(gw, ep, uri):
+    status, _, body = gw.http("PUT", "/v1/devices/%s/r/5/0/1" % ep,
+                              body=uri,
+                              headers={"Content-Type": "text/plain"})
+    assert status in (200, 204), (ep, status, body)
+
+
+def patient_value(gw, ep, path):
+    """lwm2m_value over a lossy link: None when the proxied read gets no
+    answer in time."""
+    try:
+        status, _, body = gw.http("GET", "/v1/devices/%s/r/%s" % (ep, path),
+                                  timeout=30)
+    except OSError:
+        return None
+    return body.decode() if status == 200 else None
+
+
+def wait_all(gw, eps, path, value, timeout, what, read=lwm2m_value):
+    left = set(eps)
+
+    def done():
+        for ep in list(left):
+            if read(gw, ep, path) == value:
+                left.discard(ep)
+        return not left
+    wait_for(done, timeout, interval=0.1,
+             what="%s on %d of %d devices" % (what, len(left), len(eps)))
+
+
+def senml(gw, ep):
+    status, hdrs, body = gw.http("GET", "/v1/devices/%s/r/5/0" % ep,
+                                 headers={"Accept": "application/senml+json"})
+    assert status == 200, body
+    recs = json.loads(body)
+    return {r["n"]: r.get("v", r.get("vs")) for r in recs}
+
+
+def test_fleet_pulls_and_updates(run_outpost, tmp_path, gateway_factory,
+                                 node_factory):
+    """20 devices: /5/0/1 written through the proxy, every one Downloaded,
+    executed, every one Idle with Update Result 1; /5/0 reads as SenML
+    JSON as the agent's does."""
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = fw_gateway(gateway_factory, pub, coap={"max_idle_sessions": 1000})
+    img, data = make_image(tmp_path, "fw.bin", 40000)
+    fid = post_manifest(gw, sign(run_outpost, key, img, 7,
+                                 version="2.1"))["id"]
+    assert put_image(gw, fid, data)[0] == 201
+    node = fleet(node_factory, gw, 20, "ff-", vendor="acme",
+                 **{"class": "sensor-v2", "trusted_keys": pub})
+    eps = ["ff-%d" % i for i in range(20)]
+    assert senml(gw, "ff-3") == {"1": "", "3": 0, "5": 0, "6": "", "7": "",
+                                 "9": 0}
+    uri = "coap://127.0.0.1:%d/fw/%s" % (gw.coap_port, fid)
+    for ep in eps:
+        write_uri(gw, ep, uri)
+    wait_all(gw, eps, "5/0/3", "2", 60, "State 2")
+    assert senml(gw, "ff-3") == {"1": uri, "3": 2, "5": 0,
+                                 "6": "sensor-v2", "7": "2.1", "9": 0}
+    for ep in eps:
+        status, _, body = gw.http("POST", "/v1/devices/%s/r/5/0/2" % ep)
+        assert status in (200, 204), (ep, body)
+    wait_all(gw, eps, "5/0/5", "1", 20, "Update Result 1")
+    assert all(lwm2m_value(gw, ep, "5/0/3") == "0" for ep in eps)
+    # The same sequence number again is not above the installed one.
+    write_uri(gw, "ff-0", "")
+    write_uri(gw, "ff-0", uri)
+    wait_for(lambda: lwm2m_value(gw, "ff-0", "5/0/5") == "6", 10,
+             what="Update Result 6 for an installed sequence number")
+    assert node.alive()
+
+
+def test_fleet_refuses_an_untrusted_manifest(run_outpost, tmp_path,
+                                             gateway_factory, node_factory):
+    """The gateway takes the image (its key is trusted there); the fleet
+    trusts another key: Update Result 5, State 0."""
+    key, pub = keygen(run_outpost, tmp_path)
+    _, other = keygen(run_outpost, tmp_path, prefix="other")
+    gw = fw_gateway(gateway_factory, pub)
+    img, data = make_image(tmp_path, "fw.bin", 5000)
+    fid = post_manifest(gw, sign(run_outpost, key, img, 1))["id"]
+    assert put_image(gw, fid, data)[0] == 201
+    fleet(node_factory, gw, 2, "fk-", trusted_keys=other)
+    write_uri(gw, "fk-1", "coap://127.0.0.1:%d/fw/%s" % (gw.coap_port, fid))
+    wait_for(lambda: lwm2m_value(gw, "fk-1", "5/0/5") == "5", 10,
+             what="Update Result 5")
+    assert lwm2m_value(gw, "fk-1", "5/0/3") == "0"
+    assert lwm2m_value(gw, "fk-0", "5/0/3") == "0"
+
+
+class TamperedServer:
+    """A CoAP server that serves a signed manifest at /fw/x/manifest and,
+    at /fw/x, other bytes under the manifest's ETag: an image that was
+    changed after it was signed."""
+
+    def __init__(self, manifest, image):
+        self.manifest = manifest
+        self.image = image
+        self.etag = bytes.fromhex(json.loads(manifest)["sha256"])[:8]
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.stop = False
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def answer(self, req):
+        path = [v.decode() for n, v in req["options"] if n == 11]
+        opts = []
+        if path == ["fw", "x", "manifest"]:
+            payload = self.manifest
+        else:
+            b = next((int.from_bytes(v, "big") for n, v in req["options"]
+                      if n == BLOCK2), 6)
+            szx = b & 7
+            size = 16 << szx
+            off = (b >> 4) * size
+            payload = self.image[off:off + size]
+            more = off + len(payload) < len(self.image)
+            x = (b >> 4) << 4 | more << 3 | szx
+            opts = [(ETAG, self.etag),
+                    (BLOCK2, x.to_bytes(max(1, (x.bit_length() + 7) // 8),
+                                        "big"))]
+        return coap_message(mtype=2, code=0x45, mid=req["mid"],
+                            token=req["token"], options=opts,
+                            payload=payload)
+
+    def serve(self):
+        self.sock.settimeout(0.2)
+        while not self.stop:
+            try:
+                data, addr = self.sock.recvfrom(2048)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.sock.sendto(self.answer(coap_parse(data)), addr)
+
+    def close(self):
+        self.stop = True
+        self.thread.join()
+        self.sock.close()
+
+
+def test_fleet_digest_mismatch(run_outpost, tmp_path, gateway_factory,
+                               node_factory):
+    """Every block is served, but the bytes are not the signed image's:
+    Update Result 5 once the last block is hashed."""
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = gateway_factory()
+    img, data = make_image(tmp_path, "fw.bin", 3000)
+    doc = sign(run_outpost, key, img, 1)
+    server = TamperedServer(doc, data[:-1] + bytes([data[-1] ^ 1]))
+    try:
+        fleet(node_factory, gw, 1, "fd-", trusted_keys=pub)
+        write_uri(gw, "fd-0", "coap://127.0.0.1:%d/fw/x" % server.port)
+        wait_for(lambda: lwm2m_value(gw, "fd-0", "5/0/5") == "5", 10,
+                 what="Update Result 5")
+        assert lwm2m_value(gw, "fd-0", "5/0/3") == "0"
+    finally:
+        server.close()
+
+
+def test_lossy_fleet_still_downloads(run_outpost, tmp_path, gateway_factory,
+                                     node_factory):
+    """[fleet] drop 0.1 loses answers of the block requests too; libcoap
+    asks again, and every device reaches State 2."""
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = fw_gateway(gateway_factory, pub)
+    img, data = make_image(tmp_path, "fw.bin", 12000)
+    fid = post_manifest(gw, sign(run_outpost, key, img, 3))["id"]
+    assert put_image(gw, fid, data)[0] == 201
+    node = fleet(node_factory, gw, 6, "fl-", args=["--drop", "0.1"])
+    eps = ["fl-%d" % i for i in range(6)]
+    uri = "coap://127.0.0.1:%d/fw/%s" % (gw.coap_port, fid)
+
+    def written(ep):
+        # A write whose answers were all lost is sent again: the same
+        # Package URI while it is fetched is no new download.
+        try:
+            return gw.http("PUT", "/v1/devices/%s/r/5/0/1" % ep, body=uri,
+                           headers={"Content-Type": "text/plain"},
+                           timeout=30)[0] in (200, 204)
+        except OSError:
+            return False
+    for ep in eps:
+        wait_for(lambda: written(ep), 120, what="the write of %s" % ep)
+    wait_all(gw, eps, "5/0/3", "2", 120, "State 2", read=patient_value)
+    wait_all(gw, eps, "5/0/5", "0", 60, "Update Result 0",
+             read=patient_value)
+    assert node.alive()
