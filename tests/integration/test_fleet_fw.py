@@ -221,3 +221,42 @@ def test_lossy_fleet_still_downloads(run_outpost, tmp_path, gateway_factory,
     wait_all(gw, eps, "5/0/5", "0", 60, "Update Result 0",
              read=patient_value)
     assert node.alive()
+
+
+def test_campaign_over_a_fleet(run_outpost, tmp_path, gateway_factory,
+                               node_factory):
+    """A campaign by tag over 30 fleet devices in two groups, ten at a
+    time, followed only by its observations of /5/0/3 and /5/0/5 (the
+    gateway reads /5/0 once an hour here): every device ends succeeded
+    with Update Result 1, and the gateway holds no observation after."""
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = fw_gateway(gateway_factory, pub, coap={"max_idle_sessions": 1000},
+                    campaign={"poll_s": 3600})
+    img, data = make_image(tmp_path, "fw.bin", 30000)
+    fid = post_manifest(gw, sign(run_outpost, key, img, 9))["id"]
+    assert put_image(gw, fid, data)[0] == 201
+    node = fleet(node_factory, gw, 30, "fc-", vendor="acme",
+                 **{"class": "sensor-v2", "trusted_keys": pub})
+    for i in range(30):
+        assert gw.http("PUT", "/v1/devices/fc-%d/tags" % i,
+                       body=json.dumps(["site-a"]))[0] == 200
+    status, _, body = gw.http("POST", "/v1/campaigns", body=json.dumps({
+        "image": fid, "target": {"tags": ["site-a"]},
+        "policy": {"group_percent": 50, "max_concurrent": 10}}))
+    assert status == 201, body
+    c = json.loads(body)
+    assert c["total"] == 30 and c["groups"] == 2
+    busiest = []
+
+    def done():
+        s = gw.get_json("/v1/campaigns/%d" % c["id"])
+        busiest.append(sum(s["counts"][k] for k in (
+            "announced", "downloading", "downloaded", "updating")))
+        return s["status"] == "done" and s
+    s = wait_for(done, 120, interval=0.2, what="the campaign done")
+    assert s["counts"]["succeeded"] == 30, s["counts"]
+    assert all(d["result"] == 1 for d in s["devices"])
+    assert max(busiest) <= 10
+    wait_for(lambda: gw.get_json("/v1/observations")["observations"] == [],
+             10, what="the campaign's observations released")
+    assert node.alive()
