@@ -782,6 +782,7 @@ camp_index_cmp(const void *a, const void *b)
 static int
 camp_finish(struct camp *c)
 {
+	struct camp_dev *shrunk;
 	size_t i, n;
 	uint8_t *dup;
 
@@ -799,6 +800,11 @@ camp_finish(struct camp *c)
 		if (!dup[i])
 			c->devs[n++] = c->devs[i];
 	free(dup);
+	if (n < c->cap && n > 0 &&
+	    (shrunk = reallocarray(c->devs, n, sizeof(*c->devs))) != NULL) {
+		c->devs = shrunk;	/* the doubling's slack goes */
+		c->cap = n;
+	}
 	if (n == c->ndevs)
 		return 0;
 	c->ndevs = n;

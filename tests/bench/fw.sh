@@ -30,6 +30,8 @@ head -c $((MB << 20)) /dev/urandom >"$TMP/fw.bin"
     --version 1 --seq 1 "$TMP/fw.bin" >/dev/null
 start_gateway "$TMP/gw" "[gateway]
 log_level = warning
+[http]
+max_body = 4194304
 [firmware]
 trusted_keys = $TMP/rel.pub"
 ID=$(curl -sf -X POST --data-binary @"$TMP/fw.bin.manifest" \
@@ -169,3 +171,27 @@ echo "fw: coap-server  total=${t_srv}s blocks_per_s=$(bps "$t_srv") complete=$ok
 echo "fw: blocks/s outpost/coap-server=$(ratio "$(bps "$t_gw")" "$(bps "$t_srv")")"
 echo "fw: CPU during the delivery: gateway $(sec "$cpu_gw")s, fleet $(sec "$cpu_node")s"
 echo "fw: gateway RssAnon before=${rss0}kB peak=${peak}kB growth=$((peak - rss0))kB"
+
+# What a running campaign costs in RAM per targeted device: two of
+# CAMP_DEVS endpoints each that wait for a window hours away (so nothing
+# is sent); the second's RssAnon growth is the figure (the first leaves
+# its request's parse and its store batch in the heap for reuse).
+CAMP_DEVS=${FW_CAMP_DEVS:-50000}
+h=$(( ($(date -u +%-H) + 2) % 24 ))
+campaign_of() {
+	awk -v n="$CAMP_DEVS" -v id="$ID" -v h="$h" -v p="$1" 'BEGIN {
+		printf "{\"image\":\"%s\",\"target\":{\"eps\":[", id
+		for (i = 0; i < n; i++)
+			printf "%s\"%s%d\"", i ? "," : "", p, i
+		printf "]},\"policy\":{\"window\":{\"from\":\"%02d:00\",", h
+		printf "\"to\":\"%02d:30\"}}}", h
+	}' >"$TMP/camp.json"
+	curl -sf -o /dev/null -X POST --data-binary @"$TMP/camp.json" \
+	    "http://$HOST:$GW_HTTP/v1/campaigns" || die "the campaign was refused"
+}
+campaign_of camp-a-
+r0=$(rss_anon_kb "$GW_PID")
+campaign_of camp-b-
+r1=$(rss_anon_kb "$GW_PID")
+echo "fw: a running campaign of $CAMP_DEVS devices: RssAnon +$((r1 - r0))kB," \
+    "$(( (r1 - r0) * 1024 / CAMP_DEVS )) B per targeted device (none once it is done)"
