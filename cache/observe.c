@@ -17,7 +17,9 @@
 #include "cache/observe.h"
 #include "gateway.h"
 #include "log.h"
+#include "modules/coap.h"
 #include "modules/devreq.h"
+#include "modules/queue.h"
 #include "modules/events.h"
 #include "modules/registry.h"
 #include "modules/store.h"
@@ -37,9 +39,14 @@ struct obs {
 
 TAILQ_HEAD(obs_list, obs);
 
+#define OBS_STRAYS_PER_S	100	/* looked into per second, at most: each
+					   walks the observations */
+
 struct observe {
 	struct obs_list		 all;
 	size_t			 count;
+	int64_t			 stray_second;
+	unsigned		 strays;
 	observe_listener	 listener;
 	void			*listener_arg;
 };
@@ -194,6 +201,46 @@ observe_release(struct gateway *gw, const char *ep, const char *path)
 		return;
 	if (--o->holds == 0 && !o->stored)
 		obs_free(gw, o);
+}
+
+void
+observe_stray(struct gateway *gw, coap_session_t *s)
+{
+	struct device *d = NULL;
+	struct dev_addr from;
+	const char *why;
+	struct obs *o;
+	int64_t now = gw_now();
+
+	if (gw->observe == NULL)
+		return;
+	if (gw->observe->stray_second != now) {
+		gw->observe->stray_second = now;
+		gw->observe->strays = 0;
+	}
+	if (++gw->observe->strays > OBS_STRAYS_PER_S)
+		return;		/* a flood gets its RSTs, nothing more */
+	coap_session_dev_addr(s, &from);
+	TAILQ_FOREACH(o, &gw->observe->all, entry) {
+		if (o->live != NULL || (d = registry_find_by_endpoint(
+		    gw->registry, o->ep)) == NULL ||
+		    d->r.addr.family != from.family ||
+		    d->r.addr.port != from.port ||
+		    memcmp(d->r.addr.addr, from.addr, sizeof(from.addr)) != 0 ||
+		    coap_auth_check(gw, s, d->ep, &why) != 0) {
+			d = NULL;
+			continue;
+		}
+		break;
+	}
+	if (d == NULL)
+		return;
+	log_debug("observe: %s notifies an observation of before: it is "
+	    "there, observing again", d->ep);
+	devreq_set_route(gw, d->ep, s);
+	registry_touch(gw->registry, d);
+	observe_wake(gw, d->ep);
+	queue_wake(gw, d->ep);
 }
 
 void

@@ -18,6 +18,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "modules/coap.h"
+#include "modules/registry.h"
 #include "modules/rng.h"
 #include "modules/store.h"
 
@@ -88,6 +89,23 @@ coap_io_cb(evutil_socket_t fd, short what, void *arg)
 		coap_io_do_epoll(gw->coap->ctx, ev, (size_t)n);
 		if (gw->metrics.coap_in == before && n < COAP_EVENTS)
 			break;
+	}
+}
+
+void
+coap_session_dev_addr(coap_session_t *s, struct dev_addr *a)
+{
+	const coap_address_t *ca = coap_session_get_addr_remote(s);
+
+	memset(a, 0, sizeof(*a));
+	if (ca->addr.sa.sa_family == AF_INET6) {
+		a->family = AF_INET6;
+		memcpy(a->addr, &ca->addr.sin6.sin6_addr, 16);
+		a->port = ntohs(ca->addr.sin6.sin6_port);
+	} else {
+		a->family = AF_INET;
+		memcpy(a->addr, &ca->addr.sin.sin_addr, 4);
+		a->port = ntohs(ca->addr.sin.sin_port);
 	}
 }
 

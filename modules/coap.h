@@ -32,6 +32,20 @@ struct coap_peer {
 /* The session's peer state, created if needed; NULL when out of memory. */
 struct coap_peer *coap_peer(coap_session_t *s);
 
+/* The session's remote address in the registry's form. */
+struct dev_addr;
+void		 coap_session_dev_addr(coap_session_t *s, struct dev_addr *a);
+
+/*
+ * observe.c: a response nobody waits for came on s. After a gateway
+ * restart a device still notifies the observations of the previous run;
+ * when s is the address its registration came from (and may act for it),
+ * the device is there: it is routed, its observations are made again and
+ * its queue goes, without waiting for its next update. The stray itself
+ * is refused (RST) as before, which ends the old observation.
+ */
+void		 observe_stray(struct gateway *gw, coap_session_t *s);
+
 /* Every peer, for a walk (dtls_close_ep). */
 struct coap_peer *coap_peers(struct gateway *gw);
 

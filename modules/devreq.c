@@ -615,8 +615,10 @@ devreq_response(coap_session_t *s, const coap_pdu_t *sent,
 	(void)mid;
 	/* Even an answer nobody waits for any more is ours: no RST. */
 	if (rq == NULL && (o = devobs_match(s, coap_pdu_get_token(rcvd))) ==
-	    NULL)
+	    NULL) {
+		observe_stray(coap_gateway(coap_session_get_context(s)), s);
 		return COAP_RESPONSE_FAIL;	/* not ours: RST */
+	}
 	memset(&resp, 0, sizeof(resp));
 	resp.kind = DEVRESP_ANSWER;
 	resp.cls = COAP_RESPONSE_CLASS(code);

@@ -80,23 +80,6 @@ rd_unpark(struct rd_pending *pd)
 		}
 }
 
-static void
-rd_addr_from(coap_session_t *s, struct dev_addr *a)
-{
-	const coap_address_t *ca = coap_session_get_addr_remote(s);
-
-	memset(a, 0, sizeof(*a));
-	if (ca->addr.sa.sa_family == AF_INET6) {
-		a->family = AF_INET6;
-		memcpy(a->addr, &ca->addr.sin6.sin6_addr, 16);
-		a->port = ntohs(ca->addr.sin6.sin6_port);
-	} else {
-		a->family = AF_INET;
-		memcpy(a->addr, &ca->addr.sin.sin_addr, 4);
-		a->port = ntohs(ca->addr.sin.sin_port);
-	}
-}
-
 /*
  * One pass over the request's options: every Uri-Query goes into p, the
  * Content-Format (-1 when absent) into *cf. Returns 0 or -1 with err.
@@ -438,7 +421,7 @@ rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	}
 	if (rd_refuse(gw, s, p.ep, resp) == -1)
 		return;
-	rd_addr_from(s, &from);
+	coap_session_dev_addr(s, &from);
 	if ((pd = rd_park(gw, s, req, resp, RD_REGISTER)) == NULL)
 		return;
 	rd_stage(resp, pd, registry_register(gw->registry, &p,
@@ -493,7 +476,7 @@ rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		    "ep and lwm2m are not allowed in an update");
 		return;
 	}
-	rd_addr_from(s, &from);
+	coap_session_dev_addr(s, &from);
 	if ((pd = rd_park(gw, s, req, resp, RD_UPDATE)) == NULL)
 		return;
 	rd_stage(resp, pd, registry_update(gw->registry, id, &p,

@@ -88,6 +88,32 @@ def test_observation_is_made_again_after_restart(gateway, devices):
         "established"]
 
 
+def test_a_notification_after_a_restart_brings_the_observation_back(
+        gateway, devices):
+    """After a crash the gateway has no session to the device; a
+    notification of the observation the gateway made before (which the
+    gateway refuses with RST) comes from the address the device registered
+    from: it is there, and the observation is made again at once, without
+    waiting for the device's next update. One from elsewhere does not."""
+    dev = devices(gateway, "o-st", answers={"GET 1/0": ("2.05", b"a", 0,
+                                                        None)})
+    other = devices(gateway, "o-other")
+    assert gateway.http("POST", "/v1/devices/o-st/observe/1/0")[0] == 201
+    wait_for(lambda: len(observe_gets(dev, "1/0")) == 1, what="observe")
+    gateway.kill9()		# the device is not told
+    gateway.start()
+    # Another device's address: nothing happens for o-st.
+    other.observers["1/0"] = (dev.observers["1/0"][0],
+                              ("127.0.0.1", gateway.coap_port))
+    other.notify("1/0", b"x", 40)
+    dev.notify("1/0", b"b", 41)
+    wait_for(lambda: len(observe_gets(dev, "1/0")) == 2,
+             what="the observation made again")
+    wait_for(lambda: gateway.get_json("/v1/observations")["observations"][0][
+        "established"], what="established")
+    assert len(observe_gets(other, "1/0")) == 0
+
+
 def test_sleeping_device_is_observed_when_it_wakes(gateway_factory,
                                                    devices):
     gw = gateway_factory(registry={"awake_window": 1})
