@@ -238,3 +238,49 @@ def test_tag_targets_conflicts_and_observations(run_outpost, tmp_path,
     assert gw.http("POST", "/v1/campaigns/%d/cancel" % c["id"])[0] == 200
     assert observations(gw, "never-seen") == {}
     campaign(gw, {"image": fid, "target": {"eps": ["never-seen"]}})
+
+
+def tlv_state(v):
+    """/5/0/3 as a Wakaama-style client sends it: one LwM2M TLV resource
+    (id 3, one-byte value)."""
+    return bytes([0xc1, 0x03, v])
+
+
+def test_wakaama_style_client(run_outpost, tmp_path, gateway_factory,
+                              devices):
+    """A standard LwM2M client (a scripted device, not our agent) that
+    notifies State in TLV and Update Result as text: the campaign writes
+    the URI, follows the notifications, executes at Downloaded and ends
+    with the device's Update Result."""
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = camp_gateway(gateway_factory, pub)
+    fid, _ = image(run_outpost, tmp_path, gw)
+    dev = devices(gw, "wk-1", answers={
+        "GET 5/0/3": ("2.05", tlv_state(0), 11542, None),
+        "GET 5/0/5": ("2.05", b"0", 0, None),
+        "PUT 5/0/1": ("2.04", b"", None, None),
+        "POST 5/0/2": ("2.04", b"", None, None)})
+    c = campaign(gw, {"image": fid, "target": {"eps": ["wk-1"]}})
+
+    def saw(key):
+        return any(k == key for k, _ in dev.seen)
+
+    def state():
+        return get(gw, c["id"])["devices"][0]["state"]
+    wait_for(lambda: saw("PUT 5/0/1") and "5/0/3" in dev.observers and
+             "5/0/5" in dev.observers, 10, what="the URI write, observed")
+    uri = [m for k, m in dev.seen if k == "PUT 5/0/1"][0]["payload"]
+    assert uri.decode().endswith("/fw/" + fid)
+    dev.notify("5/0/3", tlv_state(1), 2, cf=11542)
+    wait_for(lambda: state() == "downloading", 10, what="downloading")
+    assert not saw("POST 5/0/2")
+    dev.notify("5/0/3", tlv_state(2), 3, cf=11542)
+    wait_for(lambda: saw("POST 5/0/2"), 10, what="the execute")
+    dev.notify("5/0/3", tlv_state(3), 4, cf=11542)
+    wait_for(lambda: state() == "updating", 10, what="updating")
+    dev.notify("5/0/5", b"1", 5)
+    dev.notify("5/0/3", tlv_state(0), 6, cf=11542)
+    s = wait_for(lambda: (lambda s: s["status"] == "done" and s)(
+        get(gw, c["id"])), 10, what="the campaign done")
+    assert s["devices"][0]["state"] == "succeeded"
+    assert s["devices"][0]["result"] == 1
