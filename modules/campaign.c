@@ -626,6 +626,8 @@ camp_step(struct gateway *gw, struct camp *c, int64_t now)
 			camp_push(gw, c, i, COP_WRITE);
 			inflight++;
 		} else if (d->state == CDEV_ANNOUNCED) {
+			if (!running)
+				continue;	/* not begun: it waits */
 			camp_push(gw, c, i, COP_WRITE);
 		} else if (d->state == CDEV_DOWNLOADED &&
 		    d->via == VIA_LWM2M && running) {
@@ -663,9 +665,10 @@ camp_step(struct gateway *gw, struct camp *c, int64_t now)
 	if (!camp_in_window(c, now))
 		return;
 	if (c->delivery == DELIVER_MULTICAST) {
-		if (c->announced == 0)
-			camp_announce(gw, c, now);
-		camp_save(gw, c);
+		if (c->announced == 0) {
+			camp_announce(gw, c, now);	/* or pauses */
+			camp_save(gw, c);
+		}
 		return;
 	}
 	for (i = 0; i < c->ndevs && inflight < (size_t)c->max_concurrent;
