@@ -105,8 +105,9 @@ value(const char *path, int cf, const void *b, size_t len, int *st, int *res)
 
 	if (copy == NULL)
 		abort();
-	memcpy(copy, b, len);
-	rc = campparse_value(path, cf, copy, len, st, res);
+	if (len > 0)
+		memcpy(copy, b, len);
+	rc = campparse_value(path, cf, b == NULL ? NULL : copy, len, st, res);
 	free(copy);
 	return rc;
 }
