@@ -99,7 +99,7 @@ struct camp_push {
 
 static const char *const camp_dev_names[CDEV__COUNT] = {
 	"pending", "announced", "downloading", "downloaded", "updating",
-	"succeeded", "failed"
+	"succeeded", "failed", "removed"
 };
 static const char *const camp_status_names[CAMP__COUNT] = {
 	"running", "paused", "cancelled", "done"
@@ -602,7 +602,7 @@ camp_step(struct gateway *gw, struct camp *c, int64_t now)
 		else if (!(d->state == CDEV_ANNOUNCED &&
 		    d->via == VIA_MULTICAST))
 			inflight++;
-		if (d->group != (uint32_t)c->group)
+		if (d->group != (uint32_t)c->group || d->state == CDEV_REMOVED)
 			continue;
 		size++;
 		if (d->state < CDEV_SUCCEEDED)
@@ -1044,6 +1044,31 @@ camp_cancel_dev(struct gateway *gw, struct camp *c, struct camp_dev *d)
 		d->op_kind = COP_NONE;
 		camp_dev_save(gw, c, d);
 	}
+}
+
+int
+campaign_drop_device(struct gateway *gw, const char *ep)
+{
+	struct camp_dev *d;
+	struct camp *c;
+	int n = 0;
+
+	if (gw->campaigns == NULL)
+		return 0;
+	for (c = gw->campaigns->list; c != NULL; c = c->next) {
+		if ((c->status != CAMP_RUNNING && c->status != CAMP_PAUSED) ||
+		    (d = camp_lookup(c, ep)) == NULL ||
+		    d->state >= CDEV_SUCCEEDED)
+			continue;
+		camp_cancel_dev(gw, c, d);
+		log_info("campaign %" PRIu64 ": %s decommissioned: removed",
+		    c->id, ep);
+		camp_set(gw, c, d, CDEV_REMOVED);
+		camp_dev_save(gw, c, d);
+		camp_arm(gw);
+		n++;
+	}
+	return n;
 }
 
 int

@@ -27,6 +27,7 @@ enum camp_dev_state {
 	CDEV_UPDATING,
 	CDEV_SUCCEEDED,
 	CDEV_FAILED,
+	CDEV_REMOVED,		/* decommissioned during the campaign */
 	CDEV__COUNT
 };
 
@@ -62,5 +63,14 @@ int		 campaign_action(struct gateway *gw, uint64_t id,
 		    const char *action);
 
 const char	*campaign_dev_state_name(int st);
+
+/*
+ * ep is decommissioned: in every running or paused campaign that has not
+ * finished with it, it ends as removed (neither success nor failure: it
+ * does not count toward a group's threshold), and its URI write or
+ * execute still queued is cancelled. Staged in the open batch. Returns
+ * how many campaigns held it.
+ */
+int		 campaign_drop_device(struct gateway *gw, const char *ep);
 
 #endif /* OUTPOST_CAMPAIGN_H */

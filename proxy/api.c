@@ -16,6 +16,7 @@
 #include "cache/stream.h"
 #include "gateway.h"
 #include "log.h"
+#include "modules/campaign.h"
 #include "modules/devreq.h"
 #include "modules/queue.h"
 #include "modules/lwm2m.h"
@@ -256,16 +257,17 @@ api_untagged(int status, void *arg)
 }
 
 /* DELETE of an endpoint that is not registered: it may be provisioned
- * (revoke) or tagged only; its tags' removal is staged already. Returns 1
- * when there was nothing to decommission (not answered). */
+ * (revoke), or only tagged or in a campaign (held > 0, their removal is
+ * staged already). Returns 1 when there was nothing to decommission (not
+ * answered). */
 static int
-api_device_forget(struct http_exchange *hx, const char *ep, int tagged)
+api_device_forget(struct http_exchange *hx, const char *ep, int held)
 {
 	int rc = api_devices_revoke(hx, ep, 1);
 
 	if (rc != 1)
 		return 0;	/* answered, or to be after the commit */
-	if (tagged <= 0)
+	if (held <= 0)
 		return 1;
 	if (store_when_durable(hx->gw->store, api_untagged, hx) == -1)
 		http_error(hx, 500, "internal", "store failure");
@@ -281,16 +283,18 @@ api_device(struct http_exchange *hx)
 	char tag[1][TAG_LEN_MAX + 1];
 	enum registry_result res;
 	int del = evhttp_request_get_command(hx->req) == EVHTTP_REQ_DELETE;
-	int tagged = 0;
+	int held = 0;
 
-	/* The tags go in the batch of whatever else the decommission
-	 * removes, so that both commit or neither. */
+	/* The tags and the campaigns' records go in the batch of whatever
+	 * else the decommission removes, so that all commit or none. */
 	if (del) {
-		tagged = tags_get(gw, ep, tag, 1);
+		held = tags_get(gw, ep, tag, 1);
 		tags_drop_device(gw, ep);
+		if (campaign_drop_device(gw, ep) > 0 && held == 0)
+			held = 1;	/* something to forget */
 	}
 	/* Never registered, only provisioned or tagged: DELETE forgets. */
-	if (d == NULL && del && api_device_forget(hx, ep, tagged) != 1)
+	if (d == NULL && del && api_device_forget(hx, ep, held) != 1)
 		return;
 	if (d == NULL) {
 		http_error(hx, 404, "not_found", "device '%s' is not "

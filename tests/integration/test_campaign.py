@@ -128,7 +128,7 @@ def test_failure_threshold_pauses(run_outpost, tmp_path, gateway_factory,
         get(gw, c["id"])), 60, interval=0.2, what="campaign done")
     assert s["counts"] == {"pending": 0, "announced": 0, "downloading": 0,
                            "downloaded": 0, "updating": 0, "succeeded": 3,
-                           "failed": 2}
+                           "failed": 2, "removed": 0}
     assert gw.http("POST", "/v1/campaigns/%d/pause" % c["id"])[0] == 409
 
 
@@ -234,10 +234,22 @@ def test_tag_targets_conflicts_and_observations(run_outpost, tmp_path,
     assert sorted(held) == ["5/0/3", "5/0/5"]
     assert all(o["held_by_gateway"] and not o["client"] and
                not o["established"] for o in held.values())
-    # Cancelled: nothing held any more, and the device is free again.
-    assert gw.http("POST", "/v1/campaigns/%d/cancel" % c["id"])[0] == 200
+    op = [d["op"] for d in s["devices"] if d["ep"] == "never-seen"][0]
+    # Decommissioned: removed from the campaign (not a failure), its
+    # queued write cancelled, nothing held; the campaign is done.
+    assert gw.http("DELETE", "/v1/devices/never-seen")[0] == 204
+    s = get(gw, c["id"])
+    assert s["status"] == "done" or wait_for(
+        lambda: get(gw, c["id"])["status"] == "done", 10,
+        what="the campaign done")
+    s = get(gw, c["id"])
+    assert s["counts"]["removed"] == 1 and s["counts"]["succeeded"] == 2
+    assert [d["state"] for d in s["devices"]] == ["removed", "succeeded",
+                                                  "succeeded"]
+    assert gw.get_json("/v1/ops/%d" % op)["state"] == "cancelled"
     assert observations(gw, "never-seen") == {}
-    campaign(gw, {"image": fid, "target": {"eps": ["never-seen"]}})
+    # A DELETE of an endpoint no campaign, tag or registration holds.
+    assert gw.http("DELETE", "/v1/devices/never-seen")[0] == 404
 
 
 def tlv_state(v):
