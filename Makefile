@@ -49,7 +49,7 @@ CORE_SRC := log.c hex.c parse.c notify.c config/config.c config/inifile.c \
             cache/observe.c proxy/senml.c proxy/senml_tlv.c proxy/senml_cbor.c \
             modules/manifest.c \
             modules/firmware.c modules/fwserve.c proxy/fwapi.c proxy/crange.c \
-            modules/campaign.c modules/campparse.c proxy/campapi.c \
+            modules/campaign.c modules/campstore.c modules/camptarget.c modules/campparse.c proxy/campapi.c \
             proxy/tls.c proxy/auth.c proxy/tokens.c modules/whparse.c
 GW_SRC   := gateway.c modules/fwtool.c $(CORE_SRC)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)

@@ -37,7 +37,7 @@ enum store_db {
 	STORE_DB_CREDS,		/* DTLS credentials (cred.c) */
 	STORE_DB_FIRMWARE,	/* image id (16 hex) -> firmware.c record */
 	STORE_DB_FWCHUNK,	/* image id, chunk index (u32 BE) -> bytes */
-	STORE_DB_CAMPAIGNS,	/* campaign id (u64 BE) -> campaign.c JSON */
+	STORE_DB_CAMPAIGNS,	/* campaign id (u64 BE) -> campstore.c JSON */
 	STORE_DB_CAMPDEVS,	/* campaign id (u64 BE), endpoint -> its
 				   device's state in the campaign */
 	STORE_DB_TAGS,		/* endpoint NUL tag -> "" (tags.c) */
