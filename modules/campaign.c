@@ -529,6 +529,21 @@ campaign_drop_device(struct gateway *gw, const char *ep)
 	return n;
 }
 
+uint64_t
+campaign_of_image(struct gateway *gw, const char *id)
+{
+	struct camp *c;
+	uint64_t found = 0;
+
+	if (gw->campaigns == NULL)
+		return 0;
+	for (c = gw->campaigns->list; c != NULL; c = c->next)
+		if ((c->status == CAMP_RUNNING || c->status == CAMP_PAUSED) &&
+		    strcmp(c->image, id) == 0 && (found == 0 || c->id < found))
+			found = c->id;
+	return found;
+}
+
 int
 campaign_action(struct gateway *gw, uint64_t id, const char *action)
 {

@@ -73,4 +73,8 @@ const char	*campaign_dev_state_name(int st);
  */
 int		 campaign_drop_device(struct gateway *gw, const char *ep);
 
+/* The id of a running or paused campaign of image id (the oldest), or 0:
+ * its image is not deleted from under it. */
+uint64_t	 campaign_of_image(struct gateway *gw, const char *id);
+
 #endif /* OUTPOST_CAMPAIGN_H */

@@ -17,6 +17,7 @@
 #include "hex.h"
 #include "gateway.h"
 #include "log.h"
+#include "modules/campaign.h"
 #include "modules/firmware.h"
 #include "modules/fwserve.h"
 #include "proxy/crange.h"
@@ -154,6 +155,7 @@ api_firmware_one(struct http_exchange *hx)
 {
 	struct fw_image *img = firmware_find(hx->gw, hx->params.value[0]);
 	enum fw_status st;
+	uint64_t camp;
 
 	if (img == NULL) {
 		http_error(hx, 404, "not_found", "no image '%s'",
@@ -162,6 +164,13 @@ api_firmware_one(struct http_exchange *hx)
 	}
 	if (evhttp_request_get_command(hx->req) != EVHTTP_REQ_DELETE) {
 		http_reply_json(hx, 200, fwapi_json(img));
+		return;
+	}
+	/* Devices of a campaign may be fetching it, or about to. */
+	if ((camp = campaign_of_image(hx->gw, img->id)) != 0) {
+		http_error(hx, 409, "in_use", "image %s is rolled out by "
+		    "campaign %" PRIu64 ", which has not finished: cancel it "
+		    "first", img->id, camp);
 		return;
 	}
 	if ((st = firmware_delete(hx->gw, img, fwapi_deleted, hx)) != FWS_OK)

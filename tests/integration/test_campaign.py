@@ -169,6 +169,17 @@ def test_bad_requests_and_cancel(run_outpost, tmp_path, gateway_factory):
              what="the op id")
     op = gw.get_json("/v1/ops/%d" % get(gw, c["id"])["devices"][0]["op"])
     assert op["state"] == "queued" and "5/0/1" in json.dumps(op)
+    # The image of a campaign that has not finished is not deleted from
+    # under its devices, running or paused.
+    for action in (None, "pause"):
+        if action:
+            assert gw.http("POST", "/v1/campaigns/%d/%s" %
+                           (c["id"], action))[0] == 200
+        code, _, body = gw.http("DELETE", "/v1/firmware/%s" % fid)
+        err = json.loads(body)
+        assert code == 409 and err["error"] == "in_use", body
+        assert "campaign %d" % c["id"] in err["detail"]
+        assert gw.get_json("/v1/firmware/%s" % fid)["state"] == "complete"
     assert gw.http("POST", "/v1/campaigns/%d/cancel" % c["id"])[0] == 200
     assert get(gw, c["id"])["status"] == "cancelled"
     # What the device has not been sent is not sent: its write is
@@ -178,6 +189,9 @@ def test_bad_requests_and_cancel(run_outpost, tmp_path, gateway_factory):
     assert gw.http("POST", "/v1/campaigns/%d/resume" % c["id"])[0] == 409
     assert gw.http("POST", "/v1/campaigns/%d/explode" % c["id"])[0] == 404
     assert gw.http("GET", "/v1/campaigns/999")[0] == 404
+    # Cancelled, it no longer holds its image.
+    assert gw.http("DELETE", "/v1/firmware/%s" % fid)[0] == 204
+    assert gw.http("GET", "/v1/firmware/%s" % fid)[0] == 404
 
 
 def observations(gw, ep):
