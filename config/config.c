@@ -198,6 +198,9 @@ static const struct config_key config_table[] = {
 	KEY_STR("campaign", "fetch_uri", campaign_fetch_uri, "",
 	    "coap://HOST:PORT devices fetch images from (empty: [coap] "
 	    "listen)", 0),
+	KEY_STR("campaign", "fetch_uri_secure", campaign_fetch_uri_secure, "",
+	    "coaps://HOST:PORT devices with a DTLS credential fetch images "
+	    "from (empty: [coap] secure_listen)", 0),
 
 	KEY_STR("store", "path", store_path, "./data",
 	    "directory of the LMDB environment (created if missing)", 1),

@@ -102,6 +102,7 @@ struct gw_config {
 	int			campaign_poll_s;
 	int			campaign_announce_wait_s;
 	char			campaign_fetch_uri[256];
+	char			campaign_fetch_uri_secure[256];
 
 	char			store_path[PATH_MAX];
 	int			store_map_size_mb;

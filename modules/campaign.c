@@ -27,6 +27,7 @@
 #include "log.h"
 #include "modules/campint.h"
 #include "modules/campparse.h"
+#include "modules/cred.h"
 #include "modules/events.h"
 #include "modules/fwserve.h"
 #include "modules/queue.h"
@@ -147,6 +148,20 @@ camp_pushed(enum queue_result res, uint64_t id, void *arg)
 	free(p);
 }
 
+/* The Package URI for ep: over DTLS when it has a credential (plain CoAP
+ * is never for it), else plain; the other when that one is "". */
+static const char *
+camp_uri_for(struct gateway *gw, const struct camp *c, const char *ep)
+{
+	struct cred cred;
+	int secure = cred_find_by_ep(gw, ep, &cred) == 0;
+
+	explicit_bzero(&cred, sizeof(cred));
+	if (secure)
+		return c->uri_secure[0] != '\0' ? c->uri_secure : c->uri;
+	return c->uri[0] != '\0' ? c->uri : c->uri_secure;
+}
+
 /* Queues one op for device i. */
 static void
 camp_push(struct gateway *gw, struct camp *c, size_t i, enum camp_op kind)
@@ -164,8 +179,8 @@ camp_push(struct gateway *gw, struct camp *c, size_t i, enum camp_op kind)
 		spec.method = DEVREQ_PUT;
 		spec.path = "5/0/1";
 		spec.content_format = CF_TEXT;
-		spec.body = (const uint8_t *)c->uri;
-		spec.len = strlen(c->uri);
+		spec.body = (const uint8_t *)camp_uri_for(gw, c, d->ep);
+		spec.len = strlen((const char *)spec.body);
 		break;
 	case COP_EXECUTE:
 		spec.method = DEVREQ_POST;

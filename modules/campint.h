@@ -49,7 +49,8 @@ struct camp_dev {
 struct camp {
 	uint64_t	 id;
 	char		 image[FW_ID_LEN + 1];
-	char		 uri[300];
+	char		 uri[300];	/* plain; "" none */
+	char		 uri_secure[300];	/* devices with a credential */
 	int		 status;	/* enum camp_status */
 	int		 delivery;	/* enum camp_delivery */
 	char		 reason[160];

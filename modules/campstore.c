@@ -133,6 +133,7 @@ camp_record(struct gateway *gw, const struct camp *c, int devices)
 	cJSON_AddNumberToObject(o, "id", (double)c->id);
 	cJSON_AddStringToObject(o, "image", c->image);
 	cJSON_AddStringToObject(o, "uri", c->uri);
+	cJSON_AddStringToObject(o, "uri_secure", c->uri_secure);
 	cJSON_AddStringToObject(o, "status", camp_status_names[c->status]);
 	cJSON_AddStringToObject(o, "reason", c->reason);
 	cJSON_AddStringToObject(o, "created_at", gw_time_str(c->created, t));
@@ -367,6 +368,8 @@ camp_load_one(const void *key, size_t klen, const void *val, size_t vlen,
 	c->id = store_get_be64(key);
 	snprintf(c->image, sizeof(c->image), "%s", camp_jstr(o, "image"));
 	snprintf(c->uri, sizeof(c->uri), "%s", camp_jstr(o, "uri"));
+	snprintf(c->uri_secure, sizeof(c->uri_secure), "%s",
+	    camp_jstr(o, "uri_secure"));
 	snprintf(c->reason, sizeof(c->reason), "%s", camp_jstr(o, "reason"));
 	if ((i = camp_name_index(camp_status_names, CAMP__COUNT,
 	    camp_jstr(o, "status"))) < 0)

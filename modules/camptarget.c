@@ -122,19 +122,36 @@ camp_conflict(struct gateway *gw, const struct camp *c, uint64_t *other)
 	return NULL;
 }
 
-/* The URI devices fetch the image from. */
+/* One fetch URI: the configured base, else the listen address unless it
+ * is one no device can reach (0.0.0.0, ::): then "". */
 static void
-camp_uri(struct gateway *gw, struct camp *c)
+camp_uri_of(const char *base, const char *scheme,
+    const struct gw_hostport *listen, const char *image, char *uri,
+    size_t len)
 {
 	char hp[96];
 
-	if (gw->cfg.campaign_fetch_uri[0] != '\0')
-		snprintf(c->uri, sizeof(c->uri), "%s/fw/%s",
-		    gw->cfg.campaign_fetch_uri, c->image);
+	if (base[0] != '\0')
+		snprintf(uri, len, "%s/fw/%s", base, image);
+	else if (strcmp(listen->host, "0.0.0.0") == 0 ||
+	    strcmp(listen->host, "::") == 0 || listen->host[0] == '\0')
+		uri[0] = '\0';
 	else
-		snprintf(c->uri, sizeof(c->uri), "coap://%s/fw/%s",
-		    config_hostport_str(&gw->cfg.coap_listen, hp, sizeof(hp)),
-		    c->image);
+		snprintf(uri, len, "%s://%s/fw/%s", scheme,
+		    config_hostport_str(listen, hp, sizeof(hp)), image);
+}
+
+/* The URIs devices fetch the image from: plain CoAP, and DTLS for the
+ * devices that have a credential. 0, or -1 when there is neither. */
+static int
+camp_uri(struct gateway *gw, struct camp *c)
+{
+	camp_uri_of(gw->cfg.campaign_fetch_uri, "coap",
+	    &gw->cfg.coap_listen, c->image, c->uri, sizeof(c->uri));
+	camp_uri_of(gw->cfg.campaign_fetch_uri_secure, "coaps",
+	    &gw->cfg.coap_secure_listen, c->image, c->uri_secure,
+	    sizeof(c->uri_secure));
+	return c->uri[0] != '\0' || c->uri_secure[0] != '\0' ? 0 : -1;
 }
 
 uint64_t
@@ -179,7 +196,13 @@ campaign_create(struct gateway *gw, const struct camp_req *req, int *status,
 	c->ngroups = (int)((c->ndevs + (size_t)c->group_size - 1) /
 	    (size_t)c->group_size);
 	c->threshold_off = -1;
-	camp_uri(gw, c);
+	if (camp_uri(gw, c) == -1) {
+		*status = 409;
+		snprintf(err, errlen, "no URI to fetch the image from: [coap] "
+		    "listen and secure_listen are wildcard addresses; set "
+		    "[campaign] fetch_uri (and fetch_uri_secure)");
+		goto fail;
+	}
 	c->id = gw->campaigns->next_id++;
 	c->created = gw_now();
 	c->status = CAMP_RUNNING;

@@ -93,6 +93,16 @@ extern const struct reg_ops link_reg_ops;
 /* shard.c: a device's registration ended (REG_NOTE_DONE). */
 void	shard_done(struct node_dev *d);
 
+/*
+ * A client session from ctx to server (local: NULL for any): over DTLS
+ * with the node's PSK when secure, its identity [node] psk_identity for
+ * a single agent or else ep (which must outlive the session); plain UDP
+ * otherwise. NULL when libcoap cannot make it.
+ */
+coap_session_t *link_client_session(struct node *n, coap_context_t *ctx,
+	    const coap_address_t *local, const coap_address_t *server,
+	    int secure, const char *ep);
+
 /* The socket descriptor socket(2) would return now (link_probe_fd). */
 int	link_lowest_fd(void);
 /* The socket of session s that libcoap just made, probe being
@@ -123,10 +133,11 @@ void	ffw_shard_free(struct shard *sh);
 /* A numeric host and a port as a socket address: 0, or -1. */
 int	fwp_sockaddr(const char *host, uint16_t port,
 	    struct sockaddr_storage *ss, socklen_t *len);
-/* A Package URI "coap://HOST[:PORT]/PATH" with a numeric host (no name
- * lookup blocks the loop): the server's address and the path. 0 or -1. */
+/* A Package URI "coap[s]://HOST[:PORT]/PATH" with a numeric host (no
+ * name lookup blocks the loop): the server's address, the path, and
+ * whether it is coaps (DTLS). 0 or -1. */
 int	fwp_target(const char *uri, struct sockaddr_storage *ss,
-	    socklen_t *sslen, char *path, size_t pathlen);
+	    socklen_t *sslen, int *secure, char *path, size_t pathlen);
 /* Whether a fetched manifest is taken: verified with keys (NULL: parsed
  * only), naming vendor and class (NULL: any), its sequence number above
  * installed. FW_RESULT_INITIAL when it is, else the Update Result to set,

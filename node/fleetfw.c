@@ -378,12 +378,18 @@ ffw_pull(struct node_dev *d)
 	socklen_t sslen;
 	coap_address_t server;
 	char path[FW_URI_MAX + 1];
-	int probe;
+	int probe, secure = 0;
 
 	ffw_dl_free(f);		/* a new Package URI replaces the old */
-	if (fwp_target(f->fw.uri, &ss, &sslen, path, sizeof(path)) == -1) {
+	if (fwp_target(f->fw.uri, &ss, &sslen, &secure, path,
+	    sizeof(path)) == -1) {
 		ffw_fail(n, f, FW_RESULT_INVALID_URI, "only "
-		    "coap://HOST[:PORT]/PATH with a numeric host is fetched");
+		    "coap[s]://HOST[:PORT]/PATH with a numeric host is fetched");
+		return;
+	}
+	if (secure && n->psk_len == 0) {
+		ffw_fail(n, f, FW_RESULT_UNSUPPORTED_PROTOCOL, "the Package URI "
+		    "is coaps and the fleet has no PSK ([node] psk_key)");
 		return;
 	}
 	if (ffw_shard_ctx(d->shard) == -1 ||
@@ -399,8 +405,8 @@ ffw_pull(struct node_dev *d)
 	link_coap_address(&server, &ss, sslen);
 	probe = n->drop != 0 ? link_lowest_fd() : -1;
 	if ((dl->timer = evtimer_new(n->base, ffw_timer_cb, f)) == NULL ||
-	    (dl->session = coap_new_client_session(d->shard->fw_ctx, NULL,
-	    &server, COAP_PROTO_UDP)) == NULL) {
+	    (dl->session = link_client_session(n, d->shard->fw_ctx, NULL,
+	    &server, secure, d->ep)) == NULL) {
 		ffw_dl_free(f);
 		ffw_fail(n, f, FW_RESULT_NO_MEMORY, "cannot open a CoAP "
 		    "session");

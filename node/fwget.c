@@ -67,6 +67,7 @@ struct node_fw {
 	int			 want_manifest;	/* pull: fetching the manifest */
 	struct sockaddr_storage	 server;	/* where the image is */
 	socklen_t		 server_len;
+	int			 secure;	/* server is coaps */
 	char			 path[FW_URI_MAX + 1];	/* its path there */
 	int			 fd;		/* staging.bin, or -1 */
 	uint64_t		 have;		/* bytes staged */
@@ -380,12 +381,14 @@ nfw_use_gateway(struct node_fw *fw, const struct fw_manifest *m)
 	struct node *n = fw->node;
 
 	if (fw->session != NULL && (fw->server_len != n->gateway_len ||
-	    memcmp(&fw->server, &n->gateway, n->gateway_len) != 0)) {
+	    memcmp(&fw->server, &n->gateway, n->gateway_len) != 0 ||
+	    fw->secure != n->secure)) {
 		coap_session_release(fw->session);
 		fw->session = NULL;
 	}
 	memcpy(&fw->server, &n->gateway, n->gateway_len);
 	fw->server_len = n->gateway_len;
+	fw->secure = n->secure;
 	snprintf(fw->path, sizeof(fw->path), "%s", m->uri);
 }
 
@@ -397,8 +400,8 @@ nfw_pull_target(struct node_fw *fw, const char *uri)
 		coap_session_release(fw->session);
 		fw->session = NULL;
 	}
-	return fwp_target(uri, &fw->server, &fw->server_len, fw->path,
-	    sizeof(fw->path));
+	return fwp_target(uri, &fw->server, &fw->server_len, &fw->secure,
+	    fw->path, sizeof(fw->path));
 }
 
 /* The pull path's manifest came: verify it as an announcement, then fetch
@@ -531,8 +534,9 @@ nfw_request(struct node_fw *fw)
 
 	if (fw->session == NULL) {
 		link_coap_address(&server, &fw->server, fw->server_len);
-		if ((fw->session = coap_new_client_session(fw->ctx, NULL,
-		    &server, COAP_PROTO_UDP)) == NULL) {
+		if ((fw->session = link_client_session(fw->node, fw->ctx,
+		    NULL, &server, fw->secure, fw->node->cfg.endpoint)) ==
+		    NULL) {
 			nfw_schedule(fw, 1000);
 			return;
 		}
@@ -874,10 +878,17 @@ nfw_pull(struct node *n)
 		nfw_drop_staging(fw);
 	memset(&fw->m, 0, sizeof(fw->m));
 	if (nfw_pull_target(fw, n->obj.fw.uri) == -1) {
-		log_warnx("firmware: Package URI %s: only coap://HOST[:PORT]/PATH "
-		    "with a numeric host is fetched", n->obj.fw.uri);
+		log_warnx("firmware: Package URI %s: only coap[s]://HOST[:PORT]/"
+		    "PATH with a numeric host is fetched", n->obj.fw.uri);
 		fw_download_done(&n->obj, &n->obj.fw, 0, FW_RESULT_INVALID_URI,
 		    NULL, NULL);
+		return;
+	}
+	if (fw->secure && n->psk_len == 0) {
+		log_warnx("firmware: Package URI %s is coaps: this agent has "
+		    "no PSK ([node] psk_key)", n->obj.fw.uri);
+		fw_download_done(&n->obj, &n->obj.fw, 0,
+		    FW_RESULT_UNSUPPORTED_PROTOCOL, NULL, NULL);
 		return;
 	}
 	fw->active = 1;

@@ -44,19 +44,25 @@ fwp_sockaddr(const char *host, uint16_t port, struct sockaddr_storage *ss,
 
 int
 fwp_target(const char *uri, struct sockaddr_storage *ss, socklen_t *sslen,
-    char *path, size_t pathlen)
+    int *secure, char *path, size_t pathlen)
 {
 	char auth[URI_PKG_MAX + 1], host[URI_HOST_MAX], err[128];
-	const char *slash;
+	const char *slash, *rest;
 	uint16_t port;
 
-	if (strncasecmp(uri, "coap://", 7) != 0 ||
-	    (slash = strchr(uri + 7, '/')) == NULL ||
+	if (strncasecmp(uri, "coap://", 7) == 0)
+		rest = uri + 7;
+	else if (strncasecmp(uri, "coaps://", 8) == 0)
+		rest = uri + 8;
+	else
+		return -1;
+	if ((slash = strchr(rest, '/')) == NULL ||
 	    (size_t)(slash - uri) >= sizeof(auth) || strlen(slash) >= pathlen)
 		return -1;
 	memcpy(auth, uri, (size_t)(slash - uri));
 	auth[slash - uri] = '\0';
-	if (uri_parse_gateway(auth, host, &port, err, sizeof(err)) == -1 ||
+	if (uri_parse_gateway(auth, host, &port, secure, err, sizeof(err)) ==
+	    -1 ||
 	    fwp_sockaddr(host, port, ss, sslen) == -1)
 		return -1;
 	snprintf(path, pathlen, "%s", slash);

@@ -175,6 +175,30 @@ link_filter(struct node_dev *d)
 	link_set_filter(d->fd, d->radio_off, d->node->drop, d->ep);
 }
 
+coap_session_t *
+link_client_session(struct node *n, coap_context_t *ctx,
+    const coap_address_t *local, const coap_address_t *server, int secure,
+    const char *ep)
+{
+	coap_dtls_cpsk_t psk;
+	const char *id = n->cfg.fleet == 0 && n->cfg.psk_identity[0] != '\0' ?
+	    n->cfg.psk_identity : ep;
+
+	if (!secure)
+		return coap_new_client_session(ctx, local, server,
+		    COAP_PROTO_UDP);
+	/* The identity and the key live as long as the node and its devices:
+	 * libcoap may point at them for the life of the session. */
+	memset(&psk, 0, sizeof(psk));
+	psk.version = COAP_DTLS_CPSK_SETUP_VERSION;
+	psk.psk_info.identity.s = (const uint8_t *)id;
+	psk.psk_info.identity.length = strlen(id);
+	psk.psk_info.key.s = n->psk;
+	psk.psk_info.key.length = n->psk_len;
+	return coap_new_client_session_psk2(ctx, local, server,
+	    COAP_PROTO_DTLS, &psk);
+}
+
 /* Creates d's session to the gateway if it has none. */
 static int
 link_session(struct node_dev *d)
@@ -190,11 +214,11 @@ link_session(struct node_dev *d)
 		link_coap_address(&local, &n->local, n->local_len);
 	if (n->drop != 0 || (n->cfg.fleet > 0 && n->cfg.queue_mode))
 		probe = link_lowest_fd();
-	d->session = coap_new_client_session(d->shard->ctx,
-	    n->local_len > 0 ? &local : NULL, &server, COAP_PROTO_UDP);
+	d->session = link_client_session(n, d->shard->ctx,
+	    n->local_len > 0 ? &local : NULL, &server, n->secure, d->ep);
 	if (d->session == NULL) {
-		log_warnx("%s: cannot open a CoAP session to the gateway",
-		    d->ep);
+		log_warnx("%s: cannot open a CoAP%s session to the gateway",
+		    d->ep, n->secure ? "/DTLS" : "");
 		return -1;
 	}
 	coap_session_set_app_data(d->session, d);

@@ -157,8 +157,8 @@ main_addresses(struct node *n)
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&n->local;
 	int rc;
 
-	if (uri_parse_gateway(n->cfg.gateway, host, &p, err, sizeof(err)) ==
-	    -1) {
+	if (uri_parse_gateway(n->cfg.gateway, host, &p, &n->secure, err,
+	    sizeof(err)) == -1) {
 		log_warnx("gateway: %s", err);
 		return -1;
 	}
@@ -194,6 +194,48 @@ main_addresses(struct node *n)
 		    "address family", n->cfg.listen);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * The PSK of a coaps gateway: [node] psk_key, or the file psk_key_file
+ * (read here, at start, so that it may be readable to the agent only).
+ * Returns 0 or -1 (reported).
+ */
+static int
+main_psk(struct node *n)
+{
+	char buf[2 * NCONF_PSK_KEY_MAX + 64];
+	const char *from = "[node] psk_key", *hex = n->cfg.psk_key;
+	size_t len;
+	FILE *fp;
+	int k;
+
+	if (!n->secure)
+		return 0;
+	if (n->cfg.psk_key_file[0] != '\0') {
+		from = n->cfg.psk_key_file;
+		if ((fp = fopen(from, "re")) == NULL) {
+			log_warn("[node] psk_key_file %s", from);
+			return -1;
+		}
+		len = fread(buf, 1, sizeof(buf) - 1, fp);
+		fclose(fp);
+		buf[len] = '\0';
+		hex = buf;
+	} else if (hex[0] == '\0') {
+		log_warnx("gateway %s is coaps: it needs [node] psk_key or "
+		    "psk_key_file", n->cfg.gateway);
+		return -1;
+	}
+	k = nconf_psk_key(hex, strlen(hex), n->psk);
+	explicit_bzero(buf, sizeof(buf));
+	if (k == -1) {
+		log_warnx("%s: the PSK must be %d..%d bytes in hex", from,
+		    NCONF_PSK_KEY_MIN, NCONF_PSK_KEY_MAX);
+		return -1;
+	}
+	n->psk_len = (size_t)k;
 	return 0;
 }
 
@@ -286,7 +328,8 @@ main_setup(struct node *n)
 	struct obj_env env = { main_now, main_mem_free, main_battery, n };
 	double drop = n->cfg.drop * 4294967296.0;
 
-	if (main_addresses(n) == -1 || main_files(n) == -1)
+	if (main_addresses(n) == -1 || main_psk(n) == -1 ||
+	    main_files(n) == -1)
 		return -1;
 	if (getrandom(&n->rng, sizeof(n->rng), 0) != sizeof(n->rng) ||
 	    n->rng == 0)

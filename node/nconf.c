@@ -2,6 +2,7 @@
  * nconf.c: the key table of node.ini and its values; config/inifile.c
  * reads the file through the table.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <strings.h>
 
 #include "config/inifile.h"
+#include "hex.h"
 #include "log.h"
 #include "node/nconf.h"
 #include "node/uri.h"
@@ -35,9 +37,19 @@ static const struct nconf_key nconf_table[] = {
 	    "info", "error, warning, info or debug", RT },
 	KEY_STR("node", "gateway", NCONF_GATEWAY, gateway,
 	    "coap://127.0.0.1:5683",
-	    "the gateway: coap://HOST[:PORT], a name is resolved at start", 0),
+	    "the gateway: coap://HOST[:PORT], or coaps://HOST[:PORT] for DTLS "
+	    "with the PSK below (port 5684); a name is resolved at start", 0),
 	KEY_STR("node", "endpoint", NCONF_EPNAME, endpoint, "",
 	    "endpoint name (ep); empty: this machine's host name", EMPTY),
+	KEY_STR("node", "psk_identity", NCONF_STRING, psk_identity, "",
+	    "coaps: the PSK identity provisioned on the gateway (empty: the "
+	    "endpoint name; in a fleet always each device's name)", EMPTY),
+	KEY_STR("node", "psk_key", NCONF_PSKKEY, psk_key, "",
+	    "coaps: the pre-shared key, 16..64 bytes in hex (keep this file "
+	    "unreadable to others, or use psk_key_file)", EMPTY),
+	KEY_STR("node", "psk_key_file", NCONF_STRING, psk_key_file, "",
+	    "coaps: a file holding the key in hex instead, read at start",
+	    EMPTY),
 	KEY_INT("node", "lifetime", lifetime, 1, 0x7fffffff, "300",
 	    "registration lifetime in seconds (lt)", RT),
 	KEY_STR("node", "binding", NCONF_BINDING, queue_mode, "U",
@@ -229,6 +241,7 @@ nconf_check_string(const struct nconf_key *k, const char *v, char *err,
     size_t errlen)
 {
 	char host[URI_HOST_MAX];
+	uint8_t key[NCONF_PSK_KEY_MAX];
 	uint16_t port;
 	size_t len = strlen(v), i;
 
@@ -251,7 +264,14 @@ nconf_check_string(const struct nconf_key *k, const char *v, char *err,
 		}
 	switch (k->type) {
 	case NCONF_GATEWAY:
-		return uri_parse_gateway(v, host, &port, err, errlen);
+		return uri_parse_gateway(v, host, &port, NULL, err, errlen);
+	case NCONF_PSKKEY:
+		if (nconf_psk_key(v, len, key) == -1) {
+			snprintf(err, errlen, "must be %d..%d bytes in hex",
+			    NCONF_PSK_KEY_MIN, NCONF_PSK_KEY_MAX);
+			return -1;
+		}
+		return 0;
 	case NCONF_HOSTPORT:
 		return uri_parse_hostport(v, host, &port, err, errlen);
 	case NCONF_EPNAME:
@@ -353,8 +373,47 @@ nconf_defaults(struct node_config *cfg)
 }
 
 int
+nconf_psk_key(const char *hex, size_t len, uint8_t *key)
+{
+	int n;
+
+	while (len > 0 && isspace((unsigned char)*hex)) {
+		hex++;
+		len--;
+	}
+	while (len > 0 && isspace((unsigned char)hex[len - 1]))
+		len--;
+	if ((n = hex_decode(hex, len, key, NCONF_PSK_KEY_MAX)) <
+	    NCONF_PSK_KEY_MIN)
+		return -1;
+	return n;
+}
+
+int
 nconf_validate(const struct node_config *cfg, char *err, size_t errlen)
 {
+	char host[URI_HOST_MAX], why[160];
+	uint16_t port;
+	int secure = 0;
+
+	(void)uri_parse_gateway(cfg->gateway, host, &port, &secure, why,
+	    sizeof(why));
+	if (secure && cfg->psk_key[0] == '\0' && cfg->psk_key_file[0] == '\0') {
+		snprintf(err, errlen, "[node] gateway %s is coaps: it needs "
+		    "[node] psk_key or psk_key_file", cfg->gateway);
+		return -1;
+	}
+	if (cfg->psk_key[0] != '\0' && cfg->psk_key_file[0] != '\0') {
+		snprintf(err, errlen, "[node] psk_key and psk_key_file: give "
+		    "one of them");
+		return -1;
+	}
+	if (!secure && (cfg->psk_key[0] != '\0' ||
+	    cfg->psk_key_file[0] != '\0')) {
+		snprintf(err, errlen, "[node] a PSK is set but gateway %s is "
+		    "not coaps: the key would not be used", cfg->gateway);
+		return -1;
+	}
 	if (cfg->backoff_min > cfg->backoff_max) {
 		snprintf(err, errlen, "[register] backoff_min %d is above "
 		    "backoff_max %d", cfg->backoff_min, cfg->backoff_max);

@@ -24,14 +24,20 @@
 #define NCONF_URI_MAX		256
 #define NCONF_TEXT_MAX		64
 #define NCONF_CMD_MAX		256
+#define NCONF_PSK_ID_MAX	128	/* bytes of a PSK identity */
+#define NCONF_PSK_KEY_MIN	16	/* bytes of a PSK, as the gateway takes */
+#define NCONF_PSK_KEY_MAX	64
 
 struct node_config {
 	char	source[PATH_MAX];	/* file it was read from, "" if none */
 
 	/* [node] */
 	int	log_level;		/* enum log_level */
-	char	gateway[NCONF_URI_MAX];	/* coap://HOST:PORT */
+	char	gateway[NCONF_URI_MAX];	/* coap[s]://HOST:PORT */
 	char	endpoint[NCONF_EP_MAX + 1];	/* "" until defaulted */
+	char	psk_identity[NCONF_PSK_ID_MAX + 1];	/* "": the endpoint */
+	char	psk_key[2 * NCONF_PSK_KEY_MAX + 1];	/* hex, or "" */
+	char	psk_key_file[PATH_MAX];	/* a file of the hex key, or "" */
 	int	lifetime;		/* seconds */
 	int	queue_mode;		/* binding UQ */
 	int	sleep;			/* seconds, queue mode */
@@ -95,7 +101,8 @@ enum nconf_type {
 	NCONF_STRING,
 	NCONF_LOGLEVEL,		/* error, warning, info, debug */
 	NCONF_BINDING,		/* U or UQ, into an int (1 for UQ) */
-	NCONF_GATEWAY,		/* coap://HOST[:PORT] */
+	NCONF_GATEWAY,		/* coap[s]://HOST[:PORT] */
+	NCONF_PSKKEY,		/* NCONF_PSK_KEY_MIN..MAX bytes in hex, or "" */
 	NCONF_HOSTPORT,		/* HOST:PORT with a numeric host, or "" */
 	NCONF_EPNAME,		/* endpoint characters, or "" */
 };
@@ -150,6 +157,13 @@ const char *nconf_get(const struct node_config *cfg, const struct nconf_key *k,
  * err naming the keys.
  */
 int	nconf_validate(const struct node_config *cfg, char *err, size_t errlen);
+
+/*
+ * A PSK in hex (white space around it allowed, as a key file holds it)
+ * into key[NCONF_PSK_KEY_MAX]. Returns its length in bytes, or -1 when it
+ * is not NCONF_PSK_KEY_MIN..NCONF_PSK_KEY_MAX bytes of hex.
+ */
+int	nconf_psk_key(const char *hex, size_t len, uint8_t *key);
 
 /* Writes node.ini.example: every key with its help and default. */
 void	nconf_print_example(FILE *fp);

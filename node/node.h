@@ -68,6 +68,9 @@ struct node {
 
 	struct sockaddr_storage	 gateway;	/* resolved at start */
 	socklen_t		 gateway_len;
+	int			 secure;	/* coaps: DTLS with the PSK */
+	uint8_t			 psk[NCONF_PSK_KEY_MAX];	/* from the config */
+	size_t			 psk_len;
 	struct sockaddr_storage	 local;		/* [node] listen */
 	socklen_t		 local_len;	/* 0: any address, free port */
 

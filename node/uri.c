@@ -114,32 +114,34 @@ uri_split_host(const char *s, size_t len, char host[URI_HOST_MAX],
 
 int
 uri_parse_gateway(const char *s, char host[URI_HOST_MAX], uint16_t *port,
-    char *err, size_t errlen)
+    int *secure, char *err, size_t errlen)
 {
 	char h[URI_HOST_MAX];
 	unsigned char bin[16];
 	const char *auth, *pt;
 	size_t len, plen, i;
 	uint16_t p = 5683;
-	int br;
+	int br, tls = 0;
 
-	if (strncasecmp(s, "coaps", 5) == 0 && strstr(s, "://") == s + 5) {
-		uri_error(err, errlen, "'%s': coaps (DTLS) is not supported yet",
-		    s);
+	if (strncasecmp(s, "coaps://", 8) == 0) {
+		tls = 1;
+		p = 5684;
+		auth = s + 8;
+	} else if (strncasecmp(s, "coap://", 7) == 0) {
+		auth = s + 7;
+	} else {
+		uri_error(err, errlen, "'%s': expected coap://HOST[:PORT] or "
+		    "coaps://HOST[:PORT]", s);
 		return -1;
 	}
-	if (strncasecmp(s, "coap://", 7) != 0) {
-		uri_error(err, errlen, "'%s': expected coap://HOST[:PORT]", s);
-		return -1;
-	}
-	auth = s + 7;
 	len = strlen(auth);
 	if (len > 0 && auth[len - 1] == '/')
 		len--;
 	if (memchr(auth, '/', len) != NULL || memchr(auth, '?', len) ||
 	    memchr(auth, '@', len) != NULL || memchr(auth, '#', len) ||
 	    uri_split_host(auth, len, h, &pt, &plen, &br) == -1) {
-		uri_error(err, errlen, "'%s': expected coap://HOST[:PORT]", s);
+		uri_error(err, errlen, "'%s': expected coap%s://HOST[:PORT]", s,
+		    tls ? "s" : "");
 		return -1;
 	}
 	if (pt != NULL && uri_port(pt, plen, 1, &p) == -1) {
@@ -164,6 +166,8 @@ uri_parse_gateway(const char *s, char host[URI_HOST_MAX], uint16_t *port,
 	}
 	memcpy(host, h, strlen(h) + 1);
 	*port = p;
+	if (secure != NULL)
+		*secure = tls;
 	return 0;
 }
 

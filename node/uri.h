@@ -21,13 +21,15 @@
 #define URI_SEGMENT_MAX		63	/* bytes of one segment */
 
 /*
- * "coap://HOST[:PORT][/]": HOST is an IPv4 address, a bracketed IPv6
- * address or a DNS name (letters, digits, '-', '.'); PORT defaults to 5683.
- * The scheme is case-insensitive; no user info, path, query or fragment.
- * host gets the name without brackets. Returns 0 or -1 with err.
+ * "coap://HOST[:PORT][/]" or "coaps://HOST[:PORT][/]" (DTLS): HOST is an
+ * IPv4 address, a bracketed IPv6 address or a DNS name (letters, digits,
+ * '-', '.'); PORT defaults to 5683, 5684 for coaps. The scheme is
+ * case-insensitive; no user info, path, query or fragment. host gets the
+ * name without brackets, *secure (when not NULL) 1 for coaps. Returns 0
+ * or -1 with err.
  */
 int	uri_parse_gateway(const char *s, char host[URI_HOST_MAX],
-	    uint16_t *port, char *err, size_t errlen);
+	    uint16_t *port, int *secure, char *err, size_t errlen);
 
 /*
  * "HOST:PORT" with a numeric host ("127.0.0.1:5690", "[::1]:5690") and a

@@ -1,4 +1,4 @@
-// fuzz-sources: node/rconf.c node/nconf.c node/uri.c config/inifile.c log.c
+// fuzz-sources: node/rconf.c node/nconf.c node/uri.c config/inifile.c log.c hex.c
 // fuzz-libs: -lcjson -linih
 /*
  * fuzz_node_config.c: libFuzzer target for the node's /config validator

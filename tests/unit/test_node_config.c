@@ -154,7 +154,7 @@ test_load_errors_name_the_line(void **state)
 	load_fails("[nodes]\n", ":1: unknown section [nodes]");
 	load_fails("[node]\nbinding = Q\n", "'Q' is not U or UQ");
 	load_fails("[node]\ngateway = http://x\n", "expected coap://");
-	load_fails("[node]\ngateway = coaps://x\n", "not supported");
+	load_fails("[node]\ngateway = coaps+tcp://x\n", "bad.ini:2: [node] gateway");
 	load_fails("[node]\ngateway = coap://a b\n", "bad host name");
 	load_fails("[node]\ngateway = coap://h:0\n", "port must be");
 	load_fails("[node]\nlisten = host:5683\n", "numeric");
@@ -195,6 +195,70 @@ test_load_hostile_lines(void **state)
 	assert_int_equal(nconf_load(&cfg, "/nonexistent/node.ini", err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "No such file"));
+}
+
+/* coaps and its PSK: the key's form, and the keys that go together. */
+static void
+test_psk(void **state)
+{
+	struct node_config cfg;
+	uint8_t key[NCONF_PSK_KEY_MAX];
+	char err[512];
+	const char *path, *text;
+	const char *k16 = "00112233445566778899aabbccddeeff";
+
+	(void)state;
+	/* The key: 16..64 bytes of hex, white space around it allowed. */
+	assert_int_equal(nconf_psk_key(k16, strlen(k16), key), 16);
+	assert_int_equal(key[0], 0x00);
+	assert_int_equal(key[15], 0xff);
+	assert_int_equal(nconf_psk_key(" \t00112233445566778899AABBCCDDEEFF\n",
+	    35, key), 16);
+	assert_int_equal(key[10], 0xaa);
+	assert_int_equal(nconf_psk_key("00112233445566778899aabbccddee", 30,
+	    key), -1);			/* 15 bytes */
+	assert_int_equal(nconf_psk_key("00112233445566778899aabbccddeef", 31,
+	    key), -1);			/* odd */
+	assert_int_equal(nconf_psk_key("0011223344556677 8899aabbccddeeff",
+	    33, key), -1);		/* a space inside */
+	assert_int_equal(nconf_psk_key("g0112233445566778899aabbccddeeff", 32,
+	    key), -1);
+	assert_int_equal(nconf_psk_key("", 0, key), -1);
+	{
+		char big[2 * 65 + 1];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[2 * 64] = '\0';
+		assert_int_equal(nconf_psk_key(big, 128, key), 64);
+		big[2 * 64] = 'a';
+		big[2 * 65] = '\0';
+		assert_int_equal(nconf_psk_key(big, 130, key), -1);
+	}
+	/* In the file. */
+	text = "[node]\ngateway = coaps://[::1]\npsk_identity = pump-17\n"
+	    "psk_key = 00112233445566778899aabbccddeeff\n";
+	path = write_file("psk.ini", text, strlen(text));
+	assert_int_equal(nconf_load(&cfg, path, err, sizeof(err)), 0);
+	assert_string_equal(cfg.psk_identity, "pump-17");
+	text = "[node]\ngateway = coaps://h:7\n"
+	    "psk_key_file = /etc/outpost/node.psk\n";
+	path = write_file("pskf.ini", text, strlen(text));
+	assert_int_equal(nconf_load(&cfg, path, err, sizeof(err)), 0);
+	load_fails("[node]\npsk_key = 0011\n",
+	    "bad.ini:2: [node] psk_key: must be 16..64 bytes in hex");
+	load_fails("[node]\ngateway = coaps://h\n",
+	    "coaps: it needs [node] psk_key or psk_key_file");
+	load_fails("[node]\npsk_key = 00112233445566778899aabbccddeeff\n",
+	    "not coaps: the key would not be used");
+	load_fails("[node]\ngateway = coaps://h\npsk_key_file = /k\n"
+	    "psk_key = 00112233445566778899aabbccddeeff\n",
+	    "give one of them");
+	/* Never part of /config: not to be read or written remotely. */
+	assert_false(nconf_find("node", "psk_key")->flags & NCONF_RUNTIME);
+	assert_false(nconf_find("node", "psk_key_file")->flags &
+	    NCONF_RUNTIME);
+	assert_false(nconf_find("node", "psk_identity")->flags &
+	    NCONF_RUNTIME);
 }
 
 static void
@@ -287,6 +351,10 @@ test_rconf_each_kind_of_bad(void **state)
 	APPLY_FAILS("{\"node\":{\"lifetme\":5}}", "node.lifetme: unknown key");
 	APPLY_FAILS("{\"node\":{\"gateway\":\"coap://1.2.3.4\"}}",
 	    "node.gateway: cannot be changed at run time");
+	/* A server can neither set nor learn the PSK. */
+	APPLY_FAILS("{\"node\":{\"psk_key\":"
+	    "\"00112233445566778899aabbccddeeff\"}}",
+	    "node.psk_key: cannot be changed at run time");
 	APPLY_FAILS("{\"device\":{\"reboot_command\":\"rm -rf /\"}}",
 	    "cannot be changed at run time");
 	APPLY_FAILS("{\"node\":{\"lifetime\":\"60\"}}",
@@ -447,6 +515,7 @@ main(void)
 		cmocka_unit_test(test_load_good),
 		cmocka_unit_test(test_load_errors_name_the_line),
 		cmocka_unit_test(test_load_hostile_lines),
+		cmocka_unit_test(test_psk),
 		cmocka_unit_test(test_set_and_get),
 		cmocka_unit_test(test_rconf_good),
 		cmocka_unit_test(test_rconf_each_kind_of_bad),

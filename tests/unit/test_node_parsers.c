@@ -124,12 +124,14 @@ test_attr_hostile(void **state)
 	assert_int_equal(a.pmin, 1);
 }
 
+static int gw_secure = -1;
+
 static int
 gw(const char *s, char *host, uint16_t *port)
 {
 	char err[160];
 
-	return uri_parse_gateway(s, host, port, err, sizeof(err));
+	return uri_parse_gateway(s, host, port, &gw_secure, err, sizeof(err));
 }
 
 static void
@@ -142,6 +144,18 @@ test_uri_gateway(void **state)
 	assert_int_equal(gw("coap://127.0.0.1:5690", host, &port), 0);
 	assert_string_equal(host, "127.0.0.1");
 	assert_int_equal(port, 5690);
+	assert_int_equal(gw_secure, 0);
+	/* coaps: DTLS, 5684 unless the port is given. */
+	assert_int_equal(gw("coaps://gw.example.com", host, &port), 0);
+	assert_string_equal(host, "gw.example.com");
+	assert_int_equal(port, 5684);
+	assert_int_equal(gw_secure, 1);
+	assert_int_equal(gw("COAPS://[::1]:7000/", host, &port), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 7000);
+	assert_int_equal(gw_secure, 1);
+	assert_int_equal(gw("coap://h", host, &port), 0);
+	assert_int_equal(gw_secure, 0);
 	assert_int_equal(gw("COAP://gw.example.com/", host, &port), 0);
 	assert_string_equal(host, "gw.example.com");
 	assert_int_equal(port, 5683);
@@ -166,13 +180,18 @@ test_uri_gateway(void **state)
 	assert_int_equal(gw("coap://[::1]x", host, &port), -1);
 	assert_int_equal(gw("coap://[nothex]", host, &port), -1);
 	assert_int_equal(gw("coap://h_x", host, &port), -1);
-	assert_int_equal(gw("coaps://h", host, &port), -1);
+	assert_int_equal(gw("coaps://", host, &port), -1);
+	assert_int_equal(gw("coaps://h/x", host, &port), -1);
+	assert_int_equal(gw("coaps:/h", host, &port), -1);
+	assert_int_equal(gw("coaps+tcp://h", host, &port), -1);
+	assert_int_equal(gw("coapsx://h", host, &port), -1);
 	assert_int_equal(gw("http://h", host, &port), -1);
 	assert_int_equal(gw("coap:/h", host, &port), -1);
 	assert_int_equal(gw("coap://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaa", host, &port), -1);
 	assert_string_equal(host, "unchanged");
 	assert_int_equal(port, 7);
+	assert_int_equal(gw_secure, 0);	/* untouched by the failures */
 }
 
 static void

@@ -1,0 +1,132 @@
+"""
+outpost-node over DTLS. The gateway takes no plain CoAP at all ([coap]
+plain = off, loopback too), so whatever works here went over DTLS: an
+agent with `gateway = coaps://...` and the PSK provisioned for it
+registers and is read through the proxy; the wrong key never registers;
+the key may come from psk_key_file; a fleet's devices each use their own
+name as identity; a campaign writes the coaps Package URI to a device
+that has a credential, and the agent fetches the manifest and the image
+block-wise over DTLS, applies it and reports success.
+"""
+import json
+import os
+
+from conftest import wait_for
+from test_campaign import campaign, get
+from test_firmware import keygen, make_image, post_manifest, put_image, sign
+
+KEY = "00112233445566778899aabbccddeeff"
+OTHER = "ffeeddccbbaa99887766554433221100"
+
+
+def provision(gw, ep, identity, key=KEY):
+    status, _, body = gw.http("POST", "/v1/devices", body=json.dumps(
+        {"ep": ep, "psk_identity": identity, "psk_key": key}),
+        headers={"Content-Type": "application/json"})
+    assert status == 201, body
+
+
+def secure_gateway(gateway_factory, **more):
+    return gateway_factory(coap={"plain": "off"}, **more)
+
+
+def coaps(gw):
+    return "coaps://127.0.0.1:%d" % gw.coaps_port
+
+
+def registered(gw, ep):
+    return gw.http("GET", "/v1/devices/" + ep)[0] == 200
+
+
+def test_agent_registers_and_is_read_over_dtls(gateway_factory,
+                                               node_factory, tmp_path):
+    gw = secure_gateway(gateway_factory)
+    provision(gw, "sec-1", "sec-1-id")
+    node = node_factory(gw, ep="sec-1", sections={"node": {
+        "gateway": coaps(gw), "psk_identity": "sec-1-id", "psk_key": KEY}})
+    wait_for(lambda: registered(gw, "sec-1"), 10, what="sec-1 registered")
+    status, _, body = gw.http("GET", "/v1/devices/sec-1/r/3/0/0")
+    assert (status, body) == (200, b"Outpost")
+    # The key from a file of its own (white space around it is fine).
+    keyfile = tmp_path / "node.psk"
+    keyfile.write_text("\n  %s  \n" % KEY.upper())
+    os.chmod(str(keyfile), 0o600)
+    provision(gw, "sec-2", "sec-2")
+    node_factory(gw, ep="sec-2", sections={"node": {
+        "gateway": coaps(gw), "psk_key_file": str(keyfile)}})
+    wait_for(lambda: registered(gw, "sec-2"), 10, what="sec-2 registered")
+    assert gw.http("GET", "/v1/devices/sec-2/r/3/0/0")[2] == b"Outpost"
+    assert node.alive()
+
+
+def test_the_wrong_key_never_registers(gateway_factory, node_factory):
+    gw = secure_gateway(gateway_factory)
+    provision(gw, "sec-3", "sec-3", key=OTHER)
+    node = node_factory(gw, ep="sec-3", sections={"node": {
+        "gateway": coaps(gw), "psk_key": KEY}})
+    node.wait_log("sec-3: registration failed; retrying")
+    assert not registered(gw, "sec-3")
+    # Nor does a plain agent: the gateway takes no plain CoAP.
+    provision(gw, "sec-4", "sec-4")
+    plain = node_factory(gw, ep="sec-4")
+    plain.wait_log("sec-4: registration failed; retrying")
+    assert not registered(gw, "sec-4")
+
+
+def test_bad_psk_settings_stop_the_start(gateway_factory, node_factory,
+                                         tmp_path):
+    gw = secure_gateway(gateway_factory)
+    for sections, want in (
+            ({"gateway": coaps(gw)}, "needs [node] psk_key"),
+            ({"gateway": coaps(gw), "psk_key": "00ff"},
+             "psk_key: must be 16..64 bytes in hex"),
+            ({"psk_key": KEY}, "not coaps: the key would not be used"),
+            ({"gateway": coaps(gw), "psk_key_file": str(tmp_path / "none")},
+             "psk_key_file %s" % (tmp_path / "none"))):
+        node = node_factory(gw, ep="bad", sections={"node": sections})
+        assert node.proc.wait(10) != 0
+        assert want in node.log(), node.log()
+        node.returncode = node.proc.returncode
+
+
+def test_fleet_over_dtls(gateway_factory, node_factory):
+    gw = secure_gateway(gateway_factory)
+    eps = ["fd-%d" % i for i in range(5)]
+    for ep in eps:
+        provision(gw, ep, ep)
+    node_factory(gw, ep="unused", listen=False, sections={"node": {
+        "gateway": coaps(gw), "psk_key": KEY}},
+        args=["--fleet", "5", "--prefix", "fd-", "--spread", "0"])
+    wait_for(lambda: all(registered(gw, ep) for ep in eps), 20,
+             what="the fleet registered")
+    assert gw.http("GET", "/v1/devices/fd-4/r/3/0/0")[2] == b"Outpost"
+
+
+def test_campaign_gives_a_device_with_a_credential_the_coaps_uri(
+        run_outpost, tmp_path, gateway_factory, node_factory):
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = secure_gateway(gateway_factory, firmware={"trusted_keys": pub},
+                        campaign={"poll_s": 3600})
+    provision(gw, "sec-fw", "sec-fw")
+    applied = tmp_path / "applied.bin"
+    node_factory(gw, ep="sec-fw", sections={
+        "node": {"gateway": coaps(gw), "psk_key": KEY},
+        "firmware": {"vendor": "acme", "class": "sensor-v2",
+                     "trusted_keys": pub, "dir": str(tmp_path / "fw"),
+                     "apply_command": "cp \"$OUTPOST_FW_IMAGE\" %s" %
+                     applied}})
+    wait_for(lambda: registered(gw, "sec-fw"), 10, what="registered")
+    img, data = make_image(tmp_path, "fw.bin", 30000)
+    fid = post_manifest(gw, sign(run_outpost, key, img, 4))["id"]
+    assert put_image(gw, fid, data)[0] == 201
+    c = campaign(gw, {"image": fid, "target": {"eps": ["sec-fw"]}})
+    s = get(gw, c["id"])
+    assert s["uri"] == "coap://127.0.0.1:%d/fw/%s" % (gw.coap_port, fid)
+    assert s["uri_secure"] == "%s/fw/%s" % (coaps(gw), fid)
+    s = wait_for(lambda: (lambda s: s if s["status"] == "done" else None)(
+        get(gw, c["id"])), 60, interval=0.2, what="campaign done")
+    assert s["counts"]["succeeded"] == 1, s
+    assert s["devices"][0]["result"] == 1
+    assert applied.read_bytes() == data
+    status, _, body = gw.http("GET", "/v1/devices/sec-fw/r/5/0/1")
+    assert (status, body.decode()) == (200, s["uri_secure"])
