@@ -142,7 +142,8 @@ def sign(key, image, seq, cls="sensor"):
         return fp.read()
 
 
-def start_gateway(net, procs, tmp_path, pub, campaign=None, **fw):
+def start_gateway(net, procs, tmp_path, pub, campaign=None,
+                  secure_listen=None, **fw):
     d = tmp_path / "gw"
     d.mkdir()
     fwkeys = {"trusted_keys": pub, "interface": "eth0", "repeat": 2,
@@ -150,7 +151,8 @@ def start_gateway(net, procs, tmp_path, pub, campaign=None, **fw):
     fwkeys.update(fw)
     ini = ["[http]", "listen = 127.0.0.1:8080", "max_body = 1048576",
            "[coap]", "listen = 0.0.0.0:5683",
-           "secure_listen = %s.1:5684" % net.net, "plain = any",
+           "secure_listen = %s" % (secure_listen or "%s.1:5684" % net.net),
+           "plain = any",
            "[firmware]"] + ["%s = %s" % kv for kv in fwkeys.items()] + \
           ["[campaign]"] + ["%s = %s" % kv for kv in
                             (campaign or {}).items()] + \
@@ -356,3 +358,32 @@ def test_multicast_campaign_with_pull_fallback(net, procs, tmp_path):
         assert (node.dir / "applied.bin").read_bytes() == data
     assert "announcement" not in nodes[2].log()
     assert "pulled from coap://" in nodes[2].log()
+
+
+def test_campaign_fetch_uris_from_wildcard_listens(net, procs, tmp_path):
+    """[coap] listen 0.0.0.0 is no address a device can fetch from: the
+    campaign's plain URI is empty and devices get the coaps one, from
+    secure_listen; with both wildcards and no [campaign] fetch_uri, a
+    campaign is refused and says which keys to set."""
+    n = net(1)
+    key, pub = keygen(tmp_path)
+    start_gateway(n, procs, tmp_path, pub)
+    image = tmp_path / "fw.bin"
+    data = os.urandom(2000)
+    image.write_bytes(data)
+    fid = upload(n, sign(key, image, 2), data)
+    code, c = http(n, "POST", "/v1/campaigns", json.dumps({
+        "image": fid, "target": {"eps": ["away"]}}).encode())
+    assert code == 201, c
+    code, s = http(n, "GET", "/v1/campaigns/%d" % c["id"])
+    assert s["uri"] == ""
+    assert s["uri_secure"] == "coaps://%s.1:5684/fw/%s" % (n.net, fid)
+    # The same with both wildcards: refused.
+    for p in procs:
+        p.kill()
+    (tmp_path / "gw").rename(tmp_path / "gw-1")
+    start_gateway(n, procs, tmp_path, pub, secure_listen="[::]:5684")
+    fid = upload(n, sign(key, image, 3), data)
+    code, err = http(n, "POST", "/v1/campaigns", json.dumps({
+        "image": fid, "target": {"eps": ["away"]}}).encode())
+    assert code == 409 and "fetch_uri" in err["detail"], err
