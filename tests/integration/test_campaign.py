@@ -264,6 +264,11 @@ def test_tag_targets_conflicts_and_observations(run_outpost, tmp_path,
     assert observations(gw, "never-seen") == {}
     # A DELETE of an endpoint no campaign, tag or registration holds.
     assert gw.http("DELETE", "/v1/devices/never-seen")[0] == 404
+    # Kept as it ended across a restart (read back from the store).
+    gw.restart()
+    r = get(gw, c["id"])
+    assert (r["status"], r["counts"], r["devices"]) == \
+        (s["status"], s["counts"], s["devices"])
 
 
 def tlv_state(v):
