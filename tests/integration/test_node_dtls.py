@@ -89,8 +89,10 @@ def test_bad_psk_settings_stop_the_start(gateway_factory, node_factory,
         node.returncode = node.proc.returncode
 
 
-def test_fleet_over_dtls(gateway_factory, node_factory):
-    gw = secure_gateway(gateway_factory)
+def test_fleet_over_dtls(run_outpost, tmp_path, gateway_factory,
+                         node_factory):
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = secure_gateway(gateway_factory, firmware={"trusted_keys": pub})
     eps = ["fd-%d" % i for i in range(5)]
     for ep in eps:
         provision(gw, ep, ep)
@@ -100,6 +102,17 @@ def test_fleet_over_dtls(gateway_factory, node_factory):
     wait_for(lambda: all(registered(gw, ep) for ep in eps), 20,
              what="the fleet registered")
     assert gw.http("GET", "/v1/devices/fd-4/r/3/0/0")[2] == b"Outpost"
+    # A fleet device pulls an image from a coaps Package URI, each block
+    # over its own DTLS session.
+    img, data = make_image(tmp_path, "fw.bin", 20000)
+    fid = post_manifest(gw, sign(run_outpost, key, img, 2))["id"]
+    assert put_image(gw, fid, data)[0] == 201
+    status, _, body = gw.http("PUT", "/v1/devices/fd-2/r/5/0/1",
+                              body="%s/fw/%s" % (coaps(gw), fid),
+                              headers={"Content-Type": "text/plain"})
+    assert status in (200, 204), body
+    wait_for(lambda: gw.http("GET", "/v1/devices/fd-2/r/5/0/3")[2] ==
+             b"2", 20, what="fd-2 Downloaded")
 
 
 def test_campaign_gives_a_device_with_a_credential_the_coaps_uri(
