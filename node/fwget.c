@@ -9,17 +9,12 @@
  * staging file. The staging file's length is the position: a lost request
  * is asked again (libcoap retransmits, then we retry with a backoff), and
  * after a restart the fetch resumes at the last whole block. The digest is
- * checked over the staged file; then [firmware] apply_command runs with
- * $OUTPOST_FW_IMAGE (an A/B install into the other slot); the image is
- * then pending: with [firmware] reboot the agent runs [device]
- * reboot_command and the rest happens at its next start. health_command
- * then decides: success records the new sequence number and reports Update
- * Result 1, only now that the new image runs; failure runs revert_command
- * (back to the old slot) and reports 8.
+ * checked over the staged file; then fwapply.c installs it (an A/B
+ * install, confirmed by a health check or reverted).
  * /5/0 State and Update Result follow every step.
  *
  * The LwM2M pull path uses the same machinery: a server writes
- * coap://HOST:PORT/fw/ID to /5/0/1; the agent fetches ID's manifest from
+ * coap[s]://HOST:PORT/fw/ID to /5/0/1; the agent fetches ID's manifest from
  * .../manifest, verifies it as it would an announcement, fetches the image
  * from there and stops at Downloaded; an execute of /5/0/2 applies it.
  *
@@ -47,89 +42,17 @@
 #include "log.h"
 #include "modules/manifest.h"
 #include "node/coap.h"
+#include "node/fwint.h"
 #include "node/node.h"
 #include "node/uri.h"
 
 #define NFW_SYNC_BLOCKS		64	/* fdatasync the staged file this often */
 #define NFW_NORESPONSE		258	/* RFC 7967 */
 
-struct node_fw {
-	struct node		*node;
-	coap_context_t		*ctx;
-	struct event		*io_ev;
-	struct event		*timer;
-	coap_session_t		*session;	/* to the gateway */
-	struct fw_keyring	 keys;
-	struct fw_manifest	 m;		/* the image being fetched */
-	int			 active;	/* fetching m */
-	int			 applying;	/* apply_command runs */
-	int			 pull;		/* LwM2M: wait for /5/0/2 */
-	int			 want_manifest;	/* pull: fetching the manifest */
-	struct sockaddr_storage	 server;	/* where the image is */
-	socklen_t		 server_len;
-	int			 secure;	/* server is coaps */
-	char			 path[FW_URI_MAX + 1];	/* its path there */
-	int			 fd;		/* staging.bin, or -1 */
-	uint64_t		 have;		/* bytes staged */
-	uint64_t		 installed;	/* sequence number */
-	unsigned		 szx;
-	unsigned		 blocks;	/* since the last sync */
-	int			 retries;
-	uint8_t			 token[8];
-	size_t			 toklen;
-	char			 installed_path[PATH_MAX + 16];
-	char			 manifest_path[PATH_MAX + 16];
-	char			 staging_path[PATH_MAX + 16];
-	char			 pull_path[PATH_MAX + 16];
-	char			 pending_path[PATH_MAX + 16];
-};
-
 static void	nfw_request(struct node_fw *fw);
 static int	nfw_open_staging(struct node_fw *fw, int fresh);
 static int	nfw_wanted(struct node_fw *fw, const struct fw_manifest *m,
 		    const char **why);
-
-/* Writes text to path through a temporary file and a rename. */
-static int
-nfw_write_file(const char *path, const void *text, size_t len)
-{
-	char tmp[PATH_MAX + 32];
-	int fd;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) == -1)
-		return -1;
-	if (write(fd, text, len) != (ssize_t)len || fsync(fd) == -1) {
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	close(fd);
-	return rename(tmp, path);
-}
-
-/* Reads at most max bytes of path into a malloc'd buffer. */
-static char *
-nfw_read_file(const char *path, size_t max, size_t *len)
-{
-	char *buf;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return NULL;
-	if ((buf = malloc(max + 1)) == NULL ||
-	    (n = read(fd, buf, max + 1)) < 0 || (size_t)n > max) {
-		close(fd);
-		free(buf);
-		return NULL;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*len = (size_t)n;
-	return buf;
-}
 
 static void
 nfw_load_installed(struct node_fw *fw)
@@ -146,7 +69,7 @@ nfw_load_installed(struct node_fw *fw)
 	free(s);
 }
 
-static void
+void
 nfw_drop_staging(struct node_fw *fw)
 {
 	if (fw->fd != -1)
@@ -181,129 +104,6 @@ nfw_fail(struct node_fw *fw, enum fw_result result, const char *why)
 	nfw_drop_staging(fw);
 }
 
-/* The old slot is back (or the revert failed: logged, nothing else to
- * do); the package stays staged so that the update can be tried again. */
-static void
-nfw_reverted(int status, void *arg)
-{
-	struct node_fw *fw = arg;
-
-	fw->applying = 0;
-	if (status != 0)
-		log_warnx("firmware: revert_command failed (status %d)",
-		    status);
-	unlink(fw->pending_path);
-	fw_update_done(&fw->node->obj, &fw->node->obj.fw, 0);
-	/* An announced image is not tried again; a pulled one waits for the
-	 * server's next execute. */
-	if (!fw->pull && access(fw->pull_path, F_OK) == -1)
-		nfw_drop_staging(fw);
-}
-
-/* The health check of the new image has run: commit, or revert. */
-static void
-nfw_confirmed(int status, void *arg)
-{
-	struct node_fw *fw = arg;
-	const struct node_config *cfg = &fw->node->cfg;
-	char text[32];
-	int n;
-
-	if (status != 0) {
-		log_warnx("firmware: health check of seq %" PRIu64 " failed "
-		    "(status %d): reverting", fw->m.seq, status);
-		if (cfg->fw_revert_command[0] == '\0' ||
-		    exec_run_cb(fw->node, "firmware revert",
-		    cfg->fw_revert_command, nfw_reverted, fw) == -1)
-			nfw_reverted(cfg->fw_revert_command[0] == '\0' ? 0 : -1,
-			    fw);
-		return;
-	}
-	fw->applying = 0;
-	n = snprintf(text, sizeof(text), "%" PRIu64 "\n", fw->m.seq);
-	if (nfw_write_file(fw->installed_path, text, (size_t)n) == -1)
-		log_warn("firmware: %s", fw->installed_path);
-	fw->installed = fw->m.seq;
-	unlink(fw->pending_path);
-	fw_update_done(&fw->node->obj, &fw->node->obj.fw, 1);
-	log_info("firmware: installed %s/%s %s seq %" PRIu64, fw->m.vendor,
-	    fw->m.class, fw->m.version, fw->m.seq);
-	nfw_drop_staging(fw);
-}
-
-/* The new image runs (after the apply, or after the reboot into it):
- * its health check decides. */
-static void
-nfw_confirm(struct node_fw *fw)
-{
-	const char *cmd = fw->node->cfg.fw_health_command;
-
-	fw->applying = 1;
-	if (cmd[0] == '\0')
-		nfw_confirmed(0, fw);
-	else if (exec_run_cb(fw->node, "firmware health", cmd, nfw_confirmed,
-	    fw) == -1)
-		nfw_confirmed(-1, fw);
-}
-
-static void
-nfw_applied(int status, void *arg)
-{
-	struct node_fw *fw = arg;
-	struct node *n = fw->node;
-	char *doc;
-
-	if (status != 0) {
-		fw->applying = 0;
-		log_warnx("firmware: apply_command failed (status %d): seq %"
-		    PRIu64 " not installed", status, fw->m.seq);
-		fw_update_done(&n->obj, &n->obj.fw, 0);	/* the package stays */
-		return;
-	}
-	/* Until it is confirmed the new image is pending: a reboot (or a
-	 * crash) comes back to the health check, not to success. */
-	if ((doc = fw_manifest_json(&fw->m)) == NULL ||
-	    nfw_write_file(fw->pending_path, doc, strlen(doc)) == -1)
-		log_warn("firmware: %s", fw->pending_path);
-	free(doc);
-	if (n->cfg.fw_reboot && n->cfg.reboot_command[0] != '\0') {
-		log_info("firmware: seq %" PRIu64 " applied, rebooting into it",
-		    fw->m.seq);
-		exec_run(n, "reboot", n->cfg.reboot_command);
-		return;
-	}
-	nfw_confirm(fw);
-}
-
-/* At start: an image applied before a reboot waits for its health check;
- * only then is its success reported. */
-static void
-nfw_pending(struct node_fw *fw)
-{
-	struct obj *o = &fw->node->obj;
-	char err[256], *doc;
-	size_t len;
-
-	if ((doc = nfw_read_file(fw->pending_path, FW_MANIFEST_MAX,
-	    &len)) == NULL)
-		return;
-	if (fw_manifest_decode(doc, len, &fw->keys, &fw->m, err,
-	    sizeof(err)) != FW_OK) {
-		log_warnx("firmware: %s: %s", fw->pending_path, err);
-		free(doc);
-		unlink(fw->pending_path);
-		return;
-	}
-	free(doc);
-	log_info("firmware: started after applying seq %" PRIu64 ": health "
-	    "check", fw->m.seq);
-	fw_download_start(o, &o->fw, fw->m.uri);
-	fw_download_done(o, &o->fw, 1, FW_RESULT_SUCCESS, fw->m.class,
-	    fw->m.version);
-	fw_update_start(o, &o->fw);
-	nfw_confirm(fw);
-}
-
 /* Hashes the staged file. Returns 0 when it is the manifest's image. */
 static int
 nfw_check_digest(struct node_fw *fw)
@@ -322,8 +122,6 @@ nfw_check_digest(struct node_fw *fw)
 	return n == 0 && total == fw->m.size &&
 	    memcmp(d, fw->m.digest, FW_DIGEST_LEN) == 0 ? 0 : -1;
 }
-
-static void	nfw_apply(struct node_fw *fw);
 
 /* Every byte is staged: check, then apply (or, pulled, wait for it). */
 static void
@@ -346,32 +144,6 @@ nfw_complete(struct node_fw *fw)
 	if (fw->pull)
 		return;		/* the server executes /5/0/2 */
 	nfw_apply(fw);
-}
-
-/* Runs apply_command on the staged image (State Updating). */
-static void
-nfw_apply(struct node_fw *fw)
-{
-	struct node *n = fw->node;
-	char seq[24];
-
-	if (n->cfg.fw_apply_command[0] == '\0') {
-		log_info("firmware: no [firmware] apply_command: the image "
-		    "stays staged in %s", fw->staging_path);
-		if (n->obj.fw.state == FW_UPDATING)
-			fw_update_done(&n->obj, &n->obj.fw, 0);
-		return;
-	}
-	if (n->obj.fw.state != FW_UPDATING)
-		fw_update_start(&n->obj, &n->obj.fw);
-	setenv("OUTPOST_FW_IMAGE", fw->staging_path, 1);
-	setenv("OUTPOST_FW_VERSION", fw->m.version, 1);
-	snprintf(seq, sizeof(seq), "%" PRIu64, fw->m.seq);
-	setenv("OUTPOST_FW_SEQ", seq, 1);
-	fw->applying = 1;
-	if (exec_run_cb(n, "firmware", n->cfg.fw_apply_command, nfw_applied,
-	    fw) == -1)
-		nfw_applied(-1, fw);
 }
 
 /* The announced image is on the agent's gateway at the manifest's path. */

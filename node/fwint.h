@@ -1,0 +1,66 @@
+/*
+ * fwint.h: the agent's firmware state, shared by fwget.c (announcements,
+ * the pull path, the block-wise download into the staging file) and
+ * fwapply.c (the A/B apply, the health check that confirms it or the
+ * revert, and the pending image found at start). Nothing else uses it:
+ * the rest of the agent calls the nfw_* functions of node.h.
+ */
+#ifndef OUTPOST_NODE_FWINT_H
+#define OUTPOST_NODE_FWINT_H
+
+#include <sys/socket.h>
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "node/coap.h"
+
+struct node_fw {
+	struct node		*node;
+	coap_context_t		*ctx;
+	struct event		*io_ev;
+	struct event		*timer;
+	coap_session_t		*session;	/* to the gateway */
+	struct fw_keyring	 keys;
+	struct fw_manifest	 m;		/* the image being fetched */
+	int			 active;	/* fetching m */
+	int			 applying;	/* apply_command runs */
+	int			 pull;		/* LwM2M: wait for /5/0/2 */
+	int			 want_manifest;	/* pull: fetching the manifest */
+	struct sockaddr_storage	 server;	/* where the image is */
+	socklen_t		 server_len;
+	int			 secure;	/* server is coaps */
+	char			 path[FW_URI_MAX + 1];	/* its path there */
+	int			 fd;		/* staging.bin, or -1 */
+	uint64_t		 have;		/* bytes staged */
+	uint64_t		 installed;	/* sequence number */
+	unsigned		 szx;
+	unsigned		 blocks;	/* since the last sync */
+	int			 retries;
+	uint8_t			 token[8];
+	size_t			 toklen;
+	char			 installed_path[PATH_MAX + 16];
+	char			 manifest_path[PATH_MAX + 16];
+	char			 staging_path[PATH_MAX + 16];
+	char			 pull_path[PATH_MAX + 16];
+	char			 pending_path[PATH_MAX + 16];
+};
+
+/* fwget.c: closes and removes the staged files; not fetching any more. */
+void	nfw_drop_staging(struct node_fw *fw);
+
+/* fwapply.c */
+/* Writes text to path through a temporary file, fsync and a rename. */
+int	nfw_write_file(const char *path, const void *text, size_t len);
+/* Reads at most max bytes of path into a malloc'd, NUL-terminated buffer
+ * (the caller frees it); NULL when it cannot or the file is larger. */
+char	*nfw_read_file(const char *path, size_t max, size_t *len);
+/* Runs apply_command on the staged image (State Updating); its health
+ * check confirms it, or revert_command brings the old slot back. */
+void	nfw_apply(struct node_fw *fw);
+/* At start: an image applied before a reboot gets its health check; only
+ * then is its success reported. */
+void	nfw_pending(struct node_fw *fw);
+
+#endif /* OUTPOST_NODE_FWINT_H */
