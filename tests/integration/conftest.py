@@ -26,7 +26,12 @@ EXAMPLE_INI = os.path.join(os.path.dirname(os.path.abspath(__file__)),
 
 START_TIMEOUT = 10.0        # seconds for the gateway to answer /v1/health
 STOP_TIMEOUT = 10.0         # seconds for a clean stop
-COAP_TIMEOUT = 10.0         # seconds one coap-client run may take
+COAP_TIMEOUT = 20.0         # seconds one coap-client run may take
+# How long coap-client waits for an answer (-B). The gateway answers a
+# registration once its batch is on disk, and on a loaded CI machine an
+# fsync has taken seconds: a wait is an upper bound, not a measure, and an
+# answer ends it at once.
+COAP_WAIT = 10
 
 # Link-format body of a Wakaama client registering.
 WAKAAMA_LINKS = '</>;rt="oma.lwm2m";ct=110,</1>;ver=1.1,</1/0>,</3/0>,</5/0>'
@@ -398,7 +403,7 @@ class Gateway(Process):
              non=False, src_port=None, timeout=COAP_TIMEOUT):
         """One coap-client-gnutls request to coap://127.0.0.1:PORT/path
         (path may hold ?query); returns a CoapResult."""
-        args = [COAP_CLIENT, "-m", method, "-v", "6", "-B", "5"]
+        args = [COAP_CLIENT, "-m", method, "-v", "6", "-B", str(COAP_WAIT)]
         if content_format is not None:
             args += ["-t", str(content_format)]
         if payload is not None:
