@@ -76,9 +76,19 @@ GARBAGE = [
 def check_unhurt(gw, ep="after-garbage", src_port=None):
     assert gw.alive(), gw.log()
     assert gw.get_json("/v1/health")["status"] == "ok"
-    reg_id = gw.register(ep, src_port=src_port)
-    assert gw.device(ep)["registration_id"] == reg_id
-    assert gw.update(reg_id).code == "2.04"
+    try:
+        reg_id = gw.register(ep, src_port=src_port)
+        assert gw.device(ep)["registration_id"] == reg_id
+        r = gw.update(reg_id)
+        assert r.code == "2.04", r
+    except AssertionError as e:
+        # Rare in CI and never reproduced locally: keep what the gateway
+        # said, and the registry as it is now.
+        raise AssertionError("%s\ndevice: %r\nmetrics: %r\ngateway log:\n%s"
+                             % (e, gw.http("GET", "/v1/devices/" + ep),
+                                {k: v for k, v in gw.metrics().items()
+                                 if "coap" in k or "reg" in k},
+                                gw.log()[-6000:]))
     assert gw.alive()
 
 
