@@ -143,3 +143,24 @@ def test_campaign_gives_a_device_with_a_credential_the_coaps_uri(
     assert applied.read_bytes() == data
     status, _, body = gw.http("GET", "/v1/devices/sec-fw/r/5/0/1")
     assert (status, body.decode()) == (200, s["uri_secure"])
+
+
+def test_a_coaps_package_uri_without_a_key_is_unsupported(gateway_factory,
+                                                          node_factory):
+    """An agent (or fleet device) that has no PSK cannot fetch from a
+    coaps Package URI: Update Result 9, unsupported protocol, and no
+    download begins."""
+    gw = gateway_factory()
+    node_factory(gw, ep="plain-1")
+    node_factory(gw, ep="unused", listen=False,
+                 args=["--fleet", "1", "--prefix", "pf-", "--spread", "0"])
+    for ep in ("plain-1", "pf-0"):
+        wait_for(lambda: registered(gw, ep), 10, what=ep + " registered")
+        status, _, body = gw.http(
+            "PUT", "/v1/devices/%s/r/5/0/1" % ep,
+            body="%s/fw/0123456789abcdef" % coaps(gw),
+            headers={"Content-Type": "text/plain"})
+        assert status in (200, 204), body
+        wait_for(lambda: gw.http("GET", "/v1/devices/%s/r/5/0/5" % ep)[2]
+                 == b"9", 10, what=ep + " Update Result 9")
+        assert gw.http("GET", "/v1/devices/%s/r/5/0/3" % ep)[2] == b"0"
