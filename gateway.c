@@ -13,6 +13,7 @@
 #include "log.h"
 #include "notify.h"
 #include "modules/fwtool.h"
+#include "modules/store.h"
 #include "proxy/http.h"
 
 /* In start order; stopped in reverse. */
@@ -112,9 +113,13 @@ gateway_stop_cb(evutil_socket_t sig, short what, void *arg)
 static void
 gateway_stop(struct gateway *gw, size_t started)
 {
-	while (started-- > 0)
+	gw->stopping = 1;
+	while (started-- > 0) {
 		if (modules[started]->stop != NULL)
 			modules[started]->stop(gw);
+		if (gw->store != NULL)
+			store_commit(gw->store);
+	}
 }
 
 int

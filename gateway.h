@@ -31,6 +31,7 @@ struct gateway {
 	struct gw_config	 cfg;		/* replaced whole on reload */
 	const char		*config_path;
 	time_t			 started;
+	int			 stopping;	/* modules are being stopped */
 
 	struct store		*store;		/* modules/store.c */
 	struct registry		*registry;	/* modules/registry.c */
@@ -55,6 +56,9 @@ struct gateway {
  * owns (a failure stops the gateway with exit 1); start binds listeners and
  * arms events; reload applies a new config (gw->cfg already holds it, old is
  * the previous one); stop releases everything, in reverse module order.
+ * While they stop, gw->stopping is set, and after each stop the store's
+ * batch is committed: a write a stop causes in an earlier module (coap's
+ * ending a request its owner records) completes while that module lives.
  */
 struct gw_module {
 	const char	*name;

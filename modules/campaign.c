@@ -261,7 +261,22 @@ camp_check_op(struct gateway *gw, struct camp *c, size_t i, int64_t now)
 	d->op = 0;
 	d->op_kind = COP_NONE;
 	d->next_poll = now + gw->cfg.campaign_poll_s;
-	if (!ok) {
+	if (!camp_in_flight(d)) {
+		/* Its notifications finished it while the op was out. */
+	} else if (!ok && kind == COP_EXECUTE && d->state < CDEV_UPDATING) {
+		/*
+		 * An execute is delivered at least once: one whose answer was
+		 * lost (or that was on the wire when the gateway stopped) is
+		 * sent again, and a device that took the first copy refuses
+		 * the second (State is no longer Downloaded). What it says
+		 * now decides, not the refusal.
+		 */
+		log_info("campaign %" PRIu64 ": %s: the update execute got "
+		    "%s (HTTP %d): reading /5/0 before deciding", c->id, d->ep,
+		    queue_state_name(v.state), v.result_status);
+		d->flags |= CDF_RECHECK;
+		d->next_poll = now;
+	} else if (!ok) {
 		log_info("campaign %" PRIu64 ": %s: %s failed (%s, HTTP %d)",
 		    c->id, d->ep, kind == COP_WRITE ? "the URI write" :
 		    kind == COP_EXECUTE ? "the update execute" : "a read of /5/0",
@@ -280,6 +295,16 @@ camp_check_op(struct gateway *gw, struct camp *c, size_t i, int64_t now)
 		if (res >= 0)
 			d->result = (int16_t)res;
 		camp_eval(gw, c, d);
+	}
+	if (kind == COP_READ && (d->flags & CDF_RECHECK)) {
+		/* Read after a refused execute: not updating, nor done. */
+		d->flags &= ~CDF_RECHECK;
+		if (d->state == CDEV_DOWNLOADED) {
+			log_info("campaign %" PRIu64 ": %s refused the update "
+			    "execute (State %d, Update Result %d)", c->id,
+			    d->ep, d->fw_state, d->result);
+			camp_set(gw, c, d, CDEV_FAILED);
+		}
 	}
 	camp_dev_save(gw, c, d);
 	free(buf);
@@ -376,7 +401,8 @@ camp_step(struct gateway *gw, struct camp *c, int64_t now)
 				continue;	/* not begun: it waits */
 			camp_push(gw, c, i, COP_WRITE);
 		} else if (d->state == CDEV_DOWNLOADED &&
-		    d->via == VIA_LWM2M && running) {
+		    d->via == VIA_LWM2M && running &&
+		    !(d->flags & CDF_RECHECK)) {
 			camp_push(gw, c, i, COP_EXECUTE);
 		} else if (d->next_poll <= now) {
 			camp_push(gw, c, i, COP_READ);

@@ -461,7 +461,10 @@ queue_delivered(const struct devresp *r, void *arg)
 	struct timeval tv = { 0, 0 };
 	unsigned backoff;
 
-	if (q->dropped || queue_get(gw, q->sending, &v, &buf) != 0) {
+	/* A stop is no attempt: the op stays as stored (sending), and goes
+	 * again after the next start. */
+	if (q->dropped || gw->stopping ||
+	    queue_get(gw, q->sending, &v, &buf) != 0) {
 		q->sending = 0;
 		q->busy = 0;
 		qdev_release(q);
@@ -519,7 +522,7 @@ queue_step(struct qdev *q)
 	uint64_t id;
 	void *buf;
 
-	if (q->busy == 1 || q->count == 0) {
+	if (q->busy == 1 || q->count == 0 || gw->stopping) {
 		qdev_release(q);
 		return;
 	}

@@ -10,8 +10,11 @@ here read /5/0 once an hour only: every step comes from notifications.
 import json
 import os
 
+import pytest
+
 from conftest import wait_for
-from test_firmware import keygen, make_image, post_manifest, put_image, sign
+from test_firmware import (LossyProxy, keygen, make_image, post_manifest,
+                           put_image, sign)
 
 
 def camp_gateway(gateway_factory, pub):
@@ -104,7 +107,7 @@ def test_failure_threshold_pauses(run_outpost, tmp_path, gateway_factory,
     # A gateway that restarts has no session to a device until the device
     # is next heard from (an update, every 5 s here): only then are its
     # observations made again.
-    agents(gw, node_factory, tmp_path, pub, names, lifetime=10)
+    nodes = agents(gw, node_factory, tmp_path, pub, names, lifetime=10)
     fid, _ = image(run_outpost, tmp_path, gw)
     c = campaign(gw, {"image": fid, "target": {"eps": names}, "policy": {
         "group_size": 4, "max_concurrent": 4, "failure_percent": 25}})
@@ -128,8 +131,114 @@ def test_failure_threshold_pauses(run_outpost, tmp_path, gateway_factory,
         get(gw, c["id"])), 60, interval=0.2, what="campaign done")
     assert s["counts"] == {"pending": 0, "announced": 0, "downloading": 0,
                            "downloaded": 0, "updating": 0, "succeeded": 3,
-                           "failed": 2, "removed": 0}
+                           "failed": 2, "removed": 0}, (
+        "devices: %s\ngateway log:\n%s\nnode logs:\n%s" % (
+            s["devices"], gw.log()[-6000:],
+            "\n".join("%s:\n%s" % (n.ep, n.log()[-2500:])
+                      for n in nodes if n.ep.startswith("ok"))))
     assert gw.http("POST", "/v1/campaigns/%d/pause" % c["id"])[0] == 409
+
+
+def coap_fields(data):
+    """(type, code, message id, token, Uri-Path) of a CoAP datagram."""
+    tkl, i, num, path = data[0] & 15, 4 + (data[0] & 15), 0, []
+    while i < len(data) and data[i] != 0xff:
+        ext = [data[i] >> 4, data[i] & 15]
+        i += 1
+        for k in (0, 1):
+            if ext[k] == 13:
+                ext[k], i = data[i] + 13, i + 1
+            elif ext[k] == 14:
+                ext[k], i = (data[i] << 8 | data[i + 1]) + 269, i + 2
+        num += ext[0]
+        if num == 11:
+            path.append(data[i:i + ext[1]].decode())
+        i += ext[1]
+    return ((data[0] >> 4) & 3, data[1], data[2] << 8 | data[3],
+            bytes(data[4:4 + tkl]), "/".join(path))
+
+
+class LoseAfterExecute:
+    """Loses everything the device sends once the gateway has sent it the
+    first execute of /5/0/2 (its answer, its notifications), until told
+    to stop; counts the distinct executes (message ids) sent. Blind, it
+    also turns the device's answers to observations of /5/0/3 and /5/0/5
+    made after that into 4.04 (a device that cannot observe them)."""
+
+    def __init__(self, blind):
+        self.mids = set()
+        self.watch = set()
+        self.losing = False
+        self.blind = blind
+        self.lost = 0
+
+    def __call__(self, up, data):
+        if len(data) < 4 or data[0] >> 6 != 1:
+            return False
+        typ, code, mid, token, path = coap_fields(data)
+        if not up and code == 2 and path == "5/0/2" and \
+                mid not in self.mids:
+            self.mids.add(mid)
+            self.losing = len(self.mids) == 1
+        if not up and code == 1 and path in ("5/0/3", "5/0/5") and \
+                self.blind and self.mids:
+            self.watch.add(mid)
+        if up and self.losing:
+            self.lost += 1
+            return True
+        if up and typ == 2 and mid in self.watch and code >> 5 == 2:
+            return bytes(data[:4 + len(token)]) and \
+                bytes([data[0], 0x84]) + bytes(data[2:4 + len(token)])
+        return False
+
+
+@pytest.mark.parametrize("blind", [False, True],
+                         ids=["observed", "not_observed"])
+def test_execute_sent_again_after_a_restart(run_outpost, tmp_path,
+                                            gateway_factory, node_factory,
+                                            blind):
+    """An execute is delivered at least once: one on the wire when the
+    gateway stops is sent again after its restart, and the device, which
+    took the first and updated, refuses the copy (4.05, HTTP 400: State is
+    no longer Downloaded). Its notifications tell the campaign it
+    succeeded; without them, the campaign reads /5/0 instead of failing
+    it."""
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = camp_gateway(gateway_factory, pub)
+    lose = LoseAfterExecute(blind)
+    proxy = LossyProxy(("127.0.0.1", gw.coap_port), 0, drop=lose)
+    try:
+        applied = tmp_path / "applied-x"
+        node = node_factory(gw, ep="x-1", listen=False, sections={
+            "node": {"gateway": "coap://127.0.0.1:%d" % proxy.port,
+                     "lifetime": 10},
+            "register": {"update_percent": 50},
+            "firmware": {
+                "vendor": "acme", "class": "sensor-v2", "trusted_keys": pub,
+                "dir": str(tmp_path / "fw-x"),
+                "apply_command": "cp \"$OUTPOST_FW_IMAGE\" %s" % applied}})
+        wait_for(lambda: gw.http("GET", "/v1/devices/x-1")[0] == 200, 10,
+                 what="x-1 registered")
+        fid, data = image(run_outpost, tmp_path, gw)
+        c = campaign(gw, {"image": fid, "target": {"eps": ["x-1"]}})
+        node.wait_log("installed acme/sensor-v2 1.0 seq 3", timeout=30)
+        assert lose.losing and get(gw, c["id"])["devices"][0]["state"] == \
+            "downloaded"
+        gw.restart()
+        lose.losing = False
+        s = wait_for(lambda: (lambda s: s["status"] == "done" and s)(
+            get(gw, c["id"])), 60, interval=0.2, what="campaign done")
+        assert len(lose.mids) == 2 and lose.lost > 0
+        assert s["devices"][0]["state"] == "succeeded", (
+            s["devices"], gw.log()[-4000:])
+        assert s["devices"][0]["result"] == 1
+        assert applied.read_bytes() == data
+        assert node.log().count("installed acme/sensor-v2") == 1
+        if blind:
+            assert "execute got done (HTTP 400): reading /5/0" in gw.log(), \
+                gw.log()[-4000:]
+    finally:
+        proxy.close()
 
 
 def test_bad_requests_and_cancel(run_outpost, tmp_path, gateway_factory):

@@ -497,9 +497,11 @@ class LossyProxy:
     """A UDP relay between agents and the gateway that loses `loss` of the
     datagrams each way (a seeded random, so a run can be repeated): what
     tc netem does, for kernels without sch_netem. One upstream socket per
-    client address, so the gateway sees each client as its own peer."""
+    client address, so the gateway sees each client as its own peer.
+    drop(up, data), if given, loses the datagrams it returns True for (up:
+    from a client to the gateway), and sends bytes it returns instead."""
 
-    def __init__(self, upstream, loss, seed=7):
+    def __init__(self, upstream, loss, seed=7, drop=None):
         import random
         import select
         import threading
@@ -507,6 +509,7 @@ class LossyProxy:
         self.rand = random.Random(seed)
         self.upstream = upstream
         self.loss = loss
+        self.drop = drop
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
@@ -517,12 +520,14 @@ class LossyProxy:
         self.thread = threading.Thread(target=self.run, daemon=True)
         self.thread.start()
 
-    def keep(self):
-        if self.rand.random() < self.loss:
+    def keep(self, up, data):
+        """The datagram to pass on, None to lose it."""
+        verdict = self.drop(up, data) if self.drop is not None else False
+        if verdict is True or self.rand.random() < self.loss:
             self.dropped += 1
-            return False
+            return None
         self.passed += 1
-        return True
+        return verdict or data
 
     def run(self):
         while self.running:
@@ -537,9 +542,10 @@ class LossyProxy:
                         up.bind(("127.0.0.1", 0))
                         self.peers[addr] = up
                         self.back[up] = addr
-                    if self.keep():
+                    data = self.keep(True, data)
+                    if data is not None:
                         up.sendto(data, self.upstream)
-                elif self.keep():
+                elif (data := self.keep(False, data)) is not None:
                     self.sock.sendto(data, self.back[s])
 
     def close(self):
