@@ -381,6 +381,19 @@ camp_step(struct gateway *gw, struct camp *c, int64_t now)
 		if (d->state == CDEV_FAILED)
 			failed++;
 	}
+	/* Over the threshold, the group's devices in flight get no execute
+	 * from this step on. */
+	if (running && c->group != c->threshold_off && size > 0 &&
+	    failed * 100 > (size_t)c->failure_percent * size) {
+		c->status = CAMP_PAUSED;
+		snprintf(c->reason, sizeof(c->reason), "group %d: %zu of %zu "
+		    "devices failed, over the threshold of %d%%", c->group,
+		    failed, size, c->failure_percent);
+		log_warnx("campaign %" PRIu64 ": paused: %s", c->id,
+		    c->reason);
+		camp_save(gw, c);
+		running = 0;
+	}
 	for (i = 0; i < c->ndevs; i++) {
 		d = &c->devs[i];
 		if (!camp_in_flight(d) || d->op != 0)
@@ -413,17 +426,6 @@ camp_step(struct gateway *gw, struct camp *c, int64_t now)
 	}
 	if (!running)
 		return;
-	if (c->group != c->threshold_off && size > 0 &&
-	    failed * 100 > (size_t)c->failure_percent * size) {
-		c->status = CAMP_PAUSED;
-		snprintf(c->reason, sizeof(c->reason), "group %d: %zu of %zu "
-		    "devices failed, over the threshold of %d%%", c->group,
-		    failed, size, c->failure_percent);
-		log_warnx("campaign %" PRIu64 ": paused: %s", c->id,
-		    c->reason);
-		camp_save(gw, c);
-		return;
-	}
 	if (left == 0) {
 		if (++c->group >= c->ngroups) {
 			c->status = CAMP_DONE;
