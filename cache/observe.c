@@ -224,9 +224,7 @@ observe_stray(struct gateway *gw, coap_session_t *s)
 	TAILQ_FOREACH(o, &gw->observe->all, entry) {
 		if (o->live != NULL || (d = registry_find_by_endpoint(
 		    gw->registry, o->ep)) == NULL ||
-		    d->r.addr.family != from.family ||
-		    d->r.addr.port != from.port ||
-		    memcmp(d->r.addr.addr, from.addr, sizeof(from.addr)) != 0 ||
+		    !registry_addr_equal(&d->r.addr, &from) ||
 		    coap_auth_check(gw, s, d->ep, &why) != 0) {
 			d = NULL;
 			continue;

@@ -179,6 +179,19 @@ rd_reply_error(struct gateway *gw, coap_pdu_t *pdu, enum registry_result res)
 	}
 }
 
+/* Location-Path rd/<id> of a registration. */
+static void
+rd_location(coap_pdu_t *pdu, uint64_t regid)
+{
+	char id[REGISTRY_ID_LEN + 1];
+
+	registry_id_str(regid, id);
+	coap_add_option(pdu, COAP_OPTION_LOCATION_PATH, 2,
+	    (const uint8_t *)"rd");
+	coap_add_option(pdu, COAP_OPTION_LOCATION_PATH, REGISTRY_ID_LEN,
+	    (const uint8_t *)id);
+}
+
 /*
  * Sends the answer to pd that libcoap was told not to send: an ACK carrying
  * the response for a confirmable request (piggybacked, as if it had been
@@ -194,7 +207,6 @@ rd_answer(struct rd_pending *pd)
 	};
 	coap_session_t *s = pd->session;
 	coap_pdu_t *pdu;
-	char id[REGISTRY_ID_LEN + 1];
 	size_t i;
 
 	pdu = coap_pdu_init(pd->type == COAP_MESSAGE_CON ? COAP_MESSAGE_ACK :
@@ -205,13 +217,8 @@ rd_answer(struct rd_pending *pd)
 		coap_delete_pdu(pdu);
 		return;
 	}
-	if (pd->res == REGISTRY_OK && pd->op == RD_REGISTER) {
-		registry_id_str(pd->regid, id);
-		coap_add_option(pdu, COAP_OPTION_LOCATION_PATH, 2,
-		    (const uint8_t *)"rd");
-		coap_add_option(pdu, COAP_OPTION_LOCATION_PATH, REGISTRY_ID_LEN,
-		    (const uint8_t *)id);
-	}
+	if (pd->res == REGISTRY_OK && pd->op == RD_REGISTER)
+		rd_location(pdu, pd->regid);
 	for (i = 0; i < pd->nopts; i++)
 		coap_add_option(pdu, pd->opts[i].number, pd->opts[i].len,
 		    pd->opts[i].value);
@@ -398,6 +405,7 @@ rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	struct lwm2m_params p;
 	struct dev_addr from;
 	struct rd_pending *pd;
+	struct device *dev;
 	const char *body;
 	size_t len;
 
@@ -422,10 +430,19 @@ rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	if (rd_refuse(gw, s, p.ep, resp) == -1)
 		return;
 	coap_session_dev_addr(s, &from);
+	if ((dev = registry_find_by_endpoint(gw->registry, p.ep)) != NULL &&
+	    registry_register_repeat(gw->registry, dev, coap_pdu_get_mid(req),
+	    &from)) {
+		log_debug("device %s: a repeat of its register: answered as "
+		    "the first was", p.ep);
+		rd_location(resp, dev->r.id);
+		coap_reply(gw, resp, COAP_RESPONSE_CODE_CREATED, NULL);
+		return;
+	}
 	if ((pd = rd_park(gw, s, req, resp, RD_REGISTER)) == NULL)
 		return;
 	rd_stage(resp, pd, registry_register(gw->registry, &p,
-	    body, len, &from, rd_done, pd));
+	    body, len, &from, coap_pdu_get_mid(req), rd_done, pd));
 }
 
 /* POST /rd/<id>: update. DELETE /rd/<id>: deregister. */

@@ -580,10 +580,32 @@ registry_write(struct registry *reg, const char *ep, size_t ep_len,
 	    sizeof(buf), links, links_len);
 }
 
+/* RFC 7252 4.8.2, with the default transmission parameters. */
+#define EXCHANGE_LIFETIME_S	247
+
+int
+registry_addr_equal(const struct dev_addr *a, const struct dev_addr *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	    memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+}
+
+int
+registry_register_repeat(const struct registry *reg, const struct device *dev,
+    uint16_t mid, const struct dev_addr *from)
+{
+	int64_t now = gw_now();
+
+	/* A device loaded at start has no message id in memory. */
+	return dev->reg_mid == mid && registry_addr_equal(&dev->r.addr, from) &&
+	    dev->r.registered_at >= (int64_t)reg->gw->started &&
+	    now - dev->r.registered_at < EXCHANGE_LIFETIME_S;
+}
+
 enum registry_result
 registry_register(struct registry *reg, const struct lwm2m_params *p,
     const char *links, size_t links_len, const struct dev_addr *from,
-    registry_done_cb done, void *arg)
+    uint16_t mid, registry_done_cb done, void *arg)
 {
 	size_t ep_len = strlen(p->ep);
 	int64_t now = gw_now();
@@ -605,6 +627,7 @@ registry_register(struct registry *reg, const struct lwm2m_params *p,
 	d->r.lifetime = p->has_lifetime ? p->lifetime :
 	    (uint32_t)reg->gw->cfg.reg_default_lifetime;
 	d->r.addr = *from;
+	d->reg_mid = mid;
 	d->r.queue_mode = p->queue_mode;
 	/* Both fit: the parser bounds them by the same constants. */
 	strcpy(d->r.binding, p->has_binding ? p->binding : "U");

@@ -78,6 +78,8 @@ struct device {
 	uint32_t	 slot;		/* index in the sweep array */
 	uint8_t		 state;		/* as last seen by the sweep */
 	uint8_t		 ep_len;
+	uint16_t	 reg_mid;	/* message id of its register (in
+					   what was padding: no cost) */
 	char		 ep[];		/* NUL-terminated */
 };
 
@@ -119,7 +121,7 @@ size_t		 registry_count_state(const struct registry *reg,
  */
 enum registry_result registry_register(struct registry *reg, const struct lwm2m_params *p,
 	    const char *links, size_t links_len, const struct dev_addr *from,
-	    registry_done_cb done, void *arg);
+	    uint16_t mid, registry_done_cb done, void *arg);
 enum registry_result registry_update(struct registry *reg, uint64_t id,
 	    const struct lwm2m_params *p, const char *links, size_t links_len,
 	    const struct dev_addr *from, registry_done_cb done, void *arg);
@@ -149,6 +151,20 @@ int	registry_walk_ordered(struct registry *reg, const char *after,
 
 /* Formats the registration id as it appears in Location-Path rd/<id>. */
 #define REGISTRY_ID_LEN	12
+/* a and b are one source: family, address and port. */
+int	registry_addr_equal(const struct dev_addr *a,
+	    const struct dev_addr *b);
+
+/*
+ * A register with message id mid from `from` repeats the one that made
+ * dev's registration (RFC 7252 4.5: same source, same message id, within
+ * EXCHANGE_LIFETIME) and must get that registration, not a new one. Known
+ * by the device, so it holds when the session that carried the first is
+ * gone (an idle session freed to make room, a session timeout).
+ */
+int	registry_register_repeat(const struct registry *reg,
+	    const struct device *dev, uint16_t mid, const struct dev_addr *from);
+
 void	registry_id_str(uint64_t id, char buf[REGISTRY_ID_LEN + 1]);
 int	registry_id_parse(const char *s, size_t len, uint64_t *id);
 

@@ -333,6 +333,37 @@ def test_retransmitted_register_is_processed_once(gateway):
     assert gateway.metrics()["outpost_registrations_total"] == 1
 
 
+def test_retransmitted_register_after_its_session_went(gateway_factory):
+    """The repeat is known by the device, not by libcoap's session: with
+    [coap] max_idle_sessions = 1 another peer's first message frees the
+    register's idle session, and the duplicate that comes after it (same
+    source, same message ID, within EXCHANGE_LIFETIME) still gets the
+    same registration, not a new one that would make the device's next
+    update 4.04."""
+    gw = gateway_factory(coap={"max_idle_sessions": 1})
+    addr = ("127.0.0.1", gw.coap_port)
+    msg = raw_register("churn", 0x2469, b"\x05\x06")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as other:
+        s.bind(("127.0.0.1", 0))
+        other.bind(("127.0.0.1", 0))
+        first = coap_exchange(s, msg, addr)
+        assert first["code"] == "2.01", first
+        assert coap_exchange(other, raw_register("other", 0x77, b"\x01"),
+                             addr)["code"] == "2.01"
+        again = coap_exchange(s, msg, addr)
+    assert again["code"] == "2.01", again
+    assert again["location"] == first["location"], (first, again)
+    assert gw.device("churn")["registration_id"] == first["location"][1]
+    assert gw.metrics()["outpost_registrations_total"] == 2
+    # A new message ID from the same source is a new registration.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        third = coap_exchange(s, raw_register("churn", 0x2469, b"\x07"),
+                              addr)
+    assert third["code"] == "2.01" and third["location"] != first["location"]
+
+
 def test_retransmitted_deregister_is_answered_the_same(gateway):
     reg_id = gateway.register("bye")
     addr = ("127.0.0.1", gateway.coap_port)
