@@ -61,6 +61,22 @@ nfw_read_file(const char *path, size_t max, size_t *len)
 	return buf;
 }
 
+int
+nfw_load_manifest(struct node_fw *fw, const char *path, char *err,
+    size_t errlen)
+{
+	char *doc;
+	size_t len;
+	int rc;
+
+	if ((doc = nfw_read_file(path, FW_MANIFEST_MAX, &len)) == NULL)
+		return 0;
+	rc = fw_manifest_decode(doc, len, &fw->keys, &fw->m, err, errlen) ==
+	    FW_OK ? 1 : -1;
+	free(doc);
+	return rc;
+}
+
 /* The old slot is back (or the revert failed: logged, nothing else to
  * do); the package stays staged so that the update can be tried again. */
 static void
@@ -161,20 +177,17 @@ void
 nfw_pending(struct node_fw *fw)
 {
 	struct obj *o = &fw->node->obj;
-	char err[256], *doc;
-	size_t len;
+	char err[256];
+	int rc;
 
-	if ((doc = nfw_read_file(fw->pending_path, FW_MANIFEST_MAX,
-	    &len)) == NULL)
+	if ((rc = nfw_load_manifest(fw, fw->pending_path, err,
+	    sizeof(err))) == 0)
 		return;
-	if (fw_manifest_decode(doc, len, &fw->keys, &fw->m, err,
-	    sizeof(err)) != FW_OK) {
+	if (rc == -1) {
 		log_warnx("firmware: %s: %s", fw->pending_path, err);
-		free(doc);
 		unlink(fw->pending_path);
 		return;
 	}
-	free(doc);
 	log_info("firmware: started after applying seq %" PRIu64 ": health "
 	    "check", fw->m.seq);
 	fw_download_start(o, &o->fw, fw->m.uri);

@@ -450,18 +450,16 @@ nfw_resume(struct node_fw *fw)
 	const char *why;
 	char err[256], *doc;
 	size_t len;
+	int rc;
 
-	if ((doc = nfw_read_file(fw->manifest_path, FW_MANIFEST_MAX,
-	    &len)) == NULL)
+	if ((rc = nfw_load_manifest(fw, fw->manifest_path, err,
+	    sizeof(err))) == 0)
 		return;
-	if (fw_manifest_decode(doc, len, &fw->keys, &fw->m, err,
-	    sizeof(err)) != FW_OK || nfw_wanted(fw, &fw->m, &why) == -1 ||
+	if (rc == -1 || nfw_wanted(fw, &fw->m, &why) == -1 ||
 	    nfw_open_staging(fw, 0) == -1) {
-		free(doc);
 		nfw_drop_staging(fw);
 		return;
 	}
-	free(doc);
 	fw->active = 1;
 	nfw_use_gateway(fw, &fw->m);
 	if ((doc = nfw_read_file(fw->pull_path, URI_PKG_MAX, &len)) != NULL) {

@@ -56,6 +56,10 @@ int	nfw_write_file(const char *path, const void *text, size_t len);
 /* Reads at most max bytes of path into a malloc'd, NUL-terminated buffer
  * (the caller frees it); NULL when it cannot or the file is larger. */
 char	*nfw_read_file(const char *path, size_t max, size_t *len);
+/* Reads the manifest kept in path into fw->m, checked against the trusted
+ * keys: 1 read, 0 no such file, -1 refused (err says why). */
+int	nfw_load_manifest(struct node_fw *fw, const char *path, char *err,
+	    size_t errlen);
 /* Runs apply_command on the staged image (State Updating); its health
  * check confirms it, or revert_command brings the old slot back. */
 void	nfw_apply(struct node_fw *fw);
