@@ -5,7 +5,9 @@
  * CoAP codes and formats become HTTP.
  */
 #include <sys/queue.h>
+#include <sys/socket.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,8 @@
 
 #include <cJSON.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/http.h>
 
 #include "cache/cache.h"
@@ -56,6 +60,7 @@ struct forward {
 	struct fwgroup		*g;
 	struct http_exchange	*hx;
 	struct evhttp_connection *conn;
+	struct event		*hangup;	/* the client's close */
 };
 
 struct fwgroup {
@@ -99,6 +104,18 @@ fwgroup_close(struct fwgroup *g)
 	g->open = 0;
 }
 
+/* fw's client will not be heard from again: no watch, no close callback. */
+static void
+forward_unwatch(struct forward *fw)
+{
+	if (fw->hangup != NULL) {
+		event_free(fw->hangup);
+		fw->hangup = NULL;
+	}
+	if (fw->conn != NULL)
+		evhttp_connection_set_closecb(fw->conn, NULL, NULL);
+}
+
 /* The HTTP client went away: it leaves its group; the CoAP request goes
  * when nobody is left to wait for it. */
 static void
@@ -108,6 +125,7 @@ forward_closed(struct evhttp_connection *conn, void *arg)
 	struct fwgroup *g = fw->g;
 
 	(void)conn;
+	forward_unwatch(fw);
 	TAILQ_REMOVE(&g->members, fw, entry);
 	http_abandon(fw->hx);
 	free(fw);
@@ -116,6 +134,71 @@ forward_closed(struct evhttp_connection *conn, void *arg)
 	fwgroup_close(g);
 	devreq_cancel(g->req);
 	free(g);
+}
+
+/*
+ * The client's socket became readable while its request waits. evhttp
+ * reads nothing from a connection whose request is pending, so it would
+ * learn of a close only when the answer fails to go out, after the device
+ * had been asked for nobody. A peek tells a close (end of stream, or a
+ * reset) from bytes the client sent ahead (a pipelined request, a TLS
+ * record): on a close the request leaves its group, as nginx drops a
+ * request whose client closed (its 499), and the connection goes; on bytes
+ * the watch ends, since they stay unread and would wake the reactor
+ * forever, and evhttp learns of a close at the answer as before.
+ */
+static void
+forward_hangup(evutil_socket_t fd, short what, void *arg)
+{
+	struct forward *fw = arg;
+	struct evhttp_connection *conn = fw->conn;
+	ssize_t n = 1;
+	char c;
+
+	if (!(what & EV_CLOSED))
+		n = recv(fd, &c, 1, MSG_PEEK);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		event_add(fw->hangup, NULL);
+		return;
+	}
+	if (n > 0 && !(what & EV_CLOSED)) {
+		event_free(fw->hangup);
+		fw->hangup = NULL;
+		return;
+	}
+	log_debug("http: a client hung up while its request to a device "
+	    "waited");
+	forward_closed(conn, fw);
+	evhttp_connection_free(conn);
+}
+
+/*
+ * Hears of the client's close while fw waits. EV_READ as well as EV_CLOSED:
+ * libevent 2.1 turns a reset (EPOLLHUP|EPOLLERR) into EV_READ|EV_WRITE,
+ * never EV_CLOSED, so a watch for EV_CLOSED alone would leave a reset
+ * socket reported again and again with nobody to take it.
+ */
+static void
+forward_watch(struct gateway *gw, struct forward *fw)
+{
+	struct bufferevent *bev;
+	evutil_socket_t fd;
+
+	evhttp_connection_set_closecb(fw->conn, forward_closed, fw);
+	if ((bev = evhttp_connection_get_bufferevent(fw->conn)) == NULL)
+		return;
+	/* HTTPS: the socket is under the TLS filter. */
+	while ((fd = bufferevent_getfd(bev)) < 0 &&
+	    (bev = bufferevent_get_underlying(bev)) != NULL)
+		;
+	if (fd < 0)
+		return;
+	fw->hangup = event_new(gw->base, fd, EV_READ | EV_CLOSED,
+	    forward_hangup, fw);
+	if (fw->hangup != NULL && event_add(fw->hangup, NULL) == -1) {
+		event_free(fw->hangup);
+		fw->hangup = NULL;
+	}
 }
 
 static int	forward_spec(struct http_exchange *hx, struct devreq_spec *spec);
@@ -331,8 +414,7 @@ forward_done(const struct devresp *r, void *arg)
 		snprintf(etag, sizeof(etag), "%s", e->etag);
 	while ((fw = TAILQ_FIRST(&g->members)) != NULL) {
 		TAILQ_REMOVE(&g->members, fw, entry);
-		if (fw->conn != NULL)
-			evhttp_connection_set_closecb(fw->conn, NULL, NULL);
+		forward_unwatch(fw);
 		forward_reply(fw->hx, r, etag[0] != '\0' ? etag : NULL);
 		free(fw);
 	}
@@ -536,5 +618,5 @@ proxy_forward(struct http_exchange *hx)
 	TAILQ_INSERT_TAIL(&fw->g->members, fw, entry);
 	fw->conn = evhttp_request_get_connection(hx->req);
 	if (fw->conn != NULL)
-		evhttp_connection_set_closecb(fw->conn, forward_closed, fw);
+		forward_watch(gw, fw);
 }

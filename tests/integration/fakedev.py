@@ -180,3 +180,32 @@ class FakeDevice:
         self.running = False
         self.thread.join(2)
         self.sock.close()
+
+
+def check_hung_up_request_dropped(gw, devices, connect):
+    """A PUT sent on connect() waits behind a GET on the wire, and its
+    client closes the connection: the device must never see the PUT.
+    gw runs with [proxy] collapse = 0."""
+    dev = devices(gw, "px-hang", answers={
+        "GET 1/0": ("2.05", b"slow", 0, None, 2.0),
+        "PUT 1/0/1": ("2.04", b"", None, None)})
+    first = []
+    t = threading.Thread(target=lambda: first.append(
+        gw.http("GET", "/v1/devices/px-hang/r/1/0", timeout=30)[::2]))
+    t.start()
+    dev.wait_seen(1)                    # on the wire: the PUT must wait
+    with connect() as c:
+        c.sendall(b"PUT /v1/devices/px-hang/r/1/0/1 HTTP/1.1\r\n"
+                  b"Host: x\r\nContent-Type: text/plain\r\n"
+                  b"Content-Length: 3\r\n\r\n120")
+        # The reactor accepts connections in order and reads a connection
+        # in the turn after accepting it: once a later connection has been
+        # answered, the PUT has been read and waits for the device.
+        assert gw.http("GET", "/v1/health")[0] == 200
+    # The third comes after the PUT in the device's line: when it is
+    # answered, the PUT has gone or been dropped.
+    assert gw.http("GET", "/v1/devices/px-hang/r/1/0", timeout=30)[::2] == \
+        (200, b"slow")
+    t.join(30)
+    assert first == [(200, b"slow")]
+    assert [k for k, _ in dev.seen] == ["GET 1/0", "GET 1/0"], dev.seen

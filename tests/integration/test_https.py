@@ -16,6 +16,7 @@ import subprocess
 
 import pytest
 
+from fakedev import check_hung_up_request_dropped
 from conftest import (CONTENT_FORMAT, URI_PATH, URI_QUERY, coap_exchange,
                       coap_message, free_port, wait_for)
 
@@ -362,6 +363,17 @@ def test_connection_close_gets_the_whole_answer(gateway_factory, pki,
                                      pki("ca.pem"), "-H",
                                      "Connection: close")
         assert rc == 0 and status == 200 and '"status":"ok"' in body, err
+
+
+def test_request_whose_client_hung_up_never_goes(gateway_factory, pki,
+                                                tmp_path, devices):
+    """As over plain HTTP (test_proxy.py): the TLS client's close reaches
+    the gateway through the TLS layer and drops its waiting request."""
+    gw = tls_gateway(gateway_factory, pki, tmp_path, proxy={"collapse": 0})
+    ctx = ssl.create_default_context(cafile=pki("ca.pem"))
+    check_hung_up_request_dropped(gw, devices, lambda: ctx.wrap_socket(
+        socket.create_connection(("127.0.0.1", gw.tls_port)),
+        server_hostname="localhost"))
 
 
 def register_many(gw, n):

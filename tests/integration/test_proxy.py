@@ -4,11 +4,12 @@ device on the session it registered from, answers come back mapped as RFC
 8075 says, and what cannot reach a device says so. The device here is the
 scripted FakeDevice, so that every CoAP answer is chosen by the test.
 """
+import socket
 import threading
 
 import pytest
 
-from fakedev import ACCEPT, CONTENT_FORMAT
+from fakedev import ACCEPT, CONTENT_FORMAT, check_hung_up_request_dropped
 
 
 def test_read_maps_content_and_format(gateway, devices):
@@ -257,16 +258,43 @@ def test_identical_gets_on_the_way_share_one_request(gateway_factory,
         t.join(30)
     assert hung_up == [1, 1]
     assert results == [(200, b"shared")] * 4
-    if collapse:
-        assert len([k for k, _ in dev.seen if k == "GET 1/0"]) == 1
+    requests = len([k for k, _ in dev.seen if k == "GET 1/0"])
+    # Without collapsing each GET is its own request, except the last
+    # hung-up one: it still waited its turn and never goes (the leader's
+    # was on the wire when its client went, and stays there).
+    assert requests == 1 if collapse else requests == 5, dev.seen
     assert gw.http("GET", "/v1/devices/px-co/r/1/0", timeout=10)[::2] == \
         (200, b"shared")
-    # Requests to a device go one at a time ([proxy] nstart = 1), so once
-    # this last GET is answered every earlier one has been through.
-    # Without collapsing each GET is its own request. The hung-up one that
-    # still waits its turn may go or not: libevent reads nothing more from
-    # a connection whose request is pending, so the gateway may only learn
-    # of the hang-up when it answers. Counting before the last GET raced
-    # with that request going out.
-    requests = len([k for k, _ in dev.seen if k == "GET 1/0"])
-    assert requests == 2 if collapse else requests in (6, 7), dev.seen
+    assert len([k for k, _ in dev.seen if k == "GET 1/0"]) == requests + 1
+
+
+def test_request_whose_client_hung_up_never_goes(gateway_factory, devices):
+    """A request waiting its turn for the device is dropped when its client
+    closes the connection: the device is not asked for nobody."""
+    gw = gateway_factory(proxy={"collapse": 0})
+    check_hung_up_request_dropped(gw, devices, lambda: socket.create_connection(
+        ("127.0.0.1", gw.http_port)))
+
+
+def test_bytes_sent_ahead_keep_the_request(gateway_factory, devices):
+    """A client that sends its next request while the first waits for the
+    device has not hung up: both are answered, in order."""
+    gw = gateway_factory(proxy={"collapse": 0})
+    devices(gw, "px-pipe", answers={
+        "GET 1/0": ("2.05", b"slow", 0, None, 1.0)})
+    with socket.create_connection(("127.0.0.1", gw.http_port)) as c:
+        c.settimeout(30)
+        c.sendall(b"GET /v1/devices/px-pipe/r/1/0 HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert gw.http("GET", "/v1/health")[0] == 200   # the GET is read
+        c.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n"
+                  b"Connection: close\r\n\r\n")
+        got = b""
+        while True:
+            data = c.recv(65536)
+            if not data:
+                break
+            got += data
+    first, _, second = got.partition(b"HTTP/1.1 200")[2].partition(
+        b"HTTP/1.1 ")
+    assert b"slow" in first, got
+    assert second.startswith(b"200") and b'"status":"ok"' in second, got
