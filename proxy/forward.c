@@ -127,7 +127,7 @@ forward_closed(struct evhttp_connection *conn, void *arg)
 	(void)conn;
 	forward_unwatch(fw);
 	TAILQ_REMOVE(&g->members, fw, entry);
-	http_abandon(fw->hx);
+	http_client_gone(fw->hx);
 	free(fw);
 	if (!TAILQ_EMPTY(&g->members))
 		return;

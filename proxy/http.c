@@ -86,6 +86,14 @@ http_reply(struct http_exchange *hx, int status, const char *ctype,
 }
 
 void
+http_client_gone(struct http_exchange *hx)
+{
+	metrics_http_count(&hx->gw->metrics, hx->route != NULL ?
+	    hx->route->pattern : "unmatched", 499);
+	http_abandon(hx);
+}
+
+void
 http_abandon(struct http_exchange *hx)
 {
 	evhttp_clear_headers(&hx->query);

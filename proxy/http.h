@@ -87,6 +87,10 @@ void	http_reply(struct http_exchange *hx, int status, const char *ctype,
  * request itself). */
 void	http_abandon(struct http_exchange *hx);
 
+/* The client went before its answer: counted as 499 (nginx's "client
+ * closed request"), then abandoned. */
+void	http_client_gone(struct http_exchange *hx);
+
 /* Replies with a JSON document (consumed). */
 void	http_reply_json(struct http_exchange *hx, int status, cJSON *doc);
 

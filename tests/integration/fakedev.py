@@ -209,3 +209,7 @@ def check_hung_up_request_dropped(gw, devices, connect):
     t.join(30)
     assert first == [(200, b"slow")]
     assert [k for k, _ in dev.seen] == ["GET 1/0", "GET 1/0"], dev.seen
+    # Counted as nginx counts a client that closed its request.
+    assert {k: v for k, v in gw.metrics().items() if "499" in k} == {
+        'outpost_http_requests_total{route="/v1/devices/{ep}/r/{path...}",'
+        'status="499"}': 1}
