@@ -288,12 +288,7 @@ def test_bytes_sent_ahead_keep_the_request(gateway_factory, devices):
         assert gw.http("GET", "/v1/health")[0] == 200   # the GET is read
         c.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n"
                   b"Connection: close\r\n\r\n")
-        got = b""
-        while True:
-            data = c.recv(65536)
-            if not data:
-                break
-            got += data
+        got = b"".join(iter(lambda: c.recv(65536), b""))
     first, _, second = got.partition(b"HTTP/1.1 200")[2].partition(
         b"HTTP/1.1 ")
     assert b"slow" in first, got
