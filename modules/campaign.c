@@ -263,16 +263,19 @@ camp_check_op(struct gateway *gw, struct camp *c, size_t i, int64_t now)
 	d->next_poll = now + gw->cfg.campaign_poll_s;
 	if (!camp_in_flight(d)) {
 		/* Its notifications finished it while the op was out. */
-	} else if (!ok && kind == COP_EXECUTE && d->state < CDEV_UPDATING) {
+	} else if (!ok && ((kind == COP_EXECUTE && d->state < CDEV_UPDATING) ||
+	    (kind == COP_WRITE && d->state == CDEV_ANNOUNCED))) {
 		/*
-		 * An execute is delivered at least once: one whose answer was
-		 * lost (or that was on the wire when the gateway stopped) is
-		 * sent again, and a device that took the first copy refuses
-		 * the second (State is no longer Downloaded). What it says
-		 * now decides, not the refusal.
+		 * Ops are delivered at least once: one whose answer was lost
+		 * (or that was on the wire when the gateway stopped) is sent
+		 * again, and a device that took the first copy may refuse the
+		 * second: an execute once State is no longer Downloaded, a
+		 * URI write while it downloads (LwM2M leaves that to the
+		 * client). What it says now decides, not the refusal.
 		 */
-		log_info("campaign %" PRIu64 ": %s: the update execute got "
-		    "%s (HTTP %d): reading /5/0 before deciding", c->id, d->ep,
+		log_info("campaign %" PRIu64 ": %s: the %s got %s (HTTP %d): "
+		    "reading /5/0 before deciding", c->id, d->ep,
+		    kind == COP_WRITE ? "URI write" : "update execute",
 		    queue_state_name(v.state), v.result_status);
 		d->flags |= CDF_RECHECK;
 		d->next_poll = now;
@@ -297,12 +300,14 @@ camp_check_op(struct gateway *gw, struct camp *c, size_t i, int64_t now)
 		camp_eval(gw, c, d);
 	}
 	if (kind == COP_READ && (d->flags & CDF_RECHECK)) {
-		/* Read after a refused execute: not updating, nor done. */
+		/* Read after a refused write or execute: still where that op
+		 * found it (not begun, or not updating), it refused. */
 		d->flags &= ~CDF_RECHECK;
-		if (d->state == CDEV_DOWNLOADED) {
-			log_info("campaign %" PRIu64 ": %s refused the update "
-			    "execute (State %d, Update Result %d)", c->id,
-			    d->ep, d->fw_state, d->result);
+		if (d->state == CDEV_ANNOUNCED || d->state == CDEV_DOWNLOADED) {
+			log_info("campaign %" PRIu64 ": %s refused the %s "
+			    "(State %d, Update Result %d)", c->id, d->ep,
+			    d->state == CDEV_ANNOUNCED ? "URI write" :
+			    "update execute", d->fw_state, d->result);
 			camp_set(gw, c, d, CDEV_FAILED);
 		}
 	}
@@ -409,7 +414,8 @@ camp_step(struct gateway *gw, struct camp *c, int64_t now)
 			d->via = VIA_LWM2M;
 			camp_push(gw, c, i, COP_WRITE);
 			inflight++;
-		} else if (d->state == CDEV_ANNOUNCED) {
+		} else if (d->state == CDEV_ANNOUNCED &&
+		    !(d->flags & CDF_RECHECK)) {
 			if (!running)
 				continue;	/* not begun: it waits */
 			camp_push(gw, c, i, COP_WRITE);

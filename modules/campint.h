@@ -30,9 +30,10 @@ enum camp_via { VIA_LWM2M, VIA_MULTICAST };
 #define CDF_ARMED	0x01	/* the device has begun this update: its
 				   Update Result is this update's */
 #define CDF_HELD	0x02	/* holds /5/0/3 and /5/0/5 observed */
-#define CDF_RECHECK	0x04	/* the execute was not answered 2.xx: a
-				   read of /5/0 decides (not stored: after
-				   a restart the execute is sent again) */
+#define CDF_RECHECK	0x04	/* the URI write or execute was not
+				   answered 2.xx: a read of /5/0 decides
+				   (not stored: after a restart the op is
+				   sent again) */
 
 struct camp_dev {
 	char		 ep[LWM2M_EP_MAX + 1];

@@ -424,3 +424,48 @@ def test_wakaama_style_client(run_outpost, tmp_path, gateway_factory,
         get(gw, c["id"])), 10, what="the campaign done")
     assert s["devices"][0]["state"] == "succeeded"
     assert s["devices"][0]["result"] == 1
+
+
+@pytest.mark.parametrize("state_now,verdict", [(1, "succeeded"),
+                                               (0, "failed")])
+def test_refused_uri_write_is_judged_by_a_read(run_outpost, tmp_path,
+                                               gateway_factory, devices,
+                                               state_now, verdict):
+    """A client that refuses the URI write (as one that took an earlier
+    copy, whose answer was lost, may refuse the repeat while it
+    downloads): the campaign reads /5/0 and goes on when State says the
+    download is under way; a device still Idle has refused, and fails."""
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = camp_gateway(gateway_factory, pub)
+    fid, _ = image(run_outpost, tmp_path, gw)
+    dev = devices(gw, "wk-2", answers={
+        "GET 5/0/3": ("2.05", tlv_state(0), 11542, None),
+        "GET 5/0/5": ("2.05", b"0", 0, None),
+        "GET 5/0": ("2.05", json.dumps(
+            [{"bn": "/5/0/", "n": "3", "v": state_now},
+             {"n": "5", "v": 0}]).encode(), 110, None),
+        "PUT 5/0/1": ("4.05", b"", None, None),
+        "POST 5/0/2": ("2.04", b"", None, None)})
+    c = campaign(gw, {"image": fid, "target": {"eps": ["wk-2"]}})
+
+    def saw(key):
+        return any(k == key for k, _ in dev.seen)
+
+    def state():
+        return get(gw, c["id"])["devices"][0]["state"]
+    wait_for(lambda: saw("GET 5/0"), 10, what="the read after the refusal")
+    if verdict == "failed":
+        wait_for(lambda: state() == "failed", 10, what="failed")
+        assert not saw("POST 5/0/2")
+        return
+    wait_for(lambda: state() == "downloading", 10, what="downloading")
+    wait_for(lambda: "5/0/3" in dev.observers, 10, what="observed")
+    dev.notify("5/0/3", tlv_state(2), 2, cf=11542)
+    wait_for(lambda: saw("POST 5/0/2"), 10, what="the execute")
+    dev.notify("5/0/3", tlv_state(3), 3, cf=11542)
+    dev.notify("5/0/5", b"1", 4)
+    dev.notify("5/0/3", tlv_state(0), 5, cf=11542)
+    s = wait_for(lambda: (lambda s: s["status"] == "done" and s)(
+        get(gw, c["id"])), 10, what="the campaign done")
+    assert s["devices"][0]["state"] == "succeeded", s
+    assert len([k for k, _ in dev.seen if k == "PUT 5/0/1"]) == 1
