@@ -386,27 +386,53 @@ def tlv_state(v):
     return bytes([0xc1, 0x03, v])
 
 
+class ScriptedClient:
+    """A standard LwM2M client (a scripted device, not our agent) that
+    notifies State in TLV and Update Result as text, in a campaign of its
+    own; answers beyond the defaults (or instead of them) from answers."""
+
+    def __init__(self, run_outpost, tmp_path, gateway_factory, devices, ep,
+                 answers=None):
+        key, pub = keygen(run_outpost, tmp_path)
+        self.gw = camp_gateway(gateway_factory, pub)
+        self.fid, _ = image(run_outpost, tmp_path, self.gw)
+        table = {
+            "GET 5/0/3": ("2.05", tlv_state(0), 11542, None),
+            "GET 5/0/5": ("2.05", b"0", 0, None),
+            "PUT 5/0/1": ("2.04", b"", None, None),
+            "POST 5/0/2": ("2.04", b"", None, None)}
+        table.update(answers or {})
+        self.dev = devices(self.gw, ep, answers=table)
+        self.c = campaign(self.gw, {"image": self.fid,
+                                    "target": {"eps": [ep]}})
+
+    def saw(self, key):
+        return any(k == key for k, _ in self.dev.seen)
+
+    def state(self):
+        return get(self.gw, self.c["id"])["devices"][0]["state"]
+
+    def finish(self):
+        """Downloaded, updating, then Idle with Update Result 1: the
+        campaign's summary once it is done."""
+        self.dev.notify("5/0/3", tlv_state(2), 102, cf=11542)
+        wait_for(lambda: self.saw("POST 5/0/2"), 10, what="the execute")
+        self.dev.notify("5/0/3", tlv_state(3), 103, cf=11542)
+        wait_for(lambda: self.state() == "updating", 10, what="updating")
+        self.dev.notify("5/0/5", b"1", 104)
+        self.dev.notify("5/0/3", tlv_state(0), 105, cf=11542)
+        return wait_for(lambda: (lambda s: s["status"] == "done" and s)(
+            get(self.gw, self.c["id"])), 10, what="the campaign done")
+
+
 def test_wakaama_style_client(run_outpost, tmp_path, gateway_factory,
                               devices):
-    """A standard LwM2M client (a scripted device, not our agent) that
-    notifies State in TLV and Update Result as text: the campaign writes
-    the URI, follows the notifications, executes at Downloaded and ends
-    with the device's Update Result."""
-    key, pub = keygen(run_outpost, tmp_path)
-    gw = camp_gateway(gateway_factory, pub)
-    fid, _ = image(run_outpost, tmp_path, gw)
-    dev = devices(gw, "wk-1", answers={
-        "GET 5/0/3": ("2.05", tlv_state(0), 11542, None),
-        "GET 5/0/5": ("2.05", b"0", 0, None),
-        "PUT 5/0/1": ("2.04", b"", None, None),
-        "POST 5/0/2": ("2.04", b"", None, None)})
-    c = campaign(gw, {"image": fid, "target": {"eps": ["wk-1"]}})
-
-    def saw(key):
-        return any(k == key for k, _ in dev.seen)
-
-    def state():
-        return get(gw, c["id"])["devices"][0]["state"]
+    """A standard LwM2M client that notifies State in TLV and Update Result
+    as text: the campaign writes the URI, follows the notifications,
+    executes at Downloaded and ends with the device's Update Result."""
+    sc = ScriptedClient(run_outpost, tmp_path, gateway_factory, devices,
+                        "wk-1")
+    dev, saw, state, fid = sc.dev, sc.saw, sc.state, sc.fid
     wait_for(lambda: saw("PUT 5/0/1") and "5/0/3" in dev.observers and
              "5/0/5" in dev.observers, 10, what="the URI write, observed")
     uri = [m for k, m in dev.seen if k == "PUT 5/0/1"][0]["payload"]
@@ -414,14 +440,7 @@ def test_wakaama_style_client(run_outpost, tmp_path, gateway_factory,
     dev.notify("5/0/3", tlv_state(1), 2, cf=11542)
     wait_for(lambda: state() == "downloading", 10, what="downloading")
     assert not saw("POST 5/0/2")
-    dev.notify("5/0/3", tlv_state(2), 3, cf=11542)
-    wait_for(lambda: saw("POST 5/0/2"), 10, what="the execute")
-    dev.notify("5/0/3", tlv_state(3), 4, cf=11542)
-    wait_for(lambda: state() == "updating", 10, what="updating")
-    dev.notify("5/0/5", b"1", 5)
-    dev.notify("5/0/3", tlv_state(0), 6, cf=11542)
-    s = wait_for(lambda: (lambda s: s["status"] == "done" and s)(
-        get(gw, c["id"])), 10, what="the campaign done")
+    s = sc.finish()
     assert s["devices"][0]["state"] == "succeeded"
     assert s["devices"][0]["result"] == 1
 
@@ -435,37 +454,20 @@ def test_refused_uri_write_is_judged_by_a_read(run_outpost, tmp_path,
     copy, whose answer was lost, may refuse the repeat while it
     downloads): the campaign reads /5/0 and goes on when State says the
     download is under way; a device still Idle has refused, and fails."""
-    key, pub = keygen(run_outpost, tmp_path)
-    gw = camp_gateway(gateway_factory, pub)
-    fid, _ = image(run_outpost, tmp_path, gw)
-    dev = devices(gw, "wk-2", answers={
-        "GET 5/0/3": ("2.05", tlv_state(0), 11542, None),
-        "GET 5/0/5": ("2.05", b"0", 0, None),
-        "GET 5/0": ("2.05", json.dumps(
-            [{"bn": "/5/0/", "n": "3", "v": state_now},
-             {"n": "5", "v": 0}]).encode(), 110, None),
-        "PUT 5/0/1": ("4.05", b"", None, None),
-        "POST 5/0/2": ("2.04", b"", None, None)})
-    c = campaign(gw, {"image": fid, "target": {"eps": ["wk-2"]}})
-
-    def saw(key):
-        return any(k == key for k, _ in dev.seen)
-
-    def state():
-        return get(gw, c["id"])["devices"][0]["state"]
-    wait_for(lambda: saw("GET 5/0"), 10, what="the read after the refusal")
+    sc = ScriptedClient(run_outpost, tmp_path, gateway_factory, devices,
+                        "wk-2", answers={
+                            "GET 5/0": ("2.05", json.dumps(
+                                [{"bn": "/5/0/", "n": "3", "v": state_now},
+                                 {"n": "5", "v": 0}]).encode(), 110, None),
+                            "PUT 5/0/1": ("4.05", b"", None, None)})
+    wait_for(lambda: sc.saw("GET 5/0"), 10,
+             what="the read after the refusal")
     if verdict == "failed":
-        wait_for(lambda: state() == "failed", 10, what="failed")
-        assert not saw("POST 5/0/2")
+        wait_for(lambda: sc.state() == "failed", 10, what="failed")
+        assert not sc.saw("POST 5/0/2")
         return
-    wait_for(lambda: state() == "downloading", 10, what="downloading")
-    wait_for(lambda: "5/0/3" in dev.observers, 10, what="observed")
-    dev.notify("5/0/3", tlv_state(2), 2, cf=11542)
-    wait_for(lambda: saw("POST 5/0/2"), 10, what="the execute")
-    dev.notify("5/0/3", tlv_state(3), 3, cf=11542)
-    dev.notify("5/0/5", b"1", 4)
-    dev.notify("5/0/3", tlv_state(0), 5, cf=11542)
-    s = wait_for(lambda: (lambda s: s["status"] == "done" and s)(
-        get(gw, c["id"])), 10, what="the campaign done")
+    wait_for(lambda: sc.state() == "downloading", 10, what="downloading")
+    wait_for(lambda: "5/0/3" in sc.dev.observers, 10, what="observed")
+    s = sc.finish()
     assert s["devices"][0]["state"] == "succeeded", s
-    assert len([k for k, _ in dev.seen if k == "PUT 5/0/1"]) == 1
+    assert len([k for k, _ in sc.dev.seen if k == "PUT 5/0/1"]) == 1
