@@ -258,14 +258,14 @@ def test_identical_gets_on_the_way_share_one_request(gateway_factory,
         t.join(30)
     assert hung_up == [1, 1]
     assert results == [(200, b"shared")] * 4
-    requests = len([k for k, _ in dev.seen if k == "GET 1/0"])
+    requests = len(dev.requests("GET 1/0"))
     # Without collapsing each GET is its own request, except the last
     # hung-up one: it still waited its turn and never goes (the leader's
     # was on the wire when its client went, and stays there).
     assert requests == 1 if collapse else requests == 5, dev.seen
     assert gw.http("GET", "/v1/devices/px-co/r/1/0", timeout=10)[::2] == \
         (200, b"shared")
-    assert len([k for k, _ in dev.seen if k == "GET 1/0"]) == requests + 1
+    assert len(dev.requests("GET 1/0")) == requests + 1
 
 
 def test_request_whose_client_hung_up_never_goes(gateway_factory, devices):
