@@ -152,19 +152,20 @@ forward_hangup(evutil_socket_t fd, short what, void *arg)
 {
 	struct forward *fw = arg;
 	struct evhttp_connection *conn = fw->conn;
-	ssize_t n = 1;
+	ssize_t n;
 	char c;
 
-	if (!(what & EV_CLOSED))
+	if (!(what & EV_CLOSED)) {
 		n = recv(fd, &c, 1, MSG_PEEK);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-		event_add(fw->hangup, NULL);
-		return;
-	}
-	if (n > 0 && !(what & EV_CLOSED)) {
-		event_free(fw->hangup);
-		fw->hangup = NULL;
-		return;
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			event_add(fw->hangup, NULL);
+			return;
+		}
+		if (n > 0) {
+			event_free(fw->hangup);
+			fw->hangup = NULL;
+			return;
+		}
 	}
 	log_debug("http: a client hung up while its request to a device "
 	    "waited");

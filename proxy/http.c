@@ -65,6 +65,14 @@ http_date(struct http_server *hs)
 	return hs->date[0] != '\0' ? hs->date : NULL;
 }
 
+/* One more request of hx's route ended with status. */
+static void
+http_count(struct http_exchange *hx, int status)
+{
+	metrics_http_count(&hx->gw->metrics, hx->route != NULL ?
+	    hx->route->pattern : "unmatched", status);
+}
+
 void
 http_reply(struct http_exchange *hx, int status, const char *ctype,
     struct evbuffer *body)
@@ -77,8 +85,7 @@ http_reply(struct http_exchange *hx, int status, const char *ctype,
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	if (date != NULL)
 		evhttp_add_header(h, "Date", date);
-	metrics_http_count(&hx->gw->metrics, hx->route != NULL ?
-	    hx->route->pattern : "unmatched", status);
+	http_count(hx, status);
 	evhttp_send_reply(hx->req, status, NULL, body);
 	if (body != NULL)
 		evbuffer_free(body);
@@ -88,8 +95,7 @@ http_reply(struct http_exchange *hx, int status, const char *ctype,
 void
 http_client_gone(struct http_exchange *hx)
 {
-	metrics_http_count(&hx->gw->metrics, hx->route != NULL ?
-	    hx->route->pattern : "unmatched", 499);
+	http_count(hx, 499);
 	http_abandon(hx);
 }
 
