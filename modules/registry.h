@@ -149,8 +149,6 @@ typedef int (*registry_walk_cb)(struct device *dev, void *arg);
 int	registry_walk_ordered(struct registry *reg, const char *after,
 	    registry_walk_cb cb, void *arg);
 
-/* Formats the registration id as it appears in Location-Path rd/<id>. */
-#define REGISTRY_ID_LEN	12
 /* a and b are one source: family, address and port. */
 int	registry_addr_equal(const struct dev_addr *a,
 	    const struct dev_addr *b);
@@ -165,6 +163,8 @@ int	registry_addr_equal(const struct dev_addr *a,
 int	registry_register_repeat(const struct registry *reg,
 	    const struct device *dev, uint16_t mid, const struct dev_addr *from);
 
+/* Formats the registration id as it appears in Location-Path rd/<id>. */
+#define REGISTRY_ID_LEN	12
 void	registry_id_str(uint64_t id, char buf[REGISTRY_ID_LEN + 1]);
 int	registry_id_parse(const char *s, size_t len, uint64_t *id);
 
