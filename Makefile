@@ -27,38 +27,45 @@ CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-# Install missing Debian packages before the first compile.
-DEPS_OK  := $(shell $(PKG_CONFIG) --exists $(PKGS) $(if $(CROSS),,cmocka) \
-            2>/dev/null && command -v $(CC) >/dev/null && echo yes)
-ifneq ($(DEPS_OK),yes)
-$(shell scripts/install-deps.sh $(CROSS_ARCH) >&2)
+# Plain make only builds: the packages come from `make deps` (or make run,
+# make test, which call it). A missing one is named here, not installed.
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+ifneq ($(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo yes),yes)
+$(warning missing development packages: run `make deps` (scripts/install-deps.sh))
+endif
 endif
 CFLAGS   += $(shell $(PKG_CONFIG) --cflags $(PKGS))
 LIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread
 
-# Everything but main(); unit tests link these too.
-CORE_SRC := log.c hex.c parse.c notify.c config/config.c config/inifile.c \
-            modules/store.c modules/registry.c modules/lwm2m.c modules/metrics.c \
-            modules/coap.c modules/rd.c modules/devreq.c modules/queue.c \
-            modules/rng.c \
-            modules/events.c modules/webhook.c modules/send.c \
-            modules/cred.c modules/credparse.c modules/dtls.c proxy/provision.c \
-            modules/tags.c modules/tagparse.c proxy/tagapi.c \
-            proxy/router.c proxy/http.c proxy/api.c proxy/coapmap.c \
-            proxy/forward.c proxy/ops.c cache/stream.c cache/cache.c \
-            cache/observe.c proxy/senml.c proxy/senml_tlv.c proxy/senml_cbor.c \
-            modules/manifest.c \
-            modules/firmware.c modules/fwserve.c proxy/fwapi.c proxy/crange.c \
-            modules/campaign.c modules/campstore.c modules/camptarget.c modules/campparse.c proxy/campapi.c \
-            proxy/tls.c proxy/auth.c proxy/tokens.c modules/whparse.c
-GW_SRC   := gateway.c modules/fwtool.c $(CORE_SRC)
+# Everything but main(); unit tests link these too. By layer, from the
+# ground up (doc/architecture.md): calls run down this list, never up.
+BASE_SRC := log.c hex.c parse.c notify.c gateway.c config/config.c config/inifile.c
+LWM2M_SRC := lwm2m/lwm2m.c lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_cbor.c \
+            lwm2m/manifest.c lwm2m/campparse.c lwm2m/coapmap.c
+STORE_SRC := store/store.c
+CACHE_SRC := cache/cache.c cache/events.c cache/observe.c
+DEVICE_SRC := modules/device/registry.c modules/device/queue.c \
+            modules/device/cred.c modules/device/credparse.c \
+            modules/device/tags.c modules/device/tagparse.c
+FIRMWARE_SRC := modules/firmware/firmware.c modules/firmware/campaign.c \
+            modules/firmware/campstore.c modules/firmware/camptarget.c
+COAP_SRC := modules/coap/coap.c modules/coap/rd.c modules/coap/send.c \
+            modules/coap/fwserve.c modules/coap/devreq.c modules/coap/dtls.c \
+            modules/coap/rng.c
+PROXY_SRC := proxy/http.c proxy/router.c proxy/api.c proxy/auth.c proxy/tokens.c \
+            proxy/tls.c proxy/forward.c proxy/ops.c proxy/provision.c \
+            proxy/tagapi.c proxy/fwapi.c proxy/crange.c proxy/campapi.c \
+            proxy/stream.c proxy/metrics.c proxy/webhook.c proxy/whparse.c
+CORE_SRC := $(BASE_SRC) $(LWM2M_SRC) $(STORE_SRC) $(CACHE_SRC) $(DEVICE_SRC) \
+            $(FIRMWARE_SRC) $(COAP_SRC) $(PROXY_SRC)
+GW_SRC   := main.c modules/firmware/fwtool.c $(CORE_SRC)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
 GW_OBJ   := $(GW_SRC:%.c=$(B)/%.o)
 OUTPOST  := $(if $(filter build,$(B)),outpost,$(B)/outpost)
 
 # The node agent: node/main.c has its main(); node unit tests link the rest.
 NODE_CORE_SRC := $(filter-out node/main.c,$(wildcard node/*.c)) log.c hex.c notify.c \
-                 config/inifile.c modules/manifest.c
+                 config/inifile.c lwm2m/manifest.c
 NODE_CORE_OBJ := $(NODE_CORE_SRC:%.c=$(B)/%.o)
 NODE     := $(if $(filter build,$(B)),outpost-node,$(B)/outpost-node)
 NODE_BIN := $(if $(wildcard node/main.c),$(NODE))
@@ -85,9 +92,13 @@ $(OUTPOST): $(GW_OBJ)
 $(NODE): $(B)/node/main.o $(NODE_CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/%.o: %.c $(wildcard *.h */*.h)
+# Each object depends on the headers it includes: the compiler writes them
+# down (-MMD) beside the object, and the next make reads them.
+$(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 $(B)/tests/test_node_%: tests/unit/test_node_%.c $(NODE_CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -110,6 +121,7 @@ unit: $(UNIT_BIN)
 ARM_B    := $(B)-arm64
 .PHONY: arm64
 arm64:
+	@scripts/install-deps.sh arm64
 	$(MAKE) --no-print-directory CROSS=aarch64-linux-gnu B=$(ARM_B) SAN= all
 
 integration: $(OUTPOST) $(NODE_BIN) $(if $(SAN),,arm64)

@@ -1,14 +1,45 @@
 /*
- * gateway.h: the gateway's one state struct, owned by main, and the table
- * through which modules plug in.
+ * gateway.h: the gateway's one state struct, owned by main (main.c), and
+ * the table through which modules plug in. Every layer includes this file,
+ * so it includes nothing of theirs: the struct names them only by pointer.
  */
 #ifndef OUTPOST_GATEWAY_H
 #define OUTPOST_GATEWAY_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "config/config.h"
-#include "modules/metrics.h"
+
+/*
+ * Counters the gateway keeps and /metrics shows (proxy/metrics.c). Plain
+ * integers bumped on the reactor thread; no locks.
+ */
+#define METRICS_HTTP_MAX	64	/* distinct (route, status) pairs kept */
+
+struct metrics_http {
+	const char	*route;		/* static string from the route table */
+	int		 status;
+	uint64_t	 count;
+};
+
+struct metrics {
+	uint64_t		registrations;
+	uint64_t		updates;
+	uint64_t		deregistrations;
+	uint64_t		expiries;
+	uint64_t		decommissions;
+	uint64_t		coap_in;	/* requests handled */
+	uint64_t		coap_out;	/* responses sent */
+	uint64_t		coap_bad;	/* requests refused as malformed */
+	uint64_t		dtls_refused;	/* handshakes failed, requests
+						   refused for their credential */
+	uint64_t		dtls_accepted;	/* handshakes that presented a
+						   provisioned credential */
+	struct metrics_http	http[METRICS_HTTP_MAX];
+	size_t			nhttp;
+};
 
 struct event_base;
 struct store;
@@ -33,22 +64,22 @@ struct gateway {
 	time_t			 started;
 	int			 stopping;	/* modules are being stopped */
 
-	struct store		*store;		/* modules/store.c */
-	struct registry		*registry;	/* modules/registry.c */
-	struct queue		*queue;		/* modules/queue.c */
-	struct events		*events;	/* modules/events.c */
-	struct webhook		*webhook;	/* modules/webhook.c, or NULL */
-	struct stream		*stream;	/* cache/stream.c */
+	struct store		*store;		/* store/store.c */
+	struct registry		*registry;	/* modules/device/registry.c */
+	struct queue		*queue;		/* modules/device/queue.c */
+	struct events		*events;	/* cache/events.c */
+	struct webhook		*webhook;	/* proxy/webhook.c, or NULL */
+	struct stream		*stream;	/* proxy/stream.c */
 	struct cache		*cache;		/* cache/cache.c */
 	struct observe		*observe;	/* cache/observe.c */
-	struct coap_server	*coap;		/* modules/coap.c, rd.c */
+	struct coap_server	*coap;		/* modules/coap/coap.c, rd.c */
 	struct http_server	*http;		/* proxy/http.c */
-	struct firmware		*firmware;	/* modules/firmware.c */
-	struct campaigns	*campaigns;	/* modules/campaign.c */
-	struct fwserve		*fwserve;	/* modules/fwserve.c, with coap */
-	struct tags_pending	*tags_pending;	/* modules/tags.c: tag sets
+	struct firmware		*firmware;	/* modules/firmware/firmware.c */
+	struct campaigns	*campaigns;	/* modules/firmware/campaign.c */
+	struct fwserve		*fwserve;	/* modules/coap/fwserve.c, with coap */
+	struct tags_pending	*tags_pending;	/* modules/device/tags.c: tag sets
 						   staged, not committed */
-	struct metrics		 metrics;	/* modules/metrics.c */
+	struct metrics		 metrics;	/* proxy/metrics.c */
 };
 
 /*
@@ -88,17 +119,8 @@ gw_now(void)
 }
 
 /* Unix seconds as RFC 3339 UTC ("2026-11-23T22:34:28Z"), the one time
- * format of the API, the events and the headers. */
+ * format of the API, the events and the headers; returns buf. */
 #define GW_TIME_LEN	32
-static inline const char *
-gw_time_str(int64_t t, char buf[GW_TIME_LEN])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, GW_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf;
-}
+const char	*gw_time_str(int64_t t, char buf[GW_TIME_LEN]);
 
 #endif /* OUTPOST_GATEWAY_H */

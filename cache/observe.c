@@ -17,12 +17,12 @@
 #include "cache/observe.h"
 #include "gateway.h"
 #include "log.h"
-#include "modules/coap.h"
-#include "modules/devreq.h"
-#include "modules/queue.h"
-#include "modules/events.h"
-#include "modules/registry.h"
-#include "modules/store.h"
+#include "modules/coap/coap.h"
+#include "modules/coap/devreq.h"
+#include "modules/device/queue.h"
+#include "cache/events.h"
+#include "modules/device/registry.h"
+#include "store/store.h"
 #include "proxy/http.h"
 
 struct obs {

@@ -9,7 +9,7 @@
 #include <coap3/coap.h>
 #include <event2/util.h>
 
-#include "modules/manifest.h"
+#include "lwm2m/manifest.h"
 #include "node/attr.h"
 #include "node/health.h"
 #include "node/node.h"

@@ -40,7 +40,7 @@
 #include <event2/event.h>
 
 #include "log.h"
-#include "modules/manifest.h"
+#include "lwm2m/manifest.h"
 #include "node/coap.h"
 #include "node/fwint.h"
 #include "node/node.h"

@@ -12,9 +12,9 @@
 #include <event2/http.h>
 
 #include "gateway.h"
-#include "modules/campaign.h"
-#include "modules/campparse.h"
-#include "modules/store.h"
+#include "modules/firmware/campaign.h"
+#include "lwm2m/campparse.h"
+#include "store/store.h"
 #include "proxy/fwapi.h"
 #include "proxy/http.h"
 

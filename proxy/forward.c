@@ -1,7 +1,7 @@
 /*
  * forward.c: /v1/devices/{ep}/r/{path...}, the HTTP to CoAP proxy (RFC 8075).
- * The request goes to the device on its own session (modules/devreq.c);
- * the answer comes back mapped by proxy/coapmap.c, the one place where
+ * The request goes to the device on its own session (modules/coap/devreq.c);
+ * the answer comes back mapped by lwm2m/coapmap.c, the one place where
  * CoAP codes and formats become HTTP.
  */
 #include <sys/queue.h>
@@ -22,11 +22,11 @@
 #include "cache/cache.h"
 #include "gateway.h"
 #include "log.h"
-#include "modules/devreq.h"
-#include "modules/queue.h"
-#include "modules/registry.h"
-#include "proxy/coapmap.h"
-#include "proxy/senml.h"
+#include "modules/coap/devreq.h"
+#include "modules/device/queue.h"
+#include "modules/device/registry.h"
+#include "lwm2m/coapmap.h"
+#include "lwm2m/senml.h"
 #include "proxy/http.h"
 
 enum forward_mode { FORWARD_AUTO, FORWARD_QUEUE, FORWARD_WAIT };
@@ -308,7 +308,7 @@ forward_wants_json(struct http_exchange *hx)
 
 /*
  * For a client that asked for application/json: TLV and SenML CBOR answers
- * become SenML JSON (proxy/senml.c). Returns the converted body (caller
+ * become SenML JSON (lwm2m/senml.c). Returns the converted body (caller
  * frees) or NULL to pass the answer on as it is; *bad is set when the
  * device's answer could not be converted (502).
  */

@@ -18,6 +18,7 @@
 #include <event2/util.h>
 
 #include "gateway.h"
+#include "proxy/metrics.h"
 #include "log.h"
 #include "proxy/auth.h"
 #include "proxy/http.h"

@@ -10,7 +10,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#include "modules/tags.h"
+#include "modules/device/tags.h"
 #include "proxy/auth.h"
 #include "proxy/router.h"
 

@@ -11,9 +11,9 @@
 #include <event2/http.h>
 
 #include "gateway.h"
-#include "modules/queue.h"
-#include "modules/registry.h"
-#include "proxy/coapmap.h"
+#include "modules/device/queue.h"
+#include "modules/device/registry.h"
+#include "lwm2m/coapmap.h"
 #include "proxy/http.h"
 
 static const char *const op_methods[] = {

@@ -16,9 +16,9 @@
 
 #include "gateway.h"
 #include "log.h"
-#include "modules/cred.h"
-#include "modules/store.h"
-#include "modules/tags.h"
+#include "modules/device/cred.h"
+#include "store/store.h"
+#include "modules/device/tags.h"
 #include "proxy/http.h"
 
 /* What the answer says about a credential: its kind and public part. */

@@ -1,5 +1,5 @@
 /*
- * tagapi.c: GET and PUT /v1/devices/{ep}/tags (modules/tags.h). The tags
+ * tagapi.c: GET and PUT /v1/devices/{ep}/tags (modules/device/tags.h). The tags
  * of any well-formed endpoint name can be read and set, registered or
  * not; a PUT is answered once the new set is committed.
  */
@@ -12,9 +12,9 @@
 #include <event2/http.h>
 
 #include "gateway.h"
-#include "modules/lwm2m.h"
-#include "modules/store.h"
-#include "modules/tags.h"
+#include "lwm2m/lwm2m.h"
+#include "store/store.h"
+#include "modules/device/tags.h"
 #include "proxy/http.h"
 
 struct tagapi_put {

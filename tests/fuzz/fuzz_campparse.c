@@ -1,4 +1,4 @@
-// fuzz-sources: modules/campparse.c modules/tagparse.c proxy/senml.c proxy/senml_tlv.c proxy/senml_cbor.c parse.c
+// fuzz-sources: lwm2m/campparse.c modules/device/tagparse.c lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_cbor.c parse.c
 // fuzz-libs: -lcjson -lcbor
 /*
  * fuzz_campparse.c: libFuzzer target for what a campaign reads from a
@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "modules/campparse.h"
+#include "lwm2m/campparse.h"
 
 int		 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 const char	*__ubsan_default_options(void);

@@ -1,4 +1,4 @@
-// fuzz-sources: proxy/coapmap.c
+// fuzz-sources: lwm2m/coapmap.c
 /*
  * fuzz_coapmap.c: libFuzzer target for the RFC 8075 mappings. The input, up
  * to its first NUL, is an HTTP Content-Type or Accept value; its first
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy/coapmap.h"
+#include "lwm2m/coapmap.h"
 
 int		 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 const char	*__ubsan_default_options(void);

@@ -1,4 +1,4 @@
-// fuzz-sources: modules/credparse.c modules/tagparse.c modules/lwm2m.c hex.c parse.c
+// fuzz-sources: modules/device/credparse.c modules/device/tagparse.c lwm2m/lwm2m.c hex.c parse.c
 // fuzz-libs: -lcjson
 /*
  * fuzz_cred.c: libFuzzer target for the body of POST /v1/devices
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modules/cred.h"
+#include "modules/device/cred.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

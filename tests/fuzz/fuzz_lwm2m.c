@@ -1,4 +1,4 @@
-// fuzz-sources: modules/lwm2m.c
+// fuzz-sources: lwm2m/lwm2m.c
 /*
  * fuzz_lwm2m.c: libFuzzer target for the registration parsers. The input is
  * parsed as a link-format body, then split at '&' into Uri-Query options
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modules/lwm2m.h"
+#include "lwm2m/lwm2m.h"
 
 struct fuzz_walk {
 	const char	*buf;

@@ -1,4 +1,4 @@
-// fuzz-sources: modules/manifest.c hex.c
+// fuzz-sources: lwm2m/manifest.c hex.c
 // fuzz-libs: -lcjson -lwolfssl
 /*
  * fuzz_manifest.c: libFuzzer target for firmware manifests, the documents
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modules/manifest.h"
+#include "lwm2m/manifest.h"
 
 int		 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 const char	*__ubsan_default_options(void);

@@ -1,4 +1,4 @@
-// fuzz-sources: proxy/senml.c proxy/senml_tlv.c proxy/senml_cbor.c
+// fuzz-sources: lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_cbor.c
 // fuzz-libs: -lcjson -lcbor
 /*
  * fuzz_senml.c: libFuzzer target for the SenML conversions. The input is a
@@ -14,7 +14,7 @@
 
 #include <cJSON.h>
 
-#include "proxy/senml.h"
+#include "lwm2m/senml.h"
 
 int		 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 const char	*__ubsan_default_options(void);

@@ -1,4 +1,4 @@
-// fuzz-sources: modules/tagparse.c parse.c
+// fuzz-sources: modules/device/tagparse.c parse.c
 // fuzz-libs: -lcjson
 /*
  * fuzz_tags.c: libFuzzer target for the body of PUT /v1/devices/{ep}/tags
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modules/tags.h"
+#include "modules/device/tags.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -1,4 +1,4 @@
-// fuzz-sources: modules/whparse.c
+// fuzz-sources: proxy/whparse.c
 /*
  * fuzz_whparse.c: libFuzzer target for the status line of a webhook
  * receiver's answer (webhook_status_line). Besides ASan and UBSan, it
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modules/webhook.h"
+#include "proxy/webhook.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

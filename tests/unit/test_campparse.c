@@ -1,5 +1,5 @@
 /*
- * test_campparse.c: unit tests for modules/campparse.c, the State and
+ * test_campparse.c: unit tests for lwm2m/campparse.c, the State and
  * Update Result a campaign reads from a device's SenML JSON: the forms
  * outpost-node and LwM2M clients send, and hostile packs (not arrays,
  * wrong types, huge and fractional numbers, over-long names, truncation).
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modules/campparse.h"
+#include "lwm2m/campparse.h"
 
 static int
 parse(const char *s, size_t len, int *st, int *res)

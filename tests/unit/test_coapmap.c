@@ -1,5 +1,5 @@
 /*
- * test_coapmap.c: unit tests for proxy/coapmap.c: every row of RFC 8075
+ * test_coapmap.c: unit tests for lwm2m/coapmap.c: every row of RFC 8075
  * Table 2 (CoAP response code -> HTTP status), codes the table does not
  * list, the Content-Format <-> media type table both ways, and hostile
  * Content-Type / Accept values. Every value handed to
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy/coapmap.h"
+#include "lwm2m/coapmap.h"
 
 /* Longest coap-payload type for any int: "...;cf=-2147483648" + NUL. */
 #define TYPE_MAX	40

@@ -1,6 +1,6 @@
 /*
- * test_cred.c: unit tests for modules/credparse.c (the body of POST
- * /v1/devices, hostile ones included) and modules/cred.c (credentials in
+ * test_cred.c: unit tests for modules/device/credparse.c (the body of POST
+ * /v1/devices, hostile ones included) and modules/device/cred.c (credentials in
  * the store: lookups by ep and by identity, conflicts, staged duplicates,
  * revocation, records that are not sane).
  */
@@ -19,9 +19,9 @@
 #include <event2/event.h>
 
 #include "gateway.h"
-#include "modules/cred.h"
-#include "modules/registry.h"
-#include "modules/store.h"
+#include "modules/device/cred.h"
+#include "modules/device/registry.h"
+#include "store/store.h"
 #include "tests/unit/testutil.h"
 
 #define KEY16	"00112233445566778899aabbccddeeff"

@@ -1,5 +1,5 @@
 /*
- * test_firmware.c: unit tests for modules/firmware.c over a real store in
+ * test_firmware.c: unit tests for modules/firmware/firmware.c over a real store in
  * a temporary directory: a manifest refused for each reason with nothing
  * stored, an image written in parts that end anywhere in a chunk, read
  * back block by block across chunk boundaries, a digest mismatch that
@@ -23,9 +23,9 @@
 
 #include "hex.h"
 #include "gateway.h"
-#include "modules/firmware.h"
-#include "modules/manifest.h"
-#include "modules/store.h"
+#include "modules/firmware/firmware.h"
+#include "lwm2m/manifest.h"
+#include "store/store.h"
 #include "tests/unit/testutil.h"
 
 #define IMG_SIZE	(3 * FW_CHUNK + 1234)

@@ -1,5 +1,5 @@
 /*
- * test_lwm2m.c: unit tests for the registration parsers in modules/lwm2m.c:
+ * test_lwm2m.c: unit tests for the registration parsers in lwm2m/lwm2m.c:
  * bodies and queries from real clients (Wakaama, Zephyr/Anjay, Leshan), every
  * documented boundary, and hostile input. Every buffer handed to a parser is
  * a heap copy of exactly the given length, so that ASan flags a read past it.
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modules/lwm2m.h"
+#include "lwm2m/lwm2m.h"
 
 #define MAX_LINKS	8
 

@@ -1,5 +1,5 @@
 /*
- * test_manifest.c: unit tests for modules/manifest.c: sign and verify
+ * test_manifest.c: unit tests for lwm2m/manifest.c: sign and verify
  * round trips, the canonical form, keyrings, and hostile documents
  * (truncated, wrong types, missing, repeated and unknown members, huge
  * numbers, bad hex, a flipped signature bit, a field changed after
@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "hex.h"
-#include "modules/manifest.h"
+#include "lwm2m/manifest.h"
 
 static void *
 xmalloc(size_t n)

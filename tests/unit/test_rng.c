@@ -1,5 +1,5 @@
 /*
- * test_rng.c: the token generator (modules/rng.c). A known-answer check
+ * test_rng.c: the token generator (modules/coap/rng.c). A known-answer check
  * that its output is the ChaCha20 keystream after the key it takes for
  * itself (RFC 7539 A.1, test vector 1: key and nonce zero), that reads
  * span refills, that nothing is handed out before a seed or after the
@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "modules/rng.h"
+#include "modules/coap/rng.h"
 
 /* Bytes 32..63 of ChaCha20's first block under the zero key and nonce:
  * bytes 0..31 became the next key. */

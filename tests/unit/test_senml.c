@@ -1,5 +1,5 @@
 /*
- * test_senml.c: unit tests for proxy/senml.c, the conversion of device
+ * test_senml.c: unit tests for lwm2m/senml.c, the conversion of device
  * answers to SenML JSON. LwM2M TLV: the Device object instance and the
  * Access Control object of the LwM2M TS examples (bytes written out by
  * hand), single and multiple resources, resource instances, every length
@@ -28,7 +28,7 @@
 #include <cJSON.h>
 #include <cbor.h>
 
-#include "proxy/senml.h"
+#include "lwm2m/senml.h"
 
 #define TLV	SENML_CF_TLV
 #define CBOR	SENML_CF_CBOR

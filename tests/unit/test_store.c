@@ -1,5 +1,5 @@
 /*
- * test_store.c: unit tests for modules/store.c, the LMDB store with group
+ * test_store.c: unit tests for store/store.c, the LMDB store with group
  * commit: round trips, key order, deletes, the durable callbacks of a batch,
  * reads that see committed data only, the commit event on the loop, reopen,
  * a full map, short read buffers and the schema check. Each test gets its
@@ -22,7 +22,7 @@
 #include <event2/event.h>
 
 #include "log.h"
-#include "modules/store.h"
+#include "store/store.h"
 #include "tests/unit/testutil.h"
 
 #define MAP_BYTES	(8u << 20)

@@ -1,7 +1,7 @@
 /*
- * test_tags.c: unit tests for modules/tagparse.c (tag rules and the body
+ * test_tags.c: unit tests for modules/device/tagparse.c (tag rules and the body
  * of PUT /v1/devices/{ep}/tags, hostile ones included), the "tags" of a
- * provisioning body (credparse.c), and modules/tags.c over a real store:
+ * provisioning body (credparse.c), and modules/device/tags.c over a real store:
  * set, replace, has, get, walks (in chunks, with callbacks that read the
  * store), sets staged twice before a commit, drop, and tags that survive
  * closing and reopening the store.
@@ -19,10 +19,10 @@
 #include <event2/event.h>
 
 #include "gateway.h"
-#include "modules/cred.h"
-#include "modules/lwm2m.h"
-#include "modules/store.h"
-#include "modules/tags.h"
+#include "modules/device/cred.h"
+#include "lwm2m/lwm2m.h"
+#include "store/store.h"
+#include "modules/device/tags.h"
 #include "tests/unit/testutil.h"
 
 typedef char tag_t[TAG_LEN_MAX + 1];

@@ -1,5 +1,5 @@
 /*
- * test_whparse.c: unit tests for modules/whparse.c, the status line of an
+ * test_whparse.c: unit tests for proxy/whparse.c, the status line of an
  * https:// webhook receiver's answer, with good and hostile lines.
  */
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "modules/webhook.h"
+#include "proxy/webhook.h"
 
 /* On an exact-size heap copy, so that ASan sees a read past the end. */
 static int

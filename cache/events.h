@@ -1,0 +1,30 @@
+/*
+ * events.h: what happens in the gateway, as one stream of typed events that
+ * sinks subscribe to: the webhook outbox (proxy/webhook.c) today, the
+ * event stream to management clients tomorrow. An event is a JSON object
+ * {"type", "ep", "time", ...}; a sink gets it during events_emit and must
+ * copy what it keeps.
+ */
+#ifndef OUTPOST_EVENTS_H
+#define OUTPOST_EVENTS_H
+
+struct gateway;
+typedef struct cJSON cJSON;
+
+typedef void (*events_sink)(struct gateway *gw, const char *type,
+    const cJSON *event, void *arg);
+
+/* Adds a sink; at most EVENTS_MAX_SINKS. Returns 0 or -1. */
+#define EVENTS_MAX_SINKS	8
+int	events_subscribe(struct gateway *gw, events_sink sink, void *arg);
+void	events_unsubscribe(struct gateway *gw, events_sink sink, void *arg);
+
+/*
+ * Emits an event of type for ep with the fields of data (consumed; may be
+ * NULL). Types: registration, update, deregistration, decommission,
+ * expired, op_result.
+ */
+void	events_emit(struct gateway *gw, const char *type, const char *ep,
+	    cJSON *data);
+
+#endif /* OUTPOST_EVENTS_H */

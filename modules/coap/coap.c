@@ -1,0 +1,402 @@
+/*
+ * coap.c: the libcoap context on the gateway's one reactor.
+ *
+ * libcoap is built with epoll: its whole state (sockets and the timerfd it
+ * uses for retransmissions and deferred work) sits behind one epoll fd. That
+ * fd gets one persistent read event; its callback lets libcoap do what is
+ * ready and returns. No polling timer: an idle gateway sleeps in epoll.
+ */
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "gateway.h"
+#include "log.h"
+#include "modules/coap/coap.h"
+#include "modules/device/registry.h"
+#include "modules/coap/rng.h"
+#include "store/store.h"
+
+/* Rounds of coap_io_do_epoll per wakeup: bounds one callback's work while
+ * letting a burst of datagrams share one commit. */
+#define COAP_IO_ROUNDS	64
+
+struct coap_server {
+	coap_context_t	*ctx;
+	struct coap_peer *peers;	/* libcoap does not report sessions it
+					   frees with the context */
+	coap_endpoint_t	*endpoint;
+	coap_endpoint_t	*secure;	/* DTLS */
+	struct event	*io_ev;
+};
+
+struct gateway *
+coap_gateway(coap_context_t *ctx)
+{
+	return coap_get_app_data(ctx);
+}
+
+void
+coap_reply(struct gateway *gw, coap_pdu_t *resp, coap_pdu_code_t code,
+    const char *diag)
+{
+	coap_pdu_set_code(resp, code);
+	if (diag != NULL && COAP_RESPONSE_CLASS(code) >= 4)
+		coap_add_data(resp, strlen(diag), (const uint8_t *)diag);
+	gw->metrics.coap_out++;
+	if (code == COAP_RESPONSE_CODE_BAD_REQUEST)
+		gw->metrics.coap_bad++;
+}
+
+/*
+ * libcoap's housekeeping (coap_io_prepare_epoll: retransmissions due, idle
+ * sessions, block-wise and DTLS timeouts, and re-arming its timerfd) walks
+ * every session. coap_io_process runs it before it reads and
+ * coap_io_do_epoll again after, so each datagram cost two walks: 34 us of
+ * CPU per proxied request with one live session, 143 us with 3,000. The
+ * gateway drives libcoap's epoll itself, which leaves out the first walk
+ * (92 us at 3,000); the one at the end of coap_io_do_epoll cannot be
+ * avoided through libcoap 4.3.1's API, and it is the one that handles
+ * libcoap's timer when that fires.
+ */
+#define COAP_EVENTS		32
+
+/*
+ * libcoap reads one datagram per socket per coap_io_do_epoll. Go on while
+ * requests keep arriving (a round that handled none means the socket is
+ * drained, or held something else: the fd stays readable and libevent
+ * calls again), up to COAP_IO_ROUNDS so that one burst cannot hold the
+ * loop. Requests handled here share one group commit.
+ */
+static void
+coap_io_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct gateway *gw = arg;
+	struct epoll_event ev[COAP_EVENTS];
+	uint64_t before;
+	int i, n;
+
+	(void)what;
+	for (i = 0; i < COAP_IO_ROUNDS; i++) {
+		before = gw->metrics.coap_in;
+		if ((n = epoll_wait(fd, ev, COAP_EVENTS, 0)) <= 0)
+			break;
+		coap_io_do_epoll(gw->coap->ctx, ev, (size_t)n);
+		if (gw->metrics.coap_in == before && n < COAP_EVENTS)
+			break;
+	}
+}
+
+void
+coap_session_dev_addr(coap_session_t *s, struct dev_addr *a)
+{
+	const coap_address_t *ca = coap_session_get_addr_remote(s);
+
+	memset(a, 0, sizeof(*a));
+	if (ca->addr.sa.sa_family == AF_INET6) {
+		a->family = AF_INET6;
+		memcpy(a->addr, &ca->addr.sin6.sin6_addr, 16);
+		a->port = ntohs(ca->addr.sin6.sin6_port);
+	} else {
+		a->family = AF_INET;
+		memcpy(a->addr, &ca->addr.sin.sin_addr, 4);
+		a->port = ntohs(ca->addr.sin.sin_port);
+	}
+}
+
+struct coap_peer *
+coap_peer(coap_session_t *s)
+{
+	struct coap_peer *peer = coap_session_get_app_data(s);
+	struct coap_server *cs;
+
+	if (peer != NULL || (peer = calloc(1, sizeof(*peer))) == NULL)
+		return peer;
+	cs = coap_gateway(coap_session_get_context(s))->coap;
+	peer->next = cs->peers;
+	if (cs->peers != NULL)
+		cs->peers->prev = peer;
+	cs->peers = peer;
+	peer->session = s;
+	coap_session_set_app_data(s, peer);
+	return peer;
+}
+
+struct coap_peer *
+coap_peers(struct gateway *gw)
+{
+	return gw->coap->peers;
+}
+
+static void
+coap_peer_free(struct coap_server *cs, struct coap_peer *peer)
+{
+	if (peer->prev != NULL)
+		peer->prev->next = peer->next;
+	else
+		cs->peers = peer->next;
+	if (peer->next != NULL)
+		peer->next->prev = peer->prev;
+	devreq_peer_gone(peer);
+	rd_peer_free(peer);
+	free(peer->auth_ep);
+	free(peer);
+}
+
+/* libcoap's session events: a server session going away takes its peer
+ * state along; failed DTLS handshakes are counted. */
+static int
+coap_event(coap_session_t *s, const coap_event_t event)
+{
+	struct gateway *gw = coap_gateway(coap_session_get_context(s));
+	struct coap_peer *peer;
+
+	/* A DTLS session that closes before its handshake completed: a
+	 * wrong key, an unknown identity, a certificate refused. */
+	if ((event == COAP_EVENT_DTLS_CLOSED || event == COAP_EVENT_DTLS_ERROR) &&
+	    coap_session_get_state(s) == COAP_SESSION_STATE_HANDSHAKE)
+		gw->metrics.dtls_refused++;
+	if (event == COAP_EVENT_SERVER_SESSION_DEL &&
+	    (peer = coap_session_get_app_data(s)) != NULL) {
+		coap_session_set_app_data(s, NULL);
+		coap_peer_free(coap_gateway(coap_session_get_context(s))->coap,
+		    peer);
+	}
+	return 0;
+}
+
+/* Handler of every path without a resource of its own: /rd/<id> today. */
+static void
+coap_unknown(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+    const coap_string_t *query, coap_pdu_t *resp)
+{
+	struct gateway *gw = coap_gateway(coap_session_get_context(s));
+	coap_opt_iterator_t it;
+	coap_opt_t *opt;
+	const uint8_t *seg[2];
+	size_t len[2], n = 0;
+
+	(void)query;
+	coap_option_iterator_init(req, &it, COAP_OPT_ALL);
+	while ((opt = coap_option_next(&it)) != NULL) {
+		if (it.number != COAP_OPTION_URI_PATH)
+			continue;
+		if (n == 2) {
+			n = 3;
+			break;
+		}
+		seg[n] = coap_opt_value(opt);
+		len[n++] = coap_opt_length(opt);
+	}
+	if (n == 2 && len[0] == 2 && memcmp(seg[0], "rd", 2) == 0) {
+		rd_item(r, s, req, (const char *)seg[1], len[1], resp);
+		return;
+	}
+	gw->metrics.coap_in++;
+	coap_reply(gw, resp, COAP_RESPONSE_CODE_NOT_FOUND, "no such resource");
+}
+
+/* libcoap's own log lines go through ours. */
+static void
+coap_log_to_ours(coap_log_t level, const char *msg)
+{
+	size_t n = strlen(msg);
+
+	while (n > 0 && msg[n - 1] == '\n')
+		n--;
+	if (level <= LOG_ERR)
+		log_warnx("libcoap: %.*s", (int)n, msg);
+	else if (level <= LOG_NOTICE)
+		log_info("libcoap: %.*s", (int)n, msg);
+	else
+		log_debug("libcoap: %.*s", (int)n, msg);
+}
+
+static int
+coap_module_init(struct gateway *gw)
+{
+	struct coap_server *cs;
+	coap_resource_t *r;
+
+	coap_startup();
+	if (rng_init() == 0)		/* else libcoap's getrandom() stays */
+		coap_set_prng(rng_fill);
+	coap_set_log_handler(coap_log_to_ours);
+	coap_set_log_level(log_get_level() >= LOG_LEVEL_DEBUG ? LOG_INFO :
+	    LOG_WARNING);
+	if ((cs = calloc(1, sizeof(*cs))) == NULL)
+		return -1;
+	gw->coap = cs;
+	if ((cs->ctx = coap_new_context(NULL)) == NULL) {
+		log_warnx("coap: cannot create a context");
+		return -1;
+	}
+	coap_set_app_data(cs->ctx, gw);
+	coap_register_event_handler(cs->ctx, coap_event);
+	coap_register_response_handler(cs->ctx, devreq_response);
+	coap_register_nack_handler(cs->ctx, devreq_nack);
+	coap_context_set_block_mode(cs->ctx,
+	    COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+	coap_context_set_max_idle_sessions(cs->ctx,
+	    (unsigned int)gw->cfg.coap_max_idle_sessions);
+	if ((r = coap_resource_unknown_init(coap_unknown)) == NULL)
+		return -1;
+	coap_register_request_handler(r, COAP_REQUEST_POST, coap_unknown);
+	coap_register_request_handler(r, COAP_REQUEST_DELETE, coap_unknown);
+	coap_register_request_handler(r, COAP_REQUEST_GET, coap_unknown);
+	coap_add_resource(cs->ctx, r);
+	if (send_init(gw, cs->ctx) == -1 || fwserve_init(gw, cs->ctx) == -1 ||
+	    dtls_init(gw, cs->ctx) == -1)
+		return -1;
+	return rd_init(gw, cs->ctx);
+}
+
+/* Opens an endpoint of proto on hp. */
+/*
+ * The receive buffer of the socket bound to addr: [coap] rcvbuf bytes. A
+ * fleet that wakes at once (after a power cut, or notifying on the same
+ * clock tick) sends its datagrams within milliseconds; what the kernel's
+ * default buffer (208 KiB: a few hundred datagrams) cannot hold is lost
+ * before the gateway reads it. libcoap does not hand out its endpoint's
+ * socket, so it is found among ours by its address (nginx's listen ...
+ * rcvbuf= is the same knob). Above net.core.rmem_max the kernel caps it
+ * unless the gateway may force it (CAP_NET_ADMIN); the size it got is
+ * logged.
+ */
+static void
+coap_set_rcvbuf(const coap_address_t *addr, int want)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, type, got;
+
+	if (want <= 0)
+		return;
+	for (fd = 0; fd < 1024; fd++) {
+		len = sizeof(type);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
+		    type != SOCK_DGRAM)
+			continue;
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+		    len != addr->size || memcmp(&ss, &addr->addr, len) != 0)
+			continue;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want,
+		    sizeof(want)) == -1)
+			(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want,
+			    sizeof(want));
+		len = sizeof(got);
+		if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0)
+			(got / 2 < want ? log_info : log_debug)("coap: receive "
+			    "buffer %d bytes (asked %d%s)", got / 2, want,
+			    got / 2 < want ? "; raise net.core.rmem_max" :
+			    "");
+		return;
+	}
+}
+
+static coap_endpoint_t *
+coap_listen(struct coap_server *cs, const struct gw_hostport *hp,
+    coap_proto_t proto)
+{
+	coap_endpoint_t *ep;
+	coap_address_t addr;
+	char buf[96];
+
+	coap_address_init(&addr);
+	if (inet_pton(AF_INET, hp->host, &addr.addr.sin.sin_addr) == 1) {
+		addr.addr.sin.sin_family = AF_INET;
+		addr.addr.sin.sin_port = htons(hp->port);
+		addr.size = sizeof(addr.addr.sin);
+	} else if (inet_pton(AF_INET6, hp->host,
+	    &addr.addr.sin6.sin6_addr) == 1) {
+		addr.addr.sin6.sin6_family = AF_INET6;
+		addr.addr.sin6.sin6_port = htons(hp->port);
+		addr.size = sizeof(addr.addr.sin6);
+	} else {
+		log_warnx("coap: bad listen address %s", hp->host);
+		return NULL;
+	}
+	config_hostport_str(hp, buf, sizeof(buf));
+	if ((ep = coap_new_endpoint(cs->ctx, &addr, proto)) == NULL) {
+		log_warnx("coap: cannot listen on %s", buf);
+		return NULL;
+	}
+	log_info("coap: listening on %s%s", buf, proto == COAP_PROTO_DTLS ?
+	    " (DTLS)" : "");
+	coap_set_rcvbuf(&addr, coap_gateway(cs->ctx)->cfg.coap_rcvbuf);
+	return ep;
+}
+
+static int
+coap_module_start(struct gateway *gw)
+{
+	struct coap_server *cs = gw->coap;
+	int fd;
+
+	/* Plain CoAP listens whatever [coap] plain says (a reload may change
+	 * it); every request on it is checked against it. */
+	if ((cs->endpoint = coap_listen(cs, &gw->cfg.coap_listen,
+	    COAP_PROTO_UDP)) == NULL)
+		return -1;
+	if ((cs->secure = coap_listen(cs, &gw->cfg.coap_secure_listen,
+	    COAP_PROTO_DTLS)) == NULL)
+		return -1;
+	if ((fd = coap_context_get_coap_fd(cs->ctx)) == -1) {
+		log_warnx("coap: libcoap was built without epoll");
+		return -1;
+	}
+	cs->io_ev = event_new(gw->base, fd, EV_READ | EV_PERSIST, coap_io_cb,
+	    gw);
+	if (cs->io_ev == NULL || event_add(cs->io_ev, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+coap_module_stop(struct gateway *gw)
+{
+	struct coap_server *cs = gw->coap;
+
+	if (cs == NULL)
+		return;
+	/* Replies still waiting for a commit refer to libcoap state: let
+	 * them complete before the context goes. */
+	if (gw->store != NULL)
+		store_commit(gw->store);
+	if (cs->io_ev != NULL)
+		event_free(cs->io_ev);
+	fwserve_stop(gw);
+	if (cs->ctx != NULL)
+		coap_free_context(cs->ctx);
+	while (cs->peers != NULL)
+		coap_peer_free(cs, cs->peers);
+	dtls_free();
+	coap_cleanup();
+	rng_free();
+	free(cs);
+	gw->coap = NULL;
+}
+
+static void
+coap_module_reload(struct gateway *gw, const struct gw_config *old)
+{
+	(void)old;
+	coap_context_set_max_idle_sessions(gw->coap->ctx,
+	    (unsigned int)gw->cfg.coap_max_idle_sessions);
+	coap_set_log_level(log_get_level() >= LOG_LEVEL_DEBUG ? LOG_INFO :
+	    LOG_WARNING);
+}
+
+const struct gw_module coap_module = {
+	.name = "coap",
+	.init = coap_module_init,
+	.start = coap_module_start,
+	.reload = coap_module_reload,
+	.stop = coap_module_stop,
+};

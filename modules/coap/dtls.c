@@ -1,0 +1,379 @@
+/*
+ * dtls.c: who a CoAP peer is, and what it may do.
+ *
+ * The DTLS endpoint ([coap] secure_listen) takes PSK always, and X.509 or
+ * raw public keys when the ini gives the gateway a key. libcoap's GnuTLS
+ * backend asks us about every handshake: for a PSK identity we return the
+ * device's key from the store, for a certificate or a raw public key we
+ * say whether it is bound to a device. Either way the session remembers
+ * the endpoint name the credential belongs to (peer->auth_ep), and from
+ * then on the session may register, update, deregister and answer as that
+ * ep only. Plain CoAP proves nothing: [coap] plain says from where it is
+ * accepted at all, and never for an ep that has a credential.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway.h"
+#include "log.h"
+#include "modules/coap/coap.h"
+#include "modules/device/cred.h"
+#include "modules/coap/devreq.h"
+
+/* The key handed to libcoap, which copies it at once (libcoap's
+ * coap_session_refresh_psk_key); wiped on the next call. */
+static uint8_t		dtls_key[CRED_KEY_MAX];
+static coap_bin_const_t	dtls_key_bin = { 0, dtls_key };
+
+/* The PEM files of [coap], read once at start: libcoap parses them at
+ * every handshake, which must not read a file on the reactor. */
+enum { DTLS_PEM_CERT, DTLS_PEM_KEY, DTLS_PEM_CA, DTLS_PEM__COUNT };
+static uint8_t		*dtls_pem[DTLS_PEM__COUNT];
+static size_t		 dtls_pem_len[DTLS_PEM__COUNT];
+
+/* Refused handshakes logged per second at most; the rest are counted
+ * (anyone may offer a handshake: the log must not be theirs to flood). */
+#define DTLS_LOG_PER_SECOND	10
+
+/* Whether one more refusal may be logged now. */
+static int
+dtls_log_budget(void)
+{
+	static int64_t second;
+	static unsigned n, dropped;
+	int64_t now = gw_now();
+
+	if (now != second) {
+		if (dropped > 0)
+			log_info("dtls: %u more handshakes refused, not "
+			    "logged (see outpost_dtls_refused_total)",
+			    dropped);
+		second = now;
+		n = dropped = 0;
+	}
+	if (n < DTLS_LOG_PER_SECOND) {
+		n++;
+		return 1;
+	}
+	dropped++;
+	return 0;
+}
+
+/* Notes on s's peer that the handshake proved ep (NULL: proved nothing). */
+static void
+dtls_bind(coap_session_t *s, const struct cred *c)
+{
+	struct coap_peer *peer = coap_peer(s);
+
+	if (peer == NULL)
+		return;
+	free(peer->auth_ep);
+	peer->auth_ep = c != NULL ? strdup(c->ep) : NULL;
+}
+
+/* libcoap: a client offers a PSK identity; its key, or NULL to refuse. */
+static const coap_bin_const_t *
+dtls_psk_cb(coap_bin_const_t *identity, coap_session_t *s, void *arg)
+{
+	struct gateway *gw = arg;
+	struct cred c;
+	char id[64];
+	int rc;
+
+	explicit_bzero(dtls_key, sizeof(dtls_key));
+	dtls_bind(s, NULL);
+	rc = cred_find_by_id(gw, CRED_PSK, identity->s, identity->length, &c);
+	if (rc != 0 || c.key_len == 0) {
+		cred_printable(identity->s, identity->length, id, sizeof(id));
+		if (rc != 1 || dtls_log_budget())
+			log_info("dtls: %s: %s PSK identity '%s'",
+			    coap_session_str(s), rc == 1 ? "unknown" :
+			    "cannot look up", id);
+		explicit_bzero(&c, sizeof(c));
+		return NULL;
+	}
+	dtls_bind(s, &c);
+	gw->metrics.dtls_accepted++;
+	memcpy(dtls_key, c.key, c.key_len);
+	dtls_key_bin.length = c.key_len;
+	explicit_bzero(&c, sizeof(c));
+	return &dtls_key_bin;
+}
+
+/* libcoap: a certificate (validated against [coap] ca_file) or a raw
+ * public key was presented; 1 accepts it. */
+static int
+dtls_cert_cb(const char *cn, const uint8_t *der, size_t der_len,
+    coap_session_t *s, unsigned int depth, int validated, void *arg)
+{
+	struct gateway *gw = arg;
+	struct cred c;
+	char name[64];
+	int rpk = strcmp(cn, COAP_DTLS_RPK_CERT_CN) == 0, rc;
+
+	if (depth > 0)
+		return validated;	/* a CA of the chain */
+	dtls_bind(s, NULL);
+	if (!validated) {
+		if (dtls_log_budget())
+			log_info("dtls: %s: certificate not validated",
+			    coap_session_str(s));
+		return 0;
+	}
+	if (rpk)
+		rc = cred_find_by_id(gw, CRED_RPK, der, der_len, &c);
+	else
+		rc = cred_find_by_id(gw, CRED_X509, (const uint8_t *)cn,
+		    strlen(cn), &c);
+	if (rc != 0) {
+		cred_printable((const uint8_t *)cn, strlen(cn), name,
+		    sizeof(name));
+		if (dtls_log_budget())
+			log_info("dtls: %s: %s '%s' is not bound to any "
+			    "device", coap_session_str(s), rpk ?
+			    "raw public key" : "certificate", rpk ? "(key)" :
+			    name);
+		return 0;
+	}
+	dtls_bind(s, &c);
+	gw->metrics.dtls_accepted++;
+	return 1;
+}
+
+/* Reads a whole (small) PEM file into dtls_pem[which]; -1 with a logged
+ * reason (a start that cannot read its key fails at once, not at the
+ * first handshake). */
+static int
+dtls_read_pem(int which, const char *key, const char *path)
+{
+	FILE *fp;
+	uint8_t *buf = NULL;
+	long n;
+
+	if ((fp = fopen(path, "rb")) == NULL) {
+		log_warn("coap: [coap] %s %s", key, path);
+		return -1;
+	}
+	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) > 0 &&
+	    n < (1 << 20) && fseek(fp, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)n + 1)) != NULL &&
+	    fread(buf, 1, (size_t)n, fp) == (size_t)n) {
+		buf[n] = '\0';
+		if (strstr((char *)buf, "-----BEGIN ") == NULL) {
+			log_warnx("coap: [coap] %s %s: not PEM", key, path);
+			explicit_bzero(buf, (size_t)n);
+			free(buf);
+			buf = NULL;
+		} else {
+			dtls_pem_len[which] = (size_t)n + 1;	/* with NUL */
+		}
+	} else {
+		log_warnx("coap: [coap] %s %s: cannot read", key, path);
+		free(buf);
+		buf = NULL;
+	}
+	fclose(fp);
+	dtls_pem[which] = buf;
+	return buf != NULL ? 0 : -1;
+}
+
+/*
+ * The gateway's own certificate or raw public key, and the peers' check.
+ * libcoap takes one PKI mode per context: X.509 (cert_file, key_file, and
+ * the CA in ca_file that devices' certificates must chain to) or, with
+ * [coap] rpk = 1, raw public keys (key_file an EC private key).
+ */
+static int
+dtls_set_pki(struct gateway *gw, coap_context_t *ctx)
+{
+	const struct gw_config *cfg = &gw->cfg;
+	coap_pki_key_pem_buf_t *pem;
+	coap_dtls_pki_t pki;
+
+	memset(&pki, 0, sizeof(pki));
+	pki.version = COAP_DTLS_PKI_SETUP_VERSION;
+	pki.validate_cn_call_back = dtls_cert_cb;
+	pki.cn_call_back_arg = gw;
+	pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
+	pem = &pki.pki_key.key.pem_buf;
+	if (dtls_read_pem(DTLS_PEM_KEY, "key_file", cfg->coap_key_file) == -1)
+		return -1;
+	pem->private_key = dtls_pem[DTLS_PEM_KEY];
+	pem->private_key_len = dtls_pem_len[DTLS_PEM_KEY];
+	if (cfg->coap_rpk) {
+		/* An "EC PRIVATE KEY" holds the public key too. */
+		pki.is_rpk_not_cert = 1;
+		pem->public_cert = pem->private_key;
+		pem->public_cert_len = pem->private_key_len;
+		return coap_context_set_pki(ctx, &pki) ? 0 : -1;
+	}
+	if (dtls_read_pem(DTLS_PEM_CERT, "cert_file", cfg->coap_cert_file) ==
+	    -1 || dtls_read_pem(DTLS_PEM_CA, "ca_file", cfg->coap_ca_file) ==
+	    -1)
+		return -1;
+	pem->public_cert = dtls_pem[DTLS_PEM_CERT];
+	pem->public_cert_len = dtls_pem_len[DTLS_PEM_CERT];
+	pem->ca_cert = dtls_pem[DTLS_PEM_CA];
+	pem->ca_cert_len = dtls_pem_len[DTLS_PEM_CA];
+	pki.verify_peer_cert = 1;
+	pki.check_common_ca = 1;
+	pki.cert_chain_validation = 1;
+	pki.cert_chain_verify_depth = 3;
+	pki.check_cert_revocation = 1;
+	pki.allow_no_crl = 1;
+	return coap_context_set_pki(ctx, &pki) ? 0 : -1;
+}
+
+int
+dtls_init(struct gateway *gw, coap_context_t *ctx)
+{
+	const struct gw_config *cfg = &gw->cfg;
+	coap_dtls_spsk_t psk;
+
+	if (!coap_dtls_is_supported()) {
+		log_warnx("coap: libcoap was built without DTLS");
+		return -1;
+	}
+	memset(&psk, 0, sizeof(psk));
+	psk.version = COAP_DTLS_SPSK_SETUP_VERSION;
+	psk.validate_id_call_back = dtls_psk_cb;
+	psk.id_call_back_arg = gw;
+	if (!coap_context_set_psk2(ctx, &psk)) {
+		log_warnx("coap: cannot set up DTLS with PSK");
+		return -1;
+	}
+	if (cfg->coap_key_file[0] == '\0' && (cfg->coap_rpk ||
+	    cfg->coap_cert_file[0] != '\0' || cfg->coap_ca_file[0] != '\0')) {
+		log_warnx("coap: [coap] key_file is needed for %s",
+		    cfg->coap_rpk ? "rpk" : "cert_file and ca_file");
+		return -1;
+	}
+	if (cfg->coap_key_file[0] == '\0')
+		return 0;
+	if (!cfg->coap_rpk && (cfg->coap_cert_file[0] == '\0' ||
+	    cfg->coap_ca_file[0] == '\0')) {
+		log_warnx("coap: [coap] key_file needs cert_file and ca_file "
+		    "(or rpk = 1)");
+		return -1;
+	}
+	if (dtls_set_pki(gw, ctx) == -1) {
+		log_warnx("coap: cannot set up DTLS with %s",
+		    cfg->coap_rpk ? "a raw public key" : "certificates");
+		return -1;
+	}
+	return 0;
+}
+
+void
+dtls_free(void)
+{
+	int i;
+
+	for (i = 0; i < DTLS_PEM__COUNT; i++) {
+		if (dtls_pem[i] != NULL)
+			explicit_bzero(dtls_pem[i], dtls_pem_len[i]);
+		free(dtls_pem[i]);
+		dtls_pem[i] = NULL;
+	}
+}
+
+/* Whether the peer of a plain session is on this host. */
+static int
+dtls_from_loopback(coap_session_t *s)
+{
+	const coap_address_t *a = coap_session_get_addr_remote(s);
+	const uint8_t *b;
+
+	if (a->addr.sa.sa_family == AF_INET)
+		return (ntohl(a->addr.sin.sin_addr.s_addr) >> 24) == 127;
+	if (a->addr.sa.sa_family != AF_INET6)
+		return 0;
+	if (IN6_IS_ADDR_LOOPBACK(&a->addr.sin6.sin6_addr))
+		return 1;
+	b = a->addr.sin6.sin6_addr.s6_addr;
+	return IN6_IS_ADDR_V4MAPPED(&a->addr.sin6.sin6_addr) && b[12] == 127;
+}
+
+int
+coap_plain_allowed(struct gateway *gw, coap_session_t *s)
+{
+	if (coap_session_get_proto(s) != COAP_PROTO_UDP)
+		return 1;
+	if (strcmp(gw->cfg.coap_plain, "any") == 0)
+		return 1;
+	if (strcmp(gw->cfg.coap_plain, "loopback") == 0)
+		return dtls_from_loopback(s);
+	return 0;
+}
+
+coap_pdu_code_t
+coap_auth_check(struct gateway *gw, coap_session_t *s, const char *ep,
+    const char **why)
+{
+	struct coap_peer *peer = coap_session_get_app_data(s);
+	struct cred c;
+	int rc;
+
+	if (coap_session_get_proto(s) == COAP_PROTO_DTLS) {
+		if (peer == NULL || peer->auth_ep == NULL) {
+			*why = "no credential";
+			return COAP_RESPONSE_CODE_UNAUTHORIZED;
+		}
+		if (strcmp(peer->auth_ep, ep) != 0) {
+			log_warnx("device %s: refused: session %s is "
+			    "authenticated as %s", ep, coap_session_str(s),
+			    peer->auth_ep);
+			gw->metrics.dtls_refused++;
+			*why = "credential is of another endpoint";
+			return COAP_RESPONSE_CODE_FORBIDDEN;
+		}
+		return 0;
+	}
+	if (!coap_plain_allowed(gw, s)) {
+		*why = "plain CoAP is not accepted from here: use DTLS";
+		return COAP_RESPONSE_CODE_UNAUTHORIZED;
+	}
+	rc = cred_find_by_ep(gw, ep, &c);
+	explicit_bzero(&c, sizeof(c));
+	if (rc != 1) {
+		*why = rc == 0 ? "this endpoint must use DTLS" :
+		    "cannot read credentials";
+		return rc == 0 ? COAP_RESPONSE_CODE_UNAUTHORIZED :
+		    COAP_RESPONSE_CODE_INTERNAL_ERROR;
+	}
+	return 0;
+}
+
+/*
+ * Closes every DTLS session authenticated as ep: GnuTLS sends its
+ * close_notify, libcoap fails what was queued on it and frees it on its
+ * next round. The device's route goes with it.
+ */
+void
+dtls_close_ep(struct gateway *gw, const char *ep)
+{
+	struct coap_peer *peer, *next;
+	int n = 0;
+
+	if (gw->coap == NULL)
+		return;
+	for (peer = coap_peers(gw); peer != NULL; peer = next) {
+		next = peer->next;
+		if (peer->auth_ep == NULL || strcmp(peer->auth_ep, ep) != 0)
+			continue;
+		free(peer->auth_ep);
+		peer->auth_ep = NULL;
+		coap_session_disconnected(peer->session,
+		    COAP_NACK_NOT_DELIVERABLE);
+		n++;
+	}
+	if (n > 0) {
+		devreq_drop_route(gw, ep);
+		log_info("device %s: %d DTLS session%s closed", ep, n,
+		    n == 1 ? "" : "s");
+	}
+}

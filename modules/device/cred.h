@@ -1,0 +1,117 @@
+/*
+ * cred.h: device credentials for DTLS, kept in the store.
+ *
+ * A credential binds one endpoint name to one way of proving it:
+ *   PSK   a PSK identity and its key (1..CRED_KEY_MAX bytes);
+ *   RPK   a raw public key (the DER SubjectPublicKeyInfo);
+ *   X509  the common name of a certificate signed by the CA of
+ *         [coap] ca_file.
+ * The DTLS handshake looks the credential up by what the peer presents
+ * (identity, public key or CN) in the committed store, so a device
+ * provisioned a moment ago is accepted without any reload, and one revoked
+ * is refused from the next handshake on.
+ *
+ * Store layout, in STORE_DB_CREDS: "e" ep -> record; "p" identity,
+ * "r" SPKI or "c" CN -> ep (the index the handshake reads).
+ *
+ * Keys are secret: nothing here ever logs one, and nothing outside
+ * cred.c and the DTLS callback in dtls.c reads cred.key.
+ */
+#ifndef OUTPOST_CRED_H
+#define OUTPOST_CRED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lwm2m/lwm2m.h"
+#include "modules/device/tags.h"
+
+struct gateway;
+
+enum cred_kind {
+	CRED_PSK = 1,
+	CRED_RPK = 2,
+	CRED_X509 = 3,
+};
+
+#define CRED_ID_MAX	384	/* identity, CN or SPKI bytes (RSA-2048
+				   SPKI: 294) */
+#define CRED_KEY_MAX	64	/* PSK bytes */
+#define CRED_KEY_MIN	16	/* a PSK shorter than 128 bits is refused */
+
+struct cred {
+	uint8_t		kind;			/* enum cred_kind */
+	char		ep[LWM2M_EP_MAX + 1];
+	uint16_t	id_len;
+	uint8_t		id[CRED_ID_MAX];	/* identity, SPKI or CN */
+	uint16_t	key_len;
+	uint8_t		key[CRED_KEY_MAX];	/* PSK only */
+};
+
+/* credparse.c, no store: the body of POST /v1/devices.
+ *   {"ep": E, "psk_identity": I, "psk_key": HEX}
+ *   {"ep": E, "rpk": HEX of the DER SubjectPublicKeyInfo}
+ *   {"ep": E, "x509_cn": CN}            (CN defaults to E: {"x509": true})
+ * Exactly one kind; unknown members are refused (a typo must not provision
+ * a device differently from what the operator meant). Returns 0 with c
+ * filled, or -1 with a reason in err that never quotes the key. */
+int	cred_parse_json(const char *body, size_t len, struct cred *c, char *err,
+	    size_t errlen);
+
+/* The body of POST /v1/devices as the API takes it: the same, and an
+ * optional "tags" array (tags.h's rules) read into tags; *ntags gets its
+ * count, or -1 when the body has none. */
+int	cred_parse_provision(const char *body, size_t len, struct cred *c,
+	    char tags[][TAG_LEN_MAX + 1], int *ntags, char *err,
+	    size_t errlen);
+
+/* The body of PUT /v1/devices/{ep}/credential: the same, "ep" optional
+ * (ep when left out; the same when given). */
+int	cred_parse_json_for(const char *ep, const char *body, size_t len,
+	    struct cred *c, char *err, size_t errlen);
+
+/* The name of a kind: "psk", "rpk", "x509". */
+const char *cred_kind_name(int kind);
+
+/* Copies s (len bytes) into out (outlen >= 1) for a log line: printable
+ * ASCII kept, anything else as '?', cut with "..." when too long. */
+void	cred_printable(const uint8_t *s, size_t len, char *out, size_t outlen);
+
+/* Lookups in committed data. Return 0 (found, c filled), 1 (absent), -1. */
+int	cred_find_by_ep(struct gateway *gw, const char *ep, struct cred *c);
+int	cred_find_by_id(struct gateway *gw, enum cred_kind kind,
+	    const uint8_t *id, size_t id_len, struct cred *c);
+
+/*
+ * Stages c in the store batch; done(status, arg) runs after the commit.
+ * Returns 0 (staged), 1 when ep already has a credential or its identity
+ * is taken (committed, or staged and not yet committed: nothing staged),
+ * -1 on error.
+ */
+int	cred_put(struct gateway *gw, const struct cred *c,
+	    void (*done)(int status, void *arg), void *arg);
+
+/*
+ * Replaces ep's credential with c (a key rotation, or another kind): the
+ * old one stops working with the commit, and every session authenticated
+ * as ep is closed then. Returns 0 (staged; done runs after the commit), 1
+ * when ep has no credential, 2 when c's identity belongs to another ep (or
+ * is staged for one), -1.
+ */
+int	cred_replace(struct gateway *gw, const struct cred *c,
+	    void (*done)(int status, void *arg), void *arg);
+
+/*
+ * Revokes ep's credential: stages its deletion and closes at once every
+ * DTLS session authenticated as ep (and again once the deletion commits,
+ * for one that completed a handshake in between). done(status, arg) runs
+ * after the commit. Returns 0 (staged), 1 (ep had no credential; done not
+ * called), -1.
+ */
+int	cred_revoke(struct gateway *gw, const char *ep,
+	    void (*done)(int status, void *arg), void *arg);
+
+/* dtls.c: closes every DTLS session authenticated as ep. */
+void	dtls_close_ep(struct gateway *gw, const char *ep);
+
+#endif /* OUTPOST_CRED_H */

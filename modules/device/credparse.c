@@ -1,0 +1,259 @@
+/*
+ * credparse.c: the body of POST /v1/devices, parsed into a struct cred.
+ * No store, no libcoap: the fuzz target links this file alone (with
+ * lwm2m.c for the rules of an endpoint name and tagparse.c for tags).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "hex.h"
+#include "parse.h"
+#include "modules/device/cred.h"
+#include "lwm2m/lwm2m.h"
+#include "modules/device/tags.h"
+
+#define CRED_BODY_MAX	4096	/* the largest body worth parsing */
+
+const char *
+cred_kind_name(int kind)
+{
+	switch (kind) {
+	case CRED_PSK:
+		return "psk";
+	case CRED_RPK:
+		return "rpk";
+	case CRED_X509:
+		return "x509";
+	default:
+		return "none";
+	}
+}
+
+void
+cred_printable(const uint8_t *s, size_t len, char *out, size_t outlen)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n + 1 < outlen; i++)
+		out[n++] = s[i] >= 0x20 && s[i] < 0x7f ? (char)s[i] : '?';
+	if (i < len && outlen >= 4) {
+		n = outlen - 4;
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+}
+
+
+/* Decodes the hex string hex into out: the byte count, or -1. */
+static int
+cred_unhex(const char *hex, void *out, size_t outmax)
+{
+	return hex_decode(hex, strlen(hex), out, outmax);
+}
+
+/* A text identity or CN: 1..CRED_ID_MAX printable ASCII bytes (it shows in
+ * logs and the API; GnuTLS hands a PSK identity over as a C string). */
+static int
+cred_text_id(struct cred *c, const char *what, const cJSON *v, char *err,
+    size_t errlen)
+{
+	size_t len, i;
+
+	if (!cJSON_IsString(v))
+		return parse_error(err, errlen, "%s must be a string", what);
+	len = strlen(v->valuestring);
+	if (len == 0 || len > CRED_ID_MAX)
+		return parse_error(err, errlen, "%s must be 1..%d characters",
+		    what, CRED_ID_MAX);
+	for (i = 0; i < len; i++)
+		if ((uint8_t)v->valuestring[i] < 0x20 ||
+		    (uint8_t)v->valuestring[i] >= 0x7f)
+			return parse_error(err, errlen, "%s: only printable "
+			    "ASCII is allowed", what);
+	memcpy(c->id, v->valuestring, len);
+	c->id_len = (uint16_t)len;
+	return 0;
+}
+
+static int
+cred_ep(struct cred *c, const cJSON *v, char *err, size_t errlen)
+{
+	struct lwm2m_params p;
+	char q[LWM2M_EP_MAX + 8];
+	size_t len;
+
+	if (!cJSON_IsString(v))
+		return parse_error(err, errlen, "ep must be a string");
+	len = strlen(v->valuestring);
+	if (len == 0 || len > LWM2M_EP_MAX)
+		return parse_error(err, errlen, "ep must be 1..%d characters",
+		    LWM2M_EP_MAX);
+	/* The same rules as an ep in a registration: one definition. */
+	memset(&p, 0, sizeof(p));
+	len = (size_t)snprintf(q, sizeof(q), "ep=%s", v->valuestring);
+	if (lwm2m_parse_query(&p, (const uint8_t *)q, len, err, errlen) == -1)
+		return -1;
+	memcpy(c->ep, p.ep, strlen(p.ep) + 1);
+	return 0;
+}
+
+/* Fills c's kind, identity and key from the members other than ep. */
+static int
+cred_kind_members(struct cred *c, const cJSON *doc, char *err, size_t errlen)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(doc, "psk_identity");
+	const cJSON *key = cJSON_GetObjectItemCaseSensitive(doc, "psk_key");
+	const cJSON *rpk = cJSON_GetObjectItemCaseSensitive(doc, "rpk");
+	const cJSON *cn = cJSON_GetObjectItemCaseSensitive(doc, "x509_cn");
+	const cJSON *x509 = cJSON_GetObjectItemCaseSensitive(doc, "x509");
+	int n;
+
+	if ((id != NULL || key != NULL) + (rpk != NULL) +
+	    (cn != NULL || x509 != NULL) != 1)
+		return parse_error(err, errlen, "give exactly one of psk_identity "
+		    "with psk_key, rpk, or x509_cn");
+	if (id != NULL || key != NULL) {
+		if (id == NULL || key == NULL)
+			return parse_error(err, errlen, "psk_identity and psk_key "
+			    "go together");
+		if (cred_text_id(c, "psk_identity", id, err, errlen) == -1)
+			return -1;
+		if (!cJSON_IsString(key) || (n = cred_unhex(key->valuestring,
+		    c->key, CRED_KEY_MAX)) < CRED_KEY_MIN)
+			return parse_error(err, errlen, "psk_key must be %d..%d "
+			    "bytes in hex", CRED_KEY_MIN, CRED_KEY_MAX);
+		c->key_len = (uint16_t)n;
+		c->kind = CRED_PSK;
+		return 0;
+	}
+	if (rpk != NULL) {
+		/* The smallest SPKI, Ed25519's, is 44 bytes. */
+		if (!cJSON_IsString(rpk) || (n = cred_unhex(rpk->valuestring,
+		    c->id, CRED_ID_MAX)) < 32 || c->id[0] != 0x30)
+			return parse_error(err, errlen, "rpk must be a DER "
+			    "SubjectPublicKeyInfo in hex (32..%d bytes)",
+			    CRED_ID_MAX);
+		c->id_len = (uint16_t)n;
+		c->kind = CRED_RPK;
+		return 0;
+	}
+	if (x509 != NULL && (!cJSON_IsTrue(x509) || cn != NULL))
+		return parse_error(err, errlen, "x509 must be true, and then "
+		    "the CN is the ep (or give x509_cn alone)");
+	if (cn != NULL && cred_text_id(c, "x509_cn", cn, err, errlen) == -1)
+		return -1;
+	if (cn == NULL) {
+		c->id_len = (uint16_t)strlen(c->ep);
+		memcpy(c->id, c->ep, c->id_len);
+	}
+	c->kind = CRED_X509;
+	return 0;
+}
+
+/* Whether [p, end) is JSON whitespace only (nothing after the object). */
+static int
+cred_only_space(const char *p, const char *end)
+{
+	for (; p != NULL && p < end; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			return 0;
+	return p != NULL;
+}
+
+/* As cred_parse_json; with path_ep, "ep" may be left out and must equal
+ * path_ep when given; with tags, a "tags" member is read into it (*ntags
+ * its count, -1 without one), and without, it is an unknown member. */
+static int
+cred_parse(const char *body, size_t len, const char *path_ep, struct cred *c,
+    char tags[][TAG_LEN_MAX + 1], int *ntags, char *err, size_t errlen)
+{
+	static const char *const known[] = { "ep", "psk_identity", "psk_key",
+	    "rpk", "x509_cn", "x509", "tags" };
+	const size_t nknown = sizeof(known) / sizeof(known[0]) -
+	    (tags == NULL);
+	const char *end = NULL;
+	cJSON *doc, *m;
+	unsigned seen = 0;
+	size_t i;
+	int rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	if (len > CRED_BODY_MAX)
+		return parse_error(err, errlen, "body over %d bytes",
+		    CRED_BODY_MAX);
+	/* cJSON ends a string at an escaped NUL: "a\u0000b" would read as
+	 * "a", a different name from the one sent. */
+	if (memmem(body, len, "\\u0000", 6) != NULL)
+		return parse_error(err, errlen, "strings must not hold NUL");
+	if ((doc = cJSON_ParseWithLengthOpts(body, len, &end, 0)) == NULL ||
+	    !cJSON_IsObject(doc) || !cred_only_space(end, body + len)) {
+		parse_error(err, errlen, "body must be a JSON object");
+		goto done;
+	}
+	/* Each member known and given once: with two "ep" members, the
+	 * operator may mean the one that would not be used. */
+	cJSON_ArrayForEach(m, doc) {
+		for (i = 0; i < nknown; i++)
+			if (m->string != NULL && strcmp(m->string, known[i]) ==
+			    0)
+				break;
+		if (i == nknown) {
+			parse_error(err, errlen, "unknown member");
+			goto done;
+		}
+		if (seen & 1u << i) {
+			parse_error(err, errlen, "member %s given twice",
+			    known[i]);
+			goto done;
+		}
+		seen |= 1u << i;
+	}
+	if ((m = cJSON_GetObjectItemCaseSensitive(doc, "ep")) == NULL &&
+	    path_ep != NULL)
+		m = cJSON_AddStringToObject(doc, "ep", path_ep);
+	if (cred_ep(c, m, err, errlen) == -1)
+		goto done;
+	if (path_ep != NULL && strcmp(c->ep, path_ep) != 0) {
+		parse_error(err, errlen, "ep differs from the path's");
+		goto done;
+	}
+	if (cred_kind_members(c, doc, err, errlen) == -1)
+		goto done;
+	if (tags != NULL) {
+		*ntags = -1;
+		if ((m = cJSON_GetObjectItemCaseSensitive(doc, "tags")) !=
+		    NULL && (*ntags = tags_parse_array(m, tags,
+		    TAGS_PER_DEVICE_MAX, err, errlen)) == -1)
+			goto done;
+	}
+	rc = 0;
+done:
+	cJSON_Delete(doc);
+	if (rc == -1)
+		memset(c, 0, sizeof(*c));	/* no half-parsed key left */
+	return rc;
+}
+
+int
+cred_parse_json(const char *body, size_t len, struct cred *c, char *err,
+    size_t errlen)
+{
+	return cred_parse(body, len, NULL, c, NULL, NULL, err, errlen);
+}
+
+int
+cred_parse_provision(const char *body, size_t len, struct cred *c,
+    char tags[][TAG_LEN_MAX + 1], int *ntags, char *err, size_t errlen)
+{
+	return cred_parse(body, len, NULL, c, tags, ntags, err, errlen);
+}
+
+int
+cred_parse_json_for(const char *ep, const char *body, size_t len,
+    struct cred *c, char *err, size_t errlen)
+{
+	return cred_parse(body, len, ep, c, NULL, NULL, err, errlen);
+}
