@@ -51,13 +51,19 @@ FIRMWARE_SRC := modules/firmware/firmware.c modules/firmware/campaign.c \
             modules/firmware/campstore.c modules/firmware/camptarget.c
 COAP_SRC := modules/coap/coap.c modules/coap/rd.c modules/coap/send.c \
             modules/coap/fwserve.c modules/coap/devreq.c modules/coap/dtls.c \
+            modules/coap/face.c \
             modules/coap/rng.c
 PROXY_SRC := proxy/http.c proxy/router.c proxy/api.c proxy/auth.c proxy/tokens.c \
             proxy/tls.c proxy/forward.c proxy/ops.c proxy/provision.c \
             proxy/tagapi.c proxy/fwapi.c proxy/crange.c proxy/campapi.c \
-            proxy/stream.c proxy/metrics.c proxy/webhook.c proxy/whparse.c
+            proxy/stream.c proxy/obsapi.c proxy/metrics.c proxy/webhook.c proxy/whparse.c
 CORE_SRC := $(BASE_SRC) $(LWM2M_SRC) $(STORE_SRC) $(CACHE_SRC) $(DEVICE_SRC) \
             $(FIRMWARE_SRC) $(COAP_SRC) $(PROXY_SRC)
+# The domain and what it stands on, without either face: the domain's
+# unit tests (tests/unit/test_dom_*.c) link these alone.
+DOMAIN_SRC := $(BASE_SRC) $(LWM2M_SRC) $(STORE_SRC) $(CACHE_SRC) \
+            $(DEVICE_SRC) $(FIRMWARE_SRC)
+DOMAIN_OBJ := $(DOMAIN_SRC:%.c=$(B)/%.o)
 GW_SRC   := main.c modules/firmware/fwtool.c $(CORE_SRC)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
 GW_OBJ   := $(GW_SRC:%.c=$(B)/%.o)
@@ -101,6 +107,10 @@ $(B)/%.o: %.c
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 $(B)/tests/test_node_%: tests/unit/test_node_%.c $(NODE_CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs cmocka)
+
+$(B)/tests/test_dom_%: tests/unit/test_dom_%.c $(DOMAIN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs cmocka)
 

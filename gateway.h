@@ -41,7 +41,55 @@ struct metrics {
 	size_t			nhttp;
 };
 
+struct gateway;
 struct event_base;
+struct device;
+struct devreq;
+struct devreq_spec;
+struct devresp;
+struct devobs;
+struct fw_image;
+
+/*
+ * How the layers below the CoAP face reach it without calling up: the face
+ * (modules/coap/) fills these at init and clears them at stop. Each may be
+ * NULL (no face runs: the domain's unit tests, or the gateway stopping);
+ * a caller then takes the device as unreachable, or skips the notice.
+ */
+struct gw_hooks {
+	/* The device link (modules/coap/devreq.c): whether d can be reached
+	 * now; send a request (NULL: no route, cb is not called); observe a
+	 * path (NULL: not now) and cancel that; cancel a request. */
+	int		 (*dev_reachable)(struct gateway *gw, struct device *d);
+	struct devreq	*(*dev_send)(struct gateway *gw, const char *ep,
+			    const struct devreq_spec *spec,
+			    void (*cb)(const struct devresp *, void *), void *arg);
+	struct devobs	*(*dev_observe)(struct gateway *gw, const char *ep,
+			    const char *path,
+			    void (*cb)(const struct devresp *, long, void *),
+			    void *arg);
+	void		 (*dev_observe_cancel)(struct devobs *o);
+
+	/* The registry's notices: d replaces old (a re-registration), d is
+	 * about to be freed. */
+	void		 (*dev_replaced)(struct device *old, struct device *d);
+	void		 (*dev_gone)(struct device *d);
+
+	/* A credential changed or went: end ep's route (what waits on it
+	 * fails); close its DTLS sessions. */
+	void		 (*route_drop)(struct gateway *gw, const char *ep);
+	void		 (*dtls_close)(struct gateway *gw, const char *ep);
+
+	/* Firmware (modules/coap/fwserve.c): serve img, stop serving it,
+	 * announce it to the multicast groups (-1: no group could be used). */
+	void		 (*image_added)(struct gateway *gw,
+			    const struct fw_image *img);
+	void		 (*image_gone)(struct gateway *gw,
+			    const struct fw_image *img);
+	int		 (*image_announce)(struct gateway *gw,
+			    const struct fw_image *img);
+};
+
 struct store;
 struct registry;
 struct coap_server;
@@ -56,6 +104,8 @@ struct firmware;
 struct campaigns;
 struct fwserve;
 struct tags_pending;
+struct cred_pending;
+struct forward_groups;
 
 struct gateway {
 	struct event_base	*base;
@@ -77,9 +127,13 @@ struct gateway {
 	struct firmware		*firmware;	/* modules/firmware/firmware.c */
 	struct campaigns	*campaigns;	/* modules/firmware/campaign.c */
 	struct fwserve		*fwserve;	/* modules/coap/fwserve.c, with coap */
+	struct cred_pending	*cred_pendings;	/* modules/device/cred.c:
+						   writes not yet durable */
+	struct forward_groups	*forwards;	/* proxy/forward.c */
 	struct tags_pending	*tags_pending;	/* modules/device/tags.c: tag sets
 						   staged, not committed */
 	struct metrics		 metrics;	/* proxy/metrics.c */
+	struct gw_hooks		 hooks;		/* set by modules/coap/ */
 };
 
 /*

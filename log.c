@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -86,4 +87,23 @@ fatalx(const char *fmt, ...)
 	log_emit(LOG_LEVEL_ERROR, 0, fmt, ap);
 	va_end(ap);
 	exit(1);
+}
+
+int
+log_budget_take(struct log_budget *b, unsigned per_second, const char *held)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	if (now != b->second) {
+		if (b->dropped > 0)
+			log_info(held, b->dropped);
+		b->second = now;
+		b->n = b->dropped = 0;
+	}
+	if (b->n < per_second) {
+		b->n++;
+		return 1;
+	}
+	b->dropped++;
+	return 0;
 }

@@ -7,6 +7,7 @@
 #define OUTPOST_LOG_H
 
 #include <stdarg.h>
+#include <stdint.h>
 
 enum log_level {
 	LOG_LEVEL_ERROR,
@@ -24,5 +25,19 @@ void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * A budget of log lines a second for one cause that anyone may set off (a
+ * refused handshake, a refused token): log_budget_take says whether one
+ * more line may be written now. What is held back is counted and said in
+ * one line, held (a format with one %u), when a later second begins. The
+ * caller keeps the budget in its own state, zeroed.
+ */
+struct log_budget {
+	int64_t		 second;
+	unsigned	 n, dropped;
+};
+int	log_budget_take(struct log_budget *b, unsigned per_second,
+	    const char *held);
 
 #endif /* OUTPOST_LOG_H */

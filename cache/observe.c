@@ -11,19 +11,14 @@
 #include <time.h>
 
 #include <cJSON.h>
-#include <event2/http.h>
 
 #include "cache/cache.h"
+#include "cache/events.h"
 #include "cache/observe.h"
 #include "gateway.h"
-#include "log.h"
-#include "modules/coap/coap.h"
-#include "modules/coap/devreq.h"
-#include "modules/device/queue.h"
-#include "cache/events.h"
-#include "modules/device/registry.h"
+#include "lwm2m/devmsg.h"
+#include "lwm2m/lwm2m.h"
 #include "store/store.h"
-#include "proxy/http.h"
 
 struct obs {
 	TAILQ_ENTRY(obs)	 entry;
@@ -39,14 +34,9 @@ struct obs {
 
 TAILQ_HEAD(obs_list, obs);
 
-#define OBS_STRAYS_PER_S	100	/* looked into per second, at most: each
-					   walks the observations */
-
 struct observe {
 	struct obs_list		 all;
 	size_t			 count;
-	int64_t			 stray_second;
-	unsigned		 strays;
 	observe_listener	 listener;
 	void			*listener_arg;
 };
@@ -125,15 +115,15 @@ obs_notify(const struct devresp *r, long seq, void *arg)
 		    o->gw->observe->listener_arg);
 }
 
-/* Makes the CoAP observation if the device can be reached now. */
+/* Makes the CoAP observation if the device can be reached now (the CoAP
+ * face decides, through its hook). */
 static void
 obs_establish(struct obs *o)
 {
-	struct device *d = registry_find_by_endpoint(o->gw->registry, o->ep);
-
-	if (o->live != NULL || d == NULL || !devreq_reachable(o->gw, d))
+	if (o->live != NULL || o->gw->hooks.dev_observe == NULL)
 		return;
-	o->live = devreq_observe(o->gw, o->ep, o->path, obs_notify, o);
+	o->live = o->gw->hooks.dev_observe(o->gw, o->ep, o->path, obs_notify,
+	    o);
 }
 
 void
@@ -171,8 +161,8 @@ obs_free(struct gateway *gw, struct obs *o)
 {
 	TAILQ_REMOVE(&gw->observe->all, o, entry);
 	gw->observe->count--;
-	if (o->live != NULL)
-		devobs_cancel(o->live);
+	if (o->live != NULL && gw->hooks.dev_observe_cancel != NULL)
+		gw->hooks.dev_observe_cancel(o->live);
 	free(o);
 }
 
@@ -203,42 +193,19 @@ observe_release(struct gateway *gw, const char *ep, const char *path)
 		obs_free(gw, o);
 }
 
-void
-observe_stray(struct gateway *gw, coap_session_t *s)
+int
+observe_walk_dormant(struct gateway *gw, int (*fn)(const char *ep,
+    void *arg), void *arg)
 {
-	struct device *d = NULL;
-	struct dev_addr from;
-	const char *why;
 	struct obs *o;
-	int64_t now = gw_now();
+	int rc;
 
 	if (gw->observe == NULL)
-		return;
-	if (gw->observe->stray_second != now) {
-		gw->observe->stray_second = now;
-		gw->observe->strays = 0;
-	}
-	if (++gw->observe->strays > OBS_STRAYS_PER_S)
-		return;		/* a flood gets its RSTs, nothing more */
-	coap_session_dev_addr(s, &from);
-	TAILQ_FOREACH(o, &gw->observe->all, entry) {
-		if (o->live != NULL || (d = registry_find_by_endpoint(
-		    gw->registry, o->ep)) == NULL ||
-		    !registry_addr_equal(&d->r.addr, &from) ||
-		    coap_auth_check(gw, s, d->ep, &why) != 0) {
-			d = NULL;
-			continue;
-		}
-		break;
-	}
-	if (d == NULL)
-		return;
-	log_debug("observe: %s notifies an observation of before: it is "
-	    "there, observing again", d->ep);
-	devreq_set_route(gw, d->ep, s);
-	registry_touch(gw->registry, d);
-	observe_wake(gw, d->ep);
-	queue_wake(gw, d->ep);
+		return 0;
+	TAILQ_FOREACH(o, &gw->observe->all, entry)
+		if (o->live == NULL && (rc = fn(o->ep, arg)) != 0)
+			return rc;
+	return 0;
 }
 
 void
@@ -265,124 +232,95 @@ observe_drop_device(struct gateway *gw, const char *ep)
 	}
 }
 
-static cJSON *
-obs_json(const struct obs *o)
+static void
+obs_view(const struct obs *o, struct observe_view *v)
 {
-	cJSON *j = cJSON_CreateObject();
-	char buf[GW_TIME_LEN];
-
-	cJSON_AddStringToObject(j, "ep", o->ep);
-	cJSON_AddStringToObject(j, "path", o->path);
-	cJSON_AddBoolToObject(j, "established", o->live != NULL);
-	cJSON_AddBoolToObject(j, "client", o->stored);
-	cJSON_AddBoolToObject(j, "held_by_gateway", o->holds > 0);
-	cJSON_AddNumberToObject(j, "notifications", (double)o->notifications);
-	if (o->last_at != 0) {
-		cJSON_AddStringToObject(j, "last_value_at",
-		    gw_time_str(o->last_at, buf));
-	} else {
-		cJSON_AddNullToObject(j, "last_value_at");
-	}
-	return j;
+	v->ep = o->ep;
+	v->path = o->path;
+	v->established = o->live != NULL;
+	v->client = o->stored;
+	v->held = o->holds > 0;
+	v->notifications = o->notifications;
+	v->last_at = o->last_at;
 }
 
-struct obs_pending {
-	struct http_exchange	*hx;
-	struct obs		*o;
-	int			 created;
-};
-
-static void
-obs_stored(int status, void *arg)
+int
+observe_get(struct gateway *gw, const char *ep, const char *path,
+    struct observe_view *v)
 {
-	struct obs_pending *p = arg;
+	struct obs *o;
 
-	if (status != 0) {
-		http_error(p->hx, 500, "internal", "store write failed");
-		free(p);
-		return;
-	}
-	if (p->o != NULL) {
-		obs_establish(p->o);
-		http_reply_json(p->hx, 201, obs_json(p->o));
-	} else {
-		http_reply(p->hx, 204, NULL, NULL);
-	}
-	free(p);
+	if ((o = obs_find(gw, ep, path)) == NULL)
+		return -1;
+	obs_view(o, v);
+	return 0;
 }
 
 void
-observe_http(struct http_exchange *hx)
+observe_walk(struct gateway *gw, const char *ep,
+    void (*fn)(const struct observe_view *v, void *arg), void *arg)
 {
-	struct gateway *gw = hx->gw;
-	const char *ep = hx->params.value[0], *path = hx->params.value[1];
+	struct observe_view v;
+	struct obs *o;
+
+	TAILQ_FOREACH(o, &gw->observe->all, entry)
+		if (ep == NULL || strcmp(ep, o->ep) == 0) {
+			obs_view(o, &v);
+			fn(&v, arg);
+		}
+}
+
+enum observe_put
+observe_client_put(struct gateway *gw, const char *ep, const char *path)
+{
 	uint8_t key[LWM2M_EP_MAX + 1 + DEVREQ_PATH_MAX];
 	int64_t now = gw_now();
-	struct obs_pending *p;
 	struct obs *o;
 	size_t klen;
 
-	if (registry_find_by_endpoint(gw->registry, ep) == NULL) {
-		http_error(hx, 404, "not_found", "device '%s' is not "
-		    "registered", ep);
-		return;
-	}
 	if ((klen = obs_key(ep, path, key, sizeof(key))) == 0 ||
-	    strlen(path) >= DEVREQ_PATH_MAX) {
-		http_error(hx, 400, "bad_request", "path too long");
-		return;
-	}
-	o = obs_find(gw, ep, path);
-	if (evhttp_request_get_command(hx->req) == EVHTTP_REQ_DELETE) {
-		if (o == NULL || !o->stored) {
-			http_error(hx, 404, "not_found", "%s/%s is not "
-			    "observed", ep, path);
-			return;
-		}
+	    strlen(path) >= DEVREQ_PATH_MAX)
+		return OBSERVE_PUT_TOO_LONG;
+	if ((o = obs_find(gw, ep, path)) != NULL && o->stored)
+		return OBSERVE_PUT_EXISTS;	/* one per resource */
+	if (o == NULL && (o = obs_new(gw, ep, path, now)) == NULL)
+		return OBSERVE_PUT_FAILED;
+	o->stored = 1;
+	if (store_put(gw->store, STORE_DB_OBSERVE, key, klen, &now,
+	    sizeof(now)) == -1) {
 		o->stored = 0;
-		if (o->holds == 0)	/* else the gateway still needs it */
+		if (o->holds == 0)
 			obs_free(gw, o);
-		o = NULL;
-		if (store_del(gw->store, STORE_DB_OBSERVE, key, klen) == -1)
-			goto fail;
-	} else if (o != NULL && o->stored) {
-		http_reply_json(hx, 200, obs_json(o));	/* one per resource */
-		return;
-	} else {
-		if (o == NULL && (o = obs_new(gw, ep, path, now)) == NULL)
-			goto fail;
-		o->stored = 1;
-		if (store_put(gw->store, STORE_DB_OBSERVE, key, klen, &now,
-		    sizeof(now)) == -1) {
-			o->stored = 0;
-			if (o->holds == 0)
-				obs_free(gw, o);
-			goto fail;
-		}
+		return OBSERVE_PUT_FAILED;
 	}
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		goto fail;
-	p->hx = hx;
-	p->o = o;
-	if (store_when_durable(gw->store, obs_stored, p) == 0)
-		return;
-	free(p);
-fail:
-	http_error(hx, 500, "internal", "store write failed");
+	return OBSERVE_PUT_NEW;
+}
+
+int
+observe_client_del(struct gateway *gw, const char *ep, const char *path)
+{
+	uint8_t key[LWM2M_EP_MAX + 1 + DEVREQ_PATH_MAX];
+	struct obs *o;
+	size_t klen;
+
+	if ((o = obs_find(gw, ep, path)) == NULL || !o->stored)
+		return 1;
+	o->stored = 0;
+	if (o->holds == 0)	/* else the gateway still needs it */
+		obs_free(gw, o);
+	if ((klen = obs_key(ep, path, key, sizeof(key))) == 0 ||
+	    store_del(gw->store, STORE_DB_OBSERVE, key, klen) == -1)
+		return -1;
+	return 0;
 }
 
 void
-observe_list_http(struct http_exchange *hx)
+observe_establish(struct gateway *gw, const char *ep, const char *path)
 {
-	cJSON *doc = cJSON_CreateObject();
-	cJSON *list = cJSON_AddArrayToObject(doc, "observations");
-	const char *ep = http_query(hx, "ep");
 	struct obs *o;
 
-	TAILQ_FOREACH(o, &hx->gw->observe->all, entry)
-		if (ep == NULL || strcmp(ep, o->ep) == 0)
-			cJSON_AddItemToArray(list, obs_json(o));
-	http_reply_json(hx, 200, doc);
+	if ((o = obs_find(gw, ep, path)) != NULL)
+		obs_establish(o);
 }
 
 static int

@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 struct gateway;
-struct http_exchange;
 
 /* The device was heard from: establish what it should have. */
 void	observe_wake(struct gateway *gw, const char *ep);
@@ -41,8 +40,43 @@ typedef void (*observe_listener)(struct gateway *gw, const char *ep,
 void	observe_set_listener(struct gateway *gw, observe_listener fn,
 	    void *arg);
 
-/* POST and DELETE /v1/devices/{ep}/observe/{path...}; GET /v1/observations */
-void	observe_http(struct http_exchange *hx);
-void	observe_list_http(struct http_exchange *hx);
+/*
+ * A client's observation (POST /v1/devices/{ep}/observe/{path}): put
+ * stores it in the current batch (the caller waits for it to be durable,
+ * then calls observe_establish); del forgets it (1: there was none).
+ */
+enum observe_put {
+	OBSERVE_PUT_NEW,
+	OBSERVE_PUT_EXISTS,	/* a client observes it already: one each */
+	OBSERVE_PUT_TOO_LONG,	/* ep or path too long */
+	OBSERVE_PUT_FAILED,	/* no memory, or the store refused */
+};
+enum observe_put observe_client_put(struct gateway *gw, const char *ep,
+	    const char *path);
+int	observe_client_del(struct gateway *gw, const char *ep,
+	    const char *path);
+void	observe_establish(struct gateway *gw, const char *ep,
+	    const char *path);
+
+/* An observation as the API shows it; the strings live as long as it. */
+struct observe_view {
+	const char	*ep, *path;
+	int		 established;	/* a live CoAP observation now */
+	int		 client;	/* a client's, stored */
+	int		 held;		/* a module holds it */
+	uint64_t	 notifications;
+	int64_t		 last_at;	/* unix seconds of the last value, or 0 */
+};
+int	observe_get(struct gateway *gw, const char *ep, const char *path,
+	    struct observe_view *v);
+/* Calls fn for each observation (of ep only, unless ep is NULL). */
+void	observe_walk(struct gateway *gw, const char *ep,
+	    void (*fn)(const struct observe_view *v, void *arg), void *arg);
+
+/* Calls fn with the ep of each observation not established now, until fn
+ * returns nonzero; returns that value, or 0. (The CoAP face's answer to a
+ * notification of an observation of before a restart.) */
+int	observe_walk_dormant(struct gateway *gw,
+	    int (*fn)(const char *ep, void *arg), void *arg);
 
 #endif /* OUTPOST_OBSERVE_H */

@@ -72,13 +72,6 @@ lwm2m_is_digit(uint8_t c)
 }
 
 static int
-lwm2m_is_alnum(uint8_t c)
-{
-	return (lwm2m_is_digit(c) || (c >= 'A' && c <= 'Z') ||
-	    (c >= 'a' && c <= 'z'));
-}
-
-static int
 lwm2m_is_hex(uint8_t c)
 {
 	return (lwm2m_is_digit(c) || (c >= 'A' && c <= 'F') ||
@@ -97,26 +90,41 @@ lwm2m_in_set(uint8_t c, const char *set)
 #define LWM2M_C_NAME	0x02	/* RFC 6690 parmname, plus '*' */
 #define LWM2M_C_EP	0x04	/* endpoint name */
 
-static uint8_t	lwm2m_class[256];
+#define LWM2M_C_ALL	(LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP)
 
-static void
-lwm2m_class_set(const char *set, uint8_t bit)
-{
-	int c;
-
-	for (c = 0; c < 256; c++)
-		if (lwm2m_is_alnum((uint8_t)c) || lwm2m_in_set((uint8_t)c, set))
-			lwm2m_class[c] |= bit;
-}
+/* Letters and digits are in every class; the rest as RFC 3986, RFC 6690
+ * and the endpoint name's rules allow. */
+static const uint8_t lwm2m_class[256] = {
+	['0' ... '9'] = LWM2M_C_ALL,
+	['A' ... 'Z'] = LWM2M_C_ALL,
+	['a' ... 'z'] = LWM2M_C_ALL,
+	['!'] = LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP,
+	['#'] = LWM2M_C_NAME,
+	['$'] = LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP,
+	['&'] = LWM2M_C_PATH | LWM2M_C_NAME,
+	['\''] = LWM2M_C_PATH,
+	['('] = LWM2M_C_PATH,
+	[')'] = LWM2M_C_PATH,
+	['*'] = LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP,
+	['+'] = LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP,
+	[','] = LWM2M_C_PATH,
+	['-'] = LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP,
+	['.'] = LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP,
+	['/'] = LWM2M_C_PATH,
+	[':'] = LWM2M_C_PATH | LWM2M_C_EP,
+	[';'] = LWM2M_C_PATH,
+	['='] = LWM2M_C_PATH,
+	['@'] = LWM2M_C_PATH | LWM2M_C_EP,
+	['^'] = LWM2M_C_NAME,
+	['_'] = LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP,
+	['`'] = LWM2M_C_NAME,
+	['|'] = LWM2M_C_NAME,
+	['~'] = LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP,
+};
 
 static int
 lwm2m_is_class(uint8_t c, uint8_t bit)
 {
-	if (lwm2m_class['a'] == 0) {	/* first use */
-		lwm2m_class_set("-._~!$&'()*+,;=:@/", LWM2M_C_PATH);
-		lwm2m_class_set("!#$&+-.^_`|~*", LWM2M_C_NAME);
-		lwm2m_class_set("-._:~@+!$*", LWM2M_C_EP);
-	}
 	return (lwm2m_class[c] & bit) != 0;
 }
 

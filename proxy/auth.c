@@ -16,11 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/http.h>
-
 #include "log.h"
 #include "proxy/auth.h"
-#include "proxy/http.h"
 
 #define AUTH_ADDR_SLOTS		4096	/* client addresses tracked */
 #define AUTH_ADDR_PROBE		8
@@ -298,72 +295,36 @@ auth_addr_bucket(struct auth *a, const struct sockaddr *sa, uint64_t now)
 	return &victim->bucket;
 }
 
-/* Refusals logged per second at most; the rest are counted (a client
- * guessing tokens must not fill the log). */
-#define AUTH_LOG_PER_SECOND	10
-
+/* A refusal: status, the JSON error's code and detail, and the header
+ * that goes with it. */
 static int
-auth_log_budget(void)
+auth_refuse(struct auth_verdict *v, int status, const char *code,
+    const char *header, const char *value, const char *detail)
 {
-	static time_t second;
-	static unsigned n, dropped;
-	time_t now = time(NULL);
-
-	if (now != second) {
-		if (dropped > 0)
-			log_info("auth: %u more refusals, not logged",
-			    dropped);
-		second = now;
-		n = dropped = 0;
-	}
-	if (n < AUTH_LOG_PER_SECOND) {
-		n++;
-		return 1;
-	}
-	dropped++;
-	return 0;
+	v->status = status;
+	v->code = code;
+	v->header = header;
+	snprintf(v->value, sizeof(v->value), "%s", value);
+	snprintf(v->detail, sizeof(v->detail), "%s", detail);
+	return -1;
 }
 
 static int
-auth_too_many(struct http_exchange *hx, int retry, const char *what)
+auth_too_many(struct auth_verdict *v, int retry, const char *what)
 {
-	char buf[16];
+	char buf[16], detail[64];
 
 	snprintf(buf, sizeof(buf), "%d", retry);
-	evhttp_add_header(evhttp_request_get_output_headers(hx->req),
-	    "Retry-After", buf);
-	http_error(hx, 429, "too_many_requests", "rate limit of this %s; "
-	    "retry in %d s", what, retry);
-	return -1;
+	snprintf(detail, sizeof(detail), "rate limit of this %s; retry in "
+	    "%d s", what, retry);
+	return auth_refuse(v, 429, "too_many_requests", "Retry-After", buf,
+	    detail);
 }
 
-static int
-auth_refuse(struct http_exchange *hx, int status, const char *challenge,
-    const char *code, const char *detail)
-{
-	struct evhttp_connection *evcon =
-	    evhttp_request_get_connection(hx->req);
-	char *host = NULL;
-	ev_uint16_t port = 0;
-
-	evhttp_add_header(evhttp_request_get_output_headers(hx->req),
-	    "WWW-Authenticate", challenge);
-	if (evcon != NULL)
-		evhttp_connection_get_peer(evcon, &host, &port);
-	if (auth_log_budget())
-		log_info("auth: %d for %s from %s port %u: %s", status,
-		    hx->route != NULL ? hx->route->pattern : "?",
-		    host != NULL ? host : "?", port, detail);
-	http_error(hx, status, code, "%s", detail);
-	return -1;
-}
-
-/* The token of "Authorization: Bearer TOKEN", or NULL. */
+/* The token of "Authorization: Bearer TOKEN" (h), or NULL. */
 static const char *
-auth_bearer(struct http_exchange *hx, size_t *len)
+auth_bearer(const char *h, size_t *len)
 {
-	const char *h = evhttp_find_header(
-	    evhttp_request_get_input_headers(hx->req), "Authorization");
 	const char *e;
 
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
@@ -395,25 +356,25 @@ auth_lookup(struct auth *a, const char *tok, size_t len)
 }
 
 int
-auth_limit(struct auth *a, struct http_exchange *hx)
+auth_limit(struct auth *a, const struct sockaddr *peer,
+    struct auth_verdict *v)
 {
-	struct evhttp_connection *evcon;
 	uint64_t now;
 	int retry = 0;
 
 	if (a == NULL || a->ntokens == 0 || a->addr_rate <= 0)
 		return 0;
 	now = auth_now_ms();
-	evcon = evhttp_request_get_connection(hx->req);
-	if (!auth_bucket_take(auth_addr_bucket(a, evcon != NULL ?
-	    evhttp_connection_get_addr(evcon) : NULL, now), a->addr_rate,
+	if (!auth_bucket_take(auth_addr_bucket(a, peer, now), a->addr_rate,
 	    a->addr_burst, now, &retry))
-		return auth_too_many(hx, retry, "client address");
+		return auth_too_many(v, retry, "client address");
 	return 0;
 }
 
 int
-auth_check(struct auth *a, struct http_exchange *hx, enum auth_role need)
+auth_check(struct auth *a, const char *authorization,
+    const struct sockaddr *peer, enum auth_role need,
+    struct auth_verdict *v)
 {
 	struct auth_token *t;
 	const char *tok;
@@ -425,26 +386,26 @@ auth_check(struct auth *a, struct http_exchange *hx, enum auth_role need)
 		need = AUTH_ADMIN;
 	if (need == AUTH_PUBLIC || a == NULL || a->ntokens == 0)
 		return 0;
-	if (auth_limit(a, hx) == -1)
+	if (auth_limit(a, peer, v) == -1)
 		return -1;
-	if ((tok = auth_bearer(hx, &len)) == NULL)
-		return auth_refuse(hx, 401, AUTH_REALM, "unauthorized",
-		    "this route needs Authorization: Bearer TOKEN");
+	if (authorization == NULL ||
+	    (tok = auth_bearer(authorization, &len)) == NULL)
+		return auth_refuse(v, 401, "unauthorized", "WWW-Authenticate",
+		    AUTH_REALM, "this route needs Authorization: Bearer TOKEN");
 	if ((t = auth_lookup(a, tok, len)) == NULL)
-		return auth_refuse(hx, 401, AUTH_REALM
-		    ", error=\"invalid_token\"", "unauthorized",
-		    "unknown token");
+		return auth_refuse(v, 401, "unauthorized", "WWW-Authenticate",
+		    AUTH_REALM ", error=\"invalid_token\"", "unknown token");
 	if (t->role < need) {
 		snprintf(challenge, sizeof(challenge), "%s, error="
 		    "\"insufficient_scope\", scope=\"%s\"", AUTH_REALM,
 		    auth_role_name(need));
-		return auth_refuse(hx, 403, challenge, "forbidden",
-		    need == AUTH_ADMIN ? "this route needs the admin role" :
+		return auth_refuse(v, 403, "forbidden", "WWW-Authenticate",
+		    challenge, need == AUTH_ADMIN ? "this route needs the admin role" :
 		    need == AUTH_OPERATE ? "this route needs the operate role" :
 		    "this route needs the read role");
 	}
 	if (!auth_bucket_take(&t->bucket, a->token_rate, a->token_burst,
 	    auth_now_ms(), &retry))
-		return auth_too_many(hx, retry, "token");
+		return auth_too_many(v, retry, "token");
 	return 0;
 }

@@ -18,7 +18,6 @@
 
 #include "config/config.h"
 
-struct http_exchange;
 struct sockaddr;
 
 /* 0 is what a route row that names no role gets: it means admin, so a
@@ -102,21 +101,34 @@ size_t	auth_count(const struct auth *a);
 /* Takes cfg's rate limits; tokens stay as they are. */
 void	auth_set_limits(struct auth *a, const struct gw_config *cfg);
 
+/* Why a request is refused: the HTTP face answers it (http.c). */
+struct auth_verdict {
+	int		 status;	/* 401, 403 or 429 */
+	const char	*code;		/* the JSON error's "error" */
+	const char	*header;	/* WWW-Authenticate or Retry-After */
+	char		 value[128];	/* its value */
+	char		 detail[96];
+};
+
 /*
  * The per-address limit while tokens are configured: auth_check takes it
  * for every route but public ones (a probe never gets 429), http.c for
- * requests that match no route or method. Returns 0 to go on, or -1 after
- * replying 429 with Retry-After.
+ * requests that match no route or method. Returns 0 to go on, or -1 with
+ * a 429 and its Retry-After in *v.
  */
-int	auth_limit(struct auth *a, struct http_exchange *hx);
+struct sockaddr;
+int	auth_limit(struct auth *a, const struct sockaddr *peer,
+	    struct auth_verdict *v);
 
 /*
- * Checks hx against the role its route needs. Returns 0 to go on, or -1
- * after replying 401 (no or unknown token), 403 (role too low) or 429
- * (the token's rate limit, with Retry-After), each a JSON error.
+ * Checks a request (its Authorization header, or NULL, and the client's
+ * address) against the role its route needs. Returns 0 to go on, or -1
+ * with the refusal in *v: 401 (no or unknown token), 403 (role too low)
+ * or 429 (the token's rate limit).
  */
-int	auth_check(struct auth *a, struct http_exchange *hx,
-	    enum auth_role need);
+int	auth_check(struct auth *a, const char *authorization,
+	    const struct sockaddr *peer, enum auth_role need,
+	    struct auth_verdict *v);
 
 /*
  * A token bucket step at now_ms: 1 and one request taken, or 0 and the

@@ -64,7 +64,9 @@ struct forward {
 };
 
 struct fwgroup {
-	struct fwgroup		*hnext;		/* open to joiners: in fw_open */
+	struct fwgroup		*hnext;		/* open to joiners: in
+						   gw->forwards */
+	struct gateway		*gw;
 	struct devreq		*req;
 	TAILQ_HEAD(, forward)	 members;
 	int			 open;
@@ -74,8 +76,25 @@ struct fwgroup {
 	char			 key[];		/* "ep\0path\0" */
 };
 
+/* The groups still open to joiners, by device and path. */
 #define FW_BUCKETS	256
-static struct fwgroup	*fw_open[FW_BUCKETS];
+struct forward_groups {
+	struct fwgroup		*open[FW_BUCKETS];
+};
+
+int
+forward_init(struct gateway *gw)
+{
+	gw->forwards = calloc(1, sizeof(*gw->forwards));
+	return gw->forwards != NULL ? 0 : -1;
+}
+
+void
+forward_free(struct gateway *gw)
+{
+	free(gw->forwards);
+	gw->forwards = NULL;
+}
 
 static size_t
 fw_hash(const char *ep, const char *path)
@@ -97,11 +116,14 @@ fwgroup_close(struct fwgroup *g)
 
 	if (!g->open)
 		return;
-	for (pp = &fw_open[fw_hash(g->key, g->key + g->eplen + 1)]; *pp != g;
+	g->open = 0;
+	if (g->gw->forwards == NULL)
+		return;		/* the HTTP face stopped */
+	for (pp = &g->gw->forwards->open[fw_hash(g->key,
+	    g->key + g->eplen + 1)]; *pp != g;
 	    pp = &(*pp)->hnext)
 		;
 	*pp = g->hnext;
-	g->open = 0;
 }
 
 /* fw's client will not be heard from again: no watch, no close callback. */
@@ -501,7 +523,8 @@ forward_join(struct gateway *gw, struct device *d,
 
 	if (!gw->cfg.proxy_collapse || spec->method != DEVREQ_GET)
 		return NULL;
-	for (g = fw_open[fw_hash(d->ep, spec->path)]; g != NULL; g = g->hnext)
+	for (g = gw->forwards->open[fw_hash(d->ep, spec->path)]; g != NULL;
+	    g = g->hnext)
 		if (g->accept == spec->accept && g->json == json &&
 		    g->timeout_s == spec->timeout_s &&
 		    strcmp(g->key, d->ep) == 0 &&
@@ -523,6 +546,7 @@ forward_group(struct gateway *gw, struct device *d,
 	if ((g = calloc(1, sizeof(*g) + eplen + plen + 2)) == NULL)
 		return NULL;
 	TAILQ_INIT(&g->members);
+	g->gw = gw;
 	g->accept = spec->accept;
 	g->json = forward_wants_json(hx);
 	g->timeout_s = spec->timeout_s;
@@ -535,8 +559,8 @@ forward_group(struct gateway *gw, struct device *d,
 	}
 	if (gw->cfg.proxy_collapse && spec->method == DEVREQ_GET) {
 		b = fw_hash(d->ep, spec->path);
-		g->hnext = fw_open[b];
-		fw_open[b] = g;
+		g->hnext = gw->forwards->open[b];
+		gw->forwards->open[b] = g;
 		g->open = 1;
 	}
 	return g;

@@ -34,7 +34,12 @@ struct http_server {
 	struct auth		*auth;
 	int64_t			 date_at;	/* the second date[] shows */
 	char			 date[40];
+	struct log_budget	 refusals;	/* auth refusals logged */
 };
+
+/* Refusals logged per second at most; the rest are counted (a client
+ * guessing tokens must not fill the log). */
+#define HTTP_REFUSALS_LOG_PER_SECOND	10
 
 static const struct {
 	int		 method;
@@ -175,6 +180,41 @@ http_allow(int methods, char *buf, size_t len)
 }
 
 /* Every request: find the route, check the method, call the handler. */
+
+/* The client's address, or NULL. */
+static const struct sockaddr *
+http_peer_addr(struct http_exchange *hx)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(
+	    hx->req);
+
+	return evcon != NULL ? evhttp_connection_get_addr(evcon) : NULL;
+}
+
+/* Answers what auth refused (a JSON error with its header), logging a
+ * 401 or 403 within the budget. */
+static void
+http_refuse(struct http_exchange *hx, const struct auth_verdict *v)
+{
+	struct evhttp_connection *evcon =
+	    evhttp_request_get_connection(hx->req);
+	char *host = NULL;
+	ev_uint16_t port = 0;
+
+	evhttp_add_header(evhttp_request_get_output_headers(hx->req),
+	    v->header, v->value);
+	if (v->status != 429 && log_budget_take(&hx->gw->http->refusals,
+	    HTTP_REFUSALS_LOG_PER_SECOND, "auth: %u more refusals, not "
+	    "logged")) {
+		if (evcon != NULL)
+			evhttp_connection_get_peer(evcon, &host, &port);
+		log_info("auth: %d for %s from %s port %u: %s", v->status,
+		    hx->route != NULL ? hx->route->pattern : "?",
+		    host != NULL ? host : "?", port, v->detail);
+	}
+	http_error(hx, v->status, v->code, "%s", v->detail);
+}
+
 static void
 http_dispatch(struct evhttp_request *req, void *arg)
 {
@@ -184,6 +224,7 @@ http_dispatch(struct evhttp_request *req, void *arg)
 	const char *q = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	struct http_exchange *hx;
 	int method = (int)evhttp_request_get_command(req), allowed = 0;
+	struct auth_verdict verdict;
 	char allow[128];
 	size_t i;
 
@@ -208,18 +249,24 @@ http_dispatch(struct evhttp_request *req, void *arg)
 		if (method == EVHTTP_REQ_HEAD && (allowed & EVHTTP_REQ_GET))
 			method = EVHTTP_REQ_GET;
 		if (allowed & method) {
-			if (auth_check(gw->http->auth, hx,
+			if (auth_check(gw->http->auth, evhttp_find_header(
+			    evhttp_request_get_input_headers(req),
+			    "Authorization"), http_peer_addr(hx),
 			    method == EVHTTP_REQ_GET ? api_routes[i].get_role :
-			    api_routes[i].change_role) == -1)
-				return;		/* answered */
+			    api_routes[i].change_role, &verdict) == -1) {
+				http_refuse(hx, &verdict);
+				return;
+			}
 			api_routes[i].handler(hx);
 			return;
 		}
 		break;
 	}
 	/* Misses count against the client's address too (scans). */
-	if (auth_limit(gw->http->auth, hx) == -1)
-		return;		/* answered 429 */
+	if (auth_limit(gw->http->auth, http_peer_addr(hx), &verdict) == -1) {
+		http_refuse(hx, &verdict);
+		return;
+	}
 	if (hx->route == NULL) {
 		http_error(hx, 404, "not_found", "no route for %s", path);
 		return;
@@ -397,6 +444,8 @@ http_module_init(struct gateway *gw)
 	if ((hs = calloc(1, sizeof(*hs))) == NULL)
 		return -1;
 	gw->http = hs;
+	if (forward_init(gw) == -1)
+		return -1;
 	if ((hs->auth = auth_new(&gw->cfg, err, sizeof(err))) == NULL) {
 		log_warnx("http: %s", err);
 		return -1;
@@ -497,6 +546,7 @@ http_module_stop(struct gateway *gw)
 		evhttp_free(gw->http->https);
 	tls_ctx_free(gw->http->tls);
 	auth_free(gw->http->auth);
+	forward_free(gw);
 	free(gw->http);
 	gw->http = NULL;
 }

@@ -40,8 +40,11 @@ struct http_exchange {
 	struct evkeyvalq		 query;
 };
 
-/* proxy/forward.c: /v1/devices/{ep}/r/{path...} */
+/* proxy/forward.c: /v1/devices/{ep}/r/{path...}; its state (gw->forwards)
+ * is made and freed with the HTTP face. */
 void	proxy_forward(struct http_exchange *hx);
+int	forward_init(struct gateway *gw);
+void	forward_free(struct gateway *gw);
 
 /* proxy/ops.c: /v1/ops/{id}, /v1/devices/{ep}/ops */
 void	api_op(struct http_exchange *hx);
@@ -58,6 +61,11 @@ void	api_device_credential(struct gateway *gw, const char *ep, cJSON *o);
 /* PUT (replace: a key rotation) or DELETE (revoke, the registration
  * stays) /v1/devices/{ep}/credential. */
 void	api_device_credential_http(struct http_exchange *hx);
+
+/* proxy/obsapi.c: POST and DELETE /v1/devices/{ep}/observe/{path...};
+ * GET /v1/observations */
+void	observe_http(struct http_exchange *hx);
+void	observe_list_http(struct http_exchange *hx);
 
 /* proxy/tagapi.c: GET and PUT /v1/devices/{ep}/tags; the JSON array of
  * tags[0..n) (for GET /v1/devices/{ep} and provisioning's answer). */

@@ -58,12 +58,16 @@ static const char tls_ciphers[] =
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
 struct tls_ctx {
-	WOLFSSL_CTX	*ctx;
-	int		 server;
+	WOLFSSL_CTX		*ctx;
+	int			 server;
+	unsigned		 refs;		/* its owner's and each
+						   connection's */
+	struct log_budget	 failures;	/* failures logged */
 };
 
 /* One connection; owned by its filter bufferevent (freed with it). */
 struct tls_conn {
+	struct tls_ctx		*t;		/* a reference */
 	WOLFSSL			*ssl;
 	struct bufferevent	*bev;		/* the filter: plaintext */
 	struct bufferevent	*sock;		/* under it: ciphertext */
@@ -78,19 +82,6 @@ struct tls_conn {
 	unsigned		 closed:1;	/* close_notify received */
 	unsigned		 failed:1;
 };
-
-static int
-tls_init_once(void)
-{
-	static int done;
-
-	if (done)
-		return 0;
-	if (wolfSSL_Init() != WOLFSSL_SUCCESS)
-		return -1;
-	done = 1;
-	return 0;
-}
 
 /* wolfSSL's receive callback: ciphertext from the evbuffer being filtered. */
 static int
@@ -125,11 +116,14 @@ tls_ctx_new(int server, char *err, size_t errlen)
 {
 	struct tls_ctx *t;
 
-	if (tls_init_once() == -1 || (t = calloc(1, sizeof(*t))) == NULL) {
+	/* wolfSSL counts its initialisations: one for each context. */
+	if (wolfSSL_Init() != WOLFSSL_SUCCESS ||
+	    (t = calloc(1, sizeof(*t))) == NULL) {
 		snprintf(err, errlen, "cannot initialise wolfSSL");
 		return NULL;
 	}
 	t->server = server;
+	t->refs = 1;
 	t->ctx = wolfSSL_CTX_new(server ? wolfSSLv23_server_method() :
 	    wolfSSLv23_client_method());
 	if (t->ctx == NULL ||
@@ -300,8 +294,8 @@ tls_client_new(const char *ca_file, char *err, size_t errlen)
 void
 tls_ctx_free(struct tls_ctx *t)
 {
-	if (t == NULL)
-		return;
+	if (t == NULL || --t->refs > 0)
+		return;		/* a connection still uses it */
 	if (t->ctx != NULL)
 		wolfSSL_CTX_free(t->ctx);	/* reference counted */
 	free(t);
@@ -406,28 +400,6 @@ tls_sockout_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
  * offer a handshake: the log must not be theirs to flood). */
 #define TLS_LOG_PER_SECOND	10
 
-/* Whether one more failure may be logged now. */
-static int
-tls_log_budget(void)
-{
-	static time_t second;
-	static unsigned n, dropped;
-	time_t now = time(NULL);
-
-	if (now != second) {
-		if (dropped > 0)
-			log_info("tls: %u more failures, not logged", dropped);
-		second = now;
-		n = dropped = 0;
-	}
-	if (n < TLS_LOG_PER_SECOND) {
-		n++;
-		return 1;
-	}
-	dropped++;
-	return 0;
-}
-
 /* A fatal TLS error: no more I/O through wolfSSL; the alert it queued goes
  * out when the bufferevent is freed. */
 static void
@@ -437,7 +409,8 @@ tls_fail(struct tls_conn *c, const char *what, int err)
 
 	c->failed = 1;
 	tls_kick(c, BEV_EVENT_ERROR | BEV_EVENT_READING, 0);
-	if (!tls_log_budget())
+	if (!log_budget_take(&c->t->failures, TLS_LOG_PER_SECOND,
+	    "tls: %u more failures, not logged"))
 		return;
 	wolfSSL_ERR_error_string_n((unsigned long)err, msg, sizeof(msg));
 	log_info("tls: %s %s: %s failed: %s (%d)", c->server ? "client" :
@@ -609,6 +582,7 @@ tls_conn_free(void *arg)
 		wolfSSL_free(c->ssl);
 	if (c->kick != NULL)
 		event_free(c->kick);
+	tls_ctx_free(c->t);
 	free(c);
 }
 
@@ -621,6 +595,8 @@ tls_bufferevent_new(struct tls_ctx *t, struct event_base *base,
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
+	c->t = t;
+	t->refs++;
 	c->server = t->server;
 	if ((c->kick = event_new(base, -1, 0, tls_kick_cb, c)) == NULL ||
 	    (c->ssl = wolfSSL_new(t->ctx)) == NULL)

@@ -5,6 +5,9 @@
  * uses for retransmissions and deferred work) sits behind one epoll fd. That
  * fd gets one persistent read event; its callback lets libcoap do what is
  * ready and returns. No polling timer: an idle gateway sleeps in epoll.
+ *
+ * This file knows no resource: it serves the route table it is given
+ * (modules/coap/face.c) and hands peer state to whoever asked for it.
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -20,20 +23,10 @@
 #include "modules/coap/coap.h"
 #include "modules/device/registry.h"
 #include "modules/coap/rng.h"
-#include "store/store.h"
 
 /* Rounds of coap_io_do_epoll per wakeup: bounds one callback's work while
  * letting a burst of datagrams share one commit. */
 #define COAP_IO_ROUNDS	64
-
-struct coap_server {
-	coap_context_t	*ctx;
-	struct coap_peer *peers;	/* libcoap does not report sessions it
-					   frees with the context */
-	coap_endpoint_t	*endpoint;
-	coap_endpoint_t	*secure;	/* DTLS */
-	struct event	*io_ev;
-};
 
 struct gateway *
 coap_gateway(coap_context_t *ctx)
@@ -142,8 +135,8 @@ coap_peer_free(struct coap_server *cs, struct coap_peer *peer)
 		cs->peers = peer->next;
 	if (peer->next != NULL)
 		peer->next->prev = peer->prev;
-	devreq_peer_gone(peer);
-	rd_peer_free(peer);
+	if (cs->peer_gone != NULL)
+		cs->peer_gone(peer);
 	free(peer->auth_ep);
 	free(peer);
 }
@@ -170,35 +163,121 @@ coap_event(coap_session_t *s, const coap_event_t event)
 	return 0;
 }
 
-/* Handler of every path without a resource of its own: /rd/<id> today. */
+/* Whether the Uri-Path of req is route's path, "{}" taking any one
+ * segment. */
+static int
+coap_route_match(const struct coap_route *route, const coap_pdu_t *req)
+{
+	const char *p = route->path, *slash;
+	coap_opt_iterator_t it;
+	coap_opt_t *opt;
+	size_t seglen, n;
+
+	coap_option_iterator_init(req, &it, COAP_OPT_ALL);
+	while ((opt = coap_option_next(&it)) != NULL) {
+		if (it.number != COAP_OPTION_URI_PATH)
+			continue;
+		if (p == NULL)
+			return 0;		/* more segments than the route */
+		slash = strchr(p, '/');
+		n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		seglen = coap_opt_length(opt);
+		if (!(n == 2 && memcmp(p, "{}", 2) == 0) && (n != seglen ||
+		    memcmp(p, coap_opt_value(opt), n) != 0))
+			return 0;
+		p = slash != NULL ? slash + 1 : NULL;
+	}
+	return p == NULL;
+}
+
+/* Handler of every path without a resource of its own: the table's rows
+ * of a family ("rd/{}") are matched here; anything else is 4.04. */
 static void
 coap_unknown(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
     const coap_string_t *query, coap_pdu_t *resp)
 {
 	struct gateway *gw = coap_gateway(coap_session_get_context(s));
-	coap_opt_iterator_t it;
-	coap_opt_t *opt;
-	const uint8_t *seg[2];
-	size_t len[2], n = 0;
+	const struct coap_route *route;
+	size_t i;
 
-	(void)query;
-	coap_option_iterator_init(req, &it, COAP_OPT_ALL);
-	while ((opt = coap_option_next(&it)) != NULL) {
-		if (it.number != COAP_OPTION_URI_PATH)
-			continue;
-		if (n == 2) {
-			n = 3;
-			break;
+	for (i = 0; i < gw->coap->nroutes; i++) {
+		route = &gw->coap->routes[i];
+		if (strstr(route->path, "{}") != NULL && !route->instances &&
+		    coap_route_match(route, req)) {
+			route->handler(r, s, req, query, resp);
+			return;
 		}
-		seg[n] = coap_opt_value(opt);
-		len[n++] = coap_opt_length(opt);
-	}
-	if (n == 2 && len[0] == 2 && memcmp(seg[0], "rd", 2) == 0) {
-		rd_item(r, s, req, (const char *)seg[1], len[1], resp);
-		return;
 	}
 	gw->metrics.coap_in++;
 	coap_reply(gw, resp, COAP_RESPONSE_CODE_NOT_FOUND, "no such resource");
+}
+
+static const struct {
+	unsigned	bit;
+	coap_request_t	method;
+} coap_route_methods[] = {
+	{ COAP_ROUTE_GET, COAP_REQUEST_GET },
+	{ COAP_ROUTE_POST, COAP_REQUEST_POST },
+	{ COAP_ROUTE_PUT, COAP_REQUEST_PUT },
+	{ COAP_ROUTE_DELETE, COAP_REQUEST_DELETE },
+};
+
+/* A libcoap resource at path serving route; uri is released with it. */
+static int
+coap_route_add(struct coap_server *cs, const struct coap_route *route,
+    const char *path)
+{
+	coap_resource_t *r;
+	coap_str_const_t *uri;
+	size_t i;
+
+	if ((uri = coap_new_str_const((const uint8_t *)path,
+	    strlen(path))) == NULL ||
+	    (r = coap_resource_init(uri, COAP_RESOURCE_FLAGS_RELEASE_URI)) ==
+	    NULL) {
+		coap_delete_str_const(uri);
+		log_warnx("coap: cannot add /%s", path);
+		return -1;
+	}
+	coap_resource_set_userdata(r, coap_gateway(cs->ctx));
+	for (i = 0; i < sizeof(coap_route_methods) /
+	    sizeof(coap_route_methods[0]); i++)
+		if (route->methods & coap_route_methods[i].bit)
+			coap_register_request_handler(r,
+			    coap_route_methods[i].method, route->handler);
+	if (route->rt != NULL)
+		coap_add_attr(r, coap_make_str_const("rt"),
+		    coap_make_str_const(route->rt), 0);
+	if (route->ct != NULL)
+		coap_add_attr(r, coap_make_str_const("ct"),
+		    coap_make_str_const(route->ct), 0);
+	coap_add_resource(cs->ctx, r);
+	return 0;
+}
+
+int
+coap_route_instance(struct gateway *gw, const char *pattern,
+    const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < gw->coap->nroutes; i++)
+		if (strcmp(gw->coap->routes[i].path, pattern) == 0)
+			return coap_route_add(gw->coap, &gw->coap->routes[i],
+			    path);
+	log_warnx("coap: no route %s for /%s", pattern, path);
+	return -1;
+}
+
+void
+coap_route_forget(struct gateway *gw, const char *path)
+{
+	coap_str_const_t uri = { strlen(path), (const uint8_t *)path };
+	coap_resource_t *r;
+
+	if ((r = coap_get_resource_from_uri_path(gw->coap->ctx, &uri)) !=
+	    NULL)
+		coap_delete_resource(gw->coap->ctx, r);
 }
 
 /* libcoap's own log lines go through ours. */
@@ -217,11 +296,13 @@ coap_log_to_ours(coap_log_t level, const char *msg)
 		log_debug("libcoap: %.*s", (int)n, msg);
 }
 
-static int
-coap_module_init(struct gateway *gw)
+int
+coap_server_open(struct gateway *gw, const struct coap_route *routes,
+    size_t nroutes, void (*peer_gone)(struct coap_peer *peer))
 {
 	struct coap_server *cs;
 	coap_resource_t *r;
+	size_t i;
 
 	coap_startup();
 	if (rng_init() == 0)		/* else libcoap's getrandom() stays */
@@ -232,14 +313,15 @@ coap_module_init(struct gateway *gw)
 	if ((cs = calloc(1, sizeof(*cs))) == NULL)
 		return -1;
 	gw->coap = cs;
+	cs->routes = routes;
+	cs->nroutes = nroutes;
+	cs->peer_gone = peer_gone;
 	if ((cs->ctx = coap_new_context(NULL)) == NULL) {
 		log_warnx("coap: cannot create a context");
 		return -1;
 	}
 	coap_set_app_data(cs->ctx, gw);
 	coap_register_event_handler(cs->ctx, coap_event);
-	coap_register_response_handler(cs->ctx, devreq_response);
-	coap_register_nack_handler(cs->ctx, devreq_nack);
 	coap_context_set_block_mode(cs->ctx,
 	    COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
 	coap_context_set_max_idle_sessions(cs->ctx,
@@ -250,10 +332,11 @@ coap_module_init(struct gateway *gw)
 	coap_register_request_handler(r, COAP_REQUEST_DELETE, coap_unknown);
 	coap_register_request_handler(r, COAP_REQUEST_GET, coap_unknown);
 	coap_add_resource(cs->ctx, r);
-	if (send_init(gw, cs->ctx) == -1 || fwserve_init(gw, cs->ctx) == -1 ||
-	    dtls_init(gw, cs->ctx) == -1)
-		return -1;
-	return rd_init(gw, cs->ctx);
+	for (i = 0; i < nroutes; i++)
+		if (strstr(routes[i].path, "{}") == NULL &&
+		    coap_route_add(cs, &routes[i], routes[i].path) == -1)
+			return -1;
+	return 0;
 }
 
 /* Opens an endpoint of proto on hp. */
@@ -333,8 +416,8 @@ coap_listen(struct coap_server *cs, const struct gw_hostport *hp,
 	return ep;
 }
 
-static int
-coap_module_start(struct gateway *gw)
+int
+coap_server_start(struct gateway *gw)
 {
 	struct coap_server *cs = gw->coap;
 	int fd;
@@ -358,45 +441,35 @@ coap_module_start(struct gateway *gw)
 	return 0;
 }
 
-static void
-coap_module_stop(struct gateway *gw)
+void
+coap_server_close(struct gateway *gw)
 {
 	struct coap_server *cs = gw->coap;
 
-	if (cs == NULL)
-		return;
-	/* Replies still waiting for a commit refer to libcoap state: let
-	 * them complete before the context goes. */
-	if (gw->store != NULL)
-		store_commit(gw->store);
 	if (cs->io_ev != NULL)
 		event_free(cs->io_ev);
-	fwserve_stop(gw);
+	cs->io_ev = NULL;
 	if (cs->ctx != NULL)
 		coap_free_context(cs->ctx);
+	cs->ctx = NULL;
 	while (cs->peers != NULL)
 		coap_peer_free(cs, cs->peers);
-	dtls_free();
+}
+
+void
+coap_server_free(struct gateway *gw)
+{
 	coap_cleanup();
 	rng_free();
-	free(cs);
+	free(gw->coap);
 	gw->coap = NULL;
 }
 
-static void
-coap_module_reload(struct gateway *gw, const struct gw_config *old)
+void
+coap_server_reload(struct gateway *gw)
 {
-	(void)old;
 	coap_context_set_max_idle_sessions(gw->coap->ctx,
 	    (unsigned int)gw->cfg.coap_max_idle_sessions);
 	coap_set_log_level(log_get_level() >= LOG_LEVEL_DEBUG ? LOG_INFO :
 	    LOG_WARNING);
 }
-
-const struct gw_module coap_module = {
-	.name = "coap",
-	.init = coap_module_init,
-	.start = coap_module_start,
-	.reload = coap_module_reload,
-	.stop = coap_module_stop,
-};

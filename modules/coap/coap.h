@@ -1,19 +1,25 @@
 /*
- * coap.h: the CoAP side of the gateway (modules/coap/coap.c: context, endpoint
- * and its place in the reactor; modules/coap/rd.c: the registration interface).
- * Only these files include libcoap's headers.
+ * coap.h: the CoAP face of the gateway. coap.c: the context, its endpoints
+ * and its place in the reactor, serving a route table; face.c: the table
+ * (every resource the gateway serves) and the module that wires the rest:
+ * rd.c (/rd), send.c (/dp), fwserve.c (/fw), dtls.c (who a peer is),
+ * devreq.c (requests to devices). Only these files include libcoap.
  */
 #ifndef OUTPOST_COAP_H
 #define OUTPOST_COAP_H
 
 #include <coap3/coap.h>
 
+#include "log.h"
 #include "lwm2m/lwm2m.h"
+#include "modules/device/cred.h"
 
 struct gateway;
 struct rd_pending;
 struct devq;
 struct device;
+struct event;
+struct fwserve;
 
 /* What the gateway keeps per CoAP session (its libcoap app data): made on
  * first use, freed when libcoap deletes the session. */
@@ -29,22 +35,96 @@ struct coap_peer {
 						   plain sessions pay 8 bytes */
 };
 
+#define COAP_ROUTE_GET		0x01
+#define COAP_ROUTE_POST		0x02
+#define COAP_ROUTE_PUT		0x04
+#define COAP_ROUTE_DELETE	0x08
+
+/*
+ * One resource the gateway serves over CoAP: a row of coap_routes[]
+ * (face.c), the twin of the HTTP side's api_routes[]. A fixed path ("rd")
+ * is made at start with a handler for each of its methods. A segment "{}"
+ * takes any one segment: such a row is matched by the dispatcher of
+ * coap.c ("rd/{}": the handler checks the method), or, with instances set,
+ * made one resource per instance by its owner (coap_route_instance: one
+ * per firmware image, so that libcoap keeps each one's block-wise state).
+ */
+struct coap_route {
+	const char		*path;		/* no leading '/' */
+	unsigned		 methods;	/* COAP_ROUTE_* */
+	coap_method_handler_t	 handler;
+	const char		*rt;		/* rt= for /.well-known/core */
+	const char		*ct;		/* ct= likewise */
+	int			 instances;
+};
+
+/* The rate of a kind of stray notification looked into (devreq.c). */
+#define COAP_STRAYS_PER_S	100
+
+/* Requests waiting for a commit (rd.c), hashed by session and message id. */
+#define RD_PARKED_BUCKETS	1024
+
+/* The PEM files of [coap] (dtls.c), read once at start. */
+enum { DTLS_PEM_CERT, DTLS_PEM_KEY, DTLS_PEM_CA, DTLS_PEM__COUNT };
+
+/* The CoAP face's state (gw->coap), each part's named after its file. */
+struct coap_server {
+	coap_context_t		*ctx;
+	struct coap_peer	*peers;		/* libcoap does not report
+						   sessions it frees with the
+						   context */
+	coap_endpoint_t		*endpoint;
+	coap_endpoint_t		*secure;	/* DTLS */
+	struct event		*io_ev;
+	const struct coap_route	*routes;	/* face.c's table */
+	size_t			 nroutes;
+	void			(*peer_gone)(struct coap_peer *peer);
+
+	/* rd.c: requests waiting for a commit. */
+	struct rd_pending	*rd_parked[RD_PARKED_BUCKETS];
+
+	/* devreq.c: stray notifications looked into this second. */
+	int64_t			 stray_second;
+	unsigned		 strays;
+
+	/* dtls.c: the key handed to libcoap (which copies it at once,
+	 * coap_session_refresh_psk_key), wiped on the next handshake; the
+	 * PEM files (libcoap parses them at every handshake, which must not
+	 * read a file on the reactor); refusals logged. */
+	uint8_t			 dtls_key[CRED_KEY_MAX];
+	coap_bin_const_t	 dtls_key_bin;
+	uint8_t			*dtls_pem[DTLS_PEM__COUNT];
+	size_t			 dtls_pem_len[DTLS_PEM__COUNT];
+	struct log_budget	 dtls_log;
+};
+
+/*
+ * coap_server_open makes the context (gw->coap) serving routes[0..n), and
+ * calls peer_gone before a peer's state is freed; start opens the
+ * endpoints of [coap] and puts the context on the reactor; close ends the
+ * context and every peer; free releases the rest. The face's module calls
+ * them (face.c).
+ */
+int		 coap_server_open(struct gateway *gw,
+		    const struct coap_route *routes, size_t nroutes,
+		    void (*peer_gone)(struct coap_peer *peer));
+int		 coap_server_start(struct gateway *gw);
+void		 coap_server_reload(struct gateway *gw);
+void		 coap_server_close(struct gateway *gw);
+void		 coap_server_free(struct gateway *gw);
+
+/* Makes the resource /path of the table's row pattern ("fw/{}"), or
+ * forgets /path. */
+int		 coap_route_instance(struct gateway *gw, const char *pattern,
+		    const char *path);
+void		 coap_route_forget(struct gateway *gw, const char *path);
+
 /* The session's peer state, created if needed; NULL when out of memory. */
 struct coap_peer *coap_peer(coap_session_t *s);
 
 /* The session's remote address in the registry's form. */
 struct dev_addr;
 void		 coap_session_dev_addr(coap_session_t *s, struct dev_addr *a);
-
-/*
- * observe.c: a response nobody waits for came on s. After a gateway
- * restart a device still notifies the observations of the previous run;
- * when s is the address its registration came from (and may act for it),
- * the device is there: it is routed, its observations are made again and
- * its queue goes, without waiting for its next update. The stray itself
- * is refused (RST) as before, which ends the old observation.
- */
-void		 observe_stray(struct gateway *gw, coap_session_t *s);
 
 /* Every peer, for a walk (dtls_close_ep). */
 struct coap_peer *coap_peers(struct gateway *gw);
@@ -57,17 +137,22 @@ struct gateway	*coap_gateway(coap_context_t *ctx);
 void		 coap_reply(struct gateway *gw, coap_pdu_t *resp,
 		    coap_pdu_code_t code, const char *diag);
 
-/* rd.c: adds /rd; handles /rd/<id> for the dispatcher in coap.c. */
-int		 rd_init(struct gateway *gw, coap_context_t *ctx);
+/* rd.c: POST /rd (register); POST and DELETE /rd/{id} (update,
+ * deregister); a peer's last answer goes with it. */
+void		 rd_register(coap_resource_t *r, coap_session_t *s,
+		    const coap_pdu_t *req, const coap_string_t *query,
+		    coap_pdu_t *resp);
 void		 rd_item(coap_resource_t *r, coap_session_t *s,
-		    const coap_pdu_t *req, const char *id, size_t idlen,
+		    const coap_pdu_t *req, const coap_string_t *query,
 		    coap_pdu_t *resp);
 void		 rd_peer_free(struct coap_peer *peer);
 
 /* dtls.c: PSK (keys from the store, per handshake) and, with a key file,
  * X.509 or RPK on the context; dtls_free at shutdown. */
 int		 dtls_init(struct gateway *gw, coap_context_t *ctx);
-void		 dtls_free(void);
+void		 dtls_free(struct gateway *gw);
+/* Closes every DTLS session authenticated as ep; how many there were. */
+int		 dtls_close_ep(struct gateway *gw, const char *ep);
 /* Whether [coap] plain lets session s in at all (DTLS: always). */
 int		 coap_plain_allowed(struct gateway *gw, coap_session_t *s);
 /* Whether s may act for ep: 0, or the code to refuse with (4.01 for a
@@ -76,16 +161,25 @@ int		 coap_plain_allowed(struct gateway *gw, coap_session_t *s);
 coap_pdu_code_t	 coap_auth_check(struct gateway *gw, coap_session_t *s,
 		    const char *ep, const char **why);
 
-/* fwserve.c: serves the complete images under /fw; fwserve_stop before
- * the context goes. */
-int		 fwserve_init(struct gateway *gw, coap_context_t *ctx);
-void		 fwserve_stop(struct gateway *gw);
+/* fwserve.c: GET /fw/{id} (the image, block-wise), /fw/{id}/manifest. */
+void		 fwserve_get_image(coap_resource_t *r, coap_session_t *s,
+		    const coap_pdu_t *req, const coap_string_t *query,
+		    coap_pdu_t *resp);
+void		 fwserve_get_manifest(coap_resource_t *r, coap_session_t *s,
+		    const coap_pdu_t *req, const coap_string_t *query,
+		    coap_pdu_t *resp);
 
-/* send.c: adds /dp (LwM2M Send). */
-int		 send_init(struct gateway *gw, coap_context_t *ctx);
+/* send.c: POST /dp (LwM2M Send). */
+void		 send_post(coap_resource_t *r, coap_session_t *s,
+		    const coap_pdu_t *req, const coap_string_t *query,
+		    coap_pdu_t *resp);
 
 /* devreq.c: the device's route is the session of its latest register or
- * update; it ends with the session or the registration. */
+ * update; it ends with the session or the registration. A response
+ * nobody waits for is refused (RST); when it comes from the address a
+ * registration came from (and may act for it) the device is there after
+ * a gateway restart: it is routed, its observations are made again and
+ * its queue goes, without waiting for its next update. */
 void		 devreq_set_route(struct gateway *gw, const char *ep,
 		    coap_session_t *s);
 void		 devreq_peer_gone(struct coap_peer *peer);

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "modules/coap/coap.h"
 #include "modules/coap/devreq.h"
+#include "cache/observe.h"
 #include "modules/device/queue.h"
 #include "modules/device/registry.h"
 
@@ -595,6 +596,61 @@ devreq_match(coap_session_t *s, coap_bin_const_t token)
 	return NULL;
 }
 
+/* A device whose observation of before is dormant, heard from on s. */
+struct devreq_stray {
+	struct gateway		*gw;
+	coap_session_t		*s;
+	struct dev_addr		 from;
+	struct device		*d;
+};
+
+static int
+devreq_stray_match(const char *ep, void *arg)
+{
+	struct devreq_stray *st = arg;
+	struct device *d;
+	const char *why;
+
+	if ((d = registry_find_by_endpoint(st->gw->registry, ep)) == NULL ||
+	    !registry_addr_equal(&d->r.addr, &st->from) ||
+	    coap_auth_check(st->gw, st->s, d->ep, &why) != 0)
+		return 0;
+	st->d = d;
+	return 1;
+}
+
+/*
+ * A response nobody waits for came on s (see coap.h). At most
+ * COAP_STRAYS_PER_S a second are looked into, as each walks the
+ * observations: a flood gets its RSTs, nothing more.
+ */
+static void
+devreq_stray(struct gateway *gw, coap_session_t *s)
+{
+	struct coap_server *cs = gw->coap;
+	struct devreq_stray st;
+	int64_t now = gw_now();
+
+	if (cs->stray_second != now) {
+		cs->stray_second = now;
+		cs->strays = 0;
+	}
+	if (++cs->strays > COAP_STRAYS_PER_S)
+		return;
+	memset(&st, 0, sizeof(st));
+	st.gw = gw;
+	st.s = s;
+	coap_session_dev_addr(s, &st.from);
+	if (observe_walk_dormant(gw, devreq_stray_match, &st) == 0)
+		return;
+	log_debug("observe: %s notifies an observation of before: it is "
+	    "there, observing again", st.d->ep);
+	devreq_set_route(gw, st.d->ep, s);
+	registry_touch(gw->registry, st.d);
+	observe_wake(gw, st.d->ep);
+	queue_wake(gw, st.d->ep);
+}
+
 coap_response_t
 devreq_response(coap_session_t *s, const coap_pdu_t *sent,
     const coap_pdu_t *rcvd, const coap_mid_t mid)
@@ -616,7 +672,7 @@ devreq_response(coap_session_t *s, const coap_pdu_t *sent,
 	/* Even an answer nobody waits for any more is ours: no RST. */
 	if (rq == NULL && (o = devobs_match(s, coap_pdu_get_token(rcvd))) ==
 	    NULL) {
-		observe_stray(coap_gateway(coap_session_get_context(s)), s);
+		devreq_stray(coap_gateway(coap_session_get_context(s)), s);
 		return COAP_RESPONSE_FAIL;	/* not ours: RST */
 	}
 	memset(&resp, 0, sizeof(resp));

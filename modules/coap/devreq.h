@@ -3,7 +3,8 @@
  * device's own session (the session of its latest register or update, so
  * the request reaches it through its NAT). At most [proxy] nstart requests
  * are outstanding per device; the others wait in order. No libcoap types
- * here: the HTTP side (proxy/) and the queue use this interface only.
+ * here: the HTTP side (proxy/) uses this interface, and the layers below
+ * reach the same functions through gw->hooks (gateway.h).
  */
 #ifndef OUTPOST_DEVREQ_H
 #define OUTPOST_DEVREQ_H
@@ -11,47 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lwm2m/devmsg.h"
+
 struct gateway;
 struct devreq;
-
-#define DEVREQ_PATH_MAX	256
-
-enum devreq_method {
-	DEVREQ_GET = 1,
-	DEVREQ_POST = 2,
-	DEVREQ_PUT = 3,
-	DEVREQ_DELETE = 4,
-};
-
-/* What to send. devreq_send copies everything it needs. */
-struct devreq_spec {
-	enum devreq_method	 method;
-	const char		*path;		/* "3/0/1": decoded segments */
-	int			 content_format; /* COAPMAP_NONE (-1) for none */
-	int			 accept;	/* -1 for none */
-	const uint8_t		*body;
-	size_t			 len;
-	unsigned		 timeout_s;
-};
-
-enum devresp_kind {
-	DEVRESP_ANSWER,		/* the device answered: cls/detail/... set */
-	DEVRESP_TIMEOUT,	/* no answer within the timeout */
-	DEVRESP_UNREACHABLE,	/* no route, the route went, or RST/ICMP */
-};
-
-/* The outcome; body is valid only during the callback. */
-struct devresp {
-	enum devresp_kind	 kind;
-	int			 cls, detail;
-	int			 content_format;	/* -1: none */
-	int			 has_max_age;
-	uint32_t		 max_age;
-	const uint8_t		*body;
-	size_t			 len;
-};
-
-typedef void (*devreq_cb)(const struct devresp *resp, void *arg);
 
 /*
  * Sends spec to the device registered as ep, or queues it behind the ones
@@ -71,8 +35,6 @@ struct devreq	*devreq_send(struct gateway *gw, const char *ep,
  * devobs_cancel ends it from our side (a cancelling GET goes to the device
  * if it can be reached); cb is not called again.
  */
-struct devobs;
-typedef void (*devobs_cb)(const struct devresp *resp, long seq, void *arg);
 
 struct devobs	*devreq_observe(struct gateway *gw, const char *ep,
 		    const char *path, devobs_cb cb, void *arg);

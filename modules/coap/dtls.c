@@ -22,18 +22,6 @@
 #include "log.h"
 #include "modules/coap/coap.h"
 #include "modules/device/cred.h"
-#include "modules/coap/devreq.h"
-
-/* The key handed to libcoap, which copies it at once (libcoap's
- * coap_session_refresh_psk_key); wiped on the next call. */
-static uint8_t		dtls_key[CRED_KEY_MAX];
-static coap_bin_const_t	dtls_key_bin = { 0, dtls_key };
-
-/* The PEM files of [coap], read once at start: libcoap parses them at
- * every handshake, which must not read a file on the reactor. */
-enum { DTLS_PEM_CERT, DTLS_PEM_KEY, DTLS_PEM_CA, DTLS_PEM__COUNT };
-static uint8_t		*dtls_pem[DTLS_PEM__COUNT];
-static size_t		 dtls_pem_len[DTLS_PEM__COUNT];
 
 /* Refused handshakes logged per second at most; the rest are counted
  * (anyone may offer a handshake: the log must not be theirs to flood). */
@@ -41,26 +29,11 @@ static size_t		 dtls_pem_len[DTLS_PEM__COUNT];
 
 /* Whether one more refusal may be logged now. */
 static int
-dtls_log_budget(void)
+dtls_log_budget(struct gateway *gw)
 {
-	static int64_t second;
-	static unsigned n, dropped;
-	int64_t now = gw_now();
-
-	if (now != second) {
-		if (dropped > 0)
-			log_info("dtls: %u more handshakes refused, not "
-			    "logged (see outpost_dtls_refused_total)",
-			    dropped);
-		second = now;
-		n = dropped = 0;
-	}
-	if (n < DTLS_LOG_PER_SECOND) {
-		n++;
-		return 1;
-	}
-	dropped++;
-	return 0;
+	return log_budget_take(&gw->coap->dtls_log, DTLS_LOG_PER_SECOND,
+	    "dtls: %u more handshakes refused, not logged (see "
+	    "outpost_dtls_refused_total)");
 }
 
 /* Notes on s's peer that the handshake proved ep (NULL: proved nothing). */
@@ -80,16 +53,17 @@ static const coap_bin_const_t *
 dtls_psk_cb(coap_bin_const_t *identity, coap_session_t *s, void *arg)
 {
 	struct gateway *gw = arg;
+	struct coap_server *cs = gw->coap;
 	struct cred c;
 	char id[64];
 	int rc;
 
-	explicit_bzero(dtls_key, sizeof(dtls_key));
+	explicit_bzero(cs->dtls_key, sizeof(cs->dtls_key));
 	dtls_bind(s, NULL);
 	rc = cred_find_by_id(gw, CRED_PSK, identity->s, identity->length, &c);
 	if (rc != 0 || c.key_len == 0) {
 		cred_printable(identity->s, identity->length, id, sizeof(id));
-		if (rc != 1 || dtls_log_budget())
+		if (rc != 1 || dtls_log_budget(gw))
 			log_info("dtls: %s: %s PSK identity '%s'",
 			    coap_session_str(s), rc == 1 ? "unknown" :
 			    "cannot look up", id);
@@ -98,10 +72,11 @@ dtls_psk_cb(coap_bin_const_t *identity, coap_session_t *s, void *arg)
 	}
 	dtls_bind(s, &c);
 	gw->metrics.dtls_accepted++;
-	memcpy(dtls_key, c.key, c.key_len);
-	dtls_key_bin.length = c.key_len;
+	memcpy(cs->dtls_key, c.key, c.key_len);
+	cs->dtls_key_bin.s = cs->dtls_key;
+	cs->dtls_key_bin.length = c.key_len;
 	explicit_bzero(&c, sizeof(c));
-	return &dtls_key_bin;
+	return &cs->dtls_key_bin;
 }
 
 /* libcoap: a certificate (validated against [coap] ca_file) or a raw
@@ -119,7 +94,7 @@ dtls_cert_cb(const char *cn, const uint8_t *der, size_t der_len,
 		return validated;	/* a CA of the chain */
 	dtls_bind(s, NULL);
 	if (!validated) {
-		if (dtls_log_budget())
+		if (dtls_log_budget(gw))
 			log_info("dtls: %s: certificate not validated",
 			    coap_session_str(s));
 		return 0;
@@ -132,7 +107,7 @@ dtls_cert_cb(const char *cn, const uint8_t *der, size_t der_len,
 	if (rc != 0) {
 		cred_printable((const uint8_t *)cn, strlen(cn), name,
 		    sizeof(name));
-		if (dtls_log_budget())
+		if (dtls_log_budget(gw))
 			log_info("dtls: %s: %s '%s' is not bound to any "
 			    "device", coap_session_str(s), rpk ?
 			    "raw public key" : "certificate", rpk ? "(key)" :
@@ -148,7 +123,8 @@ dtls_cert_cb(const char *cn, const uint8_t *der, size_t der_len,
  * reason (a start that cannot read its key fails at once, not at the
  * first handshake). */
 static int
-dtls_read_pem(int which, const char *key, const char *path)
+dtls_read_pem(struct coap_server *cs, int which, const char *key,
+    const char *path)
 {
 	FILE *fp;
 	uint8_t *buf = NULL;
@@ -169,7 +145,7 @@ dtls_read_pem(int which, const char *key, const char *path)
 			free(buf);
 			buf = NULL;
 		} else {
-			dtls_pem_len[which] = (size_t)n + 1;	/* with NUL */
+			cs->dtls_pem_len[which] = (size_t)n + 1; /* with NUL */
 		}
 	} else {
 		log_warnx("coap: [coap] %s %s: cannot read", key, path);
@@ -177,7 +153,7 @@ dtls_read_pem(int which, const char *key, const char *path)
 		buf = NULL;
 	}
 	fclose(fp);
-	dtls_pem[which] = buf;
+	cs->dtls_pem[which] = buf;
 	return buf != NULL ? 0 : -1;
 }
 
@@ -191,6 +167,7 @@ static int
 dtls_set_pki(struct gateway *gw, coap_context_t *ctx)
 {
 	const struct gw_config *cfg = &gw->cfg;
+	struct coap_server *cs = gw->coap;
 	coap_pki_key_pem_buf_t *pem;
 	coap_dtls_pki_t pki;
 
@@ -200,10 +177,10 @@ dtls_set_pki(struct gateway *gw, coap_context_t *ctx)
 	pki.cn_call_back_arg = gw;
 	pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
 	pem = &pki.pki_key.key.pem_buf;
-	if (dtls_read_pem(DTLS_PEM_KEY, "key_file", cfg->coap_key_file) == -1)
+	if (dtls_read_pem(cs, DTLS_PEM_KEY, "key_file", cfg->coap_key_file) == -1)
 		return -1;
-	pem->private_key = dtls_pem[DTLS_PEM_KEY];
-	pem->private_key_len = dtls_pem_len[DTLS_PEM_KEY];
+	pem->private_key = cs->dtls_pem[DTLS_PEM_KEY];
+	pem->private_key_len = cs->dtls_pem_len[DTLS_PEM_KEY];
 	if (cfg->coap_rpk) {
 		/* An "EC PRIVATE KEY" holds the public key too. */
 		pki.is_rpk_not_cert = 1;
@@ -211,14 +188,14 @@ dtls_set_pki(struct gateway *gw, coap_context_t *ctx)
 		pem->public_cert_len = pem->private_key_len;
 		return coap_context_set_pki(ctx, &pki) ? 0 : -1;
 	}
-	if (dtls_read_pem(DTLS_PEM_CERT, "cert_file", cfg->coap_cert_file) ==
-	    -1 || dtls_read_pem(DTLS_PEM_CA, "ca_file", cfg->coap_ca_file) ==
+	if (dtls_read_pem(cs, DTLS_PEM_CERT, "cert_file", cfg->coap_cert_file) ==
+	    -1 || dtls_read_pem(cs, DTLS_PEM_CA, "ca_file", cfg->coap_ca_file) ==
 	    -1)
 		return -1;
-	pem->public_cert = dtls_pem[DTLS_PEM_CERT];
-	pem->public_cert_len = dtls_pem_len[DTLS_PEM_CERT];
-	pem->ca_cert = dtls_pem[DTLS_PEM_CA];
-	pem->ca_cert_len = dtls_pem_len[DTLS_PEM_CA];
+	pem->public_cert = cs->dtls_pem[DTLS_PEM_CERT];
+	pem->public_cert_len = cs->dtls_pem_len[DTLS_PEM_CERT];
+	pem->ca_cert = cs->dtls_pem[DTLS_PEM_CA];
+	pem->ca_cert_len = cs->dtls_pem_len[DTLS_PEM_CA];
 	pki.verify_peer_cert = 1;
 	pki.check_common_ca = 1;
 	pki.cert_chain_validation = 1;
@@ -269,15 +246,17 @@ dtls_init(struct gateway *gw, coap_context_t *ctx)
 }
 
 void
-dtls_free(void)
+dtls_free(struct gateway *gw)
 {
+	struct coap_server *cs = gw->coap;
 	int i;
 
+	explicit_bzero(cs->dtls_key, sizeof(cs->dtls_key));
 	for (i = 0; i < DTLS_PEM__COUNT; i++) {
-		if (dtls_pem[i] != NULL)
-			explicit_bzero(dtls_pem[i], dtls_pem_len[i]);
-		free(dtls_pem[i]);
-		dtls_pem[i] = NULL;
+		if (cs->dtls_pem[i] != NULL)
+			explicit_bzero(cs->dtls_pem[i], cs->dtls_pem_len[i]);
+		free(cs->dtls_pem[i]);
+		cs->dtls_pem[i] = NULL;
 	}
 }
 
@@ -351,16 +330,17 @@ coap_auth_check(struct gateway *gw, coap_session_t *s, const char *ep,
 /*
  * Closes every DTLS session authenticated as ep: GnuTLS sends its
  * close_notify, libcoap fails what was queued on it and frees it on its
- * next round. The device's route goes with it.
+ * next round. Returns how many were closed (the caller ends the device's
+ * route when there were any).
  */
-void
+int
 dtls_close_ep(struct gateway *gw, const char *ep)
 {
 	struct coap_peer *peer, *next;
 	int n = 0;
 
 	if (gw->coap == NULL)
-		return;
+		return 0;
 	for (peer = coap_peers(gw); peer != NULL; peer = next) {
 		next = peer->next;
 		if (peer->auth_ep == NULL || strcmp(peer->auth_ep, ep) != 0)
@@ -371,9 +351,8 @@ dtls_close_ep(struct gateway *gw, const char *ep)
 		    COAP_NACK_NOT_DELIVERABLE);
 		n++;
 	}
-	if (n > 0) {
-		devreq_drop_route(gw, ep);
+	if (n > 0)
 		log_info("device %s: %d DTLS session%s closed", ep, n,
 		    n == 1 ? "" : "s");
-	}
+	return n;
 }

@@ -55,7 +55,6 @@ struct fw_announce {
 
 /* What fwserve keeps: gw->fwserve, from coap.c's init to its stop. */
 struct fwserve {
-	coap_context_t		*ctx;
 	struct fw_announce	*announces;
 };
 
@@ -109,7 +108,7 @@ fwserve_szx(struct gateway *gw, const coap_block_t *b, int asked)
 	return szx;
 }
 
-static void
+void
 fwserve_get_image(coap_resource_t *r, coap_session_t *s,
     const coap_pdu_t *req, const coap_string_t *query, coap_pdu_t *resp)
 {
@@ -164,7 +163,7 @@ fwserve_release(coap_session_t *s, void *p)
 	free(p);
 }
 
-static void
+void
 fwserve_get_manifest(coap_resource_t *r, coap_session_t *s,
     const coap_pdu_t *req, const coap_string_t *query, coap_pdu_t *resp)
 {
@@ -188,37 +187,6 @@ fwserve_get_manifest(coap_resource_t *r, coap_session_t *s,
 	    copy, fwserve_release, copy);
 }
 
-static void
-fwserve_add(struct gateway *gw, const char *path,
-    coap_method_handler_t handler)
-{
-	coap_resource_t *r;
-	coap_str_const_t *uri;
-
-	if ((uri = coap_new_str_const((const uint8_t *)path,
-	    strlen(path))) == NULL ||
-	    (r = coap_resource_init(uri, COAP_RESOURCE_FLAGS_RELEASE_URI)) ==
-	    NULL) {
-		coap_delete_str_const(uri);
-		log_warnx("coap: cannot add /%s", path);
-		return;
-	}
-	coap_resource_set_userdata(r, gw);
-	coap_register_request_handler(r, COAP_REQUEST_GET, handler);
-	coap_add_resource(gw->fwserve->ctx, r);
-}
-
-static void
-fwserve_del(struct gateway *gw, const char *path)
-{
-	coap_resource_t *r;
-	coap_str_const_t uri = { strlen(path), (const uint8_t *)path };
-
-	if ((r = coap_get_resource_from_uri_path(gw->fwserve->ctx, &uri)) !=
-	    NULL)
-		coap_delete_resource(gw->fwserve->ctx, r);
-}
-
 void
 fwserve_image_added(struct gateway *gw, const struct fw_image *img)
 {
@@ -227,9 +195,9 @@ fwserve_image_added(struct gateway *gw, const struct fw_image *img)
 	if (gw->fwserve == NULL)
 		return;
 	snprintf(path, sizeof(path), "fw/%s", img->id);
-	fwserve_add(gw, path, fwserve_get_image);
+	coap_route_instance(gw, "fw/{}", path);
 	snprintf(path, sizeof(path), "fw/%s/manifest", img->id);
-	fwserve_add(gw, path, fwserve_get_manifest);
+	coap_route_instance(gw, "fw/{}/manifest", path);
 }
 
 void
@@ -240,9 +208,9 @@ fwserve_image_gone(struct gateway *gw, const struct fw_image *img)
 	if (gw->fwserve == NULL)
 		return;
 	snprintf(path, sizeof(path), "fw/%s", img->id);
-	fwserve_del(gw, path);
+	coap_route_forget(gw, path);
 	snprintf(path, sizeof(path), "fw/%s/manifest", img->id);
-	fwserve_del(gw, path);
+	coap_route_forget(gw, path);
 }
 
 /* The first IPv4 address of interface name into a, port 0. */
@@ -308,7 +276,7 @@ fwserve_group_session(struct gateway *gw, const char *group)
 		log_warnx("firmware: '%s' is not a multicast group", group);
 		return NULL;
 	}
-	if ((s = coap_new_client_session(gw->fwserve->ctx, lp, &dst,
+	if ((s = coap_new_client_session(gw->coap->ctx, lp, &dst,
 	    COAP_PROTO_UDP)) == NULL) {
 		log_warnx("firmware: cannot open a session to %s", group);
 		return NULL;
@@ -422,13 +390,12 @@ fwserve_announce(struct gateway *gw, const struct fw_image *img)
 }
 
 int
-fwserve_init(struct gateway *gw, coap_context_t *ctx)
+fwserve_init(struct gateway *gw)
 {
 	struct fw_image *img;
 
 	if ((gw->fwserve = calloc(1, sizeof(*gw->fwserve))) == NULL)
 		return -1;
-	gw->fwserve->ctx = ctx;
 	for (img = firmware_first(gw); img != NULL; img = img->next)
 		if (img->complete && img->trusted)
 			fwserve_image_added(gw, img);

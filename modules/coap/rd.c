@@ -54,17 +54,16 @@ struct rd_pending {
 	struct rd_pending	*next;		/* in its rd_parked bucket */
 };
 
-/* Requests waiting for a commit, hashed by session and message id, so a
- * retransmission is recognised in constant time however large the batch. */
-#define RD_PARKED_BUCKETS	1024
-static struct rd_pending *rd_parked[RD_PARKED_BUCKETS];
-
+/* Requests waiting for a commit (gw->coap->rd_parked), hashed by session
+ * and message id, so a retransmission is recognised in constant time
+ * however large the batch. */
 static struct rd_pending **
-rd_bucket(const coap_session_t *s, coap_mid_t mid)
+rd_bucket(coap_session_t *s, coap_mid_t mid)
 {
+	struct coap_server *cs = coap_gateway(coap_session_get_context(s))->coap;
 	uintptr_t h = (uintptr_t)s >> 4 ^ (uintptr_t)mid * 0x9e3779b1u;
 
-	return &rd_parked[h & (RD_PARKED_BUCKETS - 1)];
+	return &cs->rd_parked[h & (RD_PARKED_BUCKETS - 1)];
 }
 
 static void
@@ -397,7 +396,7 @@ rd_refuse(struct gateway *gw, coap_session_t *s, const char *ep,
 }
 
 /* POST /rd: register. */
-static void
+void
 rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
     const coap_string_t *query, coap_pdu_t *resp)
 {
@@ -445,10 +444,29 @@ rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	    body, len, &from, coap_pdu_get_mid(req), rd_done, pd));
 }
 
+/* The second segment of req's Uri-Path (the id of /rd/{id}); its length
+ * in *len, 0 when there is none. */
+static const char *
+rd_item_id(const coap_pdu_t *req, size_t *len)
+{
+	coap_opt_iterator_t it;
+	coap_opt_t *opt;
+	int n = 0;
+
+	*len = 0;
+	coap_option_iterator_init(req, &it, COAP_OPT_ALL);
+	while ((opt = coap_option_next(&it)) != NULL)
+		if (it.number == COAP_OPTION_URI_PATH && n++ == 1) {
+			*len = coap_opt_length(opt);
+			return (const char *)coap_opt_value(opt);
+		}
+	return NULL;
+}
+
 /* POST /rd/<id>: update. DELETE /rd/<id>: deregister. */
 void
 rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
-    const char *idstr, size_t idlen, coap_pdu_t *resp)
+    const coap_string_t *query, coap_pdu_t *resp)
 {
 	struct gateway *gw = coap_gateway(coap_session_get_context(s));
 	struct lwm2m_params p;
@@ -459,8 +477,11 @@ rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	size_t len;
 	uint64_t id;
 	int del = coap_pdu_get_code(req) == COAP_REQUEST_CODE_DELETE;
+	size_t idlen;
+	const char *idstr = rd_item_id(req, &idlen);
 
 	(void)r;
+	(void)query;
 	if (rd_is_repeat(s, req, resp))
 		return;
 	gw->metrics.coap_in++;
@@ -498,21 +519,4 @@ rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		return;
 	rd_stage(resp, pd, registry_update(gw->registry, id, &p,
 	    body, len, &from, rd_done, pd));
-}
-
-int
-rd_init(struct gateway *gw, coap_context_t *ctx)
-{
-	coap_resource_t *r;
-
-	if ((r = coap_resource_init(coap_make_str_const("rd"), 0)) == NULL)
-		return -1;
-	coap_resource_set_userdata(r, gw);
-	coap_register_request_handler(r, COAP_REQUEST_POST, rd_register);
-	coap_add_attr(r, coap_make_str_const("rt"),
-	    coap_make_str_const("\"core.rd\""), 0);
-	coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const("40"),
-	    0);
-	coap_add_resource(ctx, r);
-	return 0;
 }

@@ -79,7 +79,7 @@ send_pack(struct gateway *gw, const char *ep, const cJSON *pack)
 	return 0;
 }
 
-static void
+void
 send_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
     const coap_string_t *query, coap_pdu_t *resp)
 {
@@ -139,17 +139,4 @@ send_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	/* Heard from: what waits for the device may go. */
 	queue_wake(gw, ep);
 	observe_wake(gw, ep);
-}
-
-int
-send_init(struct gateway *gw, coap_context_t *ctx)
-{
-	coap_resource_t *r;
-
-	if ((r = coap_resource_init(coap_make_str_const("dp"), 0)) == NULL)
-		return -1;
-	coap_resource_set_userdata(r, gw);
-	coap_register_request_handler(r, COAP_REQUEST_POST, send_post);
-	coap_add_resource(ctx, r);
-	return 0;
 }

@@ -10,7 +10,6 @@
 #include "gateway.h"
 #include "log.h"
 #include "modules/device/cred.h"
-#include "modules/coap/devreq.h"
 #include "store/store.h"
 
 #define CRED_FORMAT	1
@@ -28,7 +27,6 @@ struct cred_pending {
 	struct cred		 c;
 };
 
-static struct cred_pending *cred_pendings;
 
 static char
 cred_index_tag(int kind)
@@ -146,16 +144,24 @@ cred_find_by_id(struct gateway *gw, enum cred_kind kind, const uint8_t *id,
 }
 
 static int
-cred_is_pending(const struct cred *c)
+cred_is_pending(struct gateway *gw, const struct cred *c)
 {
 	struct cred_pending *p;
 
-	for (p = cred_pendings; p != NULL; p = p->next)
+	for (p = gw->cred_pendings; p != NULL; p = p->next)
 		if (strcmp(p->c.ep, c->ep) == 0 || (p->c.kind == c->kind &&
 		    p->c.id_len == c->id_len &&
 		    memcmp(p->c.id, c->id, c->id_len) == 0))
 			return 1;
 	return 0;
+}
+
+/* Closes ep's DTLS sessions, where the CoAP face runs. */
+static void
+cred_close_sessions(struct gateway *gw, const char *ep)
+{
+	if (gw->hooks.dtls_close != NULL)
+		gw->hooks.dtls_close(gw, ep);
 }
 
 static void
@@ -164,7 +170,7 @@ cred_put_done(int status, void *arg)
 	struct cred_pending *p = arg, **pp;
 	char id[80];
 
-	for (pp = &cred_pendings; *pp != p; pp = &(*pp)->next)
+	for (pp = &p->gw->cred_pendings; *pp != p; pp = &(*pp)->next)
 		;
 	*pp = p->next;
 	if (status == 0) {
@@ -172,8 +178,9 @@ cred_put_done(int status, void *arg)
 		 * credential; or over a session of the old one) goes: from
 		 * now on it speaks over DTLS with this one only. */
 		if (p->replace)
-			dtls_close_ep(p->gw, p->c.ep);
-		devreq_drop_route(p->gw, p->c.ep);
+			cred_close_sessions(p->gw, p->c.ep);
+		if (p->gw->hooks.route_drop != NULL)
+			p->gw->hooks.route_drop(p->gw, p->c.ep);
 		if (p->c.kind == CRED_RPK)
 			snprintf(id, sizeof(id), "a %u-byte key", p->c.id_len);
 		else
@@ -226,8 +233,8 @@ cred_stage(struct gateway *gw, const struct cred *c, const struct cred *old,
 		free(p);
 		return -1;
 	}
-	p->next = cred_pendings;
-	cred_pendings = p;
+	p->next = gw->cred_pendings;
+	gw->cred_pendings = p;
 	return 0;
 }
 
@@ -238,7 +245,7 @@ cred_put(struct gateway *gw, const struct cred *c,
 	struct cred old;
 	int rc;
 
-	if (cred_is_pending(c))
+	if (cred_is_pending(gw, c))
 		return 1;
 	if ((rc = cred_find_by_ep(gw, c->ep, &old)) != 1 ||
 	    (rc = cred_find_by_id(gw, c->kind, c->id, c->id_len, &old)) != 1) {
@@ -255,7 +262,7 @@ cred_replace(struct gateway *gw, const struct cred *c,
 	struct cred old, other;
 	int rc;
 
-	if (cred_is_pending(c))
+	if (cred_is_pending(gw, c))
 		return 2;
 	if ((rc = cred_find_by_ep(gw, c->ep, &old)) != 0)
 		return rc;
@@ -284,7 +291,7 @@ cred_revoke_done(int status, void *arg)
 	if (status == 0) {
 		/* A handshake that read the old record before the commit
 		 * may have finished since: close that session too. */
-		dtls_close_ep(r->gw, r->ep);
+		cred_close_sessions(r->gw, r->ep);
 		log_info("device %s: credential revoked", r->ep);
 	}
 	if (r->done != NULL)
@@ -321,6 +328,6 @@ cred_revoke(struct gateway *gw, const char *ep,
 		free(r);
 		return -1;
 	}
-	dtls_close_ep(gw, ep);
+	cred_close_sessions(gw, ep);
 	return 0;
 }

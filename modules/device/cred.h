@@ -111,7 +111,5 @@ int	cred_replace(struct gateway *gw, const struct cred *c,
 int	cred_revoke(struct gateway *gw, const char *ep,
 	    void (*done)(int status, void *arg), void *arg);
 
-/* dtls.c: closes every DTLS session authenticated as ep. */
-void	dtls_close_ep(struct gateway *gw, const char *ep);
 
 #endif /* OUTPOST_CRED_H */

@@ -550,8 +550,9 @@ queue_step(struct qdev *q)
 	spec.len = v.len;
 	spec.timeout_s = (unsigned)gw->cfg.proxy_timeout;
 	q->sending = id;
-	if (d == NULL || !devreq_reachable(gw, d) ||
-	    devreq_send(gw, q->ep, &spec, queue_delivered, q) == NULL) {
+	if (d == NULL || gw->hooks.dev_reachable == NULL ||
+	    !gw->hooks.dev_reachable(gw, d) ||
+	    gw->hooks.dev_send(gw, q->ep, &spec, queue_delivered, q) == NULL) {
 		q->sending = 0;
 		q->busy = 0;	/* not reachable: the next wake goes on */
 	}

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "modules/coap/devreq.h"
+#include "lwm2m/devmsg.h"
 
 struct gateway;
 

@@ -16,7 +16,6 @@
 
 #include "gateway.h"
 #include "log.h"
-#include "modules/coap/devreq.h"
 #include "cache/events.h"
 #include "modules/device/registry.h"
 #include "store/store.h"
@@ -288,6 +287,14 @@ registry_insert(struct registry *reg, struct device *d, int64_t now)
 	return 0;
 }
 
+/* Tells the CoAP face that d is about to be freed: its route ends. */
+static void
+registry_tell_gone(struct registry *reg, struct device *d)
+{
+	if (reg->gw->hooks.dev_gone != NULL)
+		reg->gw->hooks.dev_gone(d);
+}
+
 /* Unlinks d from both chains and the slot array, then frees it. */
 static void
 registry_remove(struct registry *reg, struct device *d)
@@ -314,7 +321,7 @@ registry_remove(struct registry *reg, struct device *d)
 			reg->sweep_min = dl;
 	}
 	reg->state_count[d->state]--;
-	devreq_device_gone(d);
+	registry_tell_gone(reg, d);
 	free(d);
 }
 
@@ -470,12 +477,13 @@ registry_change_done(int status, void *arg)
 	case CHANGE_REGISTER:
 		if ((old = registry_find_by_endpoint(reg, c->dev->ep)) !=
 		    NULL) {
-			devreq_device_replaced(old, c->dev);
+			if (reg->gw->hooks.dev_replaced != NULL)
+				reg->gw->hooks.dev_replaced(old, c->dev);
 			registry_remove(reg, old);
 		}
 		if (registry_insert(reg, c->dev, now) == -1) {
 			log_warnx("device %s: out of memory", c->dev->ep);
-			devreq_device_gone(c->dev);
+			registry_tell_gone(reg, c->dev);
 			free(c->dev);
 			res = REGISTRY_STORE_FAILED;
 			break;

@@ -29,7 +29,6 @@
 #include "lwm2m/campparse.h"
 #include "modules/device/cred.h"
 #include "cache/events.h"
-#include "modules/coap/fwserve.h"
 #include "modules/device/queue.h"
 #include "store/store.h"
 
@@ -336,7 +335,8 @@ camp_announce(struct gateway *gw, struct camp *c, int64_t now)
 	size_t i;
 
 	if (fi == NULL || !fi->complete || !fi->trusted ||
-	    fwserve_announce(gw, fi) == -1) {
+	    (gw->hooks.image_announce == NULL ||
+	    gw->hooks.image_announce(gw, fi) == -1)) {
 		c->status = CAMP_PAUSED;
 		snprintf(c->reason, sizeof(c->reason), "the multicast "
 		    "announcement could not be sent (see the log)");

@@ -15,7 +15,6 @@
 #include "gateway.h"
 #include "log.h"
 #include "modules/firmware/firmware.h"
-#include "modules/coap/fwserve.h"
 #include "store/store.h"
 
 #define FW_REC_VERSION	1
@@ -63,6 +62,17 @@ fw_image_free(struct fw_image *img)
 		return;
 	free(img->doc);
 	free(img);
+}
+
+/* Tells the CoAP face to serve img (served != 0) or to stop serving it. */
+static void
+firmware_tell(struct gateway *gw, const struct fw_image *img, int served)
+{
+	void (*hook)(struct gateway *, const struct fw_image *) = served ?
+	    gw->hooks.image_added : gw->hooks.image_gone;
+
+	if (hook != NULL)
+		hook(gw, img);
 }
 
 static void
@@ -273,7 +283,7 @@ fw_remove(struct gateway *gw, struct fw_image *img, enum fw_status result,
 		return FWS_STORE;
 	op->result = result;
 	fw_unlink(gw->firmware, img);
-	fwserve_image_gone(gw, img);
+	firmware_tell(gw, img, 0);
 	img->busy = 1;
 	if (fw_del_records(gw, img) == -1 ||
 	    store_when_durable(gw->store, fw_deleted, op) == -1) {
@@ -353,7 +363,7 @@ fw_completed(int status, void *arg)
 	} else {
 		log_info("firmware %s: image complete, digest verified",
 		    img->id);
-		fwserve_image_added(op->gw, img);
+		firmware_tell(op->gw, img, 1);
 		op->cb(FWS_OK, img, NULL, op->arg);
 	}
 	free(op);
@@ -611,10 +621,8 @@ firmware_module_reload(struct gateway *gw, const struct gw_config *old)
 		else
 			log_warnx("firmware %s: %s: no longer served, "
 			    "announced or rolled out", img->id, err);
-		if (img->complete && t)
-			fwserve_image_added(gw, img);
-		else if (img->complete)
-			fwserve_image_gone(gw, img);
+		if (img->complete)
+			firmware_tell(gw, img, t);
 	}
 }
 
