@@ -41,12 +41,12 @@ LIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread
 # ground up (doc/architecture.md): calls run down this list, never up.
 BASE_SRC := log.c hex.c parse.c notify.c gateway.c config/config.c config/inifile.c
 LWM2M_SRC := lwm2m/lwm2m.c lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_cbor.c \
-            lwm2m/manifest.c lwm2m/campparse.c lwm2m/coapmap.c
+            lwm2m/manifest.c lwm2m/campparse.c lwm2m/coapmap.c lwm2m/tagparse.c
 STORE_SRC := store/store.c
 CACHE_SRC := cache/cache.c cache/events.c cache/observe.c
 DEVICE_SRC := modules/device/registry.c modules/device/queue.c \
             modules/device/cred.c modules/device/credparse.c \
-            modules/device/tags.c modules/device/tagparse.c
+            modules/device/tags.c
 FIRMWARE_SRC := modules/firmware/firmware.c modules/firmware/campaign.c \
             modules/firmware/campstore.c modules/firmware/camptarget.c
 COAP_SRC := modules/coap/coap.c modules/coap/rd.c modules/coap/send.c \
@@ -118,7 +118,10 @@ $(B)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs cmocka)
 
-run: all
+# run, test and bench install what is missing first (make deps), then
+# build in a fresh make that sees the packages.
+run: deps
+	@$(MAKE) --no-print-directory all
 	@mkdir -p data
 	./$(OUTPOST) -c gateway.ini.example
 
@@ -162,7 +165,8 @@ fuzz: deps
 	  tail -1 $(B)/fuzz/$$n.log; \
 	done
 
-bench: $(OUTPOST) $(NODE_BIN) deps
+bench: deps
+	@$(MAKE) --no-print-directory all
 	tests/bench/run.sh $(abspath $(OUTPOST))
 	tests/bench/dtls.sh $(abspath $(OUTPOST))
 	tests/bench/tls.sh $(abspath $(OUTPOST))

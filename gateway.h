@@ -162,6 +162,7 @@ extern const struct gw_module cache_module;
 extern const struct gw_module observe_module;
 extern const struct gw_module coap_module;
 extern const struct gw_module http_module;
+extern const struct gw_module forward_module;
 extern const struct gw_module firmware_module;
 extern const struct gw_module campaign_module;
 

@@ -28,6 +28,7 @@ static const struct gw_module *const modules[] = {
 	&stream_module,
 	&coap_module,
 	&http_module,
+	&forward_module,	/* the proxy's groups of identical GETs */
 	&campaign_module,	/* after queue and firmware: it uses both */
 };
 #define NMODULES (sizeof(modules) / sizeof(modules[0]))

@@ -12,7 +12,7 @@
 
 #include "lwm2m/lwm2m.h"
 #include "lwm2m/manifest.h"
-#include "modules/device/tags.h"
+#include "lwm2m/tagparse.h"
 
 #define CAMP_MAX_DEVICES	100000	/* in one campaign */
 #define CAMP_BODY_MAX		(1 << 22) /* bytes of a request */

@@ -82,19 +82,27 @@ struct forward_groups {
 	struct fwgroup		*open[FW_BUCKETS];
 };
 
-int
+static int
 forward_init(struct gateway *gw)
 {
 	gw->forwards = calloc(1, sizeof(*gw->forwards));
 	return gw->forwards != NULL ? 0 : -1;
 }
 
-void
-forward_free(struct gateway *gw)
+/* Groups still waiting for an answer stay until it comes (or the CoAP
+ * face stops, after this): they are closed to joiners only. */
+static void
+forward_stop(struct gateway *gw)
 {
 	free(gw->forwards);
 	gw->forwards = NULL;
 }
+
+const struct gw_module forward_module = {
+	.name = "forward",
+	.init = forward_init,
+	.stop = forward_stop,
+};
 
 static size_t
 fw_hash(const char *ep, const char *path)

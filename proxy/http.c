@@ -444,8 +444,6 @@ http_module_init(struct gateway *gw)
 	if ((hs = calloc(1, sizeof(*hs))) == NULL)
 		return -1;
 	gw->http = hs;
-	if (forward_init(gw) == -1)
-		return -1;
 	if ((hs->auth = auth_new(&gw->cfg, err, sizeof(err))) == NULL) {
 		log_warnx("http: %s", err);
 		return -1;
@@ -546,7 +544,6 @@ http_module_stop(struct gateway *gw)
 		evhttp_free(gw->http->https);
 	tls_ctx_free(gw->http->tls);
 	auth_free(gw->http->auth);
-	forward_free(gw);
 	free(gw->http);
 	gw->http = NULL;
 }

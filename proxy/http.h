@@ -41,10 +41,8 @@ struct http_exchange {
 };
 
 /* proxy/forward.c: /v1/devices/{ep}/r/{path...}; its state (gw->forwards)
- * is made and freed with the HTTP face. */
+ * is forward_module's. */
 void	proxy_forward(struct http_exchange *hx);
-int	forward_init(struct gateway *gw);
-void	forward_free(struct gateway *gw);
 
 /* proxy/ops.c: /v1/ops/{id}, /v1/devices/{ep}/ops */
 void	api_op(struct http_exchange *hx);

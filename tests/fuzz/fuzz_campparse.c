@@ -1,4 +1,4 @@
-// fuzz-sources: lwm2m/campparse.c modules/device/tagparse.c lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_cbor.c parse.c
+// fuzz-sources: lwm2m/campparse.c lwm2m/tagparse.c lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_cbor.c parse.c
 // fuzz-libs: -lcjson -lcbor
 /*
  * fuzz_campparse.c: libFuzzer target for what a campaign reads from a

@@ -1,4 +1,4 @@
-// fuzz-sources: modules/device/credparse.c modules/device/tagparse.c lwm2m/lwm2m.c hex.c parse.c
+// fuzz-sources: modules/device/credparse.c lwm2m/tagparse.c lwm2m/lwm2m.c hex.c parse.c
 // fuzz-libs: -lcjson
 /*
  * fuzz_cred.c: libFuzzer target for the body of POST /v1/devices

@@ -1,4 +1,4 @@
-// fuzz-sources: modules/device/tagparse.c parse.c
+// fuzz-sources: lwm2m/tagparse.c parse.c
 // fuzz-libs: -lcjson
 /*
  * fuzz_tags.c: libFuzzer target for the body of PUT /v1/devices/{ep}/tags

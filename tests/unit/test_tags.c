@@ -1,5 +1,5 @@
 /*
- * test_tags.c: unit tests for modules/device/tagparse.c (tag rules and the body
+ * test_tags.c: unit tests for lwm2m/tagparse.c (tag rules and the body
  * of PUT /v1/devices/{ep}/tags, hostile ones included), the "tags" of a
  * provisioning body (credparse.c), and modules/device/tags.c over a real store:
  * set, replace, has, get, walks (in chunks, with callbacks that read the

@@ -7,7 +7,7 @@
 
 #include <cJSON.h>
 
-#include "modules/device/tags.h"
+#include "lwm2m/tagparse.h"
 #include "parse.h"
 
 int
