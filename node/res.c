@@ -1,9 +1,10 @@
 /*
  * res.c: the resources a device serves and their CoAP handlers.
  *
- *   /3/0, /3/0/N    Device object (object.c): GET, PUT (4.05: read-only),
- *                   POST (execute 4 Reboot, 5 Factory Reset)
- *   /5/0, /5/0/N    Firmware Update object: PUT /5/0/1, POST /5/0/2
+ *   /O/0, /O/0/N    each object O of the node object table (object.h:
+ *                   today /3 Device, /5 Firmware Update): GET, PUT (a
+ *                   write), POST (an execute); what is allowed, and how a
+ *                   resource is observed, comes from the object's row
  *   /health         the machine's figures as JSON (health.c)
  *   /config         the runtime configuration as JSON (rconf.c): GET, PUT
  *   /.well-known/core, made by libcoap from the attributes given here
@@ -315,8 +316,7 @@ static enum node_result
 res_config_write(struct node *n, const uint8_t *body, size_t len, char *err,
     size_t errlen)
 {
-	struct node_config fresh = n->cfg;
-	int old_queue = n->cfg.queue_mode, old_battery = n->cfg.battery;
+	struct node_config fresh = n->cfg, was;
 	cJSON *doc, *merged;
 	char *what;
 
@@ -342,13 +342,11 @@ res_config_write(struct node *n, const uint8_t *body, size_t len, char *err,
 	}
 	cJSON_Delete(n->overrides);
 	n->overrides = merged;
+	was = n->cfg;
 	n->cfg = fresh;
 	log_set_level((enum log_level)n->cfg.log_level);
 	shard_params_changed(n);
-	if (old_queue != n->cfg.queue_mode)
-		res_obj_changed(n, NULL, OBJ_DEVICE, 16);
-	if (old_battery != n->cfg.battery)
-		res_obj_changed(n, NULL, OBJ_DEVICE, 9);
+	obj_reconfigured(&n->obj, &was);
 	log_info("config: changed %.200s and kept in %s", what ? what : "",
 	    n->cfg.config_path);
 	free(what);
@@ -492,13 +490,13 @@ res_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		nfw_update(n);
 }
 
-/* Adds one resource to the shard as slot. */
+/* Adds one resource to the shard as slot, observed as ok says. */
 static int
 res_add(struct shard *sh, struct res_slot *slot, const char *path,
-    enum res_kind kind, uint16_t oid, uint16_t rid, int ops)
+    enum res_kind kind, uint16_t oid, uint16_t rid, int ops,
+    enum obs_kind ok)
 {
 	coap_resource_t *r;
-	enum obs_kind ok = OBS_EVENT;
 
 	if ((r = coap_resource_init(coap_make_str_const(path), 0)) == NULL)
 		return -1;
@@ -520,14 +518,12 @@ res_add(struct shard *sh, struct res_slot *slot, const char *path,
 	case RES_INSTANCE:
 		coap_add_attr(r, coap_make_str_const("ct"),
 		    coap_make_str_const("110"), 0);
-		ok = oid == OBJ_DEVICE ? OBS_SAMPLED : OBS_EVENT;
 		break;
 	case RES_HEALTH:
 		coap_add_attr(r, coap_make_str_const("rt"),
 		    coap_make_str_const("\"outpost.health\""), 0);
 		coap_add_attr(r, coap_make_str_const("ct"),
 		    coap_make_str_const("50"), 0);
-		ok = OBS_SAMPLED;
 		break;
 	case RES_CONFIG:
 		coap_add_attr(r, coap_make_str_const("rt"),
@@ -536,10 +532,6 @@ res_add(struct shard *sh, struct res_slot *slot, const char *path,
 		    coap_make_str_const("50"), 0);
 		break;
 	case RES_ONE:
-		if (oid == OBJ_DEVICE && rid == 13)
-			ok = OBS_TICK;
-		else if (oid == OBJ_DEVICE && (rid == 9 || rid == 10))
-			ok = OBS_SAMPLED;
 		break;
 	}
 	obs_init(&slot->obs, slot, ok);
@@ -547,31 +539,81 @@ res_add(struct shard *sh, struct res_slot *slot, const char *path,
 	return 0;
 }
 
+/* How a resource whose value changes as obs says is observed. */
+static enum obs_kind
+res_obs_kind(enum obj_obs obs)
+{
+	switch (obs) {
+	case OBJ_OBS_TICK:
+		return OBS_TICK;
+	case OBJ_OBS_SAMPLED:
+		return OBS_SAMPLED;
+	default:
+		return OBS_EVENT;
+	}
+}
+
+/* An instance is sampled when any of its resources is: its figures move
+ * outside the agent. */
+static enum obs_kind
+res_instance_obs(const struct obj_def *def)
+{
+	size_t i;
+
+	for (i = 0; i < def->nres; i++)
+		if (def->res[i].obs == OBJ_OBS_SAMPLED)
+			return OBS_SAMPLED;
+	return OBS_EVENT;
+}
+
+/*
+ * The resources of the node object table: every resource of every object
+ * (/O/0/N), then each object's instance (/O/0), in table order.
+ */
+static int
+res_init_objects(struct shard *sh, const struct obj_def *const *table,
+    size_t *k)
+{
+	const struct obj_def *const *def;
+	const struct obj_res *r;
+	char path[24];
+	size_t i;
+
+	for (def = table; *def != NULL; def++)
+		for (i = 0; i < (*def)->nres; i++) {
+			r = &(*def)->res[i];
+			snprintf(path, sizeof(path), "%u/0/%u", (*def)->oid,
+			    r->rid);
+			if (res_add(sh, &sh->slots[(*k)++], path, RES_ONE,
+			    (*def)->oid, r->rid, r->ops,
+			    res_obs_kind((enum obj_obs)r->obs)) == -1)
+				return -1;
+		}
+	for (def = table; *def != NULL; def++) {
+		snprintf(path, sizeof(path), "%u/0", (*def)->oid);
+		if (res_add(sh, &sh->slots[(*k)++], path, RES_INSTANCE,
+		    (*def)->oid, 0, OBJ_R, res_instance_obs(*def)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 res_init(struct shard *sh, int fleet)
 {
-	const struct obj_res *table;
-	size_t n, i, k = 0;
-	char path[24];
+	const struct obj_def *const *table = sh->node->obj.table;
+	const struct obj_def *const *def;
+	size_t n = 2, k = 0;	/* /health, /config */
 
-	table = obj_resources(&n);
-	if ((sh->slots = calloc(n + 4, sizeof(*sh->slots))) == NULL)
+	for (def = table; *def != NULL; def++)
+		n += (*def)->nres + 1;
+	if ((sh->slots = calloc(n, sizeof(*sh->slots))) == NULL)
 		return -1;
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%u/0/%u", table[i].oid,
-		    table[i].rid);
-		if (res_add(sh, &sh->slots[k++], path, RES_ONE, table[i].oid,
-		    table[i].rid, table[i].ops) == -1)
-			return -1;
-	}
-	if (res_add(sh, &sh->slots[k++], "3/0", RES_INSTANCE, OBJ_DEVICE, 0,
-	    OBJ_R) == -1 ||
-	    res_add(sh, &sh->slots[k++], "5/0", RES_INSTANCE, OBJ_FIRMWARE, 0,
-	    OBJ_R) == -1 ||
-	    res_add(sh, &sh->slots[k++], "health", RES_HEALTH, 0, 0,
-	    OBJ_R) == -1 ||
+	if (res_init_objects(sh, table, &k) == -1 ||
+	    res_add(sh, &sh->slots[k++], "health", RES_HEALTH, 0, 0, OBJ_R,
+	    OBS_SAMPLED) == -1 ||
 	    (!fleet && res_add(sh, &sh->slots[k++], "config", RES_CONFIG, 0, 0,
-	    OBJ_R | OBJ_W) == -1))
+	    OBJ_R | OBJ_W, OBS_EVENT) == -1))
 		return -1;
 	sh->nslots = k;
 	return 0;
