@@ -86,6 +86,7 @@ struct node {
 	size_t			 stop_inflight;
 	struct event		*stop_ev;	/* deregisters in slices */
 	struct event		*exit_ev;	/* the bounded wait */
+	char			*links;		/* link.c: registration links */
 	struct node_dev		**resets;	/* sessions to drop, link.c */
 	size_t			 nresets, resets_cap;
 	uint32_t		 drop;		/* drop fraction * 2^32 */
@@ -119,6 +120,14 @@ void	shard_start(struct node *n);	/* first registrations */
 void	shard_stop(struct node *n);	/* deregister, then end the loop */
 void	shard_free(struct node *n);
 void	shard_params_changed(struct node *n);	/* after a /config write */
+
+/*
+ * link.c: the links a registration carries (RFC 6690 link-format): the
+ * LwM2M root, an instance link per object of table ("</3/0>,</5/0>"),
+ * /health and, unless fleet, /config. A string the caller frees; NULL
+ * when memory runs out or it is too long.
+ */
+char	*link_payload(const struct obj_def *const *table, int fleet);
 
 /* exec.c: commands run for executes, without blocking the loop. */
 int	exec_init(struct node *n);
