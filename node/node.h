@@ -57,6 +57,25 @@ struct node_dev {
 struct node_exec;
 struct node_fw;
 
+/*
+ * The Firmware Update object (/5/0) of each device as the firmware side
+ * keeps and acts on it: fwget.c's for a single agent (its own, obj.fw),
+ * fleetfw.c's for a fleet (one per device). nfw_init sets node.fwops; the
+ * CoAP resources (res.c) reach the firmware side through these only.
+ */
+struct node_fw_ops {
+	/* d's /5/0 to read; to write or execute (NULL: out of memory). */
+	const struct fw	*(*read)(const struct node_dev *d);
+	struct fw	*(*get)(struct node_dev *d);
+	/* The device whose /5/0 fw is; NULL for the agent's own. */
+	struct node_dev	*(*dev_of)(struct node *n, const struct fw *fw);
+	/* After a write of d's /5/0/1 (State Downloading): fetch that URI's
+	 * manifest and image. After an execute of /5/0/2 (State Updating):
+	 * install it. */
+	void		 (*pull)(struct node_dev *d);
+	void		 (*update)(struct node_dev *d);
+};
+
 struct node {
 	struct event_base	*base;
 	struct node_config	 cfg;		/* replaced whole on /config */
@@ -93,6 +112,7 @@ struct node {
 	uint64_t		 rng;
 	struct node_exec	*exec;
 	struct node_fw		*fw;		/* fwget.c, or NULL */
+	const struct node_fw_ops *fwops;	/* set by nfw_init */
 	struct ffw_fleet	*ffw;		/* fleetfw.c, a fleet's */
 	/* The last execute (res.c): a retransmission of it (same session
 	 * and message id, RFC 7252 4.5) gets the same answer and runs
@@ -141,28 +161,17 @@ int	exec_run_cb(struct node *n, const char *what, const char *cmd,
 	    exec_done_cb done, void *arg);
 
 /* fwget.c: firmware announcements, block-wise download, apply ([firmware]
- * listen; a single agent only; for a fleet these call fleetfw.c's). */
+ * listen; a single agent only; for a fleet these call fleetfw.c's). Sets
+ * node.fwops. */
 int	nfw_init(struct node *n);
 void	nfw_free(struct node *n);
-/* After a write of /5/0/1 (State Downloading): fetch that URI's manifest
- * and image. After an execute of /5/0/2 (State Updating): apply it. */
-void	nfw_pull(struct node *n);
-void	nfw_update(struct node *n);
 
 /* fleetfw.c: the Firmware Update object of each fleet device and its pull
- * of an image (hashed as it comes, not kept). */
+ * of an image (hashed as it comes, not kept); node.fwops of a fleet. A
+ * device's /5/0 is made at its first write or execute and is its own
+ * until ffw_free; before, it reads as Idle with no result. ffw_free also
+ * frees each shard's fetch context (before shard_free). */
 int	ffw_init(struct node *n);
 void	ffw_free(struct node *n);
-/* d's /5/0 to write or execute, made at the first call (NULL: out of
- * memory). The record is d's until ffw_free. */
-struct fw *ffw_get(struct node_dev *d);
-/* d's /5/0 to read: Idle with no result when it has none. */
-const struct fw *ffw_read(const struct node_dev *d);
-/* The fleet device whose /5/0 fw is; NULL for the agent's own. */
-struct node_dev *ffw_dev_of(struct node *n, const struct fw *fw);
-/* After a write of d's /5/0/1 (State Downloading), after an execute of
- * its /5/0/2 (State Updating). */
-void	ffw_pull(struct node_dev *d);
-void	ffw_update(struct node_dev *d);
 
 #endif /* OUTPOST_NODE_NODE_H */

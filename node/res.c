@@ -184,14 +184,14 @@ res_discover(const struct res_slot *slot)
 static const struct fw *
 res_fw_read(struct node_dev *d)
 {
-	return d->node->cfg.fleet > 0 ? ffw_read(d) : &d->node->obj.fw;
+	return d->node->fwops->read(d);
 }
 
 /* d's Firmware Update object, to change (NULL: out of memory). */
 static struct fw *
 res_fw(struct node_dev *d)
 {
-	return d->node->cfg.fleet > 0 ? ffw_get(d) : &d->node->obj.fw;
+	return d->node->fwops->get(d);
 }
 
 /* The body of a GET of slot in format cf (-1: the default). */
@@ -428,10 +428,8 @@ res_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	res = obj_write(&n->obj, fw, slot->oid, slot->rid, body, len, &act,
 	    err, sizeof(err));
 	res_reply(resp, res, err);
-	if (act == OBJ_ACTION_DOWNLOAD && n->cfg.fleet > 0)
-		ffw_pull(d);
-	else if (act == OBJ_ACTION_DOWNLOAD)
-		nfw_pull(n);
+	if (act == OBJ_ACTION_DOWNLOAD)
+		n->fwops->pull(d);
 }
 
 /* POST: execute. */
@@ -473,8 +471,8 @@ res_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	n->exec_res = res;
 	if (res != NODE_OK)
 		return;
-	if (n->cfg.fleet > 0 && act == OBJ_ACTION_UPDATE) {
-		ffw_update(d);
+	if (act == OBJ_ACTION_UPDATE) {
+		n->fwops->update(d);
 		return;
 	}
 	if (n->cfg.fleet > 0) {
@@ -486,8 +484,6 @@ res_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		exec_run(n, "reboot", n->cfg.reboot_command);
 	else if (act == OBJ_ACTION_FACTORY_RESET)
 		exec_run(n, "factory reset", n->cfg.factory_reset_command);
-	else if (act == OBJ_ACTION_UPDATE)
-		nfw_update(n);
 }
 
 /* Adds one resource to the shard as slot, observed as ok says. */
@@ -635,7 +631,8 @@ void
 res_obj_changed(void *arg, const struct fw *fw, uint16_t oid, uint16_t rid)
 {
 	struct node *n = arg;
-	struct node_dev *d = ffw_dev_of(n, fw);
+	struct node_dev *d = n->fwops != NULL ? n->fwops->dev_of(n, fw) :
+	    NULL;
 	size_t i, j;
 
 	/* A fleet device's observers are in its shard; libcoap builds each

@@ -238,7 +238,6 @@ shard_free(struct node *n)
 			continue;
 		if (sh->io_ev != NULL)
 			event_free(sh->io_ev);
-		ffw_shard_free(sh);
 		res_free(sh);
 		coap_free_context(sh->ctx);
 		free(sh);
