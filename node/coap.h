@@ -63,7 +63,7 @@ struct shard {
 	struct node		*node;
 	coap_context_t		*ctx;
 	struct event		*io_ev;		/* the epoll fd, readable */
-	coap_context_t		*fw_ctx;	/* fleetfw.c: fetches, or NULL */
+	coap_context_t		*fw_ctx;	/* fleetfw.c's fetches, or NULL */
 	struct event		*fw_ev;
 	coap_endpoint_t		*listen;	/* [node] listen */
 	size_t			 first;		/* devices [first, first+n) */
@@ -122,9 +122,6 @@ void	res_free(struct shard *sh);
  * agent's own). */
 void	res_obj_changed(void *arg, const struct fw *fw, uint16_t oid,
 	    uint16_t rid);
-
-/* fleetfw.c: the Firmware Update object of fleet devices. */
-void	ffw_shard_free(struct shard *sh);
 
 /*
  * fwproto.c: the pieces of a firmware pull that fwget.c and fleetfw.c

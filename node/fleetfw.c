@@ -89,7 +89,8 @@ ffw_device(struct node *n, const struct ffw *f)
 	return &n->devs[f->dev];
 }
 
-struct node_dev *
+/* fwops: the fleet device whose /5/0 fw is; NULL for the agent's own. */
+static struct node_dev *
 ffw_dev_of(struct node *n, const struct fw *fw)
 {
 	if (n->cfg.fleet == 0 || fw == NULL || fw == &n->obj.fw)
@@ -97,7 +98,8 @@ ffw_dev_of(struct node *n, const struct fw *fw)
 	return ffw_device(n, (const struct ffw *)(const void *)fw);
 }
 
-struct fw *
+/* fwops: d's /5/0 to write or execute, made at the first call. */
+static struct fw *
 ffw_get(struct node_dev *d)
 {
 	struct ffw *f = d->fw;
@@ -111,7 +113,8 @@ ffw_get(struct node_dev *d)
 	return &f->fw;
 }
 
-const struct fw *
+/* fwops: d's /5/0 to read. */
+static const struct fw *
 ffw_read(const struct node_dev *d)
 {
 	return d->fw != NULL ? &d->fw->fw : &ffw_idle;
@@ -346,6 +349,18 @@ ffw_io_cb(evutil_socket_t fd, short what, void *arg)
 	coap_io_process(sh->fw_ctx, COAP_IO_NO_WAIT);
 }
 
+/* Frees a shard's fetch context, if it has one. */
+static void
+ffw_shard_free(struct shard *sh)
+{
+	if (sh->fw_ev != NULL)
+		event_free(sh->fw_ev);
+	if (sh->fw_ctx != NULL)
+		coap_free_context(sh->fw_ctx);
+	sh->fw_ev = NULL;
+	sh->fw_ctx = NULL;
+}
+
 /* The shard's context for fetches, made at its first download. */
 static int
 ffw_shard_ctx(struct shard *sh)
@@ -368,7 +383,8 @@ ffw_shard_ctx(struct shard *sh)
 	return 0;
 }
 
-void
+/* fwops: fetch the manifest and the image of d's Package URI. */
+static void
 ffw_pull(struct node_dev *d)
 {
 	struct node *n = d->node;
@@ -439,7 +455,8 @@ ffw_applied(evutil_socket_t fd, short what, void *arg)
 	fw_update_done(&n->obj, &f->fw, 1);
 }
 
-void
+/* fwops: d's execute of /5/0/2. */
+static void
 ffw_update(struct node_dev *d)
 {
 	struct timeval zero = { 0, 0 };
@@ -449,12 +466,21 @@ ffw_update(struct node_dev *d)
 		fw_update_done(&d->node->obj, &d->fw->fw, 0);
 }
 
+static const struct node_fw_ops ffw_ops = {
+	.read = ffw_read,
+	.get = ffw_get,
+	.dev_of = ffw_dev_of,
+	.pull = ffw_pull,
+	.update = ffw_update,
+};
+
 int
 ffw_init(struct node *n)
 {
 	struct ffw_fleet *fl;
 	char err[512];
 
+	n->fwops = &ffw_ops;
 	if ((fl = calloc(1, sizeof(*fl))) == NULL)
 		return -1;
 	n->ffw = fl;
@@ -481,17 +507,9 @@ ffw_free(struct node *n)
 		free(n->devs[i].fw);
 		n->devs[i].fw = NULL;
 	}
+	for (i = 0; n->shards != NULL && i < n->nshards; i++)
+		if (n->shards[i] != NULL)
+			ffw_shard_free(n->shards[i]);
 	free(n->ffw);
 	n->ffw = NULL;
-}
-
-void
-ffw_shard_free(struct shard *sh)
-{
-	if (sh->fw_ev != NULL)
-		event_free(sh->fw_ev);
-	if (sh->fw_ctx != NULL)
-		coap_free_context(sh->fw_ctx);
-	sh->fw_ev = NULL;
-	sh->fw_ctx = NULL;
 }

@@ -50,9 +50,23 @@
 #define NFW_NORESPONSE		258	/* RFC 7967 */
 
 static void	nfw_request(struct node_fw *fw);
+static const struct fw *nfw_read(const struct node_dev *d);
+static struct fw *nfw_get(struct node_dev *d);
+static struct node_dev *nfw_dev_of(struct node *n, const struct fw *fw);
+static void	nfw_pull(struct node_dev *d);
+static void	nfw_update(struct node_dev *d);
 static int	nfw_open_staging(struct node_fw *fw, int fresh);
 static int	nfw_wanted(struct node_fw *fw, const struct fw_manifest *m,
 		    const char **why);
+
+/* A single agent has one /5/0, its own (obj.fw). */
+static const struct node_fw_ops nfw_ops = {
+	.read = nfw_read,
+	.get = nfw_get,
+	.dev_of = nfw_dev_of,
+	.pull = nfw_pull,
+	.update = nfw_update,
+};
 
 static void
 nfw_load_installed(struct node_fw *fw)
@@ -570,6 +584,7 @@ nfw_init(struct node *n)
 
 	if (cfg->fleet > 0)
 		return ffw_init(n);
+	n->fwops = &nfw_ops;
 	if ((fw = calloc(1, sizeof(*fw))) == NULL)
 		return -1;
 	n->fw = fw;
@@ -629,9 +644,33 @@ nfw_free(struct node *n)
 	n->fw = NULL;
 }
 
-void
-nfw_pull(struct node *n)
+/* fwops: the agent's /5/0, to read and to change. */
+static const struct fw *
+nfw_read(const struct node_dev *d)
 {
+	return &d->node->obj.fw;
+}
+
+static struct fw *
+nfw_get(struct node_dev *d)
+{
+	return &d->node->obj.fw;
+}
+
+/* fwops: the agent's own /5/0 is every shard's. */
+static struct node_dev *
+nfw_dev_of(struct node *n, const struct fw *fw)
+{
+	(void)n;
+	(void)fw;
+	return NULL;
+}
+
+/* fwops: fetch the manifest and the image of the Package URI. */
+static void
+nfw_pull(struct node_dev *d)
+{
+	struct node *n = d->node;
 	struct node_fw *fw = n->fw;
 
 	if (fw == NULL) {
@@ -669,9 +708,11 @@ nfw_pull(struct node *n)
 	nfw_request(fw);
 }
 
-void
-nfw_update(struct node *n)
+/* fwops: install the image downloaded (an execute of /5/0/2). */
+static void
+nfw_update(struct node_dev *d)
 {
+	struct node *n = d->node;
 	struct node_fw *fw = n->fw;
 
 	if (fw == NULL || fw->fd == -1 || nfw_check_digest(fw) == -1) {

@@ -45,17 +45,35 @@
 #define LINK_ACK_TIMEOUT_MS	2000	/* RFC 7252 defaults, for drop */
 #define LINK_MAX_RETRANSMIT	4
 
-static const char link_links_full[] =
-    "</>;rt=\"oma.lwm2m\";ct=110,</3/0>,</5/0>,"
-    "</health>;rt=\"outpost.health\";ct=50;obs,"
-    "</config>;rt=\"outpost.config\";ct=50;obs";
-static const char link_links_fleet[] =
-    "</>;rt=\"oma.lwm2m\";ct=110,</3/0>,</5/0>,"
+#define LINK_PAYLOAD_MAX	1024	/* bytes of the registration's links */
+
+/* The registration's links other than the objects': the LwM2M root, and
+ * the agent's own resources (res.c) as /.well-known/core lists them. */
+static const char link_root[] = "</>;rt=\"oma.lwm2m\";ct=110";
+static const char link_health[] =
     "</health>;rt=\"outpost.health\";ct=50;obs";
+static const char link_config[] =
+    "</config>;rt=\"outpost.config\";ct=50;obs";
 
 static const char *const link_msg_names[] = {
 	"register", "update", "deregister"
 };
+
+char *
+link_payload(const struct obj_def *const *table, int fleet)
+{
+	char objs[LINK_PAYLOAD_MAX], buf[LINK_PAYLOAD_MAX];
+	int len;
+
+	if (obj_links(table, objs, sizeof(objs)) == -1)
+		return NULL;
+	len = snprintf(buf, sizeof(buf), "%s%s%s,%s%s%s", link_root,
+	    objs[0] != '\0' ? "," : "", objs, link_health, fleet ? "" : ",",
+	    fleet ? "" : link_config);
+	if (len < 0 || (size_t)len >= sizeof(buf))
+		return NULL;
+	return strdup(buf);
+}
 
 struct node_dev *
 link_dev_of(struct shard *sh, coap_session_t *s)
@@ -313,8 +331,7 @@ static int
 link_transmit(struct node_dev *d, enum reg_msg msg)
 {
 	struct node *n = d->node;
-	const char *links = n->cfg.fleet > 0 ? link_links_fleet :
-	    link_links_full;
+	const char *links = n->links;
 	uint8_t cf[4];
 	coap_pdu_t *pdu;
 	coap_mid_t mid;

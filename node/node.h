@@ -57,6 +57,25 @@ struct node_dev {
 struct node_exec;
 struct node_fw;
 
+/*
+ * The Firmware Update object (/5/0) of each device as the firmware side
+ * keeps and acts on it: fwget.c's for a single agent (its own, obj.fw),
+ * fleetfw.c's for a fleet (one per device). nfw_init sets node.fwops; the
+ * CoAP resources (res.c) reach the firmware side through these only.
+ */
+struct node_fw_ops {
+	/* d's /5/0 to read; to write or execute (NULL: out of memory). */
+	const struct fw	*(*read)(const struct node_dev *d);
+	struct fw	*(*get)(struct node_dev *d);
+	/* The device whose /5/0 fw is; NULL for the agent's own. */
+	struct node_dev	*(*dev_of)(struct node *n, const struct fw *fw);
+	/* After a write of d's /5/0/1 (State Downloading): fetch that URI's
+	 * manifest and image. After an execute of /5/0/2 (State Updating):
+	 * install it. */
+	void		 (*pull)(struct node_dev *d);
+	void		 (*update)(struct node_dev *d);
+};
+
 struct node {
 	struct event_base	*base;
 	struct node_config	 cfg;		/* replaced whole on /config */
@@ -86,12 +105,14 @@ struct node {
 	size_t			 stop_inflight;
 	struct event		*stop_ev;	/* deregisters in slices */
 	struct event		*exit_ev;	/* the bounded wait */
+	char			*links;		/* link.c: registration links */
 	struct node_dev		**resets;	/* sessions to drop, link.c */
 	size_t			 nresets, resets_cap;
 	uint32_t		 drop;		/* drop fraction * 2^32 */
 	uint64_t		 rng;
 	struct node_exec	*exec;
 	struct node_fw		*fw;		/* fwget.c, or NULL */
+	const struct node_fw_ops *fwops;	/* set by nfw_init */
 	struct ffw_fleet	*ffw;		/* fleetfw.c, a fleet's */
 	/* The last execute (res.c): a retransmission of it (same session
 	 * and message id, RFC 7252 4.5) gets the same answer and runs
@@ -120,6 +141,14 @@ void	shard_stop(struct node *n);	/* deregister, then end the loop */
 void	shard_free(struct node *n);
 void	shard_params_changed(struct node *n);	/* after a /config write */
 
+/*
+ * link.c: the links a registration carries (RFC 6690 link-format): the
+ * LwM2M root, an instance link per object of table ("</3/0>,</5/0>"),
+ * /health and, unless fleet, /config. A string the caller frees; NULL
+ * when memory runs out or it is too long.
+ */
+char	*link_payload(const struct obj_def *const *table, int fleet);
+
 /* exec.c: commands run for executes, without blocking the loop. */
 int	exec_init(struct node *n);
 void	exec_free(struct node *n);
@@ -132,28 +161,17 @@ int	exec_run_cb(struct node *n, const char *what, const char *cmd,
 	    exec_done_cb done, void *arg);
 
 /* fwget.c: firmware announcements, block-wise download, apply ([firmware]
- * listen; a single agent only; for a fleet these call fleetfw.c's). */
+ * listen; a single agent only; for a fleet these call fleetfw.c's). Sets
+ * node.fwops. */
 int	nfw_init(struct node *n);
 void	nfw_free(struct node *n);
-/* After a write of /5/0/1 (State Downloading): fetch that URI's manifest
- * and image. After an execute of /5/0/2 (State Updating): apply it. */
-void	nfw_pull(struct node *n);
-void	nfw_update(struct node *n);
 
 /* fleetfw.c: the Firmware Update object of each fleet device and its pull
- * of an image (hashed as it comes, not kept). */
+ * of an image (hashed as it comes, not kept); node.fwops of a fleet. A
+ * device's /5/0 is made at its first write or execute and is its own
+ * until ffw_free; before, it reads as Idle with no result. ffw_free also
+ * frees each shard's fetch context (before shard_free). */
 int	ffw_init(struct node *n);
 void	ffw_free(struct node *n);
-/* d's /5/0 to write or execute, made at the first call (NULL: out of
- * memory). The record is d's until ffw_free. */
-struct fw *ffw_get(struct node_dev *d);
-/* d's /5/0 to read: Idle with no result when it has none. */
-const struct fw *ffw_read(const struct node_dev *d);
-/* The fleet device whose /5/0 fw is; NULL for the agent's own. */
-struct node_dev *ffw_dev_of(struct node *n, const struct fw *fw);
-/* After a write of d's /5/0/1 (State Downloading), after an execute of
- * its /5/0/2 (State Updating). */
-void	ffw_pull(struct node_dev *d);
-void	ffw_update(struct node_dev *d);
 
 #endif /* OUTPOST_NODE_NODE_H */

@@ -1,8 +1,16 @@
 /*
- * object.h: the LwM2M objects the node serves, as a model without CoAP:
- * /3/0 Device and /5/0 Firmware Update. Reads, writes and executes come in
- * as (object, resource) and go out as a value or a result; the CoAP side
- * (res.c) maps results to codes in one place.
+ * object.h: the LwM2M objects the node serves, as a model without CoAP.
+ * Reads, writes and executes come in as (object, resource) and go out as
+ * a value or a result; the CoAP side (res.c) maps results to codes in one
+ * place.
+ *
+ * Each object is one file (obj_device.c: /3/0 Device, obj_firmware.c: /5/0
+ * Firmware Update) exporting one const struct obj_def: its id, its
+ * resources with their type, operations and how they change, and its
+ * read, write and execute hooks. obj_table[] (object.c) lists them; the
+ * generic code here (object.c), the CoAP resources and their observation
+ * (res.c) and the registration's link string (link.c) are derived from
+ * that table. Each object has the single instance 0.
  *
  * Live values (time, memory, battery) come through struct obj_env so that
  * tests can substitute them. Executes that start something outside (a
@@ -41,17 +49,26 @@ enum obj_type {
 #define OBJ_W	0x02
 #define OBJ_E	0x04
 
-#define OBJ_DEVICE	3
-#define OBJ_FIRMWARE	5
+#define OBJ_DEVICE	3	/* obj_device.c */
+#define OBJ_FIRMWARE	5	/* obj_firmware.c */
 #define OBJ_STR_MAX	256	/* bytes of a string value, with the NUL */
+
+/* How a readable resource's value changes: this picks how it is observed
+ * (observe.c). An instance is sampled when any of its resources is. */
+enum obj_obs {
+	OBJ_OBS_EVENT,		/* by a write, an execute or a hook, which
+				 * report it (obj_changed) */
+	OBJ_OBS_TICK,		/* every second: a clock */
+	OBJ_OBS_SAMPLED,	/* outside the agent: sampled while observed */
+};
 
 /* One resource of an object's single instance 0. */
 struct obj_res {
-	uint16_t	 oid;
 	uint16_t	 rid;
 	uint8_t		 ops;		/* OBJ_R | OBJ_W | OBJ_E */
 	uint8_t		 type;		/* enum obj_type */
 	const char	*name;
+	uint8_t		 obs;		/* enum obj_obs, 0: OBJ_OBS_EVENT */
 };
 
 struct obj_value {
@@ -119,6 +136,8 @@ struct obj_env {
 typedef void (*obj_changed_cb)(void *arg, const struct fw *fw, uint16_t oid,
 	    uint16_t rid);
 
+struct obj_def;
+
 struct obj {
 	const struct node_config *cfg;	/* not owned */
 	struct obj_env	 env;
@@ -126,17 +145,65 @@ struct obj {
 	int		 error_code;	/* /3/0/11 */
 	obj_changed_cb	 changed;	/* may be NULL */
 	void		*changed_arg;
+	/* The objects served: obj_table unless a test sets its own. */
+	const struct obj_def *const *table;
 };
 
-/* Sets up o over cfg (kept by pointer) and env. */
+/*
+ * One LwM2M object: its id, its resources and the hooks that give them
+ * meaning. The generic code checks that a resource exists and allows the
+ * operation before it calls a hook, so a hook is only called for a
+ * resource of its own with that operation; a hook may be NULL when no
+ * resource has the operation. Every call names the device it is about
+ * (serial, fw: see below).
+ */
+struct obj_def {
+	uint16_t		 oid;
+	const char		*name;		/* for messages */
+	const struct obj_res	*res;		/* its resources, by rid */
+	size_t			 nres;
+	/* Sets v to the value of rid (OBJ_R). */
+	void	(*read)(struct obj *o, const char *serial,
+		    const struct fw *fw, uint16_t rid, struct obj_value *v);
+	/* Writes text/plain to rid (OBJ_W); NODE_OK with *act, or an error
+	 * with err and nothing changed. */
+	enum node_result (*write)(struct obj *o, struct fw *fw, uint16_t rid,
+		    const uint8_t *buf, size_t len, enum obj_action *act,
+		    char *err, size_t errlen);
+	/* Executes rid (OBJ_E); NODE_OK with *act, or an error with err. */
+	enum node_result (*execute)(struct obj *o, struct fw *fw,
+		    uint16_t rid, enum obj_action *act, char *err,
+		    size_t errlen);
+	/* o->cfg was replaced (a /config write; was is the old one):
+	 * reports the resources whose value follows it. */
+	void	(*reconfigured)(struct obj *o, const struct node_config *was);
+};
+
+/* The objects of outpost-node, one row each in the order they register,
+ * NULL-terminated (object.c). */
+extern const struct obj_def *const obj_table[];
+
+/* Sets up o over cfg (kept by pointer), env and obj_table. */
 void	obj_init(struct obj *o, const struct node_config *cfg,
 	    const struct obj_env *env);
 
-/* The resource table: every resource of both objects, by object. */
-const struct obj_res *obj_resources(size_t *count);
+/* The object oid of table; NULL when there is none. */
+const struct obj_def *obj_def_find(const struct obj_def *const *table,
+	    uint16_t oid);
 
-/* The row of /oid/0/rid; NULL when there is none. */
-const struct obj_res *obj_find(uint16_t oid, uint16_t rid);
+/* The row of rid in def; NULL when there is none. */
+const struct obj_res *obj_res_find(const struct obj_def *def, uint16_t rid);
+
+/*
+ * The objects of table as registration links, "</3/0>,</5/0>" (each
+ * instance, comma-separated, in table order) into buf. Returns the length,
+ * or -1 when it does not fit.
+ */
+int	obj_links(const struct obj_def *const *table, char *buf, size_t len);
+
+/* After o->cfg was replaced by a /config write (was: the old one): each
+ * object reports what changed with it. */
+void	obj_reconfigured(struct obj *o, const struct node_config *was);
 
 /*
  * Every call below names the device it is about: serial is the Serial
@@ -189,7 +256,18 @@ char	*obj_read_one_senml(struct obj *o, const char *serial,
 	    enum node_result *res, char *err, size_t errlen);
 
 /*
- * Firmware hooks for the download and install code (fwget.c, fleetfw.c).
+ * For the object files (obj_*.c): reports a change of /oid/0/rid to
+ * o->changed (fw: the Firmware Update object that changed, or NULL), and
+ * sets a value.
+ */
+void	obj_changed(struct obj *o, const struct fw *fw, uint16_t oid,
+	    uint16_t rid);
+void	obj_set_str(struct obj_value *v, const char *s);
+void	obj_set_int(struct obj_value *v, enum obj_type type, int64_t i);
+
+/*
+ * obj_firmware.c: firmware hooks for the download and install code
+ * (fwget.c, fwapply.c, fleetfw.c).
  * A download that ends moves Downloading to Downloaded, or back to Idle
  * with result; an update that ends moves Updating to Idle with result 1,
  * or back to Downloaded with result 8 (the package stays). Called in any

@@ -1,9 +1,10 @@
 /*
  * res.c: the resources a device serves and their CoAP handlers.
  *
- *   /3/0, /3/0/N    Device object (object.c): GET, PUT (4.05: read-only),
- *                   POST (execute 4 Reboot, 5 Factory Reset)
- *   /5/0, /5/0/N    Firmware Update object: PUT /5/0/1, POST /5/0/2
+ *   /O/0, /O/0/N    each object O of the node object table (object.h:
+ *                   today /3 Device, /5 Firmware Update): GET, PUT (a
+ *                   write), POST (an execute); what is allowed, and how a
+ *                   resource is observed, comes from the object's row
  *   /health         the machine's figures as JSON (health.c)
  *   /config         the runtime configuration as JSON (rconf.c): GET, PUT
  *   /.well-known/core, made by libcoap from the attributes given here
@@ -183,14 +184,14 @@ res_discover(const struct res_slot *slot)
 static const struct fw *
 res_fw_read(struct node_dev *d)
 {
-	return d->node->cfg.fleet > 0 ? ffw_read(d) : &d->node->obj.fw;
+	return d->node->fwops->read(d);
 }
 
 /* d's Firmware Update object, to change (NULL: out of memory). */
 static struct fw *
 res_fw(struct node_dev *d)
 {
-	return d->node->cfg.fleet > 0 ? ffw_get(d) : &d->node->obj.fw;
+	return d->node->fwops->get(d);
 }
 
 /* The body of a GET of slot in format cf (-1: the default). */
@@ -315,8 +316,7 @@ static enum node_result
 res_config_write(struct node *n, const uint8_t *body, size_t len, char *err,
     size_t errlen)
 {
-	struct node_config fresh = n->cfg;
-	int old_queue = n->cfg.queue_mode, old_battery = n->cfg.battery;
+	struct node_config fresh = n->cfg, was;
 	cJSON *doc, *merged;
 	char *what;
 
@@ -342,13 +342,11 @@ res_config_write(struct node *n, const uint8_t *body, size_t len, char *err,
 	}
 	cJSON_Delete(n->overrides);
 	n->overrides = merged;
+	was = n->cfg;
 	n->cfg = fresh;
 	log_set_level((enum log_level)n->cfg.log_level);
 	shard_params_changed(n);
-	if (old_queue != n->cfg.queue_mode)
-		res_obj_changed(n, NULL, OBJ_DEVICE, 16);
-	if (old_battery != n->cfg.battery)
-		res_obj_changed(n, NULL, OBJ_DEVICE, 9);
+	obj_reconfigured(&n->obj, &was);
 	log_info("config: changed %.200s and kept in %s", what ? what : "",
 	    n->cfg.config_path);
 	free(what);
@@ -430,10 +428,8 @@ res_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	res = obj_write(&n->obj, fw, slot->oid, slot->rid, body, len, &act,
 	    err, sizeof(err));
 	res_reply(resp, res, err);
-	if (act == OBJ_ACTION_DOWNLOAD && n->cfg.fleet > 0)
-		ffw_pull(d);
-	else if (act == OBJ_ACTION_DOWNLOAD)
-		nfw_pull(n);
+	if (act == OBJ_ACTION_DOWNLOAD)
+		n->fwops->pull(d);
 }
 
 /* POST: execute. */
@@ -475,8 +471,8 @@ res_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	n->exec_res = res;
 	if (res != NODE_OK)
 		return;
-	if (n->cfg.fleet > 0 && act == OBJ_ACTION_UPDATE) {
-		ffw_update(d);
+	if (act == OBJ_ACTION_UPDATE) {
+		n->fwops->update(d);
 		return;
 	}
 	if (n->cfg.fleet > 0) {
@@ -488,17 +484,15 @@ res_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		exec_run(n, "reboot", n->cfg.reboot_command);
 	else if (act == OBJ_ACTION_FACTORY_RESET)
 		exec_run(n, "factory reset", n->cfg.factory_reset_command);
-	else if (act == OBJ_ACTION_UPDATE)
-		nfw_update(n);
 }
 
-/* Adds one resource to the shard as slot. */
+/* Adds one resource to the shard as slot, observed as ok says. */
 static int
 res_add(struct shard *sh, struct res_slot *slot, const char *path,
-    enum res_kind kind, uint16_t oid, uint16_t rid, int ops)
+    enum res_kind kind, uint16_t oid, uint16_t rid, int ops,
+    enum obs_kind ok)
 {
 	coap_resource_t *r;
-	enum obs_kind ok = OBS_EVENT;
 
 	if ((r = coap_resource_init(coap_make_str_const(path), 0)) == NULL)
 		return -1;
@@ -520,14 +514,12 @@ res_add(struct shard *sh, struct res_slot *slot, const char *path,
 	case RES_INSTANCE:
 		coap_add_attr(r, coap_make_str_const("ct"),
 		    coap_make_str_const("110"), 0);
-		ok = oid == OBJ_DEVICE ? OBS_SAMPLED : OBS_EVENT;
 		break;
 	case RES_HEALTH:
 		coap_add_attr(r, coap_make_str_const("rt"),
 		    coap_make_str_const("\"outpost.health\""), 0);
 		coap_add_attr(r, coap_make_str_const("ct"),
 		    coap_make_str_const("50"), 0);
-		ok = OBS_SAMPLED;
 		break;
 	case RES_CONFIG:
 		coap_add_attr(r, coap_make_str_const("rt"),
@@ -536,10 +528,6 @@ res_add(struct shard *sh, struct res_slot *slot, const char *path,
 		    coap_make_str_const("50"), 0);
 		break;
 	case RES_ONE:
-		if (oid == OBJ_DEVICE && rid == 13)
-			ok = OBS_TICK;
-		else if (oid == OBJ_DEVICE && (rid == 9 || rid == 10))
-			ok = OBS_SAMPLED;
 		break;
 	}
 	obs_init(&slot->obs, slot, ok);
@@ -547,31 +535,81 @@ res_add(struct shard *sh, struct res_slot *slot, const char *path,
 	return 0;
 }
 
+/* How a resource whose value changes as obs says is observed. */
+static enum obs_kind
+res_obs_kind(enum obj_obs obs)
+{
+	switch (obs) {
+	case OBJ_OBS_TICK:
+		return OBS_TICK;
+	case OBJ_OBS_SAMPLED:
+		return OBS_SAMPLED;
+	default:
+		return OBS_EVENT;
+	}
+}
+
+/* An instance is sampled when any of its resources is: its figures move
+ * outside the agent. */
+static enum obs_kind
+res_instance_obs(const struct obj_def *def)
+{
+	size_t i;
+
+	for (i = 0; i < def->nres; i++)
+		if (def->res[i].obs == OBJ_OBS_SAMPLED)
+			return OBS_SAMPLED;
+	return OBS_EVENT;
+}
+
+/*
+ * The resources of the node object table: every resource of every object
+ * (/O/0/N), then each object's instance (/O/0), in table order.
+ */
+static int
+res_init_objects(struct shard *sh, const struct obj_def *const *table,
+    size_t *k)
+{
+	const struct obj_def *const *def;
+	const struct obj_res *r;
+	char path[24];
+	size_t i;
+
+	for (def = table; *def != NULL; def++)
+		for (i = 0; i < (*def)->nres; i++) {
+			r = &(*def)->res[i];
+			snprintf(path, sizeof(path), "%u/0/%u", (*def)->oid,
+			    r->rid);
+			if (res_add(sh, &sh->slots[(*k)++], path, RES_ONE,
+			    (*def)->oid, r->rid, r->ops,
+			    res_obs_kind((enum obj_obs)r->obs)) == -1)
+				return -1;
+		}
+	for (def = table; *def != NULL; def++) {
+		snprintf(path, sizeof(path), "%u/0", (*def)->oid);
+		if (res_add(sh, &sh->slots[(*k)++], path, RES_INSTANCE,
+		    (*def)->oid, 0, OBJ_R, res_instance_obs(*def)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 res_init(struct shard *sh, int fleet)
 {
-	const struct obj_res *table;
-	size_t n, i, k = 0;
-	char path[24];
+	const struct obj_def *const *table = sh->node->obj.table;
+	const struct obj_def *const *def;
+	size_t n = 2, k = 0;	/* /health, /config */
 
-	table = obj_resources(&n);
-	if ((sh->slots = calloc(n + 4, sizeof(*sh->slots))) == NULL)
+	for (def = table; *def != NULL; def++)
+		n += (*def)->nres + 1;
+	if ((sh->slots = calloc(n, sizeof(*sh->slots))) == NULL)
 		return -1;
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%u/0/%u", table[i].oid,
-		    table[i].rid);
-		if (res_add(sh, &sh->slots[k++], path, RES_ONE, table[i].oid,
-		    table[i].rid, table[i].ops) == -1)
-			return -1;
-	}
-	if (res_add(sh, &sh->slots[k++], "3/0", RES_INSTANCE, OBJ_DEVICE, 0,
-	    OBJ_R) == -1 ||
-	    res_add(sh, &sh->slots[k++], "5/0", RES_INSTANCE, OBJ_FIRMWARE, 0,
-	    OBJ_R) == -1 ||
-	    res_add(sh, &sh->slots[k++], "health", RES_HEALTH, 0, 0,
-	    OBJ_R) == -1 ||
+	if (res_init_objects(sh, table, &k) == -1 ||
+	    res_add(sh, &sh->slots[k++], "health", RES_HEALTH, 0, 0, OBJ_R,
+	    OBS_SAMPLED) == -1 ||
 	    (!fleet && res_add(sh, &sh->slots[k++], "config", RES_CONFIG, 0, 0,
-	    OBJ_R | OBJ_W) == -1))
+	    OBJ_R | OBJ_W, OBS_EVENT) == -1))
 		return -1;
 	sh->nslots = k;
 	return 0;
@@ -593,7 +631,8 @@ void
 res_obj_changed(void *arg, const struct fw *fw, uint16_t oid, uint16_t rid)
 {
 	struct node *n = arg;
-	struct node_dev *d = ffw_dev_of(n, fw);
+	struct node_dev *d = n->fwops != NULL ? n->fwops->dev_of(n, fw) :
+	    NULL;
 	size_t i, j;
 
 	/* A fleet device's observers are in its shard; libcoap builds each

@@ -90,6 +90,9 @@ shard_init(struct node *n)
 	coap_startup();
 	coap_set_log_handler(shard_coap_log);
 	coap_set_log_level(level >= LOG_LEVEL_DEBUG ? LOG_INFO : LOG_ERR);
+	if ((n->links = link_payload(n->obj.table, n->cfg.fleet > 0)) ==
+	    NULL)
+		return -1;
 	n->ndevs = n->cfg.fleet > 0 ? (size_t)n->cfg.fleet : 1;
 	per = n->cfg.fleet > 0 ? (size_t)n->cfg.shard : 1;
 	n->nshards = (n->ndevs + per - 1) / per;
@@ -235,7 +238,6 @@ shard_free(struct node *n)
 			continue;
 		if (sh->io_ev != NULL)
 			event_free(sh->io_ev);
-		ffw_shard_free(sh);
 		res_free(sh);
 		coap_free_context(sh->ctx);
 		free(sh);
@@ -248,6 +250,8 @@ shard_free(struct node *n)
 	free(n->devs);
 	free(n->resets);
 	n->resets = NULL;
+	free(n->links);
+	n->links = NULL;
 	coap_cleanup();
 }
 
