@@ -399,7 +399,8 @@ queue_collect(struct gateway *gw, const char *ep, uint64_t from, uint64_t *ids,
 	return c.n;
 }
 
-/* Commit callback of one step: the next one may go. */
+/* Commit callback of one step: the next one may go, unless the step left
+ * the op waiting out a backoff (its timer or a wake goes on). */
 static void
 queue_step_done(int status, void *arg)
 {
@@ -407,6 +408,8 @@ queue_step_done(int status, void *arg)
 
 	if (status != 0)
 		log_warnx("device %s: queue: store write failed", q->ep);
+	if (q->busy == 2)
+		return;
 	q->busy = 0;
 	queue_step(q);
 }

@@ -505,6 +505,41 @@ test_cancel(void **state)
 	assert_int_equal(queue_length(&f->d->gw, EP), 0);
 }
 
+/* No answer: the op stays first in line with the attempt counted and
+ * goes again at the device's next message; after max_attempts it fails
+ * (504 for a timeout) and the next op goes. */
+static void
+test_retry_then_fail(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t a, b;
+
+	f->d->gw.cfg.queue_max_attempts = 2;
+	a = push_one(f, DEVREQ_POST, "3/0/4", NULL);
+	b = push_one(f, DEVREQ_GET, "3/0/1", NULL);
+	f->reachable = 1;
+	queue_wake(&f->d->gw, EP);
+	assert_int_equal(f->nsent, 1);
+
+	no_answer(f, 0, DEVRESP_TIMEOUT);
+	assert_int_equal(dom_commit(f->d), 0);
+	op_is(f, a, OP_QUEUED, 0, 1);
+	assert_int_equal(f->nsent, 1);		/* backoff: waits */
+	assert_int_equal(dom_events(f->d, "op_result", EP), 0);
+
+	queue_wake(&f->d->gw, EP);		/* heard from: at once */
+	assert_int_equal(f->nsent, 2);
+	assert_string_equal(f->sent[1].path, "3/0/4");
+	no_answer(f, 1, DEVRESP_TIMEOUT);
+	assert_int_equal(dom_commit(f->d), 0);
+	op_is(f, a, OP_FAILED, 504, 2);
+	assert_int_equal(f->nsent, 3);
+	assert_string_equal(f->sent[2].path, "3/0/1");
+	assert_int_equal(queue_sending(&f->d->gw, EP), b);
+	assert_non_null(strstr(dom_event_last(f->d, "op_result"),
+	    "\"state\":\"failed\""));
+}
+
 /* At least once: an op on the wire when the gateway stops (the face
  * ending its request as it stops is no attempt) is sent again after the
  * restart, from the store, and its result is then recorded once. */
@@ -564,6 +599,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_then_fail, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_resent_after_restart,
 		    setup, teardown),
 	};
