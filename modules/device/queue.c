@@ -464,6 +464,11 @@ queue_delivered(const struct devresp *r, void *arg)
 	struct timeval tv = { 0, 0 };
 	unsigned backoff;
 
+	/* No op of q's on the wire: a second call for the same request
+	 * (devreq.c makes one; a face that made two must not free q under
+	 * the pending commit, nor record the result twice). */
+	if (q->sending == 0)
+		return;
 	/* A stop is no attempt: the op stays as stored (sending), and goes
 	 * again after the next start. */
 	if (q->dropped || gw->stopping ||

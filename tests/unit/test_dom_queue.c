@@ -585,6 +585,50 @@ test_resent_after_restart(void **state)
 	assert_int_equal(dom_events(f->d, "op_result", EP), 2);
 }
 
+/* An answer delivered twice for the same request (the second before the
+ * first's commit) records one result and one event, and the next op goes
+ * once, after that commit. */
+static void
+test_answer_twice(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t a = push_one(f, DEVREQ_PUT, "3/0/14", "+01");
+	uint64_t b = push_one(f, DEVREQ_PUT, "3/0/14", "+02");
+
+	f->reachable = 1;
+	queue_wake(&f->d->gw, EP);
+	assert_int_equal(f->nsent, 1);
+	answer(f, 0, 2, 4, NULL);
+	answer(f, 0, 2, 4, NULL);
+	queue_wake(&f->d->gw, EP);		/* the device talks again */
+	assert_int_equal(f->nsent, 1);
+	assert_int_equal(dom_commit(f->d), 0);
+	op_is(f, a, OP_DONE, 204, 1);
+	assert_int_equal(dom_events(f->d, "op_result", EP), 1);
+	assert_int_equal(f->nsent, 2);
+	assert_string_equal(f->sent[1].body, "+02");
+	assert_int_equal(queue_sending(&f->d->gw, EP), b);
+	assert_int_equal(queue_length(&f->d->gw, EP), 1);
+}
+
+/* The same when it was the device's last op: nothing is left to send. */
+static void
+test_answer_twice_last(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t a = push_one(f, DEVREQ_PUT, "3/0/14", "+01");
+
+	f->reachable = 1;
+	queue_wake(&f->d->gw, EP);
+	answer(f, 0, 2, 4, NULL);
+	answer(f, 0, 2, 4, NULL);
+	assert_int_equal(dom_commit(f->d), 0);
+	op_is(f, a, OP_DONE, 204, 1);
+	assert_int_equal(dom_events(f->d, "op_result", EP), 1);
+	assert_int_equal(queue_length(&f->d->gw, EP), 0);
+	assert_int_equal(f->nsent, 1);
+}
+
 int
 main(void)
 {
@@ -603,6 +647,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_resent_after_restart,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_twice, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_answer_twice_last, setup,
+		    teardown),
 	};
 
 	log_init("test_dom_queue", LOG_LEVEL_ERROR);
