@@ -399,7 +399,8 @@ queue_collect(struct gateway *gw, const char *ep, uint64_t from, uint64_t *ids,
 	return c.n;
 }
 
-/* Commit callback of one step: the next one may go. */
+/* Commit callback of one step: the next one may go, unless the step left
+ * the op waiting out a backoff (its timer or a wake goes on). */
 static void
 queue_step_done(int status, void *arg)
 {
@@ -407,6 +408,8 @@ queue_step_done(int status, void *arg)
 
 	if (status != 0)
 		log_warnx("device %s: queue: store write failed", q->ep);
+	if (q->busy == 2)
+		return;
 	q->busy = 0;
 	queue_step(q);
 }
@@ -461,6 +464,11 @@ queue_delivered(const struct devresp *r, void *arg)
 	struct timeval tv = { 0, 0 };
 	unsigned backoff;
 
+	/* No op of q's on the wire: a second call for the same request
+	 * (devreq.c makes one; a face that made two must not free q under
+	 * the pending commit, nor record the result twice). */
+	if (q->sending == 0)
+		return;
 	/* A stop is no attempt: the op stays as stored (sending), and goes
 	 * again after the next start. */
 	if (q->dropped || gw->stopping ||

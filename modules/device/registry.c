@@ -30,6 +30,8 @@ struct registry {
 	size_t		  nbuckets;	/* power of two */
 	struct device	**slots;	/* every device, for the sweep */
 	size_t		  count, cap;
+	size_t		  pending_new;	/* registers of new endpoints staged,
+					   not yet committed (max_devices) */
 	size_t		  state_count[DEVICE_STATE__COUNT];
 
 	struct event	 *sweep_ev;
@@ -53,6 +55,7 @@ struct change {
 	struct device		*dev;	/* CHANGE_REGISTER: the new device */
 	struct dev_record	 rec;	/* CHANGE_UPDATE: the new record */
 	int			 decommission;
+	int			 counted;	/* in reg->pending_new */
 };
 
 static const char *const state_names[DEVICE_STATE__COUNT] = {
@@ -467,6 +470,8 @@ registry_change_done(int status, void *arg)
 	struct device *d, *old;
 	int64_t now = gw_now();
 
+	if (c->counted)
+		reg->pending_new--;
 	if (status != 0) {
 		free(c->dev);
 		c->done(REGISTRY_STORE_FAILED, c->id, c->arg);
@@ -619,9 +624,13 @@ registry_register(struct registry *reg, const struct lwm2m_params *p,
 	int64_t now = gw_now();
 	struct change *c;
 	struct device *d;
+	enum registry_result res;
+	int known = registry_find_by_endpoint(reg, p->ep) != NULL;
 
-	if (reg->count >= (size_t)reg->gw->cfg.reg_max_devices &&
-	    registry_find_by_endpoint(reg, p->ep) == NULL)
+	/* Registers of new endpoints still on their way to the store count:
+	 * a burst lands many in one batch before any is in memory. */
+	if (!known && reg->count + reg->pending_new >=
+	    (size_t)reg->gw->cfg.reg_max_devices)
 		return REGISTRY_FULL;
 	if ((c = change_new(reg, CHANGE_REGISTER, done, arg)) == NULL ||
 	    (d = calloc(1, sizeof(*d) + ep_len + 1)) == NULL) {
@@ -642,13 +651,16 @@ registry_register(struct registry *reg, const struct lwm2m_params *p,
 	strcpy(d->r.version, p->has_version ? p->version : "1.0");
 	c->dev = d;
 	c->id = d->r.id;
+	c->counted = !known;
 	if (registry_write(reg, d->ep, ep_len, &d->r, links != NULL ? links :
 	    "", links_len) == -1) {
 		free(d);
 		free(c);
 		return REGISTRY_STORE_FAILED;
 	}
-	return registry_stage(c);
+	if ((res = registry_stage(c)) == REGISTRY_OK && !known)
+		reg->pending_new++;
+	return res;
 }
 
 enum registry_result

@@ -1,0 +1,422 @@
+/*
+ * test_dom_observe.c: the gateway's observations (cache/observe.c) over a
+ * real store, with the domain's modules alone: a hold establishes one
+ * through hooks.dev_observe, notifications in Observe order reach the
+ * cache and the listener and an older one does not, the end of a live
+ * observation and its making again on wake, the last release cancelling
+ * it, and a client's observation stored and forgotten across restarts.
+ * The CoAP face is a fake dev_observe that hands out handles and keeps the
+ * callback, through which the test notifies.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway.h"
+#include "log.h"
+#include "cache/cache.h"
+#include "cache/observe.h"
+#include "lwm2m/devmsg.h"
+#include "tests/unit/domutil.h"
+
+#define EP		"node-1"
+#define PATH		"5/0/3"
+#define MAX_SEEN	16
+
+/* One dev_observe call: what it asked and the callback it left. */
+struct made {
+	char		 ep[64];
+	char		 path[DEVREQ_PATH_MAX];
+	devobs_cb	 cb;
+	void		*arg;
+	int		 cancelled;
+};
+
+/* What the hooks and the listener saw. Lives in the fixture, as do the
+ * handles the fake gives out. */
+struct fixture {
+	struct dom	*d;
+	int		 refuse;		/* dev_observe: not now */
+	struct made	 made[MAX_SEEN];
+	int		 nmade;
+	int		 ncancel;
+	int		 nheard;
+	char		 heard[MAX_SEEN][32];
+	char		 heard_path[DEVREQ_PATH_MAX];
+};
+
+static struct fixture *hook_f;	/* the hooks get no argument of ours */
+
+static struct devobs *
+fake_observe(struct gateway *gw, const char *ep, const char *path,
+    void (*cb)(const struct devresp *, long, void *), void *arg)
+{
+	struct made *m;
+
+	(void)gw;
+	if (hook_f->refuse || hook_f->nmade >= MAX_SEEN)
+		return NULL;
+	m = &hook_f->made[hook_f->nmade++];
+	snprintf(m->ep, sizeof(m->ep), "%s", ep);
+	snprintf(m->path, sizeof(m->path), "%s", path);
+	m->cb = cb;
+	m->arg = arg;
+	return (struct devobs *)(void *)m;	/* opaque to observe.c */
+}
+
+static void
+fake_cancel(struct devobs *o)
+{
+	struct made *m = (struct made *)(void *)o;
+
+	m->cancelled++;
+	hook_f->ncancel++;
+}
+
+static void
+listener(struct gateway *gw, const char *ep, const char *path, int cf,
+    const uint8_t *body, size_t len, void *arg)
+{
+	struct fixture *f = arg;
+
+	(void)gw;
+	(void)cf;
+	assert_string_equal(ep, EP);
+	if (f->nheard < MAX_SEEN)
+		snprintf(f->heard[f->nheard], sizeof(f->heard[0]), "%.*s",
+		    (int)len, (const char *)body);
+	snprintf(f->heard_path, sizeof(f->heard_path), "%s", path);
+	f->nheard++;
+}
+
+static int
+start(struct fixture *f)
+{
+	if (dom_start(f->d) == -1)
+		return -1;
+	observe_set_listener(&f->d->gw, listener, f);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL || (f->d = dom_new()) == NULL)
+		return -1;
+	hook_f = f;
+	f->d->gw.hooks.dev_observe = fake_observe;
+	f->d->gw.hooks.dev_observe_cancel = fake_cancel;
+	if (start(f) == -1)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	dom_free(f->d);
+	hook_f = NULL;
+	free(f);
+	return 0;
+}
+
+static void
+restart(struct fixture *f)
+{
+	dom_stop(f->d);
+	assert_int_equal(start(f), 0);
+}
+
+/* The device notifies through observation i: cls.detail, text body, seq
+ * (-1: the observation ends with this). */
+static void
+notify(struct fixture *f, int i, int cls, int detail, const char *body,
+    long seq)
+{
+	struct devresp r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = DEVRESP_ANSWER;
+	r.cls = cls;
+	r.detail = detail;
+	r.content_format = 0;
+	r.body = (const uint8_t *)body;
+	r.len = strlen(body);
+	f->made[i].cb(&r, seq, f->made[i].arg);
+}
+
+/* The observation of EP's path i ends without an answer (route gone). */
+static void
+end(struct fixture *f, int i)
+{
+	struct devresp r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = DEVRESP_UNREACHABLE;
+	r.content_format = -1;
+	f->made[i].cb(&r, -1, f->made[i].arg);
+}
+
+/* The cached value of EP's path, as a string ("" when none). */
+static const char *
+cached(struct fixture *f, const char *path)
+{
+	static char buf[64];
+	const struct cache_entry *e = cache_get(&f->d->gw, EP, path);
+
+	if (e == NULL)
+		return "";
+	snprintf(buf, sizeof(buf), "%.*s", (int)e->len,
+	    (const char *)e->body);
+	return buf;
+}
+
+/* A hold makes one live observation through the face, once however many
+ * hold it; a wake while it lives makes no other. */
+static void
+test_hold_establishes(void **state)
+{
+	struct fixture *f = *state;
+	struct observe_view v;
+
+	assert_int_equal(observe_get(&f->d->gw, EP, PATH, &v), -1);
+	assert_int_equal(observe_hold(&f->d->gw, EP, PATH), 0);
+	assert_int_equal(f->nmade, 1);
+	assert_string_equal(f->made[0].ep, EP);
+	assert_string_equal(f->made[0].path, PATH);
+	assert_int_equal(observe_get(&f->d->gw, EP, PATH, &v), 0);
+	assert_true(v.established);
+	assert_true(v.held);
+	assert_false(v.client);
+
+	assert_int_equal(observe_hold(&f->d->gw, EP, PATH), 0);
+	observe_wake(&f->d->gw, EP);
+	assert_int_equal(f->nmade, 1);
+
+	/* Another path is another observation. */
+	assert_int_equal(observe_hold(&f->d->gw, EP, "5/0/5"), 0);
+	assert_int_equal(f->nmade, 2);
+	assert_string_equal(f->made[1].path, "5/0/5");
+}
+
+/* Notifications with a growing Observe number are cached and given to
+ * the listener, each once, with a notification event; an older number
+ * after a newer one is not (the cache keeps the newest), nor is an error
+ * answer. */
+static void
+test_notifications_in_order(void **state)
+{
+	struct fixture *f = *state;
+	struct observe_view v;
+
+	assert_int_equal(observe_hold(&f->d->gw, EP, PATH), 0);
+	notify(f, 0, 2, 5, "1", 10);
+	assert_string_equal(cached(f, PATH), "1");
+	assert_int_equal(f->nheard, 1);
+	assert_string_equal(f->heard[0], "1");
+	assert_string_equal(f->heard_path, PATH);
+
+	notify(f, 0, 2, 5, "2", 11);
+	assert_string_equal(cached(f, PATH), "2");
+	assert_int_equal(f->nheard, 2);
+	assert_string_equal(f->heard[1], "2");
+
+	notify(f, 0, 2, 5, "stale", 10);
+	assert_string_equal(cached(f, PATH), "2");
+	assert_int_equal(f->nheard, 2);
+
+	notify(f, 0, 4, 4, "gone", 12);
+	assert_string_equal(cached(f, PATH), "2");
+	assert_int_equal(f->nheard, 2);
+
+	assert_int_equal(observe_get(&f->d->gw, EP, PATH, &v), 0);
+	assert_int_equal(v.notifications, 2);
+	assert_int_equal(v.last_at, gw_now());
+	assert_int_equal(dom_events(f->d, "notification", EP), 2);
+	assert_non_null(strstr(dom_event_last(f->d, "notification"),
+	    "\"value\":\"2\""));
+
+	/* Numbers are 24 bits and wrap (RFC 7641 3.4): a jump of 2^23 or
+	 * more forward is the past. */
+	notify(f, 0, 2, 5, "3", (1L << 23) + 11);
+	assert_string_equal(cached(f, PATH), "2");
+	notify(f, 0, 2, 5, "4", 1L << 23);
+	assert_string_equal(cached(f, PATH), "4");
+	notify(f, 0, 2, 5, "x", (1L << 24) - 1);
+	assert_string_equal(cached(f, PATH), "x");
+	notify(f, 0, 2, 5, "5", 5);			/* wrapped */
+	assert_string_equal(cached(f, PATH), "5");
+	assert_int_equal(f->nheard, 5);
+
+	/* A number older by more than 128 s counts as newer. */
+	notify(f, 0, 2, 5, "6", 4);
+	assert_string_equal(cached(f, PATH), "5");
+	dom_advance(129);
+	notify(f, 0, 2, 5, "7", 4);
+	assert_string_equal(cached(f, PATH), "7");
+	assert_int_equal(f->nheard, 6);
+}
+
+/* The end of a live observation (seq -1) leaves it known but not live;
+ * the device's next message (observe_wake) makes it again, and a face
+ * that cannot now leaves it for the wake after. */
+static void
+test_end_and_wake(void **state)
+{
+	struct fixture *f = *state;
+	struct observe_view v;
+
+	assert_int_equal(observe_hold(&f->d->gw, EP, PATH), 0);
+	notify(f, 0, 2, 5, "1", 1);
+	end(f, 0);
+	assert_int_equal(observe_get(&f->d->gw, EP, PATH, &v), 0);
+	assert_false(v.established);
+	assert_true(v.held);
+	assert_int_equal(f->nmade, 1);
+	assert_string_equal(cached(f, PATH), "1");
+
+	observe_wake(&f->d->gw, "node-2");
+	assert_int_equal(f->nmade, 1);
+
+	f->refuse = 1;
+	observe_wake(&f->d->gw, EP);
+	assert_int_equal(observe_get(&f->d->gw, EP, PATH, &v), 0);
+	assert_false(v.established);
+
+	f->refuse = 0;
+	observe_wake(&f->d->gw, EP);
+	assert_int_equal(f->nmade, 2);
+	assert_int_equal(observe_get(&f->d->gw, EP, PATH, &v), 0);
+	assert_true(v.established);
+	/* Its values reach the cache and the listener again. */
+	notify(f, 1, 2, 5, "2", 2);
+	assert_string_equal(cached(f, PATH), "2");
+	assert_int_equal(f->nheard, 2);
+
+	/* A last value that ends it is still a value. */
+	notify(f, 1, 2, 5, "3", -1);
+	assert_string_equal(cached(f, PATH), "3");
+	assert_int_equal(observe_get(&f->d->gw, EP, PATH, &v), 0);
+	assert_false(v.established);
+}
+
+/* Releases count down the holds: the last one forgets the observation
+ * and cancels it at the face, once; a client's observation keeps it. */
+static void
+test_release(void **state)
+{
+	struct fixture *f = *state;
+	struct observe_view v;
+
+	assert_int_equal(observe_hold(&f->d->gw, EP, PATH), 0);
+	assert_int_equal(observe_hold(&f->d->gw, EP, PATH), 0);
+	observe_release(&f->d->gw, EP, PATH);
+	assert_int_equal(f->ncancel, 0);
+	assert_int_equal(observe_get(&f->d->gw, EP, PATH, &v), 0);
+	assert_true(v.held);
+
+	observe_release(&f->d->gw, EP, PATH);
+	assert_int_equal(f->ncancel, 1);
+	assert_int_equal(f->made[0].cancelled, 1);
+	assert_int_equal(observe_get(&f->d->gw, EP, PATH, &v), -1);
+	observe_release(&f->d->gw, EP, PATH);
+	assert_int_equal(f->ncancel, 1);
+
+	/* Held and a client's: the release leaves it to the client. */
+	assert_int_equal(observe_hold(&f->d->gw, EP, PATH), 0);
+	assert_int_equal(observe_client_put(&f->d->gw, EP, PATH),
+	    OBSERVE_PUT_NEW);
+	observe_release(&f->d->gw, EP, PATH);
+	assert_int_equal(f->ncancel, 1);
+	assert_int_equal(observe_get(&f->d->gw, EP, PATH, &v), 0);
+	assert_true(v.established);
+	assert_true(v.client);
+	assert_false(v.held);
+
+	/* A released observation that had ended has nothing to cancel. */
+	assert_int_equal(observe_hold(&f->d->gw, EP, "5/0/5"), 0);
+	end(f, 2);
+	observe_release(&f->d->gw, EP, "5/0/5");
+	assert_int_equal(f->ncancel, 1);
+	assert_int_equal(observe_get(&f->d->gw, EP, "5/0/5", &v), -1);
+}
+
+/* A client's observation is stored: one per resource, back after a
+ * restart (made again at the device's next message), and forgotten by
+ * del (cancelled at the face, gone after a restart). Holds are not
+ * stored. */
+static void
+test_client_put_del(void **state)
+{
+	struct fixture *f = *state;
+	struct observe_view v;
+	char longpath[DEVREQ_PATH_MAX + 8];
+
+	assert_int_equal(observe_client_put(&f->d->gw, EP, PATH),
+	    OBSERVE_PUT_NEW);
+	assert_int_equal(observe_client_put(&f->d->gw, EP, PATH),
+	    OBSERVE_PUT_EXISTS);
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[sizeof(longpath) - 1] = '\0';
+	assert_int_equal(observe_client_put(&f->d->gw, EP, longpath),
+	    OBSERVE_PUT_TOO_LONG);
+	assert_int_equal(observe_hold(&f->d->gw, EP, "5/0/5"), 0);
+	assert_int_equal(dom_commit(f->d), 0);
+	observe_establish(&f->d->gw, EP, PATH);
+	assert_int_equal(f->nmade, 2);
+
+	restart(f);
+	assert_int_equal(observe_get(&f->d->gw, EP, PATH, &v), 0);
+	assert_true(v.client);
+	assert_false(v.established);
+	assert_false(v.held);
+	assert_int_equal(observe_get(&f->d->gw, EP, "5/0/5", &v), -1);
+	observe_wake(&f->d->gw, EP);
+	assert_int_equal(f->nmade, 3);
+	assert_string_equal(f->made[2].path, PATH);
+	assert_int_equal(observe_get(&f->d->gw, EP, PATH, &v), 0);
+	assert_true(v.established);
+	notify(f, 2, 2, 5, "1", 1);
+	assert_int_equal(f->nheard, 1);
+
+	assert_int_equal(observe_client_del(&f->d->gw, EP, PATH), 0);
+	assert_int_equal(f->made[2].cancelled, 1);
+	assert_int_equal(observe_get(&f->d->gw, EP, PATH, &v), -1);
+	assert_int_equal(observe_client_del(&f->d->gw, EP, PATH), 1);
+	assert_int_equal(dom_commit(f->d), 0);
+
+	restart(f);
+	assert_int_equal(observe_get(&f->d->gw, EP, PATH, &v), -1);
+	observe_wake(&f->d->gw, EP);
+	assert_int_equal(f->nmade, 3);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_hold_establishes, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_notifications_in_order,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_end_and_wake, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_put_del, setup,
+		    teardown),
+	};
+
+	log_init("test_dom_observe", LOG_LEVEL_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
