@@ -145,6 +145,15 @@ cache_refresh(struct cache *c, struct centry *e, long max_age,
 	TAILQ_INSERT_HEAD(&c->lru, e, lru);
 }
 
+void
+cache_forget_seq(struct gateway *gw, const char *ep, const char *path)
+{
+	struct centry *e;
+
+	if ((e = cache_find_parts(gw->cache, ep, path)) != NULL)
+		e->seq = -1;
+}
+
 int
 cache_put(struct gateway *gw, const char *ep, const char *path,
     int content_format, long max_age, const uint8_t *body, size_t len,

@@ -44,6 +44,11 @@ int		 cache_put(struct gateway *gw, const char *ep, const char *path,
 		    int content_format, long max_age, const uint8_t *body,
 		    size_t len, long observe_seq);
 
+/* The next value of ep's path starts a new Observe sequence (a new
+ * observation): it is not compared with the number kept. */
+void		 cache_forget_seq(struct gateway *gw, const char *ep,
+		    const char *path);
+
 /* The entry for ep's path, or NULL. Counts as a use for the LRU order. */
 const struct cache_entry *cache_get(struct gateway *gw, const char *ep,
 		    const char *path);

@@ -27,6 +27,7 @@ struct obs {
 	uint64_t		 notifications;
 	int64_t			 created_at, last_at;
 	unsigned		 holds;		/* observe_hold, in memory */
+	int			 fresh;		/* made again, no value yet */
 	int			 stored;	/* a client's, in the store */
 	char			 ep[LWM2M_EP_MAX + 1];
 	char			 path[DEVREQ_PATH_MAX];
@@ -98,6 +99,14 @@ obs_notify(const struct devresp *r, long seq, void *arg)
 		o->live = NULL;		/* ended: made again on next wake */
 	if (r->kind != DEVRESP_ANSWER || r->cls != 2)
 		return;
+	/* A new observation numbers its notifications anew (a device that
+	 * rebooted starts low): its first value is not older than what the
+	 * cache kept of the one before (RFC 7641 3.4 orders one
+	 * observation's notifications only). */
+	if (o->fresh) {
+		o->fresh = 0;
+		cache_forget_seq(o->gw, o->ep, o->path);
+	}
 	if (cache_put(o->gw, o->ep, o->path, r->content_format,
 	    r->has_max_age ? (long)r->max_age : -1, r->body, r->len,
 	    seq) != 1)
@@ -124,6 +133,7 @@ obs_establish(struct obs *o)
 		return;
 	o->live = o->gw->hooks.dev_observe(o->gw, o->ep, o->path, obs_notify,
 	    o);
+	o->fresh = o->live != NULL;
 }
 
 void

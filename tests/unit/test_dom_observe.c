@@ -311,6 +311,29 @@ test_end_and_wake(void **state)
 	assert_false(v.established);
 }
 
+/* A device that rebooted numbers the notifications of the observation
+ * made again from low: its first value is taken however high the last
+ * number of the one before, and its order holds from there. */
+static void
+test_new_observation_new_sequence(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(observe_hold(&f->d->gw, EP, PATH), 0);
+	notify(f, 0, 2, 5, "1", 50);
+	end(f, 0);
+	observe_wake(&f->d->gw, EP);
+	assert_int_equal(f->nmade, 2);
+	notify(f, 1, 2, 5, "2", 2);
+	assert_string_equal(cached(f, PATH), "2");
+	assert_int_equal(f->nheard, 2);
+	notify(f, 1, 2, 5, "3", 3);
+	assert_string_equal(cached(f, PATH), "3");
+	notify(f, 1, 2, 5, "late", 2);	/* older within this one */
+	assert_string_equal(cached(f, PATH), "3");
+	assert_int_equal(f->nheard, 3);
+}
+
 /* Releases count down the holds: the last one forgets the observation
  * and cancels it at the face, once; a client's observation keeps it. */
 static void
@@ -412,6 +435,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_and_wake, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_new_observation_new_sequence,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_put_del, setup,
 		    teardown),
