@@ -35,6 +35,8 @@ struct devreq {
 	void			*arg;
 	struct event		*timer;
 	int			 inflight;
+	int			 orphan;	/* on the wire, ownerless: holds
+						   no NSTART place */
 	uint8_t			 token[8];
 	size_t			 token_len;
 	enum devreq_method	 method;
@@ -142,7 +144,8 @@ devreq_unlink(struct devreq *rq)
 		return;
 	if (rq->inflight) {
 		TAILQ_REMOVE(&q->inflight, rq, entry);
-		q->ninflight--;
+		if (!rq->orphan)
+			q->ninflight--;
 	} else {
 		TAILQ_REMOVE(&q->waiting, rq, entry);
 	}
@@ -173,8 +176,12 @@ devreq_finish(struct devreq *rq, const struct devresp *resp)
 /*
  * The owner gives up on rq (its timeout, or the HTTP client left). One
  * still waiting goes at once. One on the wire stays there, ownerless, until
- * the device answers or libcoap gives up on it: it still holds one of the
- * device's NSTART places, and libcoap offers no way to withdraw a CON.
+ * the device answers or libcoap gives up on it (libcoap offers no way to
+ * withdraw a CON, and a block-wise body is read from rq->body), so that a
+ * late answer is still taken. Its NSTART place goes to the next request
+ * now: a device that acknowledged it and never answers would otherwise
+ * hold the place until its route ends. libcoap still holds back a CON
+ * while the session's NSTART of them are unacknowledged.
  */
 static void
 devreq_orphan(struct devreq *rq)
@@ -186,8 +193,14 @@ devreq_orphan(struct devreq *rq)
 		rq->timer = NULL;
 	}
 	rq->cb = NULL;
-	if (rq->inflight && d != NULL)
+	if (rq->inflight && d != NULL) {
+		if (!rq->orphan) {
+			rq->orphan = 1;
+			rq->q->ninflight--;
+			devreq_pump(rq->gw, rq->q);
+		}
 		return;
+	}
 	devreq_unlink(rq);
 	free(rq->body);
 	free(rq);
