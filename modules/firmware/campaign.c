@@ -357,6 +357,38 @@ camp_announce(struct gateway *gw, struct camp *c, int64_t now)
 	return 0;
 }
 
+static void
+camp_cancelled(enum queue_result res, uint64_t id, void *arg)
+{
+	(void)res;	/* one already on its way is not stopped */
+	(void)id;
+	(void)arg;
+}
+
+/*
+ * A campaign pauses: the URI writes and executes it queued that have not
+ * gone out yet (a sleeping device's) are taken back, so that a paused
+ * campaign starts no device and executes nothing; resume queues them
+ * again. One on the wire, or still awaiting its commit, goes.
+ */
+static void
+camp_hold_back(struct gateway *gw, struct camp *c)
+{
+	struct camp_dev *d;
+	size_t i;
+
+	for (i = 0; i < c->ndevs; i++) {
+		d = &c->devs[i];
+		if (d->op == 0 || d->op == CAMP_OP_PENDING ||
+		    (d->op_kind != COP_WRITE && d->op_kind != COP_EXECUTE) ||
+		    queue_cancel(gw, d->op, camp_cancelled, NULL) != QUEUE_OK)
+			continue;
+		d->op = 0;
+		d->op_kind = COP_NONE;
+		camp_dev_save(gw, c, d);
+	}
+}
+
 /*
  * One step of a campaign: the ops it queued, the devices in flight (also
  * while it is paused: they carry on, but get nothing new), then, running,
@@ -396,6 +428,7 @@ camp_step(struct gateway *gw, struct camp *c, int64_t now)
 		    failed, size, c->failure_percent);
 		log_warnx("campaign %" PRIu64 ": paused: %s", c->id,
 		    c->reason);
+		camp_hold_back(gw, c);
 		camp_save(gw, c);
 		running = 0;
 	}
@@ -527,14 +560,6 @@ camp_heard(struct gateway *gw, const char *ep, const char *path, int cf,
 	}
 }
 
-static void
-camp_cancelled(enum queue_result res, uint64_t id, void *arg)
-{
-	(void)res;	/* one already on its way is not stopped */
-	(void)id;
-	(void)arg;
-}
-
 /* Cancel: d is no longer watched, and what it has not been sent yet (the
  * URI write, the execute) is not sent: a device that has not begun
  * stays on its image. */
@@ -605,6 +630,7 @@ campaign_action(struct gateway *gw, uint64_t id, const char *action)
 	if (strcmp(action, "pause") == 0 && c->status == CAMP_RUNNING) {
 		c->status = CAMP_PAUSED;
 		snprintf(c->reason, sizeof(c->reason), "paused by the operator");
+		camp_hold_back(gw, c);
 	} else if (strcmp(action, "resume") == 0 && c->status == CAMP_PAUSED &&
 	    (fi = firmware_find(gw, c->image)) != NULL && fi->trusted) {
 		c->status = CAMP_RUNNING;
@@ -657,6 +683,7 @@ campaign_module_reload(struct gateway *gw, const struct gw_config *old)
 		    "a key that is no longer trusted", c->image);
 		log_warnx("campaign %" PRIu64 ": paused: %s", c->id,
 		    c->reason);
+		camp_hold_back(gw, c);
 		camp_save(gw, c);
 	}
 }

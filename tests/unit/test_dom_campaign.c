@@ -911,6 +911,62 @@ test_pause_resume(void **state)
 }
 
 /*
+ * Paused, a device gets no URI write and no execute even if the campaign
+ * queued it before the pause: n2 was asleep when its write was queued,
+ * n1 when its execute was, and both wake while the campaign is paused.
+ * The queued ops are taken back (the queue holds nothing for them), and
+ * resume queues them again.
+ */
+static void
+test_pause_holds_queued_ops(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t id;
+
+	register_ep(f, "n1");
+	register_ep(f, "n2");
+	set_asleep(f, "n2", 1);
+	id = create(f, "\"target\":{\"eps\":[\"n1\",\"n2\"]},"
+	    "\"policy\":{\"max_concurrent\":2,\"failure_percent\":100}");
+	step_commit(f);
+	assert_int_equal(count_sent(f, "n1", DEVREQ_PUT, "5/0/1"), 1);
+	assert_int_equal(count_sent(f, "n2", DEVREQ_PUT, "5/0/1"), 0);
+	assert_int_equal(queue_length(&f->d->gw, "n2"), 1);
+	assert_dev(f, id, "n2", "announced");
+	to_downloaded(f, "n1");
+	set_asleep(f, "n1", 1);
+	step_commit(f);
+	assert_int_equal(count_sent(f, "n1", DEVREQ_POST, "5/0/2"), 0);
+	assert_int_equal(queue_length(&f->d->gw, "n1"), 1);
+
+	assert_int_equal(campaign_action(&f->d->gw, id, "pause"), 0);
+	assert_int_equal(dom_commit(f->d), 0);
+	assert_int_equal(queue_length(&f->d->gw, "n1"), 0);
+	assert_int_equal(queue_length(&f->d->gw, "n2"), 0);
+	step_commit(f);
+	set_asleep(f, "n1", 0);
+	set_asleep(f, "n2", 0);
+	queue_wake(&f->d->gw, "n1");		/* heard from */
+	queue_wake(&f->d->gw, "n2");
+	step_commit(f);
+	assert_int_equal(count_sent(f, "n1", DEVREQ_POST, "5/0/2"), 0);
+	assert_int_equal(count_sent(f, "n2", DEVREQ_PUT, "5/0/1"), 0);
+	assert_dev(f, id, "n1", "downloaded");
+	assert_dev(f, id, "n2", "announced");
+
+	assert_int_equal(campaign_action(&f->d->gw, id, "resume"), 0);
+	assert_int_equal(dom_commit(f->d), 0);
+	step_commit(f);
+	assert_int_equal(count_sent(f, "n1", DEVREQ_POST, "5/0/2"), 1);
+	assert_int_equal(count_sent(f, "n2", DEVREQ_PUT, "5/0/1"), 1);
+	answer(f, "n1", DEVREQ_POST, "5/0/2", 2, 4, -1, NULL);
+	answer_write(f, "n2", 2, 4);
+	step_commit(f);
+	assert_dev(f, id, "n1", "updating");
+	assert_dev(f, id, "n2", "downloading");
+}
+
+/*
  * A restart in the middle: the campaign and each device's record come
  * back (states, the op out, what armed it), the devices in flight are
  * watched again, a write on the wire when the gateway stopped is sent
@@ -1076,6 +1132,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_pause_resume, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_pause_holds_queued_ops,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart_midway, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_drop_device, setup,
