@@ -90,9 +90,6 @@ void	link_timer_cb(evutil_socket_t fd, short what, void *arg);
 void	link_session_free(struct node_dev *d);
 extern const struct reg_ops link_reg_ops;
 
-/* shard.c: a device's registration ended (REG_NOTE_DONE). */
-void	shard_done(struct node_dev *d);
-
 /*
  * A client session from ctx to server (local: NULL for any): over DTLS
  * with the node's PSK when secure, its identity [node] psk_identity for

@@ -19,6 +19,22 @@
 #include "node/fwint.h"
 #include "node/node.h"
 
+/* Forgets the download under way: its file, manifest and pull record. */
+void
+nfw_drop_staging(struct node_fw *fw)
+{
+	if (fw->fd != -1)
+		close(fw->fd);
+	fw->fd = -1;
+	fw->active = 0;
+	fw->have = 0;
+	fw->pull = 0;
+	fw->want_manifest = 0;
+	unlink(fw->staging_path);
+	unlink(fw->manifest_path);
+	unlink(fw->pull_path);
+}
+
 /* Writes text to path through a temporary file and a rename. */
 int
 nfw_write_file(const char *path, const void *text, size_t len)

@@ -83,21 +83,6 @@ nfw_load_installed(struct node_fw *fw)
 	free(s);
 }
 
-void
-nfw_drop_staging(struct node_fw *fw)
-{
-	if (fw->fd != -1)
-		close(fw->fd);
-	fw->fd = -1;
-	fw->active = 0;
-	fw->have = 0;
-	fw->pull = 0;
-	fw->want_manifest = 0;
-	unlink(fw->staging_path);
-	unlink(fw->manifest_path);
-	unlink(fw->pull_path);
-}
-
 static void
 nfw_schedule(struct node_fw *fw, int64_t ms)
 {

@@ -527,7 +527,8 @@ link_note(void *arg, enum reg_note note, int64_t v)
 		break;
 	case REG_NOTE_DONE:
 		link_count(d, 0);
-		shard_done(d);
+		if (d->node->dev_done != NULL)
+			d->node->dev_done(d);
 		break;
 	}
 }

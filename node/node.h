@@ -106,6 +106,9 @@ struct node {
 	struct event		*stop_ev;	/* deregisters in slices */
 	struct event		*exit_ev;	/* the bounded wait */
 	char			*links;		/* link.c: registration links */
+	void			(*dev_done)(struct node_dev *d);	/* shard.c's:
+						   a device's registration
+						   ended (REG_NOTE_DONE) */
 	struct node_dev		**resets;	/* sessions to drop, link.c */
 	size_t			 nresets, resets_cap;
 	uint32_t		 drop;		/* drop fraction * 2^32 */
@@ -139,7 +142,6 @@ int	shard_init(struct node *n);	/* contexts, devices, timers */
 void	shard_start(struct node *n);	/* first registrations */
 void	shard_stop(struct node *n);	/* deregister, then end the loop */
 void	shard_free(struct node *n);
-void	shard_params_changed(struct node *n);	/* after a /config write */
 
 /*
  * link.c: the links a registration carries (RFC 6690 link-format): the

@@ -307,6 +307,18 @@ res_body(const coap_pdu_t *req, const uint8_t **data, size_t *len)
 	}
 }
 
+/* After a /config write: every device takes the new parameters. */
+static void
+res_params_changed(struct node *n)
+{
+	int64_t now = node_now_ms();
+	size_t i;
+
+	node_params(&n->params, &n->cfg);
+	for (i = 0; i < n->ndevs; i++)
+		reg_params_changed(&n->devs[i].reg, now);
+}
+
 /*
  * A /config write: validated into a copy, merged into the overrides, kept
  * on disk (synchronously: rare, small, and a 2.04 must mean it is kept),
@@ -345,7 +357,7 @@ res_config_write(struct node *n, const uint8_t *body, size_t len, char *err,
 	was = n->cfg;
 	n->cfg = fresh;
 	log_set_level((enum log_level)n->cfg.log_level);
-	shard_params_changed(n);
+	res_params_changed(n);
 	obj_reconfigured(&n->obj, &was);
 	log_info("config: changed %.200s and kept in %s", what ? what : "",
 	    n->cfg.config_path);

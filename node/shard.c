@@ -80,6 +80,24 @@ fail:
 	return NULL;
 }
 
+/* A device is done (deregistered, or gave up): the stop goes on, and the
+ * loop ends with the last one. link.c tells it through n->dev_done. */
+static void
+shard_done(struct node_dev *d)
+{
+	struct node *n = d->node;
+	struct timeval zero = { 0, 0 };
+
+	if (d->stop_wait) {
+		d->stop_wait = 0;
+		n->stop_inflight--;
+		if (n->stop_next < n->ndevs)
+			evtimer_add(n->stop_ev, &zero);
+	}
+	if (n->live > 0 && --n->live == 0 && n->stopping)
+		event_base_loopbreak(n->base);
+}
+
 int
 shard_init(struct node *n)
 {
@@ -87,6 +105,7 @@ shard_init(struct node *n)
 	struct node_dev *d;
 	int level = log_get_level();
 
+	n->dev_done = shard_done;
 	coap_startup();
 	coap_set_log_handler(shard_coap_log);
 	coap_set_log_level(level >= LOG_LEVEL_DEBUG ? LOG_INFO : LOG_ERR);
@@ -209,17 +228,6 @@ shard_stop(struct node *n)
 }
 
 void
-shard_params_changed(struct node *n)
-{
-	int64_t now = node_now_ms();
-	size_t i;
-
-	node_params(&n->params, &n->cfg);
-	for (i = 0; i < n->ndevs; i++)
-		reg_params_changed(&n->devs[i].reg, now);
-}
-
-void
 shard_free(struct node *n)
 {
 	size_t i;
@@ -255,18 +263,3 @@ shard_free(struct node *n)
 	coap_cleanup();
 }
 
-void
-shard_done(struct node_dev *d)
-{
-	struct node *n = d->node;
-	struct timeval zero = { 0, 0 };
-
-	if (d->stop_wait) {
-		d->stop_wait = 0;
-		n->stop_inflight--;
-		if (n->stop_next < n->ndevs)
-			evtimer_add(n->stop_ev, &zero);
-	}
-	if (n->live > 0 && --n->live == 0 && n->stopping)
-		event_base_loopbreak(n->base);
-}
