@@ -136,19 +136,28 @@ struct gateway {
 	struct gw_hooks		 hooks;		/* set by modules/coap/ */
 };
 
+/* sysexits(3) EX_CONFIG: what the operator must mend (a damaged store, a
+ * store another gateway holds). */
+#define GW_EX_CONFIG	78
+
 /*
  * A module's hooks, each optional. init allocates and opens what the module
- * owns (a failure stops the gateway with exit 1); start binds listeners and
- * arms events; reload applies a new config (gw->cfg already holds it, old is
- * the previous one); stop releases everything, in reverse module order.
- * While they stop, gw->stopping is set, and after each stop the store's
- * batch is committed: a write a stop causes in an earlier module (coap's
- * ending a request its owner records) completes while that module lives.
+ * owns (-1 stops the gateway with exit 1; GW_EX_CONFIG with exit 78);
+ * start binds listeners and arms events; check says whether a reloaded
+ * config (fresh) may replace the running one (-1 with the reason in err
+ * refuses the whole reload); reload applies a new config (gw->cfg already
+ * holds it, old is the previous one); stop releases everything, in reverse
+ * module order. While they stop, gw->stopping is set, and after each stop
+ * the store's batch is committed: a write a stop causes in an earlier
+ * module (coap's ending a request its owner records) completes while that
+ * module lives.
  */
 struct gw_module {
 	const char	*name;
 	int		(*init)(struct gateway *gw);
 	int		(*start)(struct gateway *gw);
+	int		(*check)(struct gateway *gw, const struct gw_config *fresh,
+			    char *err, size_t errlen);
 	void		(*reload)(struct gateway *gw, const struct gw_config *old);
 	void		(*stop)(struct gateway *gw);
 };

@@ -78,6 +78,7 @@ gateway_reload(evutil_socket_t sig, short what, void *arg)
 	struct gw_config fresh, old;
 	char err[512];
 	size_t i;
+	int refused = 0;
 
 	(void)sig;
 	(void)what;
@@ -86,6 +87,18 @@ gateway_reload(evutil_socket_t sig, short what, void *arg)
 		log_warnx("reload failed, keeping the running configuration: "
 		    "%s", err);
 		notify_send("READY=1\nSTATUS=reload failed, running on the "
+		    "previous configuration");
+		return;
+	}
+	for (i = 0; i < NMODULES; i++)
+		if (modules[i]->check != NULL &&
+		    modules[i]->check(gw, &fresh, err, sizeof(err)) == -1) {
+			log_warnx("reload refused, keeping the running "
+			    "configuration: %s: %s", gw->config_path, err);
+			refused = 1;	/* each reason is said */
+		}
+	if (refused) {
+		notify_send("READY=1\nSTATUS=reload refused, running on the "
 		    "previous configuration");
 		return;
 	}
@@ -137,7 +150,7 @@ main(int argc, char *argv[])
 	struct gateway gw;
 	struct event *ev_hup, *ev_term, *ev_int, *ev_dog;
 	char err[512];
-	int ch, check = 0, verbose = 0;
+	int ch, check = 0, verbose = 0, rc, exitcode = 1;
 	size_t i, inited;
 
 	if (argc > 1 && (ch = fwtool_main(argc - 1, argv + 1)) != -1)
@@ -193,8 +206,9 @@ main(int argc, char *argv[])
 	gw.started = (time_t)gw_now();
 	for (inited = 0; inited < NMODULES; inited++) {
 		if (modules[inited]->init != NULL &&
-		    modules[inited]->init(&gw) == -1) {
+		    (rc = modules[inited]->init(&gw)) != 0) {
 			log_warnx("%s: cannot start", modules[inited]->name);
+			exitcode = rc > 0 ? rc : 1;
 			inited++;	/* its stop frees what init got */
 			goto fail;
 		}
@@ -230,5 +244,5 @@ main(int argc, char *argv[])
 fail:
 	gateway_stop(&gw, inited);
 	event_base_free(gw.base);
-	return 1;
+	return exitcode;
 }

@@ -156,10 +156,16 @@ static const struct config_key config_table[] = {
 	    "required (0: no limit)", 0),
 	KEY_INT("auth", "addr_burst", auth_addr_burst, 1, 1000000, "200",
 	    "requests one client address may make at once", 0),
+	KEY_INT("auth", "open", auth_open, 0, 1, "0",
+	    "1: this file means to leave the API without tokens (a reload that "
+	    "would drop every running token is refused without it)", 0),
 
 	KEY_STR("firmware", "trusted_keys", fw_trusted_keys, "",
 	    "public keys that may sign firmware manifests: comma-separated, "
 	    "each 64 hex characters or a file of such keys, one per line", 0),
+	KEY_INT("firmware", "no_trusted_keys", fw_no_trusted_keys, 0, 1, "0",
+	    "1: this file means to trust no signing key (a reload that would "
+	    "drop every running trusted key is refused without it)", 0),
 	KEY_INT("firmware", "max_store_mb", fw_max_store_mb, 1, 1 << 20, "256",
 	    "MiB of firmware images kept (507 beyond)", 0),
 	KEY_INT("firmware", "block_size", fw_block_size, 16, 1024, "1024",

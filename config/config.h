@@ -80,12 +80,14 @@ struct gw_config {
 	char			auth_admin_token[CONFIG_TOKEN_MAX + 1];
 	char			auth_operate_token[CONFIG_TOKEN_MAX + 1];
 	char			auth_read_token[CONFIG_TOKEN_MAX + 1];
+	int			auth_open;	/* no tokens, on purpose */
 	int			auth_token_rate;	/* per second; 0: off */
 	int			auth_token_burst;
 	int			auth_addr_rate;		/* per second; 0: off */
 	int			auth_addr_burst;
 
 	char			fw_trusted_keys[1024];	/* manifest.h keyring */
+	int			fw_no_trusted_keys;	/* none, on purpose */
 	int			fw_max_store_mb;
 	int			fw_block_size;		/* bytes, power of 2 */
 	char			fw_group4[CONFIG_HOST_MAX];

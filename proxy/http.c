@@ -497,6 +497,28 @@ http_module_start(struct gateway *gw)
  * that fails keeps what runs; connections already open keep their TLS
  * context.
  */
+/* A reload that leaves no API token where tokens run now is an accident
+ * (an empty or truncated file) unless the file says [auth] open = 1. */
+static int
+http_module_check(struct gateway *gw, const struct gw_config *fresh,
+    char *err, size_t errlen)
+{
+	struct auth *a;
+	size_t now = auth_count(gw->http->auth), then;
+
+	if (now == 0 || fresh->auth_open)
+		return 0;
+	if ((a = auth_new(fresh, err, errlen)) == NULL)
+		return 0;	/* reload keeps the running tokens, and says so */
+	then = auth_count(a);
+	auth_free(a);
+	if (then > 0)
+		return 0;
+	snprintf(err, errlen, "it has no API token, and %zu run now; set "
+	    "[auth] open = 1 to leave the API without tokens", now);
+	return -1;
+}
+
 static void
 http_module_reload(struct gateway *gw, const struct gw_config *old)
 {
@@ -553,5 +575,6 @@ const struct gw_module http_module = {
 	.init = http_module_init,
 	.start = http_module_start,
 	.reload = http_module_reload,
+	.check = http_module_check,
 	.stop = http_module_stop,
 };

@@ -12,9 +12,11 @@
  * background I/O threads do); every callback runs on the reactor.
  */
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -71,8 +73,12 @@ struct store {
 	pthread_cond_t		 cond;
 	int			 work;		/* busy handed over */
 	int			 quit;
+	int			 lockfd;	/* STORE_LOCK_FILE, flock'd */
+	int			 refused;	/* see store_open_checked */
 	char			 path[4096];
 };
+
+#define STORE_LOCK_FILE	"outpost.lock"
 
 static const char *const store_db_names[STORE_DB__COUNT] = {
 	"meta", "devices", "ops", "queue", "outbox", "observe", "creds",
@@ -136,8 +142,11 @@ store_open_dbs(struct store *st, char *err, size_t errlen)
 		if (found != STORE_SCHEMA_VERSION) {
 			mdb_txn_abort(txn);
 			snprintf(err, errlen, "%s: store schema version %u, this "
-			    "gateway knows version %u", st->path, found,
-			    STORE_SCHEMA_VERSION);
+			    "gateway knows version %u%s", st->path, found,
+			    STORE_SCHEMA_VERSION, found > STORE_SCHEMA_VERSION ?
+			    ": it was written by a newer outpost; run that "
+			    "version (or newer) on it" : "");
+			st->refused = 1;
 			return -1;
 		}
 	}
@@ -454,9 +463,92 @@ store_commit(struct store *st)
 	return status;
 }
 
+/*
+ * One gateway per store: an exclusive lock on DIR/outpost.lock, held for
+ * the process's life (the kernel drops it when the process dies, kill -9
+ * included). The file says the holder's pid.
+ */
+static int
+store_lock(struct store *st, char *err, size_t errlen)
+{
+	char path[4200], pid[32];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", st->path, STORE_LOCK_FILE);
+	if ((st->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) ==
+	    -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(st->lockfd, LOCK_EX | LOCK_NB) == -1) {
+		n = pread(st->lockfd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		snprintf(err, errlen, "%s is in use by another outpost (pid "
+		    "%s): one gateway per store; stop that one, or give this "
+		    "one another [store] path", st->path, pid[0] != '\0' ?
+		    pid : "unknown");
+		st->refused = 1;
+		return -1;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(st->lockfd, 0) == -1 ||
+	    pwrite(st->lockfd, pid, (size_t)n, 0) != n)
+		log_warn("store: %s", path);
+	return 0;
+}
+
+/*
+ * The data file as LMDB will map it. LMDB takes an empty data.mdb for a
+ * new store and starts empty, and it faults (SIGBUS) on the first read
+ * past the end of a truncated one: both are refused here, before any page
+ * is touched, with what to do.
+ */
+static int
+store_check_file(struct store *st, int opened, char *err, size_t errlen)
+{
+	char path[4200];
+	struct stat sb;
+	MDB_envinfo info;
+	MDB_stat ms;
+	uint64_t need;
+
+	snprintf(path, sizeof(path), "%s/data.mdb", st->path);
+	if (stat(path, &sb) == -1)
+		return 0;		/* a new store */
+	if (!opened && sb.st_size == 0) {
+		snprintf(err, errlen, "%s is empty (0 bytes): the store's data "
+		    "is gone. Restore it from a backup, or move %s aside to "
+		    "start with an empty store", path, st->path);
+		st->refused = 1;
+		return -1;
+	}
+	if (!opened || mdb_env_info(st->env, &info) != 0 ||
+	    mdb_env_stat(st->env, &ms) != 0)
+		return 0;
+	need = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+	if ((uint64_t)sb.st_size < need) {
+		snprintf(err, errlen, "%s is truncated: %lld bytes, but its "
+		    "last page ends at byte %llu. Restore it from a backup, "
+		    "or move %s aside to start with an empty store", path,
+		    (long long)sb.st_size, (unsigned long long)need,
+		    st->path);
+		st->refused = 1;
+		return -1;
+	}
+	return 0;
+}
+
 struct store *
 store_open(struct event_base *base, const char *dir, size_t map_bytes,
     char *err, size_t errlen)
+{
+	return store_open_checked(base, dir, map_bytes, err, errlen, NULL);
+}
+
+struct store *
+store_open_checked(struct event_base *base, const char *dir,
+    size_t map_bytes, char *err, size_t errlen, int *refused)
 {
 	struct store *st;
 	int rc, dead;
@@ -467,19 +559,29 @@ store_open(struct event_base *base, const char *dir, size_t map_bytes,
 	}
 	snprintf(st->path, sizeof(st->path), "%s", dir);
 	st->efd = -1;
+	st->lockfd = -1;
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->cond, NULL);
 	if (store_mkdirs(dir) == -1) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		goto fail;
 	}
+	if (store_lock(st, err, errlen) == -1 ||
+	    store_check_file(st, 0, err, errlen) == -1)
+		goto fail;
 	if ((rc = mdb_env_create(&st->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(st->env, STORE_DB__COUNT)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->env, map_bytes)) != 0 ||
 	    (rc = mdb_env_open(st->env, dir, MDB_NOTLS, 0600)) != 0) {
-		snprintf(err, errlen, "%s: %s", dir, mdb_strerror(rc));
+		snprintf(err, errlen, "%s: %s%s", dir, mdb_strerror(rc),
+		    rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ?
+		    ": restore data.mdb from a backup, or move the folder "
+		    "aside to start with an empty store" : "");
+		st->refused = rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH;
 		goto fail;
 	}
+	if (store_check_file(st, 1, err, errlen) == -1)
+		goto fail;
 	/* Reader slots left by a process that died (kill -9). */
 	if (mdb_reader_check(st->env, &dead) == 0 && dead > 0)
 		log_info("store: cleared %d stale reader slots", dead);
@@ -509,6 +611,8 @@ store_open(struct event_base *base, const char *dir, size_t map_bytes,
 	st->writer_started = 1;
 	return st;
 fail:
+	if (refused != NULL)
+		*refused = st->refused;
 	store_close(st);
 	return NULL;
 }
@@ -540,6 +644,8 @@ store_close(struct store *st)
 		mdb_txn_abort(st->rtxn);
 	if (st->env != NULL)
 		mdb_env_close(st->env);
+	if (st->lockfd != -1)
+		close(st->lockfd);	/* the lock goes with it */
 	free(st);
 }
 
@@ -652,13 +758,15 @@ store_size(struct store *st)
 static int
 store_module_init(struct gateway *gw)
 {
-	char err[512];
+	char err[8400];
+	int refused = 0;
 
-	gw->store = store_open(gw->base, gw->cfg.store_path,
-	    (size_t)gw->cfg.store_map_size_mb << 20, err, sizeof(err));
+	gw->store = store_open_checked(gw->base, gw->cfg.store_path,
+	    (size_t)gw->cfg.store_map_size_mb << 20, err, sizeof(err),
+	    &refused);
 	if (gw->store == NULL) {
 		log_warnx("store: %s", err);
-		return -1;
+		return refused ? GW_EX_CONFIG : -1;
 	}
 	return 0;
 }

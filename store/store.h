@@ -60,7 +60,12 @@ typedef int (*store_iter_cb)(const void *key, size_t klen, const void *val,
     size_t vlen, void *arg);
 
 /* Opens (creating) the environment in dir, checks the schema version.
- * Returns NULL with a message in err. */
+ * Returns NULL with a message in err. store_open_checked also locks dir
+ * (one process per store) and refuses a damaged data file (empty, or
+ * shorter than its last page), another process's store and a schema it
+ * does not know: then *refused is set, and err says what to do. */
+struct store	*store_open_checked(struct event_base *base, const char *dir,
+		    size_t map_bytes, char *err, size_t errlen, int *refused);
 struct store	*store_open(struct event_base *base, const char *dir,
 		    size_t map_bytes, char *err, size_t errlen);
 

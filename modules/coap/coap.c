@@ -13,8 +13,10 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -339,6 +341,26 @@ coap_server_open(struct gateway *gw, const struct coap_route *routes,
 	return 0;
 }
 
+/*
+ * Whether another socket holds addr's UDP port. libcoap binds with
+ * SO_REUSEADDR, and two such UDP sockets share a port: a second gateway
+ * would start, and each datagram go to one of them as the kernel picks. A
+ * socket bound without it is refused while anyone holds the port.
+ */
+static int
+coap_port_taken(const coap_address_t *addr)
+{
+	int fd, taken;
+
+	if ((fd = socket(addr->addr.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC,
+	    0)) == -1)
+		return 0;	/* libcoap will say what is wrong */
+	taken = bind(fd, &addr->addr.sa, addr->size) == -1 &&
+	    errno == EADDRINUSE;
+	close(fd);
+	return taken;
+}
+
 /* Opens an endpoint of proto on hp. */
 /*
  * The receive buffer of the socket bound to addr: [coap] rcvbuf bytes. A
@@ -406,6 +428,11 @@ coap_listen(struct coap_server *cs, const struct gw_hostport *hp,
 		return NULL;
 	}
 	config_hostport_str(hp, buf, sizeof(buf));
+	if (coap_port_taken(&addr)) {
+		log_warnx("coap: cannot listen on %s: the port is in use "
+		    "(another outpost, or another CoAP server)", buf);
+		return NULL;
+	}
 	if ((ep = coap_new_endpoint(cs->ctx, &addr, proto)) == NULL) {
 		log_warnx("coap: cannot listen on %s", buf);
 		return NULL;

@@ -594,6 +594,35 @@ firmware_module_init(struct gateway *gw)
 	    fw_load_one, gw) == -1 ? -1 : 0;
 }
 
+/* A reload that trusts no key where keys are trusted now is an accident
+ * unless the file says [firmware] no_trusted_keys = 1. */
+static int
+firmware_module_check(struct gateway *gw, const struct gw_config *fresh,
+    char *err, size_t errlen)
+{
+	struct fw_keyring *kr;
+	size_t now = gw->firmware->keys.n, then;
+
+	if (now == 0 || fresh->fw_no_trusted_keys)
+		return 0;
+	if ((kr = calloc(1, sizeof(*kr))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (fw_keyring_load(kr, fresh->fw_trusted_keys, err, errlen) == -1) {
+		free(kr);
+		return 0;	/* reload keeps the running keys, and says so */
+	}
+	then = kr->n;
+	free(kr);
+	if (then > 0)
+		return 0;
+	snprintf(err, errlen, "it trusts no firmware signing key, and %zu are "
+	    "trusted now; set [firmware] no_trusted_keys = 1 to trust none",
+	    now);
+	return -1;
+}
+
 static void
 firmware_module_reload(struct gateway *gw, const struct gw_config *old)
 {
@@ -647,6 +676,7 @@ firmware_module_stop(struct gateway *gw)
 const struct gw_module firmware_module = {
 	.name = "firmware",
 	.init = firmware_module_init,
+	.check = firmware_module_check,
 	.reload = firmware_module_reload,
 	.stop = firmware_module_stop,
 };

@@ -138,3 +138,44 @@ def test_stop_signals_exit_cleanly(gateway, sig):
     tail = gateway.log()[mark:]
     assert "signal %d: stopping" % sig in tail
     assert tail.rstrip().endswith("stopped")
+
+
+ADMIN = "admin-token-0123456789abcdef"
+PUB = "ab" * 32             # a well-formed key; nothing is signed here
+
+
+def _auth(token):
+    return {"Authorization": "Bearer " + token}
+
+
+def test_empty_file_on_reload_keeps_tokens_and_keys(gateway_factory):
+    """An emptied gateway.ini is a valid config of defaults: on a loopback
+    listener it would drop every API token and every trusted key. The
+    reload is refused whole, as an error, and both stay."""
+    gw = gateway_factory(auth={"admin_token": ADMIN},
+                         firmware={"trusted_keys": PUB})
+    gw.write_ini(text="")
+    mark = gw.log_mark()
+    gw.reload(expect="reload refused")
+    gw.wait_log("[firmware] no_trusted_keys = 1", since=mark)
+    gw.wait_log("no API token, and 1 run now; set [auth] open = 1",
+                since=mark)
+    status, _, _ = gw.http("GET", "/v1/devices")
+    assert status == 401
+    status, _, _ = gw.http("GET", "/v1/devices", headers=_auth(ADMIN))
+    assert status == 200
+    # The keys alone: tokens kept in the file, the keys gone.
+    gw.write_ini(sections={"auth": {"admin_token": ADMIN}})
+    line = gw.reload(expect="reload refused")
+    assert "no firmware signing key" in line, line
+    assert "[firmware] no_trusted_keys = 1" in line, line
+
+
+def test_reload_without_tokens_when_the_file_says_so(gateway_factory):
+    gw = gateway_factory(auth={"admin_token": ADMIN},
+                         firmware={"trusted_keys": PUB})
+    gw.write_ini(sections={"auth": {"open": 1},
+                           "firmware": {"no_trusted_keys": 1}})
+    gw.reload()
+    status, _, _ = gw.http("GET", "/v1/devices")
+    assert status == 200
