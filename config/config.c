@@ -32,6 +32,10 @@ static const struct config_key config_table[] = {
 	    "address and port of the HTTP API (numeric host)"),
 	KEY_INT("http", "max_body", http_max_body, 1024, 16 << 20, "65536",
 	    "largest request body accepted, in bytes (413 beyond)", 0),
+	KEY_INT("http", "max_header_bytes", http_max_header_bytes, 1024,
+	    1 << 20, "16384",
+	    "bytes of a request's line and headers (beyond: the connection "
+	    "is closed)", 0),
 	KEY_INT("http", "timeout", http_timeout, 1, 3600, "60",
 	    "seconds an idle or slow HTTP connection is kept", 0),
 	KEY_STR("http", "tls_listen", http_tls_listen, "",

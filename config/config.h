@@ -29,6 +29,7 @@ struct gw_config {
 
 	struct gw_hostport	http_listen;
 	int			http_max_body;		/* bytes */
+	int			http_max_header_bytes;	/* line and headers */
 	int			http_timeout;		/* seconds */
 	char			http_tls_listen[CONFIG_HOST_MAX + 16];	/* "" = off */
 	char			http_tls_cert[PATH_MAX];

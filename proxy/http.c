@@ -288,6 +288,8 @@ http_apply_config(struct gateway *gw)
 		if (servers[i] == NULL)
 			continue;
 		evhttp_set_max_body_size(servers[i], gw->cfg.http_max_body);
+		evhttp_set_max_headers_size(servers[i],
+		    gw->cfg.http_max_header_bytes);
 		evhttp_set_timeout(servers[i], gw->cfg.http_timeout);
 	}
 }

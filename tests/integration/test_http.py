@@ -1,6 +1,7 @@
 """The northbound HTTP API: health, errors as JSON, 404, 405 with Allow, 413,
 decommission, and /metrics counting what happened."""
 import json
+import socket
 
 import pytest
 
@@ -201,3 +202,50 @@ def test_metrics_are_prometheus_text(gateway):
             continue
         name, value = line.rsplit(" ", 1)
         float(value)
+
+
+def _rss_kib(pid):
+    with open("/proc/%d/status" % pid) as fp:
+        for line in fp:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def _endless_header(port, limit):
+    """Sends one header that never ends; returns the bytes the gateway
+    took before it closed the connection (None if it never did)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sent = 0
+    try:
+        s.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Endless: ")
+        chunk = b"a" * 4096
+        while sent < limit:
+            s.sendall(chunk)
+            sent += len(chunk)
+    except (BrokenPipeError, ConnectionResetError):
+        return sent
+    finally:
+        s.close()
+    return None
+
+
+def test_endless_header_is_cut_at_the_limit(gateway):
+    """No token needed to try: a header that never ends is closed at
+    [http] max_header_bytes, and eight of them leave memory flat."""
+    before = _rss_kib(gateway.proc.pid)
+    for _ in range(8):
+        took = _endless_header(gateway.http_port, 4 << 20)
+        assert took is not None, "4 MiB of header were taken"
+        assert took < 1 << 20
+    assert _rss_kib(gateway.proc.pid) - before < 4096
+    status, _, _ = gateway.http("GET", "/v1/health")
+    assert status == 200
+
+
+def test_header_of_the_limit_is_still_served(gateway_factory):
+    gw = gateway_factory(http={"max_header_bytes": 2048})
+    status, _, _ = gw.http("GET", "/v1/health",
+                           headers={"X-Pad": "p" * 1500})
+    assert status == 200
+    assert _endless_header(gw.http_port, 1 << 20) is not None
