@@ -1,7 +1,10 @@
 /*
  * log.c: see log.h. Not signal-safe: call from the reactor only.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +14,33 @@
 
 static const char	*log_procname = "outpost";
 static enum log_level	 log_level = LOG_LEVEL_INFO;
+static int		 log_journal;	/* stderr is journald's stream */
+
+/*
+ * Whether stderr is the stream systemd connected to the journal: then
+ * JOURNAL_STREAM holds its "device:inode" (systemd.exec(5)), and each line
+ * starts with its syslog priority, <3> to <7>, which journald takes off
+ * and keeps (journalctl -p warning finds the warnings).
+ */
+static int
+log_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	uintmax_t dev, ino;
+	struct stat sb;
+
+	if (js == NULL || sscanf(js, "%ju:%ju", &dev, &ino) != 2 ||
+	    fstat(2, &sb) == -1)
+		return 0;
+	return (uintmax_t)sb.st_dev == dev && (uintmax_t)sb.st_ino == ino;
+}
 
 void
 log_init(const char *procname, enum log_level level)
 {
 	log_procname = procname;
 	log_level = level;
+	log_journal = log_stderr_is_journal();
 }
 
 void
@@ -31,13 +55,15 @@ log_get_level(void)
 	return log_level;
 }
 
-/* Writes one line: "outpost: warning: message[: strerror]". */
+/* Writes one line: "outpost: warning: message[: strerror]", after its
+ * syslog priority for the journal. */
 static void
 log_emit(enum log_level level, int with_errno, const char *fmt, va_list ap)
 {
 	static const char *const prefix[] = {
 		"error: ", "warning: ", "", "debug: "
 	};
+	static const char *const priority[] = { "<3>", "<4>", "<6>", "<7>" };
 	int saved = errno;
 	char msg[1024];
 
@@ -45,10 +71,12 @@ log_emit(enum log_level level, int with_errno, const char *fmt, va_list ap)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (with_errno)
-		fprintf(stderr, "%s: %s%s: %s\n", log_procname, prefix[level],
-		    msg, strerror(saved));
+		fprintf(stderr, "%s%s: %s%s: %s\n", log_journal ?
+		    priority[level] : "", log_procname, prefix[level], msg,
+		    strerror(saved));
 	else
-		fprintf(stderr, "%s: %s%s\n", log_procname, prefix[level], msg);
+		fprintf(stderr, "%s%s: %s%s\n", log_journal ? priority[level] :
+		    "", log_procname, prefix[level], msg);
 	errno = saved;
 }
 
@@ -62,6 +90,8 @@ name(const char *fmt, ...)				\
 	va_end(ap);					\
 }
 
+LOG_FN(log_err, LOG_LEVEL_ERROR, 1)
+LOG_FN(log_errx, LOG_LEVEL_ERROR, 0)
 LOG_FN(log_warn, LOG_LEVEL_WARN, 1)
 LOG_FN(log_warnx, LOG_LEVEL_WARN, 0)
 LOG_FN(log_info, LOG_LEVEL_INFO, 0)
@@ -87,6 +117,24 @@ fatalx(const char *fmt, ...)
 	log_emit(LOG_LEVEL_ERROR, 0, fmt, ap);
 	va_end(ap);
 	exit(1);
+}
+
+void
+log_lines(enum log_level level, const char *prefix, const char *text)
+{
+	const char *e;
+	int n;
+
+	for (; *text != '\0'; text = *e == '\n' ? e + 1 : e) {
+		e = text + strcspn(text, "\n");
+		n = (int)(e - text);
+		if (level == LOG_LEVEL_ERROR)
+			log_errx("%s%.*s", prefix, n, text);
+		else if (level == LOG_LEVEL_WARN)
+			log_warnx("%s%.*s", prefix, n, text);
+		else
+			log_info("%s%.*s", prefix, n, text);
+	}
 }
 
 int

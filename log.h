@@ -1,7 +1,10 @@
 /*
  * log.h: logging in the manner of OpenBSD's daemons. Messages go to stderr
- * (journald and Docker collect it) with a level prefix. log_warn and fatal
- * append strerror(errno); the x variants do not. fatal and fatalx exit(1).
+ * (journald and Docker collect it) with a level prefix, and with its syslog
+ * priority (<3>..<7>) when stderr is the journal. log_err is for what
+ * stops the gateway or loses something, log_warn for what it survives;
+ * log_err, log_warn and fatal append strerror(errno), the x variants do
+ * not. fatal and fatalx exit(1).
  */
 #ifndef OUTPOST_LOG_H
 #define OUTPOST_LOG_H
@@ -19,12 +22,17 @@ enum log_level {
 void	log_init(const char *procname, enum log_level level);
 void	log_set_level(enum log_level level);
 enum log_level log_get_level(void);
+void	log_err(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_errx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Logs each line of text (lines of "\n"), after prefix, at level. */
+void	log_lines(enum log_level level, const char *prefix, const char *text);
 
 /*
  * A budget of log lines a second for one cause that anyone may set off (a

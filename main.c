@@ -12,6 +12,8 @@
 #include "gateway.h"
 #include "log.h"
 #include "notify.h"
+#include "modules/coap/face.h"
+#include "modules/firmware/firmware.h"
 #include "modules/firmware/fwtool.h"
 #include "store/store.h"
 #include "proxy/http.h"
@@ -76,7 +78,7 @@ gateway_reload(evutil_socket_t sig, short what, void *arg)
 {
 	struct gateway *gw = arg;
 	struct gw_config fresh, old;
-	char err[512];
+	char err[8192];
 	size_t i;
 	int refused = 0;
 
@@ -84,8 +86,8 @@ gateway_reload(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	notify_reloading();
 	if (config_load(&fresh, gw->config_path, err, sizeof(err)) == -1) {
-		log_warnx("reload failed, keeping the running configuration: "
-		    "%s", err);
+		log_lines(LOG_LEVEL_WARN, "reload failed, keeping the running "
+		    "configuration: ", err);
 		notify_send("READY=1\nSTATUS=reload failed, running on the "
 		    "previous configuration");
 		return;
@@ -149,7 +151,7 @@ main(int argc, char *argv[])
 	};
 	struct gateway gw;
 	struct event *ev_hup, *ev_term, *ev_int, *ev_dog;
-	char err[512];
+	char err[8192];
 	int ch, check = 0, verbose = 0, rc, exitcode = 1;
 	size_t i, inited;
 
@@ -176,22 +178,26 @@ main(int argc, char *argv[])
 			return 0;
 		default:
 			usage(stderr);
-			return 1;
+			return 2;
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
-		return 1;
+		return 2;
 	}
 	log_init("outpost", LOG_LEVEL_INFO);
 	if (config_load(&gw.cfg, gw.config_path, err, sizeof(err)) == -1) {
-		log_warnx("%s", err);
+		log_lines(LOG_LEVEL_ERROR, "", err);
 		return 1;
 	}
 	if (check) {
-		/* What the HTTP listeners would refuse at start. */
-		if (http_check_config(&gw.cfg, err, sizeof(err)) == -1) {
-			log_warnx("%s: %s", gw.config_path, err);
+		/* What the start would refuse: the listeners, and every file
+		 * it reads (certificates, keys, tokens, trusted keys). */
+		if (http_check_config(&gw.cfg, err, sizeof(err)) == -1 ||
+		    http_check_files(&gw.cfg, err, sizeof(err)) == -1 ||
+		    coap_check_config(&gw.cfg, err, sizeof(err)) == -1 ||
+		    firmware_check_config(&gw.cfg, err, sizeof(err)) == -1) {
+			log_errx("%s: %s", gw.config_path, err);
 			return 1;
 		}
 		printf("configuration OK\n");
@@ -207,7 +213,7 @@ main(int argc, char *argv[])
 	for (inited = 0; inited < NMODULES; inited++) {
 		if (modules[inited]->init != NULL &&
 		    (rc = modules[inited]->init(&gw)) != 0) {
-			log_warnx("%s: cannot start", modules[inited]->name);
+			log_errx("%s: cannot start", modules[inited]->name);
 			exitcode = rc > 0 ? rc : 1;
 			inited++;	/* its stop frees what init got */
 			goto fail;
@@ -215,7 +221,7 @@ main(int argc, char *argv[])
 	}
 	for (i = 0; i < NMODULES; i++) {
 		if (modules[i]->start != NULL && modules[i]->start(&gw) == -1) {
-			log_warnx("%s: cannot start", modules[i]->name);
+			log_errx("%s: cannot start", modules[i]->name);
 			goto fail;
 		}
 	}

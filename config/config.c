@@ -485,7 +485,9 @@ config_load(struct gw_config *cfg, const char *path, char *err, size_t errlen)
 	p.seen = seen;
 	p.cfg = &fresh;
 	p.set = config_set_key;
-	if (inifile_parse(&p, path, err, errlen) == -1)
+	/* Errors of the lines do not stop the checks across keys: every
+	 * error is said at once (a file that cannot be read stops here). */
+	if (inifile_parse(&p, path, err, errlen) == -1 && p.nerrors == 0)
 		return -1;
 	config_validate(&p);
 	if (inifile_report(&p, path, err, errlen) == -1)

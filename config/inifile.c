@@ -27,14 +27,30 @@ inifile_name(const struct inifile *p, size_t i)
 void
 inifile_fail(struct inifile *p, const char *fmt, ...)
 {
+	struct inifile_error *e;
 	va_list ap;
 
-	if (p->err[0] != '\0')
-		return;		/* the first error is the one reported */
-	p->err_line = p->line;
+	if (p->nerrors++ >= INIFILE_ERRORS_MAX)
+		return;		/* counted, said as "N more" */
+	e = &p->errors[p->nerrors - 1];
+	e->line = p->line;
 	va_start(ap, fmt);
-	vsnprintf(p->err, sizeof(p->err), fmt, ap);
+	vsnprintf(e->what, sizeof(e->what), fmt, ap);
 	va_end(ap);
+}
+
+/* Whether line (its text, one line) is neither blank, a comment, a
+ * "[section]", nor "key = value" (inih's "key: value" too). */
+static int
+inifile_syntax_error(const char *line)
+{
+	const char *b = line + strspn(line, " \t\r\n");
+
+	if (*b == '\0' || *b == ';' || *b == '#')
+		return 0;
+	if (*b == '[')
+		return strchr(b, ']') == NULL;
+	return strpbrk(b, "=:") == NULL;
 }
 
 /* Whether the table has keys in section name[0..len). */
@@ -78,6 +94,12 @@ inifile_reader(char *str, int num, void *stream)
 		p->buf[0] = '\0';
 	}
 	memcpy(str, p->buf, strlen(p->buf) + 1);
+	if (inifile_syntax_error(p->line == 1 &&
+	    strncmp(str, "\xef\xbb\xbf", 3) == 0 ? str + 3 : str)) {
+		inifile_fail(p, "syntax error (expected [section] or key = "
+		    "value)");
+		str[0] = '\0';		/* said here; inih need not */
+	}
 	for (b = str; *b == ' ' || *b == '\t'; b++)
 		;
 	if (*b == '[' && (e = strchr(b, ']')) != NULL) {
@@ -118,9 +140,11 @@ inifile_handler(void *user, const char *section, const char *name,
 		}
 		return 1;
 	}
-	if (!inifile_known_section(p, section, strlen(section)))
-		inifile_fail(p, "unknown section [%s]", section);
-	else
+	if (!inifile_known_section(p, section, strlen(section))) {
+		if (section[0] == '\0')	/* else said at its [line] */
+			inifile_fail(p, "unknown section []: '%s' is outside "
+			    "any [section]", name);
+	} else
 		inifile_fail(p, "[%s] unknown key '%s'", section, name);
 	return 0;
 }
@@ -129,12 +153,35 @@ int
 inifile_report(const struct inifile *p, const char *path, char *err,
     size_t errlen)
 {
-	if (p->err[0] == '\0')
+	int kept = p->nerrors < INIFILE_ERRORS_MAX ? p->nerrors :
+	    INIFILE_ERRORS_MAX, done[INIFILE_ERRORS_MAX] = { 0 }, i, j, n;
+	size_t used = 0;
+
+	if (p->nerrors == 0)
 		return 0;
-	if (p->err_line > 0)
-		snprintf(err, errlen, "%s:%d: %s", path, p->err_line, p->err);
-	else
-		snprintf(err, errlen, "%s: %s", path, p->err);
+	err[0] = '\0';
+	for (n = 0; n < kept; n++) {
+		/* The earliest line not said yet (a validator's error may
+		 * come after the parse's, about an earlier line). */
+		for (j = -1, i = 0; i < kept; i++)
+			if (!done[i] && (j == -1 ||
+			    p->errors[i].line < p->errors[j].line))
+				j = i;
+		done[j] = 1;
+		if (used >= errlen)
+			break;
+		if (p->errors[j].line > 0)
+			used += (size_t)snprintf(err + used, errlen - used,
+			    "%s%s:%d: %s", n > 0 ? "\n" : "", path,
+			    p->errors[j].line, p->errors[j].what);
+		else
+			used += (size_t)snprintf(err + used, errlen - used,
+			    "%s%s: %s", n > 0 ? "\n" : "", path,
+			    p->errors[j].what);
+	}
+	if (p->nerrors > kept && used < errlen)
+		snprintf(err + used, errlen - used, "\n%s: %d more errors",
+		    path, p->nerrors - kept);
 	return -1;
 }
 
@@ -156,7 +203,7 @@ inifile_parse(struct inifile *p, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(p->read_error));
 		return -1;
 	}
-	if (rc > 0 && (p->err_line == 0 || rc < p->err_line)) {
+	if (rc > 0 && p->nerrors == 0) {
 		snprintf(err, errlen, "%s:%d: syntax error (expected [section] "
 		    "or key = value)", path, rc);
 		return -1;

@@ -6,8 +6,10 @@
  * are const char *section and const char *key (each user checks that with
  * a static assertion). Every line is read whole, so a line too long for
  * inih or one holding a NUL byte is an error at its own line; an unknown
- * section or key, a key set twice, or a value the caller's set() refuses
- * fails the parse with the first error, which names the line.
+ * section or key, a key set twice, a line that is no "[section]" nor
+ * "key = value", or a value the caller's set() refuses fails the parse.
+ * Every error is reported, as a compiler does, in line order, one line
+ * each: "path:line: what" (up to INIFILE_ERRORS_MAX, then how many more).
  */
 #ifndef OUTPOST_INIFILE_H
 #define OUTPOST_INIFILE_H
@@ -19,6 +21,13 @@
 struct inifile_name {
 	const char	*section;
 	const char	*key;
+};
+
+#define INIFILE_ERRORS_MAX	16
+
+struct inifile_error {
+	int		 line;		/* 0: of the file as a whole */
+	char		 what[300];
 };
 
 struct inifile {
@@ -33,8 +42,8 @@ struct inifile {
 	/* The parse. Validators after it may set line and call
 	 * inifile_fail to put an error at a key's line. */
 	int		 line;
-	int		 err_line;	/* line of the first error, 0: none */
-	char		 err[320];
+	struct inifile_error errors[INIFILE_ERRORS_MAX];
+	int		 nerrors;	/* may be above the max: counted */
 	FILE		*fp;
 	char		*buf;
 	size_t		 bufsize;
@@ -46,12 +55,12 @@ struct inifile {
 int	inifile_parse(struct inifile *p, const char *path, char *err,
 	    size_t errlen);
 
-/* Records an error at p->line (the first one wins). */
+/* Records an error at p->line. */
 void	inifile_fail(struct inifile *p, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
-/* An error a validator recorded, as "path:line: what" (or "path: what"
- * when it has no line) in err: -1; none: 0. */
+/* The errors recorded, in line order, each "path:line: what" (or
+ * "path: what" when it has no line) on a line of err: -1; none: 0. */
 int	inifile_report(const struct inifile *p, const char *path, char *err,
 	    size_t errlen);
 

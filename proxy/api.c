@@ -242,7 +242,7 @@ api_decommissioned(enum registry_result res, uint64_t id, void *arg)
 		http_error(hx, 404, "not_found", "device '%s' is not "
 		    "registered", hx->params.value[0]);
 	else
-		http_error(hx, 500, "internal", "store write failed");
+		http_store_error(hx, "store write failed");
 }
 
 /* An endpoint that had only tags lost them (or the commit failed). */
@@ -254,7 +254,7 @@ api_untagged(int status, void *arg)
 	if (status == 0)
 		http_reply(hx, 204, NULL, NULL);
 	else
-		http_error(hx, 500, "internal", "store write failed");
+		http_store_error(hx, "store write failed");
 }
 
 /* DELETE of an endpoint that is not registered: it may be provisioned
@@ -271,7 +271,7 @@ api_device_forget(struct http_exchange *hx, const char *ep, int held)
 	if (held <= 0)
 		return 1;
 	if (store_when_durable(hx->gw->store, api_untagged, hx) == -1)
-		http_error(hx, 500, "internal", "store failure");
+		http_store_error(hx, "store failure");
 	return 0;
 }
 
@@ -307,7 +307,7 @@ api_device(struct http_exchange *hx)
 		return;
 	}
 	if (api_devices_revoke(hx, ep, 0) == -1) {
-		http_error(hx, 500, "internal", "store failure");
+		http_store_error(hx, "store failure");
 		return;
 	}
 	devreq_drop_route(gw, ep);

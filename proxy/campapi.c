@@ -32,7 +32,7 @@ campapi_created(int status, void *arg)
 	char loc[64];
 
 	if (status != 0) {
-		http_error(hx, 500, "internal", "store commit failed");
+		http_store_error(hx, "store commit failed");
 	} else {
 		snprintf(loc, sizeof(loc), "/v1/campaigns/%" PRIu64, cn->id);
 		evhttp_add_header(evhttp_request_get_output_headers(hx->req),
@@ -80,7 +80,7 @@ campapi_post(struct http_exchange *hx)
 	cn->id = id;
 	if (store_when_durable(hx->gw->store, campapi_created, cn) == -1) {
 		free(cn);
-		http_error(hx, 500, "internal", "store failure");
+		http_store_error(hx, "store failure");
 	}
 }
 

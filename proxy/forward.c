@@ -243,8 +243,7 @@ forward_queued(enum queue_result res, uint64_t id, void *arg)
 	cJSON *doc;
 
 	if (res != QUEUE_OK) {
-		http_error(hx, 500, "internal", "the operation could not be "
-		    "stored");
+		http_store_error(hx, "the operation could not be stored");
 		return;
 	}
 	snprintf(loc, sizeof(loc), "/v1/ops/%llu", (unsigned long long)id);
@@ -275,8 +274,7 @@ forward_enqueue(struct http_exchange *hx)
 		    "waiting", ep, hx->gw->cfg.queue_max_per_device);
 		return;
 	default:
-		http_error(hx, 500, "internal", "the operation could not be "
-		    "stored");
+		http_store_error(hx, "the operation could not be stored");
 		return;
 	}
 }

@@ -23,6 +23,7 @@
 #include "proxy/auth.h"
 #include "proxy/http.h"
 #include "proxy/tls.h"
+#include "store/store.h"
 
 /* Plain HTTP and HTTPS are two evhttp servers with one dispatcher: evhttp
  * asks its bevcb for every connection of every socket it has bound, so TLS
@@ -146,6 +147,16 @@ http_error(struct http_exchange *hx, int status, const char *code,
 	cJSON_AddStringToObject(doc, "error", code);
 	cJSON_AddStringToObject(doc, "detail", detail);
 	http_reply_json(hx, status, doc);
+}
+
+void
+http_store_error(struct http_exchange *hx, const char *what)
+{
+	if (store_full(hx->gw->store))
+		http_error(hx, 507, "insufficient_storage", "%s: the store is "
+		    "full (raise [store] map_size_mb)", what);
+	else
+		http_error(hx, 500, "internal", "%s", what);
 }
 
 void
@@ -413,6 +424,23 @@ http_check_config(const struct gw_config *cfg, char *err, size_t errlen)
 		    "authentication");
 		return -1;
 	}
+	return 0;
+}
+
+int
+http_check_files(const struct gw_config *cfg, char *err, size_t errlen)
+{
+	struct tls_ctx *t;
+	char why[PATH_MAX + 128];
+
+	if (cfg->http_tls_listen[0] == '\0')
+		return 0;
+	if ((t = tls_server_new(cfg->http_tls_cert, cfg->http_tls_key,
+	    cfg->http_tls_client_ca, why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "[http] %s", why);
+		return -1;
+	}
+	tls_ctx_free(t);
 	return 0;
 }
 

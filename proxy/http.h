@@ -80,6 +80,11 @@ struct gw_config;
 int	http_check_config(const struct gw_config *cfg, char *err,
 	    size_t errlen);
 
+/* outpost -n: the certificate, its key and the client CAs load as the
+ * start loads them; -1 with why in err. */
+int	http_check_files(const struct gw_config *cfg, char *err,
+	    size_t errlen);
+
 /* The route table (proxy/api.c). */
 extern const struct http_route	api_routes[];
 extern const size_t		api_nroutes;
@@ -103,6 +108,10 @@ void	http_reply_json(struct http_exchange *hx, int status, cJSON *doc);
 /* Replies {"error": code, "detail": ...} with status. */
 void	http_error(struct http_exchange *hx, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* A write the store did not take: 507 when its map is full (the
+ * operator raises [store] map_size_mb), else 500; what says what failed. */
+void	http_store_error(struct http_exchange *hx, const char *what);
 
 /* Adds key: t as RFC 3339 UTC to a JSON object. */
 void	http_json_time(cJSON *o, const char *key, int64_t t);

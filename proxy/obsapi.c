@@ -56,7 +56,7 @@ obsapi_stored(int status, void *arg)
 	struct observe_view v;
 
 	if (status != 0) {
-		http_error(p->hx, 500, "internal", "store write failed");
+		http_store_error(p->hx, "store write failed");
 	} else if (p->created) {
 		observe_establish(gw, p->ep, p->path);
 		if (observe_get(gw, p->ep, p->path, &v) == 0)
@@ -127,7 +127,7 @@ observe_http(struct http_exchange *hx)
 	free(p->path);
 	free(p);
 fail:
-	http_error(hx, 500, "internal", "store write failed");
+	http_store_error(hx, "store write failed");
 }
 
 static void

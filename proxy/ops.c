@@ -126,7 +126,7 @@ ops_cancelled(enum queue_result res, uint64_t id, void *arg)
 	if (res == QUEUE_OK)
 		http_reply(hx, 204, NULL, NULL);
 	else
-		http_error(hx, 500, "internal", "store write failed");
+		http_store_error(hx, "store write failed");
 }
 
 void
@@ -167,7 +167,7 @@ api_op(struct http_exchange *hx)
 		    "queued", hx->params.value[0]);
 		return;
 	default:
-		http_error(hx, 500, "internal", "store write failed");
+		http_store_error(hx, "store write failed");
 		return;
 	}
 }

@@ -73,7 +73,7 @@ provision_done(int status, void *arg)
 	char loc[LWM2M_EP_MAX + 16];
 
 	if (status != 0) {
-		http_error(pv->hx, 500, "internal", "store write failed");
+		http_store_error(pv->hx, "store write failed");
 	} else if (pv->tags_failed) {
 		http_error(pv->hx, 500, "internal", "the credential was "
 		    "stored, its tags were not (PUT /v1/devices/%s/tags)",
@@ -144,7 +144,7 @@ provision_staged(struct provision *pv, int rc)
 		http_error(hx, 409, "conflict", "the identity belongs to "
 		    "another device");
 	else
-		http_error(hx, 500, "internal", "store failure");
+		http_store_error(hx, "store failure");
 	free(pv);
 }
 
@@ -204,7 +204,7 @@ provision_revoked(int status, void *arg)
 	if (status == 0)
 		http_reply(hx, 204, NULL, NULL);
 	else
-		http_error(hx, 500, "internal", "store write failed");
+		http_store_error(hx, "store write failed");
 }
 
 int
@@ -214,6 +214,6 @@ api_devices_revoke(struct http_exchange *hx, const char *ep, int answer)
 	    answer ? hx : NULL);
 
 	if (rc == -1 && answer)
-		http_error(hx, 500, "internal", "store failure");
+		http_store_error(hx, "store failure");
 	return rc;
 }

@@ -74,7 +74,7 @@ tagapi_put_done(int status, void *arg)
 	struct tagapi_put *tp = arg;
 
 	if (status != 0)
-		http_error(tp->hx, 500, "internal", "store write failed");
+		http_store_error(tp->hx, "store write failed");
 	else
 		tagapi_reply(tp->hx, tp->tags, tp->n);
 	free(tp);
@@ -103,7 +103,7 @@ tagapi_put(struct http_exchange *hx, const char *ep)
 	if (tags_set(hx->gw, ep, tp->tags, tp->n) == -1 ||
 	    store_when_durable(hx->gw->store, tagapi_put_done, tp) == -1) {
 		free(tp);
-		http_error(hx, 500, "internal", "store failure");
+		http_store_error(hx, "store failure");
 	}
 }
 

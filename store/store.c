@@ -75,6 +75,7 @@ struct store {
 	int			 quit;
 	int			 lockfd;	/* STORE_LOCK_FILE, flock'd */
 	int			 refused;	/* see store_open_checked */
+	int			 full;		/* the last commit: map full */
 	char			 path[4096];
 };
 
@@ -228,7 +229,7 @@ fail:
 	fprintf(stderr, "outpost: warning: store: commit failed: %s%s\n",
 	    mdb_strerror(rc), rc == MDB_MAP_FULL ?
 	    " (raise [store] map_size_mb)" : "");
-	return -1;
+	return rc == MDB_MAP_FULL ? STORE_FULL : -1;
 }
 
 static void *
@@ -318,6 +319,7 @@ store_finish(struct store *st, int wait)
 	done = st->busy;
 	memset(&st->busy, 0, sizeof(st->busy));
 	st->writing = 0;
+	st->full = done.status == STORE_FULL;
 	store_hand_over(st);
 	for (i = 0; i < done.nwaiters; i++)
 		done.waiters[i].cb(done.status, done.waiters[i].arg);
@@ -444,6 +446,12 @@ store_when_durable(struct store *st, store_durable_cb cb, void *arg)
 	b->nwaiters++;
 	store_schedule(st);
 	return 0;
+}
+
+int
+store_full(const struct store *st)
+{
+	return st != NULL && st->full;
 }
 
 int
@@ -765,7 +773,7 @@ store_module_init(struct gateway *gw)
 	    (size_t)gw->cfg.store_map_size_mb << 20, err, sizeof(err),
 	    &refused);
 	if (gw->store == NULL) {
-		log_warnx("store: %s", err);
+		log_errx("store: %s", err);
 		return refused ? GW_EX_CONFIG : -1;
 	}
 	return 0;

@@ -51,13 +51,19 @@ enum store_db {
 #define STORE_SCHEMA_VERSION	1
 
 /* Called after the batch it was registered on: status 0 when committed,
- * -1 when the commit failed (nothing of the batch is stored). */
+ * -1 when the commit failed (nothing of the batch is stored), STORE_FULL
+ * when it failed because the map is full ([store] map_size_mb). */
+#define STORE_FULL	(-2)
 typedef void (*store_durable_cb)(int status, void *arg);
 
 /* Called per record by store_iterate; key and value are owned by the store
  * and valid only during the call. A non-zero return stops the walk. */
 typedef int (*store_iter_cb)(const void *key, size_t klen, const void *val,
     size_t vlen, void *arg);
+
+/* Whether the last commit failed because the map is full: what failed
+ * for it is 507, the operator's to mend. */
+int		 store_full(const struct store *st);
 
 /* Opens (creating) the environment in dir, checks the schema version.
  * Returns NULL with a message in err. store_open_checked also locks dir

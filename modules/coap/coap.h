@@ -151,6 +151,11 @@ void		 rd_peer_free(struct coap_peer *peer);
  * X.509 or RPK on the context; dtls_free at shutdown. */
 int		 dtls_init(struct gateway *gw, coap_context_t *ctx);
 void		 dtls_free(struct gateway *gw);
+/* outpost -n: the rules of [coap]'s key files, and each one a readable
+ * PEM file; -1 with why in err. */
+struct gw_config;
+int		 dtls_check_config(const struct gw_config *cfg, char *err,
+		    size_t errlen);
 /* Closes every DTLS session authenticated as ep; how many there were. */
 int		 dtls_close_ep(struct gateway *gw, const char *ep);
 /* Whether [coap] plain lets session s in at all (DTLS: always). */

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,57 @@ dtls_set_pki(struct gateway *gw, coap_context_t *ctx)
 	pki.check_cert_revocation = 1;
 	pki.allow_no_crl = 1;
 	return coap_context_set_pki(ctx, &pki) ? 0 : -1;
+}
+
+/* Whether path is a readable PEM file, as dtls_read_pem will read it. */
+static int
+dtls_pem_ok(const char *key, const char *path, char *err, size_t errlen)
+{
+	char buf[4096];
+	size_t n;
+	FILE *fp;
+	int ok;
+
+	if ((fp = fopen(path, "rb")) == NULL) {
+		snprintf(err, errlen, "[coap] %s %s: %s", key, path,
+		    strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	ok = strstr(buf, "-----BEGIN ") != NULL;
+	explicit_bzero(buf, sizeof(buf));
+	if (!ok)
+		snprintf(err, errlen, "[coap] %s %s: not PEM", key, path);
+	return ok ? 0 : -1;
+}
+
+int
+dtls_check_config(const struct gw_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->coap_key_file[0] == '\0' && (cfg->coap_rpk ||
+	    cfg->coap_cert_file[0] != '\0' || cfg->coap_ca_file[0] != '\0')) {
+		snprintf(err, errlen, "[coap] key_file is needed for %s",
+		    cfg->coap_rpk ? "rpk" : "cert_file and ca_file");
+		return -1;
+	}
+	if (cfg->coap_key_file[0] == '\0')
+		return 0;
+	if (!cfg->coap_rpk && (cfg->coap_cert_file[0] == '\0' ||
+	    cfg->coap_ca_file[0] == '\0')) {
+		snprintf(err, errlen, "[coap] key_file needs cert_file and "
+		    "ca_file (or rpk = 1)");
+		return -1;
+	}
+	if (dtls_pem_ok("key_file", cfg->coap_key_file, err, errlen) == -1)
+		return -1;
+	if (cfg->coap_rpk)
+		return 0;
+	if (dtls_pem_ok("cert_file", cfg->coap_cert_file, err, errlen) ==
+	    -1 || dtls_pem_ok("ca_file", cfg->coap_ca_file, err, errlen) == -1)
+		return -1;
+	return 0;
 }
 
 int

@@ -11,6 +11,7 @@
 #include "gateway.h"
 #include "modules/coap/coap.h"
 #include "modules/coap/devreq.h"
+#include "modules/coap/face.h"
 #include "modules/coap/fwserve.h"
 #include "modules/device/registry.h"
 #include "store/store.h"
@@ -68,6 +69,12 @@ static const struct gw_hooks face_hooks = {
 	.image_gone = fwserve_image_gone,
 	.image_announce = fwserve_announce,
 };
+
+int
+coap_check_config(const struct gw_config *cfg, char *err, size_t errlen)
+{
+	return dtls_check_config(cfg, err, errlen);
+}
 
 static int
 face_init(struct gateway *gw)

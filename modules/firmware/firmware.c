@@ -594,6 +594,24 @@ firmware_module_init(struct gateway *gw)
 	    fw_load_one, gw) == -1 ? -1 : 0;
 }
 
+int
+firmware_check_config(const struct gw_config *cfg, char *err, size_t errlen)
+{
+	struct fw_keyring *kr;
+	char why[512];
+	int rc;
+
+	if ((kr = calloc(1, sizeof(*kr))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((rc = fw_keyring_load(kr, cfg->fw_trusted_keys, why,
+	    sizeof(why))) == -1)
+		snprintf(err, errlen, "[firmware] trusted_keys: %s", why);
+	free(kr);
+	return rc;
+}
+
 /* A reload that trusts no key where keys are trusted now is an accident
  * unless the file says [firmware] no_trusted_keys = 1. */
 static int

@@ -96,4 +96,10 @@ long		 firmware_read(struct gateway *gw, const struct fw_image *img,
 /* Bytes of images the store holds or expects (their manifests' sizes). */
 uint64_t	 firmware_bytes(struct gateway *gw);
 
+/* outpost -n: the trusted keys load as the start loads them; -1 with
+ * why in err. */
+struct gw_config;
+int	firmware_check_config(const struct gw_config *cfg, char *err,
+	    size_t errlen);
+
 #endif /* OUTPOST_FIRMWARE_H */

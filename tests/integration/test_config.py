@@ -30,10 +30,12 @@ def test_help_prints_usage(run_outpost):
 
 
 def test_unknown_option_is_refused_with_usage(run_outpost):
-    rc, out, err = run_outpost("--bogus")
-    assert rc == 1
-    assert "usage: outpost" in err
-    assert out == ""
+    """A usage error exits 2, as getopt tools do (1 is a failed run)."""
+    for args in (("--bogus",), ("-c", "x.ini", "extra")):
+        rc, out, err = run_outpost(*args)
+        assert rc == 2, (args, err)
+        assert "usage: outpost" in err
+        assert out == ""
 
 
 def test_check_accepts_a_good_file_and_touches_nothing(tmp_path,
@@ -182,3 +184,73 @@ def test_minimal_config_runs_and_logs_its_listeners(gateway):
     assert "http: listening on 127.0.0.1:%d" % gateway.http_port in log
     assert "coap: listening on 127.0.0.1:%d" % gateway.coap_port in log
     assert os.path.isdir(gateway.store)
+
+
+def test_every_error_is_reported_in_one_run(tmp_path, run_outpost):
+    """As a compiler does: each error on its own line, in line order, with
+    its file and line, for -n and for a start alike."""
+    name = write(tmp_path, "[http]\ntimeout = 0\ngarbage\nbogus = 1\n"
+                 "[nosuch]\n[registry]\nmax_lifetime = 100\n"
+                 "min_lifetime = 200\n")
+    for args in (("-n", "-c", name), ("-c", name)):
+        rc, out, err = run_outpost(*args)
+        assert rc == 1 and "configuration OK" not in out, err
+        lines = [l for l in err.splitlines() if "error: " in l]
+        assert [l.split("error: ", 1)[1].split(": ", 1)[0] for l in lines] \
+            == ["%s:%d" % (name, n) for n in (2, 3, 4, 5, 8)], err
+
+
+def test_check_loads_the_files_a_start_reads(tmp_path, run_outpost):
+    """outpost -n loads certificates and keys as the start would: a
+    missing one fails the check, naming it."""
+    base = "[store]\npath = %s\n" % (tmp_path / "store")
+    cases = [
+        ("[http]\ntls_listen = 127.0.0.1:8443\ntls_cert = %s\n"
+         "tls_key = %s\n" % (tmp_path / "no.pem", tmp_path / "no.key"),
+         "no.pem"),
+        ("[coap]\nkey_file = %s\nrpk = 1\n" % (tmp_path / "nokey.pem"),
+         "nokey.pem"),
+        ("[firmware]\ntrusted_keys = %s\n" % (tmp_path / "nokeys"),
+         "nokeys"),
+    ]
+    for text, missing in cases:
+        name = write(tmp_path, base + text)
+        rc, out, err = run_outpost("-n", "-c", name)
+        assert rc == 1 and "configuration OK" not in out, (text, err)
+        assert missing in err and "error: " in err, err
+    # Not PEM at all is refused too.
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a key\n")
+    name = write(tmp_path, base + "[coap]\nkey_file = %s\nrpk = 1\n" % bad)
+    rc, out, err = run_outpost("-n", "-c", name)
+    assert rc == 1 and "not PEM" in err, err
+
+
+def test_log_lines_carry_journal_priorities(gateway_factory):
+    """When stderr is the journal's stream (JOURNAL_STREAM names its
+    device and inode), each line starts with its syslog priority, so that
+    journalctl -p warning finds the warnings; errors are labelled errors."""
+    gw = gateway_factory(start=False)
+    open(gw.logfile, "ab").close()
+    st = os.stat(gw.logfile)
+    os.environ["JOURNAL_STREAM"] = "%d:%d" % (st.st_dev, st.st_ino)
+    try:
+        gw.start()
+        gw.register("prio")
+        gw.stop()
+        with open(os.path.join(gw.store, "data.mdb"), "r+b") as fp:
+            fp.truncate(0)          # refused at start: an error
+        gw.start(wait=False)
+        assert gw.wait_exit() != 0
+    finally:
+        del os.environ["JOURNAL_STREAM"]
+    lines = gw.log().splitlines()
+    assert lines and all(l[:3] in ("<3>", "<4>", "<6>", "<7>")
+                         for l in lines), lines
+    assert any(l.startswith("<6>outpost: outpost ") and "started" in l
+               for l in lines), lines
+    assert any(l.startswith("<3>outpost: error: store: ") for l in lines), \
+        lines
+    # Without the journal, no prefixes.
+    gw2 = gateway_factory()
+    assert not any(l.startswith("<") for l in gw2.log().splitlines())

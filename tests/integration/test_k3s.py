@@ -20,16 +20,34 @@ K3S = os.path.join(REPO, "scripts", "k3s")
 NS = "outpost"
 
 
+SECRET_EXAMPLES = [os.path.join("secrets", f) for f in
+                   ("gateway-secret.yaml", "node-probe-secret.yaml")]
+
+
+def kustomization():
+    with open(os.path.join(K3S, "kustomization.yaml")) as fp:
+        return yaml.safe_load(fp)
+
+
+def test_reapplying_never_touches_the_secret():
+    """kubectl apply -k again (after a ConfigMap edit) must not put the
+    Secret's empty placeholder over the tokens the operator created."""
+    for f in kustomization()["resources"]:
+        with open(os.path.join(K3S, f)) as fp:
+            kinds = [doc["kind"] for doc in yaml.safe_load_all(fp)]
+        assert "Secret" not in kinds, f
+
+
 @pytest.fixture(scope="module")
 def objs():
-    """Every object of the kustomization, by (kind, name)."""
-    with open(os.path.join(K3S, "kustomization.yaml")) as fp:
-        kust = yaml.safe_load(fp)
+    """Every object of the kustomization, and the Secret the operator
+    creates from its example, by (kind, name)."""
+    kust = kustomization()
     files = sorted(f for f in os.listdir(K3S) if f.endswith(".yaml") and
                    f != "kustomization.yaml")
     assert sorted(kust["resources"]) == files, "kustomization lists all"
     out = {}
-    for f in kust["resources"]:
+    for f in kust["resources"] + SECRET_EXAMPLES:
         with open(os.path.join(K3S, f)) as fp:
             for doc in yaml.safe_load_all(fp):
                 assert doc["apiVersion"] and doc["kind"], f

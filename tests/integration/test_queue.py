@@ -4,6 +4,8 @@ now are stored (202 after the commit), delivered in order when the device is
 next heard from, and their results kept for GET /v1/ops/{id}.
 """
 
+import json
+
 from conftest import wait_for
 
 
@@ -215,3 +217,28 @@ def test_device_ops_are_listed_a_page_at_a_time(gateway_factory, devices):
     assert got == ops
     for bad in ("limit=0", "limit=1001", "limit=x", "after=0", "after=x"):
         assert gw.http("GET", "/v1/devices/q-page/ops?" + bad)[0] == 400
+
+
+def test_a_full_store_answers_507(gateway_factory, devices):
+    """When the LMDB map is full, what could not be stored is 507 (the
+    operator raises [store] map_size_mb), not a bare 500; what was stored
+    before stays, and reads go on."""
+    gw, dev = asleep(gateway_factory, devices, "q-full", {},
+                     store={"map_size_mb": 1},
+                     queue={"max_per_device": 100000})
+    body = b"x" * 60000
+    ops, status, doc = [], 202, None
+    for _ in range(200):
+        status, _, raw = gw.http("PUT", "/v1/devices/q-full/r/3/0/15",
+                                 body=body,
+                                 headers={"Content-Type": "text/plain"})
+        if status != 202:
+            doc = json.loads(raw)
+            break
+        ops.append(json.loads(raw)["op"])
+    assert status == 507, status
+    assert doc["error"] == "insufficient_storage", doc
+    assert "map_size_mb" in doc["detail"], doc
+    assert ops and len(gw.get_json("/v1/devices/q-full/ops")["ops"]) == \
+        len(ops)
+    assert gw.http("GET", "/v1/health")[0] == 200

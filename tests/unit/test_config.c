@@ -828,11 +828,30 @@ test_error_syntax(void **state)
 	load_fail("[http]\n\t\n\ngarbage\n[coap]\n", 4, "syntax error");
 }
 
-/* With several errors, the first one in the file is the one reported. */
+/* With several errors, every one is reported, the first in the file first. */
 static void
-test_error_first_wins(void **state)
+test_every_error_in_line_order(void **state)
 {
+	char err[4096], want[256];
+	const char *data = "[http]\ntimeout = 0\ngarbage\nbogus = 1\n[x]\n"
+	    "[registry]\nmax_lifetime = 100\nmin_lifetime = 200\n";
+	int lines[] = { 2, 3, 4, 5, 8 }, i;
+	char *p;
+
 	(void)state;
+	/* Every error, in line order, one line each, as a compiler says
+	 * them: a cross-key check's (line 8) after the parse's. */
+	load_err_n(data, strlen(data), err, sizeof(err));
+	for (p = err, i = 0; i < 5; i++) {
+		snprintf(want, sizeof(want), "%s:%d: ", ini, lines[i]);
+		if (strncmp(p, want, strlen(want)) != 0)
+			fail_msg("error %d is not at line %d: \"%s\"", i,
+			    lines[i], err);
+		p = strchr(p, '\n');
+		if (i < 4)
+			assert_non_null(p++);
+	}
+	assert_null(p);
 	load_fail("[http]\ngarbage\ntimeout = 0\nbogus = 1\n", 2,
 	    "syntax error");
 	load_fail("[http]\ntimeout = 0\ngarbage\nbogus = 1\n", 2,
@@ -1483,7 +1502,7 @@ main(void)
 		cmocka_unit_test(test_error_store_path),
 		cmocka_unit_test(test_error_set_twice),
 		cmocka_unit_test(test_error_syntax),
-		cmocka_unit_test(test_error_first_wins),
+		cmocka_unit_test(test_every_error_in_line_order),
 		cmocka_unit_test(test_cross_key_validation),
 		cmocka_unit_test(test_cross_key_error_names_line),
 		cmocka_unit_test(test_missing_file),

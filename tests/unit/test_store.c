@@ -978,9 +978,10 @@ test_map_full(void **state)
 	assert_int_equal(store_commit(f->st), -1);
 	assert_int_equal(c->n, 2);
 	assert_int_equal(c->id[0], 1);
-	assert_int_equal(c->status[0], -1);
+	assert_int_equal(c->status[0], STORE_FULL);
 	assert_int_equal(c->id[1], 2);
-	assert_int_equal(c->status[1], -1);
+	assert_int_equal(c->status[1], STORE_FULL);
+	assert_true(store_full(f->st));	/* said as 507 */
 
 	/* Nothing of the batch is stored; what was committed stays. */
 	memset(&walk, 0, sizeof(walk));
@@ -996,6 +997,7 @@ test_map_full(void **state)
 	assert_int_equal(store_commit(f->st), 0);
 	assert_int_equal(c->n, 3);
 	assert_int_equal(c->status[2], 0);
+	assert_false(store_full(f->st));
 	assert_value(f->st, STORE_DB_DEVICES, "keep", "committed before");
 
 	/* And what it refused survives a reopen as refused. */
@@ -1016,7 +1018,7 @@ test_map_full_on_loop(void **state)
 	wait_for(f, 1, "big-00");
 	assert_true(overfill(f) >= 1);
 	run_until(f, 1);
-	assert_int_equal(c->status[0], -1);
+	assert_int_equal(c->status[0], STORE_FULL);
 	/* The next batch commits on a later turn. */
 	put_str(f->st, STORE_DB_DEVICES, "next", "ok");
 	wait_for(f, 2, "next");
