@@ -38,6 +38,7 @@ TAILQ_HEAD(obs_list, obs);
 struct observe {
 	struct obs_list		 all;
 	size_t			 count;
+	size_t			 nclients;	/* of them stored: a client's */
 	observe_listener	 listener;
 	void			*listener_arg;
 };
@@ -166,9 +167,19 @@ obs_new(struct gateway *gw, const char *ep, const char *path, int64_t now)
 	return o;
 }
 
+/* Marks o a client's (stored) or not, keeping the count. */
+static void
+obs_set_stored(struct gateway *gw, struct obs *o, int stored)
+{
+	if (o->stored != stored)
+		gw->observe->nclients += stored ? 1 : (size_t)-1;
+	o->stored = stored;
+}
+
 static void
 obs_free(struct gateway *gw, struct obs *o)
 {
+	obs_set_stored(gw, o, 0);
 	TAILQ_REMOVE(&gw->observe->all, o, entry);
 	gw->observe->count--;
 	if (o->live != NULL && gw->hooks.dev_observe_cancel != NULL)
@@ -280,6 +291,20 @@ observe_walk(struct gateway *gw, const char *ep,
 		}
 }
 
+/* The clients' observations (of ep only, unless NULL). */
+static size_t
+obs_clients(struct gateway *gw, const char *ep)
+{
+	struct obs *o;
+	size_t n = 0;
+
+	if (ep == NULL)
+		return gw->observe->nclients;
+	TAILQ_FOREACH(o, &gw->observe->all, entry)
+		n += o->stored && strcmp(o->ep, ep) == 0;
+	return n;
+}
+
 enum observe_put
 observe_client_put(struct gateway *gw, const char *ep, const char *path)
 {
@@ -293,12 +318,18 @@ observe_client_put(struct gateway *gw, const char *ep, const char *path)
 		return OBSERVE_PUT_TOO_LONG;
 	if ((o = obs_find(gw, ep, path)) != NULL && o->stored)
 		return OBSERVE_PUT_EXISTS;	/* one per resource */
+	if (o == NULL && obs_clients(gw, NULL) >=
+	    (size_t)gw->cfg.cache_max_observations)
+		return OBSERVE_PUT_CAP;
+	if (o == NULL && obs_clients(gw, ep) >=
+	    (size_t)gw->cfg.cache_max_observations_per_device)
+		return OBSERVE_PUT_DEVICE_CAP;
 	if (o == NULL && (o = obs_new(gw, ep, path, now)) == NULL)
 		return OBSERVE_PUT_FAILED;
-	o->stored = 1;
+	obs_set_stored(gw, o, 1);
 	if (store_put(gw->store, STORE_DB_OBSERVE, key, klen, &now,
 	    sizeof(now)) == -1) {
-		o->stored = 0;
+		obs_set_stored(gw, o, 0);
 		if (o->holds == 0)
 			obs_free(gw, o);
 		return OBSERVE_PUT_FAILED;
@@ -315,7 +346,7 @@ observe_client_del(struct gateway *gw, const char *ep, const char *path)
 
 	if ((o = obs_find(gw, ep, path)) == NULL || !o->stored)
 		return 1;
-	o->stored = 0;
+	obs_set_stored(gw, o, 0);
 	if (o->holds == 0)	/* else the gateway still needs it */
 		obs_free(gw, o);
 	if ((klen = obs_key(ep, path, key, sizeof(key))) == 0 ||
@@ -349,6 +380,7 @@ obs_load_one(const void *key, size_t klen, const void *val, size_t vlen,
 		return 0;
 	o->gw = gw;
 	o->stored = 1;
+	gw->observe->nclients++;
 	memcpy(o->ep, k, eplen);
 	memcpy(o->path, nul + 1, plen);
 	if (vlen == sizeof(o->created_at))

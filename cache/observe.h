@@ -49,6 +49,8 @@ enum observe_put {
 	OBSERVE_PUT_NEW,
 	OBSERVE_PUT_EXISTS,	/* a client observes it already: one each */
 	OBSERVE_PUT_TOO_LONG,	/* ep or path too long */
+	OBSERVE_PUT_DEVICE_CAP,	/* [cache] max_observations_per_device */
+	OBSERVE_PUT_CAP,	/* [cache] max_observations */
 	OBSERVE_PUT_FAILED,	/* no memory, or the store refused */
 };
 enum observe_put observe_client_put(struct gateway *gw, const char *ep,

@@ -133,6 +133,12 @@ static const struct config_key config_table[] = {
 	    "10000", "resource values kept (least recently used go first)", 0),
 	KEY_INT("cache", "max_bytes", cache_max_bytes, 4096, 1 << 30,
 	    "16777216", "bytes of resource values kept", 0),
+	KEY_INT("cache", "max_observations", cache_max_observations, 1,
+	    10000000, "10000",
+	    "observations clients may ask for in all (429 beyond)", 0),
+	KEY_INT("cache", "max_observations_per_device",
+	    cache_max_observations_per_device, 1, 100000, "64",
+	    "observations clients may ask for of one device (429 beyond)", 0),
 
 	KEY_INT("events", "ring", events_ring, 16, 1000000, "1024",
 	    "events kept for clients resuming with Last-Event-ID", 0),

@@ -72,6 +72,8 @@ struct gw_config {
 
 	int			cache_max_entries;
 	int			cache_max_bytes;
+	int			cache_max_observations;
+	int			cache_max_observations_per_device;
 
 	int			events_ring;		/* events kept */
 	int			events_client_buffer;	/* bytes */

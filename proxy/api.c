@@ -27,9 +27,6 @@
 #include "proxy/fwapi.h"
 #include "proxy/http.h"
 
-#define API_LIST_DEFAULT	100
-#define API_LIST_MAX		1000
-
 struct api_links {
 	cJSON	*objects;
 	char	 root[LWM2M_EP_MAX + 1];	/* alternate path, "" for "/" */
@@ -178,14 +175,11 @@ api_list_tagged(const char *ep, void *arg)
 static void
 api_devices_list(struct http_exchange *hx)
 {
-	struct api_list l = { hx->gw, NULL, -1, API_LIST_DEFAULT, 0, NULL,
-	    gw_now() };
+	struct api_list l = { hx->gw, NULL, -1, 0, 0, NULL, gw_now() };
 	const char *state = http_query(hx, "state");
-	const char *limit = http_query(hx, "limit");
 	const char *after = http_query(hx, "after");
 	const char *tag = http_query(hx, "tag");
 	cJSON *doc, *last;
-	char *end;
 	int more;
 
 	if (state != NULL && (l.state = registry_state_from_name(state)) < 0) {
@@ -193,15 +187,8 @@ api_devices_list(struct http_exchange *hx)
 		    "sleeping or expired");
 		return;
 	}
-	if (limit != NULL) {
-		l.limit = strtol(limit, &end, 10);
-		if (*limit == '\0' || *end != '\0' || l.limit < 1 ||
-		    l.limit > API_LIST_MAX) {
-			http_error(hx, 400, "bad_request", "limit must be "
-			    "1..%d", API_LIST_MAX);
-			return;
-		}
-	}
+	if (http_query_limit(hx, &l.limit) == -1)
+		return;
 	if (tag != NULL && !tags_valid(tag)) {
 		http_error(hx, 400, "bad_request", "tag must be 1..%d "
 		    "characters of A-Z a-z 0-9 . _ : -", TAG_LEN_MAX);

@@ -149,6 +149,25 @@ http_error(struct http_exchange *hx, int status, const char *code,
 	http_reply_json(hx, status, doc);
 }
 
+int
+http_query_limit(struct http_exchange *hx, long *limit)
+{
+	const char *q = http_query(hx, "limit");
+	char *end;
+
+	*limit = HTTP_LIST_DEFAULT;
+	if (q == NULL)
+		return 0;
+	*limit = strtol(q, &end, 10);
+	if (*q == '\0' || *end != '\0' || *limit < 1 ||
+	    *limit > HTTP_LIST_MAX) {
+		http_error(hx, 400, "bad_request", "limit must be 1..%d",
+		    HTTP_LIST_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 void
 http_store_error(struct http_exchange *hx, const char *what)
 {

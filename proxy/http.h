@@ -109,6 +109,14 @@ void	http_reply_json(struct http_exchange *hx, int status, cJSON *doc);
 void	http_error(struct http_exchange *hx, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Lists come in pages: ?limit= (1..HTTP_LIST_MAX, HTTP_LIST_DEFAULT when
+ * absent) items after ?after= (the last one of the page before), and the
+ * document's "next" is the ?after= of the next page, or null. */
+#define HTTP_LIST_DEFAULT	100
+#define HTTP_LIST_MAX		1000
+/* ?limit= into *limit: 0, or -1 once answered 400. */
+int	http_query_limit(struct http_exchange *hx, long *limit);
+
 /* A write the store did not take: 507 when its map is full (the
  * operator raises [store] map_size_mb), else 500; what says what failed. */
 void	http_store_error(struct http_exchange *hx, const char *what);

@@ -5,6 +5,7 @@
  * holds already); the CoAP observation is then made if the device can be
  * reached, or when it is next heard from.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +108,17 @@ observe_http(struct http_exchange *hx)
 			observe_get(gw, ep, path, &v);
 			http_reply_json(hx, 200, obsapi_json(&v));
 			return;
+		case OBSERVE_PUT_DEVICE_CAP:
+			http_error(hx, 429, "too_many_observations", "device "
+			    "%s has %d observations of clients ([cache] "
+			    "max_observations_per_device)", ep,
+			    gw->cfg.cache_max_observations_per_device);
+			return;
+		case OBSERVE_PUT_CAP:
+			http_error(hx, 429, "too_many_observations", "the "
+			    "gateway holds %d observations of clients ([cache] "
+			    "max_observations)", gw->cfg.cache_max_observations);
+			return;
 		case OBSERVE_PUT_FAILED:
 			goto fail;
 		case OBSERVE_PUT_NEW:
@@ -130,18 +142,84 @@ fail:
 	http_store_error(hx, "store write failed");
 }
 
+/* GET /v1/observations in pages, ordered by device and path: ?after= is
+ * "EP/PATH" of the last one before (an endpoint name has no '/'). */
+struct obsapi_list {
+	struct observe_view	*v;
+	size_t			 n, cap;
+};
+
 static void
 obsapi_list_one(const struct observe_view *v, void *arg)
 {
-	cJSON_AddItemToArray(arg, obsapi_json(v));
+	struct obsapi_list *l = arg;
+	struct observe_view *grown;
+	size_t cap = l->cap == 0 ? 64 : 2 * l->cap;
+
+	if (l->n == l->cap) {
+		if ((grown = reallocarray(l->v, cap, sizeof(*l->v))) == NULL)
+			return;		/* the list is cut short */
+		l->v = grown;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *v;
+}
+
+static int
+obsapi_cmp(const void *a, const void *b)
+{
+	const struct observe_view *x = a, *y = b;
+	int c = strcmp(x->ep, y->ep);
+
+	return c != 0 ? c : strcmp(x->path, y->path);
+}
+
+/* Whether v comes after the cursor "EP/PATH". */
+static int
+obsapi_after(const struct observe_view *v, const char *after)
+{
+	const char *slash = strchr(after, '/');
+	size_t eplen = slash != NULL ? (size_t)(slash - after) :
+	    strlen(after);
+	int c = strncmp(v->ep, after, eplen);
+
+	if (c == 0 && strlen(v->ep) != eplen)
+		c = 1;
+	if (c != 0)
+		return c > 0;
+	return slash == NULL || strcmp(v->path, slash + 1) > 0;
 }
 
 void
 observe_list_http(struct http_exchange *hx)
 {
-	cJSON *doc = cJSON_CreateObject();
-	cJSON *list = cJSON_AddArrayToObject(doc, "observations");
+	struct obsapi_list l = { NULL, 0, 0 };
+	const char *after = http_query(hx, "after");
+	cJSON *doc, *list;
+	char next[LWM2M_EP_MAX + DEVREQ_PATH_MAX + 2];
+	size_t i, taken = 0;
+	long limit;
 
-	observe_walk(hx->gw, http_query(hx, "ep"), obsapi_list_one, list);
+	if (http_query_limit(hx, &limit) == -1)
+		return;
+	observe_walk(hx->gw, http_query(hx, "ep"), obsapi_list_one, &l);
+	if (l.n > 0)
+		qsort(l.v, l.n, sizeof(*l.v), obsapi_cmp);
+	doc = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(doc, "observations");
+	for (i = 0; i < l.n && taken < (size_t)limit; i++) {
+		if (after != NULL && !obsapi_after(&l.v[i], after))
+			continue;
+		cJSON_AddItemToArray(list, obsapi_json(&l.v[i]));
+		taken++;
+		snprintf(next, sizeof(next), "%s/%s", l.v[i].ep, l.v[i].path);
+	}
+	for (; i < l.n && after != NULL && !obsapi_after(&l.v[i], after); i++)
+		;
+	if (i < l.n && taken > 0)
+		cJSON_AddStringToObject(doc, "next", next);
+	else
+		cJSON_AddNullToObject(doc, "next");
+	free(l.v);
 	http_reply_json(hx, 200, doc);
 }

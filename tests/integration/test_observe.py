@@ -5,6 +5,8 @@ cache and to the event stream, and a late (older) one never overwrites a
 newer value.
 """
 
+import json
+
 from conftest import wait_for
 from test_events import SSE, connected
 
@@ -159,3 +161,57 @@ def test_notification_from_a_sleeping_device_delivers_its_queue(
     dev.notify("1/0", b"b", 2)
     wait_for(lambda: gw.get_json("/v1/ops/%d" % op)["state"] == "done",
              what="the op delivered after the notification")
+
+
+def _observe(gw, ep, path):
+    return gw.http("POST", "/v1/devices/%s/observe/%s" % (ep, path))
+
+
+def test_observation_caps_answer_429_and_keep_nothing(gateway_factory):
+    """An operate token cannot pile up observations without bound: per
+    device and in all, the next one is 429 with a JSON reason, and nothing
+    of it is kept (it survives no restart either)."""
+    gw = gateway_factory(cache={"max_observations": 5,
+                                "max_observations_per_device": 3})
+    gw.register("cap-a")
+    gw.register("cap-b")
+    for i in range(3):
+        assert _observe(gw, "cap-a", "3/0/%d" % i)[0] == 201
+    status, _, body = _observe(gw, "cap-a", "3/0/9")
+    assert status == 429, body
+    doc = json.loads(body)
+    assert doc["error"] == "too_many_observations"
+    assert "max_observations_per_device" in doc["detail"], doc
+    # The same resource again is still the one it is (200), not 429.
+    assert _observe(gw, "cap-a", "3/0/0")[0] == 200
+    for i in range(2):
+        assert _observe(gw, "cap-b", "3/0/%d" % i)[0] == 201
+    status, _, body = _observe(gw, "cap-b", "3/0/9")
+    assert status == 429 and b"max_observations" in body, body
+    # A cancelled one makes room.
+    assert gw.http("DELETE", "/v1/devices/cap-a/observe/3/0/0")[0] == 204
+    assert _observe(gw, "cap-b", "3/0/9")[0] == 201
+    gw.restart()
+    assert len(gw.get_json("/v1/observations")["observations"]) == 5
+
+
+def test_observations_come_in_pages(gateway_factory):
+    gw = gateway_factory()
+    want = []
+    for ep in ("pg-b", "pg-a"):
+        gw.register(ep)
+        for i in (2, 0, 1):
+            assert _observe(gw, ep, "3/0/%d" % i)[0] == 201
+            want.append("%s/3/0/%d" % (ep, i))
+    want.sort()
+    seen, after = [], None
+    while True:
+        q = "/v1/observations?limit=4" + ("&after=" + after if after else "")
+        doc = gw.get_json(q)
+        seen += ["%s/%s" % (o["ep"], o["path"]) for o in doc["observations"]]
+        assert len(doc["observations"]) <= 4
+        if doc["next"] is None:
+            break
+        after = doc["next"]
+    assert seen == want
+    assert gw.http("GET", "/v1/observations?limit=0")[0] == 400
