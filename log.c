@@ -15,6 +15,9 @@
 static const char	*log_procname = "outpost";
 static enum log_level	 log_level = LOG_LEVEL_INFO;
 static int		 log_journal;	/* stderr is journald's stream */
+static struct log_budget log_relayed;	/* log_relay's lines */
+
+#define LOG_RELAY_PER_SECOND	10
 
 /*
  * Whether stderr is the stream systemd connected to the journal: then
@@ -117,6 +120,23 @@ fatalx(const char *fmt, ...)
 	log_emit(LOG_LEVEL_ERROR, 0, fmt, ap);
 	va_end(ap);
 	exit(1);
+}
+
+void
+log_relay(enum log_level level, const char *from, const char *msg, int len)
+{
+	if (level > log_level)
+		return;
+	if (level > LOG_LEVEL_ERROR && !log_budget_take(&log_relayed,
+	    LOG_RELAY_PER_SECOND, "log: %u more lines of libraries not logged "
+	    "(malformed datagrams and the like)"))
+		return;
+	if (level == LOG_LEVEL_ERROR)
+		log_warnx("%s: %.*s", from, len, msg);
+	else if (level == LOG_LEVEL_WARN || level == LOG_LEVEL_INFO)
+		log_info("%s: %.*s", from, len, msg);
+	else
+		log_debug("%s: %.*s", from, len, msg);
 }
 
 void

@@ -31,6 +31,14 @@ void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/*
+ * A line a library asked to log (libcoap's log handler takes no context of
+ * ours): errors always, the rest within a budget of the process, since a
+ * peer can make the library say something for every datagram it sends.
+ */
+void	log_relay(enum log_level level, const char *from, const char *msg,
+	    int len);
+
 /* Logs each line of text (lines of "\n"), after prefix, at level. */
 void	log_lines(enum log_level level, const char *prefix, const char *text);
 

@@ -1,6 +1,8 @@
 /*
  * main.c: main. Options, config, the module table, the reactor, signals.
  */
+#include <sys/prctl.h>
+
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -157,6 +159,9 @@ main(int argc, char *argv[])
 
 	if (argc > 1 && (ch = fwtool_main(argc - 1, argv + 1)) != -1)
 		return ch;	/* outpost keygen | sign */
+	/* No core dump, and no ptrace by others of its uid: its memory
+	 * holds the API tokens and the devices' pre-shared keys. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	memset(&gw, 0, sizeof(gw));
 	gw.config_path = "gateway.ini";
 	while ((ch = getopt_long(argc, argv, "c:nvVh", longopts, NULL)) != -1) {

@@ -2,6 +2,7 @@
  * main.c: outpost-node's main. Options, node.ini, the kept /config writes,
  * the reactor, signals.
  */
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 
@@ -406,6 +407,8 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	log_init("outpost-node", LOG_LEVEL_INFO);
+	/* No core dump: its memory holds the pre-shared key. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (main_config(&n, sets, nsets, check) == -1)
 		goto out;
 	if (check) {

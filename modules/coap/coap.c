@@ -290,12 +290,8 @@ coap_log_to_ours(coap_log_t level, const char *msg)
 
 	while (n > 0 && msg[n - 1] == '\n')
 		n--;
-	if (level <= LOG_ERR)
-		log_warnx("libcoap: %.*s", (int)n, msg);
-	else if (level <= LOG_NOTICE)
-		log_info("libcoap: %.*s", (int)n, msg);
-	else
-		log_debug("libcoap: %.*s", (int)n, msg);
+	log_relay(level <= LOG_ERR ? LOG_LEVEL_ERROR : level <= LOG_NOTICE ?
+	    LOG_LEVEL_INFO : LOG_LEVEL_DEBUG, "libcoap", msg, (int)n);
 }
 
 int

@@ -2,7 +2,9 @@
 registers devices, answers /v1/health, and the process is alive."""
 import os
 import random
+import resource
 import re
+import signal
 import socket
 import subprocess
 
@@ -219,3 +221,48 @@ def test_coap_receive_buffer_is_what_the_ini_says(gateway_factory):
         assert int(rb.group(1)) == 2 * want, out
     else:
         assert int(rb.group(1)) >= min(want, 212992), out
+
+
+def _core_files(d):
+    return [f for f in os.listdir(d) if f == "core" or f.startswith("core.")]
+
+
+@pytest.mark.skipif(not open("/proc/sys/kernel/core_pattern").read()
+                    .startswith("core"),
+                    reason="the kernel hands core dumps to a program here")
+def test_a_crash_leaves_no_core_with_the_tokens(gateway_factory):
+    """Even where core dumps are allowed (RLIMIT_CORE unlimited, as a shell
+    with ulimit -c unlimited gives), the gateway is not dumpable: a crash
+    writes no core, which would hold the API tokens and devices' keys."""
+    token = "admin-token-for-the-core-test-0123456789"
+    gw = gateway_factory(start=False, auth={"admin_token": token})
+    old = resource.getrlimit(resource.RLIMIT_CORE)
+    resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY,
+                                              resource.RLIM_INFINITY))
+    try:
+        gw.start()
+    finally:
+        resource.setrlimit(resource.RLIMIT_CORE, old)
+    with open("/proc/%d/limits" % gw.proc.pid) as fp:
+        assert "unlimited" in [l for l in fp if "core file" in l][0]
+    with open("/proc/%d/coredump_filter" % gw.proc.pid) as fp:
+        assert int(fp.read(), 16) != 0   # the kernel would dump its pages
+    gw.send_signal(signal.SIGABRT)
+    assert gw.wait_exit() == -signal.SIGABRT
+    assert _core_files(gw.dir) == [], "a core dump was written"
+
+
+def test_a_flood_of_garbage_does_not_fill_the_log(gateway):
+    """Anyone can send datagrams: 3,000 malformed ones leave a few log
+    lines (a budget a second, then one line counting the rest), not one
+    or two lines each."""
+    mark = gateway.log_mark()
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for i in range(3000):
+        s.sendto(b"\xff\xff\xff\xff" + bytes([i & 0xff]),
+                 ("127.0.0.1", gateway.coap_port))
+    s.close()
+    gateway.register("after-flood")     # all of it was read by now
+    lines = gateway.log()[mark:].splitlines()
+    assert len(lines) < 60, "%d lines:\n%s" % (len(lines),
+                                               "\n".join(lines[:80]))
