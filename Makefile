@@ -120,10 +120,18 @@ $(B)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
 
 # run, test and bench install what is missing first (make deps), then
 # build in a fresh make that sees the packages.
+# make run [PORT=8080] [COAP_PORT=5683]: the example config, on other ports
+# when they are taken (COAP_PORT+1 is DTLS), through data/run.ini.
+PORT      ?= 8080
+COAP_PORT ?= 5683
 run: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p data
-	./$(OUTPOST) -c gateway.ini.example
+	@sed -e 's/^listen = 127.0.0.1:8080$$/listen = 127.0.0.1:$(PORT)/' \
+	    -e 's/^listen = 127.0.0.1:5683$$/listen = 127.0.0.1:$(COAP_PORT)/' \
+	    -e 's/^secure_listen = 127.0.0.1:5684$$/secure_listen = 127.0.0.1:$(shell echo $$(($(COAP_PORT) + 1)))/' \
+	    gateway.ini.example > data/run.ini
+	./$(OUTPOST) -c data/run.ini
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; \

@@ -266,3 +266,35 @@ def test_a_flood_of_garbage_does_not_fill_the_log(gateway):
     lines = gateway.log()[mark:].splitlines()
     assert len(lines) < 60, "%d lines:\n%s" % (len(lines),
                                                "\n".join(lines[:80]))
+
+
+def test_max_devices_holds_exactly_under_a_burst(gateway_factory):
+    """Registrations of new devices that arrive together (one commit)
+    never take the registry past [registry] max_devices: the cap counts
+    what is staged, not only what is committed. Every register is answered
+    2.01 or 5.03."""
+    cap, n = 40, 160
+    gw = gateway_factory(registry={"max_devices": cap})
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+             for _ in range(8)]
+    for i in range(n):
+        msg = coap_message(token=i.to_bytes(2, "big"), mid=i,
+                           options=[(URI_PATH, b"rd"),
+                                    (CONTENT_FORMAT, b"\x28"),
+                                    (URI_QUERY, b"ep=burst-%d" % i),
+                                    (URI_QUERY, b"lt=300")],
+                           payload=b"</1/0>")
+        socks[i % len(socks)].sendto(msg, ("127.0.0.1", gw.coap_port))
+    answers = []
+    for s in socks:
+        s.settimeout(10)
+        got = 0
+        while got < n // len(socks):
+            data = s.recv(2048)
+            if data[1] != 0:            # not an empty ACK
+                answers.append(data[1])
+                got += 1
+        s.close()
+    assert answers.count(0x41) == cap, sorted(answers)       # 2.01
+    assert answers.count(0xa3) == n - cap, sorted(answers)   # 5.03
+    assert len(gw.get_json("/v1/devices?limit=1000")["devices"]) == cap
