@@ -94,7 +94,9 @@ api_campaigns(struct http_exchange *hx)
 		return;
 	}
 	doc = cJSON_CreateObject();
-	cJSON_AddItemToObject(doc, "campaigns", campaign_list_json(hx->gw));
+	if (http_page(hx, doc, "campaigns", campaign_list_json(hx->gw),
+	    "id") == -1)
+		return;
 	http_reply_json(hx, 200, doc);
 }
 

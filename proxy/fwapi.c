@@ -128,9 +128,11 @@ api_firmware(struct http_exchange *hx)
 		return;
 	}
 	doc = cJSON_CreateObject();
-	list = cJSON_AddArrayToObject(doc, "images");
+	list = cJSON_CreateArray();
 	for (img = firmware_first(hx->gw); img != NULL; img = img->next)
 		cJSON_AddItemToArray(list, fwapi_json(img));
+	if (http_page(hx, doc, "images", list, "id") == -1)
+		return;
 	cJSON_AddNumberToObject(doc, "bytes", (double)firmware_bytes(hx->gw));
 	cJSON_AddNumberToObject(doc, "max_bytes",
 	    (double)((uint64_t)hx->gw->cfg.fw_max_store_mb << 20));

@@ -168,6 +168,79 @@ http_query_limit(struct http_exchange *hx, long *limit)
 	return 0;
 }
 
+/* Orders two items of a page by their key: numbers, or strings. */
+static int
+http_page_cmp(const void *a, const void *b, void *arg)
+{
+	const cJSON *x = cJSON_GetObjectItem(*(cJSON *const *)a, arg);
+	const cJSON *y = cJSON_GetObjectItem(*(cJSON *const *)b, arg);
+
+	if (cJSON_IsNumber(x) && cJSON_IsNumber(y))
+		return (x->valuedouble > y->valuedouble) -
+		    (x->valuedouble < y->valuedouble);
+	if (cJSON_IsString(x) && cJSON_IsString(y))
+		return strcmp(x->valuestring, y->valuestring);
+	return 0;
+}
+
+/* Whether item comes after the cursor. */
+static int
+http_page_after(const cJSON *item, const char *key, const char *after)
+{
+	const cJSON *v = cJSON_GetObjectItem(item, key);
+
+	if (after == NULL)
+		return 1;
+	if (cJSON_IsNumber(v))
+		return v->valuedouble > strtod(after, NULL);
+	return cJSON_IsString(v) && strcmp(v->valuestring, after) > 0;
+}
+
+int
+http_page(struct http_exchange *hx, cJSON *doc, const char *name,
+    cJSON *items, const char *key)
+{
+	const char *after = http_query(hx, "after");
+	cJSON **v = NULL, *page, *k;
+	int n = cJSON_GetArraySize(items), i, taken = 0;
+	long limit;
+	char next[128];
+
+	if (http_query_limit(hx, &limit) == -1) {
+		cJSON_Delete(items);
+		cJSON_Delete(doc);
+		return -1;
+	}
+	page = cJSON_AddArrayToObject(doc, name);
+	if (n > 0 && (v = calloc((size_t)n, sizeof(*v))) != NULL) {
+		for (i = 0; i < n; i++)
+			v[i] = cJSON_GetArrayItem(items, i);
+		qsort_r(v, (size_t)n, sizeof(*v), http_page_cmp, (void *)key);
+	}
+	next[0] = '\0';
+	for (i = 0; v != NULL && i < n; i++) {
+		if (!http_page_after(v[i], key, after))
+			continue;
+		if (taken == limit)
+			break;
+		k = cJSON_GetObjectItem(v[i], key);
+		if (cJSON_IsNumber(k))
+			snprintf(next, sizeof(next), "%.0f", k->valuedouble);
+		else if (cJSON_IsString(k))
+			snprintf(next, sizeof(next), "%s", k->valuestring);
+		cJSON_AddItemToArray(page, cJSON_DetachItemViaPointer(items,
+		    v[i]));
+		taken++;
+	}
+	if (v != NULL && i < n && taken > 0)
+		cJSON_AddStringToObject(doc, "next", next);
+	else
+		cJSON_AddNullToObject(doc, "next");
+	free(v);
+	cJSON_Delete(items);
+	return 0;
+}
+
 void
 http_store_error(struct http_exchange *hx, const char *what)
 {

@@ -627,3 +627,20 @@ def test_repeated_execute_runs_once(gateway, node_factory, tmp_path):
     assert node.log().count("reboot: running") == 2
     assert "already running" not in node.log()
     assert marker.read_text().count("x") == 2
+
+
+def test_images_come_in_pages(run_outpost, tmp_path, gateway_factory):
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = fw_gateway(gateway_factory, pub)
+    ids = []
+    for i in range(3):
+        img, _ = make_image(tmp_path, "p%d.bin" % i, 1000 + i)
+        ids.append(post_manifest(gw, sign(run_outpost, key, img, i + 1))["id"])
+    first = gw.get_json("/v1/firmware?limit=2")
+    assert len(first["images"]) == 2 and first["next"] is not None
+    rest = gw.get_json("/v1/firmware?limit=2&after=" + first["next"])
+    assert rest["next"] is None
+    assert sorted(i["id"] for i in first["images"] + rest["images"]) == \
+        sorted(ids)
+    assert [i["id"] for i in first["images"] + rest["images"]] == sorted(ids)
+    assert gw.http("GET", "/v1/firmware?limit=1001")[0] == 400
