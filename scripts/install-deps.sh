@@ -43,9 +43,11 @@ if [ -n "$missing" ]; then
 	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-# The pinned validator, unless that version is there already.
+# The pinned validator, unless that version is there already (its command
+# is linked last, so an install cut short is done again).
 if ! grep -qs "\"version\": \"$OPENAPI_VALIDATOR_VERSION\"" \
-    "$NPM_PREFIX/node_modules/$OPENAPI_VALIDATOR/package.json"; then
+    "$NPM_PREFIX/node_modules/$OPENAPI_VALIDATOR/package.json" ||
+    [ ! -x "$NPM_PREFIX/node_modules/.bin/swagger-cli" ]; then
 	echo "install-deps: installing $OPENAPI_VALIDATOR@$OPENAPI_VALIDATOR_VERSION" \
 	    "into $NPM_PREFIX" >&2
 	$SUDO mkdir -p "$NPM_PREFIX"
