@@ -234,7 +234,11 @@ forward_watch(struct gateway *gw, struct forward *fw)
 
 static int	forward_spec(struct http_exchange *hx, struct devreq_spec *spec);
 
-/* The op is stored (or not): 202 with its id, once committed. */
+/*
+ * The op is stored (or not): once committed, 202 with the op as GET
+ * /v1/ops/{id} (its Location) shows it. Should the record not read back,
+ * the answer is still 202 (the op is kept), with its id and state.
+ */
 static void
 forward_queued(enum queue_result res, uint64_t id, void *arg)
 {
@@ -249,9 +253,14 @@ forward_queued(enum queue_result res, uint64_t id, void *arg)
 	snprintf(loc, sizeof(loc), "/v1/ops/%llu", (unsigned long long)id);
 	evhttp_add_header(evhttp_request_get_output_headers(hx->req),
 	    "Location", loc);
-	doc = cJSON_CreateObject();
-	cJSON_AddNumberToObject(doc, "op", (double)id);
-	cJSON_AddStringToObject(doc, "state", "queued");
+	if (api_op_json(hx->gw, id, &doc) != 0) {
+		log_warnx("device %s: operation %s stored but not read back",
+		    hx->params.value[0], loc);
+		doc = cJSON_CreateObject();
+		cJSON_AddNumberToObject(doc, "op", (double)id);
+		cJSON_AddStringToObject(doc, "ep", hx->params.value[0]);
+		cJSON_AddStringToObject(doc, "state", "queued");
+	}
 	/* Queued on request for a device that is reachable: go now. */
 	queue_wake(hx->gw, hx->params.value[0]);
 	http_reply_json(hx, 202, doc);

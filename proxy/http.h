@@ -44,9 +44,12 @@ struct http_exchange {
  * is forward_module's. */
 void	proxy_forward(struct http_exchange *hx);
 
-/* proxy/ops.c: /v1/ops/{id}, /v1/devices/{ep}/ops */
+/* proxy/ops.c: /v1/ops/{id}, /v1/devices/{ep}/ops; api_op_json renders
+ * op id as GET /v1/ops/{id} shows it into *out (the caller's): 0, 1 when
+ * there is no such op, -1 on a store error. */
 void	api_op(struct http_exchange *hx);
 void	api_device_ops(struct http_exchange *hx);
+int	api_op_json(struct gateway *gw, uint64_t id, cJSON **out);
 
 /* proxy/provision.c: POST /v1/devices; the revocation part of DELETE
  * /v1/devices/{ep}: 0 staged (with answer, hx is answered after the

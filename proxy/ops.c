@@ -129,33 +129,48 @@ ops_cancelled(enum queue_result res, uint64_t id, void *arg)
 		http_store_error(hx, "store write failed");
 }
 
-void
-api_op(struct http_exchange *hx)
+/*
+ * Op id as GET /v1/ops/{id} shows it (a queued op on the wire is
+ * "sending"): the one rendering of an op, which the 202 of a queued
+ * request answers too. *out receives a new object, the caller's. Returns 0,
+ * 1 when there is no such op, -1 when the store could not be read.
+ */
+int
+api_op_json(struct gateway *gw, uint64_t id, cJSON **out)
 {
-	uint64_t id = ops_id(hx);
 	struct op_view v;
 	void *buf;
 	int rc;
 
-	if (id == 0 || (rc = queue_get(hx->gw, id, &v, &buf)) == 1) {
-		http_error(hx, 404, "not_found", "no operation %s",
-		    hx->params.value[0]);
-		return;
-	}
-	if (rc == -1) {
-		http_error(hx, 500, "internal", "store read failed");
-		return;
-	}
-	if (evhttp_request_get_command(hx->req) != EVHTTP_REQ_DELETE) {
-		if (v.state == OP_QUEUED && queue_length(hx->gw, v.ep) > 0 &&
-		    queue_sending(hx->gw, v.ep) == id)
-			v.state = OP_SENDING;
-		http_reply_json(hx, 200, ops_json(&v));
-		free(buf);
-		return;
-	}
+	if ((rc = queue_get(gw, id, &v, &buf)) != 0)
+		return rc;
+	if (v.state == OP_QUEUED && queue_length(gw, v.ep) > 0 &&
+	    queue_sending(gw, v.ep) == id)
+		v.state = OP_SENDING;
+	*out = ops_json(&v);
 	free(buf);
-	switch (queue_cancel(hx->gw, id, ops_cancelled, hx)) {
+	return 0;
+}
+
+void
+api_op(struct http_exchange *hx)
+{
+	uint64_t id = ops_id(hx);
+	cJSON *doc;
+	int rc;
+
+	if (evhttp_request_get_command(hx->req) != EVHTTP_REQ_DELETE) {
+		if (id == 0 || (rc = api_op_json(hx->gw, id, &doc)) == 1)
+			http_error(hx, 404, "not_found", "no operation %s",
+			    hx->params.value[0]);
+		else if (rc == -1)
+			http_error(hx, 500, "internal", "store read failed");
+		else
+			http_reply_json(hx, 200, doc);
+		return;
+	}
+	switch (id == 0 ? QUEUE_NOT_FOUND :
+	    queue_cancel(hx->gw, id, ops_cancelled, hx)) {
 	case QUEUE_OK:
 		return;
 	case QUEUE_NOT_FOUND:

@@ -1,7 +1,14 @@
 #!/bin/sh
 # Installs every Debian package that Outpost's build, tests, fuzzing and
-# benchmarks need. Idempotent; prints nothing when everything is present.
+# benchmarks need, and the OpenAPI validator the tests run (an npm package
+# at a pinned version, under $NPM_PREFIX). Idempotent; prints nothing when
+# everything is present.
 set -eu
+
+# tests/integration/test_openapi.py runs $NPM_PREFIX/node_modules/.bin/swagger-cli.
+NPM_PREFIX=/usr/local/lib/outpost-npm
+OPENAPI_VALIDATOR=@apidevtools/swagger-cli
+OPENAPI_VALIDATOR_VERSION=4.0.4
 
 # `install-deps.sh arm64`: also what the arm64 cross build needs.
 if [ "${1:-}" = arm64 ]; then
@@ -15,6 +22,9 @@ libcmocka-dev python3 python3-pytest python3-yaml curl iproute2 procps
 clang libclang-rt-14-dev
 wrk nginx-light binutils openssl
 systemd groff-base"
+# The validator needs node and npm. Debian's nodejs and npm unless a node
+# with its own npm is installed already (such a nodejs conflicts with npm).
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 
 missing=""
 for p in $PKGS; do
@@ -22,12 +32,26 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-echo "install-deps: installing$missing" >&2
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+if [ -n "$missing" ]; then
+	echo "install-deps: installing$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq >/dev/null
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# The pinned validator, unless that version is there already (its command
+# is linked last, so an install cut short is done again).
+if ! grep -qs "\"version\": \"$OPENAPI_VALIDATOR_VERSION\"" \
+    "$NPM_PREFIX/node_modules/$OPENAPI_VALIDATOR/package.json" ||
+    [ ! -x "$NPM_PREFIX/node_modules/.bin/swagger-cli" ]; then
+	echo "install-deps: installing $OPENAPI_VALIDATOR@$OPENAPI_VALIDATOR_VERSION" \
+	    "into $NPM_PREFIX" >&2
+	$SUDO mkdir -p "$NPM_PREFIX"
+	$SUDO npm install --prefix "$NPM_PREFIX" --no-audit --no-fund \
+	    --loglevel=error --save-exact \
+	    "$OPENAPI_VALIDATOR@$OPENAPI_VALIDATOR_VERSION" >/dev/null
+fi

@@ -3,9 +3,12 @@ doc/openapi.yaml against the route table of proxy/api.c, read from the
 source at test time: every route and method of the code is in the document
 with the role it needs, and the document has nothing the code does not. A
 route added to api_routes[] fails this test until it is documented.
+The document itself must pass a real OpenAPI validator: swagger-cli, the
+npm package scripts/install-deps.sh installs at a pinned version.
 """
 import os
 import re
+import subprocess
 
 import pytest
 import yaml
@@ -14,6 +17,7 @@ from deployfiles import REPO
 
 API_C = os.path.join(REPO, "proxy", "api.c")
 OPENAPI = os.path.join(REPO, "doc", "openapi.yaml")
+INSTALL_DEPS = os.path.join(REPO, "scripts", "install-deps.sh")
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options",
                 "trace"}
 ROLES = {"AUTH_PUBLIC": "public", "AUTH_READ": "read",
@@ -140,3 +144,42 @@ def test_document_is_well_formed(doc):
             assert names == set(re.findall(r"\{(\w+)\}", path)), \
                 "%s %s: path parameters %s" % (method, path, names)
     assert len(ids) == len(set(ids)), "operationIds are unique"
+
+
+def validator():
+    """The swagger-cli that scripts/install-deps.sh installs (its
+    NPM_PREFIX, read from the script so that there is one place)."""
+    with open(INSTALL_DEPS) as fp:
+        m = re.search(r"^NPM_PREFIX=(\S+)$", fp.read(), re.M)
+    assert m, "no NPM_PREFIX= in scripts/install-deps.sh"
+    path = os.path.join(m.group(1), "node_modules", ".bin", "swagger-cli")
+    if not os.access(path, os.X_OK):
+        pytest.fail("%s not found (scripts/install-deps.sh)" % path)
+    return path
+
+
+def validate(path):
+    return subprocess.run([validator(), "validate", path], text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=120)
+
+
+def test_a_validator_accepts_the_document():
+    r = validate(OPENAPI)
+    assert r.returncode == 0, "swagger-cli validate rejects " \
+        "doc/openapi.yaml:\n%s" % r.stdout
+
+
+def test_the_validator_rejects_a_broken_document(tmp_path):
+    """The validator is not a no-op: an unquoted comma in a flow mapping
+    (it makes the rest of the text a key of the schema) is refused."""
+    with open(OPENAPI) as fp:
+        text = fp.read()
+    good = 'key: {type: string, description: "the signing key, in hex"}'
+    assert good in text
+    broken = tmp_path / "openapi.yaml"
+    broken.write_text(text.replace(
+        good, "key: {type: string, description: the signing key, in hex}"))
+    r = validate(str(broken))
+    assert r.returncode != 0, r.stdout
+    assert "FirmwareImage" in r.stdout, r.stdout

@@ -1,0 +1,259 @@
+"""
+Live answers of a running gateway against doc/openapi.yaml: each answer's
+status must be one the document lists for its operation, and its JSON body
+must match that response's schema. The schema checker is a small one over
+the parsed YAML (the OpenAPI 3.0 subset the document uses: $ref, allOf,
+oneOf, anyOf, type with nullable, enum, required, properties,
+additionalProperties, items and the bounds); besides the schema's rules it
+refuses a property that the schema does not name, so a field the code adds
+fails here until it is documented.
+"""
+import json
+import os
+import re
+
+import pytest
+import yaml
+
+from deployfiles import REPO
+from test_queue import asleep, wait_op
+
+OPENAPI = os.path.join(REPO, "doc", "openapi.yaml")
+DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?"
+                       r"(Z|[+-]\d\d:\d\d)$")
+TYPES = {"object": dict, "array": list, "string": str, "boolean": bool}
+
+
+@pytest.fixture(scope="module")
+def doc():
+    with open(OPENAPI) as fp:
+        return yaml.safe_load(fp)
+
+
+def deref(doc, node):
+    """node itself, or what its $ref names (#/components/...)."""
+    while isinstance(node, dict) and "$ref" in node:
+        ref = node["$ref"]
+        assert ref.startswith("#/"), ref
+        node = doc
+        for part in ref[2:].split("/"):
+            node = node[part]
+    return node
+
+
+def named_properties(doc, schema):
+    """Every property a schema names, through allOf, oneOf and anyOf; None
+    when it lets any property through (additionalProperties)."""
+    schema = deref(doc, schema)
+    if schema.get("additionalProperties", False) not in (False, None):
+        return None
+    names = set(schema.get("properties", {}))
+    for key in ("allOf", "oneOf", "anyOf"):
+        for sub in schema.get(key, []):
+            more = named_properties(doc, sub)
+            if more is None:
+                return None
+            names |= more
+    return names
+
+
+def check(doc, schema, value, where="$", whole=True):
+    """The ways value breaks schema, as ["$.a.b: why", ...]. A branch of
+    allOf, oneOf or anyOf is checked as part (whole=False): the names its
+    object may have are those of all the branches together."""
+    schema = deref(doc, schema)
+    errs = []
+    if value is None:
+        return [] if schema.get("nullable") or not schema else \
+            ["%s: null is not allowed" % where]
+    for sub in schema.get("allOf", []):
+        errs += check(doc, sub, value, where, False)
+    for key in ("oneOf", "anyOf"):
+        if key in schema:
+            ok = sum(not check(doc, sub, value, where, False)
+                     for sub in schema[key])
+            if ok == 0 or (key == "oneOf" and ok > 1):
+                errs.append("%s: matches %d of the %s" % (where, ok, key))
+    t = schema.get("type")
+    if t == "integer":
+        good = isinstance(value, int) and not isinstance(value, bool) or \
+            isinstance(value, float) and value.is_integer()
+    elif t == "number":
+        good = isinstance(value, (int, float)) and \
+            not isinstance(value, bool)
+    elif t is not None:
+        good = isinstance(value, TYPES[t])
+    else:
+        good = True
+    if not good:
+        return errs + ["%s: %r is not of type %s" % (where, value, t)]
+    if "enum" in schema and value not in schema["enum"]:
+        errs.append("%s: %r is not one of %s" % (where, value,
+                                                 schema["enum"]))
+    if isinstance(value, str):
+        if len(value) < schema.get("minLength", 0) or \
+                len(value) > schema.get("maxLength", len(value)):
+            errs.append("%s: %r is of a length out of bounds" % (where,
+                                                                  value))
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            errs.append("%s: %r does not match %s" % (where, value,
+                                                      schema["pattern"]))
+        if schema.get("format") == "date-time" and \
+                not DATE_TIME.match(value):
+            errs.append("%s: %r is not a date-time" % (where, value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value < schema.get("minimum", value) or \
+                value > schema.get("maximum", value):
+            errs.append("%s: %r is out of bounds" % (where, value))
+    if isinstance(value, list):
+        if len(value) > schema.get("maxItems", len(value)):
+            errs.append("%s: more than %d items" % (where,
+                                                    schema["maxItems"]))
+        for i, item in enumerate(value):
+            errs += check(doc, schema.get("items", {}), item,
+                          "%s[%d]" % (where, i))
+    if isinstance(value, dict):
+        for name in schema.get("required", []):
+            if name not in value:
+                errs.append("%s: lacks the required %r" % (where, name))
+        props = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        for name, v in value.items():
+            if name in props:
+                errs += check(doc, props[name], v, "%s.%s" % (where, name))
+            elif isinstance(extra, dict):
+                errs += check(doc, extra, v, "%s.%s" % (where, name))
+        if whole:
+            known = named_properties(doc, schema)
+            if known is not None:
+                errs += ["%s: %r is not in the schema" % (where, name)
+                         for name in sorted(set(value) - known)]
+    return errs
+
+
+def operation(doc, method, path):
+    """The document's operation for a request path (no query)."""
+    found = []
+    for template, item in doc["paths"].items():
+        rx = re.sub(r"\\\{(\w+)\\\}", lambda m: "(.+)" if m.group(1) ==
+                    "path" else "([^/]+)", re.escape(template))
+        if re.fullmatch(rx, path) and method.lower() in item:
+            found.append(item[method.lower()])
+    assert len(found) == 1, "%s %s: %d operations of the document" % (
+        method, path, len(found))
+    return found[0]
+
+
+class Live:
+    """Requests to a gateway, each answer checked against the document."""
+
+    def __init__(self, doc, gw):
+        self.doc, self.gw = doc, gw
+
+    def __call__(self, method, path, expect, body=None):
+        status, hdrs, data = self.gw.http(method, path, body=body)
+        assert status == expect, (method, path, status, data)
+        op = operation(self.doc, method, path.split("?")[0])
+        responses = op["responses"]
+        assert str(status) in responses, \
+            "%s %s answered %d, which %s does not list" % (
+                method, path, status, op["operationId"])
+        resp = deref(self.doc, responses[str(status)])
+        if "content" not in resp:
+            assert not data, (method, path, data)
+            return hdrs, None
+        assert hdrs.get("content-type", "").startswith(
+            "application/json"), (method, path, hdrs)
+        assert "application/json" in resp["content"], (method, path)
+        value = json.loads(data)
+        errs = check(self.doc, resp["content"]["application/json"]["schema"],
+                     value)
+        assert not errs, "%s %s %d: %s\n%s" % (method, path, status,
+                                               json.dumps(value),
+                                               "\n".join(errs))
+        return hdrs, value
+
+
+def test_the_checker_finds_what_breaks_a_schema(doc):
+    op = {"$ref": "#/components/schemas/Op"}
+    good = {"op": 1, "ep": "a", "state": "queued", "method": "GET",
+            "path": "3/0/0", "created_at": "2024-05-01T10:00:00Z"}
+    assert check(doc, op, good) == []
+    assert check(doc, op, {"op": 1, "state": "queued"}) == [
+        "$: lacks the required 'ep'", "$: lacks the required 'method'",
+        "$: lacks the required 'path'"]
+    assert check(doc, op, dict(good, state="asleep"))
+    assert check(doc, op, dict(good, op="1"))
+    assert check(doc, op, dict(good, created_at="yesterday"))
+    assert check(doc, op, dict(good, surprise=1)) == [
+        "$: 'surprise' is not in the schema"]
+    detail = {"$ref": "#/components/schemas/DeviceDetail"}
+    assert check(doc, detail, {"ep": "a", "state": "awake",
+                               "tags": ["x"]}) == []
+    assert check(doc, detail, {"ep": "a", "state": "awake", "tags": [""]})
+    assert check(doc, detail, {"ep": "a"}) == [
+        "$: lacks the required 'state'"]
+    page = operation(doc, "GET", "/v1/observations")["responses"]["200"]
+    schema = page["content"]["application/json"]["schema"]
+    assert check(doc, schema, {"observations": [], "next": None}) == []
+    assert check(doc, schema, {"observations": []}) == [
+        "$: lacks the required 'next'"]
+
+
+def test_live_answers_match_the_document(doc, gateway_factory, devices):
+    gw, dev = asleep(gateway_factory, devices, "live-1",
+                     {"GET 3/0/0": ("2.05", b"Outpost", 0, None),
+                      "GET 3/0/9": ("2.05", b"87", 0, None)},
+                     queue={"max_per_device": 1},
+                     cache={"max_observations_per_device": 2})
+    live = Live(doc, gw)
+
+    _, health = live("GET", "/v1/health", 200)
+    assert health["devices"] == 1
+    _, page = live("GET", "/v1/devices", 200)
+    assert [d["ep"] for d in page["devices"]] == ["live-1"]
+    _, one = live("GET", "/v1/devices/live-1", 200)
+    assert one["state"] == "sleeping"
+    live("GET", "/v1/devices/live-1/tags", 200)
+
+    # A read queued for the sleeping device, and the op it made.
+    hdrs, queued = live("GET", "/v1/devices/live-1/r/3/0/0", 202)
+    assert hdrs["location"] == "/v1/ops/%d" % queued["op"]
+    assert (queued["ep"], queued["method"], queued["path"]) == (
+        "live-1", "GET", "3/0/0")
+    _, op = live("GET", hdrs["location"], 200)
+    assert op == queued
+    _, ops = live("GET", "/v1/devices/live-1/ops", 200)
+    assert [o["op"] for o in ops["ops"]] == [op["op"]]
+    _, full = live("GET", "/v1/devices/live-1/r/3/0/9", 429)
+    assert full["error"] == "queue_full"
+
+    # Once the device wakes, the op is done with the device's answer.
+    assert dev.update()["code"] == "2.04"
+    wait_op(gw, op["op"], "done")
+    _, done = live("GET", hdrs["location"], 200)
+    assert done["result"]["status"] == 200
+    live("DELETE", hdrs["location"], 409)
+
+    # Observations: made, made again, and listed a page at a time.
+    live("POST", "/v1/devices/live-1/observe/3/0/9", 201)
+    live("POST", "/v1/devices/live-1/observe/3/0/9", 200)
+    live("POST", "/v1/devices/live-1/observe/3/0/0", 201)
+    _, capped = live("POST", "/v1/devices/live-1/observe/3/0/1", 429)
+    assert capped["error"] == "too_many_observations"
+    _, first = live("GET", "/v1/observations?limit=1", 200)
+    assert first["next"] == "live-1/3/0/0"
+    _, last = live("GET", "/v1/observations?after=" + first["next"], 200)
+    assert [o["path"] for o in last["observations"]] == ["3/0/9"]
+    assert last["next"] is None
+    live("GET", "/v1/observations?limit=0", 400)
+    live("DELETE", "/v1/devices/live-1/observe/3/0/0", 204)
+
+    # Error bodies.
+    _, missing = live("GET", "/v1/devices/nobody", 404)
+    assert missing["error"] == "not_found"
+    live("GET", "/v1/ops/999999", 404)
+    live("GET", "/v1/devices/nobody/r/3/0/0", 404)
+    live("POST", "/v1/devices/nobody/observe/3/0/0", 404)
+    live("GET", "/v1/devices?limit=5000", 400)
+    assert gw.alive()
