@@ -95,7 +95,7 @@ api_campaigns(struct http_exchange *hx)
 	}
 	doc = cJSON_CreateObject();
 	if (http_page(hx, doc, "campaigns", campaign_list_json(hx->gw),
-	    "id") == -1)
+	    "id", 1) == -1)
 		return;
 	http_reply_json(hx, 200, doc);
 }

@@ -131,7 +131,7 @@ api_firmware(struct http_exchange *hx)
 	list = cJSON_CreateArray();
 	for (img = firmware_first(hx->gw); img != NULL; img = img->next)
 		cJSON_AddItemToArray(list, fwapi_json(img));
-	if (http_page(hx, doc, "images", list, "id") == -1)
+	if (http_page(hx, doc, "images", list, "id", 0) == -1)
 		return;
 	cJSON_AddNumberToObject(doc, "bytes", (double)firmware_bytes(hx->gw));
 	cJSON_AddNumberToObject(doc, "max_bytes",

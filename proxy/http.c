@@ -183,22 +183,29 @@ http_page_cmp(const void *a, const void *b, void *arg)
 	return 0;
 }
 
-/* Whether item comes after the cursor. */
+/* Whether item comes after the cursor, in the page's order. */
 static int
-http_page_after(const cJSON *item, const char *key, const char *after)
+http_page_after(const cJSON *item, const char *key, const char *after,
+    int newest)
 {
 	const cJSON *v = cJSON_GetObjectItem(item, key);
+	int c;
 
 	if (after == NULL)
 		return 1;
-	if (cJSON_IsNumber(v))
-		return v->valuedouble > strtod(after, NULL);
-	return cJSON_IsString(v) && strcmp(v->valuestring, after) > 0;
+	if (cJSON_IsNumber(v)) {
+		c = (v->valuedouble > strtod(after, NULL)) -
+		    (v->valuedouble < strtod(after, NULL));
+	} else if (cJSON_IsString(v)) {
+		c = strcmp(v->valuestring, after);
+	} else
+		return 0;
+	return newest ? c < 0 : c > 0;
 }
 
 int
 http_page(struct http_exchange *hx, cJSON *doc, const char *name,
-    cJSON *items, const char *key)
+    cJSON *items, const char *key, int newest)
 {
 	const char *after = http_query(hx, "after");
 	cJSON **v = NULL, *page, *k;
@@ -216,10 +223,15 @@ http_page(struct http_exchange *hx, cJSON *doc, const char *name,
 		for (i = 0; i < n; i++)
 			v[i] = cJSON_GetArrayItem(items, i);
 		qsort_r(v, (size_t)n, sizeof(*v), http_page_cmp, (void *)key);
+		for (i = 0; newest && i < n / 2; i++) {
+			k = v[i];
+			v[i] = v[n - 1 - i];
+			v[n - 1 - i] = k;
+		}
 	}
 	next[0] = '\0';
 	for (i = 0; v != NULL && i < n; i++) {
-		if (!http_page_after(v[i], key, after))
+		if (!http_page_after(v[i], key, after, newest))
 			continue;
 		if (taken == limit)
 			break;

@@ -122,11 +122,12 @@ int	http_query_limit(struct http_exchange *hx, long *limit);
 
 /*
  * One page of items (a JSON array the caller made, which this takes) into
- * doc as name, ordered by each item's key (a number or a string), with
- * "next". 0, or -1 once answered 400 (doc is then freed).
+ * doc as name, ordered by each item's key (a number or a string; the
+ * greatest first when newest), with "next". 0, or -1 once answered 400
+ * (doc is then freed).
  */
 int	http_page(struct http_exchange *hx, cJSON *doc, const char *name,
-	    cJSON *items, const char *key);
+	    cJSON *items, const char *key, int newest);
 
 /* A write the store did not take: 507 when its map is full (the
  * operator raises [store] map_size_mb), else 500; what says what failed. */
