@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "hex.h"
-#include "proxy/auth.h"
+#include "proxy/tokens.h"
 
 static const char *const auth_role_names[] = {
 	[AUTH_READ] = "read", [AUTH_OPERATE] = "operate",

@@ -33,6 +33,7 @@
 #include "cache/events.h"
 #include "store/store.h"
 #include "proxy/webhook.h"
+#include "proxy/whparse.h"
 #include "proxy/tls.h"
 
 struct webhook {

@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "proxy/webhook.h"
+#include "proxy/whparse.h"
 
 int
 webhook_status_line(const char *s, size_t len)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy/auth.h"
+#include "proxy/tokens.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy/webhook.h"
+#include "proxy/whparse.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy/auth.h"
+#include "proxy/tokens.h"
 
 #define T1	"tok1-0123456789abcdef"
 #define T2	"tok2-0123456789abcdef"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy/webhook.h"
+#include "proxy/whparse.h"
 
 /* On an exact-size heap copy, so that ASan sees a read past the end. */
 static int
