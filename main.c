@@ -102,6 +102,7 @@ gateway_reload(evutil_socket_t sig, short what, void *arg)
 			refused = 1;	/* each reason is said */
 		}
 	if (refused) {
+		explicit_bzero(&fresh, sizeof(fresh));
 		notify_send("READY=1\nSTATUS=reload refused, running on the "
 		    "previous configuration");
 		return;
@@ -113,6 +114,8 @@ gateway_reload(evutil_socket_t sig, short what, void *arg)
 	for (i = 0; i < NMODULES; i++)
 		if (modules[i]->reload != NULL)
 			modules[i]->reload(gw, &old);
+	explicit_bzero(&old, sizeof(old));	/* its tokens */
+	explicit_bzero(&fresh, sizeof(fresh));
 	log_info("configuration reloaded from %s", gw->config_path);
 	notify_send("READY=1\nSTATUS=configuration reloaded");
 }
@@ -250,6 +253,7 @@ main(int argc, char *argv[])
 	event_free(ev_int);
 	gateway_stop(&gw, NMODULES);
 	event_base_free(gw.base);
+	explicit_bzero(&gw.cfg, sizeof(gw.cfg));
 	log_info("stopped");
 	return 0;
 fail:

@@ -496,9 +496,12 @@ config_load(struct gw_config *cfg, const char *path, char *err, size_t errlen)
 	if (inifile_parse(&p, path, err, errlen) == -1 && p.nerrors == 0)
 		return -1;
 	config_validate(&p);
-	if (inifile_report(&p, path, err, errlen) == -1)
+	if (inifile_report(&p, path, err, errlen) == -1) {
+		explicit_bzero(&fresh, sizeof(fresh));
 		return -1;
+	}
 	*cfg = fresh;
+	explicit_bzero(&fresh, sizeof(fresh));	/* tokens: one copy only */
 	return 0;
 }
 
