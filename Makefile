@@ -53,7 +53,7 @@ COAP_SRC := modules/coap/coap.c modules/coap/rd.c modules/coap/send.c \
             modules/coap/fwserve.c modules/coap/devreq.c modules/coap/dtls.c \
             modules/coap/face.c \
             modules/coap/rng.c
-PROXY_SRC := proxy/http.c proxy/router.c proxy/api.c proxy/auth.c proxy/tokens.c \
+PROXY_SRC := proxy/http.c proxy/conn.c proxy/router.c proxy/api.c proxy/auth.c proxy/tokens.c \
             proxy/tls.c proxy/forward.c proxy/ops.c proxy/provision.c \
             proxy/tagapi.c proxy/fwapi.c proxy/crange.c proxy/campapi.c \
             proxy/stream.c proxy/obsapi.c proxy/metrics.c proxy/webhook.c proxy/whparse.c

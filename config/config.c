@@ -38,6 +38,16 @@ static const struct config_key config_table[] = {
 	    "is closed)", 0),
 	KEY_INT("http", "timeout", http_timeout, 1, 3600, "60",
 	    "seconds an idle or slow HTTP connection is kept", 0),
+	KEY_INT("http", "header_timeout", http_header_timeout, 1, 3600, "10",
+	    "seconds a new connection has to send its first request's line "
+	    "and headers, all of them (not restarted by each byte)", 0),
+	KEY_INT("http", "max_connections", http_max_connections, 1, 1000000,
+	    "1024", "HTTP and HTTPS connections open at once (beyond: new "
+	    "ones are closed)", 0),
+	KEY_INT("http", "max_connections_per_addr",
+	    http_max_connections_per_addr, 1, 1000000, "64",
+	    "connections open at once from one client address (an IPv6 /64 "
+	    "counts as one)", 0),
 	KEY_STR("http", "tls_listen", http_tls_listen, "",
 	    "address and port of the HTTPS API (numeric host; empty: no HTTPS)",
 	    1),

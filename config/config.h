@@ -31,6 +31,9 @@ struct gw_config {
 	int			http_max_body;		/* bytes */
 	int			http_max_header_bytes;	/* line and headers */
 	int			http_timeout;		/* seconds */
+	int			http_header_timeout;	/* seconds */
+	int			http_max_connections;
+	int			http_max_connections_per_addr;
 	char			http_tls_listen[CONFIG_HOST_MAX + 16];	/* "" = off */
 	char			http_tls_cert[PATH_MAX];
 	char			http_tls_key[PATH_MAX];

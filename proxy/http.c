@@ -21,6 +21,7 @@
 #include "proxy/metrics.h"
 #include "log.h"
 #include "proxy/auth.h"
+#include "proxy/conn.h"
 #include "proxy/http.h"
 #include "proxy/tls.h"
 #include "store/store.h"
@@ -33,6 +34,7 @@ struct http_server {
 	struct evhttp		*https;		/* NULL: no tls_listen */
 	struct tls_ctx		*tls;		/* replaced on reload */
 	struct auth		*auth;
+	struct conn_guard	*guard;		/* both servers' connections */
 	int64_t			 date_at;	/* the second date[] shows */
 	char			 date[40];
 	struct log_budget	 refusals;	/* auth refusals logged */
@@ -407,16 +409,29 @@ http_apply_config(struct gateway *gw)
 		    gw->cfg.http_max_header_bytes);
 		evhttp_set_timeout(servers[i], gw->cfg.http_timeout);
 	}
+	conn_guard_set_limits(gw->http->guard, &gw->cfg);
+}
+
+/* evhttp's bevcb for the plain server: a socket bufferevent whose socket
+ * evhttp sets next, under the guard's filter (proxy/conn.h). */
+static struct bufferevent *
+http_plain_bevcb(struct event_base *base, void *arg)
+{
+	struct gateway *gw = arg;
+
+	return conn_bufferevent_new(gw->http->guard,
+	    bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE));
 }
 
 /* evhttp's bevcb for the HTTPS server: a TLS bufferevent whose socket
- * evhttp sets next. */
+ * evhttp sets next, under the guard's filter. */
 static struct bufferevent *
 http_tls_bevcb(struct event_base *base, void *arg)
 {
 	struct gateway *gw = arg;
 
-	return tls_bufferevent_new(gw->http->tls, base, -1, NULL);
+	return conn_bufferevent_new(gw->http->guard,
+	    tls_bufferevent_new(gw->http->tls, base, -1, NULL));
 }
 
 /*
@@ -582,8 +597,10 @@ http_module_init(struct gateway *gw)
 		log_warnx("http: %s", err);
 		return -1;
 	}
-	if ((hs->http = http_server_new(gw, 0)) == NULL)
+	if ((hs->guard = conn_guard_new(gw->base, &gw->cfg)) == NULL ||
+	    (hs->http = http_server_new(gw, 0)) == NULL)
 		return -1;
+	evhttp_set_bevcb(hs->http, http_plain_bevcb, gw);
 	if (gw->cfg.http_tls_listen[0] != '\0') {
 		if ((hs->tls = http_tls_load(&gw->cfg)) == NULL ||
 		    (hs->https = http_server_new(gw, 1)) == NULL)
@@ -595,15 +612,21 @@ http_module_init(struct gateway *gw)
 }
 
 static int
-http_bind(struct evhttp *http, const struct gw_hostport *hp,
-    const char *what)
+http_bind(struct gateway *gw, struct evhttp *http,
+    const struct gw_hostport *hp, const char *what)
 {
+	struct evhttp_bound_socket *bound;
 	char buf[96];
 
 	config_hostport_str(hp, buf, sizeof(buf));
-	if (evhttp_bind_socket_with_handle(http, hp->host, hp->port) ==
-	    NULL) {
+	if ((bound = evhttp_bind_socket_with_handle(http, hp->host,
+	    hp->port)) == NULL) {
 		log_warn("http: cannot listen on %s", buf);
+		return -1;
+	}
+	if (conn_guard_listener(gw->http->guard,
+	    evhttp_bound_socket_get_listener(bound), what) == -1) {
+		log_warnx("http: cannot guard the listener on %s", buf);
 		return -1;
 	}
 	log_info("http: listening on %s (%s)", buf, what);
@@ -617,10 +640,11 @@ http_module_start(struct gateway *gw)
 
 	if (http_check_exposure(gw, &tls_hp) == -1)
 		return -1;
-	if (http_bind(gw->http->http, &gw->cfg.http_listen, "HTTP") == -1)
+	if (http_bind(gw, gw->http->http, &gw->cfg.http_listen, "HTTP") ==
+	    -1)
 		return -1;
 	if (gw->http->https != NULL &&
-	    http_bind(gw->http->https, &tls_hp, "HTTPS") == -1)
+	    http_bind(gw, gw->http->https, &tls_hp, "HTTPS") == -1)
 		return -1;
 	return 0;
 }
@@ -698,6 +722,7 @@ http_module_stop(struct gateway *gw)
 		evhttp_free(gw->http->http);
 	if (gw->http->https != NULL)
 		evhttp_free(gw->http->https);
+	conn_guard_free(gw->http->guard);
 	tls_ctx_free(gw->http->tls);
 	auth_free(gw->http->auth);
 	free(gw->http);
