@@ -54,6 +54,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "proxy/conn.h"
+#include "proxy/headscan.h"
 
 #define CONN_ADDR_BUCKETS	4096	/* a power of two */
 #define CONN_OUT_HIGH		65536	/* bytes queued below before a reply
@@ -109,7 +110,7 @@ struct conn {
 	struct evbuffer_cb_entry *sock_cb;	/* on the socket's output */
 	struct conn_addr	*addr;		/* counted under, or NULL */
 	unsigned		 kicks;		/* CONN_KICK_* */
-	unsigned char		 eol;		/* head scan: 1 after LF, 2
+	int			 eol;		/* head scan: 1 after LF, 2
 						   after LF CR */
 	unsigned		 started:1;	/* the timer ran once */
 	unsigned		 head_done:1;	/* first head complete */
@@ -351,7 +352,7 @@ conn_scan(struct conn *c, struct evbuffer *src, size_t n)
 {
 	struct evbuffer_iovec v[8];
 	struct evbuffer_ptr p;
-	const unsigned char *s, *e, *lf;
+	const unsigned char *s;
 	size_t done = 0, len;
 	int nv, i;
 
@@ -364,26 +365,11 @@ conn_scan(struct conn *c, struct evbuffer *src, size_t n)
 			len = v[i].iov_len < n - done ? v[i].iov_len :
 			    n - done;
 			s = v[i].iov_base;
-			e = s + len;
 			done += len;
-			while (s < e) {
-				if (c->eol == 0) {
-					if ((lf = memchr(s, '\n', (size_t)(e -
-					    s))) == NULL)
-						break;
-					s = lf + 1;
-					c->eol = 1;
-				} else if (*s == '\n') {
-					c->head_done = 1;
-					evtimer_del(c->timer);
-					return;
-				} else if (*s == '\r' && c->eol == 1) {
-					c->eol = 2;
-					s++;
-				} else {
-					c->eol = 0;
-					s++;
-				}
+			if (headscan(&c->eol, s, len)) {
+				c->head_done = 1;
+				evtimer_del(c->timer);
+				return;
 			}
 		}
 	}
