@@ -78,7 +78,8 @@ NODE_BIN := $(if $(wildcard node/main.c),$(NODE))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
-FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+# make fuzz FUZZ=http: only tests/fuzz/fuzz_http.c.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_$(or $(FUZZ),*).c)
 FUZZ_TIME ?= 20
 PYTEST   := /usr/bin/python3 -m pytest
 
@@ -164,7 +165,8 @@ fuzz: deps
 	  libs=$$(sed -n 's|^// fuzz-libs: ||p' $$f); \
 	  echo "== $$n ($(FUZZ_TIME)s)"; \
 	  clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -I. \
-	    $(shell pkg-config --cflags libcjson) -o $(B)/fuzz/$$n $$f $$srcs $$libs || exit 1; \
+	    -DOUTPOST_VERSION='"$(VERSION)"' $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
+	    -o $(B)/fuzz/$$n $$f $$srcs $$libs || exit 1; \
 	  mkdir -p $(B)/fuzz/$$n.corpus; \
 	  if ! $(B)/fuzz/$$n -max_total_time=$(FUZZ_TIME) -max_len=4096 \
 	      -artifact_prefix=$(B)/fuzz/$$n- $(B)/fuzz/$$n.corpus \

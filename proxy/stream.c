@@ -102,11 +102,22 @@ stream_client_free(struct stream_client *c, int close_conn)
 		evtimer_del(st->keepalive);
 }
 
+/*
+ * The client closed (or timed out): evhttp frees the connection after this
+ * call but not the request, which it detached because its reply was never
+ * ended (libevent 2.1's evhttp_connection_incoming_fail leaves such a
+ * request to its owner); ending the reply of a detached request frees it.
+ */
 static void
 stream_client_closed(struct evhttp_connection *conn, void *arg)
 {
+	struct stream_client *c = arg;
+	struct evhttp_request *req = c->hx->req;
+
 	(void)conn;
-	stream_client_free(arg, 0);
+	stream_client_free(c, 0);
+	if (evhttp_request_get_connection(req) == NULL)
+		evhttp_send_reply_end(req);
 }
 
 /* Sends text to c, or drops c when it has let too much pile up. */
