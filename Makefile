@@ -157,11 +157,13 @@ check-asan:
 	$(MAKE) B=build-asan SAN=1 test
 
 # libFuzzer targets: each fuzz_X.c names the sources it needs in a
-# "// fuzz-sources:" line and any libraries in a "// fuzz-libs:" line.
+# "// fuzz-sources:" line (@CORE_SRC@: all of the gateway but main.c)
+# and any libraries in a "// fuzz-libs:" line.
 fuzz: deps
 	@mkdir -p $(B)/fuzz
 	@for f in $(FUZZ_SRC); do \
-	  n=$$(basename $$f .c); srcs=$$(sed -n 's|^// fuzz-sources: ||p' $$f); \
+	  n=$$(basename $$f .c); srcs=$$(sed -n -e 's|@CORE_SRC@|$(CORE_SRC)|' \
+	      -e 's|^// fuzz-sources: ||p' $$f); \
 	  libs=$$(sed -n 's|^// fuzz-libs: ||p' $$f); \
 	  echo "== $$n ($(FUZZ_TIME)s)"; \
 	  clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -I. \

@@ -1,4 +1,4 @@
-// fuzz-sources: log.c hex.c parse.c notify.c gateway.c config/config.c config/inifile.c lwm2m/lwm2m.c lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_cbor.c lwm2m/manifest.c lwm2m/campparse.c lwm2m/coapmap.c lwm2m/tagparse.c store/store.c cache/cache.c cache/events.c cache/observe.c modules/device/registry.c modules/device/queue.c modules/device/cred.c modules/device/credparse.c modules/device/tags.c modules/firmware/firmware.c modules/firmware/campaign.c modules/firmware/campstore.c modules/firmware/camptarget.c modules/coap/coap.c modules/coap/rd.c modules/coap/send.c modules/coap/fwserve.c modules/coap/devreq.c modules/coap/dtls.c modules/coap/face.c modules/coap/rng.c proxy/http.c proxy/router.c proxy/api.c proxy/auth.c proxy/tokens.c proxy/tls.c proxy/forward.c proxy/ops.c proxy/provision.c proxy/tagapi.c proxy/fwapi.c proxy/crange.c proxy/campapi.c proxy/stream.c proxy/obsapi.c proxy/metrics.c proxy/webhook.c proxy/whparse.c
+// fuzz-sources: @CORE_SRC@
 // fuzz-libs: -levent_core -levent_extra -lcoap-3-gnutls -lwolfssl -llmdb -linih -lcjson -lcbor -lpthread
 /*
  * fuzz_http.c: libFuzzer target for the HTTP API as a client reaches it.
