@@ -182,6 +182,14 @@ gw_now(void)
 	return (int64_t)time(NULL);
 }
 
+/*
+ * Memory for secrets (the gateway's state, which holds the configuration's
+ * tokens; the DTLS key buffers): zeroed, whole pages left out of core
+ * dumps (MADV_DONTDUMP), wiped when freed. NULL when the system refuses.
+ */
+void		*gw_secret_alloc(size_t len);
+void		 gw_secret_free(void *p, size_t len);
+
 /* Unix seconds as RFC 3339 UTC ("2026-11-23T22:34:28Z"), the one time
  * format of the API, the events and the headers; returns buf. */
 #define GW_TIME_LEN	32

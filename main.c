@@ -154,7 +154,7 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct gateway gw;
+	struct gateway *gw;
 	struct event *ev_hup, *ev_term, *ev_int, *ev_dog;
 	char err[8192];
 	int ch, check = 0, verbose = 0, rc, exitcode = 1;
@@ -165,12 +165,15 @@ main(int argc, char *argv[])
 	/* No core dump, and no ptrace by others of its uid: its memory
 	 * holds the API tokens and the devices' pre-shared keys. */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	memset(&gw, 0, sizeof(gw));
-	gw.config_path = "gateway.ini";
+	/* All state, tokens and keys of the configuration with it, in
+	 * memory left out of core dumps (gateway.c). */
+	if ((gw = gw_secret_alloc(sizeof(*gw))) == NULL)
+		fatal("cannot allocate the gateway's state");
+	gw->config_path = "gateway.ini";
 	while ((ch = getopt_long(argc, argv, "c:nvVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			gw.config_path = optarg;
+			gw->config_path = optarg;
 			break;
 		case 'n':
 			check = 1;
@@ -194,33 +197,33 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	log_init("outpost", LOG_LEVEL_INFO);
-	if (config_load(&gw.cfg, gw.config_path, err, sizeof(err)) == -1) {
+	if (config_load(&gw->cfg, gw->config_path, err, sizeof(err)) == -1) {
 		log_lines(LOG_LEVEL_ERROR, "", err);
 		return 1;
 	}
 	if (check) {
 		/* What the start would refuse: the listeners, and every file
 		 * it reads (certificates, keys, tokens, trusted keys). */
-		if (http_check_config(&gw.cfg, err, sizeof(err)) == -1 ||
-		    http_check_files(&gw.cfg, err, sizeof(err)) == -1 ||
-		    coap_check_config(&gw.cfg, err, sizeof(err)) == -1 ||
-		    firmware_check_config(&gw.cfg, err, sizeof(err)) == -1) {
-			log_errx("%s: %s", gw.config_path, err);
+		if (http_check_config(&gw->cfg, err, sizeof(err)) == -1 ||
+		    http_check_files(&gw->cfg, err, sizeof(err)) == -1 ||
+		    coap_check_config(&gw->cfg, err, sizeof(err)) == -1 ||
+		    firmware_check_config(&gw->cfg, err, sizeof(err)) == -1) {
+			log_errx("%s: %s", gw->config_path, err);
 			return 1;
 		}
 		printf("configuration OK\n");
 		return 0;
 	}
 	log_set_level(verbose ? LOG_LEVEL_DEBUG :
-	    (enum log_level)gw.cfg.log_level);
+	    (enum log_level)gw->cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((gw.base = gateway_base()) == NULL)
+	if ((gw->base = gateway_base()) == NULL)
 		fatalx("cannot create the event base");
-	gw.started = (time_t)gw_now();
+	gw->started = (time_t)gw_now();
 	for (inited = 0; inited < NMODULES; inited++) {
 		if (modules[inited]->init != NULL &&
-		    (rc = modules[inited]->init(&gw)) != 0) {
+		    (rc = modules[inited]->init(gw)) != 0) {
 			log_errx("%s: cannot start", modules[inited]->name);
 			exitcode = rc > 0 ? rc : 1;
 			inited++;	/* its stop frees what init got */
@@ -228,14 +231,14 @@ main(int argc, char *argv[])
 		}
 	}
 	for (i = 0; i < NMODULES; i++) {
-		if (modules[i]->start != NULL && modules[i]->start(&gw) == -1) {
+		if (modules[i]->start != NULL && modules[i]->start(gw) == -1) {
 			log_errx("%s: cannot start", modules[i]->name);
 			goto fail;
 		}
 	}
-	ev_hup = evsignal_new(gw.base, SIGHUP, gateway_reload, &gw);
-	ev_term = evsignal_new(gw.base, SIGTERM, gateway_stop_cb, &gw);
-	ev_int = evsignal_new(gw.base, SIGINT, gateway_stop_cb, &gw);
+	ev_hup = evsignal_new(gw->base, SIGHUP, gateway_reload, gw);
+	ev_term = evsignal_new(gw->base, SIGTERM, gateway_stop_cb, gw);
+	ev_int = evsignal_new(gw->base, SIGINT, gateway_stop_cb, gw);
 	if (ev_hup == NULL || ev_term == NULL || ev_int == NULL ||
 	    evsignal_add(ev_hup, NULL) == -1 ||
 	    evsignal_add(ev_term, NULL) == -1 ||
@@ -243,21 +246,21 @@ main(int argc, char *argv[])
 		fatalx("cannot install signal handlers");
 	log_info("outpost %s started", OUTPOST_VERSION);
 	notify_send("READY=1\nSTATUS=listening");	/* listeners and store up */
-	ev_dog = notify_watchdog(gw.base);		/* WatchdogSec= */
+	ev_dog = notify_watchdog(gw->base);		/* WatchdogSec= */
 
-	event_base_dispatch(gw.base);
+	event_base_dispatch(gw->base);
 
 	notify_watchdog_stop(ev_dog);
 	event_free(ev_hup);
 	event_free(ev_term);
 	event_free(ev_int);
-	gateway_stop(&gw, NMODULES);
-	event_base_free(gw.base);
-	explicit_bzero(&gw.cfg, sizeof(gw.cfg));
+	gateway_stop(gw, NMODULES);
+	event_base_free(gw->base);
 	log_info("stopped");
+	gw_secret_free(gw, sizeof(*gw));
 	return 0;
 fail:
-	gateway_stop(&gw, inited);
-	event_base_free(gw.base);
+	gateway_stop(gw, inited);
+	event_base_free(gw->base);
 	return exitcode;
 }

@@ -512,6 +512,7 @@ config_load(struct gw_config *cfg, const char *path, char *err, size_t errlen)
 	}
 	*cfg = fresh;
 	explicit_bzero(&fresh, sizeof(fresh));	/* tokens: one copy only */
+	explicit_bzero(&p, sizeof(p));
 	return 0;
 }
 

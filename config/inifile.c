@@ -94,6 +94,7 @@ inifile_reader(char *str, int num, void *stream)
 		p->buf[0] = '\0';
 	}
 	memcpy(str, p->buf, strlen(p->buf) + 1);
+	explicit_bzero(p->buf, strlen(p->buf));
 	if (inifile_syntax_error(p->line == 1 &&
 	    strncmp(str, "\xef\xbb\xbf", 3) == 0 ? str + 3 : str)) {
 		inifile_fail(p, "syntax error (expected [section] or key = "
@@ -194,9 +195,13 @@ inifile_parse(struct inifile *p, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	setvbuf(p->fp, p->iobuf, _IOFBF, sizeof(p->iobuf));
 	rc = ini_parse_stream(inifile_reader, p, inifile_handler, p);
 	fclose(p->fp);
 	p->fp = NULL;
+	explicit_bzero(p->iobuf, sizeof(p->iobuf));
+	if (p->buf != NULL)	/* it held the file's lines: tokens too */
+		explicit_bzero(p->buf, p->bufsize);
 	free(p->buf);
 	p->buf = NULL;
 	if (p->read_error != 0) {

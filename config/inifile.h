@@ -45,6 +45,8 @@ struct inifile {
 	struct inifile_error errors[INIFILE_ERRORS_MAX];
 	int		 nerrors;	/* may be above the max: counted */
 	FILE		*fp;
+	char		 iobuf[4096];	/* fp's buffer, wiped after: the
+					   file holds tokens */
 	char		*buf;
 	size_t		 bufsize;
 	int		 read_error;	/* errno of a failed read */

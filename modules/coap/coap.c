@@ -308,7 +308,8 @@ coap_server_open(struct gateway *gw, const struct coap_route *routes,
 	coap_set_log_handler(coap_log_to_ours);
 	coap_set_log_level(log_get_level() >= LOG_LEVEL_DEBUG ? LOG_INFO :
 	    LOG_WARNING);
-	if ((cs = calloc(1, sizeof(*cs))) == NULL)
+	/* It holds the DTLS key handed to libcoap: secret memory. */
+	if ((cs = gw_secret_alloc(sizeof(*cs))) == NULL)
 		return -1;
 	gw->coap = cs;
 	cs->routes = routes;
@@ -484,7 +485,7 @@ coap_server_free(struct gateway *gw)
 {
 	coap_cleanup();
 	rng_free();
-	free(gw->coap);
+	gw_secret_free(gw->coap, sizeof(*gw->coap));
 	gw->coap = NULL;
 }
 

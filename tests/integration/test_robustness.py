@@ -298,3 +298,43 @@ def test_max_devices_holds_exactly_under_a_burst(gateway_factory):
     assert answers.count(0x41) == cap, sorted(answers)       # 2.01
     assert answers.count(0xa3) == n - cap, sorted(answers)   # 5.03
     assert len(gw.get_json("/v1/devices?limit=1000")["devices"]) == cap
+
+
+def _mappings_holding(pid, needle):
+    """(start, end, flags) of each mapping of pid whose memory holds
+    needle (read through /proc/PID/mem, as a debugger would)."""
+    found, cur = [], None
+    flags = {}
+    with open("/proc/%d/smaps" % pid) as fp:
+        for line in fp:
+            m = re.match(r"^([0-9a-f]+)-([0-9a-f]+) (\S+)", line)
+            if m:
+                cur = (int(m.group(1), 16), int(m.group(2), 16), m.group(3))
+            elif line.startswith("VmFlags:") and cur is not None:
+                flags[cur] = line.split()[1:]
+    with open("/proc/%d/mem" % pid, "rb", 0) as mem:
+        for (start, end, perms), vmflags in flags.items():
+            if "r" not in perms or end - start > 256 << 20:
+                continue
+            try:
+                mem.seek(start)
+                data = mem.read(end - start)
+            except (OSError, ValueError):
+                continue
+            if needle in data:
+                found.append((start, end, vmflags))
+    return found
+
+
+def test_tokens_live_only_in_memory_left_out_of_dumps(gateway_factory):
+    """Where the API token of gateway.ini is still in the gateway's memory
+    after it has started (its configuration), that memory is marked to be
+    left out of core dumps (MADV_DONTDUMP: "dd" in smaps): the parse's
+    copies were wiped. (A token a client sends stays in libevent's buffers
+    of that request, as any header does.)"""
+    token = "admin-token-madv-dontdump-0123456789abcdef"
+    gw = gateway_factory(auth={"admin_token": token})
+    held = _mappings_holding(gw.proc.pid, token.encode())
+    assert held, "the token is nowhere (the test reads the wrong memory)"
+    assert all("dd" in flags for _, _, flags in held), \
+        ["%x-%x %s" % (a, b, " ".join(f)) for a, b, f in held]
