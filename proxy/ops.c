@@ -212,12 +212,12 @@ void
 api_device_ops(struct http_exchange *hx)
 {
 	const char *ep = hx->params.value[0];
-	const char *limit = http_query(hx, "limit");
 	const char *after = http_query(hx, "after");
 	struct ops_page pg = { NULL, 0, 100, 0 };
 	unsigned long long a = 0;
 	char *end;
 	cJSON *doc;
+	long limit;
 	int rc;
 
 	if (registry_find_by_endpoint(hx->gw->registry, ep) == NULL) {
@@ -225,11 +225,9 @@ api_device_ops(struct http_exchange *hx)
 		    "registered", ep);
 		return;
 	}
-	if (limit != NULL && ((pg.limit = strtoul(limit, &end, 10)) < 1 ||
-	    pg.limit > 1000 || *limit < '0' || *limit > '9' || *end != '\0')) {
-		http_error(hx, 400, "bad_request", "limit must be 1..1000");
+	if (http_query_limit(hx, &limit) == -1)
 		return;
-	}
+	pg.limit = (size_t)limit;
 	if (after != NULL && ((a = strtoull(after, &end, 10)) == 0 ||
 	    *after < '0' || *after > '9' || *end != '\0')) {
 		http_error(hx, 400, "bad_request", "after must be an op id");
