@@ -26,7 +26,7 @@
 /* One client address's bucket; key is family + address bytes (IPv4) or
  * the /64 prefix (IPv6). */
 struct auth_addr {
-	unsigned char		key[17];
+	unsigned char		key[AUTH_ADDR_KEY_LEN];
 	int			used;
 	struct auth_bucket	bucket;
 };
@@ -247,32 +247,13 @@ auth_now_ms(void)
 static struct auth_bucket *
 auth_addr_bucket(struct auth *a, const struct sockaddr *sa, uint64_t now)
 {
-	unsigned char key[17];
+	unsigned char key[AUTH_ADDR_KEY_LEN];
 	struct auth_addr *s, *victim = NULL;
 	uint32_t h = 2166136261u;
 	size_t i;
 
 	memset(key, 0, sizeof(key));
-	if (sa == NULL)
-		;
-	else if (sa->sa_family == AF_INET) {
-		key[0] = 4;
-		memcpy(key + 1, &((const struct sockaddr_in *)(const void *)
-		    sa)->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a6 = &((const struct sockaddr_in6 *)
-		    (const void *)sa)->sin6_addr;
-
-		/* An IPv6 client owns a /64 at least: one bucket per /64,
-		 * or it would have 2^64 of them. v4-mapped is IPv4. */
-		if (IN6_IS_ADDR_V4MAPPED(a6)) {
-			key[0] = 4;
-			memcpy(key + 1, a6->s6_addr + 12, 4);
-		} else {
-			key[0] = 6;
-			memcpy(key + 1, a6->s6_addr, 8);
-		}
-	}
+	auth_addr_key(sa, key);
 	for (i = 0; i < sizeof(key); i++)
 		h = (h ^ key[i]) * 16777619u;
 	for (i = 0; i < AUTH_ADDR_PROBE; i++) {

@@ -55,6 +55,7 @@
 #include "log.h"
 #include "proxy/conn.h"
 #include "proxy/headscan.h"
+#include "proxy/tokens.h"
 
 #define CONN_ADDR_BUCKETS	4096	/* a power of two */
 #define CONN_OUT_HIGH		65536	/* bytes queued below before a reply
@@ -177,33 +178,20 @@ conn_peer_key(evutil_socket_t fd, unsigned char key[9], char *name,
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	const struct in6_addr *a6;
 
 	memset(key, 0, 9);
 	snprintf(name, namelen, "?");
 	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &sl) == -1)
 		return -1;
-	if (ss.ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)
-		    (const void *)&ss;
-
-		key[0] = 4;
-		memcpy(key + 1, &s4->sin_addr, 4);
-		evutil_inet_ntop(AF_INET, &s4->sin_addr, name, namelen);
-		return 0;
-	}
-	if (ss.ss_family != AF_INET6)
+	if (ss.ss_family == AF_INET)
+		evutil_inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)&ss)->sin_addr, name, namelen);
+	else if (ss.ss_family == AF_INET6)
+		evutil_inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)&ss)->sin6_addr, name, namelen);
+	else
 		return -1;
-	a6 = &((const struct sockaddr_in6 *)(const void *)&ss)->sin6_addr;
-	evutil_inet_ntop(AF_INET6, a6, name, namelen);
-	if (IN6_IS_ADDR_V4MAPPED(a6)) {
-		key[0] = 4;
-		memcpy(key + 1, a6->s6_addr + 12, 4);
-	} else {
-		/* A client owns a /64 at least (as in auth.c). */
-		key[0] = 6;
-		memcpy(key + 1, a6->s6_addr, 8);
-	}
+	auth_addr_key((const struct sockaddr *)&ss, key);	/* a /64 */
 	return 0;
 }
 

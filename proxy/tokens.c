@@ -7,6 +7,10 @@
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/hash.h>
 
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,4 +240,26 @@ auth_bucket_take(struct auth_bucket *b, int rate, int burst, uint64_t now_ms,
 	if (*retry_s < 1)
 		*retry_s = 1;
 	return 0;
+}
+
+void
+auth_addr_key(const struct sockaddr *sa, unsigned char key[AUTH_ADDR_KEY_LEN])
+{
+	const struct in6_addr *a6;
+
+	memset(key, 0, AUTH_ADDR_KEY_LEN);
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		key[0] = 4;
+		memcpy(key + 1, &((const struct sockaddr_in *)(const void *)
+		    sa)->sin_addr, 4);
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		a6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(a6)) {
+			key[0] = 4;
+			memcpy(key + 1, a6->s6_addr + 12, 4);
+		} else {
+			key[0] = 6;
+			memcpy(key + 1, a6->s6_addr, 8);
+		}
+	}
 }

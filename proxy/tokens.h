@@ -79,4 +79,15 @@ int	auth_token_add(struct auth_token *out, size_t *n, size_t max,
 int	auth_bucket_take(struct auth_bucket *b, int rate, int burst,
 	    uint64_t now_ms, int *retry_s);
 
+/*
+ * The client of sa as a rate limit counts it, into key: the family (4 or
+ * 6) then the IPv4 address, or the first 64 bits of an IPv6 one (a client
+ * owns a /64 at least: one key per /64, or it would have 2^64 of them);
+ * v4-mapped is IPv4. All zeroes for NULL or another family.
+ */
+#define AUTH_ADDR_KEY_LEN	9
+struct sockaddr;
+void	auth_addr_key(const struct sockaddr *sa,
+	    unsigned char key[AUTH_ADDR_KEY_LEN]);
+
 #endif /* OUTPOST_TOKENS_H */
