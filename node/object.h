@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "node/nconf.h"
+#include "node/value.h"
 
 /* What an operation came to; res.c turns it into a CoAP code. */
 enum node_result {
@@ -38,20 +39,12 @@ enum node_result {
 	NODE_UNAVAILABLE,	/* 5.03 */
 };
 
-enum obj_type {
-	OBJ_STRING,
-	OBJ_INT,
-	OBJ_FLOAT,
-	OBJ_TIME,		/* unix seconds, an integer */
-};
-
 #define OBJ_R	0x01
 #define OBJ_W	0x02
 #define OBJ_E	0x04
 
 #define OBJ_DEVICE	3	/* obj_device.c */
 #define OBJ_FIRMWARE	5	/* obj_firmware.c */
-#define OBJ_STR_MAX	256	/* bytes of a string value, with the NUL */
 
 /* How a readable resource's value changes: this picks how it is observed
  * (observe.c). An instance is sampled when any of its resources is. */
@@ -69,13 +62,6 @@ struct obj_res {
 	uint8_t		 type;		/* enum obj_type */
 	const char	*name;
 	uint8_t		 obs;		/* enum obj_obs, 0: OBJ_OBS_EVENT */
-};
-
-struct obj_value {
-	enum obj_type	 type;
-	int64_t		 i;		/* OBJ_INT, OBJ_TIME */
-	double		 f;		/* OBJ_FLOAT */
-	char		 s[OBJ_STR_MAX];	/* OBJ_STRING */
 };
 
 /* Firmware Update states and results (LwM2M 1.1, object 5). */

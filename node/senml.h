@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "node/object.h"
+#include "node/value.h"
 
 /* One record: its name (relative to the base name) and value. */
 struct senml_rec {

@@ -1,0 +1,26 @@
+/*
+ * value.h: a resource's value as the node's objects give it and its
+ * encoders (node/senml.c) write it: a type and the one member it uses.
+ */
+#ifndef OUTPOST_NODE_VALUE_H
+#define OUTPOST_NODE_VALUE_H
+
+#include <stdint.h>
+
+enum obj_type {
+	OBJ_STRING,
+	OBJ_INT,
+	OBJ_FLOAT,
+	OBJ_TIME,		/* unix seconds, an integer */
+};
+
+#define OBJ_STR_MAX	256	/* bytes of a string value, with the NUL */
+
+struct obj_value {
+	enum obj_type	 type;
+	int64_t		 i;		/* OBJ_INT, OBJ_TIME */
+	double		 f;		/* OBJ_FLOAT */
+	char		 s[OBJ_STR_MAX];	/* OBJ_STRING */
+};
+
+#endif /* OUTPOST_NODE_VALUE_H */
