@@ -8,6 +8,8 @@
 #ifndef OUTPOST_DOMUTIL_H
 #define OUTPOST_DOMUTIL_H
 
+#include <sys/socket.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,8 @@
 
 #include "gateway.h"
 #include "cache/events.h"
+#include "lwm2m/lwm2m.h"
+#include "modules/device/registry.h"
 #include "store/store.h"
 #include "tests/unit/testutil.h"
 
@@ -221,6 +225,37 @@ dom_turns(struct dom *d, int turns)
 {
 	while (turns-- > 0)
 		event_base_loop(d->gw.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+}
+
+static void
+dom_registered(enum registry_result res, uint64_t id, void *arg)
+{
+	(void)id;
+	*(int *)arg = res == REGISTRY_OK;
+}
+
+/* Registers ep from 192.0.2.7:5683 with links (the queue and campaigns
+ * act on known devices only) and commits: 0, or -1. */
+static inline int
+dom_register(struct dom *d, const char *ep, const char *links)
+{
+	struct lwm2m_params p;
+	struct dev_addr a;
+	int ok = 0;
+
+	memset(&p, 0, sizeof(p));
+	memset(&a, 0, sizeof(a));
+	snprintf(p.ep, sizeof(p.ep), "%s", ep);
+	p.has_ep = 1;
+	a.family = AF_INET;
+	a.addr[0] = 192;
+	a.addr[2] = 2;
+	a.addr[3] = 7;
+	a.port = 5683;
+	if (registry_register(d->gw.registry, &p, links, strlen(links), &a, 1,
+	    dom_registered, &ok) != REGISTRY_OK || dom_commit(d) != 0)
+		return -1;
+	return ok ? 0 : -1;
 }
 
 #endif /* OUTPOST_DOMUTIL_H */

@@ -85,7 +85,6 @@ struct fixture {
 	int			 nmade;
 	int			 fwdone;
 	enum fw_status		 fwlast;
-	int			 regdone;
 };
 
 static struct fixture *hook_f;	/* the hooks get no argument of ours */
@@ -182,36 +181,11 @@ fw_done(enum fw_status st, struct fw_image *img, const char *detail,
 	f->fwdone++;
 }
 
-static void
-reg_done(enum registry_result res, uint64_t id, void *arg)
-{
-	struct fixture *f = arg;
-
-	(void)id;
-	f->regdone = res == REGISTRY_OK;
-}
-
 /* Registers ep (the queue sends only to a known device). */
 static void
 register_ep(struct fixture *f, const char *ep)
 {
-	struct lwm2m_params p;
-	struct dev_addr a;
-
-	memset(&p, 0, sizeof(p));
-	memset(&a, 0, sizeof(a));
-	snprintf(p.ep, sizeof(p.ep), "%s", ep);
-	p.has_ep = 1;
-	a.family = AF_INET;
-	a.addr[0] = 192;
-	a.addr[2] = 2;
-	a.addr[3] = 7;
-	a.port = 5683;
-	f->regdone = 0;
-	assert_int_equal(registry_register(f->d->gw.registry, &p,
-	    "</5/0>", 6, &a, 1, reg_done, f), REGISTRY_OK);
-	assert_int_equal(dom_commit(f->d), 0);
-	assert_true(f->regdone);
+	assert_int_equal(dom_register(f->d, ep, "</5/0>"), 0);
 }
 
 /* A signed image, uploaded whole; its id in f->image. */

@@ -50,7 +50,6 @@ struct fixture {
 	int			 ndone;
 	enum queue_result	 res[MAX_SEEN];
 	uint64_t		 id[MAX_SEEN];
-	int			 regdone;
 };
 
 static struct fixture *hook_f;	/* the hooks get no argument of ours */
@@ -96,32 +95,11 @@ done_cb(enum queue_result res, uint64_t id, void *arg)
 	f->ndone++;
 }
 
-static void
-reg_done(enum registry_result res, uint64_t id, void *arg)
-{
-	struct fixture *f = arg;
-
-	(void)id;
-	f->regdone = res == REGISTRY_OK;
-}
-
 /* Registers ep (the queue sends only to a known device). */
 static void
 register_ep(struct fixture *f, const char *ep)
 {
-	struct lwm2m_params p;
-	struct dev_addr a;
-
-	memset(&p, 0, sizeof(p));
-	memset(&a, 0, sizeof(a));
-	snprintf(p.ep, sizeof(p.ep), "%s", ep);
-	a.family = AF_INET;
-	a.port = 5683;
-	f->regdone = 0;
-	assert_int_equal(registry_register(f->d->gw.registry, &p, "", 0, &a,
-	    1, reg_done, f), REGISTRY_OK);
-	assert_int_equal(dom_commit(f->d), 0);
-	assert_true(f->regdone);
+	assert_int_equal(dom_register(f->d, ep, ""), 0);
 }
 
 static int
