@@ -18,8 +18,6 @@ struct centry {
 	struct cache_entry	 pub;
 	struct centry		*hnext;
 	TAILQ_ENTRY(centry)	 lru;
-	long			 seq;		/* Observe sequence, -1 none */
-	int64_t			 seq_at;	/* when seq was seen */
 	size_t			 size;		/* bytes charged */
 	char			*key;		/* "ep/path" */
 	uint8_t			 data[];
@@ -91,14 +89,6 @@ cache_unlink(struct cache *c, struct centry *e)
 	free(e);
 }
 
-/* RFC 7641 3.4: whether notification v2 (at t2) is newer than v1 (t1). */
-static int
-cache_newer(long v1, int64_t t1, long v2, int64_t t2)
-{
-	return (v1 < v2 && v2 - v1 < (1L << 23)) ||
-	    (v1 > v2 && v1 - v2 > (1L << 23)) || t2 > t1 + 128;
-}
-
 /* A strong ETag from the representation: FNV-1a over format and body. */
 static void
 cache_etag(int cf, const uint8_t *body, size_t len, char *out)
@@ -130,34 +120,23 @@ cache_time(int64_t t, char out[CACHE_TIME_LEN + 1])
  */
 static void
 cache_refresh(struct cache *c, struct centry *e, long max_age,
-    long observe_seq, int64_t now)
+    int notification, int64_t now)
 {
-	e->seq = observe_seq;
-	e->seq_at = now;
 	e->pub.max_age = max_age < 0 ? CACHE_DEFAULT_MAX_AGE :
 	    (uint32_t)max_age;
 	if (e->pub.observed_at != now) {
 		e->pub.observed_at = now;
 		e->pub.observed[0] = '\0';
 	}
-	e->pub.notifications += (observe_seq >= 0);
+	e->pub.notifications += (notification != 0);
 	TAILQ_REMOVE(&c->lru, e, lru);
 	TAILQ_INSERT_HEAD(&c->lru, e, lru);
-}
-
-void
-cache_forget_seq(struct gateway *gw, const char *ep, const char *path)
-{
-	struct centry *e;
-
-	if ((e = cache_find_parts(gw->cache, ep, path)) != NULL)
-		e->seq = -1;
 }
 
 int
 cache_put(struct gateway *gw, const char *ep, const char *path,
     int content_format, long max_age, const uint8_t *body, size_t len,
-    long observe_seq)
+    int notification)
 {
 	struct cache *c = gw->cache;
 	struct centry *old, *e;
@@ -167,13 +146,10 @@ cache_put(struct gateway *gw, const char *ep, const char *path,
 	size_t size;
 
 	if ((old = cache_find_parts(c, ep, path)) != NULL) {
-		if (observe_seq >= 0 && old->seq >= 0 &&
-		    !cache_newer(old->seq, old->seq_at, observe_seq, now))
-			return 0;	/* an older notification, late */
 		if (old->pub.len == len &&
 		    old->pub.content_format == content_format &&
 		    memcmp(old->data, body, len) == 0) {
-			cache_refresh(c, old, max_age, observe_seq, now);
+			cache_refresh(c, old, max_age, notification, now);
 			return 1;	/* the same value again */
 		}
 	}
@@ -194,8 +170,6 @@ cache_put(struct gateway *gw, const char *ep, const char *path,
 	}
 	e->key = key;
 	e->size = size;
-	e->seq = observe_seq;
-	e->seq_at = now;
 	memcpy(e->data, body, len);
 	e->pub.body = e->data;
 	e->pub.len = len;
@@ -203,7 +177,7 @@ cache_put(struct gateway *gw, const char *ep, const char *path,
 	e->pub.max_age = max_age < 0 ? CACHE_DEFAULT_MAX_AGE :
 	    (uint32_t)max_age;
 	e->pub.observed_at = now;
-	e->pub.notifications = notes + (observe_seq >= 0);
+	e->pub.notifications = notes + (notification != 0);
 	cache_etag(content_format, body, len, e->pub.etag);
 	e->hnext = c->buckets[cache_hash(key)];
 	c->buckets[cache_hash(key)] = e;

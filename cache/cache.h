@@ -35,19 +35,16 @@ int		 cache_init(struct gateway *gw);
 void		 cache_free(struct gateway *gw);
 
 /*
- * Keeps body as the value of ep's path (max_age < 0: the CoAP default).
- * A notification with an Observe sequence number older than the one kept
- * (RFC 7641 3.4) is ignored: observe_seq < 0 means "not a notification".
- * Returns 1 when stored, 0 when ignored as older or too large, -1 on error.
+ * Keeps body as the value of ep's path (max_age < 0: the CoAP default);
+ * notification says it came as one (it is counted). The order of
+ * notifications is their observation's to keep (RFC 7641 3.4 orders the
+ * notifications of one observation, not of a path: cache/observe.c): the
+ * cache takes the latest value it is given.
+ * Returns 1 when stored, 0 when too large, -1 on error.
  */
 int		 cache_put(struct gateway *gw, const char *ep, const char *path,
 		    int content_format, long max_age, const uint8_t *body,
-		    size_t len, long observe_seq);
-
-/* The next value of ep's path starts a new Observe sequence (a new
- * observation): it is not compared with the number kept. */
-void		 cache_forget_seq(struct gateway *gw, const char *ep,
-		    const char *path);
+		    size_t len, int notification);
 
 /* The entry for ep's path, or NULL. Counts as a use for the LRU order. */
 const struct cache_entry *cache_get(struct gateway *gw, const char *ep,

@@ -27,7 +27,9 @@ struct obs {
 	uint64_t		 notifications;
 	int64_t			 created_at, last_at;
 	unsigned		 holds;		/* observe_hold, in memory */
-	int			 fresh;		/* made again, no value yet */
+	long			 seq;		/* of live's latest value, or
+						   -1 (none yet) */
+	int64_t			 seq_at;	/* when it came */
 	int			 stored;	/* a client's, in the store */
 	char			 ep[LWM2M_EP_MAX + 1];
 	char			 path[DEVREQ_PATH_MAX];
@@ -89,31 +91,44 @@ obs_value(cJSON *e, int cf, const uint8_t *body, size_t len)
 	}
 }
 
-/* Every answer and notification of a live observation. */
+/* RFC 7641 3.4: whether notification v2 (at t2) is newer than v1 (t1). */
+static int
+obs_newer(long v1, int64_t t1, long v2, int64_t t2)
+{
+	return (v1 < v2 && v2 - v1 < (1L << 23)) ||
+	    (v1 > v2 && v1 - v2 > (1L << 23)) || t2 > t1 + 128;
+}
+
+/*
+ * Every answer and notification of a live observation. The order of RFC
+ * 7641 3.4 is the order of one observation (one token on one session):
+ * o->seq starts again with every observation made (obs_establish), so a
+ * device that rebooted, registered again or was observed anew may number
+ * from 0 and its values are taken. A value that is late within its own
+ * observation is dropped.
+ */
 static void
 obs_notify(const struct devresp *r, long seq, void *arg)
 {
 	struct obs *o = arg;
+	int64_t now = gw_now();
 	cJSON *e;
 
 	if (seq < 0)
 		o->live = NULL;		/* ended: made again on next wake */
 	if (r->kind != DEVRESP_ANSWER || r->cls != 2)
 		return;
-	/* A new observation numbers its notifications anew (a device that
-	 * rebooted starts low): its first value is not older than what the
-	 * cache kept of the one before (RFC 7641 3.4 orders one
-	 * observation's notifications only). */
-	if (o->fresh) {
-		o->fresh = 0;
-		cache_forget_seq(o->gw, o->ep, o->path);
+	if (seq >= 0) {
+		if (o->seq >= 0 && !obs_newer(o->seq, o->seq_at, seq, now))
+			return;		/* late within this observation */
+		o->seq = seq;
+		o->seq_at = now;
 	}
 	if (cache_put(o->gw, o->ep, o->path, r->content_format,
-	    r->has_max_age ? (long)r->max_age : -1, r->body, r->len,
-	    seq) != 1)
-		return;			/* older than what we have */
+	    r->has_max_age ? (long)r->max_age : -1, r->body, r->len, 1) != 1)
+		return;			/* too large to keep */
 	o->notifications++;
-	o->last_at = gw_now();
+	o->last_at = now;
 	e = cJSON_CreateObject();
 	cJSON_AddStringToObject(e, "path", o->path);
 	cJSON_AddNumberToObject(e, "content_format", r->content_format);
@@ -132,9 +147,9 @@ obs_establish(struct obs *o)
 {
 	if (o->live != NULL || o->gw->hooks.dev_observe == NULL)
 		return;
+	o->seq = -1;		/* a new observation: a new order */
 	o->live = o->gw->hooks.dev_observe(o->gw, o->ep, o->path, obs_notify,
 	    o);
-	o->fresh = o->live != NULL;
 }
 
 void

@@ -447,7 +447,7 @@ forward_done(const struct devresp *r, void *arg)
 	    http_query(hx, "discover") == NULL &&
 	    cache_put(hx->gw, hx->params.value[0], hx->params.value[1],
 	    r->content_format, r->has_max_age ? (long)r->max_age : -1, r->body,
-	    r->len, -1) == 1 && (e = cache_get(hx->gw, hx->params.value[0],
+	    r->len, 0) == 1 && (e = cache_get(hx->gw, hx->params.value[0],
 	    hx->params.value[1])) != NULL)
 		snprintf(etag, sizeof(etag), "%s", e->etag);
 	while ((fw = TAILQ_FIRST(&g->members)) != NULL) {

@@ -188,6 +188,8 @@ void		 send_post(coap_resource_t *r, coap_session_t *s,
 void		 devreq_set_route(struct gateway *gw, const char *ep,
 		    coap_session_t *s);
 void		 devreq_peer_gone(struct coap_peer *peer);
+/* ep sent a Register: the observations on its route are over. */
+void		 devreq_registered_anew(struct gateway *gw, const char *ep);
 /* The endpoint whose route is session s, or NULL. */
 const char	*devreq_session_ep(coap_session_t *s);
 coap_response_t	 devreq_response(coap_session_t *s, const coap_pdu_t *sent,

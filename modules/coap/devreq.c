@@ -485,6 +485,27 @@ devreq_drop_route(struct gateway *gw, const char *ep)
 		route_unlink(d);
 }
 
+/*
+ * ep registered anew (a Register, not an Update). An LwM2M client forgets
+ * its observations when it registers (after a reboot, say), so those the
+ * gateway holds on its route are over even when the device kept its
+ * address and session: they end here, without a cancel (the device holds
+ * none), and observe_wake makes them again, each with a new token and so
+ * a new order of Observe numbers.
+ */
+void
+devreq_registered_anew(struct gateway *gw, const char *ep)
+{
+	struct device *d = route_device(gw, ep);
+	struct devq *q;
+
+	if (d == NULL || (q = d->route.q) == NULL)
+		return;
+	while (!TAILQ_EMPTY(&q->observing))
+		devobs_end(TAILQ_FIRST(&q->observing), NULL);
+	devq_settle(d);
+}
+
 void
 devreq_device_replaced(struct device *old, struct device *d)
 {

@@ -245,6 +245,8 @@ rd_done(enum registry_result res, uint64_t regid, void *arg)
 	rd_answer(pd);
 	if (res == REGISTRY_OK && pd->op != RD_DEREGISTER &&
 	    (dev = registry_find_by_id(pd->gw->registry, regid)) != NULL) {
+		if (pd->op == RD_REGISTER)
+			devreq_registered_anew(pd->gw, dev->ep);
 		devreq_set_route(pd->gw, dev->ep, s);
 		queue_wake(pd->gw, dev->ep);	/* what waited for it goes */
 		observe_wake(pd->gw, dev->ep);

@@ -55,7 +55,7 @@ send_record(struct gateway *gw, const char *ep, const char *bn,
 	}
 	if (value != NULL)
 		cache_put(gw, ep, path, 0, -1, (const uint8_t *)value,
-		    strlen(value), -1);
+		    strlen(value), 0);
 	free(s);
 }
 

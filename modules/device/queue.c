@@ -484,7 +484,7 @@ queue_delivered(const struct devresp *r, void *arg)
 		    v.accept != 40)
 			cache_put(gw, q->ep, v.path, r->content_format,
 			    r->has_max_age ? (long)r->max_age : -1, r->body,
-			    r->len, -1);
+			    r->len, 0);
 		v.result_status = coapmap_status(r->cls, r->detail, r->len > 0);
 		v.result_format = r->content_format;
 		v.result = r->body;

@@ -34,7 +34,7 @@ class FakeDevice:
     Unlisted requests get 4.04. events records ("seen", key) and
     ("answered", key) in order."""
 
-    def __init__(self, gw, ep, answers=None, lt=300, b="U"):
+    def __init__(self, gw, ep, answers=None, lt=300, b="U", first_seq=1):
         self.gw, self.ep = gw, ep
         self.answers = answers or {}
         self.seen = []
@@ -42,15 +42,15 @@ class FakeDevice:
         self.replies = []
         self.observers = {}     # path -> (token, addr) of Observe=0
         self.partial = b""
+        self.first_seq = first_seq      # Observe of a first answer
         self.mid = 0x2000
+        self.lt, self.b = lt, b
         self.cond = threading.Condition()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         reg = coap_exchange(self.sock, coap_message(
-            0, 0x02, 0x0101, b"\x01",
-            [(URI_PATH, b"rd"), (URI_QUERY, b"ep=" + ep.encode()),
-             (URI_QUERY, b"lt=%d" % lt), (URI_QUERY, b"b=" + b.encode())],
+            0, 0x02, 0x0101, b"\x01", self._register_options(),
             b"</3/0>"), ("127.0.0.1", gw.coap_port))
         assert reg["code"] == "2.01", reg
         self.location = reg["location"]
@@ -58,6 +58,11 @@ class FakeDevice:
         self.sock.settimeout(0.2)
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
+
+    def _register_options(self):
+        return [(URI_PATH, b"rd"), (URI_QUERY, b"ep=" + self.ep.encode()),
+                (URI_QUERY, b"lt=%d" % self.lt),
+                (URI_QUERY, b"b=" + self.b.encode())]
 
     def _serve(self):
         while self.running:
@@ -131,7 +136,8 @@ class FakeDevice:
             extra.append((BLOCK1, m["block1"]))
         obs = [v for n, v in m["options"] if n == OBSERVE]
         if obs and int.from_bytes(obs[0], "big") == 0:
-            extra.append((OBSERVE, b"\x01"))
+            extra.append((OBSERVE, self.first_seq.to_bytes(
+                3, "big").lstrip(b"\0")))
         opts = []
         if cf is not None:
             opts.append((CONTENT_FORMAT,
@@ -155,19 +161,35 @@ class FakeDevice:
         self.sock.sendto(coap_message(1, CODES["2.05"], self.mid, token,
                                       opts, body), addr)
 
-    def update(self, query=(), timeout=5.0):
-        """Sends a registration update (POST /rd/<id>) from the device's
-        socket, as a device waking up does; returns the parsed answer."""
+    def _request(self, opts, payload=b"", timeout=5.0):
+        """A CON POST to the gateway from the device's socket; returns the
+        parsed answer (the serving thread hands it over)."""
         self.mid += 1
         token = self.mid.to_bytes(2, "big")
-        opts = [(URI_PATH, p.encode()) for p in self.location] + \
-            [(URI_QUERY, q.encode()) for q in query]
         with self.cond:
-            self.sock.sendto(coap_message(0, 0x02, self.mid, token, opts),
+            self.sock.sendto(coap_message(0, 0x02, self.mid, token, opts,
+                                          payload),
                              ("127.0.0.1", self.gw.coap_port))
             assert self.cond.wait_for(lambda: any(
                 r["token"] == token for r in self.replies), timeout)
             return [r for r in self.replies if r["token"] == token][0]
+
+    def update(self, query=(), timeout=5.0):
+        """Sends a registration update (POST /rd/<id>) from the device's
+        socket, as a device waking up does; returns the parsed answer."""
+        return self._request(
+            [(URI_PATH, p.encode()) for p in self.location] +
+            [(URI_QUERY, q.encode()) for q in query], timeout=timeout)
+
+    def register(self, timeout=5.0):
+        """Registers again from the same socket, as a client that rebooted
+        and kept its port does: it forgets its observations."""
+        with self.cond:
+            self.observers.clear()
+        reg = self._request(self._register_options(), b"</3/0>", timeout)
+        if reg["code"] == "2.01":
+            self.location = reg["location"]
+        return reg
 
     def requests(self, key=None):
         """The keys of the requests seen (of key only, when given), a

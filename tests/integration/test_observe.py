@@ -73,6 +73,91 @@ def test_older_notification_does_not_overwrite(gateway, devices):
         "notifications"] == 3      # the first answer, 10 and 11
 
 
+def _notes_heard(gateway, dev, path, before, values):
+    """dev notifies path with Observe numbers that start again at 1 (its
+    first answer was 0): every value reaches the cache at once. before is
+    the number the device reached in its previous life."""
+    wait_for(lambda: cached(gateway, dev.ep, path)[2] == b"a",
+             what="the first answer of the new observation")
+    for i, v in enumerate(values):
+        assert i + 1 < before
+        dev.notify(path, v, i + 1)
+        wait_for(lambda: cached(gateway, dev.ep, path)[2] == v,
+                 what="notification %d of the new observation" % (i + 1))
+
+
+def _observed_high(gateway, dev, path):
+    """Observes path through the API and has the device number up to 5000."""
+    assert gateway.http("POST", "/v1/devices/%s/observe/%s" %
+                        (dev.ep, path))[0] == 201
+    wait_for(lambda: cached(gateway, dev.ep, path)[2] == b"a",
+             what="the first answer")
+    dev.notify(path, b"high", 5000)
+    wait_for(lambda: cached(gateway, dev.ep, path)[2] == b"high",
+             what="the high-numbered value")
+
+
+def test_observation_made_anew_takes_numbers_from_zero(gateway, devices):
+    """A DELETE then POST of the observation is a new one: the device
+    numbers it from 0, and none of its values is taken as late against the
+    5000 of the one before (RFC 7641 orders one observation's)."""
+    dev = devices(gateway, "o-anew", answers={"GET 1/0": ("2.05", b"a", 0,
+                                                          None)})
+    w = SSE(gateway, "?ep=o-anew&type=notification")
+    try:
+        connected(gateway, 1)
+        _observed_high(gateway, dev, "1/0")
+        assert gateway.http("DELETE", "/v1/devices/o-anew/observe/1/0")[0] \
+            == 204
+        wait_for(lambda: "1/0" not in dev.observers, what="the cancel")
+        dev.first_seq = 0
+        assert gateway.http("POST", "/v1/devices/o-anew/observe/1/0")[0] \
+            == 201
+        # The cancel was a GET with Observe 1: the new one is the third.
+        wait_for(lambda: len(observe_gets(dev, "1/0")) == 3,
+                 what="the new observation")
+        _notes_heard(gateway, dev, "1/0", 5000, [b"b", b"c"])
+        w.wait(lambda c: [e for e in c.events if '"c"' in e[2]],
+               "the new observation's value on the stream")
+    finally:
+        w.close()
+
+
+def test_reregistration_from_the_same_port_observes_again(gateway,
+                                                          devices):
+    """A client that rebooted and kept its port registers again on the same
+    session: its observations are gone on its side, so the gateway makes
+    them again (a new token) and takes the new numbers from 0."""
+    dev = devices(gateway, "o-reboot", answers={"GET 1/0": ("2.05", b"a", 0,
+                                                            None)})
+    _observed_high(gateway, dev, "1/0")
+    dev.first_seq = 0
+    token = dev.observers["1/0"][0]
+    assert dev.register()["code"] == "2.01"
+    wait_for(lambda: len(observe_gets(dev, "1/0")) == 2,
+             what="the observation made again after the new registration")
+    assert dev.observers["1/0"][0] != token
+    _notes_heard(gateway, dev, "1/0", 5000, [b"b", b"c"])
+
+
+def test_reregistration_from_a_new_port_observes_again(gateway, devices):
+    """The same client coming back from a new port (Wakaama after a
+    reboot): a new session, a new observation, numbers from 0 taken."""
+    dev = devices(gateway, "o-port", answers={"GET 1/0": ("2.05", b"a", 0,
+                                                          None)})
+    _observed_high(gateway, dev, "1/0")
+    dev.close()
+    again = devices(gateway, "o-port", answers={"GET 1/0": ("2.05", b"a",
+                                                            0, None)},
+                    first_seq=0)
+    # The registration was answered before the observation went out, so
+    # the new first answer may race the old value in the cache: wait for
+    # the new GET, then for the values.
+    wait_for(lambda: len(observe_gets(again, "1/0")) == 1,
+             what="the observation made on the new session")
+    _notes_heard(gateway, again, "1/0", 5000, [b"b", b"c"])
+
+
 def test_observation_is_made_again_after_restart(gateway, devices):
     dev = devices(gateway, "o-rs", answers={"GET 1/0": ("2.05", b"a", 0,
                                                         None)})

@@ -35,10 +35,10 @@ teardown(void **state)
 }
 
 static void
-put(const char *ep, const char *path, const char *v, long seq)
+put(const char *ep, const char *path, const char *v, int note)
 {
 	assert_int_equal(cache_put(&gw, ep, path, 0, -1, (const uint8_t *)v,
-	    strlen(v), seq), 1);
+	    strlen(v), note), 1);
 }
 
 static void
@@ -58,7 +58,7 @@ test_put_get_and_etag(void **state)
 	char etag[CACHE_ETAG_LEN + 1], when[GW_TIME_LEN];
 
 	(void)state;
-	put("n1", "3/0/9", "87", -1);
+	put("n1", "3/0/9", "87", 0);
 	e = cache_get(&gw, "n1", "3/0/9");
 	assert_non_null(e);
 	assert_int_equal(e->max_age, CACHE_DEFAULT_MAX_AGE);
@@ -68,9 +68,9 @@ test_put_get_and_etag(void **state)
 	assert_string_equal(e->observed, gw_time_str(e->observed_at, when));
 	assert_int_equal(strlen(e->observed), CACHE_TIME_LEN);
 	memcpy(etag, e->etag, sizeof(etag));
-	put("n1", "3/0/9", "87", -1);		/* same value: same tag */
+	put("n1", "3/0/9", "87", 0);		/* same value: same tag */
 	assert_string_equal(cache_get(&gw, "n1", "3/0/9")->etag, etag);
-	put("n1", "3/0/9", "88", -1);		/* another: another tag */
+	put("n1", "3/0/9", "88", 0);		/* another: another tag */
 	assert_string_not_equal(cache_get(&gw, "n1", "3/0/9")->etag, etag);
 	assert_null(cache_get(&gw, "n1", "3/0/10"));
 	assert_null(cache_get(&gw, "n2", "3/0/9"));
@@ -86,11 +86,11 @@ test_lru_by_entries(void **state)
 
 	(void)state;
 	gw.cfg.cache_max_entries = 3;
-	put("n", "1", "a", -1);
-	put("n", "2", "b", -1);
-	put("n", "3", "c", -1);
+	put("n", "1", "a", 0);
+	put("n", "2", "b", 0);
+	put("n", "3", "c", 0);
 	assert_non_null(cache_get(&gw, "n", "1"));	/* 1 is now recent */
-	put("n", "4", "d", -1);				/* 2 goes */
+	put("n", "4", "d", 0);				/* 2 goes */
 	assert_null(cache_get(&gw, "n", "2"));
 	assert_value("n", "1", "a");
 	assert_value("n", "3", "c");
@@ -114,7 +114,7 @@ test_lru_by_bytes(void **state)
 		char path[8];
 
 		snprintf(path, sizeof(path), "%d", i);
-		put("n", path, big, -1);
+		put("n", path, big, 0);
 		cache_stats(&gw, &n, &b);
 		assert_true(b <= 8192);
 	}
@@ -123,32 +123,25 @@ test_lru_by_bytes(void **state)
 	/* One value larger than the whole cache is not kept. */
 	gw.cfg.cache_max_bytes = 4096;
 	assert_int_equal(cache_put(&gw, "n", "huge", 0, -1,
-	    (const uint8_t *)big, 4096, -1), 0);
+	    (const uint8_t *)big, 4096, 0), 0);
 }
 
+/* The cache keeps the latest value it is given, notification or read:
+ * the order of notifications is their observation's (test_dom_observe). */
 static void
-test_observe_order(void **state)
+test_latest_value(void **state)
 {
 	(void)state;
-	put("n", "p", "v10", 10);
-	assert_int_equal(cache_put(&gw, "n", "p", 0, -1, (const uint8_t *)"v9",
-	    2, 9), 0);				/* older: ignored */
-	assert_value("n", "p", "v10");
-	put("n", "p", "v11", 11);
-	assert_value("n", "p", "v11");
-	/* Wrap-around of the 24-bit sequence: 2 follows 0xFFFFFE. */
-	put("n", "w", "old", 0xFFFFFE);
-	put("n", "w", "new", 2);
-	assert_value("n", "w", "new");
-	/* A read (no sequence) always replaces. */
-	put("n", "p", "read", -1);
+	put("n", "p", "v10", 1);
+	put("n", "p", "v9", 1);
+	assert_value("n", "p", "v9");
+	put("n", "p", "read", 0);
 	assert_value("n", "p", "read");
-	assert_int_equal(cache_get(&gw, "n", "w")->notifications, 2);
+	assert_int_equal(cache_get(&gw, "n", "p")->notifications, 2);
 }
 
 /* The same bytes again refresh the entry where it is: the same ETag, the
- * same memory, a new Max-Age, one more notification; the Observe order
- * still holds; other bytes or another format replace it. */
+ * same memory, a new Max-Age, one more notification; other bytes or another format replace it. */
 static void
 test_same_value_again(void **state)
 {
@@ -157,12 +150,12 @@ test_same_value_again(void **state)
 	size_t entries, bytes, entries2, bytes2;
 
 	(void)state;
-	put("n", "s", "same", 5);
+	put("n", "s", "same", 1);
 	e = cache_get(&gw, "n", "s");
 	snprintf(etag, sizeof(etag), "%s", e->etag);
 	cache_stats(&gw, &entries, &bytes);
 	assert_int_equal(cache_put(&gw, "n", "s", 0, 30,
-	    (const uint8_t *)"same", 4, 6), 1);
+	    (const uint8_t *)"same", 4, 1), 1);
 	again = cache_get(&gw, "n", "s");
 	assert_ptr_equal(again, e);
 	assert_string_equal(again->etag, etag);
@@ -171,14 +164,11 @@ test_same_value_again(void **state)
 	cache_stats(&gw, &entries2, &bytes2);
 	assert_int_equal(entries2, entries);
 	assert_int_equal(bytes2, bytes);
-	/* Still ordered: seq 4 is older than 6, even with the same bytes. */
-	assert_int_equal(cache_put(&gw, "n", "s", 0, -1,
-	    (const uint8_t *)"same", 4, 4), 0);
 	/* Another format, or other bytes: a new value and ETag. */
 	assert_int_equal(cache_put(&gw, "n", "s", 50, -1,
-	    (const uint8_t *)"same", 4, 7), 1);
+	    (const uint8_t *)"same", 4, 1), 1);
 	assert_string_not_equal(cache_get(&gw, "n", "s")->etag, etag);
-	put("n", "s", "other", 8);
+	put("n", "s", "other", 1);
 	assert_value("n", "s", "other");
 }
 
@@ -188,9 +178,9 @@ test_drop_device(void **state)
 	size_t n, b;
 
 	(void)state;
-	put("dev", "1", "a", -1);
-	put("dev", "2", "b", -1);
-	put("dev2", "1", "c", -1);	/* a longer name, same prefix */
+	put("dev", "1", "a", 0);
+	put("dev", "2", "b", 0);
+	put("dev2", "1", "c", 0);	/* a longer name, same prefix */
 	cache_drop_device(&gw, "dev");
 	assert_null(cache_get(&gw, "dev", "1"));
 	assert_null(cache_get(&gw, "dev", "2"));
@@ -226,7 +216,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_lru_by_bytes, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_observe_order, setup,
+		cmocka_unit_test_setup_teardown(test_latest_value, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_same_value_again, setup,
 		    teardown),

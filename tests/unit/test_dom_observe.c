@@ -334,6 +334,38 @@ test_new_observation_new_sequence(void **state)
 	assert_int_equal(f->nheard, 3);
 }
 
+/* The order is the observation's, not the path's: a campaign that lets
+ * go of /5/0/3 and observes it again gets a new observation, whose
+ * device may number from 0 however high the last one went; a read of the
+ * path in between does not reset the order of the live one. */
+static void
+test_order_per_observation(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(observe_hold(&f->d->gw, EP, PATH), 0);
+	notify(f, 0, 2, 5, "1", 5000);
+	observe_release(&f->d->gw, EP, PATH);
+	assert_int_equal(f->made[0].cancelled, 1);
+	assert_int_equal(observe_hold(&f->d->gw, EP, PATH), 0);
+	assert_int_equal(f->nmade, 2);
+	notify(f, 1, 2, 5, "2", 0);
+	assert_string_equal(cached(f, PATH), "2");
+	notify(f, 1, 2, 5, "3", 1);
+	assert_string_equal(cached(f, PATH), "3");
+
+	/* A read's value is the latest, and the live observation still
+	 * knows its own order. */
+	assert_int_equal(cache_put(&f->d->gw, EP, PATH, 0, -1,
+	    (const uint8_t *)"read", 4, 0), 1);
+	assert_string_equal(cached(f, PATH), "read");
+	notify(f, 1, 2, 5, "late", 0);
+	assert_string_equal(cached(f, PATH), "read");
+	notify(f, 1, 2, 5, "4", 2);
+	assert_string_equal(cached(f, PATH), "4");
+	assert_int_equal(f->nheard, 4);
+}
+
 /* Releases count down the holds: the last one forgets the observation
  * and cancels it at the face, once; a client's observation keeps it. */
 static void
@@ -435,6 +467,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_and_wake, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_order_per_observation,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_observation_new_sequence,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
