@@ -231,7 +231,7 @@ tally_one(const struct lwm2m_obj *o, void *arg)
 static void
 test_builtin_tables(void **state)
 {
-	static const unsigned ipso[] = { 3303, 3304, 3311 };
+	static const unsigned ipso[] = { 3303, 3304, 3311, 3316 };
 	struct tally t;
 	struct lwm2m_obj o;
 	size_t i;
