@@ -14,10 +14,10 @@ endif
 B        ?= build
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
+PKGS     := libevent_core libevent_extra libcoap-3-gnutls wolfssl lmdb inih libcjson libcbor libxml-2.0
 # The gateway alone links libxml2 (lwm2m/ddf.c reads operator object
-# definitions); the node agent links NODE_PKGS.
-NODE_PKGS := libevent_core libevent_extra libcoap-3-gnutls wolfssl lmdb inih libcjson libcbor
-PKGS     := $(NODE_PKGS) libxml-2.0
+# definitions); the node agent links the rest.
+NODE_PKGS := $(filter-out libxml-2.0,$(PKGS))
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
 CFLAGS   ?= -O2 -g

@@ -214,6 +214,14 @@ senml_copy_json(struct senml *s, const uint8_t *body, size_t len)
 	return copy;
 }
 
+int
+senml_path_depth(const char *path)
+{
+	int32_t ids[4];
+
+	return senml_path(path, ids);
+}
+
 char *
 senml_to_json(int cf, const uint8_t *body, size_t len, const char *path,
     const struct lwm2m_model *model, size_t *outlen, char *err, size_t errlen)

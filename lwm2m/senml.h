@@ -117,6 +117,11 @@
  */
 struct lwm2m_model;
 
+/* The number of ids (1..4) in an LwM2M path as senml_to_json takes it
+ * ("3/0/9": 3), or -1 when path is none: plain text and opaque answers
+ * convert only at 3 or 4. */
+int	 senml_path_depth(const char *path);
+
 char	*senml_to_json(int cf, const uint8_t *body, size_t len,
 	    const char *path, const struct lwm2m_model *model, size_t *outlen,
 	    char *err, size_t errlen);

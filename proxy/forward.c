@@ -346,9 +346,10 @@ forward_wants_json(struct http_exchange *hx)
 /*
  * For a client that asked for application/json: TLV, plain text, opaque
  * and SenML CBOR answers become SenML JSON (lwm2m/senml.c), TLV and plain
- * text typed by the object model. Returns the converted body (caller
- * frees) or NULL to pass the answer on as it is; *bad is set when the
- * device's answer could not be converted (502).
+ * text typed by the object model; plain text and opaque only from an LwM2M
+ * resource (a plain CoAP node's /health stays text). Returns the converted
+ * body (caller frees) or NULL to pass the answer on as it is; *bad is set
+ * when the device's answer could not be converted (502).
  */
 static char *
 forward_json(struct http_exchange *hx, const struct devresp *r, size_t *len,
@@ -362,6 +363,10 @@ forward_json(struct http_exchange *hx, const struct devresp *r, size_t *len,
 	    r->content_format != SENML_CF_CBOR &&
 	    r->content_format != SENML_CF_TEXT &&
 	    r->content_format != SENML_CF_OPAQUE))
+		return NULL;
+	if ((r->content_format == SENML_CF_TEXT ||
+	    r->content_format == SENML_CF_OPAQUE) &&
+	    senml_path_depth(hx->params.value[1]) < 3)
 		return NULL;
 	if ((out = senml_to_json(r->content_format, r->body, r->len,
 	    hx->params.value[1], hx->gw->models, len, err,

@@ -86,7 +86,8 @@ def test_tlv_and_text_read_as_typed_json(gateway, devices):
         "GET 3/0/9": ("2.05", b"87", 0, None),
         "GET 6/0/0": ("2.05", b"-43.5723", 0, None),
         "GET 0/0/3": ("2.05", b"\x00\xff", 42, None),
-        "GET 3/0/999": ("2.05", b"hi", 0, None)})
+        "GET 3/0/999": ("2.05", b"hi", 0, None),
+        "GET health": ("2.05", b"ok", 0, None)})
     pack = read_json(gateway, "om-typed", "3/0")
     assert pack[0]["bn"] == "/3/0/"
     assert values(pack) == {
@@ -105,6 +106,11 @@ def test_tlv_and_text_read_as_typed_json(gateway, devices):
         {"bn": "/0/0/3", "vd": "AP8"}]
     assert read_json(gateway, "om-typed", "3/0/999") == [
         {"bn": "/3/0/999", "vd": "aGk"}]
+    # A plain CoAP resource's text is no LwM2M value: passed on as it is.
+    status, hdrs, body = gateway.http("GET", "/v1/devices/om-typed/r/health",
+                                      headers=JSON)
+    assert (status, body) == (200, b"ok")
+    assert hdrs["content-type"].startswith("text/plain")
     # Without Accept, the device's own bytes.
     status, hdrs, body = gateway.http("GET", "/v1/devices/om-typed/r/3/0/16")
     assert (status, body) == (200, b"U")

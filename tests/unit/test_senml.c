@@ -1405,6 +1405,13 @@ test_api(void **state)
 	assert_null(senml_to_json(60, NULL, 0, NULL, NULL, &outlen, err,
 	    sizeof(err)));
 	assert_string_equal(err, "no conversi");
+	/* What a path says. */
+	assert_int_equal(senml_path_depth("3"), 1);
+	assert_int_equal(senml_path_depth("/3/0/9"), 3);
+	assert_int_equal(senml_path_depth("3/0/9/1"), 4);
+	assert_int_equal(senml_path_depth("health"), -1);
+	assert_int_equal(senml_path_depth("3/0/"), -1);
+	assert_int_equal(senml_path_depth(NULL), -1);
 	/* An errlen of 0 leaves err alone. */
 	memset(err, 'x', sizeof(err));
 	assert_null(senml_to_json(60, NULL, 0, NULL, NULL, &outlen, err, 0));
