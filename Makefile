@@ -14,7 +14,10 @@ endif
 B        ?= build
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS     := libevent_core libevent_extra libcoap-3-gnutls wolfssl lmdb inih libcjson libcbor
+PKGS     := libevent_core libevent_extra libcoap-3-gnutls wolfssl lmdb inih libcjson libcbor libxml-2.0
+# The gateway alone links libxml2 (lwm2m/ddf.c reads operator object
+# definitions); the node agent links the rest.
+NODE_PKGS := $(filter-out libxml-2.0,$(PKGS))
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
 CFLAGS   ?= -O2 -g
@@ -35,18 +38,21 @@ $(warning missing development packages: run `make deps` (scripts/install-deps.sh
 endif
 endif
 CFLAGS   += $(shell $(PKG_CONFIG) --cflags $(PKGS))
-LIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread
+LIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread -lm
+NODE_LIBS := $(shell $(PKG_CONFIG) --libs $(NODE_PKGS)) -lpthread
 
 # Everything but main(); unit tests link these too. By layer, from the
 # ground up (doc/architecture.md): calls run down this list, never up.
 BASE_SRC := log.c hex.c parse.c notify.c gateway.c config/config.c config/inifile.c
 LWM2M_SRC := lwm2m/lwm2m.c lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_cbor.c \
-            lwm2m/manifest.c lwm2m/campparse.c lwm2m/coapmap.c lwm2m/tagparse.c
+            lwm2m/senml_typed.c \
+            lwm2m/manifest.c lwm2m/campparse.c lwm2m/coapmap.c lwm2m/tagparse.c \
+            lwm2m/objmodel.c lwm2m/ddf.c
 STORE_SRC := store/store.c
 CACHE_SRC := cache/cache.c cache/events.c cache/observe.c
 DEVICE_SRC := modules/device/registry.c modules/device/queue.c \
             modules/device/cred.c modules/device/credparse.c \
-            modules/device/tags.c
+            modules/device/tags.c modules/device/models.c
 FIRMWARE_SRC := modules/firmware/firmware.c modules/firmware/campaign.c \
             modules/firmware/campstore.c modules/firmware/camptarget.c
 COAP_SRC := modules/coap/coap.c modules/coap/rd.c modules/coap/send.c \
@@ -55,7 +61,7 @@ COAP_SRC := modules/coap/coap.c modules/coap/rd.c modules/coap/send.c \
             modules/coap/rng.c
 PROXY_SRC := proxy/http.c proxy/conn.c proxy/router.c proxy/api.c proxy/auth.c proxy/tokens.c \
             proxy/tls.c proxy/forward.c proxy/ops.c proxy/provision.c \
-            proxy/tagapi.c proxy/fwapi.c proxy/crange.c proxy/campapi.c \
+            proxy/tagapi.c proxy/fwapi.c proxy/crange.c proxy/campapi.c proxy/objapi.c \
             proxy/stream.c proxy/obsapi.c proxy/metrics.c proxy/webhook.c proxy/whparse.c proxy/headscan.c
 CORE_SRC := $(BASE_SRC) $(LWM2M_SRC) $(STORE_SRC) $(CACHE_SRC) $(DEVICE_SRC) \
             $(FIRMWARE_SRC) $(COAP_SRC) $(PROXY_SRC)
@@ -97,7 +103,7 @@ $(OUTPOST): $(GW_OBJ)
 # ~5.7 MiB (GnuTLS's shared pages), with or without DTLS in use.
 
 $(NODE): $(B)/node/main.o $(NODE_CORE_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(NODE_LIBS)
 
 # Each object depends on the headers it includes: the compiler writes them
 # down (-MMD) beside the object, and the next make reads them.
@@ -109,7 +115,7 @@ $(B)/%.o: %.c
 
 $(B)/tests/test_node_%: tests/unit/test_node_%.c $(NODE_CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NODE_LIBS) $(shell pkg-config --libs cmocka)
 
 $(B)/tests/test_dom_%: tests/unit/test_dom_%.c $(DOMAIN_OBJ)
 	@mkdir -p $(dir $@)

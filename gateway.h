@@ -106,6 +106,7 @@ struct fwserve;
 struct tags_pending;
 struct cred_pending;
 struct forward_groups;
+struct lwm2m_model;
 
 struct gateway {
 	struct event_base	*base;
@@ -130,6 +131,8 @@ struct gateway {
 	struct cred_pending	*cred_pendings;	/* modules/device/cred.c:
 						   writes not yet durable */
 	struct forward_groups	*forwards;	/* proxy/forward.c */
+	struct lwm2m_model	*models;	/* modules/device/models.c: the
+						   object model (NULL: built-in) */
 	struct tags_pending	*tags_pending;	/* modules/device/tags.c: tag sets
 						   staged, not committed */
 	struct metrics		 metrics;	/* proxy/metrics.c */
@@ -174,6 +177,7 @@ extern const struct gw_module http_module;
 extern const struct gw_module forward_module;
 extern const struct gw_module firmware_module;
 extern const struct gw_module campaign_module;
+extern const struct gw_module models_module;
 
 /* Current time in unix seconds; the one clock of the registry. */
 static inline int64_t

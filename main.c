@@ -17,11 +17,13 @@
 #include "modules/coap/face.h"
 #include "modules/firmware/firmware.h"
 #include "modules/firmware/fwtool.h"
+#include "modules/device/models.h"
 #include "store/store.h"
 #include "proxy/http.h"
 
 /* In start order; stopped in reverse. */
 static const struct gw_module *const modules[] = {
+	&models_module,		/* first: a broken object file stops the start */
 	&store_module,
 	&firmware_module,	/* before coap: it serves the images */
 	&registry_module,
@@ -210,6 +212,11 @@ main(int argc, char *argv[])
 		    firmware_check_config(&gw->cfg, err, sizeof(err)) == -1) {
 			log_errx("%s: %s", gw->config_path, err);
 			return 1;
+		}
+		/* The object files: exit 78 (EX_CONFIG), as at start. */
+		if (models_check_config(&gw->cfg, err, sizeof(err)) == -1) {
+			log_errx("%s: %s", gw->config_path, err);
+			return GW_EX_CONFIG;
 		}
 		printf("configuration OK\n");
 		return 0;

@@ -228,6 +228,11 @@ static const struct config_key config_table[] = {
 	    "coaps://HOST:PORT devices with a DTLS credential fetch images "
 	    "from (empty: [coap] secure_listen)", 0),
 
+	KEY_STR("lwm2m", "models_dir", lwm2m_models_dir, "",
+	    "directory of OMA DDF XML object definitions (*.xml) that add to or "
+	    "replace the built-in objects (empty: the built-in ones only; "
+	    "re-read on SIGHUP)", 0),
+
 	KEY_STR("store", "path", store_path, "./data",
 	    "directory of the LMDB environment (created if missing)", 1),
 	KEY_INT("store", "map_size_mb", store_map_size_mb, 1, 1 << 20, "1024",

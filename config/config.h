@@ -112,6 +112,8 @@ struct gw_config {
 	char			campaign_fetch_uri[256];
 	char			campaign_fetch_uri_secure[256];
 
+	char			lwm2m_models_dir[PATH_MAX];	/* "" = none */
+
 	char			store_path[PATH_MAX];
 	int			store_map_size_mb;
 };

@@ -99,7 +99,9 @@ campparse_value(const char *path, int cf, const uint8_t *body, size_t len,
 	}
 	if (cf != SENML_CF_JSON && cf != SENML_CF_CBOR && cf != SENML_CF_TLV)
 		return -1;
-	if ((json = senml_to_json(cf, body, len, path, &i, NULL, 0)) == NULL)
+	/* The built-in model: State and Update Result are Integers. */
+	if ((json = senml_to_json(cf, body, len, path, NULL, &i, NULL, 0)) ==
+	    NULL)
 		return -1;
 	rc = campparse_pack((const uint8_t *)json, i, state, result);
 	free(json);

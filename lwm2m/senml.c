@@ -1,7 +1,7 @@
 /*
  * senml.c: see senml.h. The entry point, the checked copy of SenML JSON and
- * what the converters share (senml_int.h); LwM2M TLV is senml_tlv.c, SenML
- * CBOR senml_cbor.c.
+ * what the converters share (senml_int.h); LwM2M TLV is senml_tlv.c, the
+ * values by type and plain text senml_typed.c, SenML CBOR senml_cbor.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -214,9 +214,17 @@ senml_copy_json(struct senml *s, const uint8_t *body, size_t len)
 	return copy;
 }
 
+int
+senml_path_depth(const char *path)
+{
+	int32_t ids[4];
+
+	return senml_path(path, ids);
+}
+
 char *
 senml_to_json(int cf, const uint8_t *body, size_t len, const char *path,
-    size_t *outlen, char *err, size_t errlen)
+    const struct lwm2m_model *model, size_t *outlen, char *err, size_t errlen)
 {
 	struct senml s = { err, errlen };
 	char *out = NULL;
@@ -227,7 +235,8 @@ senml_to_json(int cf, const uint8_t *body, size_t len, const char *path,
 		err[0] = '\0';
 	else
 		s.errlen = 0;
-	if (cf != SENML_CF_JSON && cf != SENML_CF_CBOR && cf != SENML_CF_TLV) {
+	if (cf != SENML_CF_JSON && cf != SENML_CF_CBOR && cf != SENML_CF_TLV &&
+	    cf != SENML_CF_TEXT && cf != SENML_CF_OPAQUE) {
 		senml_fail(&s, "no conversion from Content-Format %d", cf);
 		return NULL;
 	}
@@ -246,8 +255,10 @@ senml_to_json(int cf, const uint8_t *body, size_t len, const char *path,
 		out = senml_copy_json(&s, body, len);
 	else if (cf == SENML_CF_CBOR)
 		out = senml_from_cbor(&s, body, len);
+	else if (cf == SENML_CF_TLV)
+		out = senml_from_tlv(&s, body, len, path, model);
 	else
-		out = senml_from_tlv(&s, body, len, path);
+		out = senml_from_text(&s, cf, body, len, path, model);
 	if (out != NULL && outlen != NULL)
 		*outlen = strlen(out);
 	return out;

@@ -1,8 +1,9 @@
 /*
  * senml.h: converts a device's answer to SenML JSON (RFC 8428,
  * Content-Format 110) for an HTTP client that sent Accept: application/json.
- * Sources: LwM2M TLV (11542, OMA-TS-LightweightM2M-V1_1 §7.4.3) and SenML
- * CBOR (112, RFC 8428 §6); SenML JSON (110) is checked and copied.
+ * Sources: LwM2M TLV (11542, OMA-TS-LightweightM2M-V1_1 §7.4.3), plain text
+ * (0) and opaque (42), typed by the object model, and SenML CBOR (112, RFC
+ * 8428 §6); SenML JSON (110) is checked and copied.
  *
  * A pure function over untrusted input (the device's payload): no I/O, no
  * globals, every length from the wire is checked against what is left of
@@ -16,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define SENML_CF_TEXT		0
+#define SENML_CF_OPAQUE		42
 #define SENML_CF_JSON		110
 #define SENML_CF_CBOR		112
 #define SENML_CF_TLV		11542
@@ -61,16 +64,32 @@
  * ("0", "7/1"; "0/7/1" for an object path), or, for a body that is the
  * value of the path itself (one resource, one resource instance), "bn":
  * "/" + path and no "n". Ids are written without leading zeros.
- * TLV carries no types, so each value is decoded by this heuristic (the
- * one LwM2M §7.4.3 leaves open without an object model):
- *   length 1, 2, 4 or 8   "v": signed big-endian integer, printed exactly
- *                         (so booleans give 0/1, objlnk and 4/8-byte
- *                         floats give their bits as an integer, and a
- *                         4-character string such as "v1.2" an integer)
- *   valid UTF-8 with no control character (C0, DEL, C1; tab and newline
- *   count as control), including the empty value
- *                         "vs": the string
- *   anything else         "vd": base64url without padding (RFC 8428 §4.3)
+ * TLV carries no types: each value is decoded by the type that model
+ * (lwm2m/objmodel.h; NULL: the built-in objects) gives its resource, the
+ * object being the path's first id, the resource the value's (a resource
+ * instance takes its resource's type):
+ *   String, Corelnk       "vs": the string (UTF-8 without NUL)
+ *   Integer, Time         "v": signed big-endian, 1, 2, 4 or 8 bytes,
+ *                         printed exactly
+ *   Unsigned Integer      "v": unsigned big-endian, 1, 2, 4 or 8 bytes
+ *   Float                 "v": IEEE 754 big-endian, 4 or 8 bytes, finite,
+ *                         the shortest decimal that reads back the same
+ *   Boolean               "vb": one byte, 0 or 1
+ *   Objlnk                "vlo": "OID:IID" from two 16-bit ids
+ *   Opaque, none          "vd": base64url without padding (RFC 8428 4.3)
+ * A resource the model does not know, and bytes that are no value of
+ * their type (a 3-byte Integer, a Boolean 2, a String that is not UTF-8,
+ * a NaN), are shown opaque ("vd"), never guessed.
+ *
+ * cf 0 (plain text) and cf 42 (opaque): path names one resource or
+ * resource instance ("3/0/16", "3/0/7/1"), and the body is its value; the
+ * pack is one record with "bn": "/" + path. Plain text is decoded by type
+ * as LwM2M 7.4.1 writes it: String and Corelnk "vs" (UTF-8), Integer and
+ * Time "v" (decimal, an optional '-', within 64 bits), Unsigned Integer
+ * "v", Float "v" (a decimal number as JSON writes one, finite), Boolean
+ * "vb" ("0" or "1"), Objlnk "vlo" ("OID:IID"); anything else, and an
+ * unknown resource, "vd". Opaque is always "vd". A path that names no
+ * resource is an error.
  *
  * cf 112 (SenML CBOR): body must be exactly one CBOR array of maps (path is
  * not used). Labels are the integers of RFC 8428 Table 6 (bver -1, bn -2,
@@ -92,10 +111,19 @@
  * the rest of the body, any tag but 4 on a number, an indefinite-length
  * string, and bytes after the array. An empty array gives "[]".
  *
- * Any other cf: NULL with "no conversion from Content-Format N".
+ * Any other cf: NULL with "no conversion from Content-Format N". model
+ * is used for cf 11542 and 0 only, and may be NULL.
  * body may be NULL when len is 0; err may be NULL when errlen is 0.
  */
+struct lwm2m_model;
+
+/* The number of ids (1..4) in an LwM2M path as senml_to_json takes it
+ * ("3/0/9": 3), or -1 when path is none: plain text and opaque answers
+ * convert only at 3 or 4. */
+int	 senml_path_depth(const char *path);
+
 char	*senml_to_json(int cf, const uint8_t *body, size_t len,
-	    const char *path, size_t *outlen, char *err, size_t errlen);
+	    const char *path, const struct lwm2m_model *model, size_t *outlen,
+	    char *err, size_t errlen);
 
 #endif /* OUTPOST_SENML_H */

@@ -1,6 +1,7 @@
 /*
  * senml_int.h: what the SenML converters share (senml.c, senml_tlv.c,
- * senml_cbor.c). Not for the rest of the gateway: senml.h is its interface.
+ * senml_typed.c, senml_cbor.c). Not for the rest of the gateway: senml.h
+ * is its interface.
  */
 #ifndef OUTPOST_SENML_INT_H
 #define OUTPOST_SENML_INT_H
@@ -28,9 +29,24 @@ cJSON	*senml_raw(struct senml *s, const char *text);
 int	 senml_add(struct senml *s, cJSON *obj, const char *name, cJSON *item);
 char	*senml_print(struct senml *s, cJSON *pack);
 
+struct lwm2m_model;
+struct lwm2m_res;
+
+/* An LwM2M path ("3/0/7/1", a leading '/' tolerated) into ids: their
+ * number, or -1; and ids[0..n) back as "3/0/7/1" (no leading '/'). */
+int	 senml_path(const char *path, int32_t ids[4]);
+void	 senml_join(char *buf, size_t len, const int32_t *ids, int n);
+
+/* Adds value v[0..n) of resource r (NULL: unknown to the model) to rec by
+ * r's type, from TLV (text 0) or plain text (text 1); see senml.h. */
+int	 senml_add_typed(struct senml *s, cJSON *rec,
+	    const struct lwm2m_res *r, int text, const uint8_t *v, size_t n);
+
 /* The converters: a SenML JSON pack (caller frees) or NULL with a reason. */
 char	*senml_from_tlv(struct senml *s, const uint8_t *body, size_t len,
-	    const char *path);
+	    const char *path, const struct lwm2m_model *model);
+char	*senml_from_text(struct senml *s, int cf, const uint8_t *body,
+	    size_t len, const char *path, const struct lwm2m_model *model);
 char	*senml_from_cbor(struct senml *s, const uint8_t *body, size_t len);
 
 #endif /* OUTPOST_SENML_INT_H */

@@ -9,6 +9,7 @@
 
 #include <cJSON.h>
 
+#include "lwm2m/objmodel.h"
 #include "lwm2m/senml.h"
 #include "lwm2m/senml_int.h"
 
@@ -42,6 +43,7 @@ struct tlv_rec {
 
 struct tlv_conv {
 	struct senml	*s;
+	const struct lwm2m_model *model;
 	const uint8_t	*body;
 	size_t		 bodylen;
 	int32_t		 path[4];
@@ -56,8 +58,8 @@ struct tlv_conv {
  * Parses "3", "3/0", "3/0/9" or "3/0/7/1" (an optional leading '/') into
  * ids. Returns the number of ids, or -1.
  */
-static int
-tlv_path(const char *path, int32_t ids[4])
+int
+senml_path(const char *path, int32_t ids[4])
 {
 	const char *p = path;
 	int depth = 0;
@@ -83,8 +85,8 @@ tlv_path(const char *path, int32_t ids[4])
 }
 
 /* Writes ids[0..n) as "a/b/c" into buf. */
-static void
-tlv_join(char *buf, size_t len, const int32_t *ids, int n)
+void
+senml_join(char *buf, size_t len, const int32_t *ids, int n)
 {
 	size_t o = 0;
 	int i;
@@ -322,35 +324,23 @@ tlv_unique(struct tlv_conv *c)
 		ids[3] = (int32_t)(c->keys[i] & 0x1ffff) - 1;
 		for (n = 1; n < 4 && ids[n] != -1; n++)
 			;
-		tlv_join(name, sizeof(name), ids, n);
+		senml_join(name, sizeof(name), ids, n);
 		return senml_fail(c->s, "TLV: /%s appears twice", name);
 	}
 	return 0;
 }
 
-/*
- * One value by the heuristic of senml.h: "v" for 1, 2, 4 or 8 bytes, "vs"
- * for control-free UTF-8, "vd" for the rest.
- */
+/* One value by the type the model gives its resource (senml.h). */
 static int
-tlv_add_value(struct senml *s, cJSON *rec, const uint8_t *v, size_t n)
+tlv_add_value(struct tlv_conv *c, cJSON *rec, const struct tlv_rec *r)
 {
-	char num[SENML_NUM_MAX];
-	uint64_t u;
-	int64_t x;
-	size_t i;
+	struct lwm2m_res res;
+	int known;
 
-	if (n == 1 || n == 2 || n == 4 || n == 8) {
-		u = v[0] & 0x80 ? UINT64_MAX : 0;
-		for (i = 0; i < n; i++)
-			u = u << 8 | v[i];
-		x = u > INT64_MAX ? -(int64_t)~u - 1 : (int64_t)u;
-		snprintf(num, sizeof(num), "%" PRId64, x);
-		return senml_add(s, rec, "v", senml_raw(s, num));
-	}
-	if (senml_utf8(v, n, 1))
-		return senml_add(s, rec, "vs", senml_string(s, v, n));
-	return senml_add(s, rec, "vd", senml_base64url(s, v, n));
+	known = lwm2m_model_resource(c->model, (unsigned)c->path[0],
+	    (unsigned)r->rid, &res) == 0;
+	return senml_add_typed(c->s, rec, known ? &res : NULL, 0, r->val,
+	    r->len);
 }
 
 /* The SenML JSON pack for the values found, named as senml.h says. */
@@ -378,7 +368,7 @@ tlv_pack(struct tlv_conv *c)
 			goto fail;
 		if (i == 0) {
 			bn[0] = '/';
-			tlv_join(bn + 1, sizeof(bn) - 2, c->path, c->depth);
+			senml_join(bn + 1, sizeof(bn) - 2, c->path, c->depth);
 			if (len > c->depth)
 				strcat(bn, "/");
 			if (senml_add(c->s, rec, "bn",
@@ -386,13 +376,12 @@ tlv_pack(struct tlv_conv *c)
 				goto fail;
 		}
 		if (len > c->depth) {
-			tlv_join(n, sizeof(n), ids + c->depth, len - c->depth);
+			senml_join(n, sizeof(n), ids + c->depth, len - c->depth);
 			if (senml_add(c->s, rec, "n", cJSON_CreateString(n)) ==
 			    -1)
 				goto fail;
 		}
-		if (tlv_add_value(c->s, rec, c->recs[i].val, c->recs[i].len) ==
-		    -1)
+		if (tlv_add_value(c, rec, &c->recs[i]) == -1)
 			goto fail;
 	}
 	return senml_print(c->s, pack);
@@ -405,16 +394,17 @@ fail:
 /* LwM2M TLV to SenML JSON. */
 char *
 senml_from_tlv(struct senml *s, const uint8_t *body, size_t len,
-    const char *path)
+    const char *path, const struct lwm2m_model *model)
 {
 	struct tlv_conv c;
 	char *out = NULL;
 
 	memset(&c, 0, sizeof(c));
 	c.s = s;
+	c.model = model;
 	c.body = body;
 	c.bodylen = len;
-	if ((c.depth = tlv_path(path, c.path)) == -1) {
+	if ((c.depth = senml_path(path, c.path)) == -1) {
 		senml_fail(s, "TLV: path '%.32s' is not an LwM2M object, "
 		    "instance, resource or resource instance",
 		    path != NULL ? path : "(none)");

@@ -376,5 +376,9 @@ const struct http_route api_routes[] = {
 	    AUTH_ADMIN },
 	{ "/v1/campaigns/{id}/{action}", EVHTTP_REQ_POST, api_campaign_action,
 	    AUTH_READ, AUTH_ADMIN },
+	/* The object model: what any reader of devices may see. */
+	{ "/v1/objects", EVHTTP_REQ_GET, api_objects, AUTH_READ, AUTH_ADMIN },
+	{ "/v1/objects/{id}", EVHTTP_REQ_GET, api_object, AUTH_READ,
+	    AUTH_ADMIN },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

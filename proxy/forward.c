@@ -344,10 +344,12 @@ forward_wants_json(struct http_exchange *hx)
 }
 
 /*
- * For a client that asked for application/json: TLV and SenML CBOR answers
- * become SenML JSON (lwm2m/senml.c). Returns the converted body (caller
- * frees) or NULL to pass the answer on as it is; *bad is set when the
- * device's answer could not be converted (502).
+ * For a client that asked for application/json: TLV, plain text, opaque
+ * and SenML CBOR answers become SenML JSON (lwm2m/senml.c), TLV and plain
+ * text typed by the object model; plain text and opaque only from an LwM2M
+ * resource (a plain CoAP node's /health stays text). Returns the converted
+ * body (caller frees) or NULL to pass the answer on as it is; *bad is set
+ * when the device's answer could not be converted (502).
  */
 static char *
 forward_json(struct http_exchange *hx, const struct devresp *r, size_t *len,
@@ -358,10 +360,17 @@ forward_json(struct http_exchange *hx, const struct devresp *r, size_t *len,
 	*bad = 0;
 	if (!forward_wants_json(hx) || r->len == 0 ||
 	    (r->content_format != SENML_CF_TLV &&
-	    r->content_format != SENML_CF_CBOR))
+	    r->content_format != SENML_CF_CBOR &&
+	    r->content_format != SENML_CF_TEXT &&
+	    r->content_format != SENML_CF_OPAQUE))
+		return NULL;
+	if ((r->content_format == SENML_CF_TEXT ||
+	    r->content_format == SENML_CF_OPAQUE) &&
+	    senml_path_depth(hx->params.value[1]) < 3)
 		return NULL;
 	if ((out = senml_to_json(r->content_format, r->body, r->len,
-	    hx->params.value[1], len, err, sizeof(err))) == NULL) {
+	    hx->params.value[1], hx->gw->models, len, err,
+	    sizeof(err))) == NULL) {
 		log_info("device %s: answer not convertible to JSON: %s",
 		    hx->params.value[0], err);
 		*bad = 1;

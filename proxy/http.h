@@ -68,6 +68,11 @@ void	api_device_credential_http(struct http_exchange *hx);
 void	observe_http(struct http_exchange *hx);
 void	observe_list_http(struct http_exchange *hx);
 
+/* proxy/objapi.c: GET /v1/objects, GET /v1/objects/{id} (the object
+ * model). */
+void	api_objects(struct http_exchange *hx);
+void	api_object(struct http_exchange *hx);
+
 /* proxy/tagapi.c: GET and PUT /v1/devices/{ep}/tags; the JSON array of
  * tags[0..n) (for GET /v1/devices/{ep} and provisioning's answer). */
 void	api_device_tags(struct http_exchange *hx);

@@ -17,7 +17,7 @@ fi
 
 PKGS="build-essential pkg-config
 libevent-dev libcoap3-dev libcoap3-bin libwolfssl-dev liblmdb-dev lmdb-utils
-libinih-dev libcjson-dev libcbor-dev
+libinih-dev libcjson-dev libcbor-dev libxml2-dev
 libcmocka-dev python3 python3-pytest python3-yaml curl iproute2 procps
 clang libclang-rt-14-dev
 wrk nginx-light binutils openssl

@@ -122,7 +122,7 @@ send_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	if (!coap_get_data_large(req, &len, &data, &offset, &total))
 		len = 0;
 	err[0] = '\0';
-	json = senml_to_json(cf, data, len, "", NULL, err, sizeof(err));
+	json = senml_to_json(cf, data, len, "", NULL, NULL, err, sizeof(err));
 	pack = json != NULL ? cJSON_Parse(json) : NULL;
 	free(json);
 	if (pack == NULL || send_pack(gw, ep, pack) == -1) {

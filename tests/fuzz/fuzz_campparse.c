@@ -1,5 +1,5 @@
-// fuzz-sources: lwm2m/campparse.c lwm2m/tagparse.c lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_cbor.c parse.c
-// fuzz-libs: -lcjson -lcbor
+// fuzz-sources: lwm2m/campparse.c lwm2m/tagparse.c lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_typed.c lwm2m/senml_cbor.c lwm2m/objmodel.c parse.c
+// fuzz-libs: -lcjson -lcbor -lm
 /*
  * fuzz_campparse.c: libFuzzer target for what a campaign reads from a
  * device: the input is a device's answer to a SenML JSON read of /5/0,

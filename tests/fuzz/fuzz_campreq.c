@@ -1,5 +1,5 @@
-// fuzz-sources: lwm2m/campparse.c lwm2m/tagparse.c lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_cbor.c parse.c
-// fuzz-libs: -lcjson -lcbor
+// fuzz-sources: lwm2m/campparse.c lwm2m/tagparse.c lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_typed.c lwm2m/senml_cbor.c lwm2m/objmodel.c parse.c
+// fuzz-libs: -lcjson -lcbor -lm
 /*
  * fuzz_campreq.c: libFuzzer target for the body of POST /v1/campaigns
  * (campparse_request). Besides ASan and UBSan it checks what the parser

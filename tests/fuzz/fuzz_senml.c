@@ -1,9 +1,10 @@
-// fuzz-sources: lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_cbor.c
-// fuzz-libs: -lcjson -lcbor
+// fuzz-sources: lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_typed.c lwm2m/senml_cbor.c lwm2m/objmodel.c
+// fuzz-libs: -lcjson -lcbor -lm
 /*
  * fuzz_senml.c: libFuzzer target for the SenML conversions. The input is a
  * device answer: read as LwM2M TLV at an object, instance, resource and
- * resource instance path, as SenML CBOR and as SenML JSON. Besides ASan and
+ * resource instance path (typed by the built-in model), as plain text and
+ * opaque at resources of every type, as SenML CBOR and as SenML JSON. Besides ASan and
  * UBSan, it checks the promises of senml.h and aborts on a broken one.
  */
 #include <stddef.h>
@@ -43,7 +44,8 @@ fuzz_one(int cf, const char *path, const uint8_t *data, size_t size)
 	char *out;
 
 	memset(err, 'x', sizeof(err));
-	out = senml_to_json(cf, data, size, path, &outlen, err, sizeof(err));
+	out = senml_to_json(cf, data, size, path, NULL, &outlen, err,
+	    sizeof(err));
 	if (memchr(err, '\0', sizeof(err)) == NULL)
 		abort();
 	if (out == NULL) {
@@ -61,7 +63,7 @@ fuzz_one(int cf, const char *path, const uint8_t *data, size_t size)
 	}
 	if ((doc = cJSON_Parse(out)) == NULL || !cJSON_IsArray(doc))
 		abort();
-	if (cf == SENML_CF_TLV && (first = cJSON_GetArrayItem(doc, 0)) !=
+	if (cf != SENML_CF_CBOR && (first = cJSON_GetArrayItem(doc, 0)) !=
 	    NULL) {
 		snprintf(bn, sizeof(bn), "/%s", path);
 		if (!cJSON_IsString(cJSON_GetObjectItem(first, "bn")) ||
@@ -76,11 +78,21 @@ fuzz_one(int cf, const char *path, const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const paths[] = { "3", "3/0", "3/0/6", "3/0/6/1" };
+	static const char *const paths[] = { "3", "3/0", "3/0/6", "3/0/6/1",
+	    "6/0", "0/0" };
+	/* A resource of each type: String, Integer, Unsigned, Float,
+	 * Boolean, Opaque, Time, Objlnk, none, and one unknown. */
+	static const char *const res[] = { "3/0/16", "3/0/9", "1/0/1",
+	    "6/0/0", "1/0/6", "0/0/3", "3/0/13", "3/0/22/0", "3/0/4",
+	    "3/0/999" };
 	size_t i;
 
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		fuzz_one(SENML_CF_TLV, paths[i], data, size);
+	for (i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
+		fuzz_one(SENML_CF_TEXT, res[i], data, size);
+		fuzz_one(SENML_CF_OPAQUE, res[i], data, size);
+	}
 	fuzz_one(SENML_CF_CBOR, NULL, data, size);
 	fuzz_one(SENML_CF_JSON, NULL, data, size);
 	return 0;

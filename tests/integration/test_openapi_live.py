@@ -256,4 +256,13 @@ def test_live_answers_match_the_document(doc, gateway_factory, devices):
     live("GET", "/v1/devices/nobody/r/3/0/0", 404)
     live("POST", "/v1/devices/nobody/observe/3/0/0", 404)
     live("GET", "/v1/devices?limit=5000", 400)
+
+    # The object model.
+    _, objs = live("GET", "/v1/objects", 200)
+    assert {0, 1, 3, 5, 3303} <= {o["id"] for o in objs["objects"]}
+    _, device = live("GET", "/v1/objects/3", 200)
+    binding = [r for r in device["resources"] if r["id"] == 16]
+    assert binding[0]["type"] == "String"
+    live("GET", "/v1/objects/8", 404)
+    live("GET", "/v1/objects/x", 400)
     assert gw.alive()

@@ -3,11 +3,13 @@
  * answers to SenML JSON. LwM2M TLV: the Device object instance and the
  * Access Control object of the LwM2M TS examples (bytes written out by
  * hand), single and multiple resources, resource instances, every length
- * form, the value heuristic, every truncation, and hostile nesting,
+ * form, values typed by the built-in object model (and opaque where the
+ * model knows no resource), every truncation, and hostile nesting,
  * lengths, duplicates and counts. SenML CBOR: packs built with libcbor,
  * every label in both forms, exact numbers, and hostile items (not an
  * array, truncated, huge declared lengths, deep nesting, 10^5 items).
- * SenML JSON: copied as is once it parses.
+ * SenML JSON: copied as is once it parses. Plain text and opaque: one
+ * resource, typed the same way.
  *
  * Every body is handed over as a heap copy of exactly its length, so that
  * ASan flags a read past it; every answer is checked against the promises
@@ -55,7 +57,7 @@ conv(int cf, const char *path, const void *body, size_t len)
 	if (len > 0)
 		memcpy(copy, body, len);
 	memset(last_err, 'x', sizeof(last_err));
-	out = senml_to_json(cf, len > 0 ? copy : NULL, len, path, &outlen,
+	out = senml_to_json(cf, len > 0 ? copy : NULL, len, path, NULL, &outlen,
 	    last_err, sizeof(last_err));
 	free(copy);
 	assert_non_null(memchr(last_err, '\0', sizeof(last_err)));
@@ -155,8 +157,8 @@ static const size_t device_cuts[] = {
 };
 
 /*
- * The records of device as the heuristic of senml.h reads them: Binding
- * "U" is one byte, so an integer (85).
+ * The records of device typed by the built-in Device object: Binding "U"
+ * is a String, though one byte long (a guess would make it 85).
  */
 #define DEVICE_REST \
 	"{\"n\":\"1\",\"vs\":\"Lightweight M2M Client\"}," \
@@ -169,7 +171,7 @@ static const size_t device_cuts[] = {
 	"{\"n\":\"11/0\",\"v\":0}," \
 	"{\"n\":\"13\",\"v\":1367491215}," \
 	"{\"n\":\"14\",\"vs\":\"+02:00\"}," \
-	"{\"n\":\"16\",\"v\":85}"
+	"{\"n\":\"16\",\"vs\":\"U\"}"
 #define DEVICE_JSON(bn) "[{\"bn\":\"" bn "\",\"n\":\"0\",\"vs\":\"Open " \
 	"Mobile Alliance\"}," DEVICE_REST "]"
 
@@ -310,69 +312,187 @@ test_tlv_resource_multiple(void **state)
 	    0x05 }), "resource 1 inside multiple resource 6");
 }
 
-/* The value heuristic of senml.h, written exactly. */
+/* Values typed by the built-in model (senml.h), written exactly. */
 static void
 test_tlv_values(void **state)
 {
 	(void)state;
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc1, 0x01, 0xff }),
-	    "[{\"bn\":\"/1/0/1\",\"v\":-1}]");
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc2, 0x01, 0x80, 0x00 }),
-	    "[{\"bn\":\"/1/0/1\",\"v\":-32768}]");
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc2, 0x01, 0x7f, 0xff }),
-	    "[{\"bn\":\"/1/0/1\",\"v\":32767}]");
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc4, 0x01, 0xff, 0xff, 0xff,
-	    0xfe }), "[{\"bn\":\"/1/0/1\",\"v\":-2}]");
+	/* Integer (/1/0/2, Default Minimum Period): signed, 1 to 8 bytes. */
+	TLV_TEXT("1/0/2", ((const uint8_t[]){ 0xc1, 0x02, 0xff }),
+	    "[{\"bn\":\"/1/0/2\",\"v\":-1}]");
+	TLV_TEXT("1/0/2", ((const uint8_t[]){ 0xc2, 0x02, 0x80, 0x00 }),
+	    "[{\"bn\":\"/1/0/2\",\"v\":-32768}]");
+	TLV_TEXT("1/0/2", ((const uint8_t[]){ 0xc2, 0x02, 0x7f, 0xff }),
+	    "[{\"bn\":\"/1/0/2\",\"v\":32767}]");
+	TLV_TEXT("1/0/2", ((const uint8_t[]){ 0xc4, 0x02, 0xff, 0xff, 0xff,
+	    0xfe }), "[{\"bn\":\"/1/0/2\",\"v\":-2}]");
 	/* 64-bit, past what a double holds: written exactly. */
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc8, 0x01, 0x08, 0x80, 0, 0, 0,
-	    0, 0, 0, 0 }), "[{\"bn\":\"/1/0/1\",\"v\":-9223372036854775808}]");
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc8, 0x01, 0x08, 0x7f, 0xff,
+	TLV_TEXT("1/0/2", ((const uint8_t[]){ 0xc8, 0x02, 0x08, 0x80, 0, 0, 0,
+	    0, 0, 0, 0 }), "[{\"bn\":\"/1/0/2\",\"v\":-9223372036854775808}]");
+	TLV_TEXT("1/0/2", ((const uint8_t[]){ 0xc8, 0x02, 0x08, 0x7f, 0xff,
 	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff }),
-	    "[{\"bn\":\"/1/0/1\",\"v\":9223372036854775807}]");
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc8, 0x01, 0x08, 0x00, 0x20,
+	    "[{\"bn\":\"/1/0/2\",\"v\":9223372036854775807}]");
+	TLV_TEXT("1/0/2", ((const uint8_t[]){ 0xc8, 0x02, 0x08, 0x00, 0x20,
 	    0, 0, 0, 0, 0, 0x01 }),
-	    "[{\"bn\":\"/1/0/1\",\"v\":9007199254740993}]");
-	/* Any 4 bytes are an integer, even text (the heuristic's price). */
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc4, 0x01, 'v', '1', '.',
-	    '2' }), "[{\"bn\":\"/1/0/1\",\"v\":1982934578}]");
-	/* Other lengths: text when it is clean UTF-8. */
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc0, 0x01 }),
-	    "[{\"bn\":\"/1/0/1\",\"vs\":\"\"}]");
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc3, 0x01, 'a', '"', '\\' }),
-	    "[{\"bn\":\"/1/0/1\",\"vs\":\"a\\\"\\\\\"}]");
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc5, 0x01, 0xc3, 0xa9, 't',
-	    0xc3, 0xa9 }),
-	    "[{\"bn\":\"/1/0/1\",\"vs\":\"\xc3\xa9t\xc3\xa9\"}]");
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc6, 0x01, 0xe2, 0x82, 0xac,
-	    0xf0, 0x9f, 0x98 }), "[{\"bn\":\"/1/0/1\",\"vd\":\"4oKs8J-Y\"}]");
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc7, 0x01, 0xe2, 0x82, 0xac,
-	    0xf0, 0x9f, 0x98, 0x80 }),
-	    "[{\"bn\":\"/1/0/1\",\"vs\":\"\xe2\x82\xac\xf0\x9f\x98\x80\"}]");
-	/* Else opaque, base64url without padding. */
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc3, 0x01, 0xfb, 0xff, 0xfe }),
-	    "[{\"bn\":\"/1/0/1\",\"vd\":\"-__-\"}]");
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc5, 0x01, 0, 1, 2, 3, 4 }),
-	    "[{\"bn\":\"/1/0/1\",\"vd\":\"AAECAwQ\"}]");
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc6, 0x01, 'a', 'b', 'c', '\t',
-	    'd', 'e' }), "[{\"bn\":\"/1/0/1\",\"vd\":\"YWJjCWRl\"}]");
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc3, 0x01, 'a', 0x7f, 'b' }),
-	    "[{\"bn\":\"/1/0/1\",\"vd\":\"YX9i\"}]");
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc3, 0x01, 'a', 0xc2, 0x85 }),
-	    "[{\"bn\":\"/1/0/1\",\"vd\":\"YcKF\"}]");		/* C1 NEL */
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc3, 0x01, 0xc0, 0xaf, 'x' }),
-	    "[{\"bn\":\"/1/0/1\",\"vd\":\"wK94\"}]");		/* overlong */
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc3, 0x01, 0xe0, 0x80, 0xaf }),
-	    "[{\"bn\":\"/1/0/1\",\"vd\":\"4ICv\"}]");		/* overlong */
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc5, 0x01, 0xf0, 0x8f, 0xbf,
-	    0xbf, 'x' }), "[{\"bn\":\"/1/0/1\",\"vd\":\"8I-_v3g\"}]");
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc3, 0x01, 0xed, 0xa0, 0x80 }),
-	    "[{\"bn\":\"/1/0/1\",\"vd\":\"7aCA\"}]");		/* surrogate */
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc5, 0x01, 0xf4, 0x90, 0x80,
-	    0x80, 'x' }), "[{\"bn\":\"/1/0/1\",\"vd\":\"9JCAgHg\"}]");
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc3, 0x01, 'a', 'b', 0xe2 }),
-	    "[{\"bn\":\"/1/0/1\",\"vd\":\"YWLi\"}]");	/* cut sequence */
-	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc3, 0x01, 'a', 0, 'b' }),
-	    "[{\"bn\":\"/1/0/1\",\"vd\":\"YQBi\"}]");
+	    "[{\"bn\":\"/1/0/2\",\"v\":9007199254740993}]");
+	/* Another length is no Integer: opaque. */
+	TLV_TEXT("1/0/2", ((const uint8_t[]){ 0xc3, 0x02, 0, 1, 2 }),
+	    "[{\"bn\":\"/1/0/2\",\"vd\":\"AAEC\"}]");
+	TLV_TEXT("1/0/2", ((const uint8_t[]){ 0xc0, 0x02 }),
+	    "[{\"bn\":\"/1/0/2\",\"vd\":\"\"}]");
+	/* Unsigned Integer (/1/0/1, Lifetime). */
+	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc1, 0x01, 0xff }),
+	    "[{\"bn\":\"/1/0/1\",\"v\":255}]");
+	TLV_TEXT("1/0/1", ((const uint8_t[]){ 0xc8, 0x01, 0x08, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff }),
+	    "[{\"bn\":\"/1/0/1\",\"v\":18446744073709551615}]");
+	/* Time (/3/0/13). */
+	TLV_TEXT("3/0/13", ((const uint8_t[]){ 0xc4, 0x0d, 0x51, 0x82, 0x42,
+	    0x8f }), "[{\"bn\":\"/3/0/13\",\"v\":1367491215}]");
+	/* String: one byte is a string, not 85; four bytes too. */
+	TLV_TEXT("3/0/16", ((const uint8_t[]){ 0xc1, 0x10, 'U' }),
+	    "[{\"bn\":\"/3/0/16\",\"vs\":\"U\"}]");
+	TLV_TEXT("3/0/3", ((const uint8_t[]){ 0xc4, 0x03, 'v', '1', '.', '2' }),
+	    "[{\"bn\":\"/3/0/3\",\"vs\":\"v1.2\"}]");
+	TLV_TEXT("3/0/3", ((const uint8_t[]){ 0xc0, 0x03 }),
+	    "[{\"bn\":\"/3/0/3\",\"vs\":\"\"}]");
+	TLV_TEXT("3/0/3", ((const uint8_t[]){ 0xc3, 0x03, 'a', '"', '\\' }),
+	    "[{\"bn\":\"/3/0/3\",\"vs\":\"a\\\"\\\\\"}]");
+	TLV_TEXT("3/0/3", ((const uint8_t[]){ 0xc5, 0x03, 0xc3, 0xa9, 't',
+	    0xc3, 0xa9 }), "[{\"bn\":\"/3/0/3\",\"vs\":\"\xc3\xa9t\xc3\xa9\"}]");
+	/* A tab is text in a String (escaped), not a reason for opaque. */
+	TLV_TEXT("3/0/3", ((const uint8_t[]){ 0xc3, 0x03, 'a', '\t', 'b' }),
+	    "[{\"bn\":\"/3/0/3\",\"vs\":\"a\\tb\"}]");
+	/* Not UTF-8, or a NUL: opaque, base64url without padding. */
+	TLV_TEXT("3/0/3", ((const uint8_t[]){ 0xc3, 0x03, 0xfb, 0xff, 0xfe }),
+	    "[{\"bn\":\"/3/0/3\",\"vd\":\"-__-\"}]");
+	TLV_TEXT("3/0/3", ((const uint8_t[]){ 0xc3, 0x03, 0xc0, 0xaf, 'x' }),
+	    "[{\"bn\":\"/3/0/3\",\"vd\":\"wK94\"}]");		/* overlong */
+	TLV_TEXT("3/0/3", ((const uint8_t[]){ 0xc3, 0x03, 0xed, 0xa0, 0x80 }),
+	    "[{\"bn\":\"/3/0/3\",\"vd\":\"7aCA\"}]");		/* surrogate */
+	TLV_TEXT("3/0/3", ((const uint8_t[]){ 0xc3, 0x03, 'a', 'b', 0xe2 }),
+	    "[{\"bn\":\"/3/0/3\",\"vd\":\"YWLi\"}]");	/* cut sequence */
+	TLV_TEXT("3/0/3", ((const uint8_t[]){ 0xc3, 0x03, 'a', 0, 'b' }),
+	    "[{\"bn\":\"/3/0/3\",\"vd\":\"YQBi\"}]");
+	/* Boolean (/1/0/6): one byte, 0 or 1. */
+	TLV_TEXT("1/0/6", ((const uint8_t[]){ 0xc1, 0x06, 0x01 }),
+	    "[{\"bn\":\"/1/0/6\",\"vb\":true}]");
+	TLV_TEXT("1/0/6", ((const uint8_t[]){ 0xc1, 0x06, 0x00 }),
+	    "[{\"bn\":\"/1/0/6\",\"vb\":false}]");
+	TLV_TEXT("1/0/6", ((const uint8_t[]){ 0xc1, 0x06, 0x02 }),
+	    "[{\"bn\":\"/1/0/6\",\"vd\":\"Ag\"}]");
+	TLV_TEXT("1/0/6", ((const uint8_t[]){ 0xc2, 0x06, 0x00, 0x01 }),
+	    "[{\"bn\":\"/1/0/6\",\"vd\":\"AAE\"}]");
+	/* Float (/6/0/0, Latitude): 4 or 8 bytes, the shortest decimal. */
+	TLV_TEXT("6/0/0", ((const uint8_t[]){ 0xc4, 0x00, 0x3f, 0xc0, 0, 0 }),
+	    "[{\"bn\":\"/6/0/0\",\"v\":1.5}]");
+	TLV_TEXT("6/0/0", ((const uint8_t[]){ 0xc4, 0x00, 0x3f, 0x8c, 0xcc,
+	    0xcd }), "[{\"bn\":\"/6/0/0\",\"v\":1.1}]");
+	TLV_TEXT("6/0/0", ((const uint8_t[]){ 0xc8, 0x00, 0x08, 0x40, 0x09,
+	    0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18 }),
+	    "[{\"bn\":\"/6/0/0\",\"v\":3.141592653589793}]");
+	TLV_TEXT("6/0/0", ((const uint8_t[]){ 0xc8, 0x00, 0x08, 0x3f, 0xb9,
+	    0x99, 0x99, 0x99, 0x99, 0x99, 0x9a }),
+	    "[{\"bn\":\"/6/0/0\",\"v\":0.1}]");
+	TLV_TEXT("6/0/0", ((const uint8_t[]){ 0xc4, 0x00, 0, 0, 0, 0 }),
+	    "[{\"bn\":\"/6/0/0\",\"v\":0}]");
+	/* No JSON number for a NaN or an infinity; 2 bytes are no Float. */
+	TLV_TEXT("6/0/0", ((const uint8_t[]){ 0xc4, 0x00, 0x7f, 0xc0, 0, 0 }),
+	    "[{\"bn\":\"/6/0/0\",\"vd\":\"f8AAAA\"}]");
+	TLV_TEXT("6/0/0", ((const uint8_t[]){ 0xc8, 0x00, 0x08, 0xff, 0xf0,
+	    0, 0, 0, 0, 0, 0 }), "[{\"bn\":\"/6/0/0\",\"vd\":\"__AAAAAAAAA\"}]");
+	TLV_TEXT("6/0/0", ((const uint8_t[]){ 0xc2, 0x00, 0x3f, 0xc0 }),
+	    "[{\"bn\":\"/6/0/0\",\"vd\":\"P8A\"}]");
+	/* Objlnk (/0/0/17): "OID:IID". */
+	TLV_TEXT("0/0/17", ((const uint8_t[]){ 0xc4, 0x11, 0x00, 0x03, 0x00,
+	    0x00 }), "[{\"bn\":\"/0/0/17\",\"vlo\":\"3:0\"}]");
+	TLV_TEXT("0/0/17", ((const uint8_t[]){ 0xc4, 0x11, 0xff, 0xff, 0xff,
+	    0xff }), "[{\"bn\":\"/0/0/17\",\"vlo\":\"65535:65535\"}]");
+	TLV_TEXT("0/0/17", ((const uint8_t[]){ 0xc2, 0x11, 0x00, 0x03 }),
+	    "[{\"bn\":\"/0/0/17\",\"vd\":\"AAM\"}]");
+	/* Objlnk instances of a multiple resource (/3/0/22, ExtDevInfo). */
+	TLV_TEXT("3/0/22", ((const uint8_t[]){ 0x88, 0x16, 0x0c, 0x44, 0x00,
+	    0x00, 0x03, 0x00, 0x01, 0x44, 0x01, 0x00, 0x03, 0x00, 0x02 }),
+	    "[{\"bn\":\"/3/0/22/\",\"n\":\"0\",\"vlo\":\"3:1\"},"
+	    "{\"n\":\"1\",\"vlo\":\"3:2\"}]");
+	/* Opaque (/0/0/3): always base64url, even clean text. */
+	TLV_TEXT("0/0/3", ((const uint8_t[]){ 0xc5, 0x03, 'a', 'b', 'c', 'd',
+	    'e' }), "[{\"bn\":\"/0/0/3\",\"vd\":\"YWJjZGU\"}]");
+	TLV_TEXT("0/0/3", ((const uint8_t[]){ 0xc1, 0x03, 0x07 }),
+	    "[{\"bn\":\"/0/0/3\",\"vd\":\"Bw\"}]");
+	/* An executable has no value: what a device sends is opaque. */
+	TLV_TEXT("3/0/4", ((const uint8_t[]){ 0xc1, 0x04, 0x01 }),
+	    "[{\"bn\":\"/3/0/4\",\"vd\":\"AQ\"}]");
+	/* A resource or an object the model does not know: opaque, never
+	 * guessed, whatever the bytes look like. */
+	TLV_TEXT("3/0/999", ((const uint8_t[]){ 0xe3, 0x03, 0xe7, 'a', 'b',
+	    'c' }),
+	    "[{\"bn\":\"/3/0/999\",\"vd\":\"YWJj\"}]");
+	TLV_TEXT("32769/0/1", ((const uint8_t[]){ 0xc1, 0x01, 0x01 }),
+	    "[{\"bn\":\"/32769/0/1\",\"vd\":\"AQ\"}]");
+	TLV_TEXT("32769/0/1", ((const uint8_t[]){ 0xc4, 0x01, 'a', 'b', 'c',
+	    'd' }), "[{\"bn\":\"/32769/0/1\",\"vd\":\"YWJjZA\"}]");
+}
+
+/* Plain text (0) and opaque (42): one resource, typed by the model. */
+static void
+test_text_values(void **state)
+{
+	(void)state;
+#define TEXT(path, s, want)	conv_text(SENML_CF_TEXT, path, s, \
+	    strlen(s), want)
+	TEXT("3/0/16", "U", "[{\"bn\":\"/3/0/16\",\"vs\":\"U\"}]");
+	TEXT("3/0/14", "+02:00", "[{\"bn\":\"/3/0/14\",\"vs\":\"+02:00\"}]");
+	TEXT("3/0/9", "100", "[{\"bn\":\"/3/0/9\",\"v\":100}]");
+	TEXT("3/0/9", "-7", "[{\"bn\":\"/3/0/9\",\"v\":-7}]");
+	TEXT("3/0/9", "-0", "[{\"bn\":\"/3/0/9\",\"v\":0}]");
+	TEXT("3/0/9", "-9223372036854775808",
+	    "[{\"bn\":\"/3/0/9\",\"v\":-9223372036854775808}]");
+	TEXT("3/0/9", "9223372036854775808",
+	    "[{\"bn\":\"/3/0/9\",\"vd\":\"OTIyMzM3MjAzNjg1NDc3NTgwOA\"}]");
+	TEXT("3/0/9", "1.5", "[{\"bn\":\"/3/0/9\",\"vd\":\"MS41\"}]");
+	TEXT("3/0/9", "+1", "[{\"bn\":\"/3/0/9\",\"vd\":\"KzE\"}]");
+	TEXT("3/0/9", "", "[{\"bn\":\"/3/0/9\",\"vd\":\"\"}]");
+	TEXT("1/0/1", "18446744073709551615",
+	    "[{\"bn\":\"/1/0/1\",\"v\":18446744073709551615}]");
+	TEXT("1/0/1", "-1", "[{\"bn\":\"/1/0/1\",\"vd\":\"LTE\"}]");
+	TEXT("3/0/13", "1367491215",
+	    "[{\"bn\":\"/3/0/13\",\"v\":1367491215}]");
+	TEXT("6/0/0", "-43.5723", "[{\"bn\":\"/6/0/0\",\"v\":-43.5723}]");
+	TEXT("6/0/0", "1e3", "[{\"bn\":\"/6/0/0\",\"v\":1000}]");
+	TEXT("6/0/0", "0.1", "[{\"bn\":\"/6/0/0\",\"v\":0.1}]");
+	TEXT("6/0/0", "1e999", "[{\"bn\":\"/6/0/0\",\"vd\":\"MWU5OTk\"}]");
+	TEXT("6/0/0", "NaN", "[{\"bn\":\"/6/0/0\",\"vd\":\"TmFO\"}]");
+	TEXT("6/0/0", ".5", "[{\"bn\":\"/6/0/0\",\"vd\":\"LjU\"}]");
+	TEXT("6/0/0", "01", "[{\"bn\":\"/6/0/0\",\"vd\":\"MDE\"}]");
+	TEXT("1/0/6", "1", "[{\"bn\":\"/1/0/6\",\"vb\":true}]");
+	TEXT("1/0/6", "0", "[{\"bn\":\"/1/0/6\",\"vb\":false}]");
+	TEXT("1/0/6", "true", "[{\"bn\":\"/1/0/6\",\"vd\":\"dHJ1ZQ\"}]");
+	TEXT("0/0/17", "3:0", "[{\"bn\":\"/0/0/17\",\"vlo\":\"3:0\"}]");
+	TEXT("0/0/17", "3:65536",
+	    "[{\"bn\":\"/0/0/17\",\"vd\":\"Mzo2NTUzNg\"}]");
+	TEXT("0/0/17", ":0", "[{\"bn\":\"/0/0/17\",\"vd\":\"OjA\"}]");
+	TEXT("3/0/22/1", "3:2", "[{\"bn\":\"/3/0/22/1\",\"vlo\":\"3:2\"}]");
+	/* Unknown to the model: opaque, never guessed. */
+	TEXT("3/0/999", "hello", "[{\"bn\":\"/3/0/999\",\"vd\":\"aGVsbG8\"}]");
+	TEXT("32769/0/1", "42", "[{\"bn\":\"/32769/0/1\",\"vd\":\"NDI\"}]");
+	/* Opaque is opaque, whatever the model says. */
+	conv_text(SENML_CF_OPAQUE, "3/0/16", "U", 1,
+	    "[{\"bn\":\"/3/0/16\",\"vd\":\"VQ\"}]");
+	conv_text(SENML_CF_OPAQUE, "5/0/0", "\x00\xff", 2,
+	    "[{\"bn\":\"/5/0/0\",\"vd\":\"AP8\"}]");
+	/* A text String with a NUL or bad UTF-8 is opaque. */
+	conv_text(SENML_CF_TEXT, "3/0/16", "a\0b", 3,
+	    "[{\"bn\":\"/3/0/16\",\"vd\":\"YQBi\"}]");
+	conv_text(SENML_CF_TEXT, "3/0/16", "\xff", 1,
+	    "[{\"bn\":\"/3/0/16\",\"vd\":\"_w\"}]");
+	/* The path must name a resource or a resource instance. */
+	conv_fail(SENML_CF_TEXT, "3/0", "U", 1, "plain text: path '3/0' is "
+	    "not an LwM2M resource");
+	conv_fail(SENML_CF_OPAQUE, "3", "U", 1, "opaque: path '3' is not");
+	conv_fail(SENML_CF_TEXT, "3/0/x", "U", 1, "is not an LwM2M resource");
+	conv_fail(SENML_CF_TEXT, NULL, "U", 1, "path '(none)'");
+#undef TEXT
 }
 
 /* Every length form, ids of both sizes, and the 3 bits that go unused. */
@@ -386,12 +506,13 @@ test_tlv_lengths(void **state)
 	(void)state;
 	/* 0xcb: 3-bit length 3 would be "ab" + 1; the 8-bit field says 2. */
 	TLV_TEXT("3/0/1", ((const uint8_t[]){ 0xcb, 0x01, 0x02, 'a', 'b' }),
-	    "[{\"bn\":\"/3/0/1\",\"v\":24930}]");
-	/* A 16-bit resource id and a 16-bit length. */
+	    "[{\"bn\":\"/3/0/1\",\"vs\":\"ab\"}]");
+	/* A 16-bit resource id and a 16-bit length (resources the model
+	 * does not know: opaque). */
 	TLV_TEXT("3/0/300", ((const uint8_t[]){ 0xf0, 0x01, 0x2c, 0x00, 0x03,
-	    'a', 'b', 'c' }), "[{\"bn\":\"/3/0/300\",\"vs\":\"abc\"}]");
+	    'a', 'b', 'c' }), "[{\"bn\":\"/3/0/300\",\"vd\":\"YWJj\"}]");
 	TLV_TEXT("3/0/65535", ((const uint8_t[]){ 0xe3, 0xff, 0xff, 'a', 'b',
-	    'c' }), "[{\"bn\":\"/3/0/65535\",\"vs\":\"abc\"}]");
+	    'c' }), "[{\"bn\":\"/3/0/65535\",\"vd\":\"YWJj\"}]");
 	TLV_TEXT("3/65535", ((const uint8_t[]){ 0x20, 0xff, 0xff }), "[]");
 	/* A 24-bit length, 70000 bytes of text. */
 	b = malloc(5 + n);
@@ -577,9 +698,9 @@ test_tlv_duplicates(void **state)
 	TLV_FAIL("3/0/6", ((const uint8_t[]){ 0x41, 0x00, 0x01, 0x41, 0x00,
 	    0x05 }), "/3/0/6/0 appears twice");
 	/* The same ids in different parents are fine. */
-	TLV_TEXT("3", ((const uint8_t[]){ 0x03, 0x00, 0xc1, 0x01, 0x01,
-	    0x03, 0x01, 0xc1, 0x01, 0x02 }), "[{\"bn\":\"/3/\",\"n\":\"0/1\","
-	    "\"v\":1},{\"n\":\"1/1\",\"v\":2}]");
+	TLV_TEXT("3", ((const uint8_t[]){ 0x03, 0x00, 0xc1, 0x09, 0x01,
+	    0x03, 0x01, 0xc1, 0x09, 0x02 }), "[{\"bn\":\"/3/\",\"n\":\"0/9\","
+	    "\"v\":1},{\"n\":\"1/9\",\"v\":2}]");
 }
 
 /* n resources of 0 bytes with 16-bit ids 0..n-1, optionally wrapped. */
@@ -618,7 +739,7 @@ test_tlv_cap(void **state)
 	b = many(SENML_RECORDS_MAX, 0, &len);
 	out = conv(TLV, "3/0", b, len);
 	assert_non_null(out);
-	assert_non_null(strstr(out, "{\"n\":\"4095\",\"vs\":\"\"}]"));
+	assert_non_null(strstr(out, "{\"n\":\"4095\",\"vd\":\"\"}]"));
 	free(out);
 	free(b);
 	b = many(SENML_RECORDS_MAX + 1, 0, &len);
@@ -651,9 +772,9 @@ test_tlv_path(void **state)
 		    "is not an LwM2M object, instance");
 	TLV_FAIL(NULL, ((const uint8_t[]){ 0xc1, 0x09, 0x64 }), "(none)");
 	TLV_TEXT("0/0/0", ((const uint8_t[]){ 0xc1, 0x00, 0x64 }),
-	    "[{\"bn\":\"/0/0/0\",\"v\":100}]");
+	    "[{\"bn\":\"/0/0/0\",\"vs\":\"d\"}]");
 	TLV_TEXT("65535/65535/65535/65535", ((const uint8_t[]){ 0x61, 0xff,
-	    0xff, 0x01 }), "[{\"bn\":\"/65535/65535/65535/65535\",\"v\":1}]");
+	    0xff, 0x01 }), "[{\"bn\":\"/65535/65535/65535/65535\",\"vd\":\"AQ\"}]");
 }
 
 /* ---- SenML CBOR ---- */
@@ -1251,7 +1372,7 @@ test_json(void **state)
 static void
 test_other_formats(void **state)
 {
-	static const int cfs[] = { 0, 40, 42, 50, 60, 111, 11543, -1, 65536 };
+	static const int cfs[] = { 40, 50, 60, 111, 11543, -1, 65536 };
 	char want[64];
 	size_t i;
 
@@ -1273,26 +1394,35 @@ test_api(void **state)
 
 	(void)state;
 	/* No err buffer, no outlen. */
-	assert_null(senml_to_json(TLV, device, 5, "3/0", NULL, NULL, 0));
-	out = senml_to_json(TLV, device, sizeof(device), "3/0", NULL, NULL, 0);
+	assert_null(senml_to_json(TLV, device, 5, "3/0", NULL, NULL, NULL,
+	    0));
+	out = senml_to_json(TLV, device, sizeof(device), "3/0", NULL, NULL,
+	    NULL, 0);
 	assert_non_null(out);
 	free(out);
 	/* A short err buffer gets a NUL-terminated prefix. */
 	memset(err, 'x', sizeof(err));
-	assert_null(senml_to_json(0, NULL, 0, NULL, &outlen, err,
+	assert_null(senml_to_json(60, NULL, 0, NULL, NULL, &outlen, err,
 	    sizeof(err)));
 	assert_string_equal(err, "no conversi");
+	/* What a path says. */
+	assert_int_equal(senml_path_depth("3"), 1);
+	assert_int_equal(senml_path_depth("/3/0/9"), 3);
+	assert_int_equal(senml_path_depth("3/0/9/1"), 4);
+	assert_int_equal(senml_path_depth("health"), -1);
+	assert_int_equal(senml_path_depth("3/0/"), -1);
+	assert_int_equal(senml_path_depth(NULL), -1);
 	/* An errlen of 0 leaves err alone. */
 	memset(err, 'x', sizeof(err));
-	assert_null(senml_to_json(0, NULL, 0, NULL, &outlen, err, 0));
+	assert_null(senml_to_json(60, NULL, 0, NULL, NULL, &outlen, err, 0));
 	assert_int_equal(err[0], 'x');
 	/* A length without a body. */
-	assert_null(senml_to_json(TLV, NULL, 3, "3/0", &outlen, err,
+	assert_null(senml_to_json(TLV, NULL, 3, "3/0", NULL, &outlen, err,
 	    sizeof(err)));
 	assert_string_equal(err, "no body but");
 	/* A success clears err. */
-	out = senml_to_json(TLV, device, sizeof(device), "3/0", &outlen, err,
-	    sizeof(err));
+	out = senml_to_json(TLV, device, sizeof(device), "3/0", NULL, &outlen,
+	    err, sizeof(err));
 	assert_non_null(out);
 	assert_string_equal(err, "");
 	assert_int_equal(outlen, strlen(out));
@@ -1342,6 +1472,7 @@ main(void)
 		cmocka_unit_test(test_tlv_resource_single),
 		cmocka_unit_test(test_tlv_resource_multiple),
 		cmocka_unit_test(test_tlv_values),
+		cmocka_unit_test(test_text_values),
 		cmocka_unit_test(test_tlv_lengths),
 		cmocka_unit_test(test_tlv_truncated),
 		cmocka_unit_test(test_tlv_nesting),
