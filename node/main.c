@@ -235,7 +235,7 @@ main_psk(struct node *n)
 	FILE *fp;
 	int k;
 
-	if (!n->secure)
+	if (!n->secure || nconf_pki(&n->cfg))
 		return 0;
 	if (n->cfg.psk_key_file[0] != '\0') {
 		from = n->cfg.psk_key_file;
@@ -301,6 +301,44 @@ main_pem(const char *key, const char *path, size_t *len)
 }
 
 /*
+ * The gateway's raw public key, [node] server_public_key: DER in hex, or
+ * a file of the DER (a path, with a /). Returns 0 or -1 (reported).
+ */
+static int
+main_server_key(struct node *n)
+{
+	const char *v = n->cfg.server_public_key;
+	FILE *fp;
+	size_t len;
+	int k;
+
+	if (strchr(v, '/') == NULL) {
+		if ((k = hex_decode(v, strlen(v), n->server_key,
+		    sizeof(n->server_key))) <= 0) {
+			log_warnx("[node] server_public_key: not a key in hex");
+			return -1;
+		}
+		n->server_key_len = (size_t)k;
+		return 0;
+	}
+	if ((fp = fopen(v, "re")) == NULL) {
+		log_warn("[node] server_public_key %s", v);
+		return -1;
+	}
+	len = fread(n->server_key, 1, sizeof(n->server_key), fp);
+	k = fgetc(fp);
+	fclose(fp);
+	/* DER starts with a SEQUENCE (0x30); PEM would start "-----". */
+	if (len == 0 || k != EOF || n->server_key[0] != 0x30) {
+		log_warnx("[node] server_public_key %s: not a DER public key "
+		    "(openssl pkey -pubout -outform DER)", v);
+		return -1;
+	}
+	n->server_key_len = len;
+	return 0;
+}
+
+/*
  * The certificate, key and CA of [node] cert_file, key_file and ca_file,
  * or the raw key of key_file and the gateway's of server_public_key
  * (rpk). Returns 0 (also when none is set) or -1 (reported).
@@ -309,24 +347,14 @@ static int
 main_pki(struct node *n)
 {
 	const struct node_config *cfg = &n->cfg;
-	int len;
 
 	if (!nconf_pki(cfg))
 		return 0;
 	if ((n->pem_key = main_pem("key_file", cfg->key_file,
 	    &n->pem_key_len)) == NULL)
 		return -1;
-	if (cfg->rpk) {
-		len = hex_decode(cfg->server_public_key,
-		    strlen(cfg->server_public_key), n->server_key,
-		    sizeof(n->server_key));
-		if (len <= 0) {
-			log_warnx("[node] server_public_key: not a key in hex");
-			return -1;
-		}
-		n->server_key_len = (size_t)len;
-		return 0;
-	}
+	if (cfg->rpk)
+		return main_server_key(n);
 	if ((n->pem_cert = main_pem("cert_file", cfg->cert_file,
 	    &n->pem_cert_len)) == NULL ||
 	    (n->pem_ca = main_pem("ca_file", cfg->ca_file,

@@ -65,10 +65,10 @@ static const struct nconf_key nconf_table[] = {
 	KEY_INT("node", "rpk", rpk, 0, 1, "0",
 	    "coaps: 1 authenticates with the raw public key of key_file "
 	    "instead of a certificate", 0),
-	KEY_STR("node", "server_public_key", NCONF_HEX, server_public_key,
+	KEY_STR("node", "server_public_key", NCONF_HEXFILE, server_public_key,
 	    "", "coaps with rpk = 1: the gateway's public key, its DER "
-	    "SubjectPublicKeyInfo in hex (openssl pkey -pubout -outform DER)",
-	    EMPTY),
+	    "SubjectPublicKeyInfo in hex or a file of it (a path with a /; "
+	    "openssl pkey -pubout -outform DER writes one)", EMPTY),
 	KEY_INT("node", "lifetime", lifetime, 1, 0x7fffffff, "300",
 	    "registration lifetime in seconds (lt)", RT),
 	KEY_STR("node", "binding", NCONF_BINDING, queue_mode, "U",
@@ -314,12 +314,15 @@ nconf_check_string(const struct nconf_key *k, const char *v, char *err,
 		return 0;
 	case NCONF_HOSTPORT:
 		return uri_parse_hostport(v, host, &port, err, errlen);
-	case NCONF_HEX:
+	case NCONF_HEXFILE:
+		if (strchr(v, '/') != NULL)
+			return 0;	/* a file, read at start */
 		for (i = 0; i < len; i++)
 			if (!isxdigit((unsigned char)v[i]))
 				break;
 		if (i < len || len % 2 != 0) {
-			snprintf(err, errlen, "must be bytes in hex");
+			snprintf(err, errlen, "must be bytes in hex, or a "
+			    "file's path");
 			return -1;
 		}
 		return 0;

@@ -44,7 +44,7 @@ struct node_config {
 	char	ca_file[PATH_MAX];	/* X.509: PEM CA of the gateway */
 	char	server_cn[NCONF_TEXT_MAX];	/* X.509: the gateway's CN */
 	int	rpk;			/* 1: raw public key, key_file's */
-	char	server_public_key[2 * NCONF_SPKI_MAX + 1];	/* RPK, hex */
+	char	server_public_key[PATH_MAX];	/* RPK: hex, or a DER file */
 	int	lifetime;		/* seconds */
 	int	queue_mode;		/* binding UQ */
 	int	sleep;			/* seconds, queue mode */
@@ -121,7 +121,7 @@ enum nconf_type {
 	NCONF_PSKKEY,		/* NCONF_PSK_KEY_MIN..MAX bytes in hex, or "" */
 	NCONF_HOSTPORT,		/* HOST:PORT with a numeric host, or "" */
 	NCONF_EPNAME,		/* endpoint characters, or "" */
-	NCONF_HEX,		/* bytes in hex (an even count), or "" */
+	NCONF_HEXFILE,		/* bytes in hex, a path (with a /), or "" */
 };
 
 #define NCONF_RUNTIME	0x01	/* part of /config, writable at run time */
