@@ -19,6 +19,7 @@ enum res_kind {
 	RES_INSTANCE,		/* /3/0, /5/0 */
 	RES_HEALTH,		/* /health */
 	RES_CONFIG,		/* /config */
+	RES_OBJECT,		/* /3, /5: its one instance, attributes */
 };
 
 enum obs_kind {
@@ -31,23 +32,24 @@ struct res_slot;
 
 /*
  * The observation of one resource in one shard. libcoap keeps the observers;
- * this keeps when to notify them: pmin and pmax (the smallest any observer
- * asked for, the defaults otherwise), and a timer that runs only while the
- * resource has observers. Whether any are left is learnt when notifying.
+ * this keeps when to notify them: the attributes the observe requests
+ * asked for (the smallest pmin and pmax of any; gt, lt, st of the first),
+ * which win over those Write-Attributes set on the resource, its instance
+ * and its object (attr_effective), what the last notification carried,
+ * and a timer that runs only while the resource has observers. Whether
+ * any are left is learnt when notifying.
  */
 struct obs {
 	struct res_slot		*slot;
 	struct event		*timer;		/* made on first use */
 	enum obs_kind		 kind;
 	int			 active;	/* observed, timer in use */
-	int			 pmin, pmax;	/* seconds, in effect */
-	int			 attr_pmin;	/* Write-Attributes, -1: none */
-	int			 attr_pmax;
-	int			 pending;	/* a change waits for pmin */
-	int64_t			 last_ms;	/* last notification */
+	struct attr		 q;		/* the observe requests' */
+	struct attr_watch	 w;		/* last notification, pending */
 	struct health_figures	 base;		/* figures last notified */
 	int64_t			 base_battery;
-	int64_t			 base_error;
+	uint64_t		 base_errors;	/* /3/0/11 mask */
+	uint64_t		 base_hash;	/* of the value, other objects */
 };
 
 /* One resource in one shard. */
@@ -56,6 +58,10 @@ struct res_slot {
 	coap_resource_t		*res;
 	enum res_kind		 kind;
 	uint16_t		 oid, rid;
+	struct attr		 wa;		/* Write-Attributes at this
+						 * level */
+	struct res_slot		*up;		/* a resource's instance, an
+						 * instance's object; NULL */
 	struct obs		 obs;
 };
 
@@ -92,9 +98,11 @@ extern const struct reg_ops link_reg_ops;
 
 /*
  * A client session from ctx to server (local: NULL for any): over DTLS
- * with the node's PSK when secure, its identity [node] psk_identity for
- * a single agent or else ep (which must outlive the session); plain UDP
- * otherwise. NULL when libcoap cannot make it.
+ * when secure, with the node's certificate or raw public key when it has
+ * one (node.pem_key; the gateway's is checked), else with its PSK, the
+ * identity [node] psk_identity for a single agent or else ep (which must
+ * outlive the session); plain UDP otherwise. NULL when libcoap cannot
+ * make it.
  */
 coap_session_t *link_client_session(struct node *n, coap_context_t *ctx,
 	    const coap_address_t *local, const coap_address_t *server,
@@ -162,8 +170,16 @@ unsigned fwp_szx(int block_size);
 
 /* observe.c */
 void	obs_init(struct obs *o, struct res_slot *slot, enum obs_kind kind);
+/* An observe request with attributes a (checked) was answered. */
 void	obs_start(struct obs *o, const struct attr *a);
+/* The value changed (a write, an execute, a hook). */
 void	obs_changed(struct obs *o);
+/* Write-Attributes changed the attributes in effect: the next deadline
+ * follows them. */
+void	obs_attrs_changed(struct obs *o);
+/* The attributes in effect for the slot's resource: the observe requests'
+ * (with_query), its own, its instance's, its object's. */
+void	obs_effective(const struct obs *o, int with_query, struct attr *a);
 void	obs_free(struct obs *o);
 
 #endif /* OUTPOST_NODE_COAP_H */

@@ -24,8 +24,7 @@ health_tenths(double x)
 	return (double)(long long)(x * 10.0 + 0.5) / 10.0;
 }
 
-/* Reads up to size - 1 bytes of path into buf. Returns the length or -1. */
-static ssize_t
+ssize_t
 health_read(const char *path, char *buf, size_t size)
 {
 	size_t len = 0;
@@ -298,7 +297,8 @@ health_sample(struct health *h, int64_t now_ms)
 	if ((n = health_read(path, buf, sizeof(buf))) == -1 ||
 	    health_parse_uptime(buf, (size_t)n, &f->uptime_s) == -1)
 		f->uptime_s = 0;
-	f->disk_free_kb = statvfs(h->cfg->disk_path, &sv) == 0 ?
+	f->disk_ok = statvfs(h->cfg->disk_path, &sv) == 0;
+	f->disk_free_kb = f->disk_ok ?
 	    (long)((unsigned long long)sv.f_bavail * sv.f_frsize / 1024) : 0;
 	snprintf(path, sizeof(path), "%s/class/thermal/thermal_zone0/temp",
 	    h->sys);
@@ -364,4 +364,24 @@ health_battery(struct health *h)
 	    health_parse_number(buf, (size_t)n, &v) == -1)
 		return 100;
 	return v < 0 ? 0 : v > 100 ? 100 : (int)v;
+}
+
+uint64_t
+health_errors(const struct node_config *cfg, const struct health_figures *f,
+    int battery, int64_t silent_s)
+{
+	uint64_t mask = 0;
+
+	if (cfg->err_battery > 0 && battery < cfg->err_battery)
+		mask |= 1ULL << HEALTH_ERR_BATTERY;
+	if (cfg->err_mem_free_kb > 0 && f->mem_total_kb > 0 &&
+	    f->mem_free_kb < cfg->err_mem_free_kb)
+		mask |= 1ULL << HEALTH_ERR_MEMORY;
+	if (cfg->err_gateway_silence > 0 && silent_s >= 0 &&
+	    silent_s >= cfg->err_gateway_silence)
+		mask |= 1ULL << HEALTH_ERR_IP;
+	if (cfg->err_disk_free_kb > 0 && f->disk_ok &&
+	    f->disk_free_kb < cfg->err_disk_free_kb)
+		mask |= 1ULL << HEALTH_ERR_DISK;
+	return mask;
 }

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cJSON.h>
 
@@ -28,6 +29,7 @@ struct health_figures {
 	long	uptime_s;
 	double	temp_c;
 	int	has_temp;	/* a thermal zone exists */
+	int	disk_ok;	/* disk_free_kb was read */
 };
 
 struct health {
@@ -57,9 +59,28 @@ cJSON	*health_json(const struct health_figures *f);
 int	health_moved(const struct node_config *cfg,
 	    const struct health_figures *base, const struct health_figures *cur);
 
+/* /3/0/11 Error Codes (LwM2M 1.1 object 3) the node gives. */
+#define HEALTH_ERR_BATTERY	1	/* low battery power */
+#define HEALTH_ERR_MEMORY	5	/* out of memory */
+#define HEALTH_ERR_IP		7	/* IP connectivity failure */
+#define HEALTH_ERR_DISK		16	/* device-specific: disk nearly full */
+
+/*
+ * The Error Codes of figures f, battery level battery and a gateway that
+ * has not answered for silent_s seconds (-1: it answers), against cfg's
+ * [errors] thresholds (0: never), as a mask: bit c for code c. 0: none.
+ * Figures that could not be read (0 total memory) raise nothing.
+ */
+uint64_t health_errors(const struct node_config *cfg,
+	    const struct health_figures *f, int battery, int64_t silent_s);
+
 /* Battery level 0..100: [device] battery, or the power supply's capacity
  * (100 when there is none). */
 int	health_battery(struct health *h);
+
+/* Reads up to size - 1 bytes of path into buf, NUL-terminated. Returns
+ * the length or -1. */
+ssize_t	health_read(const char *path, char *buf, size_t size);
 
 /*
  * Parsers, each over len bytes (no NUL needed). Each returns 0, or -1 when

@@ -193,6 +193,77 @@ link_filter(struct node_dev *d)
 	link_set_filter(d->fd, d->radio_off, d->node->drop, d->ep);
 }
 
+/*
+ * libcoap: the gateway presented a certificate (validated against [node]
+ * ca_file) or a raw public key. 1 accepts it: a certificate of the chain
+ * the CA vouches for, with [node] server_cn as its CN when that is set; a
+ * raw key that is [node] server_public_key.
+ */
+static int
+link_server_cb(const char *cn, const uint8_t *der, size_t der_len,
+    coap_session_t *s, unsigned int depth, int validated, void *arg)
+{
+	struct node *n = arg;
+
+	(void)s;
+	if (strcmp(cn, COAP_DTLS_RPK_CERT_CN) == 0) {
+		if (der_len == n->server_key_len &&
+		    memcmp(der, n->server_key, der_len) == 0)
+			return 1;
+		log_warnx("dtls: the gateway's raw public key is not [node] "
+		    "server_public_key");
+		return 0;
+	}
+	if (!validated) {
+		log_warnx("dtls: the gateway's certificate '%.64s' does not "
+		    "chain to [node] ca_file", cn);
+		return 0;
+	}
+	if (depth > 0 || n->cfg.server_cn[0] == '\0' ||
+	    strcmp(cn, n->cfg.server_cn) == 0)
+		return 1;
+	log_warnx("dtls: the gateway's certificate is for '%.64s', not [node] "
+	    "server_cn '%s'", cn, n->cfg.server_cn);
+	return 0;
+}
+
+/* A DTLS session that proves the node with its certificate (X.509) or
+ * its raw public key ([node] rpk), and checks the gateway's. */
+static coap_session_t *
+link_pki_session(struct node *n, coap_context_t *ctx,
+    const coap_address_t *local, const coap_address_t *server)
+{
+	coap_pki_key_pem_buf_t *pem;
+	coap_dtls_pki_t pki;
+
+	/* The PEM buffers live as long as the node: libcoap may point at
+	 * them for the life of the session. */
+	memset(&pki, 0, sizeof(pki));
+	pki.version = COAP_DTLS_PKI_SETUP_VERSION;
+	pki.validate_cn_call_back = link_server_cb;
+	pki.cn_call_back_arg = n;
+	pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
+	pem = &pki.pki_key.key.pem_buf;
+	pem->private_key = n->pem_key;
+	pem->private_key_len = n->pem_key_len;
+	if (n->cfg.rpk) {
+		pki.is_rpk_not_cert = 1;
+		pem->public_cert = n->pem_key;
+		pem->public_cert_len = n->pem_key_len;
+	} else {
+		pem->public_cert = n->pem_cert;
+		pem->public_cert_len = n->pem_cert_len;
+		pem->ca_cert = n->pem_ca;
+		pem->ca_cert_len = n->pem_ca_len;
+		pki.verify_peer_cert = 1;
+		pki.check_common_ca = 1;
+		pki.cert_chain_validation = 1;
+		pki.cert_chain_verify_depth = 3;
+	}
+	return coap_new_client_session_pki(ctx, local, server,
+	    COAP_PROTO_DTLS, &pki);
+}
+
 coap_session_t *
 link_client_session(struct node *n, coap_context_t *ctx,
     const coap_address_t *local, const coap_address_t *server, int secure,
@@ -205,6 +276,8 @@ link_client_session(struct node *n, coap_context_t *ctx,
 	if (!secure)
 		return coap_new_client_session(ctx, local, server,
 		    COAP_PROTO_UDP);
+	if (n->pem_key != NULL)
+		return link_pki_session(n, ctx, local, server);
 	/* The identity and the key live as long as the node and its devices:
 	 * libcoap may point at them for the life of the session. */
 	memset(&psk, 0, sizeof(psk));
@@ -486,6 +559,25 @@ link_count(struct node_dev *d, int registered)
 		d->node->registered--;
 }
 
+/* What a single agent's exchange tells of the gateway: it answered (a
+ * 2.01, a 2.04, even a 4.04), or an exchange got no answer; for /3/0/11
+ * code 7 (health_errors). */
+static void
+link_heard(struct node_dev *d, enum reg_note note)
+{
+	struct node *n = d->node;
+
+	if (n->cfg.fleet > 0)
+		return;
+	if (note == REG_NOTE_REGISTERED || note == REG_NOTE_UPDATED ||
+	    note == REG_NOTE_LOST) {
+		n->gw_heard_ms = node_now_ms();
+		n->gw_failing = 0;
+	} else if (note == REG_NOTE_FAILED) {
+		n->gw_failing = 1;
+	}
+}
+
 static void
 link_note(void *arg, enum reg_note note, int64_t v)
 {
@@ -493,6 +585,7 @@ link_note(void *arg, enum reg_note note, int64_t v)
 	struct node *n = d->node;
 	int one = n->cfg.fleet == 0;
 
+	link_heard(d, note);
 	switch (note) {
 	case REG_NOTE_REGISTERED:
 		link_count(d, 1);

@@ -18,6 +18,7 @@
 
 #include <event2/event.h>
 
+#include "hex.h"
 #include "log.h"
 #include "notify.h"
 #include "node/coap.h"
@@ -102,6 +103,28 @@ main_battery(void *arg)
 	struct node *n = arg;
 
 	return health_battery(&n->health);
+}
+
+/* obj_env: the /3/0/11 Error Codes from the health figures, and for a
+ * single agent a gateway that has not answered. */
+static uint64_t
+main_errors(void *arg)
+{
+	struct node *n = arg;
+	int64_t now = node_now_ms();
+	int64_t silent = n->gw_failing ? (now - n->gw_heard_ms) / 1000 : -1;
+
+	return health_errors(&n->cfg, health_sample(&n->health, now),
+	    health_battery(&n->health), silent);
+}
+
+/* obj_env: the connectivity of /4/0. */
+static const struct conn_info *
+main_conn(void *arg)
+{
+	struct node *n = arg;
+
+	return conn_sample(&n->conn, node_now_ms());
 }
 
 /* Applies the options that set keys. Returns 0 or -1 (reported). */
@@ -212,7 +235,7 @@ main_psk(struct node *n)
 	FILE *fp;
 	int k;
 
-	if (!n->secure)
+	if (!n->secure || nconf_pki(&n->cfg))
 		return 0;
 	if (n->cfg.psk_key_file[0] != '\0') {
 		from = n->cfg.psk_key_file;
@@ -238,6 +261,118 @@ main_psk(struct node *n)
 	}
 	n->psk_len = (size_t)k;
 	return 0;
+}
+
+/*
+ * Reads the PEM file path of [node] key into a NUL-terminated buffer
+ * (*len counts the NUL). Returns it, or NULL (reported): a start that
+ * cannot read its credential fails at once, not at the first handshake.
+ */
+static uint8_t *
+main_pem(const char *key, const char *path, size_t *len)
+{
+	FILE *fp;
+	uint8_t *buf = NULL;
+	long size;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		log_warn("[node] %s %s", key, path);
+		return NULL;
+	}
+	if (fseek(fp, 0, SEEK_END) == 0 && (size = ftell(fp)) > 0 &&
+	    size < (1 << 20) && fseek(fp, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)size + 1)) != NULL &&
+	    fread(buf, 1, (size_t)size, fp) == (size_t)size) {
+		buf[size] = '\0';
+		*len = (size_t)size + 1;
+		if (strstr((char *)buf, "-----BEGIN ") == NULL) {
+			log_warnx("[node] %s %s: not PEM", key, path);
+			explicit_bzero(buf, (size_t)size);
+			free(buf);
+			buf = NULL;
+		}
+	} else {
+		log_warnx("[node] %s %s: cannot read", key, path);
+		free(buf);
+		buf = NULL;
+	}
+	fclose(fp);
+	return buf;
+}
+
+/*
+ * The gateway's raw public key, [node] server_public_key: DER in hex, or
+ * a file of the DER (a path, with a /). Returns 0 or -1 (reported).
+ */
+static int
+main_server_key(struct node *n)
+{
+	const char *v = n->cfg.server_public_key;
+	FILE *fp;
+	size_t len;
+	int k;
+
+	if (strchr(v, '/') == NULL) {
+		if ((k = hex_decode(v, strlen(v), n->server_key,
+		    sizeof(n->server_key))) <= 0) {
+			log_warnx("[node] server_public_key: not a key in hex");
+			return -1;
+		}
+		n->server_key_len = (size_t)k;
+		return 0;
+	}
+	if ((fp = fopen(v, "re")) == NULL) {
+		log_warn("[node] server_public_key %s", v);
+		return -1;
+	}
+	len = fread(n->server_key, 1, sizeof(n->server_key), fp);
+	k = fgetc(fp);
+	fclose(fp);
+	/* DER starts with a SEQUENCE (0x30); PEM would start "-----". */
+	if (len == 0 || k != EOF || n->server_key[0] != 0x30) {
+		log_warnx("[node] server_public_key %s: not a DER public key "
+		    "(openssl pkey -pubout -outform DER)", v);
+		return -1;
+	}
+	n->server_key_len = len;
+	return 0;
+}
+
+/*
+ * The certificate, key and CA of [node] cert_file, key_file and ca_file,
+ * or the raw key of key_file and the gateway's of server_public_key
+ * (rpk). Returns 0 (also when none is set) or -1 (reported).
+ */
+static int
+main_pki(struct node *n)
+{
+	const struct node_config *cfg = &n->cfg;
+
+	if (!nconf_pki(cfg))
+		return 0;
+	if ((n->pem_key = main_pem("key_file", cfg->key_file,
+	    &n->pem_key_len)) == NULL)
+		return -1;
+	if (cfg->rpk)
+		return main_server_key(n);
+	if ((n->pem_cert = main_pem("cert_file", cfg->cert_file,
+	    &n->pem_cert_len)) == NULL ||
+	    (n->pem_ca = main_pem("ca_file", cfg->ca_file,
+	    &n->pem_ca_len)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Forgets what main_pki read, the private key wiped. */
+static void
+main_pki_free(struct node *n)
+{
+	if (n->pem_key != NULL)
+		explicit_bzero(n->pem_key, n->pem_key_len);
+	free(n->pem_key);
+	free(n->pem_cert);
+	free(n->pem_ca);
+	n->pem_key = n->pem_cert = n->pem_ca = NULL;
 }
 
 /* A fleet needs a socket per device: the soft limit goes to the hard one. */
@@ -330,7 +465,7 @@ main_setup(struct node *n)
 	double drop = n->cfg.drop * 4294967296.0;
 
 	if (main_addresses(n) == -1 || main_psk(n) == -1 ||
-	    main_files(n) == -1)
+	    main_pki(n) == -1 || main_files(n) == -1)
 		return -1;
 	if (getrandom(&n->rng, sizeof(n->rng), 0) != sizeof(n->rng) ||
 	    n->rng == 0)
@@ -338,7 +473,11 @@ main_setup(struct node *n)
 	n->drop = drop >= 4294967295.0 ? 0xffffffffu : (uint32_t)drop;
 	node_params(&n->params, &n->cfg);
 	health_init(&n->health, &n->cfg, NULL, NULL);
+	conn_init(&n->conn, &n->cfg, NULL, NULL);
+	n->gw_heard_ms = node_now_ms();
 	obj_init(&n->obj, &n->cfg, &env);
+	n->obj.errors = main_errors;
+	n->obj.conn = main_conn;
 	n->obj.changed = res_obj_changed;
 	n->obj.changed_arg = n;
 	if ((n->base = event_base_new()) == NULL) {
@@ -412,6 +551,9 @@ main(int argc, char *argv[])
 	if (main_config(&n, sets, nsets, check) == -1)
 		goto out;
 	if (check) {
+		/* The credential files too, as the start would read them. */
+		if (main_pki(&n) == -1)
+			goto out;
 		printf("configuration OK\n");
 		rc = 0;
 		goto out;
@@ -459,5 +601,6 @@ out:
 		event_base_free(n.base);
 	}
 	cJSON_Delete(n.overrides);
+	main_pki_free(&n);
 	return rc;
 }

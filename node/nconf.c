@@ -50,6 +50,25 @@ static const struct nconf_key nconf_table[] = {
 	KEY_STR("node", "psk_key_file", NCONF_STRING, psk_key_file, "",
 	    "coaps: a file holding the key in hex instead, read at start",
 	    EMPTY),
+	KEY_STR("node", "cert_file", NCONF_STRING, cert_file, "",
+	    "coaps with X.509 instead of a PSK: this node's certificate "
+	    "(PEM); the gateway binds its CN to the endpoint", EMPTY),
+	KEY_STR("node", "key_file", NCONF_STRING, key_file, "",
+	    "coaps with X.509 or a raw public key: this node's private key "
+	    "(PEM; with rpk = 1 an EC key)", EMPTY),
+	KEY_STR("node", "ca_file", NCONF_STRING, ca_file, "",
+	    "coaps with X.509: the CA certificates (PEM) the gateway's "
+	    "certificate must chain to", EMPTY),
+	KEY_STR("node", "server_cn", NCONF_STRING, server_cn, "",
+	    "coaps with X.509: the common name the gateway's certificate must "
+	    "carry (empty: any certificate ca_file signed)", EMPTY),
+	KEY_INT("node", "rpk", rpk, 0, 1, "0",
+	    "coaps: 1 authenticates with the raw public key of key_file "
+	    "instead of a certificate", 0),
+	KEY_STR("node", "server_public_key", NCONF_HEXFILE, server_public_key,
+	    "", "coaps with rpk = 1: the gateway's public key, its DER "
+	    "SubjectPublicKeyInfo in hex or a file of it (a path with a /; "
+	    "openssl pkey -pubout -outform DER writes one)", EMPTY),
 	KEY_INT("node", "lifetime", lifetime, 1, 0x7fffffff, "300",
 	    "registration lifetime in seconds (lt)", RT),
 	KEY_STR("node", "binding", NCONF_BINDING, queue_mode, "U",
@@ -171,6 +190,27 @@ static const struct nconf_key nconf_table[] = {
 	KEY_INT("fleet", "shard", shard, 1, 4096, "200",
 	    "devices per libcoap context (libcoap scans all of a context's "
 	    "sessions on every event)", 0),
+
+	KEY_INT("connectivity", "cellular_bearer", cellular_bearer, 0, 20,
+	    "6", "/4/0/0 Network Bearer of a cellular interface (DEVTYPE=wwan "
+	    "or raw IP), whose radio technology the kernel does not tell: "
+	    "0 GSM, 2 WCDMA, 5 LTE-TDD, 6 LTE-FDD, 7 NB-IoT, 8 LTE-M", 0),
+
+	KEY_INT("errors", "mem_free_kb", err_mem_free_kb, 0, 0x7fffffff,
+	    "8192", "/3/0/11 reads 5 (out of memory) while the available "
+	    "memory is below this many kB (0: never)", RT),
+	KEY_INT("errors", "disk_free_kb", err_disk_free_kb, 0, 0x7fffffff,
+	    "10240", "/3/0/11 reads 16 (device-specific: disk nearly full) "
+	    "while [health] disk_path has less than this many kB free (0: "
+	    "never)", RT),
+	KEY_INT("errors", "battery", err_battery, 0, 100, "10",
+	    "/3/0/11 reads 1 (low battery) while /3/0/9 is below this percent "
+	    "(0: never)", RT),
+	KEY_INT("errors", "gateway_silence", err_gateway_silence, 0,
+	    0x7fffffff, "120",
+	    "/3/0/11 reads 7 (IP connectivity failure) once a registration or "
+	    "update failed and the gateway has not answered for this many "
+	    "seconds (0: never)", RT),
 };
 
 #define NKEYS (sizeof(nconf_table) / sizeof(nconf_table[0]))
@@ -274,6 +314,18 @@ nconf_check_string(const struct nconf_key *k, const char *v, char *err,
 		return 0;
 	case NCONF_HOSTPORT:
 		return uri_parse_hostport(v, host, &port, err, errlen);
+	case NCONF_HEXFILE:
+		if (strchr(v, '/') != NULL)
+			return 0;	/* a file, read at start */
+		for (i = 0; i < len; i++)
+			if (!isxdigit((unsigned char)v[i]))
+				break;
+		if (i < len || len % 2 != 0) {
+			snprintf(err, errlen, "must be bytes in hex, or a "
+			    "file's path");
+			return -1;
+		}
+		return 0;
 	case NCONF_EPNAME:
 		if (!uri_is_endpoint(v, len)) {
 			snprintf(err, errlen, "'%s': use letters, digits and "
@@ -390,6 +442,69 @@ nconf_psk_key(const char *hex, size_t len, uint8_t *key)
 }
 
 int
+nconf_pki(const struct node_config *cfg)
+{
+	return cfg->rpk || cfg->cert_file[0] != '\0' ||
+	    cfg->key_file[0] != '\0' || cfg->ca_file[0] != '\0' ||
+	    cfg->server_cn[0] != '\0' || cfg->server_public_key[0] != '\0';
+}
+
+/*
+ * The certificate and raw key settings: complete for the one kind they
+ * are (X.509: cert_file, key_file, ca_file; RPK: rpk, key_file,
+ * server_public_key), not mixed with a PSK, for a coaps gateway and a
+ * single agent. The files are read at start (nconf_load stays free of
+ * I/O beyond the ini file).
+ */
+static int
+nconf_validate_pki(const struct node_config *cfg, int secure, char *err,
+    size_t errlen)
+{
+	if (!nconf_pki(cfg))
+		return 0;
+	if (!secure) {
+		snprintf(err, errlen, "[node] a certificate or key is set but "
+		    "gateway %s is not coaps: it would not be used",
+		    cfg->gateway);
+		return -1;
+	}
+	if (cfg->psk_key[0] != '\0' || cfg->psk_key_file[0] != '\0') {
+		snprintf(err, errlen, "[node] a PSK and a certificate or raw "
+		    "key: give one kind of credential");
+		return -1;
+	}
+	if (cfg->fleet > 0) {
+		snprintf(err, errlen, "[node] certificates and raw keys are "
+		    "for a single agent (a fleet's devices each prove their "
+		    "name with a PSK identity)");
+		return -1;
+	}
+	if (cfg->rpk && (cfg->cert_file[0] != '\0' ||
+	    cfg->ca_file[0] != '\0' || cfg->server_cn[0] != '\0')) {
+		snprintf(err, errlen, "[node] rpk = 1 takes no cert_file, "
+		    "ca_file or server_cn");
+		return -1;
+	}
+	if (cfg->rpk && (cfg->key_file[0] == '\0' ||
+	    cfg->server_public_key[0] == '\0')) {
+		snprintf(err, errlen, "[node] rpk = 1 needs key_file and "
+		    "server_public_key (the gateway's key)");
+		return -1;
+	}
+	if (!cfg->rpk && cfg->server_public_key[0] != '\0') {
+		snprintf(err, errlen, "[node] server_public_key is for rpk = 1");
+		return -1;
+	}
+	if (!cfg->rpk && (cfg->cert_file[0] == '\0' ||
+	    cfg->key_file[0] == '\0' || cfg->ca_file[0] == '\0')) {
+		snprintf(err, errlen, "[node] X.509 needs cert_file, key_file "
+		    "and ca_file (or rpk = 1 for a raw public key)");
+		return -1;
+	}
+	return 0;
+}
+
+int
 nconf_validate(const struct node_config *cfg, char *err, size_t errlen)
 {
 	char host[URI_HOST_MAX], why[160];
@@ -398,9 +513,14 @@ nconf_validate(const struct node_config *cfg, char *err, size_t errlen)
 
 	(void)uri_parse_gateway(cfg->gateway, host, &port, &secure, why,
 	    sizeof(why));
-	if (secure && cfg->psk_key[0] == '\0' && cfg->psk_key_file[0] == '\0') {
+	if (nconf_validate_pki(cfg, secure, err, errlen) == -1)
+		return -1;
+	if (secure && cfg->psk_key[0] == '\0' && cfg->psk_key_file[0] == '\0' &&
+	    !nconf_pki(cfg)) {
 		snprintf(err, errlen, "[node] gateway %s is coaps: it needs "
-		    "[node] psk_key or psk_key_file", cfg->gateway);
+		    "[node] psk_key or psk_key_file (or cert_file, key_file and "
+		    "ca_file; or rpk = 1, key_file and server_public_key)",
+		    cfg->gateway);
 		return -1;
 	}
 	if (cfg->psk_key[0] != '\0' && cfg->psk_key_file[0] != '\0') {

@@ -27,6 +27,7 @@
 #define NCONF_PSK_ID_MAX	128	/* bytes of a PSK identity */
 #define NCONF_PSK_KEY_MIN	16	/* bytes of a PSK, as the gateway takes */
 #define NCONF_PSK_KEY_MAX	64
+#define NCONF_SPKI_MAX		600	/* bytes of a DER public key */
 
 struct node_config {
 	char	source[PATH_MAX];	/* file it was read from, "" if none */
@@ -38,6 +39,12 @@ struct node_config {
 	char	psk_identity[NCONF_PSK_ID_MAX + 1];	/* "": the endpoint */
 	char	psk_key[2 * NCONF_PSK_KEY_MAX + 1];	/* hex, or "" */
 	char	psk_key_file[PATH_MAX];	/* a file of the hex key, or "" */
+	char	cert_file[PATH_MAX];	/* X.509: PEM certificate, or "" */
+	char	key_file[PATH_MAX];	/* X.509 or RPK: PEM private key */
+	char	ca_file[PATH_MAX];	/* X.509: PEM CA of the gateway */
+	char	server_cn[NCONF_TEXT_MAX];	/* X.509: the gateway's CN */
+	int	rpk;			/* 1: raw public key, key_file's */
+	char	server_public_key[PATH_MAX];	/* RPK: hex, or a DER file */
 	int	lifetime;		/* seconds */
 	int	queue_mode;		/* binding UQ */
 	int	sleep;			/* seconds, queue mode */
@@ -93,6 +100,15 @@ struct node_config {
 	double	drop;			/* fraction of datagrams lost */
 	int	spread;			/* seconds; -1: min(N/500, 30) */
 	int	shard;			/* devices per libcoap context */
+
+	/* [connectivity] */
+	int	cellular_bearer;	/* /4/0/0 of a cellular interface */
+
+	/* [errors]: /3/0/11 Error Code thresholds, 0: never */
+	int	err_mem_free_kb;	/* 5, out of memory, below */
+	int	err_disk_free_kb;	/* 16, disk nearly full, below */
+	int	err_battery;		/* 1, low battery, below percent */
+	int	err_gateway_silence;	/* 7, IP connectivity, seconds */
 };
 
 enum nconf_type {
@@ -105,6 +121,7 @@ enum nconf_type {
 	NCONF_PSKKEY,		/* NCONF_PSK_KEY_MIN..MAX bytes in hex, or "" */
 	NCONF_HOSTPORT,		/* HOST:PORT with a numeric host, or "" */
 	NCONF_EPNAME,		/* endpoint characters, or "" */
+	NCONF_HEXFILE,		/* bytes in hex, a path (with a /), or "" */
 };
 
 #define NCONF_RUNTIME	0x01	/* part of /config, writable at run time */
@@ -157,6 +174,9 @@ const char *nconf_get(const struct node_config *cfg, const struct nconf_key *k,
  * err naming the keys.
  */
 int	nconf_validate(const struct node_config *cfg, char *err, size_t errlen);
+
+/* Whether cfg names a certificate or a raw key for DTLS (not a PSK). */
+int	nconf_pki(const struct node_config *cfg);
 
 /*
  * A PSK in hex (white space around it allowed, as a key file holds it)

@@ -20,6 +20,7 @@
 
 #include <cJSON.h>
 
+#include "node/conn.h"
 #include "node/health.h"
 #include "node/nconf.h"
 #include "node/object.h"
@@ -83,13 +84,27 @@ struct node {
 	struct reg_params	 params;	/* from cfg, for every device */
 	struct obj		 obj;		/* /3/0 and /5/0 */
 	struct health		 health;
+	struct conn		 conn;		/* /4/0 */
 	cJSON			*overrides;	/* what /config writes kept */
+	/* A single agent's exchanges with the gateway, for /3/0/11 code 7:
+	 * when it last answered (or the start), and whether the latest
+	 * registration or update got no answer. */
+	int64_t			 gw_heard_ms;
+	int			 gw_failing;
 
 	struct sockaddr_storage	 gateway;	/* resolved at start */
 	socklen_t		 gateway_len;
-	int			 secure;	/* coaps: DTLS with the PSK */
+	int			 secure;	/* coaps: DTLS */
 	uint8_t			 psk[NCONF_PSK_KEY_MAX];	/* from the config */
 	size_t			 psk_len;
+	/* coaps with a certificate or a raw key ([node] cert_file,
+	 * key_file, ca_file, rpk): the PEM files read at start, each
+	 * NUL-terminated (len counts the NUL, as libcoap wants), and the
+	 * gateway's public key to expect (rpk). */
+	uint8_t			*pem_cert, *pem_key, *pem_ca;
+	size_t			 pem_cert_len, pem_key_len, pem_ca_len;
+	uint8_t			 server_key[NCONF_SPKI_MAX];
+	size_t			 server_key_len;
 	struct sockaddr_storage	 local;		/* [node] listen */
 	socklen_t		 local_len;	/* 0: any address, free port */
 

@@ -3,7 +3,10 @@
  * configuration's [device] section and the live figures of struct obj_env
  * describe it, and the Reboot and Factory Reset executes, which run the
  * configured commands (the caller does, on OBJ_ACTION_REBOOT and
- * OBJ_ACTION_FACTORY_RESET).
+ * OBJ_ACTION_FACTORY_RESET). Its Error Codes (/3/0/11) are the health
+ * figures against the [errors] thresholds (health_errors): 1 low battery,
+ * 5 out of memory, 7 IP connectivity failure, 16 (device-specific) disk
+ * nearly full.
  *
  * One row of obj_table[] (object.c); see object.h for struct obj_def.
  */
@@ -20,7 +23,7 @@ static const struct obj_res device_res[] = {
 	{ 5, OBJ_E, OBJ_STRING, "Factory Reset", OBJ_OBS_EVENT },
 	{ 9, OBJ_R, OBJ_INT, "Battery Level", OBJ_OBS_SAMPLED },
 	{ 10, OBJ_R, OBJ_INT, "Memory Free", OBJ_OBS_SAMPLED },
-	{ 11, OBJ_R, OBJ_INT, "Error Code", OBJ_OBS_EVENT },
+	{ 11, OBJ_R | OBJ_M, OBJ_INT, "Error Code", OBJ_OBS_SAMPLED },
 	{ 13, OBJ_R, OBJ_TIME, "Current Time", OBJ_OBS_TICK },
 	{ 16, OBJ_R, OBJ_STRING, "Supported Binding and Modes",
 	    OBJ_OBS_EVENT },
@@ -58,9 +61,6 @@ device_read(struct obj *o, const char *serial, const struct fw *fw,
 		kb = o->env.mem_free_kb(o->env.arg);
 		obj_set_int(v, OBJ_INT, kb < 0 ? 0 : kb);
 		break;
-	case 11:
-		obj_set_int(v, OBJ_INT, o->error_code);
-		break;
 	case 13:
 		obj_set_int(v, OBJ_TIME, o->env.now(o->env.arg));
 		break;
@@ -74,6 +74,25 @@ device_read(struct obj *o, const char *serial, const struct fw *fw,
 		obj_set_str(v, OUTPOST_VERSION);
 		break;
 	}
+}
+
+/* Error Code (11): one instance per error now, in ascending order; 0 (no
+ * error) alone when there is none. */
+static size_t
+device_read_multi(struct obj *o, uint16_t rid, struct obj_value *vals,
+    size_t max)
+{
+	uint64_t mask = o->errors != NULL ? o->errors(o->env.arg) : 0;
+	size_t n = 0;
+	int code;
+
+	(void)rid;
+	for (code = 1; code < 64 && n < max; code++)
+		if (mask & (1ULL << code))
+			obj_set_int(&vals[n++], OBJ_INT, code);
+	if (n == 0 && max > 0)
+		obj_set_int(&vals[n++], OBJ_INT, 0);
+	return n;
 }
 
 /* Reboot (4) and Factory Reset (5): allowed when their command is
@@ -104,6 +123,13 @@ device_reconfigured(struct obj *o, const struct node_config *was)
 		obj_changed(o, NULL, OBJ_DEVICE, 16);
 	if (was->battery != o->cfg->battery)
 		obj_changed(o, NULL, OBJ_DEVICE, 9);
+	/* The [errors] thresholds: the codes may read otherwise now. */
+	if (was->battery != o->cfg->battery ||
+	    was->err_mem_free_kb != o->cfg->err_mem_free_kb ||
+	    was->err_disk_free_kb != o->cfg->err_disk_free_kb ||
+	    was->err_battery != o->cfg->err_battery ||
+	    was->err_gateway_silence != o->cfg->err_gateway_silence)
+		obj_changed(o, NULL, OBJ_DEVICE, 11);
 }
 
 const struct obj_def obj_device = {
@@ -114,4 +140,5 @@ const struct obj_def obj_device = {
 	.read = device_read,
 	.execute = device_execute,
 	.reconfigured = device_reconfigured,
+	.read_multi = device_read_multi,
 };

@@ -14,10 +14,12 @@
 #include "node/senml.h"
 
 extern const struct obj_def obj_device;		/* obj_device.c */
+extern const struct obj_def obj_conn;		/* obj_conn.c */
 extern const struct obj_def obj_firmware;	/* obj_firmware.c */
 
 const struct obj_def *const obj_table[] = {
 	&obj_device,
+	&obj_conn,
 	&obj_firmware,
 	NULL
 };
@@ -135,8 +137,62 @@ obj_read(struct obj *o, const char *serial, const struct fw *fw, uint16_t oid,
 		    r->name, r->ops & OBJ_E ? "execute" : "write");
 		return NODE_NOT_ALLOWED;
 	}
+	if ((r->ops & OBJ_M)) {
+		snprintf(err, errlen, "/%u/0/%u %s has multiple instances: "
+		    "read it as SenML JSON (110)", oid, rid, r->name);
+		return NODE_NOT_ACCEPTABLE;
+	}
 	def->read(o, serial, fw, rid, v);
+	if (v->type == OBJ_ABSENT) {
+		snprintf(err, errlen, "/%u/0/%u %s: this system does not give "
+		    "it", oid, rid, r->name);
+		return NODE_NOT_FOUND;
+	}
 	return NODE_OK;
+}
+
+enum node_result
+obj_read_multi(struct obj *o, uint16_t oid, uint16_t rid,
+    struct obj_value *vals, size_t max, size_t *n, char *err, size_t errlen)
+{
+	const struct obj_def *def;
+	const struct obj_res *r;
+	enum node_result res;
+
+	*n = 0;
+	if ((res = obj_lookup(o, oid, rid, &def, &r, err, errlen)) != NODE_OK)
+		return res;
+	if (!(r->ops & OBJ_M) || def->read_multi == NULL) {
+		snprintf(err, errlen, "/%u/0/%u %s is a single resource", oid,
+		    rid, r->name);
+		return NODE_NOT_ACCEPTABLE;
+	}
+	memset(vals, 0, max * sizeof(*vals));
+	*n = def->read_multi(o, rid, vals, max);
+	return NODE_OK;
+}
+
+int
+obj_read_number(struct obj *o, const char *serial, const struct fw *fw,
+    uint16_t oid, uint16_t rid, double *v)
+{
+	struct obj_value val;
+	char err[128];
+
+	if (obj_read(o, serial, fw, oid, rid, &val, err, sizeof(err)) !=
+	    NODE_OK)
+		return 0;
+	switch (val.type) {
+	case OBJ_INT:
+	case OBJ_TIME:
+		*v = (double)val.i;
+		return 1;
+	case OBJ_FLOAT:
+		*v = val.f;
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 int
@@ -154,6 +210,8 @@ obj_value_text(const struct obj_value *v, char *buf, size_t len)
 		break;
 	case OBJ_FLOAT:
 		n = snprintf(buf, len, "%.15g", v->f);
+		break;
+	case OBJ_ABSENT:
 		break;
 	}
 	return n < 0 || (size_t)n >= len ? -1 : n;
@@ -198,40 +256,68 @@ obj_execute(struct obj *o, struct fw *fw, uint16_t oid, uint16_t rid,
 	return def->execute(o, fw, rid, act, err, errlen);
 }
 
+/* Records for the multiple resource r of def: "rid/i" each. */
+static void
+obj_senml_multi(struct obj *o, const struct obj_def *def,
+    const struct obj_res *r, struct obj_value *vals, struct senml_rec *recs,
+    char (*names)[16], size_t *n, int bare)
+{
+	size_t i, k;
+
+	k = def->read_multi != NULL ? def->read_multi(o, r->rid, &vals[*n],
+	    OBJ_MULTI_MAX) : 0;
+	for (i = 0; i < k; i++) {
+		if (bare)
+			snprintf(names[*n], sizeof(names[*n]), "%u",
+			    (unsigned)i);
+		else
+			snprintf(names[*n], sizeof(names[*n]), "%u/%u",
+			    r->rid, (unsigned)i);
+		recs[*n].name = names[*n];
+		recs[*n].value = &vals[*n];
+		(*n)++;
+	}
+}
+
 char *
 obj_read_senml(struct obj *o, const char *serial, const struct fw *fw,
     uint16_t oid, char *err, size_t errlen)
 {
 	const struct obj_def *def = obj_def_find(o->table, oid);
+	const struct obj_res *r;
 	struct obj_value *vals = NULL;
 	struct senml_rec *recs = NULL;
-	char (*names)[8] = NULL, bn[16];
-	size_t i, n = 0;
+	char (*names)[16] = NULL, bn[16];
+	size_t i, n = 0, max = 0;
 	char *out = NULL;
 
 	if (def == NULL || def->nres == 0) {
 		snprintf(err, errlen, "no object /%u", oid);
 		return NULL;
 	}
-	if ((vals = calloc(def->nres, sizeof(*vals))) == NULL ||
-	    (recs = calloc(def->nres, sizeof(*recs))) == NULL ||
-	    (names = calloc(def->nres, sizeof(*names))) == NULL) {
+	for (i = 0; i < def->nres; i++)
+		max += (def->res[i].ops & OBJ_M) ? OBJ_MULTI_MAX : 1;
+	if ((vals = calloc(max, sizeof(*vals))) == NULL ||
+	    (recs = calloc(max, sizeof(*recs))) == NULL ||
+	    (names = calloc(max, sizeof(*names))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	for (i = 0; i < def->nres; i++) {
-		if (!(def->res[i].ops & OBJ_R))
+		r = &def->res[i];
+		if (!(r->ops & OBJ_R))
 			continue;
-		obj_read(o, serial, fw, oid, def->res[i].rid, &vals[n], err,
-		    errlen);
-		snprintf(names[n], sizeof(names[n]), "%u", def->res[i].rid);
+		if ((r->ops & OBJ_M)) {
+			obj_senml_multi(o, def, r, vals, recs, names, &n, 0);
+			continue;
+		}
+		if (obj_read(o, serial, fw, oid, r->rid, &vals[n], err,
+		    errlen) != NODE_OK)
+			continue;	/* not given now */
+		snprintf(names[n], sizeof(names[n]), "%u", r->rid);
 		recs[n].name = names[n];
 		recs[n].value = &vals[n];
 		n++;
-	}
-	if (n == 0) {
-		snprintf(err, errlen, "no object /%u", oid);
-		goto fail;
 	}
 	snprintf(bn, sizeof(bn), "/%u/0/", oid);
 	if ((out = senml_encode(bn, recs, n)) == NULL)
@@ -248,11 +334,32 @@ obj_read_one_senml(struct obj *o, const char *serial, const struct fw *fw,
     uint16_t oid, uint16_t rid, enum node_result *res, char *err,
     size_t errlen)
 {
-	struct obj_value v;
-	struct senml_rec rec = { NULL, &v };
-	char bn[24];
+	const struct obj_def *def = obj_def_find(o->table, oid);
+	const struct obj_res *r = def != NULL ? obj_res_find(def, rid) : NULL;
+	struct obj_value v, *vals;
+	struct senml_rec rec = { NULL, &v }, *recs;
+	char bn[24], (*names)[16];
+	size_t n = 0;
 	char *out;
 
+	if (r != NULL && (r->ops & OBJ_M) && (r->ops & OBJ_R)) {
+		vals = calloc(OBJ_MULTI_MAX, sizeof(*vals));
+		recs = calloc(OBJ_MULTI_MAX, sizeof(*recs));
+		names = calloc(OBJ_MULTI_MAX, sizeof(*names));
+		out = NULL;
+		if (vals != NULL && recs != NULL && names != NULL) {
+			obj_senml_multi(o, def, r, vals, recs, names, &n, 1);
+			snprintf(bn, sizeof(bn), "/%u/0/%u/", oid, rid);
+			out = senml_encode(bn, recs, n);
+		}
+		free(names);
+		free(recs);
+		free(vals);
+		*res = out != NULL ? NODE_OK : NODE_INTERNAL;
+		if (out == NULL)
+			snprintf(err, errlen, "out of memory");
+		return out;
+	}
 	if ((*res = obj_read(o, serial, fw, oid, rid, &v, err, errlen)) !=
 	    NODE_OK)
 		return NULL;

@@ -42,9 +42,13 @@ enum node_result {
 #define OBJ_R	0x01
 #define OBJ_W	0x02
 #define OBJ_E	0x04
+#define OBJ_M	0x08	/* multiple instances, read by read_multi */
 
 #define OBJ_DEVICE	3	/* obj_device.c */
+#define OBJ_CONN	4	/* obj_conn.c */
 #define OBJ_FIRMWARE	5	/* obj_firmware.c */
+
+#define OBJ_MULTI_MAX	16	/* instances of a multiple resource read */
 
 /* How a readable resource's value changes: this picks how it is observed
  * (observe.c). An instance is sampled when any of its resources is. */
@@ -58,7 +62,7 @@ enum obj_obs {
 /* One resource of an object's single instance 0. */
 struct obj_res {
 	uint16_t	 rid;
-	uint8_t		 ops;		/* OBJ_R | OBJ_W | OBJ_E */
+	uint8_t		 ops;		/* OBJ_R | OBJ_W | OBJ_E, OBJ_M */
 	uint8_t		 type;		/* enum obj_type */
 	const char	*name;
 	uint8_t		 obs;		/* enum obj_obs, 0: OBJ_OBS_EVENT */
@@ -110,6 +114,8 @@ enum obj_action {
 	OBJ_ACTION_UPDATE,		/* install the package */
 };
 
+struct conn_info;
+
 struct obj_env {
 	int64_t	(*now)(void *arg);		/* unix seconds */
 	long	(*mem_free_kb)(void *arg);	/* -1 when unknown */
@@ -128,11 +134,15 @@ struct obj {
 	const struct node_config *cfg;	/* not owned */
 	struct obj_env	 env;
 	struct fw	 fw;		/* a single agent's */
-	int		 error_code;	/* /3/0/11 */
 	obj_changed_cb	 changed;	/* may be NULL */
 	void		*changed_arg;
 	/* The objects served: obj_table unless a test sets its own. */
 	const struct obj_def *const *table;
+	/* Live values beyond env's, called with env.arg (NULL: none): the
+	 * /3/0/11 Error Codes now, bit c for code c (none: no error), and
+	 * the connectivity of /4/0 (conn.h). */
+	uint64_t (*errors)(void *arg);
+	const struct conn_info *(*conn)(void *arg);
 };
 
 /*
@@ -148,7 +158,8 @@ struct obj_def {
 	const char		*name;		/* for messages */
 	const struct obj_res	*res;		/* its resources, by rid */
 	size_t			 nres;
-	/* Sets v to the value of rid (OBJ_R). */
+	/* Sets v to the value of rid (OBJ_R); OBJ_ABSENT when the system
+	 * does not give it. */
 	void	(*read)(struct obj *o, const char *serial,
 		    const struct fw *fw, uint16_t rid, struct obj_value *v);
 	/* Writes text/plain to rid (OBJ_W); NODE_OK with *act, or an error
@@ -163,6 +174,10 @@ struct obj_def {
 	/* o->cfg was replaced (a /config write; was is the old one):
 	 * reports the resources whose value follows it. */
 	void	(*reconfigured)(struct obj *o, const struct node_config *was);
+	/* The instances of a multiple resource rid (OBJ_M) into
+	 * vals[0..max): their count, instance ids 0, 1, ... */
+	size_t	(*read_multi)(struct obj *o, uint16_t rid,
+		    struct obj_value *vals, size_t max);
 };
 
 /* The objects of outpost-node, one row each in the order they register,
@@ -198,12 +213,28 @@ void	obj_reconfigured(struct obj *o, const struct node_config *was);
  */
 
 /*
- * Reads /oid/0/rid into v. Returns NODE_OK, NODE_NOT_FOUND or
- * NODE_NOT_ALLOWED (an execute-only or write-only resource) with err.
+ * Reads /oid/0/rid into v. Returns NODE_OK, NODE_NOT_FOUND (no such
+ * resource, or the system does not give its value now), NODE_NOT_ALLOWED
+ * (an execute-only or write-only resource) or NODE_NOT_ACCEPTABLE (a
+ * multiple resource: obj_read_multi) with err.
  */
 enum node_result obj_read(struct obj *o, const char *serial,
 	    const struct fw *fw, uint16_t oid, uint16_t rid,
 	    struct obj_value *v, char *err, size_t errlen);
+
+/*
+ * Reads the multiple resource /oid/0/rid: its instances into vals[0..max)
+ * and their count into *n. NODE_NOT_ACCEPTABLE for a single resource,
+ * else as obj_read.
+ */
+enum node_result obj_read_multi(struct obj *o, uint16_t oid, uint16_t rid,
+	    struct obj_value *vals, size_t max, size_t *n, char *err,
+	    size_t errlen);
+
+/* Whether /oid/0/rid is a resource whose value is a number, and if so
+ * its value now (*v); 0 when it is not (or is absent now). */
+int	obj_read_number(struct obj *o, const char *serial, const struct fw *fw,
+	    uint16_t oid, uint16_t rid, double *v);
 
 /* Formats v as text/plain into buf. Returns the length, or -1 when it
  * does not fit. */
@@ -229,14 +260,16 @@ enum node_result obj_execute(struct obj *o, struct fw *fw, uint16_t oid,
 
 /*
  * The readable resources of /oid/0 as SenML JSON (RFC 8428, cf 110): base
- * name "/oid/0/" on the first record, names "rid". Returns a string the
- * caller frees, or NULL (err set) when the object is unknown or memory
- * runs out.
+ * name "/oid/0/" on the first record, names "rid" ("rid/i" for each
+ * instance of a multiple resource); resources the system does not give
+ * now are left out. Returns a string the caller frees, or NULL (err set)
+ * when the object is unknown or memory runs out.
  */
 char	*obj_read_senml(struct obj *o, const char *serial,
 	    const struct fw *fw, uint16_t oid, char *err, size_t errlen);
 
-/* One resource as SenML JSON ("/oid/0/rid" as base name, empty name). */
+/* One resource as SenML JSON ("/oid/0/rid" as base name, empty name; a
+ * multiple one "/oid/0/rid/" and a record "i" per instance). */
 char	*obj_read_one_senml(struct obj *o, const char *serial,
 	    const struct fw *fw, uint16_t oid, uint16_t rid,
 	    enum node_result *res, char *err, size_t errlen);

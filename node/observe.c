@@ -1,19 +1,26 @@
 /*
- * observe.c: when the observers of a resource are notified (RFC 7641).
+ * observe.c: when the observers of a resource are notified (RFC 7641,
+ * LwM2M 1.1 Core 5.1.2 and 7.3).
  *
  * libcoap keeps the observers of each resource and builds each
  * notification by calling the resource's GET handler; this file decides
  * when to call coap_resource_notify_observers:
  *   OBS_TICK     /3/0/13, every second (every pmin seconds if larger);
- *   OBS_SAMPLED  /health, /3/0, /3/0/9, /3/0/10: sampled every [health]
- *                sample seconds, notified when a figure moved past its
- *                [health] *_delta;
- *   OBS_EVENT    everything else: notified when a write, an execute or
- *                the firmware state machine changes the value;
- * never sooner than pmin after the last notification, and at least every
- * pmax. pmin and pmax are the smallest any observer asked for (query
- * attributes of the observe request), else those of Write-Attributes,
- * else 0 and [health] pmax (none for OBS_EVENT).
+ *   OBS_SAMPLED  /health, /3/0, /3/0/9, /3/0/10, /3/0/11, /4/0 and its
+ *                resources: sampled every [health] sample seconds (within
+ *                epmin and epmax when set), a candidate when a figure moved
+ *                past its [health] *_delta, the Error Codes or the value
+ *                changed;
+ *   OBS_EVENT    everything else: a candidate when a write, an execute or
+ *                the firmware state machine changes the value.
+ * A candidate is notified when it meets gt, lt and st (a numeric resource
+ * with any of them is then a candidate at every sample or event, and only
+ * a crossing or a step is told), never sooner than pmin after the last
+ * notification; pmax after it a notification goes regardless
+ * (attr_decide). The attributes are those in effect (attr_effective): the
+ * observe request's, else those Write-Attributes set on the resource, its
+ * instance, its object; pmin 0 and, except for OBS_EVENT, [health] pmax
+ * when none is set.
  *
  * The timer runs only while the resource is observed. libcoap does not say
  * when the last observer leaves (a RST, a deregistration, a dead session);
@@ -37,8 +44,6 @@ obs_init(struct obs *o, struct res_slot *slot, enum obs_kind kind)
 	memset(o, 0, sizeof(*o));
 	o->slot = slot;
 	o->kind = kind;
-	o->attr_pmin = -1;
-	o->attr_pmax = -1;
 }
 
 void
@@ -56,6 +61,95 @@ obs_node(const struct obs *o)
 	return o->slot->shard->node;
 }
 
+/* The device whose values the shard's notifications are measured by. */
+static struct node_dev *
+obs_dev(const struct obs *o)
+{
+	struct shard *sh = o->slot->shard;
+
+	return &sh->node->devs[sh->first];
+}
+
+static const struct fw *
+obs_fw(const struct obs *o)
+{
+	struct node_dev *d = obs_dev(o);
+	struct node *n = d->node;
+
+	return n->fwops != NULL ? n->fwops->read(d) : &n->obj.fw;
+}
+
+void
+obs_effective(const struct obs *o, int with_query, struct attr *a)
+{
+	const struct res_slot *s = o->slot;
+	const struct attr *levels[4];
+
+	levels[0] = with_query ? &o->q : NULL;
+	levels[1] = &s->wa;
+	levels[2] = s->up != NULL ? &s->up->wa : NULL;
+	levels[3] = s->up != NULL && s->up->up != NULL ? &s->up->up->wa :
+	    NULL;
+	attr_effective(a, levels, 4);
+}
+
+/* The attributes in effect, with the default pmax of the kind. */
+static void
+obs_attrs(const struct obs *o, struct attr *a)
+{
+	obs_effective(o, 1, a);
+	if ((!ATTR_HAS(a, ATTR_PMAX) || a->pmax == 0) && o->kind != OBS_EVENT) {
+		a->pmax = obs_node(o)->cfg.pmax;
+		a->set |= ATTR_BIT(ATTR_PMAX);
+	}
+}
+
+/* The value of the slot when it is one number now (a single numeric
+ * resource), for gt, lt and st. */
+static int
+obs_value(const struct obs *o, double *v)
+{
+	struct node_dev *d = obs_dev(o);
+
+	*v = 0;
+	if (o->slot->kind != RES_ONE)
+		return 0;
+	return obj_read_number(&d->node->obj, d->ep, obs_fw(o), o->slot->oid,
+	    o->slot->rid, v);
+}
+
+/* FNV-1a of the slot's value as read now (0: unreadable). */
+static uint64_t
+obs_hash(const struct obs *o)
+{
+	struct node_dev *d = obs_dev(o);
+	enum node_result res;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char err[160], *text;
+	const char *p;
+
+	if (o->slot->kind == RES_ONE)
+		text = obj_read_one_senml(&d->node->obj, d->ep, obs_fw(o),
+		    o->slot->oid, o->slot->rid, &res, err, sizeof(err));
+	else
+		text = obj_read_senml(&d->node->obj, d->ep, obs_fw(o),
+		    o->slot->oid, err, sizeof(err));
+	if (text == NULL)
+		return 0;
+	for (p = text; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	free(text);
+	return h;
+}
+
+static uint64_t
+obs_errors(const struct obs *o)
+{
+	const struct obj *obj = &obs_node(o)->obj;
+
+	return obj->errors != NULL ? obj->errors(obj->env.arg) : 0;
+}
+
 /* Remembers the figures a notification carries, to measure moves from. */
 static void
 obs_baseline(struct obs *o, int64_t now)
@@ -64,9 +158,13 @@ obs_baseline(struct obs *o, int64_t now)
 
 	if (o->kind != OBS_SAMPLED)
 		return;
-	o->base = *health_sample(&n->health, now);
-	o->base_battery = health_battery(&n->health);
-	o->base_error = n->obj.error_code;
+	if (o->slot->kind == RES_HEALTH || o->slot->oid == OBJ_DEVICE) {
+		o->base = *health_sample(&n->health, now);
+		o->base_battery = health_battery(&n->health);
+		o->base_errors = obs_errors(o);
+	} else {
+		o->base_hash = obs_hash(o);
+	}
 }
 
 /* Whether a sampled resource moved past its threshold since the last
@@ -75,19 +173,22 @@ static int
 obs_moved(struct obs *o, int64_t now)
 {
 	struct node *n = obs_node(o);
-	const struct health_figures *f = health_sample(&n->health, now);
-	int mem = labs(f->mem_free_kb - o->base.mem_free_kb) >=
-	    n->cfg.mem_free_kb_delta;
-	int battery = health_battery(&n->health) != o->base_battery;
+	const struct health_figures *f;
+	int mem, battery, errors;
 
-	switch (o->slot->kind) {
-	case RES_HEALTH:
+	if (o->slot->kind != RES_HEALTH && o->slot->oid != OBJ_DEVICE)
+		return obs_hash(o) != o->base_hash;
+	f = health_sample(&n->health, now);
+	if (o->slot->kind == RES_HEALTH)
 		return health_moved(&n->cfg, &o->base, f);
-	case RES_INSTANCE:
-		return mem || battery || n->obj.error_code != o->base_error;
-	default:
-		return o->slot->rid == 10 ? mem : battery;
-	}
+	mem = labs(f->mem_free_kb - o->base.mem_free_kb) >=
+	    n->cfg.mem_free_kb_delta;
+	battery = health_battery(&n->health) != o->base_battery;
+	errors = obs_errors(o) != o->base_errors;
+	if (o->slot->kind != RES_ONE)
+		return mem || battery || errors;
+	return o->slot->rid == 10 ? mem : o->slot->rid == 11 ? errors :
+	    battery;
 }
 
 /* Milliseconds of the wall clock into the current second. */
@@ -100,26 +201,38 @@ obs_wall_ms(void)
 	return ts.tv_nsec / 1000000;
 }
 
+/* Seconds between samples: [health] sample, within epmin and epmax. */
+static int64_t
+obs_sample_ms(const struct obs *o, const struct attr *a)
+{
+	int64_t s = obs_node(o)->cfg.sample;
+
+	if (ATTR_HAS(a, ATTR_EPMAX) && a->epmax > 0 && a->epmax < s)
+		s = a->epmax;
+	if (ATTR_HAS(a, ATTR_EPMIN) && a->epmin > s)
+		s = a->epmin;
+	return s * 1000;
+}
+
 /* Arms the timer for the next deadline, or disarms it when none. */
 static void
-obs_schedule(struct obs *o, int64_t now)
+obs_schedule(struct obs *o, int64_t now, const struct attr *a)
 {
 	struct node *n = obs_node(o);
-	int64_t next = INT64_MAX, delay;
+	int64_t next = attr_deadline(a, &o->w), at, delay;
+	int pmin = ATTR_HAS(a, ATTR_PMIN) ? a->pmin : 0;
 	struct timeval tv;
 
 	if (o->kind == OBS_TICK) {
 		/* Just after a second starts, so each tick shows a new value. */
-		delay = (int64_t)(o->pmin > 1 ? o->pmin : 1) * 1000 -
+		at = now + (int64_t)(pmin > 1 ? pmin : 1) * 1000 -
 		    obs_wall_ms() + 5;
-		next = now + delay;
-	} else if (o->kind == OBS_SAMPLED) {
-		next = now + (int64_t)n->cfg.sample * 1000;
+		if (at < next)
+			next = at;
+	} else if (o->kind == OBS_SAMPLED && now + obs_sample_ms(o, a) <
+	    next) {
+		next = now + obs_sample_ms(o, a);
 	}
-	if (o->pending && o->last_ms + (int64_t)o->pmin * 1000 < next)
-		next = o->last_ms + (int64_t)o->pmin * 1000;
-	if (o->pmax > 0 && o->last_ms + (int64_t)o->pmax * 1000 < next)
-		next = o->last_ms + (int64_t)o->pmax * 1000;
 	if (next == INT64_MAX) {
 		if (o->timer != NULL)
 			evtimer_del(o->timer);
@@ -141,7 +254,7 @@ static void
 obs_stop(struct obs *o)
 {
 	o->active = 0;
-	o->pending = 0;
+	o->w.pending = 0;
 	if (o->timer != NULL)
 		evtimer_del(o->timer);
 	log_debug("observe: no observer of /%.*s is left",
@@ -153,13 +266,37 @@ obs_stop(struct obs *o)
 static int
 obs_notify(struct obs *o, int64_t now)
 {
+	double v;
+	int has;
+
 	if (!coap_resource_notify_observers(o->slot->res, NULL)) {
 		obs_stop(o);
 		return 0;
 	}
-	o->last_ms = now;
-	o->pending = 0;
+	has = obs_value(o, &v);
+	attr_notified(&o->w, now, has, v);
 	obs_baseline(o, now);
+	return 1;
+}
+
+/*
+ * A candidate (changed) or a deadline at now: notifies when attr_decide
+ * says so, then arms the timer. Returns 0 when no observer is left.
+ */
+static int
+obs_decide(struct obs *o, int64_t now, int changed, struct attr *a)
+{
+	struct attr d = *a;
+	double v = 0;
+	int has = (a->set & ATTR_NUMERIC) && obs_value(o, &v);
+
+	/* A tick comes pmin apart already (obs_schedule). */
+	if (o->kind == OBS_TICK)
+		d.set &= ~ATTR_BIT(ATTR_PMIN);
+	if (attr_decide(&d, &o->w, now, changed, has, v) == ATTR_NOTIFY &&
+	    !obs_notify(o, now))
+		return 0;
+	obs_schedule(o, now, a);
 	return 1;
 }
 
@@ -168,73 +305,86 @@ obs_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct obs *o = arg;
 	int64_t now = node_now_ms();
-	int due = o->pending;
+	struct attr a;
+	int changed = 0;
 
 	(void)fd;
 	(void)what;
-	if (o->kind == OBS_TICK ||
-	    (o->kind == OBS_SAMPLED && obs_moved(o, now)) ||
-	    (o->pmax > 0 && now - o->last_ms >= (int64_t)o->pmax * 1000))
-		due = 1;
-	if (due && now - o->last_ms < (int64_t)o->pmin * 1000 &&
-	    o->kind != OBS_TICK)
-		o->pending = 1;
-	else if (due && !obs_notify(o, now))
-		return;
-	obs_schedule(o, now);
+	obs_attrs(o, &a);
+	if (o->kind == OBS_TICK)
+		changed = 1;
+	else if (o->kind == OBS_SAMPLED)
+		/* With gt, lt or st each sample is weighed by them. */
+		changed = (a.set & ATTR_NUMERIC) || obs_moved(o, now);
+	(void)obs_decide(o, now, changed, &a);
 }
 
 void
-obs_start(struct obs *o, const struct attr *a)
+obs_start(struct obs *o, const struct attr *q)
 {
-	struct node *n = obs_node(o);
 	int64_t now = node_now_ms();
-	int pmin, pmax;
+	struct attr a;
+	double v;
+	int has, stricter;
 
-	pmin = a->has_pmin ? a->pmin : o->attr_pmin >= 0 ? o->attr_pmin : 0;
-	if (a->has_pmax && a->pmax > 0)
-		pmax = a->pmax;
-	else if (o->attr_pmax > 0)
-		pmax = o->attr_pmax;
-	else
-		pmax = o->kind == OBS_EVENT ? 0 : n->cfg.pmax;
 	if (!o->active) {
 		o->active = 1;
-		o->pmin = pmin;
-		o->pmax = pmax;
-		o->pending = 0;
-		o->last_ms = now;	/* the answer carries the value */
+		o->q = *q;
+		o->q.clear = 0;
+		memset(&o->w, 0, sizeof(o->w));
+		has = obs_value(o, &v);
+		attr_notified(&o->w, now, has, v);	/* the answer */
 		obs_baseline(o, now);
-		obs_schedule(o, now);
-		log_debug("observe: /%.*s observed (pmin %d s, pmax %d s)",
+		obs_attrs(o, &a);
+		obs_schedule(o, now, &a);
+		log_debug("observe: /%.*s observed (pmin %d s, pmax %d s%s)",
 		    (int)coap_resource_get_uri_path(o->slot->res)->length,
 		    (const char *)coap_resource_get_uri_path(o->slot->res)->s,
-		    pmin, pmax);
+		    ATTR_HAS(&a, ATTR_PMIN) ? a.pmin : 0,
+		    ATTR_HAS(&a, ATTR_PMAX) ? a.pmax : 0,
+		    a.set & ATTR_NUMERIC ? ", gt/lt/st" : "");
 		return;
 	}
 	/* Called for every notification too (libcoap hands the GET handler
 	 * the observe request): only a stricter observer changes things. */
-	if (pmin >= o->pmin && (pmax == 0 || (o->pmax != 0 && pmax >= o->pmax)))
+	stricter = 0;
+	if (ATTR_HAS(q, ATTR_PMIN) && (!ATTR_HAS(&o->q, ATTR_PMIN) ||
+	    q->pmin < o->q.pmin)) {
+		o->q.pmin = q->pmin;
+		o->q.set |= ATTR_BIT(ATTR_PMIN);
+		stricter = 1;
+	}
+	if (ATTR_HAS(q, ATTR_PMAX) && q->pmax > 0 &&
+	    (!ATTR_HAS(&o->q, ATTR_PMAX) || o->q.pmax == 0 ||
+	    q->pmax < o->q.pmax)) {
+		o->q.pmax = q->pmax;
+		o->q.set |= ATTR_BIT(ATTR_PMAX);
+		stricter = 1;
+	}
+	if (!stricter)
 		return;
-	if (pmin < o->pmin)
-		o->pmin = pmin;
-	if (pmax > 0 && (o->pmax == 0 || pmax < o->pmax))
-		o->pmax = pmax;
-	obs_schedule(o, now);
+	obs_attrs(o, &a);
+	obs_schedule(o, now, &a);
 }
 
 void
 obs_changed(struct obs *o)
 {
-	int64_t now = node_now_ms();
+	struct attr a;
 
 	if (!o->active)
 		return;		/* nobody observes it */
-	if (now - o->last_ms >= (int64_t)o->pmin * 1000) {
-		if (!obs_notify(o, now))
-			return;
-	} else {
-		o->pending = 1;
-	}
-	obs_schedule(o, now);
+	obs_attrs(o, &a);
+	(void)obs_decide(o, node_now_ms(), 1, &a);
+}
+
+void
+obs_attrs_changed(struct obs *o)
+{
+	struct attr a;
+
+	if (!o->active)
+		return;
+	obs_attrs(o, &a);
+	obs_schedule(o, node_now_ms(), &a);
 }

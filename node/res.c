@@ -1,9 +1,11 @@
 /*
  * res.c: the resources a device serves and their CoAP handlers.
  *
- *   /O/0, /O/0/N    each object O of the node object table (object.h:
- *                   today /3 Device, /5 Firmware Update): GET, PUT (a
- *                   write), POST (an execute); what is allowed, and how a
+ *   /O, /O/0, /O/0/N  each object O of the node object table (object.h:
+ *                   today /3 Device, /4 Connectivity Monitoring, /5
+ *                   Firmware Update), its instance and its resources: GET,
+ *                   PUT (a write, or Write-Attributes at any of the three
+ *                   levels), POST (an execute); what is allowed, and how a
  *                   resource is observed, comes from the object's row
  *   /health         the machine's figures as JSON (health.c)
  *   /config         the runtime configuration as JSON (rconf.c): GET, PUT
@@ -11,8 +13,9 @@
  *
  * A fleet's shards serve /3/0, /5/0 and /health, each device its own
  * values (its /5/0 is fleetfw.c's); no /config. Single resources read as
- * text/plain, instances as SenML JSON; Accept picks between the two where
- * both exist. Every readable resource is observable (observe.c).
+ * text/plain, multiple ones, instances and objects as SenML JSON; Accept
+ * picks between the two where both exist. Every readable resource is
+ * observable (observe.c).
  *
  * Results become CoAP codes in res_reply only.
  */
@@ -68,12 +71,42 @@ res_uint_option(const coap_pdu_t *req, coap_option_num_t number)
 	    coap_opt_length(opt));
 }
 
-/* Parses the request's Uri-Query options as attributes. */
+/* Whether slot is a single resource whose value is a number: the one
+ * kind gt, lt and st apply to. */
 static int
-res_attrs(const coap_pdu_t *req, struct attr *a, char *err, size_t errlen)
+res_numeric(const struct res_slot *slot)
 {
+	const struct obj_def *def;
+	const struct obj_res *r;
+
+	if (slot->kind != RES_ONE ||
+	    (def = obj_def_find(slot->shard->node->obj.table, slot->oid)) ==
+	    NULL || (r = obj_res_find(def, slot->rid)) == NULL || (r->ops & OBJ_M))
+		return 0;
+	return r->type == OBJ_INT || r->type == OBJ_FLOAT ||
+	    r->type == OBJ_TIME;
+}
+
+/* Whether slot is a resource rather than an object or an instance. */
+static int
+res_is_resource(const struct res_slot *slot)
+{
+	return slot->kind != RES_INSTANCE && slot->kind != RES_OBJECT;
+}
+
+/*
+ * Parses the request's Uri-Query options as attributes. Those of a
+ * request other than a Write-Attributes (an observe) must have values and
+ * keep the rules on their own.
+ */
+static int
+res_attrs(const coap_pdu_t *req, const struct res_slot *slot, int write,
+    struct attr *a, char *err, size_t errlen)
+{
+	static const struct attr none;
 	coap_opt_iterator_t it;
 	coap_opt_t *opt;
+	struct attr out;
 
 	memset(a, 0, sizeof(*a));
 	coap_option_iterator_init(req, &it, COAP_OPT_ALL);
@@ -82,7 +115,15 @@ res_attrs(const coap_pdu_t *req, struct attr *a, char *err, size_t errlen)
 		    attr_parse(a, coap_opt_value(opt), coap_opt_length(opt),
 		    err, errlen) == -1)
 			return -1;
-	return attr_check(a, err, errlen);
+	if (write)
+		return 0;
+	if (a->clear != 0) {
+		snprintf(err, errlen, "an attribute without a value (only "
+		    "Write-Attributes removes one)");
+		return -1;
+	}
+	return attr_write(&none, a, res_is_resource(slot), res_numeric(slot),
+	    &out, err, errlen);
 }
 
 /*
@@ -137,46 +178,88 @@ res_json(cJSON *o)
 	return text;
 }
 
-/* Appends "</oid/0[/rid]>" and the attributes written to slot. */
+/* The number of instances of slot's resource when it has several, else
+ * -1. */
+static int
+res_dim(const struct res_slot *slot)
+{
+	struct node *n = slot->shard->node;
+	const struct obj_def *def = obj_def_find(n->obj.table, slot->oid);
+	const struct obj_res *r = def != NULL ? obj_res_find(def, slot->rid) :
+	    NULL;
+	struct obj_value *vals;
+	size_t k = 0;
+	char err[128];
+
+	if (slot->kind != RES_ONE || r == NULL || !(r->ops & OBJ_M) ||
+	    (vals = calloc(OBJ_MULTI_MAX, sizeof(*vals))) == NULL)
+		return -1;
+	(void)obj_read_multi(&n->obj, slot->oid, slot->rid, vals,
+	    OBJ_MULTI_MAX, &k, err, sizeof(err));
+	free(vals);
+	return (int)k;
+}
+
+/* Appends the link of slot ("</oid>", "</oid/0>" or "</oid/0/rid>"), its
+ * dim, and the attributes a. */
 static void
-res_link(char *buf, size_t size, const struct res_slot *slot)
+res_link(char *buf, size_t size, const struct res_slot *slot,
+    const struct attr *a)
 {
 	size_t len = strlen(buf);
+	char attrs[256];
+	int dim = res_dim(slot);
 
-	snprintf(buf + len, size - len, "%s</%u/0", len > 0 ? "," : "",
-	    slot->oid);
+	if (slot->kind == RES_OBJECT)
+		snprintf(buf + len, size - len, "%s</%u>", len > 0 ? "," : "",
+		    slot->oid);
+	else if (slot->kind == RES_INSTANCE)
+		snprintf(buf + len, size - len, "%s</%u/0>",
+		    len > 0 ? "," : "", slot->oid);
+	else
+		snprintf(buf + len, size - len, "%s</%u/0/%u>",
+		    len > 0 ? "," : "", slot->oid, slot->rid);
 	len = strlen(buf);
-	if (slot->kind == RES_ONE)
-		snprintf(buf + len, size - len, "/%u", slot->rid);
+	if (dim >= 0)
+		snprintf(buf + len, size - len, ";dim=%d", dim);
 	len = strlen(buf);
-	snprintf(buf + len, size - len, ">");
-	len = strlen(buf);
-	if (slot->obs.attr_pmin >= 0)
-		snprintf(buf + len, size - len, ";pmin=%d", slot->obs.attr_pmin);
-	len = strlen(buf);
-	if (slot->obs.attr_pmax > 0)
-		snprintf(buf + len, size - len, ";pmax=%d", slot->obs.attr_pmax);
+	if (attr_links(a, attrs, sizeof(attrs)) > 0)
+		snprintf(buf + len, size - len, "%s", attrs);
 }
 
 /*
- * LwM2M Discover (GET with Accept: application/link-format): an instance
- * lists itself and each of its resources, a resource itself, each with the
- * attributes Write-Attributes gave it. The caller frees the result.
+ * LwM2M Discover (GET with Accept: application/link-format): an object
+ * lists itself, its instance and its resources, an instance itself and
+ * its resources, each with the attributes Write-Attributes gave that
+ * level; a resource lists itself with the attributes in effect for it,
+ * those it inherits included. The caller frees the result.
  */
 static char *
 res_discover(const struct res_slot *slot)
 {
 	const struct shard *sh = slot->shard;
+	struct attr eff;
 	char *buf;
 	size_t i;
 
 	if ((buf = calloc(1, RES_DISCOVER_MAX)) == NULL)
 		return NULL;
-	res_link(buf, RES_DISCOVER_MAX, slot);
-	for (i = 0; slot->kind == RES_INSTANCE && i < sh->nslots; i++)
+	if (slot->kind == RES_ONE) {
+		obs_effective(&slot->obs, 0, &eff);
+		res_link(buf, RES_DISCOVER_MAX, slot, &eff);
+		return buf;
+	}
+	res_link(buf, RES_DISCOVER_MAX, slot, &slot->wa);
+	for (i = 0; slot->kind == RES_OBJECT && i < sh->nslots; i++)
+		if (sh->slots[i].kind == RES_INSTANCE &&
+		    sh->slots[i].oid == slot->oid)
+			res_link(buf, RES_DISCOVER_MAX, &sh->slots[i],
+			    &sh->slots[i].wa);
+	for (i = 0; i < sh->nslots; i++)
 		if (sh->slots[i].kind == RES_ONE &&
 		    sh->slots[i].oid == slot->oid)
-			res_link(buf, RES_DISCOVER_MAX, &sh->slots[i]);
+			res_link(buf, RES_DISCOVER_MAX, &sh->slots[i],
+			    &sh->slots[i].wa);
 	return buf;
 }
 
@@ -206,14 +289,15 @@ res_read(struct res_slot *slot, struct node_dev *d, int accept,
 
 	*text = NULL;
 	if (accept == CF_LINKS && (slot->kind == RES_ONE ||
-	    slot->kind == RES_INSTANCE)) {
+	    slot->kind == RES_INSTANCE || slot->kind == RES_OBJECT)) {
 		*cf = CF_LINKS;
 		*text = res_discover(slot);
 		return NODE_OK;
 	}
 	switch (slot->kind) {
 	case RES_ONE:
-		if (accept == CF_SENML) {
+		/* A multiple resource has no text/plain form. */
+		if (accept == CF_SENML || (accept == -1 && res_dim(slot) >= 0)) {
 			*cf = CF_SENML;
 			*text = obj_read_one_senml(&n->obj, d->ep,
 			    res_fw_read(d), slot->oid, slot->rid, &res, err,
@@ -231,6 +315,7 @@ res_read(struct res_slot *slot, struct node_dev *d, int accept,
 		*text = strdup(buf);
 		return NODE_OK;
 	case RES_INSTANCE:
+	case RES_OBJECT:
 		if (accept != -1 && accept != CF_SENML)
 			break;
 		*cf = CF_SENML;
@@ -249,8 +334,8 @@ res_read(struct res_slot *slot, struct node_dev *d, int accept,
 	}
 	snprintf(err, errlen, "Accept %d: this resource reads as %s", accept,
 	    slot->kind == RES_ONE ? "text/plain (0) or SenML JSON (110)" :
-	    slot->kind == RES_INSTANCE ? "SenML JSON (110) or link-format "
-	    "(40, Discover)" :
+	    slot->kind == RES_INSTANCE || slot->kind == RES_OBJECT ?
+	    "SenML JSON (110) or link-format (40, Discover)" :
 	    "application/json (50)");
 	return NODE_NOT_ACCEPTABLE;
 }
@@ -279,7 +364,7 @@ res_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	if (res_drop(d->node, resp))
 		return;
 	res_activity(d);
-	if (res_attrs(req, &a, err, sizeof(err)) == -1) {
+	if (res_attrs(req, slot, 0, &a, err, sizeof(err)) == -1) {
 		res_reply(resp, NODE_BAD_REQUEST, err);
 		return;
 	}
@@ -365,15 +450,29 @@ res_config_write(struct node *n, const uint8_t *body, size_t len, char *err,
 	return NODE_OK;
 }
 
-/* Write-Attributes (PUT with attributes and no body): the attributes an
- * observation of this resource gets when it asks for none. */
-static void
-res_write_attrs(struct res_slot *slot, const struct attr *a)
+/*
+ * Write-Attributes (PUT with attributes and no body): the attributes of
+ * this level, for the observations of it and of what it holds, now and
+ * later. Nothing changes when the result breaks a rule (4.00).
+ */
+static enum node_result
+res_write_attrs(struct res_slot *slot, const struct attr *a, char *err,
+    size_t errlen)
 {
-	if (a->has_pmin)
-		slot->obs.attr_pmin = a->pmin;
-	if (a->has_pmax)
-		slot->obs.attr_pmax = a->pmax;
+	struct shard *sh = slot->shard;
+	struct attr out;
+	size_t i;
+
+	if (attr_write(&slot->wa, a, res_is_resource(slot), res_numeric(slot),
+	    &out, err, errlen) == -1)
+		return NODE_BAD_REQUEST;
+	slot->wa = out;
+	for (i = 0; i < sh->nslots; i++)
+		if (&sh->slots[i] == slot || (sh->slots[i].oid == slot->oid &&
+		    slot->kind != RES_ONE && slot->kind != RES_HEALTH &&
+		    slot->kind != RES_CONFIG))
+			obs_attrs_changed(&sh->slots[i].obs);
+	return NODE_OK;
 }
 
 /* PUT: a write of /5/0/1, of /config, or Write-Attributes. */
@@ -397,17 +496,18 @@ res_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	if (res_drop(n, resp))
 		return;
 	res_activity(d);
-	if (res_attrs(req, &a, err, sizeof(err)) == -1) {
+	if (res_attrs(req, slot, 1, &a, err, sizeof(err)) == -1) {
 		res_reply(resp, NODE_BAD_REQUEST, err);
 		return;
 	}
 	res_body(req, &body, &len);
-	if (len == 0 && (a.has_pmin || a.has_pmax)) {
-		res_write_attrs(slot, &a);
-		res_reply(resp, NODE_OK, NULL);
+	if (len == 0 && (a.set | a.clear) != 0) {
+		res_reply(resp, res_write_attrs(slot, &a, err, sizeof(err)),
+		    err);
 		return;
 	}
-	if (slot->kind == RES_HEALTH || slot->kind == RES_INSTANCE) {
+	if (slot->kind == RES_HEALTH || slot->kind == RES_INSTANCE ||
+	    slot->kind == RES_OBJECT) {
 		res_reply(resp, NODE_NOT_ALLOWED, "not writable");
 		return;
 	}
@@ -462,7 +562,7 @@ res_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	if (res_drop(n, resp))
 		return;
 	res_activity(d);
-	if (res_attrs(req, &a, err, sizeof(err)) == -1) {
+	if (res_attrs(req, slot, 0, &a, err, sizeof(err)) == -1) {
 		res_reply(resp, NODE_BAD_REQUEST, err);
 		return;
 	}
@@ -524,6 +624,7 @@ res_add(struct shard *sh, struct res_slot *slot, const char *path,
 		coap_resource_set_get_observable(r, 1);
 	switch (kind) {
 	case RES_INSTANCE:
+	case RES_OBJECT:
 		coap_add_attr(r, coap_make_str_const("ct"),
 		    coap_make_str_const("110"), 0);
 		break;
@@ -574,9 +675,23 @@ res_instance_obs(const struct obj_def *def)
 	return OBS_EVENT;
 }
 
+/* The slot of kind for oid among the first n of sh; NULL if none. */
+static struct res_slot *
+res_find(struct shard *sh, size_t n, enum res_kind kind, uint16_t oid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (sh->slots[i].kind == kind && sh->slots[i].oid == oid)
+			return &sh->slots[i];
+	return NULL;
+}
+
 /*
  * The resources of the node object table: every resource of every object
- * (/O/0/N), then each object's instance (/O/0), in table order.
+ * (/O/0/N), then each object's instance (/O/0), then each object (/O), in
+ * table order; each resource's attributes inherit from its instance's,
+ * whose inherit from its object's.
  */
 static int
 res_init_objects(struct shard *sh, const struct obj_def *const *table,
@@ -584,8 +699,9 @@ res_init_objects(struct shard *sh, const struct obj_def *const *table,
 {
 	const struct obj_def *const *def;
 	const struct obj_res *r;
+	struct res_slot *slot;
 	char path[24];
-	size_t i;
+	size_t i, first = *k;
 
 	for (def = table; *def != NULL; def++)
 		for (i = 0; i < (*def)->nres; i++) {
@@ -603,6 +719,19 @@ res_init_objects(struct shard *sh, const struct obj_def *const *table,
 		    (*def)->oid, 0, OBJ_R, res_instance_obs(*def)) == -1)
 			return -1;
 	}
+	for (def = table; *def != NULL; def++) {
+		snprintf(path, sizeof(path), "%u", (*def)->oid);
+		if (res_add(sh, &sh->slots[(*k)++], path, RES_OBJECT,
+		    (*def)->oid, 0, OBJ_R, res_instance_obs(*def)) == -1)
+			return -1;
+	}
+	for (i = first; i < *k; i++) {
+		slot = &sh->slots[i];
+		if (slot->kind == RES_ONE)
+			slot->up = res_find(sh, *k, RES_INSTANCE, slot->oid);
+		else if (slot->kind == RES_INSTANCE)
+			slot->up = res_find(sh, *k, RES_OBJECT, slot->oid);
+	}
 	return 0;
 }
 
@@ -614,7 +743,7 @@ res_init(struct shard *sh, int fleet)
 	size_t n = 2, k = 0;	/* /health, /config */
 
 	for (def = table; *def != NULL; def++)
-		n += (*def)->nres + 1;
+		n += (*def)->nres + 2;
 	if ((sh->slots = calloc(n, sizeof(*sh->slots))) == NULL)
 		return -1;
 	if (res_init_objects(sh, table, &k) == -1 ||
@@ -660,6 +789,7 @@ res_obj_changed(void *arg, const struct fw *fw, uint16_t oid, uint16_t rid)
 			struct res_slot *slot = &sh->slots[j];
 
 			if (slot->oid != oid || (slot->kind != RES_INSTANCE &&
+			    slot->kind != RES_OBJECT &&
 			    (slot->kind != RES_ONE || slot->rid != rid)))
 				continue;
 			obs_changed(&slot->obs);

@@ -23,6 +23,8 @@ senml_value(cJSON *rec, const struct obj_value *v)
 	case OBJ_FLOAT:
 		return cJSON_AddNumberToObject(rec, "v", v->f) != NULL ? 0 :
 		    -1;
+	case OBJ_ABSENT:
+		break;
 	}
 	return -1;
 }

@@ -12,6 +12,7 @@ enum obj_type {
 	OBJ_INT,
 	OBJ_FLOAT,
 	OBJ_TIME,		/* unix seconds, an integer */
+	OBJ_ABSENT,		/* the system does not give this value */
 };
 
 #define OBJ_STR_MAX	256	/* bytes of a string value, with the NUL */

@@ -164,3 +164,123 @@ def test_a_coaps_package_uri_without_a_key_is_unsupported(gateway_factory,
         wait_for(lambda: gw.http("GET", "/v1/devices/%s/r/5/0/5" % ep)[2]
                  == b"9", 10, what=ep + " Update Result 9")
         assert gw.http("GET", "/v1/devices/%s/r/5/0/3" % ep)[2] == b"0"
+
+
+# -- X.509 and raw public keys -----------------------------------------
+def node_pki(tmp_path):
+    from test_dtls import make_ca
+    d = str(tmp_path / "pki")
+    os.mkdir(d)
+    make_ca(d, "ca")
+    make_ca(d, "rogue-ca")
+    return d
+
+
+def test_agent_registers_with_an_x509_certificate(gateway_factory,
+                                                  node_factory, tmp_path):
+    from test_dtls import make_cert, post_json
+    d = node_pki(tmp_path)
+    ca = os.path.join(d, "ca.pem")
+    gcert, gkey = make_cert(d, "ca", "gateway")
+    gw = gateway_factory(coap={"plain": "off", "ca_file": ca,
+                               "cert_file": gcert, "key_file": gkey})
+    assert post_json(gw, "/v1/devices", {"ep": "nx-1",
+                                         "x509": True})[0] == 201
+    cert, key = make_cert(d, "ca", "nx-1")
+    node = node_factory(gw, ep="nx-1", sections={"node": {
+        "gateway": coaps(gw), "cert_file": cert, "key_file": key,
+        "ca_file": ca, "server_cn": "gateway"}})
+    wait_for(lambda: registered(gw, "nx-1"), 10, what="nx-1 registered")
+    status, _, body = gw.http("GET", "/v1/devices/nx-1/r/3/0/0")
+    assert (status, body) == (200, b"Outpost")
+    assert gw.device("nx-1")["credential"]["kind"] == "x509"
+    assert node.alive()
+    # A gateway whose certificate names another CN is not trusted.
+    assert post_json(gw, "/v1/devices", {"ep": "nx-2",
+                                         "x509": True})[0] == 201
+    cert2, key2 = make_cert(d, "ca", "nx-2")
+    other = node_factory(gw, ep="nx-2", sections={"node": {
+        "gateway": coaps(gw), "cert_file": cert2, "key_file": key2,
+        "ca_file": ca, "server_cn": "not-the-gateway"}})
+    other.wait_log("is for 'gateway', not [node] server_cn "
+                   "'not-the-gateway'")
+    other.wait_log("nx-2: registration failed; retrying")
+    assert not registered(gw, "nx-2")
+    # Nor one whose chain the node's CA does not vouch for.
+    rogue = os.path.join(d, "rogue-ca.pem")
+    third = node_factory(gw, ep="nx-2", sections={"node": {
+        "gateway": coaps(gw), "cert_file": cert2, "key_file": key2,
+        "ca_file": rogue}})
+    third.wait_log("nx-2: registration failed; retrying")
+    assert not registered(gw, "nx-2")
+
+
+def test_agent_registers_with_a_raw_public_key(gateway_factory,
+                                               node_factory, tmp_path):
+    from test_dtls import ec_key, post_json, spki_hex
+    d = str(tmp_path)
+    gkey = ec_key(d, "gw")
+    gw = gateway_factory(coap={"plain": "off", "rpk": 1,
+                               "key_file": gkey})
+    mine = ec_key(d, "nr-1")
+    assert post_json(gw, "/v1/devices", {"ep": "nr-1",
+                                         "rpk": spki_hex(d, mine)})[0] == 201
+    # The gateway's key as a DER file (the hex of a P-256 key is longer
+    # than an ini line may be).
+    der = tmp_path / "gw.der"
+    der.write_bytes(bytes.fromhex(spki_hex(d, gkey)))
+    node = node_factory(gw, ep="nr-1", sections={"node": {
+        "gateway": coaps(gw), "rpk": 1, "key_file": mine,
+        "server_public_key": str(der)}})
+    wait_for(lambda: registered(gw, "nr-1"), 10, what="nr-1 registered")
+    status, _, body = gw.http("GET", "/v1/devices/nr-1/r/3/0/0")
+    assert (status, body) == (200, b"Outpost")
+    assert gw.device("nr-1")["credential"]["kind"] == "rpk"
+    assert node.alive()
+    # The node trusts no other key for the gateway.
+    impostor = tmp_path / "impostor.der"
+    impostor.write_bytes(bytes.fromhex(spki_hex(d, ec_key(d, "impostor"))))
+    other = node_factory(gw, ep="nr-1", sections={"node": {
+        "gateway": coaps(gw), "rpk": 1, "key_file": mine,
+        "server_public_key": str(impostor)}})
+    other.wait_log("the gateway's raw public key is not [node] "
+                   "server_public_key")
+    other.wait_log("nr-1: registration failed; retrying")
+
+
+def test_bad_certificate_settings_stop_the_start(gateway_factory,
+                                                 node_factory, tmp_path):
+    from test_dtls import ec_key
+    gw = secure_gateway(gateway_factory)
+    key = ec_key(str(tmp_path), "k")
+    notpem = tmp_path / "not.pem"
+    notpem.write_text("not a key\n")
+    for sections, want in (
+            ({"gateway": coaps(gw), "rpk": 1, "key_file": key},
+             "rpk = 1 needs key_file and server_public_key"),
+            ({"gateway": coaps(gw), "cert_file": key, "key_file": key},
+             "X.509 needs cert_file, key_file and ca_file"),
+            ({"gateway": coaps(gw), "rpk": 1, "key_file": key,
+              "server_public_key": "3059", "ca_file": key},
+             "rpk = 1 takes no cert_file, ca_file or server_cn"),
+            ({"gateway": coaps(gw), "psk_key": KEY, "rpk": 1,
+              "key_file": key, "server_public_key": "3059"},
+             "give one kind of credential"),
+            ({"rpk": 1, "key_file": key, "server_public_key": "3059"},
+             "not coaps: it would not be used"),
+            ({"gateway": coaps(gw), "rpk": 1, "key_file": key,
+              "server_public_key": "30x9"},
+             "server_public_key: must be bytes in hex, or a file's path"),
+            ({"gateway": coaps(gw), "rpk": 1, "key_file": key,
+              "server_public_key": key},
+             "server_public_key %s: not a DER public key" % key),
+            ({"gateway": coaps(gw), "rpk": 1, "key_file": str(notpem),
+              "server_public_key": "3059"},
+             "key_file %s: not PEM" % notpem),
+            ({"gateway": coaps(gw), "cert_file": str(tmp_path / "none"),
+              "key_file": key, "ca_file": key},
+             "cert_file %s" % (tmp_path / "none"))):
+        node = node_factory(gw, ep="bad", sections={"node": sections})
+        assert node.proc.wait(10) != 0
+        assert want in node.log(), node.log()
+        node.returncode = node.proc.returncode

@@ -261,6 +261,74 @@ test_psk(void **state)
 	    NCONF_RUNTIME);
 }
 
+/* coaps with a certificate or a raw key: complete, of one kind, not with
+ * a PSK, not for a fleet; never writable remotely. */
+static void
+test_pki(void **state)
+{
+	static const char *const keys[] = {
+		"cert_file", "key_file", "ca_file", "server_cn", "rpk",
+		"server_public_key"
+	};
+	struct node_config cfg;
+	char err[512];
+	const char *path, *text;
+	size_t i;
+
+	(void)state;
+	text = "[node]\ngateway = coaps://h\ncert_file = /c.pem\n"
+	    "key_file = /k.pem\nca_file = /ca.pem\nserver_cn = gw\n";
+	path = write_file("x509.ini", text, strlen(text));
+	assert_int_equal(nconf_load(&cfg, path, err, sizeof(err)), 0);
+	assert_true(nconf_pki(&cfg));
+	assert_string_equal(cfg.server_cn, "gw");
+	text = "[node]\ngateway = coaps://h\nrpk = 1\nkey_file = /k.pem\n"
+	    "server_public_key = 3059301306\n";
+	path = write_file("rpk.ini", text, strlen(text));
+	assert_int_equal(nconf_load(&cfg, path, err, sizeof(err)), 0);
+	assert_int_equal(cfg.rpk, 1);
+	text = "[node]\ngateway = coaps://h\nrpk = 1\nkey_file = /k.pem\n"
+	    "server_public_key = /etc/outpost/gateway.der\n";
+	path = write_file("rpkf.ini", text, strlen(text));
+	assert_int_equal(nconf_load(&cfg, path, err, sizeof(err)), 0);
+	nconf_defaults(&cfg);
+	assert_false(nconf_pki(&cfg));
+	load_fails("[node]\ngateway = coaps://h\ncert_file = /c\n"
+	    "key_file = /k\n", "X.509 needs cert_file, key_file and ca_file");
+	load_fails("[node]\ngateway = coaps://h\nkey_file = /k\n",
+	    "X.509 needs cert_file, key_file and ca_file");
+	load_fails("[node]\ngateway = coaps://h\nrpk = 1\nkey_file = /k\n",
+	    "rpk = 1 needs key_file and server_public_key");
+	load_fails("[node]\ngateway = coaps://h\nrpk = 1\nkey_file = /k\n"
+	    "server_public_key = 30\nca_file = /ca\n",
+	    "rpk = 1 takes no cert_file, ca_file or server_cn");
+	load_fails("[node]\ngateway = coaps://h\ncert_file = /c\n"
+	    "key_file = /k\nca_file = /ca\nserver_public_key = 30\n",
+	    "server_public_key is for rpk = 1");
+	load_fails("[node]\ngateway = coaps://h\ncert_file = /c\n"
+	    "key_file = /k\nca_file = /ca\n"
+	    "psk_key = 00112233445566778899aabbccddeeff\n",
+	    "give one kind of credential");
+	load_fails("[node]\nrpk = 1\nkey_file = /k\nserver_public_key = 30\n",
+	    "not coaps: it would not be used");
+	load_fails("[node]\ngateway = coaps://h\ncert_file = /c\n"
+	    "key_file = /k\nca_file = /ca\n[fleet]\ndevices = 2\n",
+	    "for a single agent");
+	load_fails("[node]\nserver_public_key = 3g\n",
+	    "bad.ini:2: [node] server_public_key: must be bytes in hex");
+	load_fails("[node]\nserver_public_key = 305\n", "must be bytes");
+	load_fails("[node]\nrpk = 2\n", "above the maximum 1");
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		assert_false(nconf_find("node", keys[i])->flags &
+		    NCONF_RUNTIME);
+	/* The Error Code thresholds are runtime keys; the bearer is not. */
+	assert_true(nconf_find("errors", "mem_free_kb")->flags & NCONF_RUNTIME);
+	assert_false(nconf_find("connectivity", "cellular_bearer")->flags &
+	    NCONF_RUNTIME);
+	load_fails("[connectivity]\ncellular_bearer = 21\n",
+	    "above the maximum 20");
+}
+
 static void
 test_set_and_get(void **state)
 {
@@ -516,6 +584,7 @@ main(void)
 		cmocka_unit_test(test_load_errors_name_the_line),
 		cmocka_unit_test(test_load_hostile_lines),
 		cmocka_unit_test(test_psk),
+		cmocka_unit_test(test_pki),
 		cmocka_unit_test(test_set_and_get),
 		cmocka_unit_test(test_rconf_good),
 		cmocka_unit_test(test_rconf_each_kind_of_bad),

@@ -27,11 +27,11 @@
 
 #define OBJ_TEST	33000
 
-/* The registration links before they came from the table. */
-#define LINKS_FULL "</>;rt=\"oma.lwm2m\";ct=110,</3/0>,</5/0>," \
+/* The registration links: the table's objects, then the agent's own. */
+#define LINKS_FULL "</>;rt=\"oma.lwm2m\";ct=110,</3/0>,</4/0>,</5/0>," \
 	"</health>;rt=\"outpost.health\";ct=50;obs," \
 	"</config>;rt=\"outpost.config\";ct=50;obs"
-#define LINKS_FLEET "</>;rt=\"oma.lwm2m\";ct=110,</3/0>,</5/0>," \
+#define LINKS_FLEET "</>;rt=\"oma.lwm2m\";ct=110,</3/0>,</4/0>,</5/0>," \
 	"</health>;rt=\"outpost.health\";ct=50;obs"
 
 /*
@@ -178,7 +178,7 @@ teardown(void **state)
 	return 0;
 }
 
-/* obj_table: Device then Firmware Update, each row consistent: rids
+/* obj_table: Device, Connectivity Monitoring, Firmware Update, each row consistent: rids
  * unique, a hook for every operation a resource has. */
 static void
 test_default_table(void **state)
@@ -205,19 +205,22 @@ test_default_table(void **state)
 		assert_true(!(ops & OBJ_W) || d->write != NULL);
 		assert_true(!(ops & OBJ_E) || d->execute != NULL);
 	}
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);
 	assert_int_equal(obj_table[0]->oid, OBJ_DEVICE);
-	assert_int_equal(obj_table[1]->oid, OBJ_FIRMWARE);
-	assert_ptr_equal(obj_def_find(obj_table, OBJ_FIRMWARE), obj_table[1]);
-	assert_null(obj_def_find(obj_table, 4));
+	assert_int_equal(obj_table[1]->oid, OBJ_CONN);
+	assert_int_equal(obj_table[2]->oid, OBJ_FIRMWARE);
+	assert_ptr_equal(obj_def_find(obj_table, OBJ_FIRMWARE), obj_table[2]);
+	assert_null(obj_def_find(obj_table, 6));
 	assert_int_equal(obj_def_find(obj_table, OBJ_DEVICE)->nres, 13);
+	assert_int_equal(obj_def_find(obj_table, OBJ_CONN)->nres, 6);
 	assert_int_equal(obj_def_find(obj_table, OBJ_FIRMWARE)->nres, 8);
 	/* How the Device's resources are observed. */
 	d = obj_table[0];
 	assert_int_equal(obj_res_find(d, 13)->obs, OBJ_OBS_TICK);
 	assert_int_equal(obj_res_find(d, 9)->obs, OBJ_OBS_SAMPLED);
 	assert_int_equal(obj_res_find(d, 10)->obs, OBJ_OBS_SAMPLED);
-	assert_int_equal(obj_res_find(d, 11)->obs, OBJ_OBS_EVENT);
+	assert_int_equal(obj_res_find(d, 11)->obs, OBJ_OBS_SAMPLED);
+	assert_int_equal(obj_res_find(d, 11)->ops, OBJ_R | OBJ_M);
 	assert_null(obj_res_find(d, 6));
 }
 
@@ -230,10 +233,10 @@ test_links(void **state)
 
 	(void)state;
 	test_table[1] = obj_def_find(obj_table, OBJ_DEVICE);
-	assert_int_equal(obj_links(obj_table, buf, sizeof(buf)), 13);
-	assert_string_equal(buf, "</3/0>,</5/0>");
-	assert_int_equal(obj_links(obj_table, buf, 13), -1);
-	assert_int_equal(obj_links(obj_table, buf, 14), 13);
+	assert_int_equal(obj_links(obj_table, buf, sizeof(buf)), 20);
+	assert_string_equal(buf, "</3/0>,</4/0>,</5/0>");
+	assert_int_equal(obj_links(obj_table, buf, 20), -1);
+	assert_int_equal(obj_links(obj_table, buf, 21), 20);
 
 	links = link_payload(obj_table, 0);
 	assert_non_null(links);
@@ -377,11 +380,21 @@ test_reconfigured(void **state)
 	f->cfg.queue_mode = !was.queue_mode;
 	f->cfg.battery = was.battery == 50 ? 60 : 50;
 	obj_reconfigured(&f->obj, &was);
-	assert_int_equal(f->nchanges, 2);
+	assert_int_equal(f->nchanges, 3);
 	assert_int_equal(f->changes[0][0], OBJ_DEVICE);
 	assert_int_equal(f->changes[0][1], 16);
 	assert_int_equal(f->changes[1][0], OBJ_DEVICE);
 	assert_int_equal(f->changes[1][1], 9);
+	/* The battery level is weighed against [errors] battery. */
+	assert_int_equal(f->changes[2][0], OBJ_DEVICE);
+	assert_int_equal(f->changes[2][1], 11);
+	/* So are the other thresholds of the Error Codes. */
+	was = f->cfg;
+	f->nchanges = 0;
+	f->cfg.err_disk_free_kb++;
+	obj_reconfigured(&f->obj, &was);
+	assert_int_equal(f->nchanges, 1);
+	assert_int_equal(f->changes[0][1], 11);
 }
 
 /* The slot of /path in sh, or NULL. */
@@ -402,7 +415,8 @@ slot_of(const struct shard *sh, const char *path)
 }
 
 /* res.c makes a shard's CoAP resources from the table: a resource per
- * row, an instance per object, each observed as its rows say. */
+ * row, an instance and an object per object, each observed as its rows
+ * say. */
 static void
 test_resources_from_table(void **state)
 {
@@ -420,7 +434,7 @@ test_resources_from_table(void **state)
 	assert_non_null(sh.ctx = coap_new_context(NULL));
 	assert_int_equal(res_init(&sh, 1), 0);
 	/* 4 + 13 resources, 2 instances, /health; no /config in a fleet. */
-	assert_int_equal(sh.nslots, 20);
+	assert_int_equal(sh.nslots, 22);
 	assert_null(slot_of(&sh, "config"));
 	assert_null(slot_of(&sh, "5/0"));
 	assert_non_null(s = slot_of(&sh, "33000/0/1"));
@@ -432,6 +446,13 @@ test_resources_from_table(void **state)
 	assert_non_null(s = slot_of(&sh, "33000/0"));
 	assert_int_equal(s->kind, RES_INSTANCE);
 	assert_int_equal(s->obs.kind, OBS_SAMPLED);
+	/* Attributes inherit: resource, instance, object. */
+	assert_ptr_equal(slot_of(&sh, "33000/0/1")->up, s);
+	assert_non_null(s->up);
+	assert_ptr_equal(s->up, slot_of(&sh, "33000"));
+	assert_int_equal(s->up->kind, RES_OBJECT);
+	assert_null(s->up->up);
+	assert_null(slot_of(&sh, "health")->up);
 	assert_int_equal(slot_of(&sh, "3/0")->obs.kind, OBS_SAMPLED);
 	assert_int_equal(slot_of(&sh, "3/0/13")->obs.kind, OBS_TICK);
 	assert_int_equal(slot_of(&sh, "3/0/10")->obs.kind, OBS_SAMPLED);
@@ -449,7 +470,10 @@ test_resources_from_table(void **state)
 	sh.node = n;
 	assert_non_null(sh.ctx = coap_new_context(NULL));
 	assert_int_equal(res_init(&sh, 0), 0);
-	assert_int_equal(sh.nslots, 13 + 8 + 2 + 2);
+	assert_int_equal(sh.nslots, 13 + 6 + 8 + 3 + 3 + 2);
+	assert_int_equal(slot_of(&sh, "4/0")->obs.kind, OBS_SAMPLED);
+	assert_int_equal(slot_of(&sh, "4/0/4")->obs.kind, OBS_SAMPLED);
+	assert_int_equal(slot_of(&sh, "3/0/11")->obs.kind, OBS_SAMPLED);
 	assert_int_equal(slot_of(&sh, "5/0")->obs.kind, OBS_EVENT);
 	assert_int_equal(slot_of(&sh, "5/0/3")->obs.kind, OBS_EVENT);
 	assert_int_equal(slot_of(&sh, "config")->kind, RES_CONFIG);

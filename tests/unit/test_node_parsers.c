@@ -1,8 +1,9 @@
 /*
  * test_node_parsers.c: the node's parsers of untrusted text, with good and
  * hostile input: query attributes (node/attr.c), URIs and Location-Path
- * (node/uri.c), the /proc and /sys files (node/health.c). Every buffer is a
- * heap copy of exactly the given length, so that ASan flags a read past it.
+ * (node/uri.c), the /proc and /sys files (node/health.c, node/conn.c).
+ * Every buffer is a heap copy of exactly the given length, so that ASan
+ * flags a read past it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "node/attr.h"
+#include "node/conn.h"
 #include "node/health.h"
 #include "node/nconf.h"
 #include "node/uri.h"
@@ -74,19 +76,29 @@ test_attr_good(void **state)
 	ATTR_OK(&a, "pmin=5");
 	ATTR_OK(&a, "pmax=0060");
 	ATTR_OK(&a, "gt=-1.5e3");
-	ATTR_OK(&a, "lt=20");
+	ATTR_OK(&a, "lt=-2000");
 	ATTR_OK(&a, "st=0.5");
 	ATTR_OK(&a, "epmin=1");
 	ATTR_OK(&a, "epmax=2");
-	assert_true(a.has_pmin && a.has_pmax);
+	assert_int_equal(a.set, (1u << ATTR_COUNT) - 1);
+	assert_int_equal(a.clear, 0);
 	assert_int_equal(a.pmin, 5);
 	assert_int_equal(a.pmax, 60);
+	assert_true(a.gt == -1500.0 && a.lt == -2000.0 && a.st == 0.5);
+	assert_int_equal(a.epmin, 1);
+	assert_int_equal(a.epmax, 2);
 	assert_int_equal(attr_check(&a, err, sizeof(err)), 0);
 	a.pmin = 61;
 	assert_int_equal(attr_check(&a, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "pmin 61 is above pmax 60"));
 	a.pmax = 0;	/* no pmax: any pmin */
 	assert_int_equal(attr_check(&a, err, sizeof(err)), 0);
+	/* A bare name: Write-Attributes removes it. */
+	memset(&a, 0, sizeof(a));
+	ATTR_OK(&a, "pmin");
+	ATTR_OK(&a, "gt");
+	assert_int_equal(a.set, 0);
+	assert_int_equal(a.clear, ATTR_BIT(ATTR_PMIN) | ATTR_BIT(ATTR_GT));
 }
 
 static void
@@ -96,7 +108,6 @@ test_attr_hostile(void **state)
 	char err[128];
 
 	(void)state;
-	ATTR_FAILS("pmin", "pmin: value missing");
 	ATTR_FAILS("pmin=", "pmin: must be 0..");
 	ATTR_FAILS("pmin=-1", "must be 0..");
 	ATTR_FAILS("pmin=1.5", "must be 0..");
@@ -104,10 +115,16 @@ test_attr_hostile(void **state)
 	ATTR_FAILS("pmin=99999999999999999999", "must be 0..");
 	ATTR_FAILS("pmax= 5", "must be 0..");
 	ATTR_FAILS("gt=abc", "gt: not a number");
+	ATTR_FAILS("gt=", "gt: not a number");
 	ATTR_FAILS("gt=1.", "not a number");
 	ATTR_FAILS("gt=1e", "not a number");
 	ATTR_FAILS("gt=--1", "not a number");
-	ATTR_FAILS("epmin=1.5", "not a number");
+	ATTR_FAILS("gt=1e999", "not a number");
+	ATTR_FAILS("st=0x10", "not a number");
+	ATTR_FAILS("lt=nan", "not a number");
+	ATTR_FAILS("lt=inf", "not a number");
+	ATTR_FAILS("lt=1111111111111111111111111111111111", "not a number");
+	ATTR_FAILS("epmin=1.5", "must be 0..");
 	ATTR_FAILS("PMIN=1", "unknown query parameter 'PMIN'");
 	ATTR_FAILS("=1", "unknown query parameter ''");
 	ATTR_FAILS("", "unknown query parameter");
@@ -116,12 +133,16 @@ test_attr_hostile(void **state)
 	ATTR_FAILS("pmin=1\0", "NUL byte");
 	ATTR_FAILS("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=1",
 	    "'aaaaaaaaaaaaaaaa'");
-	/* Repeats. */
+	/* Repeats, with or without a value. */
 	memset(&a, 0, sizeof(a));
 	ATTR_OK(&a, "pmin=1");
 	assert_int_equal(attr_one(&a, "pmin=2", 6, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "pmin: repeated"));
+	assert_int_equal(attr_one(&a, "pmin", 4, err, sizeof(err)), -1);
 	assert_int_equal(a.pmin, 1);
+	ATTR_OK(&a, "st");
+	assert_int_equal(attr_one(&a, "st=1", 4, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "st: repeated"));
 }
 
 static int gw_secure = -1;
@@ -404,6 +425,238 @@ test_health_small_files(void **state)
 	    -1);
 }
 
+/* The default routes of a /proc/net/route text. */
+static size_t
+routes(const char *text, size_t len, struct conn_route *r, size_t max)
+{
+	char *copy = (char *)dup_exact(text, len);
+	size_t n = 0;
+
+	conn_parse_route(copy, len, r, max, &n);
+	free(copy);
+	return n;
+}
+
+static size_t
+routes6(const char *text, size_t len, struct conn_route *r, size_t max)
+{
+	char *copy = (char *)dup_exact(text, len);
+	size_t n = 0;
+
+	conn_parse_ipv6_route(copy, len, r, max, &n);
+	free(copy);
+	return n;
+}
+
+#define ROUTES(s, r)	routes(s, sizeof(s) - 1, r, 8)
+#define ROUTES6(s, r)	routes6(s, sizeof(s) - 1, r, 8)
+
+static void
+test_conn_route(void **state)
+{
+	static const char good[] =
+	    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\t"
+	    "Mask\t\tMTU\tWindow\tIRTT\n"
+	    "eth0\t00000000\t010200C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n"
+	    "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n"
+	    "wlan0\t00000000\t0101A8C0\t0003\t0\t0\t600\t00000000\t0\t0\t0\n"
+	    "tun0\t00000000\t00000000\t0001\t0\t0\t50\t00000000\t0\t0\t0\n"
+	    "eth1\t00000000\t0102A8C0\t0203\t0\t0\t1\t00000000\t0\t0\t0\n"
+	    "eth2\t00000000\t0103A8C0\t0002\t0\t0\t1\t00000000\t0\t0\t0";
+	struct conn_route r[8];
+	uint8_t want[4] = { 192, 0, 2, 1 };
+
+	(void)state;
+	/* Up default routes only: not reject (eth1), not down (eth2). */
+	assert_int_equal(ROUTES(good, r), 3);
+	assert_string_equal(r[0].ifname, "eth0");
+	assert_int_equal(r[0].family, AF_INET);
+	assert_memory_equal(r[0].gw, want, 4);
+	assert_true(r[0].has_gw);
+	assert_int_equal(r[0].metric, 100);
+	assert_string_equal(r[1].ifname, "wlan0");
+	assert_string_equal(r[2].ifname, "tun0");
+	assert_false(r[2].has_gw);		/* on-link */
+	/* The lowest metric carries the traffic. */
+	assert_int_equal(conn_default(r, 3), 2);
+	assert_int_equal(conn_default(r, 2), 0);
+	assert_int_equal(conn_default(r, 0), -1);
+	/* At most max. */
+	assert_int_equal(routes(good, sizeof(good) - 1, r, 1), 1);
+	/* Hostile rows are skipped, the good one stays. */
+	assert_int_equal(ROUTES("", r), 0);
+	assert_int_equal(ROUTES("\n\n\n", r), 0);
+	assert_int_equal(ROUTES("eth0 00000000", r), 0);
+	assert_int_equal(ROUTES(
+	    "../x\t00000000\t01020304\t0003\t0\t0\t0\t00000000\n"
+	    "a/b\t00000000\t01020304\t0003\t0\t0\t0\t00000000\n"
+	    "..\t00000000\t01020304\t0003\t0\t0\t0\t00000000\n"
+	    "abcdefghijklmnopq\t00000000\t01020304\t0003\t0\t0\t0\t00000000\n"
+	    "e\t000000000\t01020304\t0003\t0\t0\t0\t00000000\n"
+	    "e\t0000000g\t01020304\t0003\t0\t0\t0\t00000000\n"
+	    "e\t00000000\t01020304\t0003\t0\t0\t-1\t00000000\n"
+	    "e\t00000000\t01020304\t0003\t0\t0\t9999999999\t00000000\n"
+	    "e\t00000000\t01020304\tzz\t0\t0\t0\t00000000\n"
+	    "e\t00000000\t01020304\t0003\t0\t0\t0\t\n"
+	    "ok\t00000000\t01020304\t0003\t0\t0\t0\t00000000", r), 1);
+	assert_string_equal(r[0].ifname, "ok");
+}
+
+static void
+test_conn_ipv6_route(void **state)
+{
+	static const char good[] =
+	    "fd000000000000000000000000000000 40 "
+	    "00000000000000000000000000000000 00 "
+	    "00000000000000000000000000000000 00000100 00000001 00000000 "
+	    "00000001     eth0\n"
+	    "00000000000000000000000000000000 00 "
+	    "00000000000000000000000000000000 00 "
+	    "fd000000000000000000000000000001 00000400 00000003 00000000 "
+	    "00000003     eth0\n"
+	    "00000000000000000000000000000000 00 "
+	    "00000000000000000000000000000000 00 "
+	    "00000000000000000000000000000000 ffffffff 00000001 00000000 "
+	    "00200200       lo\n";
+	struct conn_route r[8];
+	uint8_t want[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    1 };
+
+	(void)state;
+	/* The unreachable ::/0 on lo (reject) is no route. */
+	assert_int_equal(ROUTES6(good, r), 1);
+	assert_string_equal(r[0].ifname, "eth0");
+	assert_int_equal(r[0].family, AF_INET6);
+	assert_memory_equal(r[0].gw, want, 16);
+	assert_true(r[0].has_gw);
+	assert_int_equal(r[0].metric, 0x400);
+	/* Hostile. */
+	assert_int_equal(ROUTES6("0000 00 0000 00 0000 1 1 1 3 eth0", r), 0);
+	assert_int_equal(ROUTES6(
+	    "0000000000000000000000000000000g 00 "
+	    "00000000000000000000000000000000 00 "
+	    "fd000000000000000000000000000001 00000400 00000003 00000000 "
+	    "00000003 eth0\n"
+	    "00000000000000000000000000000000 00 "
+	    "00000000000000000000000000000000 00 "
+	    "fd000000000000000000000000000001 00000400 00000003 00000000 "
+	    "00000003 ../../etc\n"
+	    "00000000000000000000000000000000 000 "
+	    "00000000000000000000000000000000 00 "
+	    "fd000000000000000000000000000001 00000400 00000003 00000000 "
+	    "00000003 eth0\n"
+	    "00000000000000000000000000000000 00 "
+	    "00000000000000000000000000000000 00 "
+	    "fd000000000000000000000000000001 00000400 00000003 00000000 "
+	    "000000003 eth0\n", r), 0);
+}
+
+static void
+test_conn_wireless_and_uevent(void **state)
+{
+	static const char wl[] =
+	    "Inter-| sta-|   Quality        |   Discarded packets      "
+	    "         | Missed | WE\n"
+	    " face | tus | link level noise |  nwid  crypt   frag  retry   "
+	    "misc | beacon | 22\n"
+	    "wlan1: 0000   30.  -80.  -256        0      0      0      0      "
+	    "0        0\n"
+	    " wlan0: 0000   70.  -40.  -256        0      0      0      0      "
+	    "0        0\n";
+	char dt[16];
+	int q = 7, dbm = 7;
+	char *copy;
+
+	(void)state;
+	copy = (char *)dup_exact(wl, sizeof(wl) - 1);
+	assert_int_equal(conn_parse_wireless(copy, sizeof(wl) - 1, "wlan0",
+	    &q, &dbm), 0);
+	assert_int_equal(q, 70);
+	assert_int_equal(dbm, -40);
+	assert_int_equal(conn_parse_wireless(copy, sizeof(wl) - 1, "wlan1",
+	    &q, &dbm), 0);
+	assert_int_equal(dbm, -80);
+	assert_int_equal(conn_parse_wireless(copy, sizeof(wl) - 1, "wlan",
+	    &q, &dbm), -1);
+	assert_int_equal(conn_parse_wireless(copy, 40, "wlan0", &q, &dbm),
+	    -1);
+	free(copy);
+	/* A level that is no dBm, a quality out of range, junk. */
+	q = dbm = 7;
+	assert_int_equal(conn_parse_wireless("wlan0: 0000 70. 60. 0", 22,
+	    "wlan0", &q, &dbm), -1);
+	assert_int_equal(conn_parse_wireless("wlan0: 0000 999. -60. 0", 23,
+	    "wlan0", &q, &dbm), -1);
+	assert_int_equal(conn_parse_wireless("wlan0: 0000 x -60. 0", 20,
+	    "wlan0", &q, &dbm), -1);
+	assert_int_equal(conn_parse_wireless("wlan0: 0000 70. -99999 0", 24,
+	    "wlan0", &q, &dbm), -1);
+	assert_int_equal(conn_parse_wireless("wlan0:", 6, "wlan0", &q, &dbm),
+	    -1);
+	assert_int_equal(q, 7);
+	assert_int_equal(dbm, 7);
+	/* uevent. */
+	conn_parse_uevent("INTERFACE=wwan0\nIFINDEX=5\nDEVTYPE=wwan\n", 39,
+	    dt, sizeof(dt));
+	assert_string_equal(dt, "wwan");
+	conn_parse_uevent("INTERFACE=eth0\nIFINDEX=4", 24, dt, sizeof(dt));
+	assert_string_equal(dt, "");
+	conn_parse_uevent("DEVTYPE=aaaaaaaaaaaaaaaaaaaaaaaa", 32, dt,
+	    sizeof(dt));
+	assert_string_equal(dt, "");
+	conn_parse_uevent("DEVTYPE=a\x01b", 11, dt, sizeof(dt));
+	assert_string_equal(dt, "");
+	conn_parse_uevent("DEVTYPE=", 8, dt, sizeof(dt));
+	assert_string_equal(dt, "");
+	/* The bearer of each kind of interface. */
+	assert_int_equal(conn_bearer(1, "", 0, 6), CONN_BEARER_ETHERNET);
+	assert_int_equal(conn_bearer(1, "bridge", 0, 6), CONN_BEARER_ETHERNET);
+	assert_int_equal(conn_bearer(1, "wlan", 0, 6), CONN_BEARER_WLAN);
+	assert_int_equal(conn_bearer(1, "", 1, 6), CONN_BEARER_WLAN);
+	assert_int_equal(conn_bearer(1, "bluetooth", 0, 6),
+	    CONN_BEARER_BLUETOOTH);
+	assert_int_equal(conn_bearer(65534, "wwan", 0, 7), 7);
+	assert_int_equal(conn_bearer(519, "", 0, 6), 6);
+	assert_int_equal(conn_bearer(804, "", 0, 6), CONN_BEARER_802154);
+	assert_int_equal(conn_bearer(512, "", 0, 6), -1);	/* PPP */
+	assert_int_equal(conn_bearer(65534, "", 0, 6), -1);	/* tun */
+	assert_int_equal(conn_bearer(772, "", 0, 6), -1);	/* lo */
+}
+
+/* The Error Codes of the figures against the [errors] thresholds. */
+static void
+test_health_errors(void **state)
+{
+	struct node_config cfg;
+	struct health_figures f;
+
+	(void)state;
+	nconf_defaults(&cfg);
+	memset(&f, 0, sizeof(f));
+	f.mem_total_kb = 1000000;
+	f.mem_free_kb = 500000;
+	f.disk_ok = 1;
+	f.disk_free_kb = 1000000;
+	assert_int_equal(health_errors(&cfg, &f, 100, -1), 0);
+	f.mem_free_kb = 8191;
+	assert_int_equal(health_errors(&cfg, &f, 100, -1), 1 << 5);
+	f.disk_free_kb = 10239;
+	assert_int_equal(health_errors(&cfg, &f, 9, 119),
+	    1 << 1 | 1 << 5 | 1 << 16);
+	assert_int_equal(health_errors(&cfg, &f, 10, 120),
+	    1 << 5 | 1 << 7 | 1 << 16);
+	/* 0 is never; figures not read raise nothing. */
+	cfg.err_mem_free_kb = cfg.err_disk_free_kb = cfg.err_battery =
+	    cfg.err_gateway_silence = 0;
+	assert_int_equal(health_errors(&cfg, &f, 0, 9999), 0);
+	nconf_defaults(&cfg);
+	f.mem_total_kb = 0;
+	f.mem_free_kb = 0;
+	f.disk_ok = 0;
+	f.disk_free_kb = 0;
+	assert_int_equal(health_errors(&cfg, &f, 100, -1), 0);
+}
+
 static void
 test_health_moved(void **state)
 {
@@ -523,6 +776,10 @@ main(void)
 		cmocka_unit_test(test_health_stat),
 		cmocka_unit_test(test_health_small_files),
 		cmocka_unit_test(test_health_moved),
+		cmocka_unit_test(test_health_errors),
+		cmocka_unit_test(test_conn_route),
+		cmocka_unit_test(test_conn_ipv6_route),
+		cmocka_unit_test(test_conn_wireless_and_uevent),
 		cmocka_unit_test(test_health_sample_from_a_fake_proc),
 	};
 
