@@ -247,3 +247,47 @@ def test_a_fleet_bootstraps_every_device(gateway_factory, node_factory,
     for i in range(3):
         assert registered(gw, "bsf-%d" % i)
     assert not os.path.exists(os.path.join(fleet.dir, "state"))
+
+
+def test_the_dm_server_writes_the_lifetime_and_triggers_updates(
+        gateway_factory, node_factory, bootstrap_servers):
+    gw, bss, node = start(gateway_factory, node_factory, bootstrap_servers,
+                          "bs-8")
+    bss.wait_finished("bs-8")
+    node.wait_log("bs-8: registered as")
+    mark = node.log_mark()
+    status, _, body = gw.http("PUT", "/v1/devices/bs-8/r/1/0/1", body="900",
+                              headers={"Content-Type": "text/plain"})
+    assert status in (200, 204), body
+    node.wait_log("/1/0 written by the server: lifetime 900 s", since=mark)
+    wait_for(lambda: gw.device("bs-8").get("lifetime") == 900, 10,
+             what="the gateway to hear lifetime 900")
+    kept = json.load(open(os.path.join(node.dir, "state", "account.json")))
+    assert kept["server"][0]["lifetime"] == 900
+    # Not the Short Server ID; not /0.
+    assert gw.http("PUT", "/v1/devices/bs-8/r/1/0/0", body="7",
+                   headers={"Content-Type": "text/plain"})[0] >= 400
+    mark = node.log_mark()
+    status, _, body = gw.http("POST", "/v1/devices/bs-8/r/1/0/8")
+    assert status in (200, 204), body
+    node.wait_log("Registration Update Trigger", since=mark)
+    node.wait_log("bs-8: updated", since=mark)
+
+
+def test_a_bootstrap_that_never_finishes_is_retried(
+        gateway_factory, node_factory, bootstrap_servers):
+    gw = gateway_factory(coap={"plain": "off"})
+
+    def script(ep):
+        if bss.request_count(ep) == 1:
+            return [("GET", "/", None, None, CF_LINKS)]    # then silence
+        return bss.default_script(ep)
+    bss = bootstrap_servers(dm_uri(gw), script=script,
+                            on_account=lambda e, i, k: provision(gw, e, i,
+                                                                 k))
+    node = node_factory(gw, ep="bs-9", sections={"node": {
+        "bootstrap": bss.uri, "bootstrap_timeout": 1}, "register": {
+        "backoff_min": 1, "backoff_max": 1}})
+    node.wait_log("bs-9: bootstrap failed: no Finish within 1 s")
+    assert bss.wait_finished("bs-9") == "2.04"
+    wait_for(lambda: registered(gw, "bs-9"), 10, what="bs-9 registered")
