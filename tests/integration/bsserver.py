@@ -210,9 +210,9 @@ class BootstrapServer:
         opts.sort(key=lambda o: o[0])
         msg = coap_message(0, METHODS[method], mid, token, opts,
                            payload or b"")
-        for attempt in range(5):
+        for attempt in range(4):       # a client gone is given up soon
             self.sock.sendto(msg, addr)
-            deadline = time.monotonic() + 2.0 * (2 ** attempt)
+            deadline = time.monotonic() + 1.0 * (2 ** attempt)
             while time.monotonic() < deadline and self.running:
                 try:
                     data, frm = self.sock.recvfrom(65536)

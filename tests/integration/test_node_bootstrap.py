@@ -235,9 +235,9 @@ def test_a_corrupt_state_file_is_refused(gateway_factory, node_factory,
 
 def test_a_fleet_bootstraps_every_device(gateway_factory, node_factory,
                                          bootstrap_servers):
-    gw, bss, node = start(gateway_factory, node_factory, bootstrap_servers,
-                          "unused")
-    node.stop()
+    gw = gateway_factory(coap={"plain": "off"})
+    bss = bootstrap_servers(dm_uri(gw), on_account=lambda e, i, k:
+                            provision(gw, e, i, k))
     fleet = node_factory(gw, ep="unused", listen=False, sections={"node": {
         "bootstrap": bss.uri}, "fleet": {"devices": 3, "prefix": "bsf-",
                                         "spread": 0}})
