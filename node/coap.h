@@ -1,7 +1,8 @@
 /*
  * coap.h: the agent's CoAP side (link.c: contexts, sessions, registration
  * messages; res.c: the resources and their handlers; observe.c: when
- * observers are notified). Only these files include libcoap's headers.
+ * observers are notified; bsc.c, bsres.c: bootstrap, node/bsc.h). Only
+ * these files include libcoap's headers.
  */
 #ifndef OUTPOST_NODE_COAP_H
 #define OUTPOST_NODE_COAP_H
@@ -118,6 +119,19 @@ int	link_probe_fd(coap_session_t *s, int probe,
 /* Sets fd's socket filter: drop everything (off), drop the share drop
  * of 2^32 (0: nothing). */
 void	link_set_filter(int fd, int off, uint32_t drop, const char *who);
+
+/* res.c: what bsres.c shares. res_reply sets a response's code from a
+ * result (the one place) with diag as the reason; res_uint_option is the
+ * value of a uint option, -1 when absent; res_content answers 2.05 with
+ * text (malloc'd, taken over) in format cf; res_body is a request's whole
+ * body; res_activity keeps a queue-mode device awake. */
+void	res_reply(coap_pdu_t *resp, enum node_result res, const char *diag);
+int	res_uint_option(const coap_pdu_t *req, coap_option_num_t number);
+void	res_content(coap_resource_t *r, coap_session_t *s,
+	    const coap_pdu_t *req, coap_pdu_t *resp, const coap_string_t *query,
+	    uint16_t cf, char *text);
+void	res_body(const coap_pdu_t *req, const uint8_t **data, size_t *len);
+void	res_activity(struct node_dev *d);
 
 /* res.c: the resources of a shard (fleets get no /config). */
 int	res_init(struct shard *sh, int fleet);

@@ -40,6 +40,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "node/bsc.h"
 #include "node/coap.h"
 
 #define LINK_ACK_TIMEOUT_MS	2000	/* RFC 7252 defaults, for drop */
@@ -305,15 +306,21 @@ link_session(struct node_dev *d)
 		link_coap_address(&local, &n->local, n->local_len);
 	if (n->drop != 0 || (n->cfg.fleet > 0 && n->cfg.queue_mode))
 		probe = link_lowest_fd();
-	d->session = link_client_session(n, d->shard->ctx,
-	    n->local_len > 0 ? &local : NULL, &server, n->secure, d->ep);
+	if (d->bsc != NULL)	/* the DM server of its account */
+		d->session = bsc_dm_session(d, d->shard->ctx,
+		    n->local_len > 0 ? &local : NULL);
+	else
+		d->session = link_client_session(n, d->shard->ctx,
+		    n->local_len > 0 ? &local : NULL, &server, n->secure,
+		    d->ep);
 	if (d->session == NULL) {
 		log_warnx("%s: cannot open a CoAP%s session to the gateway",
 		    d->ep, n->secure ? "/DTLS" : "");
 		return -1;
 	}
 	coap_session_set_app_data(d->session, d);
-	d->fd = link_probe_fd(d->session, probe, &n->gateway);
+	d->fd = link_probe_fd(d->session, probe, d->bsc != NULL ?
+	    bsc_dm_peer(d) : &n->gateway);
 	if (probe >= 0 && d->fd < 0)
 		log_warnx("%s: socket of the session not found: no drop or "
 		    "radio filter", d->ep);
@@ -405,6 +412,7 @@ link_transmit(struct node_dev *d, enum reg_msg msg)
 {
 	struct node *n = d->node;
 	const char *links = n->links;
+	char buf[LINK_PAYLOAD_MAX];
 	uint8_t cf[4];
 	coap_pdu_t *pdu;
 	coap_mid_t mid;
@@ -413,6 +421,8 @@ link_transmit(struct node_dev *d, enum reg_msg msg)
 
 	if (link_session(d) == -1)
 		return -1;
+	if (d->bsc != NULL)
+		links = bsc_links(d, buf, sizeof(buf));
 	pdu = coap_new_pdu(COAP_MESSAGE_CON, msg == REG_MSG_DEREGISTER ?
 	    COAP_REQUEST_CODE_DELETE : COAP_REQUEST_CODE_POST, d->session);
 	if (pdu == NULL)
@@ -674,6 +684,8 @@ link_response(coap_session_t *s, const coap_pdu_t *sent,
 
 	(void)sent;
 	(void)mid;
+	if (d != NULL && bsc_response(d, s, rcvd))
+		return COAP_RESPONSE_OK;
 	if (d == NULL || d->inflight == 0 || tok.length != d->token_len ||
 	    memcmp(tok.s, d->token, tok.length) != 0)
 		return COAP_RESPONSE_OK;
@@ -699,6 +711,8 @@ link_response(coap_session_t *s, const coap_pdu_t *sent,
 		    c % 100, link_diag(rcvd, diag, sizeof(diag)));
 	else if (msg == REG_MSG_DEREGISTER && d->node->cfg.fleet == 0)
 		log_info("%s: deregistered", d->ep);
+	if (bsc_reg_outcome(d, msg, c))
+		return COAP_RESPONSE_OK;	/* back to bootstrap */
 	reg_answer(&d->reg, node_now_ms(), c, loc[0] != '\0' ? loc : NULL);
 	return COAP_RESPONSE_OK;
 }
@@ -719,6 +733,8 @@ link_nack(coap_session_t *s, const coap_pdu_t *sent,
 	enum reg_msg msg;
 
 	(void)sent;
+	if (d != NULL && bsc_nack(d, s, mid, reason))
+		return;
 	if (d == NULL || d->inflight == 0 || mid != d->mid)
 		return;
 	msg = (enum reg_msg)(d->inflight - 1);
@@ -726,6 +742,8 @@ link_nack(coap_session_t *s, const coap_pdu_t *sent,
 	(d->node->cfg.fleet == 0 ? log_info : log_debug)("%s: %s failed: %s",
 	    d->ep, link_msg_names[msg], (size_t)reason < sizeof(why) /
 	    sizeof(why[0]) && why[reason] != NULL ? why[reason] : "nack");
+	if (bsc_reg_outcome(d, msg, 0))
+		return;		/* back to bootstrap */
 	reg_failed(&d->reg, node_now_ms());
 }
 

@@ -5,8 +5,10 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <signal.h>
@@ -42,6 +44,7 @@ static const struct {
 	{ 1008, "prefix", "fleet", "prefix" },
 	{ 1009, "drop", "fleet", "drop" },
 	{ 1010, "spread", "fleet", "spread" },
+	{ 1011, "bootstrap", "node", "bootstrap" },
 };
 #define NKEYOPTS (sizeof(main_keyopts) / sizeof(main_keyopts[0]))
 
@@ -56,6 +59,7 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: outpost-node [-nv] [-c node.ini] [--gateway coap://HOST:PORT]"
 	    " [--ep NAME]\n"
+	    "           [--bootstrap coap://HOST:PORT]\n"
 	    "           [--lifetime S] [--binding U|UQ] [--sleep S] "
 	    "[--awake S]\n"
 	    "           [--listen HOST:PORT]\n"
@@ -170,7 +174,8 @@ main_default_endpoint(struct node_config *cfg)
 	return 0;
 }
 
-/* Resolves the gateway (before the loop runs) and the listen address. */
+/* Resolves the gateway, or the bootstrap server when there is one, before
+ * the loop runs, and the listen address. */
 static int
 main_addresses(struct node *n)
 {
@@ -179,11 +184,15 @@ main_addresses(struct node *n)
 	uint16_t p;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&n->local;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&n->local;
-	int rc;
+	const char *what = n->cfg.bootstrap[0] != '\0' ? "bootstrap" :
+	    "gateway";
+	int rc, secure;
 
-	if (uri_parse_gateway(n->cfg.gateway, host, &p, &n->secure, err,
-	    sizeof(err)) == -1) {
-		log_warnx("gateway: %s", err);
+	/* With a bootstrap server, gateway is not used: the DM server is
+	 * the account's. */
+	if (uri_parse_gateway(what[0] == 'b' ? n->cfg.bootstrap :
+	    n->cfg.gateway, host, &p, &secure, err, sizeof(err)) == -1) {
+		log_warnx("%s: %s", what, err);
 		return -1;
 	}
 	snprintf(port, sizeof(port), "%u", p);
@@ -191,11 +200,19 @@ main_addresses(struct node *n)
 	hints.ai_socktype = SOCK_DGRAM;
 	hints.ai_flags = AI_NUMERICSERV;
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		log_warnx("gateway %s: %s", host, gai_strerror(rc));
+		log_warnx("%s %s: %s", what, host, gai_strerror(rc));
 		return -1;
 	}
-	memcpy(&n->gateway, res->ai_addr, res->ai_addrlen);
-	n->gateway_len = res->ai_addrlen;
+	if (what[0] == 'b') {
+		memcpy(&n->bs_addr, res->ai_addr, res->ai_addrlen);
+		n->bs_len = res->ai_addrlen;
+		n->bs_secure = secure;
+		n->gateway = n->bs_addr;	/* its family, for listen */
+	} else {
+		memcpy(&n->gateway, res->ai_addr, res->ai_addrlen);
+		n->gateway_len = res->ai_addrlen;
+		n->secure = secure;
+	}
 	freeaddrinfo(res);
 	if (n->cfg.listen[0] == '\0')
 		return 0;
@@ -214,33 +231,33 @@ main_addresses(struct node *n)
 		n->local_len = sizeof(*sin6);
 	}
 	if (n->local.ss_family != n->gateway.ss_family) {
-		log_warnx("listen %s and the gateway are not of the same "
-		    "address family", n->cfg.listen);
+		log_warnx("listen %s and the %s are not of the same "
+		    "address family", n->cfg.listen, what);
 		return -1;
 	}
 	return 0;
 }
 
 /*
- * The PSK of a coaps gateway: [node] psk_key, or the file psk_key_file
- * (read here, at start, so that it may be readable to the agent only).
- * Returns 0 or -1 (reported).
+ * A PSK from the hex of key ([node] NAME) or the file key_file (read
+ * here, at start, so that it may be readable to the agent only) into out.
+ * Returns its length, or -1 (reported).
  */
 static int
-main_psk(struct node *n)
+main_read_psk(const char *name, const char *key, const char *key_file,
+    const char *uri, uint8_t out[NCONF_PSK_KEY_MAX])
 {
-	char buf[2 * NCONF_PSK_KEY_MAX + 64];
-	const char *from = "[node] psk_key", *hex = n->cfg.psk_key;
+	char buf[2 * NCONF_PSK_KEY_MAX + 64], from[64];
+	const char *src = from, *hex = key;
 	size_t len;
 	FILE *fp;
 	int k;
 
-	if (!n->secure || nconf_pki(&n->cfg))
-		return 0;
-	if (n->cfg.psk_key_file[0] != '\0') {
-		from = n->cfg.psk_key_file;
-		if ((fp = fopen(from, "re")) == NULL) {
-			log_warn("[node] psk_key_file %s", from);
+	snprintf(from, sizeof(from), "[node] %s", name);
+	if (key_file[0] != '\0') {
+		src = key_file;
+		if ((fp = fopen(key_file, "re")) == NULL) {
+			log_warn("[node] %s_file %s", name, key_file);
 			return -1;
 		}
 		len = fread(buf, 1, sizeof(buf) - 1, fp);
@@ -248,17 +265,54 @@ main_psk(struct node *n)
 		buf[len] = '\0';
 		hex = buf;
 	} else if (hex[0] == '\0') {
-		log_warnx("gateway %s is coaps: it needs [node] psk_key or "
-		    "psk_key_file", n->cfg.gateway);
+		log_warnx("%s is coaps: it needs [node] %s or %s_file", uri,
+		    name, name);
 		return -1;
 	}
-	k = nconf_psk_key(hex, strlen(hex), n->psk);
+	k = nconf_psk_key(hex, strlen(hex), out);
 	explicit_bzero(buf, sizeof(buf));
 	if (k == -1) {
-		log_warnx("%s: the PSK must be %d..%d bytes in hex", from,
+		log_warnx("%s: the PSK must be %d..%d bytes in hex", src,
 		    NCONF_PSK_KEY_MIN, NCONF_PSK_KEY_MAX);
 		return -1;
 	}
+	return k;
+}
+
+/* The PSK of a coaps gateway, or the factory PSK of a coaps bootstrap
+ * server, and where a single agent keeps its account. Returns 0 or -1
+ * (reported). */
+static int
+main_psk(struct node *n)
+{
+	const struct node_config *cfg = &n->cfg;
+	int k;
+
+	if (n->bs_len > 0) {
+		if (cfg->fleet == 0 && (mkdir(cfg->state_dir, 0700) == -1 &&
+		    errno != EEXIST)) {
+			log_warn("[node] state_dir %s", cfg->state_dir);
+			return -1;
+		}
+		if (cfg->fleet == 0 && snprintf(n->acct_path,
+		    sizeof(n->acct_path), "%s/account.json", cfg->state_dir) >=
+		    (int)sizeof(n->acct_path)) {
+			log_warnx("[node] state_dir: path too long");
+			return -1;
+		}
+		if (!n->bs_secure)
+			return 0;
+		if ((k = main_read_psk("bootstrap_psk_key", cfg->bs_psk_key,
+		    cfg->bs_psk_key_file, cfg->bootstrap, n->bs_psk)) == -1)
+			return -1;
+		n->bs_psk_len = (size_t)k;
+		return 0;
+	}
+	if (!n->secure || nconf_pki(cfg))
+		return 0;	/* not coaps, or a certificate or raw key */
+	if ((k = main_read_psk("psk_key", cfg->psk_key, cfg->psk_key_file,
+	    cfg->gateway, n->psk)) == -1)
+		return -1;
 	n->psk_len = (size_t)k;
 	return 0;
 }
@@ -572,14 +626,16 @@ main(int argc, char *argv[])
 	    evsignal_add(ev_hup, NULL) == -1)
 		fatalx("cannot install signal handlers");
 	if (n.cfg.fleet == 0)
-		log_info("outpost-node %s started: endpoint %s, gateway %s%s%s",
-		    OUTPOST_VERSION, n.cfg.endpoint, n.cfg.gateway,
-		    n.cfg.listen[0] != '\0' ? ", listening on " : "",
-		    n.cfg.listen);
+		log_info("outpost-node %s started: endpoint %s, %s %s%s%s",
+		    OUTPOST_VERSION, n.cfg.endpoint, n.bs_len > 0 ?
+		    "bootstrap" : "gateway", n.bs_len > 0 ? n.cfg.bootstrap :
+		    n.cfg.gateway, n.cfg.listen[0] != '\0' ?
+		    ", listening on " : "", n.cfg.listen);
 	else
 		log_info("outpost-node %s started: fleet of %d (%s0..), "
-		    "gateway %s", OUTPOST_VERSION, n.cfg.fleet, n.cfg.prefix,
-		    n.cfg.gateway);
+		    "%s %s", OUTPOST_VERSION, n.cfg.fleet, n.cfg.prefix,
+		    n.bs_len > 0 ? "bootstrap" : "gateway", n.bs_len > 0 ?
+		    n.cfg.bootstrap : n.cfg.gateway);
 	shard_start(&n);
 	notify_send("READY=1");
 	ev_dog = notify_watchdog(n.base);		/* WatchdogSec= */

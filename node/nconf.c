@@ -84,6 +84,31 @@ static const struct nconf_key nconf_table[] = {
 	KEY_STR("node", "config_path", NCONF_STRING, config_path,
 	    "./node-config.json",
 	    "file that keeps what servers write to /config", 0),
+	KEY_STR("node", "bootstrap", NCONF_GATEWAY, bootstrap, "",
+	    "the bootstrap server: coap://HOST[:PORT], or coaps://HOST[:PORT] "
+	    "with the factory PSK below; when set, the node registers with the "
+	    "DM server the bootstrap server gives it and gateway is not used",
+	    EMPTY),
+	KEY_STR("node", "bootstrap_psk_identity", NCONF_STRING,
+	    bs_psk_identity, "",
+	    "coaps bootstrap: the factory PSK identity (empty: the endpoint "
+	    "name; in a fleet always each device's name)", EMPTY),
+	KEY_STR("node", "bootstrap_psk_key", NCONF_PSKKEY, bs_psk_key, "",
+	    "coaps bootstrap: the factory pre-shared key, 16..64 bytes in hex",
+	    EMPTY),
+	KEY_STR("node", "bootstrap_psk_key_file", NCONF_STRING,
+	    bs_psk_key_file, "",
+	    "coaps bootstrap: a file holding the factory key in hex instead",
+	    EMPTY),
+	KEY_INT("node", "bootstrap_timeout", bs_timeout, 1, 3600, "247",
+	    "seconds the bootstrap server may stay silent before Finish; the "
+	    "bootstrap then failed and is retried (EXCHANGE_LIFETIME)", 0),
+	KEY_INT("node", "bootstrap_hold_off", bs_hold_off, 0, 86400, "0",
+	    "seconds to wait before a bootstrap the node starts itself "
+	    "(Client Hold Off Time)", 0),
+	KEY_STR("node", "state_dir", NCONF_STRING, state_dir, "./state",
+	    "directory of what the node keeps across restarts: the "
+	    "bootstrapped account, account.json", 0),
 
 	KEY_INT("register", "update_percent", update_percent, 10, 95, "80",
 	    "send an update when this share of the lifetime has passed", RT),
@@ -441,6 +466,47 @@ nconf_psk_key(const char *hex, size_t len, uint8_t *key)
 	return n;
 }
 
+/* The bootstrap keys: a coaps bootstrap server needs the factory key, a
+ * coap one takes none. */
+static int
+nconf_validate_bootstrap(const struct node_config *cfg, char *err,
+    size_t errlen)
+{
+	char host[URI_HOST_MAX], why[160];
+	uint16_t port;
+	int secure = 0, key;
+
+	key = cfg->bs_psk_key[0] != '\0' || cfg->bs_psk_key_file[0] != '\0';
+	if (cfg->bs_psk_key[0] != '\0' && cfg->bs_psk_key_file[0] != '\0') {
+		snprintf(err, errlen, "[node] bootstrap_psk_key and "
+		    "bootstrap_psk_key_file: give one of them");
+		return -1;
+	}
+	if (cfg->bootstrap[0] == '\0') {
+		if (key || cfg->bs_psk_identity[0] != '\0') {
+			snprintf(err, errlen, "[node] a bootstrap PSK is set "
+			    "but bootstrap is not: it would not be used");
+			return -1;
+		}
+		return 0;
+	}
+	(void)uri_parse_gateway(cfg->bootstrap, host, &port, &secure, why,
+	    sizeof(why));
+	if (secure && !key) {
+		snprintf(err, errlen, "[node] bootstrap %s is coaps: it needs "
+		    "[node] bootstrap_psk_key or bootstrap_psk_key_file",
+		    cfg->bootstrap);
+		return -1;
+	}
+	if (!secure && key) {
+		snprintf(err, errlen, "[node] a bootstrap PSK is set but "
+		    "bootstrap %s is not coaps: the key would not be used",
+		    cfg->bootstrap);
+		return -1;
+	}
+	return 0;
+}
+
 int
 nconf_pki(const struct node_config *cfg)
 {
@@ -511,12 +577,22 @@ nconf_validate(const struct node_config *cfg, char *err, size_t errlen)
 	uint16_t port;
 	int secure = 0;
 
+	if (nconf_validate_bootstrap(cfg, err, errlen) == -1)
+		return -1;
 	(void)uri_parse_gateway(cfg->gateway, host, &port, &secure, why,
 	    sizeof(why));
-	if (nconf_validate_pki(cfg, secure, err, errlen) == -1)
+	if (cfg->bootstrap[0] != '\0' && nconf_pki(cfg)) {
+		snprintf(err, errlen, "[node] a certificate or raw key is set "
+		    "with bootstrap: the account the bootstrap server writes is "
+		    "used, the key would not be");
 		return -1;
-	if (secure && cfg->psk_key[0] == '\0' && cfg->psk_key_file[0] == '\0' &&
-	    !nconf_pki(cfg)) {
+	}
+	if (cfg->bootstrap[0] != '\0')
+		secure = -1;	/* gateway is not used: its key neither */
+	else if (nconf_validate_pki(cfg, secure, err, errlen) == -1)
+		return -1;
+	if (secure == 1 && cfg->psk_key[0] == '\0' &&
+	    cfg->psk_key_file[0] == '\0' && !nconf_pki(cfg)) {
 		snprintf(err, errlen, "[node] gateway %s is coaps: it needs "
 		    "[node] psk_key or psk_key_file (or cert_file, key_file and "
 		    "ca_file; or rpk = 1, key_file and server_public_key)",
@@ -528,7 +604,7 @@ nconf_validate(const struct node_config *cfg, char *err, size_t errlen)
 		    "one of them");
 		return -1;
 	}
-	if (!secure && (cfg->psk_key[0] != '\0' ||
+	if (secure == 0 && (cfg->psk_key[0] != '\0' ||
 	    cfg->psk_key_file[0] != '\0')) {
 		snprintf(err, errlen, "[node] a PSK is set but gateway %s is "
 		    "not coaps: the key would not be used", cfg->gateway);
@@ -603,9 +679,10 @@ nconf_print_example(FILE *fp)
 	    "default; a key\n"
 	    "; left out keeps its default. Errors name the file and line. "
 	    "The command\n"
-	    "; line wins over this file: --gateway, --ep, --lifetime, "
-	    "--binding, --sleep,\n"
-	    "; --awake, --listen, --fleet, --prefix, --drop, --spread.\n"
+	    "; line wins over this file: --gateway, --bootstrap, --ep, "
+	    "--lifetime, --binding,\n"
+	    "; --sleep, --awake, --listen, --fleet, --prefix, --drop, "
+	    "--spread.\n"
 	    "; Keys marked (runtime) can also be changed by writing JSON to "
 	    "/config;\n"
 	    "; such writes are kept in config_path and win over this file.\n"

@@ -51,6 +51,13 @@ struct node_config {
 	int	awake;			/* seconds, queue mode */
 	char	listen[NCONF_HOST_MAX + 8];	/* HOST:PORT or "" */
 	char	config_path[PATH_MAX];	/* where /config writes are kept */
+	char	bootstrap[NCONF_URI_MAX];	/* coap[s]://HOST:PORT or "" */
+	char	bs_psk_identity[NCONF_PSK_ID_MAX + 1];	/* "": endpoint */
+	char	bs_psk_key[2 * NCONF_PSK_KEY_MAX + 1];	/* hex, or "" */
+	char	bs_psk_key_file[PATH_MAX];
+	int	bs_timeout;		/* seconds without a request */
+	int	bs_hold_off;		/* seconds */
+	char	state_dir[PATH_MAX];	/* the kept account */
 
 	/* [register] */
 	int	update_percent;		/* of the lifetime */

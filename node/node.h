@@ -32,6 +32,7 @@ struct shard;
 struct coap_session_t;
 struct ffw;
 struct ffw_fleet;
+struct bsc;
 
 /* One device: its registration and its session to the gateway. */
 struct node_dev {
@@ -41,6 +42,8 @@ struct node_dev {
 	struct event		*timer;		/* reg's one timer */
 	struct reg		 reg;
 	struct ffw		*fw;		/* fleetfw.c: /5/0, or NULL */
+	struct bsc		*bsc;		/* bsc.c: its account and
+						   bootstrap, or NULL */
 	int32_t			 mid;		/* of the message in flight */
 	uint8_t			 token[8];
 	uint8_t			 token_len;
@@ -105,6 +108,14 @@ struct node {
 	size_t			 pem_cert_len, pem_key_len, pem_ca_len;
 	uint8_t			 server_key[NCONF_SPKI_MAX];
 	size_t			 server_key_len;
+	/* [node] bootstrap, resolved at start (bs_len 0: none), and the
+	 * factory key; the state file of a single agent's account. */
+	struct sockaddr_storage	 bs_addr;
+	socklen_t		 bs_len;
+	int			 bs_secure;
+	uint8_t			 bs_psk[NCONF_PSK_KEY_MAX];
+	size_t			 bs_psk_len;
+	char			 acct_path[PATH_MAX];	/* "": a fleet's */
 	struct sockaddr_storage	 local;		/* [node] listen */
 	socklen_t		 local_len;	/* 0: any address, free port */
 

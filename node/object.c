@@ -16,11 +16,15 @@
 extern const struct obj_def obj_device;		/* obj_device.c */
 extern const struct obj_def obj_conn;		/* obj_conn.c */
 extern const struct obj_def obj_firmware;	/* obj_firmware.c */
+extern const struct obj_def obj_security;	/* obj_security.c */
+extern const struct obj_def obj_server;		/* obj_server.c */
 
 const struct obj_def *const obj_table[] = {
 	&obj_device,
 	&obj_conn,
 	&obj_firmware,
+	&obj_security,
+	&obj_server,
 	NULL
 };
 
@@ -64,6 +68,8 @@ obj_links(const struct obj_def *const *table, char *buf, size_t len)
 		return -1;
 	buf[0] = '\0';
 	for (; *table != NULL; table++) {
+		if ((*table)->account)
+			continue;
 		n = snprintf(buf + used, len - used, "%s</%u/0>",
 		    used > 0 ? "," : "", (*table)->oid);
 		if (n < 0 || (size_t)n >= len - used)
@@ -113,7 +119,7 @@ obj_lookup(const struct obj *o, uint16_t oid, uint16_t rid,
     const struct obj_def **def, const struct obj_res **r, char *err,
     size_t errlen)
 {
-	if ((*def = obj_def_find(o->table, oid)) == NULL ||
+	if ((*def = obj_def_find(o->table, oid)) == NULL || (*def)->account ||
 	    (*r = obj_res_find(*def, rid)) == NULL) {
 		snprintf(err, errlen, "no resource /%u/0/%u", oid, rid);
 		return NODE_NOT_FOUND;
@@ -206,7 +212,10 @@ obj_value_text(const struct obj_value *v, char *buf, size_t len)
 		break;
 	case OBJ_INT:
 	case OBJ_TIME:
+	case OBJ_BOOL:
 		n = snprintf(buf, len, "%" PRId64, v->i);
+		break;
+	case OBJ_OPAQUE:	/* no text form (LwM2M: octet-stream) */
 		break;
 	case OBJ_FLOAT:
 		n = snprintf(buf, len, "%.15g", v->f);
@@ -291,7 +300,7 @@ obj_read_senml(struct obj *o, const char *serial, const struct fw *fw,
 	size_t i, n = 0, max = 0;
 	char *out = NULL;
 
-	if (def == NULL || def->nres == 0) {
+	if (def == NULL || def->nres == 0 || def->account) {
 		snprintf(err, errlen, "no object /%u", oid);
 		return NULL;
 	}

@@ -30,6 +30,7 @@
 enum node_result {
 	NODE_OK,
 	NODE_BAD_REQUEST,	/* 4.00 */
+	NODE_UNAUTHORIZED,	/* 4.01 */
 	NODE_NOT_FOUND,		/* 4.04 */
 	NODE_NOT_ALLOWED,	/* 4.05 */
 	NODE_NOT_ACCEPTABLE,	/* 4.06 */
@@ -44,6 +45,8 @@ enum node_result {
 #define OBJ_E	0x04
 #define OBJ_M	0x08	/* multiple instances, read by read_multi */
 
+#define OBJ_SECURITY	0	/* obj_security.c */
+#define OBJ_SERVER	1	/* obj_server.c */
 #define OBJ_DEVICE	3	/* obj_device.c */
 #define OBJ_CONN	4	/* obj_conn.c */
 #define OBJ_FIRMWARE	5	/* obj_firmware.c */
@@ -178,6 +181,12 @@ struct obj_def {
 	 * vals[0..max): their count, instance ids 0, 1, ... */
 	size_t	(*read_multi)(struct obj *o, uint16_t rid,
 		    struct obj_value *vals, size_t max);
+	/* 1: an object of the device's account (/0 Security, /1 Server,
+	 * node/acct.h), whose instances a bootstrap server writes. The
+	 * hooks above stay NULL: bsres.c serves it from the account, res.c
+	 * makes no resource of it and obj_links leaves it out (link.c
+	 * lists the /1 instances of an account itself). */
+	int	 account;
 };
 
 /* The objects of outpost-node, one row each in the order they register,
@@ -197,7 +206,8 @@ const struct obj_res *obj_res_find(const struct obj_def *def, uint16_t rid);
 
 /*
  * The objects of table as registration links, "</3/0>,</5/0>" (each
- * instance, comma-separated, in table order) into buf. Returns the length,
+ * instance, comma-separated, in table order; account objects left out)
+ * into buf. Returns the length,
  * or -1 when it does not fit.
  */
 int	obj_links(const struct obj_def *const *table, char *buf, size_t len);

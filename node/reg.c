@@ -301,3 +301,26 @@ reg_stop(struct reg *r, int64_t now)
 	}
 	return 0;
 }
+
+void
+reg_halt(struct reg *r)
+{
+	if (r->asleep) {
+		r->asleep = 0;
+		r->ops->radio(r->arg, 1);
+	}
+	r->state = REG_IDLE;
+	r->failures = 0;
+	r->resend = 0;
+	r->location[0] = '\0';
+	r->server_lifetime = 0;
+	r->ops->arm(r->arg, -1);
+}
+
+void
+reg_update_now(struct reg *r, int64_t now)
+{
+	r->resend = 1;
+	if (r->state == REG_REGISTERED && !r->asleep)
+		reg_schedule(r, now);
+}

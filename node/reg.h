@@ -134,6 +134,16 @@ void	reg_params_changed(struct reg *r, int64_t now);
  */
 int	reg_stop(struct reg *r, int64_t now);
 
+/*
+ * For the bootstrap client (bsc.c), which owns the account registered
+ * with. reg_halt: the machine stops where it is without sending anything
+ * (its registration is given up, the account is replaced) and waits for
+ * reg_start. reg_update_now: a registered device sends an update at once
+ * (the Registration Update Trigger, /1/x/8).
+ */
+void	reg_halt(struct reg *r);
+void	reg_update_now(struct reg *r, int64_t now);
+
 /* The next retry delay for the current failure count, in ms. */
 int64_t	reg_backoff(struct reg *r);
 

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "node/bsc.h"
 #include "node/coap.h"
 #include "node/rconf.h"
 
@@ -35,12 +36,13 @@
 
 /* Sets a response's code and, for errors, the reason as a diagnostic
  * payload (RFC 7252 5.5.2). The one place results become codes. */
-static void
+void
 res_reply(coap_pdu_t *resp, enum node_result res, const char *diag)
 {
 	static const coap_pdu_code_t codes[] = {
 		[NODE_OK] = COAP_RESPONSE_CODE_CHANGED,
 		[NODE_BAD_REQUEST] = COAP_RESPONSE_CODE_BAD_REQUEST,
+		[NODE_UNAUTHORIZED] = COAP_RESPONSE_CODE_UNAUTHORIZED,
 		[NODE_NOT_FOUND] = COAP_RESPONSE_CODE_NOT_FOUND,
 		[NODE_NOT_ALLOWED] = COAP_RESPONSE_CODE_NOT_ALLOWED,
 		[NODE_NOT_ACCEPTABLE] = COAP_RESPONSE_CODE_NOT_ACCEPTABLE,
@@ -57,7 +59,7 @@ res_reply(coap_pdu_t *resp, enum node_result res, const char *diag)
 }
 
 /* The value of a uint option of req, or -1 when absent. */
-static int
+int
 res_uint_option(const coap_pdu_t *req, coap_option_num_t number)
 {
 	coap_opt_iterator_t it;
@@ -150,7 +152,7 @@ res_release(coap_session_t *s, void *data)
 }
 
 /* Answers 2.05 with text (malloc'd, taken over) in content format cf. */
-static void
+void
 res_content(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
     coap_pdu_t *resp, const coap_string_t *query, uint16_t cf, char *text)
 {
@@ -341,7 +343,7 @@ res_read(struct res_slot *slot, struct node_dev *d, int accept,
 }
 
 /* A request was answered: queue mode stays awake a while longer. */
-static void
+void
 res_activity(struct node_dev *d)
 {
 	if (d->node->params.queue)
@@ -381,7 +383,7 @@ res_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 }
 
 /* The whole body of a request (libcoap assembles block-wise ones). */
-static void
+void
 res_body(const coap_pdu_t *req, const uint8_t **data, size_t *len)
 {
 	size_t offset, total;
@@ -400,8 +402,11 @@ res_params_changed(struct node *n)
 	size_t i;
 
 	node_params(&n->params, &n->cfg);
-	for (i = 0; i < n->ndevs; i++)
+	for (i = 0; i < n->ndevs; i++) {
+		if (n->devs[i].bsc != NULL)
+			bsc_params(&n->devs[i]);
 		reg_params_changed(&n->devs[i].reg, now);
+	}
 }
 
 /*
@@ -704,7 +709,7 @@ res_init_objects(struct shard *sh, const struct obj_def *const *table,
 	size_t i, first = *k;
 
 	for (def = table; *def != NULL; def++)
-		for (i = 0; i < (*def)->nres; i++) {
+		for (i = 0; !(*def)->account && i < (*def)->nres; i++) {
 			r = &(*def)->res[i];
 			snprintf(path, sizeof(path), "%u/0/%u", (*def)->oid,
 			    r->rid);
@@ -714,12 +719,16 @@ res_init_objects(struct shard *sh, const struct obj_def *const *table,
 				return -1;
 		}
 	for (def = table; *def != NULL; def++) {
+		if ((*def)->account)
+			continue;	/* bsres.c's */
 		snprintf(path, sizeof(path), "%u/0", (*def)->oid);
 		if (res_add(sh, &sh->slots[(*k)++], path, RES_INSTANCE,
 		    (*def)->oid, 0, OBJ_R, res_instance_obs(*def)) == -1)
 			return -1;
 	}
 	for (def = table; *def != NULL; def++) {
+		if ((*def)->account)
+			continue;	/* bsres.c's */
 		snprintf(path, sizeof(path), "%u", (*def)->oid);
 		if (res_add(sh, &sh->slots[(*k)++], path, RES_OBJECT,
 		    (*def)->oid, 0, OBJ_R, res_instance_obs(*def)) == -1)
@@ -750,7 +759,7 @@ res_init(struct shard *sh, int fleet)
 	    res_add(sh, &sh->slots[k++], "health", RES_HEALTH, 0, 0, OBJ_R,
 	    OBS_SAMPLED) == -1 ||
 	    (!fleet && res_add(sh, &sh->slots[k++], "config", RES_CONFIG, 0, 0,
-	    OBJ_R | OBJ_W, OBS_EVENT) == -1))
+	    OBJ_R | OBJ_W, OBS_EVENT) == -1) || bsres_init(sh) == -1)
 		return -1;
 	sh->nslots = k;
 	return 0;

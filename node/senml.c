@@ -8,6 +8,33 @@
 
 #include "node/senml.h"
 
+/* len bytes as base64url without padding (RFC 8428 4.3, "vd") into out,
+ * which holds 4 * ((len + 2) / 3) + 1 bytes. */
+static void
+senml_base64url(const uint8_t *in, size_t len, char *out)
+{
+	static const char abc[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	uint32_t v;
+	size_t i, n;
+
+	for (i = 0; i < len; i += 3) {
+		n = len - i < 3 ? len - i : 3;
+		v = (uint32_t)in[i] << 16;
+		if (n > 1)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (n > 2)
+			v |= in[i + 2];
+		*out++ = abc[v >> 18 & 63];
+		*out++ = abc[v >> 12 & 63];
+		if (n > 1)
+			*out++ = abc[v >> 6 & 63];
+		if (n > 2)
+			*out++ = abc[v & 63];
+	}
+	*out = '\0';
+}
+
 /* Adds the value of one record to rec. Returns 0 or -1. */
 static int
 senml_value(cJSON *rec, const struct obj_value *v)
@@ -25,6 +52,17 @@ senml_value(cJSON *rec, const struct obj_value *v)
 		    -1;
 	case OBJ_ABSENT:
 		break;
+	case OBJ_BOOL:
+		return cJSON_AddBoolToObject(rec, "vb", v->i != 0) != NULL ?
+		    0 : -1;
+	case OBJ_OPAQUE: {
+		char b64[4 * ((OBJ_STR_MAX + 2) / 3) + 1];
+
+		senml_base64url((const uint8_t *)v->s, v->len < OBJ_STR_MAX ?
+		    v->len : OBJ_STR_MAX, b64);
+		return cJSON_AddStringToObject(rec, "vd", b64) != NULL ? 0 :
+		    -1;
+	}
 	}
 	return -1;
 }

@@ -18,7 +18,8 @@ struct senml_rec {
 
 /*
  * Encodes n records as a SenML JSON array: [{"bn":bn,"n":..,"v":..},
- * {"n":..,"vs":..}]. Strings go in "vs", numbers and times in "v". A NULL
+ * {"n":..,"vs":..}]. Strings go in "vs", numbers and times in "v",
+ * booleans in "vb", opaque bytes in "vd" (base64url). A NULL
  * or empty bn is left out. Returns a NUL-terminated string the caller
  * frees with free(), or NULL when memory runs out.
  */

@@ -10,6 +10,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "node/bsc.h"
 #include "node/coap.h"
 
 #define SHARD_STOP_WINDOW	128	/* deregistrations in flight: a burst
@@ -140,6 +141,8 @@ shard_init(struct node *n)
 			return -1;
 		reg_init(&d->reg, &n->params, &link_reg_ops, d,
 		    node_random(n));
+		if (n->bs_len > 0 && bsc_init(d) == -1)
+			return -1;
 	}
 	n->live = n->ndevs;
 	return 0;
@@ -148,7 +151,7 @@ shard_init(struct node *n)
 void
 shard_start(struct node *n)
 {
-	int64_t now = node_now_ms(), spread_ms;
+	int64_t now = node_now_ms(), spread_ms, delay;
 	size_t i;
 
 	if (n->cfg.fleet == 0)
@@ -158,12 +161,18 @@ shard_start(struct node *n)
 	else
 		spread_ms = n->ndevs * 2 > 30000 ? 30000 :
 		    (int64_t)n->ndevs * 2;	/* N/500 s */
-	for (i = 0; i < n->ndevs; i++)
-		reg_start(&n->devs[i].reg, now, spread_ms == 0 ? 0 :
-		    (int64_t)(node_random(n) % (uint64_t)(spread_ms + 1)));
+	for (i = 0; i < n->ndevs; i++) {
+		delay = spread_ms == 0 ? 0 : (int64_t)(node_random(n) %
+		    (uint64_t)(spread_ms + 1));
+		if (n->devs[i].bsc != NULL)
+			bsc_start(&n->devs[i], delay);
+		else
+			reg_start(&n->devs[i].reg, now, delay);
+	}
 	if (n->cfg.fleet > 0)
-		log_info("fleet: %zu devices in %zu shards, registering over "
-		    "%.1f s", n->ndevs, n->nshards, (double)spread_ms / 1000);
+		log_info("fleet: %zu devices in %zu shards, %s over %.1f s",
+		    n->ndevs, n->nshards, n->bs_len > 0 ? "bootstrapping" :
+		    "registering", (double)spread_ms / 1000);
 }
 
 static void
@@ -194,6 +203,7 @@ shard_stop_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	while (n->stop_next < n->ndevs && n->stop_inflight < SHARD_STOP_WINDOW) {
 		d = &n->devs[n->stop_next++];
+		bsc_stop(d);
 		d->stop_wait = 1;
 		n->stop_inflight++;
 		if (!reg_stop(&d->reg, now) && d->stop_wait) {
@@ -238,6 +248,7 @@ shard_free(struct node *n)
 			coap_session_set_app_data(n->devs[i].session, NULL);
 		if (n->devs[i].timer != NULL)
 			event_free(n->devs[i].timer);
+		bsc_free(&n->devs[i]);
 	}
 	for (i = 0; n->shards != NULL && i < n->nshards; i++) {
 		struct shard *sh = n->shards[i];

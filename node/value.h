@@ -13,6 +13,8 @@ enum obj_type {
 	OBJ_FLOAT,
 	OBJ_TIME,		/* unix seconds, an integer */
 	OBJ_ABSENT,		/* the system does not give this value */
+	OBJ_BOOL,		/* 0 or 1, in i */
+	OBJ_OPAQUE,		/* len bytes of s */
 };
 
 #define OBJ_STR_MAX	256	/* bytes of a string value, with the NUL */
@@ -21,7 +23,8 @@ struct obj_value {
 	enum obj_type	 type;
 	int64_t		 i;		/* OBJ_INT, OBJ_TIME */
 	double		 f;		/* OBJ_FLOAT */
-	char		 s[OBJ_STR_MAX];	/* OBJ_STRING */
+	char		 s[OBJ_STR_MAX];	/* OBJ_STRING, OBJ_OPAQUE */
+	uint16_t	 len;		/* OBJ_OPAQUE */
 };
 
 #endif /* OUTPOST_NODE_VALUE_H */

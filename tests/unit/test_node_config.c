@@ -253,6 +253,29 @@ test_psk(void **state)
 	load_fails("[node]\ngateway = coaps://h\npsk_key_file = /k\n"
 	    "psk_key = 00112233445566778899aabbccddeeff\n",
 	    "give one of them");
+	/* The bootstrap server's factory key, checked the same way; with a
+	 * bootstrap server, gateway and its key are not used. */
+	text = "[node]\nbootstrap = coaps://[::1]:5694\n"
+	    "bootstrap_psk_key = 00112233445566778899aabbccddeeff\n"
+	    "gateway = coaps://h\n";
+	path = write_file("bs.ini", text, strlen(text));
+	assert_int_equal(nconf_load(&cfg, path, err, sizeof(err)), 0);
+	assert_string_equal(cfg.bootstrap, "coaps://[::1]:5694");
+	assert_string_equal(cfg.state_dir, "./state");
+	load_fails("[node]\nbootstrap = coaps://h\n",
+	    "coaps: it needs [node] bootstrap_psk_key or "
+	    "bootstrap_psk_key_file");
+	load_fails("[node]\nbootstrap = coap://h\n"
+	    "bootstrap_psk_key_file = /k\n", "is not coaps");
+	load_fails("[node]\nbootstrap_psk_identity = x\n",
+	    "bootstrap is not: it would not be used");
+	load_fails("[node]\nbootstrap = ftp://h\n", "bad.ini:2: [node] "
+	    "bootstrap");
+	load_fails("[node]\nbootstrap = coaps://h\nbootstrap_psk_key_file = "
+	    "/k\nbootstrap_psk_key = 00112233445566778899aabbccddeeff\n",
+	    "give one of them");
+	assert_false(nconf_find("node", "bootstrap_psk_key")->flags &
+	    NCONF_RUNTIME);
 	/* Never part of /config: not to be read or written remotely. */
 	assert_false(nconf_find("node", "psk_key")->flags & NCONF_RUNTIME);
 	assert_false(nconf_find("node", "psk_key_file")->flags &

@@ -178,8 +178,10 @@ teardown(void **state)
 	return 0;
 }
 
-/* obj_table: Device, Connectivity Monitoring, Firmware Update, each row consistent: rids
- * unique, a hook for every operation a resource has. */
+/* obj_table: Device, Connectivity Monitoring, Firmware Update, then the
+ * account objects Security and Server; each row consistent: rids unique,
+ * a hook for every operation a resource has (an account object has none:
+ * bsres.c serves it from the device's account). */
 static void
 test_default_table(void **state)
 {
@@ -201,14 +203,25 @@ test_default_table(void **state)
 				assert_int_not_equal(d->res[i].rid,
 				    d->res[j].rid);
 		}
+		if (d->account) {
+			assert_null(d->read);
+			assert_null(d->write);
+			assert_null(d->execute);
+			continue;
+		}
 		assert_true(!(ops & OBJ_R) || d->read != NULL);
 		assert_true(!(ops & OBJ_W) || d->write != NULL);
 		assert_true(!(ops & OBJ_E) || d->execute != NULL);
 	}
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 5);
 	assert_int_equal(obj_table[0]->oid, OBJ_DEVICE);
 	assert_int_equal(obj_table[1]->oid, OBJ_CONN);
 	assert_int_equal(obj_table[2]->oid, OBJ_FIRMWARE);
+	assert_int_equal(obj_table[3]->oid, OBJ_SECURITY);
+	assert_int_equal(obj_table[4]->oid, OBJ_SERVER);
+	assert_true(obj_table[3]->account && obj_table[4]->account);
+	/* The Secret Key is written, never read. */
+	assert_int_equal(obj_res_find(obj_table[3], 5)->ops, OBJ_W);
 	assert_ptr_equal(obj_def_find(obj_table, OBJ_FIRMWARE), obj_table[2]);
 	assert_null(obj_def_find(obj_table, 6));
 	assert_int_equal(obj_def_find(obj_table, OBJ_DEVICE)->nres, 13);
