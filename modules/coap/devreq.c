@@ -682,9 +682,17 @@ devreq_response(coap_session_t *s, const coap_pdu_t *sent,
 
 	(void)sent;
 	(void)mid;
-	/* Even an answer nobody waits for any more is ours: no RST. */
+	/*
+	 * Even an answer nobody waits for any more is ours: no RST. One in
+	 * an ACK (the device's answer to the GET that cancelled an
+	 * observation, whose devobs is gone) is ignored: libcoap answers
+	 * COAP_RESPONSE_FAIL with an RST whatever the message's type, and
+	 * an ACK is never rejected with one (RFC 7252 4.2).
+	 */
 	if (rq == NULL && (o = devobs_match(s, coap_pdu_get_token(rcvd))) ==
 	    NULL) {
+		if (coap_pdu_get_type(rcvd) == COAP_MESSAGE_ACK)
+			return COAP_RESPONSE_OK;
 		devreq_stray(coap_gateway(coap_session_get_context(s)), s);
 		return COAP_RESPONSE_FAIL;	/* not ours: RST */
 	}

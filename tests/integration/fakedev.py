@@ -40,6 +40,7 @@ class FakeDevice:
         self.seen = []
         self.events = []
         self.replies = []
+        self.empty = []         # empty messages received: ACK, RST
         self.observers = {}     # path -> (token, addr) of Observe=0
         self.partial = b""
         self.mid = 0x2000
@@ -74,7 +75,10 @@ class FakeDevice:
                     self.cond.notify_all()
                 continue
             if m["code"] == "0.00":
-                continue        # an empty ACK or RST
+                with self.cond:         # an empty ACK or RST
+                    self.empty.append(m)
+                    self.cond.notify_all()
+                continue
             method = {"0.01": "GET", "0.02": "POST", "0.03": "PUT",
                       "0.04": "DELETE"}.get(m["code"], "?")
             path = "/".join(v.decode() for n, v in m["options"]
@@ -141,10 +145,13 @@ class FakeDevice:
                 b"\0")))
         opts = sorted(opts + extra, key=lambda o: o[0])
         mtype = 2 if m["type"] == 0 else 1      # ACK to CON, NON else
-        with self.cond:
-            self.events.append(("answered", key))
+        # Recorded once sent: a message the test sends after seeing it
+        # answered goes after the answer.
         self.sock.sendto(coap_message(mtype, CODES[code], m["mid"],
                                       m["token"], opts, body), addr)
+        with self.cond:
+            self.events.append(("answered", key))
+            self.cond.notify_all()
 
     def notify(self, path, body, seq, cf=0):
         """Sends a NON notification of path to its observer."""
@@ -168,6 +175,17 @@ class FakeDevice:
             assert self.cond.wait_for(lambda: any(
                 r["token"] == token for r in self.replies), timeout)
             return [r for r in self.replies if r["token"] == token][0]
+
+    def rsts(self):
+        """The RSTs the device received (message type 3)."""
+        with self.cond:
+            return [m for m in self.empty if m["type"] == 3]
+
+    def wait_answered(self, key, n=1, timeout=5.0):
+        """Waits until the device has answered key n times."""
+        with self.cond:
+            assert self.cond.wait_for(lambda: self.events.count(
+                ("answered", key)) >= n, timeout), self.events
 
     def requests(self, key=None):
         """The keys of the requests seen (of key only, when given), a
