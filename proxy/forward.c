@@ -629,31 +629,19 @@ forward_retry_after(struct device *d)
 	return due > 1 ? (long)due : 1;
 }
 
-/* The query parameters the gateway itself reads: never sent on. */
-static const char *const forward_own_params[] = {
-	"mode", "timeout", "cached", "stale", "discover",
-};
-
 /*
  * A resource request whose query names LwM2M attributes would go out as
- * an empty write and look done: Write-Attributes has its own route. The
- * gateway's own parameters are its own; no other query goes to the
- * device. Returns -1 once answered 400.
+ * an empty write and look done: Write-Attributes has its own route. No
+ * query of /r/ goes to the device: its parameters (mode, timeout, cached,
+ * stale, discover) are the gateway's. Returns -1 once answered 400.
  */
 static int
 forward_check_query(struct http_exchange *hx)
 {
 	struct evkeyval *kv;
-	size_t i;
 
 	TAILQ_FOREACH(kv, &hx->query, next) {
-		for (i = 0; i < sizeof(forward_own_params) /
-		    sizeof(forward_own_params[0]); i++)
-			if (strcmp(kv->key, forward_own_params[i]) == 0)
-				break;
-		if (i < sizeof(forward_own_params) /
-		    sizeof(forward_own_params[0]) ||
-		    !dm_attribute_name(kv->key))
+		if (!dm_attribute_name(kv->key))
 			continue;
 		http_error(hx, 400, "bad_request", "'%s' is an LwM2M "
 		    "attribute: Write-Attributes is PUT /v1/devices/%s/"
