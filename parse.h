@@ -1,17 +1,25 @@
 /*
  * parse.h: what every parser of untrusted input shares: the sentence a
- * refusal is given in, and the check that nothing follows a JSON value
+ * refusal is given in, the check that nothing follows a JSON value
  * (cJSON_ParseWithLength stops at the end of the value and takes the
- * rest of the body for nothing).
+ * rest of the body for nothing), and whether bytes are UTF-8 text.
  */
 #ifndef OUTPOST_PARSE_H
 #define OUTPOST_PARSE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Formats the reason into err (when errlen > 0); returns -1. */
 int	parse_error(char *err, size_t errlen, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Whether p[0..n) is UTF-8 as RFC 3629 defines it (no overlong forms, no
+ * surrogates, nothing past U+10FFFF) without NUL; with no_ctrl, also
+ * without C0 controls (tab and newline included), DEL or C1 controls.
+ */
+int	parse_utf8(const uint8_t *p, size_t n, int no_ctrl);
 
 /* Whether [p, end) holds JSON whitespace only; 0 when p is NULL. */
 int	parse_json_rest_empty(const char *p, const char *end);

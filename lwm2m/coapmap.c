@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "lwm2m/coapmap.h"
+#include "parse.h"
 
 static const struct {
 	int		 cf;
@@ -40,6 +41,33 @@ static const struct {
 	{ 422, 422, 422 }, { 429, 429, 429 },
 	{ 500, 500, 500 }, { 501, 501, 501 }, { 502, 502, 502 },
 	{ 503, 503, 503 }, { 504, 504, 504 }, { 505, 502, 502 },
+};
+
+/* RFC 7252 12.1.2, RFC 7959, RFC 8132, RFC 8516: the error codes. */
+static const struct {
+	int		 code;
+	const char	*phrase, *name;
+} coapmap_errors[] = {
+	{ 400, "Bad Request", "bad_request" },
+	{ 401, "Unauthorized", "unauthorized" },
+	{ 402, "Bad Option", "bad_option" },
+	{ 403, "Forbidden", "forbidden" },
+	{ 404, "Not Found", "not_found" },
+	{ 405, "Method Not Allowed", "method_not_allowed" },
+	{ 406, "Not Acceptable", "not_acceptable" },
+	{ 408, "Request Entity Incomplete", "request_entity_incomplete" },
+	{ 409, "Conflict", "conflict" },
+	{ 412, "Precondition Failed", "precondition_failed" },
+	{ 413, "Request Entity Too Large", "request_entity_too_large" },
+	{ 415, "Unsupported Content-Format", "unsupported_content_format" },
+	{ 422, "Unprocessable Entity", "unprocessable_entity" },
+	{ 429, "Too Many Requests", "too_many_requests" },
+	{ 500, "Internal Server Error", "internal_server_error" },
+	{ 501, "Not Implemented", "not_implemented" },
+	{ 502, "Bad Gateway", "bad_gateway" },
+	{ 503, "Service Unavailable", "service_unavailable" },
+	{ 504, "Gateway Timeout", "gateway_timeout" },
+	{ 505, "Proxying Not Supported", "proxying_not_supported" },
 };
 
 int
@@ -207,4 +235,58 @@ coapmap_content_format(const char *type)
 		    coapmap_types[i].type[blen] == '\0')
 			return coapmap_types[i].cf;
 	return COAPMAP_NONE;
+}
+
+const char *
+coapmap_device_error(const char *ep, int cls, int detail, int cf,
+    const uint8_t *diag, size_t len, char *detail_buf, size_t detail_len,
+    char *code, size_t code_len)
+{
+	const char *phrase = "Error", *name = "device_error";
+	size_t i, n = len;
+
+	for (i = 0; i < sizeof(coapmap_errors) / sizeof(coapmap_errors[0]);
+	    i++)
+		if (coapmap_errors[i].code == cls * 100 + detail) {
+			phrase = coapmap_errors[i].phrase;
+			name = coapmap_errors[i].name;
+		}
+	snprintf(code, code_len, "%d.%02d", cls & 7, detail & 31);
+	if (len == 0 || (cf != COAPMAP_NONE && cf != 0) ||
+	    !parse_utf8(diag, len, 1)) {
+		snprintf(detail_buf, detail_len, "device %s answered %s %s", ep,
+		    code, phrase);
+		return name;
+	}
+	if (n > COAPMAP_DIAG_MAX) {
+		/* Cut before the character that does not fit whole. */
+		for (n = COAPMAP_DIAG_MAX; n > 0 && (diag[n] & 0xc0) == 0x80;
+		    n--)
+			;
+	}
+	snprintf(detail_buf, detail_len, "device %s answered %s %s: %.*s%s", ep,
+	    code, phrase, (int)n, (const char *)diag, n < len ? "..." : "");
+	return name;
+}
+
+int
+coapmap_location_add(char *loc, const uint8_t *seg, size_t len)
+{
+	size_t have = strlen(loc), i;
+
+	if (len == 0 || (len == 1 && seg[0] == '.') ||
+	    (len == 2 && seg[0] == '.' && seg[1] == '.') ||
+	    have + (have > 0) + len >= COAPMAP_LOCATION_MAX)
+		return -1;
+	for (i = 0; i < len; i++)
+		if (!((seg[i] >= 'a' && seg[i] <= 'z') || (seg[i] >= 'A' &&
+		    seg[i] <= 'Z') || (seg[i] >= '0' && seg[i] <= '9') ||
+		    seg[i] == '-' || seg[i] == '.' || seg[i] == '_' ||
+		    seg[i] == '~'))
+			return -1;
+	if (have > 0)
+		loc[have++] = '/';
+	memcpy(loc + have, seg, len);
+	loc[have + len] = '\0';
+	return 0;
 }

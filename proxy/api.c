@@ -357,6 +357,12 @@ const struct http_route api_routes[] = {
 	{ "/v1/ops/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, api_op,
 	    AUTH_READ, AUTH_OPERATE },
 	{ "/v1/events", EVHTTP_REQ_GET, stream_http, AUTH_READ, AUTH_ADMIN },
+	/* The LwM2M operations that are no plain method on a resource. */
+	{ "/v1/devices/{ep}/attributes/{path...}", EVHTTP_REQ_PUT,
+	    proxy_attributes, AUTH_READ, AUTH_OPERATE },
+	/* A Read-Composite is a read, though it is a POST. */
+	{ "/v1/devices/{ep}/composite", EVHTTP_REQ_POST, proxy_composite,
+	    AUTH_READ, AUTH_READ },
 	{ "/v1/devices/{ep}/observe/{path...}", EVHTTP_REQ_POST |
 	    EVHTTP_REQ_DELETE, observe_http, AUTH_READ, AUTH_OPERATE },
 	{ "/v1/observations", EVHTTP_REQ_GET, observe_list_http, AUTH_READ,

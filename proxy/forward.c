@@ -1,8 +1,12 @@
 /*
- * forward.c: /v1/devices/{ep}/r/{path...}, the HTTP to CoAP proxy (RFC 8075).
- * The request goes to the device on its own session (modules/coap/devreq.c);
- * the answer comes back mapped by lwm2m/coapmap.c, the one place where
- * CoAP codes and formats become HTTP.
+ * forward.c: the HTTP to CoAP proxy (RFC 8075): /v1/devices/{ep}/r/{path...}
+ * (read, write, execute, create, delete, discover), and the LwM2M
+ * operations that have their own routes, /v1/devices/{ep}/attributes/
+ * {path...} (Write-Attributes) and /v1/devices/{ep}/composite
+ * (Read-Composite). The request goes to the device on its own session
+ * (modules/coap/devreq.c), or into the queue; the answer comes back mapped
+ * by lwm2m/coapmap.c, the one place where CoAP codes and formats become
+ * HTTP.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -26,6 +30,7 @@
 #include "modules/device/queue.h"
 #include "modules/device/registry.h"
 #include "lwm2m/coapmap.h"
+#include "lwm2m/dmparse.h"
 #include "lwm2m/senml.h"
 #include "proxy/http.h"
 
@@ -232,7 +237,46 @@ forward_watch(struct gateway *gw, struct forward *fw)
 	}
 }
 
-static int	forward_spec(struct http_exchange *hx, struct devreq_spec *spec);
+/* What a request through the proxy is, by its route. */
+enum forward_kind {
+	FWK_RESOURCE,		/* /r/{path...}: the method says */
+	FWK_ATTRIBUTES,		/* Write-Attributes: PUT with a query */
+	FWK_COMPOSITE,		/* Read-Composite: FETCH on the root */
+};
+
+static enum forward_kind
+forward_kind(struct http_exchange *hx)
+{
+	if (hx->route != NULL && hx->route->handler == proxy_attributes)
+		return FWK_ATTRIBUTES;
+	if (hx->route != NULL && hx->route->handler == proxy_composite)
+		return FWK_COMPOSITE;
+	return FWK_RESOURCE;
+}
+
+/* The device's path the request is for ("" for the root). */
+static const char *
+forward_path(struct http_exchange *hx)
+{
+	return forward_kind(hx) == FWK_COMPOSITE ? "" : hx->params.value[1];
+}
+
+/* A request to send, with what it owns: the query of Write-Attributes,
+ * the payload of a Read-Composite. */
+struct fwspec {
+	struct devreq_spec	 s;
+	char			 query[DM_QUERY_MAX];
+	char			*owned;
+};
+
+static int	forward_spec(struct http_exchange *hx, struct fwspec *fs);
+
+static void
+fwspec_free(struct fwspec *fs)
+{
+	free(fs->owned);
+	fs->owned = NULL;
+}
 
 /*
  * The op is stored (or not): once committed, 202 with the op as GET
@@ -270,12 +314,15 @@ forward_queued(enum queue_result res, uint64_t id, void *arg)
 static void
 forward_enqueue(struct http_exchange *hx)
 {
-	struct devreq_spec spec;
+	struct fwspec fs;
 	const char *ep = hx->params.value[0];
+	enum queue_result res;
 
-	if (forward_spec(hx, &spec) == -1)
+	if (forward_spec(hx, &fs) == -1)
 		return;
-	switch (queue_push(hx->gw, ep, &spec, forward_queued, hx)) {
+	res = queue_push(hx->gw, ep, &fs.s, forward_queued, hx);
+	fwspec_free(&fs);
+	switch (res) {
 	case QUEUE_OK:
 		return;
 	case QUEUE_FULL:
@@ -289,8 +336,61 @@ forward_enqueue(struct http_exchange *hx)
 }
 
 
+/*
+ * SenML JSON from a device's TLV, SenML CBOR, plain text or opaque answer
+ * (lwm2m/senml.c), TLV and plain text typed by the object model: the one
+ * call of the converter, for live answers, cached values and composites
+ * alike. path is the device's path the body is for (TLV needs it). Returns
+ * the JSON (caller frees) with its length, or NULL with a reason in err.
+ */
+static char *
+forward_to_json(struct gateway *gw, int cf, const uint8_t *body, size_t len,
+    const char *path, size_t *outlen, char *err, size_t errlen)
+{
+	return senml_to_json(cf, body, len, path, gw->models, outlen, err,
+	    errlen);
+}
+
+/* Whether the client asked for application/json. */
+static int
+forward_wants_json(struct http_exchange *hx)
+{
+	const char *accept = evhttp_find_header(
+	    evhttp_request_get_input_headers(hx->req), "Accept");
+
+	return accept != NULL && coapmap_content_format(accept) == 50;
+}
+
+/* Whether a body in Content-Format cf of the device's path is converted
+ * for a client that asked for application/json: plain text and opaque
+ * only from an LwM2M resource (a plain CoAP node's /health stays text). */
+static int
+forward_converts(struct http_exchange *hx, int cf, size_t len)
+{
+	if (!forward_wants_json(hx) || len == 0)
+		return 0;
+	if (cf == SENML_CF_TLV || cf == SENML_CF_CBOR)
+		return 1;
+	return (cf == SENML_CF_TEXT || cf == SENML_CF_OPAQUE) &&
+	    senml_path_depth(forward_path(hx)) >= 3;
+}
+
+/* The ETag of the JSON made from a representation whose ETag is etag:
+ * another representation, another strong tag. */
+static const char *
+forward_json_etag(const char *etag, char *buf, size_t len)
+{
+	size_t n = strlen(etag);
+
+	if (n < 2 || etag[n - 1] != '"')
+		return etag;
+	snprintf(buf, len, "%.*s-json\"", (int)(n - 1), etag);
+	return buf;
+}
+
 /* Answers from the cache: 200 with Age, ETag and X-Observed-At (304 when
- * the client has it already); a stale value says so. */
+ * the client has it already); a stale value says so. A client that asked
+ * for JSON gets the value converted, as a live read is. */
 static void
 forward_cached(struct http_exchange *hx, const struct cache_entry *e)
 {
@@ -298,28 +398,54 @@ forward_cached(struct http_exchange *hx, const struct cache_entry *e)
 	const char *inm = evhttp_find_header(
 	    evhttp_request_get_input_headers(hx->req), "If-None-Match");
 	struct evbuffer *body;
-	char num[GW_TIME_LEN], type[64];
+	char num[GW_TIME_LEN], type[64], tag[CACHE_ETAG_LEN + 8], err[160];
+	const char *etag = e->etag, *ctype;
+	char *json = NULL;
+	size_t jlen = 0;
+	int conv = forward_converts(hx, e->content_format, e->len);
 
+	if (conv) {
+		if ((json = forward_to_json(hx->gw, e->content_format, e->body,
+		    e->len, forward_path(hx), &jlen, err, sizeof(err))) ==
+		    NULL) {
+			log_info("device %s: cached value not convertible to "
+			    "JSON: %s", hx->params.value[0], err);
+			http_error(hx, 502, "bad_gateway", "the cached value "
+			    "(Content-Format %d) is not valid",
+			    e->content_format);
+			return;
+		}
+		etag = forward_json_etag(e->etag, tag, sizeof(tag));
+	}
 	snprintf(num, sizeof(num), "%lld", (long long)cache_age(e));
 	evhttp_add_header(h, "Age", num);
-	evhttp_add_header(h, "ETag", e->etag);
+	evhttp_add_header(h, "ETag", etag);
 	evhttp_add_header(h, "X-Observed-At", e->observed);
+	evhttp_add_header(h, "Vary", "Accept");
 	if (!cache_fresh(e))
 		evhttp_add_header(h, "Warning", "110 - \"Response is Stale\"");
-	if (inm != NULL && strstr(inm, e->etag) != NULL) {
+	if (inm != NULL && strstr(inm, etag) != NULL) {
+		free(json);
 		http_reply(hx, 304, NULL, NULL);
 		return;
 	}
-	if ((body = evbuffer_new()) == NULL || evbuffer_add(body, e->body,
-	    e->len) == -1) {
+	if (conv)
+		ctype = "application/json";
+	else
+		ctype = e->content_format >= 0 ? coapmap_media_type(
+		    e->content_format, type, sizeof(type)) :
+		    "application/octet-stream";
+	if ((body = evbuffer_new()) == NULL || evbuffer_add(body,
+	    conv ? (const uint8_t *)json : e->body, conv ? jlen : e->len) ==
+	    -1) {
 		if (body != NULL)
 			evbuffer_free(body);
+		free(json);
 		http_error(hx, 500, "internal", "out of memory");
 		return;
 	}
-	http_reply(hx, 200, e->content_format >= 0 ? coapmap_media_type(
-	    e->content_format, type, sizeof(type)) :
-	    "application/octet-stream", body);
+	free(json);
+	http_reply(hx, 200, ctype, body);
 }
 
 /* Whether the client asks for the cached value only (RFC 9111 5.2.1.7). */
@@ -333,23 +459,12 @@ forward_only_if_cached(struct http_exchange *hx)
 	    (cc != NULL && strcasestr(cc, "only-if-cached") != NULL);
 }
 
-/* Whether the client asked for application/json. */
-static int
-forward_wants_json(struct http_exchange *hx)
-{
-	const char *accept = evhttp_find_header(
-	    evhttp_request_get_input_headers(hx->req), "Accept");
-
-	return accept != NULL && coapmap_content_format(accept) == 50;
-}
-
 /*
  * For a client that asked for application/json: TLV, plain text, opaque
- * and SenML CBOR answers become SenML JSON (lwm2m/senml.c), TLV and plain
- * text typed by the object model; plain text and opaque only from an LwM2M
- * resource (a plain CoAP node's /health stays text). Returns the converted
- * body (caller frees) or NULL to pass the answer on as it is; *bad is set
- * when the device's answer could not be converted (502).
+ * and SenML CBOR answers become SenML JSON (forward_to_json); a
+ * Read-Composite's answer always does. Returns the converted body (caller
+ * frees) or NULL to pass the answer on as it is; *bad is set when the
+ * device's answer could not be converted (502).
  */
 static char *
 forward_json(struct http_exchange *hx, const struct devresp *r, size_t *len,
@@ -358,24 +473,58 @@ forward_json(struct http_exchange *hx, const struct devresp *r, size_t *len,
 	char err[160], *out;
 
 	*bad = 0;
-	if (!forward_wants_json(hx) || r->len == 0 ||
-	    (r->content_format != SENML_CF_TLV &&
-	    r->content_format != SENML_CF_CBOR &&
-	    r->content_format != SENML_CF_TEXT &&
-	    r->content_format != SENML_CF_OPAQUE))
+	if (forward_kind(hx) == FWK_COMPOSITE ? r->len == 0 ||
+	    r->content_format != SENML_CF_CBOR :
+	    !forward_converts(hx, r->content_format, r->len))
 		return NULL;
-	if ((r->content_format == SENML_CF_TEXT ||
-	    r->content_format == SENML_CF_OPAQUE) &&
-	    senml_path_depth(hx->params.value[1]) < 3)
-		return NULL;
-	if ((out = senml_to_json(r->content_format, r->body, r->len,
-	    hx->params.value[1], hx->gw->models, len, err,
-	    sizeof(err))) == NULL) {
+	if ((out = forward_to_json(hx->gw, r->content_format, r->body, r->len,
+	    forward_path(hx), len, err, sizeof(err))) == NULL) {
 		log_info("device %s: answer not convertible to JSON: %s",
 		    hx->params.value[0], err);
 		*bad = 1;
 	}
 	return out;
+}
+
+/* The device refused: its code's status, and a JSON body that names the
+ * code and carries its diagnostic (coapmap_device_error). */
+static void
+forward_device_error(struct http_exchange *hx, const struct devresp *r,
+    int status)
+{
+	char detail[512], code[8];
+	const char *name;
+	cJSON *doc;
+
+	name = coapmap_device_error(hx->params.value[0], r->cls, r->detail,
+	    r->content_format, r->body, r->len, detail, sizeof(detail), code,
+	    sizeof(code));
+	doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(doc, "error", name);
+	cJSON_AddStringToObject(doc, "detail", detail);
+	cJSON_AddStringToObject(doc, "device_code", code);
+	http_reply_json(hx, status, doc);
+}
+
+/* 2.01 Created: the new instance's path in the body and, when the device
+ * named it (Location-Path), in Location as the proxy's own URL of it. */
+static void
+forward_created(struct http_exchange *hx, const struct devresp *r)
+{
+	char buf[COAPMAP_LOCATION_MAX + LWM2M_EP_MAX + 32];
+	cJSON *doc = cJSON_CreateObject();
+
+	if (r->location == NULL) {
+		cJSON_AddNullToObject(doc, "path");
+	} else {
+		snprintf(buf, sizeof(buf), "/v1/devices/%s/r/%s",
+		    hx->params.value[0], r->location);
+		evhttp_add_header(evhttp_request_get_output_headers(hx->req),
+		    "Location", buf);
+		snprintf(buf, sizeof(buf), "/%s", r->location);
+		cJSON_AddStringToObject(doc, "path", buf);
+	}
+	http_reply_json(hx, 201, doc);
 }
 
 /* The device answered, or did not: map it onto hx's reply. etag: the
@@ -386,7 +535,7 @@ forward_reply(struct http_exchange *hx, const struct devresp *r,
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(hx->req);
 	struct evbuffer *body;
-	char type[64], num[16], *json;
+	char type[64], num[16], tag[CACHE_ETAG_LEN + 8], *json;
 	size_t jlen;
 	int status, bad;
 
@@ -404,12 +553,22 @@ forward_reply(struct http_exchange *hx, const struct devresp *r,
 		return;
 	}
 	status = coapmap_status(r->cls, r->detail, r->len > 0);
-	if (etag != NULL)
-		evhttp_add_header(h, "ETag", etag);
 	if (r->cls == 5 && r->detail == 3 && r->has_max_age) {
 		snprintf(num, sizeof(num), "%u", r->max_age);
 		evhttp_add_header(h, "Retry-After", num);
 	}
+	if (r->cls == 4 || r->cls == 5) {
+		forward_device_error(hx, r, status);
+		return;
+	}
+	if (r->cls == 2 && r->detail == 1) {
+		forward_created(hx, r);
+		return;
+	}
+	if (etag != NULL)
+		evhttp_add_header(h, "ETag", forward_converts(hx,
+		    r->content_format, r->len) ? forward_json_etag(etag, tag,
+		    sizeof(tag)) : etag);
 	if (status == 204 || status == 304 || r->len == 0) {
 		http_reply(hx, status, NULL, NULL);
 		return;
@@ -423,7 +582,8 @@ forward_reply(struct http_exchange *hx, const struct devresp *r,
 		if ((body = evbuffer_new()) != NULL)
 			evbuffer_add(body, json, jlen);
 		free(json);
-		http_reply(hx, status, "application/json", body);
+		http_reply(hx, status, forward_kind(hx) == FWK_COMPOSITE ?
+		    "application/senml+json" : "application/json", body);
 		return;
 	}
 	if ((body = evbuffer_new()) == NULL ||
@@ -452,6 +612,7 @@ forward_done(const struct devresp *r, void *arg)
 	fwgroup_close(g);
 	etag[0] = '\0';
 	if (r->kind == DEVRESP_ANSWER && r->cls == 2 && r->detail == 5 &&
+	    forward_kind(hx) == FWK_RESOURCE &&
 	    evhttp_request_get_command(hx->req) == EVHTTP_REQ_GET &&
 	    http_query(hx, "discover") == NULL &&
 	    cache_put(hx->gw, hx->params.value[0], hx->params.value[1],
@@ -477,17 +638,62 @@ forward_retry_after(struct device *d)
 	return due > 1 ? (long)due : 1;
 }
 
-/* Builds the CoAP request from the HTTP one; answers errors itself. */
+/*
+ * A resource request whose query names LwM2M attributes would go out as
+ * an empty write and look done: Write-Attributes has its own route. No
+ * query of /r/ goes to the device: its parameters (mode, timeout, cached,
+ * stale, discover) are the gateway's. Returns -1 once answered 400.
+ */
 static int
-forward_spec(struct http_exchange *hx, struct devreq_spec *spec)
+forward_check_query(struct http_exchange *hx)
 {
-	struct evkeyvalq *in = evhttp_request_get_input_headers(hx->req);
-	struct evbuffer *buf = evhttp_request_get_input_buffer(hx->req);
-	const char *ctype = evhttp_find_header(in, "Content-Type");
-	const char *accept = evhttp_find_header(in, "Accept");
-	const char *timeout = http_query(hx, "timeout");
-	char *end;
-	long t;
+	struct evkeyval *kv;
+
+	TAILQ_FOREACH(kv, &hx->query, next) {
+		if (!dm_attribute_name(kv->key))
+			continue;
+		http_error(hx, 400, "bad_request", "'%s' is an LwM2M "
+		    "attribute: Write-Attributes is PUT /v1/devices/%s/"
+		    "attributes/%s with a JSON body", kv->key,
+		    hx->params.value[0], hx->params.value[1]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether path is {o}/{i}/{r}: a resource, whose POST is an Execute. */
+static int
+forward_is_resource(const char *path)
+{
+	char buf[DEVREQ_PATH_MAX + 1];
+	const char *p;
+	int slashes = 0;
+
+	for (p = path; *p != '\0'; p++)
+		slashes += *p == '/';
+	return slashes == 2 && snprintf(buf, sizeof(buf), "/%s", path) <
+	    (int)sizeof(buf) && dm_path_valid(buf, strlen(buf));
+}
+
+/* The body of a Write-Attributes or Read-Composite: JSON (a missing
+ * Content-Type is taken as JSON). -1 once answered. */
+static int
+forward_json_body(struct http_exchange *hx, const char *ctype)
+{
+	if (ctype != NULL && coapmap_content_format(ctype) != 50) {
+		http_error(hx, 415, "unsupported_media_type", "the body is "
+		    "application/json");
+		return -1;
+	}
+	return 0;
+}
+
+/* The resource request of /r/{path...}: the method says which. */
+static int
+forward_spec_resource(struct http_exchange *hx, struct devreq_spec *spec,
+    const char *ctype)
+{
+	char err[160];
 
 	switch (evhttp_request_get_command(hx->req)) {
 	case EVHTTP_REQ_PUT:
@@ -503,10 +709,8 @@ forward_spec(struct http_exchange *hx, struct devreq_spec *spec)
 		spec->method = DEVREQ_GET;
 		break;
 	}
-	spec->path = hx->params.value[1];
-	spec->len = evbuffer_get_length(buf);
-	spec->body = spec->len > 0 ? evbuffer_pullup(buf, -1) : NULL;
-	spec->content_format = COAPMAP_NONE;
+	if (forward_check_query(hx) == -1)
+		return -1;
 	if (ctype != NULL || spec->len > 0) {
 		if ((spec->content_format = coapmap_content_format(ctype)) ==
 		    COAPMAP_NONE) {
@@ -516,20 +720,91 @@ forward_spec(struct http_exchange *hx, struct devreq_spec *spec)
 			return -1;
 		}
 	}
-	spec->accept = accept != NULL ? coapmap_content_format(accept) :
-	    COAPMAP_NONE;
-	/* Devices speak TLV and SenML, not plain JSON: the gateway converts
-	 * (forward_json) instead of asking for it. */
-	if (spec->accept == 50)
-		spec->accept = COAPMAP_NONE;
-	if (http_query(hx, "discover") != NULL)
-		spec->accept = 40;	/* application/link-format */
+	/* An Execute's arguments (LwM2M 1.1 Core 5.4.5) are checked here: a
+	 * device that cannot parse them may run the command without them. */
+	if (spec->method == DEVREQ_POST && spec->content_format == 0 &&
+	    forward_is_resource(spec->path) && dm_execute_args(spec->body,
+	    spec->len, err, sizeof(err)) == -1) {
+		http_error(hx, 400, "bad_request", "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Builds the CoAP request from the HTTP one; answers errors itself. On
+ * success the caller frees fs with fwspec_free. */
+static int
+forward_spec(struct http_exchange *hx, struct fwspec *fs)
+{
+	struct devreq_spec *spec = &fs->s;
+	struct evkeyvalq *in = evhttp_request_get_input_headers(hx->req);
+	struct evbuffer *buf = evhttp_request_get_input_buffer(hx->req);
+	const char *ctype = evhttp_find_header(in, "Content-Type");
+	const char *accept = evhttp_find_header(in, "Accept");
+	const char *timeout = http_query(hx, "timeout");
+	char *end, err[200];
+	size_t len;
+	long t;
+
+	memset(fs, 0, sizeof(*fs));
+	spec->path = forward_path(hx);
+	spec->len = evbuffer_get_length(buf);
+	spec->body = spec->len > 0 ? evbuffer_pullup(buf, -1) : NULL;
+	spec->content_format = COAPMAP_NONE;
+	spec->accept = COAPMAP_NONE;
+	switch (forward_kind(hx)) {
+	case FWK_ATTRIBUTES:
+		/* A PUT with the attributes as Uri-Query and no payload
+		 * (LwM2M 1.1 Core 5.4.4). */
+		if (forward_json_body(hx, ctype) == -1)
+			return -1;
+		if (dm_attributes((const char *)spec->body, spec->len,
+		    fs->query, sizeof(fs->query), err, sizeof(err)) == -1) {
+			http_error(hx, 400, "bad_request", "%s", err);
+			return -1;
+		}
+		spec->method = DEVREQ_PUT;
+		spec->query = fs->query;
+		spec->body = NULL;
+		spec->len = 0;
+		break;
+	case FWK_COMPOSITE:
+		/* A FETCH on the root whose payload names the paths, in
+		 * SenML JSON: the format Zephyr, Anjay and Wakaama all read
+		 * a Read-Composite in (Zephyr refuses SenML-ETCH, 320). */
+		if (forward_json_body(hx, ctype) == -1)
+			return -1;
+		if ((fs->owned = dm_composite((const char *)spec->body,
+		    spec->len, &len, err, sizeof(err))) == NULL) {
+			http_error(hx, 400, "bad_request", "%s", err);
+			return -1;
+		}
+		spec->method = DEVREQ_FETCH;
+		spec->body = (const uint8_t *)fs->owned;
+		spec->len = len;
+		spec->content_format = SENML_CF_JSON;
+		spec->accept = SENML_CF_JSON;
+		break;
+	default:
+		if (forward_spec_resource(hx, spec, ctype) == -1)
+			return -1;
+		spec->accept = accept != NULL ?
+		    coapmap_content_format(accept) : COAPMAP_NONE;
+		/* Devices speak TLV and SenML, not plain JSON: the gateway
+		 * converts (forward_json) instead of asking for it. */
+		if (spec->accept == 50)
+			spec->accept = COAPMAP_NONE;
+		if (http_query(hx, "discover") != NULL)
+			spec->accept = 40;	/* application/link-format */
+		break;
+	}
 	spec->timeout_s = (unsigned)hx->gw->cfg.proxy_timeout;
 	if (timeout != NULL) {
 		t = strtol(timeout, &end, 10);
 		if (*timeout == '\0' || *end != '\0' || t < 1 || t > 3600) {
 			http_error(hx, 400, "bad_request", "timeout must be "
 			    "1..3600 seconds");
+			fwspec_free(fs);
 			return -1;
 		}
 		spec->timeout_s = (unsigned)t;
@@ -590,13 +865,16 @@ forward_group(struct gateway *gw, struct device *d,
 	return g;
 }
 
-void
-proxy_forward(struct http_exchange *hx)
+/* Every request of the proxy: from the cache, into the queue, or to the
+ * device now. */
+static void
+forward_run(struct http_exchange *hx)
 {
 	struct gateway *gw = hx->gw;
 	struct device *d = registry_find_by_endpoint(gw->registry,
 	    hx->params.value[0]);
-	struct devreq_spec spec;
+	struct fwspec fs;
+	struct devreq_spec *spec = &fs.s;
 	struct forward *fw;
 	enum forward_mode mode;
 	char num[24];
@@ -606,10 +884,11 @@ proxy_forward(struct http_exchange *hx)
 		    "registered", hx->params.value[0]);
 		return;
 	}
-	if (forward_spec(hx, &spec) == -1)
+	if (forward_spec(hx, &fs) == -1)
 		return;
-	if (spec.method == DEVREQ_GET && spec.accept != 40) {
-		const struct cache_entry *e = cache_get(gw, d->ep, spec.path);
+	if (forward_kind(hx) == FWK_RESOURCE && spec->method == DEVREQ_GET &&
+	    spec->accept != 40) {
+		const struct cache_entry *e = cache_get(gw, d->ep, spec->path);
 
 		if (forward_only_if_cached(hx)) {
 			if (e != NULL && (cache_fresh(e) ||
@@ -618,28 +897,31 @@ proxy_forward(struct http_exchange *hx)
 			else
 				http_error(hx, 504, "not_cached", "no %svalue "
 				    "of %s/%s is cached", e != NULL ? "fresh " :
-				    "", d->ep, spec.path);
-			return;
+				    "", d->ep, spec->path);
+			goto done;
 		}
 		/* A device that cannot answer now: a fresh value will do. */
 		if (e != NULL && cache_fresh(e) && http_query(hx, "mode") ==
 		    NULL && !devreq_reachable(gw, d)) {
 			forward_cached(hx, e);
-			return;
+			goto done;
 		}
 	}
 	mode = forward_mode(hx);
 	if (http_query(hx, "mode") != NULL && mode == FORWARD_AUTO) {
 		http_error(hx, 400, "bad_request", "mode must be queue or wait");
-		return;
+		goto done;
 	}
 	/* Queued ops go before anything new: a request for a device with a
 	 * queue joins it. */
 	if (mode == FORWARD_QUEUE || (mode == FORWARD_AUTO &&
 	    (!devreq_reachable(gw, d) || queue_length(gw, d->ep) > 0))) {
 		forward_enqueue(hx);
-		return;
+		goto done;
 	}
+	/* mode=wait for a device that cannot be reached now: it is
+	 * unavailable for a while (asleep, or its route stale), not late, so
+	 * 503 with when to try again, not 504. */
 	if (!devreq_reachable(gw, d)) {
 		snprintf(num, sizeof(num), "%ld", forward_retry_after(d));
 		evhttp_add_header(evhttp_request_get_output_headers(hx->req),
@@ -647,25 +929,45 @@ proxy_forward(struct http_exchange *hx)
 		http_error(hx, 503, "unavailable", "device %s is %s", d->ep,
 		    registry_state_name(registry_state(gw->registry, d,
 		    gw_now())));
-		return;
+		goto done;
 	}
 	if ((fw = calloc(1, sizeof(*fw))) == NULL) {
 		http_error(hx, 500, "internal", "out of memory");
-		return;
+		goto done;
 	}
 	fw->hx = hx;
-	if ((fw->g = forward_join(gw, d, &spec, hx)) == NULL &&
-	    (fw->g = forward_group(gw, d, &spec, hx)) == NULL) {
+	if ((fw->g = forward_join(gw, d, spec, hx)) == NULL &&
+	    (fw->g = forward_group(gw, d, spec, hx)) == NULL) {
 		free(fw);
 		if (mode == FORWARD_WAIT)
 			http_error(hx, 503, "unavailable", "device %s has no "
 			    "route", d->ep);
 		else
 			forward_enqueue(hx);
-		return;
+		goto done;
 	}
 	TAILQ_INSERT_TAIL(&fw->g->members, fw, entry);
 	fw->conn = evhttp_request_get_connection(hx->req);
 	if (fw->conn != NULL)
 		forward_watch(gw, fw);
+done:
+	fwspec_free(&fs);
+}
+
+void
+proxy_forward(struct http_exchange *hx)
+{
+	forward_run(hx);
+}
+
+void
+proxy_attributes(struct http_exchange *hx)
+{
+	forward_run(hx);
+}
+
+void
+proxy_composite(struct http_exchange *hx)
+{
+	forward_run(hx);
 }

@@ -40,9 +40,13 @@ struct http_exchange {
 	struct evkeyvalq		 query;
 };
 
-/* proxy/forward.c: /v1/devices/{ep}/r/{path...}; its state (gw->forwards)
+/* proxy/forward.c: /v1/devices/{ep}/r/{path...}, PUT
+ * /v1/devices/{ep}/attributes/{path...} (Write-Attributes) and POST
+ * /v1/devices/{ep}/composite (Read-Composite); its state (gw->forwards)
  * is forward_module's. */
 void	proxy_forward(struct http_exchange *hx);
+void	proxy_attributes(struct http_exchange *hx);
+void	proxy_composite(struct http_exchange *hx);
 
 /* proxy/ops.c: /v1/ops/{id}, /v1/devices/{ep}/ops; api_op_json renders
  * op id as GET /v1/ops/{id} shows it into *out (the caller's): 0, 1 when

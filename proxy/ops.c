@@ -14,12 +14,15 @@
 #include "modules/device/queue.h"
 #include "modules/device/registry.h"
 #include "lwm2m/coapmap.h"
+#include "lwm2m/lwm2m.h"
 #include "proxy/http.h"
 
 static const char *const op_methods[] = {
 	[DEVREQ_GET] = "GET", [DEVREQ_POST] = "POST",
 	[DEVREQ_PUT] = "PUT", [DEVREQ_DELETE] = "DELETE",
+	[DEVREQ_FETCH] = "FETCH", [DEVREQ_IPATCH] = "iPATCH",
 };
+#define OP_NMETHODS	(sizeof(op_methods) / sizeof(op_methods[0]))
 
 /* Whether a Content-Format is text that JSON can carry as a string. */
 static int
@@ -73,11 +76,45 @@ ops_body(cJSON *o, int cf, const uint8_t *p, size_t len)
 	free(s);
 }
 
+/*
+ * What the device answered, into an op's "result": its status, a created
+ * instance's path and location (as a live create answers them), a device
+ * error as a live request reports it, and the body as it came.
+ */
+static void
+ops_result(cJSON *r, const struct op_view *v)
+{
+	char type[64], buf[COAPMAP_LOCATION_MAX + LWM2M_EP_MAX + 32];
+	char detail[512], code[8];
+	const char *name;
+	int cls = v->result_code >> 5, det = v->result_code & 31;
+
+	cJSON_AddNumberToObject(r, "status", v->result_status);
+	if (v->location != NULL) {
+		snprintf(buf, sizeof(buf), "/%s", v->location);
+		cJSON_AddStringToObject(r, "path", buf);
+		snprintf(buf, sizeof(buf), "/v1/devices/%s/r/%s", v->ep,
+		    v->location);
+		cJSON_AddStringToObject(r, "location", buf);
+	}
+	if (cls >= 4) {
+		name = coapmap_device_error(v->ep, cls, det, v->result_format,
+		    v->result, v->result_len, detail, sizeof(detail), code,
+		    sizeof(code));
+		cJSON_AddStringToObject(r, "error", name);
+		cJSON_AddStringToObject(r, "detail", detail);
+		cJSON_AddStringToObject(r, "device_code", code);
+	}
+	if (v->result_format >= 0)
+		cJSON_AddStringToObject(r, "content_type", coapmap_media_type(
+		    v->result_format, type, sizeof(type)));
+	ops_body(r, v->result_format, v->result, v->result_len);
+}
+
 static cJSON *
 ops_json(const struct op_view *v)
 {
-	cJSON *o = cJSON_CreateObject(), *r;
-	char type[64];
+	cJSON *o = cJSON_CreateObject();
 	enum op_state st = v->state;
 
 	if (st == OP_QUEUED && gw_now() >= v->expires_at)
@@ -85,21 +122,18 @@ ops_json(const struct op_view *v)
 	cJSON_AddNumberToObject(o, "op", (double)v->id);
 	cJSON_AddStringToObject(o, "ep", v->ep);
 	cJSON_AddStringToObject(o, "state", queue_state_name(st));
-	cJSON_AddStringToObject(o, "method", v->method >= DEVREQ_GET &&
-	    v->method <= DEVREQ_DELETE ? op_methods[v->method] : "?");
+	cJSON_AddStringToObject(o, "method", (size_t)v->method < OP_NMETHODS &&
+	    op_methods[v->method] != NULL ? op_methods[v->method] : "?");
 	cJSON_AddStringToObject(o, "path", v->path);
+	if (v->query != NULL)
+		cJSON_AddStringToObject(o, "query", v->query);
 	cJSON_AddNumberToObject(o, "attempts", v->attempts);
 	http_json_time(o, "created_at", v->created_at);
 	http_json_time(o, "updated_at", v->updated_at);
 	http_json_time(o, "expires_at", v->expires_at);
 	if (v->result_status == 0)
 		return o;
-	r = cJSON_AddObjectToObject(o, "result");
-	cJSON_AddNumberToObject(r, "status", v->result_status);
-	if (v->result_format >= 0)
-		cJSON_AddStringToObject(r, "content_type", coapmap_media_type(
-		    v->result_format, type, sizeof(type)));
-	ops_body(r, v->result_format, v->result, v->result_len);
+	ops_result(cJSON_AddObjectToObject(o, "result"), v);
 	return o;
 }
 

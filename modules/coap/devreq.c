@@ -21,6 +21,7 @@
 
 #include "gateway.h"
 #include "log.h"
+#include "lwm2m/coapmap.h"
 #include "modules/coap/coap.h"
 #include "modules/coap/devreq.h"
 #include "cache/observe.h"
@@ -45,6 +46,7 @@ struct devreq {
 	size_t			 len;
 	uint8_t			*body;
 	char			 path[DEVREQ_PATH_MAX];
+	char			 query[DEVREQ_QUERY_MAX];
 };
 
 TAILQ_HEAD(devreq_list, devreq);
@@ -306,6 +308,23 @@ devreq_add_path(coap_pdu_t *pdu, const char *p)
 	return 0;
 }
 
+/* Adds one Uri-Query option per '&'-separated part of query. */
+static int
+devreq_add_query(coap_pdu_t *pdu, const char *q)
+{
+	const char *amp;
+
+	while (*q != '\0') {
+		if ((amp = strchr(q, '&')) == NULL)
+			amp = q + strlen(q);
+		if (amp > q && !coap_add_option(pdu, COAP_OPTION_URI_QUERY,
+		    (size_t)(amp - q), (const uint8_t *)q))
+			return -1;
+		q = *amp == '&' ? amp + 1 : amp;
+	}
+	return 0;
+}
+
 /* Puts one request on the wire. Returns -1 if libcoap refused it. */
 static int
 devreq_transmit(struct devq *q, struct devreq *rq)
@@ -319,7 +338,8 @@ devreq_transmit(struct devq *q, struct devreq *rq)
 		return -1;
 	coap_session_new_token(s, &rq->token_len, rq->token);
 	if (!coap_add_token(pdu, rq->token_len, rq->token) ||
-	    devreq_add_path(pdu, rq->path) == -1)
+	    devreq_add_path(pdu, rq->path) == -1 ||
+	    devreq_add_query(pdu, rq->query) == -1)
 		goto fail;
 	if (rq->content_format >= 0 && !coap_add_option(pdu,
 	    COAP_OPTION_CONTENT_FORMAT, coap_encode_var_safe(buf, sizeof(buf),
@@ -385,8 +405,11 @@ devreq_send(struct gateway *gw, const char *ep, const struct devreq_spec *spec,
 	struct timeval tv = { (time_t)spec->timeout_s, 0 };
 
 	if (d == NULL || strlen(spec->path) >= DEVREQ_PATH_MAX ||
+	    (spec->query != NULL && strlen(spec->query) >= DEVREQ_QUERY_MAX) ||
 	    (rq = calloc(1, sizeof(*rq))) == NULL)
 		return NULL;
+	if (spec->query != NULL)
+		memcpy(rq->query, spec->query, strlen(spec->query) + 1);
 	if ((rq->timer = evtimer_new(gw->base, devreq_timeout_cb, rq)) ==
 	    NULL || (spec->len > 0 && (rq->body = malloc(spec->len)) ==
 	    NULL) || (q = devq_get(d)) == NULL) {
@@ -685,6 +708,37 @@ devreq_stray(struct gateway *gw, coap_session_t *s)
 	queue_wake(gw, st.d->ep);
 }
 
+/*
+ * The answer's Location-Path options joined by '/' into loc
+ * (COAPMAP_LOCATION_MAX bytes): 1, or 0 when there are none, or -1 when
+ * one is not a path segment we can pass on (logged; the answer goes
+ * without it).
+ */
+static int
+devreq_location(coap_session_t *s, const coap_pdu_t *rcvd, char *loc)
+{
+	coap_opt_iterator_t it;
+	coap_opt_filter_t f;
+	coap_opt_t *opt;
+	const char *ep;
+
+	loc[0] = '\0';
+	coap_option_filter_clear(&f);
+	coap_option_filter_set(&f, COAP_OPTION_LOCATION_PATH);
+	coap_option_iterator_init(rcvd, &it, &f);
+	while ((opt = coap_option_next(&it)) != NULL)
+		if (coapmap_location_add(loc, coap_opt_value(opt),
+		    coap_opt_length(opt)) == -1) {
+			ep = devreq_session_ep(s);
+			log_info("device %s: a Location-Path that is not a "
+			    "path (%u bytes) left out", ep != NULL ? ep : "?",
+			    coap_opt_length(opt));
+			loc[0] = '\0';
+			return -1;
+		}
+	return loc[0] != '\0';
+}
+
 coap_response_t
 devreq_response(coap_session_t *s, const coap_pdu_t *sent,
     const coap_pdu_t *rcvd, const coap_mid_t mid)
@@ -694,7 +748,7 @@ devreq_response(coap_session_t *s, const coap_pdu_t *sent,
 	struct device *d;
 	struct gateway *gw;
 	struct devresp resp;
-	char ep[LWM2M_EP_MAX + 1];
+	char ep[LWM2M_EP_MAX + 1], loc[COAPMAP_LOCATION_MAX];
 	coap_opt_iterator_t it;
 	coap_opt_t *opt;
 	size_t offset, total;
@@ -703,9 +757,17 @@ devreq_response(coap_session_t *s, const coap_pdu_t *sent,
 
 	(void)sent;
 	(void)mid;
-	/* Even an answer nobody waits for any more is ours: no RST. */
+	/*
+	 * Even an answer nobody waits for any more is ours: no RST. One in
+	 * an ACK (the device's answer to the GET that cancelled an
+	 * observation, whose devobs is gone) is ignored: libcoap answers
+	 * COAP_RESPONSE_FAIL with an RST whatever the message's type, and
+	 * an ACK is never rejected with one (RFC 7252 4.2).
+	 */
 	if (rq == NULL && (o = devobs_match(s, coap_pdu_get_token(rcvd))) ==
 	    NULL) {
+		if (coap_pdu_get_type(rcvd) == COAP_MESSAGE_ACK)
+			return COAP_RESPONSE_OK;
 		devreq_stray(coap_gateway(coap_session_get_context(s)), s);
 		return COAP_RESPONSE_FAIL;	/* not ours: RST */
 	}
@@ -726,6 +788,8 @@ devreq_response(coap_session_t *s, const coap_pdu_t *sent,
 	if (!coap_get_data_large(rcvd, &resp.len, &resp.body, &offset,
 	    &total))
 		resp.len = 0;
+	if (rq != NULL && devreq_location(s, rcvd, loc) == 1)
+		resp.location = loc;
 	if (rq != NULL) {
 		devreq_finish(rq, &resp);
 		return COAP_RESPONSE_OK;

@@ -23,7 +23,16 @@
 #include "store/store.h"
 #include "lwm2m/coapmap.h"
 
+/*
+ * Record formats: 1 is the head, then ep, path, body, result. 2 (an op
+ * with a query, or whose result has a Location-Path or the device's code)
+ * puts struct op_ext after the head, and its query and location (each
+ * NUL-terminated) after the path. An op with neither is written as 1, so
+ * that a store stays readable by a gateway that knows format 1 only; both
+ * are read.
+ */
 #define OP_FORMAT	1
+#define OP_FORMAT_EXT	2
 #define QKEY_MAX	(LWM2M_EP_MAX + 1 + 8)
 #define QDEV_BUCKETS	1024
 
@@ -39,6 +48,14 @@ struct op_head {
 	uint8_t		state, method;
 };
 #define OP_HEAD_OFF	8	/* format byte, padding */
+
+/* Format 2's addition. */
+struct op_ext {
+	uint16_t	query_len, location_len;
+	uint8_t		result_code;	/* the device's error (class << 5 |
+					   detail), 0 if none or unknown */
+	uint8_t		pad[3];
+};
 
 /* A device with ops waiting. */
 struct qdev {
@@ -135,9 +152,14 @@ static uint8_t *
 op_encode(const struct op_view *v, size_t *len)
 {
 	struct op_head h;
+	struct op_ext x;
+	const char *query = v->query != NULL ? v->query : "";
+	const char *loc = v->location != NULL ? v->location : "";
 	uint8_t *buf, *p;
+	int ext;
 
 	memset(&h, 0, sizeof(h));
+	memset(&x, 0, sizeof(x));
 	h.id = v->id;
 	h.created_at = v->created_at;
 	h.updated_at = v->updated_at;
@@ -153,17 +175,33 @@ op_encode(const struct op_view *v, size_t *len)
 	h.result_len = (uint32_t)v->result_len;
 	h.state = (uint8_t)v->state;
 	h.method = (uint8_t)v->method;
+	x.query_len = (uint16_t)strlen(query);
+	x.location_len = (uint16_t)strlen(loc);
+	x.result_code = (uint8_t)v->result_code;
+	ext = x.query_len > 0 || x.location_len > 0 || x.result_code != 0;
 	*len = OP_HEAD_OFF + sizeof(h) + h.ep_len + 1 + h.path_len + 1 +
 	    h.body_len + h.result_len;
+	if (ext)
+		*len += sizeof(x) + x.query_len + 1 + x.location_len + 1;
 	if ((buf = calloc(1, *len)) == NULL)
 		return NULL;
-	buf[0] = OP_FORMAT;
+	buf[0] = ext ? OP_FORMAT_EXT : OP_FORMAT;
 	memcpy(buf + OP_HEAD_OFF, &h, sizeof(h));
 	p = buf + OP_HEAD_OFF + sizeof(h);
+	if (ext) {
+		memcpy(p, &x, sizeof(x));
+		p += sizeof(x);
+	}
 	memcpy(p, v->ep, h.ep_len);
 	p += h.ep_len + 1;
 	memcpy(p, v->path, h.path_len);
 	p += h.path_len + 1;
+	if (ext) {
+		memcpy(p, query, x.query_len);
+		p += x.query_len + 1;
+		memcpy(p, loc, x.location_len);
+		p += x.location_len + 1;
+	}
 	if (h.body_len > 0)
 		memcpy(p, v->body, h.body_len);
 	p += h.body_len;
@@ -172,21 +210,33 @@ op_encode(const struct op_view *v, size_t *len)
 	return buf;
 }
 
-/* Points v into a stored record; -1 if the record is not sane. */
+/* Points v into a stored record (format 1 or 2); -1 if it is not sane. */
 static int
 op_decode(const uint8_t *buf, size_t len, struct op_view *v)
 {
 	struct op_head h;
+	struct op_ext x;
 	const uint8_t *p;
+	size_t need;
 
-	if (len < OP_HEAD_OFF + sizeof(h) || buf[0] != OP_FORMAT)
+	memset(&x, 0, sizeof(x));
+	if (len < OP_HEAD_OFF + sizeof(h) || (buf[0] != OP_FORMAT &&
+	    buf[0] != OP_FORMAT_EXT))
 		return -1;
 	memcpy(&h, buf + OP_HEAD_OFF, sizeof(h));
-	if (len != OP_HEAD_OFF + sizeof(h) + (size_t)h.ep_len + 1 +
-	    h.path_len + 1 + h.body_len + h.result_len ||
-	    h.state >= OP_STATE__COUNT)
-		return -1;
 	p = buf + OP_HEAD_OFF + sizeof(h);
+	need = OP_HEAD_OFF + sizeof(h) + (size_t)h.ep_len + 1 + h.path_len +
+	    1 + h.body_len + h.result_len;
+	if (buf[0] == OP_FORMAT_EXT) {
+		if (len < OP_HEAD_OFF + sizeof(h) + sizeof(x))
+			return -1;
+		memcpy(&x, p, sizeof(x));
+		p += sizeof(x);
+		need += sizeof(x) + (size_t)x.query_len + 1 + x.location_len +
+		    1;
+	}
+	if (len != need || h.state >= OP_STATE__COUNT)
+		return -1;
 	if (p[h.ep_len] != '\0' || p[h.ep_len + 1 + h.path_len] != '\0')
 		return -1;
 	memset(v, 0, sizeof(*v));
@@ -201,9 +251,20 @@ op_decode(const uint8_t *buf, size_t len, struct op_view *v)
 	v->expires_at = h.expires_at;
 	v->result_status = h.result_status;
 	v->result_format = h.result_format;
+	v->result_code = x.result_code;
 	v->ep = (const char *)p;
 	v->path = (const char *)p + h.ep_len + 1;
 	p += h.ep_len + 1 + h.path_len + 1;
+	if (buf[0] == OP_FORMAT_EXT) {
+		if (p[x.query_len] != '\0' ||
+		    p[x.query_len + 1 + x.location_len] != '\0')
+			return -1;
+		if (x.query_len > 0)
+			v->query = (const char *)p;
+		if (x.location_len > 0)
+			v->location = (const char *)p + x.query_len + 1;
+		p += x.query_len + 1 + x.location_len + 1;
+	}
 	v->body = p;
 	v->len = h.body_len;
 	v->result = p + h.body_len;
@@ -319,6 +380,7 @@ queue_push(struct gateway *gw, const char *ep, const struct devreq_spec *spec,
 	v.ep = ep;
 	v.method = spec->method;
 	v.path = spec->path;
+	v.query = spec->query;
 	v.content_format = spec->content_format;
 	v.accept = spec->accept;
 	v.body = spec->body;
@@ -486,6 +548,10 @@ queue_delivered(const struct devresp *r, void *arg)
 			    r->has_max_age ? (long)r->max_age : -1, r->body,
 			    r->len, 0);
 		v.result_status = coapmap_status(r->cls, r->detail, r->len > 0);
+		/* The code an error body names; a success has its status. */
+		if (r->cls >= 4)
+			v.result_code = (r->cls & 7) << 5 | (r->detail & 31);
+		v.location = r->location;
 		v.result_format = r->content_format;
 		v.result = r->body;
 		v.result_len = r->len;
@@ -552,6 +618,7 @@ queue_step(struct qdev *q)
 	memset(&spec, 0, sizeof(spec));
 	spec.method = v.method;
 	spec.path = v.path;
+	spec.query = v.query;
 	spec.content_format = v.content_format;
 	spec.accept = v.accept;
 	spec.body = v.body;

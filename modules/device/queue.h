@@ -37,12 +37,16 @@ struct op_view {
 	const char		*ep;
 	enum devreq_method	 method;
 	const char		*path;
+	const char		*query;		/* Uri-Query ('&'), or NULL */
 	int			 content_format, accept;
 	uint32_t		 attempts;
 	int64_t			 created_at, updated_at, expires_at;
 	const uint8_t		*body;
 	size_t			 len;
 	int			 result_status;	/* HTTP status, 0 if none */
+	int			 result_code;	/* the device's error code (class
+						   << 5 | detail), 0 if none */
+	const char		*location;	/* its Location-Path, or NULL */
 	int			 result_format;	/* CoAP Content-Format, -1 */
 	const uint8_t		*result;
 	size_t			 result_len;

@@ -1,10 +1,11 @@
-// fuzz-sources: lwm2m/coapmap.c
+// fuzz-sources: lwm2m/coapmap.c parse.c
 /*
  * fuzz_coapmap.c: libFuzzer target for the RFC 8075 mappings. The input, up
  * to its first NUL, is an HTTP Content-Type or Accept value; its first
  * bytes, read as ints, are also a CoAP response code and a Content-Format.
- * Besides ASan and UBSan, it checks the promises of coapmap.h and aborts
- * on a broken one.
+ * The whole input is also a device's diagnostic payload and a
+ * Location-Path option value. Besides ASan and UBSan, it checks the
+ * promises of coapmap.h and aborts on a broken one.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -100,6 +101,64 @@ fuzz_content_format(const char *type)
 		abort();
 }
 
+/* A device error: a name, a terminated detail that starts as promised
+ * and holds no control character, a "c.dd" code; in any buffer size. */
+static void
+fuzz_device_error(const uint8_t *data, size_t size)
+{
+	uint8_t *diag = malloc(size > 0 ? size : 1);
+	char detail[512], code[8];
+	const char *name;
+	size_t i, dlen = size > 0 ? 1 + data[0] % sizeof(detail) :
+	    sizeof(detail);
+
+	if (diag == NULL)
+		return;
+	memcpy(diag, data, size);
+	name = coapmap_device_error("ep", size > 1 ? data[1] % 8 : 4,
+	    size > 2 ? data[2] % 32 : 4, size > 3 ? (int)data[3] - 2 : -1,
+	    diag, size, detail, dlen, code, sizeof(code));
+	if (name == NULL || name[0] == '\0' || memchr(detail, '\0', dlen) ==
+	    NULL || strlen(code) != 4 || code[1] != '.')
+		abort();
+	if (dlen == sizeof(detail) && strncmp(detail, "device ep answered ",
+	    19) != 0)
+		abort();
+	for (i = 0; detail[i] != '\0'; i++)
+		if ((uint8_t)detail[i] < 0x20 || detail[i] == 0x7f)
+			abort();
+	free(diag);
+}
+
+/* A Location-Path: taken only as header-safe characters, terminated, in
+ * bounds; refused leaves the path as it was. */
+static void
+fuzz_location(const uint8_t *data, size_t size)
+{
+	char loc[COAPMAP_LOCATION_MAX] = "33605", before[COAPMAP_LOCATION_MAX];
+	uint8_t *seg = malloc(size > 0 ? size : 1);
+	size_t i;
+
+	if (seg == NULL)
+		return;
+	memcpy(seg, data, size);
+	memcpy(before, loc, sizeof(loc));
+	if (coapmap_location_add(loc, seg, size) == -1) {
+		if (strcmp(loc, before) != 0)
+			abort();
+	} else {
+		if (strlen(loc) != 6 + size || loc[5] != '/')
+			abort();
+		for (i = 0; loc[i] != '\0'; i++)
+			if (strchr("-._~/", loc[i]) == NULL &&
+			    !((loc[i] >= 'a' && loc[i] <= 'z') ||
+			    (loc[i] >= 'A' && loc[i] <= 'Z') ||
+			    (loc[i] >= '0' && loc[i] <= '9')))
+				abort();
+	}
+	free(seg);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -122,6 +181,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i <= 40; i++)
 		fuzz_status(size > 0 ? data[0] % 8 : 2, i - 4, i & 1);
 
+	fuzz_device_error(data, size);
+	fuzz_location(data, size);
 	fuzz_media_type(fuzz_int(data, size, 0), 1 + size % 48);
 	if (size >= 2)
 		fuzz_media_type((int)((unsigned)data[0] << 8 | data[1]),

@@ -11,7 +11,8 @@ import threading
 from conftest import (CONTENT_FORMAT, URI_PATH, URI_QUERY, coap_exchange,
                       coap_message, coap_parse)
 
-OBSERVE, MAX_AGE, ACCEPT, BLOCK2, BLOCK1, SIZE2 = 6, 14, 17, 23, 27, 28
+LOCATION_PATH, OBSERVE, MAX_AGE, ACCEPT = 8, 6, 14, 17
+BLOCK2, BLOCK1, SIZE2 = 23, 27, 28
 BLOCK_SZX = 6                       # 1024-byte blocks
 
 
@@ -24,15 +25,19 @@ def block_parse(value):
     v = int.from_bytes(value, "big") if value else 0
     return v >> 4, bool(v & 8), v & 7
 CODES = {"2.31": 0x5F, "2.01": 0x41, "2.02": 0x42, "2.04": 0x44, "2.05": 0x45,
-         "4.00": 0x80, "4.04": 0x84, "4.05": 0x85, "5.00": 0xA0,
-         "5.03": 0xA3}
+         "4.00": 0x80, "4.04": 0x84, "4.05": 0x85, "4.06": 0x86,
+         "4.15": 0x8F, "5.00": 0xA0, "5.03": 0xA3}
+METHODS = {"0.01": "GET", "0.02": "POST", "0.03": "PUT", "0.04": "DELETE",
+           "0.05": "FETCH", "0.07": "iPATCH"}
 
 
 class FakeDevice:
     """answers: {"GET 3/0/0": ("2.05", b"body", cf or None, max_age or
-    None[, delay_seconds])}; a path mapped to None is never answered.
-    Unlisted requests get 4.04. events records ("seen", key) and
-    ("answered", key) in order."""
+    None[, delay_seconds or None[, [(option, value), ...]]])}; a path
+    mapped to None is never answered. The key of a request to the root
+    (a Read-Composite's FETCH) is "FETCH " with an empty path. Unlisted
+    requests get 4.04. events records ("seen", key) and ("answered", key)
+    in order, and ("sent", key) once an answer is on its way."""
 
     def __init__(self, gw, ep, answers=None, lt=300, b="U", first_seq=1):
         self.gw, self.ep = gw, ep
@@ -40,6 +45,7 @@ class FakeDevice:
         self.seen = []
         self.events = []
         self.replies = []
+        self.empty = []         # empty messages received: ACK, RST
         self.observers = {}     # path -> (token, addr) of Observe=0
         self.partial = b""
         self.first_seq = first_seq      # Observe of a first answer
@@ -79,9 +85,11 @@ class FakeDevice:
                     self.cond.notify_all()
                 continue
             if m["code"] == "0.00":
-                continue        # an empty ACK or RST
-            method = {"0.01": "GET", "0.02": "POST", "0.03": "PUT",
-                      "0.04": "DELETE"}.get(m["code"], "?")
+                with self.cond:         # an empty ACK or RST
+                    self.empty.append(m)
+                    self.cond.notify_all()
+                continue
+            method = METHODS.get(m["code"], "?")
             path = "/".join(v.decode() for n, v in m["options"]
                             if n == URI_PATH)
             key = "%s %s" % (method, path)
@@ -110,24 +118,24 @@ class FakeDevice:
             answer = self.answers.get(key, ("4.04", b"", None, None))
             if answer is None:
                 continue        # the device stays silent
-            if len(answer) > 4:
+            if len(answer) > 4 and answer[4] is not None:
                 threading.Timer(answer[4], self._answer,
-                                (key, m, addr, answer[:4])).start()
+                                (key, m, addr, answer)).start()
             else:
                 self._answer(key, m, addr, answer)
 
     def _answer(self, key, m, addr, answer):
         if not self.running:
             return
-        code, body, cf, max_age = answer
-        more, extra = False, []
+        code, body, cf, max_age = answer[:4]
+        more, extra = False, list(answer[5]) if len(answer) > 5 else []
         if len(body) > 1024:
             # Block2: the block the request asks for (0 by default).
             num = [block_parse(v)[0] for n, v in m["options"]
                    if n == BLOCK2] or [0]
             num = num[0]
             more = len(body) > (num + 1) * 1024
-            extra = [(BLOCK2, block_value(num, more))]
+            extra += [(BLOCK2, block_value(num, more))]
             if num == 0:
                 extra.append((SIZE2, len(body).to_bytes(4, "big").lstrip(
                     b"\0")))
@@ -151,6 +159,11 @@ class FakeDevice:
             self.events.append(("answered", key))
         self.sock.sendto(coap_message(mtype, CODES[code], m["mid"],
                                       m["token"], opts, body), addr)
+        # "sent" once on its way: what the test sends after seeing it goes
+        # after the answer.
+        with self.cond:
+            self.events.append(("sent", key))
+            self.cond.notify_all()
 
     def notify(self, path, body, seq, cf=0):
         """Sends a NON notification of path to its observer."""
@@ -190,6 +203,17 @@ class FakeDevice:
         if reg["code"] == "2.01":
             self.location = reg["location"]
         return reg
+
+    def rsts(self):
+        """The RSTs the device received (message type 3)."""
+        with self.cond:
+            return [m for m in self.empty if m["type"] == 3]
+
+    def wait_answered(self, key, n=1, timeout=5.0):
+        """Waits until the device has sent its answer to key n times."""
+        with self.cond:
+            assert self.cond.wait_for(lambda: self.events.count(
+                ("sent", key)) >= n, timeout), self.events
 
     def requests(self, key=None):
         """The keys of the requests seen (of key only, when given), a

@@ -300,3 +300,27 @@ def test_observations_come_in_pages(gateway_factory):
         after = doc["next"]
     assert seen == want
     assert gw.http("GET", "/v1/observations?limit=0")[0] == 400
+
+
+def test_cancelling_leaves_the_devices_ack_unanswered(gateway, devices):
+    """DELETE of an observation sends GET with Observe=1; the device's
+    piggybacked answer (an ACK) is not answered with an RST (RFC 7252
+    4.2: an ACK is never rejected), though the observation is gone."""
+    dev = devices(gateway, "o-cx", answers={"GET 1/0": ("2.05", b"a", 0,
+                                                        None)})
+    assert gateway.http("POST", "/v1/devices/o-cx/observe/1/0")[0] == 201
+    dev.wait_answered("GET 1/0")
+    assert gateway.http("DELETE", "/v1/devices/o-cx/observe/1/0")[0] == 204
+    dev.wait_answered("GET 1/0", 2)
+    cancel = dev.seen[-1][1]
+    assert (6, b"\x01") in cancel["options"]        # Observe: 1
+    # The gateway reads the device's datagrams in order: once the answer
+    # to a later update is in, an RST for the ACK would have come first.
+    assert dev.update()["code"] == "2.04"
+    assert dev.rsts() == []
+    # A notification of the cancelled observation is still refused.
+    dev.observers["1/0"] = (cancel["token"], ("127.0.0.1",
+                                              gateway.coap_port))
+    dev.notify("1/0", b"late", 5)
+    with dev.cond:
+        assert dev.cond.wait_for(lambda: dev.rsts(), 5)

@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from deployfiles import REPO
-from test_queue import asleep, wait_op
+from fakedev import LOCATION_PATH
+from test_queue import asleep, enqueue, wait_op
 
 OPENAPI = os.path.join(REPO, "doc", "openapi.yaml")
 DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?"
@@ -150,8 +151,9 @@ class Live:
     def __init__(self, doc, gw):
         self.doc, self.gw = doc, gw
 
-    def __call__(self, method, path, expect, body=None):
-        status, hdrs, data = self.gw.http(method, path, body=body)
+    def __call__(self, method, path, expect, body=None, headers=None):
+        status, hdrs, data = self.gw.http(method, path, body=body,
+                                          headers=headers)
         assert status == expect, (method, path, status, data)
         op = operation(self.doc, method, path.split("?")[0])
         responses = op["responses"]
@@ -162,12 +164,11 @@ class Live:
         if "content" not in resp:
             assert not data, (method, path, data)
             return hdrs, None
-        assert hdrs.get("content-type", "").startswith(
-            "application/json"), (method, path, hdrs)
-        assert "application/json" in resp["content"], (method, path)
+        ctype = hdrs.get("content-type", "").split(";")[0]
+        assert ctype in resp["content"], (method, path, ctype)
+        assert ctype.endswith("json"), (method, path, hdrs)
         value = json.loads(data)
-        errs = check(self.doc, resp["content"]["application/json"]["schema"],
-                     value)
+        errs = check(self.doc, resp["content"][ctype]["schema"], value)
         assert not errs, "%s %s %d: %s\n%s" % (method, path, status,
                                                json.dumps(value),
                                                "\n".join(errs))
@@ -266,3 +267,76 @@ def test_live_answers_match_the_document(doc, gateway_factory, devices):
     live("GET", "/v1/objects/8", 404)
     live("GET", "/v1/objects/x", 400)
     assert gw.alive()
+
+
+def test_live_device_management_answers_match_the_document(
+        doc, gateway_factory, devices):
+    """Create, Write-Attributes, Read-Composite and a device's refusal,
+    live and queued, against the document."""
+    gw, dev = asleep(gateway_factory, devices, "live-dm", {
+        "POST 33605": ("2.01", b"", None, None, None,
+                       [(LOCATION_PATH, b"33605"), (LOCATION_PATH, b"0")]),
+        "PUT 3303/0/5700": ("2.04", b"", None, None),
+        "FETCH ": ("2.05", b'[{"n":"/3/0/0","vs":"Outpost"}]', 110, None),
+        "GET 3/0/7": ("4.04", b"no such resource", None, None),
+        "DELETE 9/0": ("4.05", b"", None, None)})
+    live = Live(doc, gw)
+    tlv = {"Content-Type": "application/vnd.oma.lwm2m+tlv"}
+
+    # Queued while it sleeps: the ops, and their results once done.
+    ops = [enqueue(gw, "POST", "/v1/devices/live-dm/r/33605",
+                   body=b"\xc1\x00\x78", headers=tlv),
+           enqueue(gw, "PUT", "/v1/devices/live-dm/attributes/3303/0/5700",
+                   body='{"pmin":5,"lt":null}'),
+           enqueue(gw, "POST", "/v1/devices/live-dm/composite",
+                   body='{"paths":["/3/0/0"]}'),
+           enqueue(gw, "DELETE", "/v1/devices/live-dm/r/9/0")]
+    _, listed = live("GET", "/v1/devices/live-dm/ops", 200)
+    assert [o["method"] for o in listed["ops"]] == ["POST", "PUT", "FETCH",
+                                                    "DELETE"]
+    assert listed["ops"][1]["query"] == "pmin=5&lt"
+    assert dev.update()["code"] == "2.04"
+    for op in ops:
+        wait_op(gw, op, "done")
+    results = [live("GET", "/v1/ops/%d" % op, 200)[1]["result"]
+               for op in ops]
+    assert results[0]["location"] == "/v1/devices/live-dm/r/33605/0"
+    assert results[1] == {"status": 204}
+    assert results[2]["status"] == 200
+    assert results[3]["device_code"] == "4.05"
+
+    # Live, now that it is awake.
+    hdrs, made = live("POST", "/v1/devices/live-dm/r/33605", 201,
+                      body=b"\xc1\x00\x78", headers=tlv)
+    assert made == {"path": "/33605/0"}
+    assert hdrs["location"] == "/v1/devices/live-dm/r/33605/0"
+    live("PUT", "/v1/devices/live-dm/attributes/3303/0/5700", 204,
+         body='{"pmin":5,"pmax":60,"gt":30.5,"lt":10,"st":1}')
+    _, bad = live("PUT", "/v1/devices/live-dm/attributes/3303/0/5700",
+                  400, body='{"pmin":60,"pmax":5}')
+    assert bad["error"] == "bad_request"
+    live("PUT", "/v1/devices/live-dm/r/3303/0/5700?pmin=1", 400)
+    _, values = live("POST", "/v1/devices/live-dm/composite", 200,
+                     body='{"paths":["/3/0/0"]}')
+    assert values[0]["vs"] == "Outpost"
+    live("POST", "/v1/devices/live-dm/composite", 400,
+         body='{"paths":["3"]}')
+    live("POST", "/v1/devices/live-dm/composite", 415,
+         body='{"paths":["/3"]}', headers={"Content-Type": "text/plain"})
+    _, refused = live("GET", "/v1/devices/live-dm/r/3/0/7", 404)
+    assert refused == {"error": "not_found", "device_code": "4.04",
+                       "detail": "device live-dm answered 4.04 Not Found: "
+                       "no such resource"}
+    _, refused = live("DELETE", "/v1/devices/live-dm/r/9/0", 400)
+    assert refused["device_code"] == "4.05"
+    live("POST", "/v1/devices/live-dm/r/3/0/4", 400, body="0=x",
+         headers={"Content-Type": "text/plain"})
+    assert gw.alive()
+
+
+def test_live_mode_wait_on_a_sleeping_device(doc, gateway_factory,
+                                             devices):
+    gw, _ = asleep(gateway_factory, devices, "live-w", {})
+    hdrs, err = Live(doc, gw)("GET", "/v1/devices/live-w/r/3/0/0"
+                              "?mode=wait", 503)
+    assert err["error"] == "unavailable" and int(hdrs["retry-after"]) >= 1

@@ -4,6 +4,7 @@ device on the session it registered from, answers come back mapped as RFC
 8075 says, and what cannot reach a device says so. The device here is the
 scripted FakeDevice, so that every CoAP answer is chosen by the test.
 """
+import json
 import socket
 import threading
 
@@ -28,12 +29,20 @@ def test_read_maps_content_and_format(gateway, devices):
     assert [k for k, _ in dev.seen] == ["GET 3/0/0", "GET 3/0", "GET 9/9"]
 
 
-@pytest.mark.parametrize("code,status", [
-    ("4.04", 404), ("4.05", 400), ("4.00", 400), ("5.00", 500)])
-def test_error_codes_are_mapped(gateway, devices, code, status):
+@pytest.mark.parametrize("code,status,name,phrase", [
+    ("4.04", 404, "not_found", "Not Found"),
+    ("4.05", 400, "method_not_allowed", "Method Not Allowed"),
+    ("4.00", 400, "bad_request", "Bad Request"),
+    ("5.00", 500, "internal_server_error", "Internal Server Error")])
+def test_error_codes_are_mapped(gateway, devices, code, status, name,
+                                phrase):
     devices(gateway, "px-err", answers={"GET 1/2": (code, b"why", 0, None)})
-    got, _, body = gateway.http("GET", "/v1/devices/px-err/r/1/2")
-    assert (got, body) == (status, b"why")
+    got, hdrs, body = gateway.http("GET", "/v1/devices/px-err/r/1/2")
+    assert got == status
+    assert hdrs["content-type"] == "application/json"
+    assert json.loads(body) == {
+        "error": name, "device_code": code,
+        "detail": "device px-err answered %s %s: why" % (code, phrase)}
 
 
 def test_service_unavailable_carries_retry_after_from_max_age(gateway,

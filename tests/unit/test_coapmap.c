@@ -2,7 +2,8 @@
  * test_coapmap.c: unit tests for lwm2m/coapmap.c: every row of RFC 8075
  * Table 2 (CoAP response code -> HTTP status), codes the table does not
  * list, the Content-Format <-> media type table both ways, and hostile
- * Content-Type / Accept values. Every value handed to
+ * Content-Type / Accept values; a device's error answer as the API
+ * reports it, and Location-Path segments from a device. Every value handed to
  * coapmap_content_format is a heap copy of exactly its length plus the NUL,
  * so that the ASan build (make check-asan) flags a read past it; the
  * buffer-edge cases (a 95/96/97-byte media type) rely on that build too.
@@ -697,6 +698,133 @@ test_random(void **state)
 	}
 }
 
+/* coapmap_device_error on an exact-size heap copy of diag. */
+static const char *
+deverr(int cls, int detail, int cf, const char *diag, size_t len,
+    char *detail_buf, size_t dlen, char *code)
+{
+	uint8_t *copy = malloc(len > 0 ? len : 1);
+	const char *name;
+
+	assert_non_null(copy);
+	memcpy(copy, diag, len);
+	name = coapmap_device_error("node-7", cls, detail, cf, copy, len,
+	    detail_buf, dlen, code, 8);
+	free(copy);
+	return name;
+}
+
+/* A device's refusal: the name and phrase of its code, and its diagnostic
+ * only when it is text, cut at a character. */
+static void
+test_device_error(void **state)
+{
+	char d[512], code[8], longdiag[400];
+	size_t i;
+
+	(void)state;
+	assert_string_equal(deverr(4, 4, COAPMAP_NONE, "", 0, d, sizeof(d),
+	    code), "not_found");
+	assert_string_equal(d, "device node-7 answered 4.04 Not Found");
+	assert_string_equal(code, "4.04");
+	assert_string_equal(deverr(5, 3, 0, "busy", 4, d, sizeof(d), code),
+	    "service_unavailable");
+	assert_string_equal(d, "device node-7 answered 5.03 Service "
+	    "Unavailable: busy");
+	assert_string_equal(deverr(4, 6, COAPMAP_NONE, "\xc3\xa9t\xc3\xa9", 5,
+	    d, sizeof(d), code), "not_acceptable");
+	assert_string_equal(d, "device node-7 answered 4.06 Not Acceptable: "
+	    "\xc3\xa9t\xc3\xa9");
+	/* Not text: no diagnostic. */
+	assert_string_equal(deverr(4, 0, 42, "x", 1, d, sizeof(d), code),
+	    "bad_request");
+	assert_string_equal(d, "device node-7 answered 4.00 Bad Request");
+	deverr(4, 0, COAPMAP_NONE, "a\nb", 3, d, sizeof(d), code);
+	assert_string_equal(d, "device node-7 answered 4.00 Bad Request");
+	deverr(4, 0, COAPMAP_NONE, "a\0b", 3, d, sizeof(d), code);
+	assert_string_equal(d, "device node-7 answered 4.00 Bad Request");
+	deverr(4, 0, COAPMAP_NONE, "\xc3", 1, d, sizeof(d), code);
+	assert_string_equal(d, "device node-7 answered 4.00 Bad Request");
+	deverr(4, 0, COAPMAP_NONE, "\xed\xa0\x80", 3, d, sizeof(d), code);
+	assert_string_equal(d, "device node-7 answered 4.00 Bad Request");
+	/* Codes nobody named, and odd ones. */
+	assert_string_equal(deverr(4, 31, COAPMAP_NONE, "", 0, d, sizeof(d),
+	    code), "device_error");
+	assert_string_equal(d, "device node-7 answered 4.31 Error");
+	deverr(7, 31, COAPMAP_NONE, "", 0, d, sizeof(d), code);
+	assert_string_equal(code, "7.31");
+	/* Long: cut at COAPMAP_DIAG_MAX bytes, never inside a character. */
+	for (i = 0; i + 1 < sizeof(longdiag); i += 2) {
+		longdiag[i] = '\xc3';
+		longdiag[i + 1] = '\xa9';
+	}
+	deverr(5, 0, 0, longdiag, sizeof(longdiag), d, sizeof(d), code);
+	assert_int_equal(strlen(d), strlen("device node-7 answered 5.00 "
+	    "Internal Server Error: ") + COAPMAP_DIAG_MAX + 3);
+	deverr(5, 0, 0, longdiag + 1, sizeof(longdiag) - 2, d, sizeof(d), code);
+	assert_string_equal(d, "device node-7 answered 5.00 Internal Server "
+	    "Error");			/* starts inside a character */
+	longdiag[0] = 'a';		/* "a" and the characters after */
+	for (i = 1; i + 1 < sizeof(longdiag); i += 2) {
+		longdiag[i] = '\xc3';
+		longdiag[i + 1] = '\xa9';
+	}
+	deverr(5, 0, 0, longdiag, sizeof(longdiag) - 1, d, sizeof(d), code);
+	assert_int_equal(strlen(d), strlen("device node-7 answered 5.00 "
+	    "Internal Server Error: ") + COAPMAP_DIAG_MAX - 1 + 3);
+	/* A small buffer gets a terminated, cut detail. */
+	deverr(4, 4, 0, "why", 3, d, 10, code);
+	assert_string_equal(d, "device no");
+}
+
+static int
+loc_add(char *loc, const char *seg, size_t len)
+{
+	uint8_t *copy = malloc(len > 0 ? len : 1);
+	int rc;
+
+	assert_non_null(copy);
+	memcpy(copy, seg, len);
+	rc = coapmap_location_add(loc, copy, len);
+	free(copy);
+	return rc;
+}
+
+/* Location-Path segments join into a path fit for a header and JSON. */
+static void
+test_location(void **state)
+{
+	static const char *const bad[] = {
+		"", ".", "..", "a b", "a/b", "a\r\nb", "a%2F", "\xc3\xa9",
+		"a\"", "a?b", "a#b", "a\\b",
+	};
+	char loc[COAPMAP_LOCATION_MAX] = "";
+	char seg[COAPMAP_LOCATION_MAX];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(loc_add(loc, "33605", 5), 0);
+	assert_int_equal(loc_add(loc, "0", 1), 0);
+	assert_string_equal(loc, "33605/0");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (loc_add(loc, bad[i], strlen(bad[i])) != -1)
+			fail_msg("taken: '%s'", bad[i]);
+		assert_string_equal(loc, "33605/0");
+	}
+	assert_int_equal(loc_add(loc, "a\0b", 3), -1);
+	assert_int_equal(loc_add(loc, "...", 3), 0);
+	assert_int_equal(loc_add(loc, "A-z_9~", 6), 0);
+	assert_string_equal(loc, "33605/0/.../A-z_9~");
+	/* Room: up to COAPMAP_LOCATION_MAX - 1 bytes in all. */
+	loc[0] = '\0';
+	memset(seg, 'x', sizeof(seg));
+	assert_int_equal(loc_add(loc, seg, COAPMAP_LOCATION_MAX), -1);
+	assert_int_equal(loc_add(loc, seg, COAPMAP_LOCATION_MAX - 3), 0);
+	assert_int_equal(loc_add(loc, seg, 2), -1);	/* "/xx" */
+	assert_int_equal(loc_add(loc, seg, 1), 0);
+	assert_int_equal(strlen(loc), COAPMAP_LOCATION_MAX - 1);
+}
+
 int
 main(void)
 {
@@ -719,6 +847,8 @@ main(void)
 		cmocka_unit_test(test_long),
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_device_error),
+		cmocka_unit_test(test_location),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,6 +26,7 @@
 #include "lwm2m/lwm2m.h"
 #include "modules/device/queue.h"
 #include "modules/device/registry.h"
+#include "store/store.h"
 #include "tests/unit/domutil.h"
 
 #define EP		"node-1"
@@ -34,6 +35,7 @@
 struct sent {
 	enum devreq_method	 method;
 	char			 path[DEVREQ_PATH_MAX];
+	char			 query[DEVREQ_QUERY_MAX];
 	char			 body[64];
 	devreq_cb		 cb;
 	void			*arg;
@@ -76,6 +78,8 @@ fake_send(struct gateway *gw, const char *ep, const struct devreq_spec *spec,
 	s = &hook_f->sent[hook_f->nsent++];
 	s->method = spec->method;
 	snprintf(s->path, sizeof(s->path), "%s", spec->path);
+	snprintf(s->query, sizeof(s->query), "%s", spec->query != NULL ?
+	    spec->query : "");
 	snprintf(s->body, sizeof(s->body), "%.*s", (int)spec->len,
 	    (const char *)spec->body);
 	s->cb = cb;
@@ -607,6 +611,105 @@ test_answer_twice_last(void **state)
 	assert_int_equal(f->nsent, 1);
 }
 
+/* The format byte of op id's record as stored. */
+static int
+op_format(struct fixture *f, uint64_t id)
+{
+	uint8_t key[8], buf[512];
+	size_t len;
+
+	store_put_be64(key, id);
+	assert_int_equal(store_get(f->d->gw.store, STORE_DB_OPS, key, 8, buf,
+	    sizeof(buf), &len), 0);
+	return buf[0];
+}
+
+/*
+ * An op's query (Write-Attributes) is kept and sent; a result's
+ * Location-Path (a create) and a device's error code are recorded. Such ops
+ * are records of format 2; an op with none of them stays format 1, which
+ * an older gateway reads, and both read back across a restart.
+ */
+static void
+test_query_and_location(void **state)
+{
+	struct fixture *f = *state;
+	struct devreq_spec spec;
+	struct devresp r;
+	struct op_view v;
+	uint64_t plain, attrs, create;
+	void *buf;
+
+	plain = push_one(f, DEVREQ_GET, "3/0/0", NULL);
+	memset(&spec, 0, sizeof(spec));
+	spec.method = DEVREQ_PUT;
+	spec.path = "3303/0/5700";
+	spec.query = "pmin=5&lt";
+	spec.content_format = spec.accept = -1;
+	assert_int_equal(queue_push(&f->d->gw, EP, &spec, done_cb, f),
+	    QUEUE_OK);
+	assert_int_equal(dom_commit(f->d), 0);
+	attrs = f->id[f->ndone - 1];
+	create = push_one(f, DEVREQ_POST, "33605", "x");
+	assert_int_equal(op_format(f, plain), 1);
+	assert_int_equal(op_format(f, attrs), 2);
+	assert_int_equal(op_format(f, create), 1);
+
+	assert_int_equal(dom_restart(f->d), 0);
+	f->reachable = 1;
+	queue_wake(&f->d->gw, EP);
+	answer(f, 0, 2, 5, "Outpost");
+	assert_int_equal(dom_commit(f->d), 0);
+	assert_string_equal(f->sent[1].path, "3303/0/5700");
+	assert_string_equal(f->sent[1].query, "pmin=5&lt");
+	assert_string_equal(f->sent[0].query, "");
+	answer(f, 1, 2, 4, NULL);
+	assert_int_equal(dom_commit(f->d), 0);
+	memset(&r, 0, sizeof(r));
+	r.kind = DEVRESP_ANSWER;
+	r.cls = 2;
+	r.detail = 1;
+	r.content_format = -1;
+	r.location = "33605/0";
+	f->sent[2].cb(&r, f->sent[2].arg);
+	assert_int_equal(dom_commit(f->d), 0);
+
+	assert_int_equal(dom_restart(f->d), 0);
+	assert_int_equal(op_format(f, plain), 1);
+	assert_int_equal(queue_get(&f->d->gw, attrs, &v, &buf), 0);
+	assert_string_equal(v.query, "pmin=5&lt");
+	assert_null(v.location);
+	assert_int_equal(v.result_status, 204);
+	assert_int_equal(v.result_code, 0);
+	free(buf);
+	assert_int_equal(queue_get(&f->d->gw, create, &v, &buf), 0);
+	assert_int_equal(v.state, OP_DONE);
+	assert_null(v.query);
+	assert_string_equal(v.location, "33605/0");
+	assert_int_equal(v.result_status, 201);
+	assert_int_equal(v.result_code, 0);
+	assert_int_equal(v.len, 1);
+	assert_memory_equal(v.body, "x", 1);
+	free(buf);
+	assert_int_equal(queue_get(&f->d->gw, plain, &v, &buf), 0);
+	assert_int_equal(v.result_code, 0);
+	assert_int_equal(v.result_len, 7);
+	assert_memory_equal(v.result, "Outpost", 7);
+	free(buf);
+
+	/* A refusal keeps the device's code. */
+	create = push_one(f, DEVREQ_DELETE, "9/0", NULL);
+	queue_wake(&f->d->gw, EP);
+	answer(f, 3, 4, 4, "gone");
+	assert_int_equal(dom_commit(f->d), 0);
+	assert_int_equal(op_format(f, create), 2);
+	assert_int_equal(queue_get(&f->d->gw, create, &v, &buf), 0);
+	assert_int_equal(v.result_status, 404);
+	assert_int_equal(v.result_code, 4 << 5 | 4);
+	assert_memory_equal(v.result, "gone", 4);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -626,6 +729,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_resent_after_restart,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer_twice, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_query_and_location, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_answer_twice_last, setup,
 		    teardown),
