@@ -476,3 +476,40 @@ def test_rebootstrap_trigger_executes_1_0_9(gw, devices):
     wait_for(lambda: gw.get_json(hdrs["location"])["state"] == "done", 5,
              what="the trigger's op done")
     assert gw.http("POST", "/v1/devices/nobody/bootstrap")[0] == 404
+
+
+def test_live_answers_match_the_document(gw, clients, devices):
+    import yaml
+    from test_openapi_live import OPENAPI, Live
+    with open(OPENAPI) as fp:
+        live = Live(yaml.safe_load(fp), gw)
+    body = json.dumps({"lifetime": 300, "factory_psk_identity": "live-id",
+                       "factory_psk_key": FACTORY_HEX})
+    live("PUT", "/v1/bootstrap/live-1", 201, body=body)
+    live("PUT", "/v1/bootstrap/live-1", 200, body=body)
+    live("PUT", "/v1/bootstrap/live-2", 409, body=body)
+    live("PUT", "/v1/bootstrap/live-2", 400, body='{"x": 1}')
+    live("PUT", "/v1/bootstrap/live-2", 201, body='{}')
+    live("GET", "/v1/bootstrap/live-1", 200)
+    live("GET", "/v1/bootstrap?limit=1", 200)
+    live("GET", "/v1/bootstrap?limit=0", 400)
+    live("GET", "/v1/bootstrap/nobody", 404)
+    live("PUT", "/v1/bootstrap-tags/t1", 201, body='{"binding": "UQ"}')
+    live("PUT", "/v1/bootstrap-tags/t1", 200, body='{"binding": "U"}')
+    live("GET", "/v1/bootstrap-tags/t1", 200)
+    live("GET", "/v1/bootstrap-tags", 200)
+    live("GET", "/v1/bootstrap-tags/bad%20tag", 400)
+    c = clients(gw, "live-2", answers={"PUT 0/1": ("4.00", b"")})
+    assert c.request()["code"] == "2.04"
+    wait_for(lambda: state(gw, "live-2")["state"] == "failed", 5,
+             what="failed")
+    live("GET", "/v1/bootstrap/live-2", 200)
+    bootstrap(clients, gw, "live-2")
+    live("GET", "/v1/bootstrap/live-2", 200)
+    devices(gw, "live-3")
+    live("POST", "/v1/devices/live-3/bootstrap", 202)
+    live("POST", "/v1/devices/nobody/bootstrap", 404)
+    live("DELETE", "/v1/bootstrap-tags/t1", 204)
+    live("DELETE", "/v1/bootstrap-tags/t1", 404)
+    live("DELETE", "/v1/bootstrap/live-1", 204)
+    live("DELETE", "/v1/bootstrap/live-1", 404)
