@@ -86,6 +86,11 @@ bs_link_get(coap_session_t *s)
 		bf->links->prev = l;
 	bf->links = l;
 	coap_session_set_app_data(s, l);
+	/* One request of the server's at a time, and room for one more: a
+	 * run abandoned for a new one on the same session may leave its CON
+	 * unacknowledged (libcoap cannot withdraw it), which must not hold
+	 * the new run's first request back. */
+	coap_session_set_nstart(s, 2);
 	return l;
 }
 
@@ -330,6 +335,9 @@ bs_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	    pct, l, &why)) {
 	case BS_ACCEPT:
 		l->accepted = 1;
+		/* A request of the run the device gave up on (asking again on
+		 * the same session) ends now: the new run's go next turn. */
+		bs_out_fail(l, DEVRESP_UNREACHABLE);
 		coap_reply(gw, resp, COAP_RESPONSE_CODE_CHANGED, NULL);
 		break;
 	case BS_FORBIDDEN:

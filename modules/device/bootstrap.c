@@ -1129,7 +1129,8 @@ bootstrap_request(struct gateway *gw, const char *ep, const char *proved,
 	struct bs_effective eff;
 	struct cred fc, dm;
 	struct bs_run *r, *old;
-	int rc;
+	struct bs_status prev;
+	int rc, have_prev = 0;
 
 	bs->n.requests++;
 	if ((rc = bs_resolve(gw, ep, &eff)) != 0) {
@@ -1163,9 +1164,12 @@ bootstrap_request(struct gateway *gw, const char *ep, const char *proved,
 	explicit_bzero(&dm, sizeof(dm));
 	if ((old = bs_run_find(gw, ep)) != NULL) {
 		/* The device asks again (it restarted, or gave up on us):
-		 * the new request wins. */
+		 * the new request wins, and counts on from the old one's
+		 * state (its record may not be committed yet). */
 		log_info("device %s: bootstrap requested again; the one "
 		    "before is abandoned", ep);
+		prev = old->st;
+		have_prev = 1;
 		bs_run_end(old);
 	}
 	if (bs->nruns >= (size_t)gw->cfg.bs_max_concurrent) {
@@ -1182,7 +1186,9 @@ bootstrap_request(struct gateway *gw, const char *ep, const char *proved,
 	r->eff = eff;
 	r->cf = pct == SENML_CF_CBOR ? SENML_CF_CBOR : SENML_CF_TLV;
 	r->srv_inst = 0;
-	if (bs_status_read(gw, ep, &r->st) == -1 ||
+	if (have_prev)
+		r->st = prev;
+	if ((!have_prev && bs_status_read(gw, ep, &r->st) == -1) ||
 	    getrandom(r->key, sizeof(r->key), 0) != (ssize_t)sizeof(r->key) ||
 	    (r->start_ev = evtimer_new(gw->base, bs_start_cb, r)) == NULL ||
 	    evtimer_add(r->start_ev, &now) == -1) {

@@ -242,6 +242,22 @@ def test_failure_half_way_then_retry(gw, clients, dtls):
     sse.close()
 
 
+def test_asking_again_on_the_same_session(gw, clients):
+    # The client gives up waiting for the server and asks again from the
+    # same port: the run before is abandoned, the new one completes.
+    configure(gw, "bs-again")
+    c = clients(gw, "bs-again", answers={"GET ": None})
+    assert c.request()["code"] == "2.04"
+    c.wait_seen("GET ")
+    c.answers = {}
+    assert c.request()["code"] == "2.04"
+    assert c.wait_finish() == "2.04"
+    wait_for(lambda: state(gw, "bs-again")["state"] == "done", 5,
+             what="done")
+    assert state(gw, "bs-again")["attempts"] == 2
+    assert metric(gw, "outpost_bootstrap_failed_total") == 0
+
+
 def test_finish_refused_is_a_failure(gw, clients):
     configure(gw, "bs-406")
     c = clients(gw, "bs-406", answers={"POST bs": ("4.06", b"")})
