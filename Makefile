@@ -47,21 +47,23 @@ BASE_SRC := log.c hex.c parse.c notify.c gateway.c config/config.c config/inifil
 LWM2M_SRC := lwm2m/lwm2m.c lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_cbor.c \
             lwm2m/senml_typed.c \
             lwm2m/manifest.c lwm2m/campparse.c lwm2m/coapmap.c lwm2m/tagparse.c \
-            lwm2m/objmodel.c lwm2m/ddf.c lwm2m/dmparse.c
+            lwm2m/objmodel.c lwm2m/ddf.c lwm2m/dmparse.c lwm2m/bsmsg.c
 STORE_SRC := store/store.c
 CACHE_SRC := cache/cache.c cache/events.c cache/observe.c
 DEVICE_SRC := modules/device/registry.c modules/device/queue.c \
             modules/device/cred.c modules/device/credparse.c \
-            modules/device/tags.c modules/device/models.c
+            modules/device/tags.c modules/device/models.c \
+            modules/device/bootstrap.c modules/device/bsparse.c
 FIRMWARE_SRC := modules/firmware/firmware.c modules/firmware/campaign.c \
             modules/firmware/campstore.c modules/firmware/camptarget.c
 COAP_SRC := modules/coap/coap.c modules/coap/rd.c modules/coap/send.c \
             modules/coap/fwserve.c modules/coap/devreq.c modules/coap/dtls.c \
-            modules/coap/face.c \
+            modules/coap/face.c modules/coap/bsserve.c \
             modules/coap/rng.c
 PROXY_SRC := proxy/http.c proxy/conn.c proxy/router.c proxy/api.c proxy/auth.c proxy/tokens.c \
             proxy/tls.c proxy/forward.c proxy/ops.c proxy/provision.c \
-            proxy/tagapi.c proxy/fwapi.c proxy/crange.c proxy/campapi.c proxy/objapi.c \
+            proxy/tagapi.c proxy/bsapi.c proxy/fwapi.c proxy/crange.c proxy/campapi.c \
+            proxy/objapi.c \
             proxy/stream.c proxy/obsapi.c proxy/metrics.c proxy/webhook.c proxy/whparse.c proxy/headscan.c
 CORE_SRC := $(BASE_SRC) $(LWM2M_SRC) $(STORE_SRC) $(CACHE_SRC) $(DEVICE_SRC) \
             $(FIRMWARE_SRC) $(COAP_SRC) $(PROXY_SRC)

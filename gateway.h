@@ -49,6 +49,7 @@ struct devreq_spec;
 struct devresp;
 struct devobs;
 struct fw_image;
+struct bs_link;
 
 /*
  * How the layers below the CoAP face reach it without calling up: the face
@@ -88,6 +89,16 @@ struct gw_hooks {
 			    const struct fw_image *img);
 	int		 (*image_announce)(struct gateway *gw,
 			    const struct fw_image *img);
+
+	/* The bootstrap server (modules/coap/bsserve.c): send a request on
+	 * a device's bootstrap session. 0: sent, and cb is called exactly
+	 * once (the answer; DEVRESP_TIMEOUT after spec->timeout_s;
+	 * DEVRESP_UNREACHABLE when the session goes, before
+	 * bootstrap_link_gone); -1: not sent, cb is never called. */
+	int		 (*bs_send)(struct gateway *gw, struct bs_link *link,
+			    const struct devreq_spec *spec,
+			    void (*cb)(const struct devresp *, void *),
+			    void *arg);
 };
 
 struct store;
@@ -105,6 +116,8 @@ struct campaigns;
 struct fwserve;
 struct tags_pending;
 struct cred_pending;
+struct cred_turn;
+struct bootstrap;
 struct forward_groups;
 struct lwm2m_model;
 
@@ -130,6 +143,9 @@ struct gateway {
 	struct fwserve		*fwserve;	/* modules/coap/fwserve.c, with coap */
 	struct cred_pending	*cred_pendings;	/* modules/device/cred.c:
 						   writes not yet durable */
+	struct cred_turn	*cred_turns;	/* cred.c: whose own key a
+						   handshake tries first */
+	struct bootstrap	*bootstrap;	/* modules/device/bootstrap.c */
 	struct forward_groups	*forwards;	/* proxy/forward.c */
 	struct lwm2m_model	*models;	/* modules/device/models.c: the
 						   object model (NULL: built-in) */
@@ -178,6 +194,7 @@ extern const struct gw_module forward_module;
 extern const struct gw_module firmware_module;
 extern const struct gw_module campaign_module;
 extern const struct gw_module models_module;
+extern const struct gw_module bootstrap_module;
 
 /* Current time in unix seconds; the one clock of the registry. */
 static inline int64_t

@@ -232,6 +232,26 @@ static const struct config_key config_table[] = {
 	    "directory of OMA DDF XML object definitions (*.xml) that add to or "
 	    "replace the built-in objects (empty: the built-in ones only; "
 	    "re-read on SIGHUP)", 0),
+	KEY_STR("bootstrap", "listen", bs_listen, "",
+	    "address and port of the plain CoAP bootstrap server (numeric "
+	    "host; empty: off)", 1),
+	KEY_STR("bootstrap", "secure_listen", bs_secure_listen, "",
+	    "address and port of the CoAP over DTLS bootstrap server (numeric "
+	    "host; empty: off)", 1),
+	KEY_STR("bootstrap", "server_uri", bs_server_uri, "",
+	    "coaps:// (or coap://) URI of the DM server written to devices "
+	    "that have no other (empty: coaps:// and [coap] secure_listen)", 0),
+	KEY_INT("bootstrap", "lifetime", bs_lifetime, 1, 0x7fffffff, "86400",
+	    "registration lifetime in seconds written to devices that have no "
+	    "other", 0),
+	KEY_INT("bootstrap", "short_server_id", bs_short_server_id, 1, 65534,
+	    "1", "Short Server ID of the gateway's DM account on devices", 0),
+	KEY_INT("bootstrap", "timeout", bs_timeout, 1, 3600, "30",
+	    "seconds a device has to answer each bootstrap request before its "
+	    "bootstrap fails", 0),
+	KEY_INT("bootstrap", "max_concurrent", bs_max_concurrent, 1, 100000,
+	    "64", "bootstraps in progress at once (beyond: 5.03, retry later)",
+	    0),
 
 	KEY_STR("store", "path", store_path, "./data",
 	    "directory of the LMDB environment (created if missing)", 1),
@@ -318,6 +338,18 @@ config_hostport_is_loopback(const struct gw_hostport *hp)
 	if (IN6_IS_ADDR_LOOPBACK(&a6))
 		return 1;
 	return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
+}
+
+int
+config_hostport_is_any(const struct gw_hostport *hp)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET, hp->host, &a4) == 1)
+		return a4.s_addr == htonl(INADDR_ANY);
+	return inet_pton(AF_INET6, hp->host, &a6) == 1 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&a6);
 }
 
 const char *
@@ -455,6 +487,59 @@ config_validate_coap(struct inifile *p)
 	return 0;
 }
 
+/*
+ * [bootstrap]: each listen key empty or HOST:PORT; server_uri empty or a
+ * coap:// or coaps:// URI; and when a bootstrap listener is on with no
+ * server_uri, [coap] secure_listen must be an address devices can reach.
+ */
+static int
+config_validate_bootstrap(struct inifile *p)
+{
+	const struct gw_config *cfg = p->cfg;
+	struct gw_hostport hp;
+	char err[160];
+	size_t i;
+	static const struct {
+		const char	*key;
+		size_t		 off;
+	} listens[] = {
+		{ "listen", offsetof(struct gw_config, bs_listen) },
+		{ "secure_listen", offsetof(struct gw_config, bs_secure_listen) },
+	};
+
+	for (i = 0; i < sizeof(listens) / sizeof(listens[0]); i++) {
+		const char *v = (const char *)cfg + listens[i].off;
+
+		if (v[0] != '\0' &&
+		    config_parse_hostport(v, &hp, err, sizeof(err)) == -1) {
+			p->line = config_line_of(p, listens[i].off);
+			inifile_fail(p, "[bootstrap] %s: %s", listens[i].key,
+			    err);
+			return -1;
+		}
+	}
+	if (cfg->bs_server_uri[0] != '\0' &&
+	    strncmp(cfg->bs_server_uri, "coap://", 7) != 0 &&
+	    strncmp(cfg->bs_server_uri, "coaps://", 8) != 0) {
+		p->line = config_line_of(p, offsetof(struct gw_config,
+		    bs_server_uri));
+		inifile_fail(p, "[bootstrap] server_uri: '%s' is not a coap:// "
+		    "or coaps:// URI", cfg->bs_server_uri);
+		return -1;
+	}
+	if ((cfg->bs_listen[0] != '\0' || cfg->bs_secure_listen[0] != '\0') &&
+	    cfg->bs_server_uri[0] == '\0' &&
+	    config_hostport_is_any(&cfg->coap_secure_listen)) {
+		p->line = config_line_of(p, offsetof(struct gw_config,
+		    coap_secure_listen));
+		inifile_fail(p, "[bootstrap] server_uri is needed: [coap] "
+		    "secure_listen %s is no address a device can reach",
+		    cfg->coap_secure_listen.host);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 config_validate(struct inifile *p)
 {
@@ -482,7 +567,9 @@ config_validate(struct inifile *p)
 		    cfg->reg_max_lifetime);
 		return -1;
 	}
-	return config_validate_coap(p);
+	if (config_validate_coap(p) == -1)
+		return -1;
+	return config_validate_bootstrap(p);
 }
 
 int

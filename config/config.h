@@ -113,6 +113,13 @@ struct gw_config {
 	char			campaign_fetch_uri_secure[256];
 
 	char			lwm2m_models_dir[PATH_MAX];	/* "" = none */
+	char			bs_listen[CONFIG_HOST_MAX + 16];	/* "" = off */
+	char			bs_secure_listen[CONFIG_HOST_MAX + 16];	/* "" = off */
+	char			bs_server_uri[256];	/* "" = from [coap] */
+	int			bs_lifetime;		/* seconds */
+	int			bs_short_server_id;
+	int			bs_timeout;		/* seconds per answer */
+	int			bs_max_concurrent;
 
 	char			store_path[PATH_MAX];
 	int			store_map_size_mb;
@@ -159,6 +166,10 @@ int	config_parse_hostport(const char *s, struct gw_hostport *hp, char *err,
 /* Whether hp is a loopback address (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104):
  * only those may serve plain HTTP unless the ini allows it. */
 int	config_hostport_is_loopback(const struct gw_hostport *hp);
+
+/* Whether hp is the wildcard address (0.0.0.0, ::): no peer can be told
+ * to send there. */
+int	config_hostport_is_any(const struct gw_hostport *hp);
 
 /* Formats hp as "HOST:PORT" or "[HOST]:PORT" into buf. */
 const char *config_hostport_str(const struct gw_hostport *hp, char *buf,

@@ -386,5 +386,17 @@ const struct http_route api_routes[] = {
 	{ "/v1/objects", EVHTTP_REQ_GET, api_objects, AUTH_READ, AUTH_ADMIN },
 	{ "/v1/objects/{id}", EVHTTP_REQ_GET, api_object, AUTH_READ,
 	    AUTH_ADMIN },
+	/* Bootstrap configurations name factory credentials and the DM
+	 * server a device is given: admin's, reads too. */
+	{ "/v1/bootstrap", EVHTTP_REQ_GET, api_bootstrap_list, AUTH_ADMIN,
+	    AUTH_ADMIN },
+	{ "/v1/bootstrap/{ep}", EVHTTP_REQ_GET | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE, api_bootstrap_one, AUTH_ADMIN, AUTH_ADMIN },
+	{ "/v1/bootstrap-tags", EVHTTP_REQ_GET, api_bootstrap_tags, AUTH_ADMIN,
+	    AUTH_ADMIN },
+	{ "/v1/bootstrap-tags/{tag}", EVHTTP_REQ_GET | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE, api_bootstrap_tag, AUTH_ADMIN, AUTH_ADMIN },
+	{ "/v1/devices/{ep}/bootstrap", EVHTTP_REQ_POST, api_device_bootstrap,
+	    AUTH_ADMIN, AUTH_ADMIN },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -76,6 +76,15 @@ void	observe_list_http(struct http_exchange *hx);
  * model). */
 void	api_objects(struct http_exchange *hx);
 void	api_object(struct http_exchange *hx);
+/* proxy/bsapi.c: the Bootstrap server's configurations and states
+ * (/v1/bootstrap, /v1/bootstrap/{ep}, /v1/bootstrap-tags and
+ * /v1/bootstrap-tags/{tag}) and POST /v1/devices/{ep}/bootstrap (the
+ * device's Bootstrap-Request Trigger, queued). */
+void	api_bootstrap_list(struct http_exchange *hx);
+void	api_bootstrap_one(struct http_exchange *hx);
+void	api_bootstrap_tags(struct http_exchange *hx);
+void	api_bootstrap_tag(struct http_exchange *hx);
+void	api_device_bootstrap(struct http_exchange *hx);
 
 /* proxy/tagapi.c: GET and PUT /v1/devices/{ep}/tags; the JSON array of
  * tags[0..n) (for GET /v1/devices/{ep} and provisioning's answer). */

@@ -9,6 +9,7 @@
 #include "gateway.h"
 #include "cache/cache.h"
 #include "proxy/metrics.h"
+#include "modules/device/bootstrap.h"
 #include "modules/device/registry.h"
 
 void
@@ -41,6 +42,7 @@ void
 metrics_render(struct gateway *gw, struct evbuffer *out)
 {
 	const struct metrics *m = &gw->metrics;
+	struct bs_counters bs;
 	size_t i, entries, bytes;
 	int st;
 
@@ -73,6 +75,23 @@ metrics_render(struct gateway *gw, struct evbuffer *out)
 	    "DTLS handshakes that presented a provisioned credential (a PSK "
 	    "identity, certificate or public key bound to a device).",
 	    m->dtls_accepted);
+	bootstrap_counters(gw, &bs);
+	metrics_counter(out, "outpost_bootstrap_requests_total",
+	    "Bootstrap-Requests (POST /bs) received.", bs.requests);
+	metrics_counter(out, "outpost_bootstrap_refused_total",
+	    "Bootstrap-Requests refused (no configuration, a factory "
+	    "credential of another endpoint).", bs.refused);
+	metrics_counter(out, "outpost_bootstrap_started_total",
+	    "Bootstraps started.", bs.started);
+	metrics_counter(out, "outpost_bootstrap_done_total",
+	    "Bootstraps done (Finish answered, DM credential stored).",
+	    bs.done);
+	metrics_counter(out, "outpost_bootstrap_failed_total",
+	    "Bootstraps failed (an error answer, no answer, the session "
+	    "gone).", bs.failed);
+	evbuffer_add_printf(out, "# HELP outpost_bootstraps_in_progress "
+	    "Bootstraps in progress.\n# TYPE outpost_bootstraps_in_progress "
+	    "gauge\noutpost_bootstraps_in_progress %zu\n", bs.in_progress);
 	evbuffer_add_printf(out, "# HELP outpost_http_requests_total HTTP "
 	    "requests by route and status.\n"
 	    "# TYPE outpost_http_requests_total counter\n");

@@ -34,7 +34,7 @@
 static const char *const stream_types[] = {
 	"registration", "update", "deregistration", "decommission", "expired",
 	"awake", "sleeping", "notification", "send", "op_result", "fw_progress",
-	"gap",
+	"gap", "bootstrap_started", "bootstrap_done", "bootstrap_failed",
 };
 #define NTYPES (sizeof(stream_types) / sizeof(stream_types[0]))
 

@@ -83,7 +83,8 @@ struct store {
 
 static const char *const store_db_names[STORE_DB__COUNT] = {
 	"meta", "devices", "ops", "queue", "outbox", "observe", "creds",
-	"firmware", "fwchunk", "campaigns", "campdevs", "tags", "tagidx"
+	"firmware", "fwchunk", "campaigns", "campdevs", "tags", "tagidx",
+	"bootstrap"
 };
 
 /* Creates dir and its parents, like mkdir -p. */

@@ -42,6 +42,8 @@ enum store_db {
 				   device's state in the campaign */
 	STORE_DB_TAGS,		/* endpoint NUL tag -> "" (tags.c) */
 	STORE_DB_TAGIDX,	/* tag NUL endpoint -> "": a tag's devices */
+	STORE_DB_BOOTSTRAP,	/* bootstrap configurations, their state and
+				   factory credentials (bootstrap.c) */
 	STORE_DB__COUNT
 };
 

@@ -71,7 +71,8 @@ coap_reply(struct gateway *gw, coap_pdu_t *resp, coap_pdu_code_t code,
 static void
 coap_io_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct gateway *gw = arg;
+	coap_context_t *ctx = arg;
+	struct gateway *gw = coap_gateway(ctx);
 	struct epoll_event ev[COAP_EVENTS];
 	uint64_t before;
 	int i, n;
@@ -81,10 +82,30 @@ coap_io_cb(evutil_socket_t fd, short what, void *arg)
 		before = gw->metrics.coap_in;
 		if ((n = epoll_wait(fd, ev, COAP_EVENTS, 0)) <= 0)
 			break;
-		coap_io_do_epoll(gw->coap->ctx, ev, (size_t)n);
+		coap_io_do_epoll(ctx, ev, (size_t)n);
 		if (gw->metrics.coap_in == before && n < COAP_EVENTS)
 			break;
 	}
+}
+
+struct event *
+coap_context_on_reactor(struct gateway *gw, coap_context_t *ctx)
+{
+	struct event *ev;
+	int fd;
+
+	if ((fd = coap_context_get_coap_fd(ctx)) == -1) {
+		log_warnx("coap: libcoap was built without epoll");
+		return NULL;
+	}
+	if ((ev = event_new(gw->base, fd, EV_READ | EV_PERSIST, coap_io_cb,
+	    ctx)) == NULL)
+		return NULL;
+	if (event_add(ev, NULL) == -1) {
+		event_free(ev);
+		return NULL;
+	}
+	return ev;
 }
 
 void
@@ -154,8 +175,15 @@ coap_event(coap_session_t *s, const coap_event_t event)
 	/* A DTLS session that closes before its handshake completed: a
 	 * wrong key, an unknown identity, a certificate refused. */
 	if ((event == COAP_EVENT_DTLS_CLOSED || event == COAP_EVENT_DTLS_ERROR) &&
-	    coap_session_get_state(s) == COAP_SESSION_STATE_HANDSHAKE)
+	    coap_session_get_state(s) == COAP_SESSION_STATE_HANDSHAKE) {
 		gw->metrics.dtls_refused++;
+		/* Checked against one of two keys under one identity: the
+		 * next handshake gets the other. */
+		if ((peer = coap_session_get_app_data(s)) != NULL &&
+		    peer->auth_ep != NULL && peer->auth_both)
+			cred_handshake_failed(gw, peer->auth_ep,
+			    peer->auth_pending);
+	}
 	if (event == COAP_EVENT_SERVER_SESSION_DEL &&
 	    (peer = coap_session_get_app_data(s)) != NULL) {
 		coap_session_set_app_data(s, NULL);
@@ -402,9 +430,9 @@ coap_set_rcvbuf(const coap_address_t *addr, int want)
 	}
 }
 
-static coap_endpoint_t *
-coap_listen(struct coap_server *cs, const struct gw_hostport *hp,
-    coap_proto_t proto)
+coap_endpoint_t *
+coap_listen(coap_context_t *ctx, const struct gw_hostport *hp,
+    coap_proto_t proto, const char *what)
 {
 	coap_endpoint_t *ep;
 	coap_address_t addr;
@@ -426,17 +454,17 @@ coap_listen(struct coap_server *cs, const struct gw_hostport *hp,
 	}
 	config_hostport_str(hp, buf, sizeof(buf));
 	if (coap_port_taken(&addr)) {
-		log_warnx("coap: cannot listen on %s: the port is in use "
-		    "(another outpost, or another CoAP server)", buf);
+		log_warnx("%s: cannot listen on %s: the port is in use "
+		    "(another outpost, or another CoAP server)", what, buf);
 		return NULL;
 	}
-	if ((ep = coap_new_endpoint(cs->ctx, &addr, proto)) == NULL) {
-		log_warnx("coap: cannot listen on %s", buf);
+	if ((ep = coap_new_endpoint(ctx, &addr, proto)) == NULL) {
+		log_warnx("%s: cannot listen on %s", what, buf);
 		return NULL;
 	}
-	log_info("coap: listening on %s%s", buf, proto == COAP_PROTO_DTLS ?
-	    " (DTLS)" : "");
-	coap_set_rcvbuf(&addr, coap_gateway(cs->ctx)->cfg.coap_rcvbuf);
+	log_info("%s: listening on %s%s", what, buf,
+	    proto == COAP_PROTO_DTLS ? " (DTLS)" : "");
+	coap_set_rcvbuf(&addr, coap_gateway(ctx)->cfg.coap_rcvbuf);
 	return ep;
 }
 
@@ -444,23 +472,16 @@ int
 coap_server_start(struct gateway *gw)
 {
 	struct coap_server *cs = gw->coap;
-	int fd;
 
 	/* Plain CoAP listens whatever [coap] plain says (a reload may change
 	 * it); every request on it is checked against it. */
-	if ((cs->endpoint = coap_listen(cs, &gw->cfg.coap_listen,
-	    COAP_PROTO_UDP)) == NULL)
+	if ((cs->endpoint = coap_listen(cs->ctx, &gw->cfg.coap_listen,
+	    COAP_PROTO_UDP, "coap")) == NULL)
 		return -1;
-	if ((cs->secure = coap_listen(cs, &gw->cfg.coap_secure_listen,
-	    COAP_PROTO_DTLS)) == NULL)
+	if ((cs->secure = coap_listen(cs->ctx, &gw->cfg.coap_secure_listen,
+	    COAP_PROTO_DTLS, "coap")) == NULL)
 		return -1;
-	if ((fd = coap_context_get_coap_fd(cs->ctx)) == -1) {
-		log_warnx("coap: libcoap was built without epoll");
-		return -1;
-	}
-	cs->io_ev = event_new(gw->base, fd, EV_READ | EV_PERSIST, coap_io_cb,
-	    gw);
-	if (cs->io_ev == NULL || event_add(cs->io_ev, NULL) == -1)
+	if ((cs->io_ev = coap_context_on_reactor(gw, cs->ctx)) == NULL)
 		return -1;
 	return 0;
 }

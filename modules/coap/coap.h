@@ -20,6 +20,7 @@ struct devq;
 struct device;
 struct event;
 struct fwserve;
+struct bs_face;
 
 /* What the gateway keeps per CoAP session (its libcoap app data): made on
  * first use, freed when libcoap deletes the session. */
@@ -33,6 +34,10 @@ struct coap_peer {
 	char			*auth_ep;	/* dtls.c: the ep its handshake
 						   proved (malloc'd), or NULL:
 						   plain sessions pay 8 bytes */
+	uint8_t			 auth_pending;	/* with ep's pending (issued)
+						   credential */
+	uint8_t			 auth_both;	/* one of two keys under one
+						   identity was tried */
 };
 
 #define COAP_ROUTE_GET		0x01
@@ -96,6 +101,9 @@ struct coap_server {
 	uint8_t			*dtls_pem[DTLS_PEM__COUNT];
 	size_t			 dtls_pem_len[DTLS_PEM__COUNT];
 	struct log_budget	 dtls_log;
+
+	/* bsserve.c: the bootstrap listeners' context, or NULL (off). */
+	struct bs_face		*bs;
 };
 
 /*
@@ -112,6 +120,16 @@ int		 coap_server_start(struct gateway *gw);
 void		 coap_server_reload(struct gateway *gw);
 void		 coap_server_close(struct gateway *gw);
 void		 coap_server_free(struct gateway *gw);
+
+/* An endpoint of proto on hp in ctx (what names the listener in the
+ * log); NULL when it cannot be opened (the port is taken: logged). */
+coap_endpoint_t	*coap_listen(coap_context_t *ctx, const struct gw_hostport *hp,
+		    coap_proto_t proto, const char *what);
+
+/* Puts ctx's epoll fd on the reactor: its datagrams and timers are handled
+ * as they come. NULL on failure (logged). */
+struct event	*coap_context_on_reactor(struct gateway *gw,
+		    coap_context_t *ctx);
 
 /* Makes the resource /path of the table's row pattern ("fw/{}"), or
  * forgets /path. */
@@ -150,6 +168,12 @@ void		 rd_peer_free(struct coap_peer *peer);
 /* dtls.c: PSK (keys from the store, per handshake) and, with a key file,
  * X.509 or RPK on the context; dtls_free at shutdown. */
 int		 dtls_init(struct gateway *gw, coap_context_t *ctx);
+/* The same with other callbacks (the bootstrap listener's, which look up
+ * factory credentials): ctx gets the gateway's certificate or raw public
+ * key of [coap]. */
+int		 dtls_setup(struct gateway *gw, coap_context_t *ctx,
+		    coap_dtls_id_callback_t psk_cb,
+		    coap_dtls_cn_callback_t cert_cb);
 void		 dtls_free(struct gateway *gw);
 /* outpost -n: the rules of [coap]'s key files, and each one a readable
  * PEM file; -1 with why in err. */
@@ -165,6 +189,14 @@ int		 coap_plain_allowed(struct gateway *gw, coap_session_t *s);
  * diagnostic in *why. */
 coap_pdu_code_t	 coap_auth_check(struct gateway *gw, coap_session_t *s,
 		    const char *ep, const char **why);
+
+/* bsserve.c: the bootstrap listeners ([bootstrap] listen,
+ * secure_listen), a context of their own serving /bs; nothing when both
+ * are off. init after the hooks are set (it sets hooks.bs_send). */
+int		 bsserve_init(struct gateway *gw);
+int		 bsserve_start(struct gateway *gw);
+void		 bsserve_reload(struct gateway *gw);
+void		 bsserve_stop(struct gateway *gw);
 
 /* fwserve.c: GET /fw/{id} (the image, block-wise), /fw/{id}/manifest. */
 void		 fwserve_get_image(coap_resource_t *r, coap_session_t *s,

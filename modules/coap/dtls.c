@@ -47,6 +47,8 @@ dtls_bind(coap_session_t *s, const struct cred *c)
 		return;
 	free(peer->auth_ep);
 	peer->auth_ep = c != NULL ? strdup(c->ep) : NULL;
+	peer->auth_pending = c != NULL && c->pending;
+	peer->auth_both = 0;
 }
 
 /* libcoap: a client offers a PSK identity; its key, or NULL to refuse. */
@@ -55,13 +57,15 @@ dtls_psk_cb(coap_bin_const_t *identity, coap_session_t *s, void *arg)
 {
 	struct gateway *gw = arg;
 	struct coap_server *cs = gw->coap;
+	struct coap_peer *peer;
 	struct cred c;
 	char id[64];
-	int rc;
+	int rc, both;
 
 	explicit_bzero(cs->dtls_key, sizeof(cs->dtls_key));
 	dtls_bind(s, NULL);
-	rc = cred_find_by_id(gw, CRED_PSK, identity->s, identity->length, &c);
+	rc = cred_find_for_handshake(gw, CRED_PSK, identity->s,
+	    identity->length, &c, &both);
 	if (rc != 0 || c.key_len == 0) {
 		cred_printable(identity->s, identity->length, id, sizeof(id));
 		if (rc != 1 || dtls_log_budget(gw))
@@ -72,6 +76,8 @@ dtls_psk_cb(coap_bin_const_t *identity, coap_session_t *s, void *arg)
 		return NULL;
 	}
 	dtls_bind(s, &c);
+	if ((peer = coap_session_get_app_data(s)) != NULL)
+		peer->auth_both = (uint8_t)both;
 	gw->metrics.dtls_accepted++;
 	memcpy(cs->dtls_key, c.key, c.key_len);
 	cs->dtls_key_bin.s = cs->dtls_key;
@@ -89,7 +95,7 @@ dtls_cert_cb(const char *cn, const uint8_t *der, size_t der_len,
 	struct gateway *gw = arg;
 	struct cred c;
 	char name[64];
-	int rpk = strcmp(cn, COAP_DTLS_RPK_CERT_CN) == 0, rc;
+	int rpk = strcmp(cn, COAP_DTLS_RPK_CERT_CN) == 0, rc, both;
 
 	if (depth > 0)
 		return validated;	/* a CA of the chain */
@@ -101,10 +107,11 @@ dtls_cert_cb(const char *cn, const uint8_t *der, size_t der_len,
 		return 0;
 	}
 	if (rpk)
-		rc = cred_find_by_id(gw, CRED_RPK, der, der_len, &c);
+		rc = cred_find_for_handshake(gw, CRED_RPK, der, der_len, &c,
+		    &both);
 	else
-		rc = cred_find_by_id(gw, CRED_X509, (const uint8_t *)cn,
-		    strlen(cn), &c);
+		rc = cred_find_for_handshake(gw, CRED_X509,
+		    (const uint8_t *)cn, strlen(cn), &c, &both);
 	if (rc != 0) {
 		cred_printable((const uint8_t *)cn, strlen(cn), name,
 		    sizeof(name));
@@ -131,6 +138,8 @@ dtls_read_pem(struct coap_server *cs, int which, const char *key,
 	uint8_t *buf = NULL;
 	long n;
 
+	if (cs->dtls_pem[which] != NULL)
+		return 0;	/* read for another context */
 	if ((fp = fopen(path, "rb")) == NULL) {
 		log_warn("coap: [coap] %s %s", key, path);
 		return -1;
@@ -165,7 +174,8 @@ dtls_read_pem(struct coap_server *cs, int which, const char *key,
  * [coap] rpk = 1, raw public keys (key_file an EC private key).
  */
 static int
-dtls_set_pki(struct gateway *gw, coap_context_t *ctx)
+dtls_set_pki(struct gateway *gw, coap_context_t *ctx,
+    coap_dtls_cn_callback_t cert_cb)
 {
 	const struct gw_config *cfg = &gw->cfg;
 	struct coap_server *cs = gw->coap;
@@ -174,7 +184,7 @@ dtls_set_pki(struct gateway *gw, coap_context_t *ctx)
 
 	memset(&pki, 0, sizeof(pki));
 	pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-	pki.validate_cn_call_back = dtls_cert_cb;
+	pki.validate_cn_call_back = cert_cb;
 	pki.cn_call_back_arg = gw;
 	pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
 	pem = &pki.pki_key.key.pem_buf;
@@ -260,6 +270,13 @@ dtls_check_config(const struct gw_config *cfg, char *err, size_t errlen)
 int
 dtls_init(struct gateway *gw, coap_context_t *ctx)
 {
+	return dtls_setup(gw, ctx, dtls_psk_cb, dtls_cert_cb);
+}
+
+int
+dtls_setup(struct gateway *gw, coap_context_t *ctx,
+    coap_dtls_id_callback_t psk_cb, coap_dtls_cn_callback_t cert_cb)
+{
 	const struct gw_config *cfg = &gw->cfg;
 	coap_dtls_spsk_t psk;
 
@@ -269,7 +286,7 @@ dtls_init(struct gateway *gw, coap_context_t *ctx)
 	}
 	memset(&psk, 0, sizeof(psk));
 	psk.version = COAP_DTLS_SPSK_SETUP_VERSION;
-	psk.validate_id_call_back = dtls_psk_cb;
+	psk.validate_id_call_back = psk_cb;
 	psk.id_call_back_arg = gw;
 	if (!coap_context_set_psk2(ctx, &psk)) {
 		log_warnx("coap: cannot set up DTLS with PSK");
@@ -289,7 +306,7 @@ dtls_init(struct gateway *gw, coap_context_t *ctx)
 		    "(or rpk = 1)");
 		return -1;
 	}
-	if (dtls_set_pki(gw, ctx) == -1) {
+	if (dtls_set_pki(gw, ctx, cert_cb) == -1) {
 		log_warnx("coap: cannot set up DTLS with %s",
 		    cfg->coap_rpk ? "a raw public key" : "certificates");
 		return -1;

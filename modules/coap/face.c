@@ -87,13 +87,15 @@ face_init(struct gateway *gw)
 	if (fwserve_init(gw) == -1 || dtls_init(gw, gw->coap->ctx) == -1)
 		return -1;
 	gw->hooks = face_hooks;
-	return 0;
+	return bsserve_init(gw);
 }
 
 static int
 face_start(struct gateway *gw)
 {
-	return coap_server_start(gw);
+	if (coap_server_start(gw) == -1)
+		return -1;
+	return bsserve_start(gw);
 }
 
 static void
@@ -101,6 +103,7 @@ face_reload(struct gateway *gw, const struct gw_config *old)
 {
 	(void)old;
 	coap_server_reload(gw);
+	bsserve_reload(gw);
 }
 
 static void
@@ -113,6 +116,7 @@ face_stop(struct gateway *gw)
 	if (gw->store != NULL)
 		store_commit(gw->store);
 	fwserve_stop(gw);
+	bsserve_stop(gw);
 	coap_server_close(gw);
 	dtls_free(gw);
 	coap_server_free(gw);

@@ -229,6 +229,23 @@ rd_answer(struct rd_pending *pd)
 		log_debug("coap: response to %s not sent", coap_session_str(s));
 }
 
+/* The first registration over a session that the device's pending
+ * (issued) credential authenticated: that one becomes its credential. */
+static void
+rd_promote(struct gateway *gw, coap_session_t *s, enum rd_op op,
+    const char *ep)
+{
+	struct coap_peer *peer = coap_session_get_app_data(s);
+
+	if (op != RD_REGISTER || peer == NULL || !peer->auth_pending ||
+	    peer->auth_ep == NULL || strcmp(peer->auth_ep, ep) != 0)
+		return;
+	peer->auth_pending = 0;
+	peer->auth_both = 0;
+	if (cred_promote(gw, ep) == -1)
+		log_warnx("device %s: cannot retire its old credential", ep);
+}
+
 /* Store callback: the change is on disk (or failed). Answers, and keeps
  * the answer of a confirmable request as the session's last. */
 static void
@@ -250,6 +267,7 @@ rd_done(enum registry_result res, uint64_t regid, void *arg)
 		devreq_set_route(pd->gw, dev->ep, s);
 		queue_wake(pd->gw, dev->ep);	/* what waited for it goes */
 		observe_wake(pd->gw, dev->ep);
+		rd_promote(pd->gw, s, pd->op, dev->ep);
 	}
 	if (pd->type == COAP_MESSAGE_CON && (peer = coap_peer(s)) != NULL) {
 		free(peer->rd_last);

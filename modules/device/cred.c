@@ -22,11 +22,22 @@ struct cred_pending {
 	struct cred_pending	*next;
 	struct gateway		*gw;
 	int			 replace;	/* cred_replace */
+	int			 issued;	/* cred_issue: handshakes see it */
 	void			(*done)(int status, void *arg);
 	void			*arg;
 	struct cred		 c;
 };
 
+
+/* An ep whose own credential is tried before its pending one (both carry
+ * the same identity; the last handshake checked against the pending one
+ * failed). Few: only devices bootstrapped again, until they register. */
+struct cred_turn {
+	struct cred_turn	*next;
+	char			 ep[LWM2M_EP_MAX + 1];
+};
+
+#define CRED_TURNS_MAX	4096
 
 static char
 cred_index_tag(int kind)
@@ -41,6 +52,16 @@ cred_key_ep(const char *ep, uint8_t out[CRED_KEYBUF])
 	size_t len = strlen(ep);
 
 	out[0] = 'e';
+	memcpy(out + 1, ep, len);
+	return 1 + len;
+}
+
+static size_t
+cred_key_pending(const char *ep, uint8_t out[CRED_KEYBUF])
+{
+	size_t len = strlen(ep);
+
+	out[0] = 'n';
 	memcpy(out + 1, ep, len);
 	return 1 + len;
 }
@@ -91,8 +112,9 @@ cred_decode(const char *ep, const uint8_t *v, size_t len, struct cred *c)
 	return 0;
 }
 
-int
-cred_find_by_ep(struct gateway *gw, const char *ep, struct cred *c)
+/* Reads ep's record, or its pending one: 0, 1 (absent), -1. */
+static int
+cred_read(struct gateway *gw, const char *ep, int pending, struct cred *c)
 {
 	uint8_t k[CRED_KEYBUF], v[CRED_HEAD + CRED_ID_MAX + CRED_KEY_MAX];
 	size_t klen, vlen;
@@ -100,7 +122,7 @@ cred_find_by_ep(struct gateway *gw, const char *ep, struct cred *c)
 
 	if (strlen(ep) > LWM2M_EP_MAX)
 		return 1;
-	klen = cred_key_ep(ep, k);
+	klen = pending ? cred_key_pending(ep, k) : cred_key_ep(ep, k);
 	if ((rc = store_get(gw->store, STORE_DB_CREDS, k, klen, v, sizeof(v),
 	    &vlen)) != 0)
 		return rc;
@@ -110,15 +132,22 @@ cred_find_by_ep(struct gateway *gw, const char *ep, struct cred *c)
 		return -1;
 	}
 	explicit_bzero(v, sizeof(v));
+	c->pending = (uint8_t)(pending != 0);
 	return 0;
 }
 
 int
-cred_find_by_id(struct gateway *gw, enum cred_kind kind, const uint8_t *id,
-    size_t id_len, struct cred *c)
+cred_find_by_ep(struct gateway *gw, const char *ep, struct cred *c)
+{
+	return cred_read(gw, ep, 0, c);
+}
+
+/* The ep an identity's index names: 0 (ep filled), 1, -1. */
+static int
+cred_id_owner(struct gateway *gw, int kind, const uint8_t *id, size_t id_len,
+    char ep[LWM2M_EP_MAX + 1])
 {
 	uint8_t k[CRED_KEYBUF];
-	char ep[LWM2M_EP_MAX + 1];
 	size_t klen, vlen;
 	int rc;
 
@@ -126,11 +155,30 @@ cred_find_by_id(struct gateway *gw, enum cred_kind kind, const uint8_t *id,
 		return 1;
 	klen = cred_key_id(kind, id, id_len, k);
 	if ((rc = store_get(gw->store, STORE_DB_CREDS, k, klen, ep,
-	    sizeof(ep) - 1, &vlen)) != 0)
+	    LWM2M_EP_MAX, &vlen)) != 0)
 		return rc;
 	if (vlen == 0 || vlen > LWM2M_EP_MAX)
 		return -1;
 	ep[vlen] = '\0';
+	return 0;
+}
+
+static int
+cred_same_id(const struct cred *a, const struct cred *b)
+{
+	return a->kind == b->kind && a->id_len == b->id_len &&
+	    memcmp(a->id, b->id, a->id_len) == 0;
+}
+
+int
+cred_find_by_id(struct gateway *gw, enum cred_kind kind, const uint8_t *id,
+    size_t id_len, struct cred *c)
+{
+	char ep[LWM2M_EP_MAX + 1];
+	int rc;
+
+	if ((rc = cred_id_owner(gw, kind, id, id_len, ep)) != 0)
+		return rc;
 	/* The record must agree: an index left behind by a crash between
 	 * two batches cannot happen (one batch holds both), but be sure. */
 	if ((rc = cred_find_by_ep(gw, ep, c)) != 0)
@@ -179,7 +227,9 @@ cred_put_done(int status, void *arg)
 		 * now on it speaks over DTLS with this one only. */
 		if (p->replace)
 			cred_close_sessions(p->gw, p->c.ep);
-		if (p->gw->hooks.route_drop != NULL)
+		/* An issued one leaves the device's route alone: it keeps
+		 * its session until it registers with the new key. */
+		if (!p->issued && p->gw->hooks.route_drop != NULL)
 			p->gw->hooks.route_drop(p->gw, p->c.ep);
 		if (p->c.kind == CRED_RPK)
 			snprintf(id, sizeof(id), "a %u-byte key", p->c.id_len);
@@ -187,18 +237,43 @@ cred_put_done(int status, void *arg)
 			cred_printable(p->c.id, p->c.id_len, id, sizeof(id));
 		log_info("device %s: %s credential %s (%s)", p->c.ep,
 		    cred_kind_name(p->c.kind), p->replace ? "replaced" :
-		    "provisioned", id);
+		    p->issued ? "issued" : "provisioned", id);
 	}
 	p->done(status, p->arg);
 	explicit_bzero(&p->c, sizeof(p->c));
 	free(p);
 }
 
-/* Stages c's record and index (after old's index is deleted, if old) and
- * the pending entry whose callback ends it. */
+/* Drops ep's pending record and its index (unless keep, a credential
+ * staged with the same identity, holds that index), in the open batch. */
 static int
-cred_stage(struct gateway *gw, const struct cred *c, const struct cred *old,
-    void (*done)(int status, void *arg), void *arg)
+cred_drop_pending(struct gateway *gw, const char *ep, const struct cred *keep)
+{
+	uint8_t k[CRED_KEYBUF];
+	struct cred p;
+	size_t klen;
+	int rc;
+
+	if ((rc = cred_read(gw, ep, 1, &p)) != 0)
+		return rc == 1 ? 0 : -1;
+	klen = cred_key_pending(ep, k);
+	rc = store_del(gw->store, STORE_DB_CREDS, k, klen);
+	if (rc == 0 && (keep == NULL || !cred_same_id(keep, &p))) {
+		klen = cred_key_id(p.kind, p.id, p.id_len, k);
+		rc = store_del(gw->store, STORE_DB_CREDS, k, klen);
+	}
+	explicit_bzero(&p, sizeof(p));
+	return rc;
+}
+
+static void	cred_turn_clear(struct gateway *gw, const char *ep);
+
+/* Stages c's record and index (after old's index is deleted, if old) and
+ * the pending entry whose callback ends it; issue 2 stages c as ep's
+ * pending record instead (old's index stays), issue 1 as its record. */
+static int
+cred_stage_as(struct gateway *gw, const struct cred *c, const struct cred *old,
+    int issue, void (*done)(int status, void *arg), void *arg)
 {
 	uint8_t k[CRED_KEYBUF], v[CRED_HEAD + CRED_ID_MAX + CRED_KEY_MAX];
 	struct cred_pending *p;
@@ -209,10 +284,11 @@ cred_stage(struct gateway *gw, const struct cred *c, const struct cred *old,
 		return -1;
 	p->c = *c;
 	p->gw = gw;
-	p->replace = old != NULL;
+	p->replace = old != NULL && issue == 0;
+	p->issued = issue != 0;
 	p->done = done;
 	p->arg = arg;
-	if (old != NULL) {
+	if (old != NULL && issue == 0 && !cred_same_id(old, c)) {
 		klen = cred_key_id(old->kind, old->id, old->id_len, k);
 		if (store_del(gw->store, STORE_DB_CREDS, k, klen) == -1) {
 			free(p);
@@ -220,7 +296,7 @@ cred_stage(struct gateway *gw, const struct cred *c, const struct cred *old,
 		}
 	}
 	vlen = cred_encode(c, v);
-	klen = cred_key_ep(c->ep, k);
+	klen = issue == 2 ? cred_key_pending(c->ep, k) : cred_key_ep(c->ep, k);
 	rc = store_put(gw->store, STORE_DB_CREDS, k, klen, v, vlen);
 	explicit_bzero(v, sizeof(v));
 	klen = cred_key_id(c->kind, c->id, c->id_len, k);
@@ -238,6 +314,13 @@ cred_stage(struct gateway *gw, const struct cred *c, const struct cred *old,
 	return 0;
 }
 
+static int
+cred_stage(struct gateway *gw, const struct cred *c, const struct cred *old,
+    void (*done)(int status, void *arg), void *arg)
+{
+	return cred_stage_as(gw, c, old, 0, done, arg);
+}
+
 int
 cred_put(struct gateway *gw, const struct cred *c,
     void (*done)(int status, void *arg), void *arg)
@@ -248,7 +331,7 @@ cred_put(struct gateway *gw, const struct cred *c,
 	if (cred_is_pending(gw, c))
 		return 1;
 	if ((rc = cred_find_by_ep(gw, c->ep, &old)) != 1 ||
-	    (rc = cred_find_by_id(gw, c->kind, c->id, c->id_len, &old)) != 1) {
+	    (rc = cred_id_owner(gw, c->kind, c->id, c->id_len, old.ep)) != 1) {
 		explicit_bzero(&old, sizeof(old));
 		return rc == 0 ? 1 : -1;
 	}
@@ -266,11 +349,14 @@ cred_replace(struct gateway *gw, const struct cred *c,
 		return 2;
 	if ((rc = cred_find_by_ep(gw, c->ep, &old)) != 0)
 		return rc;
-	rc = cred_find_by_id(gw, c->kind, c->id, c->id_len, &other);
+	rc = cred_id_owner(gw, c->kind, c->id, c->id_len, other.ep);
 	if (rc == 0 && strcmp(other.ep, c->ep) != 0)
 		rc = 2;
-	else if (rc != -1)
+	else if (rc != -1 && (rc = cred_drop_pending(gw, c->ep, c)) == 0) {
+		/* The operator's key replaces a pending one too. */
+		cred_turn_clear(gw, c->ep);
 		rc = cred_stage(gw, c, &old, done, arg);
+	}
 	explicit_bzero(&old, sizeof(old));
 	explicit_bzero(&other, sizeof(other));
 	return rc;
@@ -322,7 +408,10 @@ cred_revoke(struct gateway *gw, const char *ep,
 	klen = cred_key_ep(ep, k);
 	rc = store_del(gw->store, STORE_DB_CREDS, k, klen);
 	klen = cred_key_id(c.kind, c.id, c.id_len, k);
+	if (rc == 0)
+		rc = cred_drop_pending(gw, ep, &c);
 	explicit_bzero(&c, sizeof(c));
+	cred_turn_clear(gw, ep);
 	if (rc == -1 || store_del(gw->store, STORE_DB_CREDS, k, klen) == -1 ||
 	    store_when_durable(gw->store, cred_revoke_done, r) == -1) {
 		free(r);
@@ -330,4 +419,205 @@ cred_revoke(struct gateway *gw, const char *ep,
 	}
 	cred_close_sessions(gw, ep);
 	return 0;
+}
+
+int
+cred_issue(struct gateway *gw, const struct cred *c,
+    void (*done)(int status, void *arg), void *arg)
+{
+	struct cred old;
+	char owner[LWM2M_EP_MAX + 1];
+	int rc;
+
+	if ((rc = cred_id_owner(gw, c->kind, c->id, c->id_len, owner)) == -1)
+		return -1;
+	if (rc == 0 && strcmp(owner, c->ep) != 0)
+		return 2;
+	if ((rc = cred_find_by_ep(gw, c->ep, &old)) == -1)
+		return -1;
+	if (rc == 1) {
+		rc = cred_stage_as(gw, c, NULL, 1, done, arg);
+	} else if ((rc = cred_drop_pending(gw, c->ep, c)) == 0) {
+		cred_turn_clear(gw, c->ep);
+		rc = cred_stage_as(gw, c, &old, 2, done, arg);
+	}
+	explicit_bzero(&old, sizeof(old));
+	return rc;
+}
+
+/* Whether ep's own credential is tried first (see cred_turn). */
+static struct cred_turn **
+cred_turn_find(struct gateway *gw, const char *ep)
+{
+	struct cred_turn **tp;
+
+	for (tp = &gw->cred_turns; *tp != NULL; tp = &(*tp)->next)
+		if (strcmp((*tp)->ep, ep) == 0)
+			return tp;
+	return NULL;
+}
+
+static void
+cred_turn_clear(struct gateway *gw, const char *ep)
+{
+	struct cred_turn **tp, *t;
+
+	if ((tp = cred_turn_find(gw, ep)) == NULL)
+		return;
+	t = *tp;
+	*tp = t->next;
+	free(t);
+}
+
+void
+cred_handshake_failed(struct gateway *gw, const char *ep, int pending)
+{
+	struct cred_turn *t, **tp;
+	size_t n = 0;
+
+	if (!pending) {
+		cred_turn_clear(gw, ep);
+		return;
+	}
+	if (cred_turn_find(gw, ep) != NULL || strlen(ep) > LWM2M_EP_MAX ||
+	    (t = calloc(1, sizeof(*t))) == NULL)
+		return;
+	memcpy(t->ep, ep, strlen(ep) + 1);
+	t->next = gw->cred_turns;
+	gw->cred_turns = t;
+	/* Bounded: past the cap the oldest goes (its next handshake tries
+	 * the pending key first again). */
+	for (tp = &gw->cred_turns; *tp != NULL; tp = &(*tp)->next)
+		if (++n > CRED_TURNS_MAX) {
+			free(*tp);
+			*tp = NULL;
+			break;
+		}
+}
+
+/* An issued credential staged and not committed whose identity is id. */
+static const struct cred *
+cred_issued_staged(struct gateway *gw, int kind, const uint8_t *id,
+    size_t id_len)
+{
+	struct cred_pending *p;
+
+	for (p = gw->cred_pendings; p != NULL; p = p->next)
+		if (p->issued && p->c.kind == kind && p->c.id_len == id_len &&
+		    memcmp(p->c.id, id, id_len) == 0)
+			return &p->c;
+	return NULL;
+}
+
+int
+cred_find_for_handshake(struct gateway *gw, enum cred_kind kind,
+    const uint8_t *id, size_t id_len, struct cred *c, int *both)
+{
+	const struct cred *staged;
+	struct cred own, pend;
+	char ep[LWM2M_EP_MAX + 1];
+	int rc, have_own = 0, have_pend = 0;
+
+	*both = 0;
+	if (id_len == 0 || id_len > CRED_ID_MAX)
+		return 1;
+	if ((staged = cred_issued_staged(gw, kind, id, id_len)) != NULL) {
+		memcpy(ep, staged->ep, strlen(staged->ep) + 1);
+		pend = *staged;
+		have_pend = 1;
+	} else if ((rc = cred_id_owner(gw, kind, id, id_len, ep)) != 0) {
+		return rc;
+	}
+	if ((rc = cred_read(gw, ep, 0, &own)) == -1)
+		goto fail;
+	have_own = rc == 0 && own.kind == kind && own.id_len == id_len &&
+	    memcmp(own.id, id, id_len) == 0;
+	if (have_pend && !have_own) {
+		/* Issued to a device with no credential: staged as its own,
+		 * or a pending one while its own has another identity. */
+		pend.pending = staged != NULL && rc == 0;
+	} else if (!have_pend) {
+		if ((rc = cred_read(gw, ep, 1, &pend)) == -1)
+			goto fail;
+		have_pend = rc == 0 && pend.kind == kind &&
+		    pend.id_len == id_len && memcmp(pend.id, id, id_len) == 0;
+	} else {
+		pend.pending = 1;
+	}
+	if (have_pend && have_own) {
+		*both = 1;
+		*c = cred_turn_find(gw, ep) != NULL ? own : pend;
+	} else if (have_pend) {
+		*c = pend;
+	} else if (have_own) {
+		*c = own;
+	}
+	rc = have_pend || have_own ? 0 : 1;
+	explicit_bzero(&own, sizeof(own));
+	explicit_bzero(&pend, sizeof(pend));
+	return rc;
+fail:
+	explicit_bzero(&own, sizeof(own));
+	explicit_bzero(&pend, sizeof(pend));
+	return -1;
+}
+
+static void
+cred_promote_done(int status, void *arg)
+{
+	char *ep = arg;
+
+	if (status == 0)
+		log_info("device %s: registered with its issued credential; "
+		    "the one before is retired", ep);
+	free(ep);
+}
+
+int
+cred_promote(struct gateway *gw, const char *ep)
+{
+	uint8_t k[CRED_KEYBUF], v[CRED_HEAD + CRED_ID_MAX + CRED_KEY_MAX];
+	struct cred own, pend;
+	size_t klen, vlen;
+	char *name;
+	int rc;
+
+	if ((rc = cred_read(gw, ep, 1, &pend)) != 0)
+		return rc;
+	if ((rc = cred_read(gw, ep, 0, &own)) == -1 ||
+	    (name = strdup(ep)) == NULL) {
+		rc = -1;
+		goto out;
+	}
+	vlen = cred_encode(&pend, v);
+	klen = cred_key_ep(ep, k);
+	rc = store_put(gw->store, STORE_DB_CREDS, k, klen, v, vlen);
+	explicit_bzero(v, sizeof(v));
+	klen = cred_key_pending(ep, k);
+	if (rc == 0)
+		rc = store_del(gw->store, STORE_DB_CREDS, k, klen);
+	if (rc == 0 && own.id_len > 0 && !cred_same_id(&own, &pend)) {
+		klen = cred_key_id(own.kind, own.id, own.id_len, k);
+		rc = store_del(gw->store, STORE_DB_CREDS, k, klen);
+	}
+	if (rc == 0)
+		rc = store_when_durable(gw->store, cred_promote_done, name);
+	if (rc == -1)
+		free(name);
+	cred_turn_clear(gw, ep);
+out:
+	explicit_bzero(&own, sizeof(own));
+	explicit_bzero(&pend, sizeof(pend));
+	return rc;
+}
+
+void
+cred_free(struct gateway *gw)
+{
+	struct cred_turn *t;
+
+	while ((t = gw->cred_turns) != NULL) {
+		gw->cred_turns = t->next;
+		free(t);
+	}
 }

@@ -11,8 +11,10 @@
  * provisioned a moment ago is accepted without any reload, and one revoked
  * is refused from the next handshake on.
  *
- * Store layout, in STORE_DB_CREDS: "e" ep -> record; "p" identity,
- * "r" SPKI or "c" CN -> ep (the index the handshake reads).
+ * Store layout, in STORE_DB_CREDS: "e" ep -> record; "n" ep -> its
+ * pending record (one the gateway issued, not used yet: cred_issue);
+ * "p" identity, "r" SPKI or "c" CN -> ep (the index the handshake reads,
+ * for both records).
  *
  * Keys are secret: nothing here ever logs one, and nothing outside
  * cred.c and the DTLS callback in dtls.c reads cred.key.
@@ -46,6 +48,8 @@ struct cred {
 	uint8_t		id[CRED_ID_MAX];	/* identity, SPKI or CN */
 	uint16_t	key_len;
 	uint8_t		key[CRED_KEY_MAX];	/* PSK only */
+	uint8_t		pending;		/* lookups: ep's pending
+						   credential, not its own */
 };
 
 /* credparse.c, no store: the body of POST /v1/devices.
@@ -69,6 +73,13 @@ int	cred_parse_provision(const char *body, size_t len, struct cred *c,
  * (ep when left out; the same when given). */
 int	cred_parse_json_for(const char *ep, const char *body, size_t len,
 	    struct cred *c, char *err, size_t errlen);
+
+/* The kind members of a body already parsed (doc, a cJSON object), each
+ * named with prefix ("" or "factory_"): PSK identity and key, RPK or X.509
+ * CN (x509 true: the CN is c->ep, set before). 0, or -1 with err. */
+struct cJSON;
+int	cred_parse_kind(struct cred *c, const struct cJSON *doc,
+	    const char *prefix, char *err, size_t errlen);
 
 /* The name of a kind: "psk", "rpk", "x509". */
 const char *cred_kind_name(int kind);
@@ -111,5 +122,43 @@ int	cred_replace(struct gateway *gw, const struct cred *c,
 int	cred_revoke(struct gateway *gw, const char *ep,
 	    void (*done)(int status, void *arg), void *arg);
 
+/*
+ * Issues c, a credential the gateway made (the DM credential a bootstrap
+ * gives a device). When c->ep has no credential, c becomes it. When it has
+ * one, c becomes its pending credential: both are accepted from then on,
+ * until the first registration over a session c authenticated promotes c
+ * (cred_promote) and the old one stops working. A handshake sees c at once
+ * (cred_find_for_handshake), before its commit: a device that was given c
+ * may use it within a millisecond. Returns 0 (staged; done runs after the
+ * commit), 2 when c's identity belongs to another ep, -1.
+ */
+int	cred_issue(struct gateway *gw, const struct cred *c,
+	    void (*done)(int status, void *arg), void *arg);
+
+/*
+ * The credential a DTLS handshake that presents id is checked against:
+ * its ep's own (committed) or its pending one (c->pending set), including
+ * one issued and not committed yet. When both carry the same identity (a
+ * PSK issued again under the same identity, as a bootstrap does), a
+ * handshake can be checked against one key only: the pending one is tried
+ * first, and after a handshake with it fails the other (and so on in
+ * turn: cred_handshake_failed); *both is then set. Returns 0, 1 or -1 as
+ * cred_find_by_id.
+ */
+int	cred_find_for_handshake(struct gateway *gw, enum cred_kind kind,
+	    const uint8_t *id, size_t id_len, struct cred *c, int *both);
+
+/* A handshake checked against ep's pending (pending 1) or own credential,
+ * where both carry the same identity, failed: the next one is checked
+ * against the other. */
+void	cred_handshake_failed(struct gateway *gw, const char *ep, int pending);
+
+/* ep registered over a session its pending credential authenticated: the
+ * pending one becomes ep's credential and the old one is retired, in the
+ * open batch. Returns 0 (staged), 1 (no pending credential), -1. */
+int	cred_promote(struct gateway *gw, const char *ep);
+
+/* Forgets the in-memory state of cred.c (shutdown). */
+void	cred_free(struct gateway *gw);
 
 #endif /* OUTPOST_CRED_H */

@@ -100,31 +100,46 @@ cred_ep(struct cred *c, const cJSON *v, char *err, size_t errlen)
 	return 0;
 }
 
-/* Fills c's kind, identity and key from the members other than ep. */
-static int
-cred_kind_members(struct cred *c, const cJSON *doc, char *err, size_t errlen)
+/* A member of doc named prefix + name; its full name in buf. */
+static const cJSON *
+cred_member(const cJSON *doc, const char *prefix, const char *name,
+    char *buf, size_t len)
 {
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(doc, "psk_identity");
-	const cJSON *key = cJSON_GetObjectItemCaseSensitive(doc, "psk_key");
-	const cJSON *rpk = cJSON_GetObjectItemCaseSensitive(doc, "rpk");
-	const cJSON *cn = cJSON_GetObjectItemCaseSensitive(doc, "x509_cn");
-	const cJSON *x509 = cJSON_GetObjectItemCaseSensitive(doc, "x509");
+	snprintf(buf, len, "%s%s", prefix, name);
+	return cJSON_GetObjectItemCaseSensitive(doc, buf);
+}
+
+int
+cred_parse_kind(struct cred *c, const cJSON *doc, const char *prefix,
+    char *err, size_t errlen)
+{
+	char n_id[40], n_key[40], n_rpk[40], n_cn[40], n_x509[40];
+	const cJSON *id = cred_member(doc, prefix, "psk_identity", n_id,
+	    sizeof(n_id));
+	const cJSON *key = cred_member(doc, prefix, "psk_key", n_key,
+	    sizeof(n_key));
+	const cJSON *rpk = cred_member(doc, prefix, "rpk", n_rpk,
+	    sizeof(n_rpk));
+	const cJSON *cn = cred_member(doc, prefix, "x509_cn", n_cn,
+	    sizeof(n_cn));
+	const cJSON *x509 = cred_member(doc, prefix, "x509", n_x509,
+	    sizeof(n_x509));
 	int n;
 
 	if ((id != NULL || key != NULL) + (rpk != NULL) +
 	    (cn != NULL || x509 != NULL) != 1)
-		return parse_error(err, errlen, "give exactly one of psk_identity "
-		    "with psk_key, rpk, or x509_cn");
+		return parse_error(err, errlen, "give exactly one of %s "
+		    "with %s, %s, or %s", n_id, n_key, n_rpk, n_cn);
 	if (id != NULL || key != NULL) {
 		if (id == NULL || key == NULL)
-			return parse_error(err, errlen, "psk_identity and psk_key "
-			    "go together");
-		if (cred_text_id(c, "psk_identity", id, err, errlen) == -1)
+			return parse_error(err, errlen, "%s and %s go together",
+			    n_id, n_key);
+		if (cred_text_id(c, n_id, id, err, errlen) == -1)
 			return -1;
 		if (!cJSON_IsString(key) || (n = cred_unhex(key->valuestring,
 		    c->key, CRED_KEY_MAX)) < CRED_KEY_MIN)
-			return parse_error(err, errlen, "psk_key must be %d..%d "
-			    "bytes in hex", CRED_KEY_MIN, CRED_KEY_MAX);
+			return parse_error(err, errlen, "%s must be %d..%d "
+			    "bytes in hex", n_key, CRED_KEY_MIN, CRED_KEY_MAX);
 		c->key_len = (uint16_t)n;
 		c->kind = CRED_PSK;
 		return 0;
@@ -133,17 +148,17 @@ cred_kind_members(struct cred *c, const cJSON *doc, char *err, size_t errlen)
 		/* The smallest SPKI, Ed25519's, is 44 bytes. */
 		if (!cJSON_IsString(rpk) || (n = cred_unhex(rpk->valuestring,
 		    c->id, CRED_ID_MAX)) < 32 || c->id[0] != 0x30)
-			return parse_error(err, errlen, "rpk must be a DER "
+			return parse_error(err, errlen, "%s must be a DER "
 			    "SubjectPublicKeyInfo in hex (32..%d bytes)",
-			    CRED_ID_MAX);
+			    n_rpk, CRED_ID_MAX);
 		c->id_len = (uint16_t)n;
 		c->kind = CRED_RPK;
 		return 0;
 	}
 	if (x509 != NULL && (!cJSON_IsTrue(x509) || cn != NULL))
-		return parse_error(err, errlen, "x509 must be true, and then "
-		    "the CN is the ep (or give x509_cn alone)");
-	if (cn != NULL && cred_text_id(c, "x509_cn", cn, err, errlen) == -1)
+		return parse_error(err, errlen, "%s must be true, and then "
+		    "the CN is the ep (or give %s alone)", n_x509, n_cn);
+	if (cn != NULL && cred_text_id(c, n_cn, cn, err, errlen) == -1)
 		return -1;
 	if (cn == NULL) {
 		c->id_len = (uint16_t)strlen(c->ep);
@@ -220,7 +235,7 @@ cred_parse(const char *body, size_t len, const char *path_ep, struct cred *c,
 		parse_error(err, errlen, "ep differs from the path's");
 		goto done;
 	}
-	if (cred_kind_members(c, doc, err, errlen) == -1)
+	if (cred_parse_kind(c, doc, "", err, errlen) == -1)
 		goto done;
 	if (tags != NULL) {
 		*ntags = -1;

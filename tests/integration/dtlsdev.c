@@ -4,8 +4,11 @@
  * /3/0/0 with "dtlsdev:<ep>", as an LwM2M client would, until SIGTERM or
  * until the gateway closes the session.
  *
- *   dtlsdev URI EP [psk ID KEY | x509 CERT KEY CA | rpk KEY] [-lt N]
+ *   dtlsdev URI EP [psk ID KEY | pskhex ID HEXKEY | x509 CERT KEY CA |
+ *       rpk KEY] [-lt N]
  *
+ * pskhex takes the key in hex: a key a bootstrap server issued is random
+ * bytes, not text.
  * URI is coaps://HOST:PORT (or coap://HOST:PORT, no credential). Lines on
  * stdout, flushed: "registered rd/<id>", "refused <code>", "no answer",
  * "closed" (the gateway closed the DTLS session), "get" per request served.
@@ -131,13 +134,27 @@ open_session(coap_context_t *ctx, coap_uri_t *uri, int argc, char **argv)
 	}
 	if (uri->scheme == COAP_URI_SCHEME_COAP)
 		return coap_new_client_session(ctx, NULL, &dst, COAP_PROTO_UDP);
-	if (argc >= 3 && strcmp(argv[0], "psk") == 0) {
+	if (argc >= 3 && (strcmp(argv[0], "psk") == 0 ||
+	    strcmp(argv[0], "pskhex") == 0)) {
 		memset(&psk, 0, sizeof(psk));
 		psk.version = COAP_DTLS_CPSK_SETUP_VERSION;
 		psk.psk_info.identity.s = (const uint8_t *)argv[1];
 		psk.psk_info.identity.length = strlen(argv[1]);
 		psk.psk_info.key.s = (const uint8_t *)argv[2];
 		psk.psk_info.key.length = strlen(argv[2]);
+		if (strcmp(argv[0], "pskhex") == 0) {
+			static uint8_t bin[64];
+			size_t i, n = strlen(argv[2]) / 2;
+			unsigned v;
+
+			for (i = 0; i < n && i < sizeof(bin); i++) {
+				if (sscanf(argv[2] + 2 * i, "%2x", &v) != 1)
+					exit(1);
+				bin[i] = (uint8_t)v;
+			}
+			psk.psk_info.key.s = bin;
+			psk.psk_info.key.length = i;
+		}
 		return coap_new_client_session_psk2(ctx, NULL, &dst,
 		    COAP_PROTO_DTLS, &psk);
 	}

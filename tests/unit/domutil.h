@@ -63,6 +63,7 @@ static const struct gw_module *const dom_modules[] = {
 	&firmware_module,
 	&registry_module,
 	&queue_module,
+	&bootstrap_module,
 	&cache_module,
 	&observe_module,
 	&campaign_module,

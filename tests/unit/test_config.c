@@ -519,6 +519,15 @@ test_each_key_settable(void **state)
 			snprintf(value, sizeof(value), "/srv/outpost-%zu", i);
 			if (strcmp(k->key, "plain") == 0)	/* a word */
 				snprintf(value, sizeof(value), "any");
+			/* [bootstrap]'s are checked at load: an address,
+			 * a URI. */
+			if (strcmp(k->section, "bootstrap") == 0 &&
+			    strstr(k->key, "listen") != NULL)
+				snprintf(value, sizeof(value), "127.0.0.1:%zu",
+				    4000 + i);
+			if (strcmp(k->key, "server_uri") == 0)
+				snprintf(value, sizeof(value),
+				    "coaps://h-%zu:5684", i);
 			size = k->size;
 			break;
 		case CONFIG_HOSTPORT:
@@ -1263,6 +1272,33 @@ test_keep_restart_keys(void **state)
 	assert_int_equal(fresh.store_map_size_mb, old.store_map_size_mb);
 }
 
+/* [bootstrap]: listeners off or HOST:PORT, a coap(s):// URI, and a DM
+ * address a device can be told when the URI is left to [coap]. */
+static void
+test_bootstrap_keys(void **state)
+{
+	struct gw_config cfg;
+
+	(void)state;
+	load_ok(&cfg, "[bootstrap]\nlisten = 127.0.0.1:5783\n"
+	    "secure_listen = [::1]:5784\n");
+	assert_string_equal(cfg.bs_listen, "127.0.0.1:5783");
+	load_fail("[bootstrap]\nlisten = localhost:5783\n", 2,
+	    "[bootstrap] listen: 'localhost:5783'");
+	load_fail("[bootstrap]\nsecure_listen = 1.2.3.4\n", 2,
+	    "[bootstrap] secure_listen");
+	load_fail("[bootstrap]\nserver_uri = http://gw\n", 2,
+	    "not a coap:// or coaps:// URI");
+	load_fail("[coap]\nsecure_listen = 0.0.0.0:5684\n[bootstrap]\n"
+	    "listen = 127.0.0.1:5783\n", 2, "[bootstrap] server_uri is "
+	    "needed");
+	load_ok(&cfg, "[coap]\nsecure_listen = 0.0.0.0:5684\n[bootstrap]\n"
+	    "listen = 127.0.0.1:5783\nserver_uri = coaps://gw.example\n");
+	load_ok(&cfg, "[coap]\nsecure_listen = [::]:5684\n");
+	load_fail("[bootstrap]\nshort_server_id = 65535\n", 2,
+	    "above the maximum 65534");
+}
+
 /* The restart keys are exactly those README.md lists; the rest reload. */
 static void
 test_restart_keys_by_table(void **state)
@@ -1272,6 +1308,7 @@ test_restart_keys_by_table(void **state)
 		"http.tls_listen", "http.plain_nonloopback",
 		"coap.secure_listen", "coap.ca_file", "coap.cert_file",
 		"coap.key_file", "coap.rpk", "coap.rcvbuf",
+		"bootstrap.listen", "bootstrap.secure_listen",
 	};
 	const struct config_key *keys;
 	struct gw_config old, fresh;
@@ -1301,7 +1338,10 @@ test_restart_keys_by_table(void **state)
 			break;
 		case CONFIG_STRING:
 			snprintf(value, sizeof(value), "%s",
-			    strcmp(k->key, "plain") == 0 ? "off" : "/srv/x");
+			    strcmp(k->key, "plain") == 0 ? "off" :
+			    strcmp(k->section, "bootstrap") != 0 ? "/srv/x" :
+			    strcmp(k->key, "server_uri") == 0 ?
+			    "coaps://gw.example" : "10.1.2.3:8");
 			break;
 		case CONFIG_HOSTPORT:
 			snprintf(value, sizeof(value), "10.1.2.3:7");
@@ -1518,6 +1558,7 @@ main(void)
 		cmocka_unit_test(test_every_prefix_of_example),
 		cmocka_unit_test(test_keep_restart_keys),
 		cmocka_unit_test(test_restart_keys_by_table),
+		cmocka_unit_test(test_bootstrap_keys),
 		cmocka_unit_test(test_example_lists_every_key),
 		cmocka_unit_test(test_example_order_and_help),
 		cmocka_unit_test(test_example_loads_as_defaults),
