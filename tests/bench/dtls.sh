@@ -8,6 +8,10 @@
 #   - plain CoAP: the request alone;
 #   - CoAP over DTLS with PSK: a full handshake (the gateway looks the
 #     identity up in the store), the same request, a close_notify;
+#   - bootstraps over DTLS with a factory PSK on [bootstrap] secure_listen:
+#     the handshake, Bootstrap-Request, the gateway's Discover, Deletes,
+#     Writes of /0 and /1 (with a DM key it makes and commits) and Finish,
+#     each answered by the load as a client does;
 # in alternating rounds (the median is printed), with the gateway's CPU
 # time per registration and the ratio, so the cost of a handshake is read
 # beside the plain figure from the same run. It prints figures and never
@@ -44,10 +48,13 @@ LOAD=$TMP/dtlsload
     $(pkg-config --cflags --libs libcoap-3-gnutls) ||
     die "cannot build dtlsload"
 
+BS_PORT=$(free_port udp)
 start_gateway "$TMP/gw" "[gateway]
 log_level = warning
 [coap]
-max_idle_sessions = $((CONC * 4 + 64))"
+max_idle_sessions = $((CONC * 4 + 64))
+[bootstrap]
+secure_listen = $HOST:$BS_PORT"
 
 # DEVICES credentials, over one keep-alive connection.
 python3 - "$GW_HTTP" "$DEVICES" "$KEY" <<'PY' || die "provisioning failed"
@@ -62,44 +69,67 @@ for i in range(n):
     r.read()
     if r.status != 201:
         sys.exit("POST /v1/devices: %d" % r.status)
+    c.request("PUT", "/v1/bootstrap/bs-%d" % i, body=json.dumps({
+        "factory_psk_identity": "id-bs-%d" % i,
+        "factory_psk_key": key.encode().hex()}))
+    r = c.getresponse()
+    r.read()
+    if r.status not in (200, 201):
+        sys.exit("PUT /v1/bootstrap: %d" % r.status)
 PY
 
-# The gateway's count of accepted DTLS handshakes.
-accepted() {
+# A counter of the gateway's /metrics.
+counter() {
 	curl -sf --max-time 5 "http://$HOST:$GW_HTTP/metrics" |
-	    awk '$1 == "outpost_dtls_accepted_total" { print $2 }'
+	    awk -v n="$1" '$1 == n { print $2 }'
 }
 
-# round LABEL URI PREFIX: one dtlsload run; sets RATE and CPU_US (gateway
-# CPU per registration). A DTLS round must have cost one handshake per
-# registration.
+# The gateway's count of accepted DTLS handshakes, of bootstraps done.
+accepted() { counter outpost_dtls_accepted_total; }
+bootstraps() { counter outpost_bootstrap_done_total; }
+
+# round LABEL URI PREFIX [bs]: one dtlsload run; sets RATE and CPU_US
+# (gateway CPU per registration or bootstrap). A DTLS round must have cost
+# one handshake per registration; a bootstrap round, one bootstrap done
+# (its credential committed) per session.
 round() {
-	local label=$1 uri=$2 prefix=$3 out before after n hs
+	local label=$1 uri=$2 prefix=$3 mode=${4:-} out before after n hs bs
 	hs=$(accepted)
+	bs=$(bootstraps)
 	before=$(cpu_ns "$GW_PID")
-	out=$("$LOAD" "$uri" "$TOTAL" "$CONC" "$prefix" "$DEVICES" "$KEY") ||
-	    die "$label: registrations failed: $out"
+	# shellcheck disable=SC2086
+	out=$("$LOAD" "$uri" "$TOTAL" "$CONC" "$prefix" "$DEVICES" "$KEY" \
+	    $mode) || die "$label: sessions failed: $out"
 	after=$(cpu_ns "$GW_PID")
 	RATE=$(field rate "$out")
 	n=$(field done "$out")
 	hs=$(($(accepted) - hs))
-	[[ $prefix == plain- ]] || ((hs >= n)) ||
-	    die "$label: $n registrations but only $hs handshakes"
+	bs=$(($(bootstraps) - bs))
+	if [[ $mode == bs ]]; then
+		((bs == n)) || die "$label: $n sessions finished but $bs bootstraps done"
+	elif [[ $prefix != plain- ]]; then
+		((hs >= n)) || die "$label: $n registrations but only $hs handshakes"
+	fi
 	CPU_US=$(awk -v a="$before" -v b="$after" -v n="$n" \
 	    'BEGIN { printf "%.0f", (b - a) / 1000 / n }')
 	echo "dtls: round $label: $out handshakes=$hs gateway_cpu_us=$CPU_US"
 }
 
-plain=() dtls=() plain_cpu=() dtls_cpu=()
+plain=() dtls=() boot=() plain_cpu=() dtls_cpu=() boot_cpu=()
 for ((r = 1; r <= ROUNDS; r++)); do
 	round "plain-$r" "coap://$HOST:$GW_COAP" plain-
 	plain+=("$RATE") plain_cpu+=("$CPU_US")
 	round "dtls-$r" "coaps://$HOST:$GW_COAPS" dtls-
 	dtls+=("$RATE") dtls_cpu+=("$CPU_US")
+	round "bootstrap-$r" "coaps://$HOST:$BS_PORT" bs- bs
+	boot+=("$RATE") boot_cpu+=("$CPU_US")
 done
 P=$(median "${plain[@]}")
 D=$(median "${dtls[@]}")
 echo "dtls: $TOTAL registrations per round, $CONC sessions at once, a new session each, median of $ROUNDS rounds"
 echo "dtls: plain CoAP registrations/s:         $P (gateway CPU $(median "${plain_cpu[@]}") us each)"
 echo "dtls: DTLS PSK handshakes+registrations/s: $D (gateway CPU $(median "${dtls_cpu[@]}") us each)"
+BS=$(median "${boot[@]}")
+echo "dtls: DTLS PSK bootstraps/s:              $BS (gateway CPU $(median "${boot_cpu[@]}") us each: handshake, request, discover, 2 deletes, 2 writes, finish, the DM key committed)"
 echo "dtls: DTLS/plain: $(ratio "$D" "$P")"
+echo "dtls: bootstraps/DTLS registrations: $(ratio "$BS" "$D")"

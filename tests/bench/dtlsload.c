@@ -11,6 +11,12 @@
  * sends CON POST /rd, waits for 2.01 and is released (a close_notify over
  * DTLS); the next takes its place.
  *
+ * With a 7th argument "bs", each session is a whole LwM2M bootstrap
+ * instead, against the gateway's bootstrap listener: POST /bs?ep=..., then
+ * the server's Discover (GET /), Deletes, the Writes of /0 and /1 and its
+ * Finish (POST /bs), each answered as a client does; a session counts as
+ * done at the Finish. The PSK identity is then the factory one.
+ *
  * One line on stdout: dtlsload: done=N failed=N seconds=F rate=F.
  */
 #define _GNU_SOURCE
@@ -30,6 +36,7 @@ struct slot {
 static struct slot	*slots;
 static coap_address_t	 dst;
 static int		 dtls;
+static int		 bs;		/* bootstrap sessions */
 
 static double
 now_s(void)
@@ -54,10 +61,90 @@ on_response(coap_session_t *s, const coap_pdu_t *sent,
 
 	(void)sent;
 	(void)mid;
-	if (sl != NULL && sl->state == 1)
+	if (sl == NULL || sl->state != 1)
+		return COAP_RESPONSE_OK;
+	if (bs)		/* 2.04: the server goes on; done at its Finish */
+		sl->state = coap_pdu_get_code(rcvd) ==
+		    COAP_RESPONSE_CODE_CHANGED ? 1 : 3;
+	else
 		sl->state = coap_pdu_get_code(rcvd) ==
 		    COAP_RESPONSE_CODE_CREATED ? 2 : 3;
 	return COAP_RESPONSE_OK;
+}
+
+/* The bootstrap server's requests, answered as a client does. */
+static void
+bs_discover(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+    const coap_string_t *q, coap_pdu_t *resp)
+{
+	static const char links[] = "</>;lwm2m=1.1,</0/0>,</1>,</3/0>";
+	uint8_t buf[4];
+
+	(void)r;
+	(void)s;
+	(void)req;
+	(void)q;
+	coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CONTENT);
+	coap_add_option(resp, COAP_OPTION_CONTENT_FORMAT,
+	    coap_encode_var_safe(buf, sizeof(buf), 40), buf);
+	coap_add_data(resp, sizeof(links) - 1, (const uint8_t *)links);
+}
+
+static void
+bs_changed(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+    const coap_string_t *q, coap_pdu_t *resp)
+{
+	(void)r;
+	(void)s;
+	(void)req;
+	(void)q;
+	coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CHANGED);
+}
+
+static void
+bs_deleted(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+    const coap_string_t *q, coap_pdu_t *resp)
+{
+	(void)r;
+	(void)s;
+	(void)req;
+	(void)q;
+	coap_pdu_set_code(resp, COAP_RESPONSE_CODE_DELETED);
+}
+
+static void
+bs_finish(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+    const coap_string_t *q, coap_pdu_t *resp)
+{
+	struct slot *sl = slot_of(s);
+
+	bs_changed(r, s, req, q, resp);
+	if (sl != NULL && sl->state == 1)
+		sl->state = 2;
+}
+
+static void
+bs_resources(coap_context_t *ctx)
+{
+	static const char *const inst[] = { "0", "1", "0/1", "1/0" };
+	coap_resource_t *r;
+	size_t i;
+
+	r = coap_resource_init(NULL, 0);		/* the root */
+	coap_register_request_handler(r, COAP_REQUEST_GET, bs_discover);
+	coap_register_request_handler(r, COAP_REQUEST_DELETE, bs_deleted);
+	coap_add_resource(ctx, r);
+	r = coap_resource_init(coap_make_str_const("bs"), 0);
+	coap_register_request_handler(r, COAP_REQUEST_POST, bs_finish);
+	coap_add_resource(ctx, r);
+	for (i = 0; i < sizeof(inst) / sizeof(inst[0]); i++) {
+		r = coap_resource_init(coap_make_str_const(inst[i]), 0);
+		coap_register_request_handler(r, COAP_REQUEST_PUT, bs_changed);
+		coap_register_request_handler(r, COAP_REQUEST_DELETE,
+		    bs_deleted);
+		coap_add_resource(ctx, r);
+	}
+	coap_add_resource(ctx, coap_resource_unknown_init2(bs_changed, 0));
 }
 
 static void
@@ -117,6 +204,14 @@ start(coap_context_t *ctx, struct slot *sl, const char *prefix, long dev,
 	    sl->s)) == NULL)
 		return -1;
 	coap_add_token(pdu, 1, (const uint8_t *)"r");
+	if (bs) {
+		coap_add_option(pdu, COAP_OPTION_URI_PATH, 2,
+		    (const uint8_t *)"bs");
+		snprintf(q, sizeof(q), "ep=%s%ld", prefix, dev);
+		coap_add_option(pdu, COAP_OPTION_URI_QUERY, strlen(q),
+		    (const uint8_t *)q);
+		return coap_send(sl->s, pdu) == COAP_INVALID_MID ? -1 : 0;
+	}
 	coap_add_option(pdu, COAP_OPTION_URI_PATH, 2, (const uint8_t *)"rd");
 	coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
 	    coap_encode_var_safe(buf, sizeof(buf), 40), buf);
@@ -138,11 +233,12 @@ main(int argc, char **argv)
 	double t0, secs;
 	char host[64];
 
-	if (argc != 7) {
+	if (argc != 7 && !(argc == 8 && strcmp(argv[7], "bs") == 0)) {
 		fprintf(stderr, "usage: dtlsload URI TOTAL CONC PREFIX DEVICES "
-		    "KEY\n");
+		    "KEY [bs]\n");
 		return 1;
 	}
+	bs = argc == 8;
 	total = atol(argv[2]);
 	conc = atol(argv[3]);
 	devices = atol(argv[5]);
@@ -165,6 +261,8 @@ main(int argc, char **argv)
 	coap_register_response_handler(ctx, on_response);
 	coap_register_nack_handler(ctx, on_nack);
 	coap_register_event_handler(ctx, on_event);
+	if (bs)
+		bs_resources(ctx);
 	t0 = now_s();
 	while (done + failed < total) {
 		for (i = 0; i < conc; i++) {
