@@ -19,6 +19,7 @@
 #include "log.h"
 #include "modules/firmware/campaign.h"
 #include "modules/coap/devreq.h"
+#include "modules/device/bootstrap.h"
 #include "modules/device/queue.h"
 #include "lwm2m/lwm2m.h"
 #include "modules/device/registry.h"
@@ -245,7 +246,8 @@ api_untagged(int status, void *arg)
 }
 
 /* DELETE of an endpoint that is not registered: it may be provisioned
- * (revoke), or only tagged or in a campaign (held > 0, their removal is
+ * (revoke), or only tagged, in a campaign or given a bootstrap
+ * configuration (held > 0, their removal is
  * staged already). Returns 1 when there was nothing to decommission (not
  * answered). */
 static int
@@ -280,6 +282,17 @@ api_device(struct http_exchange *hx)
 		tags_drop_device(gw, ep);
 		if (campaign_drop_device(gw, ep) > 0 && held == 0)
 			held = 1;	/* something to forget */
+		/* A decommissioned device must not come back through its
+		 * factory key: its bootstrap configuration goes too. */
+		switch (bootstrap_delete(gw, ep)) {
+		case 0:
+			if (held == 0)
+				held = 1;
+			break;
+		case -1:
+			http_store_error(hx, "store failure");
+			return;
+		}
 	}
 	/* Never registered, only provisioned or tagged: DELETE forgets. */
 	if (d == NULL && del && api_device_forget(hx, ep, held) != 1)

@@ -107,6 +107,11 @@ struct bootstrap {
 	struct bs_counters	 n;
 };
 
+static struct bs_run *bs_run_find(struct gateway *, const char *);
+static void	bs_run_end(struct bs_run *);
+static void	bs_event(struct gateway *, const char *, const char *,
+		    const struct bs_run *, const char *);
+
 /* ---- records ---- */
 
 static size_t
@@ -452,12 +457,24 @@ bootstrap_put(struct gateway *gw, const char *ep, const struct bs_config *cfg,
 int
 bootstrap_delete(struct gateway *gw, const char *ep)
 {
+	struct bs_run *r;
 	cJSON *doc;
 	int rc;
 
 	if ((rc = bs_json_read(gw, 'e', ep, &doc)) != 0)
 		return rc;
 	cJSON_Delete(doc);
+	/* A run in progress stops: nothing is issued for a configuration
+	 * that is gone (a decommissioned device must not come back through
+	 * its factory key). One that reached its commit has its credential
+	 * in this batch already, and whoever deletes revokes it after. */
+	if ((r = bs_run_find(gw, ep)) != NULL && r->step != BS_STEP_COMMIT) {
+		log_info("device %s: bootstrap stopped: its configuration was "
+		    "deleted", ep);
+		gw->bootstrap->n.failed++;
+		bs_event(gw, "bootstrap_failed", ep, r, "configuration deleted");
+		bs_run_end(r);
+	}
 	if (bs_del(gw, 'e', ep, strlen(ep)) == -1 ||
 	    bs_del(gw, 's', ep, strlen(ep)) == -1 ||
 	    bs_factory_drop(gw, ep) == -1)

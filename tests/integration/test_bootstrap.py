@@ -242,6 +242,33 @@ def test_failure_half_way_then_retry(gw, clients, dtls):
     sse.close()
 
 
+def test_decommission_ends_the_bootstrap_and_its_configuration(gw, clients):
+    """A decommissioned device must not come back through its factory key:
+    DELETE /v1/devices/{ep} removes its bootstrap configuration, a run in
+    progress stops (nothing is issued), and the device's next
+    Bootstrap-Request is refused. DELETE /v1/bootstrap/{ep} stops a run the
+    same way."""
+    sse = SSE(gw, "?type=bootstrap_failed")
+    for ep, path in (("bs-gone", "/v1/devices/bs-gone"),
+                     ("bs-unset", "/v1/bootstrap/bs-unset")):
+        configure(gw, ep)
+        c = clients(gw, ep, answers={"DELETE 1": None})   # stays silent
+        assert c.request()["code"] == "2.04"
+        c.wait_seen("DELETE 1")
+        status, _, body = gw.http("DELETE", path)
+        assert status == 204, body
+        assert gw.http("GET", "/v1/bootstrap/" + ep)[0] == 404
+        sse.wait(lambda s: any(json.loads(e[2])["ep"] == ep for e in
+                               s.events), "the run stopped")
+        assert "PUT 0/1" not in c.keys() and "POST bs" not in c.keys()
+        assert gw.http("GET", "/v1/devices/" + ep)[0] == 404
+        again = clients(gw, ep)
+        assert again.request()["code"] == "4.03"
+    assert metric(gw, "outpost_bootstrap_failed_total") == 2
+    assert metric(gw, "outpost_bootstrap_done_total") == 0
+    sse.close()
+
+
 def test_asking_again_on_the_same_session(gw, clients):
     # The client gives up waiting for the server and asks again from the
     # same port: the run before is abandoned, the new one completes.
