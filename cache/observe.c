@@ -663,6 +663,13 @@ observe_composite_put(struct gateway *gw, const char *ep,
 	if ((set = obs_set_new(paths, n)) == NULL)
 		return OBSERVE_PUT_FAILED;
 	memcpy(id, set->id, sizeof(set->id));
+	/* libcoap sends a longer body block-wise, but cancels with the
+	 * body in one message, cut at a block: the device would not know
+	 * the set it is asked to forget. */
+	if (set->nameslen > OBSERVE_COMPOSITE_NAMES_MAX) {
+		obs_set_free(set);
+		return OBSERVE_PUT_TOO_LONG;
+	}
 	if ((o = obs_find_set(gw, ep, set->id)) != NULL) {
 		/* Another set of the same id: 2^-64, but not the same. */
 		rc = obs_set_same(o->set, set) ? OBSERVE_PUT_EXISTS :

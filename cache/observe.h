@@ -74,8 +74,13 @@ void	observe_establish(struct gateway *gw, const char *ep,
  * and the notification is one "notification" event with the composite's
  * paths and its records; a record outside the paths is dropped (counted).
  * put stores it in the current batch (OBSERVE_PUT_EXISTS: a client
- * observes that set already); del forgets it (1: there was none).
+ * observes that set already; OBSERVE_PUT_TOO_LONG: ep too long, or the
+ * paths' SenML names over OBSERVE_COMPOSITE_NAMES_MAX bytes); del forgets
+ * it (1: there was none).
  */
+#define OBSERVE_COMPOSITE_NAMES_MAX	1024	/* bytes of a composite's
+					   FETCH body: one CoAP message, as
+					   its cancel repeats it whole */
 enum observe_put observe_composite_put(struct gateway *gw, const char *ep,
 	    char paths[][DM_PATH_LEN], int n, char id[DM_COMPOSITE_ID_LEN + 1]);
 int	observe_composite_del(struct gateway *gw, const char *ep,

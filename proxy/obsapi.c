@@ -254,7 +254,9 @@ obsapi_put_refused(struct http_exchange *hx, enum observe_put rc,
 	case OBSERVE_PUT_EXISTS:
 		return 0;
 	case OBSERVE_PUT_TOO_LONG:
-		http_error(hx, 400, "bad_request", "endpoint name too long");
+		http_error(hx, 400, "bad_request", "too many paths to observe "
+		    "at once: their SenML names take over %d bytes (one CoAP "
+		    "message)", OBSERVE_COMPOSITE_NAMES_MAX);
 		break;
 	case OBSERVE_PUT_DEVICE_CAP:
 		http_error(hx, 429, "too_many_observations", "device %s has "

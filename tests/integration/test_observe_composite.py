@@ -216,6 +216,36 @@ def test_restart_keeps_and_remakes_it(gateway, devices):
              {"n": "/3/0/9", "v": 3}, what="a value of the new one")
 
 
+def test_the_largest_set_goes_and_is_cancelled_in_one_message(gateway,
+                                                             devices):
+    """The FETCH's names take at most 1024 bytes: one CoAP message, whose
+    cancel repeats them whole (libcoap would cut a block-wise body in
+    its cancel, and the device would not know the set). One byte more is
+    refused, and nothing is kept."""
+    dev = devices(gateway, "oc-big", answers={"FETCH ": ("2.05", b"[]",
+                                                          110, None)})
+    paths = ["/33%03d/65535/65%03d" % (i, i) for i in range(37)]
+    paths.append("/3303/0/5700/10")
+    names = json.dumps([{"n": p} for p in sorted(
+        paths, key=lambda p: [int(x) for x in p[1:].split("/")])],
+        separators=(",", ":")).encode()
+    assert len(names) == 1024
+    status, _, body = observe(gateway, "oc-big", json.dumps(
+        {"paths": paths[:-1] + ["/3303/0/5700/100"]}))
+    assert status == 400 and b"1024 bytes" in body, body
+    assert gateway.get_json("/v1/observations?ep=oc-big")[
+        "observations"] == []
+    status, hdrs, body = observe(gateway, "oc-big",
+                                 json.dumps({"paths": paths}))
+    assert status == 201, body
+    wait_for(lambda: composite_fetches(dev, 0), what="the FETCH")
+    m = composite_fetches(dev, 0)[0]
+    assert m["payload"] == names and "block1" not in m
+    assert gateway.http("DELETE", hdrs["location"])[0] == 204
+    wait_for(lambda: composite_fetches(dev, 1), what="the cancel")
+    assert composite_fetches(dev, 1)[0]["payload"] == names
+
+
 def test_bad_requests(gateway_factory, devices):
     gw = gateway_factory(cache={"max_observations_per_device": 2})
     devices(gw, "oc-q", answers={"FETCH ": ("2.05", FIRST, 110, None)})

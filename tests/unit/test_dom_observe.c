@@ -703,6 +703,17 @@ test_composite_caps(void **state)
 	    OBSERVE_PUT_NEW);
 	assert_int_equal(observe_composite_put(&f->d->gw, "node-3", NULL, 0,
 	    id), OBSERVE_PUT_TOO_LONG);
+	/* 64 paths whose names take over OBSERVE_COMPOSITE_NAMES_MAX. */
+	{
+		char big[DM_COMPOSITE_MAX][DM_PATH_LEN];
+		int i;
+
+		for (i = 0; i < DM_COMPOSITE_MAX; i++)
+			snprintf(big[i], DM_PATH_LEN, "/%d/65535/65535",
+			    30000 + i);
+		assert_int_equal(observe_composite_put(&f->d->gw, "node-3",
+		    big, DM_COMPOSITE_MAX, id), OBSERVE_PUT_TOO_LONG);
+	}
 	assert_int_equal(put_set(f, SET_BODY, id), OBSERVE_PUT_EXISTS);
 	observe_client_del(&f->d->gw, EP, PATH);
 	assert_int_equal(put_set(f, "{\"paths\":[\"/3/0\"]}", id),
