@@ -681,6 +681,14 @@ test_composite_wake_restart(void **state)
 	assert_int_equal(observe_composite_get(&f->d->gw, EP, id, &v), -1);
 	observe_wake(&f->d->gw, EP);
 	assert_int_equal(f->nmade, 3);
+
+	/* A decommission forgets it, in the store too. */
+	assert_int_equal(put_set(f, SET_BODY, id), OBSERVE_PUT_NEW);
+	assert_int_equal(dom_commit(f->d), 0);
+	observe_drop_device(&f->d->gw, EP);
+	assert_int_equal(dom_commit(f->d), 0);
+	restart(f);
+	assert_int_equal(observe_composite_get(&f->d->gw, EP, id, &v), -1);
 }
 
 /* A composite counts as one client's observation against the caps. */
