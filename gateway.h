@@ -59,14 +59,15 @@ struct bs_link;
  */
 struct gw_hooks {
 	/* The device link (modules/coap/devreq.c): whether d can be reached
-	 * now; send a request (NULL: no route, cb is not called); observe a
-	 * path (NULL: not now) and cancel that; cancel a request. */
+	 * now; send a request (NULL: no route, cb is not called); observe
+	 * what a request reads, a GET of a path or a FETCH of several
+	 * (NULL: not now), and cancel that; cancel a request. */
 	int		 (*dev_reachable)(struct gateway *gw, struct device *d);
 	struct devreq	*(*dev_send)(struct gateway *gw, const char *ep,
 			    const struct devreq_spec *spec,
 			    void (*cb)(const struct devresp *, void *), void *arg);
 	struct devobs	*(*dev_observe)(struct gateway *gw, const char *ep,
-			    const char *path,
+			    const struct devreq_spec *spec,
 			    void (*cb)(const struct devresp *, long, void *),
 			    void *arg);
 	void		 (*dev_observe_cancel)(struct devobs *o);

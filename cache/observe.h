@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lwm2m/dmparse.h"
+
 struct gateway;
 
 /* The device was heard from: establish what it should have. */
@@ -60,15 +62,53 @@ int	observe_client_del(struct gateway *gw, const char *ep,
 void	observe_establish(struct gateway *gw, const char *ep,
 	    const char *path);
 
+/*
+ * A client's composite observation (POST /v1/devices/{ep}/observe-composite,
+ * LwM2M 1.1 Observe-Composite): one CoAP observation, a FETCH of the
+ * device's root naming paths[0..n) (a set as dm_composite_set gives it:
+ * sorted, each path once), known by ep and the set's id (dm_composite_id,
+ * written into id by put). It is stored, counted against the caps (one
+ * observation, whatever its paths), made again and ordered as a single
+ * one is. Each notification is split by record (lwm2m/senml_split.h):
+ * every path's value goes into the cache as a one-record SenML JSON pack,
+ * and the notification is one "notification" event with the composite's
+ * paths and its records; a record outside the paths is dropped (counted).
+ * put stores it in the current batch (OBSERVE_PUT_EXISTS: a client
+ * observes that set already; OBSERVE_PUT_TOO_LONG: ep too long, or the
+ * paths' SenML names over OBSERVE_COMPOSITE_NAMES_MAX bytes); del forgets
+ * it (1: there was none).
+ */
+#define OBSERVE_COMPOSITE_NAMES_MAX	1024	/* bytes of a composite's
+					   FETCH body: one CoAP message, as
+					   its cancel repeats it whole */
+enum observe_put observe_composite_put(struct gateway *gw, const char *ep,
+	    char paths[][DM_PATH_LEN], int n, char id[DM_COMPOSITE_ID_LEN + 1]);
+int	observe_composite_del(struct gateway *gw, const char *ep,
+	    const char *id);
+void	observe_composite_establish(struct gateway *gw, const char *ep,
+	    const char *id);
+
 /* An observation as the API shows it; the strings live as long as it. */
 struct observe_view {
-	const char	*ep, *path;
+	const char	*ep;
+	const char	*path;		/* NULL for a composite */
+	const char	*key;		/* its place in a list: the path, or
+					   "observe-composite/ID" */
+	const char	*id;		/* a composite's, or NULL */
+	char		(*paths)[DM_PATH_LEN];	/* a composite's set */
+	int		 npaths;
 	int		 established;	/* a live CoAP observation now */
 	int		 client;	/* a client's, stored */
 	int		 held;		/* a module holds it */
 	uint64_t	 notifications;
+	uint64_t	 dropped;	/* a composite's records outside its
+					   paths */
+	uint64_t	 refused;	/* a composite's notifications that
+					   were no SenML of LwM2M paths */
 	int64_t		 last_at;	/* unix seconds of the last value, or 0 */
 };
+int	observe_composite_get(struct gateway *gw, const char *ep,
+	    const char *id, struct observe_view *v);
 int	observe_get(struct gateway *gw, const char *ep, const char *path,
 	    struct observe_view *v);
 /* Calls fn for each observation (of ep only, unless ep is NULL). */

@@ -249,63 +249,164 @@ dm_path_valid(const char *p, size_t len)
 	return 1;
 }
 
-char *
-dm_composite(const char *body, size_t len, size_t *outlen, char *err,
+/*
+ * The paths of a composite body into paths[]: their number, or -1 with a
+ * reason. A path given twice is refused, or kept once with dups_ok.
+ */
+static int
+dm_composite_paths(const char *body, size_t len,
+    char paths[DM_COMPOSITE_MAX][DM_PATH_LEN], int dups_ok, char *err,
     size_t errlen)
 {
-	cJSON *doc, *pack = NULL, *rec;
-	const cJSON *paths, *e, *f;
-	char *out = NULL;
-	int i = 0;
+	cJSON *doc;
+	const cJSON *list, *e;
+	int i = 0, k, n = 0, rc = -1;
+	size_t plen;
 
-	*outlen = 0;
-	if (len > DM_BODY_MAX) {
-		parse_error(err, errlen, "body over %d bytes", DM_BODY_MAX);
-		return NULL;
-	}
+	if (len > DM_BODY_MAX)
+		return parse_error(err, errlen, "body over %d bytes",
+		    DM_BODY_MAX);
 	if ((doc = dm_json(body, len)) == NULL || !cJSON_IsObject(doc) ||
-	    (paths = doc->child) == NULL || paths->next != NULL ||
-	    paths->string == NULL || strcmp(paths->string, "paths") != 0 ||
-	    !cJSON_IsArray(paths)) {
+	    (list = doc->child) == NULL || list->next != NULL ||
+	    list->string == NULL || strcmp(list->string, "paths") != 0 ||
+	    !cJSON_IsArray(list)) {
 		parse_error(err, errlen, "body must be {\"paths\": [\"/3/0/0\", "
 		    "...]}");
 		goto done;
 	}
-	if (cJSON_GetArraySize(paths) < 1 ||
-	    cJSON_GetArraySize(paths) > DM_COMPOSITE_MAX) {
+	if (cJSON_GetArraySize(list) < 1 ||
+	    cJSON_GetArraySize(list) > DM_COMPOSITE_MAX) {
 		parse_error(err, errlen, "paths must hold 1..%d paths",
 		    DM_COMPOSITE_MAX);
 		goto done;
 	}
-	if ((pack = cJSON_CreateArray()) == NULL)
-		goto nomem;
-	cJSON_ArrayForEach(e, paths) {
-		if (!cJSON_IsString(e) || !dm_path_valid(e->valuestring,
-		    strlen(e->valuestring))) {
+	cJSON_ArrayForEach(e, list) {
+		if (!cJSON_IsString(e) || (plen = strlen(e->valuestring)) >=
+		    DM_PATH_LEN || !dm_path_valid(e->valuestring, plen)) {
 			parse_error(err, errlen, "paths[%d] is not an LwM2M "
 			    "path such as \"/3/0/0\"", i);
 			goto done;
 		}
-		for (f = paths->child; f != e; f = f->next)
-			if (strcmp(f->valuestring, e->valuestring) == 0) {
-				parse_error(err, errlen, "paths[%d] is given "
-				    "twice", i);
-				goto done;
-			}
-		if ((rec = cJSON_CreateObject()) == NULL ||
-		    !cJSON_AddItemToArray(pack, rec) ||
-		    cJSON_AddStringToObject(rec, "n", e->valuestring) == NULL)
-			goto nomem;
+		for (k = 0; k < n && strcmp(paths[k], e->valuestring) != 0;
+		    k++)
+			;
+		if (k < n && !dups_ok) {
+			parse_error(err, errlen, "paths[%d] is given twice", i);
+			goto done;
+		}
+		if (k == n)
+			memcpy(paths[n++], e->valuestring, plen + 1);
 		i++;
 	}
-	if ((out = cJSON_PrintUnformatted(pack)) == NULL)
-		goto nomem;
-	*outlen = strlen(out);
-	goto done;
-nomem:
-	parse_error(err, errlen, "out of memory");
+	rc = n;
+done:
+	cJSON_Delete(doc);
+	return rc;
+}
+
+char *
+dm_composite_names(char paths[][DM_PATH_LEN], int n, size_t *outlen)
+{
+	cJSON *pack, *rec;
+	char *out = NULL;
+	int i;
+
+	*outlen = 0;
+	if ((pack = cJSON_CreateArray()) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if ((rec = cJSON_CreateObject()) == NULL ||
+		    !cJSON_AddItemToArray(pack, rec) ||
+		    cJSON_AddStringToObject(rec, "n", paths[i]) == NULL)
+			goto done;
+	if ((out = cJSON_PrintUnformatted(pack)) != NULL)
+		*outlen = strlen(out);
 done:
 	cJSON_Delete(pack);
+	return out;
+}
+
+char *
+dm_composite(const char *body, size_t len, size_t *outlen, char *err,
+    size_t errlen)
+{
+	char paths[DM_COMPOSITE_MAX][DM_PATH_LEN];
+	char *out;
+	int n;
+
+	*outlen = 0;
+	if ((n = dm_composite_paths(body, len, paths, 0, err, errlen)) == -1)
+		return NULL;
+	if ((out = dm_composite_names(paths, n, outlen)) == NULL)
+		parse_error(err, errlen, "out of memory");
+	return out;
+}
+
+/* Orders two LwM2M paths by their ids, as numbers; a path comes before
+ * the paths below it. */
+static int
+dm_path_cmp(const void *a, const void *b)
+{
+	const char *p = a, *q = b;
+	unsigned long x, y;
+	char *end;
+
+	for (;;) {
+		if (*p == '\0' || *q == '\0')
+			return (*p != '\0') - (*q != '\0');
+		x = strtoul(p + 1, &end, 10);
+		p = end;
+		y = strtoul(q + 1, &end, 10);
+		q = end;
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+}
+
+int
+dm_composite_set(const char *body, size_t len,
+    char paths[DM_COMPOSITE_MAX][DM_PATH_LEN], char *err, size_t errlen)
+{
+	int n;
+
+	if ((n = dm_composite_paths(body, len, paths, 1, err, errlen)) > 1)
+		qsort(paths, (size_t)n, DM_PATH_LEN, dm_path_cmp);
+	return n;
+}
+
+void
+dm_composite_id(char paths[][DM_PATH_LEN], int n,
+    char id[DM_COMPOSITE_ID_LEN + 1])
+{
+	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
+	const char *s;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		for (s = paths[i]; *s != '\0'; s++)
+			h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+		h = (h ^ (uint8_t)',') * 0x100000001b3ull;
+	}
+	snprintf(id, DM_COMPOSITE_ID_LEN + 1, "%016llx",
+	    (unsigned long long)h);
+}
+
+char *
+dm_composite_body(char paths[][DM_PATH_LEN], int n)
+{
+	cJSON *doc, *list;
+	char *out = NULL;
+	int i;
+
+	if ((doc = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if ((list = cJSON_AddArrayToObject(doc, "paths")) == NULL)
+		goto done;
+	for (i = 0; i < n; i++)
+		if (!cJSON_AddItemToArray(list, cJSON_CreateString(paths[i])))
+			goto done;
+	out = cJSON_PrintUnformatted(doc);
+done:
 	cJSON_Delete(doc);
 	return out;
 }

@@ -3,7 +3,8 @@
  * HTTP API takes and the gateway turns into CoAP (lwm2m/dmparse.c):
  * Write-Attributes (a JSON object becomes a Uri-Query), the arguments of an
  * Execute (checked, sent as they are) and the paths of a Read-Composite (a
- * JSON list becomes a SenML JSON pack of names). Pure functions over
+ * JSON list becomes a SenML JSON pack of names) or an Observe-Composite (the
+ * same list, as a set with an id). Pure functions over
  * untrusted input: bounded, no I/O, a refusal says why.
  */
 #ifndef OUTPOST_DMPARSE_H
@@ -18,6 +19,9 @@
 					   attributes, with its NUL */
 #define DM_COMPOSITE_MAX	64	/* paths of one Read-Composite */
 #define DM_PERIOD_MAX		2147483647	/* pmin pmax epmin epmax */
+#define DM_PATH_LEN		25	/* "/65535/65535/65535/65535" and
+					   its NUL */
+#define DM_COMPOSITE_ID_LEN	16	/* hex digits of a set's id */
 
 /* Whether name (NUL-terminated) is one of the Write-Attributes of LwM2M
  * 1.1 Core 5.1.2: pmin, pmax, gt, lt, st, epmin, epmax. */
@@ -64,5 +68,30 @@ int	dm_path_valid(const char *p, size_t len);
  */
 char	*dm_composite(const char *body, size_t len, size_t *outlen, char *err,
 	    size_t errlen);
+
+/*
+ * The body of POST and DELETE /v1/devices/{ep}/observe-composite: as
+ * dm_composite takes it, but a set, so that the same paths are the same
+ * observation whatever their order: a path given twice is kept once, and
+ * the paths come out in paths[] sorted by their ids as numbers ("/3/0/9"
+ * before "/3/0/10", "/3/0" before "/3/0/0"). Returns their number (1 to
+ * DM_COMPOSITE_MAX), or -1 with a reason in err.
+ */
+int	dm_composite_set(const char *body, size_t len,
+	    char paths[DM_COMPOSITE_MAX][DM_PATH_LEN], char *err, size_t errlen);
+
+/* The set's id: DM_COMPOSITE_ID_LEN lowercase hex digits of a hash of the
+ * sorted paths, and a NUL, into id. The same set has the same id. */
+void	dm_composite_id(char paths[][DM_PATH_LEN], int n,
+	    char id[DM_COMPOSITE_ID_LEN + 1]);
+
+/* The Read-Composite (or Observe-Composite) payload naming paths[0..n),
+ * [{"n":"/3/0/9"},...], as dm_composite makes it: the caller frees it;
+ * NULL without memory. Its length in *outlen. */
+char	*dm_composite_names(char paths[][DM_PATH_LEN], int n, size_t *outlen);
+
+/* The body of the set, {"paths":[...]}, as dm_composite_set takes it back
+ * (the store keeps it): the caller frees it; NULL without memory. */
+char	*dm_composite_body(char paths[][DM_PATH_LEN], int n);
 
 #endif /* OUTPOST_DMPARSE_H */

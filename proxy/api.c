@@ -378,6 +378,12 @@ const struct http_route api_routes[] = {
 	    AUTH_READ, AUTH_READ },
 	{ "/v1/devices/{ep}/observe/{path...}", EVHTTP_REQ_POST |
 	    EVHTTP_REQ_DELETE, observe_http, AUTH_READ, AUTH_OPERATE },
+	{ "/v1/devices/{ep}/observe-composite", EVHTTP_REQ_POST |
+	    EVHTTP_REQ_DELETE, observe_composite_http, AUTH_READ,
+	    AUTH_OPERATE },
+	{ "/v1/devices/{ep}/observe-composite/{id}", EVHTTP_REQ_GET |
+	    EVHTTP_REQ_DELETE, observe_composite_one_http, AUTH_READ,
+	    AUTH_OPERATE },
 	{ "/v1/observations", EVHTTP_REQ_GET, observe_list_http, AUTH_READ,
 	    AUTH_ADMIN },
 	{ "/metrics", EVHTTP_REQ_GET, api_metrics, AUTH_READ, AUTH_ADMIN },

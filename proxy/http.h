@@ -68,8 +68,11 @@ void	api_device_credential(struct gateway *gw, const char *ep, cJSON *o);
 void	api_device_credential_http(struct http_exchange *hx);
 
 /* proxy/obsapi.c: POST and DELETE /v1/devices/{ep}/observe/{path...};
- * GET /v1/observations */
+ * POST and DELETE /v1/devices/{ep}/observe-composite, GET and DELETE
+ * /v1/devices/{ep}/observe-composite/{id}; GET /v1/observations */
 void	observe_http(struct http_exchange *hx);
+void	observe_composite_http(struct http_exchange *hx);
+void	observe_composite_one_http(struct http_exchange *hx);
 void	observe_list_http(struct http_exchange *hx);
 
 /* proxy/objapi.c: GET /v1/objects, GET /v1/objects/{id} (the object

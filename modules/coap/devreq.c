@@ -325,28 +325,41 @@ devreq_add_query(coap_pdu_t *pdu, const char *q)
 	return 0;
 }
 
+/* A request's token and options: Uri-Path, Uri-Query, Content-Format
+ * and Accept (each < 0: none). libcoap keeps the options in order,
+ * whatever the order of the calls. */
+static int
+devreq_options(coap_pdu_t *pdu, const uint8_t *token, size_t token_len,
+    const char *path, const char *query, int cf, int accept)
+{
+	uint8_t buf[4];
+
+	if (!coap_add_token(pdu, token_len, token) ||
+	    devreq_add_path(pdu, path) == -1 ||
+	    devreq_add_query(pdu, query) == -1)
+		return -1;
+	if (cf >= 0 && !coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
+	    coap_encode_var_safe(buf, sizeof(buf), (unsigned)cf), buf))
+		return -1;
+	if (accept >= 0 && !coap_add_option(pdu, COAP_OPTION_ACCEPT,
+	    coap_encode_var_safe(buf, sizeof(buf), (unsigned)accept), buf))
+		return -1;
+	return 0;
+}
+
 /* Puts one request on the wire. Returns -1 if libcoap refused it. */
 static int
 devreq_transmit(struct devq *q, struct devreq *rq)
 {
 	coap_session_t *s = q->dev->route.peer->session;
 	coap_pdu_t *pdu;
-	uint8_t buf[4];
 
 	if ((pdu = coap_new_pdu(COAP_MESSAGE_CON, (coap_pdu_code_t)rq->method,
 	    s)) == NULL)
 		return -1;
 	coap_session_new_token(s, &rq->token_len, rq->token);
-	if (!coap_add_token(pdu, rq->token_len, rq->token) ||
-	    devreq_add_path(pdu, rq->path) == -1 ||
-	    devreq_add_query(pdu, rq->query) == -1)
-		goto fail;
-	if (rq->content_format >= 0 && !coap_add_option(pdu,
-	    COAP_OPTION_CONTENT_FORMAT, coap_encode_var_safe(buf, sizeof(buf),
-	    (unsigned)rq->content_format), buf))
-		goto fail;
-	if (rq->accept >= 0 && !coap_add_option(pdu, COAP_OPTION_ACCEPT,
-	    coap_encode_var_safe(buf, sizeof(buf), (unsigned)rq->accept), buf))
+	if (devreq_options(pdu, rq->token, rq->token_len, rq->path, rq->query,
+	    rq->content_format, rq->accept) == -1)
 		goto fail;
 	/* libcoap copies nothing: the body stays ours until rq is freed,
 	 * and block-wise (Block1) starts by itself when it does not fit. */
@@ -561,36 +574,56 @@ devreq_peer_gone(struct coap_peer *peer)
 		route_unlink(peer->devices);
 }
 
+/* libcoap is done with an observation's body (libcoap owns the copy it
+ * was given: a block-wise body outlives the devobs that sent it). */
+static void
+devobs_release(coap_session_t *s, void *body)
+{
+	(void)s;
+	free(body);
+}
+
 struct devobs *
-devreq_observe(struct gateway *gw, const char *ep, const char *path,
-    devobs_cb cb, void *arg)
+devreq_observe(struct gateway *gw, const char *ep,
+    const struct devreq_spec *spec, devobs_cb cb, void *arg)
 {
 	struct device *d = route_device(gw, ep);
 	coap_session_t *s;
 	struct devobs *o;
-	struct devq *q;
+	struct devq *q = NULL;
 	coap_pdu_t *pdu;
-	uint8_t zero = 0;
+	uint8_t zero = 0, *body;
 
-	if (d == NULL || strlen(path) >= DEVREQ_PATH_MAX ||
+	if (d == NULL || strlen(spec->path) >= DEVREQ_PATH_MAX ||
+	    (spec->query != NULL && strlen(spec->query) >= DEVREQ_QUERY_MAX) ||
 	    (o = calloc(1, sizeof(*o))) == NULL)
 		return NULL;
 	s = d->route.peer->session;
-	if ((pdu = coap_new_pdu(COAP_MESSAGE_CON, COAP_REQUEST_CODE_GET,
-	    s)) == NULL) {
+	if ((pdu = coap_new_pdu(COAP_MESSAGE_CON,
+	    (coap_pdu_code_t)spec->method, s)) == NULL) {
 		free(o);
 		return NULL;
 	}
 	coap_session_new_token(s, &o->token_len, o->token);
-	/* libcoap inserts options in order: Observe (6) goes before
-	 * Uri-Path (11) whatever the order of the calls. */
-	if (!coap_add_token(pdu, o->token_len, o->token) ||
-	    devreq_add_path(pdu, path) == -1 ||
+	if (devreq_options(pdu, o->token, o->token_len, spec->path,
+	    spec->query != NULL ? spec->query : "", spec->content_format,
+	    spec->accept) == -1 ||
 	    !coap_add_option(pdu, COAP_OPTION_OBSERVE, 0, &zero) ||
-	    (q = devq_get(d)) == NULL) {
-		coap_delete_pdu(pdu);
-		free(o);
-		return NULL;
+	    (q = devq_get(d)) == NULL)
+		goto fail;
+	/* libcoap keeps the request (its cancel is the same with
+	 * Observe=1) and may send the body block-wise: it gets its own
+	 * copy, which it frees. */
+	if (spec->len > 0) {
+		if ((body = malloc(spec->len)) == NULL)
+			goto fail;
+		memcpy(body, spec->body, spec->len);
+		if (!coap_add_data_large_request(s, pdu, spec->len, body,
+		    devobs_release, body)) {
+			free(o);	/* libcoap freed pdu and body */
+			devq_settle(d);
+			return NULL;
+		}
 	}
 	if (coap_send(s, pdu) == COAP_INVALID_MID) {
 		free(o);
@@ -600,9 +633,15 @@ devreq_observe(struct gateway *gw, const char *ep, const char *path,
 	o->q = q;
 	o->cb = cb;
 	o->arg = arg;
-	memcpy(o->path, path, strlen(path) + 1);
+	memcpy(o->path, spec->path, strlen(spec->path) + 1);
 	TAILQ_INSERT_TAIL(&q->observing, o, entry);
 	return o;
+fail:
+	coap_delete_pdu(pdu);
+	free(o);
+	if (q != NULL)
+		devq_settle(d);
+	return NULL;
 }
 
 void

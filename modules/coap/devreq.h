@@ -27,17 +27,20 @@ struct devreq	*devreq_send(struct gateway *gw, const char *ep,
 		    const struct devreq_spec *spec, devreq_cb cb, void *arg);
 
 /*
- * Observations (RFC 7641): devreq_observe sends GET with Observe=0 for path
- * and calls cb for the answer and every notification after it, with the
- * notification's Observe sequence number (seq), until the observation ends:
- * then cb gets seq -1 (an answer without Observe, an error, no answer, or
- * the route going away) and the observation is freed after the call.
- * devobs_cancel ends it from our side (a cancelling GET goes to the device
- * if it can be reached); cb is not called again.
+ * Observations (RFC 7641): devreq_observe sends spec's request with
+ * Observe=0 (a GET of a path; for an LwM2M Observe-Composite, a FETCH of
+ * the root whose body names the paths, RFC 8132) and calls cb for the
+ * answer and every notification after it, with the notification's Observe
+ * sequence number (seq), until the observation ends: then cb gets seq -1
+ * (an answer without Observe, an error, no answer, or the route going
+ * away) and the observation is freed after the call. spec's timeout_s is
+ * not used; what it points to is copied. devobs_cancel ends it from our
+ * side (the same request with Observe=1 goes to the device if it can be
+ * reached); cb is not called again.
  */
 
 struct devobs	*devreq_observe(struct gateway *gw, const char *ep,
-		    const char *path, devobs_cb cb, void *arg);
+		    const struct devreq_spec *spec, devobs_cb cb, void *arg);
 void		 devobs_cancel(struct devobs *o);
 
 /* Forgets a request; its callback will not be called. */

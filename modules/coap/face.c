@@ -35,16 +35,17 @@ face_peer_gone(struct coap_peer *peer)
 	rd_peer_free(peer);
 }
 
-/* Observes ep's path if the device can be reached now; NULL if not. */
+/* Observes what spec reads on ep if the device can be reached now; NULL
+ * if not. */
 static struct devobs *
-face_observe(struct gateway *gw, const char *ep, const char *path,
-    devobs_cb cb, void *arg)
+face_observe(struct gateway *gw, const char *ep,
+    const struct devreq_spec *spec, devobs_cb cb, void *arg)
 {
 	struct device *d = registry_find_by_endpoint(gw->registry, ep);
 
 	if (d == NULL || !devreq_reachable(gw, d))
 		return NULL;
-	return devreq_observe(gw, ep, path, cb, arg);
+	return devreq_observe(gw, ep, spec, cb, arg);
 }
 
 /* A credential changed: ep's DTLS sessions close, and its route with

@@ -3,12 +3,13 @@
 /*
  * fuzz_dmparse.c: libFuzzer target for the bodies of the device-management
  * operations (lwm2m/dmparse.c): the input is at once a Write-Attributes
- * body, Execute arguments, a Read-Composite body and a path. Besides ASan
- * and UBSan, it checks what dmparse.h promises and aborts on a broken
- * promise: an accepted query is terminated, fits, and holds only known
- * names in LwM2M's order with their values; accepted arguments follow the
- * grammar's characters; a composite payload parses back to as many names
- * as the body gave, each a valid path.
+ * body, Execute arguments, a Read-Composite (and Observe-Composite) body
+ * and a path. Besides ASan and UBSan, it checks what dmparse.h promises
+ * and aborts on a broken promise: an accepted query is terminated, fits,
+ * and holds only known names in LwM2M's order with their values; accepted
+ * arguments follow the grammar's characters; a composite payload parses
+ * back to as many names as the body gave, each a valid path; a composite
+ * set holds valid paths, each once, and reads back with the same id.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -86,6 +87,38 @@ fuzz_composite(const char *body, size_t size)
 	free(out);
 }
 
+/* An Observe-Composite's set: valid paths, each once, and its body
+ * reads back as the same set with the same id. */
+static void
+fuzz_composite_set(const char *body, size_t size)
+{
+	char paths[DM_COMPOSITE_MAX][DM_PATH_LEN], back[DM_COMPOSITE_MAX]
+	    [DM_PATH_LEN], err[160], id[DM_COMPOSITE_ID_LEN + 1],
+	    id2[DM_COMPOSITE_ID_LEN + 1], *text;
+	int n, i, k;
+
+	if ((n = dm_composite_set(body, size, paths, err, sizeof(err))) == -1)
+		return;
+	if (n < 1 || n > DM_COMPOSITE_MAX)
+		abort();
+	for (i = 0; i < n; i++) {
+		if (!dm_path_valid(paths[i], strlen(paths[i])))
+			abort();
+		for (k = 0; k < i; k++)
+			if (strcmp(paths[k], paths[i]) == 0)
+				abort();
+	}
+	dm_composite_id(paths, n, id);
+	if ((text = dm_composite_body(paths, n)) == NULL)
+		return;
+	if (dm_composite_set(text, strlen(text), back, err, sizeof(err)) != n)
+		abort();
+	dm_composite_id(back, n, id2);
+	if (strcmp(id, id2) != 0)
+		abort();
+	free(text);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -114,6 +147,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 	}
 	fuzz_composite(body, size);
+	fuzz_composite_set(body, size);
 	(void)dm_path_valid(body, size);
 	free(body);
 	return 0;

@@ -37,7 +37,10 @@ class FakeDevice:
     mapped to None is never answered. The key of a request to the root
     (a Read-Composite's FETCH) is "FETCH " with an empty path. Unlisted
     requests get 4.04. events records ("seen", key) and ("answered", key)
-    in order, and ("sent", key) once an answer is on its way."""
+    in order, and ("sent", key) once an answer is on its way. A FETCH with
+    Observe 0 (an Observe-Composite) is kept in composites by its payload
+    (the SenML names) and notified with notify_composite; one with Observe
+    1 cancels it."""
 
     def __init__(self, gw, ep, answers=None, lt=300, b="U", first_seq=1):
         self.gw, self.ep = gw, ep
@@ -47,6 +50,7 @@ class FakeDevice:
         self.replies = []
         self.empty = []         # empty messages received: ACK, RST
         self.observers = {}     # path -> (token, addr) of Observe=0
+        self.composites = {}    # FETCH payload -> (token, addr), the same
         self.partial = b""
         self.first_seq = first_seq      # Observe of a first answer
         self.mid = 0x2000
@@ -108,10 +112,14 @@ class FakeDevice:
                 m["block1"] = block_value(num, False, szx)
             obs = [v for n, v in m["options"] if n == OBSERVE]
             with self.cond:
+                held = self.observers
+                at = path
+                if method == "FETCH":
+                    held, at = self.composites, m["payload"]
                 if obs and int.from_bytes(obs[0], "big") == 0:
-                    self.observers[path] = (m["token"], addr)
+                    held[at] = (m["token"], addr)
                 elif obs:
-                    self.observers.pop(path, None)
+                    held.pop(at, None)
                 self.seen.append((key, m))
                 self.events.append(("seen", key))
                 self.cond.notify_all()
@@ -174,6 +182,20 @@ class FakeDevice:
         self.sock.sendto(coap_message(1, CODES["2.05"], self.mid, token,
                                       opts, body), addr)
 
+    def notify_composite(self, body, seq, cf=110, names=None):
+        """Sends a NON notification of the composite observation whose
+        FETCH named names (the SenML payload), or of the only one."""
+        with self.cond:
+            if names is None:
+                assert len(self.composites) == 1, self.composites
+                names = next(iter(self.composites))
+            token, addr = self.composites[names]
+        self.mid += 1
+        opts = [(OBSERVE, seq.to_bytes(3, "big").lstrip(b"\0") or b""),
+                (CONTENT_FORMAT, cf.to_bytes(2, "big").lstrip(b"\0"))]
+        self.sock.sendto(coap_message(1, CODES["2.05"], self.mid, token,
+                                      opts, body), addr)
+
     def _request(self, opts, payload=b"", timeout=5.0):
         """A CON POST to the gateway from the device's socket; returns the
         parsed answer (the serving thread hands it over)."""
@@ -199,6 +221,7 @@ class FakeDevice:
         and kept its port does: it forgets its observations."""
         with self.cond:
             self.observers.clear()
+            self.composites.clear()
         reg = self._request(self._register_options(), b"</3/0>", timeout)
         if reg["code"] == "2.01":
             self.location = reg["location"]

@@ -269,6 +269,41 @@ def test_live_answers_match_the_document(doc, gateway_factory, devices):
     assert gw.alive()
 
 
+def test_live_composite_observation_answers_match_the_document(
+        doc, gateway_factory, devices):
+    """Observe-Composite made (201), made again (200), read by its
+    Location, listed, refused, and cancelled by body and by id (204)."""
+    gw = gateway_factory()
+    devices(gw, "live-oc", answers={
+        "FETCH ": ("2.05", b'[{"n":"/3/0/9","v":87}]', 110, None)})
+    live = Live(doc, gw)
+    body = '{"paths":["/3303/0/5700","/3/0/9"]}'
+    hdrs, made = live("POST", "/v1/devices/live-oc/observe-composite", 201,
+                      body=body)
+    assert made["paths"] == ["/3/0/9", "/3303/0/5700"]
+    loc = hdrs["location"]
+    assert loc == "/v1/devices/live-oc/observe-composite/" + made["id"]
+    hdrs, again = live("POST", "/v1/devices/live-oc/observe-composite", 200,
+                       body='{"paths":["/3/0/9","/3303/0/5700","/3/0/9"]}')
+    assert again["id"] == made["id"] and hdrs["location"] == loc
+    _, one = live("GET", loc, 200)
+    assert one["id"] == made["id"]
+    _, page = live("GET", "/v1/observations?ep=live-oc", 200)
+    assert [o["id"] for o in page["observations"]] == [made["id"]]
+    live("POST", "/v1/devices/live-oc/observe-composite", 400,
+         body='{"paths":["3/0/9"]}')
+    live("POST", "/v1/devices/live-oc/observe-composite", 415, body=body,
+         headers={"Content-Type": "text/plain"})
+    live("POST", "/v1/devices/nobody/observe-composite", 404, body=body)
+    live("DELETE", "/v1/devices/live-oc/observe-composite", 204, body=body)
+    live("DELETE", "/v1/devices/live-oc/observe-composite", 404, body=body)
+    live("GET", loc, 404)
+    live("POST", "/v1/devices/live-oc/observe-composite", 201, body=body)
+    live("DELETE", loc, 204)
+    live("DELETE", loc, 404)
+    assert gw.alive()
+
+
 def test_live_device_management_answers_match_the_document(
         doc, gateway_factory, devices):
     """Create, Write-Attributes, Read-Composite and a device's refusal,

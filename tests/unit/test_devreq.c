@@ -643,6 +643,21 @@ on_notify(const struct devresp *resp, long seq, void *arg)
 	    resp->body != NULL ? (const char *)resp->body : "");
 }
 
+/* Observes path on ep as the observations of cache/observe.c do: a GET. */
+static struct devobs *
+observe_path(struct fixture *f, const char *ep, const char *path,
+    struct result *r)
+{
+	struct devreq_spec spec;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.method = DEVREQ_GET;
+	spec.path = path;
+	spec.content_format = -1;
+	spec.accept = -1;
+	return devreq_observe(&f->gw, ep, &spec, on_notify, r);
+}
+
 /*
  * GET with Observe=0 goes to the device; the first answer and each
  * notification reach the callback with their Observe numbers; after
@@ -657,10 +672,8 @@ test_observe(void **state)
 	const struct dev_req *q;
 	int seen;
 
-	assert_null(devreq_observe(&f->gw, "node-unknown", "3/0/7",
-	    on_notify, r));
-	assert_non_null(o = devreq_observe(&f->gw, DEV_EP, "3/0/7", on_notify,
-	    r));
+	assert_null(observe_path(f, "node-unknown", "3/0/7", r));
+	assert_non_null(o = observe_path(f, DEV_EP, "3/0/7", r));
 	wait_until(f, f->nseen == 1);
 	q = &f->seen[0];
 	assert_int_equal(q->code, COAP_REQUEST_CODE_GET);

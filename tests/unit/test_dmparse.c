@@ -257,6 +257,97 @@ test_composite(void **state)
 	}
 }
 
+static int
+composite_set(const char *s, char paths[DM_COMPOSITE_MAX][DM_PATH_LEN],
+    char *err)
+{
+	size_t len = strlen(s);
+	char *copy = malloc(len > 0 ? len : 1);
+	int n;
+
+	assert_non_null(copy);
+	memcpy(copy, s, len);
+	n = dm_composite_set(copy, len, paths, err, 160);
+	free(copy);
+	return n;
+}
+
+/* An Observe-Composite's set: the rules of Read-Composite, but sorted by
+ * ids as numbers and each path once; the same set has the same id, and
+ * its body and names read back. */
+static void
+test_composite_set(void **state)
+{
+	static const char *const bad[] = {
+		"", "{}", "{\"paths\":[]}", "{\"paths\":[\"3/0\"]}",
+		"{\"paths\":[\"/3\"],\"x\":1}", "{\"paths\":[\"/65536\"]}",
+		"{\"paths\":[\"/3/0/1/2/3\"]}", "{\"paths\":[\"/03\"]}",
+		"{\"paths\":[\"/3\\u0000\"]}",
+	};
+	char paths[DM_COMPOSITE_MAX][DM_PATH_LEN], back[DM_COMPOSITE_MAX]
+	    [DM_PATH_LEN], err[160], id[DM_COMPOSITE_ID_LEN + 1],
+	    id2[DM_COMPOSITE_ID_LEN + 1], body[2048], *out;
+	size_t i, len;
+	int n, k;
+
+	(void)state;
+	n = composite_set("{\"paths\":[\"/3303/0/5700\",\"/3/0/10\",\"/3/0\","
+	    "\"/3/0/9\",\"/3/0/10\",\"/3\",\"/3/0/9/1\"]}", paths, err);
+	assert_int_equal(n, 6);
+	assert_string_equal(paths[0], "/3");
+	assert_string_equal(paths[1], "/3/0");
+	assert_string_equal(paths[2], "/3/0/9");
+	assert_string_equal(paths[3], "/3/0/9/1");
+	assert_string_equal(paths[4], "/3/0/10");
+	assert_string_equal(paths[5], "/3303/0/5700");
+	dm_composite_id(paths, n, id);
+	assert_int_equal(strlen(id), DM_COMPOSITE_ID_LEN);
+	assert_int_equal(strspn(id, "0123456789abcdef"), DM_COMPOSITE_ID_LEN);
+
+	/* The body reads back as the same set, with the same id. */
+	assert_non_null(out = dm_composite_body(paths, n));
+	assert_string_equal(out, "{\"paths\":[\"/3\",\"/3/0\",\"/3/0/9\","
+	    "\"/3/0/9/1\",\"/3/0/10\",\"/3303/0/5700\"]}");
+	assert_int_equal(composite_set(out, back, err), n);
+	dm_composite_id(back, n, id2);
+	assert_string_equal(id, id2);
+	free(out);
+	assert_non_null(out = dm_composite_names(paths, 2, &len));
+	assert_string_equal(out, "[{\"n\":\"/3\"},{\"n\":\"/3/0\"}]");
+	assert_int_equal(len, strlen(out));
+	free(out);
+
+	/* Another order, the same set; another set, another id. */
+	n = composite_set("{\"paths\":[\"/3/0/9\",\"/3303/0/5700\"]}", paths,
+	    err);
+	dm_composite_id(paths, n, id);
+	n = composite_set("{\"paths\":[\"/3303/0/5700\",\"/3/0/9\","
+	    "\"/3/0/9\"]}", paths, err);
+	assert_int_equal(n, 2);
+	dm_composite_id(paths, n, id2);
+	assert_string_equal(id, id2);
+	n = composite_set("{\"paths\":[\"/3/0/9\"]}", paths, err);
+	dm_composite_id(paths, n, id2);
+	assert_string_not_equal(id, id2);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (composite_set(bad[i], paths, err) != -1)
+			fail_msg("taken: %s", bad[i]);
+		assert_true(strlen(err) > 0);
+	}
+	/* Repeats count toward DM_COMPOSITE_MAX, as the body holds them. */
+	for (k = DM_COMPOSITE_MAX; k <= DM_COMPOSITE_MAX + 1; k++) {
+		len = (size_t)snprintf(body, sizeof(body), "{\"paths\":[");
+		for (i = 0; i < (size_t)k; i++)
+			len += (size_t)snprintf(body + len, sizeof(body) - len,
+			    "%s\"/%zu\"", i > 0 ? "," : "", i % 3);
+		snprintf(body + len, sizeof(body) - len, "]}");
+		n = composite_set(body, paths, err);
+		assert_int_equal(n, k == DM_COMPOSITE_MAX ? 3 : -1);
+	}
+}
+
 int
 main(void)
 {
@@ -266,6 +357,7 @@ main(void)
 		cmocka_unit_test(test_execute_args),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_composite),
+		cmocka_unit_test(test_composite_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

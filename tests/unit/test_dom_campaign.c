@@ -145,7 +145,8 @@ fake_send(struct gateway *gw, const char *ep, const struct devreq_spec *spec,
 }
 
 static struct devobs *
-fake_observe(struct gateway *gw, const char *ep, const char *path,
+fake_observe(struct gateway *gw, const char *ep,
+    const struct devreq_spec *spec,
     void (*cb)(const struct devresp *, long, void *), void *arg)
 {
 	struct made *m;
@@ -153,9 +154,10 @@ fake_observe(struct gateway *gw, const char *ep, const char *path,
 	(void)gw;
 	if (hook_f->nmade >= MAX_MADE)
 		fail_msg("more than %d observations", MAX_MADE);
+	assert_int_equal(spec->method, DEVREQ_GET);
 	m = &hook_f->made[hook_f->nmade++];
 	snprintf(m->ep, sizeof(m->ep), "%s", ep);
-	snprintf(m->path, sizeof(m->path), "%s", path);
+	snprintf(m->path, sizeof(m->path), "%s", spec->path);
 	m->cb = cb;
 	m->arg = arg;
 	m->seq = 1;

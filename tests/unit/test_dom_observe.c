@@ -4,7 +4,10 @@
  * through hooks.dev_observe, notifications in Observe order reach the
  * cache and the listener and an older one does not, the end of a live
  * observation and its making again on wake, the last release cancelling
- * it, and a client's observation stored and forgotten across restarts.
+ * it, and a client's observation stored and forgotten across restarts;
+ * a composite observation (Observe-Composite) made as a FETCH naming its
+ * paths, its notifications split by record into the cache, its own order,
+ * made again on wake and after a restart, and its caps.
  * The CoAP face is a fake dev_observe that hands out handles and keeps the
  * callback, through which the test notifies.
  */
@@ -23,6 +26,7 @@
 #include "cache/cache.h"
 #include "cache/observe.h"
 #include "lwm2m/devmsg.h"
+#include "lwm2m/dmparse.h"
 #include "tests/unit/domutil.h"
 
 #define EP		"node-1"
@@ -32,7 +36,10 @@
 /* One dev_observe call: what it asked and the callback it left. */
 struct made {
 	char		 ep[64];
+	enum devreq_method method;
 	char		 path[DEVREQ_PATH_MAX];
+	char		 body[256];
+	int		 cf, accept;
 	devobs_cb	 cb;
 	void		*arg;
 	int		 cancelled;
@@ -54,7 +61,8 @@ struct fixture {
 static struct fixture *hook_f;	/* the hooks get no argument of ours */
 
 static struct devobs *
-fake_observe(struct gateway *gw, const char *ep, const char *path,
+fake_observe(struct gateway *gw, const char *ep,
+    const struct devreq_spec *spec,
     void (*cb)(const struct devresp *, long, void *), void *arg)
 {
 	struct made *m;
@@ -64,7 +72,12 @@ fake_observe(struct gateway *gw, const char *ep, const char *path,
 		return NULL;
 	m = &hook_f->made[hook_f->nmade++];
 	snprintf(m->ep, sizeof(m->ep), "%s", ep);
-	snprintf(m->path, sizeof(m->path), "%s", path);
+	m->method = spec->method;
+	snprintf(m->path, sizeof(m->path), "%s", spec->path);
+	snprintf(m->body, sizeof(m->body), "%.*s", (int)spec->len,
+	    spec->len > 0 ? (const char *)spec->body : "");
+	m->cf = spec->content_format;
+	m->accept = spec->accept;
 	m->cb = cb;
 	m->arg = arg;
 	return (struct devobs *)(void *)m;	/* opaque to observe.c */
@@ -168,11 +181,35 @@ end(struct fixture *f, int i)
 	f->made[i].cb(&r, -1, f->made[i].arg);
 }
 
+/* The device notifies through observation i in Content-Format cf. */
+static void
+notify_cf(struct fixture *f, int i, int cf, const uint8_t *body,
+    size_t len, long seq)
+{
+	struct devresp r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = DEVRESP_ANSWER;
+	r.cls = 2;
+	r.detail = 5;
+	r.content_format = cf;
+	r.body = body;
+	r.len = len;
+	f->made[i].cb(&r, seq, f->made[i].arg);
+}
+
+/* A SenML JSON notification through observation i. */
+static void
+notify_senml(struct fixture *f, int i, const char *json, long seq)
+{
+	notify_cf(f, i, 110, (const uint8_t *)json, strlen(json), seq);
+}
+
 /* The cached value of EP's path, as a string ("" when none). */
 static const char *
 cached(struct fixture *f, const char *path)
 {
-	static char buf[64];
+	static char buf[256];
 	const struct cache_entry *e = cache_get(&f->d->gw, EP, path);
 
 	if (e == NULL)
@@ -194,7 +231,11 @@ test_hold_establishes(void **state)
 	assert_int_equal(observe_hold(&f->d->gw, EP, PATH), 0);
 	assert_int_equal(f->nmade, 1);
 	assert_string_equal(f->made[0].ep, EP);
+	assert_int_equal(f->made[0].method, DEVREQ_GET);
 	assert_string_equal(f->made[0].path, PATH);
+	assert_string_equal(f->made[0].body, "");
+	assert_int_equal(f->made[0].cf, -1);
+	assert_int_equal(f->made[0].accept, -1);
 	assert_int_equal(observe_get(&f->d->gw, EP, PATH, &v), 0);
 	assert_true(v.established);
 	assert_true(v.held);
@@ -457,6 +498,238 @@ test_client_put_del(void **state)
 	assert_int_equal(f->nmade, 3);
 }
 
+/* -- composite observations ---------------------------------------------- */
+
+#define SET_BODY	"{\"paths\":[\"/3303/0/5700\",\"/3/0/9\",\"/3/0/9\"]}"
+#define SET_NAMES	"[{\"n\":\"/3/0/9\"},{\"n\":\"/3303/0/5700\"}]"
+
+/* Puts the composite of body (as a client's POST does); its id into id. */
+static enum observe_put
+put_set(struct fixture *f, const char *body, char *id)
+{
+	char paths[DM_COMPOSITE_MAX][DM_PATH_LEN], err[160];
+	int n;
+
+	n = dm_composite_set(body, strlen(body), paths, err, sizeof(err));
+	assert_true(n > 0);
+	return observe_composite_put(&f->d->gw, EP, paths, n, id);
+}
+
+/* A composite is stored once per set (order and repeats aside) and made
+ * as a FETCH of the root whose SenML JSON names its paths, sorted; its
+ * view shows the set. */
+static void
+test_composite_made(void **state)
+{
+	struct fixture *f = *state;
+	char id[DM_COMPOSITE_ID_LEN + 1], id2[DM_COMPOSITE_ID_LEN + 1];
+	struct observe_view v;
+
+	assert_int_equal(put_set(f, SET_BODY, id), OBSERVE_PUT_NEW);
+	assert_int_equal(strlen(id), DM_COMPOSITE_ID_LEN);
+	assert_int_equal(put_set(f, "{\"paths\":[\"/3/0/9\",\"/3303/0/5700\"]}",
+	    id2), OBSERVE_PUT_EXISTS);
+	assert_string_equal(id, id2);
+	assert_int_equal(f->nmade, 0);	/* made once the store has it */
+	assert_int_equal(dom_commit(f->d), 0);
+	observe_composite_establish(&f->d->gw, EP, id);
+	assert_int_equal(f->nmade, 1);
+	assert_int_equal(f->made[0].method, DEVREQ_FETCH);
+	assert_string_equal(f->made[0].path, "");
+	assert_string_equal(f->made[0].body, SET_NAMES);
+	assert_int_equal(f->made[0].cf, 110);
+	assert_int_equal(f->made[0].accept, 110);
+
+	assert_int_equal(observe_composite_get(&f->d->gw, EP, id, &v), 0);
+	assert_null(v.path);
+	assert_string_equal(v.id, id);
+	assert_int_equal(v.npaths, 2);
+	assert_string_equal(v.paths[0], "/3/0/9");
+	assert_string_equal(v.paths[1], "/3303/0/5700");
+	assert_true(v.client);
+	assert_true(v.established);
+	/* Not one of the single observations. */
+	assert_int_equal(observe_get(&f->d->gw, EP, v.key, &v), -1);
+	assert_int_equal(observe_get(&f->d->gw, EP, "", &v), -1);
+
+	/* Another set is another observation. */
+	assert_int_equal(put_set(f, "{\"paths\":[\"/3/0\"]}", id2),
+	    OBSERVE_PUT_NEW);
+	assert_string_not_equal(id, id2);
+}
+
+/* Each notification is split by record: every path's value is in the
+ * cache as a one-record SenML JSON pack, the listener hears each, one
+ * event carries the paths and the records; a record outside the set is
+ * dropped and counted; garbage is refused whole and changes nothing. */
+static void
+test_composite_split(void **state)
+{
+	struct fixture *f = *state;
+	/* [{"n":"/3/0/9","v":88}] in SenML CBOR */
+	static const uint8_t cbor[] = { 0x81, 0xa2, 0x00, 0x66, '/', '3', '/',
+	    '0', '/', '9', 0x02, 0x18, 0x58 };
+	char id[DM_COMPOSITE_ID_LEN + 1];
+	struct observe_view v;
+	const char *ev;
+
+	assert_int_equal(put_set(f, SET_BODY, id), OBSERVE_PUT_NEW);
+	observe_composite_establish(&f->d->gw, EP, id);
+	notify_senml(f, 0, "[{\"bn\":\"/3/0/\",\"n\":\"9\",\"v\":87},"
+	    "{\"bn\":\"/3303/0/\",\"n\":\"5700\",\"v\":21.5,\"u\":\"Cel\"},"
+	    "{\"bn\":\"/5/0/\",\"n\":\"3\",\"v\":1}]", 1);
+	assert_string_equal(cached(f, "3/0/9"), "[{\"n\":\"/3/0/9\",\"v\":87}]");
+	assert_string_equal(cached(f, "3303/0/5700"),
+	    "[{\"n\":\"/3303/0/5700\",\"u\":\"Cel\",\"v\":21.5}]");
+	assert_int_equal(cache_get(&f->d->gw, EP, "3303/0/5700")->
+	    content_format, 110);
+	assert_string_equal(cached(f, "5/0/3"), "");
+	assert_int_equal(f->nheard, 2);
+	assert_string_equal(f->heard_path, "3303/0/5700");
+	assert_int_equal(dom_events(f->d, "notification", EP), 1);
+	ev = dom_event_last(f->d, "notification");
+	assert_non_null(strstr(ev, "\"composite\":\""));
+	assert_non_null(strstr(ev, "\"paths\":[\"/3/0/9\",\"/3303/0/5700\"]"));
+	assert_non_null(strstr(ev, "\"records\":[{\"n\":\"/3/0/9\",\"v\":87},"));
+	assert_null(strstr(ev, "/5/0/3"));
+	assert_int_equal(observe_composite_get(&f->d->gw, EP, id, &v), 0);
+	assert_int_equal(v.notifications, 1);
+	assert_int_equal(v.dropped, 1);
+	assert_int_equal(v.refused, 0);
+
+	/* SenML CBOR is split as well. */
+	notify_cf(f, 0, 112, cbor, sizeof(cbor), 2);
+	assert_string_equal(cached(f, "3/0/9"), "[{\"n\":\"/3/0/9\",\"v\":88}]");
+	assert_int_equal(dom_events(f->d, "notification", EP), 2);
+
+	/* Garbage, a name that is no LwM2M path, another format: refused
+	 * whole, nothing cached, no event. */
+	notify_senml(f, 0, "[{\"n\":\"/3/0/9\",\"v\":1},", 3);
+	notify_senml(f, 0, "[{\"n\":\"/3/0/9\",\"v\":2},{\"n\":\"/x\",\"v\":3}]",
+	    4);
+	notify_cf(f, 0, 0, (const uint8_t *)"5", 1, 5);
+	assert_string_equal(cached(f, "3/0/9"), "[{\"n\":\"/3/0/9\",\"v\":88}]");
+	assert_int_equal(dom_events(f->d, "notification", EP), 2);
+	assert_int_equal(observe_composite_get(&f->d->gw, EP, id, &v), 0);
+	assert_int_equal(v.refused, 3);
+	assert_int_equal(v.notifications, 2);
+	assert_int_equal(f->nheard, 3);
+}
+
+/* A composite keeps its own order, whatever a single observation of one
+ * of its paths numbers; a late notification of its own is dropped. */
+static void
+test_composite_order(void **state)
+{
+	struct fixture *f = *state;
+	char id[DM_COMPOSITE_ID_LEN + 1];
+
+	assert_int_equal(observe_hold(&f->d->gw, EP, "3/0/9"), 0);
+	notify(f, 0, 2, 5, "x", 500);
+	assert_int_equal(put_set(f, SET_BODY, id), OBSERVE_PUT_NEW);
+	observe_composite_establish(&f->d->gw, EP, id);
+	assert_int_equal(f->nmade, 2);
+	notify_senml(f, 1, "[{\"n\":\"/3/0/9\",\"v\":1}]", 3);
+	assert_string_equal(cached(f, "3/0/9"), "[{\"n\":\"/3/0/9\",\"v\":1}]");
+	notify_senml(f, 1, "[{\"n\":\"/3/0/9\",\"v\":2}]", 2);	/* late */
+	assert_string_equal(cached(f, "3/0/9"), "[{\"n\":\"/3/0/9\",\"v\":1}]");
+	notify_senml(f, 1, "[{\"n\":\"/3/0/9\",\"v\":3}]", 4);
+	assert_string_equal(cached(f, "3/0/9"), "[{\"n\":\"/3/0/9\",\"v\":3}]");
+	/* The single one's order is its own too. */
+	notify(f, 0, 2, 5, "y", 501);
+	assert_string_equal(cached(f, "3/0/9"), "y");
+}
+
+/* A composite that ends is made again when the device is next heard from
+ * (a new order), and after a restart; del cancels and forgets it. */
+static void
+test_composite_wake_restart(void **state)
+{
+	struct fixture *f = *state;
+	char id[DM_COMPOSITE_ID_LEN + 1];
+	struct observe_view v;
+
+	assert_int_equal(put_set(f, SET_BODY, id), OBSERVE_PUT_NEW);
+	assert_int_equal(dom_commit(f->d), 0);
+	observe_composite_establish(&f->d->gw, EP, id);
+	notify_senml(f, 0, "[{\"n\":\"/3/0/9\",\"v\":1}]", 90);
+	end(f, 0);
+	assert_int_equal(observe_composite_get(&f->d->gw, EP, id, &v), 0);
+	assert_false(v.established);
+	observe_wake(&f->d->gw, EP);
+	assert_int_equal(f->nmade, 2);
+	assert_int_equal(f->made[1].method, DEVREQ_FETCH);
+	assert_string_equal(f->made[1].body, SET_NAMES);
+	notify_senml(f, 1, "[{\"n\":\"/3/0/9\",\"v\":2}]", 0);	/* anew */
+	assert_string_equal(cached(f, "3/0/9"), "[{\"n\":\"/3/0/9\",\"v\":2}]");
+
+	restart(f);
+	assert_int_equal(observe_composite_get(&f->d->gw, EP, id, &v), 0);
+	assert_false(v.established);
+	assert_true(v.client);
+	assert_int_equal(v.npaths, 2);
+	observe_wake(&f->d->gw, EP);
+	assert_int_equal(f->nmade, 3);
+	assert_string_equal(f->made[2].body, SET_NAMES);
+	assert_int_equal(put_set(f, SET_BODY, id), OBSERVE_PUT_EXISTS);
+
+	assert_int_equal(observe_composite_del(&f->d->gw, EP, id), 0);
+	assert_int_equal(f->made[2].cancelled, 1);
+	assert_int_equal(observe_composite_del(&f->d->gw, EP, id), 1);
+	assert_int_equal(dom_commit(f->d), 0);
+	restart(f);
+	assert_int_equal(observe_composite_get(&f->d->gw, EP, id, &v), -1);
+	observe_wake(&f->d->gw, EP);
+	assert_int_equal(f->nmade, 3);
+
+	/* A decommission forgets it, in the store too. */
+	assert_int_equal(put_set(f, SET_BODY, id), OBSERVE_PUT_NEW);
+	assert_int_equal(dom_commit(f->d), 0);
+	observe_drop_device(&f->d->gw, EP);
+	assert_int_equal(dom_commit(f->d), 0);
+	restart(f);
+	assert_int_equal(observe_composite_get(&f->d->gw, EP, id, &v), -1);
+}
+
+/* A composite counts as one client's observation against the caps. */
+static void
+test_composite_caps(void **state)
+{
+	struct fixture *f = *state;
+	char id[DM_COMPOSITE_ID_LEN + 1];
+
+	f->d->gw.cfg.cache_max_observations_per_device = 2;
+	f->d->gw.cfg.cache_max_observations = 3;
+	assert_int_equal(observe_client_put(&f->d->gw, EP, PATH),
+	    OBSERVE_PUT_NEW);
+	assert_int_equal(put_set(f, SET_BODY, id), OBSERVE_PUT_NEW);
+	assert_int_equal(put_set(f, "{\"paths\":[\"/3/0\"]}", id),
+	    OBSERVE_PUT_DEVICE_CAP);
+	assert_int_equal(observe_client_put(&f->d->gw, EP, "5/0/5"),
+	    OBSERVE_PUT_DEVICE_CAP);
+	assert_int_equal(observe_client_put(&f->d->gw, "node-2", PATH),
+	    OBSERVE_PUT_NEW);
+	assert_int_equal(observe_composite_put(&f->d->gw, "node-3", NULL, 0,
+	    id), OBSERVE_PUT_TOO_LONG);
+	/* 64 paths whose names take over OBSERVE_COMPOSITE_NAMES_MAX. */
+	{
+		char big[DM_COMPOSITE_MAX][DM_PATH_LEN];
+		int i;
+
+		for (i = 0; i < DM_COMPOSITE_MAX; i++)
+			snprintf(big[i], DM_PATH_LEN, "/%d/65535/65535",
+			    30000 + i);
+		assert_int_equal(observe_composite_put(&f->d->gw, "node-3",
+		    big, DM_COMPOSITE_MAX, id), OBSERVE_PUT_TOO_LONG);
+	}
+	assert_int_equal(put_set(f, SET_BODY, id), OBSERVE_PUT_EXISTS);
+	observe_client_del(&f->d->gw, EP, PATH);
+	assert_int_equal(put_set(f, "{\"paths\":[\"/3/0\"]}", id),
+	    OBSERVE_PUT_NEW);
+	assert_int_equal(put_set(f, "{\"paths\":[\"/4/0\"]}", id),
+	    OBSERVE_PUT_CAP);
+}
+
 int
 main(void)
 {
@@ -473,6 +746,16 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_put_del, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_composite_made, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_composite_split, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_composite_order, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_composite_wake_restart,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_composite_caps, setup,
 		    teardown),
 	};
 
