@@ -429,8 +429,11 @@ test_not_a_pack(void **state)
 	expect_fail(TLV, "3/0/14", "{\"bn\":\"/3/0/14\",\"vs\":\"a\"}",
 	    "an array of records");
 	/* NUL bytes and no body. */
-	assert_null(enc(TLV, "3/0/14", "[{\"bn\":\"/3/0/14\",\"vs\":\"a\0\"}]",
-	    31, &n));
+	{
+		static const char nul[] = "[{\"bn\":\"/3/0/14\",\"vs\":\"a\0\"}]";
+
+		assert_null(enc(TLV, "3/0/14", nul, sizeof(nul) - 1, &n));
+	}
 	assert_non_null(strstr(last_err, "NUL"));
 	assert_null(enc(TLV, "3/0/14", "", 0, &n));
 	/* Not a target, not a path. */
