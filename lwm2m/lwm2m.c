@@ -668,3 +668,59 @@ lwm2m_is_object_path(const char *uri, size_t len)
 	}
 	return (1);
 }
+
+/* The Content-Format asked about, and whether the root lists it. */
+struct lwm2m_root_ct {
+	int	cf;
+};
+
+/* A link of the client's root ("</>", or the link with rt="oma.lwm2m")
+ * whose ct lists the format: 1. */
+static int
+lwm2m_root_link(const struct lwm2m_link *l, void *arg)
+{
+	const struct lwm2m_root_ct *rc = arg;
+	const struct lwm2m_attr *a;
+	size_t i, k;
+	int root = l->uri_len == 1 && l->uri[0] == '/';
+	long v;
+
+	for (i = 0; i < l->nattrs && !root; i++) {
+		a = &l->attrs[i];
+		root = a->name_len == 2 && memcmp(a->name, "rt", 2) == 0 &&
+		    a->value != NULL && a->value_len == 9 &&
+		    memcmp(a->value, "oma.lwm2m", 9) == 0;
+	}
+	for (i = 0; root && i < l->nattrs; i++) {
+		a = &l->attrs[i];
+		if (a->name_len != 2 || memcmp(a->name, "ct", 2) != 0 ||
+		    a->value == NULL)
+			continue;
+		/* "110", or "60 110 112" (quoted, separated by spaces). */
+		for (k = 0; k < a->value_len; ) {
+			for (v = 0; k < a->value_len && a->value[k] >= '0' &&
+			    a->value[k] <= '9' && v <= 65535; k++)
+				v = v * 10 + (a->value[k] - '0');
+			if (v == rc->cf && (k == a->value_len ||
+			    a->value[k] == ' '))
+				return (1);
+			while (k < a->value_len && a->value[k] != ' ')
+				k++;
+			while (k < a->value_len && a->value[k] == ' ')
+				k++;
+		}
+	}
+	return (0);
+}
+
+int
+lwm2m_root_reads(const char *links, size_t len, int cf)
+{
+	struct lwm2m_root_ct rc = { cf };
+	char err[8];
+
+	if (links == NULL || cf < 0)
+		return (0);
+	return (lwm2m_parse_links(links, len, lwm2m_root_link, &rc, err,
+	    sizeof(err)) == 1);
+}

@@ -102,4 +102,13 @@ int	lwm2m_parse_links(const char *buf, size_t len, lwm2m_link_cb cb,
  */
 int	lwm2m_is_object_path(const char *uri, size_t len);
 
+/*
+ * Whether a client's registration body (links[0..len), link-format) says
+ * it reads Content-Format cf: the "ct" attribute of its root link ("</>",
+ * or the one with rt="oma.lwm2m", LwM2M 1.1 Core 6.2.1) lists it, as
+ * ct=112, ct="60 112" or one of several ct attributes. A body that does
+ * not parse, or says nothing of formats, gives 0.
+ */
+int	lwm2m_root_reads(const char *links, size_t len, int cf);
+
 #endif /* OUTPOST_LWM2M_H */

@@ -1,6 +1,8 @@
 /*
  * senml.h: converts a device's answer to SenML JSON (RFC 8428,
- * Content-Format 110) for an HTTP client that sent Accept: application/json.
+ * Content-Format 110) for an HTTP client that sent Accept: application/json,
+ * and a write's SenML JSON to the format the device reads (senml_encode,
+ * lwm2m/senml_enc.c).
  * Sources: LwM2M TLV (11542, OMA-TS-LightweightM2M-V1_1 §7.4.3), plain text
  * (0) and opaque (42), typed by the object model, and SenML CBOR (112, RFC
  * 8428 §6); SenML JSON (110) is checked and copied.
@@ -125,5 +127,65 @@ int	 senml_path_depth(const char *path);
 char	*senml_to_json(int cf, const uint8_t *body, size_t len,
 	    const char *path, const struct lwm2m_model *model, size_t *outlen,
 	    char *err, size_t errlen);
+
+/*
+ * The other way, for writes: body (len bytes) is a SenML JSON pack (RFC
+ * 8428) an API client wrote to path (an LwM2M path as senml_to_json takes
+ * it), encoded in Content-Format cf for the device, each value by the type
+ * model (NULL: the built-in objects) gives its resource:
+ *   String, Corelnk     from "vs" (UTF-8)
+ *   Integer, Time       from "v", an integer (no fraction), |v| < 2^53,
+ *                       past which a JSON number is not exact
+ *   Unsigned Integer    from "v", likewise, and not below 0
+ *   Float               from "v", finite
+ *   Boolean             from "vb"
+ *   Objlnk              from "vlo", "OID:IID" (ids 0..65535)
+ *   Opaque              from "vd", base64url without padding (RFC 8428
+ *                       4.3), canonical
+ * Each record's name is its "bn" (the latest one, which carries to the
+ * records after it) followed by its "n": a full path ("/3/0/14",
+ * "/3/0/7/1") of a resource or resource instance under path, which the
+ * model knows, with an instance id exactly when the resource has multiple
+ * instances. The shapes, by path:
+ *   "3"        a create: resources of one or more instances
+ *              ("/3/0/14", "/3/0/7/0")
+ *   "3/0"      an instance's resources (a replace or a partial update)
+ *   "3/0/14"   that resource: one record, or its instances if it has
+ *              multiple ("/3/0/7/0", "/3/0/7/1")
+ *   "3/0/7/1"  that resource instance: one record
+ * Refused, with the record and the reason: a body that is not JSON or not
+ * a non-empty array of objects, more than SENML_RECORDS_MAX records or
+ * SENML_FIELDS_MAX fields in one, a field twice, a record with no value or
+ * two, a name that is no such path or lies outside path, an object or
+ * resource the model does not know, an executable resource, a path
+ * written twice, a value in another field than its type's or that is no
+ * value of the type (a fraction or 2^53 for an Integer, -1 for an
+ * Unsigned, a string for a Boolean, bad base64url), "bv", "bs" and "s"
+ * (a base value or a sum has no place in a write), any field whose name
+ * ends in '_' (RFC 8428 4.4), a bver past SENML_BVER_MAX, a NUL byte, a
+ * body over SENML_IN_MAX or a result over SENML_OUT_MAX. Other fields
+ * (times, units) are left out.
+ *
+ * cf 11542 (TLV): object instance TLVs around their resources for "3",
+ * resource and multiple resource TLVs for "3/0" and "3/0/14", one resource
+ * instance TLV for "3/0/7/1", in path order. Integers take the fewest of
+ * 1, 2, 4, 8 bytes; an Unsigned Integer below 2^63 keeps its top bit clear
+ * (a 1.0 client reads it as an Integer); a Float takes 4 bytes when a
+ * float holds it exactly, else 8.
+ * cf 0 (plain text, LwM2M 7.4.1): one value, so path names a resource or
+ * resource instance: decimal integers, the shortest decimal that reads
+ * back as the Float, "0"/"1", "OID:IID", the string's bytes. An Opaque
+ * resource has no text form: it goes as opaque (cf 42), its bytes.
+ * cf 112 (SenML CBOR, RFC 8428 6): an array of one map per value, the full
+ * path under label 0 and the value under 2 (numbers; a Float as a double),
+ * 3, 4, 8 or "vlo".
+ * Any other cf is refused. Returns the body (caller frees; length 0 is
+ * possible, for an empty string in plain text), its length in *outlen and
+ * its Content-Format in *outcf; or NULL with a reason in err (when errlen
+ * > 0). body may be NULL when len is 0.
+ */
+uint8_t	*senml_encode(int cf, const uint8_t *body, size_t len,
+	    const char *path, const struct lwm2m_model *model, int *outcf,
+	    size_t *outlen, char *err, size_t errlen);
 
 #endif /* OUTPOST_SENML_H */

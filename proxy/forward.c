@@ -31,6 +31,7 @@
 #include "modules/device/registry.h"
 #include "lwm2m/coapmap.h"
 #include "lwm2m/dmparse.h"
+#include "lwm2m/lwm2m.h"
 #include "lwm2m/senml.h"
 #include "proxy/http.h"
 
@@ -262,7 +263,7 @@ forward_path(struct http_exchange *hx)
 }
 
 /* A request to send, with what it owns: the query of Write-Attributes,
- * the payload of a Read-Composite. */
+ * the payload of a Read-Composite or of a write converted from JSON. */
 struct fwspec {
 	struct devreq_spec	 s;
 	char			 query[DM_QUERY_MAX];
@@ -486,19 +487,33 @@ forward_json(struct http_exchange *hx, const struct devresp *r, size_t *len,
 	return out;
 }
 
+static int	forward_write_format(struct http_exchange *hx);
+static const char *forward_format_name(int cf);
+
 /* The device refused: its code's status, and a JSON body that names the
- * code and carries its diagnostic (coapmap_device_error). */
+ * code and carries its diagnostic (coapmap_device_error); a 4.15 to a JSON
+ * write says which format the gateway chose for it. */
 static void
 forward_device_error(struct http_exchange *hx, const struct devresp *r,
     int status)
 {
-	char detail[512], code[8];
+	char detail[640], code[8];
 	const char *name;
 	cJSON *doc;
+	size_t n;
+	int cf;
 
 	name = coapmap_device_error(hx->params.value[0], r->cls, r->detail,
-	    r->content_format, r->body, r->len, detail, sizeof(detail), code,
-	    sizeof(code));
+	    r->content_format, r->body, r->len, detail, sizeof(detail) - 128,
+	    code, sizeof(code));
+	if (r->cls == 4 && r->detail == 15 &&
+	    (cf = forward_write_format(hx)) >= 0) {
+		n = strlen(detail);
+		snprintf(detail + n, sizeof(detail) - n, " (the gateway sent "
+		    "the JSON body as %s, Content-Format %d: ?format=tlv, "
+		    "cbor, text or senml-json sends another)",
+		    forward_format_name(cf), cf);
+	}
 	doc = cJSON_CreateObject();
 	cJSON_AddStringToObject(doc, "error", name);
 	cJSON_AddStringToObject(doc, "detail", detail);
@@ -688,11 +703,124 @@ forward_json_body(struct http_exchange *hx, const char *ctype)
 	return 0;
 }
 
+/* The formats a write in SenML JSON goes to a device in: ?format=NAME. */
+static const struct {
+	const char	*name;
+	int		 cf;
+} forward_formats[] = {
+	{ "tlv", SENML_CF_TLV },
+	{ "cbor", SENML_CF_CBOR },
+	{ "text", SENML_CF_TEXT },
+	{ "senml-json", SENML_CF_JSON },	/* as it is */
+};
+
+static const char *
+forward_format_name(int cf)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(forward_formats) / sizeof(forward_formats[0]);
+	    i++)
+		if (forward_formats[i].cf == cf)
+			return forward_formats[i].name;
+	return "?";
+}
+
+/*
+ * The Content-Format a write (PUT of an instance, resource or resource
+ * instance; POST of an instance) or create (POST of an object) whose body
+ * is SenML JSON (application/json or application/senml+json) goes to the
+ * device in: what ?format= names; else, for application/senml+json, SenML
+ * JSON as it is (the client named a format devices speak, and RFC 8075
+ * maps it); else (application/json, which no device speaks) SenML CBOR
+ * for a device whose registration lists 112 and not TLV on its root (ct),
+ * or TLV, which LwM2M 1.0 makes every client read and Wakaama, Zephyr and
+ * Anjay all do. -1 for any other request (it goes as it is), -2 when
+ * ?format= names no format.
+ */
+static int
+forward_write_format(struct http_exchange *hx)
+{
+	struct gateway *gw = hx->gw;
+	const char *ctype = evhttp_find_header(
+	    evhttp_request_get_input_headers(hx->req), "Content-Type");
+	const char *q = http_query(hx, "format");
+	enum evhttp_cmd_type m = evhttp_request_get_command(hx->req);
+	int depth = senml_path_depth(hx->params.value[1]), cf;
+	size_t i, max = (size_t)gw->cfg.coap_max_links;
+	ssize_t n;
+	char *links;
+
+	if (forward_kind(hx) != FWK_RESOURCE || ctype == NULL || depth < 1 ||
+	    ((cf = coapmap_content_format(ctype)) != 50 &&
+	    cf != SENML_CF_JSON) || !((m == EVHTTP_REQ_PUT && depth >= 2) ||
+	    (m == EVHTTP_REQ_POST && depth <= 2)))
+		return -1;
+	if (q != NULL) {
+		for (i = 0; i < sizeof(forward_formats) /
+		    sizeof(forward_formats[0]); i++)
+			if (strcmp(q, forward_formats[i].name) == 0)
+				return forward_formats[i].cf;
+		return -2;
+	}
+	if (cf == SENML_CF_JSON)
+		return SENML_CF_JSON;
+	cf = SENML_CF_TLV;
+	if ((links = malloc(max)) != NULL && (n = registry_links(gw->registry,
+	    hx->params.value[0], links, max)) > 0 &&
+	    !lwm2m_root_reads(links, (size_t)n, SENML_CF_TLV) &&
+	    lwm2m_root_reads(links, (size_t)n, SENML_CF_CBOR))
+		cf = SENML_CF_CBOR;
+	free(links);
+	return cf;
+}
+
+/*
+ * A write or create in SenML JSON: the body the device gets, in its format
+ * (forward_write_format), each value typed by the object model
+ * (senml_encode), so that what does not fit is refused now (400), before
+ * anything is sent or queued. Returns -1 once answered.
+ */
+static int
+forward_write_json(struct http_exchange *hx, struct fwspec *fs)
+{
+	struct devreq_spec *spec = &fs->s;
+	int cf = forward_write_format(hx), outcf;
+	char err[240];
+	size_t len;
+
+	if (cf == -1 && http_query(hx, "format") != NULL) {
+		http_error(hx, 400, "bad_request", "format is for a write or "
+		    "create of an LwM2M path with a SenML JSON body");
+		return -1;
+	}
+	if (cf == -2) {
+		http_error(hx, 400, "bad_request", "format must be tlv, cbor, "
+		    "text or senml-json");
+		return -1;
+	}
+	if (cf == SENML_CF_JSON)
+		spec->content_format = SENML_CF_JSON;
+	if (cf == -1 || cf == SENML_CF_JSON)
+		return 0;
+	if ((fs->owned = (char *)senml_encode(cf, spec->body, spec->len,
+	    spec->path, hx->gw->models, &outcf, &len, err, sizeof(err))) ==
+	    NULL) {
+		http_error(hx, 400, "bad_request", "SenML JSON body: %s", err);
+		return -1;
+	}
+	spec->body = (const uint8_t *)fs->owned;
+	spec->len = len;
+	spec->content_format = outcf;
+	return 0;
+}
+
 /* The resource request of /r/{path...}: the method says which. */
 static int
-forward_spec_resource(struct http_exchange *hx, struct devreq_spec *spec,
+forward_spec_resource(struct http_exchange *hx, struct fwspec *fs,
     const char *ctype)
 {
+	struct devreq_spec *spec = &fs->s;
 	char err[160];
 
 	switch (evhttp_request_get_command(hx->req)) {
@@ -728,7 +856,7 @@ forward_spec_resource(struct http_exchange *hx, struct devreq_spec *spec,
 		http_error(hx, 400, "bad_request", "%s", err);
 		return -1;
 	}
-	return 0;
+	return forward_write_json(hx, fs);
 }
 
 /* Builds the CoAP request from the HTTP one; answers errors itself. On
@@ -786,7 +914,7 @@ forward_spec(struct http_exchange *hx, struct fwspec *fs)
 		spec->accept = SENML_CF_JSON;
 		break;
 	default:
-		if (forward_spec_resource(hx, spec, ctype) == -1)
+		if (forward_spec_resource(hx, fs, ctype) == -1)
 			return -1;
 		spec->accept = accept != NULL ?
 		    coapmap_content_format(accept) : COAPMAP_NONE;

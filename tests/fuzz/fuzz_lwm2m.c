@@ -86,6 +86,10 @@ fuzz_links(const uint8_t *data, size_t size)
 	/* Validation alone must agree with the walk. */
 	if (lwm2m_parse_links(w.buf, size, NULL, NULL, NULL, 0) != rc)
 		abort();
+	/* A body that does not parse lists no format. */
+	if (rc == -1 && (lwm2m_root_reads(w.buf, size, 112) ||
+	    lwm2m_root_reads(w.buf, size, 11542)))
+		abort();
 }
 
 static void

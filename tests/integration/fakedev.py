@@ -40,9 +40,10 @@ class FakeDevice:
     in order, and ("sent", key) once an answer is on its way. A FETCH with
     Observe 0 (an Observe-Composite) is kept in composites by its payload
     (the SenML names) and notified with notify_composite; one with Observe
-    1 cancels it."""
+    1 cancels it. links is the registration's link-format body."""
 
-    def __init__(self, gw, ep, answers=None, lt=300, b="U", first_seq=1):
+    def __init__(self, gw, ep, answers=None, lt=300, b="U", first_seq=1,
+                 links=b"</3/0>"):
         self.gw, self.ep = gw, ep
         self.answers = answers or {}
         self.seen = []
@@ -61,7 +62,7 @@ class FakeDevice:
         self.port = self.sock.getsockname()[1]
         reg = coap_exchange(self.sock, coap_message(
             0, 0x02, 0x0101, b"\x01", self._register_options(),
-            b"</3/0>"), ("127.0.0.1", gw.coap_port))
+            links), ("127.0.0.1", gw.coap_port))
         assert reg["code"] == "2.01", reg
         self.location = reg["location"]
         self.running = True

@@ -226,6 +226,8 @@ def test_write_replace_and_partial_update(gateway, devices):
                                 body=TLV_BODY, headers=TLV)
     assert status == 204
     assert [k for k, _ in dev.seen] == ["PUT 1/0", "POST 1/0", "POST 1/0"]
+    # application/senml+json names a format devices speak: it goes as it
+    # is (application/json is encoded: test_jsonwrite.py), TLV too.
     assert [m["payload"] for _, m in dev.seen] == [senml.encode()] * 2 + \
         [TLV_BODY]
     assert opts(dev.seen[0][1], CONTENT_FORMAT) == [bytes([110])]

@@ -884,6 +884,43 @@ test_object_path(void **state)
 	assert_int_equal(lwm2m_is_object_path(NULL, 4), 0);
 }
 
+/* The formats a client's root link lists (ct, LwM2M 1.1 Core 6.2.1). */
+static void
+test_root_reads(void **state)
+{
+	static const char a[] = "</>;ct=110,</1/0>,</3/0>";
+	static const char b[] = "</>;rt=\"oma.lwm2m\";ct=\"60 112 11542\",</3/0>";
+	static const char c[] = "</lwm2m>;rt=\"oma.lwm2m\";ct=110;ct=112,"
+	    "</lwm2m/3/0>";
+	static const char d[] = "</1/0>;ct=112,</3/0>";
+	static const char e[] = "</>;ct=\"1120 11\";rt=\"x\",</3/0>";
+
+	(void)state;
+	assert_true(lwm2m_root_reads(a, strlen(a), 110));
+	assert_false(lwm2m_root_reads(a, strlen(a), 112));
+	assert_false(lwm2m_root_reads(a, strlen(a), 11));
+	assert_true(lwm2m_root_reads(b, strlen(b), 60));
+	assert_true(lwm2m_root_reads(b, strlen(b), 112));
+	assert_true(lwm2m_root_reads(b, strlen(b), 11542));
+	assert_false(lwm2m_root_reads(b, strlen(b), 110));
+	assert_false(lwm2m_root_reads(b, strlen(b), 1154));
+	assert_true(lwm2m_root_reads(c, strlen(c), 112));
+	assert_true(lwm2m_root_reads(c, strlen(c), 110));
+	assert_false(lwm2m_root_reads(c, strlen(c), 11542));
+	/* Only the root's ct counts. */
+	assert_false(lwm2m_root_reads(d, strlen(d), 112));
+	/* Whole numbers only. */
+	assert_false(lwm2m_root_reads(e, strlen(e), 112));
+	assert_true(lwm2m_root_reads(e, strlen(e), 1120));
+	assert_true(lwm2m_root_reads(e, strlen(e), 11));
+	/* Nothing said, nothing parsed. */
+	assert_false(lwm2m_root_reads("", 0, 112));
+	assert_false(lwm2m_root_reads(NULL, 0, 112));
+	assert_false(lwm2m_root_reads("</>;ct=112,<", 12, 112));
+	assert_false(lwm2m_root_reads("</>;ct", 6, 112));
+	assert_false(lwm2m_root_reads("</>;ct=999999999999112", 22, 112));
+}
+
 int
 main(void)
 {
@@ -910,6 +947,7 @@ main(void)
 		cmocka_unit_test(test_query_queue),
 		cmocka_unit_test(test_query_bad_keys),
 		cmocka_unit_test(test_object_path),
+		cmocka_unit_test(test_root_reads),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
