@@ -73,7 +73,8 @@ fake_bs_send(struct gateway *gw, struct bs_link *link,
 	s->cf = spec->content_format;
 	s->accept = spec->accept;
 	assert_true(spec->len <= sizeof(s->body));
-	memcpy(s->body, spec->body, spec->len);
+	if (spec->len > 0)
+		memcpy(s->body, spec->body, spec->len);
 	s->len = spec->len;
 	s->link = link;
 	s->cb = cb;
