@@ -93,8 +93,10 @@ comp_record(struct comp_parse *cp, const char *bn, size_t bnlen,
 		memcpy(cp->bn, bn, bnlen);
 		cp->bnlen = bnlen;
 	}
-	if (n == NULL)
+	if (n == NULL) {
 		n = "";
+		nlen = 0;
+	}
 	if (cp->bnlen + nlen > COMP_NAME_MAX) {
 		comp_fail(cp, NODE_BAD_REQUEST, "a name over 64 bytes");
 		return;
@@ -374,6 +376,7 @@ cc_map(void *ctx, uint64_t size, int indef)
 	cc->indef_map = indef;
 	cc->pairs_left = size;
 	cc->has_bn = cc->has_n = 0;
+	cc->bnlen = cc->nlen = 0;
 	cc->state = CS_LABEL;
 	if (!indef && size == 0)
 		cc_record_end(cc);
