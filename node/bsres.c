@@ -485,8 +485,9 @@ bsres_finish(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	res_reply(resp, res, err);
 }
 
-/* A resource of path (NULL: the root) with handlers for get, put, post
- * and delete (any may be NULL); the unknown resource when unknown. */
+/* A resource of path with handlers for get, put, post and delete (any may
+ * be NULL); the unknown resource when unknown; the root (compres.c's,
+ * which serves FETCH on it) when path is NULL. */
 static int
 bsres_add(struct shard *sh, const char *path, int unknown,
     coap_method_handler_t get, coap_method_handler_t put,
@@ -496,9 +497,10 @@ bsres_add(struct shard *sh, const char *path, int unknown,
 
 	if (unknown)
 		r = coap_resource_unknown_init2(put, 0);
+	else if (path == NULL)
+		r = sh->root;
 	else
-		r = coap_resource_init(path != NULL ?
-		    coap_make_str_const(path) : NULL, 0);
+		r = coap_resource_init(coap_make_str_const(path), 0);
 	if (r == NULL)
 		return -1;
 	coap_resource_set_userdata(r, sh);
@@ -510,7 +512,8 @@ bsres_add(struct shard *sh, const char *path, int unknown,
 		coap_register_request_handler(r, COAP_REQUEST_POST, post);
 	if (del != NULL)
 		coap_register_request_handler(r, COAP_REQUEST_DELETE, del);
-	coap_add_resource(sh->ctx, r);
+	if (r != sh->root)
+		coap_add_resource(sh->ctx, r);
 	return 0;
 }
 

@@ -30,6 +30,7 @@ enum obs_kind {
 };
 
 struct res_slot;
+struct comp_obs;
 
 /*
  * The observation of one resource in one shard. libcoap keeps the observers;
@@ -51,6 +52,8 @@ struct obs {
 	int64_t			 base_battery;
 	uint64_t		 base_errors;	/* /3/0/11 mask */
 	uint64_t		 base_hash;	/* of the value, other objects */
+	unsigned		 comp;		/* composite observations with
+						 * it as a member (compres.c) */
 };
 
 /* One resource in one shard. */
@@ -78,6 +81,10 @@ struct shard {
 	struct res_slot		*slots;
 	size_t			 nslots;
 	int			 radio_off;	/* io_ev removed */
+	coap_resource_t		*root;		/* /: compres.c, bsres.c */
+	struct comp_obs		*comps;		/* compres.c's */
+	size_t			 ncomps, comps_cap;
+	int			 comp_served;	/* a notification round ran */
 };
 
 /* link.c: each device's session to the gateway and its messages. */
@@ -182,6 +189,13 @@ int64_t	fwp_backoff(int retries);
 /* The Block2 size exponent of [firmware] block_size. */
 unsigned fwp_szx(int block_size);
 
+/* compres.c: the root resource / of a shard, with Read-Composite and
+ * Observe-Composite (FETCH); compres_due: a member of a composite
+ * observation would notify, so they all do. */
+int	compres_init(struct shard *sh);
+void	compres_free(struct shard *sh);
+void	compres_due(struct shard *sh);
+
 /* observe.c */
 void	obs_init(struct obs *o, struct res_slot *slot, enum obs_kind kind);
 /* An observe request with attributes a (checked) was answered. */
@@ -195,5 +209,10 @@ void	obs_attrs_changed(struct obs *o);
  * (with_query), its own, its instance's, its object's. */
 void	obs_effective(const struct obs *o, int with_query, struct attr *a);
 void	obs_free(struct obs *o);
+/* A composite observation takes the resource as a member, with the
+ * attributes of its request a (observed as obs_start does), or leaves
+ * it. While any has it, its notifications go to them too (compres_due). */
+void	obs_comp_add(struct obs *o, const struct attr *a);
+void	obs_comp_del(struct obs *o);
 
 #endif /* OUTPOST_NODE_COAP_H */

@@ -26,6 +26,10 @@
  * when the last observer leaves (a RST, a deregistration, a dead session);
  * coap_resource_notify_observers does, by returning 0: the next
  * notification, at the latest pmax later, stops the timer.
+ *
+ * A resource that is a member of a composite observation (compres.c) is
+ * observed the same way while any has it (obs.comp), and each of its
+ * notifications makes the composite observations notify too.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -267,9 +271,14 @@ static int
 obs_notify(struct obs *o, int64_t now)
 {
 	double v;
-	int has;
+	int has, any;
 
-	if (!coap_resource_notify_observers(o->slot->res, NULL)) {
+	any = coap_resource_notify_observers(o->slot->res, NULL);
+	if (o->comp > 0) {
+		compres_due(o->slot->shard);
+		any = 1;
+	}
+	if (!any) {
 		obs_stop(o);
 		return 0;
 	}
@@ -387,4 +396,18 @@ obs_attrs_changed(struct obs *o)
 		return;
 	obs_attrs(o, &a);
 	obs_schedule(o, node_now_ms(), &a);
+}
+
+void
+obs_comp_add(struct obs *o, const struct attr *a)
+{
+	o->comp++;
+	obs_start(o, a);
+}
+
+void
+obs_comp_del(struct obs *o)
+{
+	if (o->comp > 0)
+		o->comp--;
 }

@@ -755,7 +755,7 @@ res_init(struct shard *sh, int fleet)
 		n += (*def)->nres + 2;
 	if ((sh->slots = calloc(n, sizeof(*sh->slots))) == NULL)
 		return -1;
-	if (res_init_objects(sh, table, &k) == -1 ||
+	if (res_init_objects(sh, table, &k) == -1 || compres_init(sh) == -1 ||
 	    res_add(sh, &sh->slots[k++], "health", RES_HEALTH, 0, 0, OBJ_R,
 	    OBS_SAMPLED) == -1 ||
 	    (!fleet && res_add(sh, &sh->slots[k++], "config", RES_CONFIG, 0, 0,
@@ -772,6 +772,7 @@ res_free(struct shard *sh)
 
 	for (i = 0; i < sh->nslots; i++)
 		obs_free(&sh->slots[i].obs);
+	compres_free(sh);
 	free(sh->slots);
 	sh->slots = NULL;
 	sh->nslots = 0;
