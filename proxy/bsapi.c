@@ -18,7 +18,6 @@
 
 #include "gateway.h"
 #include "log.h"
-#include "lwm2m/lwm2m.h"
 #include "modules/device/bootstrap.h"
 #include "modules/device/queue.h"
 #include "modules/device/registry.h"
@@ -31,29 +30,6 @@ struct bsapi_put {
 	int			 created;
 	int			 tag;
 };
-
-/* Whether ep is a name a device could bootstrap with; 400 when not. */
-static int
-bsapi_ep_ok(struct http_exchange *hx, const char *ep)
-{
-	struct lwm2m_params p;
-	char q[LWM2M_EP_MAX + 8], err[128];
-	size_t len = strlen(ep);
-
-	if (len == 0 || len > LWM2M_EP_MAX) {
-		http_error(hx, 400, "bad_request", "ep must be 1..%d "
-		    "characters", LWM2M_EP_MAX);
-		return 0;
-	}
-	memset(&p, 0, sizeof(p));
-	len = (size_t)snprintf(q, sizeof(q), "ep=%s", ep);
-	if (lwm2m_parse_query(&p, (const uint8_t *)q, len, err,
-	    sizeof(err)) == -1) {
-		http_error(hx, 400, "bad_request", "%s", err);
-		return 0;
-	}
-	return 1;
-}
 
 static int
 bsapi_tag_ok(struct http_exchange *hx, const char *tag)
@@ -169,7 +145,7 @@ api_bootstrap_one(struct http_exchange *hx)
 	cJSON *doc;
 	int rc;
 
-	if (!bsapi_ep_ok(hx, ep))
+	if (!http_check_ep(hx, ep))
 		return;
 	switch (evhttp_request_get_command(hx->req)) {
 	case EVHTTP_REQ_PUT:

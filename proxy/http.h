@@ -141,6 +141,10 @@ void	http_error(struct http_exchange *hx, int status, const char *code,
 /* ?limit= into *limit: 0, or -1 once answered 400. */
 int	http_query_limit(struct http_exchange *hx, long *limit);
 
+/* Whether ep is a name a device could register or bootstrap with
+ * (lwm2m_check_ep); 0 once answered 400 when not. */
+int	http_check_ep(struct http_exchange *hx, const char *ep);
+
 /*
  * One page of items (a JSON array the caller made, which this takes) into
  * doc as name, ordered by each item's key (a number or a string; the

@@ -81,22 +81,12 @@ cred_text_id(struct cred *c, const char *what, const cJSON *v, char *err,
 static int
 cred_ep(struct cred *c, const cJSON *v, char *err, size_t errlen)
 {
-	struct lwm2m_params p;
-	char q[LWM2M_EP_MAX + 8];
-	size_t len;
-
 	if (!cJSON_IsString(v))
 		return parse_error(err, errlen, "ep must be a string");
-	len = strlen(v->valuestring);
-	if (len == 0 || len > LWM2M_EP_MAX)
-		return parse_error(err, errlen, "ep must be 1..%d characters",
-		    LWM2M_EP_MAX);
 	/* The same rules as an ep in a registration: one definition. */
-	memset(&p, 0, sizeof(p));
-	len = (size_t)snprintf(q, sizeof(q), "ep=%s", v->valuestring);
-	if (lwm2m_parse_query(&p, (const uint8_t *)q, len, err, errlen) == -1)
+	if (lwm2m_check_ep(v->valuestring, err, errlen) == -1)
 		return -1;
-	memcpy(c->ep, p.ep, strlen(p.ep) + 1);
+	memcpy(c->ep, v->valuestring, strlen(v->valuestring) + 1);
 	return 0;
 }
 
