@@ -137,24 +137,26 @@ bsapi_put(struct http_exchange *hx, int tag)
 	bsapi_staged(hx, bp, rc);
 }
 
-/* GET, PUT, DELETE /v1/bootstrap/{ep}. */
-void
-api_bootstrap_one(struct http_exchange *hx)
+/* GET, PUT, DELETE of an endpoint's or a tag's configuration. */
+static void
+bsapi_one(struct http_exchange *hx, int tag)
 {
-	const char *ep = hx->params.value[0];
+	const char *name = hx->params.value[0];
+	const char *kind = tag ? "tag" : "endpoint";
 	cJSON *doc;
 	int rc;
 
-	if (!http_check_ep(hx, ep))
+	if (!(tag ? bsapi_tag_ok(hx, name) : http_check_ep(hx, name)))
 		return;
 	switch (evhttp_request_get_command(hx->req)) {
 	case EVHTTP_REQ_PUT:
-		bsapi_put(hx, 0);
+		bsapi_put(hx, tag);
 		return;
 	case EVHTTP_REQ_DELETE:
-		if ((rc = bootstrap_delete(hx->gw, ep)) == 1)
-			http_error(hx, 404, "not_found", "endpoint '%s' has no "
-			    "bootstrap configuration", ep);
+		if ((rc = tag ? bootstrap_tag_delete(hx->gw, name) :
+		    bootstrap_delete(hx->gw, name)) == 1)
+			http_error(hx, 404, "not_found", "%s '%s' has no "
+			    "bootstrap configuration", kind, name);
 		else if (rc == -1 || store_when_durable(hx->gw->store,
 		    bsapi_deleted, hx) == -1)
 			http_store_error(hx, "store failure");
@@ -162,47 +164,29 @@ api_bootstrap_one(struct http_exchange *hx)
 	default:
 		break;
 	}
-	if ((rc = bootstrap_json(hx->gw, ep, &doc)) == 0)
+	if ((rc = tag ? bootstrap_tag_json(hx->gw, name, &doc) :
+	    bootstrap_json(hx->gw, name, &doc)) == 0)
 		http_reply_json(hx, 200, doc);
 	else if (rc == 1)
-		http_error(hx, 404, "not_found", "endpoint '%s' has no "
-		    "bootstrap configuration (nor a tag with one)", ep);
+		http_error(hx, 404, "not_found", "%s '%s' has no bootstrap "
+		    "configuration%s", kind, name, tag ? "" :
+		    " (nor a tag with one)");
 	else
 		http_error(hx, 500, "internal", "store read failed");
+}
+
+/* GET, PUT, DELETE /v1/bootstrap/{ep}. */
+void
+api_bootstrap_one(struct http_exchange *hx)
+{
+	bsapi_one(hx, 0);
 }
 
 /* GET, PUT, DELETE /v1/bootstrap-tags/{tag}. */
 void
 api_bootstrap_tag(struct http_exchange *hx)
 {
-	const char *tag = hx->params.value[0];
-	cJSON *doc;
-	int rc;
-
-	if (!bsapi_tag_ok(hx, tag))
-		return;
-	switch (evhttp_request_get_command(hx->req)) {
-	case EVHTTP_REQ_PUT:
-		bsapi_put(hx, 1);
-		return;
-	case EVHTTP_REQ_DELETE:
-		if ((rc = bootstrap_tag_delete(hx->gw, tag)) == 1)
-			http_error(hx, 404, "not_found", "tag '%s' has no "
-			    "bootstrap configuration", tag);
-		else if (rc == -1 || store_when_durable(hx->gw->store,
-		    bsapi_deleted, hx) == -1)
-			http_store_error(hx, "store failure");
-		return;
-	default:
-		break;
-	}
-	if ((rc = bootstrap_tag_json(hx->gw, tag, &doc)) == 0)
-		http_reply_json(hx, 200, doc);
-	else if (rc == 1)
-		http_error(hx, 404, "not_found", "tag '%s' has no bootstrap "
-		    "configuration", tag);
-	else
-		http_error(hx, 500, "internal", "store read failed");
+	bsapi_one(hx, 1);
 }
 
 /* One page of a list: up to limit items, then whether there is more. */
