@@ -255,32 +255,6 @@ api_bootstrap_tags(struct http_exchange *hx)
 	bsapi_list(hx, 1);
 }
 
-/* The trigger is stored: 202 with the op, which goes at once to a device
- * that can be reached. */
-static void
-bsapi_triggered(enum queue_result res, uint64_t id, void *arg)
-{
-	struct http_exchange *hx = arg;
-	char loc[48];
-	cJSON *doc;
-
-	if (res != QUEUE_OK) {
-		http_store_error(hx, "the operation could not be stored");
-		return;
-	}
-	snprintf(loc, sizeof(loc), "/v1/ops/%llu", (unsigned long long)id);
-	evhttp_add_header(evhttp_request_get_output_headers(hx->req),
-	    "Location", loc);
-	if (api_op_json(hx->gw, id, &doc) != 0) {
-		doc = cJSON_CreateObject();
-		cJSON_AddNumberToObject(doc, "op", (double)id);
-		cJSON_AddStringToObject(doc, "ep", hx->params.value[0]);
-		cJSON_AddStringToObject(doc, "state", "queued");
-	}
-	queue_wake(hx->gw, hx->params.value[0]);
-	http_reply_json(hx, 202, doc);
-}
-
 /*
  * POST /v1/devices/{ep}/bootstrap: executes the device's Bootstrap-Request
  * Trigger (/1/{j}/9) as a queued operation: delivered at once to a device
@@ -307,16 +281,6 @@ api_device_bootstrap(struct http_exchange *hx)
 	spec.content_format = -1;
 	spec.accept = -1;
 	spec.timeout_s = (unsigned)hx->gw->cfg.proxy_timeout;
-	switch (queue_push(hx->gw, ep, &spec, bsapi_triggered, hx)) {
-	case QUEUE_OK:
+	if (api_op_push(hx, &spec) == 0)
 		log_info("device %s: bootstrap trigger /%s queued", ep, path);
-		return;
-	case QUEUE_FULL:
-		http_error(hx, 429, "queue_full", "device %s has %d operations "
-		    "waiting", ep, hx->gw->cfg.queue_max_per_device);
-		return;
-	default:
-		http_store_error(hx, "the operation could not be stored");
-		return;
-	}
 }
