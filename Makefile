@@ -46,6 +46,7 @@ NODE_LIBS := $(shell $(PKG_CONFIG) --libs $(NODE_PKGS)) -lpthread
 BASE_SRC := log.c hex.c parse.c notify.c gateway.c config/config.c config/inifile.c
 LWM2M_SRC := lwm2m/lwm2m.c lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_cbor.c \
             lwm2m/senml_typed.c lwm2m/senml_enc.c lwm2m/senml_encfmt.c \
+            lwm2m/cborscan.c \
             lwm2m/manifest.c lwm2m/campparse.c lwm2m/coapmap.c lwm2m/tagparse.c \
             lwm2m/objmodel.c lwm2m/ddf.c lwm2m/dmparse.c lwm2m/bsmsg.c \
             lwm2m/senml_split.c
@@ -80,7 +81,7 @@ OUTPOST  := $(if $(filter build,$(B)),outpost,$(B)/outpost)
 
 # The node agent: node/main.c has its main(); node unit tests link the rest.
 NODE_CORE_SRC := $(filter-out node/main.c,$(wildcard node/*.c)) log.c hex.c notify.c \
-                 config/inifile.c lwm2m/manifest.c
+                 config/inifile.c lwm2m/manifest.c lwm2m/cborscan.c
 NODE_CORE_OBJ := $(NODE_CORE_SRC:%.c=$(B)/%.o)
 NODE     := $(if $(filter build,$(B)),outpost-node,$(B)/outpost-node)
 NODE_BIN := $(if $(wildcard node/main.c),$(NODE))

@@ -4,6 +4,9 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+
+#include <cJSON.h>
 
 #include "parse.h"
 
@@ -27,6 +30,72 @@ parse_json_rest_empty(const char *p, const char *end)
 		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
 			return 0;
 	return p != NULL;
+}
+
+/* The known members, for a refusal: "ep, psk_identity, ...". */
+static void
+parse_json_known(const char *const known[], size_t nknown, char *out,
+    size_t outlen)
+{
+	size_t i, n = 0;
+	int w;
+
+	out[0] = '\0';
+	for (i = 0; i < nknown && n < outlen; i++) {
+		w = snprintf(out + n, outlen - n, "%s%s", i > 0 ? ", " : "",
+		    known[i]);
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+}
+
+struct cJSON *
+parse_json_object(const char *body, size_t len, size_t max,
+    const char *const known[], size_t nknown, unsigned *seen, char *err,
+    size_t errlen)
+{
+	const char *end = NULL;
+	char list[256];
+	cJSON *doc, *m;
+	size_t i;
+
+	*seen = 0;
+	if (len > max) {
+		parse_error(err, errlen, "body over %zu bytes", max);
+		return NULL;
+	}
+	if (memmem(body, len, "\\u0000", 6) != NULL) {
+		parse_error(err, errlen, "strings must not hold NUL");
+		return NULL;
+	}
+	if ((doc = cJSON_ParseWithLengthOpts(body, len, &end, 0)) == NULL ||
+	    !cJSON_IsObject(doc) || !parse_json_rest_empty(end, body + len)) {
+		parse_error(err, errlen, "body must be a JSON object");
+		goto fail;
+	}
+	cJSON_ArrayForEach(m, doc) {
+		for (i = 0; i < nknown; i++)
+			if (m->string != NULL && strcmp(m->string, known[i]) ==
+			    0)
+				break;
+		if (i == nknown) {
+			parse_json_known(known, nknown, list, sizeof(list));
+			parse_error(err, errlen, "unknown member (known: %s)",
+			    list);
+			goto fail;
+		}
+		if (*seen & 1u << i) {
+			parse_error(err, errlen, "member %s given twice",
+			    known[i]);
+			goto fail;
+		}
+		*seen |= 1u << i;
+	}
+	return doc;
+fail:
+	cJSON_Delete(doc);
+	return NULL;
 }
 
 int

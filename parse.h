@@ -24,4 +24,20 @@ int	parse_utf8(const uint8_t *p, size_t n, int no_ctrl);
 /* Whether [p, end) holds JSON whitespace only; 0 when p is NULL. */
 int	parse_json_rest_empty(const char *p, const char *end);
 
+/*
+ * body (len bytes, at most max) as one JSON object, nothing after it,
+ * without an escaped NUL (cJSON ends a string there: "a\u0000b" would read
+ * as "a", a name other than the one sent), each member one of
+ * known[0..nknown) (nknown <= 32) given once: with a member twice, the
+ * sender may mean the one that would not be used. Returns the object, the
+ * caller's to cJSON_Delete, with bit i of *seen set for each known[i]
+ * given; or NULL with a reason in err: "body over 4096 bytes", "strings
+ * must not hold NUL", "body must be a JSON object", "unknown member
+ * (known: ep, tags)", "member ep given twice".
+ */
+struct cJSON;
+struct cJSON *parse_json_object(const char *body, size_t len, size_t max,
+	    const char *const known[], size_t nknown, unsigned *seen,
+	    char *err, size_t errlen);
+
 #endif /* OUTPOST_PARSE_H */

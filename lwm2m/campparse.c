@@ -129,17 +129,7 @@ campparse_minutes(const char *s)
 int
 campparse_ep_ok(const char *ep)
 {
-	size_t i, len = strlen(ep);
-
-	if (len == 0 || len > LWM2M_EP_MAX)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!((ep[i] >= 'a' && ep[i] <= 'z') ||
-		    (ep[i] >= 'A' && ep[i] <= 'Z') ||
-		    (ep[i] >= '0' && ep[i] <= '9') ||
-		    strchr("-._:~@+!$*", ep[i]) != NULL))
-			return 0;
-	return 1;
+	return lwm2m_check_ep(ep, NULL, 0) == 0;
 }
 
 

@@ -380,6 +380,23 @@ lwm2m_parse_query(struct lwm2m_params *p, const uint8_t *opt, size_t len,
 	return (k->apply(p, val, vlen, err, errlen));
 }
 
+int
+lwm2m_check_ep(const char *ep, char *err, size_t errlen)
+{
+	struct lwm2m_params	 p;
+	size_t			 len = strlen(ep);
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (len == 0 || len > LWM2M_EP_MAX) {
+		lwm2m_error(err, errlen, "ep must be 1..%d characters",
+		    LWM2M_EP_MAX);
+		return (-1);
+	}
+	memset(&p, 0, sizeof p);
+	return (lwm2m_query_ep(&p, (const uint8_t *)ep, len, err, errlen));
+}
+
 /*
  * Returns the length of the well-formed UTF-8 sequence (RFC 3629: no
  * overlong forms, no surrogates, nothing above U+10FFFF) that starts at s

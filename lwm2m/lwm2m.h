@@ -51,6 +51,15 @@ struct lwm2m_params {
 int	lwm2m_parse_query(struct lwm2m_params *p, const uint8_t *opt, size_t len,
 	    char *err, size_t errlen);
 
+/*
+ * Whether ep (NUL-terminated) is an endpoint name a device could register
+ * with: the rules of ep in lwm2m_parse_query, the one definition of them.
+ * Returns 0 (err set to ""), or -1 with a reason in err (when err is not
+ * NULL and errlen > 0): "ep must be 1..63 characters",
+ * "ep: bad character 0x20".
+ */
+int	lwm2m_check_ep(const char *ep, char *err, size_t errlen);
+
 /* One attribute of a link: name=value, value may be absent (value == NULL). */
 struct lwm2m_attr {
 	const char	*name;

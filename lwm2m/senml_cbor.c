@@ -1,10 +1,10 @@
 /*
  * senml_cbor.c: SenML CBOR (RFC 8428 6) to SenML JSON, with a pre-pass over
- * the body by libcbor's streaming decoder before anything is built.
+ * the body by libcbor's streaming decoder (cborscan.c) before anything is
+ * built.
  */
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,264 +12,28 @@
 #include <cJSON.h>
 #include <cbor.h>
 
+#include "lwm2m/cborscan.h"
 #include "lwm2m/senml.h"
 #include "lwm2m/senml_int.h"
 
 /*
- * The pre-pass over a CBOR body with libcbor's streaming decoder, before
- * cbor_load builds a tree: cbor_load allocates whatever an array or map
- * header declares, and libcbor frees a tree recursively, so the item
- * count, the declared sizes and the nesting are bounded here first.
+ * The pre-pass before cbor_load builds a tree (cborscan.h): the item
+ * count, the declared sizes and the nesting are bounded first. Tag 4 (a
+ * decimal fraction) is the one SenML uses, once per number.
  */
-struct cbor_scan {
-	struct senml	*s;
-	size_t		 at;	/* offset of the item being decoded */
-	size_t		 left;	/* bytes from there to the end */
-	size_t		 items;
-	int		 depth;
-	struct {
-		uint64_t left;		/* items still to come */
-		int	 indef;	/* ends with a break instead */
-	}		 open[SENML_CBOR_DEPTH_MAX];
-	int		 tagged;	/* the last item was a tag */
-	int		 done;		/* the top-level item is whole */
-	int		 failed;
-};
-
-static void	scan_fail(struct cbor_scan *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-scan_fail(struct cbor_scan *sc, const char *fmt, ...)
-{
-	char what[128];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (!sc->failed)
-		senml_fail(sc->s, "SenML CBOR at byte %zu: %s", sc->at, what);
-	sc->failed = 1;
-}
-
-/* Closes every definite container whose last item has come. */
-static void
-scan_settle(struct cbor_scan *sc)
-{
-	while (sc->depth > 0 && !sc->open[sc->depth - 1].indef &&
-	    sc->open[sc->depth - 1].left == 0)
-		sc->depth--;
-	if (sc->depth == 0)
-		sc->done = 1;
-}
-
-/* An item: a scalar, or a container of size items (indef: to a break). */
-static void
-scan_item(struct cbor_scan *sc, int container, uint64_t size, int indef)
-{
-	if (sc->failed)
-		return;
-	if (++sc->items > SENML_CBOR_ITEMS_MAX) {
-		scan_fail(sc, "more than %d items", SENML_CBOR_ITEMS_MAX);
-		return;
-	}
-	sc->tagged = 0;
-	if (sc->depth > 0 && !sc->open[sc->depth - 1].indef)
-		sc->open[sc->depth - 1].left--;
-	if (container && (indef || size > 0)) {
-		if (sc->depth == SENML_CBOR_DEPTH_MAX) {
-			scan_fail(sc, "nested more than %d deep",
-			    SENML_CBOR_DEPTH_MAX);
-			return;
-		}
-		sc->open[sc->depth].left = size;
-		sc->open[sc->depth].indef = indef;
-		sc->depth++;
-		return;
-	}
-	scan_settle(sc);
-}
-
-static void
-scan_u8(void *ctx, uint8_t v)
-{
-	(void)v;
-	scan_item(ctx, 0, 0, 0);
-}
-
-static void
-scan_u16(void *ctx, uint16_t v)
-{
-	(void)v;
-	scan_item(ctx, 0, 0, 0);
-}
-
-static void
-scan_u32(void *ctx, uint32_t v)
-{
-	(void)v;
-	scan_item(ctx, 0, 0, 0);
-}
-
-static void
-scan_u64(void *ctx, uint64_t v)
-{
-	(void)v;
-	scan_item(ctx, 0, 0, 0);
-}
-
-static void
-scan_float(void *ctx, float v)
-{
-	(void)v;
-	scan_item(ctx, 0, 0, 0);
-}
-
-static void
-scan_double(void *ctx, double v)
-{
-	(void)v;
-	scan_item(ctx, 0, 0, 0);
-}
-
-static void
-scan_bool(void *ctx, bool v)
-{
-	(void)v;
-	scan_item(ctx, 0, 0, 0);
-}
-
-static void
-scan_simple(void *ctx)
-{
-	scan_item(ctx, 0, 0, 0);
-}
-
-/* A definite string: libcbor has checked that its bytes are there. */
-static void
-scan_string(void *ctx, cbor_data data, size_t len)
-{
-	(void)data;
-	(void)len;
-	scan_item(ctx, 0, 0, 0);
-}
-
-static void
-scan_indef_string(void *ctx)
-{
-	scan_fail(ctx, "indefinite-length string");
-}
-
-/* Each item takes a byte at least, after a header of one at least. */
-static void
-scan_array(void *ctx, size_t size)
-{
-	struct cbor_scan *sc = ctx;
-
-	if (size >= sc->left)
-		scan_fail(sc, "array of %zu items in %zu bytes", size,
-		    sc->left);
-	else
-		scan_item(sc, 1, size, 0);
-}
-
-static void
-scan_map(void *ctx, size_t size)
-{
-	struct cbor_scan *sc = ctx;
-
-	if (size > (sc->left - 1) / 2)
-		scan_fail(sc, "map of %zu pairs in %zu bytes", size, sc->left);
-	else
-		scan_item(sc, 1, (uint64_t)size * 2, 0);
-}
-
-static void
-scan_indef(void *ctx)
-{
-	scan_item(ctx, 1, 0, 1);
-}
-
-static void
-scan_break(void *ctx)
-{
-	struct cbor_scan *sc = ctx;
-
-	if (sc->failed)
-		return;
-	if (sc->depth == 0 || !sc->open[sc->depth - 1].indef || sc->tagged) {
-		scan_fail(sc, "break where none belongs");
-		return;
-	}
-	sc->depth--;
-	scan_settle(sc);
-}
-
-/* Tag 4 (a decimal fraction) is the one SenML uses, once per number. */
-static void
-scan_tag(void *ctx, uint64_t tag)
-{
-	struct cbor_scan *sc = ctx;
-
-	if (sc->failed)
-		return;
-	if (tag != 4)
-		scan_fail(sc, "tag %" PRIu64 " has no use in SenML", tag);
-	else if (sc->tagged)
-		scan_fail(sc, "a tag on a tag");
-	else if (++sc->items > SENML_CBOR_ITEMS_MAX)
-		scan_fail(sc, "more than %d items", SENML_CBOR_ITEMS_MAX);
-	else
-		sc->tagged = 1;
-}
-
-static const struct cbor_callbacks scan_callbacks = {
-	.uint8 = scan_u8, .uint16 = scan_u16, .uint32 = scan_u32,
-	.uint64 = scan_u64,
-	.negint8 = scan_u8, .negint16 = scan_u16, .negint32 = scan_u32,
-	.negint64 = scan_u64,
-	.byte_string_start = scan_indef_string, .byte_string = scan_string,
-	.string_start = scan_indef_string, .string = scan_string,
-	.indef_array_start = scan_indef, .array_start = scan_array,
-	.indef_map_start = scan_indef, .map_start = scan_map,
-	.tag = scan_tag,
-	.float2 = scan_float, .float4 = scan_float, .float8 = scan_double,
-	.undefined = scan_simple, .null = scan_simple, .boolean = scan_bool,
-	.indef_break = scan_break,
-};
-
-/* Checks that body is one bounded CBOR item and nothing after it. */
 static int
 cbor_prescan(struct senml *s, const uint8_t *body, size_t len)
 {
-	struct cbor_decoder_result r;
-	struct cbor_scan sc;
-	size_t off = 0;
+	static const struct cborscan_limits lim = {
+		.what = "SenML CBOR",
+		.items = SENML_CBOR_ITEMS_MAX,
+		.depth = SENML_CBOR_DEPTH_MAX,
+		.tag4 = 1,
+	};
+	char err[256];
 
-	memset(&sc, 0, sizeof(sc));
-	sc.s = s;
-	while (!sc.done) {
-		if (off == len)
-			return senml_fail(s, "SenML CBOR: cut short at "
-			    "byte %zu", off);
-		sc.at = off;
-		sc.left = len - off;
-		r = cbor_stream_decode(body + off, len - off, &scan_callbacks,
-		    &sc);
-		if (sc.failed)
-			return -1;
-		if (r.status == CBOR_DECODER_NEDATA)
-			return senml_fail(s, "SenML CBOR: cut short at "
-			    "byte %zu", off);
-		if (r.status != CBOR_DECODER_FINISHED || r.read == 0)
-			return senml_fail(s, "SenML CBOR at byte %zu: "
-			    "malformed item", off);
-		off += r.read;
-	}
-	if (off != len)
-		return senml_fail(s, "SenML CBOR: %zu bytes after the pack",
-		    len - off);
+	if (cborscan_body(body, len, &lim, err, sizeof(err)) == -1)
+		return senml_fail(s, "%s", err);
 	return 0;
 }
 

@@ -198,7 +198,6 @@ bsc_request(struct node_dev *d)
 	struct node *n = d->node;
 	struct bsc *b = d->bsc;
 	coap_address_t server;
-	coap_dtls_cpsk_t psk;
 	coap_pdu_t *pdu;
 	const char *id = bsc_identity(d);
 
@@ -207,20 +206,9 @@ bsc_request(struct node_dev *d)
 		return;
 	}
 	link_coap_address(&server, &n->bs_addr, n->bs_len);
-	if (!n->bs_secure)
-		b->session = coap_new_client_session(d->shard->ctx, NULL,
-		    &server, COAP_PROTO_UDP);
-	else {
-		/* The identity and key outlive the session (the node's). */
-		memset(&psk, 0, sizeof(psk));
-		psk.version = COAP_DTLS_CPSK_SETUP_VERSION;
-		psk.psk_info.identity.s = (const uint8_t *)id;
-		psk.psk_info.identity.length = strlen(id);
-		psk.psk_info.key.s = n->bs_psk;
-		psk.psk_info.key.length = n->bs_psk_len;
-		b->session = coap_new_client_session_psk2(d->shard->ctx, NULL,
-		    &server, COAP_PROTO_DTLS, &psk);
-	}
+	/* The identity and key outlive the session (the node's). */
+	b->session = link_psk_session(d->shard->ctx, NULL, &server,
+	    n->bs_secure ? id : NULL, n->bs_psk, n->bs_psk_len);
 	if (b->session == NULL) {
 		bsc_failed(d, "cannot open a session to the bootstrap server");
 		return;

@@ -221,25 +221,48 @@ bsres_acct(struct node_dev *d, coap_session_t *s, const struct bsres_path *p,
 	return &d->bsc->acct;
 }
 
+/*
+ * The start of a request on an account path: the device it is for (*dp,
+ * its activity noted), the path, and the account the request works on
+ * (bsres_acct; *bs set for the bootstrap server's). NULL once answered:
+ * no such path, or bsres_acct's refusal.
+ */
+static struct acct *
+bsres_open(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+    coap_pdu_t *resp, struct node_dev **dp, struct bsres_path *p, int *bs)
+{
+	struct shard *sh = coap_resource_get_userdata(r);
+	struct node_dev *d = link_dev_of(sh, s);
+	enum node_result res = NODE_NOT_FOUND;
+	const char *why = "no such resource";
+	struct acct *a;
+
+	*dp = d;
+	res_activity(d);
+	if (bsres_path(req, p) == -1 ||
+	    (a = bsres_acct(d, s, p, bs, &res, &why)) == NULL) {
+		res_reply(resp, res, why);
+		return NULL;
+	}
+	return a;
+}
+
 static void
 bsres_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
     const coap_string_t *query, coap_pdu_t *resp)
 {
-	struct shard *sh = coap_resource_get_userdata(r);
-	struct node_dev *d = link_dev_of(sh, s);
+	struct node_dev *d;
 	struct bsres_path p;
 	const struct obj_res *row = NULL;
-	enum node_result res = NODE_NOT_FOUND;
+	enum node_result res;
 	const char *why = "no such resource";
 	struct obj_value v;
 	struct acct *a;
 	char buf[OBJ_STR_MAX + 32];
 	int accept = res_uint_option(req, COAP_OPTION_ACCEPT), bs;
 
-	res_activity(d);
-	if (bsres_path(req, &p) == -1 ||
-	    (a = bsres_acct(d, s, &p, &bs, &res, &why)) == NULL)
-		goto fail;
+	if ((a = bsres_open(r, s, req, resp, &d, &p, &bs)) == NULL)
+		return;
 	if ((p.iid >= 0 && !bsres_has(a, p.oid, p.iid)) || (p.rid >= 0 &&
 	    (row = obj_res_find(bsres_def(p.oid), (uint16_t)p.rid)) == NULL)) {
 		res = NODE_NOT_FOUND;
@@ -282,11 +305,9 @@ static void
 bsres_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
     const coap_string_t *query, coap_pdu_t *resp)
 {
-	struct shard *sh = coap_resource_get_userdata(r);
-	struct node_dev *d = link_dev_of(sh, s);
+	struct node_dev *d;
 	struct bsres_path p;
-	enum node_result res = NODE_NOT_FOUND;
-	const char *why = "no such resource";
+	enum node_result res;
 	const uint8_t *body;
 	struct acct *a, copy;
 	char err[320];
@@ -294,12 +315,8 @@ bsres_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	int cf = res_uint_option(req, COAP_OPTION_CONTENT_FORMAT), bs;
 
 	(void)query;
-	res_activity(d);
-	if (bsres_path(req, &p) == -1 ||
-	    (a = bsres_acct(d, s, &p, &bs, &res, &why)) == NULL) {
-		res_reply(resp, res, why);
+	if ((a = bsres_open(r, s, req, resp, &d, &p, &bs)) == NULL)
 		return;
-	}
 	res_body(req, &body, &len);
 	if (cf == -1)
 		cf = p.rid >= 0 ? ACCT_CF_TEXT : -1;
@@ -332,8 +349,7 @@ static void
 bsres_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
     const coap_string_t *query, coap_pdu_t *resp)
 {
-	struct shard *sh = coap_resource_get_userdata(r);
-	struct node_dev *d = link_dev_of(sh, s);
+	struct node_dev *d;
 	const struct obj_res *row;
 	struct bsres_path p;
 	enum node_result res = NODE_NOT_FOUND;
@@ -342,10 +358,8 @@ bsres_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	int bs;
 
 	(void)query;
-	res_activity(d);
-	if (bsres_path(req, &p) == -1 ||
-	    (a = bsres_acct(d, s, &p, &bs, &res, &why)) == NULL)
-		goto out;
+	if ((a = bsres_open(r, s, req, resp, &d, &p, &bs)) == NULL)
+		return;
 	if (bs || p.rid < 0) {
 		res = NODE_NOT_ALLOWED;
 		why = bs ? "the bootstrap server executes nothing" :

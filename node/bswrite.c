@@ -7,13 +7,13 @@
  * decoded whole into a copy of the account, which replaces it only when
  * everything was good.
  */
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cbor.h>
 
+#include "lwm2m/cborscan.h"
 #include "node/acct.h"
 
 extern const struct obj_def obj_security, obj_server;
@@ -417,238 +417,21 @@ bsw_cbor_value(const struct bsw_rec *rec, enum obj_type type,
 }
 
 /*
- * The pre-pass over a SenML CBOR body with libcbor's streaming decoder,
- * before cbor_load builds a tree: cbor_load allocates whatever an array
- * or map header declares and frees a tree recursively, so the declared
- * sizes (each item takes a byte at least), the item count and the nesting
- * are bounded here first. Strings must be definite; a tag has no use here.
+ * The pre-pass before cbor_load builds a tree (lwm2m/cborscan.h): the
+ * declared sizes, the item count and the nesting are bounded first.
+ * Strings must be definite; a tag has no use here.
  */
-#define BSW_CBOR_DEPTH	4	/* pack, record, value: one to spare */
-#define BSW_CBOR_ITEMS	1024
-
-struct bsw_scan {
-	size_t		 left;		/* bytes from the item on */
-	size_t		 items;
-	int		 depth;
-	uint64_t	 open[BSW_CBOR_DEPTH];	/* items still to come */
-	int		 indef[BSW_CBOR_DEPTH];	/* ends with a break */
-	int		 done;		/* the top-level item is whole */
-	const char	*failed;
-};
-
-/* An item is whole: it counts in its container, which may be whole. */
-static void
-scan_whole(struct bsw_scan *sc)
-{
-	while (sc->depth > 0) {
-		if (sc->indef[sc->depth - 1] || --sc->open[sc->depth - 1] > 0)
-			return;
-		sc->depth--;
-	}
-	sc->done = 1;
-}
-
-/* An item begins: a container of n items (or indefinite), or a scalar. */
-static void
-scan_item(struct bsw_scan *sc, int container, uint64_t n, int indef)
-{
-	if (sc->failed != NULL)
-		return;
-	if (sc->done) {
-		sc->failed = "bytes after the pack";
-		return;
-	}
-	if (++sc->items > BSW_CBOR_ITEMS) {
-		sc->failed = "too many items";
-		return;
-	}
-	if (!container || (n == 0 && !indef)) {
-		scan_whole(sc);
-		return;
-	}
-	if (sc->depth == BSW_CBOR_DEPTH) {
-		sc->failed = "nested too deep";
-		return;
-	}
-	if (!indef && n >= sc->left) {
-		sc->failed = "a container larger than the body";
-		return;
-	}
-	sc->open[sc->depth] = n;
-	sc->indef[sc->depth++] = indef;
-}
-
-static void
-scan_u8(void *ctx, uint8_t v)
-{
-	(void)v;
-	scan_item(ctx, 0, 0, 0);
-}
-
-static void
-scan_u16(void *ctx, uint16_t v)
-{
-	(void)v;
-	scan_item(ctx, 0, 0, 0);
-}
-
-static void
-scan_u32(void *ctx, uint32_t v)
-{
-	(void)v;
-	scan_item(ctx, 0, 0, 0);
-}
-
-static void
-scan_u64(void *ctx, uint64_t v)
-{
-	(void)v;
-	scan_item(ctx, 0, 0, 0);
-}
-
-static void
-scan_float(void *ctx, float v)
-{
-	(void)v;
-	scan_item(ctx, 0, 0, 0);
-}
-
-static void
-scan_double(void *ctx, double v)
-{
-	(void)v;
-	scan_item(ctx, 0, 0, 0);
-}
-
-static void
-scan_bool(void *ctx, bool v)
-{
-	(void)v;
-	scan_item(ctx, 0, 0, 0);
-}
-
-static void
-scan_simple(void *ctx)
-{
-	scan_item(ctx, 0, 0, 0);
-}
-
-static void
-scan_string(void *ctx, cbor_data data, size_t len)
-{
-	(void)data;
-	(void)len;
-	scan_item(ctx, 0, 0, 0);
-}
-
-static void
-scan_refused(void *ctx)
-{
-	struct bsw_scan *sc = ctx;
-
-	if (sc->failed == NULL)
-		sc->failed = "an indefinite-length string";
-}
-
-static void
-scan_tag(void *ctx, uint64_t tag)
-{
-	struct bsw_scan *sc = ctx;
-
-	(void)tag;
-	if (sc->failed == NULL)
-		sc->failed = "a tag";
-}
-
-static void
-scan_array(void *ctx, size_t size)
-{
-	scan_item(ctx, 1, size, 0);
-}
-
-static void
-scan_map(void *ctx, size_t size)
-{
-	struct bsw_scan *sc = ctx;
-
-	if (size > sc->left / 2) {
-		if (sc->failed == NULL)
-			sc->failed = "a container larger than the body";
-		return;
-	}
-	scan_item(ctx, 1, (uint64_t)size * 2, 0);
-}
-
-static void
-scan_indef(void *ctx)
-{
-	scan_item(ctx, 1, 0, 1);
-}
-
-static void
-scan_break(void *ctx)
-{
-	struct bsw_scan *sc = ctx;
-
-	if (sc->failed != NULL)
-		return;
-	if (sc->depth == 0 || !sc->indef[sc->depth - 1]) {
-		sc->failed = "a break where none belongs";
-		return;
-	}
-	sc->depth--;
-	scan_whole(sc);
-}
-
-static const struct cbor_callbacks scan_callbacks = {
-	.uint8 = scan_u8, .uint16 = scan_u16, .uint32 = scan_u32,
-	.uint64 = scan_u64,
-	.negint8 = scan_u8, .negint16 = scan_u16, .negint32 = scan_u32,
-	.negint64 = scan_u64,
-	.byte_string_start = scan_refused, .byte_string = scan_string,
-	.string_start = scan_refused, .string = scan_string,
-	.indef_array_start = scan_indef, .array_start = scan_array,
-	.indef_map_start = scan_indef, .map_start = scan_map,
-	.tag = scan_tag,
-	.float2 = scan_float, .float4 = scan_float, .float8 = scan_double,
-	.undefined = scan_simple, .null = scan_simple, .boolean = scan_bool,
-	.indef_break = scan_break,
-};
-
-/* Checks that buf is one bounded CBOR item and nothing after it. */
 static int
 bsw_cbor_prescan(const uint8_t *buf, size_t len, char *err, size_t errlen)
 {
-	struct cbor_decoder_result r;
-	struct bsw_scan sc;
-	size_t off = 0;
+	static const struct cborscan_limits lim = {
+		.what = "SenML CBOR",
+		.items = 1024,
+		.depth = 4,		/* pack, record, value: one to spare */
+		.tag4 = 0,
+	};
 
-	memset(&sc, 0, sizeof(sc));
-	while (!sc.done) {
-		if (off == len) {
-			snprintf(err, errlen, "SenML CBOR cut short at byte "
-			    "%zu", off);
-			return -1;
-		}
-		sc.left = len - off;
-		r = cbor_stream_decode(buf + off, len - off, &scan_callbacks,
-		    &sc);
-		if (sc.failed != NULL || r.status != CBOR_DECODER_FINISHED ||
-		    r.read == 0) {
-			snprintf(err, errlen, "SenML CBOR at byte %zu: %s", off,
-			    sc.failed != NULL ? sc.failed :
-			    r.status == CBOR_DECODER_NEDATA ? "cut short" :
-			    "malformed");
-			return -1;
-		}
-		off += r.read;
-	}
-	if (off != len) {
-		snprintf(err, errlen, "SenML CBOR: %zu bytes after the pack",
-		    len - off);
-		return -1;
-	}
-	return 0;
+	return cborscan_body(buf, len, &lim, err, errlen);
 }
 
 /* One record of a SenML CBOR write of p into a. */

@@ -115,6 +115,12 @@ extern const struct reg_ops link_reg_ops;
 coap_session_t *link_client_session(struct node *n, coap_context_t *ctx,
 	    const coap_address_t *local, const coap_address_t *server,
 	    int secure, const char *ep);
+/* The same with identity id and key (both to outlive the session: libcoap
+ * may point at them for its life), or plain UDP when id is NULL: the
+ * device's session to the gateway, and its bootstrap session (bsc.c). */
+coap_session_t *link_psk_session(coap_context_t *ctx,
+	    const coap_address_t *local, const coap_address_t *server,
+	    const char *id, const uint8_t *key, size_t key_len);
 
 /* The socket descriptor socket(2) would return now (link_probe_fd). */
 int	link_lowest_fd(void);

@@ -144,6 +144,22 @@ conn_lines(const char *buf, size_t len, struct conn_route *r, size_t max,
 	}
 }
 
+/*
+ * Keeps x (its family, interface and gateway address filled in) in r
+ * when it is a default route (is_default: to 0/0) that is up and not a
+ * reject route; it has a gateway when the kernel says so and gave one.
+ */
+static void
+conn_route_keep(struct conn_route *x, int is_default, uint32_t flags,
+    int gw_given, uint32_t metric, struct conn_route *r, size_t *n)
+{
+	if (!is_default || !(flags & CONN_RTF_UP) || (flags & CONN_RTF_REJECT))
+		return;
+	x->has_gw = (flags & CONN_RTF_GATEWAY) && gw_given;
+	x->metric = metric;
+	r[(*n)++] = *x;
+}
+
 /* "Iface Destination Gateway Flags RefCnt Use Metric Mask ..." */
 static void
 conn_route_row(const char **f, const size_t *flen, size_t nf,
@@ -160,16 +176,12 @@ conn_route_row(const char **f, const size_t *flen, size_t nf,
 	    conn_dec(f[6], flen[6], &metric) == -1 ||
 	    conn_hex32(f[7], flen[7], &mask) == -1)
 		return;
-	if (dest != 0 || mask != 0 || !(flags & CONN_RTF_UP) ||
-	    (flags & CONN_RTF_REJECT))
-		return;
 	x.family = AF_INET;
 	/* The kernel prints the address as a host-order word of the bytes
 	 * in network order: its bytes in memory are the address. */
 	memcpy(x.gw, &gw, 4);
-	x.has_gw = (flags & CONN_RTF_GATEWAY) && gw != 0;
-	x.metric = metric;
-	r[(*n)++] = x;
+	conn_route_keep(&x, dest == 0 && mask == 0, flags, gw != 0, metric, r,
+	    n);
 }
 
 void
@@ -198,13 +210,9 @@ conn_ipv6_row(const char **f, const size_t *flen, size_t nf,
 	    conn_hex32(f[8], flen[8], &flags) == -1 ||
 	    conn_ifname(f[9], flen[9], x.ifname) == -1)
 		return;
-	if (plen != 0 || memcmp(dest, zero, 16) != 0 ||
-	    !(flags & CONN_RTF_UP) || (flags & CONN_RTF_REJECT))
-		return;
 	x.family = AF_INET6;
-	x.has_gw = (flags & CONN_RTF_GATEWAY) && memcmp(x.gw, zero, 16) != 0;
-	x.metric = metric;
-	r[(*n)++] = x;
+	conn_route_keep(&x, plen == 0 && memcmp(dest, zero, 16) == 0, flags,
+	    memcmp(x.gw, zero, 16) != 0, metric, r, n);
 }
 
 void

@@ -266,29 +266,39 @@ link_pki_session(struct node *n, coap_context_t *ctx,
 }
 
 coap_session_t *
-link_client_session(struct node *n, coap_context_t *ctx,
-    const coap_address_t *local, const coap_address_t *server, int secure,
-    const char *ep)
+link_psk_session(coap_context_t *ctx, const coap_address_t *local,
+    const coap_address_t *server, const char *id, const uint8_t *key,
+    size_t key_len)
 {
 	coap_dtls_cpsk_t psk;
-	const char *id = n->cfg.fleet == 0 && n->cfg.psk_identity[0] != '\0' ?
-	    n->cfg.psk_identity : ep;
 
-	if (!secure)
+	if (id == NULL)
 		return coap_new_client_session(ctx, local, server,
 		    COAP_PROTO_UDP);
-	if (n->pem_key != NULL)
-		return link_pki_session(n, ctx, local, server);
-	/* The identity and the key live as long as the node and its devices:
-	 * libcoap may point at them for the life of the session. */
 	memset(&psk, 0, sizeof(psk));
 	psk.version = COAP_DTLS_CPSK_SETUP_VERSION;
 	psk.psk_info.identity.s = (const uint8_t *)id;
 	psk.psk_info.identity.length = strlen(id);
-	psk.psk_info.key.s = n->psk;
-	psk.psk_info.key.length = n->psk_len;
+	psk.psk_info.key.s = key;
+	psk.psk_info.key.length = key_len;
 	return coap_new_client_session_psk2(ctx, local, server,
 	    COAP_PROTO_DTLS, &psk);
+}
+
+coap_session_t *
+link_client_session(struct node *n, coap_context_t *ctx,
+    const coap_address_t *local, const coap_address_t *server, int secure,
+    const char *ep)
+{
+	const char *id = n->cfg.fleet == 0 && n->cfg.psk_identity[0] != '\0' ?
+	    n->cfg.psk_identity : ep;
+
+	if (secure && n->pem_key != NULL)
+		return link_pki_session(n, ctx, local, server);
+	/* The identity and the key live as long as the node and its
+	 * devices. */
+	return link_psk_session(ctx, local, server, secure ? id : NULL,
+	    n->psk, n->psk_len);
 }
 
 /* Creates d's session to the gateway if it has none. */

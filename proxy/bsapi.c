@@ -18,7 +18,6 @@
 
 #include "gateway.h"
 #include "log.h"
-#include "lwm2m/lwm2m.h"
 #include "modules/device/bootstrap.h"
 #include "modules/device/queue.h"
 #include "modules/device/registry.h"
@@ -31,29 +30,6 @@ struct bsapi_put {
 	int			 created;
 	int			 tag;
 };
-
-/* Whether ep is a name a device could bootstrap with; 400 when not. */
-static int
-bsapi_ep_ok(struct http_exchange *hx, const char *ep)
-{
-	struct lwm2m_params p;
-	char q[LWM2M_EP_MAX + 8], err[128];
-	size_t len = strlen(ep);
-
-	if (len == 0 || len > LWM2M_EP_MAX) {
-		http_error(hx, 400, "bad_request", "ep must be 1..%d "
-		    "characters", LWM2M_EP_MAX);
-		return 0;
-	}
-	memset(&p, 0, sizeof(p));
-	len = (size_t)snprintf(q, sizeof(q), "ep=%s", ep);
-	if (lwm2m_parse_query(&p, (const uint8_t *)q, len, err,
-	    sizeof(err)) == -1) {
-		http_error(hx, 400, "bad_request", "%s", err);
-		return 0;
-	}
-	return 1;
-}
 
 static int
 bsapi_tag_ok(struct http_exchange *hx, const char *tag)
@@ -161,24 +137,26 @@ bsapi_put(struct http_exchange *hx, int tag)
 	bsapi_staged(hx, bp, rc);
 }
 
-/* GET, PUT, DELETE /v1/bootstrap/{ep}. */
-void
-api_bootstrap_one(struct http_exchange *hx)
+/* GET, PUT, DELETE of an endpoint's or a tag's configuration. */
+static void
+bsapi_one(struct http_exchange *hx, int tag)
 {
-	const char *ep = hx->params.value[0];
+	const char *name = hx->params.value[0];
+	const char *kind = tag ? "tag" : "endpoint";
 	cJSON *doc;
 	int rc;
 
-	if (!bsapi_ep_ok(hx, ep))
+	if (!(tag ? bsapi_tag_ok(hx, name) : http_check_ep(hx, name)))
 		return;
 	switch (evhttp_request_get_command(hx->req)) {
 	case EVHTTP_REQ_PUT:
-		bsapi_put(hx, 0);
+		bsapi_put(hx, tag);
 		return;
 	case EVHTTP_REQ_DELETE:
-		if ((rc = bootstrap_delete(hx->gw, ep)) == 1)
-			http_error(hx, 404, "not_found", "endpoint '%s' has no "
-			    "bootstrap configuration", ep);
+		if ((rc = tag ? bootstrap_tag_delete(hx->gw, name) :
+		    bootstrap_delete(hx->gw, name)) == 1)
+			http_error(hx, 404, "not_found", "%s '%s' has no "
+			    "bootstrap configuration", kind, name);
 		else if (rc == -1 || store_when_durable(hx->gw->store,
 		    bsapi_deleted, hx) == -1)
 			http_store_error(hx, "store failure");
@@ -186,47 +164,29 @@ api_bootstrap_one(struct http_exchange *hx)
 	default:
 		break;
 	}
-	if ((rc = bootstrap_json(hx->gw, ep, &doc)) == 0)
+	if ((rc = tag ? bootstrap_tag_json(hx->gw, name, &doc) :
+	    bootstrap_json(hx->gw, name, &doc)) == 0)
 		http_reply_json(hx, 200, doc);
 	else if (rc == 1)
-		http_error(hx, 404, "not_found", "endpoint '%s' has no "
-		    "bootstrap configuration (nor a tag with one)", ep);
+		http_error(hx, 404, "not_found", "%s '%s' has no bootstrap "
+		    "configuration%s", kind, name, tag ? "" :
+		    " (nor a tag with one)");
 	else
 		http_error(hx, 500, "internal", "store read failed");
+}
+
+/* GET, PUT, DELETE /v1/bootstrap/{ep}. */
+void
+api_bootstrap_one(struct http_exchange *hx)
+{
+	bsapi_one(hx, 0);
 }
 
 /* GET, PUT, DELETE /v1/bootstrap-tags/{tag}. */
 void
 api_bootstrap_tag(struct http_exchange *hx)
 {
-	const char *tag = hx->params.value[0];
-	cJSON *doc;
-	int rc;
-
-	if (!bsapi_tag_ok(hx, tag))
-		return;
-	switch (evhttp_request_get_command(hx->req)) {
-	case EVHTTP_REQ_PUT:
-		bsapi_put(hx, 1);
-		return;
-	case EVHTTP_REQ_DELETE:
-		if ((rc = bootstrap_tag_delete(hx->gw, tag)) == 1)
-			http_error(hx, 404, "not_found", "tag '%s' has no "
-			    "bootstrap configuration", tag);
-		else if (rc == -1 || store_when_durable(hx->gw->store,
-		    bsapi_deleted, hx) == -1)
-			http_store_error(hx, "store failure");
-		return;
-	default:
-		break;
-	}
-	if ((rc = bootstrap_tag_json(hx->gw, tag, &doc)) == 0)
-		http_reply_json(hx, 200, doc);
-	else if (rc == 1)
-		http_error(hx, 404, "not_found", "tag '%s' has no bootstrap "
-		    "configuration", tag);
-	else
-		http_error(hx, 500, "internal", "store read failed");
+	bsapi_one(hx, 1);
 }
 
 /* One page of a list: up to limit items, then whether there is more. */
@@ -295,32 +255,6 @@ api_bootstrap_tags(struct http_exchange *hx)
 	bsapi_list(hx, 1);
 }
 
-/* The trigger is stored: 202 with the op, which goes at once to a device
- * that can be reached. */
-static void
-bsapi_triggered(enum queue_result res, uint64_t id, void *arg)
-{
-	struct http_exchange *hx = arg;
-	char loc[48];
-	cJSON *doc;
-
-	if (res != QUEUE_OK) {
-		http_store_error(hx, "the operation could not be stored");
-		return;
-	}
-	snprintf(loc, sizeof(loc), "/v1/ops/%llu", (unsigned long long)id);
-	evhttp_add_header(evhttp_request_get_output_headers(hx->req),
-	    "Location", loc);
-	if (api_op_json(hx->gw, id, &doc) != 0) {
-		doc = cJSON_CreateObject();
-		cJSON_AddNumberToObject(doc, "op", (double)id);
-		cJSON_AddStringToObject(doc, "ep", hx->params.value[0]);
-		cJSON_AddStringToObject(doc, "state", "queued");
-	}
-	queue_wake(hx->gw, hx->params.value[0]);
-	http_reply_json(hx, 202, doc);
-}
-
 /*
  * POST /v1/devices/{ep}/bootstrap: executes the device's Bootstrap-Request
  * Trigger (/1/{j}/9) as a queued operation: delivered at once to a device
@@ -347,16 +281,6 @@ api_device_bootstrap(struct http_exchange *hx)
 	spec.content_format = -1;
 	spec.accept = -1;
 	spec.timeout_s = (unsigned)hx->gw->cfg.proxy_timeout;
-	switch (queue_push(hx->gw, ep, &spec, bsapi_triggered, hx)) {
-	case QUEUE_OK:
+	if (api_op_push(hx, &spec) == 0)
 		log_info("device %s: bootstrap trigger /%s queued", ep, path);
-		return;
-	case QUEUE_FULL:
-		http_error(hx, 429, "queue_full", "device %s has %d operations "
-		    "waiting", ep, hx->gw->cfg.queue_max_per_device);
-		return;
-	default:
-		http_store_error(hx, "the operation could not be stored");
-		return;
-	}
 }

@@ -20,6 +20,7 @@
 #include "gateway.h"
 #include "proxy/metrics.h"
 #include "log.h"
+#include "lwm2m/lwm2m.h"
 #include "proxy/auth.h"
 #include "proxy/conn.h"
 #include "proxy/http.h"
@@ -167,6 +168,17 @@ http_query_limit(struct http_exchange *hx, long *limit)
 		    HTTP_LIST_MAX);
 		return -1;
 	}
+	return 0;
+}
+
+int
+http_check_ep(struct http_exchange *hx, const char *ep)
+{
+	char err[128];
+
+	if (lwm2m_check_ep(ep, err, sizeof(err)) == 0)
+		return 1;
+	http_error(hx, 400, "bad_request", "%s", err);
 	return 0;
 }
 

@@ -54,6 +54,13 @@ void	proxy_composite(struct http_exchange *hx);
 void	api_op(struct http_exchange *hx);
 void	api_device_ops(struct http_exchange *hx);
 int	api_op_json(struct gateway *gw, uint64_t id, cJSON **out);
+/* Pushes spec to the queue of the device hx->params.value[0] and answers:
+ * 202 once committed, with the op as api_op_json shows it and its
+ * Location (a device that can be reached gets it at once); 429 when the
+ * device's queue is full; 500 or 507 when it could not be stored.
+ * Returns 0 when staged (the 202 follows the commit), else -1. */
+struct devreq_spec;
+int	api_op_push(struct http_exchange *hx, const struct devreq_spec *spec);
 
 /* proxy/provision.c: POST /v1/devices; the revocation part of DELETE
  * /v1/devices/{ep}: 0 staged (with answer, hx is answered after the
@@ -140,6 +147,10 @@ void	http_error(struct http_exchange *hx, int status, const char *code,
 #define HTTP_LIST_MAX		1000
 /* ?limit= into *limit: 0, or -1 once answered 400. */
 int	http_query_limit(struct http_exchange *hx, long *limit);
+
+/* Whether ep is a name a device could register or bootstrap with
+ * (lwm2m_check_ep); 0 once answered 400 when not. */
+int	http_check_ep(struct http_exchange *hx, const char *ep);
 
 /*
  * One page of items (a JSON array the caller made, which this takes) into

@@ -11,6 +11,7 @@
 #include <event2/http.h>
 
 #include "gateway.h"
+#include "log.h"
 #include "modules/device/queue.h"
 #include "modules/device/registry.h"
 #include "lwm2m/coapmap.h"
@@ -184,6 +185,56 @@ api_op_json(struct gateway *gw, uint64_t id, cJSON **out)
 	*out = ops_json(&v);
 	free(buf);
 	return 0;
+}
+
+/*
+ * The op is stored (or not): once committed, 202 with the op as GET
+ * /v1/ops/{id} (its Location) shows it. Should the record not read back,
+ * the answer is still 202 (the op is kept), with its id and state.
+ */
+static void
+ops_queued(enum queue_result res, uint64_t id, void *arg)
+{
+	struct http_exchange *hx = arg;
+	char loc[48];
+	cJSON *doc;
+
+	if (res != QUEUE_OK) {
+		http_store_error(hx, "the operation could not be stored");
+		return;
+	}
+	snprintf(loc, sizeof(loc), "/v1/ops/%llu", (unsigned long long)id);
+	evhttp_add_header(evhttp_request_get_output_headers(hx->req),
+	    "Location", loc);
+	if (api_op_json(hx->gw, id, &doc) != 0) {
+		log_warnx("device %s: operation %s stored but not read back",
+		    hx->params.value[0], loc);
+		doc = cJSON_CreateObject();
+		cJSON_AddNumberToObject(doc, "op", (double)id);
+		cJSON_AddStringToObject(doc, "ep", hx->params.value[0]);
+		cJSON_AddStringToObject(doc, "state", "queued");
+	}
+	/* Queued on request for a device that is reachable: go now. */
+	queue_wake(hx->gw, hx->params.value[0]);
+	http_reply_json(hx, 202, doc);
+}
+
+int
+api_op_push(struct http_exchange *hx, const struct devreq_spec *spec)
+{
+	const char *ep = hx->params.value[0];
+
+	switch (queue_push(hx->gw, ep, spec, ops_queued, hx)) {
+	case QUEUE_OK:
+		return 0;
+	case QUEUE_FULL:
+		http_error(hx, 429, "queue_full", "device %s has %d operations "
+		    "waiting", ep, hx->gw->cfg.queue_max_per_device);
+		return -1;
+	default:
+		http_store_error(hx, "the operation could not be stored");
+		return -1;
+	}
 }
 
 void

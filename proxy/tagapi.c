@@ -12,7 +12,6 @@
 #include <event2/http.h>
 
 #include "gateway.h"
-#include "lwm2m/lwm2m.h"
 #include "store/store.h"
 #include "modules/device/tags.h"
 #include "proxy/http.h"
@@ -42,30 +41,6 @@ tagapi_reply(struct http_exchange *hx, char tags[][TAG_LEN_MAX + 1], int n)
 	cJSON_AddStringToObject(o, "ep", hx->params.value[0]);
 	cJSON_AddItemToObject(o, "tags", api_tags_json(tags, n));
 	http_reply_json(hx, 200, o);
-}
-
-/* Whether ep is a name a device could register with (lwm2m.h's rules, as
- * provisioning checks them); answers 400 when not. */
-static int
-tagapi_ep_ok(struct http_exchange *hx, const char *ep)
-{
-	struct lwm2m_params p;
-	char q[LWM2M_EP_MAX + 8], err[128];
-	size_t len = strlen(ep);
-
-	if (len == 0 || len > LWM2M_EP_MAX) {
-		http_error(hx, 400, "bad_request", "ep must be 1..%d "
-		    "characters", LWM2M_EP_MAX);
-		return 0;
-	}
-	memset(&p, 0, sizeof(p));
-	len = (size_t)snprintf(q, sizeof(q), "ep=%s", ep);
-	if (lwm2m_parse_query(&p, (const uint8_t *)q, len, err,
-	    sizeof(err)) == -1) {
-		http_error(hx, 400, "bad_request", "%s", err);
-		return 0;
-	}
-	return 1;
 }
 
 static void
@@ -114,7 +89,7 @@ api_device_tags(struct http_exchange *hx)
 	const char *ep = hx->params.value[0];
 	int n;
 
-	if (!tagapi_ep_ok(hx, ep))
+	if (!http_check_ep(hx, ep))
 		return;
 	if (evhttp_request_get_command(hx->req) == EVHTTP_REQ_PUT) {
 		tagapi_put(hx, ep);

@@ -383,23 +383,6 @@ bs_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	bs_out_fail(o->link, DEVRESP_TIMEOUT);
 }
 
-/* Adds one Uri-Path option per segment of path ("" adds none). */
-static int
-bs_add_path(coap_pdu_t *pdu, const char *p)
-{
-	const char *slash;
-
-	while (*p != '\0') {
-		if ((slash = strchr(p, '/')) == NULL)
-			slash = p + strlen(p);
-		if (!coap_add_option(pdu, COAP_OPTION_URI_PATH,
-		    (size_t)(slash - p), (const uint8_t *)p))
-			return -1;
-		p = *slash == '/' ? slash + 1 : slash;
-	}
-	return 0;
-}
-
 /* hooks.bs_send (gateway.h). */
 static int
 bs_send(struct gateway *gw, struct bs_link *l, const struct devreq_spec *spec,
@@ -409,7 +392,6 @@ bs_send(struct gateway *gw, struct bs_link *l, const struct devreq_spec *spec,
 	struct timeval tv = { (time_t)spec->timeout_s, 0 };
 	struct bs_out *o;
 	coap_pdu_t *pdu;
-	uint8_t buf[4];
 
 	if (l->out != NULL || (o = calloc(1, sizeof(*o))) == NULL)
 		return -1;
@@ -418,21 +400,9 @@ bs_send(struct gateway *gw, struct bs_link *l, const struct devreq_spec *spec,
 	o->arg = arg;
 	if ((o->timer = evtimer_new(gw->base, bs_timeout_cb, o)) == NULL ||
 	    (spec->len > 0 && (o->body = malloc(spec->len)) == NULL) ||
-	    (pdu = coap_new_pdu(COAP_MESSAGE_CON,
-	    (coap_pdu_code_t)spec->method, s)) == NULL) {
-		bs_out_free(o);
-		return -1;
-	}
-	coap_session_new_token(s, &o->token_len, o->token);
-	if (!coap_add_token(pdu, o->token_len, o->token) ||
-	    bs_add_path(pdu, spec->path) == -1 ||
-	    (spec->content_format >= 0 && !coap_add_option(pdu,
-	    COAP_OPTION_CONTENT_FORMAT, coap_encode_var_safe(buf, sizeof(buf),
-	    (unsigned)spec->content_format), buf)) ||
-	    (spec->accept >= 0 && !coap_add_option(pdu, COAP_OPTION_ACCEPT,
-	    coap_encode_var_safe(buf, sizeof(buf), (unsigned)spec->accept),
-	    buf))) {
-		coap_delete_pdu(pdu);
+	    (pdu = coap_request_new(s, spec->method, spec->path, NULL,
+	    spec->content_format, spec->accept, o->token, &o->token_len)) ==
+	    NULL) {
 		bs_out_free(o);
 		return -1;
 	}
@@ -462,30 +432,15 @@ bs_response(coap_session_t *s, const coap_pdu_t *sent, const coap_pdu_t *rcvd,
 {
 	struct bs_link *l = coap_session_get_app_data(s);
 	coap_bin_const_t tok = coap_pdu_get_token(rcvd);
-	coap_pdu_code_t code = coap_pdu_get_code(rcvd);
 	struct bs_out *o;
 	struct devresp resp;
-	coap_opt_iterator_t it;
-	coap_opt_t *opt;
-	size_t offset, total;
 
 	(void)sent;
 	(void)mid;
 	if (l == NULL || (o = l->out) == NULL || o->token_len != tok.length ||
 	    memcmp(o->token, tok.s, tok.length) != 0)
 		return COAP_RESPONSE_FAIL;	/* not ours: RST */
-	memset(&resp, 0, sizeof(resp));
-	resp.kind = DEVRESP_ANSWER;
-	resp.cls = COAP_RESPONSE_CLASS(code);
-	resp.detail = code & 0x1f;
-	resp.content_format = -1;
-	if ((opt = coap_check_option(rcvd, COAP_OPTION_CONTENT_FORMAT,
-	    &it)) != NULL)
-		resp.content_format = (int)coap_decode_var_bytes(
-		    coap_opt_value(opt), coap_opt_length(opt));
-	if (!coap_get_data_large(rcvd, &resp.len, &resp.body, &offset,
-	    &total))
-		resp.len = 0;
+	coap_devresp(rcvd, &resp);
 	l->out = NULL;
 	o->cb(&resp, o->arg);
 	bs_out_free(o);

@@ -228,5 +228,16 @@ coap_response_t	 devreq_response(coap_session_t *s, const coap_pdu_t *sent,
 		    const coap_pdu_t *rcvd, const coap_mid_t mid);
 void		 devreq_nack(coap_session_t *s, const coap_pdu_t *sent,
 		    const coap_nack_reason_t reason, const coap_mid_t mid);
+/* A request to a device and its answer as libcoap PDUs, for devreq.c and
+ * bsserve.c. coap_request_new: a CON request of method on s with a new
+ * token (into token and *token_len) and its options: Uri-Path from path,
+ * Uri-Query from query ('&' between parts; NULL or "": none),
+ * Content-Format cf and Accept accept (< 0: none). The caller adds the
+ * rest and sends it, or deletes it. NULL when libcoap refused it.
+ * coap_devresp: an answer as a devresp (its body points into rcvd). */
+coap_pdu_t	*coap_request_new(coap_session_t *s, int method,
+		    const char *path, const char *query, int cf, int accept,
+		    uint8_t token[8], size_t *token_len);
+void		 coap_devresp(const coap_pdu_t *rcvd, struct devresp *resp);
 
 #endif /* OUTPOST_COAP_H */

@@ -325,26 +325,30 @@ devreq_add_query(coap_pdu_t *pdu, const char *q)
 	return 0;
 }
 
-/* A request's token and options: Uri-Path, Uri-Query, Content-Format
- * and Accept (each < 0: none). libcoap keeps the options in order,
- * whatever the order of the calls. */
-static int
-devreq_options(coap_pdu_t *pdu, const uint8_t *token, size_t token_len,
-    const char *path, const char *query, int cf, int accept)
+/* libcoap keeps the options in order, whatever the order of the calls. */
+coap_pdu_t *
+coap_request_new(coap_session_t *s, int method, const char *path,
+    const char *query, int cf, int accept, uint8_t token[8],
+    size_t *token_len)
 {
+	coap_pdu_t *pdu;
 	uint8_t buf[4];
 
-	if (!coap_add_token(pdu, token_len, token) ||
+	if ((pdu = coap_new_pdu(COAP_MESSAGE_CON, (coap_pdu_code_t)method,
+	    s)) == NULL)
+		return NULL;
+	coap_session_new_token(s, token_len, token);
+	if (!coap_add_token(pdu, *token_len, token) ||
 	    devreq_add_path(pdu, path) == -1 ||
-	    devreq_add_query(pdu, query) == -1)
-		return -1;
-	if (cf >= 0 && !coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
-	    coap_encode_var_safe(buf, sizeof(buf), (unsigned)cf), buf))
-		return -1;
-	if (accept >= 0 && !coap_add_option(pdu, COAP_OPTION_ACCEPT,
-	    coap_encode_var_safe(buf, sizeof(buf), (unsigned)accept), buf))
-		return -1;
-	return 0;
+	    (query != NULL && devreq_add_query(pdu, query) == -1) ||
+	    (cf >= 0 && !coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
+	    coap_encode_var_safe(buf, sizeof(buf), (unsigned)cf), buf)) ||
+	    (accept >= 0 && !coap_add_option(pdu, COAP_OPTION_ACCEPT,
+	    coap_encode_var_safe(buf, sizeof(buf), (unsigned)accept), buf))) {
+		coap_delete_pdu(pdu);
+		return NULL;
+	}
+	return pdu;
 }
 
 /* Puts one request on the wire. Returns -1 if libcoap refused it. */
@@ -354,13 +358,10 @@ devreq_transmit(struct devq *q, struct devreq *rq)
 	coap_session_t *s = q->dev->route.peer->session;
 	coap_pdu_t *pdu;
 
-	if ((pdu = coap_new_pdu(COAP_MESSAGE_CON, (coap_pdu_code_t)rq->method,
-	    s)) == NULL)
+	if ((pdu = coap_request_new(s, rq->method, rq->path, rq->query,
+	    rq->content_format, rq->accept, rq->token, &rq->token_len)) ==
+	    NULL)
 		return -1;
-	coap_session_new_token(s, &rq->token_len, rq->token);
-	if (devreq_options(pdu, rq->token, rq->token_len, rq->path, rq->query,
-	    rq->content_format, rq->accept) == -1)
-		goto fail;
 	/* libcoap copies nothing: the body stays ours until rq is freed,
 	 * and block-wise (Block1) starts by itself when it does not fit. */
 	if (rq->len > 0 && !coap_add_data_large_request(s, pdu, rq->len,
@@ -369,9 +370,6 @@ devreq_transmit(struct devq *q, struct devreq *rq)
 	if (coap_send(s, pdu) == COAP_INVALID_MID)
 		return -1;
 	return 0;
-fail:
-	coap_delete_pdu(pdu);
-	return -1;
 }
 
 /* Moves waiting requests onto the wire while there is room. */
@@ -599,16 +597,13 @@ devreq_observe(struct gateway *gw, const char *ep,
 	    (o = calloc(1, sizeof(*o))) == NULL)
 		return NULL;
 	s = d->route.peer->session;
-	if ((pdu = coap_new_pdu(COAP_MESSAGE_CON,
-	    (coap_pdu_code_t)spec->method, s)) == NULL) {
+	if ((pdu = coap_request_new(s, spec->method, spec->path, spec->query,
+	    spec->content_format, spec->accept, o->token, &o->token_len)) ==
+	    NULL) {
 		free(o);
 		return NULL;
 	}
-	coap_session_new_token(s, &o->token_len, o->token);
-	if (devreq_options(pdu, o->token, o->token_len, spec->path,
-	    spec->query != NULL ? spec->query : "", spec->content_format,
-	    spec->accept) == -1 ||
-	    !coap_add_option(pdu, COAP_OPTION_OBSERVE, 0, &zero) ||
+	if (!coap_add_option(pdu, COAP_OPTION_OBSERVE, 0, &zero) ||
 	    (q = devq_get(d)) == NULL)
 		goto fail;
 	/* libcoap keeps the request (its cancel is the same with
@@ -778,6 +773,33 @@ devreq_location(coap_session_t *s, const coap_pdu_t *rcvd, char *loc)
 	return loc[0] != '\0';
 }
 
+void
+coap_devresp(const coap_pdu_t *rcvd, struct devresp *resp)
+{
+	coap_pdu_code_t code = coap_pdu_get_code(rcvd);
+	coap_opt_iterator_t it;
+	coap_opt_t *opt;
+	size_t offset, total;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->kind = DEVRESP_ANSWER;
+	resp->cls = COAP_RESPONSE_CLASS(code);
+	resp->detail = code & 0x1f;
+	resp->content_format = -1;
+	if ((opt = coap_check_option(rcvd, COAP_OPTION_CONTENT_FORMAT,
+	    &it)) != NULL)
+		resp->content_format = (int)coap_decode_var_bytes(
+		    coap_opt_value(opt), coap_opt_length(opt));
+	if ((opt = coap_check_option(rcvd, COAP_OPTION_MAXAGE, &it)) != NULL) {
+		resp->has_max_age = 1;
+		resp->max_age = coap_decode_var_bytes(coap_opt_value(opt),
+		    coap_opt_length(opt));
+	}
+	if (!coap_get_data_large(rcvd, &resp->len, &resp->body, &offset,
+	    &total))
+		resp->len = 0;
+}
+
 coap_response_t
 devreq_response(coap_session_t *s, const coap_pdu_t *sent,
     const coap_pdu_t *rcvd, const coap_mid_t mid)
@@ -790,8 +812,6 @@ devreq_response(coap_session_t *s, const coap_pdu_t *sent,
 	char ep[LWM2M_EP_MAX + 1], loc[COAPMAP_LOCATION_MAX];
 	coap_opt_iterator_t it;
 	coap_opt_t *opt;
-	size_t offset, total;
-	coap_pdu_code_t code = coap_pdu_get_code(rcvd);
 	long seq = -1;
 
 	(void)sent;
@@ -810,23 +830,7 @@ devreq_response(coap_session_t *s, const coap_pdu_t *sent,
 		devreq_stray(coap_gateway(coap_session_get_context(s)), s);
 		return COAP_RESPONSE_FAIL;	/* not ours: RST */
 	}
-	memset(&resp, 0, sizeof(resp));
-	resp.kind = DEVRESP_ANSWER;
-	resp.cls = COAP_RESPONSE_CLASS(code);
-	resp.detail = code & 0x1f;
-	resp.content_format = -1;
-	if ((opt = coap_check_option(rcvd, COAP_OPTION_CONTENT_FORMAT,
-	    &it)) != NULL)
-		resp.content_format = (int)coap_decode_var_bytes(
-		    coap_opt_value(opt), coap_opt_length(opt));
-	if ((opt = coap_check_option(rcvd, COAP_OPTION_MAXAGE, &it)) != NULL) {
-		resp.has_max_age = 1;
-		resp.max_age = coap_decode_var_bytes(coap_opt_value(opt),
-		    coap_opt_length(opt));
-	}
-	if (!coap_get_data_large(rcvd, &resp.len, &resp.body, &offset,
-	    &total))
-		resp.len = 0;
+	coap_devresp(rcvd, &resp);
 	if (rq != NULL && devreq_location(s, rcvd, loc) == 1)
 		resp.location = loc;
 	if (rq != NULL) {

@@ -32,8 +32,6 @@
 
 #define BS_KEYBUF	(1 + CRED_ID_MAX)
 #define BS_RECORD_MAX	4096
-#define BS_FC_FORMAT	1
-#define BS_FC_HEAD	6
 #define BS_REASON_MAX	160
 
 enum bs_state {
@@ -120,12 +118,6 @@ bs_key(char tag, const void *s, size_t len, uint8_t out[BS_KEYBUF])
 	out[0] = (uint8_t)tag;
 	memcpy(out + 1, s, len);
 	return 1 + len;
-}
-
-static char
-bs_index_tag(int kind)
-{
-	return kind == CRED_PSK ? 'p' : kind == CRED_RPK ? 'r' : 'c';
 }
 
 /* Reads the JSON record tag+name: 0 (*doc), 1 absent, -1. */
@@ -307,119 +299,16 @@ bs_status_write(struct gateway *gw, const char *ep, const struct bs_status *st)
 
 /* ---- factory credentials ---- */
 
-static int
-bs_factory_read(struct gateway *gw, const char *ep, struct cred *c)
-{
-	uint8_t k[BS_KEYBUF], v[BS_FC_HEAD + CRED_ID_MAX + CRED_KEY_MAX];
-	size_t vlen, idl, keyl;
-	int rc;
-
-	memset(c, 0, sizeof(*c));
-	if (strlen(ep) > LWM2M_EP_MAX)
-		return 1;
-	if ((rc = store_get(gw->store, STORE_DB_BOOTSTRAP, k, bs_key('f', ep,
-	    strlen(ep), k), v, sizeof(v), &vlen)) != 0)
-		return rc;
-	rc = -1;
-	if (vlen >= BS_FC_HEAD && vlen <= sizeof(v) && v[0] == BS_FC_FORMAT) {
-		idl = (size_t)v[2] << 8 | v[3];
-		keyl = (size_t)v[4] << 8 | v[5];
-		if (v[1] >= CRED_PSK && v[1] <= CRED_X509 && idl > 0 &&
-		    idl <= CRED_ID_MAX && keyl <= CRED_KEY_MAX &&
-		    vlen == BS_FC_HEAD + idl + keyl) {
-			c->kind = v[1];
-			c->id_len = (uint16_t)idl;
-			c->key_len = (uint16_t)keyl;
-			memcpy(c->id, v + BS_FC_HEAD, idl);
-			memcpy(c->key, v + BS_FC_HEAD + idl, keyl);
-			memcpy(c->ep, ep, strlen(ep) + 1);
-			rc = 0;
-		}
-	}
-	explicit_bzero(v, sizeof(v));
-	if (rc == -1)
-		log_warnx("bootstrap %s: malformed factory credential", ep);
-	return rc;
-}
-
-static int
-bs_factory_write(struct gateway *gw, const struct cred *c)
-{
-	uint8_t k[BS_KEYBUF], v[BS_FC_HEAD + CRED_ID_MAX + CRED_KEY_MAX];
-	int rc;
-
-	v[0] = BS_FC_FORMAT;
-	v[1] = c->kind;
-	v[2] = (uint8_t)(c->id_len >> 8);
-	v[3] = (uint8_t)c->id_len;
-	v[4] = (uint8_t)(c->key_len >> 8);
-	v[5] = (uint8_t)c->key_len;
-	memcpy(v + BS_FC_HEAD, c->id, c->id_len);
-	memcpy(v + BS_FC_HEAD + c->id_len, c->key, c->key_len);
-	rc = store_put(gw->store, STORE_DB_BOOTSTRAP, k, bs_key('f', c->ep,
-	    strlen(c->ep), k), v, BS_FC_HEAD + c->id_len + c->key_len);
-	explicit_bzero(v, sizeof(v));
-	if (rc == 0)
-		rc = store_put(gw->store, STORE_DB_BOOTSTRAP, k,
-		    bs_key(bs_index_tag(c->kind), c->id, c->id_len, k), c->ep,
-		    strlen(c->ep));
-	return rc;
-}
-
-/* The endpoint an identity's index names: 0 (ep), 1, -1. */
-static int
-bs_factory_owner(struct gateway *gw, int kind, const uint8_t *id,
-    size_t id_len, char ep[LWM2M_EP_MAX + 1])
-{
-	uint8_t k[BS_KEYBUF];
-	size_t vlen;
-	int rc;
-
-	if (id_len == 0 || id_len > CRED_ID_MAX)
-		return 1;
-	if ((rc = store_get(gw->store, STORE_DB_BOOTSTRAP, k,
-	    bs_key(bs_index_tag(kind), id, id_len, k), ep, LWM2M_EP_MAX,
-	    &vlen)) != 0)
-		return rc;
-	if (vlen == 0 || vlen > LWM2M_EP_MAX)
-		return -1;
-	ep[vlen] = '\0';
-	return 0;
-}
+/* Kept as cred.c keeps the devices' own, in the bootstrap database. */
+static const struct cred_table bs_factory = {
+	STORE_DB_BOOTSTRAP, 'f', "factory credential"
+};
 
 int
 bootstrap_factory_find(struct gateway *gw, enum cred_kind kind,
     const uint8_t *id, size_t id_len, struct cred *c)
 {
-	char ep[LWM2M_EP_MAX + 1];
-	int rc;
-
-	if ((rc = bs_factory_owner(gw, kind, id, id_len, ep)) != 0)
-		return rc;
-	if ((rc = bs_factory_read(gw, ep, c)) != 0)
-		return rc;
-	if (c->kind != kind || c->id_len != id_len ||
-	    memcmp(c->id, id, id_len) != 0) {
-		explicit_bzero(c, sizeof(*c));
-		return 1;
-	}
-	return 0;
-}
-
-/* Drops ep's factory credential and its index: 0 or -1. */
-static int
-bs_factory_drop(struct gateway *gw, const char *ep)
-{
-	struct cred old;
-	int rc;
-
-	if ((rc = bs_factory_read(gw, ep, &old)) != 0)
-		return rc == 1 ? 0 : -1;
-	rc = bs_del(gw, 'f', ep, strlen(ep));
-	if (rc == 0)
-		rc = bs_del(gw, bs_index_tag(old.kind), old.id, old.id_len);
-	explicit_bzero(&old, sizeof(old));
-	return rc;
+	return cred_table_find(gw, &bs_factory, kind, id, id_len, c);
 }
 
 /* ---- the API's side ---- */
@@ -432,8 +321,8 @@ bootstrap_put(struct gateway *gw, const char *ep, const struct bs_config *cfg,
 	cJSON *doc;
 	int rc;
 
-	if (fc->kind != 0 && (rc = bs_factory_owner(gw, fc->kind, fc->id,
-	    fc->id_len, owner)) != 1) {
+	if (fc->kind != 0 && (rc = cred_table_owner(gw, &bs_factory,
+	    fc->kind, fc->id, fc->id_len, owner)) != 1) {
 		if (rc == -1)
 			return -1;
 		if (strcmp(owner, ep) != 0)
@@ -443,12 +332,12 @@ bootstrap_put(struct gateway *gw, const char *ep, const struct bs_config *cfg,
 	rc = bs_json_write(gw, 'e', ep, doc);
 	cJSON_Delete(doc);
 	if (rc == 0)
-		rc = bs_factory_drop(gw, ep);
+		rc = cred_table_drop(gw, &bs_factory, ep, NULL);
 	if (rc == 0 && fc->kind != 0) {
 		struct cred c = *fc;
 
 		memcpy(c.ep, ep, strlen(ep) + 1);
-		rc = bs_factory_write(gw, &c);
+		rc = cred_table_put(gw, &bs_factory, &c);
 		explicit_bzero(&c, sizeof(c));
 	}
 	return rc;
@@ -477,7 +366,7 @@ bootstrap_delete(struct gateway *gw, const char *ep)
 	}
 	if (bs_del(gw, 'e', ep, strlen(ep)) == -1 ||
 	    bs_del(gw, 's', ep, strlen(ep)) == -1 ||
-	    bs_factory_drop(gw, ep) == -1)
+	    cred_table_drop(gw, &bs_factory, ep, NULL) == -1)
 		return -1;
 	return 0;
 }
@@ -641,7 +530,7 @@ bootstrap_json(struct gateway *gw, const char *ep, cJSON **out)
 	if ((rc = bs_resolve(gw, ep, &eff)) != 0)
 		return rc;
 	if (bs_status_read(gw, ep, &st) == -1 ||
-	    (rc = bs_factory_read(gw, ep, &fc)) == -1)
+	    (rc = cred_table_read(gw, &bs_factory, ep, &fc)) == -1)
 		return -1;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "ep", ep);
@@ -1156,7 +1045,7 @@ bootstrap_request(struct gateway *gw, const char *ep, const char *proved,
 		bs->n.refused++;
 		return rc == 1 ? BS_FORBIDDEN : BS_ERROR;
 	}
-	if ((rc = bs_factory_read(gw, ep, &fc)) == -1) {
+	if ((rc = cred_table_read(gw, &bs_factory, ep, &fc)) == -1) {
 		*why = "cannot read the factory credential";
 		return BS_ERROR;
 	}

@@ -151,50 +151,21 @@ bs_parse_config(const char *body, size_t len, int with_factory,
 	    "factory_psk_key", "factory_rpk", "factory_x509_cn" };
 	const size_t nknown = with_factory ? sizeof(known) / sizeof(known[0]) :
 	    5;
-	const char *end = NULL;
-	cJSON *doc, *m;
-	unsigned seen = 0;
-	size_t i;
-	int rc = -1, factory = 0;
+	cJSON *doc;
+	unsigned seen;
+	int rc = -1;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mode = BS_MODE_UNSET;
 	if (fc != NULL)
 		memset(fc, 0, sizeof(*fc));
-	if (len > BS_BODY_MAX)
-		return parse_error(err, errlen, "body over %d bytes",
-		    BS_BODY_MAX);
-	if (memmem(body, len, "\\u0000", 6) != NULL)
-		return parse_error(err, errlen, "strings must not hold NUL");
-	if ((doc = cJSON_ParseWithLengthOpts(body, len, &end, 0)) == NULL ||
-	    !cJSON_IsObject(doc) || !parse_json_rest_empty(end, body + len)) {
-		parse_error(err, errlen, "body must be a JSON object");
-		goto done;
-	}
-	cJSON_ArrayForEach(m, doc) {
-		for (i = 0; i < nknown; i++)
-			if (m->string != NULL && strcmp(m->string, known[i]) ==
-			    0)
-				break;
-		if (i == nknown) {
-			parse_error(err, errlen, "unknown member (known: "
-			    "server_uri, security_mode, lifetime, binding, "
-			    "short_server_id%s)", with_factory ? ", factory_psk_"
-			    "identity, factory_psk_key, factory_rpk, "
-			    "factory_x509_cn" : "");
-			goto done;
-		}
-		if (seen & 1u << i) {
-			parse_error(err, errlen, "member %s given twice",
-			    known[i]);
-			goto done;
-		}
-		seen |= 1u << i;
-		factory |= i >= 5;
-	}
+	if ((doc = parse_json_object(body, len, BS_BODY_MAX, known, nknown,
+	    &seen, err, errlen)) == NULL)
+		return -1;
 	if (bs_members(doc, cfg, err, errlen) == -1)
 		goto done;
-	if (factory && cred_parse_kind(fc, doc, "factory_", err, errlen) == -1)
+	if ((seen >> 5) != 0 && cred_parse_kind(fc, doc, "factory_", err,
+	    errlen) == -1)
 		goto done;
 	rc = 0;
 done:

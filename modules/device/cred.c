@@ -39,29 +39,28 @@ struct cred_turn {
 
 #define CRED_TURNS_MAX	4096
 
+/* The records of the devices' own credentials, and their pending ones. */
+static const struct cred_table cred_own = {
+	STORE_DB_CREDS, 'e', "credential record"
+};
+static const struct cred_table cred_pend = {
+	STORE_DB_CREDS, 'n', "pending credential record"
+};
+
 static char
 cred_index_tag(int kind)
 {
 	return kind == CRED_PSK ? 'p' : kind == CRED_RPK ? 'r' : 'c';
 }
 
-/* The store key of ep's record ("e" ep) or of an identity (tag id). */
+/* The store key of ep's record in t (tag ep) or of an identity (tag id). */
 static size_t
-cred_key_ep(const char *ep, uint8_t out[CRED_KEYBUF])
+cred_key_rec(const struct cred_table *t, const char *ep,
+    uint8_t out[CRED_KEYBUF])
 {
 	size_t len = strlen(ep);
 
-	out[0] = 'e';
-	memcpy(out + 1, ep, len);
-	return 1 + len;
-}
-
-static size_t
-cred_key_pending(const char *ep, uint8_t out[CRED_KEYBUF])
-{
-	size_t len = strlen(ep);
-
-	out[0] = 'n';
+	out[0] = (uint8_t)t->tag;
 	memcpy(out + 1, ep, len);
 	return 1 + len;
 }
@@ -112,28 +111,133 @@ cred_decode(const char *ep, const uint8_t *v, size_t len, struct cred *c)
 	return 0;
 }
 
-/* Reads ep's record, or its pending one: 0, 1 (absent), -1. */
-static int
-cred_read(struct gateway *gw, const char *ep, int pending, struct cred *c)
+int
+cred_table_read(struct gateway *gw, const struct cred_table *t,
+    const char *ep, struct cred *c)
 {
 	uint8_t k[CRED_KEYBUF], v[CRED_HEAD + CRED_ID_MAX + CRED_KEY_MAX];
-	size_t klen, vlen;
+	size_t vlen;
 	int rc;
 
+	memset(c, 0, sizeof(*c));
 	if (strlen(ep) > LWM2M_EP_MAX)
 		return 1;
-	klen = pending ? cred_key_pending(ep, k) : cred_key_ep(ep, k);
-	if ((rc = store_get(gw->store, STORE_DB_CREDS, k, klen, v, sizeof(v),
-	    &vlen)) != 0)
+	if ((rc = store_get(gw->store, t->db, k, cred_key_rec(t, ep, k), v,
+	    sizeof(v), &vlen)) != 0)
 		return rc;
 	if (vlen > sizeof(v) || cred_decode(ep, v, vlen, c) == -1) {
-		log_warnx("device %s: malformed credential record", ep);
+		log_warnx("device %s: malformed %s", ep, t->what);
 		explicit_bzero(v, sizeof(v));
 		return -1;
 	}
 	explicit_bzero(v, sizeof(v));
-	c->pending = (uint8_t)(pending != 0);
 	return 0;
+}
+
+/* Stages c's record in t, without its index: 0 or -1. */
+static int
+cred_table_put_record(struct gateway *gw, const struct cred_table *t,
+    const struct cred *c)
+{
+	uint8_t k[CRED_KEYBUF], v[CRED_HEAD + CRED_ID_MAX + CRED_KEY_MAX];
+	size_t vlen;
+	int rc;
+
+	vlen = cred_encode(c, v);
+	rc = store_put(gw->store, t->db, k, cred_key_rec(t, c->ep, k), v,
+	    vlen);
+	explicit_bzero(v, sizeof(v));
+	return rc;
+}
+
+int
+cred_table_put(struct gateway *gw, const struct cred_table *t,
+    const struct cred *c)
+{
+	uint8_t k[CRED_KEYBUF];
+
+	if (cred_table_put_record(gw, t, c) == -1)
+		return -1;
+	return store_put(gw->store, t->db, k, cred_key_id(c->kind, c->id,
+	    c->id_len, k), c->ep, strlen(c->ep));
+}
+
+static int
+cred_same_id(const struct cred *a, const struct cred *b)
+{
+	return a->kind == b->kind && a->id_len == b->id_len &&
+	    memcmp(a->id, b->id, a->id_len) == 0;
+}
+
+int
+cred_table_drop(struct gateway *gw, const struct cred_table *t,
+    const char *ep, const struct cred *keep)
+{
+	uint8_t k[CRED_KEYBUF];
+	struct cred old;
+	int rc;
+
+	if ((rc = cred_table_read(gw, t, ep, &old)) != 0)
+		return rc == 1 ? 0 : -1;
+	rc = store_del(gw->store, t->db, k, cred_key_rec(t, ep, k));
+	if (rc == 0 && (keep == NULL || !cred_same_id(keep, &old)))
+		rc = store_del(gw->store, t->db, k, cred_key_id(old.kind,
+		    old.id, old.id_len, k));
+	explicit_bzero(&old, sizeof(old));
+	return rc;
+}
+
+int
+cred_table_owner(struct gateway *gw, const struct cred_table *t,
+    enum cred_kind kind, const uint8_t *id, size_t id_len,
+    char ep[LWM2M_EP_MAX + 1])
+{
+	uint8_t k[CRED_KEYBUF];
+	size_t vlen;
+	int rc;
+
+	if (id_len == 0 || id_len > CRED_ID_MAX)
+		return 1;
+	if ((rc = store_get(gw->store, t->db, k, cred_key_id(kind, id, id_len,
+	    k), ep, LWM2M_EP_MAX, &vlen)) != 0)
+		return rc;
+	if (vlen == 0 || vlen > LWM2M_EP_MAX)
+		return -1;
+	ep[vlen] = '\0';
+	return 0;
+}
+
+int
+cred_table_find(struct gateway *gw, const struct cred_table *t,
+    enum cred_kind kind, const uint8_t *id, size_t id_len, struct cred *c)
+{
+	char ep[LWM2M_EP_MAX + 1];
+	int rc;
+
+	if ((rc = cred_table_owner(gw, t, kind, id, id_len, ep)) != 0)
+		return rc;
+	/* The record must agree: an index left behind by a crash between
+	 * two batches cannot happen (one batch holds both), but be sure. */
+	if ((rc = cred_table_read(gw, t, ep, c)) != 0)
+		return rc;
+	if (c->kind != kind || c->id_len != id_len ||
+	    memcmp(c->id, id, id_len) != 0) {
+		explicit_bzero(c, sizeof(*c));
+		return 1;
+	}
+	return 0;
+}
+
+/* Reads ep's record, or its pending one: 0, 1 (absent), -1. */
+static int
+cred_read(struct gateway *gw, const char *ep, int pending, struct cred *c)
+{
+	int rc;
+
+	rc = cred_table_read(gw, pending ? &cred_pend : &cred_own, ep, c);
+	if (rc == 0)
+		c->pending = (uint8_t)(pending != 0);
+	return rc;
 }
 
 int
@@ -147,48 +251,14 @@ static int
 cred_id_owner(struct gateway *gw, int kind, const uint8_t *id, size_t id_len,
     char ep[LWM2M_EP_MAX + 1])
 {
-	uint8_t k[CRED_KEYBUF];
-	size_t klen, vlen;
-	int rc;
-
-	if (id_len == 0 || id_len > CRED_ID_MAX)
-		return 1;
-	klen = cred_key_id(kind, id, id_len, k);
-	if ((rc = store_get(gw->store, STORE_DB_CREDS, k, klen, ep,
-	    LWM2M_EP_MAX, &vlen)) != 0)
-		return rc;
-	if (vlen == 0 || vlen > LWM2M_EP_MAX)
-		return -1;
-	ep[vlen] = '\0';
-	return 0;
-}
-
-static int
-cred_same_id(const struct cred *a, const struct cred *b)
-{
-	return a->kind == b->kind && a->id_len == b->id_len &&
-	    memcmp(a->id, b->id, a->id_len) == 0;
+	return cred_table_owner(gw, &cred_own, kind, id, id_len, ep);
 }
 
 int
 cred_find_by_id(struct gateway *gw, enum cred_kind kind, const uint8_t *id,
     size_t id_len, struct cred *c)
 {
-	char ep[LWM2M_EP_MAX + 1];
-	int rc;
-
-	if ((rc = cred_id_owner(gw, kind, id, id_len, ep)) != 0)
-		return rc;
-	/* The record must agree: an index left behind by a crash between
-	 * two batches cannot happen (one batch holds both), but be sure. */
-	if ((rc = cred_find_by_ep(gw, ep, c)) != 0)
-		return rc;
-	if (c->kind != kind || c->id_len != id_len ||
-	    memcmp(c->id, id, id_len) != 0) {
-		explicit_bzero(c, sizeof(*c));
-		return 1;
-	}
-	return 0;
+	return cred_table_find(gw, &cred_own, kind, id, id_len, c);
 }
 
 static int
@@ -249,21 +319,7 @@ cred_put_done(int status, void *arg)
 static int
 cred_drop_pending(struct gateway *gw, const char *ep, const struct cred *keep)
 {
-	uint8_t k[CRED_KEYBUF];
-	struct cred p;
-	size_t klen;
-	int rc;
-
-	if ((rc = cred_read(gw, ep, 1, &p)) != 0)
-		return rc == 1 ? 0 : -1;
-	klen = cred_key_pending(ep, k);
-	rc = store_del(gw->store, STORE_DB_CREDS, k, klen);
-	if (rc == 0 && (keep == NULL || !cred_same_id(keep, &p))) {
-		klen = cred_key_id(p.kind, p.id, p.id_len, k);
-		rc = store_del(gw->store, STORE_DB_CREDS, k, klen);
-	}
-	explicit_bzero(&p, sizeof(p));
-	return rc;
+	return cred_table_drop(gw, &cred_pend, ep, keep);
 }
 
 static void	cred_turn_clear(struct gateway *gw, const char *ep);
@@ -275,10 +331,9 @@ static int
 cred_stage_as(struct gateway *gw, const struct cred *c, const struct cred *old,
     int issue, void (*done)(int status, void *arg), void *arg)
 {
-	uint8_t k[CRED_KEYBUF], v[CRED_HEAD + CRED_ID_MAX + CRED_KEY_MAX];
+	uint8_t k[CRED_KEYBUF];
 	struct cred_pending *p;
-	size_t klen, vlen;
-	int rc;
+	size_t klen;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -1;
@@ -295,13 +350,7 @@ cred_stage_as(struct gateway *gw, const struct cred *c, const struct cred *old,
 			return -1;
 		}
 	}
-	vlen = cred_encode(c, v);
-	klen = issue == 2 ? cred_key_pending(c->ep, k) : cred_key_ep(c->ep, k);
-	rc = store_put(gw->store, STORE_DB_CREDS, k, klen, v, vlen);
-	explicit_bzero(v, sizeof(v));
-	klen = cred_key_id(c->kind, c->id, c->id_len, k);
-	if (rc == -1 || store_put(gw->store, STORE_DB_CREDS, k, klen, c->ep,
-	    strlen(c->ep)) == -1 ||
+	if (cred_table_put(gw, issue == 2 ? &cred_pend : &cred_own, c) == -1 ||
 	    store_when_durable(gw->store, cred_put_done, p) == -1) {
 		/* What was staged stays in the batch: harmless, the next
 		 * POST for ep finds it and answers 409. */
@@ -405,7 +454,7 @@ cred_revoke(struct gateway *gw, const char *ep,
 	r->done = done;
 	r->arg = arg;
 	memcpy(r->ep, ep, strlen(ep) + 1);
-	klen = cred_key_ep(ep, k);
+	klen = cred_key_rec(&cred_own, ep, k);
 	rc = store_del(gw->store, STORE_DB_CREDS, k, klen);
 	klen = cred_key_id(c.kind, c.id, c.id_len, k);
 	if (rc == 0)
@@ -576,9 +625,9 @@ cred_promote_done(int status, void *arg)
 int
 cred_promote(struct gateway *gw, const char *ep)
 {
-	uint8_t k[CRED_KEYBUF], v[CRED_HEAD + CRED_ID_MAX + CRED_KEY_MAX];
+	uint8_t k[CRED_KEYBUF];
 	struct cred own, pend;
-	size_t klen, vlen;
+	size_t klen;
 	char *name;
 	int rc;
 
@@ -589,11 +638,8 @@ cred_promote(struct gateway *gw, const char *ep)
 		rc = -1;
 		goto out;
 	}
-	vlen = cred_encode(&pend, v);
-	klen = cred_key_ep(ep, k);
-	rc = store_put(gw->store, STORE_DB_CREDS, k, klen, v, vlen);
-	explicit_bzero(v, sizeof(v));
-	klen = cred_key_pending(ep, k);
+	rc = cred_table_put_record(gw, &cred_own, &pend);
+	klen = cred_key_rec(&cred_pend, ep, k);
 	if (rc == 0)
 		rc = store_del(gw->store, STORE_DB_CREDS, k, klen);
 	if (rc == 0 && own.id_len > 0 && !cred_same_id(&own, &pend)) {

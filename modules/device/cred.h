@@ -27,6 +27,7 @@
 
 #include "lwm2m/lwm2m.h"
 #include "modules/device/tags.h"
+#include "store/store.h"
 
 struct gateway;
 
@@ -157,6 +158,46 @@ void	cred_handshake_failed(struct gateway *gw, const char *ep, int pending);
  * pending one becomes ep's credential and the old one is retired, in the
  * open batch. Returns 0 (staged), 1 (no pending credential), -1. */
 int	cred_promote(struct gateway *gw, const char *ep);
+
+/*
+ * Where credential records are kept, in one format: cred.c's own in
+ * STORE_DB_CREDS ("e" ep, "n" ep for a pending one), the Bootstrap
+ * server's factory credentials in STORE_DB_BOOTSTRAP ("f" ep, bootstrap.c).
+ * In the same database, the index of a record's identity (the kind's
+ * letter, then the identity: "p", "r", "c" as above) names its ep.
+ */
+struct cred_table {
+	enum store_db	 db;
+	char		 tag;	/* a record's key: tag, then ep */
+	const char	*what;	/* for a log line: "factory credential" */
+};
+
+/* Reads ep's record in t into c: 0, 1 (absent), -1 (a store error, or a
+ * record that is not sane: logged). */
+int	cred_table_read(struct gateway *gw, const struct cred_table *t,
+	    const char *ep, struct cred *c);
+
+/* Stages c's record in t (under c->ep) and its identity's index: 0, -1. */
+int	cred_table_put(struct gateway *gw, const struct cred_table *t,
+	    const struct cred *c);
+
+/* Stages the deletion of ep's record in t and of its index, unless keep
+ * (NULL, or a credential staged with the same identity) holds that
+ * index: 0 (also when ep has no record), -1. */
+int	cred_table_drop(struct gateway *gw, const struct cred_table *t,
+	    const char *ep, const struct cred *keep);
+
+/* The ep an identity's index in t's database names: 0 (ep filled), 1
+ * (none), -1. */
+int	cred_table_owner(struct gateway *gw, const struct cred_table *t,
+	    enum cred_kind kind, const uint8_t *id, size_t id_len,
+	    char ep[LWM2M_EP_MAX + 1]);
+
+/* The record in t of the ep an identity's index names, when that record
+ * holds the identity: 0 (c filled), 1, -1. */
+int	cred_table_find(struct gateway *gw, const struct cred_table *t,
+	    enum cred_kind kind, const uint8_t *id, size_t id_len,
+	    struct cred *c);
 
 /* Forgets the in-memory state of cred.c (shutdown). */
 void	cred_free(struct gateway *gw);

@@ -81,22 +81,12 @@ cred_text_id(struct cred *c, const char *what, const cJSON *v, char *err,
 static int
 cred_ep(struct cred *c, const cJSON *v, char *err, size_t errlen)
 {
-	struct lwm2m_params p;
-	char q[LWM2M_EP_MAX + 8];
-	size_t len;
-
 	if (!cJSON_IsString(v))
 		return parse_error(err, errlen, "ep must be a string");
-	len = strlen(v->valuestring);
-	if (len == 0 || len > LWM2M_EP_MAX)
-		return parse_error(err, errlen, "ep must be 1..%d characters",
-		    LWM2M_EP_MAX);
 	/* The same rules as an ep in a registration: one definition. */
-	memset(&p, 0, sizeof(p));
-	len = (size_t)snprintf(q, sizeof(q), "ep=%s", v->valuestring);
-	if (lwm2m_parse_query(&p, (const uint8_t *)q, len, err, errlen) == -1)
+	if (lwm2m_check_ep(v->valuestring, err, errlen) == -1)
 		return -1;
-	memcpy(c->ep, p.ep, strlen(p.ep) + 1);
+	memcpy(c->ep, v->valuestring, strlen(v->valuestring) + 1);
 	return 0;
 }
 
@@ -168,16 +158,6 @@ cred_parse_kind(struct cred *c, const cJSON *doc, const char *prefix,
 	return 0;
 }
 
-/* Whether [p, end) is JSON whitespace only (nothing after the object). */
-static int
-cred_only_space(const char *p, const char *end)
-{
-	for (; p != NULL && p < end; p++)
-		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
-			return 0;
-	return p != NULL;
-}
-
 /* As cred_parse_json; with path_ep, "ep" may be left out and must equal
  * path_ep when given; with tags, a "tags" member is read into it (*ntags
  * its count, -1 without one), and without, it is an unknown member. */
@@ -189,43 +169,15 @@ cred_parse(const char *body, size_t len, const char *path_ep, struct cred *c,
 	    "rpk", "x509_cn", "x509", "tags" };
 	const size_t nknown = sizeof(known) / sizeof(known[0]) -
 	    (tags == NULL);
-	const char *end = NULL;
 	cJSON *doc, *m;
-	unsigned seen = 0;
-	size_t i;
+	unsigned seen;
 	int rc = -1;
 
 	memset(c, 0, sizeof(*c));
-	if (len > CRED_BODY_MAX)
-		return parse_error(err, errlen, "body over %d bytes",
-		    CRED_BODY_MAX);
-	/* cJSON ends a string at an escaped NUL: "a\u0000b" would read as
-	 * "a", a different name from the one sent. */
-	if (memmem(body, len, "\\u0000", 6) != NULL)
-		return parse_error(err, errlen, "strings must not hold NUL");
-	if ((doc = cJSON_ParseWithLengthOpts(body, len, &end, 0)) == NULL ||
-	    !cJSON_IsObject(doc) || !cred_only_space(end, body + len)) {
-		parse_error(err, errlen, "body must be a JSON object");
-		goto done;
-	}
-	/* Each member known and given once: with two "ep" members, the
-	 * operator may mean the one that would not be used. */
-	cJSON_ArrayForEach(m, doc) {
-		for (i = 0; i < nknown; i++)
-			if (m->string != NULL && strcmp(m->string, known[i]) ==
-			    0)
-				break;
-		if (i == nknown) {
-			parse_error(err, errlen, "unknown member");
-			goto done;
-		}
-		if (seen & 1u << i) {
-			parse_error(err, errlen, "member %s given twice",
-			    known[i]);
-			goto done;
-		}
-		seen |= 1u << i;
-	}
+	/* Each member known and given once, no escaped NUL: parse.h. */
+	if ((doc = parse_json_object(body, len, CRED_BODY_MAX, known, nknown,
+	    &seen, err, errlen)) == NULL)
+		return -1;
 	if ((m = cJSON_GetObjectItemCaseSensitive(doc, "ep")) == NULL &&
 	    path_ep != NULL)
 		m = cJSON_AddStringToObject(doc, "ep", path_ep);

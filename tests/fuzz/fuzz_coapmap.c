@@ -1,4 +1,5 @@
 // fuzz-sources: lwm2m/coapmap.c parse.c
+// fuzz-libs: -lcjson
 /*
  * fuzz_coapmap.c: libFuzzer target for the RFC 8075 mappings. The input, up
  * to its first NUL, is an HTTP Content-Type or Accept value; its first

@@ -13,8 +13,8 @@ Any request's answer can be overridden (a code, a body, silence).
 import socket
 import threading
 
-from conftest import (CONTENT_FORMAT, URI_PATH, URI_QUERY, coap_message,
-                      coap_parse)
+from conftest import (CONTENT_FORMAT, URI_PATH, URI_QUERY, coap_datagrams,
+                      coap_message, coap_request_key)
 
 ACCEPT = 17
 CODES = {"2.01": 0x41, "2.02": 0x42, "2.04": 0x44, "2.05": 0x45, "4.00": 0x80,
@@ -211,14 +211,7 @@ class BootstrapClient:
 
     # -- serving the server's requests -----------------------------------
     def _serve(self):
-        while self.running:
-            try:
-                data, addr = self.sock.recvfrom(65536)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            m = coap_parse(data)
+        for m, addr in coap_datagrams(self.sock, lambda: self.running):
             if not m["code"].startswith("0."):
                 with self.cond:
                     self.reply = m
@@ -226,11 +219,8 @@ class BootstrapClient:
                 continue
             if m["code"] == "0.00":
                 continue
-            method = {"0.01": "GET", "0.02": "POST", "0.03": "PUT",
-                      "0.04": "DELETE"}.get(m["code"], "?")
-            path = "/".join(v.decode() for n, v in m["options"]
-                            if n == URI_PATH)
-            key = "%s %s" % (method, path)
+            key = coap_request_key(m)
+            method, path = key.split(" ", 1)
             with self.cond:
                 self.seen.append((key, m))
                 self.cond.notify_all()

@@ -15,8 +15,8 @@ import struct
 import threading
 import time
 
-from conftest import CONTENT_FORMAT, URI_PATH, URI_QUERY, coap_message, \
-    coap_parse
+from conftest import CONTENT_FORMAT, URI_PATH, URI_QUERY, coap_datagrams, \
+    coap_message, coap_parse
 
 ACCEPT = 17
 CF_LINKS, CF_TLV, CF_SENML_CBOR = 40, 11542, 112
@@ -155,14 +155,7 @@ class BootstrapServer:
 
     # -- the thread ------------------------------------------------------
     def _serve(self):
-        while self.running:
-            try:
-                data, addr = self.sock.recvfrom(65536)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            msg = coap_parse(data)
+        for msg, addr in coap_datagrams(self.sock, lambda: self.running):
             if msg["code"] != "0.02":
                 continue
             path = [v.decode() for n, v in msg["options"] if n == URI_PATH]

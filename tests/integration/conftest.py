@@ -123,6 +123,32 @@ def coap_parse(data):
     return msg
 
 
+COAP_METHODS = {"0.01": "GET", "0.02": "POST", "0.03": "PUT",
+                "0.04": "DELETE", "0.05": "FETCH", "0.07": "iPATCH"}
+
+
+def coap_request_key(msg):
+    """A parsed request as "METHOD path" ("GET 3/0/1"; "?" for a method
+    not known, "FETCH " for the root): what scripted peers answer by."""
+    path = "/".join(v.decode() for n, v in msg["options"] if n == URI_PATH)
+    return "%s %s" % (COAP_METHODS.get(msg["code"], "?"), path)
+
+
+def coap_datagrams(sock, running, size=65536):
+    """The receive loop of a scripted CoAP peer (fakedev.py, bsdev.py,
+    bsserver.py): yields (parsed message, sender) for each datagram that
+    comes while running() is true. sock has a timeout, so that running()
+    is asked again while nothing comes; closing sock ends the loop."""
+    while running():
+        try:
+            data, addr = sock.recvfrom(size)
+        except socket.timeout:
+            continue
+        except OSError:
+            return
+        yield coap_parse(data), addr
+
+
 def coap_exchange(sock, msg, addr, timeout=5.0):
     """Sends msg from sock and returns the parsed response carrying the
     request's code-bearing answer (empty ACKs are skipped; a separate CON

@@ -8,8 +8,8 @@ device says (an error, a Max-Age, no answer at all).
 import socket
 import threading
 
-from conftest import (CONTENT_FORMAT, URI_PATH, URI_QUERY, coap_exchange,
-                      coap_message, coap_parse)
+from conftest import (CONTENT_FORMAT, URI_PATH, URI_QUERY, coap_datagrams,
+                      coap_exchange, coap_message, coap_request_key)
 
 LOCATION_PATH, OBSERVE, MAX_AGE, ACCEPT = 8, 6, 14, 17
 BLOCK2, BLOCK1, SIZE2 = 23, 27, 28
@@ -27,8 +27,6 @@ def block_parse(value):
 CODES = {"2.31": 0x5F, "2.01": 0x41, "2.02": 0x42, "2.04": 0x44, "2.05": 0x45,
          "4.00": 0x80, "4.04": 0x84, "4.05": 0x85, "4.06": 0x86,
          "4.15": 0x8F, "5.00": 0xA0, "5.03": 0xA3}
-METHODS = {"0.01": "GET", "0.02": "POST", "0.03": "PUT", "0.04": "DELETE",
-           "0.05": "FETCH", "0.07": "iPATCH"}
 
 
 class FakeDevice:
@@ -76,14 +74,7 @@ class FakeDevice:
                 (URI_QUERY, b"b=" + self.b.encode())]
 
     def _serve(self):
-        while self.running:
-            try:
-                data, addr = self.sock.recvfrom(65536)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            m = coap_parse(data)
+        for m, addr in coap_datagrams(self.sock, lambda: self.running):
             if not m["code"].startswith("0."):
                 with self.cond:         # the answer to update()
                     self.replies.append(m)
@@ -94,10 +85,8 @@ class FakeDevice:
                     self.empty.append(m)
                     self.cond.notify_all()
                 continue
-            method = METHODS.get(m["code"], "?")
-            path = "/".join(v.decode() for n, v in m["options"]
-                            if n == URI_PATH)
-            key = "%s %s" % (method, path)
+            key = coap_request_key(m)
+            method, path = key.split(" ", 1)
             block1 = [v for n, v in m["options"] if n == BLOCK1]
             if block1:
                 # A block-wise body: keep it, answer 2.31 until the last.

@@ -11,7 +11,7 @@ import json
 import socket
 import threading
 
-from conftest import coap_message, coap_parse, wait_for
+from conftest import coap_datagrams, coap_message, wait_for
 from test_firmware import (fw_gateway, keygen, lwm2m_value, make_image,
                            post_manifest, put_image, sign)
 
@@ -159,14 +159,9 @@ class TamperedServer:
 
     def serve(self):
         self.sock.settimeout(0.2)
-        while not self.stop:
-            try:
-                data, addr = self.sock.recvfrom(2048)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.sock.sendto(self.answer(coap_parse(data)), addr)
+        for req, addr in coap_datagrams(self.sock, lambda: not self.stop,
+                                        2048):
+            self.sock.sendto(self.answer(req), addr)
 
     def close(self):
         self.stop = True

@@ -154,6 +154,41 @@ test_parse_hostile(void **state)
 	assert_int_equal(strlen(err), 3);
 }
 
+/* What parse_json_object (parse.c) says of a body: each reason names
+ * what is wrong, and an unknown member gets the list of known ones. */
+static void
+test_parse_reasons(void **state)
+{
+	static const struct {
+		const char *body, *want;
+	} cases[] = {
+		{ "{\"ep\":\"a\",\"x509\":true,\"role\":1}", "unknown member "
+		    "(known: ep, psk_identity, psk_key, rpk, x509_cn, x509)" },
+		{ "{\"ep\":\"a\",\"ep\":\"b\",\"x509\":true}",
+		    "member ep given twice" },
+		{ "{\"ep\":\"a\\u0000b\",\"x509\":true}",
+		    "strings must not hold NUL" },
+		{ "{\"ep\":\"a\",\"x509\":true} {}", "body must be a JSON "
+		    "object" },
+		{ "[]", "body must be a JSON object" },
+	};
+	char tags[TAGS_PER_DEVICE_MAX][TAG_LEN_MAX + 1];
+	struct cred c;
+	char err[160];
+	size_t i;
+	int ntags;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse(cases[i].body, &c, err), -1);
+		assert_string_equal(err, cases[i].want);
+	}
+	assert_int_equal(cred_parse_provision("{\"tag\":1}", 9, &c, tags,
+	    &ntags, err, sizeof(err)), -1);
+	assert_string_equal(err, "unknown member (known: ep, psk_identity, "
+	    "psk_key, rpk, x509_cn, x509, tags)");
+}
+
 #define X509_TRUE	"{\"x509\":true}"
 
 static int
@@ -402,6 +437,7 @@ main(void)
 		cmocka_unit_test(test_parse_psk),
 		cmocka_unit_test(test_parse_x509_and_rpk),
 		cmocka_unit_test(test_parse_hostile),
+		cmocka_unit_test(test_parse_reasons),
 		cmocka_unit_test(test_parse_for_path),
 		cmocka_unit_test(test_printable),
 		cmocka_unit_test_setup_teardown(test_store_put_find_revoke,

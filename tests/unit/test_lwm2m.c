@@ -673,6 +673,35 @@ test_query_ep(void **state)
 	query_fail("ep=a\x7f", "ep: bad character 0x7f");
 }
 
+/* An endpoint name alone, as the HTTP API and the parsers of its bodies
+ * check one: the rules of ep= above. */
+static void
+test_check_ep(void **state)
+{
+	char	name[80], err[80];
+
+	(void)state;
+	assert_int_equal(lwm2m_check_ep("aZ09-._:~@+!$*", err, sizeof err), 0);
+	assert_string_equal(err, "");
+	memset(name, 'e', 63);
+	name[63] = '\0';
+	assert_int_equal(lwm2m_check_ep(name, err, sizeof err), 0);
+	name[63] = 'e';
+	name[64] = '\0';
+	assert_int_equal(lwm2m_check_ep(name, err, sizeof err), -1);
+	assert_string_equal(err, "ep must be 1..63 characters");
+	assert_int_equal(lwm2m_check_ep("", err, sizeof err), -1);
+	assert_string_equal(err, "ep must be 1..63 characters");
+	assert_int_equal(lwm2m_check_ep("a b", err, sizeof err), -1);
+	assert_string_equal(err, "ep: bad character 0x20");
+	assert_int_equal(lwm2m_check_ep("a/b", err, sizeof err), -1);
+	assert_string_equal(err, "ep: bad character 0x2f");
+	assert_int_equal(lwm2m_check_ep("\xc3\xa9", NULL, 0), -1);
+	memset(err, 'x', sizeof err);
+	assert_int_equal(lwm2m_check_ep("a=b", err, 0), -1);
+	assert_int_equal(err[0], 'x');
+}
+
 static void
 test_query_lt(void **state)
 {
@@ -941,6 +970,7 @@ main(void)
 		cmocka_unit_test(test_links_err_buffer),
 		cmocka_unit_test(test_query_register),
 		cmocka_unit_test(test_query_ep),
+		cmocka_unit_test(test_check_ep),
 		cmocka_unit_test(test_query_lt),
 		cmocka_unit_test(test_query_version),
 		cmocka_unit_test(test_query_binding),
