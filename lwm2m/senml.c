@@ -27,55 +27,6 @@ senml_fail(struct senml *s, const char *fmt, ...)
 	return -1;
 }
 
-/*
- * Whether p[0..n) is UTF-8 as RFC 3629 defines it (no overlong forms, no
- * surrogates, nothing past U+10FFFF) without NUL; with no_ctrl, also
- * without C0 controls, DEL or C1 controls.
- */
-int
-senml_utf8(const uint8_t *p, size_t n, int no_ctrl)
-{
-	size_t i = 0, k, more;
-	uint32_t cp, min;
-
-	while (i < n) {
-		if (p[i] < 0x80) {
-			if (p[i] == 0 || (no_ctrl && (p[i] < 0x20 ||
-			    p[i] == 0x7f)))
-				return 0;
-			i++;
-			continue;
-		}
-		if (p[i] >= 0xc2 && p[i] <= 0xdf) {
-			more = 1;
-			cp = p[i] & 0x1f;
-			min = 0x80;
-		} else if ((p[i] & 0xf0) == 0xe0) {
-			more = 2;
-			cp = p[i] & 0x0f;
-			min = 0x800;
-		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
-			more = 3;
-			cp = p[i] & 0x07;
-			min = 0x10000;
-		} else
-			return 0;
-		if (n - i - 1 < more)
-			return 0;
-		for (k = 1; k <= more; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		if (no_ctrl && cp <= 0x9f)
-			return 0;
-		i += more + 1;
-	}
-	return 1;
-}
-
 /* A JSON string item holding p[0..n), which the caller has checked. */
 cJSON *
 senml_string(struct senml *s, const uint8_t *p, size_t n)

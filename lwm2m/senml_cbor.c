@@ -15,6 +15,7 @@
 #include "lwm2m/cborscan.h"
 #include "lwm2m/senml.h"
 #include "lwm2m/senml_int.h"
+#include "parse.h"
 
 /*
  * The pre-pass before cbor_load builds a tree (cborscan.h): the item
@@ -146,7 +147,7 @@ cbor_text(struct senml *s, size_t rec, const char *what,
 	size_t n = cbor_string_length(v);
 
 	if (!cbor_string_is_definite(v) || (n > 0 && p == NULL) ||
-	    !senml_utf8(p, n, 0)) {
+	    !parse_utf8(p, n, 0)) {
 		senml_fail(s, "SenML CBOR: record %zu: %s: not UTF-8 text "
 		    "without NUL", rec, what);
 		return NULL;
@@ -266,7 +267,7 @@ cbor_field(struct senml *s, size_t rec, size_t i, const cbor_item_t *key,
 		if (n > 0 && p == NULL)
 			return senml_fail(s, "out of memory");
 		if ((l = cbor_label_text(p, n)) == NULL) {
-			if (!senml_utf8(p, n, 0))
+			if (!parse_utf8(p, n, 0))
 				return senml_fail(s, "SenML CBOR: record %zu: "
 				    "field %zu: label not UTF-8 text without "
 				    "NUL", rec, i);

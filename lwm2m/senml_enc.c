@@ -16,6 +16,7 @@
 #include "lwm2m/objmodel.h"
 #include "lwm2m/senml.h"
 #include "lwm2m/senml_int.h"
+#include "parse.h"
 
 #define ENC_EXACT	9007199254740992.0	/* 2^53 */
 
@@ -216,7 +217,7 @@ enc_value(struct enc *e, struct enc_rec *r, const char *fname, cJSON *item)
 	case LWM2M_TYPE_CORELNK:
 		r->str = str;
 		r->slen = strlen(str);
-		if (!senml_utf8((const uint8_t *)str, r->slen, 0))
+		if (!parse_utf8((const uint8_t *)str, r->slen, 0))
 			return senml_fail(e->s, "%s: \"vs\" is not UTF-8",
 			    r->name);
 		return 0;

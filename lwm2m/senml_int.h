@@ -25,7 +25,6 @@ struct senml {
 
 int	 senml_fail(struct senml *s, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-int	 senml_utf8(const uint8_t *p, size_t n, int no_ctrl);
 cJSON	*senml_string(struct senml *s, const uint8_t *p, size_t n);
 cJSON	*senml_base64url(struct senml *s, const uint8_t *p, size_t n);
 cJSON	*senml_raw(struct senml *s, const char *text);

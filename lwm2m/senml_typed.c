@@ -16,6 +16,7 @@
 #include "lwm2m/objmodel.h"
 #include "lwm2m/senml.h"
 #include "lwm2m/senml_int.h"
+#include "parse.h"
 
 /* A number item printed exactly, or NULL after a failure. */
 static cJSON *
@@ -100,7 +101,7 @@ typed_tlv(struct senml *s, enum lwm2m_type t, const uint8_t *v, size_t n,
 	switch (t) {
 	case LWM2M_TYPE_STRING:
 	case LWM2M_TYPE_CORELNK:
-		if (!senml_utf8(v, n, 0))
+		if (!parse_utf8(v, n, 0))
 			break;
 		*field = "vs";
 		return senml_string(s, v, n);
@@ -214,7 +215,7 @@ typed_text(struct senml *s, enum lwm2m_type t, const uint8_t *v, size_t n,
 	switch (t) {
 	case LWM2M_TYPE_STRING:
 	case LWM2M_TYPE_CORELNK:
-		if (!senml_utf8(v, n, 0))
+		if (!parse_utf8(v, n, 0))
 			break;
 		*field = "vs";
 		return senml_string(s, v, n);
