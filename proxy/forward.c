@@ -279,61 +279,17 @@ fwspec_free(struct fwspec *fs)
 	fs->owned = NULL;
 }
 
-/*
- * The op is stored (or not): once committed, 202 with the op as GET
- * /v1/ops/{id} (its Location) shows it. Should the record not read back,
- * the answer is still 202 (the op is kept), with its id and state.
- */
-static void
-forward_queued(enum queue_result res, uint64_t id, void *arg)
-{
-	struct http_exchange *hx = arg;
-	char loc[48];
-	cJSON *doc;
-
-	if (res != QUEUE_OK) {
-		http_store_error(hx, "the operation could not be stored");
-		return;
-	}
-	snprintf(loc, sizeof(loc), "/v1/ops/%llu", (unsigned long long)id);
-	evhttp_add_header(evhttp_request_get_output_headers(hx->req),
-	    "Location", loc);
-	if (api_op_json(hx->gw, id, &doc) != 0) {
-		log_warnx("device %s: operation %s stored but not read back",
-		    hx->params.value[0], loc);
-		doc = cJSON_CreateObject();
-		cJSON_AddNumberToObject(doc, "op", (double)id);
-		cJSON_AddStringToObject(doc, "ep", hx->params.value[0]);
-		cJSON_AddStringToObject(doc, "state", "queued");
-	}
-	/* Queued on request for a device that is reachable: go now. */
-	queue_wake(hx->gw, hx->params.value[0]);
-	http_reply_json(hx, 202, doc);
-}
-
-/* Keeps the request for the device's next message. */
+/* Keeps the request for the device's next message (api_op_push: 202
+ * once stored, or 429 or 5xx). */
 static void
 forward_enqueue(struct http_exchange *hx)
 {
 	struct fwspec fs;
-	const char *ep = hx->params.value[0];
-	enum queue_result res;
 
 	if (forward_spec(hx, &fs) == -1)
 		return;
-	res = queue_push(hx->gw, ep, &fs.s, forward_queued, hx);
+	(void)api_op_push(hx, &fs.s);
 	fwspec_free(&fs);
-	switch (res) {
-	case QUEUE_OK:
-		return;
-	case QUEUE_FULL:
-		http_error(hx, 429, "queue_full", "device %s has %d operations "
-		    "waiting", ep, hx->gw->cfg.queue_max_per_device);
-		return;
-	default:
-		http_store_error(hx, "the operation could not be stored");
-		return;
-	}
 }
 
 
