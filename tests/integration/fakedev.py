@@ -38,12 +38,16 @@ class FakeDevice:
     in order, and ("sent", key) once an answer is on its way. A FETCH with
     Observe 0 (an Observe-Composite) is kept in composites by its payload
     (the SenML names) and notified with notify_composite; one with Observe
-    1 cancels it. links is the registration's link-format body."""
+    1 cancels it. links is the registration's link-format body. formats,
+    when given, are the Content-Formats the device speaks, as a standard
+    client has a fixed set: a request whose Accept is another gets 4.06,
+    one whose body is in another 4.15, before the table is looked at."""
 
     def __init__(self, gw, ep, answers=None, lt=300, b="U", first_seq=1,
-                 links=b"</3/0>"):
+                 links=b"</3/0>", formats=None):
         self.gw, self.ep = gw, ep
         self.answers = answers or {}
+        self.formats = formats
         self.seen = []
         self.events = []
         self.replies = []
@@ -67,6 +71,18 @@ class FakeDevice:
         self.sock.settimeout(0.2)
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
+
+    def _format_refusal(self, m):
+        """4.06 or 4.15 for a format the device lacks, as Wakaama, Zephyr
+        and Anjay answer; None when it speaks them (or has no list)."""
+        if self.formats is None:
+            return None
+        for number, code in ((ACCEPT, "4.06"), (CONTENT_FORMAT, "4.15")):
+            for n, v in m["options"]:
+                if n == number and int.from_bytes(v, "big") not in \
+                        self.formats:
+                    return (code, b"", None, None)
+        return None
 
     def _register_options(self):
         return [(URI_PATH, b"rd"), (URI_QUERY, b"ep=" + self.ep.encode()),
@@ -113,7 +129,8 @@ class FakeDevice:
                 self.seen.append((key, m))
                 self.events.append(("seen", key))
                 self.cond.notify_all()
-            answer = self.answers.get(key, ("4.04", b"", None, None))
+            answer = self._format_refusal(m) or \
+                self.answers.get(key, ("4.04", b"", None, None))
             if answer is None:
                 continue        # the device stays silent
             if len(answer) > 4 and answer[4] is not None:

@@ -300,6 +300,35 @@ def test_queued_read_composite(gateway_factory, devices):
 
 # -- device errors ------------------------------------------------------------
 
+def test_a_client_without_a_format_refuses_it(gateway, devices):
+    """A client with a fixed set of formats, as Wakaama 1.0 (plain text,
+    opaque, TLV, link-format): an Accept it lacks is its 4.06, a body in a
+    format it lacks its 4.15, each a JSON error with the device's code; a
+    JSON read (the gateway asks for no format and converts) and a JSON
+    write (the gateway encodes TLV) work."""
+    dev = devices(gateway, "dm-fmt", formats={0, 40, 42, 11542}, answers={
+        "GET 3/0": ("2.05", bytes.fromhex("c800074f7574706f7374"), 11542,
+                    None),
+        "PUT 3/0/14": ("2.04", b"", None, None)})
+    base = "/v1/devices/dm-fmt/r/"
+    status, _, body = gateway.http(
+        "GET", base + "3/0", headers={"Accept": "application/senml+cbor"})
+    assert status == 406 and json.loads(body)["device_code"] == "4.06"
+    status, _, body = gateway.http(
+        "GET", base + "3/0", headers={"Accept": "application/json"})
+    assert status == 200, body
+    assert json.loads(body) == [{"bn": "/3/0/", "n": "0", "vs": "Outpost"}]
+    one = '[{"bn":"/3/0/14","vs":"+02"}]'
+    status, _, body = gateway.http(
+        "PUT", base + "3/0/14", body=one,
+        headers={"Content-Type": "application/senml+json"})
+    assert status == 415 and json.loads(body)["device_code"] == "4.15"
+    assert gateway.http("PUT", base + "3/0/14", body=one, headers={
+        "Content-Type": "application/json"})[0] == 204
+    assert opts(dev.seen[-1][1], CONTENT_FORMAT) == [(11542).to_bytes(2,
+                                                                      "big")]
+
+
 def test_device_errors_are_json(gateway, devices):
     devices(gateway, "dm-e", answers={
         "GET 3/0/0": ("4.06", b"", None, None),
