@@ -205,9 +205,9 @@ bsc_request(struct node_dev *d)
 		bsc_failed(d, "out of memory");
 		return;
 	}
-	link_coap_address(&server, &n->bs_addr, n->bs_len);
+	session_address(&server, &n->bs_addr, n->bs_len);
 	/* The identity and key outlive the session (the node's). */
-	b->session = link_psk_session(d->shard->ctx, NULL, &server,
+	b->session = session_psk(d->shard->ctx, NULL, &server,
 	    n->bs_secure ? id : NULL, n->bs_psk, n->bs_psk_len);
 	if (b->session == NULL) {
 		bsc_failed(d, "cannot open a session to the bootstrap server");
@@ -242,7 +242,7 @@ bsc_install(struct node_dev *d)
 	struct bsc *b = d->bsc;
 	char err[200];
 
-	link_session_free(d);	/* the old account's, if any */
+	session_free(d);	/* the old account's, if any */
 	memset(&b->acct, 0, sizeof(b->acct));
 	acct_keep_dm(&b->acct, b->work);
 	bsc_close(b);
@@ -381,7 +381,7 @@ bsc_dm_session(struct node_dev *d, coap_context_t *ctx,
 
 	if (!d->bsc->has)
 		return NULL;
-	link_coap_address(&server, &dm->addr, dm->addrlen);
+	session_address(&server, &dm->addr, dm->addrlen);
 	if (!dm->secure)
 		return coap_new_client_session(ctx, local, &server,
 		    COAP_PROTO_UDP);

@@ -238,10 +238,10 @@ bsres_open(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	struct acct *a;
 
 	*dp = d;
-	res_activity(d);
+	reply_activity(d);
 	if (bsres_path(req, p) == -1 ||
 	    (a = bsres_acct(d, s, p, bs, &res, &why)) == NULL) {
-		res_reply(resp, res, why);
+		reply_result(resp, res, why);
 		return NULL;
 	}
 	return a;
@@ -259,7 +259,7 @@ bsres_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	struct obj_value v;
 	struct acct *a;
 	char buf[OBJ_STR_MAX + 32];
-	int accept = res_uint_option(req, COAP_OPTION_ACCEPT), bs;
+	int accept = reply_uint_option(req, COAP_OPTION_ACCEPT), bs;
 
 	if ((a = bsres_open(r, s, req, resp, &d, &p, &bs)) == NULL)
 		return;
@@ -270,7 +270,7 @@ bsres_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		goto fail;
 	}
 	if (accept == CF_LINKS) {
-		res_content(r, s, req, resp, query, CF_LINKS,
+		reply_content(r, s, req, resp, query, CF_LINKS,
 		    bsres_discover(a, &p));
 		return;
 	}
@@ -287,18 +287,18 @@ bsres_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 			res = NODE_INTERNAL;
 			goto fail;
 		}
-		res_content(r, s, req, resp, query, CF_TEXT, strdup(buf));
+		reply_content(r, s, req, resp, query, CF_TEXT, strdup(buf));
 		return;
 	}
 	if (accept == -1 || accept == CF_SENML) {
-		res_content(r, s, req, resp, query, CF_SENML,
+		reply_content(r, s, req, resp, query, CF_SENML,
 		    bsres_senml(a, &p));
 		return;
 	}
 	res = NODE_NOT_ACCEPTABLE;
 	why = "reads as text/plain (0), SenML JSON (110) or link-format (40)";
 fail:
-	res_reply(resp, res, why);
+	reply_result(resp, res, why);
 }
 
 static void
@@ -312,12 +312,12 @@ bsres_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	struct acct *a, copy;
 	char err[320];
 	size_t len;
-	int cf = res_uint_option(req, COAP_OPTION_CONTENT_FORMAT), bs;
+	int cf = reply_uint_option(req, COAP_OPTION_CONTENT_FORMAT), bs;
 
 	(void)query;
 	if ((a = bsres_open(r, s, req, resp, &d, &p, &bs)) == NULL)
 		return;
-	res_body(req, &body, &len);
+	reply_body(req, &body, &len);
 	if (cf == -1)
 		cf = p.rid >= 0 ? ACCT_CF_TEXT : -1;
 	if (bs) {
@@ -326,12 +326,13 @@ bsres_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		if (res != NODE_OK)
 			log_warnx("%s: Bootstrap-Write of /%d%s: %s", d->ep,
 			    p.oid, p.iid >= 0 ? "/.." : "", err);
-		res_reply(resp, res, err);
+		reply_result(resp, res, err);
 		return;
 	}
 	if (p.iid < 0 || !bsres_has(a, p.oid, p.iid)) {
-		res_reply(resp, p.iid < 0 ? NODE_NOT_ALLOWED : NODE_NOT_FOUND,
-		    p.iid < 0 ? "write an instance of /1" : "no such instance");
+		reply_result(resp, p.iid < 0 ? NODE_NOT_ALLOWED :
+		    NODE_NOT_FOUND, p.iid < 0 ? "write an instance of /1" :
+		    "no such instance");
 		return;
 	}
 	copy = *a;
@@ -342,7 +343,7 @@ bsres_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		    "binding %s", d->ep, p.iid, d->bsc->params.lifetime,
 		    d->bsc->params.queue ? "UQ" : "U");
 	explicit_bzero(&copy, sizeof(copy));
-	res_reply(resp, res, err);
+	reply_result(resp, res, err);
 }
 
 static void
@@ -383,7 +384,7 @@ bsres_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	} else
 		bsc_trigger(d);
 out:
-	res_reply(resp, res, why);
+	reply_result(resp, res, why);
 }
 
 /* DELETE of / (root is 1) or of an account path: Bootstrap-Delete. */
@@ -398,20 +399,20 @@ bsres_remove(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	enum node_result res;
 	char err[160];
 
-	res_activity(d);
+	reply_activity(d);
 	if ((a = bsc_serving(d, s)) == NULL) {
-		res_reply(resp, NODE_NOT_ALLOWED, "Bootstrap-Delete is the "
+		reply_result(resp, NODE_NOT_ALLOWED, "Bootstrap-Delete is the "
 		    "bootstrap server's");
 		return;
 	}
 	if (!root && (bsres_path(req, &p) == -1 || p.rid >= 0)) {
-		res_reply(resp, p.rid >= 0 ? NODE_NOT_ALLOWED : NODE_NOT_FOUND,
-		    "Bootstrap-Delete of /, /0, /1 or an instance");
+		reply_result(resp, p.rid >= 0 ? NODE_NOT_ALLOWED :
+		    NODE_NOT_FOUND, "Bootstrap-Delete of /, /0, /1 or an instance");
 		return;
 	}
 	if ((res = acct_delete(a, p.oid, p.iid, err, sizeof(err))) !=
 	    NODE_OK) {
-		res_reply(resp, res, err);
+		reply_result(resp, res, err);
 		return;
 	}
 	if (root)
@@ -450,19 +451,19 @@ bsres_root_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	char *buf;
 	size_t len;
 
-	res_activity(d);
+	reply_activity(d);
 	if ((a = bsc_serving(d, s)) == NULL) {
-		res_reply(resp, NODE_NOT_ALLOWED, "Discover of / is the "
+		reply_result(resp, NODE_NOT_ALLOWED, "Discover of / is the "
 		    "bootstrap server's");
 		return;
 	}
-	if (res_uint_option(req, COAP_OPTION_ACCEPT) != CF_LINKS) {
-		res_reply(resp, NODE_NOT_ACCEPTABLE, "Bootstrap-Discover "
+	if (reply_uint_option(req, COAP_OPTION_ACCEPT) != CF_LINKS) {
+		reply_result(resp, NODE_NOT_ACCEPTABLE, "Bootstrap-Discover "
 		    "answers link-format (40) only");
 		return;
 	}
 	if ((buf = calloc(1, BSRES_LINKS_MAX)) == NULL) {
-		res_reply(resp, NODE_INTERNAL, "out of memory");
+		reply_result(resp, NODE_INTERNAL, "out of memory");
 		return;
 	}
 	snprintf(buf, BSRES_LINKS_MAX, "</>;lwm2m=1.1");
@@ -471,11 +472,11 @@ bsres_root_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	    (buf[len] = ',', obj_links(sh->node->obj.table, buf + len + 1,
 	    BSRES_LINKS_MAX - len - 1)) == -1) {
 		free(buf);
-		res_reply(resp, NODE_INTERNAL, "links too long");
+		reply_result(resp, NODE_INTERNAL, "links too long");
 		return;
 	}
 	log_debug("%s: Bootstrap-Discover: %s", d->ep, buf);
-	res_content(r, s, req, resp, query, CF_LINKS, buf);
+	reply_content(r, s, req, resp, query, CF_LINKS, buf);
 }
 
 /* POST /bs: Bootstrap-Finish. */
@@ -491,12 +492,12 @@ bsres_finish(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	(void)req;
 	(void)query;
 	if (bsc_serving(d, s) == NULL) {
-		res_reply(resp, NODE_NOT_ALLOWED, "Bootstrap-Finish is the "
+		reply_result(resp, NODE_NOT_ALLOWED, "Bootstrap-Finish is the "
 		    "bootstrap server's");
 		return;
 	}
 	res = bsc_finish(d, err, sizeof(err));
-	res_reply(resp, res, err);
+	reply_result(resp, res, err);
 }
 
 /* A resource of path with handlers for get, put, post and delete (any may

@@ -1,6 +1,7 @@
 /*
- * coap.h: the agent's CoAP side (link.c: contexts, sessions, registration
- * messages; res.c: the resources and their handlers; observe.c: when
+ * coap.h: the agent's CoAP side (session.c: client sessions and their
+ * sockets; link.c: contexts, registration messages; res.c: the resources
+ * and their handlers, reply.c: what those share; observe.c: when
  * observers are notified; bsc.c, bsres.c: bootstrap, node/bsc.h). Only
  * these files include libcoap's headers.
  */
@@ -83,27 +84,19 @@ struct shard {
 	int			 radio_off;	/* io_ev removed */
 	coap_resource_t		*root;		/* /: compres.c, bsres.c */
 	struct comp_obs		*comps;		/* compres.c's */
+	void			(*comp_due)(struct shard *sh);	/* compres.c's:
+						   a member of a composite
+						   observation would notify
+						   (observe.c) */
 	size_t			 ncomps, comps_cap;
 	int			 comp_served;	/* a notification round ran */
 };
 
-/* link.c: each device's session to the gateway and its messages. */
+/* session.c: the client sessions and their sockets. */
 
-/* The device a request came to: the session's own, or for a request from
- * another peer (to [node] listen) the shard's first device. */
-struct node_dev *link_dev_of(struct shard *sh, coap_session_t *s);
-/* Registers the response and nack handlers of the devices on ctx. */
-void	link_context(coap_context_t *ctx);
-void	link_coap_address(coap_address_t *a, const struct sockaddr_storage *ss,
+/* A socket address as libcoap's. */
+void	session_address(coap_address_t *a, const struct sockaddr_storage *ss,
 	    socklen_t len);
-/* Event callbacks: a shard's epoll fd (arg: the shard), a device's timer
- * (arg: the device). */
-void	link_io_cb(evutil_socket_t fd, short what, void *arg);
-void	link_timer_cb(evutil_socket_t fd, short what, void *arg);
-/* Drops a device's session (never from inside a libcoap handler). */
-void	link_session_free(struct node_dev *d);
-extern const struct reg_ops link_reg_ops;
-
 /*
  * A client session from ctx to server (local: NULL for any): over DTLS
  * when secure, with the node's certificate or raw public key when it has
@@ -112,39 +105,55 @@ extern const struct reg_ops link_reg_ops;
  * outlive the session); plain UDP otherwise. NULL when libcoap cannot
  * make it.
  */
-coap_session_t *link_client_session(struct node *n, coap_context_t *ctx,
+coap_session_t *session_client(struct node *n, coap_context_t *ctx,
 	    const coap_address_t *local, const coap_address_t *server,
 	    int secure, const char *ep);
 /* The same with identity id and key (both to outlive the session: libcoap
  * may point at them for its life), or plain UDP when id is NULL: the
  * device's session to the gateway, and its bootstrap session (bsc.c). */
-coap_session_t *link_psk_session(coap_context_t *ctx,
+coap_session_t *session_psk(coap_context_t *ctx,
 	    const coap_address_t *local, const coap_address_t *server,
 	    const char *id, const uint8_t *key, size_t key_len);
+/* Drops a device's session (never from inside a libcoap handler). */
+void	session_free(struct node_dev *d);
 
-/* The socket descriptor socket(2) would return now (link_probe_fd). */
-int	link_lowest_fd(void);
+/* The socket descriptor socket(2) would return now (session_probe_fd). */
+int	session_lowest_fd(void);
 /* The socket of session s that libcoap just made, probe being
- * link_lowest_fd() from before it was made: probe when it is a socket
+ * session_lowest_fd() from before it was made: probe when it is a socket
  * with s's local address and peer as its peer, else -1. */
-int	link_probe_fd(coap_session_t *s, int probe,
+int	session_probe_fd(coap_session_t *s, int probe,
 	    const struct sockaddr_storage *peer);
 /* Sets fd's socket filter: drop everything (off), drop the share drop
  * of 2^32 (0: nothing). */
-void	link_set_filter(int fd, int off, uint32_t drop, const char *who);
+void	session_set_filter(int fd, int off, uint32_t drop, const char *who);
 
-/* res.c: what bsres.c shares. res_reply sets a response's code from a
- * result (the one place) with diag as the reason; res_uint_option is the
- * value of a uint option, -1 when absent; res_content answers 2.05 with
- * text (malloc'd, taken over) in format cf; res_body is a request's whole
- * body; res_activity keeps a queue-mode device awake. */
-void	res_reply(coap_pdu_t *resp, enum node_result res, const char *diag);
-int	res_uint_option(const coap_pdu_t *req, coap_option_num_t number);
-void	res_content(coap_resource_t *r, coap_session_t *s,
+/* link.c: each device's session to the gateway and its messages. */
+
+/* The device a request came to: the session's own, or for a request from
+ * another peer (to [node] listen) the shard's first device. */
+struct node_dev *link_dev_of(struct shard *sh, coap_session_t *s);
+/* Registers the response and nack handlers of the devices on ctx. */
+void	link_context(coap_context_t *ctx);
+/* Event callbacks: a shard's epoll fd (arg: the shard), a device's timer
+ * (arg: the device). */
+void	link_io_cb(evutil_socket_t fd, short what, void *arg);
+void	link_timer_cb(evutil_socket_t fd, short what, void *arg);
+extern const struct reg_ops link_reg_ops;
+
+/* reply.c: what the handlers of res.c, bsres.c and compres.c share.
+ * reply_result sets a response's code from a result (the one place) with
+ * diag as the reason; reply_uint_option is the value of a uint option, -1
+ * when absent; reply_content answers 2.05 with text (malloc'd, taken over)
+ * in format cf; reply_body is a request's whole body; reply_activity keeps
+ * a queue-mode device awake. */
+void	reply_result(coap_pdu_t *resp, enum node_result res, const char *diag);
+int	reply_uint_option(const coap_pdu_t *req, coap_option_num_t number);
+void	reply_content(coap_resource_t *r, coap_session_t *s,
 	    const coap_pdu_t *req, coap_pdu_t *resp, const coap_string_t *query,
 	    uint16_t cf, char *text);
-void	res_body(const coap_pdu_t *req, const uint8_t **data, size_t *len);
-void	res_activity(struct node_dev *d);
+void	reply_body(const coap_pdu_t *req, const uint8_t **data, size_t *len);
+void	reply_activity(struct node_dev *d);
 
 /* res.c: the resources of a shard (fleets get no /config). */
 int	res_init(struct shard *sh, int fleet);
@@ -196,11 +205,10 @@ int64_t	fwp_backoff(int retries);
 unsigned fwp_szx(int block_size);
 
 /* compres.c: the root resource / of a shard, with Read-Composite and
- * Observe-Composite (FETCH); compres_due: a member of a composite
- * observation would notify, so they all do. */
+ * Observe-Composite (FETCH). compres_init sets shard.comp_due: a member
+ * of a composite observation would notify, so they all do. */
 int	compres_init(struct shard *sh);
 void	compres_free(struct shard *sh);
-void	compres_due(struct shard *sh);
 
 /* observe.c */
 void	obs_init(struct obs *o, struct res_slot *slot, enum obs_kind kind);

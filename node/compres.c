@@ -138,7 +138,9 @@ compres_add(struct shard *sh, const void *s, coap_bin_const_t tok,
 	return NODE_OK;
 }
 
-void
+/* shard.comp_due, called by observe.c: a member of a composite
+ * observation would notify, so they all do. */
+static void
 compres_due(struct shard *sh)
 {
 	size_t i;
@@ -203,7 +205,7 @@ static int
 compres_observe(const coap_pdu_t *req, coap_pdu_t *resp)
 {
 	coap_opt_iterator_t it;
-	int o = res_uint_option(req, COAP_OPTION_OBSERVE);
+	int o = reply_uint_option(req, COAP_OPTION_OBSERVE);
 
 	if (o == COAP_OBSERVE_ESTABLISH)
 		return coap_check_option(resp, COAP_OPTION_OBSERVE, &it) !=
@@ -273,38 +275,38 @@ compres_fetch(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	uint8_t *pack;
 	size_t len;
 	char err[160];
-	int accept = res_uint_option(req, COAP_OPTION_ACCEPT), obs;
+	int accept = reply_uint_option(req, COAP_OPTION_ACCEPT), obs;
 
-	res_activity(d);
+	reply_activity(d);
 	if (accept == -1)
 		accept = COMP_CF_SENML_JSON;
 	if (accept != COMP_CF_SENML_JSON && accept != COMP_CF_SENML_CBOR) {
-		res_reply(resp, NODE_NOT_ACCEPTABLE, "a composite read "
+		reply_result(resp, NODE_NOT_ACCEPTABLE, "a composite read "
 		    "answers SenML JSON (110) or SenML CBOR (112)");
 		return;
 	}
 	if (compres_attrs(req, &a, err, sizeof(err)) == -1) {
-		res_reply(resp, NODE_BAD_REQUEST, err);
+		reply_result(resp, NODE_BAD_REQUEST, err);
 		return;
 	}
-	res_body(req, &body, &len);
-	if ((res = comp_parse(res_uint_option(req,
+	reply_body(req, &body, &len);
+	if ((res = comp_parse(reply_uint_option(req,
 	    COAP_OPTION_CONTENT_FORMAT), body, len, &l, err, sizeof(err))) !=
 	    NODE_OK) {
-		res_reply(resp, res, err);
+		reply_result(resp, res, err);
 		return;
 	}
 	if ((obs = compres_observe(req, resp)) >= 0 &&
 	    (res = compres_book(sh, s, req, resp, obs, &l, &a, d->ep)) !=
 	    NODE_OK) {
-		res_reply(resp, res, res == NODE_UNAVAILABLE ? "too many "
+		reply_result(resp, res, res == NODE_UNAVAILABLE ? "too many "
 		    "composite observations" : "out of memory");
 		return;
 	}
 	if ((pack = comp_read(&n->obj, d->ep, n->fwops != NULL ?
 	    n->fwops->read(d) : &n->obj.fw, &l, accept == COMP_CF_SENML_CBOR,
 	    &len, err, sizeof(err))) == NULL) {
-		res_reply(resp, NODE_INTERNAL, err);
+		reply_result(resp, NODE_INTERNAL, err);
 		return;
 	}
 	coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CONTENT);
@@ -324,6 +326,7 @@ compres_init(struct shard *sh)
 	coap_resource_set_get_observable(r, 1);
 	coap_add_resource(sh->ctx, r);
 	sh->root = r;
+	sh->comp_due = compres_due;
 	return 0;
 }
 

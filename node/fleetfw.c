@@ -418,10 +418,10 @@ ffw_pull(struct node_dev *d)
 	dl->pathoff = (uint16_t)(strlen(f->fw.uri) - strlen(path));
 	dl->szx = (uint8_t)fwp_szx(n->cfg.fw_block_size);
 	dl->want_manifest = 1;
-	link_coap_address(&server, &ss, sslen);
-	probe = n->drop != 0 ? link_lowest_fd() : -1;
+	session_address(&server, &ss, sslen);
+	probe = n->drop != 0 ? session_lowest_fd() : -1;
 	if ((dl->timer = evtimer_new(n->base, ffw_timer_cb, f)) == NULL ||
-	    (dl->session = link_client_session(n, d->shard->fw_ctx, NULL,
+	    (dl->session = session_client(n, d->shard->fw_ctx, NULL,
 	    &server, secure, d->ep)) == NULL) {
 		ffw_dl_free(f);
 		ffw_fail(n, f, FW_RESULT_NO_MEMORY, "cannot open a CoAP "
@@ -430,7 +430,7 @@ ffw_pull(struct node_dev *d)
 	}
 	coap_session_set_app_data(dl->session, f);
 	if (n->drop != 0)
-		link_set_filter(link_probe_fd(dl->session, probe, &ss), 0,
+		session_set_filter(session_probe_fd(dl->session, probe, &ss), 0,
 		    n->drop, d->ep);
 	ffw_request(n, f);
 }

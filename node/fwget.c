@@ -304,8 +304,8 @@ nfw_request(struct node_fw *fw)
 	coap_pdu_t *pdu;
 
 	if (fw->session == NULL) {
-		link_coap_address(&server, &fw->server, fw->server_len);
-		if ((fw->session = link_client_session(fw->node, fw->ctx,
+		session_address(&server, &fw->server, fw->server_len);
+		if ((fw->session = session_client(fw->node, fw->ctx,
 		    NULL, &server, fw->secure, fw->node->cfg.endpoint)) ==
 		    NULL) {
 			nfw_schedule(fw, 1000);
@@ -534,7 +534,7 @@ nfw_context(struct node_fw *fw)
 		log_warnx("firmware: [firmware] listen: %s", err);
 		return -1;
 	}
-	link_coap_address(&a, &ss, sslen);
+	session_address(&a, &ss, sslen);
 	if (coap_new_endpoint(fw->ctx, &a, COAP_PROTO_UDP) == NULL) {
 		log_warnx("firmware: cannot listen on %s", cfg->fw_listen);
 		return -1;

@@ -15,9 +15,10 @@
  * turns off its own socket with a socket filter that drops everything.
  *
  * [fleet] drop imitates a lossy link, both ways:
- *  - incoming: a socket filter (SO_ATTACH_FILTER, SKF_AD_RANDOM) drops that
- *    share of the datagrams to a device before libcoap sees them, so both
- *    ends' retransmissions work as on a real link;
+ *  - incoming: a socket filter (SO_ATTACH_FILTER, SKF_AD_RANDOM; set in
+ *    session.c) drops that share of the datagrams to a device before
+ *    libcoap sees them, so both ends' retransmissions work as on a real
+ *    link;
  *  - outgoing requests (register, update, deregister): each transmission
  *    is lost with that chance; the request then leaves later by as long as
  *    the lost transmissions' timeouts would have taken, or fails as libcoap
@@ -27,15 +28,11 @@
  *  - notifications are not dropped.
  */
 #include <sys/socket.h>
-#include <linux/filter.h>
-#include <netinet/in.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -84,106 +81,6 @@ link_dev_of(struct shard *sh, coap_session_t *s)
 	return d != NULL ? d : &sh->node->devs[sh->first];
 }
 
-void
-link_coap_address(coap_address_t *a, const struct sockaddr_storage *ss,
-    socklen_t len)
-{
-	coap_address_init(a);
-	memcpy(&a->addr, ss, len);
-	a->size = len;
-}
-
-/* Whether two socket addresses name the same address and port. */
-static int
-link_same_addr(const struct sockaddr *a, const struct sockaddr *b)
-{
-	if (a->sa_family != b->sa_family)
-		return 0;
-	if (a->sa_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin_port == y->sin_port &&
-		    x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	if (a->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a,
-		    *y = (const void *)b;
-
-		return x->sin6_port == y->sin6_port &&
-		    memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
-	}
-	return 0;
-}
-
-/*
- * libcoap 4.3.1 does not tell a session's socket, but socket(2) returns
- * the lowest free descriptor: probe is what that was before the session
- * was made, and it is checked to be a socket with the session's local
- * address and the peer.
- */
-int
-link_probe_fd(coap_session_t *s, int probe,
-    const struct sockaddr_storage *peer)
-{
-	const coap_address_t *la = coap_session_get_addr_local(s);
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-
-	if (probe < 0 || getsockname(probe, (struct sockaddr *)&ss, &len) ==
-	    -1 || !link_same_addr((struct sockaddr *)&ss, &la->addr.sa))
-		return -1;
-	len = sizeof(ss);
-	if (getpeername(probe, (struct sockaddr *)&ss, &len) == -1 ||
-	    !link_same_addr((struct sockaddr *)&ss,
-	    (const struct sockaddr *)peer))
-		return -1;
-	return probe;
-}
-
-int
-link_lowest_fd(void)
-{
-	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-	if (fd != -1)
-		close(fd);
-	return fd;
-}
-
-void
-link_set_filter(int fd, int off, uint32_t drop, const char *who)
-{
-	struct sock_filter lossy[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_RANDOM),
-		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
-		BPF_STMT(BPF_RET | BPF_K, 0),
-	};
-	struct sock_filter deaf[] = {
-		BPF_STMT(BPF_RET | BPF_K, 0),
-	};
-	struct sock_fprog prog;
-	int dummy = 0;
-
-	if (fd < 0)
-		return;
-	if (off) {
-		prog.len = 1;
-		prog.filter = deaf;
-	} else if (drop != 0) {
-		lossy[1].k = ~drop;	/* keep below this */
-		prog.len = 4;
-		prog.filter = lossy;
-	} else {
-		setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &dummy,
-		    sizeof(dummy));
-		return;
-	}
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-	    sizeof(prog)) == -1)
-		log_warn("%s: cannot set a socket filter", who);
-}
-
 /*
  * Sets the socket filter of d: drop everything (radio off), drop a share
  * ([fleet] drop), or none.
@@ -191,114 +88,7 @@ link_set_filter(int fd, int off, uint32_t drop, const char *who)
 static void
 link_filter(struct node_dev *d)
 {
-	link_set_filter(d->fd, d->radio_off, d->node->drop, d->ep);
-}
-
-/*
- * libcoap: the gateway presented a certificate (validated against [node]
- * ca_file) or a raw public key. 1 accepts it: a certificate of the chain
- * the CA vouches for, with [node] server_cn as its CN when that is set; a
- * raw key that is [node] server_public_key.
- */
-static int
-link_server_cb(const char *cn, const uint8_t *der, size_t der_len,
-    coap_session_t *s, unsigned int depth, int validated, void *arg)
-{
-	struct node *n = arg;
-
-	(void)s;
-	if (strcmp(cn, COAP_DTLS_RPK_CERT_CN) == 0) {
-		if (der_len == n->server_key_len &&
-		    memcmp(der, n->server_key, der_len) == 0)
-			return 1;
-		log_warnx("dtls: the gateway's raw public key is not [node] "
-		    "server_public_key");
-		return 0;
-	}
-	if (!validated) {
-		log_warnx("dtls: the gateway's certificate '%.64s' does not "
-		    "chain to [node] ca_file", cn);
-		return 0;
-	}
-	if (depth > 0 || n->cfg.server_cn[0] == '\0' ||
-	    strcmp(cn, n->cfg.server_cn) == 0)
-		return 1;
-	log_warnx("dtls: the gateway's certificate is for '%.64s', not [node] "
-	    "server_cn '%s'", cn, n->cfg.server_cn);
-	return 0;
-}
-
-/* A DTLS session that proves the node with its certificate (X.509) or
- * its raw public key ([node] rpk), and checks the gateway's. */
-static coap_session_t *
-link_pki_session(struct node *n, coap_context_t *ctx,
-    const coap_address_t *local, const coap_address_t *server)
-{
-	coap_pki_key_pem_buf_t *pem;
-	coap_dtls_pki_t pki;
-
-	/* The PEM buffers live as long as the node: libcoap may point at
-	 * them for the life of the session. */
-	memset(&pki, 0, sizeof(pki));
-	pki.version = COAP_DTLS_PKI_SETUP_VERSION;
-	pki.validate_cn_call_back = link_server_cb;
-	pki.cn_call_back_arg = n;
-	pki.pki_key.key_type = COAP_PKI_KEY_PEM_BUF;
-	pem = &pki.pki_key.key.pem_buf;
-	pem->private_key = n->pem_key;
-	pem->private_key_len = n->pem_key_len;
-	if (n->cfg.rpk) {
-		pki.is_rpk_not_cert = 1;
-		pem->public_cert = n->pem_key;
-		pem->public_cert_len = n->pem_key_len;
-	} else {
-		pem->public_cert = n->pem_cert;
-		pem->public_cert_len = n->pem_cert_len;
-		pem->ca_cert = n->pem_ca;
-		pem->ca_cert_len = n->pem_ca_len;
-		pki.verify_peer_cert = 1;
-		pki.check_common_ca = 1;
-		pki.cert_chain_validation = 1;
-		pki.cert_chain_verify_depth = 3;
-	}
-	return coap_new_client_session_pki(ctx, local, server,
-	    COAP_PROTO_DTLS, &pki);
-}
-
-coap_session_t *
-link_psk_session(coap_context_t *ctx, const coap_address_t *local,
-    const coap_address_t *server, const char *id, const uint8_t *key,
-    size_t key_len)
-{
-	coap_dtls_cpsk_t psk;
-
-	if (id == NULL)
-		return coap_new_client_session(ctx, local, server,
-		    COAP_PROTO_UDP);
-	memset(&psk, 0, sizeof(psk));
-	psk.version = COAP_DTLS_CPSK_SETUP_VERSION;
-	psk.psk_info.identity.s = (const uint8_t *)id;
-	psk.psk_info.identity.length = strlen(id);
-	psk.psk_info.key.s = key;
-	psk.psk_info.key.length = key_len;
-	return coap_new_client_session_psk2(ctx, local, server,
-	    COAP_PROTO_DTLS, &psk);
-}
-
-coap_session_t *
-link_client_session(struct node *n, coap_context_t *ctx,
-    const coap_address_t *local, const coap_address_t *server, int secure,
-    const char *ep)
-{
-	const char *id = n->cfg.fleet == 0 && n->cfg.psk_identity[0] != '\0' ?
-	    n->cfg.psk_identity : ep;
-
-	if (secure && n->pem_key != NULL)
-		return link_pki_session(n, ctx, local, server);
-	/* The identity and the key live as long as the node and its
-	 * devices. */
-	return link_psk_session(ctx, local, server, secure ? id : NULL,
-	    n->psk, n->psk_len);
+	session_set_filter(d->fd, d->radio_off, d->node->drop, d->ep);
 }
 
 /* Creates d's session to the gateway if it has none. */
@@ -311,16 +101,16 @@ link_session(struct node_dev *d)
 
 	if (d->session != NULL)
 		return 0;
-	link_coap_address(&server, &n->gateway, n->gateway_len);
+	session_address(&server, &n->gateway, n->gateway_len);
 	if (n->local_len > 0)
-		link_coap_address(&local, &n->local, n->local_len);
+		session_address(&local, &n->local, n->local_len);
 	if (n->drop != 0 || (n->cfg.fleet > 0 && n->cfg.queue_mode))
-		probe = link_lowest_fd();
+		probe = session_lowest_fd();
 	if (d->bsc != NULL)	/* the DM server of its account */
 		d->session = bsc_dm_session(d, d->shard->ctx,
 		    n->local_len > 0 ? &local : NULL);
 	else
-		d->session = link_client_session(n, d->shard->ctx,
+		d->session = session_client(n, d->shard->ctx,
 		    n->local_len > 0 ? &local : NULL, &server, n->secure,
 		    d->ep);
 	if (d->session == NULL) {
@@ -329,31 +119,13 @@ link_session(struct node_dev *d)
 		return -1;
 	}
 	coap_session_set_app_data(d->session, d);
-	d->fd = link_probe_fd(d->session, probe, d->bsc != NULL ?
+	d->fd = session_probe_fd(d->session, probe, d->bsc != NULL ?
 	    bsc_dm_peer(d) : &n->gateway);
 	if (probe >= 0 && d->fd < 0)
 		log_warnx("%s: socket of the session not found: no drop or "
 		    "radio filter", d->ep);
 	link_filter(d);
 	return 0;
-}
-
-/* Drops d's session: whatever it still had queued is cancelled, nothing
- * of it reaches d again. Never call from inside a libcoap handler. */
-void
-link_session_free(struct node_dev *d)
-{
-	coap_session_t *s = d->session;
-
-	d->reset = 0;
-	if (s == NULL)
-		return;
-	d->session = NULL;
-	d->fd = -1;
-	d->inflight = 0;
-	coap_session_set_app_data(s, NULL);
-	coap_session_disconnected(s, COAP_NACK_NOT_DELIVERABLE);
-	coap_session_release(s);
 }
 
 /* Drops the sessions that handlers marked for it. */
@@ -364,7 +136,7 @@ link_reset_pending(struct node *n)
 
 	for (i = 0; i < n->nresets; i++)
 		if (n->resets[i]->reset)
-			link_session_free(n->resets[i]);
+			session_free(n->resets[i]);
 	n->nresets = 0;
 }
 
@@ -488,7 +260,7 @@ link_send(void *arg, enum reg_msg msg)
 	int lost = 0;
 
 	if (d->reset)
-		link_session_free(d);
+		session_free(d);
 	d->inflight = 0;
 	d->delayed = 0;
 	while (n->drop != 0 && lost <= LINK_MAX_RETRANSMIT && node_drop(n)) {
@@ -782,7 +554,7 @@ link_timer_cb(evutil_socket_t fd, short what, void *arg)
 		reg_timer(&d->reg, now);
 	}
 	if (d->reset)
-		link_session_free(d);
+		session_free(d);
 }
 
 void

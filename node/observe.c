@@ -29,7 +29,8 @@
  *
  * A resource that is a member of a composite observation (compres.c) is
  * observed the same way while any has it (obs.comp), and each of its
- * notifications makes the composite observations notify too.
+ * notifications makes the composite observations notify too (shard.comp_due,
+ * which compres.c sets).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -275,7 +276,7 @@ obs_notify(struct obs *o, int64_t now)
 
 	any = coap_resource_notify_observers(o->slot->res, NULL);
 	if (o->comp > 0) {
-		compres_due(o->slot->shard);
+		o->slot->shard->comp_due(o->slot->shard);
 		any = 1;
 	}
 	if (!any) {

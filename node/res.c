@@ -17,7 +17,7 @@
  * picks between the two where both exist. Every readable resource is
  * observable (observe.c).
  *
- * Results become CoAP codes in res_reply only.
+ * Results become CoAP codes in reply_result (reply.c) only.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,45 +33,6 @@
 #define CF_SENML	COAP_MEDIATYPE_APPLICATION_SENML_JSON
 #define CF_LINKS	COAP_MEDIATYPE_APPLICATION_LINK_FORMAT
 #define RES_DISCOVER_MAX	2048	/* bytes of a Discover answer */
-
-/* Sets a response's code and, for errors, the reason as a diagnostic
- * payload (RFC 7252 5.5.2). The one place results become codes. */
-void
-res_reply(coap_pdu_t *resp, enum node_result res, const char *diag)
-{
-	static const coap_pdu_code_t codes[] = {
-		[NODE_OK] = COAP_RESPONSE_CODE_CHANGED,
-		[NODE_BAD_REQUEST] = COAP_RESPONSE_CODE_BAD_REQUEST,
-		[NODE_UNAUTHORIZED] = COAP_RESPONSE_CODE_UNAUTHORIZED,
-		[NODE_NOT_FOUND] = COAP_RESPONSE_CODE_NOT_FOUND,
-		[NODE_NOT_ALLOWED] = COAP_RESPONSE_CODE_NOT_ALLOWED,
-		[NODE_NOT_ACCEPTABLE] = COAP_RESPONSE_CODE_NOT_ACCEPTABLE,
-		[NODE_TOO_LARGE] = COAP_RESPONSE_CODE_REQUEST_TOO_LARGE,
-		[NODE_BAD_FORMAT] =
-		    COAP_RESPONSE_CODE_UNSUPPORTED_CONTENT_FORMAT,
-		[NODE_INTERNAL] = COAP_RESPONSE_CODE_INTERNAL_ERROR,
-		[NODE_UNAVAILABLE] = COAP_RESPONSE_CODE_SERVICE_UNAVAILABLE,
-	};
-
-	coap_pdu_set_code(resp, codes[res]);
-	if (res != NODE_OK && diag != NULL && diag[0] != '\0')
-		coap_add_data(resp, strlen(diag), (const uint8_t *)diag);
-}
-
-/* The value of a uint option of req, or -1 when absent. */
-int
-res_uint_option(const coap_pdu_t *req, coap_option_num_t number)
-{
-	coap_opt_iterator_t it;
-	coap_opt_t *opt;
-
-	if ((opt = coap_check_option(req, number, &it)) == NULL)
-		return -1;
-	if (coap_opt_length(opt) > 2)
-		return 0x10000;		/* no format of ours */
-	return (int)coap_decode_var_bytes(coap_opt_value(opt),
-	    coap_opt_length(opt));
-}
 
 /* Whether slot is a single resource whose value is a number: the one
  * kind gt, lt and st apply to. */
@@ -142,29 +103,6 @@ res_drop(struct node *n, coap_pdu_t *resp)
 	coap_pdu_set_type(resp, COAP_MESSAGE_NON);
 	coap_pdu_set_code(resp, COAP_EMPTY_CODE);
 	return 1;
-}
-
-static void
-res_release(coap_session_t *s, void *data)
-{
-	(void)s;
-	free(data);
-}
-
-/* Answers 2.05 with text (malloc'd, taken over) in content format cf. */
-void
-res_content(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
-    coap_pdu_t *resp, const coap_string_t *query, uint16_t cf, char *text)
-{
-	if (text == NULL) {
-		res_reply(resp, NODE_INTERNAL, "out of memory");
-		return;
-	}
-	coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CONTENT);
-	if (cf == CF_TEXT)	/* libcoap leaves out a format of 0 */
-		coap_add_option(resp, COAP_OPTION_CONTENT_FORMAT, 0, NULL);
-	coap_add_data_large_response(r, s, req, resp, query, cf, -1, 0,
-	    strlen(text), (const uint8_t *)text, res_release, text);
 }
 
 /* A JSON object (taken over) as text. */
@@ -342,14 +280,6 @@ res_read(struct res_slot *slot, struct node_dev *d, int accept,
 	return NODE_NOT_ACCEPTABLE;
 }
 
-/* A request was answered: queue mode stays awake a while longer. */
-void
-res_activity(struct node_dev *d)
-{
-	if (d->node->params.queue)
-		reg_activity(&d->reg, node_now_ms());
-}
-
 /* GET of any resource; also makes libcoap's notifications. */
 static void
 res_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
@@ -365,33 +295,22 @@ res_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 
 	if (res_drop(d->node, resp))
 		return;
-	res_activity(d);
+	reply_activity(d);
 	if (res_attrs(req, slot, 0, &a, err, sizeof(err)) == -1) {
-		res_reply(resp, NODE_BAD_REQUEST, err);
+		reply_result(resp, NODE_BAD_REQUEST, err);
 		return;
 	}
-	res = res_read(slot, d, res_uint_option(req, COAP_OPTION_ACCEPT), &cf,
+	res = res_read(slot, d, reply_uint_option(req, COAP_OPTION_ACCEPT), &cf,
 	    &text, err, sizeof(err));
 	if (res != NODE_OK) {
-		res_reply(resp, res, err);
+		reply_result(resp, res, err);
 		return;
 	}
-	if (res_uint_option(req, COAP_OPTION_OBSERVE) == COAP_OBSERVE_ESTABLISH &&
+	if (reply_uint_option(req, COAP_OPTION_OBSERVE) ==
+	    COAP_OBSERVE_ESTABLISH &&
 	    coap_check_option(resp, COAP_OPTION_OBSERVE, &it) != NULL)
 		obs_start(&slot->obs, &a);
-	res_content(r, s, req, resp, query, cf, text);
-}
-
-/* The whole body of a request (libcoap assembles block-wise ones). */
-void
-res_body(const coap_pdu_t *req, const uint8_t **data, size_t *len)
-{
-	size_t offset, total;
-
-	if (!coap_get_data_large(req, len, data, &offset, &total)) {
-		*data = (const uint8_t *)"";
-		*len = 0;
-	}
+	reply_content(r, s, req, resp, query, cf, text);
 }
 
 /* After a /config write: every device takes the new parameters. */
@@ -495,56 +414,56 @@ res_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	struct attr a;
 	size_t len;
 	char err[320];
-	int cf = res_uint_option(req, COAP_OPTION_CONTENT_FORMAT);
+	int cf = reply_uint_option(req, COAP_OPTION_CONTENT_FORMAT);
 
 	(void)query;
 	if (res_drop(n, resp))
 		return;
-	res_activity(d);
+	reply_activity(d);
 	if (res_attrs(req, slot, 1, &a, err, sizeof(err)) == -1) {
-		res_reply(resp, NODE_BAD_REQUEST, err);
+		reply_result(resp, NODE_BAD_REQUEST, err);
 		return;
 	}
-	res_body(req, &body, &len);
+	reply_body(req, &body, &len);
 	if (len == 0 && (a.set | a.clear) != 0) {
-		res_reply(resp, res_write_attrs(slot, &a, err, sizeof(err)),
+		reply_result(resp, res_write_attrs(slot, &a, err, sizeof(err)),
 		    err);
 		return;
 	}
 	if (slot->kind == RES_HEALTH || slot->kind == RES_INSTANCE ||
 	    slot->kind == RES_OBJECT) {
-		res_reply(resp, NODE_NOT_ALLOWED, "not writable");
+		reply_result(resp, NODE_NOT_ALLOWED, "not writable");
 		return;
 	}
 	if (slot->kind == RES_CONFIG) {
 		if (cf != -1 && cf != CF_JSON) {
-			res_reply(resp, NODE_BAD_FORMAT, "write /config as "
+			reply_result(resp, NODE_BAD_FORMAT, "write /config as "
 			    "application/json (50)");
 			return;
 		}
 		if (len > RCONF_DOC_MAX) {
 			snprintf(err, sizeof(err), "document of %zu bytes is "
 			    "over the limit of %d", len, RCONF_DOC_MAX);
-			res_reply(resp, NODE_TOO_LARGE, err);
+			reply_result(resp, NODE_TOO_LARGE, err);
 			return;
 		}
 		res = res_config_write(n, body, len, err, sizeof(err));
-		res_reply(resp, res, err);
+		reply_result(resp, res, err);
 		if (res == NODE_OK)
 			obs_changed(&slot->obs);
 		return;
 	}
 	if (cf != -1 && cf != CF_TEXT) {
-		res_reply(resp, NODE_BAD_FORMAT, "write as text/plain (0)");
+		reply_result(resp, NODE_BAD_FORMAT, "write as text/plain (0)");
 		return;
 	}
 	if ((fw = res_fw(d)) == NULL) {
-		res_reply(resp, NODE_INTERNAL, "out of memory");
+		reply_result(resp, NODE_INTERNAL, "out of memory");
 		return;
 	}
 	res = obj_write(&n->obj, fw, slot->oid, slot->rid, body, len, &act,
 	    err, sizeof(err));
-	res_reply(resp, res, err);
+	reply_result(resp, res, err);
 	if (act == OBJ_ACTION_DOWNLOAD)
 		n->fwops->pull(d);
 }
@@ -566,23 +485,23 @@ res_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	(void)query;
 	if (res_drop(n, resp))
 		return;
-	res_activity(d);
+	reply_activity(d);
 	if (res_attrs(req, slot, 0, &a, err, sizeof(err)) == -1) {
-		res_reply(resp, NODE_BAD_REQUEST, err);
+		reply_result(resp, NODE_BAD_REQUEST, err);
 		return;
 	}
 	if (coap_pdu_get_type(req) == COAP_MESSAGE_CON &&
 	    n->exec_session == s && n->exec_mid == coap_pdu_get_mid(req)) {
-		res_reply(resp, (enum node_result)n->exec_res, NULL);
+		reply_result(resp, (enum node_result)n->exec_res, NULL);
 		return;		/* a retransmission: done already */
 	}
 	if ((fw = res_fw(d)) == NULL) {
-		res_reply(resp, NODE_INTERNAL, "out of memory");
+		reply_result(resp, NODE_INTERNAL, "out of memory");
 		return;
 	}
 	res = obj_execute(&n->obj, fw, slot->oid, slot->rid, &act, err,
 	    sizeof(err));
-	res_reply(resp, res, err);
+	reply_result(resp, res, err);
 	n->exec_session = s;
 	n->exec_mid = coap_pdu_get_mid(req);
 	n->exec_res = res;

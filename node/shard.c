@@ -55,7 +55,7 @@ shard_new(struct node *n, size_t first, size_t count)
 	if (res_init(sh, n->cfg.fleet > 0) == -1)
 		goto fail;
 	if (n->local_len > 0) {
-		link_coap_address(&a, &n->local, n->local_len);
+		session_address(&a, &n->local, n->local_len);
 		if ((sh->listen = coap_new_endpoint(sh->ctx, &a,
 		    COAP_PROTO_UDP)) == NULL) {
 			log_warnx("coap: cannot listen on %s", n->cfg.listen);
@@ -211,7 +211,7 @@ shard_stop_cb(evutil_socket_t fd, short what, void *arg)
 			n->stop_inflight--;
 		}
 		if (d->reset)
-			link_session_free(d);
+			session_free(d);
 	}
 	if (n->live == 0)
 		event_base_loopbreak(n->base);
