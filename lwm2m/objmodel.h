@@ -1,7 +1,7 @@
 /*
  * objmodel.h: the LwM2M object model, what each resource of an object is
  * (its name, its data type, its operations). TLV and plain text carry no
- * types, so converting a device's answer needs it (lwm2m/senml.c); the API
+ * types, so converting a device's answer needs it (lwm2m/senml_dec.c); the API
  * shows it (GET /v1/objects).
  *
  * A model is the built-in definitions (lwm2m/objstd.def: the core objects

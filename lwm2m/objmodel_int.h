@@ -5,7 +5,9 @@
 #ifndef OUTPOST_OBJMODEL_INT_H
 #define OUTPOST_OBJMODEL_INT_H
 
-#include "lwm2m/objmodel.h"
+#include <stddef.h>
+
+struct lwm2m_obj;
 
 /* The objects of operator files, ascending by id. Each object, its
  * resources (o.res) and every string of both are the model's own. */

@@ -1,7 +1,8 @@
 /*
- * senml.c: see senml.h. The entry point, the checked copy of SenML JSON and
- * what the converters share (senml_int.h); LwM2M TLV is senml_tlv.c, the
- * values by type and plain text senml_typed.c, SenML CBOR senml_cbor.c.
+ * senml.c: see senml.h. What the SenML converters share (senml_int.h): the
+ * reason of a conversion, the JSON items and records they build, the pack
+ * printed within its limit, and LwM2M paths as ids. Device answers to SenML
+ * JSON start in senml_dec.c; a write's SenML JSON is senml_enc.c.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -133,36 +134,49 @@ senml_print(struct senml *s, cJSON *pack)
 	return out;
 }
 
-/* ---- SenML JSON ---- */
+/* ---- LwM2M paths ---- */
 
-/* A copy of body once it has parsed as one JSON value. */
-static char *
-senml_copy_json(struct senml *s, const uint8_t *body, size_t len)
+/*
+ * Parses "3", "3/0", "3/0/9" or "3/0/7/1" (an optional leading '/') into
+ * ids. Returns the number of ids, or -1.
+ */
+int
+senml_path(const char *path, int32_t ids[4])
 {
-	const char *end = NULL;
-	cJSON *doc;
-	char *copy;
+	const char *p = path;
+	int depth = 0;
+	int32_t v;
 
-	if (memchr(body, '\0', len) != NULL) {
-		senml_fail(s, "SenML JSON: NUL byte in the body");
-		return NULL;
+	if (p == NULL)
+		return -1;
+	if (*p == '/')
+		p++;
+	for (;;) {
+		if (depth == 4 || *p < '0' || *p > '9' ||
+		    (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
+			return -1;
+		for (v = 0; *p >= '0' && *p <= '9'; p++)
+			if ((v = v * 10 + (*p - '0')) > 65535)
+				return -1;
+		ids[depth++] = v;
+		if (*p == '\0')
+			return depth;
+		if (*p++ != '/')
+			return -1;
 	}
-	if ((copy = malloc(len + 1)) == NULL) {
-		senml_fail(s, "out of memory");
-		return NULL;
-	}
-	if (len > 0)
-		memcpy(copy, body, len);
-	copy[len] = '\0';
-	if ((doc = cJSON_ParseWithOpts(copy, &end, 1)) == NULL) {
-		senml_fail(s, "SenML JSON: not JSON (at byte %zu)",
-		    end != NULL && end >= copy && end <= copy + len ?
-		    (size_t)(end - copy) : (size_t)0);
-		free(copy);
-		return NULL;
-	}
-	cJSON_Delete(doc);
-	return copy;
+}
+
+/* Writes ids[0..n) as "a/b/c" into buf. */
+void
+senml_join(char *buf, size_t len, const int32_t *ids, int n)
+{
+	size_t o = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%d", i ? "/" : "",
+		    (int)ids[i]);
 }
 
 int
@@ -171,46 +185,4 @@ senml_path_depth(const char *path)
 	int32_t ids[4];
 
 	return senml_path(path, ids);
-}
-
-char *
-senml_to_json(int cf, const uint8_t *body, size_t len, const char *path,
-    const struct lwm2m_model *model, size_t *outlen, char *err, size_t errlen)
-{
-	struct senml s = { err, errlen };
-	char *out = NULL;
-
-	if (outlen != NULL)
-		*outlen = 0;
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	else
-		s.errlen = 0;
-	if (cf != SENML_CF_JSON && cf != SENML_CF_CBOR && cf != SENML_CF_TLV &&
-	    cf != SENML_CF_TEXT && cf != SENML_CF_OPAQUE) {
-		senml_fail(&s, "no conversion from Content-Format %d", cf);
-		return NULL;
-	}
-	if (body == NULL && len > 0) {
-		senml_fail(&s, "no body but a length of %zu", len);
-		return NULL;
-	}
-	if (body == NULL)
-		body = (const uint8_t *)"";
-	if (len > SENML_IN_MAX) {
-		senml_fail(&s, "body of %zu bytes is over the %d-byte limit",
-		    len, SENML_IN_MAX);
-		return NULL;
-	}
-	if (cf == SENML_CF_JSON)
-		out = senml_copy_json(&s, body, len);
-	else if (cf == SENML_CF_CBOR)
-		out = senml_from_cbor(&s, body, len);
-	else if (cf == SENML_CF_TLV)
-		out = senml_from_tlv(&s, body, len, path, model);
-	else
-		out = senml_from_text(&s, cf, body, len, path, model);
-	if (out != NULL && outlen != NULL)
-		*outlen = strlen(out);
-	return out;
 }

@@ -33,30 +33,6 @@ enc_safe(const char *k)
 	return k;
 }
 
-int
-senml_enc_put(struct senml *s, struct enc_buf *b, const void *p, size_t n)
-{
-	size_t cap;
-	uint8_t *np;
-
-	if (n > SENML_OUT_MAX - b->len)
-		return senml_fail(s, "the encoded body is over the %d-byte "
-		    "limit", SENML_OUT_MAX);
-	if (b->len + n > b->cap) {
-		cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n)
-			cap *= 2;
-		if ((np = realloc(b->p, cap)) == NULL)
-			return senml_fail(s, "out of memory");
-		b->p = np;
-		b->cap = cap;
-	}
-	if (n > 0)
-		memcpy(b->p + b->len, p, n);
-	b->len += n;
-	return 0;
-}
-
 /* ---- the pack ---- */
 
 /* Decodes base64url without padding (RFC 4648 5, as RFC 8428 4.3 writes

@@ -22,6 +22,31 @@
 #define TLV_K_MULTIPLE		2
 #define TLV_K_RESOURCE		3
 
+/* Appends p[0..n) to b, within SENML_OUT_MAX. */
+static int
+enc_put(struct senml *s, struct enc_buf *b, const void *p, size_t n)
+{
+	size_t cap;
+	uint8_t *np;
+
+	if (n > SENML_OUT_MAX - b->len)
+		return senml_fail(s, "the encoded body is over the %d-byte "
+		    "limit", SENML_OUT_MAX);
+	if (b->len + n > b->cap) {
+		cap = b->cap ? b->cap : 64;
+		while (cap < b->len + n)
+			cap *= 2;
+		if ((np = realloc(b->p, cap)) == NULL)
+			return senml_fail(s, "out of memory");
+		b->p = np;
+		b->cap = cap;
+	}
+	if (n > 0)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
 /* ---- LwM2M TLV ---- */
 
 static void
@@ -122,9 +147,9 @@ enc_tlv(struct senml *s, struct enc_buf *b, int kind, unsigned id,
 		enc_be(h + k, n, 3);
 		k += 3;
 	}
-	if (senml_enc_put(s, b, h, k) == -1)
+	if (enc_put(s, b, h, k) == -1)
 		return -1;
-	return senml_enc_put(s, b, v, n);
+	return enc_put(s, b, v, n);
 }
 
 /* A value's TLV: a resource, or a resource instance. */
@@ -245,11 +270,11 @@ senml_enc_text(struct enc *e, struct enc_buf *b, int *outcf)
 		break;
 	case LWM2M_TYPE_OPAQUE:
 		*outcf = SENML_CF_OPAQUE;
-		return senml_enc_put(e->s, b, r->bytes, r->nbytes);
+		return enc_put(e->s, b, r->bytes, r->nbytes);
 	default:
-		return senml_enc_put(e->s, b, r->str, r->slen);
+		return enc_put(e->s, b, r->str, r->slen);
 	}
-	return senml_enc_put(e->s, b, num, strlen(num));
+	return enc_put(e->s, b, num, strlen(num));
 }
 
 /* ---- SenML CBOR ---- */
@@ -348,7 +373,7 @@ senml_enc_cbor(struct enc *e, struct enc_buf *b)
 	}
 	if ((n = cbor_serialize_alloc(pack, &out, &cap)) == 0)
 		goto done;
-	rc = senml_enc_put(e->s, b, out, n);
+	rc = enc_put(e->s, b, out, n);
 done:
 	if (rec != NULL)
 		cbor_decref(&rec);

@@ -1,7 +1,8 @@
 /*
- * senml_int.h: what the SenML converters share (senml.c, senml_tlv.c,
- * senml_typed.c, senml_cbor.c; the encoder of writes, senml_enc.c and
- * senml_encfmt.c). Not for the rest of the gateway: senml.h
+ * senml_int.h: what the SenML converters share: the helpers of senml.c,
+ * which they all stand on; the converters that senml_dec.c calls
+ * (senml_tlv.c, senml_typed.c, senml_cbor.c); the encoder of writes,
+ * senml_enc.c and senml_encfmt.c. Not for the rest of the gateway: senml.h
  * is its interface.
  */
 #ifndef OUTPOST_SENML_INT_H
@@ -87,10 +88,6 @@ struct enc_buf {
 	uint8_t		*p;
 	size_t		 len, cap;
 };
-
-/* Appends p[0..n) to b, within SENML_OUT_MAX. */
-int	 senml_enc_put(struct senml *s, struct enc_buf *b, const void *p,
-	    size_t n);
 
 /* The records of e (in path order, each typed) into b: as TLV, as plain
  * text or opaque (*outcf says which), as SenML CBOR. 0, or -1 with a

@@ -1,6 +1,6 @@
 /*
  * senml_split.c: a composite observation's notification, one value per
- * path (senml_split.h). SenML CBOR is first made SenML JSON by senml.c;
+ * path (senml_split.h). SenML CBOR is first made SenML JSON by senml_dec.c;
  * the pack is then read with cJSON and each record resolved (RFC 8428
  * 4.6) and checked on its own.
  */

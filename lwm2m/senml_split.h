@@ -5,7 +5,7 @@
  *
  * A pure function over untrusted input (the device's payload): no I/O,
  * no globals, input and record count capped, hostile input refused with a
- * reason, never a crash. CBOR is decoded by senml.c (libcbor), JSON parsed
+ * reason, never a crash. CBOR is decoded by senml_dec.c (libcbor), JSON parsed
  * with cJSON, never by hand.
  */
 #ifndef OUTPOST_SENML_SPLIT_H

@@ -3,7 +3,6 @@
  * see senml.h for what a path says about the body.
  */
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,49 +52,6 @@ struct tlv_conv {
 	uint64_t	*keys;	/* one per TLV, to find duplicates */
 	size_t		 ntlv, cap;
 };
-
-/*
- * Parses "3", "3/0", "3/0/9" or "3/0/7/1" (an optional leading '/') into
- * ids. Returns the number of ids, or -1.
- */
-int
-senml_path(const char *path, int32_t ids[4])
-{
-	const char *p = path;
-	int depth = 0;
-	int32_t v;
-
-	if (p == NULL)
-		return -1;
-	if (*p == '/')
-		p++;
-	for (;;) {
-		if (depth == 4 || *p < '0' || *p > '9' ||
-		    (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
-			return -1;
-		for (v = 0; *p >= '0' && *p <= '9'; p++)
-			if ((v = v * 10 + (*p - '0')) > 65535)
-				return -1;
-		ids[depth++] = v;
-		if (*p == '\0')
-			return depth;
-		if (*p++ != '/')
-			return -1;
-	}
-}
-
-/* Writes ids[0..n) as "a/b/c" into buf. */
-void
-senml_join(char *buf, size_t len, const int32_t *ids, int n)
-{
-	size_t o = 0;
-	int i;
-
-	buf[0] = '\0';
-	for (i = 0; i < n && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%d", i ? "/" : "",
-		    (int)ids[i]);
-}
 
 /*
  * Reads the TLV at *off of buf[0..len) (the body, or the value of its

@@ -1,4 +1,4 @@
-// fuzz-sources: lwm2m/ddf.c lwm2m/objmodel.c lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_typed.c lwm2m/senml_cbor.c lwm2m/cborscan.c parse.c
+// fuzz-sources: lwm2m/ddf.c lwm2m/objmodel.c lwm2m/senml.c lwm2m/senml_dec.c lwm2m/senml_tlv.c lwm2m/senml_typed.c lwm2m/senml_cbor.c lwm2m/cborscan.c parse.c
 // fuzz-libs: -lxml2 -lcjson -lcbor -lm
 /*
  * fuzz_ddf.c: libFuzzer target for the DDF parser (lwm2m_ddf_parse), an

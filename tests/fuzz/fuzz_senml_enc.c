@@ -1,4 +1,4 @@
-// fuzz-sources: lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_typed.c lwm2m/senml_cbor.c lwm2m/cborscan.c lwm2m/senml_enc.c lwm2m/senml_encfmt.c lwm2m/objmodel.c parse.c
+// fuzz-sources: lwm2m/senml.c lwm2m/senml_dec.c lwm2m/senml_tlv.c lwm2m/senml_typed.c lwm2m/senml_cbor.c lwm2m/cborscan.c lwm2m/senml_enc.c lwm2m/senml_encfmt.c lwm2m/objmodel.c parse.c
 // fuzz-libs: -lcjson -lcbor -lm
 /*
  * fuzz_senml_enc.c: libFuzzer target for senml_encode, the body of a write

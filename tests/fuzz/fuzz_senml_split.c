@@ -1,4 +1,4 @@
-// fuzz-sources: lwm2m/senml_split.c lwm2m/senml.c lwm2m/senml_tlv.c lwm2m/senml_typed.c lwm2m/senml_cbor.c lwm2m/cborscan.c lwm2m/objmodel.c lwm2m/dmparse.c parse.c
+// fuzz-sources: lwm2m/senml_split.c lwm2m/senml.c lwm2m/senml_dec.c lwm2m/senml_tlv.c lwm2m/senml_typed.c lwm2m/senml_cbor.c lwm2m/cborscan.c lwm2m/objmodel.c lwm2m/dmparse.c parse.c
 // fuzz-libs: -lcjson -lcbor -lm
 /*
  * fuzz_senml_split.c: libFuzzer target for lwm2m/senml_split.c, a

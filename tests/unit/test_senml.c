@@ -1,5 +1,5 @@
 /*
- * test_senml.c: unit tests for lwm2m/senml.c, the conversion of device
+ * test_senml.c: unit tests for lwm2m/senml_dec.c, the conversion of device
  * answers to SenML JSON. LwM2M TLV: the Device object instance and the
  * Access Control object of the LwM2M TS examples (bytes written out by
  * hand), single and multiple resources, resource instances, every length
