@@ -295,7 +295,7 @@ forward_enqueue(struct http_exchange *hx)
 
 /*
  * SenML JSON from a device's TLV, SenML CBOR, plain text or opaque answer
- * (lwm2m/senml.c), TLV and plain text typed by the object model: the one
+ * (lwm2m/senml_dec.c), TLV and plain text typed by the object model: the one
  * call of the converter, for live answers, cached values and composites
  * alike. path is the device's path the body is for (TLV needs it). Returns
  * the JSON (caller frees) with its length, or NULL with a reason in err.
