@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "node/acct.h"
+#include "node/obj_security.h"
 
 static const struct obj_res security_res[] = {
 	{ 0, OBJ_R | OBJ_W, OBJ_STRING, "LwM2M Server URI", 0 },

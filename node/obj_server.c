@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "node/acct.h"
+#include "node/obj_server.h"
 
 static const struct obj_res server_res[] = {
 	{ 0, OBJ_R, OBJ_INT, "Short Server ID", 0 },
