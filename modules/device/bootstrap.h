@@ -31,6 +31,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lwm2m/lwm2m.h"
 #include "modules/device/cred.h"
@@ -72,8 +73,28 @@ int	bs_parse_config(const char *body, size_t len, int with_factory,
 	    struct bs_config *cfg, struct cred *fc, char *err, size_t errlen);
 
 /* The name of a mode ("psk", "nosec"), and back (-1). */
-const char *bs_mode_name(int mode);
-int	bs_mode_from_name(const char *s);
+static inline const char *
+bs_mode_name(int mode)
+{
+	switch (mode) {
+	case BS_MODE_PSK:
+		return "psk";
+	case BS_MODE_NOSEC:
+		return "nosec";
+	default:
+		return "unset";
+	}
+}
+
+static inline int
+bs_mode_from_name(const char *s)
+{
+	if (strcmp(s, "psk") == 0)
+		return BS_MODE_PSK;
+	if (strcmp(s, "nosec") == 0)
+		return BS_MODE_NOSEC;
+	return -1;
+}
 
 /*
  * The API's side. bootstrap_put replaces ep's configuration and factory

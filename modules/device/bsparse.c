@@ -13,28 +13,7 @@
 
 #define BS_BODY_MAX	4096
 
-const char *
-bs_mode_name(int mode)
-{
-	switch (mode) {
-	case BS_MODE_PSK:
-		return "psk";
-	case BS_MODE_NOSEC:
-		return "nosec";
-	default:
-		return "unset";
-	}
-}
 
-int
-bs_mode_from_name(const char *s)
-{
-	if (strcmp(s, "psk") == 0)
-		return BS_MODE_PSK;
-	if (strcmp(s, "nosec") == 0)
-		return BS_MODE_NOSEC;
-	return -1;
-}
 
 /* A URI a device can be told: coap:// or coaps://, a host, printable
  * ASCII without spaces, quotes or angle brackets. */

@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lwm2m/lwm2m.h"
 #include "modules/device/tags.h"
@@ -83,11 +84,37 @@ int	cred_parse_kind(struct cred *c, const struct cJSON *doc,
 	    const char *prefix, char *err, size_t errlen);
 
 /* The name of a kind: "psk", "rpk", "x509". */
-const char *cred_kind_name(int kind);
+static inline const char *
+cred_kind_name(int kind)
+{
+	switch (kind) {
+	case CRED_PSK:
+		return "psk";
+	case CRED_RPK:
+		return "rpk";
+	case CRED_X509:
+		return "x509";
+	default:
+		return "none";
+	}
+}
 
 /* Copies s (len bytes) into out (outlen >= 1) for a log line: printable
  * ASCII kept, anything else as '?', cut with "..." when too long. */
-void	cred_printable(const uint8_t *s, size_t len, char *out, size_t outlen);
+static inline void
+cred_printable(const uint8_t *s, size_t len, char *out, size_t outlen)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n + 1 < outlen; i++)
+		out[n++] = s[i] >= 0x20 && s[i] < 0x7f ? (char)s[i] : '?';
+	if (i < len && outlen >= 4) {
+		n = outlen - 4;
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+}
 
 /* Lookups in committed data. Return 0 (found, c filled), 1 (absent), -1. */
 int	cred_find_by_ep(struct gateway *gw, const char *ep, struct cred *c);

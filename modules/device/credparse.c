@@ -16,35 +16,7 @@
 
 #define CRED_BODY_MAX	4096	/* the largest body worth parsing */
 
-const char *
-cred_kind_name(int kind)
-{
-	switch (kind) {
-	case CRED_PSK:
-		return "psk";
-	case CRED_RPK:
-		return "rpk";
-	case CRED_X509:
-		return "x509";
-	default:
-		return "none";
-	}
-}
 
-void
-cred_printable(const uint8_t *s, size_t len, char *out, size_t outlen)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < len && n + 1 < outlen; i++)
-		out[n++] = s[i] >= 0x20 && s[i] < 0x7f ? (char)s[i] : '?';
-	if (i < len && outlen >= 4) {
-		n = outlen - 4;
-		memcpy(out + n, "...", 3);
-		n += 3;
-	}
-	out[n] = '\0';
-}
 
 
 /* Decodes the hex string hex into out: the byte count, or -1. */
