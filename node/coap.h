@@ -146,7 +146,9 @@ extern const struct reg_ops link_reg_ops;
  * diag as the reason; reply_uint_option is the value of a uint option, -1
  * when absent; reply_content answers 2.05 with text (malloc'd, taken over)
  * in format cf; reply_body is a request's whole body; reply_activity keeps
- * a queue-mode device awake. */
+ * a queue-mode device awake; reply_attrs parses the Uri-Query options as
+ * notification attributes (0, or -1 with err), their rules left to the
+ * caller. */
 void	reply_result(coap_pdu_t *resp, enum node_result res, const char *diag);
 int	reply_uint_option(const coap_pdu_t *req, coap_option_num_t number);
 void	reply_content(coap_resource_t *r, coap_session_t *s,
@@ -154,6 +156,8 @@ void	reply_content(coap_resource_t *r, coap_session_t *s,
 	    uint16_t cf, char *text);
 void	reply_body(const coap_pdu_t *req, const uint8_t **data, size_t *len);
 void	reply_activity(struct node_dev *d);
+int	reply_attrs(const coap_pdu_t *req, struct attr *a, char *err,
+	    size_t errlen);
 
 /* res.c: the resources of a shard (fleets get no /config). */
 int	res_init(struct shard *sh, int fleet);

@@ -171,17 +171,10 @@ static int
 compres_attrs(const coap_pdu_t *req, struct attr *a, char *err, size_t errlen)
 {
 	static const struct attr none;
-	coap_opt_iterator_t it;
-	coap_opt_t *opt;
 	struct attr out;
 
-	memset(a, 0, sizeof(*a));
-	coap_option_iterator_init(req, &it, COAP_OPT_ALL);
-	while ((opt = coap_option_next(&it)) != NULL)
-		if (it.number == COAP_OPTION_URI_QUERY &&
-		    attr_parse(a, coap_opt_value(opt), coap_opt_length(opt),
-		    err, errlen) == -1)
-			return -1;
+	if (reply_attrs(req, a, err, errlen) == -1)
+		return -1;
 	if (a->clear != 0) {
 		snprintf(err, errlen, "an attribute without a value");
 		return -1;

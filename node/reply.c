@@ -91,3 +91,19 @@ reply_body(const coap_pdu_t *req, const uint8_t **data, size_t *len)
 		*len = 0;
 	}
 }
+
+int
+reply_attrs(const coap_pdu_t *req, struct attr *a, char *err, size_t errlen)
+{
+	coap_opt_iterator_t it;
+	coap_opt_t *opt;
+
+	memset(a, 0, sizeof(*a));
+	coap_option_iterator_init(req, &it, COAP_OPT_ALL);
+	while ((opt = coap_option_next(&it)) != NULL)
+		if (it.number == COAP_OPTION_URI_QUERY &&
+		    attr_parse(a, coap_opt_value(opt), coap_opt_length(opt),
+		    err, errlen) == -1)
+			return -1;
+	return 0;
+}
