@@ -64,8 +64,9 @@ struct observe {
 	struct obs_list		 all;
 	size_t			 count;
 	size_t			 nclients;	/* of them stored: a client's */
-	observe_listener	 listener;
-	void			*listener_arg;
+	observe_listener	 listener[OBSERVE_LISTENERS_MAX];
+	void			*listener_arg[OBSERVE_LISTENERS_MAX];
+	int			 nlisteners;
 	struct log_budget	 refused_log;	/* refused notifications */
 };
 
@@ -154,8 +155,21 @@ obs_newer(long v1, int64_t t1, long v2, int64_t t2)
 	    (v1 > v2 && v1 - v2 > (1L << 23)) || t2 > t1 + 128;
 }
 
+/* Every listener hears one value. */
+static void
+obs_tell(struct gateway *gw, const char *ep, const char *path, int cf,
+    const uint8_t *body, size_t len)
+{
+	struct observe *ob = gw->observe;
+	int i;
+
+	for (i = 0; i < ob->nlisteners; i++)
+		ob->listener[i](gw, ep, path, cf, body, len,
+		    ob->listener_arg[i]);
+}
+
 /* One resource's value: into the cache, the event stream and the
- * listener. */
+ * listeners. */
 static void
 obs_notify_one(struct obs *o, const struct devresp *r, int64_t now)
 {
@@ -171,10 +185,7 @@ obs_notify_one(struct obs *o, const struct devresp *r, int64_t now)
 	cJSON_AddNumberToObject(e, "content_format", r->content_format);
 	obs_value(e, r->content_format, r->body, r->len);
 	events_emit(o->gw, "notification", o->ep, e);
-	if (o->gw->observe->listener != NULL)
-		o->gw->observe->listener(o->gw, o->ep, o->path,
-		    r->content_format, r->body, r->len,
-		    o->gw->observe->listener_arg);
+	obs_tell(o->gw, o->ep, o->path, r->content_format, r->body, r->len);
 }
 
 /* The event of a composite's notification: its id, its paths, and the
@@ -243,10 +254,9 @@ obs_notify_set(struct obs *o, const struct devresp *r, int64_t now)
 	o->last_at = now;
 	events_emit(o->gw, "notification", o->ep,
 	    obs_set_event(set, r->content_format, &sp));
-	for (k = 0; k < sp.nparts && ob->listener != NULL; k++)
-		ob->listener(o->gw, o->ep, sp.parts[k].path, SENML_CF_JSON,
-		    (const uint8_t *)sp.parts[k].pack, sp.parts[k].len,
-		    ob->listener_arg);
+	for (k = 0; k < sp.nparts; k++)
+		obs_tell(o->gw, o->ep, sp.parts[k].path, SENML_CF_JSON,
+		    (const uint8_t *)sp.parts[k].pack, sp.parts[k].len);
 	senml_split_free(&sp);
 }
 
@@ -455,11 +465,16 @@ observe_walk_dormant(struct gateway *gw, int (*fn)(const char *ep,
 	return 0;
 }
 
-void
-observe_set_listener(struct gateway *gw, observe_listener fn, void *arg)
+int
+observe_add_listener(struct gateway *gw, observe_listener fn, void *arg)
 {
-	gw->observe->listener = fn;
-	gw->observe->listener_arg = arg;
+	struct observe *ob = gw->observe;
+
+	if (ob->nlisteners == OBSERVE_LISTENERS_MAX)
+		return -1;
+	ob->listener[ob->nlisteners] = fn;
+	ob->listener_arg[ob->nlisteners++] = arg;
+	return 0;
 }
 
 void

@@ -31,15 +31,18 @@ int	observe_hold(struct gateway *gw, const char *ep, const char *path);
 void	observe_release(struct gateway *gw, const char *ep, const char *path);
 
 /*
- * One in-process listener gets every value an observation brings (the
- * first answer and each notification, 2.xx only, none older than the
- * cache's), after the cache and the event stream. It must not release
- * an observation (that waits for a later turn of the loop).
+ * In-process listeners (campaigns, jobs) get every value an observation
+ * brings (the first answer and each notification, 2.xx only, none older
+ * than the cache's), after the cache and the event stream, in the order
+ * they were added. One must not release an observation (that waits for a
+ * later turn of the loop). Adding returns 0, or -1 when all
+ * OBSERVE_LISTENERS_MAX are taken.
  */
+#define OBSERVE_LISTENERS_MAX	4
 typedef void (*observe_listener)(struct gateway *gw, const char *ep,
     const char *path, int content_format, const uint8_t *body, size_t len,
     void *arg);
-void	observe_set_listener(struct gateway *gw, observe_listener fn,
+int	observe_add_listener(struct gateway *gw, observe_listener fn,
 	    void *arg);
 
 /*

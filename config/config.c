@@ -228,6 +228,23 @@ static const struct config_key config_table[] = {
 	    "coaps://HOST:PORT devices with a DTLS credential fetch images "
 	    "from (empty: [coap] secure_listen)", 0),
 
+	KEY_INT("jobs", "max_concurrent", job_max_concurrent, 1, 100000, "50",
+	    "devices of a job that run at once when it names none", 0),
+	KEY_INT("jobs", "timeout_s", job_timeout_s, 1, 2592000, "3600",
+	    "seconds one attempt of a device may take, a sleeping device's wait included, when a job names none", 0),
+	KEY_INT("jobs", "retries", job_retries, 0, 100, "2",
+	    "attempts after a device's first when a job names none", 0),
+	KEY_INT("jobs", "backoff_s", job_backoff_s, 0, 86400, "60",
+	    "seconds before a device's first retry when a job names none (doubled after each)", 0),
+	KEY_INT("jobs", "failure_percent", job_failure_percent, 0, 100, "10",
+	    "share of a group that may fail before its job pauses when a job names none", 0),
+	KEY_INT("jobs", "overall_failure_percent", job_overall_failure_percent, 0, 100, "100",
+	    "share of a job's devices that may fail before it pauses when a job names none (100: no limit)", 0),
+	KEY_INT("jobs", "recheck_s", job_recheck_s, 1, 86400, "300",
+	    "seconds before a device deferred by a precondition is looked at again when a job names none", 0),
+	KEY_INT("jobs", "poll_s", job_poll_s, 1, 86400, "60",
+	    "seconds a step may wait for its resource to reach a value before the gateway reads it (news comes by observing it)", 0),
+
 	KEY_STR("lwm2m", "models_dir", lwm2m_models_dir, "",
 	    "directory of OMA DDF XML object definitions (*.xml) that add to or "
 	    "replace the built-in objects (empty: the built-in ones only; "

@@ -111,6 +111,14 @@ struct gw_config {
 	int			campaign_announce_wait_s;
 	char			campaign_fetch_uri[256];
 	char			campaign_fetch_uri_secure[256];
+	int			job_max_concurrent;
+	int			job_timeout_s;
+	int			job_retries;
+	int			job_backoff_s;
+	int			job_failure_percent;
+	int			job_overall_failure_percent;
+	int			job_recheck_s;
+	int			job_poll_s;
 
 	char			lwm2m_models_dir[PATH_MAX];	/* "" = none */
 	char			bs_listen[CONFIG_HOST_MAX + 16];	/* "" = off */

@@ -84,7 +84,7 @@ struct store {
 static const char *const store_db_names[STORE_DB__COUNT] = {
 	"meta", "devices", "ops", "queue", "outbox", "observe", "creds",
 	"firmware", "fwchunk", "campaigns", "campdevs", "tags", "tagidx",
-	"bootstrap"
+	"bootstrap", "jobs", "jobdevs"
 };
 
 /* Creates dir and its parents, like mkdir -p. */

@@ -44,6 +44,9 @@ enum store_db {
 	STORE_DB_TAGIDX,	/* tag NUL endpoint -> "": a tag's devices */
 	STORE_DB_BOOTSTRAP,	/* bootstrap configurations, their state and
 				   factory credentials (bootstrap.c) */
+	STORE_DB_JOBS,		/* job id (u64 BE) -> jobstore.c JSON */
+	STORE_DB_JOBDEVS,	/* job id (u64 BE), endpoint -> the device's
+				   record in the job (jobstore.c) */
 	STORE_DB__COUNT
 };
 

@@ -74,6 +74,8 @@ struct qdev {
 struct queue {
 	struct qdev	*buckets[QDEV_BUCKETS];
 	uint64_t	 next_id;
+	queue_listener	 listener;
+	void		*listener_arg;
 };
 
 static const char *const op_state_names[OP_STATE__COUNT] = {
@@ -348,14 +350,23 @@ queue_push_done(int status, void *arg)
 			qdev_release(q);
 		}
 	}
-	pu->done(status == 0 ? QUEUE_OK : QUEUE_STORE_FAILED, pu->id,
-	    pu->arg);
+	if (pu->done != NULL)
+		pu->done(status == 0 ? QUEUE_OK : QUEUE_STORE_FAILED, pu->id,
+		    pu->arg);
 	free(pu);
 }
 
 enum queue_result
 queue_push(struct gateway *gw, const char *ep, const struct devreq_spec *spec,
     queue_done_cb done, void *arg)
+{
+	return queue_push_id(gw, ep, spec, done, arg, NULL);
+}
+
+enum queue_result
+queue_push_id(struct gateway *gw, const char *ep,
+    const struct devreq_spec *spec, queue_done_cb done, void *arg,
+    uint64_t *idp)
 {
 	struct queue *qs = gw->queue;
 	struct qdev *q = qdev_find(gw, ep, 1);
@@ -405,6 +416,8 @@ queue_push(struct gateway *gw, const char *ep, const struct devreq_spec *spec,
 	pu->arg = arg;
 	pu->id = v.id;
 	memcpy(pu->ep, ep, strlen(ep) + 1);
+	if (idp != NULL)
+		*idp = v.id;
 	return QUEUE_OK;
 }
 
@@ -505,6 +518,15 @@ queue_finish(struct qdev *q, struct op_view *v, enum op_state st)
 	log_info("device %s: op %llu %s", q->ep, (unsigned long long)v->id,
 	    queue_state_name(st));
 	queue_event(q->gw, v);
+	if (q->gw->queue->listener != NULL)
+		q->gw->queue->listener(q->gw, v, q->gw->queue->listener_arg);
+}
+
+void
+queue_set_listener(struct gateway *gw, queue_listener fn, void *arg)
+{
+	gw->queue->listener = fn;
+	gw->queue->listener_arg = arg;
 }
 
 static void

@@ -71,6 +71,26 @@ enum queue_result queue_push(struct gateway *gw, const char *ep,
 		    const struct devreq_spec *spec, queue_done_cb done,
 		    void *arg);
 
+/*
+ * The same, and *id is the op's id at once: a caller that records it in
+ * the open batch commits the op and its record of it together. done may
+ * be NULL.
+ */
+enum queue_result queue_push_id(struct gateway *gw, const char *ep,
+		    const struct devreq_spec *spec, queue_done_cb done,
+		    void *arg, uint64_t *id);
+
+/*
+ * One in-process listener (the job engine) hears every op that ends
+ * (done, failed, expired) as its result is staged: what it stages in
+ * turn commits in the same batch as the result. v is valid during the
+ * call only. It must not push to v->ep's queue more than the next op.
+ */
+typedef void (*queue_listener)(struct gateway *gw, const struct op_view *v,
+    void *arg);
+void		 queue_set_listener(struct gateway *gw, queue_listener fn,
+		    void *arg);
+
 /* Ops waiting for ep (queued or sending). */
 size_t		 queue_length(struct gateway *gw, const char *ep);
 

@@ -697,7 +697,8 @@ campaign_module_start(struct gateway *gw)
 	if ((gw->campaigns->tick = evtimer_new(gw->base, camp_tick,
 	    gw)) == NULL)
 		return -1;
-	observe_set_listener(gw, camp_heard, NULL);
+	if (observe_add_listener(gw, camp_heard, NULL) == -1)
+		return -1;
 	/* Holds are not stored: the devices in flight are watched again. */
 	for (c = gw->campaigns->list; c != NULL; c = c->next) {
 		if (c->status != CAMP_RUNNING && c->status != CAMP_PAUSED)

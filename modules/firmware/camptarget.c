@@ -122,34 +122,13 @@ camp_conflict(struct gateway *gw, const struct camp *c, uint64_t *other)
 	return NULL;
 }
 
-/* One fetch URI: the configured base, else the listen address unless it
- * is one no device can reach (0.0.0.0, ::): then "". */
-static void
-camp_uri_of(const char *base, const char *scheme,
-    const struct gw_hostport *listen, const char *image, char *uri,
-    size_t len)
-{
-	char hp[96];
-
-	if (base[0] != '\0')
-		snprintf(uri, len, "%s/fw/%s", base, image);
-	else if (strcmp(listen->host, "0.0.0.0") == 0 ||
-	    strcmp(listen->host, "::") == 0 || listen->host[0] == '\0')
-		uri[0] = '\0';
-	else
-		snprintf(uri, len, "%s://%s/fw/%s", scheme,
-		    config_hostport_str(listen, hp, sizeof(hp)), image);
-}
-
 /* The URIs devices fetch the image from: plain CoAP, and DTLS for the
  * devices that have a credential. 0, or -1 when there is neither. */
 static int
 camp_uri(struct gateway *gw, struct camp *c)
 {
-	camp_uri_of(gw->cfg.campaign_fetch_uri, "coap",
-	    &gw->cfg.coap_listen, c->image, c->uri, sizeof(c->uri));
-	camp_uri_of(gw->cfg.campaign_fetch_uri_secure, "coaps",
-	    &gw->cfg.coap_secure_listen, c->image, c->uri_secure,
+	firmware_fetch_uri(gw, c->image, 0, c->uri, sizeof(c->uri));
+	firmware_fetch_uri(gw, c->image, 1, c->uri_secure,
 	    sizeof(c->uri_secure));
 	return c->uri[0] != '\0' || c->uri_secure[0] != '\0' ? 0 : -1;
 }

@@ -14,6 +14,7 @@
 
 #include "gateway.h"
 #include "log.h"
+#include "modules/device/cred.h"
 #include "modules/firmware/firmware.h"
 #include "store/store.h"
 
@@ -698,3 +699,39 @@ const struct gw_module firmware_module = {
 	.reload = firmware_module_reload,
 	.stop = firmware_module_stop,
 };
+
+/* One fetch URI: the configured base, else the listen address unless it
+ * is one no device can reach (0.0.0.0, ::): then "". */
+void
+firmware_fetch_uri(struct gateway *gw, const char *image, int secure,
+    char *uri, size_t len)
+{
+	const struct gw_hostport *listen = secure ?
+	    &gw->cfg.coap_secure_listen : &gw->cfg.coap_listen;
+	const char *base = secure ? gw->cfg.campaign_fetch_uri_secure :
+	    gw->cfg.campaign_fetch_uri;
+	char hp[96];
+
+	if (base[0] != '\0')
+		snprintf(uri, len, "%s/fw/%s", base, image);
+	else if (strcmp(listen->host, "0.0.0.0") == 0 ||
+	    strcmp(listen->host, "::") == 0 || listen->host[0] == '\0')
+		uri[0] = '\0';
+	else
+		snprintf(uri, len, "%s://%s/fw/%s", secure ? "coaps" : "coap",
+		    config_hostport_str(listen, hp, sizeof(hp)), image);
+}
+
+int
+firmware_uri_for(struct gateway *gw, const char *image, const char *ep,
+    char *uri, size_t len)
+{
+	struct cred cred;
+	int secure = cred_find_by_ep(gw, ep, &cred) == 0;
+
+	explicit_bzero(&cred, sizeof(cred));
+	firmware_fetch_uri(gw, image, secure, uri, len);
+	if (uri[0] == '\0')
+		firmware_fetch_uri(gw, image, !secure, uri, len);
+	return uri[0] != '\0' ? 0 : -1;
+}

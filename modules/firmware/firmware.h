@@ -86,6 +86,17 @@ enum fw_status	firmware_delete(struct gateway *gw, struct fw_image *img,
 		    fw_done_cb cb, void *arg);
 
 struct fw_image	*firmware_find(struct gateway *gw, const char *id);
+
+/* The URI a device fetches image from: plain CoAP (secure 0) or DTLS,
+ * from [campaign] fetch_uri(_secure) or the listen address; "" when no
+ * device could reach it. */
+void		 firmware_fetch_uri(struct gateway *gw, const char *image,
+		    int secure, char *uri, size_t len);
+/* The one for ep: over DTLS when it has a credential (plain CoAP is never
+ * for it), else plain; the other when that one is "". 0, or -1 with
+ * neither. */
+int		 firmware_uri_for(struct gateway *gw, const char *image,
+		    const char *ep, char *uri, size_t len);
 struct fw_image	*firmware_first(struct gateway *gw);
 
 /* Copies len bytes of img from off into buf (a read of one chunk: off and

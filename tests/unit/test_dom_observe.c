@@ -113,7 +113,7 @@ start(struct fixture *f)
 {
 	if (dom_start(f->d) == -1)
 		return -1;
-	observe_set_listener(&f->d->gw, listener, f);
+	assert_int_equal(observe_add_listener(&f->d->gw, listener, f), 0);
 	return 0;
 }
 
