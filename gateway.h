@@ -114,6 +114,7 @@ struct observe;
 struct http_server;
 struct firmware;
 struct campaigns;
+struct jobs;
 struct fwserve;
 struct tags_pending;
 struct cred_pending;
@@ -141,6 +142,7 @@ struct gateway {
 	struct http_server	*http;		/* proxy/http.c */
 	struct firmware		*firmware;	/* modules/firmware/firmware.c */
 	struct campaigns	*campaigns;	/* modules/firmware/campaign.c */
+	struct jobs		*jobs;		/* modules/jobs/job.c */
 	struct fwserve		*fwserve;	/* modules/coap/fwserve.c, with coap */
 	struct cred_pending	*cred_pendings;	/* modules/device/cred.c:
 						   writes not yet durable */
@@ -194,6 +196,7 @@ extern const struct gw_module http_module;
 extern const struct gw_module forward_module;
 extern const struct gw_module firmware_module;
 extern const struct gw_module campaign_module;
+extern const struct gw_module job_module;
 extern const struct gw_module models_module;
 extern const struct gw_module bootstrap_module;
 

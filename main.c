@@ -37,6 +37,7 @@ static const struct gw_module *const modules[] = {
 	&http_module,
 	&forward_module,	/* the proxy's groups of identical GETs */
 	&campaign_module,	/* after queue and firmware: it uses both */
+	&job_module,		/* after queue, observe and firmware */
 };
 #define NMODULES (sizeof(modules) / sizeof(modules[0]))
 

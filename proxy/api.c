@@ -18,6 +18,7 @@
 #include "proxy/metrics.h"
 #include "log.h"
 #include "modules/firmware/campaign.h"
+#include "modules/jobs/job.h"
 #include "modules/coap/devreq.h"
 #include "modules/device/bootstrap.h"
 #include "modules/device/queue.h"
@@ -280,7 +281,8 @@ api_device(struct http_exchange *hx)
 	if (del) {
 		held = tags_get(gw, ep, tag, 1);
 		tags_drop_device(gw, ep);
-		if (campaign_drop_device(gw, ep) > 0 && held == 0)
+		if ((campaign_drop_device(gw, ep) > 0 ||
+		    job_drop_device(gw, ep) > 0) && held == 0)
 			held = 1;	/* something to forget */
 		/* A decommissioned device must not come back through its
 		 * factory key: its bootstrap configuration goes too. */
@@ -400,6 +402,14 @@ const struct http_route api_routes[] = {
 	{ "/v1/campaigns/{id}", EVHTTP_REQ_GET, api_campaign, AUTH_READ,
 	    AUTH_ADMIN },
 	{ "/v1/campaigns/{id}/{action}", EVHTTP_REQ_POST, api_campaign_action,
+	    AUTH_READ, AUTH_ADMIN },
+	/* Jobs change devices: admin's; any reader may follow them. */
+	{ "/v1/jobs", EVHTTP_REQ_GET | EVHTTP_REQ_POST, api_jobs, AUTH_READ,
+	    AUTH_ADMIN },
+	{ "/v1/jobs/{id}", EVHTTP_REQ_GET, api_job, AUTH_READ, AUTH_ADMIN },
+	{ "/v1/jobs/{id}/devices", EVHTTP_REQ_GET, api_job_devices, AUTH_READ,
+	    AUTH_ADMIN },
+	{ "/v1/jobs/{id}/{action}", EVHTTP_REQ_POST, api_job_action,
 	    AUTH_READ, AUTH_ADMIN },
 	/* The object model: what any reader of devices may see. */
 	{ "/v1/objects", EVHTTP_REQ_GET, api_objects, AUTH_READ, AUTH_ADMIN },

@@ -21,4 +21,12 @@ void	api_campaigns(struct http_exchange *hx);
 void	api_campaign(struct http_exchange *hx);
 void	api_campaign_action(struct http_exchange *hx);
 
+/* proxy/jobapi.c: /v1/jobs (GET, POST), /v1/jobs/{id} (GET),
+ * /v1/jobs/{id}/devices (GET, paged), /v1/jobs/{id}/{action} (POST pause,
+ * resume, continue, cancel). */
+void	api_jobs(struct http_exchange *hx);
+void	api_job(struct http_exchange *hx);
+void	api_job_devices(struct http_exchange *hx);
+void	api_job_action(struct http_exchange *hx);
+
 #endif /* OUTPOST_FWAPI_H */

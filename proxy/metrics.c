@@ -11,6 +11,7 @@
 #include "proxy/metrics.h"
 #include "modules/device/bootstrap.h"
 #include "modules/device/registry.h"
+#include "modules/jobs/job.h"
 
 void
 metrics_http_count(struct metrics *m, const char *route, int status)
@@ -43,7 +44,7 @@ metrics_render(struct gateway *gw, struct evbuffer *out)
 {
 	const struct metrics *m = &gw->metrics;
 	struct bs_counters bs;
-	size_t i, entries, bytes;
+	size_t i, entries, bytes, jobs[JOB__COUNT], jdevs[JD__COUNT];
 	int st;
 
 	evbuffer_add_printf(out, "# HELP outpost_devices Registered devices "
@@ -99,6 +100,18 @@ metrics_render(struct gateway *gw, struct evbuffer *out)
 		evbuffer_add_printf(out, "outpost_http_requests_total{route=\"%s\","
 		    "status=\"%d\"} %" PRIu64 "\n", m->http[i].route,
 		    m->http[i].status, m->http[i].count);
+	job_counts(gw, jobs, jdevs);
+	evbuffer_add_printf(out, "# HELP outpost_jobs Fleet jobs by status.\n"
+	    "# TYPE outpost_jobs gauge\n");
+	for (i = 0; i < JOB__COUNT; i++)
+		evbuffer_add_printf(out, "outpost_jobs{status=\"%s\"} %zu\n",
+		    job_status_name((int)i), jobs[i]);
+	evbuffer_add_printf(out, "# HELP outpost_job_devices Devices of the "
+	    "jobs not finished, by their state in the job.\n"
+	    "# TYPE outpost_job_devices gauge\n");
+	for (i = 0; i < JD__COUNT; i++)
+		evbuffer_add_printf(out, "outpost_job_devices{state=\"%s\"} "
+		    "%zu\n", job_dev_state_name((int)i), jdevs[i]);
 	cache_stats(gw, &entries, &bytes);
 	evbuffer_add_printf(out, "# HELP outpost_cache_entries Resource values "
 	    "cached.\n# TYPE outpost_cache_entries gauge\n"

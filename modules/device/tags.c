@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
+
+#include "cache/events.h"
 #include "gateway.h"
 #include "log.h"
 #include "lwm2m/lwm2m.h"
@@ -264,6 +267,20 @@ tags_del_others(struct gateway *gw, const char *ep,
 	return 0;
 }
 
+/* The event of a device's new tags: continuous jobs hear it before the
+ * tags are committed (tags_has would not see them yet). */
+static void
+tags_event(struct gateway *gw, const char *ep, char tags[][TAG_LEN_MAX + 1],
+    int n)
+{
+	cJSON *e = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(e, "tags");
+	int i;
+
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(tags[i]));
+	events_emit(gw, "tags", ep, e);
+}
+
 int
 tags_set(struct gateway *gw, const char *ep, char tags[][TAG_LEN_MAX + 1],
     int n)
@@ -301,6 +318,7 @@ tags_set(struct gateway *gw, const char *ep, char tags[][TAG_LEN_MAX + 1],
 		    store_put(gw->store, STORE_DB_TAGIDX, k,
 		    tags_key(tags[i], ep, k), "", 0) == -1)
 			goto fail;
+	tags_event(gw, ep, tags, n);
 	return 0;
 fail:
 	log_warnx("device %s: could not stage its tags", ep);
