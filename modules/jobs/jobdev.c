@@ -588,8 +588,10 @@ jobdev_resume(struct gateway *gw, struct job *j, struct job_dev *d)
 		if (d->phase == JPH_POLL || d->phase == JPH_OP)
 			jobdev_hold(gw, j, d, d->phase == JPH_POLL);
 		jobdev_op_done(gw, j, d, &v);
-	} else if (d->phase == JPH_POLL) {
-		jobdev_hold(gw, j, d, 1);
+	} else {
+		if (d->phase == JPH_POLL)
+			jobdev_hold(gw, j, d, 1);
+		queue_wake(gw, d->ep);	/* a device that is awake gets it */
 	}
 	free(buf);
 }
