@@ -106,9 +106,13 @@ jp_record(struct jp *p, const char *member, cJSON *pack, const char *name,
 		else if (res.type == LWM2M_TYPE_OPAQUE)
 			f = "vd";
 	}
-	if ((rec = cJSON_CreateObject()) == NULL ||
-	    !cJSON_AddItemToArray(pack, rec) ||
-	    cJSON_AddStringToObject(rec, "n", name) == NULL ||
+	if ((rec = cJSON_CreateObject()) == NULL)
+		return jp_fail(p, member, "out of memory");
+	if (!cJSON_AddItemToArray(pack, rec)) {
+		cJSON_Delete(rec);
+		return jp_fail(p, member, "out of memory");
+	}
+	if (cJSON_AddStringToObject(rec, "n", name) == NULL ||
 	    (cJSON_IsNumber(v) ? cJSON_AddNumberToObject(rec, "v",
 	    v->valuedouble) : cJSON_IsBool(v) ? cJSON_AddBoolToObject(rec,
 	    "vb", cJSON_IsTrue(v)) : cJSON_AddStringToObject(rec, f,
@@ -188,7 +192,7 @@ jp_senml_pack(struct jp *p, const char *member, const cJSON *in,
 	const cJSON *r, *f, *g;
 	const char *rel;
 	cJSON *rec, *dup;
-	int i = 0;
+	int i = 0, nf;
 
 	if (!cJSON_IsArray(in) || in->child == NULL)
 		return jp_fail(p, member, "must be a SenML JSON pack of one "
@@ -202,7 +206,11 @@ jp_senml_pack(struct jp *p, const char *member, const cJSON *in,
 			return jp_fail(p, member, "record %d is not a JSON "
 			    "object", i);
 		rel = "";
+		nf = 0;
 		cJSON_ArrayForEach(f, r) {
+			if (++nf > SENML_FIELDS_MAX)
+				return jp_fail(p, member, "record %d has more "
+				    "than %d fields", i, SENML_FIELDS_MAX);
 			for (g = r->child; g != f; g = g->next)
 				if (strcmp(g->string, f->string) == 0)
 					return jp_fail(p, member, "record %d "
@@ -230,9 +238,13 @@ jp_senml_pack(struct jp *p, const char *member, const cJSON *in,
 		if (strlen(name) >= DM_PATH_LEN)
 			return jp_fail(p, member, "record %d: its name is too "
 			    "long for an LwM2M path", i);
-		if ((rec = cJSON_CreateObject()) == NULL ||
-		    !cJSON_AddItemToArray(pack, rec) ||
-		    cJSON_AddStringToObject(rec, "n", name) == NULL)
+		if ((rec = cJSON_CreateObject()) == NULL)
+			return jp_fail(p, member, "out of memory");
+		if (!cJSON_AddItemToArray(pack, rec)) {
+			cJSON_Delete(rec);
+			return jp_fail(p, member, "out of memory");
+		}
+		if (cJSON_AddStringToObject(rec, "n", name) == NULL)
 			return jp_fail(p, member, "out of memory");
 		cJSON_ArrayForEach(f, r) {
 			if (strcmp(f->string, "bn") == 0 ||

@@ -201,9 +201,9 @@ jp_step_ids(const char *path, unsigned long ids[4])
 }
 
 /*
- * The op that made steps[*i]; *i moves past the steps it made. NULL when
- * out of memory, or (*i moved, nothing to print) for the second half of
- * a firmware step or a software install printed with its first.
+ * The op that made steps[*i], and *i moved to the next step. NULL (*ok
+ * 0) out of memory, and NULL (*ok as it is) for the second step of a
+ * firmware op or a software install: its first printed the op.
  */
 static cJSON *
 jp_print_step(const struct job_req *req, int *i, int *ok)

@@ -55,10 +55,13 @@ jobparse_kind_name(int kind)
 int
 jp_ids(const char *path, unsigned ids[4])
 {
+	char *end;
 	int n = 0;
 
-	while (*path == '/' && n < 4)
-		ids[n++] = (unsigned)strtoul(path + 1, (char **)&path, 10);
+	while (*path == '/' && n < 4) {
+		ids[n++] = (unsigned)strtoul(path + 1, &end, 10);
+		path = end;
+	}
 	return n;
 }
 
@@ -135,14 +138,19 @@ jp_path(struct jp *p, const cJSON *o, const char *member, int lo, int hi,
 
 /* ---- steps ---- */
 
-/* The next primitive step; NULL when the job has JOB_STEPS_MAX. */
+/* The next primitive step; NULL, refused, when the job has
+ * JOB_STEPS_MAX (jp_step makes sure it has room first). */
 static struct job_step *
 jp_new_step(struct jp *p, int kind, int method, const char *path)
 {
 	struct job_step *s;
 
-	if (p->req->nsteps >= JOB_STEPS_MAX)
+	if (p->req->nsteps >= JOB_STEPS_MAX) {
+		p->prefix[0] = '\0';
+		jp_fail(p, "steps", "more than %d steps once expanded",
+		    JOB_STEPS_MAX);
 		return NULL;
+	}
 	s = &p->req->steps[p->req->nsteps++];
 	memset(s, 0, sizeof(*s));
 	s->kind = (uint8_t)kind;
@@ -423,13 +431,15 @@ jp_step_firmware(struct jp *p, const cJSON *o)
 	    jp_need(p, 5, 0, 1, LWM2M_OP_W) == -1 ||
 	    jp_need(p, 5, 0, 2, LWM2M_OP_E) == -1)
 		return -1;
-	/* jp_step made room for both. */
-	s = jp_prim(p, JSK_FIRMWARE, DEVREQ_PUT, 5, 0, 1,
-	    JRISK_BATTERY | JRISK_UPDATE);
+	if ((s = jp_prim(p, JSK_FIRMWARE, DEVREQ_PUT, 5, 0, 1,
+	    JRISK_BATTERY | JRISK_UPDATE)) == NULL)
+		return -1;
 	memcpy(s->image, image, sizeof(s->image));
 	s->content_format = SENML_CF_TEXT;
 	jp_until_set(&s->until, "5/0/3", 2, "5/0/5", 2);
-	s = jp_prim(p, JSK_FIRMWARE, DEVREQ_POST, 5, 0, 2, JRISK_BATTERY);
+	if ((s = jp_prim(p, JSK_FIRMWARE, DEVREQ_POST, 5, 0, 2,
+	    JRISK_BATTERY)) == NULL)
+		return -1;
 	jp_until_set(&s->until, "5/0/5", 1, "5/0/5", 2);
 	return 0;
 }
@@ -484,16 +494,17 @@ jp_step_software(struct jp *p, const cJSON *o)
 	jp_path_str(ids, 3, "", result, sizeof(result));
 	ids[2] = acts[k].until_rid;
 	jp_path_str(ids, 3, "", path, sizeof(path));
-	/* jp_step made room for both steps of an install. */
 	if (k == 0) {
-		s = jp_prim(p, JSK_SOFTWARE, DEVREQ_PUT, 9, ids[1], 3,
-		    JRISK_BATTERY);
+		if ((s = jp_prim(p, JSK_SOFTWARE, DEVREQ_PUT, 9, ids[1], 3,
+		    JRISK_BATTERY)) == NULL)
+			return -1;
 		memcpy(s->image, image, sizeof(s->image));
 		s->content_format = SENML_CF_TEXT;
 		jp_until_set(&s->until, state, 3, result, 50);
 	}
-	s = jp_prim(p, JSK_SOFTWARE, DEVREQ_POST, 9, ids[1], acts[k].rid,
-	    JRISK_BATTERY);
+	if ((s = jp_prim(p, JSK_SOFTWARE, DEVREQ_POST, 9, ids[1], acts[k].rid,
+	    JRISK_BATTERY)) == NULL)
+		return -1;
 	jp_until_set(&s->until, path, acts[k].equals, k == 0 ? result : "",
 	    k == 0 ? 50 : 0);
 	return 0;

@@ -1185,6 +1185,16 @@ test_hostile(void **state)
 	assert_int_equal(parse_len(buf, 16, NULL, NOW, &r), -1);
 	assert_string_equal(field, "body");
 	jobparse_free(&r);
+	/* A senml record of more fields than SenML JSON takes. */
+	n = (size_t)sprintf(buf, "{\"steps\": [{\"op\": \"write\", "
+	    "\"path\": \"/3/0/15\", \"senml\": [{\"vs\": \"x\"");
+	for (i = 0; i < 100; i++)
+		n += (size_t)sprintf(buf + n, ", \"f%zu\": 1", i);
+	sprintf(buf + n, "}]}], \"target\": {\"all\": true}}");
+	assert_int_equal(parse(buf, &r), -1);
+	assert_string_equal(field, "steps[0].senml");
+	assert_non_null(strstr(err, "more than 64 fields"));
+	jobparse_free(&r);
 	/* Null arguments and small buffers. */
 	assert_int_equal(jobparse_request(NULL, 0, NULL, NOW, &r, NULL, 0,
 	    NULL, 0), -1);
