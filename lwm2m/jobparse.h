@@ -61,9 +61,15 @@
  *                     "recheck_s": 300}
  * }
  * "value" is a scalar (for a resource path) or an object of resource ids
- * to scalars (for an instance path); "senml" is a SenML JSON pack whose
- * names are relative to the step's path. A number is "v", a string "vs",
- * a boolean "vb"; the object model types them when the job sends them.
+ * to scalars (for an instance path; a resource with instances takes an
+ * object of instance ids to scalars); "senml" is a SenML JSON pack whose
+ * names are relative to the step's path. A number is "v", a string "vs"
+ * ("vlo" for an Objlnk resource, "vd" for an Opaque one), a boolean "vb";
+ * the object model types them when the job sends them. A create is sent
+ * to the object, the new instance named in its body: the instance of its
+ * path, or instance 0 for a "value" at an object path (a "senml" pack at
+ * the object names its own: "1/0"); a create at an object path may have
+ * no body (the device picks the instance).
  */
 #ifndef OUTPOST_JOBPARSE_H
 #define OUTPOST_JOBPARSE_H
@@ -101,7 +107,8 @@ enum job_step_kind {
 };
 
 /* A primitive step's risks: the preconditions checked on the device
- * before it is sent. */
+ * before it is sent. The steps of a firmware or software op carry
+ * JRISK_BATTERY; the firmware's write of the URI JRISK_UPDATE too. */
 #define JRISK_BATTERY	0x01	/* battery at or above the limit, or on
 				   external power */
 #define JRISK_UPDATE	0x02	/* no firmware update downloading or
@@ -195,10 +202,13 @@ struct job_req {
  * write to a resource that is not writable, an execute of one that is not
  * executable), values by encoding them with model, numbers in range, a
  * rate of 0, a window that never opens (from == to), end_at not after
- * start_at or not after now, start_at before now. Unknown members are
- * refused. Returns 0, or -1 with the member at fault in field (as
- * "steps[2].path", "rollout.rate.per_minute", "schedule.window") and the
- * reason in err; either way jobparse_free(req) after.
+ * start_at or not after now, start_at before now. now 0 skips the checks
+ * against now: a stored job read back after a restart (its start_at
+ * long past). Unknown members, and a member given twice, are refused.
+ * Returns 0, or -1 with the member at fault in field (as "steps[2].path",
+ * "rollout.rate.per_minute", "schedule.window"; "body" when the body as a
+ * whole is: not one JSON object, too big or too deep) and the reason in
+ * err; either way jobparse_free(req) after.
  */
 int	jobparse_request(const char *body, size_t len,
 	    const struct lwm2m_model *model, int64_t now, struct job_req *req,
