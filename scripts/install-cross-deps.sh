@@ -23,6 +23,8 @@ ARM_PKGS="libc6-dev libcoap3-dev liblmdb-dev libinih-dev libcjson-dev
 libcbor-dev libxml2-dev libevent-2.1-7 libevent-core-2.1-7 libevent-extra-2.1-7
 libevent-pthreads-2.1-7 libevent-openssl-2.1-7 libwolfssl35"
 UNPACK_PKGS="libevent-dev libwolfssl-dev"
+# tzdata is Architecture: all: the native one (install-deps.sh) serves the
+# arm64 binaries under qemu-user too, and "tzdata:arm64" names no package.
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -15,9 +15,11 @@ if [ "${1:-}" = arm64 ]; then
 	"$(dirname "$0")/install-cross-deps.sh"
 fi
 
+# tzdata: /usr/share/zoneinfo, where the gateway reads a job's time zone
+# (tz.c); the unit tests also compile its tzdata.zi with zic.
 PKGS="build-essential pkg-config
 libevent-dev libcoap3-dev libcoap3-bin libwolfssl-dev liblmdb-dev lmdb-utils
-libinih-dev libcjson-dev libcbor-dev libxml2-dev
+libinih-dev libcjson-dev libcbor-dev libxml2-dev tzdata
 libcmocka-dev python3 python3-pytest python3-yaml curl iproute2 procps
 clang libclang-rt-14-dev
 wrk nginx-light binutils openssl
