@@ -688,24 +688,20 @@ forward_format_name(int cf)
  * is SenML JSON (application/json or application/senml+json) goes to the
  * device in: what ?format= names; else, for application/senml+json, SenML
  * JSON as it is (the client named a format devices speak, and RFC 8075
- * maps it); else (application/json, which no device speaks) SenML CBOR
- * for a device whose registration lists 112 and not TLV on its root (ct),
- * or TLV, which LwM2M 1.0 makes every client read and Wakaama, Zephyr and
- * Anjay all do. -1 for any other request (it goes as it is), -2 when
- * ?format= names no format.
+ * maps it); else (application/json, which no device speaks) the one its
+ * registration says it reads (registry_write_format: SenML CBOR or TLV).
+ * -1 for any other request (it goes as it is), -2 when ?format= names no
+ * format.
  */
 static int
 forward_write_format(struct http_exchange *hx)
 {
-	struct gateway *gw = hx->gw;
 	const char *ctype = evhttp_find_header(
 	    evhttp_request_get_input_headers(hx->req), "Content-Type");
 	const char *q = http_query(hx, "format");
 	enum evhttp_cmd_type m = evhttp_request_get_command(hx->req);
 	int depth = senml_path_depth(hx->params.value[1]), cf;
-	size_t i, max = (size_t)gw->cfg.coap_max_links;
-	ssize_t n;
-	char *links;
+	size_t i;
 
 	if (forward_kind(hx) != FWK_RESOURCE || ctype == NULL || depth < 1 ||
 	    ((cf = coapmap_content_format(ctype)) != 50 &&
@@ -721,14 +717,7 @@ forward_write_format(struct http_exchange *hx)
 	}
 	if (cf == SENML_CF_JSON)
 		return SENML_CF_JSON;
-	cf = SENML_CF_TLV;
-	if ((links = malloc(max)) != NULL && (n = registry_links(gw->registry,
-	    hx->params.value[0], links, max)) > 0 &&
-	    !lwm2m_root_reads(links, (size_t)n, SENML_CF_TLV) &&
-	    lwm2m_root_reads(links, (size_t)n, SENML_CF_CBOR))
-		cf = SENML_CF_CBOR;
-	free(links);
-	return cf;
+	return registry_write_format(hx->gw, hx->params.value[0]);
 }
 
 /*
