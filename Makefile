@@ -57,7 +57,7 @@ DEVICE_SRC := modules/device/registry.c modules/device/queue.c \
             modules/device/cred.c modules/device/credparse.c \
             modules/device/tags.c modules/device/models.c \
             modules/device/bootstrap.c modules/device/bsparse.c \
-            modules/device/regformat.c
+            modules/device/guard.c modules/device/regformat.c
 FIRMWARE_SRC := modules/firmware/firmware.c modules/firmware/campaign.c \
             modules/firmware/campstore.c modules/firmware/camptarget.c
 COAP_SRC := modules/coap/coap.c modules/coap/rd.c modules/coap/send.c \
