@@ -57,7 +57,8 @@ CACHE_SRC := cache/cache.c cache/events.c cache/observe.c
 DEVICE_SRC := modules/device/registry.c modules/device/queue.c \
             modules/device/cred.c modules/device/credparse.c \
             modules/device/tags.c modules/device/models.c \
-            modules/device/bootstrap.c modules/device/bsparse.c
+            modules/device/bootstrap.c modules/device/bsparse.c \
+            modules/device/guard.c modules/device/regformat.c
 FIRMWARE_SRC := modules/firmware/firmware.c modules/firmware/campaign.c \
             modules/firmware/campstore.c modules/firmware/camptarget.c
 JOBS_SRC := modules/jobs/job.c modules/jobs/jobdev.c modules/jobs/jobstore.c \

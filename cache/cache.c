@@ -220,6 +220,15 @@ cache_fresh(const struct cache_entry *e)
 }
 
 void
+cache_forget(struct gateway *gw, const char *ep, const char *path)
+{
+	struct centry *e;
+
+	if ((e = cache_find_parts(gw->cache, ep, path)) != NULL)
+		cache_unlink(gw->cache, e);
+}
+
+void
 cache_drop_device(struct gateway *gw, const char *ep)
 {
 	struct cache *c = gw->cache;

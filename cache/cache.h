@@ -54,6 +54,11 @@ const struct cache_entry *cache_get(struct gateway *gw, const char *ep,
 int64_t		 cache_age(const struct cache_entry *e);
 int		 cache_fresh(const struct cache_entry *e);
 
+/* Forgets ep's path: what the gateway heard of it no longer holds (the
+ * device accepted a request that changed it). */
+void		 cache_forget(struct gateway *gw, const char *ep,
+		    const char *path);
+
 /* Forgets everything about ep (decommissioned). */
 void		 cache_drop_device(struct gateway *gw, const char *ep);
 

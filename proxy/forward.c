@@ -27,6 +27,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "modules/coap/devreq.h"
+#include "modules/device/guard.h"
 #include "modules/device/queue.h"
 #include "modules/device/registry.h"
 #include "lwm2m/coapmap.h"
@@ -260,6 +261,22 @@ static const char *
 forward_path(struct http_exchange *hx)
 {
 	return forward_kind(hx) == FWK_COMPOSITE ? "" : hx->params.value[1];
+}
+
+/* The CoAP method of a resource request (/r/): its HTTP method's. */
+static enum devreq_method
+forward_method(struct http_exchange *hx)
+{
+	switch (evhttp_request_get_command(hx->req)) {
+	case EVHTTP_REQ_PUT:
+		return DEVREQ_PUT;
+	case EVHTTP_REQ_POST:
+		return DEVREQ_POST;
+	case EVHTTP_REQ_DELETE:
+		return DEVREQ_DELETE;
+	default:
+		return DEVREQ_GET;
+	}
 }
 
 /* A request to send, with what it owns: the query of Write-Attributes,
@@ -582,6 +599,10 @@ forward_done(const struct devresp *r, void *arg)
 
 	fwgroup_close(g);
 	etag[0] = '\0';
+	if (r->kind == DEVRESP_ANSWER && r->cls == 2 &&
+	    forward_kind(hx) == FWK_RESOURCE)
+		guard_accepted(hx->gw, hx->params.value[0], forward_method(hx),
+		    hx->params.value[1]);
 	if (r->kind == DEVRESP_ANSWER && r->cls == 2 && r->detail == 5 &&
 	    forward_kind(hx) == FWK_RESOURCE &&
 	    evhttp_request_get_command(hx->req) == EVHTTP_REQ_GET &&
@@ -613,7 +634,8 @@ forward_retry_after(struct device *d)
  * A resource request whose query names LwM2M attributes would go out as
  * an empty write and look done: Write-Attributes has its own route. No
  * query of /r/ goes to the device: its parameters (mode, timeout, cached,
- * stale, discover) are the gateway's. Returns -1 once answered 400.
+ * stale, discover, format, force) are the gateway's. Returns -1 once
+ * answered 400.
  */
 static int
 forward_check_query(struct http_exchange *hx)
@@ -621,6 +643,11 @@ forward_check_query(struct http_exchange *hx)
 	struct evkeyval *kv;
 
 	TAILQ_FOREACH(kv, &hx->query, next) {
+		if (strcmp(kv->key, "force") == 0 &&
+		    strcmp(kv->value, "1") != 0) {
+			http_error(hx, 400, "bad_request", "force must be 1");
+			return -1;
+		}
 		if (!dm_attribute_name(kv->key))
 			continue;
 		http_error(hx, 400, "bad_request", "'%s' is an LwM2M "
@@ -688,24 +715,20 @@ forward_format_name(int cf)
  * is SenML JSON (application/json or application/senml+json) goes to the
  * device in: what ?format= names; else, for application/senml+json, SenML
  * JSON as it is (the client named a format devices speak, and RFC 8075
- * maps it); else (application/json, which no device speaks) SenML CBOR
- * for a device whose registration lists 112 and not TLV on its root (ct),
- * or TLV, which LwM2M 1.0 makes every client read and Wakaama, Zephyr and
- * Anjay all do. -1 for any other request (it goes as it is), -2 when
- * ?format= names no format.
+ * maps it); else (application/json, which no device speaks) the one its
+ * registration says it reads (registry_write_format: SenML CBOR or TLV).
+ * -1 for any other request (it goes as it is), -2 when ?format= names no
+ * format.
  */
 static int
 forward_write_format(struct http_exchange *hx)
 {
-	struct gateway *gw = hx->gw;
 	const char *ctype = evhttp_find_header(
 	    evhttp_request_get_input_headers(hx->req), "Content-Type");
 	const char *q = http_query(hx, "format");
 	enum evhttp_cmd_type m = evhttp_request_get_command(hx->req);
 	int depth = senml_path_depth(hx->params.value[1]), cf;
-	size_t i, max = (size_t)gw->cfg.coap_max_links;
-	ssize_t n;
-	char *links;
+	size_t i;
 
 	if (forward_kind(hx) != FWK_RESOURCE || ctype == NULL || depth < 1 ||
 	    ((cf = coapmap_content_format(ctype)) != 50 &&
@@ -721,14 +744,7 @@ forward_write_format(struct http_exchange *hx)
 	}
 	if (cf == SENML_CF_JSON)
 		return SENML_CF_JSON;
-	cf = SENML_CF_TLV;
-	if ((links = malloc(max)) != NULL && (n = registry_links(gw->registry,
-	    hx->params.value[0], links, max)) > 0 &&
-	    !lwm2m_root_reads(links, (size_t)n, SENML_CF_TLV) &&
-	    lwm2m_root_reads(links, (size_t)n, SENML_CF_CBOR))
-		cf = SENML_CF_CBOR;
-	free(links);
-	return cf;
+	return registry_write_format(hx->gw, hx->params.value[0]);
 }
 
 /*
@@ -779,20 +795,7 @@ forward_spec_resource(struct http_exchange *hx, struct fwspec *fs,
 	struct devreq_spec *spec = &fs->s;
 	char err[160];
 
-	switch (evhttp_request_get_command(hx->req)) {
-	case EVHTTP_REQ_PUT:
-		spec->method = DEVREQ_PUT;
-		break;
-	case EVHTTP_REQ_POST:
-		spec->method = DEVREQ_POST;
-		break;
-	case EVHTTP_REQ_DELETE:
-		spec->method = DEVREQ_DELETE;
-		break;
-	default:
-		spec->method = DEVREQ_GET;
-		break;
-	}
+	spec->method = forward_method(hx);
 	if (forward_check_query(hx) == -1)
 		return -1;
 	if (ctype != NULL || spec->len > 0) {
@@ -896,6 +899,35 @@ forward_spec(struct http_exchange *hx, struct fwspec *fs)
 	return 0;
 }
 
+/*
+ * The single-device guard (modules/device/guard.h): a reboot, factory
+ * reset or second update of a device whose firmware update is downloading,
+ * or downloaded and not applied, is refused with 409 and the reason, sent
+ * now, waited for or queued alike; ?force=1 (the gateway's, never sent to
+ * the device) lets it through. Returns -1 once answered.
+ */
+static int
+forward_guard(struct http_exchange *hx, struct device *d,
+    const struct devreq_spec *spec)
+{
+	char reason[LWM2M_EP_MAX + 128];
+
+	if (forward_kind(hx) != FWK_RESOURCE || !guard_refuses(hx->gw, d->ep,
+	    (int)spec->method, spec->path, reason, sizeof(reason)))
+		return 0;
+	if (http_query(hx, "force") != NULL) {
+		log_info("device %s: %s /%s forced past the update guard: %s",
+		    d->ep, spec->method == DEVREQ_POST ? "POST" : "PUT",
+		    spec->path, reason);
+		return 0;
+	}
+	log_info("device %s: %s /%s refused: %s", d->ep,
+	    spec->method == DEVREQ_POST ? "POST" : "PUT", spec->path, reason);
+	http_error(hx, 409, "update_in_progress", "%s (?force=1 sends it "
+	    "anyway)", reason);
+	return -1;
+}
+
 /* The open group of an identical GET on its way to d, or NULL. */
 static struct fwgroup *
 forward_join(struct gateway *gw, struct device *d,
@@ -996,6 +1028,8 @@ forward_run(struct http_exchange *hx)
 		http_error(hx, 400, "bad_request", "mode must be queue or wait");
 		goto done;
 	}
+	if (forward_guard(hx, d, spec) == -1)
+		goto done;
 	/* Queued ops go before anything new: a request for a device with a
 	 * queue joins it. */
 	if (mode == FORWARD_QUEUE || (mode == FORWARD_AUTO &&

@@ -18,6 +18,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "cache/events.h"
+#include "modules/device/guard.h"
 #include "modules/device/queue.h"
 #include "modules/device/registry.h"
 #include "store/store.h"
@@ -569,6 +570,8 @@ queue_delivered(const struct devresp *r, void *arg)
 			cache_put(gw, q->ep, v.path, r->content_format,
 			    r->has_max_age ? (long)r->max_age : -1, r->body,
 			    r->len, 0);
+		if (r->cls == 2)
+			guard_accepted(gw, q->ep, (int)v.method, v.path);
 		v.result_status = coapmap_status(r->cls, r->detail, r->len > 0);
 		/* The code an error body names; a success has its status. */
 		if (r->cls >= 4)

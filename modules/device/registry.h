@@ -145,6 +145,15 @@ ssize_t	registry_links(struct registry *reg, const char *ep, char *buf,
 	    size_t buflen);
 
 /*
+ * The Content-Format (lwm2m/senml.h) a write the gateway encodes for ep
+ * goes in, by what its registration says it reads (regformat.c): SenML
+ * CBOR (112) when the ct of its root link lists 112 and not TLV, else TLV
+ * (11542), which LwM2M 1.0 makes every client read and Wakaama, Zephyr
+ * and Anjay all do; TLV too for a device with no links on record.
+ */
+int	registry_write_format(struct gateway *gw, const char *ep);
+
+/*
  * Walks devices in endpoint order starting after `after` (NULL: from the
  * first), calling cb for each until it returns non-zero. Returns 0 or cb's
  * value.

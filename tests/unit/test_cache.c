@@ -1,7 +1,7 @@
 /*
  * test_cache.c: the value cache (cache/cache.c): LRU eviction by entries and
  * by bytes, Observe ordering (RFC 7641 3.4), freshness, ETags, and dropping
- * a device's entries.
+ * a device's entries or one path of it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -189,6 +189,28 @@ test_drop_device(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* One path of one device forgotten; the rest stays, and counts. */
+static void
+test_forget(void **state)
+{
+	size_t n, b;
+
+	(void)state;
+	put("dev", "5/0/3", "2", 0);
+	put("dev", "5/0/5", "0", 0);
+	put("dev2", "5/0/3", "1", 0);
+	cache_forget(&gw, "dev", "5/0/3");
+	assert_null(cache_get(&gw, "dev", "5/0/3"));
+	assert_value("dev", "5/0/5", "0");
+	assert_value("dev2", "5/0/3", "1");
+	cache_forget(&gw, "dev", "5/0/3");	/* again: nothing there */
+	cache_forget(&gw, "dev3", "5/0/3");
+	cache_stats(&gw, &n, &b);
+	assert_int_equal(n, 2);
+	put("dev", "5/0/3", "1", 0);		/* and heard again */
+	assert_value("dev", "5/0/3", "1");
+}
+
 static void
 test_freshness(void **state)
 {
@@ -222,6 +244,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_drop_device, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_forget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freshness, setup,
 		    teardown),
 	};

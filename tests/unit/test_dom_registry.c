@@ -2,7 +2,8 @@
  * test_dom_registry.c: the registry's state machine (modules/device/
  * registry.c) over a real store, with the domain's modules alone: register,
  * update, deregister, a re-registration that replaces, lifetime expiry,
- * queue mode going to sleep, a repeated register, the max_devices cap. The
+ * queue mode going to sleep, a repeated register, the max_devices cap, and
+ * the format a write goes to a device in by its links (regformat.c). The
  * CoAP face is stood in for by counting hooks. Time moves by the test's
  * clock (domutil.h); a sweep runs now through the module's reload, which
  * looks at every device again, and a few non-blocking loop turns.
@@ -22,6 +23,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "lwm2m/lwm2m.h"
+#include "lwm2m/senml.h"
 #include "modules/device/registry.h"
 #include "tests/unit/domutil.h"
 
@@ -555,6 +557,33 @@ test_max_devices_one_batch(void **state)
 	assert_int_equal(registry_count(reg_of(f)), 2);
 }
 
+/* The format a write is encoded in for a device, by the ct of its root
+ * link: SenML CBOR only for one that lists 112 and not TLV. */
+static void
+test_write_format(void **state)
+{
+	struct fixture *f = *state;
+	struct gateway *gw = &f->d->gw;
+
+	assert_int_equal(dom_register(f->d, "w-plain", LINKS), 0);
+	assert_int_equal(dom_register(f->d, "w-cbor",
+	    "</>;rt=\"oma.lwm2m\";ct=\"60 112\",</3/0>"), 0);
+	assert_int_equal(dom_register(f->d, "w-both",
+	    "</>;ct=112;ct=11542,</3/0>"), 0);
+	assert_int_equal(dom_register(f->d, "w-json", "</>;ct=110,</3/0>"),
+	    0);
+	assert_int_equal(dom_register(f->d, "w-bad", "</>;ct=112,<"), 0);
+	assert_int_equal(registry_write_format(gw, "w-plain"), SENML_CF_TLV);
+	assert_int_equal(registry_write_format(gw, "w-cbor"), SENML_CF_CBOR);
+	assert_int_equal(registry_write_format(gw, "w-both"), SENML_CF_TLV);
+	assert_int_equal(registry_write_format(gw, "w-json"), SENML_CF_TLV);
+	assert_int_equal(registry_write_format(gw, "w-bad"), SENML_CF_TLV);
+	assert_int_equal(registry_write_format(gw, "w-none"), SENML_CF_TLV);
+	/* The links on record after a restart say the same. */
+	assert_int_equal(dom_restart(f->d), 0);
+	assert_int_equal(registry_write_format(gw, "w-cbor"), SENML_CF_CBOR);
+}
+
 int
 main(void)
 {
@@ -578,6 +607,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_max_devices_one_batch,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_format, setup,
+		    teardown),
 	};
 
 	log_init("test_dom_registry", LOG_LEVEL_ERROR);
