@@ -17,8 +17,6 @@
 #include "gateway.h"
 #include "log.h"
 #include "cache/events.h"
-#include "lwm2m/lwm2m.h"
-#include "lwm2m/senml.h"
 #include "modules/device/registry.h"
 #include "store/store.h"
 
@@ -867,20 +865,3 @@ const struct gw_module registry_module = {
 	.reload = registry_module_reload,
 	.stop = registry_free,
 };
-
-int
-registry_write_format(struct gateway *gw, const char *ep)
-{
-	size_t max = (size_t)gw->cfg.coap_max_links;
-	int cf = SENML_CF_TLV;
-	ssize_t n;
-	char *links;
-
-	if ((links = malloc(max)) != NULL && (n = registry_links(gw->registry,
-	    ep, links, max)) > 0 &&
-	    !lwm2m_root_reads(links, (size_t)n, SENML_CF_TLV) &&
-	    lwm2m_root_reads(links, (size_t)n, SENML_CF_CBOR))
-		cf = SENML_CF_CBOR;
-	free(links);
-	return cf;
-}

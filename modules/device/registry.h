@@ -137,10 +137,6 @@ void	registry_touch(struct registry *reg, struct device *dev);
  * Reads the committed link-format body of ep into buf (at most buflen).
  * Returns its length, or -1 when there is none.
  */
-/* The Content-Format a write's SenML JSON is encoded to for ep: LwM2M TLV,
- * unless its registration shows it reads SenML CBOR and not TLV. */
-int	registry_write_format(struct gateway *gw, const char *ep);
-
 ssize_t	registry_links(struct registry *reg, const char *ep, char *buf,
 	    size_t buflen);
 
