@@ -113,6 +113,9 @@ enum job_step_kind {
 				   external power */
 #define JRISK_UPDATE	0x02	/* no firmware update downloading or
 				   downloaded (/5/0/3 is 1 or 2) */
+#define JRISK_APPLY	0x04	/* applies the downloaded update (5/0/2):
+				   the one request a Downloaded State
+				   lets through */
 
 /* The condition that ends a step after the device's 2.xx. */
 struct job_until {
@@ -220,6 +223,18 @@ void	jobparse_free(struct job_req *req);
 char	*jobparse_print(const struct job_req *req);
 
 const char *jobparse_kind_name(int kind);
+
+/*
+ * The risks (JRISK_*) of a request (method: enum devreq_method) to path
+ * ("3/0/4", no leading '/'): an Execute of 3/0/4 Reboot or 3/0/5 Factory
+ * Reset, or a write (PUT, POST) of 5/0/0, 5/0/1 or the instance 5/0 (a
+ * second update), battery and update; an Execute of 5/0/2 Update,
+ * battery and apply; an Execute of 9/i/4 Install or 9/i/10 Activate,
+ * battery. Ids are read as numbers ("3/0/04" is 3/0/4) and empty segments
+ * are skipped, as a device may read them so: a guard errs on the side of
+ * holding back. Every generic step gets its risks from here.
+ */
+int	jobparse_risk(int method, const char *path);
 
 /*
  * Finds the value of the resource (or resource instance) path ("3/0/9")

@@ -157,6 +157,7 @@ jp_new_step(struct jp *p, int kind, int method, const char *path)
 	s->method = (uint8_t)method;
 	s->content_format = -1;
 	snprintf(s->path, sizeof(s->path), "%s", path);
+	s->risk = (uint8_t)jobparse_risk(method, path);
 	return s;
 }
 
@@ -438,7 +439,7 @@ jp_step_firmware(struct jp *p, const cJSON *o)
 	s->content_format = SENML_CF_TEXT;
 	jp_until_set(&s->until, "5/0/3", 2, "5/0/5", 2);
 	if ((s = jp_prim(p, JSK_FIRMWARE, DEVREQ_POST, 5, 0, 2,
-	    JRISK_BATTERY)) == NULL)
+	    JRISK_BATTERY | JRISK_APPLY)) == NULL)
 		return -1;
 	jp_until_set(&s->until, "5/0/5", 1, "5/0/5", 2);
 	return 0;

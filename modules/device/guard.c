@@ -7,77 +7,24 @@
 
 #include "cache/cache.h"
 #include "gateway.h"
+#include "lwm2m/jobparse.h"
 #include "lwm2m/campparse.h"
 #include "lwm2m/devmsg.h"
 #include "modules/device/guard.h"
 
-#define GUARD_IDS	4	/* object, instance, resource, instance */
-
-/*
- * The ids of an LwM2M path into ids[]: their number (1..4), or -1 when
- * path is no LwM2M path (a segment that is not decimal, an id over
- * 65535, more than four). Empty segments are skipped and leading zeros
- * read, so that "3//0/04/" is 3/0/4: a device may read it so, and the
- * guard errs on the side of holding back.
- */
-static int
-guard_ids(const char *path, unsigned ids[GUARD_IDS])
-{
-	const char *p = path;
-	unsigned long v;
-	int n = 0;
-
-	while (*p != '\0') {
-		if (*p == '/') {
-			p++;
-			continue;
-		}
-		if (n == GUARD_IDS)
-			return -1;
-		for (v = 0; *p >= '0' && *p <= '9'; p++)
-			if ((v = v * 10 + (unsigned long)(*p - '0')) > 65535)
-				return -1;
-		if (*p != '/' && *p != '\0')
-			return -1;
-		ids[n++] = (unsigned)v;
-	}
-	return n > 0 ? n : -1;
-}
-
-/* Whether ids[0..n) are exactly a, b, c (c < 0: a, b only). */
-static int
-guard_is(const unsigned *ids, int n, unsigned a, unsigned b, int c)
-{
-	if (n != (c < 0 ? 2 : 3) || ids[0] != a || ids[1] != b)
-		return 0;
-	return c < 0 || ids[2] == (unsigned)c;
-}
 
 int
 guard_risky(int method, const char *path)
 {
-	unsigned ids[GUARD_IDS];
-	int n;
-
-	if (path == NULL || (n = guard_ids(path, ids)) == -1)
-		return 0;
-	if (method == DEVREQ_POST && (guard_is(ids, n, 3, 0, 4) ||
-	    guard_is(ids, n, 3, 0, 5) || guard_is(ids, n, 5, 0, 2)))
-		return 1;
-	return (method == DEVREQ_PUT || method == DEVREQ_POST) &&
-	    (guard_is(ids, n, 5, 0, 0) || guard_is(ids, n, 5, 0, 1) ||
-	    guard_is(ids, n, 5, 0, -1));
+	return (jobparse_risk(method, path) & (JRISK_UPDATE | JRISK_APPLY)) !=
+	    0;
 }
 
 /* Whether the request is the Execute of 5/0/2 Update. */
 static int
 guard_is_apply(int method, const char *path)
 {
-	unsigned ids[GUARD_IDS];
-	int n;
-
-	return method == DEVREQ_POST && path != NULL &&
-	    (n = guard_ids(path, ids)) != -1 && guard_is(ids, n, 5, 0, 2);
+	return (jobparse_risk(method, path) & JRISK_APPLY) != 0;
 }
 
 /* ep's latest State (/5/0/3) as the cache holds it, with its age in

@@ -593,17 +593,18 @@ job_decode(struct gateway *gw, const cJSON *rec)
 	return j;
 }
 
+/* A job from its record (its devices are read after: a walk of the
+ * store may not nest). */
 static int
 job_load_one(const void *key, size_t klen, const void *val, size_t vlen,
     void *arg)
 {
 	struct gateway *gw = arg;
-	struct job_loading l = { gw, NULL, 0 };
 	char err[160];
-	uint8_t prefix[8];
 	cJSON *rec;
 	struct job *j;
 
+	(void)key;
 	if (klen != 8)
 		return 0;
 	rec = cJSON_ParseWithLength(val, vlen);
@@ -611,29 +612,12 @@ job_load_one(const void *key, size_t klen, const void *val, size_t vlen,
 	cJSON_Delete(rec);
 	if (j == NULL)
 		return 0;
-	(void)key;
 	job_policy(gw, j);
 	if (j->req.sched.tz[0] != '\0' && (j->tz = tz_load(TZ_DIR,
 	    j->req.sched.tz, err, sizeof(err))) == NULL)
 		log_warnx("job %" PRIu64 ": time zone %s: %s (its window is "
 		    "read in UTC)", j->id, j->req.sched.tz, err);
 	j->unloaded = job_finished(j);
-	if (!j->unloaded && j->cap > 0 && (j->devs = calloc(j->cap,
-	    sizeof(*j->devs))) == NULL) {
-		job_free(j);
-		return -1;
-	}
-	l.j = j;
-	store_put_be64(prefix, j->id);
-	if (store_iterate(gw->store, STORE_DB_JOBDEVS, prefix, sizeof(prefix),
-	    job_load_dev, &l) == -1 || job_index(j) == -1) {
-		log_warnx("job %" PRIu64 ": its devices could not be read",
-		    j->id);
-		job_free(j);
-		return -1;
-	}
-	if (j->unloaded)
-		j->ndevs = l.n;
 	j->next = gw->jobs->list;
 	gw->jobs->list = j;
 	if (j->id >= gw->jobs->next_id)
@@ -641,13 +625,40 @@ job_load_one(const void *key, size_t klen, const void *val, size_t vlen,
 	return 0;
 }
 
+/* A job's devices from the store. */
+static int
+job_load_devs(struct gateway *gw, struct job *j)
+{
+	struct job_loading l = { gw, j, 0 };
+	uint8_t prefix[8];
+
+	if (!j->unloaded && j->cap > 0 && (j->devs = calloc(j->cap,
+	    sizeof(*j->devs))) == NULL)
+		return -1;
+	store_put_be64(prefix, j->id);
+	if (store_iterate(gw->store, STORE_DB_JOBDEVS, prefix, sizeof(prefix),
+	    job_load_dev, &l) == -1 || job_index(j) == -1)
+		return -1;
+	if (j->unloaded)
+		j->ndevs = l.n;
+	return 0;
+}
+
 int
 job_load(struct gateway *gw)
 {
+	struct job *j;
+
 	if (store_iterate(gw->store, STORE_DB_JOBS, NULL, 0, job_load_one,
 	    gw) == -1) {
 		log_warnx("jobs: cannot read them from the store");
 		return -1;
 	}
+	for (j = gw->jobs->list; j != NULL; j = j->next)
+		if (job_load_devs(gw, j) == -1) {
+			log_warnx("job %" PRIu64 ": its devices could not be "
+			    "read", j->id);
+			return -1;
+		}
 	return 0;
 }

@@ -108,7 +108,8 @@ def test_failure_retries_then_fails(gateway_factory, devices):
     d = devices(gw, "jr-1", answers={
         "PUT 1/0/3": OK, "PUT 1/0/2": ("4.05", b"", None, None)})
     j = job(gw, {"target": {"endpoints": ["jr-1"]},
-                 "rollout": {"retries": 2, "backoff_s": 0},
+                 "rollout": {"retries": 2, "backoff_s": 0,
+                             "failure": {"group_percent": 100}},
                  "steps": [{"op": "write", "path": "/1/0/3", "value": 30},
                            {"op": "write", "path": "/1/0/2", "value": 1}]})
     done = wait_status(gw, j["id"], "done")
@@ -274,6 +275,8 @@ def test_kill9_loses_nothing_and_repeats_no_recorded_step(gateway_factory,
     recorded = devs(gw, j["id"])
     gw.kill9()
     gw.start()
+    for d in ds.values():      # a device is heard from again: its route
+        d.update()
     done = wait_status(gw, j["id"], "done", timeout=30)
     assert done["counts"]["succeeded"] == 20
     for ep, rec in recorded.items():
@@ -338,7 +341,7 @@ def test_bad_requests_name_the_field(gateway_factory, devices):
           "schedule": {"window": {"from": "10:00", "to": "11:00",
                                   "tz": "Mars/Olympus"}}},
          "schedule.window.tz"),
-        ({"target": {"endpoints": []}, "steps": [step]}, "target"),
+        ({"target": {"endpoints": []}, "steps": [step]}, "target.endpoints"),
         ({"target": {"tags": ["nobody-has-it"]}, "steps": [step]}, "target"),
     ]
     for body, field in cases:
