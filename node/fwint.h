@@ -4,7 +4,8 @@
  * fwapply.c (the A/B apply, the health check that confirms it or the
  * revert, and the pending image found at start). The fetch itself is
  * pull.c's. Nothing else uses it: the rest of the agent calls the nfw_*
- * functions of node.h.
+ * functions of node.h, and swget.c keeps its files with nfw_write_file
+ * and nfw_read_file.
  */
 #ifndef OUTPOST_NODE_FWINT_H
 #define OUTPOST_NODE_FWINT_H
