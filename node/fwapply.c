@@ -23,14 +23,8 @@
 void
 nfw_drop_staging(struct node_fw *fw)
 {
-	if (fw->fd != -1)
-		close(fw->fd);
-	fw->fd = -1;
-	fw->active = 0;
-	fw->have = 0;
+	pull_drop(&fw->dl);
 	fw->pull = 0;
-	fw->want_manifest = 0;
-	unlink(fw->staging_path);
 	unlink(fw->manifest_path);
 	unlink(fw->pull_path);
 }
@@ -87,7 +81,7 @@ nfw_load_manifest(struct node_fw *fw, const char *path, char *err,
 
 	if ((doc = nfw_read_file(path, FW_MANIFEST_MAX, &len)) == NULL)
 		return 0;
-	rc = fw_manifest_decode(doc, len, &fw->keys, &fw->m, err, errlen) ==
+	rc = fw_manifest_decode(doc, len, &fw->keys, &fw->dl.m, err, errlen) ==
 	    FW_OK ? 1 : -1;
 	free(doc);
 	return rc;
@@ -123,7 +117,7 @@ nfw_confirmed(int status, void *arg)
 
 	if (status != 0) {
 		log_warnx("firmware: health check of seq %" PRIu64 " failed "
-		    "(status %d): reverting", fw->m.seq, status);
+		    "(status %d): reverting", fw->dl.m.seq, status);
 		if (cfg->fw_revert_command[0] == '\0' ||
 		    exec_run_cb(fw->node, "firmware revert",
 		    cfg->fw_revert_command, nfw_reverted, fw) == -1)
@@ -132,14 +126,14 @@ nfw_confirmed(int status, void *arg)
 		return;
 	}
 	fw->applying = 0;
-	n = snprintf(text, sizeof(text), "%" PRIu64 "\n", fw->m.seq);
+	n = snprintf(text, sizeof(text), "%" PRIu64 "\n", fw->dl.m.seq);
 	if (nfw_write_file(fw->installed_path, text, (size_t)n) == -1)
 		log_warn("firmware: %s", fw->installed_path);
-	fw->installed = fw->m.seq;
+	fw->installed = fw->dl.m.seq;
 	unlink(fw->pending_path);
 	fw_update_done(&fw->node->obj, &fw->node->obj.fw, 1);
-	log_info("firmware: installed %s/%s %s seq %" PRIu64, fw->m.vendor,
-	    fw->m.class, fw->m.version, fw->m.seq);
+	log_info("firmware: installed %s/%s %s seq %" PRIu64, fw->dl.m.vendor,
+	    fw->dl.m.class, fw->dl.m.version, fw->dl.m.seq);
 	nfw_drop_staging(fw);
 }
 
@@ -168,19 +162,19 @@ nfw_applied(int status, void *arg)
 	if (status != 0) {
 		fw->applying = 0;
 		log_warnx("firmware: apply_command failed (status %d): seq %"
-		    PRIu64 " not installed", status, fw->m.seq);
+		    PRIu64 " not installed", status, fw->dl.m.seq);
 		fw_update_done(&n->obj, &n->obj.fw, 0);	/* the package stays */
 		return;
 	}
 	/* Until it is confirmed the new image is pending: a reboot (or a
 	 * crash) comes back to the health check, not to success. */
-	if ((doc = fw_manifest_json(&fw->m)) == NULL ||
+	if ((doc = fw_manifest_json(&fw->dl.m)) == NULL ||
 	    nfw_write_file(fw->pending_path, doc, strlen(doc)) == -1)
 		log_warn("firmware: %s", fw->pending_path);
 	free(doc);
 	if (n->cfg.fw_reboot && n->cfg.reboot_command[0] != '\0') {
 		log_info("firmware: seq %" PRIu64 " applied, rebooting into it",
-		    fw->m.seq);
+		    fw->dl.m.seq);
 		exec_run(n, "reboot", n->cfg.reboot_command);
 		return;
 	}
@@ -205,10 +199,10 @@ nfw_pending(struct node_fw *fw)
 		return;
 	}
 	log_info("firmware: started after applying seq %" PRIu64 ": health "
-	    "check", fw->m.seq);
-	fw_download_start(o, &o->fw, fw->m.uri);
-	fw_download_done(o, &o->fw, 1, FW_RESULT_SUCCESS, fw->m.class,
-	    fw->m.version);
+	    "check", fw->dl.m.seq);
+	fw_download_start(o, &o->fw, fw->dl.m.uri);
+	fw_download_done(o, &o->fw, 1, FW_RESULT_SUCCESS, fw->dl.m.class,
+	    fw->dl.m.version);
 	fw_update_start(o, &o->fw);
 	nfw_confirm(fw);
 }
@@ -230,8 +224,8 @@ nfw_apply(struct node_fw *fw)
 	if (n->obj.fw.state != FW_UPDATING)
 		fw_update_start(&n->obj, &n->obj.fw);
 	setenv("OUTPOST_FW_IMAGE", fw->staging_path, 1);
-	setenv("OUTPOST_FW_VERSION", fw->m.version, 1);
-	snprintf(seq, sizeof(seq), "%" PRIu64, fw->m.seq);
+	setenv("OUTPOST_FW_VERSION", fw->dl.m.version, 1);
+	snprintf(seq, sizeof(seq), "%" PRIu64, fw->dl.m.seq);
 	setenv("OUTPOST_FW_SEQ", seq, 1);
 	fw->applying = 1;
 	if (exec_run_cb(n, "firmware", n->cfg.fw_apply_command, nfw_applied,

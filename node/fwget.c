@@ -23,8 +23,10 @@
  * staging.uri (a pulled download's URI), pending.json (applied, not yet
  * confirmed).
  *
- * Its own libcoap context, without libcoap's block mode: the blocks go to
- * the file as they come instead of into one body in memory.
+ * The fetch itself, the manifest and the blocks into staging.bin, is
+ * pull.c's (shared with the software packages of swget.c), through a
+ * libcoap context of its own without libcoap's block mode: the blocks go
+ * to the file as they come instead of into one body in memory.
  */
 #include <sys/stat.h>
 
@@ -46,16 +48,11 @@
 #include "node/node.h"
 #include "node/uri.h"
 
-#define NFW_SYNC_BLOCKS		64	/* fdatasync the staged file this often */
-#define NFW_NORESPONSE		258	/* RFC 7967 */
-
-static void	nfw_request(struct node_fw *fw);
 static const struct fw *nfw_read(const struct node_dev *d);
 static struct fw *nfw_get(struct node_dev *d);
 static struct node_dev *nfw_dev_of(struct node *n, const struct fw *fw);
 static void	nfw_pull(struct node_dev *d);
 static void	nfw_update(struct node_dev *d);
-static int	nfw_open_staging(struct node_fw *fw, int fresh);
 static int	nfw_wanted(struct node_fw *fw, const struct fw_manifest *m,
 		    const char **why);
 
@@ -83,285 +80,84 @@ nfw_load_installed(struct node_fw *fw)
 	free(s);
 }
 
-static void
-nfw_schedule(struct node_fw *fw, int64_t ms)
-{
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) *
-	    1000 };
-
-	evtimer_add(fw->timer, &tv);
-}
-
-/* The download failed for good: Idle with result, staging dropped. */
+/* The download failed for good (or was cancelled): Idle with result,
+ * staging dropped. */
 static void
 nfw_fail(struct node_fw *fw, enum fw_result result, const char *why)
 {
-	log_warnx("firmware: %s/%s seq %" PRIu64 ": %s", fw->m.vendor,
-	    fw->m.class, fw->m.seq, why);
+	const struct fw_manifest *m = &fw->dl.m;
+
+	if (result == FW_RESULT_CANCELLED)
+		log_info("firmware: %s", why);
+	else
+		log_warnx("firmware: %s/%s seq %" PRIu64 ": %s",
+		    m->vendor[0] != '\0' ? m->vendor : "?", m->class, m->seq,
+		    why);
 	fw_download_done(&fw->node->obj, &fw->node->obj.fw, 0, result, NULL,
 	    NULL);
 	nfw_drop_staging(fw);
 }
 
-/* Hashes the staged file. Returns 0 when it is the manifest's image. */
-static int
-nfw_check_digest(struct node_fw *fw)
-{
-	struct fw_sha256 h;
-	uint8_t buf[4096], d[FW_DIGEST_LEN];
-	uint64_t total = 0;
-	ssize_t n;
-
-	fw_sha256_init(&h);
-	while ((n = pread(fw->fd, buf, sizeof(buf), (off_t)total)) > 0) {
-		fw_sha256_update(&h, buf, (size_t)n);
-		total += (uint64_t)n;
-	}
-	fw_sha256_final(&h, d);
-	return n == 0 && total == fw->m.size &&
-	    memcmp(d, fw->m.digest, FW_DIGEST_LEN) == 0 ? 0 : -1;
-}
-
-/* Every byte is staged: check, then apply (or, pulled, wait for it). */
+/* pull: the image is staged and its digest checked, or the fetch ended;
+ * a verified image is applied, or (pulled) waits for /5/0/2. */
 static void
-nfw_complete(struct node_fw *fw)
+nfw_fetched(struct pull *p, int ok, enum fw_result result, const char *why)
 {
+	struct node_fw *fw = p->arg;
 	struct node *n = fw->node;
 
-	if (fdatasync(fw->fd) == -1)
-		log_warn("firmware: %s", fw->staging_path);
-	if (nfw_check_digest(fw) == -1) {
-		nfw_fail(fw, FW_RESULT_INTEGRITY, "the image does not hash to "
-		    "the manifest's sha256: dropped");
+	if (!ok) {
+		nfw_fail(fw, result, why);
 		return;
 	}
 	log_info("firmware: %s/%s seq %" PRIu64 " downloaded, digest "
-	    "verified", fw->m.vendor, fw->m.class, fw->m.seq);
-	fw->active = 0;
+	    "verified", p->m.vendor, p->m.class, p->m.seq);
 	fw_download_done(&n->obj, &n->obj.fw, 1, FW_RESULT_SUCCESS,
-	    fw->m.class, fw->m.version);
+	    p->m.class, p->m.version);
 	if (fw->pull)
 		return;		/* the server executes /5/0/2 */
 	nfw_apply(fw);
 }
 
-/* The announced image is on the agent's gateway at the manifest's path. */
-static void
-nfw_use_gateway(struct node_fw *fw, const struct fw_manifest *m)
-{
-	struct node *n = fw->node;
-
-	if (fw->session != NULL && (fw->server_len != n->gateway_len ||
-	    memcmp(&fw->server, &n->gateway, n->gateway_len) != 0 ||
-	    fw->secure != n->secure)) {
-		coap_session_release(fw->session);
-		fw->session = NULL;
-	}
-	memcpy(&fw->server, &n->gateway, n->gateway_len);
-	fw->server_len = n->gateway_len;
-	fw->secure = n->secure;
-	snprintf(fw->path, sizeof(fw->path), "%s", m->uri);
-}
-
-/* A pulled download's Package URI: where to fetch from. 0 or -1. */
+/* pull: whether /5/0 still waits for this download. */
 static int
-nfw_pull_target(struct node_fw *fw, const char *uri)
+nfw_still_wanted(struct pull *p)
 {
-	if (fw->session != NULL) {
-		coap_session_release(fw->session);
-		fw->session = NULL;
-	}
-	return fwp_target(uri, &fw->server, &fw->server_len, &fw->secure,
-	    fw->path, sizeof(fw->path));
+	struct node_fw *fw = p->arg;
+
+	return fw->node->obj.fw.state == FW_DOWNLOADING;
 }
 
-/* The pull path's manifest came: verify it as an announcement, then fetch
- * the image. */
-static void
-nfw_pulled_manifest(struct node_fw *fw, const coap_pdu_t *rcvd)
+/* pull: the pull path's manifest came: verify it as an announcement, and
+ * keep it with the Package URI, so that a restart resumes. */
+static enum fw_result
+nfw_pulled_manifest(struct pull *p, const uint8_t *doc, size_t len,
+    struct fw_manifest *m, char *err, size_t errlen)
 {
+	struct node_fw *fw = p->arg;
 	const struct node_config *cfg = &fw->node->cfg;
-	const uint8_t *data;
+	const char *uri = fw->node->obj.fw.uri;
 	enum fw_result result;
-	size_t len = 0;
-	char err[256];
 
-	fw->want_manifest = 0;
-	coap_get_data(rcvd, &len, &data);
-	result = fwp_manifest(data, len, &fw->keys, cfg->fw_vendor,
-	    cfg->fw_class, fw->installed, &fw->m, err, sizeof(err));
-	if (result == FW_RESULT_INTEGRITY)
-		snprintf(fw->m.vendor, sizeof(fw->m.vendor), "?");
-	if (result != FW_RESULT_INITIAL) {
-		nfw_fail(fw, result, err);
-		return;
-	}
-	if (nfw_write_file(fw->manifest_path, data, len) == -1 ||
-	    nfw_write_file(fw->pull_path, fw->node->obj.fw.uri,
-	    strlen(fw->node->obj.fw.uri)) == -1 ||
-	    nfw_open_staging(fw, 1) == -1) {
-		nfw_fail(fw, FW_RESULT_NO_STORAGE, "cannot stage the image");
-		return;
+	result = fwp_manifest(doc, len, &fw->keys, cfg->fw_vendor,
+	    cfg->fw_class, fw->installed, m, err, errlen);
+	if (result != FW_RESULT_INITIAL)
+		return result;
+	if (nfw_write_file(fw->manifest_path, doc, len) == -1 ||
+	    nfw_write_file(fw->pull_path, uri, strlen(uri)) == -1) {
+		snprintf(err, errlen, "cannot stage the image");
+		return FW_RESULT_NO_STORAGE;
 	}
 	log_info("firmware: %s/%s %s seq %" PRIu64 " pulled from %s, "
-	    "fetching", fw->m.vendor, fw->m.class, fw->m.version, fw->m.seq,
-	    fw->node->obj.fw.uri);
-	nfw_request(fw);
+	    "fetching", m->vendor, m->class, m->version, m->seq, uri);
+	return FW_RESULT_INITIAL;
 }
 
-/* Stages one block's payload; the next request or the end follows. */
-static void
-nfw_block(struct node_fw *fw, const coap_pdu_t *rcvd)
-{
-	enum fw_result result;
-	const uint8_t *data;
-	const char *why;
-	size_t len;
-
-	switch (fwp_block(rcvd, fw->m.digest, fw->have, fw->m.size, &fw->szx,
-	    &data, &len, &result, &why)) {
-	case FWP_BLOCK_FAIL:
-		nfw_fail(fw, result, why);
-		return;
-	case FWP_BLOCK_STRAY:
-		/* A stray or repeated answer: ask again from where we are. */
-		nfw_schedule(fw, 0);
-		return;
-	case FWP_BLOCK_OK:
-		break;
-	}
-	if (pwrite(fw->fd, data, len, (off_t)fw->have) != (ssize_t)len) {
-		log_warn("firmware: %s", fw->staging_path);
-		nfw_fail(fw, FW_RESULT_NO_STORAGE, "cannot write the staged "
-		    "image");
-		return;
-	}
-	fw->have += len;
-	fw->retries = 0;
-	if (++fw->blocks >= NFW_SYNC_BLOCKS) {
-		fw->blocks = 0;
-		(void)fdatasync(fw->fd);
-	}
-	if (fw->have == fw->m.size)
-		nfw_complete(fw);
-	else
-		nfw_request(fw);
-}
-
-static coap_response_t
-nfw_response(coap_session_t *s, const coap_pdu_t *sent,
-    const coap_pdu_t *rcvd, const coap_mid_t mid)
-{
-	struct node_fw *fw = coap_session_get_app_data(s);
-	coap_bin_const_t tok = coap_pdu_get_token(rcvd);
-	coap_pdu_code_t code = coap_pdu_get_code(rcvd);
-
-	(void)sent;
-	(void)mid;
-	if (fw == NULL || !fw->active || tok.length != fw->toklen ||
-	    memcmp(tok.s, fw->token, fw->toklen) != 0)
-		return COAP_RESPONSE_OK;
-	fw->toklen = 0;
-	if (fw->node->obj.fw.state != FW_DOWNLOADING) {
-		log_info("firmware: download cancelled");
-		nfw_drop_staging(fw);
-	} else if (code == COAP_RESPONSE_CODE_CONTENT && fw->want_manifest)
-		nfw_pulled_manifest(fw, rcvd);
-	else if (code == COAP_RESPONSE_CODE_CONTENT)
-		nfw_block(fw, rcvd);
-	else if (COAP_RESPONSE_CLASS(code) == 4)
-		nfw_fail(fw, FW_RESULT_INVALID_URI, "the gateway refused the "
-		    "request (4.xx): no such image there");
-	else
-		nfw_schedule(fw, 1000);	/* 5.xx: ask again later */
-	return COAP_RESPONSE_OK;
-}
-
-static void
-nfw_nack(coap_session_t *s, const coap_pdu_t *sent,
-    const coap_nack_reason_t reason, const coap_mid_t mid)
-{
-	struct node_fw *fw = coap_session_get_app_data(s);
-	int64_t wait;
-
-	(void)sent;
-	(void)reason;
-	(void)mid;
-	if (fw == NULL || !fw->active || fw->toklen == 0)
-		return;
-	fw->toklen = 0;
-	wait = fwp_backoff(fw->retries++);
-	log_info("firmware: no answer for the block at %" PRIu64 ", asking "
-	    "again in %" PRId64 " ms", fw->have, wait);
-	nfw_schedule(fw, wait);
-}
-
-/* Asks for the block at fw->have. */
-static void
-nfw_request(struct node_fw *fw)
-{
-	coap_address_t server;
-	coap_pdu_t *pdu;
-
-	if (fw->session == NULL) {
-		session_address(&server, &fw->server, fw->server_len);
-		if ((fw->session = session_client(fw->node, fw->ctx,
-		    NULL, &server, fw->secure, fw->node->cfg.endpoint)) ==
-		    NULL) {
-			nfw_schedule(fw, 1000);
-			return;
-		}
-		coap_session_set_app_data(fw->session, fw);
-	}
-	if ((pdu = fwp_request(fw->session, fw->path, fw->want_manifest,
-	    fw->have, fw->szx, fw->token, &fw->toklen)) == NULL) {
-		nfw_fail(fw, FW_RESULT_INVALID_URI, "cannot ask for the image "
-		    "at its URI (only paths on the gateway are fetched)");
-		return;
-	}
-	if (coap_send(fw->session, pdu) == COAP_INVALID_MID) {
-		fw->toklen = 0;
-		nfw_schedule(fw, 1000);
-	}
-}
-
-static void
-nfw_timer_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct node_fw *fw = arg;
-
-	(void)fd;
-	(void)what;
-	if (fw->active && fw->node->obj.fw.state != FW_DOWNLOADING) {
-		log_info("firmware: download cancelled");
-		nfw_drop_staging(fw);
-		return;
-	}
-	if (fw->active && fw->toklen == 0)
-		nfw_request(fw);
-}
-
-/* Opens the staging file at fw->have bytes (what a restart kept). */
-static int
-nfw_open_staging(struct node_fw *fw, int fresh)
-{
-	struct stat st;
-	uint64_t bs = 16u << fw->szx;
-
-	fw->fd = open(fw->staging_path, O_RDWR | O_CREAT | O_CLOEXEC |
-	    (fresh ? O_TRUNC : 0), 0600);
-	if (fw->fd == -1 || fstat(fw->fd, &st) == -1) {
-		log_warn("firmware: %s", fw->staging_path);
-		return -1;
-	}
-	/* A torn last block is asked again. */
-	fw->have = (uint64_t)st.st_size / bs * bs;
-	if (fw->have > fw->m.size)
-		fw->have = 0;
-	if (ftruncate(fw->fd, (off_t)fw->have) == -1)
-		return -1;
-	return 0;
-}
+static const struct pull_ops nfw_pull_ops = {
+	.manifest = nfw_pulled_manifest,
+	.wanted = nfw_still_wanted,
+	.done = nfw_fetched,
+};
 
 /* Whether this device takes m. Returns 0, or -1 with why. */
 static int
@@ -378,7 +174,7 @@ nfw_wanted(struct node_fw *fw, const struct fw_manifest *m, const char **why)
 		*why = "sequence number not above the installed one";
 		return -1;
 	}
-	if (fw->applying || (fw->active && fw->m.seq >= m->seq)) {
+	if (fw->applying || (fw->dl.active && fw->dl.m.seq >= m->seq)) {
 		*why = "already at work on this image or a newer one";
 		return -1;
 	}
@@ -406,24 +202,19 @@ nfw_announced(struct node_fw *fw, const uint8_t *doc, size_t len)
 		    m.vendor, m.class, m.seq, why);
 		return COAP_RESPONSE_CODE_CHANGED;
 	}
-	if (fw->active || fw->fd != -1)
+	if (fw->dl.active || fw->dl.fd != -1)
 		nfw_drop_staging(fw);	/* a newer image replaces it */
-	nfw_use_gateway(fw, &m);
-	fw->m = m;
+	pull_gateway(&fw->dl, m.uri);
+	leisure = n->cfg.fw_leisure > 0 ? (int64_t)(node_random(n) %
+	    ((uint64_t)n->cfg.fw_leisure * 1000)) : 0;
 	if (nfw_write_file(fw->manifest_path, doc, len) == -1 ||
-	    nfw_open_staging(fw, 1) == -1) {
+	    pull_image(&fw->dl, &m, 1, leisure) == -1) {
 		log_warn("firmware: cannot stage in %s", n->cfg.fw_dir);
 		return COAP_RESPONSE_CODE_INTERNAL_ERROR;
 	}
-	fw->active = 1;
-	fw->retries = 0;
-	fw->toklen = 0;
 	fw_download_start(&n->obj, &n->obj.fw, m.uri);
-	leisure = n->cfg.fw_leisure > 0 ? (int64_t)(node_random(n) %
-	    ((uint64_t)n->cfg.fw_leisure * 1000)) : 0;
 	log_info("firmware: %s/%s %s seq %" PRIu64 " announced, fetching in %"
 	    PRId64 " ms", m.vendor, m.class, m.version, m.seq, leisure);
-	nfw_schedule(fw, leisure);
 	return COAP_RESPONSE_CODE_CHANGED;
 }
 
@@ -446,6 +237,7 @@ nfw_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 static void
 nfw_resume(struct node_fw *fw)
 {
+	struct fw_manifest *m = &fw->dl.m;
 	const char *why;
 	char err[256], *doc;
 	size_t len;
@@ -454,15 +246,13 @@ nfw_resume(struct node_fw *fw)
 	if ((rc = nfw_load_manifest(fw, fw->manifest_path, err,
 	    sizeof(err))) == 0)
 		return;
-	if (rc == -1 || nfw_wanted(fw, &fw->m, &why) == -1 ||
-	    nfw_open_staging(fw, 0) == -1) {
+	if (rc == -1 || nfw_wanted(fw, m, &why) == -1) {
 		nfw_drop_staging(fw);
 		return;
 	}
-	fw->active = 1;
-	nfw_use_gateway(fw, &fw->m);
+	pull_gateway(&fw->dl, m->uri);
 	if ((doc = nfw_read_file(fw->pull_path, URI_PKG_MAX, &len)) != NULL) {
-		if (nfw_pull_target(fw, doc) == -1) {
+		if (pull_target(&fw->dl, doc) == -1) {
 			free(doc);
 			nfw_drop_staging(fw);
 			return;
@@ -470,26 +260,17 @@ nfw_resume(struct node_fw *fw)
 		fw->pull = 1;
 	}
 	fw_download_start(&fw->node->obj, &fw->node->obj.fw,
-	    fw->pull ? doc : fw->m.uri);
+	    fw->pull ? doc : m->uri);
 	free(doc);
-	if (fw->have == fw->m.size) {
-		nfw_complete(fw);	/* it had every byte */
+	if (pull_image(&fw->dl, m, 0, 0) == -1) {
+		nfw_fail(fw, FW_RESULT_NO_STORAGE, "cannot open the staged "
+		    "image");
 		return;
 	}
-	log_info("firmware: resuming %s/%s seq %" PRIu64 " at byte %" PRIu64
-	    " of %" PRIu64, fw->m.vendor, fw->m.class, fw->m.seq, fw->have,
-	    fw->m.size);
-	nfw_schedule(fw, 0);
-}
-
-static void
-nfw_io_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct node_fw *fw = arg;
-
-	(void)fd;
-	(void)what;
-	coap_io_process(fw->ctx, COAP_IO_NO_WAIT);
+	if (fw->dl.have < m->size)
+		log_info("firmware: resuming %s/%s seq %" PRIu64 " at byte %"
+		    PRIu64 " of %" PRIu64, m->vendor, m->class, m->seq,
+		    fw->dl.have, m->size);
 }
 
 /* "HOST:PORT" (numeric host) as a socket address. */
@@ -509,7 +290,8 @@ nfw_sockaddr(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 	return 0;
 }
 
-/* The context: the announcement endpoint, the groups, POST /fw. */
+/* The context (pull.c's), and on it the announcement endpoint, the
+ * groups, POST /fw. */
 static int
 nfw_context(struct node_fw *fw)
 {
@@ -521,14 +303,11 @@ nfw_context(struct node_fw *fw)
 	const char *ifname = cfg->fw_interface[0] != '\0' ?
 	    cfg->fw_interface : NULL;
 	char err[128];
-	int fd;
 
-	if ((fw->ctx = coap_new_context(NULL)) == NULL)
+	if (pull_context(fw->node, &fw->ctx, &fw->io_ev) == -1)
 		return -1;
-	coap_register_response_handler(fw->ctx, nfw_response);
-	coap_register_nack_handler(fw->ctx, nfw_nack);
 	if (cfg->fw_listen[0] == '\0')
-		goto io;	/* the LwM2M pull path only */
+		return 0;	/* the LwM2M pull path only */
 	if (nfw_sockaddr(cfg->fw_listen, &ss, &sslen, err, sizeof(err)) ==
 	    -1) {
 		log_warnx("firmware: [firmware] listen: %s", err);
@@ -550,13 +329,6 @@ nfw_context(struct node_fw *fw)
 	coap_resource_set_userdata(r, fw);
 	coap_register_request_handler(r, COAP_REQUEST_POST, nfw_post);
 	coap_add_resource(fw->ctx, r);
-io:
-	if ((fd = coap_context_get_coap_fd(fw->ctx)) == -1)
-		return -1;
-	fw->io_ev = event_new(fw->node->base, fd, EV_READ | EV_PERSIST,
-	    nfw_io_cb, fw);
-	if (fw->io_ev == NULL || event_add(fw->io_ev, NULL) == -1)
-		return -1;
 	return 0;
 }
 
@@ -574,8 +346,7 @@ nfw_init(struct node *n)
 		return -1;
 	n->fw = fw;
 	fw->node = n;
-	fw->fd = -1;
-	fw->szx = fwp_szx(cfg->fw_block_size);
+	fw->dl.fd = -1;
 	if (fw_keyring_load(&fw->keys, cfg->fw_trusted_keys, err,
 	    sizeof(err)) == -1) {
 		log_warnx("firmware: [firmware] trusted_keys: %s", err);
@@ -596,8 +367,8 @@ nfw_init(struct node *n)
 	snprintf(fw->pending_path, sizeof(fw->pending_path), "%s/pending.json",
 	    cfg->fw_dir);
 	nfw_load_installed(fw);
-	if ((fw->timer = evtimer_new(n->base, nfw_timer_cb, fw)) == NULL ||
-	    nfw_context(fw) == -1)
+	if (nfw_context(fw) == -1 || pull_init(&fw->dl, n, fw->ctx,
+	    fw->staging_path, "firmware", &nfw_pull_ops, fw) == -1)
 		return -1;
 	if (cfg->fw_listen[0] != '\0')
 		log_info("firmware: listening for %s/%s announcements on %s, "
@@ -617,14 +388,8 @@ nfw_free(struct node *n)
 	ffw_free(n);
 	if (fw == NULL)
 		return;
-	if (fw->fd != -1)
-		close(fw->fd);
-	if (fw->io_ev != NULL)
-		event_free(fw->io_ev);
-	if (fw->timer != NULL)
-		event_free(fw->timer);
-	if (fw->ctx != NULL)
-		coap_free_context(fw->ctx);
+	pull_free(&fw->dl);
+	pull_context_free(&fw->ctx, &fw->io_ev);
 	free(fw);
 	n->fw = NULL;
 }
@@ -668,29 +433,25 @@ nfw_pull(struct node_dev *d)
 		    NULL, NULL);
 		return;
 	}
-	if (fw->active || fw->fd != -1)
+	if (fw->dl.active || fw->dl.fd != -1)
 		nfw_drop_staging(fw);
-	memset(&fw->m, 0, sizeof(fw->m));
-	if (nfw_pull_target(fw, n->obj.fw.uri) == -1) {
+	memset(&fw->dl.m, 0, sizeof(fw->dl.m));
+	if (pull_target(&fw->dl, n->obj.fw.uri) == -1) {
 		log_warnx("firmware: Package URI %s: only coap[s]://HOST[:PORT]/"
 		    "PATH with a numeric host is fetched", n->obj.fw.uri);
 		fw_download_done(&n->obj, &n->obj.fw, 0, FW_RESULT_INVALID_URI,
 		    NULL, NULL);
 		return;
 	}
-	if (fw->secure && n->psk_len == 0) {
+	if (fw->dl.secure && n->psk_len == 0) {
 		log_warnx("firmware: Package URI %s is coaps: this agent has "
 		    "no PSK ([node] psk_key)", n->obj.fw.uri);
 		fw_download_done(&n->obj, &n->obj.fw, 0,
 		    FW_RESULT_UNSUPPORTED_PROTOCOL, NULL, NULL);
 		return;
 	}
-	fw->active = 1;
 	fw->pull = 1;
-	fw->want_manifest = 1;
-	fw->retries = 0;
-	fw->toklen = 0;
-	nfw_request(fw);
+	pull_manifest(&fw->dl);
 }
 
 /* fwops: install the image downloaded (an execute of /5/0/2). */
@@ -700,7 +461,7 @@ nfw_update(struct node_dev *d)
 	struct node *n = d->node;
 	struct node_fw *fw = n->fw;
 
-	if (fw == NULL || fw->fd == -1 || nfw_check_digest(fw) == -1) {
+	if (fw == NULL || pull_check(&fw->dl) == -1) {
 		fw_update_done(&n->obj, &n->obj.fw, 0);
 		return;
 	}

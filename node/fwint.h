@@ -2,8 +2,10 @@
  * fwint.h: the agent's firmware state, shared by fwget.c (announcements,
  * the pull path, the block-wise download into the staging file) and
  * fwapply.c (the A/B apply, the health check that confirms it or the
- * revert, and the pending image found at start). Nothing else uses it:
- * the rest of the agent calls the nfw_* functions of node.h.
+ * revert, and the pending image found at start). The fetch itself is
+ * pull.c's. Nothing else uses it: the rest of the agent calls the nfw_*
+ * functions of node.h, and swget.c keeps its files with nfw_write_file
+ * and nfw_read_file.
  */
 #ifndef OUTPOST_NODE_FWINT_H
 #define OUTPOST_NODE_FWINT_H
@@ -14,32 +16,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "node/coap.h"
+#include "node/pull.h"
 
 struct node_fw {
 	struct node		*node;
 	coap_context_t		*ctx;
 	struct event		*io_ev;
-	struct event		*timer;
-	coap_session_t		*session;	/* to the gateway */
 	struct fw_keyring	 keys;
-	struct fw_manifest	 m;		/* the image being fetched */
-	int			 active;	/* fetching m */
+	struct pull		 dl;		/* the fetch: its manifest, the
+						   file staging.bin */
 	int			 applying;	/* apply_command runs */
 	int			 pull;		/* LwM2M: wait for /5/0/2 */
-	int			 want_manifest;	/* pull: fetching the manifest */
-	struct sockaddr_storage	 server;	/* where the image is */
-	socklen_t		 server_len;
-	int			 secure;	/* server is coaps */
-	char			 path[FW_URI_MAX + 1];	/* its path there */
-	int			 fd;		/* staging.bin, or -1 */
-	uint64_t		 have;		/* bytes staged */
 	uint64_t		 installed;	/* sequence number */
-	unsigned		 szx;
-	unsigned		 blocks;	/* since the last sync */
-	int			 retries;
-	uint8_t			 token[8];
-	size_t			 toklen;
 	char			 installed_path[PATH_MAX + 16];
 	char			 manifest_path[PATH_MAX + 16];
 	char			 staging_path[PATH_MAX + 16];

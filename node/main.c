@@ -538,7 +538,8 @@ main_setup(struct node *n)
 		log_warnx("cannot create the event base");
 		return -1;
 	}
-	if (exec_init(n) == -1 || shard_init(n) == -1 || nfw_init(n) == -1) {
+	if (exec_init(n) == -1 || shard_init(n) == -1 || nfw_init(n) == -1 ||
+	    nsw_init(n) == -1) {
 		log_warnx("cannot start");
 		return -1;
 	}
@@ -651,6 +652,7 @@ out:
 	if (ev_hup != NULL)
 		event_free(ev_hup);
 	if (n.base != NULL) {
+		nsw_free(&n);
 		nfw_free(&n);
 		shard_free(&n);
 		exec_free(&n);

@@ -203,6 +203,26 @@ static const struct nconf_key nconf_table[] = {
 	    "Block2 size images are fetched in (rounded down to a power of "
 	    "two)", 0),
 
+	KEY_STR("software", "dir", NCONF_STRING, sw_dir, "",
+	    "directory software packages (LwM2M object 9) are kept and "
+	    "installed from; a package is verified as a firmware image, with "
+	    "[firmware] trusted_keys (empty: no object 9)", EMPTY),
+	KEY_STR("software", "install_cmd", NCONF_STRING, sw_install_cmd, "",
+	    "command that installs $OUTPOST_PKG_FILE ($OUTPOST_PKG_NAME, "
+	    "$OUTPOST_PKG_VERSION, $OUTPOST_PKG_DIR; exit 0: installed; empty: "
+	    "installed as it is)", EMPTY),
+	KEY_STR("software", "uninstall_cmd", NCONF_STRING, sw_uninstall_cmd,
+	    "", "command that uninstalls the package ($OUTPOST_PKG_FOR_UPDATE "
+	    "is 1 when a new version is to follow; exit 0: uninstalled)",
+	    EMPTY),
+	KEY_STR("software", "activate_cmd", NCONF_STRING, sw_activate_cmd, "",
+	    "command that starts the installed package (exit 0: active)",
+	    EMPTY),
+	KEY_STR("software", "deactivate_cmd", NCONF_STRING,
+	    sw_deactivate_cmd, "",
+	    "command that stops the installed package (exit 0: inactive)",
+	    EMPTY),
+
 	KEY_INT("fleet", "devices", fleet, 0, 100000, "0",
 	    "virtual devices in this process (0: one agent, this machine)", 0),
 	KEY_STR("fleet", "prefix", NCONF_EPNAME, prefix, "node-",
@@ -613,6 +633,16 @@ nconf_validate(const struct node_config *cfg, char *err, size_t errlen)
 	if (cfg->backoff_min > cfg->backoff_max) {
 		snprintf(err, errlen, "[register] backoff_min %d is above "
 		    "backoff_max %d", cfg->backoff_min, cfg->backoff_max);
+		return -1;
+	}
+	if (cfg->sw_dir[0] != '\0' && cfg->fleet > 0) {
+		snprintf(err, errlen, "[software] dir is for a single agent (a "
+		    "fleet's devices have no object 9)");
+		return -1;
+	}
+	if (cfg->sw_dir[0] != '\0' && cfg->fw_trusted_keys[0] == '\0') {
+		snprintf(err, errlen, "[software] dir needs [firmware] "
+		    "trusted_keys: packages are verified with them");
 		return -1;
 	}
 	if (cfg->fleet > 0 && cfg->listen[0] != '\0') {

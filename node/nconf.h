@@ -101,6 +101,13 @@ struct node_config {
 	int	fw_leisure;		/* seconds */
 	int	fw_block_size;		/* bytes */
 
+	/* [software]: object 9, a single agent's */
+	char	sw_dir[PATH_MAX];	/* "": no /9 */
+	char	sw_install_cmd[NCONF_CMD_MAX];
+	char	sw_uninstall_cmd[NCONF_CMD_MAX];
+	char	sw_activate_cmd[NCONF_CMD_MAX];
+	char	sw_deactivate_cmd[NCONF_CMD_MAX];
+
 	/* [fleet] */
 	int	fleet;			/* devices; 0: a single agent */
 	char	prefix[48];	/* endpoint names prefix<i> */

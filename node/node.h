@@ -60,6 +60,7 @@ struct node_dev {
 
 struct node_exec;
 struct node_fw;
+struct node_sw;
 
 /*
  * The Firmware Update object (/5/0) of each device as the firmware side
@@ -85,7 +86,7 @@ struct node {
 	struct node_config	 cfg;		/* replaced whole on /config */
 	const char		*ini_path;	/* NULL: defaults only */
 	struct reg_params	 params;	/* from cfg, for every device */
-	struct obj		 obj;		/* /3/0 and /5/0 */
+	struct obj		 obj;		/* /3/0, /5/0, /9/0 */
 	struct health		 health;
 	struct conn		 conn;		/* /4/0 */
 	cJSON			*overrides;	/* what /config writes kept */
@@ -143,6 +144,7 @@ struct node {
 	struct node_fw		*fw;		/* fwget.c, or NULL */
 	const struct node_fw_ops *fwops;	/* set by nfw_init */
 	struct ffw_fleet	*ffw;		/* fleetfw.c, a fleet's */
+	struct node_sw		*sw;		/* swget.c: /9/0, or NULL */
 	/* The last execute (res.c): a retransmission of it (same session
 	 * and message id, RFC 7252 4.5) gets the same answer and runs
 	 * nothing again; libcoap 4.3.1 does not deduplicate requests. */
@@ -193,6 +195,13 @@ int	exec_run_cb(struct node *n, const char *what, const char *cmd,
  * node.fwops. */
 int	nfw_init(struct node *n);
 void	nfw_free(struct node *n);
+
+/* swget.c: the software packages of /9/0 ([software] dir; a single agent
+ * only, else nothing), and what an execute or a write of /9/0 started
+ * (obj.sw.op), run after the answer. */
+int	nsw_init(struct node *n);
+void	nsw_free(struct node *n);
+void	nsw_run(struct node *n);
 
 /* fleetfw.c: the Firmware Update object of each fleet device and its pull
  * of an image (hashed as it comes, not kept); node.fwops of a fleet. A

@@ -99,12 +99,15 @@ device_read_multi(struct obj *o, uint16_t rid, struct obj_value *vals,
  * configured; the caller runs it after answering. */
 static enum node_result
 device_execute(struct obj *o, struct fw *fw, uint16_t rid,
-    enum obj_action *act, char *err, size_t errlen)
+    const uint8_t *arg, size_t len, enum obj_action *act, char *err,
+    size_t errlen)
 {
 	const char *cmd = rid == 4 ? o->cfg->reboot_command :
 	    o->cfg->factory_reset_command;
 
 	(void)fw;
+	(void)arg;
+	(void)len;
 	if (cmd[0] == '\0') {
 		snprintf(err, errlen, "no command configured ([device] %s)",
 		    rid == 4 ? "reboot_command" : "factory_reset_command");

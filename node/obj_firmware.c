@@ -171,9 +171,12 @@ firmware_write(struct obj *o, struct fw *fw, uint16_t rid,
 /* /5/0/2 Update: from Downloaded only, to Updating; the caller installs. */
 static enum node_result
 firmware_execute(struct obj *o, struct fw *fw, uint16_t rid,
-    enum obj_action *act, char *err, size_t errlen)
+    const uint8_t *arg, size_t len, enum obj_action *act, char *err,
+    size_t errlen)
 {
 	(void)rid;
+	(void)arg;
+	(void)len;
 	if (fw->state != FW_DOWNLOADED) {
 		snprintf(err, errlen, "Update needs State 2 (Downloaded); State "
 		    "is %d (%s)", fw->state, fw_state_name(fw->state));

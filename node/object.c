@@ -16,6 +16,7 @@
 extern const struct obj_def obj_device;		/* obj_device.c */
 extern const struct obj_def obj_conn;		/* obj_conn.c */
 extern const struct obj_def obj_firmware;	/* obj_firmware.c */
+extern const struct obj_def obj_software;	/* obj_software.c */
 extern const struct obj_def obj_security;	/* obj_security.c */
 extern const struct obj_def obj_server;		/* obj_server.c */
 
@@ -23,6 +24,7 @@ const struct obj_def *const obj_table[] = {
 	&obj_device,
 	&obj_conn,
 	&obj_firmware,
+	&obj_software,
 	&obj_security,
 	&obj_server,
 	NULL
@@ -32,10 +34,17 @@ void
 obj_init(struct obj *o, const struct node_config *cfg,
     const struct obj_env *env)
 {
+	const struct obj_def *const *def;
+	size_t n = 0;
+
 	memset(o, 0, sizeof(*o));
 	o->cfg = cfg;
 	o->env = *env;
-	o->table = obj_table;
+	for (def = obj_table; *def != NULL && n < OBJ_TABLE_MAX; def++)
+		if ((*def)->present == NULL || (*def)->present(cfg))
+			o->objs[n++] = *def;
+	o->objs[n] = NULL;
+	o->table = o->objs;
 }
 
 const struct obj_def *
@@ -250,6 +259,14 @@ enum node_result
 obj_execute(struct obj *o, struct fw *fw, uint16_t oid, uint16_t rid,
     enum obj_action *act, char *err, size_t errlen)
 {
+	return obj_execute_args(o, fw, oid, rid, NULL, 0, act, err, errlen);
+}
+
+enum node_result
+obj_execute_args(struct obj *o, struct fw *fw, uint16_t oid, uint16_t rid,
+    const uint8_t *arg, size_t len, enum obj_action *act, char *err,
+    size_t errlen)
+{
 	const struct obj_def *def;
 	const struct obj_res *r;
 	enum node_result res;
@@ -262,7 +279,7 @@ obj_execute(struct obj *o, struct fw *fw, uint16_t oid, uint16_t rid,
 		    r->name);
 		return NODE_NOT_ALLOWED;
 	}
-	return def->execute(o, fw, rid, act, err, errlen);
+	return def->execute(o, fw, rid, arg, len, act, err, errlen);
 }
 
 /* Records for the multiple resource r of def: "rid/i" each. */

@@ -5,12 +5,13 @@
  * place.
  *
  * Each object is one file (obj_device.c: /3/0 Device, obj_firmware.c: /5/0
- * Firmware Update) exporting one const struct obj_def: its id, its
- * resources with their type, operations and how they change, and its
- * read, write and execute hooks. obj_table[] (object.c) lists them; the
- * generic code here (object.c), the CoAP resources and their observation
- * (res.c) and the registration's link string (link.c) are derived from
- * that table. Each object has the single instance 0.
+ * Firmware Update, obj_software.c: /9/0 Software Management) exporting one
+ * const struct obj_def: its id, its resources with their type, operations
+ * and how they change, and its read, write and execute hooks. obj_table[]
+ * (object.c) lists them, and obj_init keeps those present with the
+ * configuration; the generic code here (object.c), the CoAP resources and
+ * their observation (res.c) and the registration's link string (link.c)
+ * are derived from that table. Each object has the single instance 0.
  *
  * Live values (time, memory, battery) come through struct obj_env so that
  * tests can substitute them. Executes that start something outside (a
@@ -50,8 +51,10 @@ enum node_result {
 #define OBJ_DEVICE	3	/* obj_device.c */
 #define OBJ_CONN	4	/* obj_conn.c */
 #define OBJ_FIRMWARE	5	/* obj_firmware.c */
+#define OBJ_SOFTWARE	9	/* obj_software.c */
 
 #define OBJ_MULTI_MAX	16	/* instances of a multiple resource read */
+#define OBJ_TABLE_MAX	16	/* objects of a table */
 
 /* How a readable resource's value changes: this picks how it is observed
  * (observe.c). An instance is sampled when any of its resources is. */
@@ -108,6 +111,72 @@ struct fw {
 	char		 pkg_version[OBJ_PKG_MAX];
 };
 
+/* Software Management Update State and Update Result (LwM2M 1.1,
+ * object 9). */
+enum sw_state {
+	SW_INITIAL,
+	SW_DOWNLOAD_STARTED,
+	SW_DOWNLOADED,
+	SW_DELIVERED,
+	SW_INSTALLED,
+};
+
+enum sw_result {
+	SW_RESULT_INITIAL = 0,
+	SW_RESULT_DOWNLOADING = 1,
+	SW_RESULT_INSTALLED = 2,
+	SW_RESULT_DELIVERED = 3,	/* downloaded and verified */
+	SW_RESULT_NO_STORAGE = 50,
+	SW_RESULT_NO_MEMORY = 51,
+	SW_RESULT_CONNECTION_LOST = 52,
+	SW_RESULT_INTEGRITY = 53,
+	SW_RESULT_UNSUPPORTED_TYPE = 54,
+	SW_RESULT_INVALID_URI = 56,
+	SW_RESULT_DEVICE_ERROR = 57,
+	SW_RESULT_INSTALL_FAILED = 58,
+	SW_RESULT_UNINSTALL_FAILED = 59,
+};
+
+/* What the agent does to the package now (swget.c); one at a time. */
+enum sw_op {
+	SW_OP_NONE,
+	SW_OP_DOWNLOAD,		/* fetch sw.uri */
+	SW_OP_INSTALL,		/* run install_cmd */
+	SW_OP_UNINSTALL,	/* run uninstall_cmd */
+	SW_OP_PREPARE,		/* run uninstall_cmd for an update */
+	SW_OP_REMOVE,		/* drop a package not installed */
+	SW_OP_ACTIVATE,		/* run activate_cmd */
+	SW_OP_DEACTIVATE,	/* run deactivate_cmd */
+};
+
+/* The Software Management object /9/0 of a single agent. */
+struct sw {
+	uint8_t		 state;		/* enum sw_state */
+	uint8_t		 result;	/* enum sw_result */
+	uint8_t		 active;	/* /9/0/12 Activation State */
+	uint8_t		 op;		/* enum sw_op under way */
+	char		 uri[OBJ_STR_MAX];
+	char		 pkg_name[OBJ_PKG_MAX];
+	char		 pkg_version[OBJ_PKG_MAX];
+};
+
+/* What happens to /9/0 (sw_step). */
+enum sw_event {
+	SW_EV_URI,		/* a Package URI to fetch was written */
+	SW_EV_URI_BAD,		/* one that cannot be fetched */
+	SW_EV_CANCEL,		/* an empty one */
+	SW_EV_FETCHED,		/* every byte is here */
+	SW_EV_VERIFIED,		/* and hashes to the signed digest */
+	SW_EV_FAILED,		/* the download failed with a result */
+	SW_EV_INSTALL,		/* the executes */
+	SW_EV_UNINSTALL,
+	SW_EV_PREPARE,		/* Uninstall with argument 1 */
+	SW_EV_ACTIVATE,
+	SW_EV_DEACTIVATE,
+	SW_EV_DONE,		/* the op's command succeeded */
+	SW_EV_DONE_FAILED,	/* it failed */
+};
+
 /* What the caller does once it has answered an execute or a write. */
 enum obj_action {
 	OBJ_ACTION_NONE,
@@ -115,6 +184,7 @@ enum obj_action {
 	OBJ_ACTION_FACTORY_RESET,	/* run [device] factory_reset_command */
 	OBJ_ACTION_DOWNLOAD,		/* fetch fw.uri */
 	OBJ_ACTION_UPDATE,		/* install the package */
+	OBJ_ACTION_SOFTWARE,		/* start sw.op (swget.c) */
 };
 
 struct conn_info;
@@ -137,10 +207,13 @@ struct obj {
 	const struct node_config *cfg;	/* not owned */
 	struct obj_env	 env;
 	struct fw	 fw;		/* a single agent's */
+	struct sw	 sw;		/* /9/0, a single agent's */
 	obj_changed_cb	 changed;	/* may be NULL */
 	void		*changed_arg;
-	/* The objects served: obj_table unless a test sets its own. */
+	/* The objects served: those of obj_table present with cfg (in objs),
+	 * unless a test sets its own. */
 	const struct obj_def *const *table;
+	const struct obj_def *objs[OBJ_TABLE_MAX + 1];
 	/* Live values beyond env's, called with env.arg (NULL: none): the
 	 * /3/0/11 Error Codes now, bit c for code c (none: no error), and
 	 * the connectivity of /4/0 (conn.h). */
@@ -170,10 +243,12 @@ struct obj_def {
 	enum node_result (*write)(struct obj *o, struct fw *fw, uint16_t rid,
 		    const uint8_t *buf, size_t len, enum obj_action *act,
 		    char *err, size_t errlen);
-	/* Executes rid (OBJ_E); NODE_OK with *act, or an error with err. */
+	/* Executes rid (OBJ_E) with the request's arguments (arg, len
+	 * bytes, not NUL-terminated); NODE_OK with *act, or an error with
+	 * err. */
 	enum node_result (*execute)(struct obj *o, struct fw *fw,
-		    uint16_t rid, enum obj_action *act, char *err,
-		    size_t errlen);
+		    uint16_t rid, const uint8_t *arg, size_t len,
+		    enum obj_action *act, char *err, size_t errlen);
 	/* o->cfg was replaced (a /config write; was is the old one):
 	 * reports the resources whose value follows it. */
 	void	(*reconfigured)(struct obj *o, const struct node_config *was);
@@ -187,13 +262,16 @@ struct obj_def {
 	 * makes no resource of it and obj_links leaves it out (link.c
 	 * lists the /1 instances of an account itself). */
 	int	 account;
+	/* Whether the object is served with cfg (NULL: always). */
+	int	(*present)(const struct node_config *cfg);
 };
 
 /* The objects of outpost-node, one row each in the order they register,
  * NULL-terminated (object.c). */
 extern const struct obj_def *const obj_table[];
 
-/* Sets up o over cfg (kept by pointer), env and obj_table. */
+/* Sets up o over cfg (kept by pointer), env and the objects of
+ * obj_table present with cfg. */
 void	obj_init(struct obj *o, const struct node_config *cfg,
 	    const struct obj_env *env);
 
@@ -260,13 +338,17 @@ enum node_result obj_write(struct obj *o, struct fw *fw, uint16_t oid,
 	    char *err, size_t errlen);
 
 /*
- * Executes /oid/0/rid (arguments are accepted and ignored). Returns NODE_OK
- * with *act, or an error with err: NODE_NOT_ALLOWED for a resource that is
- * not executable, or Update outside State 2, or a command that is not
- * configured.
+ * Executes /oid/0/rid without arguments. Returns NODE_OK with *act, or an
+ * error with err: NODE_NOT_ALLOWED for a resource that is not executable,
+ * or Update outside State 2, or a command that is not configured.
  */
 enum node_result obj_execute(struct obj *o, struct fw *fw, uint16_t oid,
 	    uint16_t rid, enum obj_action *act, char *err, size_t errlen);
+/* The same with the request's arguments (arg, len bytes), which only the
+ * resources that take some read (/9/0/6 Uninstall); others ignore them. */
+enum node_result obj_execute_args(struct obj *o, struct fw *fw,
+	    uint16_t oid, uint16_t rid, const uint8_t *arg, size_t len,
+	    enum obj_action *act, char *err, size_t errlen);
 
 /*
  * The readable resources of /oid/0 as SenML JSON (RFC 8428, cf 110): base
@@ -314,5 +396,32 @@ int	fw_download_start(struct obj *o, struct fw *fw, const char *uri);
 int	fw_update_start(struct obj *o, struct fw *fw);
 
 const char *fw_state_name(int state);
+
+/*
+ * obj_software.c: /9/0 Software Management. sw_step is its state machine
+ * alone, pure: what ev (result: an SW_EV_FAILED's Update Result) does to
+ * s. NODE_OK with s changed, else nothing changed and err says why:
+ * NODE_NOT_ALLOWED for an execute or a write the Update State does not
+ * take, NODE_UNAVAILABLE while another op runs, NODE_BAD_REQUEST for an
+ * event that cannot come now.
+ */
+enum node_result sw_step(struct sw *s, enum sw_event ev, int result,
+	    char *err, size_t errlen);
+/* sw_step on o->sw, telling observers what moved. */
+enum node_result sw_apply(struct obj *o, enum sw_event ev, int result,
+	    char *err, size_t errlen);
+/* A download that ended (swget.c): Delivered with the package's name and
+ * version, or Initial with result. -1 when none was under way. */
+int	sw_download_done(struct obj *o, int ok, int result, const char *name,
+	    const char *version);
+/* The op under way ended: ok or not. -1 when none was. */
+int	sw_op_done(struct obj *o, int ok);
+/* The Update Result an ended download gives, from a Firmware Update
+ * result of the shared fetch (pull.c). */
+int	sw_result_of(enum fw_result r);
+/* Uninstall's argument: "" or "0" uninstall, "1" prepare for an update.
+ * 0 or 1, or -1 for anything else. */
+int	sw_uninstall_arg(const uint8_t *arg, size_t len);
+const char *sw_state_name(int state);
 
 #endif /* OUTPOST_NODE_OBJECT_H */

@@ -3,7 +3,8 @@
  *
  *   /O, /O/0, /O/0/N  each object O of the node object table (object.h:
  *                   today /3 Device, /4 Connectivity Monitoring, /5
- *                   Firmware Update), its instance and its resources: GET,
+ *                   Firmware Update, /9 Software Management with
+ *                   [software] dir), its instance and its resources: GET,
  *                   PUT (a write, or Write-Attributes at any of the three
  *                   levels), POST (an execute); what is allowed, and how a
  *                   resource is observed, comes from the object's row
@@ -32,6 +33,7 @@
 #define CF_JSON		COAP_MEDIATYPE_APPLICATION_JSON
 #define CF_SENML	COAP_MEDIATYPE_APPLICATION_SENML_JSON
 #define CF_LINKS	COAP_MEDIATYPE_APPLICATION_LINK_FORMAT
+#define CF_OPAQUE	COAP_MEDIATYPE_APPLICATION_OCTET_STREAM
 #define RES_DISCOVER_MAX	2048	/* bytes of a Discover answer */
 
 /* Whether slot is a single resource whose value is a number: the one
@@ -48,6 +50,20 @@ res_numeric(const struct res_slot *slot)
 		return 0;
 	return r->type == OBJ_INT || r->type == OBJ_FLOAT ||
 	    r->type == OBJ_TIME;
+}
+
+/* Whether slot is a resource whose value is opaque (written as
+ * application/octet-stream too). */
+static int
+res_opaque(const struct res_slot *slot)
+{
+	const struct obj_def *def;
+	const struct obj_res *r;
+
+	return slot->kind == RES_ONE &&
+	    (def = obj_def_find(slot->shard->node->obj.table, slot->oid)) !=
+	    NULL && (r = obj_res_find(def, slot->rid)) != NULL &&
+	    r->type == OBJ_OPAQUE;
 }
 
 /* Whether slot is a resource rather than an object or an instance. */
@@ -392,7 +408,7 @@ res_write_attrs(struct res_slot *slot, const struct attr *a, char *err,
 	return NODE_OK;
 }
 
-/* PUT: a write of /5/0/1, of /config, or Write-Attributes. */
+/* PUT: a write of /5/0/1 or /9/0/3, of /config, or Write-Attributes. */
 static void
 res_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
     const coap_string_t *query, coap_pdu_t *resp)
@@ -446,7 +462,8 @@ res_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 			obs_changed(&slot->obs);
 		return;
 	}
-	if (cf != -1 && cf != CF_TEXT) {
+	if (cf != -1 && cf != CF_TEXT && !(cf == CF_OPAQUE &&
+	    res_opaque(slot))) {
 		reply_result(resp, NODE_BAD_FORMAT, "write as text/plain (0)");
 		return;
 	}
@@ -459,6 +476,8 @@ res_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	reply_result(resp, res, err);
 	if (act == OBJ_ACTION_DOWNLOAD)
 		n->fwops->pull(d);
+	else if (act == OBJ_ACTION_SOFTWARE)
+		nsw_run(n);
 }
 
 /* POST: execute. */
@@ -473,6 +492,8 @@ res_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	enum node_result res;
 	struct attr a;
 	struct fw *fw;
+	const uint8_t *arg;
+	size_t len;
 	char err[160];
 
 	(void)query;
@@ -492,8 +513,9 @@ res_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		reply_result(resp, NODE_INTERNAL, "out of memory");
 		return;
 	}
-	res = obj_execute(&n->obj, fw, slot->oid, slot->rid, &act, err,
-	    sizeof(err));
+	reply_body(req, &arg, &len);
+	res = obj_execute_args(&n->obj, fw, slot->oid, slot->rid, arg, len,
+	    &act, err, sizeof(err));
 	reply_result(resp, res, err);
 	n->exec_session = s;
 	n->exec_mid = coap_pdu_get_mid(req);
@@ -502,6 +524,10 @@ res_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		return;
 	if (act == OBJ_ACTION_UPDATE) {
 		n->fwops->update(d);
+		return;
+	}
+	if (act == OBJ_ACTION_SOFTWARE) {
+		nsw_run(n);
 		return;
 	}
 	if (n->cfg.fleet > 0) {

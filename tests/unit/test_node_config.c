@@ -171,6 +171,11 @@ test_load_errors_name_the_line(void **state)
 	load_fails("[node]\nlisten = 127.0.0.1:5700\n[fleet]\ndevices = 3\n",
 	    "cannot be used with a fleet");
 	load_fails("[node]\nlifetime\n", ":2: syntax error");
+	load_fails("[software]\ndir = /var/lib/pkgs\n",
+	    "[software] dir needs [firmware] trusted_keys");
+	load_fails("[software]\ndir = /var/lib/pkgs\n[firmware]\n"
+	    "trusted_keys = k.pub\n[fleet]\ndevices = 3\n",
+	    "[software] dir is for a single agent");
 }
 
 static void

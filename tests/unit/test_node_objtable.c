@@ -81,9 +81,12 @@ test_write(struct obj *o, struct fw *fw, uint16_t rid, const uint8_t *buf,
 
 static enum node_result
 test_execute(struct obj *o, struct fw *fw, uint16_t rid,
-    enum obj_action *act, char *err, size_t errlen)
+    const uint8_t *arg, size_t len, enum obj_action *act, char *err,
+    size_t errlen)
 {
 	(void)fw;
+	(void)arg;
+	(void)len;
 	(void)act;
 	(void)err;
 	(void)errlen;
@@ -178,8 +181,9 @@ teardown(void **state)
 	return 0;
 }
 
-/* obj_table: Device, Connectivity Monitoring, Firmware Update, then the
- * account objects Security and Server; each row consistent: rids unique,
+/* obj_table: Device, Connectivity Monitoring, Firmware Update, Software
+ * Management, then the account objects Security and Server; each row
+ * consistent: rids unique,
  * a hook for every operation a resource has (an account object has none:
  * bsres.c serves it from the device's account). */
 static void
@@ -213,20 +217,30 @@ test_default_table(void **state)
 		assert_true(!(ops & OBJ_W) || d->write != NULL);
 		assert_true(!(ops & OBJ_E) || d->execute != NULL);
 	}
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 6);
 	assert_int_equal(obj_table[0]->oid, OBJ_DEVICE);
 	assert_int_equal(obj_table[1]->oid, OBJ_CONN);
 	assert_int_equal(obj_table[2]->oid, OBJ_FIRMWARE);
-	assert_int_equal(obj_table[3]->oid, OBJ_SECURITY);
-	assert_int_equal(obj_table[4]->oid, OBJ_SERVER);
-	assert_true(obj_table[3]->account && obj_table[4]->account);
+	assert_int_equal(obj_table[3]->oid, OBJ_SOFTWARE);
+	assert_int_equal(obj_table[4]->oid, OBJ_SECURITY);
+	assert_int_equal(obj_table[5]->oid, OBJ_SERVER);
+	assert_true(obj_table[4]->account && obj_table[5]->account);
 	/* The Secret Key is written, never read. */
-	assert_int_equal(obj_res_find(obj_table[3], 5)->ops, OBJ_W);
+	assert_int_equal(obj_res_find(obj_table[4], 5)->ops, OBJ_W);
 	assert_ptr_equal(obj_def_find(obj_table, OBJ_FIRMWARE), obj_table[2]);
 	assert_null(obj_def_find(obj_table, 6));
 	assert_int_equal(obj_def_find(obj_table, OBJ_DEVICE)->nres, 13);
 	assert_int_equal(obj_def_find(obj_table, OBJ_CONN)->nres, 6);
 	assert_int_equal(obj_def_find(obj_table, OBJ_FIRMWARE)->nres, 8);
+	/* Object 9's mandatory resources but Checkpoint's kind; the Package
+	 * URI written, not read, as the registry has it. */
+	d = obj_def_find(obj_table, OBJ_SOFTWARE);
+	assert_int_equal(d->nres, 11);
+	assert_int_equal(obj_res_find(d, 3)->ops, OBJ_W);
+	assert_int_equal(obj_res_find(d, 2)->type, OBJ_OPAQUE);
+	assert_int_equal(obj_res_find(d, 12)->type, OBJ_BOOL);
+	assert_int_equal(obj_res_find(d, 6)->ops, OBJ_E);
+	assert_null(obj_res_find(d, 5));
 	/* How the Device's resources are observed. */
 	d = obj_table[0];
 	assert_int_equal(obj_res_find(d, 13)->obs, OBJ_OBS_TICK);
@@ -237,25 +251,37 @@ test_default_table(void **state)
 	assert_null(obj_res_find(d, 6));
 }
 
-/* The registration carries exactly the links it carried before the table;
- * a table of its own gives its own objects' links. */
+/* The registration carries exactly the links it carried before the table
+ * (object 9 only with [software] dir, and never in a fleet); a table of
+ * its own gives its own objects' links. */
 static void
 test_links(void **state)
 {
+	struct fixture *f = *state;
+	const struct obj_def *const *table = f->obj.table;
+	struct obj_env env = { NULL, NULL, NULL, NULL };
+	struct obj o;
 	char buf[64], *links;
 
-	(void)state;
 	test_table[1] = obj_def_find(obj_table, OBJ_DEVICE);
-	assert_int_equal(obj_links(obj_table, buf, sizeof(buf)), 20);
+	assert_int_equal(obj_links(table, buf, sizeof(buf)), 20);
 	assert_string_equal(buf, "</3/0>,</4/0>,</5/0>");
-	assert_int_equal(obj_links(obj_table, buf, 20), -1);
-	assert_int_equal(obj_links(obj_table, buf, 21), 20);
+	assert_int_equal(obj_links(table, buf, 20), -1);
+	assert_int_equal(obj_links(table, buf, 21), 20);
+	assert_null(obj_def_find(table, OBJ_SOFTWARE));
+	strcpy(f->cfg.sw_dir, "/var/lib/sw");
+	obj_init(&o, &f->cfg, &env);
+	assert_int_equal(obj_links(o.table, buf, sizeof(buf)), 27);
+	assert_string_equal(buf, "</3/0>,</4/0>,</5/0>,</9/0>");
+	f->cfg.fleet = 3;
+	obj_init(&o, &f->cfg, &env);
+	assert_null(obj_def_find(o.table, OBJ_SOFTWARE));
 
-	links = link_payload(obj_table, 0);
+	links = link_payload(table, 0);
 	assert_non_null(links);
 	assert_string_equal(links, LINKS_FULL);
 	free(links);
-	links = link_payload(obj_table, 1);
+	links = link_payload(table, 1);
 	assert_non_null(links);
 	assert_string_equal(links, LINKS_FLEET);
 	free(links);
@@ -483,12 +509,14 @@ test_resources_from_table(void **state)
 	sh.node = n;
 	assert_non_null(sh.ctx = coap_new_context(NULL));
 	assert_int_equal(res_init(&sh, 0), 0);
-	assert_int_equal(sh.nslots, 13 + 6 + 8 + 3 + 3 + 2);
+	assert_int_equal(sh.nslots, 13 + 6 + 8 + 11 + 4 + 4 + 2);
 	assert_int_equal(slot_of(&sh, "4/0")->obs.kind, OBS_SAMPLED);
 	assert_int_equal(slot_of(&sh, "4/0/4")->obs.kind, OBS_SAMPLED);
 	assert_int_equal(slot_of(&sh, "3/0/11")->obs.kind, OBS_SAMPLED);
 	assert_int_equal(slot_of(&sh, "5/0")->obs.kind, OBS_EVENT);
 	assert_int_equal(slot_of(&sh, "5/0/3")->obs.kind, OBS_EVENT);
+	assert_int_equal(slot_of(&sh, "9/0/7")->obs.kind, OBS_EVENT);
+	assert_int_equal(slot_of(&sh, "9/0")->obs.kind, OBS_EVENT);
 	assert_int_equal(slot_of(&sh, "config")->kind, RES_CONFIG);
 	res_free(&sh);
 	coap_free_context(sh.ctx);
@@ -501,7 +529,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_table),
-		cmocka_unit_test(test_links),
+		cmocka_unit_test_setup_teardown(test_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operations_through_table,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_object, setup,
