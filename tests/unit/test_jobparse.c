@@ -241,7 +241,7 @@ test_example(void **state)
 	assert_int_equal(s[8].method, DEVREQ_POST);
 	assert_string_equal(s[8].path, "5/0/2");
 	assert_string_equal(s[8].image, "");
-	assert_int_equal(s[8].risk, JRISK_BATTERY);
+	assert_int_equal(s[8].risk, JRISK_BATTERY | JRISK_APPLY);
 	assert_string_equal(s[8].until.path, "5/0/5");
 	assert_true(s[8].until.equals == 1);
 	assert_string_equal(s[8].until.fail_path, "5/0/5");
@@ -1392,6 +1392,48 @@ test_values(void **state)
 	}
 }
 
+/* The risks of requests: the rule the jobs' preconditions and the
+ * single-device guard share, and what generic steps get from it. */
+static void
+test_risk(void **state)
+{
+	struct job_req req;
+	char fld[JOB_FIELD_MAX], why[256];
+	const char *body = "{\"target\": {\"endpoints\": [\"a\"]}, "
+	    "\"steps\": [{\"op\": \"execute\", \"path\": \"/3/0/4\"}, "
+	    "{\"op\": \"execute\", \"path\": \"/3/0/5\"}, "
+	    "{\"op\": \"write\", \"path\": \"/5/0/1\", \"value\": \"x\"}, "
+	    "{\"op\": \"execute\", \"path\": \"/5/0/2\"}, "
+	    "{\"op\": \"write\", \"path\": \"/3/0/15\", \"value\": \"x\"}]}";
+
+	(void)state;
+	assert_int_equal(jobparse_risk(DEVREQ_POST, "3/0/4"),
+	    JRISK_BATTERY | JRISK_UPDATE);
+	assert_int_equal(jobparse_risk(DEVREQ_POST, "3//0/04/"),
+	    JRISK_BATTERY | JRISK_UPDATE);
+	assert_int_equal(jobparse_risk(DEVREQ_GET, "3/0/4"), 0);
+	assert_int_equal(jobparse_risk(DEVREQ_PUT, "5/0"),
+	    JRISK_BATTERY | JRISK_UPDATE);
+	assert_int_equal(jobparse_risk(DEVREQ_POST, "5/0/2"),
+	    JRISK_BATTERY | JRISK_APPLY);
+	assert_int_equal(jobparse_risk(DEVREQ_POST, "9/3/4"), JRISK_BATTERY);
+	assert_int_equal(jobparse_risk(DEVREQ_POST, "9/3/6"), 0);
+	assert_int_equal(jobparse_risk(DEVREQ_POST, "3/0/4/0/1"), 0);
+	assert_int_equal(jobparse_risk(DEVREQ_POST, "3/x/4"), 0);
+	assert_int_equal(jobparse_risk(DEVREQ_POST, "99999/0/4"), 0);
+	assert_int_equal(jobparse_risk(DEVREQ_POST, NULL), 0);
+	assert_int_equal(jobparse_risk(DEVREQ_POST, ""), 0);
+	assert_int_equal(jobparse_request(body, strlen(body), NULL, 0, &req,
+	    fld, sizeof(fld), why, sizeof(why)), 0);
+	assert_int_equal(req.nsteps, 5);
+	assert_int_equal(req.steps[0].risk, JRISK_BATTERY | JRISK_UPDATE);
+	assert_int_equal(req.steps[1].risk, JRISK_BATTERY | JRISK_UPDATE);
+	assert_int_equal(req.steps[2].risk, JRISK_BATTERY | JRISK_UPDATE);
+	assert_int_equal(req.steps[3].risk, JRISK_BATTERY | JRISK_APPLY);
+	assert_int_equal(req.steps[4].risk, 0);
+	jobparse_free(&req);
+}
+
 int
 main(void)
 {
@@ -1400,6 +1442,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bodies),
 		cmocka_unit_test(test_software),
+		cmocka_unit_test(test_risk),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_errors_rest),
 		cmocka_unit_test(test_steps_max),
