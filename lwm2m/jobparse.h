@@ -60,7 +60,7 @@
  *   "preconditions": {"battery_min": 30, "external_power": true,
  *                     "recheck_s": 300}
  * }
- * "value" is a scalar (for a resource path) or an object of resource ids
+ * A software step's "instance" is 0 when not given. "value" is a scalar (for a resource path) or an object of resource ids
  * to scalars (for an instance path; a resource with instances takes an
  * object of instance ids to scalars); "senml" is a SenML JSON pack whose
  * names are relative to the step's path. A number is "v", a string "vs"

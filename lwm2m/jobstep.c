@@ -466,13 +466,10 @@ jp_step_software(struct jp *p, const cJSON *o)
 	struct job_step *s;
 	unsigned ids[3];
 	size_t k;
-	int inst = -1;
+	int inst = 0;		/* the one a single-package agent has */
 
 	if (jp_int(p, o, "instance", 0, 65535, &inst) == -1)
 		return -1;
-	if (inst < 0)
-		return jp_fail(p, "instance", "missing: the instance of "
-		    "object 9 (0..65535)");
 	for (k = 0; k < JP_N(acts) && (!cJSON_IsString(a) ||
 	    strcmp(a->valuestring, acts[k].name) != 0); k++)
 		;

@@ -593,8 +593,6 @@ test_errors(void **state)
 		{ "[{\"op\": \"firmware\", \"image\": \"" IMG "\", \"until\": "
 		  "{}}]", "", "steps[0].until", "unknown member (known: op, "
 		  "image)" },
-		{ "[{\"op\": \"software\", \"action\": \"install\", \"image\": "
-		  "\"" IMG "\"}]", "", "steps[0].instance", "missing" },
 		{ "[{\"op\": \"software\", \"instance\": 65536, \"action\": "
 		  "\"activate\"}]", "", "steps[0].instance", "0..65535" },
 		{ "[{\"op\": \"software\", \"instance\": 0}]", "",
