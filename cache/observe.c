@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <cJSON.h>
+#include <event2/event.h>
 
 #include "cache/cache.h"
 #include "cache/events.h"
@@ -53,6 +54,9 @@ struct obs {
 						   -1 (none yet) */
 	int64_t			 seq_at;	/* when it came */
 	int			 stored;	/* a client's, in the store */
+	int			 reaping;	/* its last hold went while a
+						   listener was told: freed at
+						   the next turn of the loop */
 	char			 ep[LWM2M_EP_MAX + 1];
 	char			 path[DEVREQ_PATH_MAX];	/* a composite's:
 						   "observe-composite/ID" */
@@ -67,6 +71,8 @@ struct observe {
 	observe_listener	 listener[OBSERVE_LISTENERS_MAX];
 	void			*listener_arg[OBSERVE_LISTENERS_MAX];
 	int			 nlisteners;
+	int			 telling;	/* listeners are being told */
+	struct event		*reap;		/* frees what was released then */
 	struct log_budget	 refused_log;	/* refused notifications */
 };
 
@@ -163,9 +169,11 @@ obs_tell(struct gateway *gw, const char *ep, const char *path, int cf,
 	struct observe *ob = gw->observe;
 	int i;
 
+	ob->telling++;
 	for (i = 0; i < ob->nlisteners; i++)
 		ob->listener[i](gw, ep, path, cf, body, len,
 		    ob->listener_arg[i]);
+	ob->telling--;
 }
 
 /* One resource's value: into the cache, the event stream and the
@@ -438,6 +446,27 @@ observe_hold(struct gateway *gw, const char *ep, const char *path)
 	return 0;
 }
 
+/* Frees what listeners let go of while they were told. */
+static void
+obs_reap(evutil_socket_t fd, short what, void *arg)
+{
+	struct gateway *gw = arg;
+	struct obs *o, *next;
+
+	(void)fd;
+	(void)what;
+	if (gw->observe == NULL)
+		return;
+	for (o = TAILQ_FIRST(&gw->observe->all); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, entry);
+		if (!o->reaping)
+			continue;
+		o->reaping = 0;
+		if (o->holds == 0 && !o->stored)
+			obs_free(gw, o);
+	}
+}
+
 void
 observe_release(struct gateway *gw, const char *ep, const char *path)
 {
@@ -446,8 +475,20 @@ observe_release(struct gateway *gw, const char *ep, const char *path)
 	if (gw->observe == NULL || (o = obs_find(gw, ep, path)) == NULL ||
 	    o->holds == 0)
 		return;
-	if (--o->holds == 0 && !o->stored)
+	if (--o->holds != 0 || o->stored)
+		return;
+	if (gw->observe->telling == 0) {
 		obs_free(gw, o);
+		return;
+	}
+	/* A listener lets go while it is told of this very observation:
+	 * the one telling still holds o. */
+	if (gw->observe->reap == NULL)
+		gw->observe->reap = evtimer_new(gw->base, obs_reap, gw);
+	if (gw->observe->reap != NULL) {
+		o->reaping = 1;
+		event_active(gw->observe->reap, EV_TIMEOUT, 0);
+	}
 }
 
 int
@@ -828,6 +869,8 @@ observe_stop(struct gateway *gw)
 
 	if (gw->observe == NULL)
 		return;
+	if (gw->observe->reap != NULL)
+		event_free(gw->observe->reap);
 	while ((o = TAILQ_FIRST(&gw->observe->all)) != NULL) {
 		TAILQ_REMOVE(&gw->observe->all, o, entry);
 		obs_set_free(o->set);

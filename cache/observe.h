@@ -34,8 +34,9 @@ void	observe_release(struct gateway *gw, const char *ep, const char *path);
  * In-process listeners (campaigns, jobs) get every value an observation
  * brings (the first answer and each notification, 2.xx only, none older
  * than the cache's), after the cache and the event stream, in the order
- * they were added. One must not release an observation (that waits for a
- * later turn of the loop). Adding returns 0, or -1 when all
+ * they were added. One may release an observation while it is told: one
+ * whose last hold goes then is freed at the next turn of the loop. Adding
+ * returns 0, or -1 when all
  * OBSERVE_LISTENERS_MAX are taken.
  */
 #define OBSERVE_LISTENERS_MAX	4

@@ -608,10 +608,23 @@ job_counts(struct gateway *gw, size_t jobs[JOB__COUNT], size_t devs[JD__COUNT])
 static int
 job_module_init(struct gateway *gw)
 {
+	char err[160];
+	struct job *j;
+
 	if ((gw->jobs = calloc(1, sizeof(*gw->jobs))) == NULL)
 		return -1;
 	gw->jobs->next_id = 1;
-	return job_load(gw);
+	if (job_load(gw) == -1)
+		return -1;
+	for (j = gw->jobs->list; j != NULL; j = j->next) {
+		job_policy(gw, j);
+		if (j->req.sched.tz[0] != '\0' && (j->tz = tz_load(TZ_DIR,
+		    j->req.sched.tz, err, sizeof(err))) == NULL)
+			log_warnx("job %" PRIu64 ": time zone %s: %s (its "
+			    "window is read in UTC)", j->id, j->req.sched.tz,
+			    err);
+	}
+	return 0;
 }
 
 static int

@@ -600,7 +600,6 @@ job_load_one(const void *key, size_t klen, const void *val, size_t vlen,
     void *arg)
 {
 	struct gateway *gw = arg;
-	char err[160];
 	cJSON *rec;
 	struct job *j;
 
@@ -612,11 +611,6 @@ job_load_one(const void *key, size_t klen, const void *val, size_t vlen,
 	cJSON_Delete(rec);
 	if (j == NULL)
 		return 0;
-	job_policy(gw, j);
-	if (j->req.sched.tz[0] != '\0' && (j->tz = tz_load(TZ_DIR,
-	    j->req.sched.tz, err, sizeof(err))) == NULL)
-		log_warnx("job %" PRIu64 ": time zone %s: %s (its window is "
-		    "read in UTC)", j->id, j->req.sched.tz, err);
 	j->unloaded = job_finished(j);
 	j->next = gw->jobs->list;
 	gw->jobs->list = j;
