@@ -56,7 +56,7 @@ job_status(struct gateway *gw, struct job *j, int st, const char *fmt, ...)
 		cJSON_AddNumberToObject(e, "job", (double)j->id);
 		cJSON_AddStringToObject(e, "status", job_status_name(st));
 		cJSON_AddStringToObject(e, "reason", j->reason);
-		events_emit(gw, "job", "", e);
+		events_emit(gw, "job", NULL, e);
 	}
 	if (job_finished(j) && j->finished == 0)
 		j->finished = gw_now();
