@@ -561,9 +561,22 @@ tz_offset(const struct tz *z, int64_t t)
 int
 tz_minute_of_day(const struct tz *z, int64_t t)
 {
-	int64_t s = t % 86400 + tz_offset(z, t) % 86400;
+	int64_t s = t % 86400 + (z != NULL ? tz_offset(z, t) % 86400 : 0);
 
 	if ((s %= 86400) < 0)
 		s += 86400;
 	return (int)(s / 60);
+}
+
+int
+tz_in_window(const struct tz *z, int from, int to, int64_t t)
+{
+	int m;
+
+	if (from < 0)
+		return 1;
+	m = tz_minute_of_day(z, t);
+	if (from <= to)
+		return m >= from && m < to;
+	return m >= from || m < to;
 }

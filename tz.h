@@ -33,7 +33,12 @@ struct tz	*tz_parse(const uint8_t *buf, size_t len, char *err,
 /* The offset from UTC in seconds at Unix time t. */
 long		 tz_offset(const struct tz *z, int64_t t);
 
-/* Minutes since local midnight (0..1439) at Unix time t. */
+/* Minutes since local midnight (0..1439) at Unix time t; z NULL: UTC. */
 int		 tz_minute_of_day(const struct tz *z, int64_t t);
+
+/* Whether t falls in the daily window [from, to) of minutes of the day
+ * in z (NULL: UTC); one with from > to spans midnight, from < 0 is
+ * always open. */
+int		 tz_in_window(const struct tz *z, int from, int to, int64_t t);
 
 #endif /* OUTPOST_TZ_H */

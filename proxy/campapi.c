@@ -14,32 +14,15 @@
 #include "gateway.h"
 #include "modules/firmware/campaign.h"
 #include "lwm2m/campparse.h"
-#include "store/store.h"
 #include "proxy/fwapi.h"
 #include "proxy/http.h"
 
 
-struct campapi_new {
-	struct http_exchange	*hx;
-	uint64_t		 id;
-};
-
-static void
-campapi_created(int status, void *arg)
+/* A new campaign with its devices. */
+static cJSON *
+campapi_render(struct gateway *gw, uint64_t id)
 {
-	struct campapi_new *cn = arg;
-	struct http_exchange *hx = cn->hx;
-	char loc[64];
-
-	if (status != 0) {
-		http_store_error(hx, "store commit failed");
-	} else {
-		snprintf(loc, sizeof(loc), "/v1/campaigns/%" PRIu64, cn->id);
-		evhttp_add_header(evhttp_request_get_output_headers(hx->req),
-		    "Location", loc);
-		http_reply_json(hx, 201, campaign_json(hx->gw, cn->id, 1));
-	}
-	free(cn);
+	return campaign_json(gw, id, 1);
 }
 
 static void
@@ -47,7 +30,6 @@ campapi_post(struct http_exchange *hx)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(hx->req);
 	size_t len = evbuffer_get_length(in);
-	struct campapi_new *cn;
 	struct camp_req req;
 	char err[256];
 	int status;
@@ -72,16 +54,7 @@ campapi_post(struct http_exchange *hx)
 		    "bad_request", "%s", err);
 		return;
 	}
-	if ((cn = calloc(1, sizeof(*cn))) == NULL) {
-		http_error(hx, 500, "internal", "out of memory");
-		return;
-	}
-	cn->hx = hx;
-	cn->id = id;
-	if (store_when_durable(hx->gw->store, campapi_created, cn) == -1) {
-		free(cn);
-		http_store_error(hx, "store failure");
-	}
+	http_reply_created(hx, "/v1/campaigns", id, campapi_render);
 }
 
 void
@@ -100,24 +73,10 @@ api_campaigns(struct http_exchange *hx)
 	http_reply_json(hx, 200, doc);
 }
 
-/* The {id} of the path, or 0. */
-static uint64_t
-campapi_id(struct http_exchange *hx)
-{
-	const char *s = hx->params.value[0];
-	char *end;
-	unsigned long long v;
-
-	if (*s < '1' || *s > '9')
-		return 0;
-	v = strtoull(s, &end, 10);
-	return *end == '\0' ? (uint64_t)v : 0;
-}
-
 void
 api_campaign(struct http_exchange *hx)
 {
-	cJSON *doc = campaign_json(hx->gw, campapi_id(hx), 1);
+	cJSON *doc = campaign_json(hx->gw, http_param_id(hx), 1);
 
 	if (doc == NULL) {
 		http_error(hx, 404, "not_found", "no campaign '%s'",
@@ -131,7 +90,7 @@ void
 api_campaign_action(struct http_exchange *hx)
 {
 	const char *action = hx->params.value[1];
-	uint64_t id = campapi_id(hx);
+	uint64_t id = http_param_id(hx);
 	int rc;
 
 	if (strcmp(action, "pause") != 0 && strcmp(action, "resume") != 0 &&

@@ -3,6 +3,8 @@
  */
 #include <sys/queue.h>
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,6 +267,63 @@ http_page(struct http_exchange *hx, cJSON *doc, const char *name,
 	free(v);
 	cJSON_Delete(items);
 	return 0;
+}
+
+uint64_t
+http_param_id(struct http_exchange *hx)
+{
+	const char *s = hx->params.value[0];
+	char *end;
+	unsigned long long v;
+
+	if (*s < '1' || *s > '9')
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	return *end == '\0' && errno == 0 ? (uint64_t)v : 0;
+}
+
+struct http_created {
+	struct http_exchange	*hx;
+	uint64_t		 id;
+	cJSON			*(*render)(struct gateway *, uint64_t);
+	char			 location[96];
+};
+
+static void
+http_created_durable(int status, void *arg)
+{
+	struct http_created *c = arg;
+	struct http_exchange *hx = c->hx;
+
+	if (status != 0) {
+		http_store_error(hx, "store commit failed");
+	} else {
+		evhttp_add_header(evhttp_request_get_output_headers(hx->req),
+		    "Location", c->location);
+		http_reply_json(hx, 201, c->render(hx->gw, c->id));
+	}
+	free(c);
+}
+
+void
+http_reply_created(struct http_exchange *hx, const char *base, uint64_t id,
+    cJSON *(*render)(struct gateway *, uint64_t))
+{
+	struct http_created *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		http_error(hx, 500, "internal", "out of memory");
+		return;
+	}
+	c->hx = hx;
+	c->id = id;
+	c->render = render;
+	snprintf(c->location, sizeof(c->location), "%s/%" PRIu64, base, id);
+	if (store_when_durable(hx->gw->store, http_created_durable, c) == -1) {
+		free(c);
+		http_store_error(hx, "store failure");
+	}
 }
 
 void

@@ -161,6 +161,18 @@ int	http_check_ep(struct http_exchange *hx, const char *ep);
 int	http_page(struct http_exchange *hx, cJSON *doc, const char *name,
 	    cJSON *items, const char *key, int newest);
 
+/* The {id} segment of the path (params.value[0]) as a decimal without
+ * leading zeros, or 0 when it is none. */
+uint64_t http_param_id(struct http_exchange *hx);
+
+/*
+ * A record made in the open batch: once it is committed, 201 with
+ * Location base/id and render(gw, id) as the body (500 or 507 when the
+ * commit fails).
+ */
+void	http_reply_created(struct http_exchange *hx, const char *base,
+	    uint64_t id, cJSON *(*render)(struct gateway *, uint64_t));
+
 /* A write the store did not take: 507 when its map is full (the
  * operator raises [store] map_size_mb), else 500; what says what failed. */
 void	http_store_error(struct http_exchange *hx, const char *what);

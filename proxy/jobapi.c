@@ -17,30 +17,6 @@
 #include "modules/jobs/job.h"
 #include "proxy/fwapi.h"
 #include "proxy/http.h"
-#include "store/store.h"
-
-struct jobapi_new {
-	struct http_exchange	*hx;
-	uint64_t		 id;
-};
-
-static void
-jobapi_created(int status, void *arg)
-{
-	struct jobapi_new *jn = arg;
-	struct http_exchange *hx = jn->hx;
-	char loc[64];
-
-	if (status != 0) {
-		http_store_error(hx, "store commit failed");
-	} else {
-		snprintf(loc, sizeof(loc), "/v1/jobs/%" PRIu64, jn->id);
-		evhttp_add_header(evhttp_request_get_output_headers(hx->req),
-		    "Location", loc);
-		http_reply_json(hx, 201, job_json(hx->gw, jn->id));
-	}
-	free(jn);
-}
 
 /* An error that names the request's member at fault. */
 static void
@@ -66,7 +42,6 @@ jobapi_post(struct http_exchange *hx)
 	struct evbuffer *in = evhttp_request_get_input_buffer(hx->req);
 	size_t len = evbuffer_get_length(in);
 	char err[256], field[JOB_FIELD_MAX];
-	struct jobapi_new *jn;
 	struct job_req req;
 	int status;
 	uint64_t id;
@@ -91,16 +66,7 @@ jobapi_post(struct http_exchange *hx)
 		jobapi_refuse(hx, status, field, err);
 		return;
 	}
-	if ((jn = calloc(1, sizeof(*jn))) == NULL) {
-		http_error(hx, 500, "internal", "out of memory");
-		return;
-	}
-	jn->hx = hx;
-	jn->id = id;
-	if (store_when_durable(hx->gw->store, jobapi_created, jn) == -1) {
-		free(jn);
-		http_store_error(hx, "store failure");
-	}
+	http_reply_created(hx, "/v1/jobs", id, job_json);
 }
 
 void
@@ -118,20 +84,6 @@ api_jobs(struct http_exchange *hx)
 	http_reply_json(hx, 200, doc);
 }
 
-/* The {id} of the path, or 0. */
-static uint64_t
-jobapi_id(struct http_exchange *hx)
-{
-	const char *s = hx->params.value[0];
-	char *end;
-	unsigned long long v;
-
-	if (*s < '1' || *s > '9')
-		return 0;
-	v = strtoull(s, &end, 10);
-	return *end == '\0' ? (uint64_t)v : 0;
-}
-
 static void
 jobapi_none(struct http_exchange *hx)
 {
@@ -141,7 +93,7 @@ jobapi_none(struct http_exchange *hx)
 void
 api_job(struct http_exchange *hx)
 {
-	cJSON *doc = job_json(hx->gw, jobapi_id(hx));
+	cJSON *doc = job_json(hx->gw, http_param_id(hx));
 
 	if (doc == NULL) {
 		jobapi_none(hx);
@@ -167,7 +119,7 @@ api_job_devices(struct http_exchange *hx)
 		    "skipped or removed");
 		return;
 	}
-	if ((devs = job_devices_json(hx->gw, jobapi_id(hx), st, after,
+	if ((devs = job_devices_json(hx->gw, http_param_id(hx), st, after,
 	    (size_t)limit, &more)) == NULL) {
 		jobapi_none(hx);
 		return;
@@ -187,7 +139,7 @@ void
 api_job_action(struct http_exchange *hx)
 {
 	const char *action = hx->params.value[1];
-	uint64_t id = jobapi_id(hx);
+	uint64_t id = http_param_id(hx);
 	int rc;
 
 	if (strcmp(action, "pause") != 0 && strcmp(action, "resume") != 0 &&

@@ -31,6 +31,7 @@
 #include "cache/events.h"
 #include "modules/device/queue.h"
 #include "store/store.h"
+#include "tz.h"
 
 #define CF_TEXT			0
 #define CF_SENML_JSON		110
@@ -314,18 +315,6 @@ camp_check_op(struct gateway *gw, struct camp *c, size_t i, int64_t now)
 	free(buf);
 }
 
-static int
-camp_in_window(const struct camp *c, int64_t now)
-{
-	int m = (int)((now % 86400) / 60);
-
-	if (c->win_from < 0)
-		return 1;
-	if (c->win_from <= c->win_to)
-		return m >= c->win_from && m < c->win_to;
-	return m >= c->win_from || m < c->win_to;
-}
-
 /* Announces the image to the multicast groups: every pending device of
  * the (one) group is then announced to. */
 static int
@@ -475,7 +464,7 @@ camp_step(struct gateway *gw, struct camp *c, int64_t now)
 			camp_unload(gw, c);
 		return;
 	}
-	if (!camp_in_window(c, now))
+	if (!tz_in_window(NULL, c->win_from, c->win_to, now))
 		return;
 	if (c->delivery == DELIVER_MULTICAST) {
 		if (c->announced == 0) {

@@ -96,27 +96,11 @@ job_unload(struct gateway *gw, struct job *j)
 		free(r);
 }
 
-/* The minute of the day in the job's zone. */
-static int
-job_minute(const struct job *j, int64_t now)
-{
-	if (j->tz != NULL)
-		return tz_minute_of_day(j->tz, now);
-	return (int)((now % 86400 + 86400) % 86400 / 60);
-}
-
 static int
 job_in_window(const struct job *j, int64_t now)
 {
-	const struct job_schedule *s = &j->req.sched;
-	int m;
-
-	if (s->win_from < 0)
-		return 1;
-	m = job_minute(j, now);
-	if (s->win_from <= s->win_to)
-		return m >= s->win_from && m < s->win_to;
-	return m >= s->win_from || m < s->win_to;
+	return tz_in_window(j->tz, j->req.sched.win_from, j->req.sched.win_to,
+	    now);
 }
 
 /* The rate now, per minute: the ramp multiplies it after each
