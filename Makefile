@@ -51,8 +51,8 @@ LWM2M_SRC := lwm2m/lwm2m.c lwm2m/senml.c lwm2m/senml_typed.c lwm2m/senml_tlv.c \
             lwm2m/manifest.c lwm2m/campparse.c lwm2m/coapmap.c lwm2m/tagparse.c \
             lwm2m/objmodel.c lwm2m/ddf.c lwm2m/dmparse.c lwm2m/bsmsg.c \
             lwm2m/senml_split.c \
-            lwm2m/jobparse.c lwm2m/jobstep.c lwm2m/jobbody.c lwm2m/jobprint.c \
-            lwm2m/jobrisk.c
+            lwm2m/jobparse.c lwm2m/jobjson.c lwm2m/jobreq.c lwm2m/jobstep.c \
+            lwm2m/jobbody.c lwm2m/jobprint.c lwm2m/jobrisk.c
 STORE_SRC := store/store.c
 CACHE_SRC := cache/cache.c cache/events.c cache/observe.c
 DEVICE_SRC := modules/device/registry.c modules/device/queue.c \

@@ -19,44 +19,6 @@
 /* Records of one step's pack: no more fit in JOB_STEP_BODY_MAX bytes. */
 #define JP_RECORDS_MAX	(JOB_STEP_BODY_MAX / 8)
 
-void
-jp_number_text(double v, char *buf, size_t len)
-{
-	int prec;
-
-	for (prec = 15; prec < 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			return;
-	}
-	snprintf(buf, len, "%.17g", v);
-}
-
-int
-jp_exact_numbers(cJSON *item)
-{
-	char text[40], *copy;
-	cJSON *c;
-
-	for (c = item->child; c != NULL; c = c->next) {
-		if (cJSON_IsArray(c) || cJSON_IsObject(c)) {
-			if (jp_exact_numbers(c) == -1)
-				return -1;
-			continue;
-		}
-		if (!cJSON_IsNumber(c) || !isfinite(c->valuedouble))
-			continue;
-		jp_number_text(c->valuedouble, text, sizeof(text));
-		if ((copy = strdup(text)) == NULL)
-			return -1;
-		/* In place: the node keeps its name and its place, and
-		 * cJSON_Delete frees a raw node's text. */
-		c->type = cJSON_Raw;
-		c->valuestring = copy;
-	}
-	return 0;
-}
-
 /* Decimal digits 0..65535 without leading zeros: an id as a key of
  * "value". */
 static int

@@ -1,5 +1,5 @@
 /*
- * jobparse.h: a fleet job's request, read and checked (lwm2m/jobparse.c);
+ * jobparse.h: a fleet job's request, read and checked (lwm2m/jobreq.c);
  * pure, no store, no clock of its own (the caller passes now). What a job
  * does with it is modules/jobs/job.h.
  *

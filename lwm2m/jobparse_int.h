@@ -1,7 +1,12 @@
 /*
- * jobparse_int.h: what the files of the job request parser share
- * (jobparse.c, jobstep.c, jobbody.c): the state of one parse and its
- * refusals. Not for callers: they have jobparse.h.
+ * jobparse_int.h: what the files of the job request parser share: the
+ * state of one parse, and the ground they stand on (jobjson.c: refusals,
+ * readers, paths, exact numbers); then what the request reads its steps
+ * with (jobstep.c) and the steps their bodies (jobbody.c). Calls run one
+ * way: jobreq.c -> jobstep.c -> jobbody.c -> jobjson.c, jobreq.c ->
+ * jobprint.c -> jobjson.c, jobstep.c -> jobrisk.c, and all of them stand
+ * on jobparse.h and jobparse.c (the ops' names, a request freed), which
+ * include nothing of theirs. Not for callers: they have jobparse.h.
  */
 #ifndef OUTPOST_JOBPARSE_INT_H
 #define OUTPOST_JOBPARSE_INT_H
@@ -27,6 +32,8 @@ struct jp {
 	char		*err;
 	size_t		 errlen;
 };
+
+/* ---- the ground (jobjson.c) ---- */
 
 /* The member at fault is member of the object p->prefix names (the
  * object itself when member is ""), the reason fmt. Returns -1. */

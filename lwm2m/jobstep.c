@@ -26,58 +26,20 @@ static const char *const jp_k_sw[] = { "op", "image", "instance",
     "action" };
 
 static const struct jp_op {
-	const char		*name;
 	const char *const	*known;
 	size_t			 nknown;
 } jp_ops[JSK__COUNT] = {
-	[JSK_WRITE] = { "write", jp_k_write, JP_N(jp_k_write) },
-	[JSK_PARTIAL_WRITE] = { "partial-write", jp_k_write,
-	    JP_N(jp_k_write) },
-	[JSK_EXECUTE] = { "execute", jp_k_exec, JP_N(jp_k_exec) },
-	[JSK_WRITE_ATTRIBUTES] = { "write-attributes", jp_k_attr,
-	    JP_N(jp_k_attr) },
-	[JSK_CREATE] = { "create", jp_k_write, JP_N(jp_k_write) },
-	[JSK_DELETE] = { "delete", jp_k_delete, JP_N(jp_k_delete) },
-	[JSK_FIRMWARE] = { "firmware", jp_k_fw, JP_N(jp_k_fw) },
-	[JSK_SOFTWARE] = { "software", jp_k_sw, JP_N(jp_k_sw) },
+	[JSK_WRITE] = { jp_k_write, JP_N(jp_k_write) },
+	[JSK_PARTIAL_WRITE] = { jp_k_write, JP_N(jp_k_write) },
+	[JSK_EXECUTE] = { jp_k_exec, JP_N(jp_k_exec) },
+	[JSK_WRITE_ATTRIBUTES] = { jp_k_attr, JP_N(jp_k_attr) },
+	[JSK_CREATE] = { jp_k_write, JP_N(jp_k_write) },
+	[JSK_DELETE] = { jp_k_delete, JP_N(jp_k_delete) },
+	[JSK_FIRMWARE] = { jp_k_fw, JP_N(jp_k_fw) },
+	[JSK_SOFTWARE] = { jp_k_sw, JP_N(jp_k_sw) },
 };
 
-const char *
-jobparse_kind_name(int kind)
-{
-	return kind >= 0 && kind < JSK__COUNT ? jp_ops[kind].name :
-	    "unknown";
-}
-
 /* ---- paths and the model ---- */
-
-/* The ids of a path dm_path_valid accepted; their number. */
-int
-jp_ids(const char *path, unsigned ids[4])
-{
-	char *end;
-	int n = 0;
-
-	while (*path == '/' && n < 4) {
-		ids[n++] = (unsigned)strtoul(path + 1, &end, 10);
-		path = end;
-	}
-	return n;
-}
-
-/* "3/0/14" (prefix "") or "/3/0/14" (prefix "/") of ids[0..n). */
-void
-jp_path_str(const unsigned *ids, int n, const char *prefix, char *out,
-    size_t len)
-{
-	size_t k;
-	int i;
-
-	k = (size_t)snprintf(out, len, "%s", prefix);
-	for (i = 0; i < n && k < len; i++)
-		k += (size_t)snprintf(out + k, len - k, "%s%u", i > 0 ? "/" :
-		    "", ids[i]);
-}
 
 /* Whether the model knows what ids[0..n) names; the resource in *res when
  * n >= 3. */
@@ -519,7 +481,8 @@ jp_step(struct jp *p, const cJSON *o, int i)
 	if (!cJSON_IsObject(o))
 		return jp_fail(p, "", "must be a JSON object {\"op\": ...}");
 	for (kind = 0; kind < JSK__COUNT && (!cJSON_IsString(op) ||
-	    strcmp(op->valuestring, jp_ops[kind].name) != 0); kind++)
+	    strcmp(op->valuestring, jobparse_kind_name(kind)) != 0);
+	    kind++)
 		;
 	if (kind == JSK__COUNT)
 		return jp_fail(p, "op", "%s: write, partial-write, execute, "

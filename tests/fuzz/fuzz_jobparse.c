@@ -1,4 +1,4 @@
-// fuzz-sources: lwm2m/jobparse.c lwm2m/jobstep.c lwm2m/jobbody.c lwm2m/jobprint.c lwm2m/campparse.c lwm2m/lwm2m.c lwm2m/tagparse.c lwm2m/dmparse.c lwm2m/senml.c lwm2m/senml_dec.c lwm2m/senml_tlv.c lwm2m/senml_typed.c lwm2m/senml_cbor.c lwm2m/cborscan.c lwm2m/senml_enc.c lwm2m/senml_encfmt.c lwm2m/objmodel.c parse.c lwm2m/jobrisk.c
+// fuzz-sources: lwm2m/jobparse.c lwm2m/jobjson.c lwm2m/jobreq.c lwm2m/jobstep.c lwm2m/jobbody.c lwm2m/jobprint.c lwm2m/campparse.c lwm2m/lwm2m.c lwm2m/tagparse.c lwm2m/dmparse.c lwm2m/senml.c lwm2m/senml_dec.c lwm2m/senml_tlv.c lwm2m/senml_typed.c lwm2m/senml_cbor.c lwm2m/cborscan.c lwm2m/senml_enc.c lwm2m/senml_encfmt.c lwm2m/objmodel.c parse.c lwm2m/jobrisk.c
 // fuzz-libs: -lcjson -lcbor -lm
 /*
  * fuzz_jobparse.c: libFuzzer target for a fleet job's request

@@ -1,11 +1,12 @@
 /*
- * test_jobparse.c: unit tests for the job request parser (lwm2m/jobparse.c,
- * jobstep.c, jobbody.c, jobprint.c): the request of jobparse.h and how its
- * steps expand, every refusal with the field it names, hostile bodies
- * (deep nesting, huge numbers, overlong strings, bytes that are not UTF-8,
- * 4 MB, members twice), the printed request read back to the same request
- * (also with its times past), and the values read out of a device's pack.
- * Every body is an exact-size heap copy without a NUL.
+ * test_jobparse.c: unit tests for the job request parser (lwm2m/jobreq.c,
+ * jobstep.c, jobbody.c, jobprint.c, jobjson.c, jobparse.c): the request of
+ * jobparse.h and how its steps expand, every refusal with the field it
+ * names, hostile bodies (deep nesting, huge numbers, overlong strings,
+ * bytes that are not UTF-8, 4 MB, members twice), the printed request read
+ * back to the same request (also with its times past), and the values
+ * read out of a device's pack. Every body is an exact-size heap copy
+ * without a NUL.
  */
 #include <stdarg.h>
 #include <stddef.h>
