@@ -49,7 +49,7 @@ struct sent {
 	char			 ep[LWM2M_EP_MAX + 1];
 	enum devreq_method	 method;
 	char			 path[DEVREQ_PATH_MAX];
-	char			 query[DEVREQ_QUERY_MAX];	/* "" none */
+	char			 query[DEVREQ_QUERY_MAX];	/* or "" */
 	int			 cf, accept;
 	uint8_t			 body[512];
 	size_t			 len;
@@ -590,9 +590,10 @@ test_steps_in_order(void **state)
 	assert_dev(f, id, "n1", "succeeded");
 	assert_int_equal(dev_num(f, id, "n1", "steps_done"), 4);
 	assert_int_equal(dev_num(f, id, "n1", "attempts"), 1);
-	assert_null(live_obs(f, "n1", "3/0/9"));
-
+	/* Let go of at the next tick, not under its own notification. */
+	assert_non_null(live_obs(f, "n1", "3/0/9"));
 	step(f);
+	assert_null(live_obs(f, "n1", "3/0/9"));
 	assert_string_equal(status_of(f, id), "done");
 	assert_int_equal(count_of(f, id, "succeeded"), 1);
 	assert_int_equal(f->nsent, 5);
@@ -785,19 +786,20 @@ test_overall_threshold(void **state)
 	    "\"retries\":0,\"failure\":{\"group_percent\":100,"
 	    "\"overall_percent\":30}}}");
 	step(f);
-	answer(f, "n1", DEVREQ_PUT, "1/0/3", 4, 0, -1, NULL);	/* 1 of 6 */
+	/* 1 of 6 failed, then 2, then 3 */
+	answer(f, "n1", DEVREQ_PUT, "1/0/3", 4, 0, -1, NULL);
 	answer(f, "n2", DEVREQ_PUT, "1/0/3", 2, 4, -1, NULL);
 	answer(f, "n3", DEVREQ_PUT, "1/0/3", 2, 4, -1, NULL);
 	step(f);
 	assert_string_equal(status_of(f, id), "running");
 	assert_int_equal(f->nsent, 6);
-	answer(f, "n4", DEVREQ_PUT, "1/0/3", 4, 0, -1, NULL);	/* 2 of 6 */
+	answer(f, "n4", DEVREQ_PUT, "1/0/3", 4, 0, -1, NULL);
 	step(f);
 	assert_string_equal(status_of(f, id), "paused");
 	assert_string_equal(reason_of(f, id), "2 of 6 devices failed, over "
 	    "the job's threshold of 30%");
 	assert_int_equal(job_action(&f->d->gw, id, "resume"), 0);
-	answer(f, "n5", DEVREQ_PUT, "1/0/3", 4, 0, -1, NULL);	/* 3 of 6 */
+	answer(f, "n5", DEVREQ_PUT, "1/0/3", 4, 0, -1, NULL);
 	step(f);
 	assert_string_equal(status_of(f, id), "running");
 	answer(f, "n6", DEVREQ_PUT, "1/0/3", 2, 4, -1, NULL);
@@ -1255,6 +1257,85 @@ test_restart(void **state)
 }
 
 /*
+ * A step with a condition that the device refuses (4.05) may have gone
+ * through with an earlier copy: the condition's resource is read, and it
+ * decides. n1 reads 100: the step is done. n2 reads 5: the refusal
+ * stands, and with no retries n2 fails with the device's code.
+ */
+static void
+test_refused_until(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const eps[] = { "n1", "n2", NULL };
+	uint64_t id;
+
+	register_eps(f, eps);
+	id = create(f, "{\"target\":{\"endpoints\":[\"n1\",\"n2\"]},"
+	    "\"steps\":[{\"op\":\"execute\",\"path\":\"/3/0/12\",\"until\":"
+	    "{\"path\":\"/3/0/9\",\"equals\":100}}],\"rollout\":{"
+	    "\"retries\":0,\"failure\":{\"group_percent\":100}}}");
+	step(f);
+	answer(f, "n1", DEVREQ_POST, "3/0/12", 4, 5, -1, NULL);
+	answer(f, "n2", DEVREQ_POST, "3/0/12", 4, 5, -1, NULL);
+	assert_int_equal(count_sent(f, "n1", DEVREQ_GET, "3/0/9"), 1);
+	assert_int_equal(count_sent(f, "n2", DEVREQ_GET, "3/0/9"), 1);
+	assert_string_equal(dev_str(f, id, "n1", "phase"), "reading");
+	answer(f, "n1", DEVREQ_GET, "3/0/9", 2, 5, SENML_CF_TEXT, "100");
+	answer(f, "n2", DEVREQ_GET, "3/0/9", 2, 5, SENML_CF_TEXT, "5");
+	assert_dev(f, id, "n1", "succeeded");
+	assert_string_equal(dev_str(f, id, "n1", "error"), "");
+	assert_dev(f, id, "n2", "failed");
+	assert_has(dev_str(f, id, "n2", "error"), "4.05");
+	assert_int_equal(count_sent(f, "n1", DEVREQ_POST, "3/0/12"), 1);
+	assert_int_equal(count_sent(f, "n2", DEVREQ_POST, "3/0/12"), 1);
+	step(f);
+	assert_string_equal(status_of(f, id), "done");
+	assert_null(live_obs(f, "n1", "3/0/9"));
+	assert_null(live_obs(f, "n2", "3/0/9"));
+}
+
+/*
+ * A step's op on the wire when the gateway stops (the face ends it as it
+ * stops, which is no attempt) is delivered again after the restart, at
+ * least once, and the job goes on from its answer.
+ */
+static void
+test_restart_on_the_wire(void **state)
+{
+	struct fixture *f = *state;
+	struct devresp r;
+	uint64_t id;
+	int k;
+
+	register_ep(f, "n1");
+	id = create(f, "{\"target\":{\"endpoints\":[\"n1\"]},\"steps\":["
+	    "{\"op\":\"write\",\"path\":\"/1/0/3\",\"value\":30},"
+	    "{\"op\":\"write\",\"path\":\"/1/0/2\",\"value\":5}]}");
+	step(f);
+	k = find_sent(f, "n1", DEVREQ_PUT, "1/0/3");
+	assert_true(k >= 0);
+	f->d->gw.stopping = 1;
+	memset(&r, 0, sizeof(r));
+	r.kind = DEVRESP_UNREACHABLE;
+	r.content_format = -1;
+	f->sent[k].answered = 1;
+	f->sent[k].cb(&r, f->sent[k].arg);
+	restart(f);
+
+	assert_dev(f, id, "n1", "in_progress");
+	assert_string_equal(dev_str(f, id, "n1", "phase"), "sent");
+	queue_wake(&f->d->gw, "n1");
+	assert_int_equal(count_sent(f, "n1", DEVREQ_PUT, "1/0/3"), 2);
+	answer(f, "n1", DEVREQ_PUT, "1/0/3", 2, 4, -1, NULL);
+	assert_int_equal(count_sent(f, "n1", DEVREQ_PUT, "1/0/2"), 1);
+	answer(f, "n1", DEVREQ_PUT, "1/0/2", 2, 4, -1, NULL);
+	step(f);
+	assert_string_equal(status_of(f, id), "done");
+	assert_int_equal(dev_num(f, id, "n1", "attempts"), 1);
+	assert_int_equal(count_sent(f, "n1", DEVREQ_PUT, "1/0/3"), 2);
+}
+
+/*
  * A device decommissioned during a job ends removed: its queued op is
  * cancelled (not sent when it comes back), its condition's observation
  * let go, and it counts toward no threshold: with failure group_percent
@@ -1302,6 +1383,117 @@ test_drop_device(void **state)
 	assert_int_equal(count_of(f, id, "removed"), 2);
 	assert_int_equal(count_of(f, id, "failed"), 0);
 	assert_dev(f, id, "n1", "succeeded");
+}
+
+/*
+ * Paused by the operator and resumed, a group is still judged by its
+ * threshold: only a resume of a group over it lets the group go past it.
+ */
+static void
+test_pause_keeps_threshold(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const eps[] = { "n1", "n2", "n3", "n4", NULL };
+	uint64_t id;
+
+	register_eps(f, eps);
+	id = create(f, "{\"target\":{\"endpoints\":[\"n1\",\"n2\",\"n3\","
+	    "\"n4\"]},\"steps\":[{\"op\":\"write\",\"path\":\"/1/0/3\","
+	    "\"value\":30}],\"rollout\":{\"retries\":0,"
+	    "\"failure\":{\"group_percent\":25}}}");
+	step(f);
+	assert_int_equal(job_action(&f->d->gw, id, "pause"), 0);
+	assert_int_equal(job_action(&f->d->gw, id, "pause"), -2);
+	step(f);
+	assert_string_equal(status_of(f, id), "paused");
+	assert_string_equal(reason_of(f, id), "paused by the operator");
+	assert_int_equal(job_action(&f->d->gw, id, "resume"), 0);
+	step(f);
+	assert_string_equal(status_of(f, id), "running");
+	answer(f, "n1", DEVREQ_PUT, "1/0/3", 4, 0, -1, NULL);
+	answer(f, "n2", DEVREQ_PUT, "1/0/3", 4, 0, -1, NULL);
+	step(f);
+	assert_string_equal(status_of(f, id), "paused");
+	assert_string_equal(reason_of(f, id), "group 1: 2 of 4 devices "
+	    "failed, over the threshold of 25%");
+}
+
+/*
+ * A device that joins a continuous job while it awaits approval joins
+ * the group that continue starts: it gets nothing before, and its step
+ * with that group.
+ */
+static void
+test_join_at_approval(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const eps[] = { "n1", "n2", "n3", "n4", "n5",
+	    NULL };
+	uint64_t id;
+	int i;
+
+	register_eps(f, eps);
+	for (i = 0; i < 4; i++)
+		tag(f, eps[i], "site-a");
+	id = create(f, "{\"target\":{\"tags\":[\"site-a\"],\"continuous\":"
+	    "true},\"steps\":[{\"op\":\"write\",\"path\":\"/1/0/3\","
+	    "\"value\":30}],\"rollout\":{\"group_size\":2,"
+	    "\"approval\":true}}");
+	step(f);
+	answer(f, "n1", DEVREQ_PUT, "1/0/3", 2, 4, -1, NULL);
+	answer(f, "n2", DEVREQ_PUT, "1/0/3", 2, 4, -1, NULL);
+	step(f);
+	assert_string_equal(status_of(f, id), "awaiting_approval");
+	tag(f, "n5", "site-a");
+	assert_dev(f, id, "n5", "pending");
+	step(f);
+	assert_int_equal(count_ep(f, "n5"), 0);
+	assert_int_equal(dev_num(f, id, "n5", "group"), 1);
+
+	assert_int_equal(job_action(&f->d->gw, id, "continue"), 0);
+	step(f);
+	for (i = 2; i < 5; i++) {
+		assert_int_equal(count_sent(f, eps[i], DEVREQ_PUT, "1/0/3"), 1);
+		answer(f, eps[i], DEVREQ_PUT, "1/0/3", 2, 4, -1, NULL);
+	}
+	step(f);
+	assert_int_equal(count_of(f, id, "succeeded"), 5);
+	assert_string_equal(status_of(f, id), "running");
+}
+
+/*
+ * Two jobs on one device, the newer waiting for a condition while the
+ * older (later in the jobs' list) is live: the notification that ends
+ * the newer one's step is the last hold on the observation, and the
+ * older job is still looked at with that notification's endpoint and
+ * path, the observation's own. The observation is let go of at the next
+ * tick (under its notification, the sanitizers' build saw a use after
+ * free).
+ */
+static void
+test_two_jobs_one_device(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const eps[] = { "n1", "n2", NULL };
+	uint64_t older, newer;
+
+	register_eps(f, eps);
+	set_asleep(f, "n2", 1);
+	older = create(f, "{\"target\":{\"endpoints\":[\"n2\",\"n1\"]},"
+	    "\"steps\":[{\"op\":\"write\",\"path\":\"/1/0/3\",\"value\":30}],"
+	    "\"rollout\":{\"max_concurrent\":1}}");
+	newer = create(f, "{\"target\":{\"endpoints\":[\"n1\"]},\"steps\":["
+	    "{\"op\":\"execute\",\"path\":\"/3/0/12\",\"until\":{\"path\":"
+	    "\"/3/0/9\",\"equals\":100}}]}");
+	step(f);
+	answer(f, "n1", DEVREQ_POST, "3/0/12", 2, 4, -1, NULL);
+	assert_non_null(live_obs(f, "n1", "3/0/9"));
+	notify(f, "n1", "3/0/9", "100");
+	assert_dev(f, newer, "n1", "succeeded");
+	step(f);
+	assert_null(live_obs(f, "n1", "3/0/9"));
+	assert_dev(f, older, "n1", "pending");
+	assert_dev(f, older, "n2", "in_progress");
 }
 
 /* The endpoints of a page, joined by ','. */
@@ -1440,10 +1632,20 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_restart, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_refused_until, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_restart_on_the_wire,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_drop_device, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_records, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_pause_keeps_threshold,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_join_at_approval, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_two_jobs_one_device,
+		    setup, teardown),
 	};
 
 	log_init("test_dom_job", LOG_LEVEL_ERROR);
