@@ -263,6 +263,19 @@ job_live(const struct job *j)
 	return !job_finished(j) && !j->unloaded;
 }
 
+/* Lets go of the observations set aside while hearing one. */
+static void
+job_unhold_all(struct gateway *gw)
+{
+	struct job_unhold *u;
+
+	while ((u = gw->jobs->unhold) != NULL) {
+		gw->jobs->unhold = u->next;
+		observe_release(gw, u->ep, u->path);
+		free(u);
+	}
+}
+
 /* Runs every job that is not finished; the timer goes on while one is. */
 static void
 job_tick(evutil_socket_t fd, short what, void *arg)
@@ -273,6 +286,7 @@ job_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	job_unhold_all(gw);
 	for (j = gw->jobs->list; j != NULL; j = j->next)
 		if (job_live(j))
 			job_step(gw, j, now);
@@ -337,6 +351,9 @@ job_heard(struct gateway *gw, const char *ep, const char *path, int cf,
 	(void)arg;
 	if (gw->jobs == NULL)
 		return;
+	/* ep and path are the observation's own: it is let go of at the
+	 * next tick, not under this call. */
+	gw->jobs->hearing = 1;
 	for (j = gw->jobs->list; j != NULL; j = j->next) {
 		if (!job_live(j) || (d = job_lookup(j, ep)) == NULL ||
 		    d->state != JD_ACTIVE)
@@ -344,7 +361,8 @@ job_heard(struct gateway *gw, const char *ep, const char *path, int cf,
 		jobdev_heard(gw, j, d, path, cf, body, len);
 		kick |= d->state != JD_ACTIVE;
 	}
-	if (kick)
+	gw->jobs->hearing = 0;
+	if (kick || gw->jobs->unhold != NULL)
 		job_kick(gw);
 }
 
@@ -518,6 +536,22 @@ fail:
 	return 0;
 }
 
+/* Whether the current group's threshold is passed now. */
+static int
+job_over_group(const struct job *j)
+{
+	size_t i, size = 0, failed = 0;
+
+	for (i = 0; i < j->ndevs; i++) {
+		if (j->devs[i].group != (uint32_t)j->group ||
+		    j->devs[i].state == JD_REMOVED)
+			continue;
+		size++;
+		failed += j->devs[i].state == JD_FAILED;
+	}
+	return size > 0 && failed * 100 > (size_t)j->fail_group * size;
+}
+
 /* Whether the overall threshold is passed now. */
 static int
 job_over_overall(const struct job *j)
@@ -542,8 +576,10 @@ job_action(struct gateway *gw, uint64_t id, const char *action)
 	if (strcmp(action, "pause") == 0 && j->status != JOB_PAUSED) {
 		job_status(gw, j, JOB_PAUSED, "paused by the operator");
 	} else if (strcmp(action, "resume") == 0 && j->status == JOB_PAUSED) {
-		/* The operator has seen what paused it. */
-		j->threshold_off = j->group;
+		/* The operator has seen what paused it: a threshold passed
+		 * no longer holds the job, one not passed yet still does. */
+		if (job_over_group(j))
+			j->threshold_off = j->group;
 		if (job_over_overall(j))
 			j->overall_off = 1;
 		job_status(gw, j, gw_now() < j->req.sched.start_at ?
@@ -645,6 +681,7 @@ job_module_stop(struct gateway *gw)
 		return;
 	if (gw->jobs->tick != NULL)
 		event_free(gw->jobs->tick);
+	job_unhold_all(gw);
 	if (gw->queue != NULL)
 		queue_set_listener(gw, NULL, NULL);
 	events_unsubscribe(gw, job_event, NULL);

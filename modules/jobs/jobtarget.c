@@ -150,10 +150,12 @@ job_join(struct gateway *gw, const char *ep, char tags[][TAG_LEN_MAX + 1],
 			log_warnx("job %" PRIu64 ": %s cannot join", j->id, ep);
 			continue;
 		}
+		/* The current group, unless it is done and held for
+		 * approval: then the one continue starts. */
 		d = job_lookup(j, ep);
-		d->group = (uint32_t)j->group;
-		log_info("job %" PRIu64 ": %s joins (group %d)", j->id, ep,
-		    j->group + 1);
+		d->group = (uint32_t)j->group + (j->status == JOB_APPROVAL);
+		log_info("job %" PRIu64 ": %s joins (group %u)", j->id, ep,
+		    d->group + 1);
 		job_dev_save(gw, j, d);
 		job_save(gw, j);
 		job_arm(gw);

@@ -67,6 +67,7 @@ static const struct gw_module *const dom_modules[] = {
 	&cache_module,
 	&observe_module,
 	&campaign_module,
+	&job_module,
 };
 #define DOM_NMODULES	(sizeof(dom_modules) / sizeof(dom_modules[0]))
 
