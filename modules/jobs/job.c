@@ -263,19 +263,6 @@ job_live(const struct job *j)
 	return !job_finished(j) && !j->unloaded;
 }
 
-/* Lets go of the observations set aside while hearing one. */
-static void
-job_unhold_all(struct gateway *gw)
-{
-	struct job_unhold *u;
-
-	while ((u = gw->jobs->unhold) != NULL) {
-		gw->jobs->unhold = u->next;
-		observe_release(gw, u->ep, u->path);
-		free(u);
-	}
-}
-
 /* Runs every job that is not finished; the timer goes on while one is. */
 static void
 job_tick(evutil_socket_t fd, short what, void *arg)
@@ -286,7 +273,6 @@ job_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	job_unhold_all(gw);
 	for (j = gw->jobs->list; j != NULL; j = j->next)
 		if (job_live(j))
 			job_step(gw, j, now);
@@ -351,9 +337,8 @@ job_heard(struct gateway *gw, const char *ep, const char *path, int cf,
 	(void)arg;
 	if (gw->jobs == NULL)
 		return;
-	/* ep and path are the observation's own: it is let go of at the
-	 * next tick, not under this call. */
-	gw->jobs->hearing = 1;
+	/* ep and path are the observation's own: one let go of here is
+	 * freed at the next turn of the loop (cache/observe.h). */
 	for (j = gw->jobs->list; j != NULL; j = j->next) {
 		if (!job_live(j) || (d = job_lookup(j, ep)) == NULL ||
 		    d->state != JD_ACTIVE)
@@ -361,8 +346,7 @@ job_heard(struct gateway *gw, const char *ep, const char *path, int cf,
 		jobdev_heard(gw, j, d, path, cf, body, len);
 		kick |= d->state != JD_ACTIVE;
 	}
-	gw->jobs->hearing = 0;
-	if (kick || gw->jobs->unhold != NULL)
+	if (kick)
 		job_kick(gw);
 }
 
@@ -681,7 +665,6 @@ job_module_stop(struct gateway *gw)
 		return;
 	if (gw->jobs->tick != NULL)
 		event_free(gw->jobs->tick);
-	job_unhold_all(gw);
 	if (gw->queue != NULL)
 		queue_set_listener(gw, NULL, NULL);
 	events_unsubscribe(gw, job_event, NULL);

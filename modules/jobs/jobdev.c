@@ -144,28 +144,6 @@ jobdev_send_step(struct gateway *gw, const struct job *j, struct job_dev *d)
 	return rc;
 }
 
-/* Lets go of ep's observation of path, or, inside the observations'
- * listener, sets it aside for the next tick. */
-static void
-jobdev_release(struct gateway *gw, const char *ep, const char *path)
-{
-	struct job_unhold *u;
-
-	if (!gw->jobs->hearing) {
-		observe_release(gw, ep, path);
-		return;
-	}
-	if ((u = calloc(1, sizeof(*u))) == NULL) {
-		log_warnx("device %s: out of memory: /%s stays observed", ep,
-		    path);
-		return;
-	}
-	snprintf(u->ep, sizeof(u->ep), "%s", ep);
-	snprintf(u->path, sizeof(u->path), "%s", path);
-	u->next = gw->jobs->unhold;
-	gw->jobs->unhold = u;
-}
-
 /* Holds (on) or lets go of the observations of d's step condition. */
 static void
 jobdev_hold(struct gateway *gw, const struct job *j, struct job_dev *d,
@@ -181,10 +159,10 @@ jobdev_hold(struct gateway *gw, const struct job *j, struct job_dev *d,
 		    strcmp(u->fail_path, u->path) != 0)
 			observe_hold(gw, d->ep, u->fail_path);
 	} else {
-		jobdev_release(gw, d->ep, u->path);
+		observe_release(gw, d->ep, u->path);
 		if (u->fail_path[0] != '\0' &&
 		    strcmp(u->fail_path, u->path) != 0)
-			jobdev_release(gw, d->ep, u->fail_path);
+			observe_release(gw, d->ep, u->fail_path);
 	}
 	d->flags ^= JDF_HELD;
 }

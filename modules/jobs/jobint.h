@@ -87,21 +87,10 @@ struct job {
 	struct job	*next;
 };
 
-/* An observation to let go of at the next tick: one let go of inside the
- * observations' listener would be freed under its own notification
- * (cache/observe.h). */
-struct job_unhold {
-	struct job_unhold *next;
-	char		 ep[LWM2M_EP_MAX + 1];
-	char		 path[DM_PATH_LEN];
-};
-
 struct jobs {
 	struct job	*list;
 	uint64_t	 next_id;
 	struct event	*tick;
-	int		 hearing;	/* in the observations' listener */
-	struct job_unhold *unhold;	/* let go of at the next tick */
 };
 
 /* jobstore.c */

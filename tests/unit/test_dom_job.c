@@ -590,10 +590,12 @@ test_steps_in_order(void **state)
 	assert_dev(f, id, "n1", "succeeded");
 	assert_int_equal(dev_num(f, id, "n1", "steps_done"), 4);
 	assert_int_equal(dev_num(f, id, "n1", "attempts"), 1);
-	/* Let go of at the next tick, not under its own notification. */
+	/* Let go of at the next turn of the loop, not under its own
+	 * notification. */
 	assert_non_null(live_obs(f, "n1", "3/0/9"));
-	step(f);
+	dom_turns(f->d, 1);
 	assert_null(live_obs(f, "n1", "3/0/9"));
+	step(f);
 	assert_string_equal(status_of(f, id), "done");
 	assert_int_equal(count_of(f, id, "succeeded"), 1);
 	assert_int_equal(f->nsent, 5);
@@ -1490,8 +1492,9 @@ test_two_jobs_one_device(void **state)
 	assert_non_null(live_obs(f, "n1", "3/0/9"));
 	notify(f, "n1", "3/0/9", "100");
 	assert_dev(f, newer, "n1", "succeeded");
-	step(f);
+	dom_turns(f->d, 1);
 	assert_null(live_obs(f, "n1", "3/0/9"));
+	step(f);
 	assert_dev(f, older, "n1", "pending");
 	assert_dev(f, older, "n2", "in_progress");
 }
