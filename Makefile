@@ -86,7 +86,7 @@ GW_OBJ   := $(GW_SRC:%.c=$(B)/%.o)
 OUTPOST  := $(if $(filter build,$(B)),outpost,$(B)/outpost)
 
 # The node agent: node/main.c has its main(); node unit tests link the rest.
-NODE_CORE_SRC := $(filter-out node/main.c,$(wildcard node/*.c)) log.c hex.c notify.c \
+NODE_CORE_SRC := $(filter-out node/main.c,$(wildcard node/*.c)) log.c hex.c notify.c tz.c parse.c \
                  config/inifile.c lwm2m/manifest.c lwm2m/cborscan.c
 NODE_CORE_OBJ := $(NODE_CORE_SRC:%.c=$(B)/%.o)
 NODE     := $(if $(filter build,$(B)),outpost-node,$(B)/outpost-node)

@@ -2,8 +2,8 @@
  * bswrite.c: the writes of a device's account (acct.h): a bootstrap
  * server's Bootstrap-Write, a DM server's write of /1. Bodies come from
  * the network and are hostile until checked: TLV (OMA-TS-LightweightM2M
- * Core 1.1 Appendix C) is read here with every length checked against
- * what is left; SenML CBOR (RFC 8428) is read with libcbor. A body is
+ * Core 1.1 Appendix C) is read with node/tlv.c, every length checked
+ * against what is left; SenML CBOR (RFC 8428) is read with libcbor. A body is
  * decoded whole into a copy of the account, which replaces it only when
  * everything was good.
  */
@@ -15,6 +15,7 @@
 
 #include "lwm2m/cborscan.h"
 #include "node/acct.h"
+#include "node/tlv.h"
 
 extern const struct obj_def obj_security, obj_server;
 
@@ -25,59 +26,6 @@ struct bsw_path {
 	int		rid;
 	int		bootstrap;
 };
-
-/* One TLV (Appendix C): its kind (the two high bits of the type byte),
- * its id, its value. */
-enum tlv_kind {
-	TLV_INSTANCE = 0,
-	TLV_RES_INSTANCE = 1,
-	TLV_MULTIPLE = 2,
-	TLV_RESOURCE = 3,
-};
-
-struct tlv {
-	enum tlv_kind	 kind;
-	uint16_t	 id;
-	const uint8_t	*val;
-	size_t		 len;
-};
-
-/* The TLV at *off of buf[0..len). Returns 1 (*off moves past it), 0 at
- * the end, -1 when it does not fit (err set). */
-static int
-tlv_next(const uint8_t *buf, size_t len, size_t *off, struct tlv *t,
-    char *err, size_t errlen)
-{
-	size_t at = *off, idlen, lenlen, vlen = 0, i;
-	uint8_t type;
-
-	if (at == len)
-		return 0;
-	type = buf[at++];
-	idlen = type & 0x20 ? 2 : 1;
-	lenlen = (type >> 3) & 3;
-	if (len - at < idlen + lenlen) {
-		snprintf(err, errlen, "TLV at byte %zu: truncated header",
-		    *off);
-		return -1;
-	}
-	t->kind = (enum tlv_kind)(type >> 6);
-	t->id = idlen == 2 ? (uint16_t)(buf[at] << 8 | buf[at + 1]) : buf[at];
-	at += idlen;
-	if (lenlen == 0)
-		vlen = type & 7;
-	for (i = 0; i < lenlen; i++)
-		vlen = vlen << 8 | buf[at++];
-	if (vlen > len - at) {
-		snprintf(err, errlen, "TLV at byte %zu: a value of %zu bytes "
-		    "with %zu left", *off, vlen, len - at);
-		return -1;
-	}
-	t->val = buf + at;
-	t->len = vlen;
-	*off = at + vlen;
-	return 1;
-}
 
 /* A TLV value as a value of type (TLV says no type: the resource's
  * row does). Returns 0 or -1 with err. */

@@ -93,7 +93,8 @@ ffw_device(struct node *n, const struct ffw *f)
 static struct node_dev *
 ffw_dev_of(struct node *n, const struct fw *fw)
 {
-	if (n->cfg.fleet == 0 || fw == NULL || fw == &n->obj.fw)
+	if (n->cfg.fleet == 0 || fw == NULL || fw == &n->obj.fw ||
+	    fw == &ffw_idle)	/* read of a device never written */
 		return NULL;
 	return ffw_device(n, (const struct ffw *)(const void *)fw);
 }

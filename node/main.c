@@ -23,6 +23,7 @@
 #include "hex.h"
 #include "log.h"
 #include "notify.h"
+#include "tz.h"
 #include "node/coap.h"
 #include "node/node.h"
 #include "node/rconf.h"
@@ -511,6 +512,18 @@ main_config(struct node *n, const struct main_set *sets, size_t nsets,
 	return main_default_endpoint(&n->cfg);
 }
 
+/* /3/0/14 and /3/0/15 as the system has them now (a fleet's devices
+ * read these until they are written). */
+static void
+main_clock(struct obj_clock *c)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	obj_clock_system(c, localtime_r(&now, &tm) != NULL ? tm.tm_gmtoff : 0,
+	    getenv("TZ"), "/etc/timezone", "/etc/localtime", TZ_DIR);
+}
+
 /* Sets up everything the loop needs. Returns 0 or -1 (reported). */
 static int
 main_setup(struct node *n)
@@ -530,6 +543,7 @@ main_setup(struct node *n)
 	conn_init(&n->conn, &n->cfg, NULL, NULL);
 	n->gw_heard_ms = node_now_ms();
 	obj_init(&n->obj, &n->cfg, &env);
+	main_clock(&n->obj.clock);
 	n->obj.errors = main_errors;
 	n->obj.conn = main_conn;
 	n->obj.changed = res_obj_changed;

@@ -42,6 +42,9 @@ struct node_dev {
 	struct event		*timer;		/* reg's one timer */
 	struct reg		 reg;
 	struct ffw		*fw;		/* fleetfw.c: /5/0, or NULL */
+	struct obj_clock	*clock;		/* a fleet's: its /3/0/14, /3/0/15
+						   once written (72 bytes), or
+						   NULL: obj.clock */
 	struct bsc		*bsc;		/* bsc.c: its account and
 						   bootstrap, or NULL */
 	int32_t			 mid;		/* of the message in flight */

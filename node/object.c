@@ -1,7 +1,8 @@
 /*
  * object.c: the node object table and the code written once over it:
  * finding an object and a resource, checking that the operation is
- * allowed, calling the object's hook, encoding values (text/plain, SenML
+ * allowed, calling the object's hook, decoding written values (TLV, into
+ * the text/plain the hooks take), encoding values (text/plain, SenML
  * JSON) and the objects' registration links. The objects themselves are
  * the obj_*.c files. See object.h.
  */
@@ -12,6 +13,7 @@
 
 #include "node/object.h"
 #include "node/senml.h"
+#include "node/tlv.h"
 
 extern const struct obj_def obj_device;		/* obj_device.c */
 extern const struct obj_def obj_conn;		/* obj_conn.c */
@@ -40,6 +42,8 @@ obj_init(struct obj *o, const struct node_config *cfg,
 	memset(o, 0, sizeof(*o));
 	o->cfg = cfg;
 	o->env = *env;
+	snprintf(o->clock.utc_offset, sizeof(o->clock.utc_offset), "+00:00");
+	snprintf(o->clock.timezone, sizeof(o->clock.timezone), "UTC");
 	for (def = obj_table; *def != NULL && n < OBJ_TABLE_MAX; def++)
 		if ((*def)->present == NULL || (*def)->present(cfg))
 			o->objs[n++] = *def;
@@ -253,6 +257,142 @@ obj_write(struct obj *o, struct fw *fw, uint16_t oid, uint16_t rid,
 		return NODE_NOT_ALLOWED;
 	}
 	return def->write(o, fw, rid, buf, len, act, err, errlen);
+}
+
+#define CF_TEXT		0
+#define CF_OPAQUE	42
+#define CF_TLV		11542
+
+/* The row of /oid/0/rid if it is writable, else NODE_NOT_FOUND or
+ * NODE_NOT_ALLOWED with err. */
+static enum node_result
+obj_writable(const struct obj *o, uint16_t oid, uint16_t rid,
+    const struct obj_res **r, char *err, size_t errlen)
+{
+	const struct obj_def *def;
+	enum node_result res;
+
+	if ((res = obj_lookup(o, oid, rid, &def, r, err, errlen)) != NODE_OK)
+		return res;
+	if (!((*r)->ops & OBJ_W) || def->write == NULL) {
+		snprintf(err, errlen, "/%u/0/%u %s is not writable", oid, rid,
+		    (*r)->name);
+		return NODE_NOT_ALLOWED;
+	}
+	return NODE_OK;
+}
+
+enum node_result
+obj_write_cf(struct obj *o, struct fw *fw, uint16_t oid, uint16_t rid,
+    int cf, const uint8_t *buf, size_t len, enum obj_action *act, char *err,
+    size_t errlen)
+{
+	const struct obj_res *r;
+	enum node_result res;
+	struct tlv t;
+	char text[OBJ_STR_MAX];
+	size_t off = 0, n;
+	int rc;
+
+	*act = OBJ_ACTION_NONE;
+	if (cf == -1 || cf == CF_TEXT || cf == CF_OPAQUE)
+		return obj_write(o, fw, oid, rid, buf, len, act, err, errlen);
+	if (cf != CF_TLV) {
+		snprintf(err, errlen, "write as text/plain (0) or TLV (11542)");
+		return NODE_BAD_FORMAT;
+	}
+	if ((res = obj_writable(o, oid, rid, &r, err, errlen)) != NODE_OK)
+		return res;
+	if ((rc = tlv_next(buf, len, &off, &t, err, errlen)) == -1)
+		return NODE_BAD_REQUEST;
+	if (rc == 0 || off != len || t.kind != TLV_RESOURCE || t.id != rid) {
+		snprintf(err, errlen, "a TLV write of /%u/0/%u holds one "
+		    "Resource TLV %u", oid, rid, rid);
+		return NODE_BAD_REQUEST;
+	}
+	if (tlv_text(&t, (enum obj_type)r->type, text, sizeof(text), &n, err,
+	    errlen) == -1)
+		return NODE_BAD_REQUEST;
+	return obj_write(o, fw, oid, rid, (const uint8_t *)text, n, act, err,
+	    errlen);
+}
+
+/* A partial write's resources at most (its TLVs). */
+#define OBJ_PARTIAL_MAX	32
+
+enum node_result
+obj_write_partial(struct obj *o, struct fw *fw, uint16_t oid,
+    const uint8_t *buf, size_t len, enum obj_action *act, char *err,
+    size_t errlen)
+{
+	struct {
+		uint16_t	rid;
+		size_t		len;
+		char		text[OBJ_STR_MAX];
+	} *vals = NULL;
+	const struct obj_res *r;
+	enum node_result res = NODE_BAD_REQUEST;
+	enum obj_action one;
+	struct tlv t;
+	size_t off = 0, after = 0, n = 0, i;
+	int rc;
+
+	*act = OBJ_ACTION_NONE;
+	/* One Object Instance TLV 0 around the resources, or them alone. */
+	if (tlv_next(buf, len, &after, &t, err, errlen) == 1 &&
+	    t.kind == TLV_INSTANCE) {
+		if (t.id != 0 || after != len) {
+			snprintf(err, errlen, "a partial write of /%u/0 holds "
+			    "its resources, or one Object Instance TLV 0", oid);
+			return NODE_BAD_REQUEST;
+		}
+		buf = t.val;
+		len = t.len;
+	}
+	if ((vals = calloc(OBJ_PARTIAL_MAX, sizeof(*vals))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NODE_INTERNAL;
+	}
+	while ((rc = tlv_next(buf, len, &off, &t, err, errlen)) == 1) {
+		if (t.kind != TLV_RESOURCE) {
+			snprintf(err, errlen, "a partial write of /%u/0: a TLV "
+			    "of kind %d where a single resource belongs", oid,
+			    t.kind);
+			goto fail;
+		}
+		if (n == OBJ_PARTIAL_MAX) {
+			snprintf(err, errlen, "a partial write of more than "
+			    "%d resources", OBJ_PARTIAL_MAX);
+			goto fail;
+		}
+		if ((res = obj_writable(o, oid, t.id, &r, err, errlen)) !=
+		    NODE_OK)
+			goto fail;
+		res = NODE_BAD_REQUEST;
+		if (tlv_text(&t, (enum obj_type)r->type, vals[n].text,
+		    sizeof(vals[n].text), &vals[n].len, err, errlen) == -1)
+			goto fail;
+		vals[n++].rid = t.id;
+	}
+	if (rc == -1)
+		goto fail;
+	if (n == 0) {
+		snprintf(err, errlen, "a partial write of /%u/0 with no "
+		    "resource", oid);
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		res = obj_write(o, fw, oid, vals[i].rid,
+		    (const uint8_t *)vals[i].text, vals[i].len, &one, err,
+		    errlen);
+		if (res != NODE_OK)
+			break;
+		if (one != OBJ_ACTION_NONE)
+			*act = one;
+	}
+fail:
+	free(vals);
+	return res;
 }
 
 enum node_result

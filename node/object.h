@@ -187,6 +187,20 @@ enum obj_action {
 	OBJ_ACTION_SOFTWARE,		/* start sw.op (swget.c) */
 };
 
+/*
+ * The Device object's values an operator writes, of one device: /3/0/14
+ * UTC Offset ("+01:00", ISO 8601) and /3/0/15 Timezone (an IANA name).
+ * A single agent's are in struct obj, from the system at start
+ * (obj_clock_system); a fleet device's are its own once written (node.h).
+ */
+#define OBJ_UTC_OFFSET_MAX	8	/* "+HH:MM", NUL */
+#define OBJ_TIMEZONE_MAX	65	/* tz.h's TZ_NAME_MAX, NUL */
+
+struct obj_clock {
+	char		 utc_offset[OBJ_UTC_OFFSET_MAX];
+	char		 timezone[OBJ_TIMEZONE_MAX];
+};
+
 struct conn_info;
 
 struct obj_env {
@@ -208,6 +222,9 @@ struct obj {
 	struct obj_env	 env;
 	struct fw	 fw;		/* a single agent's */
 	struct sw	 sw;		/* /9/0, a single agent's */
+	struct obj_clock clock;		/* /3/0/14, /3/0/15: a single
+					   agent's, and what a fleet device
+					   reads until it is written */
 	obj_changed_cb	 changed;	/* may be NULL */
 	void		*changed_arg;
 	/* The objects served: those of obj_table present with cfg (in objs),
@@ -219,6 +236,12 @@ struct obj {
 	 * the connectivity of /4/0 (conn.h). */
 	uint64_t (*errors)(void *arg);
 	const struct conn_info *(*conn)(void *arg);
+	/* A fleet's (NULL: clock is the one device's): the /3/0/14 and
+	 * /3/0/15 of the device fw names (see below), or NULL when it has
+	 * none of its own (it reads clock); with make, made from clock when
+	 * it has none, NULL only when that cannot be (out of memory). */
+	struct obj_clock *(*clock_of)(void *arg, const struct fw *fw,
+		    int make);
 };
 
 /*
@@ -338,6 +361,28 @@ enum node_result obj_write(struct obj *o, struct fw *fw, uint16_t oid,
 	    char *err, size_t errlen);
 
 /*
+ * The same with a body in Content-Format cf: text/plain (0) or opaque
+ * (42) as above, or LwM2M TLV (11542): one Resource TLV with id rid.
+ * NODE_BAD_FORMAT for another cf, NODE_BAD_REQUEST for a body that is
+ * not such a TLV or whose value is not of the resource's type.
+ */
+enum node_result obj_write_cf(struct obj *o, struct fw *fw, uint16_t oid,
+	    uint16_t rid, int cf, const uint8_t *buf, size_t len,
+	    enum obj_action *act, char *err, size_t errlen);
+
+/*
+ * A partial write (LwM2M Write, Partial Update: POST /oid/0) of a TLV
+ * body: Resource TLVs, or one Object Instance TLV 0 around them. Every
+ * resource is looked up, checked writable and decoded before any is
+ * written; a value its object refuses stops the write there with that
+ * result (the resources before it stay written). *act is the last
+ * write's action that is not OBJ_ACTION_NONE.
+ */
+enum node_result obj_write_partial(struct obj *o, struct fw *fw,
+	    uint16_t oid, const uint8_t *buf, size_t len, enum obj_action *act,
+	    char *err, size_t errlen);
+
+/*
  * Executes /oid/0/rid without arguments. Returns NODE_OK with *act, or an
  * error with err: NODE_NOT_ALLOWED for a resource that is not executable,
  * or Update outside State 2, or a command that is not configured.
@@ -375,6 +420,24 @@ void	obj_changed(struct obj *o, const struct fw *fw, uint16_t oid,
 	    uint16_t rid);
 void	obj_set_str(struct obj_value *v, const char *s);
 void	obj_set_int(struct obj_value *v, enum obj_type type, int64_t i);
+
+/*
+ * obj_device.c: the clock values. obj_clock_ok says whether a value of
+ * /3/0/14 (rid 14: "Z", "+HH", "+HHMM" or "+HH:MM", '+' or '-', at most
+ * 14 hours, minutes under 60) or /3/0/15 (rid 15: a zone name of tz.h's
+ * form) is one to keep, with err when not. obj_clock_system fills c from
+ * the system: the offset from UTC at now in the process's zone (gmtoff
+ * seconds east, as localtime gives it) as "+HH:MM", the zone's name from
+ * tzenv (TZ, with or without its leading ':') when it is a plain zone
+ * name of a file under zonedir, else the first line of tzfile
+ * (/etc/timezone), else the zoneinfo path /etc/localtime (localtime)
+ * links to, else "UTC". Any of tzenv, tzfile, localtime may be NULL.
+ */
+int	obj_clock_ok(uint16_t rid, const uint8_t *buf, size_t len, char *err,
+	    size_t errlen);
+void	obj_clock_system(struct obj_clock *c, long gmtoff, const char *tzenv,
+	    const char *tzfile, const char *localtime, const char *zonedir);
+void	obj_utc_offset(long gmtoff, char *buf, size_t len);
 
 /*
  * obj_firmware.c: firmware hooks for the download and install code

@@ -5,15 +5,18 @@
  *                   today /3 Device, /4 Connectivity Monitoring, /5
  *                   Firmware Update, /9 Software Management with
  *                   [software] dir), its instance and its resources: GET,
- *                   PUT (a write, or Write-Attributes at any of the three
- *                   levels), POST (an execute); what is allowed, and how a
- *                   resource is observed, comes from the object's row
+ *                   PUT (a write in text/plain or TLV, or Write-Attributes
+ *                   at any of the three levels), POST (an execute; of
+ *                   an instance, a partial write in TLV); what is
+ *                   allowed, and how a resource is observed, comes from
+ *                   the object's row
  *   /health         the machine's figures as JSON (health.c)
  *   /config         the runtime configuration as JSON (rconf.c): GET, PUT
  *   /.well-known/core, made by libcoap from the attributes given here
  *
  * A fleet's shards serve /3/0, /5/0 and /health, each device its own
- * values (its /5/0 is fleetfw.c's); no /config. Single resources read as
+ * values (its /5/0 is fleetfw.c's, its /3/0/14 and /3/0/15 its own once
+ * written); no /config. Single resources read as
  * text/plain, multiple ones, instances and objects as SenML JSON; Accept
  * picks between the two where both exist. Every readable resource is
  * observable (observe.c).
@@ -34,6 +37,7 @@
 #define CF_SENML	COAP_MEDIATYPE_APPLICATION_SENML_JSON
 #define CF_LINKS	COAP_MEDIATYPE_APPLICATION_LINK_FORMAT
 #define CF_OPAQUE	COAP_MEDIATYPE_APPLICATION_OCTET_STREAM
+#define CF_TLV		11542	/* application/vnd.oma.lwm2m+tlv */
 #define RES_DISCOVER_MAX	2048	/* bytes of a Discover answer */
 
 /* Whether slot is a single resource whose value is a number: the one
@@ -408,7 +412,18 @@ res_write_attrs(struct res_slot *slot, const struct attr *a, char *err,
 	return NODE_OK;
 }
 
-/* PUT: a write of /5/0/1 or /9/0/3, of /config, or Write-Attributes. */
+/* What a write of d started is run once it is answered. */
+static void
+res_written(struct node_dev *d, enum obj_action act)
+{
+	if (act == OBJ_ACTION_DOWNLOAD)
+		d->node->fwops->pull(d);
+	else if (act == OBJ_ACTION_SOFTWARE)
+		nsw_run(d->node);
+}
+
+/* PUT: a write of a resource (/3/0/14, /5/0/1, /9/0/3...), of /config,
+ * or Write-Attributes. */
 static void
 res_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
     const coap_string_t *query, coap_pdu_t *resp)
@@ -462,22 +477,54 @@ res_put(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 			obs_changed(&slot->obs);
 		return;
 	}
-	if (cf != -1 && cf != CF_TEXT && !(cf == CF_OPAQUE &&
-	    res_opaque(slot))) {
-		reply_result(resp, NODE_BAD_FORMAT, "write as text/plain (0)");
+	if (cf == CF_OPAQUE && !res_opaque(slot)) {
+		reply_result(resp, NODE_BAD_FORMAT, "write as text/plain (0) "
+		    "or TLV (11542)");
 		return;
 	}
 	if ((fw = res_fw(d)) == NULL) {
 		reply_result(resp, NODE_INTERNAL, "out of memory");
 		return;
 	}
-	res = obj_write(&n->obj, fw, slot->oid, slot->rid, body, len, &act,
-	    err, sizeof(err));
+	res = obj_write_cf(&n->obj, fw, slot->oid, slot->rid, cf, body, len,
+	    &act, err, sizeof(err));
 	reply_result(resp, res, err);
-	if (act == OBJ_ACTION_DOWNLOAD)
-		n->fwops->pull(d);
-	else if (act == OBJ_ACTION_SOFTWARE)
-		nsw_run(n);
+	res_written(d, act);
+}
+
+/* POST of an instance: a partial write (TLV). */
+static void
+res_partial(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+    const coap_string_t *query, coap_pdu_t *resp)
+{
+	struct res_slot *slot = coap_resource_get_userdata(r);
+	struct node_dev *d = link_dev_of(slot->shard, s);
+	struct node *n = d->node;
+	enum obj_action act;
+	enum node_result res;
+	const uint8_t *body;
+	struct fw *fw;
+	size_t len;
+	char err[320];
+
+	(void)query;
+	if (res_drop(n, resp))
+		return;
+	reply_activity(d);
+	if (reply_uint_option(req, COAP_OPTION_CONTENT_FORMAT) != CF_TLV) {
+		reply_result(resp, NODE_BAD_FORMAT, "a partial write is TLV "
+		    "(11542)");
+		return;
+	}
+	if ((fw = res_fw(d)) == NULL) {
+		reply_result(resp, NODE_INTERNAL, "out of memory");
+		return;
+	}
+	reply_body(req, &body, &len);
+	res = obj_write_partial(&n->obj, fw, slot->oid, body, len, &act, err,
+	    sizeof(err));
+	reply_result(resp, res, err);
+	res_written(d, act);
 }
 
 /* POST: execute. */
@@ -563,6 +610,9 @@ res_add(struct shard *sh, struct res_slot *slot, const char *path,
 	coap_register_request_handler(r, COAP_REQUEST_PUT, res_put);
 	if (kind == RES_ONE)
 		coap_register_request_handler(r, COAP_REQUEST_POST, res_post);
+	else if (kind == RES_INSTANCE)
+		coap_register_request_handler(r, COAP_REQUEST_POST,
+		    res_partial);
 	if (ops & OBJ_R)	/* libcoap lists it with "obs" */
 		coap_resource_set_get_observable(r, 1);
 	switch (kind) {

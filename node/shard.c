@@ -99,6 +99,26 @@ shard_done(struct node_dev *d)
 		event_base_loopbreak(n->base);
 }
 
+/* obj.clock_of of a fleet: a device's /3/0/14 and /3/0/15 once written
+ * (d->clock). A device whose /5/0 was never made (fwops) was never
+ * written either: a write makes it first. */
+static struct obj_clock *
+shard_clock_of(void *arg, const struct fw *fw, int make)
+{
+	struct node *n = arg;
+	struct node_dev *d = n->fwops != NULL ? n->fwops->dev_of(n, fw) :
+	    NULL;
+
+	if (d == NULL)
+		return NULL;
+	if (d->clock == NULL && make) {
+		if ((d->clock = malloc(sizeof(*d->clock))) == NULL)
+			return NULL;
+		*d->clock = n->obj.clock;
+	}
+	return d->clock;
+}
+
 int
 shard_init(struct node *n)
 {
@@ -113,6 +133,8 @@ shard_init(struct node *n)
 	if ((n->links = link_payload(n->obj.table, n->cfg.fleet > 0)) ==
 	    NULL)
 		return -1;
+	if (n->cfg.fleet > 0)
+		n->obj.clock_of = shard_clock_of;
 	n->ndevs = n->cfg.fleet > 0 ? (size_t)n->cfg.fleet : 1;
 	per = n->cfg.fleet > 0 ? (size_t)n->cfg.shard : 1;
 	n->nshards = (n->ndevs + per - 1) / per;
@@ -249,6 +271,7 @@ shard_free(struct node *n)
 		if (n->devs[i].timer != NULL)
 			event_free(n->devs[i].timer);
 		bsc_free(&n->devs[i]);
+		free(n->devs[i].clock);
 	}
 	for (i = 0; n->shards != NULL && i < n->nshards; i++) {
 		struct shard *sh = n->shards[i];

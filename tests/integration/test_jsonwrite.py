@@ -234,12 +234,13 @@ def test_the_agent_takes_a_json_write_of_its_lifetime(
             "Accept": "application/json"})
         assert status == 200, body
         assert [r.get("v") for r in json.loads(body)] == [lifetime]
-    # The agent writes /5/0/1 as plain text only: its 4.15 says what went,
-    # and ?format=text gets through.
-    status, _, body = gw.http("PUT", "/v1/devices/jw-node/r/5/0/1",
+    # The agent writes /5/0/1 as plain text or TLV (the default for it):
+    # SenML CBOR gets its 4.15, which says what went.
+    status, _, body = gw.http("PUT", "/v1/devices/jw-node/r/5/0/1?format=cbor",
                               body='[{"bn":"/5/0/1","vs":""}]', headers=JSON)
     assert status == 415, body
-    assert "sent the JSON body as tlv" in json.loads(body)["detail"]
-    assert gw.http("PUT", "/v1/devices/jw-node/r/5/0/1?format=text",
-                   body='[{"bn":"/5/0/1","vs":""}]',
-                   headers=JSON)[0] in (200, 204)
+    assert "sent the JSON body as cbor" in json.loads(body)["detail"]
+    for query in ("", "?format=text"):
+        assert gw.http("PUT", "/v1/devices/jw-node/r/5/0/1" + query,
+                       body='[{"bn":"/5/0/1","vs":""}]',
+                       headers=JSON)[0] in (200, 204)

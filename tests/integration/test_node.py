@@ -283,7 +283,7 @@ def test_reads(gateway, node_factory):
     assert values["0"] == "Acme" and values["2"] == "dev-r"
     assert values["9"] == 55 and values["16"] == "U"
     assert set(values) == {"0", "1", "2", "3", "9", "10", "11/0", "13",
-                           "16", "17", "19"}
+                           "14", "15", "16", "17", "19"}
     assert values["11/0"] == 0      # Error Code: no error
     # Content negotiation.
     r = node.coap("get", "3/0/0", accept=110)

@@ -383,7 +383,7 @@ test_senml_instance_round_trip(void **state)
 	assert_non_null(doc);
 	assert_true(cJSON_IsArray(doc));
 	n = cJSON_GetArraySize(doc);
-	assert_int_equal(n, 11);	/* readable resources of /3/0 */
+	assert_int_equal(n, 13);	/* readable resources of /3/0 */
 	assert_string_equal(senml_rec(doc, 0, "bn")->valuestring, "/3/0/");
 	assert_string_equal(senml_rec(doc, 0, "n")->valuestring, "0");
 	assert_string_equal(senml_rec(doc, 0, "vs")->valuestring, "Outpost");

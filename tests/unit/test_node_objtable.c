@@ -229,7 +229,7 @@ test_default_table(void **state)
 	assert_int_equal(obj_res_find(obj_table[4], 5)->ops, OBJ_W);
 	assert_ptr_equal(obj_def_find(obj_table, OBJ_FIRMWARE), obj_table[2]);
 	assert_null(obj_def_find(obj_table, 6));
-	assert_int_equal(obj_def_find(obj_table, OBJ_DEVICE)->nres, 13);
+	assert_int_equal(obj_def_find(obj_table, OBJ_DEVICE)->nres, 15);
 	assert_int_equal(obj_def_find(obj_table, OBJ_CONN)->nres, 6);
 	assert_int_equal(obj_def_find(obj_table, OBJ_FIRMWARE)->nres, 8);
 	/* Object 9's mandatory resources but Checkpoint's kind; the Package
@@ -472,8 +472,8 @@ test_resources_from_table(void **state)
 	coap_startup();
 	assert_non_null(sh.ctx = coap_new_context(NULL));
 	assert_int_equal(res_init(&sh, 1), 0);
-	/* 4 + 13 resources, 2 instances, /health; no /config in a fleet. */
-	assert_int_equal(sh.nslots, 22);
+	/* 4 + 15 resources, 2 instances, /health; no /config in a fleet. */
+	assert_int_equal(sh.nslots, 24);
 	assert_null(slot_of(&sh, "config"));
 	assert_null(slot_of(&sh, "5/0"));
 	assert_non_null(s = slot_of(&sh, "33000/0/1"));
@@ -496,6 +496,7 @@ test_resources_from_table(void **state)
 	assert_int_equal(slot_of(&sh, "3/0/13")->obs.kind, OBS_TICK);
 	assert_int_equal(slot_of(&sh, "3/0/10")->obs.kind, OBS_SAMPLED);
 	assert_int_equal(slot_of(&sh, "3/0/0")->obs.kind, OBS_EVENT);
+	assert_int_equal(slot_of(&sh, "3/0/15")->obs.kind, OBS_EVENT);
 	assert_int_equal(slot_of(&sh, "health")->obs.kind, OBS_SAMPLED);
 	assert_non_null(coap_get_resource_from_uri_path(sh.ctx,
 	    coap_make_str_const("33000/0/3")));
@@ -509,7 +510,7 @@ test_resources_from_table(void **state)
 	sh.node = n;
 	assert_non_null(sh.ctx = coap_new_context(NULL));
 	assert_int_equal(res_init(&sh, 0), 0);
-	assert_int_equal(sh.nslots, 13 + 6 + 8 + 11 + 4 + 4 + 2);
+	assert_int_equal(sh.nslots, 15 + 6 + 8 + 11 + 4 + 4 + 2);
 	assert_int_equal(slot_of(&sh, "4/0")->obs.kind, OBS_SAMPLED);
 	assert_int_equal(slot_of(&sh, "4/0/4")->obs.kind, OBS_SAMPLED);
 	assert_int_equal(slot_of(&sh, "3/0/11")->obs.kind, OBS_SAMPLED);
