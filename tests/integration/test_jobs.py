@@ -45,9 +45,21 @@ def devs(gw, jid, state=None):
         after = doc["next"]
 
 
+def settled(gw, jid):
+    """Whether the device records (the committed ones the API pages
+    through) agree with the job's counts (what the engine has now)."""
+    counts = get(gw, jid)["counts"]
+    recs = devs(gw, jid)
+    return all(sum(1 for r in recs.values() if r["state"] == st) == n
+               for st, n in counts.items())
+
+
 def wait_status(gw, jid, status, timeout=20):
+    """Waits for the job's status, then for its device records to be
+    committed as they are."""
     wait_for(lambda: get(gw, jid)["status"] == status, timeout,
-             what="job %d %s (%s)" % (jid, status, get(gw, jid)))
+             what="job %d %s" % (jid, status))
+    wait_for(lambda: settled(gw, jid), 5, what="job %d's records" % jid)
     return get(gw, jid)
 
 
@@ -85,8 +97,9 @@ def test_steps_in_order_with_a_condition(gateway_factory, devices):
     # the condition is read every [jobs] poll_s
     wait_for(lambda: "GET 3/0/13" in d.requests(), 10, what="a poll")
     assert get(gw, j["id"])["counts"]["in_progress"] == 1
-    rec = devs(gw, j["id"])["jo-1"]
-    assert rec["steps_done"] == 3 and rec["phase"] in ("waiting", "reading")
+    rec = wait_for(lambda: (lambda r: r if r["steps_done"] == 3 else None)(
+        devs(gw, j["id"])["jo-1"]), 5, what="step 3's record committed")
+    assert rec["phase"] in ("waiting", "reading")
     d.answers["GET 3/0/13"] = ("2.05", b"8", 0, None)
     done = wait_status(gw, j["id"], "done")
     assert done["counts"]["succeeded"] == 1
@@ -212,6 +225,7 @@ def test_reboot_defers_update_and_low_battery(gateway_factory, devices):
     wait_for(lambda: get(gw, j["id"])["counts"]["succeeded"] == 2 and
              get(gw, j["id"])["counts"]["deferred"] == 2, 10,
              what="two rebooted, two deferred")
+    wait_for(lambda: settled(gw, j["id"]), 5, what="the records")
     recs = devs(gw, j["id"])
     assert "downloading" in recs["jb-upd"]["error"]
     assert "battery at 10%" in recs["jb-low"]["error"]

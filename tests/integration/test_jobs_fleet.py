@@ -11,7 +11,7 @@ import json
 
 from conftest import wait_for
 from test_fleet_fw import fleet
-from test_jobs import devs, get, job
+from test_jobs import devs, get, job, settled
 
 TAG = "plant-7"
 
@@ -51,6 +51,7 @@ def test_config_write_to_300_by_tag(gateway_factory, node_factory):
     # what was in flight when it paused carries on to its end
     wait_for(lambda: get(gw, j["id"])["counts"]["in_progress"] == 0, 30,
              interval=0.2, what="the devices in flight finished")
+    wait_for(lambda: settled(gw, j["id"]), 5, what="the records")
     s = get(gw, j["id"])
     assert s["counts"]["succeeded"] == 300, s["counts"]
     assert s["counts"]["failed"] == 10, s["counts"]
