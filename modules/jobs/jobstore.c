@@ -625,13 +625,30 @@ job_load_devs(struct gateway *gw, struct job *j)
 {
 	struct job_loading l = { gw, j, 0 };
 	uint8_t prefix[8];
+	size_t i, n;
+	int moved;
 
 	if (!j->unloaded && j->cap > 0 && (j->devs = calloc(j->cap,
 	    sizeof(*j->devs))) == NULL)
 		return -1;
 	store_put_be64(prefix, j->id);
 	if (store_iterate(gw->store, STORE_DB_JOBDEVS, prefix, sizeof(prefix),
-	    job_load_dev, &l) == -1 || job_index(j) == -1)
+	    job_load_dev, &l) == -1)
+		return -1;
+	/* A record skipped leaves its place empty: no device (an endpoint
+	 * is never ""). Those after it move up, and their records and the
+	 * job's total say so (a start reads no place past the total). */
+	for (i = n = 0; i < j->ndevs; i++)
+		if (j->devs[i].ep[0] != '\0')
+			j->devs[n++] = j->devs[i];
+	moved = n < j->ndevs;
+	j->ndevs = n;
+	if (job_index(j) == -1)
+		return -1;
+	for (i = 0; moved && i < j->ndevs; i++)
+		if (job_dev_save(gw, j, &j->devs[i]) == -1)
+			return -1;
+	if (moved && job_save(gw, j) == -1)
 		return -1;
 	if (j->unloaded)
 		j->ndevs = l.n;
