@@ -165,8 +165,8 @@ job_start(struct gateway *gw, struct job *j, int64_t now)
 		}
 }
 
-/* end_at passed: no device begins any more; when those in progress are
- * through, the job has ended. */
+/* end_at passed: no device begins any more, nor retries; when those in
+ * progress are through, the job has ended. */
 static void
 job_end(struct gateway *gw, struct job *j)
 {
@@ -178,6 +178,11 @@ job_end(struct gateway *gw, struct job *j)
 		if (d->state == JD_PENDING || d->state == JD_DEFERRED) {
 			jobdev_stop(gw, j, d);
 			job_dev_set(gw, j, d, JD_SKIPPED);
+		} else if (d->state == JD_ACTIVE && d->phase == JPH_BACKOFF) {
+			/* its retry would begin it again */
+			job_dev_error(d, "end_at passed before its retry "
+			    "(attempt %u failed)", d->attempts);
+			job_dev_set(gw, j, d, JD_FAILED);
 		}
 	}
 	if (j->active == 0) {
@@ -214,6 +219,11 @@ job_step(struct gateway *gw, struct job *j, int64_t now)
 		failed += d->state == JD_FAILED;
 		left += d->state < JD_SUCCEEDED;
 	}
+	/* end_at ends a paused or held job too. */
+	if (s->end_at != 0 && now >= s->end_at) {
+		job_end(gw, j);
+		return;
+	}
 	if (j->status != JOB_RUNNING)
 		return;
 	if (j->group != j->threshold_off && size > 0 &&
@@ -228,10 +238,6 @@ job_step(struct gateway *gw, struct job *j, int64_t now)
 		job_status(gw, j, JOB_PAUSED, "%zu of %zu devices failed, over "
 		    "the job's threshold of %d%%", tfailed, total,
 		    j->fail_overall);
-		return;
-	}
-	if (s->end_at != 0 && now >= s->end_at) {
-		job_end(gw, j);
 		return;
 	}
 	if (left == 0 && j->group + 1 < j->ngroups) {

@@ -538,7 +538,8 @@ jobdev_tick(struct gateway *gw, struct job *j, struct job_dev *d,
 	if (d->state != JD_ACTIVE)
 		return;
 	if (d->phase == JPH_BACKOFF) {
-		if (d->next_at <= now)
+		/* A paused job sends no retry: it waits for resume. */
+		if (d->next_at <= now && j->status == JOB_RUNNING)
 			jobdev_begin(gw, j, d, now);
 		return;
 	}

@@ -1120,6 +1120,43 @@ test_end_at(void **state)
 	assert_int_equal(f->nsent, 1);
 }
 
+/*
+ * A paused job sends no retry: n1's back-off runs out while it is
+ * paused, and its retry waits for resume; end_at then ends the paused
+ * job, and a device still in back-off fails, its retry never sent.
+ */
+static void
+test_paused_retry_and_end(void **state)
+{
+	struct fixture *f = *state;
+	char body[512];
+	uint64_t id;
+
+	register_ep(f, "n1");
+	snprintf(body, sizeof(body), "{\"target\":{\"endpoints\":[\"n1\"]},"
+	    "\"steps\":[{\"op\":\"write\",\"path\":\"/1/0/3\",\"value\":30}],"
+	    "\"rollout\":{\"retries\":3,\"backoff_s\":10,\"failure\":"
+	    "{\"group_percent\":100}},\"schedule\":{\"end_at\":%lld}}",
+	    (long long)time(NULL) + 100);
+	id = create(f, body);
+	step(f);
+	answer(f, "n1", DEVREQ_PUT, "1/0/3", 4, 5, -1, NULL);
+	assert_string_equal(dev_str(f, id, "n1", "phase"), "backoff");
+	assert_int_equal(job_action(&f->d->gw, id, "pause"), 0);
+	later(f, 30);
+	assert_int_equal(count_sent(f, "n1", DEVREQ_PUT, "1/0/3"), 1);
+	assert_int_equal(job_action(&f->d->gw, id, "resume"), 0);
+	step(f);
+	assert_int_equal(count_sent(f, "n1", DEVREQ_PUT, "1/0/3"), 2);
+	answer(f, "n1", DEVREQ_PUT, "1/0/3", 4, 5, -1, NULL);
+	assert_int_equal(job_action(&f->d->gw, id, "pause"), 0);
+	later(f, 70);
+	assert_string_equal(status_of(f, id), "ended");
+	assert_dev(f, id, "n1", "failed");
+	assert_has(dev_str(f, id, "n1", "error"), "end_at passed");
+	assert_int_equal(count_sent(f, "n1", DEVREQ_PUT, "1/0/3"), 2);
+}
+
 /* Sets ep's tags (one, or none for NULL) and commits. */
 static void
 tag(struct fixture *f, const char *ep, const char *t)
@@ -1678,6 +1715,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_window, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_paused_retry_and_end,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_at, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_continuous, setup,
