@@ -401,6 +401,9 @@ def test_live_job_answers_match_the_document(doc, gateway_factory,
     assert (job["status"], job["groups"], job["total"]) == ("running", 2, 3)
     wait_for(lambda: gw.get_json(loc)["status"] == "awaiting_approval", 10,
              what="the first group done")
+    # The devices' records are answered as committed, the job from memory.
+    wait_for(lambda: len(gw.get_json(loc + "/devices?state=succeeded")[
+        "devices"]) == 2, what="the first group's records committed")
     _, held = live("GET", loc, 200)
     assert held["counts"]["succeeded"] == 2 and held["group"] == 0
     assert "continue" in held["reason"]
