@@ -10,7 +10,8 @@ parser and the documentation drift apart, this fails until they agree.
 
 The examples' image ids stand for an image uploaded here, and their times
 are moved on by whole weeks when they have come too near (the window's
-hours and the weekday stay). The events doc/jobs.md names are checked in
+hours and the weekday stay). The two jobs of its software section run
+on a real outpost-node. The events doc/jobs.md names are checked in
 test_events.py.
 """
 import datetime
@@ -18,11 +19,13 @@ import json
 import os
 import re
 
+import yaml
+
+from conftest import wait_for
 from deployfiles import REPO
 from test_firmware import keygen, make_image, post_manifest, put_image, sign
+from test_node_software import lines, sw_setup, upload, wait_res
 from test_openapi_live import OPENAPI, check
-
-import yaml
 
 JOBS_MD = os.path.join(REPO, "doc", "jobs.md")
 README = os.path.join(REPO, "README.md")
@@ -199,3 +202,46 @@ def test_every_documented_request_is_taken(gateway_factory, devices,
             assert status == 200, (where, out)
     assert len(gw.get_json("/v1/jobs?limit=1000")["jobs"]) == stored
     assert gw.alive()
+
+
+def md_job(name):
+    """The job request of doc/jobs.md whose name is name."""
+    for kind, _, text in md_blocks():
+        body = json.loads(text)
+        if kind == "job" and body.get("name") == name:
+            return body
+    raise AssertionError("no job named %r in doc/jobs.md" % name)
+
+
+def test_the_software_jobs_run_on_outpost_node(run_outpost, tmp_path,
+                                               gateway_factory,
+                                               node_factory):
+    """The two jobs of "Software packages on outpost-node" on a real agent
+    tagged edge: 2.1.0 installed and activated, then the update to 2.2.0
+    (Uninstall for an update, install, activate); each job done, /9/0
+    where doc/jobs.md says, and each command run once a job."""
+    gw, _, (key, _) = sw_setup(run_outpost, tmp_path, gateway_factory,
+                               node_factory)
+    marks = tmp_path / "marks"
+    assert gw.http("PUT", "/v1/devices/sw-1/tags",
+                   body='["edge"]')[0] == 200
+    now = int(datetime.datetime.now().timestamp())
+    for name, version, seq in (("edge-agent 2.1.0", "2.1.0", 7),
+                               ("edge-agent 2.2.0", "2.2.0", 8)):
+        uri, _ = upload(run_outpost, tmp_path, gw, key, "edge-agent",
+                        version, seq)
+        body = adapt(md_job(name), uri.rsplit("/", 1)[1], now)
+        status, _, out = gw.http("POST", "/v1/jobs", body=json.dumps(body))
+        assert status == 201, out
+        loc = "/v1/jobs/%d" % json.loads(out)["id"]
+        wait_for(lambda: gw.get_json(loc)["status"] != "running", 60,
+                 what="%s finished (%s)" % (name, gw.get_json(
+                     loc + "/devices")))
+        job = gw.get_json(loc)
+        assert job["status"] == "done", (job, gw.get_json(loc + "/devices"))
+        assert job["counts"]["succeeded"] == 1, job
+        wait_res(gw, {7: "4", 12: "1", 0: "edge-agent", 1: version})
+    assert len(lines(marks / "install")) == 2
+    assert len(lines(marks / "activate")) == 2
+    assert [ln.split()[1:2] + ln.split()[-1:]
+            for ln in lines(marks / "uninstall")] == [["2.1.0", "1"]]
