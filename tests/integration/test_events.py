@@ -4,6 +4,7 @@ its filters let through, can resume with Last-Event-ID from the ring (and is
 told when the ring no longer reaches back), gets keep-alive comments, and a
 client that stops reading is dropped without holding up anyone else.
 """
+import json
 import socket
 import threading
 
@@ -197,3 +198,38 @@ def test_clients_that_hang_up_leave_nothing(gateway, clients):
     gateway.register("ev-hangup")
     assert gateway.http("GET", "/v1/health")[0] == 200
     assert gateway.stop() == 0, gateway.log()
+
+
+def test_job_and_tags_events_come_on_the_stream(gateway_factory, devices,
+                                                clients):
+    """A tag set, a job run: tags, job_progress and job events, with the
+    members doc/jobs.md names, on GET /v1/events?type=... (which refused
+    those types, and the stream dropped the events, before they were in
+    its list)."""
+    gw = gateway_factory(jobs={"poll_s": 1})
+    devices(gw, "ev-job", answers={"PUT 1/0/3": ("2.04", b"", None, None)})
+    sse = clients(gw, "?type=job,job_progress,tags")
+    connected(gw, 1)
+    assert gw.http("PUT", "/v1/devices/ev-job/tags",
+                   body='["site-a"]')[0] == 200
+    sse.wait(lambda s: "tags" in s.types(), "a tags event")
+    status, _, out = gw.http("POST", "/v1/jobs", body=json.dumps({
+        "steps": [{"op": "write", "path": "/1/0/3", "value": 60}],
+        "target": {"tags": ["site-a"]}}))
+    assert status == 201, out
+    jid = json.loads(out)["id"]
+    sse.wait(lambda s: "job" in s.types(), "the job's done event", 15)
+    events = [(t, json.loads(data)) for _, t, data in sse.events]
+    assert [t for t, _ in events] == ["tags", "job_progress",
+                                      "job_progress", "job"]
+    assert events[0][1]["ep"] == "ev-job"
+    assert events[0][1]["tags"] == ["site-a"]
+    progress = [e for t, e in events if t == "job_progress"]
+    assert [e["state"] for e in progress] == ["in_progress", "succeeded"]
+    assert [e["step"] for e in progress] == [0, 1]
+    for e in progress:
+        assert (e["ep"], e["job"], e["group"]) == ("ev-job", jid, 0)
+        assert "error" not in e and e["time"]
+    done = events[-1][1]
+    assert done == {"type": "job", "ep": "", "job": jid, "status": "done",
+                    "reason": "", "time": done["time"]}

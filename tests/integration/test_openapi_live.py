@@ -11,10 +11,12 @@ fails here until it is documented.
 import json
 import os
 import re
+import time
 
 import pytest
 import yaml
 
+from conftest import wait_for
 from deployfiles import REPO
 from fakedev import LOCATION_PATH
 from test_queue import asleep, enqueue, wait_op
@@ -375,3 +377,90 @@ def test_live_mode_wait_on_a_sleeping_device(doc, gateway_factory,
     hdrs, err = Live(doc, gw)("GET", "/v1/devices/live-w/r/3/0/0"
                               "?mode=wait", 503)
     assert err["error"] == "unavailable" and int(hdrs["retry-after"]) >= 1
+
+
+def test_live_job_answers_match_the_document(doc, gateway_factory,
+                                             devices):
+    """The job routes on scripted devices: a job made (201), held after
+    its first group and continued, read, its devices a page and a state at
+    a time; a scheduled one paused, resumed and cancelled; the jobs a page
+    at a time, newest first; refusals (400 with field, 422, 404, 409)."""
+    gw = gateway_factory(jobs={"poll_s": 1})
+    names = ["live-j1", "live-j2", "live-j3"]
+    for ep in names:
+        devices(gw, ep, answers={"PUT 1/0/3": ("2.04", b"", None, None)})
+    live = Live(doc, gw)
+    step = {"op": "write", "path": "/1/0/3", "value": 60}
+
+    hdrs, job = live("POST", "/v1/jobs", 201, body=json.dumps({
+        "name": "live", "steps": [step], "target": {"endpoints": names},
+        "rollout": {"group_size": 2, "approval": True,
+                    "rate": {"per_minute": 600}}}))
+    loc = hdrs["location"]
+    assert loc == "/v1/jobs/%d" % job["id"]
+    assert (job["status"], job["groups"], job["total"]) == ("running", 2, 3)
+    wait_for(lambda: gw.get_json(loc)["status"] == "awaiting_approval", 10,
+             what="the first group done")
+    # The devices' records are answered as committed, the job from memory.
+    wait_for(lambda: len(gw.get_json(loc + "/devices?state=succeeded")[
+        "devices"]) == 2, what="the first group's records committed")
+    _, held = live("GET", loc, 200)
+    assert held["counts"]["succeeded"] == 2 and held["group"] == 0
+    assert "continue" in held["reason"]
+    _, page = live("GET", loc + "/devices?limit=1", 200)
+    assert [d["ep"] for d in page["devices"]] == ["live-j1"]
+    assert page["next"] == "live-j1"
+    _, rest = live("GET", loc + "/devices?after=live-j1", 200)
+    assert [d["ep"] for d in rest["devices"]] == ["live-j2", "live-j3"]
+    assert rest["next"] is None
+    _, ok = live("GET", loc + "/devices?state=succeeded", 200)
+    assert [d["steps_done"] for d in ok["devices"]] == [1, 1]
+    _, waiting = live("GET", loc + "/devices?state=pending", 200)
+    assert [d["ep"] for d in waiting["devices"]] == ["live-j3"]
+    live("GET", loc + "/devices?state=asleep", 400)
+    live("GET", loc + "/devices?limit=0", 400)
+    live("POST", loc + "/resume", 409)
+    _, going = live("POST", loc + "/continue", 200)
+    assert going["status"] == "running" and going["group"] == 1
+    wait_for(lambda: gw.get_json(loc)["status"] == "done", 10,
+             what="the job done")
+    _, done = live("GET", loc, 200)
+    assert done["counts"]["succeeded"] == 3 and done["finished_at"]
+    live("POST", loc + "/cancel", 409)
+    live("POST", loc + "/continue", 409)
+
+    # Scheduled: paused, resumed (scheduled again), cancelled.
+    hdrs, late = live("POST", "/v1/jobs", 201, body=json.dumps({
+        "steps": [step], "target": {"endpoints": names},
+        "schedule": {"start_at": int(time.time()) + 600}}))
+    late_loc = hdrs["location"]
+    assert late["status"] == "scheduled"
+    assert live("POST", late_loc + "/pause", 200)[1]["status"] == "paused"
+    assert live("POST", late_loc + "/resume", 200)[1]["status"] == \
+        "scheduled"
+    _, gone = live("POST", late_loc + "/cancel", 200)
+    assert gone["status"] == "cancelled" and gone["counts"]["cancelled"] == 3
+    _, first = live("GET", "/v1/jobs?limit=1", 200)
+    assert [j["id"] for j in first["jobs"]] == [late["id"]]
+    assert first["next"] == str(late["id"])
+    _, older = live("GET", "/v1/jobs?after=" + first["next"], 200)
+    assert [j["id"] for j in older["jobs"]] == [job["id"]]
+    assert older["next"] is None
+    live("GET", "/v1/jobs?limit=0", 400)
+
+    # Refusals, nothing stored.
+    _, bad = live("POST", "/v1/jobs", 400, body=json.dumps({
+        "steps": [{"op": "reboot"}], "target": {"endpoints": names}}))
+    assert bad["field"] == "steps[0].op"
+    _, bad = live("POST", "/v1/jobs", 400, body="{not json")
+    assert bad["field"] == "body"
+    _, bad = live("POST", "/v1/jobs", 422, body=json.dumps({
+        "steps": [{"op": "firmware", "image": "0123456789abcdef"}],
+        "target": {"endpoints": names}}))
+    assert bad["field"] == "steps" and "no such image" in bad["detail"]
+    assert len(gw.get_json("/v1/jobs")["jobs"]) == 2
+    live("GET", "/v1/jobs/999", 404)
+    live("GET", "/v1/jobs/999/devices", 404)
+    live("POST", "/v1/jobs/999/pause", 404)
+    live("POST", loc + "/restart", 404)
+    assert gw.alive()
