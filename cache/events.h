@@ -20,9 +20,11 @@ int	events_subscribe(struct gateway *gw, events_sink sink, void *arg);
 void	events_unsubscribe(struct gateway *gw, events_sink sink, void *arg);
 
 /*
- * Emits an event of type for ep with the fields of data (consumed; may be
- * NULL). Types: registration, update, deregistration, decommission,
- * expired, op_result.
+ * Emits an event of type for ep (NULL: an event of no device, a job's)
+ * with the fields of data (consumed; may be NULL). Types: registration,
+ * update, deregistration, decommission, expired, awake, sleeping,
+ * notification, send, op_result, fw_progress, bootstrap_*, tags, job,
+ * job_progress (proxy/stream.c serves them by name).
  */
 void	events_emit(struct gateway *gw, const char *type, const char *ep,
 	    cJSON *data);
