@@ -146,9 +146,10 @@ cache_put(struct gateway *gw, const char *ep, const char *path,
 	size_t size;
 
 	if ((old = cache_find_parts(c, ep, path)) != NULL) {
+		/* An empty value may come as a NULL body. */
 		if (old->pub.len == len &&
 		    old->pub.content_format == content_format &&
-		    memcmp(old->data, body, len) == 0) {
+		    (len == 0 || memcmp(old->data, body, len) == 0)) {
 			cache_refresh(c, old, max_age, notification, now);
 			return 1;	/* the same value again */
 		}
@@ -170,7 +171,8 @@ cache_put(struct gateway *gw, const char *ep, const char *path,
 	}
 	e->key = key;
 	e->size = size;
-	memcpy(e->data, body, len);
+	if (len > 0)
+		memcpy(e->data, body, len);
 	e->pub.body = e->data;
 	e->pub.len = len;
 	e->pub.content_format = content_format;

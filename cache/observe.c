@@ -144,9 +144,11 @@ obs_value(cJSON *e, int cf, const uint8_t *body, size_t len)
 		cJSON_AddItemToObject(e, "value", v);
 		return;
 	}
-	if ((cf == 0 || cf < 0) && memchr(body, '\0', len) == NULL &&
+	if ((cf == 0 || cf < 0) && (len == 0 ||
+	    memchr(body, '\0', len) == NULL) &&
 	    (s = malloc(len + 1)) != NULL) {
-		memcpy(s, body, len);
+		if (len > 0)		/* an empty value may have no body */
+			memcpy(s, body, len);
 		s[len] = '\0';
 		cJSON_AddStringToObject(e, "value", s);
 		free(s);

@@ -228,6 +228,26 @@ test_freshness(void **state)
 	assert_int_equal(cache_age(&e), 0);
 }
 
+/* An empty value, as a device's empty string comes (no body at all):
+ * kept, and the same again. */
+static void
+test_empty_value(void **state)
+{
+	const struct cache_entry *e;
+
+	(void)state;
+	assert_int_equal(cache_put(&gw, "n", "9/0/1", 0, -1, NULL, 0, 1), 1);
+	e = cache_get(&gw, "n", "9/0/1");
+	assert_non_null(e);
+	assert_int_equal(e->len, 0);
+	assert_int_equal(cache_put(&gw, "n", "9/0/1", 0, -1, NULL, 0, 1), 1);
+	assert_ptr_equal(cache_get(&gw, "n", "9/0/1"), e);
+	assert_int_equal(e->notifications, 2);
+	assert_int_equal(cache_put(&gw, "n", "9/0/1", 0, -1,
+	    (const uint8_t *)"1.4", 3, 1), 1);
+	assert_int_equal(cache_get(&gw, "n", "9/0/1")->len, 3);
+}
+
 int
 main(void)
 {
@@ -245,6 +265,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_drop_device, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_forget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_value, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_freshness, setup,
 		    teardown),
 	};
