@@ -150,8 +150,18 @@ def test_groups_held_for_approval(gateway_factory, devices):
     assert "continue" in held["reason"]
     assert held["counts"]["succeeded"] == 2 and held["counts"]["pending"] == 2
     assert ds["ja-2"].requests() == [] and ds["ja-3"].requests() == []
+    m = gw.metrics()
+    assert m['outpost_jobs{status="awaiting_approval"}'] == 1
+    assert m['outpost_jobs{status="done"}'] == 0
+    assert m['outpost_job_devices{state="succeeded"}'] == 2
+    assert m['outpost_job_devices{state="pending"}'] == 2
     assert action(gw, j["id"], "continue")["status"] == "running"
     wait_status(gw, j["id"], "done")
+    m = gw.metrics()
+    assert m['outpost_jobs{status="done"}'] == 1
+    assert m['outpost_jobs{status="awaiting_approval"}'] == 0
+    # the devices of finished jobs are not counted
+    assert m['outpost_job_devices{state="succeeded"}'] == 0
     assert all(len(d.requests("PUT 1/0/3")) == 1 for d in ds.values())
     action(gw, j["id"], "continue", expect=409)
 
