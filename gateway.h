@@ -115,6 +115,8 @@ struct http_server;
 struct firmware;
 struct campaigns;
 struct jobs;
+struct history;
+struct alarms;
 struct fwserve;
 struct tags_pending;
 struct cred_pending;
@@ -143,6 +145,8 @@ struct gateway {
 	struct firmware		*firmware;	/* modules/firmware/firmware.c */
 	struct campaigns	*campaigns;	/* modules/firmware/campaign.c */
 	struct jobs		*jobs;		/* modules/jobs/job.c */
+	struct history		*history;	/* modules/health/history.c */
+	struct alarms		*alarms;	/* modules/health/alarm.c */
 	struct fwserve		*fwserve;	/* modules/coap/fwserve.c, with coap */
 	struct cred_pending	*cred_pendings;	/* modules/device/cred.c:
 						   writes not yet durable */

@@ -62,6 +62,20 @@ void		 cache_forget(struct gateway *gw, const char *ep,
 /* Forgets everything about ep (decommissioned). */
 void		 cache_drop_device(struct gateway *gw, const char *ep);
 
+/*
+ * Told of each number in every value cache_put is given, the same value
+ * again included (lwm2m/numvals.h splits it; a value is split once, for all
+ * listeners): ep, the number's own path ("3/0/9", "health/cpu_pct"), the
+ * number and its time (unix ms). Called during cache_put, before it
+ * returns; a listener copies what it keeps and calls no cache_put. History
+ * and alarms (modules/health/) listen. At most CACHE_MAX_LISTENERS.
+ */
+#define CACHE_MAX_LISTENERS	4
+typedef void (*cache_number_cb)(struct gateway *gw, const char *ep,
+    const char *path, double v, int64_t t_ms, void *arg);
+int		 cache_add_number_listener(struct gateway *gw,
+		    cache_number_cb cb, void *arg);
+
 /* Entries and bytes held, for /metrics. */
 void		 cache_stats(struct gateway *gw, size_t *entries, size_t *bytes);
 

@@ -84,7 +84,8 @@ struct store {
 static const char *const store_db_names[STORE_DB__COUNT] = {
 	"meta", "devices", "ops", "queue", "outbox", "observe", "creds",
 	"firmware", "fwchunk", "campaigns", "campdevs", "tags", "tagidx",
-	"bootstrap", "jobs", "jobdevs"
+	"bootstrap", "jobs", "jobdevs", "hseries", "hpoints", "hbuckets",
+	"alarmrules", "alarms", "devlogs"
 };
 
 /* Creates dir and its parents, like mkdir -p. */

@@ -47,6 +47,13 @@ enum store_db {
 	STORE_DB_JOBS,		/* job id (u64 BE) -> jobstore.c JSON */
 	STORE_DB_JOBDEVS,	/* job id (u64 BE), endpoint -> the device's
 				   record in the job (jobstore.c) */
+	STORE_DB_HSERIES,	/* history series (modules/health/history.c) */
+	STORE_DB_HPOINTS,	/* history raw points */
+	STORE_DB_HBUCKETS,	/* history downsampled buckets */
+	STORE_DB_ALARMRULES,	/* alarm rules (modules/health/alarm.c) */
+	STORE_DB_ALARMS,	/* alarms raised, active and cleared */
+	STORE_DB_DEVLOGS,	/* device log lines attached to a job's or a
+				   campaign's failed device */
 	STORE_DB__COUNT
 };
 
