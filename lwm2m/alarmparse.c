@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cJSON.h>
@@ -472,6 +473,36 @@ done:
 	return rc;
 }
 
+/*
+ * Every number of o made a raw node of the shortest text ("%.15g" to
+ * "%.17g") that reads back as it: cJSON prints 15 digits when that is
+ * within a rounding, which would change a limit between the request and
+ * what the store keeps. -1 out of memory.
+ */
+static int
+alarmparse_exact(cJSON *o)
+{
+	char text[40], *copy;
+	cJSON *c;
+	int prec;
+
+	for (c = o->child; c != NULL; c = c->next) {
+		if (!cJSON_IsNumber(c) || !isfinite(c->valuedouble))
+			continue;
+		for (prec = 15; prec <= 17; prec++) {
+			snprintf(text, sizeof(text), "%.*g", prec,
+			    c->valuedouble);
+			if (strtod(text, NULL) == c->valuedouble)
+				break;
+		}
+		if ((copy = strdup(text)) == NULL)
+			return -1;
+		c->type = cJSON_Raw;
+		c->valuestring = copy;
+	}
+	return 0;
+}
+
 cJSON *
 alarmparse_json(const struct alarm_rule_def *def)
 {
@@ -525,6 +556,10 @@ alarmparse_json(const struct alarm_rule_def *def)
 		    source_names[def->source >= 0 && def->source < 3 ?
 		    def->source : 0]);
 		break;
+	}
+	if (alarmparse_exact(o) == -1) {
+		cJSON_Delete(o);
+		return NULL;
 	}
 	return o;
 }

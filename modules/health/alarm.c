@@ -349,7 +349,7 @@ alarm_sweep_device(struct device *d, void *arg)
 	struct alarm_rule *r;
 	struct alarm_track *t;
 	int64_t now = gw_now();
-	char note[96];
+	char note[ALARM_PATH_MAX + 96];
 	double x;
 	size_t i;
 
@@ -731,7 +731,7 @@ alarm_rule_render(struct gateway *gw, const struct alarm_rule *r)
 		n += al->recs[i]->active && strcmp(al->recs[i]->rule, r->id) ==
 		    0;
 	cJSON_AddStringToObject(o, "id", r->id);
-	cJSON_AddStringToObject(o, "source", r->ini ? "ini" : "api");
+	cJSON_AddStringToObject(o, "origin", r->ini ? "ini" : "api");
 	cJSON_AddStringToObject(o, "created", gw_time_str(r->created, when));
 	cJSON_AddNumberToObject(o, "active", (double)n);
 	return o;

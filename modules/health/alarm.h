@@ -65,7 +65,7 @@ int		 alarm_rule_add(struct gateway *gw,
 		    const struct alarm_rule_def *def, uint64_t *id,
 		    int *status, char *err, size_t errlen);
 
-/* The rule of that id as JSON (its definition, id, created, source "api"
+/* The rule of that id as JSON (its definition, id, created, origin "api"
  * or "ini", active alarms), NULL when there is none; the caller frees. */
 cJSON		*alarm_rule_json(struct gateway *gw, const char *id);
 /* The same by number, for http_reply_created. */

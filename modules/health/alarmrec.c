@@ -194,7 +194,7 @@ alarm_raise(struct gateway *gw, struct alarm_track *t, double value,
 	struct alarms *al = gw->alarms;
 	const struct alarm_rule *r = t->rule;
 	struct alarm_rec *a;
-	char words[160];
+	char words[320];
 
 	if ((a = calloc(1, sizeof(*a))) == NULL ||
 	    (a->path = strdup(r->def.path)) == NULL) {
