@@ -21,6 +21,12 @@
 #include "modules/device/registry.h"
 #include "modules/health/alarmint.h"
 
+/* An op on its way to the store. */
+struct alarm_push_op {
+	struct gateway	*gw;
+	char		 ep[];
+};
+
 /*
  * The attributes of def as a Write-Attributes query: gt and lt a
  * hysteresis apart, so that the device tells the crossing back as well
@@ -66,18 +72,35 @@ alarm_push_query(const struct alarm_rule_def *def, int remove, char *query,
 	return rc;
 }
 
+/* Committed: a device that can be reached gets it now. */
+static void
+alarm_push_queued(enum queue_result res, uint64_t id, void *arg)
+{
+	struct alarm_push_op *op = arg;
+
+	(void)id;
+	if (res == QUEUE_OK)
+		queue_wake(op->gw, op->ep);
+	free(op);
+}
+
 /* Queues def's attributes (or their removal) for ep. */
 static void
 alarm_push_write(struct gateway *gw, const struct alarm_rule *r,
     const char *ep, int remove)
 {
 	struct devreq_spec spec;
+	struct alarm_push_op *op;
 	char query[DM_QUERY_MAX];
 	enum queue_result res;
 	uint64_t id;
+	size_t eplen = strlen(ep);
 
-	if (alarm_push_query(&r->def, remove, query, sizeof(query)) == -1)
+	if (alarm_push_query(&r->def, remove, query, sizeof(query)) == -1 ||
+	    (op = malloc(sizeof(*op) + eplen + 1)) == NULL)
 		return;
+	op->gw = gw;
+	memcpy(op->ep, ep, eplen + 1);
 	memset(&spec, 0, sizeof(spec));
 	spec.method = DEVREQ_PUT;
 	spec.path = r->def.path;
@@ -85,11 +108,13 @@ alarm_push_write(struct gateway *gw, const struct alarm_rule *r,
 	spec.content_format = -1;
 	spec.accept = -1;
 	spec.timeout_s = (unsigned)gw->cfg.proxy_timeout;
-	if ((res = queue_push_id(gw, ep, &spec, NULL, NULL, &id)) != QUEUE_OK)
+	if ((res = queue_push_id(gw, ep, &spec, alarm_push_queued, op,
+	    &id)) != QUEUE_OK) {
+		free(op);
 		log_warnx("alarm rule %s: device %s: attributes of %s not "
 		    "queued (%s)", r->id, ep, r->def.path, res == QUEUE_FULL ?
 		    "its queue is full" : "store failure");
-	else
+	} else
 		log_debug("alarm rule %s: device %s: %s?%s queued as op %"
 		    PRIu64, r->id, ep, r->def.path, query, id);
 }
