@@ -134,6 +134,10 @@ $(B)/tests/test_dom_%: tests/unit/test_dom_%.c $(DOMAIN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs cmocka)
 
+$(B)/bench/alarmbench: tests/bench/alarmbench.c $(DOMAIN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 $(B)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs cmocka)
@@ -209,6 +213,8 @@ bench: deps
 	@if [ -x tests/bench/cache.sh ]; then \
 	    tests/bench/cache.sh $(abspath $(OUTPOST)) $(abspath $(NODE)); fi
 	tests/bench/fw.sh $(abspath $(OUTPOST)) $(abspath $(NODE))
+	@$(MAKE) --no-print-directory $(B)/bench/alarmbench
+	tests/bench/alarm.sh $(abspath $(B)/bench/alarmbench)
 	$(MAKE) --no-print-directory arm64 && tests/bench/arm64.sh $(abspath $(ARM_B))
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: binaries, man pages, examples,

@@ -258,23 +258,27 @@ void
 alarm_retire_oldest(struct gateway *gw)
 {
 	struct alarms *al = gw->alarms;
+	struct alarm_rec *a;
 	uint8_t key[8];
-	size_t i = 0;
+	size_t i, j = 0, excess;
 
-	while (al->ncleared > (size_t)gw->cfg.alarm_keep_cleared &&
-	    i < al->nrecs) {
-		if (al->recs[i]->active) {
-			i++;
+	if (al->ncleared <= (size_t)gw->cfg.alarm_keep_cleared)
+		return;
+	excess = al->ncleared - (size_t)gw->cfg.alarm_keep_cleared;
+	/* One pass: the records stay in id order, the oldest cleared go. */
+	for (i = 0; i < al->nrecs; i++) {
+		a = al->recs[i];
+		if (excess > 0 && !a->active) {
+			store_put_be64(key, a->id);
+			store_del(gw->store, STORE_DB_ALARMS, key, sizeof(key));
+			alarm_rec_free(a);
+			excess--;
+			al->ncleared--;
 			continue;
 		}
-		store_put_be64(key, al->recs[i]->id);
-		store_del(gw->store, STORE_DB_ALARMS, key, sizeof(key));
-		alarm_rec_free(al->recs[i]);
-		memmove(&al->recs[i], &al->recs[i + 1],
-		    (al->nrecs - i - 1) * sizeof(al->recs[0]));
-		al->nrecs--;
-		al->ncleared--;
+		al->recs[j++] = a;
 	}
+	al->nrecs = j;
 }
 
 void
