@@ -52,7 +52,8 @@ LWM2M_SRC := lwm2m/lwm2m.c lwm2m/senml.c lwm2m/senml_typed.c lwm2m/senml_tlv.c \
             lwm2m/objmodel.c lwm2m/ddf.c lwm2m/dmparse.c lwm2m/bsmsg.c \
             lwm2m/senml_split.c lwm2m/numvals.c \
             lwm2m/jobparse.c lwm2m/jobjson.c lwm2m/jobreq.c lwm2m/jobstep.c \
-            lwm2m/jobbody.c lwm2m/jobprint.c lwm2m/jobrisk.c
+            lwm2m/jobbody.c lwm2m/jobprint.c lwm2m/jobrisk.c \
+            lwm2m/alarmparse.c
 STORE_SRC := store/store.c
 CACHE_SRC := cache/cache.c cache/events.c cache/observe.c
 DEVICE_SRC := modules/device/registry.c modules/device/queue.c \
@@ -62,6 +63,8 @@ DEVICE_SRC := modules/device/registry.c modules/device/queue.c \
             modules/device/guard.c modules/device/regformat.c
 FIRMWARE_SRC := modules/firmware/firmware.c modules/firmware/campaign.c \
             modules/firmware/campstore.c modules/firmware/camptarget.c
+HEALTH_SRC := modules/health/alarm.c modules/health/alarmrec.c \
+            modules/health/alarmpush.c
 JOBS_SRC := modules/jobs/job.c modules/jobs/jobdev.c modules/jobs/jobstore.c \
             modules/jobs/jobtarget.c
 COAP_SRC := modules/coap/coap.c modules/coap/rd.c modules/coap/send.c \
@@ -71,14 +74,14 @@ COAP_SRC := modules/coap/coap.c modules/coap/rd.c modules/coap/send.c \
 PROXY_SRC := proxy/http.c proxy/conn.c proxy/router.c proxy/api.c proxy/auth.c proxy/tokens.c \
             proxy/tls.c proxy/forward.c proxy/ops.c proxy/provision.c \
             proxy/tagapi.c proxy/bsapi.c proxy/fwapi.c proxy/crange.c proxy/campapi.c \
-            proxy/objapi.c proxy/jobapi.c \
+            proxy/objapi.c proxy/jobapi.c proxy/alarmapi.c \
             proxy/stream.c proxy/obsapi.c proxy/metrics.c proxy/webhook.c proxy/whparse.c proxy/headscan.c
 CORE_SRC := $(BASE_SRC) $(LWM2M_SRC) $(STORE_SRC) $(CACHE_SRC) $(DEVICE_SRC) \
-            $(FIRMWARE_SRC) $(JOBS_SRC) $(COAP_SRC) $(PROXY_SRC)
+            $(FIRMWARE_SRC) $(HEALTH_SRC) $(JOBS_SRC) $(COAP_SRC) $(PROXY_SRC)
 # The domain and what it stands on, without either face: the domain's
 # unit tests (tests/unit/test_dom_*.c) link these alone.
 DOMAIN_SRC := $(BASE_SRC) $(LWM2M_SRC) $(STORE_SRC) $(CACHE_SRC) \
-            $(DEVICE_SRC) $(FIRMWARE_SRC) $(JOBS_SRC)
+            $(DEVICE_SRC) $(FIRMWARE_SRC) $(HEALTH_SRC) $(JOBS_SRC)
 DOMAIN_OBJ := $(DOMAIN_SRC:%.c=$(B)/%.o)
 GW_SRC   := main.c modules/firmware/fwtool.c $(CORE_SRC)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
@@ -130,6 +133,10 @@ $(B)/tests/test_node_%: tests/unit/test_node_%.c $(NODE_CORE_OBJ)
 $(B)/tests/test_dom_%: tests/unit/test_dom_%.c $(DOMAIN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs cmocka)
+
+$(B)/bench/alarmbench: tests/bench/alarmbench.c $(DOMAIN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -206,6 +213,8 @@ bench: deps
 	@if [ -x tests/bench/cache.sh ]; then \
 	    tests/bench/cache.sh $(abspath $(OUTPOST)) $(abspath $(NODE)); fi
 	tests/bench/fw.sh $(abspath $(OUTPOST)) $(abspath $(NODE))
+	@$(MAKE) --no-print-directory $(B)/bench/alarmbench
+	tests/bench/alarm.sh $(abspath $(B)/bench/alarmbench)
 	$(MAKE) --no-print-directory arm64 && tests/bench/arm64.sh $(abspath $(ARM_B))
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: binaries, man pages, examples,

@@ -18,6 +18,7 @@
 #include "modules/firmware/firmware.h"
 #include "modules/firmware/fwtool.h"
 #include "modules/device/models.h"
+#include "modules/health/alarm.h"
 #include "store/store.h"
 #include "proxy/http.h"
 
@@ -38,6 +39,7 @@ static const struct gw_module *const modules[] = {
 	&forward_module,	/* the proxy's groups of identical GETs */
 	&campaign_module,	/* after queue and firmware: it uses both */
 	&job_module,		/* after queue, observe and firmware */
+	&alarm_module,		/* after cache, observe, queue and jobs */
 };
 #define NMODULES (sizeof(modules) / sizeof(modules[0]))
 

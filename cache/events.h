@@ -24,7 +24,7 @@ void	events_unsubscribe(struct gateway *gw, events_sink sink, void *arg);
  * with the fields of data (consumed; may be NULL). Types: registration,
  * update, deregistration, decommission, expired, awake, sleeping,
  * notification, send, op_result, fw_progress, bootstrap_*, tags, job,
- * job_progress (proxy/stream.c serves them by name).
+ * job_progress, alarm (proxy/stream.c serves them by name).
  */
 void	events_emit(struct gateway *gw, const char *type, const char *ep,
 	    cJSON *data);

@@ -245,6 +245,25 @@ static const struct config_key config_table[] = {
 	KEY_INT("jobs", "poll_s", job_poll_s, 1, 86400, "60",
 	    "seconds a step may wait for its resource to reach a value before the gateway reads it (news comes by observing it)", 0),
 
+	KEY_INT("alarms", "silence_s", alarm_silence_s, 0, 2592000, "0",
+	    "seconds any device may say nothing before rule ini-silence raises an alarm (0: no such rule)", 0),
+	KEY_INT("alarms", "expired", alarm_expired, 0, 1, "1",
+	    "1: rule ini-expired raises an alarm for any device whose lifetime passed without an update", 0),
+	KEY_INT("alarms", "failures", alarm_failures, 0, 1, "1",
+	    "1: rule ini-failure raises an alarm for any device that fails in a job or a campaign", 0),
+	KEY_STR("alarms", "severity", alarm_severity, "major",
+	    "severity of the rules above: critical, major, minor or warning", 0),
+	KEY_INT("alarms", "sweep_s", alarm_sweep_s, 1, 3600, "10",
+	    "seconds between the sweeps that find silence, expiry and holds run out", 0),
+	KEY_INT("alarms", "sweep_slice", alarm_sweep_slice, 1, 1000000, "1000",
+	    "devices one turn of the loop looks at in a sweep or a push of attributes", 0),
+	KEY_INT("alarms", "max_rules", alarm_max_rules, 1, 10000, "256",
+	    "alarm rules the API may add", 0),
+	KEY_INT("alarms", "keep_cleared", alarm_keep_cleared, 0, 10000000, "10000",
+	    "cleared alarms kept in the store (beyond: the oldest go)", 0),
+	KEY_INT("alarms", "push", alarm_push, 0, 1, "1",
+	    "1: a threshold rule on an LwM2M resource is written to its devices as notification attributes (gt, lt, st, pmin, pmax)", 0),
+
 	KEY_STR("lwm2m", "models_dir", lwm2m_models_dir, "",
 	    "directory of OMA DDF XML object definitions (*.xml) that add to or "
 	    "replace the built-in objects (empty: the built-in ones only; "
@@ -504,6 +523,25 @@ config_validate_coap(struct inifile *p)
 	return 0;
 }
 
+/* [alarms] severity is one of four words. */
+static int
+config_validate_alarms(struct inifile *p)
+{
+	const struct gw_config *cfg = p->cfg;
+	static const char *const sev[] = { "critical", "major", "minor",
+	    "warning" };
+	size_t i;
+
+	for (i = 0; i < sizeof(sev) / sizeof(sev[0]); i++)
+		if (strcmp(cfg->alarm_severity, sev[i]) == 0)
+			return 0;
+	p->line = config_line_of(p, offsetof(struct gw_config,
+	    alarm_severity));
+	inifile_fail(p, "[alarms] severity: '%s' is not one of critical, "
+	    "major, minor, warning", cfg->alarm_severity);
+	return -1;
+}
+
 /*
  * [bootstrap]: each listen key empty or HOST:PORT; server_uri empty or a
  * coap:// or coaps:// URI; and when a bootstrap listener is on with no
@@ -584,7 +622,7 @@ config_validate(struct inifile *p)
 		    cfg->reg_max_lifetime);
 		return -1;
 	}
-	if (config_validate_coap(p) == -1)
+	if (config_validate_coap(p) == -1 || config_validate_alarms(p) == -1)
 		return -1;
 	return config_validate_bootstrap(p);
 }

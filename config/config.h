@@ -119,6 +119,15 @@ struct gw_config {
 	int			job_overall_failure_percent;
 	int			job_recheck_s;
 	int			job_poll_s;
+	int			alarm_silence_s;	/* 0: no ini rule */
+	int			alarm_expired;
+	int			alarm_failures;
+	char			alarm_severity[16];	/* of the ini rules */
+	int			alarm_sweep_s;
+	int			alarm_sweep_slice;
+	int			alarm_max_rules;
+	int			alarm_keep_cleared;
+	int			alarm_push;
 
 	char			lwm2m_models_dir[PATH_MAX];	/* "" = none */
 	char			bs_listen[CONFIG_HOST_MAX + 16];	/* "" = off */

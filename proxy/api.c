@@ -411,6 +411,17 @@ const struct http_route api_routes[] = {
 	    AUTH_ADMIN },
 	{ "/v1/jobs/{id}/{action}", EVHTTP_REQ_POST, api_job_action,
 	    AUTH_READ, AUTH_ADMIN },
+	/* Alarm rules write attributes to devices: admin's. An operator
+	 * acknowledges an alarm; any reader may follow them. */
+	{ "/v1/alarm-rules", EVHTTP_REQ_GET | EVHTTP_REQ_POST, api_alarm_rules,
+	    AUTH_READ, AUTH_ADMIN },
+	{ "/v1/alarm-rules/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE,
+	    api_alarm_rule, AUTH_READ, AUTH_ADMIN },
+	{ "/v1/alarms", EVHTTP_REQ_GET, api_alarms, AUTH_READ, AUTH_ADMIN },
+	{ "/v1/alarms/{id}", EVHTTP_REQ_GET, api_alarm, AUTH_READ,
+	    AUTH_ADMIN },
+	{ "/v1/alarms/{id}/ack", EVHTTP_REQ_POST, api_alarm_ack, AUTH_READ,
+	    AUTH_OPERATE },
 	/* The object model: what any reader of devices may see. */
 	{ "/v1/objects", EVHTTP_REQ_GET, api_objects, AUTH_READ, AUTH_ADMIN },
 	{ "/v1/objects/{id}", EVHTTP_REQ_GET, api_object, AUTH_READ,

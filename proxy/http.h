@@ -96,6 +96,15 @@ void	api_bootstrap_tags(struct http_exchange *hx);
 void	api_bootstrap_tag(struct http_exchange *hx);
 void	api_device_bootstrap(struct http_exchange *hx);
 
+/* proxy/alarmapi.c: GET and POST /v1/alarm-rules, GET and DELETE
+ * /v1/alarm-rules/{id}; GET /v1/alarms, GET /v1/alarms/{id}, POST
+ * /v1/alarms/{id}/ack. */
+void	api_alarm_rules(struct http_exchange *hx);
+void	api_alarm_rule(struct http_exchange *hx);
+void	api_alarms(struct http_exchange *hx);
+void	api_alarm(struct http_exchange *hx);
+void	api_alarm_ack(struct http_exchange *hx);
+
 /* proxy/tagapi.c: GET and PUT /v1/devices/{ep}/tags; the JSON array of
  * tags[0..n) (for GET /v1/devices/{ep} and provisioning's answer). */
 void	api_device_tags(struct http_exchange *hx);

@@ -464,3 +464,61 @@ def test_live_job_answers_match_the_document(doc, gateway_factory,
     live("POST", "/v1/jobs/999/pause", 404)
     live("POST", loc + "/restart", 404)
     assert gw.alive()
+
+
+def test_live_alarm_answers_match_the_document(doc, gateway_factory,
+                                               devices):
+    """The alarm routes: rules made (201), listed, read, refused (400 with
+    field, 409 for gateway.ini's, 413), deleted (204); an alarm raised by a
+    value read through the proxy, listed a page and a filter at a time,
+    read, acknowledged (200, then 409), 404s."""
+    gw = gateway_factory()
+    devices(gw, "live-a1", answers={"GET 3/0/7": ("2.05", b"90", 0, None)})
+    live = Live(doc, gw)
+    hdrs, rule = live("POST", "/v1/alarm-rules", 201, body=json.dumps({
+        "kind": "threshold", "path": "3/0/7", "above": 80,
+        "hysteresis": 5, "hold_s": 0, "push": False, "ep": "live-a1",
+        "severity": "minor", "name": "hot"}))
+    assert hdrs["location"] == "/v1/alarm-rules/" + rule["id"]
+    live("POST", "/v1/alarm-rules", 201, body=json.dumps({
+        "kind": "rate", "path": "health/mem", "below": -1,
+        "per": "minute", "window": 3, "tag": "site-a"}))
+    live("POST", "/v1/alarm-rules", 201, body=json.dumps({
+        "kind": "offline", "state": "asleep", "for_s": 60}))
+    _, rules = live("GET", "/v1/alarm-rules", 200)
+    assert [r["id"] for r in rules["rules"]][:2] == ["ini-expired",
+                                                    "ini-failure"]
+    live("GET", "/v1/alarm-rules/ini-failure", 200)
+    _, bad = live("POST", "/v1/alarm-rules", 400, body=json.dumps({
+        "kind": "silence", "for_s": 0}))
+    assert bad["field"] == "for_s"
+    _, bad = live("POST", "/v1/alarm-rules", 400, body="{not json")
+    assert bad["field"] is None
+    live("POST", "/v1/alarm-rules", 413, body="{" + " " * 5000 + "}")
+    live("DELETE", "/v1/alarm-rules/ini-expired", 409)
+    live("GET", "/v1/alarm-rules/999", 404)
+
+    assert gw.http("GET", "/v1/devices/live-a1/r/3/0/7")[0] == 200
+    _, page = live("GET", "/v1/alarms?state=active&ep=live-a1", 200)
+    assert len(page["alarms"]) == 1 and page["next"] is None
+    alarm = page["alarms"][0]
+    assert alarm["value"] == 90 and alarm["severity"] == "minor"
+    _, one = live("GET", "/v1/alarms/%d" % alarm["id"], 200)
+    assert one["acked"] is None
+    _, one = live("POST", "/v1/alarms/%d/ack" % alarm["id"], 200,
+                  body=json.dumps({"by": "live"}))
+    assert one["acked"]["by"] == "live"
+    live("POST", "/v1/alarms/%d/ack" % alarm["id"], 409)
+    live("POST", "/v1/alarms/%d/ack" % alarm["id"], 400,
+         body=json.dumps({"who": "x"}))
+    live("GET", "/v1/alarms?severity=minor&limit=1", 200)
+    live("GET", "/v1/alarms?state=sleeping", 400)
+    live("GET", "/v1/alarms?severity=fatal", 400)
+    live("GET", "/v1/alarms?after=x", 400)
+    live("GET", "/v1/alarms/999", 404)
+    live("POST", "/v1/alarms/999/ack", 404)
+    live("DELETE", "/v1/alarm-rules/" + rule["id"], 204)
+    _, page = live("GET", "/v1/alarms?state=cleared", 200)
+    assert [a["id"] for a in page["alarms"]] == [alarm["id"]]
+    assert page["alarms"][0]["note"] == "rule deleted"
+    assert gw.alive()

@@ -519,6 +519,9 @@ test_each_key_settable(void **state)
 			snprintf(value, sizeof(value), "/srv/outpost-%zu", i);
 			if (strcmp(k->key, "plain") == 0)	/* a word */
 				snprintf(value, sizeof(value), "any");
+			if (strcmp(k->section, "alarms") == 0 &&
+			    strcmp(k->key, "severity") == 0)	/* a word */
+				snprintf(value, sizeof(value), "critical");
 			/* [bootstrap]'s are checked at load: an address,
 			 * a URI. */
 			if (strcmp(k->section, "bootstrap") == 0 &&
@@ -1285,6 +1288,10 @@ test_bootstrap_keys(void **state)
 	assert_string_equal(cfg.bs_listen, "127.0.0.1:5783");
 	load_fail("[bootstrap]\nlisten = localhost:5783\n", 2,
 	    "[bootstrap] listen: 'localhost:5783'");
+	load_ok(&cfg, "[alarms]\nseverity = minor\nsilence_s = 600\n");
+	assert_string_equal(cfg.alarm_severity, "minor");
+	load_fail("[alarms]\n\nseverity = fatal\n", 3,
+	    "[alarms] severity: 'fatal' is not one of critical");
 	load_fail("[bootstrap]\nsecure_listen = 1.2.3.4\n", 2,
 	    "[bootstrap] secure_listen");
 	load_fail("[bootstrap]\nserver_uri = http://gw\n", 2,
@@ -1339,6 +1346,7 @@ test_restart_keys_by_table(void **state)
 		case CONFIG_STRING:
 			snprintf(value, sizeof(value), "%s",
 			    strcmp(k->key, "plain") == 0 ? "off" :
+			    strcmp(k->key, "severity") == 0 ? "warning" :
 			    strcmp(k->section, "bootstrap") != 0 ? "/srv/x" :
 			    strcmp(k->key, "server_uri") == 0 ?
 			    "coaps://gw.example" : "10.1.2.3:8");
