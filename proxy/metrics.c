@@ -324,7 +324,8 @@ metrics_proc_num(const char *p, const char *end, uint64_t *v)
 	if (p == end)
 		return -1;
 	for (; p < end; p++) {
-		if (*p < '0' || *p > '9' || *v > (UINT64_MAX - 9) / 10)
+		if (*p < '0' || *p > '9' ||
+		    *v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
 			return -1;
 		*v = *v * 10 + (uint64_t)(*p - '0');
 	}
