@@ -1,6 +1,8 @@
 /*
  * gateway.c: what gateway.h promises every layer: the time format of the
- * API, and memory for secrets. main() and the module table are in main.c, at the top of the house.
+ * API, memory for secrets, and the histograms of /metrics (each layer
+ * observes into them; proxy/metrics.c shows them). main() and the module
+ * table are in main.c, at the top of the house.
  */
 #include <sys/mman.h>
 
@@ -40,4 +42,31 @@ gw_time_str(int64_t t, char buf[GW_TIME_LEN])
 	gmtime_r(&tt, &tm);
 	strftime(buf, GW_TIME_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return buf;
+}
+
+static const double metrics_proxy_le[] = {
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
+};
+const struct metrics_buckets metrics_proxy_buckets = {
+	metrics_proxy_le, sizeof(metrics_proxy_le) / sizeof(metrics_proxy_le[0])
+};
+
+static const double metrics_op_le[] = {
+	1, 5, 15, 60, 300, 900, 3600, 14400, 86400, 604800
+};
+const struct metrics_buckets metrics_op_buckets = {
+	metrics_op_le, sizeof(metrics_op_le) / sizeof(metrics_op_le[0])
+};
+
+void
+metrics_observe(struct metrics_hist *h, const struct metrics_buckets *b,
+    double v)
+{
+	size_t i;
+
+	for (i = 0; i < b->n && v > b->le[i]; i++)
+		;
+	h->bucket[i]++;
+	h->count++;
+	h->sum += v;
 }

@@ -24,6 +24,53 @@ struct metrics_http {
 	uint64_t	 count;
 };
 
+/*
+ * A histogram of the Prometheus kind: counts by upper bound (each bucket
+ * its own, made cumulative when shown; the last one is +Inf), their sum
+ * and count. Observing costs a walk of the bounds; nothing is allocated.
+ */
+#define METRICS_BUCKETS_MAX	16	/* bounds of a histogram, +Inf apart */
+
+struct metrics_buckets {
+	const double	*le;		/* upper bounds, ascending */
+	size_t		 n;		/* at most METRICS_BUCKETS_MAX */
+};
+
+struct metrics_hist {
+	uint64_t	 bucket[METRICS_BUCKETS_MAX + 1];
+	uint64_t	 count;
+	double		 sum;
+};
+
+/* Proxied requests (proxy/forward.c) by how they ended. */
+enum metrics_proxy {
+	MPX_NONE,		/* not proxied: refused before it could be */
+	MPX_OK,			/* the device answered 2.xx */
+	MPX_ERROR,		/* it answered an error, or could not be asked */
+	MPX_TIMEOUT,		/* it did not answer in time */
+	MPX_QUEUED,		/* stored in its queue (202) */
+	MPX_CACHED,		/* answered from the cache */
+	MPX_CLOSED,		/* the client went before its answer */
+	MPX__COUNT
+};
+
+/* Queued ops (modules/device/queue.c) by how they ended. */
+enum metrics_op {
+	MOP_DONE,		/* the device answered */
+	MOP_FAILED,		/* it never did, attempts spent */
+	MOP_EXPIRED,		/* its ttl passed before delivery */
+	MOP__COUNT
+};
+
+/* Proxied requests: 5 ms .. 60 s, a LAN to a congested NB-IoT link. */
+extern const struct metrics_buckets metrics_proxy_buckets;
+/* Queued ops, created to ended: 1 s .. a week (sleeping devices). */
+extern const struct metrics_buckets metrics_op_buckets;
+
+/* Counts v (seconds) in h, whose bounds are b. */
+void	metrics_observe(struct metrics_hist *h, const struct metrics_buckets *b,
+	    double v);
+
 struct metrics {
 	uint64_t		registrations;
 	uint64_t		updates;
@@ -39,6 +86,10 @@ struct metrics {
 						   provisioned credential */
 	struct metrics_http	http[METRICS_HTTP_MAX];
 	size_t			nhttp;
+	struct metrics_hist	proxy[MPX__COUNT];	/* latency, seconds */
+	struct metrics_hist	op[MOP__COUNT];		/* queued, seconds */
+	double			start_time;	/* the process's, unix
+						   seconds; 0 until shown */
 };
 
 struct gateway;

@@ -508,6 +508,19 @@ observe_walk_dormant(struct gateway *gw, int (*fn)(const char *ep,
 	return 0;
 }
 
+void
+observe_counts(struct gateway *gw, size_t *established, size_t *dormant)
+{
+	struct obs *o;
+
+	*established = *dormant = 0;
+	if (gw->observe == NULL)
+		return;
+	TAILQ_FOREACH(o, &gw->observe->all, entry)
+		if (!o->reaping)
+			(*(o->live != NULL ? established : dormant))++;
+}
+
 int
 observe_add_listener(struct gateway *gw, observe_listener fn, void *arg)
 {

@@ -125,4 +125,10 @@ void	observe_walk(struct gateway *gw, const char *ep,
 int	observe_walk_dormant(struct gateway *gw,
 	    int (*fn)(const char *ep, void *arg), void *arg);
 
+/* The observations held (for /metrics): those with a live CoAP
+ * observation now, and those waiting for their device. A walk of them,
+ * at most [cache] max_observations. */
+void	observe_counts(struct gateway *gw, size_t *established,
+	    size_t *dormant);
+
 #endif /* OUTPOST_OBSERVE_H */

@@ -303,6 +303,7 @@ forward_enqueue(struct http_exchange *hx)
 {
 	struct fwspec fs;
 
+	hx->px = MPX_QUEUED;
 	if (forward_spec(hx, &fs) == -1)
 		return;
 	(void)api_op_push(hx, &fs.s);
@@ -378,6 +379,7 @@ forward_cached(struct http_exchange *hx, const struct cache_entry *e)
 	size_t jlen = 0;
 	int conv = forward_converts(hx, e->content_format, e->len);
 
+	hx->px = MPX_CACHED;
 	if (conv) {
 		if ((json = forward_to_json(hx->gw, e->content_format, e->body,
 		    e->len, forward_path(hx), &jlen, err, sizeof(err))) ==
@@ -528,11 +530,13 @@ forward_reply(struct http_exchange *hx, const struct devresp *r,
 	int status, bad;
 
 	if (r->kind == DEVRESP_TIMEOUT) {
+		hx->px = MPX_TIMEOUT;
 		http_error(hx, 504, "timeout", "device %s did not answer",
 		    hx->params.value[0]);
 		return;
 	}
 	if (r->kind == DEVRESP_UNREACHABLE) {
+		hx->px = MPX_ERROR;
 		if (forward_mode(hx) == FORWARD_WAIT)
 			http_error(hx, 502, "unreachable", "device %s could "
 			    "not be reached", hx->params.value[0]);
@@ -995,6 +999,7 @@ forward_run(struct http_exchange *hx)
 	enum forward_mode mode;
 	char num[24];
 
+	clock_gettime(CLOCK_MONOTONIC, &hx->t0);
 	if (d == NULL) {
 		http_error(hx, 404, "not_found", "device '%s' is not "
 		    "registered", hx->params.value[0]);
@@ -1007,6 +1012,7 @@ forward_run(struct http_exchange *hx)
 		const struct cache_entry *e = cache_get(gw, d->ep, spec->path);
 
 		if (forward_only_if_cached(hx)) {
+			hx->px = MPX_CACHED;	/* a miss is an error */
 			if (e != NULL && (cache_fresh(e) ||
 			    http_query(hx, "stale") != NULL))
 				forward_cached(hx, e);
@@ -1040,6 +1046,7 @@ forward_run(struct http_exchange *hx)
 	/* mode=wait for a device that cannot be reached now: it is
 	 * unavailable for a while (asleep, or its route stale), not late, so
 	 * 503 with when to try again, not 504. */
+	hx->px = MPX_ERROR;	/* until it is on its way */
 	if (!devreq_reachable(gw, d)) {
 		snprintf(num, sizeof(num), "%ld", forward_retry_after(d));
 		evhttp_add_header(evhttp_request_get_output_headers(hx->req),
@@ -1064,6 +1071,7 @@ forward_run(struct http_exchange *hx)
 			forward_enqueue(hx);
 		goto done;
 	}
+	hx->px = MPX_OK;	/* an error answer counts as one */
 	TAILQ_INSERT_TAIL(&fw->g->members, fw, entry);
 	fw->conn = evhttp_request_get_connection(hx->req);
 	if (fw->conn != NULL)

@@ -83,6 +83,8 @@ http_count(struct http_exchange *hx, int status)
 {
 	metrics_http_count(&hx->gw->metrics, hx->route != NULL ?
 	    hx->route->pattern : "unmatched", status);
+	if (hx->px != MPX_NONE)
+		metrics_proxy_count(&hx->gw->metrics, hx->px, status, &hx->t0);
 }
 
 void

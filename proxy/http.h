@@ -6,6 +6,7 @@
 #define OUTPOST_HTTP_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -31,13 +32,17 @@ struct http_route {
 	enum auth_role	 change_role;
 };
 
-/* One request being answered. Owned by http.c; freed by http_reply. */
+/* One request being answered. Owned by http.c; freed by http_reply. A
+ * proxied request (forward.c) sets px to what it became and t0 to when it
+ * began: its reply is counted in the proxy's latency histograms. */
 struct http_exchange {
 	struct gateway			*gw;
 	struct evhttp_request		*req;
 	const struct http_route		*route;
 	struct router_params		 params;
 	struct evkeyvalq		 query;
+	int				 px;	/* enum metrics_proxy */
+	struct timespec			 t0;	/* CLOCK_MONOTONIC */
 };
 
 /* proxy/forward.c: /v1/devices/{ep}/r/{path...}, PUT

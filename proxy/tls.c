@@ -637,3 +637,9 @@ tls_bufferevent_socket(struct bufferevent *bev)
 {
 	return bufferevent_get_underlying(bev);
 }
+
+const char *
+tls_lib_version(void)
+{
+	return wolfSSL_lib_version();
+}

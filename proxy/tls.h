@@ -57,4 +57,7 @@ struct bufferevent *tls_bufferevent_new(struct tls_ctx *ctx,
 /* The socket bufferevent under a TLS bufferevent. */
 struct bufferevent *tls_bufferevent_socket(struct bufferevent *bev);
 
+/* wolfSSL's version ("5.5.4"), for outpost_build_info; static. */
+const char	*tls_lib_version(void);
+
 #endif /* OUTPOST_TLS_H */

@@ -45,6 +45,34 @@ if [ -n "$missing" ]; then
 	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
+# promtool: tests/integration/test_metrics.py checks /metrics with
+# `promtool check metrics`. It comes in Debian's prometheus package, whose
+# postinst would start the Prometheus server (invoke-rc.d, or
+# deb-systemd-invoke under systemd) and enable it at boot. So it goes in on
+# its own: with a policy-rc.d that forbids every start while it installs
+# (both ask it; a container's own, which forbids them, is left as it is),
+# without the node exporter it recommends, and its service disabled after.
+if ! dpkg-query -W -f='${Status}' prometheus 2>/dev/null | grep -q 'install ok installed'; then
+	echo "install-deps: installing prometheus for promtool (its server" \
+	    "is not started or enabled)" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	policy=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT INT TERM
+		printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+		$SUDO chmod 755 "$policy"
+	fi
+	[ -n "$missing" ] || $SUDO apt-get update -qq >/dev/null
+	$SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+	$SUDO deb-systemd-helper disable prometheus.service >/dev/null 2>&1 || true
+	$SUDO update-rc.d prometheus disable >/dev/null 2>&1 || true
+	if [ -n "$policy" ]; then
+		$SUDO rm -f "$policy"
+		trap - EXIT INT TERM
+	fi
+fi
+
 # The pinned validator, unless that version is there already (its command
 # is linked last, so an install cut short is done again).
 if ! grep -qs "\"version\": \"$OPENAPI_VALIDATOR_VERSION\"" \

@@ -751,6 +751,16 @@ store_iterate(struct store *st, enum store_db db, const void *from,
 	return ret;
 }
 
+const char *
+store_lib_version(char *buf, size_t len)
+{
+	int major, minor, patch;
+
+	(void)mdb_version(&major, &minor, &patch);
+	snprintf(buf, len, "%d.%d.%d", major, minor, patch);
+	return buf;
+}
+
 size_t
 store_size(struct store *st)
 {

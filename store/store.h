@@ -157,4 +157,7 @@ store_get_be64(const uint8_t *p)
 /* Bytes of the data file, for metrics. */
 size_t		 store_size(struct store *st);
 
+/* LMDB's version ("0.9.31") into buf, for outpost_build_info. */
+const char	*store_lib_version(char *buf, size_t len);
+
 #endif /* OUTPOST_STORE_H */

@@ -71,6 +71,14 @@ static const struct gw_hooks face_hooks = {
 	.image_announce = fwserve_announce,
 };
 
+const char *
+coap_face_version(void)
+{
+	const char *v = coap_package_version();	/* "libcoap 4.3.1" */
+
+	return strncmp(v, "libcoap ", 8) == 0 ? v + 8 : v;
+}
+
 int
 coap_check_config(const struct gw_config *cfg, char *err, size_t errlen)
 {

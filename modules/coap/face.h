@@ -9,6 +9,9 @@
 
 struct gw_config;
 
+/* libcoap's version ("4.3.1"), for outpost_build_info; static. */
+const char	*coap_face_version(void);
+
 /* The DTLS key files as the start will read them; -1 with why in err. */
 int	coap_check_config(const struct gw_config *cfg, char *err,
 	    size_t errlen);

@@ -66,6 +66,9 @@ struct qdev {
 	size_t		 uncommitted;	/* pushes whose batch is not yet
 					   committed (counted in count) */
 	uint64_t	 sending;	/* id on the wire, 0 if none */
+	uint64_t	 head;		/* the first op's id */
+	int64_t		 head_at;	/* its created_at; 0: not known (read
+					   from the store when asked) */
 	int		 busy;		/* 1: a step is under way; 2: backoff */
 	int		 dropped;	/* decommissioned while busy */
 	struct event	*retry;
@@ -348,6 +351,8 @@ queue_push_done(int status, void *arg)
 		q->uncommitted--;
 		if (status != 0) {
 			q->count--;
+			if (q->head == pu->id)
+				q->head_at = 0;
 			qdev_release(q);
 		}
 	}
@@ -410,7 +415,10 @@ queue_push_id(struct gateway *gw, const char *ep,
 		qdev_release(q);
 		return QUEUE_STORE_FAILED;
 	}
-	q->count++;
+	if (q->count++ == 0) {
+		q->head = v.id;
+		q->head_at = now;
+	}
 	q->uncommitted++;
 	pu->gw = gw;
 	pu->done = done;
@@ -505,6 +513,18 @@ queue_event(struct gateway *gw, const struct op_view *v)
 	events_emit(gw, "op_result", v->ep, e);
 }
 
+/* How long op v waited, created to ended with st, in /metrics. */
+static void
+queue_observe(struct gateway *gw, const struct op_view *v, enum op_state st)
+{
+	int64_t dt = v->updated_at - v->created_at;
+	int i = st == OP_DONE ? MOP_DONE : st == OP_FAILED ? MOP_FAILED :
+	    MOP_EXPIRED;
+
+	metrics_observe(&gw->metrics.op[i], &metrics_op_buckets,
+	    dt > 0 ? (double)dt : 0);
+}
+
 /* Ends the step for v (finished with st, result set by the caller). */
 static void
 queue_finish(struct qdev *q, struct op_view *v, enum op_state st)
@@ -516,6 +536,9 @@ queue_finish(struct qdev *q, struct op_view *v, enum op_state st)
 		return;
 	}
 	q->count--;
+	if (q->head == v->id)
+		q->head_at = 0;
+	queue_observe(q->gw, v, st);
 	log_info("device %s: op %llu %s", q->ep, (unsigned long long)v->id,
 	    queue_state_name(st));
 	queue_event(q->gw, v);
@@ -633,6 +656,8 @@ queue_step(struct qdev *q)
 		qdev_release(q);
 		return;
 	}
+	q->head = id;
+	q->head_at = v.created_at;
 	q->busy = 1;
 	if (gw_now() >= v.expires_at) {
 		queue_finish(q, &v, OP_EXPIRED);
@@ -715,6 +740,8 @@ queue_cancel(struct gateway *gw, uint64_t id, queue_done_cb done, void *arg)
 	c->arg = arg;
 	c->id = id;
 	q->count--;
+	if (q->head == id)
+		q->head_at = 0;
 	queue_event(gw, &v);
 	free(buf);
 	qdev_release(q);
@@ -774,6 +801,49 @@ queue_walk_device(struct gateway *gw, const char *ep, uint64_t after,
 	return rc;
 }
 
+/* When q's first op was created, read from the store when not known
+ * (after a restart, or once its head ended or went): at most one read a
+ * device until its head changes again. 0 when nothing is committed. */
+static int64_t
+queue_head_at(struct qdev *q)
+{
+	struct op_view v;
+	uint64_t id;
+	void *buf;
+
+	if (q->head_at != 0)
+		return q->head_at;
+	if (queue_collect(q->gw, q->ep, 0, &id, 1) != 1 ||
+	    queue_get(q->gw, id, &v, &buf) != 0)
+		return 0;
+	q->head = id;
+	q->head_at = v.created_at;
+	free(buf);
+	return q->head_at;
+}
+
+void
+queue_stats(struct gateway *gw, struct queue_stats *st)
+{
+	struct qdev *q;
+	int64_t at;
+	size_t b;
+
+	memset(st, 0, sizeof(*st));
+	if (gw->queue == NULL)
+		return;
+	for (b = 0; b < QDEV_BUCKETS; b++)
+		for (q = gw->queue->buckets[b]; q != NULL; q = q->next) {
+			if (q->dropped || q->count == 0)
+				continue;
+			st->ops += q->count;
+			st->devices++;
+			if ((at = queue_head_at(q)) != 0 &&
+			    (st->oldest_at == 0 || at < st->oldest_at))
+				st->oldest_at = at;
+		}
+}
+
 /* Startup: count every device's queue, and find the next op id. */
 static int
 queue_load_one(const void *key, size_t klen, const void *val, size_t vlen,
@@ -792,8 +862,9 @@ queue_load_one(const void *key, size_t klen, const void *val, size_t vlen,
 		return 0;
 	memcpy(ep, k, eplen);
 	ep[eplen] = '\0';
-	if ((q = qdev_find(gw, ep, 1)) != NULL)
-		q->count++;
+	/* Keys sort by ep, then id: a device's first is its head. */
+	if ((q = qdev_find(gw, ep, 1)) != NULL && q->count++ == 0)
+		q->head = store_get_be64((const uint8_t *)k + eplen + 1);
 	return 0;
 }
 

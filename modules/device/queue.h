@@ -94,6 +94,19 @@ void		 queue_set_listener(struct gateway *gw, queue_listener fn,
 /* Ops waiting for ep (queued or sending). */
 size_t		 queue_length(struct gateway *gw, const char *ep);
 
+/*
+ * The queues at a glance, for /metrics: ops waiting (queued or sending),
+ * the devices they wait for, and when the oldest of them was created
+ * (unix seconds, 0 when none). Walks the devices with ops waiting; each
+ * keeps its first op's time, so the store is read only for a device whose
+ * first op changed since the last look without a delivery step reading it.
+ */
+struct queue_stats {
+	size_t		 ops, devices;
+	int64_t		 oldest_at;
+};
+void		 queue_stats(struct gateway *gw, struct queue_stats *st);
+
 /* The id of ep's op on the wire, 0 if none. */
 uint64_t	 queue_sending(struct gateway *gw, const char *ep);
 

@@ -710,6 +710,82 @@ test_query_and_location(void **state)
 	free(buf);
 }
 
+/* The stats of /metrics: ops and devices waiting, and the oldest op's
+ * creation, kept right when the first op ends, is cancelled, or comes
+ * back from the store after a restart; each ended op's time from
+ * creation, by outcome. */
+static void
+test_stats(void **state)
+{
+	struct fixture *f = *state;
+	struct gateway *gw = &f->d->gw;
+	struct queue_stats st;
+	struct metrics_hist done, expired;
+	int64_t t0 = gw_now();
+	uint64_t a, b;
+
+	queue_stats(gw, &st);
+	assert_int_equal(st.ops, 0);
+	assert_int_equal(st.devices, 0);
+	assert_int_equal(st.oldest_at, 0);
+
+	a = push_one(f, DEVREQ_PUT, "3/0/14", "+01");
+	dom_advance(10);
+	b = push_one(f, DEVREQ_PUT, "3/0/14", "+02");
+	assert_int_equal(push(f, "other", DEVREQ_GET, "1/0", NULL), QUEUE_OK);
+	queue_stats(gw, &st);		/* counted before the commit too */
+	assert_int_equal(st.ops, 3);
+	assert_int_equal(st.devices, 2);
+	assert_int_equal(st.oldest_at, t0);
+	assert_int_equal(dom_commit(f->d), 0);
+
+	/* The first op cancelled: the next one is the oldest. */
+	assert_int_equal(queue_cancel(gw, a, done_cb, f), QUEUE_OK);
+	assert_int_equal(dom_commit(f->d), 0);
+	queue_stats(gw, &st);
+	assert_int_equal(st.ops, 2);
+	assert_int_equal(st.oldest_at, t0 + 10);
+
+	/* After a restart, read back from the store. */
+	assert_int_equal(dom_restart(f->d), 0);
+	gw = &f->d->gw;
+	queue_stats(gw, &st);
+	assert_int_equal(st.ops, 2);
+	assert_int_equal(st.devices, 2);
+	assert_int_equal(st.oldest_at, t0 + 10);
+
+	/* b delivered 5 s later: 15 s from its creation, done. */
+	done = gw->metrics.op[MOP_DONE];
+	dom_advance(5);
+	f->reachable = 1;
+	queue_wake(gw, EP);
+	assert_int_equal(f->nsent, 1);
+	answer(f, 0, 2, 4, NULL);
+	assert_int_equal(dom_commit(f->d), 0);
+	op_is(f, b, OP_DONE, 204, 1);
+	assert_int_equal(gw->metrics.op[MOP_DONE].count, done.count + 1);
+	assert_true(gw->metrics.op[MOP_DONE].sum - done.sum == 5.0);
+	/* 5 s: the bucket le=5 (the second), not le=1. */
+	assert_int_equal(gw->metrics.op[MOP_DONE].bucket[1],
+	    done.bucket[1] + 1);
+	queue_stats(gw, &st);
+	assert_int_equal(st.ops, 1);
+	assert_int_equal(st.devices, 1);
+	assert_int_equal(st.oldest_at, t0 + 10);	/* "other"'s */
+
+	/* "other"'s op outlives its ttl: expired, counted as such. */
+	expired = gw->metrics.op[MOP_EXPIRED];
+	dom_advance(gw->cfg.queue_ttl);
+	queue_wake(gw, "other");
+	assert_int_equal(dom_commit(f->d), 0);
+	assert_int_equal(gw->metrics.op[MOP_EXPIRED].count,
+	    expired.count + 1);
+	queue_stats(gw, &st);
+	assert_int_equal(st.ops, 0);
+	assert_int_equal(st.devices, 0);
+	assert_int_equal(st.oldest_at, 0);
+}
+
 int
 main(void)
 {
@@ -734,6 +810,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_answer_twice_last, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
 	};
 
 	log_init("test_dom_queue", LOG_LEVEL_ERROR);
