@@ -40,6 +40,7 @@
 struct exec_out {
 	struct exec_out	*next;
 	struct node_exec *x;
+	struct exec_job	*job;		/* whose output, until reaped */
 	struct event	*ev;
 	int		 fd;
 	char		 what[24];
@@ -85,6 +86,8 @@ exec_out_free(struct exec_out *o)
 			*pp = o->next;
 			break;
 		}
+	if (o->job != NULL)
+		o->job->out = NULL;
 	exec_out_line(o);
 	if (o->ev != NULL)
 		event_free(o->ev);
@@ -171,6 +174,7 @@ static void
 exec_reap(evutil_socket_t sig, short what, void *arg)
 {
 	struct node_exec *x = arg;
+	struct exec_out *o;
 	pid_t pid;
 	int status;
 	size_t i;
@@ -190,12 +194,14 @@ exec_reap(evutil_socket_t sig, short what, void *arg)
 			x->jobs[i].pid = 0;
 			/* What it wrote goes to the log before its end is
 			 * told; a pipe still held open is read on. */
-			if (x->jobs[i].out != NULL &&
-			    exec_out_read(x->jobs[i].out))
-				exec_out_free(x->jobs[i].out);
-			else if (x->jobs[i].out != NULL)
-				exec_out_line(x->jobs[i].out);
-			x->jobs[i].out = NULL;
+			if ((o = x->jobs[i].out) != NULL) {
+				o->job = NULL;
+				x->jobs[i].out = NULL;
+				if (exec_out_read(o))
+					exec_out_free(o);
+				else
+					exec_out_line(o);
+			}
 			if (x->jobs[i].done != NULL)
 				x->jobs[i].done(WIFEXITED(status) ?
 				    WEXITSTATUS(status) : -1, x->jobs[i].arg);
@@ -218,7 +224,8 @@ exec_spawn(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	job->out = exec_out_new(x, job->what, &wfd);
+	if ((job->out = exec_out_new(x, job->what, &wfd)) != NULL)
+		job->out->job = job;
 	sigemptyset(&none);
 	sigfillset(&dflt);
 	posix_spawn_file_actions_init(&fa);
