@@ -4,7 +4,8 @@ output) in the Event Log object /20/0, read through the gateway as
 GET /v1/devices/{ep}/logs (now from a device awake, as a queued op with
 ?mode=queue), filtered by ?since= and ?limit=; and a firmware update that
 fails on the device in a job and in a campaign, whose record then shows
-the last lines the device logged.
+the last lines the device logged. Every answer is checked against
+doc/openapi.yaml as test_openapi_live.py checks them.
 """
 import base64
 import json
@@ -14,24 +15,28 @@ from conftest import wait_for
 from test_campaign import agents, campaign, camp_gateway, image
 from test_firmware import keygen
 from test_jobs import devs, job, wait_status
+from test_openapi_live import Live, doc  # noqa: F401 (a fixture)
 
 
-def logs(gw, ep, query="", expect=200):
-    status, _, out = gw.http("GET", "/v1/devices/%s/logs%s" % (ep, query))
-    assert status == expect, (status, out)
-    return json.loads(out)
+
+def logs(live, ep, query="", expect=200):
+    """GET /v1/devices/{ep}/logs, its answer checked against the
+    document."""
+    return live("GET", "/v1/devices/%s/logs%s" % (ep, query), expect)[1]
 
 
 def texts(doc):
     return [line["text"] for line in doc["lines"]]
 
 
-def has_line(gw, ep, text):
-    return any(text in t for t in texts(logs(gw, ep)))
+def has_line(live, ep, text):
+    return any(text in t for t in texts(logs(live, ep)))
 
 
-def test_logs_read_filtered_and_queued(gateway_factory, node_factory):
+def test_logs_read_filtered_and_queued(gateway_factory, node_factory,
+                                       doc):  # noqa: F811
     gw = gateway_factory()
+    live = Live(doc, gw)
     node = node_factory(gw, ep="log-1", sections={
         "node": {"log_ring": 65536},
         "device": {"reboot_command": "echo rebooting now; echo disk "
@@ -41,15 +46,15 @@ def test_logs_read_filtered_and_queued(gateway_factory, node_factory):
     for ep in ("log-1", "log-off"):
         wait_for(lambda: gw.http("GET", "/v1/devices/" + ep)[0] == 200, 10,
                  what=ep + " registered")
-    doc = logs(gw, "log-1")
+    doc = logs(live, "log-1")
     assert doc["ep"] == "log-1"
     assert any("started" in t for t in texts(doc)), doc
     # A command's output and end come into the log, line by line.
     status, _, out = gw.http("POST", "/v1/devices/log-1/r/3/0/4")
     assert status in (200, 204), out
-    wait_for(lambda: has_line(gw, "log-1", "reboot: command exited with "
+    wait_for(lambda: has_line(live, "log-1", "reboot: command exited with "
                               "status 4"), 10, what="reboot's end in the log")
-    doc = logs(gw, "log-1")
+    doc = logs(live, "log-1")
     t = texts(doc)
     assert "reboot: rebooting now" in t and "reboot: disk warning" in t, t
     for line in doc["lines"]:
@@ -57,25 +62,23 @@ def test_logs_read_filtered_and_queued(gateway_factory, node_factory):
     # since: the lines at or after it; limit: the last ones.
     mark = next(x["t"] for x in doc["lines"]
                 if x["text"] == "reboot: rebooting now")
-    after = logs(gw, "log-1", "?since=" + urllib.parse.quote(mark))
+    after = logs(live, "log-1", "?since=" + urllib.parse.quote(mark))
     assert after["lines"] and all(x["t"] >= mark for x in after["lines"])
     assert "reboot: rebooting now" in texts(after)
     assert len(after["lines"]) < len(doc["lines"])
-    assert logs(gw, "log-1", "?since=4102444800")["lines"] == []
-    last = logs(gw, "log-1", "?limit=1")["lines"]
+    assert logs(live, "log-1", "?since=4102444800")["lines"] == []
+    last = logs(live, "log-1", "?limit=1")["lines"]
     assert len(last) == 1
     for bad in ("?since=yesterday", "?since=2026-13-01T00:00:00Z",
                 "?limit=0", "?limit=x"):
-        assert gw.http("GET", "/v1/devices/log-1/logs" + bad)[0] == 400
+        logs(live, "log-1", bad, expect=400)
     # Not there, or no object 20.
-    logs(gw, "nobody", expect=404)
-    err = logs(gw, "log-off", expect=404)
+    logs(live, "nobody", expect=404)
+    err = logs(live, "log-off", expect=404)
     assert "/20" in err["detail"]
     assert quiet.proc.poll() is None
     # Queued: 202 and the op, whose result holds the LogData as it came.
-    status, hdrs, out = gw.http("GET", "/v1/devices/log-1/logs?mode=queue")
-    assert status == 202, out
-    op = json.loads(out)
+    op = logs(live, "log-1", "?mode=queue", expect=202)
     done = wait_for(lambda: (lambda o: o["state"] == "done" and o)(
         gw.get_json("/v1/ops/%d" % op["op"])), 10, what="op done")
     assert done["path"] == "20/0/4014"
@@ -106,7 +109,7 @@ def failing_agents(gw, node_factory, tmp_path, pub, names):
 
 
 def test_failed_job_keeps_last_lines(run_outpost, tmp_path, gateway_factory,
-                                     node_factory):
+                                     node_factory, doc):  # noqa: F811
     key, pub = keygen(run_outpost, tmp_path)
     gw = gateway_factory(firmware={"trusted_keys": pub},
                          jobs={"poll_s": 3600})
@@ -124,6 +127,7 @@ def test_failed_job_keeps_last_lines(run_outpost, tmp_path, gateway_factory,
     assert 0 < len(t) <= 20
     assert "firmware health: health check: sensor jl-1 does not answer" \
         in t, t
+    Live(doc, gw)("GET", "/v1/jobs/%d/devices" % j["id"], 200)
     # Kept: a restart shows them again.
     gw.restart()
     again = devs(gw, j["id"])["jl-1"]
@@ -131,7 +135,8 @@ def test_failed_job_keeps_last_lines(run_outpost, tmp_path, gateway_factory,
 
 
 def test_failed_campaign_keeps_last_lines(run_outpost, tmp_path,
-                                          gateway_factory, node_factory):
+                                          gateway_factory, node_factory,
+                                          doc):  # noqa: F811
     key, pub = keygen(run_outpost, tmp_path)
     gw = camp_gateway(gateway_factory, pub)
     failing_agents(gw, node_factory, tmp_path, pub, ["cl-1"])
@@ -147,3 +152,4 @@ def test_failed_campaign_keeps_last_lines(run_outpost, tmp_path,
     t = [line["text"] for line in d["log"]]
     assert "firmware health: health check: sensor cl-1 does not answer" \
         in t, t
+    Live(doc, gw)("GET", "/v1/campaigns/%d" % c["id"], 200)
