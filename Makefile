@@ -53,14 +53,15 @@ LWM2M_SRC := lwm2m/lwm2m.c lwm2m/senml.c lwm2m/senml_typed.c lwm2m/senml_tlv.c \
             lwm2m/senml_split.c lwm2m/numvals.c \
             lwm2m/jobparse.c lwm2m/jobjson.c lwm2m/jobreq.c lwm2m/jobstep.c \
             lwm2m/jobbody.c lwm2m/jobprint.c lwm2m/jobrisk.c \
-            lwm2m/alarmparse.c
+            lwm2m/alarmparse.c lwm2m/devlog.c
 STORE_SRC := store/store.c
 CACHE_SRC := cache/cache.c cache/events.c cache/observe.c
 DEVICE_SRC := modules/device/registry.c modules/device/queue.c \
             modules/device/cred.c modules/device/credparse.c \
             modules/device/tags.c modules/device/models.c \
             modules/device/bootstrap.c modules/device/bsparse.c \
-            modules/device/guard.c modules/device/regformat.c
+            modules/device/guard.c modules/device/regformat.c \
+            modules/device/devlog.c
 FIRMWARE_SRC := modules/firmware/firmware.c modules/firmware/campaign.c \
             modules/firmware/campstore.c modules/firmware/camptarget.c
 HEALTH_SRC := modules/health/alarm.c modules/health/alarmrec.c \
@@ -74,7 +75,7 @@ COAP_SRC := modules/coap/coap.c modules/coap/rd.c modules/coap/send.c \
 PROXY_SRC := proxy/http.c proxy/conn.c proxy/router.c proxy/api.c proxy/auth.c proxy/tokens.c \
             proxy/tls.c proxy/forward.c proxy/ops.c proxy/provision.c \
             proxy/tagapi.c proxy/bsapi.c proxy/fwapi.c proxy/crange.c proxy/campapi.c \
-            proxy/objapi.c proxy/jobapi.c proxy/alarmapi.c \
+            proxy/objapi.c proxy/jobapi.c proxy/alarmapi.c proxy/logapi.c \
             proxy/stream.c proxy/obsapi.c proxy/metrics.c proxy/webhook.c proxy/whparse.c proxy/headscan.c
 CORE_SRC := $(BASE_SRC) $(LWM2M_SRC) $(STORE_SRC) $(CACHE_SRC) $(DEVICE_SRC) \
             $(FIRMWARE_SRC) $(HEALTH_SRC) $(JOBS_SRC) $(COAP_SRC) $(PROXY_SRC)

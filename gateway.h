@@ -168,6 +168,7 @@ struct campaigns;
 struct jobs;
 struct history;
 struct alarms;
+struct devlogs;
 struct fwserve;
 struct tags_pending;
 struct cred_pending;
@@ -198,6 +199,7 @@ struct gateway {
 	struct jobs		*jobs;		/* modules/jobs/job.c */
 	struct history		*history;	/* modules/health/history.c */
 	struct alarms		*alarms;	/* modules/health/alarm.c */
+	struct devlogs		*devlogs;	/* modules/device/devlog.c */
 	struct fwserve		*fwserve;	/* modules/coap/fwserve.c, with coap */
 	struct cred_pending	*cred_pendings;	/* modules/device/cred.c:
 						   writes not yet durable */
@@ -252,6 +254,7 @@ extern const struct gw_module forward_module;
 extern const struct gw_module firmware_module;
 extern const struct gw_module campaign_module;
 extern const struct gw_module job_module;
+extern const struct gw_module devlog_module;
 extern const struct gw_module models_module;
 extern const struct gw_module bootstrap_module;
 

@@ -16,6 +16,8 @@ static const char	*log_procname = "outpost";
 static enum log_level	 log_level = LOG_LEVEL_INFO;
 static int		 log_journal;	/* stderr is journald's stream */
 static struct log_budget log_relayed;	/* log_relay's lines */
+static log_tap_cb	 log_tap;	/* log_set_tap's, or NULL */
+static void		*log_tap_arg;
 
 #define LOG_RELAY_PER_SECOND	10
 
@@ -52,6 +54,13 @@ log_set_level(enum log_level level)
 	log_level = level;
 }
 
+void
+log_set_tap(log_tap_cb tap, void *arg)
+{
+	log_tap = tap;
+	log_tap_arg = arg;
+}
+
 enum log_level
 log_get_level(void)
 {
@@ -67,12 +76,16 @@ log_emit(enum log_level level, int with_errno, const char *fmt, va_list ap)
 		"error: ", "warning: ", "", "debug: "
 	};
 	static const char *const priority[] = { "<3>", "<4>", "<6>", "<7>" };
-	int saved = errno;
+	int saved = errno, n;
 	char msg[1024];
 
 	if (level > log_level)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n < 0)
+		n = 0;
+	else if ((size_t)n >= sizeof(msg))
+		n = sizeof(msg) - 1;
 	if (with_errno)
 		fprintf(stderr, "%s%s: %s%s: %s\n", log_journal ?
 		    priority[level] : "", log_procname, prefix[level], msg,
@@ -80,6 +93,13 @@ log_emit(enum log_level level, int with_errno, const char *fmt, va_list ap)
 	else
 		fprintf(stderr, "%s%s: %s%s\n", log_journal ? priority[level] :
 		    "", log_procname, prefix[level], msg);
+	if (log_tap != NULL) {
+		if (with_errno)
+			n += snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s",
+			    strerror(saved));
+		log_tap(level, msg, (size_t)n < sizeof(msg) ? (size_t)n :
+		    sizeof(msg) - 1, log_tap_arg);
+	}
 	errno = saved;
 }
 

@@ -10,6 +10,7 @@
 #define OUTPOST_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum log_level {
@@ -30,6 +31,17 @@ void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * A tap sees every line written, after the level filter: its level and
+ * the message without the process name or level prefix (len bytes, not
+ * NUL-terminated). One per process (the logger is process-wide); NULL
+ * removes it. It must not log itself. The node agent keeps its recent
+ * lines this way (node/logring.h).
+ */
+typedef void (*log_tap_cb)(enum log_level level, const char *msg, size_t len,
+    void *arg);
+void	log_set_tap(log_tap_cb tap, void *arg);
 
 /*
  * A line a library asked to log (libcoap's log handler takes no context of

@@ -29,6 +29,7 @@ static const struct gw_module *const modules[] = {
 	&firmware_module,	/* before coap: it serves the images */
 	&registry_module,
 	&queue_module,
+	&devlog_module,		/* after queue: it listens to it */
 	&bootstrap_module,	/* before coap: its runs end with the sessions */
 	&cache_module,
 	&observe_module,

@@ -164,8 +164,8 @@ static void
 ffw_fail(struct node *n, struct ffw *f, enum fw_result result,
     const char *why)
 {
-	log_debug("%s: firmware %s: %s (Update Result %d)",
-	    ffw_device(n, f)->ep, f->fw.uri, why, result);
+	nlog_dev(ffw_device(n, f), "firmware %s: %s (Update Result %d)",
+	    f->fw.uri, why, result);
 	fw_download_done(&n->obj, &f->fw, 0, result, NULL, NULL);
 	if (f->dl != NULL)
 		ffw_end(f);
@@ -247,8 +247,8 @@ ffw_block(struct node *n, struct ffw *f, const coap_pdu_t *rcvd)
 		return;
 	}
 	f->staged = dl->seq;
-	log_debug("%s: firmware %s %s seq %" PRIu64 " downloaded, digest "
-	    "verified", ffw_device(n, f)->ep, dl->class, dl->version, dl->seq);
+	nlog_dev(ffw_device(n, f), "firmware %s %s seq %" PRIu64 " downloaded, "
+	    "digest verified", dl->class, dl->version, dl->seq);
 	fw_download_done(&n->obj, &f->fw, 1, FW_RESULT_SUCCESS, dl->class,
 	    dl->version);
 	ffw_end(f);
@@ -450,9 +450,8 @@ ffw_applied(evutil_socket_t fd, short what, void *arg)
 	if (f->fw.state != FW_UPDATING)
 		return;
 	f->installed = f->staged;
-	log_debug("%s: firmware %s %s seq %" PRIu64 " installed", d->ep,
-	    f->fw.pkg_name, f->fw.pkg_version,
-	    f->installed);
+	nlog_dev(d, "firmware %s %s seq %" PRIu64 " installed",
+	    f->fw.pkg_name, f->fw.pkg_version, f->installed);
 	fw_update_done(&n->obj, &f->fw, 1);
 }
 

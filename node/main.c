@@ -548,6 +548,10 @@ main_setup(struct node *n)
 	n->obj.conn = main_conn;
 	n->obj.changed = res_obj_changed;
 	n->obj.changed_arg = n;
+	if (nlog_init(n) == -1) {
+		log_warnx("cannot make the event log (/20/0): out of memory");
+		return -1;
+	}
 	if ((n->base = event_base_new()) == NULL) {
 		log_warnx("cannot create the event base");
 		return -1;
@@ -668,6 +672,7 @@ out:
 	if (n.base != NULL) {
 		nsw_free(&n);
 		nfw_free(&n);
+		nlog_free(&n);
 		shard_free(&n);
 		exec_free(&n);
 		event_base_free(n.base);

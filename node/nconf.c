@@ -109,6 +109,10 @@ static const struct nconf_key nconf_table[] = {
 	KEY_STR("node", "state_dir", NCONF_STRING, state_dir, "./state",
 	    "directory of what the node keeps across restarts: the "
 	    "bootstrapped account, account.json", 0),
+	KEY_INT("node", "log_ring", log_ring, 0, 1048576, "16384",
+	    "bytes of recent log lines and command output (firmware, "
+	    "package, health) kept for /20/0 Event Log; the oldest go first "
+	    "(0: no object 20; less than 512 counts as 512)", 0),
 
 	KEY_INT("register", "update_percent", update_percent, 10, 95, "80",
 	    "send an update when this share of the lifetime has passed", RT),
@@ -235,6 +239,11 @@ static const struct nconf_key nconf_table[] = {
 	KEY_INT("fleet", "shard", shard, 1, 4096, "200",
 	    "devices per libcoap context (libcoap scans all of a context's "
 	    "sessions on every event)", 0),
+	KEY_INT("fleet", "log_ring", fleet_log_ring, 0, 65536, "1024",
+	    "bytes of each device's own /20/0 Event Log lines, kept from its "
+	    "first line on (0: no object 20 in a fleet; less than 512 counts "
+	    "as 512)",
+	    0),
 
 	KEY_INT("connectivity", "cellular_bearer", cellular_bearer, 0, 20,
 	    "6", "/4/0/0 Network Bearer of a cellular interface (DEVTYPE=wwan "

@@ -58,6 +58,7 @@ struct node_config {
 	int	bs_timeout;		/* seconds without a request */
 	int	bs_hold_off;		/* seconds */
 	char	state_dir[PATH_MAX];	/* the kept account */
+	int	log_ring;		/* bytes of /20/0's lines, 0: none */
 
 	/* [register] */
 	int	update_percent;		/* of the lifetime */
@@ -114,6 +115,7 @@ struct node_config {
 	double	drop;			/* fraction of datagrams lost */
 	int	spread;			/* seconds; -1: min(N/500, 30) */
 	int	shard;			/* devices per libcoap context */
+	int	fleet_log_ring;		/* bytes of a device's /20/0 lines */
 
 	/* [connectivity] */
 	int	cellular_bearer;	/* /4/0/0 of a cellular interface */

@@ -47,6 +47,8 @@ struct node_dev {
 						   NULL: obj.clock */
 	struct bsc		*bsc;		/* bsc.c: its account and
 						   bootstrap, or NULL */
+	struct logring		*logs;		/* a fleet's: its /20/0 lines
+						   (nlog.c), or NULL */
 	int32_t			 mid;		/* of the message in flight */
 	uint8_t			 token[8];
 	uint8_t			 token_len;
@@ -181,6 +183,20 @@ void	shard_free(struct node *n);
  * when memory runs out or it is too long.
  */
 char	*link_payload(const struct obj_def *const *table, int fleet);
+
+/*
+ * nlog.c: the lines of /20/0 Event Log. nlog_init makes a single agent's
+ * ring and taps the log into it, or gives a fleet obj.log_of; nlog_free
+ * (before shard_free) frees them all. nlog_dev logs a line about d, and
+ * keeps it in d's own ring in a fleet (a single agent's ring has every
+ * line it logs). nlog_now_ms: Unix time in milliseconds, the lines' clock.
+ */
+struct logring;
+int	nlog_init(struct node *n);
+void	nlog_free(struct node *n);
+void	nlog_dev(struct node_dev *d, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+int64_t	nlog_now_ms(void);
 
 /* exec.c: commands run for executes, without blocking the loop. */
 int	exec_init(struct node *n);

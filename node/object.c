@@ -19,6 +19,7 @@ extern const struct obj_def obj_device;		/* obj_device.c */
 extern const struct obj_def obj_conn;		/* obj_conn.c */
 extern const struct obj_def obj_firmware;	/* obj_firmware.c */
 extern const struct obj_def obj_software;	/* obj_software.c */
+extern const struct obj_def obj_eventlog;	/* obj_eventlog.c */
 extern const struct obj_def obj_security;	/* obj_security.c */
 extern const struct obj_def obj_server;		/* obj_server.c */
 
@@ -27,6 +28,7 @@ const struct obj_def *const obj_table[] = {
 	&obj_conn,
 	&obj_firmware,
 	&obj_software,
+	&obj_eventlog,
 	&obj_security,
 	&obj_server,
 	NULL
@@ -161,6 +163,11 @@ obj_read(struct obj *o, const char *serial, const struct fw *fw, uint16_t oid,
 		    "read it as SenML JSON (110)", oid, rid, r->name);
 		return NODE_NOT_ACCEPTABLE;
 	}
+	if (r->type == OBJ_OPAQUE && def->read_blob != NULL) {
+		snprintf(err, errlen, "/%u/0/%u %s is read alone, as "
+		    "application/octet-stream (42)", oid, rid, r->name);
+		return NODE_NOT_ACCEPTABLE;
+	}
 	def->read(o, serial, fw, rid, v);
 	if (v->type == OBJ_ABSENT) {
 		snprintf(err, errlen, "/%u/0/%u %s: this system does not give "
@@ -168,6 +175,26 @@ obj_read(struct obj *o, const char *serial, const struct fw *fw, uint16_t oid,
 		return NODE_NOT_FOUND;
 	}
 	return NODE_OK;
+}
+
+int
+obj_read_blob(struct obj *o, const char *serial, const struct fw *fw,
+    uint16_t oid, uint16_t rid, char **out, size_t *len,
+    enum node_result *res, char *err, size_t errlen)
+{
+	const struct obj_def *def = obj_def_find(o->table, oid);
+	const struct obj_res *r;
+
+	if (def == NULL || def->account || def->read_blob == NULL ||
+	    (r = obj_res_find(def, rid)) == NULL || r->type != OBJ_OPAQUE ||
+	    !(r->ops & OBJ_R))
+		return -1;
+	*res = NODE_OK;
+	if ((*out = def->read_blob(o, serial, fw, rid, len)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		*res = NODE_INTERNAL;
+	}
+	return 0;
 }
 
 enum node_result

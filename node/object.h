@@ -52,6 +52,7 @@ enum node_result {
 #define OBJ_CONN	4	/* obj_conn.c */
 #define OBJ_FIRMWARE	5	/* obj_firmware.c */
 #define OBJ_SOFTWARE	9	/* obj_software.c */
+#define OBJ_EVENTLOG	20	/* obj_eventlog.c */
 
 #define OBJ_MULTI_MAX	16	/* instances of a multiple resource read */
 #define OBJ_TABLE_MAX	16	/* objects of a table */
@@ -202,6 +203,7 @@ struct obj_clock {
 };
 
 struct conn_info;
+struct logring;
 
 struct obj_env {
 	int64_t	(*now)(void *arg);		/* unix seconds */
@@ -242,6 +244,13 @@ struct obj {
 	 * it has none, NULL only when that cannot be (out of memory). */
 	struct obj_clock *(*clock_of)(void *arg, const struct fw *fw,
 		    int make);
+	/* /20/0 Event Log: a fleet's (NULL: logs is the one device's) the
+	 * ring of the device fw belongs to, else of the one serial names
+	 * (its endpoint; may be NULL), called with env.arg; with make, made
+	 * when it has none (NULL only when that cannot be). */
+	struct logring	*logs;		/* a single agent's, or NULL */
+	struct logring	*(*log_of)(void *arg, const char *serial,
+		    const struct fw *fw, int make);
 };
 
 /*
@@ -287,6 +296,13 @@ struct obj_def {
 	int	 account;
 	/* Whether the object is served with cfg (NULL: always). */
 	int	(*present)(const struct node_config *cfg);
+	/* An opaque resource too large for a value (OBJ_STR_MAX), such as
+	 * /20/0/4014 LogData: its bytes as a string the caller frees, with
+	 * its length; NULL when memory runs out. Such a resource is read
+	 * alone (obj_read_blob); obj_read refuses it, so an instance's SenML
+	 * leaves it out. NULL: none. */
+	char	*(*read_blob)(struct obj *o, const char *serial,
+		    const struct fw *fw, uint16_t rid, size_t *len);
 };
 
 /* The objects of outpost-node, one row each in the order they register,
@@ -341,6 +357,16 @@ enum node_result obj_read(struct obj *o, const char *serial,
 enum node_result obj_read_multi(struct obj *o, uint16_t oid, uint16_t rid,
 	    struct obj_value *vals, size_t max, size_t *n, char *err,
 	    size_t errlen);
+
+/*
+ * Whether /oid/0/rid is read whole by read_blob (object.h's struct
+ * obj_def), and if so its bytes: NODE_OK with a string the caller frees in
+ * *out and its length in *len, or an error with err. Returns -1 (nothing
+ * set) for any other resource.
+ */
+int	obj_read_blob(struct obj *o, const char *serial, const struct fw *fw,
+	    uint16_t oid, uint16_t rid, char **out, size_t *len,
+	    enum node_result *res, char *err, size_t errlen);
 
 /* Whether /oid/0/rid is a resource whose value is a number, and if so
  * its value now (*v); 0 when it is not (or is absent now). */
@@ -486,5 +512,9 @@ int	sw_result_of(enum fw_result r);
  * 0 or 1, or -1 for anything else. */
 int	sw_uninstall_arg(const uint8_t *arg, size_t len);
 const char *sw_state_name(int state);
+
+/* obj_eventlog.c: the argument of LogStart and LogStop: none, "0" or
+ * "0='0'" (0), "1" or "0='1'" (1), else -1. */
+int	eventlog_arg(const uint8_t *arg, size_t len);
 
 #endif /* OUTPOST_NODE_OBJECT_H */

@@ -239,6 +239,7 @@ res_read(struct res_slot *slot, struct node_dev *d, int accept,
 	struct obj_value v;
 	enum node_result res;
 	char buf[OBJ_STR_MAX + 32];
+	size_t blen;
 
 	*text = NULL;
 	if (accept == CF_LINKS && (slot->kind == RES_ONE ||
@@ -249,6 +250,19 @@ res_read(struct res_slot *slot, struct node_dev *d, int accept,
 	}
 	switch (slot->kind) {
 	case RES_ONE:
+		/* An opaque resource read whole (LogData). */
+		if (obj_read_blob(&n->obj, d->ep, res_fw_read(d), slot->oid,
+		    slot->rid, text, &blen, &res, err, errlen) == 0) {
+			if (accept == -1 || accept == CF_OPAQUE) {
+				*cf = CF_OPAQUE;
+				return res;
+			}
+			free(*text);
+			*text = NULL;
+			snprintf(err, errlen, "Accept %d: this resource reads "
+			    "as application/octet-stream (42)", accept);
+			return NODE_NOT_ACCEPTABLE;
+		}
 		/* A multiple resource has no text/plain form. */
 		if (accept == CF_SENML || (accept == -1 && res_dim(slot) >= 0)) {
 			*cf = CF_SENML;

@@ -369,6 +369,9 @@ const struct http_route api_routes[] = {
 	    api_device_tags, AUTH_READ, AUTH_ADMIN },
 	{ "/v1/devices/{ep}/ops", EVHTTP_REQ_GET, api_device_ops, AUTH_READ,
 	    AUTH_ADMIN },
+	/* A device's recent log lines: a read of its /20/0/4014. */
+	{ "/v1/devices/{ep}/logs", EVHTTP_REQ_GET, proxy_logs, AUTH_READ,
+	    AUTH_ADMIN },
 	{ "/v1/ops/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, api_op,
 	    AUTH_READ, AUTH_OPERATE },
 	{ "/v1/events", EVHTTP_REQ_GET, stream_http, AUTH_READ, AUTH_ADMIN },

@@ -83,6 +83,8 @@ api_campaign(struct http_exchange *hx)
 		    hx->params.value[0]);
 		return;
 	}
+	api_devlogs(hx->gw, "camp", http_param_id(hx),
+	    cJSON_GetObjectItemCaseSensitive(doc, "devices"));
 	http_reply_json(hx, 200, doc);
 }
 

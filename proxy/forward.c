@@ -31,6 +31,7 @@
 #include "modules/device/queue.h"
 #include "modules/device/registry.h"
 #include "lwm2m/coapmap.h"
+#include "lwm2m/devlog.h"
 #include "lwm2m/dmparse.h"
 #include "lwm2m/lwm2m.h"
 #include "lwm2m/senml.h"
@@ -244,6 +245,7 @@ enum forward_kind {
 	FWK_RESOURCE,		/* /r/{path...}: the method says */
 	FWK_ATTRIBUTES,		/* Write-Attributes: PUT with a query */
 	FWK_COMPOSITE,		/* Read-Composite: FETCH on the root */
+	FWK_LOGS,		/* /logs: a read of the Event Log's LogData */
 };
 
 static enum forward_kind
@@ -253,6 +255,8 @@ forward_kind(struct http_exchange *hx)
 		return FWK_ATTRIBUTES;
 	if (hx->route != NULL && hx->route->handler == proxy_composite)
 		return FWK_COMPOSITE;
+	if (hx->route != NULL && hx->route->handler == proxy_logs)
+		return FWK_LOGS;
 	return FWK_RESOURCE;
 }
 
@@ -260,7 +264,14 @@ forward_kind(struct http_exchange *hx)
 static const char *
 forward_path(struct http_exchange *hx)
 {
-	return forward_kind(hx) == FWK_COMPOSITE ? "" : hx->params.value[1];
+	switch (forward_kind(hx)) {
+	case FWK_COMPOSITE:
+		return "";
+	case FWK_LOGS:
+		return DEVLOG_PATH;
+	default:
+		return hx->params.value[1];
+	}
 }
 
 /* The CoAP method of a resource request (/r/): its HTTP method's. */
@@ -557,6 +568,10 @@ forward_reply(struct http_exchange *hx, const struct devresp *r,
 		forward_created(hx, r);
 		return;
 	}
+	if (forward_kind(hx) == FWK_LOGS) {
+		logapi_reply(hx, r);
+		return;
+	}
 	if (etag != NULL)
 		evhttp_add_header(h, "ETag", forward_converts(hx,
 		    r->content_format, r->len) ? forward_json_etag(etag, tag,
@@ -731,10 +746,13 @@ forward_write_format(struct http_exchange *hx)
 	    evhttp_request_get_input_headers(hx->req), "Content-Type");
 	const char *q = http_query(hx, "format");
 	enum evhttp_cmd_type m = evhttp_request_get_command(hx->req);
-	int depth = senml_path_depth(hx->params.value[1]), cf;
+	int depth, cf;
 	size_t i;
 
-	if (forward_kind(hx) != FWK_RESOURCE || ctype == NULL || depth < 1 ||
+	if (forward_kind(hx) != FWK_RESOURCE)
+		return -1;
+	depth = senml_path_depth(hx->params.value[1]);
+	if (ctype == NULL || depth < 1 ||
 	    ((cf = coapmap_content_format(ctype)) != 50 &&
 	    cf != SENML_CF_JSON) || !((m == EVHTTP_REQ_PUT && depth >= 2) ||
 	    (m == EVHTTP_REQ_POST && depth <= 2)))
@@ -875,6 +893,11 @@ forward_spec(struct http_exchange *hx, struct fwspec *fs)
 		spec->len = len;
 		spec->content_format = SENML_CF_JSON;
 		spec->accept = SENML_CF_JSON;
+		break;
+	case FWK_LOGS:
+		spec->method = DEVREQ_GET;
+		spec->body = NULL;
+		spec->len = 0;
 		break;
 	default:
 		if (forward_spec_resource(hx, fs, ctype) == -1)
@@ -1096,4 +1119,11 @@ void
 proxy_composite(struct http_exchange *hx)
 {
 	forward_run(hx);
+}
+
+void
+proxy_logs(struct http_exchange *hx)
+{
+	if (logapi_check(hx) == 0)
+		forward_run(hx);
 }

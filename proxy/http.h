@@ -52,6 +52,19 @@ struct http_exchange {
 void	proxy_forward(struct http_exchange *hx);
 void	proxy_attributes(struct http_exchange *hx);
 void	proxy_composite(struct http_exchange *hx);
+/* GET /v1/devices/{ep}/logs: a read of the device's Event Log LogData
+ * through the proxy (forward.c), answered as lines by proxy/logapi.c:
+ * logapi_check answers a bad query or a device without object 20 (-1),
+ * logapi_reply the device's 2.05. */
+void	proxy_logs(struct http_exchange *hx);
+struct devresp;
+int	logapi_check(struct http_exchange *hx);
+void	logapi_reply(struct http_exchange *hx, const struct devresp *r);
+/* Adds "log", the lines kept of each failed device of devs (a JSON array
+ * of records with "ep" and "state"), to its record: kind "job" or "camp"
+ * and its id (modules/device/devlog.h). */
+void	api_devlogs(struct gateway *gw, const char *kind, uint64_t id,
+	    cJSON *devs);
 
 /* proxy/ops.c: /v1/ops/{id}, /v1/devices/{ep}/ops; api_op_json renders
  * op id as GET /v1/ops/{id} shows it into *out (the caller's): 0, 1 when

@@ -124,6 +124,7 @@ api_job_devices(struct http_exchange *hx)
 		jobapi_none(hx);
 		return;
 	}
+	api_devlogs(hx->gw, "job", http_param_id(hx), devs);
 	doc = cJSON_CreateObject();
 	cJSON_AddItemToObject(doc, "devices", devs);
 	last = cJSON_GetArrayItem(devs, cJSON_GetArraySize(devs) - 1);

@@ -80,6 +80,8 @@ struct queue {
 	uint64_t	 next_id;
 	queue_listener	 listener;
 	void		*listener_arg;
+	queue_listener	 more[QUEUE_LISTENERS_MAX];	/* queue_add_listener */
+	void		*more_arg[QUEUE_LISTENERS_MAX];
 };
 
 static const char *const op_state_names[OP_STATE__COUNT] = {
@@ -525,6 +527,16 @@ queue_observe(struct gateway *gw, const struct op_view *v, enum op_state st)
 	    dt > 0 ? (double)dt : 0);
 }
 
+/* The listeners queue_add_listener added hear of v. */
+static void
+queue_tell_more(struct gateway *gw, const struct op_view *v)
+{
+	size_t i;
+
+	for (i = 0; i < QUEUE_LISTENERS_MAX && gw->queue->more[i] != NULL; i++)
+		gw->queue->more[i](gw, v, gw->queue->more_arg[i]);
+}
+
 /* Ends the step for v (finished with st, result set by the caller). */
 static void
 queue_finish(struct qdev *q, struct op_view *v, enum op_state st)
@@ -544,6 +556,7 @@ queue_finish(struct qdev *q, struct op_view *v, enum op_state st)
 	queue_event(q->gw, v);
 	if (q->gw->queue->listener != NULL)
 		q->gw->queue->listener(q->gw, v, q->gw->queue->listener_arg);
+	queue_tell_more(q->gw, v);
 }
 
 void
@@ -551,6 +564,20 @@ queue_set_listener(struct gateway *gw, queue_listener fn, void *arg)
 {
 	gw->queue->listener = fn;
 	gw->queue->listener_arg = arg;
+}
+
+int
+queue_add_listener(struct gateway *gw, queue_listener fn, void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < QUEUE_LISTENERS_MAX; i++)
+		if (gw->queue->more[i] == NULL) {
+			gw->queue->more[i] = fn;
+			gw->queue->more_arg[i] = arg;
+			return 0;
+		}
+	return -1;
 }
 
 static void

@@ -90,6 +90,12 @@ typedef void (*queue_listener)(struct gateway *gw, const struct op_view *v,
     void *arg);
 void		 queue_set_listener(struct gateway *gw, queue_listener fn,
 		    void *arg);
+/* Another listener, heard after that one, the same way (at most
+ * QUEUE_LISTENERS_MAX, for the life of the queue): modules/device's own
+ * (devlog.c). 0, or -1 when there is no room. */
+#define QUEUE_LISTENERS_MAX	4
+int		 queue_add_listener(struct gateway *gw, queue_listener fn,
+		    void *arg);
 
 /* Ops waiting for ep (queued or sending). */
 size_t		 queue_length(struct gateway *gw, const char *ep);

@@ -28,6 +28,7 @@
 #include "modules/firmware/campint.h"
 #include "lwm2m/campparse.h"
 #include "modules/device/cred.h"
+#include "modules/device/devlog.h"
 #include "cache/events.h"
 #include "modules/device/queue.h"
 #include "store/store.h"
@@ -125,6 +126,9 @@ camp_set(struct gateway *gw, struct camp *c, struct camp_dev *d, int st)
 	if (d->result >= 0)
 		cJSON_AddNumberToObject(e, "result", d->result);
 	events_emit(gw, "fw_progress", d->ep, e);
+	/* What the device logged goes with its record (devlog.h). */
+	if (st == CDEV_FAILED)
+		(void)devlog_request(gw, "camp", c->id, d->ep);
 }
 
 static void

@@ -22,6 +22,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "lwm2m/senml.h"
+#include "modules/device/devlog.h"
 #include "modules/device/queue.h"
 #include "modules/device/registry.h"
 #include "modules/firmware/firmware.h"
@@ -184,6 +185,15 @@ jobdev_stop(struct gateway *gw, struct job *j, struct job_dev *d)
 	d->op = 0;
 }
 
+/* Whether s is a step of a firmware or software update: its image's
+ * URI, or an op on /5/0 (Firmware Update) or /9/0 (Software Management). */
+static int
+jobdev_updates(const struct job_step *s)
+{
+	return s->image[0] != '\0' || strncmp(s->path, "5/", 2) == 0 ||
+	    strncmp(s->path, "9/", 2) == 0;
+}
+
 /* The attempt failed (d's error says why): a retry after the back-off,
  * or the device fails. */
 static void
@@ -211,6 +221,10 @@ jobdev_fail(struct gateway *gw, struct job *j, struct job_dev *d,
 	log_info("job %" PRIu64 ": %s failed at step %u: %s", j->id, d->ep,
 	    d->step + 1, d->error != NULL ? d->error : "?");
 	job_dev_set(gw, j, d, JD_FAILED);
+	/* An update that failed: what the device logged goes with its
+	 * record (modules/device/devlog.h). */
+	if (jobdev_updates(jobdev_step(j, d)))
+		(void)devlog_request(gw, "job", j->id, d->ep);
 }
 
 /* A precondition failed: d waits for recheck_s, holding no slot. */

@@ -1,4 +1,4 @@
-// fuzz-sources: node/bswrite.c lwm2m/cborscan.c node/acct.c node/obj_security.c node/obj_server.c node/object.c node/tlv.c tz.c parse.c node/obj_device.c node/obj_firmware.c node/obj_software.c node/obj_conn.c node/senml.c node/uri.c log.c
+// fuzz-sources: node/bswrite.c lwm2m/cborscan.c node/acct.c node/obj_security.c node/obj_server.c node/object.c node/tlv.c tz.c parse.c node/obj_device.c node/obj_firmware.c node/obj_software.c node/obj_eventlog.c node/logring.c node/obj_conn.c node/senml.c node/uri.c log.c
 // fuzz-libs: -lcbor -lcjson
 /*
  * fuzz_node_bswrite.c: libFuzzer target for the decoder of Bootstrap-Write

@@ -1,4 +1,4 @@
-// fuzz-sources: node/comp.c node/senml.c node/object.c node/tlv.c tz.c parse.c node/obj_device.c node/obj_conn.c node/obj_firmware.c node/obj_software.c node/obj_security.c node/obj_server.c node/acct.c node/uri.c log.c node/nconf.c config/inifile.c hex.c
+// fuzz-sources: node/comp.c node/senml.c node/object.c node/tlv.c tz.c parse.c node/obj_device.c node/obj_conn.c node/obj_firmware.c node/obj_software.c node/obj_eventlog.c node/logring.c node/obj_security.c node/obj_server.c node/acct.c node/uri.c log.c node/nconf.c config/inifile.c hex.c
 // fuzz-libs: -lcbor -lcjson -linih
 /*
  * fuzz_node_comp.c: libFuzzer target for the name lists of Read-Composite

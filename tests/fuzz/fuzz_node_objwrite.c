@@ -1,4 +1,4 @@
-// fuzz-sources: node/object.c node/tlv.c node/obj_device.c node/obj_conn.c node/obj_firmware.c node/obj_software.c node/obj_security.c node/obj_server.c node/senml.c node/uri.c node/nconf.c config/inifile.c tz.c parse.c hex.c log.c
+// fuzz-sources: node/object.c node/tlv.c node/obj_device.c node/obj_conn.c node/obj_firmware.c node/obj_software.c node/obj_eventlog.c node/logring.c node/obj_security.c node/obj_server.c node/senml.c node/uri.c node/nconf.c config/inifile.c tz.c parse.c hex.c log.c
 // fuzz-libs: -lcbor -lcjson -linih
 /*
  * fuzz_node_objwrite.c: libFuzzer target for the writes a DM server sends
@@ -8,13 +8,16 @@
  * text, or a partial write of /3/0; the rest is the body. Besides ASan and
  * UBSan it checks object.h's promises: a refused single write changes
  * nothing and gives a reason; whatever happens, the clock values stay
- * terminated and are values obj_clock_ok takes.
+ * terminated and are values obj_clock_ok takes. The rest is then the
+ * argument of an execute of /20/0's LogStart or LogStop, which is taken
+ * exactly when eventlog_arg takes it and else changes nothing.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "node/logring.h"
 #include "node/object.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -96,5 +99,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	fz_check(&o.clock);
+	/* LogStart and LogStop of /20/0 with the input as their argument:
+	 * refused (nothing changed) unless eventlog_arg takes it. */
+	o.logs = logring_new(LOGRING_MIN);
+	if (o.logs != NULL) {
+		logring_add(o.logs, 1, "kept", 4);
+		res = obj_execute_args(&o, &o.fw, OBJ_EVENTLOG, sel & 8 ? 4011 :
+		    4012, data + 1, size - 1, &act, err, sizeof(err));
+		if ((res == NODE_OK) != (eventlog_arg(data + 1, size - 1) !=
+		    -1) || (res != NODE_OK && (logring_count(o.logs) != 1 ||
+		    logring_stopped(o.logs))))
+			abort();
+		logring_free(o.logs);
+	}
 	return 0;
 }

@@ -1,4 +1,4 @@
-// fuzz-sources: node/acctfile.c node/acct.c node/obj_security.c node/obj_server.c node/object.c node/tlv.c tz.c parse.c node/obj_device.c node/obj_conn.c node/obj_firmware.c node/obj_software.c node/senml.c node/uri.c node/rconf.c node/nconf.c config/inifile.c hex.c log.c
+// fuzz-sources: node/acctfile.c node/acct.c node/obj_security.c node/obj_server.c node/object.c node/tlv.c tz.c parse.c node/obj_device.c node/obj_conn.c node/obj_firmware.c node/obj_software.c node/obj_eventlog.c node/logring.c node/senml.c node/uri.c node/rconf.c node/nconf.c config/inifile.c hex.c log.c
 // fuzz-libs: -lcbor -lcjson -linih
 /*
  * fuzz_node_state.c: libFuzzer target for the parser of the node's state

@@ -53,7 +53,7 @@ def test_registers_with_its_objects(gateway, node_factory):
     assert d["lifetime"] == 300 and d["lwm2m"] == "1.1"
     assert d["address"] == "127.0.0.1:%d" % node.port
     paths = [o["path"] for o in d["objects"]]
-    assert paths == ["/3/0", "/4/0", "/5/0"]
+    assert paths == ["/3/0", "/4/0", "/5/0", "/20/0"]
     assert d["root_path"] == "/"
     node.wait_log("dev-a: registered as rd/%s" % d["registration_id"])
 
@@ -166,7 +166,8 @@ def test_fleet_of_200_registers_and_deregisters(gateway_factory,
     node.wait_log("fleet: all 200 devices registered", timeout=15)
     assert gw.get_json("/v1/health")["devices"] == 200
     d = gw.device("fl-199")
-    assert [o["path"] for o in d["objects"]] == ["/3/0", "/4/0", "/5/0"]
+    assert [o["path"] for o in d["objects"]] == ["/3/0", "/4/0", "/5/0",
+                                                  "/20/0"]
     ports = {gw.device("fl-%d" % i)["address"] for i in (0, 1, 2, 3)}
     assert len(ports) == 4                # a socket per device
     assert node.stop() == 0

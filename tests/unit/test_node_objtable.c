@@ -28,10 +28,10 @@
 #define OBJ_TEST	33000
 
 /* The registration links: the table's objects, then the agent's own. */
-#define LINKS_FULL "</>;rt=\"oma.lwm2m\";ct=110,</3/0>,</4/0>,</5/0>," \
+#define LINKS_FULL "</>;rt=\"oma.lwm2m\";ct=110,</3/0>,</4/0>,</5/0>,</20/0>," \
 	"</health>;rt=\"outpost.health\";ct=50;obs," \
 	"</config>;rt=\"outpost.config\";ct=50;obs"
-#define LINKS_FLEET "</>;rt=\"oma.lwm2m\";ct=110,</3/0>,</4/0>,</5/0>," \
+#define LINKS_FLEET "</>;rt=\"oma.lwm2m\";ct=110,</3/0>,</4/0>,</5/0>,</20/0>," \
 	"</health>;rt=\"outpost.health\";ct=50;obs"
 
 /*
@@ -217,16 +217,22 @@ test_default_table(void **state)
 		assert_true(!(ops & OBJ_W) || d->write != NULL);
 		assert_true(!(ops & OBJ_E) || d->execute != NULL);
 	}
-	assert_int_equal(n, 6);
+	assert_int_equal(n, 7);
 	assert_int_equal(obj_table[0]->oid, OBJ_DEVICE);
 	assert_int_equal(obj_table[1]->oid, OBJ_CONN);
 	assert_int_equal(obj_table[2]->oid, OBJ_FIRMWARE);
 	assert_int_equal(obj_table[3]->oid, OBJ_SOFTWARE);
-	assert_int_equal(obj_table[4]->oid, OBJ_SECURITY);
-	assert_int_equal(obj_table[5]->oid, OBJ_SERVER);
-	assert_true(obj_table[4]->account && obj_table[5]->account);
+	assert_int_equal(obj_table[4]->oid, OBJ_EVENTLOG);
+	assert_int_equal(obj_table[5]->oid, OBJ_SECURITY);
+	assert_int_equal(obj_table[6]->oid, OBJ_SERVER);
+	assert_true(obj_table[5]->account && obj_table[6]->account);
 	/* The Secret Key is written, never read. */
-	assert_int_equal(obj_res_find(obj_table[4], 5)->ops, OBJ_W);
+	assert_int_equal(obj_res_find(obj_table[5], 5)->ops, OBJ_W);
+	/* The Event Log's LogData is opaque, read whole (read_blob). */
+	d = obj_def_find(obj_table, OBJ_EVENTLOG);
+	assert_int_equal(d->nres, 6);
+	assert_int_equal(obj_res_find(d, 4014)->type, OBJ_OPAQUE);
+	assert_non_null(d->read_blob);
 	assert_ptr_equal(obj_def_find(obj_table, OBJ_FIRMWARE), obj_table[2]);
 	assert_null(obj_def_find(obj_table, 6));
 	assert_int_equal(obj_def_find(obj_table, OBJ_DEVICE)->nres, 15);
@@ -264,15 +270,15 @@ test_links(void **state)
 	char buf[64], *links;
 
 	test_table[1] = obj_def_find(obj_table, OBJ_DEVICE);
-	assert_int_equal(obj_links(table, buf, sizeof(buf)), 20);
-	assert_string_equal(buf, "</3/0>,</4/0>,</5/0>");
-	assert_int_equal(obj_links(table, buf, 20), -1);
-	assert_int_equal(obj_links(table, buf, 21), 20);
+	assert_int_equal(obj_links(table, buf, sizeof(buf)), 28);
+	assert_string_equal(buf, "</3/0>,</4/0>,</5/0>,</20/0>");
+	assert_int_equal(obj_links(table, buf, 28), -1);
+	assert_int_equal(obj_links(table, buf, 29), 28);
 	assert_null(obj_def_find(table, OBJ_SOFTWARE));
 	strcpy(f->cfg.sw_dir, "/var/lib/sw");
 	obj_init(&o, &f->cfg, &env);
-	assert_int_equal(obj_links(o.table, buf, sizeof(buf)), 27);
-	assert_string_equal(buf, "</3/0>,</4/0>,</5/0>,</9/0>");
+	assert_int_equal(obj_links(o.table, buf, sizeof(buf)), 35);
+	assert_string_equal(buf, "</3/0>,</4/0>,</5/0>,</9/0>,</20/0>");
 	f->cfg.fleet = 3;
 	obj_init(&o, &f->cfg, &env);
 	assert_null(obj_def_find(o.table, OBJ_SOFTWARE));
@@ -510,7 +516,7 @@ test_resources_from_table(void **state)
 	sh.node = n;
 	assert_non_null(sh.ctx = coap_new_context(NULL));
 	assert_int_equal(res_init(&sh, 0), 0);
-	assert_int_equal(sh.nslots, 15 + 6 + 8 + 11 + 4 + 4 + 2);
+	assert_int_equal(sh.nslots, 15 + 6 + 8 + 11 + 6 + 5 + 5 + 2);
 	assert_int_equal(slot_of(&sh, "4/0")->obs.kind, OBS_SAMPLED);
 	assert_int_equal(slot_of(&sh, "4/0/4")->obs.kind, OBS_SAMPLED);
 	assert_int_equal(slot_of(&sh, "3/0/11")->obs.kind, OBS_SAMPLED);
