@@ -78,10 +78,8 @@ struct qdev {
 struct queue {
 	struct qdev	*buckets[QDEV_BUCKETS];
 	uint64_t	 next_id;
-	queue_listener	 listener;
-	void		*listener_arg;
-	queue_listener	 more[QUEUE_LISTENERS_MAX];	/* queue_add_listener */
-	void		*more_arg[QUEUE_LISTENERS_MAX];
+	queue_listener	 listeners[QUEUE_LISTENERS_MAX];	/* queue_add_listener */
+	void		*listener_args[QUEUE_LISTENERS_MAX];
 };
 
 static const char *const op_state_names[OP_STATE__COUNT] = {
@@ -527,14 +525,15 @@ queue_observe(struct gateway *gw, const struct op_view *v, enum op_state st)
 	    dt > 0 ? (double)dt : 0);
 }
 
-/* The listeners queue_add_listener added hear of v. */
+/* The listeners hear of v, in the order they were added. */
 static void
-queue_tell_more(struct gateway *gw, const struct op_view *v)
+queue_tell(struct gateway *gw, const struct op_view *v)
 {
+	struct queue *qu = gw->queue;
 	size_t i;
 
-	for (i = 0; i < QUEUE_LISTENERS_MAX && gw->queue->more[i] != NULL; i++)
-		gw->queue->more[i](gw, v, gw->queue->more_arg[i]);
+	for (i = 0; i < QUEUE_LISTENERS_MAX && qu->listeners[i] != NULL; i++)
+		qu->listeners[i](gw, v, qu->listener_args[i]);
 }
 
 /* Ends the step for v (finished with st, result set by the caller). */
@@ -554,16 +553,7 @@ queue_finish(struct qdev *q, struct op_view *v, enum op_state st)
 	log_info("device %s: op %llu %s", q->ep, (unsigned long long)v->id,
 	    queue_state_name(st));
 	queue_event(q->gw, v);
-	if (q->gw->queue->listener != NULL)
-		q->gw->queue->listener(q->gw, v, q->gw->queue->listener_arg);
-	queue_tell_more(q->gw, v);
-}
-
-void
-queue_set_listener(struct gateway *gw, queue_listener fn, void *arg)
-{
-	gw->queue->listener = fn;
-	gw->queue->listener_arg = arg;
+	queue_tell(q->gw, v);
 }
 
 int
@@ -572,12 +562,30 @@ queue_add_listener(struct gateway *gw, queue_listener fn, void *arg)
 	size_t i;
 
 	for (i = 0; i < QUEUE_LISTENERS_MAX; i++)
-		if (gw->queue->more[i] == NULL) {
-			gw->queue->more[i] = fn;
-			gw->queue->more_arg[i] = arg;
+		if (gw->queue->listeners[i] == NULL) {
+			gw->queue->listeners[i] = fn;
+			gw->queue->listener_args[i] = arg;
 			return 0;
 		}
 	return -1;
+}
+
+void
+queue_remove_listener(struct gateway *gw, queue_listener fn, void *arg)
+{
+	struct queue *qu = gw->queue;
+	size_t i;
+
+	for (i = 0; i < QUEUE_LISTENERS_MAX && qu->listeners[i] != NULL; i++)
+		if (qu->listeners[i] == fn && qu->listener_args[i] == arg)
+			break;
+	if (i == QUEUE_LISTENERS_MAX || qu->listeners[i] == NULL)
+		return;
+	for (; i + 1 < QUEUE_LISTENERS_MAX; i++) {
+		qu->listeners[i] = qu->listeners[i + 1];
+		qu->listener_args[i] = qu->listener_args[i + 1];
+	}
+	qu->listeners[i] = NULL;
 }
 
 static void

@@ -81,20 +81,19 @@ enum queue_result queue_push_id(struct gateway *gw, const char *ep,
 		    void *arg, uint64_t *id);
 
 /*
- * One in-process listener (the job engine) hears every op that ends
- * (done, failed, expired) as its result is staged: what it stages in
- * turn commits in the same batch as the result. v is valid during the
- * call only. It must not push to v->ep's queue more than the next op.
+ * In-process listeners (the job engine, devlog.c) hear every op that ends
+ * (done, failed, expired) as its result is staged, in the order they were
+ * added: what they stage in turn commits in the same batch as the result.
+ * v is valid during the call only. A listener must not push to v->ep's
+ * queue more than the next op. At most QUEUE_LISTENERS_MAX; add returns
+ * 0, or -1 when there is no room.
  */
 typedef void (*queue_listener)(struct gateway *gw, const struct op_view *v,
     void *arg);
-void		 queue_set_listener(struct gateway *gw, queue_listener fn,
-		    void *arg);
-/* Another listener, heard after that one, the same way (at most
- * QUEUE_LISTENERS_MAX, for the life of the queue): modules/device's own
- * (devlog.c). 0, or -1 when there is no room. */
 #define QUEUE_LISTENERS_MAX	4
 int		 queue_add_listener(struct gateway *gw, queue_listener fn,
+		    void *arg);
+void		 queue_remove_listener(struct gateway *gw, queue_listener fn,
 		    void *arg);
 
 /* Ops waiting for ep (queued or sending). */

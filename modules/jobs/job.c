@@ -645,9 +645,9 @@ job_module_start(struct gateway *gw)
 
 	if ((gw->jobs->tick = evtimer_new(gw->base, job_tick, gw)) == NULL ||
 	    observe_add_listener(gw, job_heard, NULL) == -1 ||
-	    events_subscribe(gw, job_event, NULL) == -1)
+	    events_subscribe(gw, job_event, NULL) == -1 ||
+	    queue_add_listener(gw, job_op_ended, NULL) == -1)
 		return -1;
-	queue_set_listener(gw, job_op_ended, NULL);
 	/* Observations held are not stored, and ops may have ended while
 	 * the gateway was down. */
 	for (j = gw->jobs->list; j != NULL; j = j->next) {
@@ -672,7 +672,7 @@ job_module_stop(struct gateway *gw)
 	if (gw->jobs->tick != NULL)
 		event_free(gw->jobs->tick);
 	if (gw->queue != NULL)
-		queue_set_listener(gw, NULL, NULL);
+		queue_remove_listener(gw, job_op_ended, NULL);
 	events_unsubscribe(gw, job_event, NULL);
 	while ((j = gw->jobs->list) != NULL) {
 		gw->jobs->list = j->next;
