@@ -28,6 +28,7 @@
 #include "modules/device/bootstrap.h"
 #include "modules/device/queue.h"
 #include "modules/device/registry.h"
+#include "modules/health/alarm.h"
 #include "modules/jobs/job.h"
 #include "store/store.h"
 
@@ -264,6 +265,21 @@ metrics_jobs(struct gateway *gw, struct evbuffer *out)
 		    "%zu\n", job_dev_state_name((int)i), jdevs[i]);
 }
 
+/* Active alarms by severity: what an operator pages on. */
+static void
+metrics_alarms(struct gateway *gw, struct evbuffer *out)
+{
+	unsigned active[ALARM_SEV__COUNT];
+	size_t i;
+
+	alarm_counts(gw, active);
+	metrics_family(out, "outpost_alarms_active", "gauge", "Alarms raised "
+	    "and not cleared, by severity.");
+	for (i = 0; i < ALARM_SEV__COUNT; i++)
+		evbuffer_add_printf(out, "outpost_alarms_active{severity=\"%s\"} "
+		    "%u\n", alarm_severity_name((int)i), active[i]);
+}
+
 /* The value cache and the observations that feed it. */
 static void
 metrics_cache(struct gateway *gw, struct evbuffer *out)
@@ -450,6 +466,7 @@ static void (*const metrics_sections[])(struct gateway *, struct evbuffer *) = {
 	metrics_http,
 	metrics_queue,
 	metrics_jobs,
+	metrics_alarms,
 	metrics_cache,
 	metrics_build,
 	metrics_process,

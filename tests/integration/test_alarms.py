@@ -114,6 +114,9 @@ def test_threshold_raised_cleared_acknowledged_and_kept(gateway_factory,
         assert one["state"] == "active" and one["count"] == 2
         assert one["acked"]["by"] == "ops@site"
         assert gw.get_json("/v1/alarm-rules/" + rule["id"])["active"] == 1
+        m = gw.metrics()
+        assert m['outpost_alarms_active{severity="critical"}'] == 1
+        assert m['outpost_alarms_active{severity="minor"}'] == 0
         # The observation the rule holds is made again when the device is
         # next heard from.
         n = len(queries(dev, "GET 3/0/7"))
@@ -131,6 +134,8 @@ def test_threshold_raised_cleared_acknowledged_and_kept(gateway_factory,
         one = gw.get_json("/v1/alarms/%d" % aid)
         assert one["state"] == "cleared" and one["cleared"] is not None
         assert gw.get_json("/v1/alarms?state=active")["alarms"] == []
+        assert gw.metrics()['outpost_alarms_active{severity="critical"}'] \
+            == 0
         assert [a["id"] for a in gw.get_json(
             "/v1/alarms?state=cleared&ep=al-1")["alarms"]] == [aid]
         # The webhook got each, in order, through the restart.
