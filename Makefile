@@ -62,6 +62,8 @@ DEVICE_SRC := modules/device/registry.c modules/device/queue.c \
             modules/device/guard.c modules/device/regformat.c
 FIRMWARE_SRC := modules/firmware/firmware.c modules/firmware/campaign.c \
             modules/firmware/campstore.c modules/firmware/camptarget.c
+HEALTH_SRC := modules/health/history.c modules/health/histsweep.c \
+            modules/health/histquery.c
 JOBS_SRC := modules/jobs/job.c modules/jobs/jobdev.c modules/jobs/jobstore.c \
             modules/jobs/jobtarget.c
 COAP_SRC := modules/coap/coap.c modules/coap/rd.c modules/coap/send.c \
@@ -74,11 +76,11 @@ PROXY_SRC := proxy/http.c proxy/conn.c proxy/router.c proxy/api.c proxy/auth.c p
             proxy/objapi.c proxy/jobapi.c \
             proxy/stream.c proxy/obsapi.c proxy/metrics.c proxy/webhook.c proxy/whparse.c proxy/headscan.c
 CORE_SRC := $(BASE_SRC) $(LWM2M_SRC) $(STORE_SRC) $(CACHE_SRC) $(DEVICE_SRC) \
-            $(FIRMWARE_SRC) $(JOBS_SRC) $(COAP_SRC) $(PROXY_SRC)
+            $(FIRMWARE_SRC) $(HEALTH_SRC) $(JOBS_SRC) $(COAP_SRC) $(PROXY_SRC)
 # The domain and what it stands on, without either face: the domain's
 # unit tests (tests/unit/test_dom_*.c) link these alone.
 DOMAIN_SRC := $(BASE_SRC) $(LWM2M_SRC) $(STORE_SRC) $(CACHE_SRC) \
-            $(DEVICE_SRC) $(FIRMWARE_SRC) $(JOBS_SRC)
+            $(DEVICE_SRC) $(FIRMWARE_SRC) $(HEALTH_SRC) $(JOBS_SRC)
 DOMAIN_OBJ := $(DOMAIN_SRC:%.c=$(B)/%.o)
 GW_SRC   := main.c modules/firmware/fwtool.c $(CORE_SRC)
 CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
