@@ -211,6 +211,20 @@ gw_now(void)
 	return (int64_t)time(NULL);
 }
 
+/* Unix milliseconds: gw_now()'s second and the real clock's milliseconds
+ * within it (so a test that moves gw_now's clock moves this one too). */
+static inline int64_t
+gw_now_ms(void)
+{
+	struct timespec ts;
+	int64_t s = gw_now();
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if ((int64_t)ts.tv_sec == s + 1)	/* the second turned between */
+		return s * 1000 + 999;
+	return s * 1000 + (int64_t)(ts.tv_nsec / 1000000);
+}
+
 /*
  * Memory for secrets (the gateway's state, which holds the configuration's
  * tokens; the DTLS key buffers): zeroed, whole pages left out of core

@@ -10,6 +10,7 @@
 #include "cache/cache.h"
 #include "gateway.h"
 #include "log.h"
+#include "lwm2m/numvals.h"
 
 #define CACHE_BUCKETS	4096
 #define CACHE_FNV_BASIS	0xcbf29ce484222325ull
@@ -29,6 +30,17 @@ struct cache {
 	struct centry		*buckets[CACHE_BUCKETS];
 	struct centry_list	 lru;		/* most recent first */
 	size_t			 entries, bytes;
+	struct {
+		cache_number_cb	 cb;
+		void		*arg;
+	}			 listeners[CACHE_MAX_LISTENERS];
+	int			 nlisteners;
+};
+
+/* One value's numbers on their way to the listeners. */
+struct cache_numbers {
+	struct gateway	*gw;
+	const char	*ep;
 };
 
 /* FNV-1a over s, continuing from h. */
@@ -134,6 +146,44 @@ cache_refresh(struct cache *c, struct centry *e, long max_age,
 }
 
 int
+cache_add_number_listener(struct gateway *gw, cache_number_cb cb, void *arg)
+{
+	struct cache *c = gw->cache;
+
+	if (c == NULL || c->nlisteners == CACHE_MAX_LISTENERS)
+		return -1;
+	c->listeners[c->nlisteners].cb = cb;
+	c->listeners[c->nlisteners].arg = arg;
+	c->nlisteners++;
+	return 0;
+}
+
+static void
+cache_number(const char *path, double v, int64_t t_ms, void *arg)
+{
+	struct cache_numbers *cn = arg;
+	struct cache *c = cn->gw->cache;
+	int i;
+
+	for (i = 0; i < c->nlisteners; i++)
+		c->listeners[i].cb(cn->gw, cn->ep, path, v, t_ms,
+		    c->listeners[i].arg);
+}
+
+/* The value's numbers to the listeners: split once, for all of them. */
+static void
+cache_tell(struct gateway *gw, const char *ep, const char *path, int cf,
+    const uint8_t *body, size_t len)
+{
+	struct cache_numbers cn = { gw, ep };
+
+	if (gw->cache->nlisteners == 0)
+		return;
+	(void)numvals_extract(cf, body, len, path, gw->models, gw_now_ms(),
+	    cache_number, &cn);
+}
+
+int
 cache_put(struct gateway *gw, const char *ep, const char *path,
     int content_format, long max_age, const uint8_t *body, size_t len,
     int notification)
@@ -145,6 +195,7 @@ cache_put(struct gateway *gw, const char *ep, const char *path,
 	char *key;
 	size_t size;
 
+	cache_tell(gw, ep, path, content_format, body, len);
 	if ((old = cache_find_parts(c, ep, path)) != NULL) {
 		/* An empty value may come as a NULL body. */
 		if (old->pub.len == len &&

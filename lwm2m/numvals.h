@@ -11,7 +11,7 @@
  *   11542 (TLV), 110 (SenML JSON), 112 (SenML CBOR)
  *                       each record with a finite "v" (or a TLV numeric
  *                       resource), at its resolved name (bn + n, without the
- *                       leading "/"); a record's time (bt + t) is kept when
+ *                       leading "/"), plus its base value (bv); a record's time (bt + t) is kept when
  *                       absolute (RFC 8428 4.5.3: at least 2^28), else the
  *                       time is the call's
  * Booleans, strings, opaque values and other Content-Formats give nothing.

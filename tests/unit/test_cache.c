@@ -248,6 +248,58 @@ test_empty_value(void **state)
 	assert_int_equal(cache_get(&gw, "n", "9/0/1")->len, 3);
 }
 
+struct heard {
+	int	n;
+	char	ep[16], path[32];
+	double	v;
+};
+
+static void
+hear(struct gateway *g, const char *ep, const char *path, double v,
+    int64_t t_ms, void *arg)
+{
+	struct heard *h = arg;
+
+	assert_ptr_equal(g, &gw);
+	assert_true(t_ms / 1000 >= gw_now() - 1 && t_ms / 1000 <= gw_now());
+	h->n++;
+	snprintf(h->ep, sizeof(h->ep), "%s", ep);
+	snprintf(h->path, sizeof(h->path), "%s", path);
+	h->v = v;
+}
+
+/* Every number of every value reaches each listener, the same value again
+ * too (a notification of an unchanged value is a point of history), and a
+ * value too large to cache as well; a value with no number tells nobody. */
+static void
+test_number_listeners(void **state)
+{
+	struct heard a = { 0 }, b = { 0 };
+	int i;
+
+	(void)state;
+	assert_int_equal(cache_add_number_listener(&gw, hear, &a), 0);
+	assert_int_equal(cache_add_number_listener(&gw, hear, &b), 0);
+	for (i = 2; i < CACHE_MAX_LISTENERS; i++)
+		assert_int_equal(cache_add_number_listener(&gw, hear, &b), 0);
+	assert_int_equal(cache_add_number_listener(&gw, hear, &b), -1);
+	put("dev1", "3/0/9", "87", 1);
+	assert_int_equal(a.n, 1);
+	assert_string_equal(a.ep, "dev1");
+	assert_string_equal(a.path, "3/0/9");
+	assert_true(a.v == 87.0);
+	put("dev1", "3/0/9", "87", 1);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(b.n, 2 * (CACHE_MAX_LISTENERS - 1));
+	put("dev1", "3/0/0", "Acme", 0);
+	assert_int_equal(a.n, 2);
+	gw.cfg.cache_max_bytes = 16;
+	assert_int_equal(cache_put(&gw, "dev2", "health", 50,
+	    -1, (const uint8_t *)"{\"cpu_pct\":3}", 13, 1), 0);
+	assert_int_equal(a.n, 3);
+	assert_string_equal(a.path, "health/cpu_pct");
+}
+
 int
 main(void)
 {
@@ -266,6 +318,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_forget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_value, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_number_listeners, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_freshness, setup,
 		    teardown),
