@@ -73,7 +73,7 @@ COAP_SRC := modules/coap/coap.c modules/coap/rd.c modules/coap/send.c \
 PROXY_SRC := proxy/http.c proxy/conn.c proxy/router.c proxy/api.c proxy/auth.c proxy/tokens.c \
             proxy/tls.c proxy/forward.c proxy/ops.c proxy/provision.c \
             proxy/tagapi.c proxy/bsapi.c proxy/fwapi.c proxy/crange.c proxy/campapi.c \
-            proxy/objapi.c proxy/jobapi.c \
+            proxy/objapi.c proxy/jobapi.c proxy/histapi.c proxy/histparam.c \
             proxy/stream.c proxy/obsapi.c proxy/metrics.c proxy/webhook.c proxy/whparse.c proxy/headscan.c
 CORE_SRC := $(BASE_SRC) $(LWM2M_SRC) $(STORE_SRC) $(CACHE_SRC) $(DEVICE_SRC) \
             $(FIRMWARE_SRC) $(HEALTH_SRC) $(JOBS_SRC) $(COAP_SRC) $(PROXY_SRC)

@@ -27,6 +27,7 @@
 #include "store/store.h"
 #include "modules/device/tags.h"
 #include "proxy/fwapi.h"
+#include "proxy/histapi.h"
 #include "proxy/http.h"
 
 struct api_links {
@@ -410,6 +411,11 @@ const struct http_route api_routes[] = {
 	{ "/v1/jobs/{id}/devices", EVHTTP_REQ_GET, api_job_devices, AUTH_READ,
 	    AUTH_ADMIN },
 	{ "/v1/jobs/{id}/{action}", EVHTTP_REQ_POST, api_job_action,
+	    AUTH_READ, AUTH_ADMIN },
+	/* History: what any reader of devices may see. */
+	{ "/v1/devices/{ep}/history", EVHTTP_REQ_GET, history_list_http,
+	    AUTH_READ, AUTH_ADMIN },
+	{ "/v1/devices/{ep}/history/{path...}", EVHTTP_REQ_GET, history_http,
 	    AUTH_READ, AUTH_ADMIN },
 	/* The object model: what any reader of devices may see. */
 	{ "/v1/objects", EVHTTP_REQ_GET, api_objects, AUTH_READ, AUTH_ADMIN },

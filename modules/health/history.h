@@ -95,8 +95,8 @@ struct history_series {
 };
 
 /*
- * Calls fn for each series of ep (committed), in path order. Returns how
- * many, or -1 on error.
+ * Calls fn (unless NULL) for each series of ep (committed), in path order.
+ * Returns how many, or -1 on error.
  */
 int		 history_list(struct gateway *gw, const char *ep,
 		    void (*fn)(const struct history_series *s, void *arg),

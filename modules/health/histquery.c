@@ -244,7 +244,8 @@ hist_list_cb(const void *key, size_t klen, const void *val, size_t vlen,
 	v.path = path;
 	v.first_ms = s->first_ms == HIST_NONE ? -1 : s->first_ms;
 	v.last_ms = s->last_ms;
-	l->fn(&v, l->arg);
+	if (l->fn != NULL)
+		l->fn(&v, l->arg);
 	l->n++;
 	return 0;
 }
