@@ -6,7 +6,7 @@
  * points and buckets older than the pass's cut are dropped; a dropped
  * series loses all its records, then its index. The cut is max_age_s ago,
  * or later while history takes more than max_kb: then the oldest span of
- * all series goes, an eighth of what is kept (a bucket at least) a pass,
+ * all series goes, an eighth of the time kept (a second at least) a pass,
  * and the next pass follows at once.
  *
  * A slice reads what is committed and stages its writes; the next slice
@@ -227,6 +227,12 @@ hist_pass_begin(struct gateway *gw)
 	bytes = store_db_bytes(gw->store, STORE_DB_HSERIES) +
 	    store_db_bytes(gw->store, STORE_DB_HPOINTS) +
 	    store_db_bytes(gw->store, STORE_DB_HBUCKETS);
+	if (bytes > max && !h->over)
+		log_info("history: %zu KiB, over [history] max_kb %d: the "
+		    "oldest go first", bytes / 1024, gw->cfg.history_max_kb);
+	else if (bytes <= max && h->over)
+		log_info("history: %zu KiB, under [history] max_kb again",
+		    bytes / 1024);
 	h->over = bytes > max;
 	if (!h->over)
 		return;
@@ -236,13 +242,10 @@ hist_pass_begin(struct gateway *gw)
 	if (oldest == HIST_NONE || oldest >= now)
 		return;
 	span = (now - oldest) / 8;
-	if (span < bucket_ms)
-		span = bucket_ms;
+	if (span < 1000)
+		span = 1000;
 	if (oldest + span > h->cut_del)
 		h->cut_del = oldest + span > now ? now : oldest + span;
-	log_info("history: %zu KiB, over [history] max_kb %d: dropping what "
-	    "is older than %" PRId64 " ms ago", bytes / 1024,
-	    gw->cfg.history_max_kb, now - h->cut_del);
 }
 
 int
