@@ -18,6 +18,7 @@
 #include "proxy/metrics.h"
 #include "log.h"
 #include "modules/firmware/campaign.h"
+#include "modules/health/history.h"
 #include "modules/jobs/job.h"
 #include "modules/coap/devreq.h"
 #include "modules/device/bootstrap.h"
@@ -285,6 +286,10 @@ api_device(struct http_exchange *hx)
 		if ((campaign_drop_device(gw, ep) > 0 ||
 		    job_drop_device(gw, ep) > 0) && held == 0)
 			held = 1;	/* something to forget */
+		/* Its history too, registered or not (a deregistered
+		 * device's stays until then). */
+		if (history_drop_device(gw, ep) > 0 && held == 0)
+			held = 1;
 		/* A decommissioned device must not come back through its
 		 * factory key: its bootstrap configuration goes too. */
 		switch (bootstrap_delete(gw, ep)) {

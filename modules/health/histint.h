@@ -52,6 +52,8 @@ struct history {
 	struct hseries	**tab;		/* hash of ep NUL path */
 	size_t		  tabsize;	/* a power of two */
 	size_t		  n;		/* entries, kept or not */
+	size_t		  nneg;		/* of them, paths not kept (no id) */
+	size_t		  evict_at;	/* where hist_evict looks next */
 	struct hseries	**byid;		/* with an id, ascending, dead too */
 	size_t		  nbyid, capbyid;
 	uint32_t	  next_id;

@@ -182,6 +182,7 @@ hist_new(struct history *h, const char *ep, const char *path)
 	s->next = h->tab[s->hash & (h->tabsize - 1)];
 	h->tab[s->hash & (h->tabsize - 1)] = s;
 	h->n++;
+	h->nneg++;		/* until it has an id */
 	return s;
 }
 
@@ -340,6 +341,29 @@ hist_decide(struct gateway *gw, const char *ep, const char *path)
 	    hist_observed(gw, ep, path);
 }
 
+/* Frees an entry that holds no series (a path not kept), to make room:
+ * 0, or -1 when every entry is a series. */
+static int
+hist_evict(struct history *h)
+{
+	struct hseries *s;
+	size_t i;
+
+	if (h->nneg == 0)
+		return -1;
+	for (i = 0; i < h->tabsize; i++) {
+		h->evict_at = (h->evict_at + 1) & (h->tabsize - 1);
+		for (s = h->tab[h->evict_at]; s != NULL; s = s->next)
+			if (s->id == 0) {
+				hist_unlink(h, s);
+				free(s);
+				h->nneg--;
+				return 0;
+			}
+	}
+	return -1;
+}
+
 /* ---- ingest ---- */
 
 static void
@@ -385,6 +409,7 @@ hist_assign(struct gateway *gw, struct hseries *s)
 		return -1;
 	}
 	h->next_id++;
+	h->nneg--;
 	return 0;
 }
 
@@ -401,10 +426,16 @@ history_ingest(struct gateway *gw, const char *ep, const char *path,
 	if (h == NULL || !gw->cfg.history_enable || !isfinite(v))
 		return;
 	if ((s = hist_find(h, ep, path)) == NULL) {
+		/* Full: no room for a path not kept, and one kept takes the
+		 * place of one that is not. */
 		if (h->n >= (size_t)gw->cfg.history_max_series) {
-			hist_refuse(h, ep, path, "[history] max_series "
-			    "reached");
-			return;
+			if (!hist_decide(gw, ep, path))
+				return;
+			if (hist_evict(h) == -1) {
+				hist_refuse(h, ep, path, "[history] "
+				    "max_series reached");
+				return;
+			}
 		}
 		if ((s = hist_new(h, ep, path)) == NULL)
 			return;
@@ -461,6 +492,7 @@ history_drop_device(struct gateway *gw, const char *ep)
 			hist_unlink(h, s);
 			if (s->id == 0) {
 				free(s);
+				h->nneg--;
 				continue;
 			}
 			s->dead = 1;
@@ -583,6 +615,7 @@ hist_load_one(const void *key, size_t klen, const void *val, size_t vlen,
 		return 1;
 	}
 	s->id = id;
+	h->nneg--;
 	s->dead = v[0] != 0;
 	if (s->dead)
 		hist_unlink(h, s);

@@ -274,6 +274,8 @@ hist_sweep_slice(struct gateway *gw)
 			break;
 		h->cursor = id + 1;
 		h->in_buckets = 0;
+		if (budget > 0)
+			budget--;	/* a series looked at costs its seeks */
 	}
 	return 1;
 }

@@ -84,6 +84,23 @@ while True:
 PY
 }
 
+# What a series costs in memory: its entry (names besides), a hash slot
+# and a place in the id index.
+cat >"$TMP/hsize.c" <<'C'
+#include <stdio.h>
+#include "modules/health/histint.h"
+int
+main(void)
+{
+	printf("%zu\n", sizeof(struct hseries));
+	return 0;
+}
+C
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+"${CC:-cc}" -std=c11 -D_GNU_SOURCE -I"$ROOT" -o "$TMP/hsize" "$TMP/hsize.c" ||
+    die "cannot compile the size probe"
+HSERIES_BYTES=$("$TMP/hsize")
+
 devices() {
 	curl -sf "http://$HOST:$1/v1/health" |
 	    sed -n 's/.*"devices":\([0-9]*\).*/\1/p'
@@ -183,6 +200,9 @@ printf 'store, rolled up (bucket_s = 60): %d points into %d buckets in %d pages:
     "$left"
 printf 'store, series index: %d bytes for %d series\n' \
     "$(bytes "$DATA" hseries)" "$(( $(entries "$DATA" hseries) / 2 ))"
+rss=$(rss_anon_kb "$ING_PID")
+printf 'memory: struct hseries %d bytes + "ep\\0path\\0" + a hash slot and an index place (16) per series; gateway RssAnon %d kB with %d devices\n' \
+    "$HSERIES_BYTES" "$rss" "$FLEET"
 stop_pid "$ING_PID"
 
 # 3. Proxied GETs with history on and off, in the same run.

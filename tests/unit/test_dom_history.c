@@ -654,6 +654,34 @@ test_max_series(void **state)
 	assert_int_equal(history_list(&d->gw, EP, NULL, NULL), 10);
 }
 
+/* Paths not kept are remembered while there is room, and make way for
+ * series when there is none. */
+static void
+test_max_series_not_kept(void **state)
+{
+	struct dom *d = *state;
+	char path[32];
+	int i;
+
+	d->gw.cfg.history_max_series = 10;
+	for (i = 0; i < 8; i++) {
+		snprintf(path, sizeof(path), "5/0/%d", i);
+		put(d, EP, path, 1, now_ms());		/* not kept */
+	}
+	assert_int_equal(d->gw.history->n, 8);
+	assert_int_equal(d->gw.history->nneg, 8);
+	for (i = 0; i < 12; i++) {
+		snprintf(path, sizeof(path), "health/m%d", i);
+		put(d, EP, path, 1, now_ms());
+	}
+	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(d->gw.history->n, 10);
+	assert_int_equal(d->gw.history->nneg, 0);
+	assert_int_equal(history_list(&d->gw, EP, NULL, NULL), 10);
+	put(d, EP, "5/0/99", 1, now_ms());	/* no room, not kept: nothing */
+	assert_int_equal(d->gw.history->n, 10);
+}
+
 int
 main(void)
 {
@@ -674,6 +702,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_drop_device, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_max_series, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_max_series_not_kept, setup,
 		    teardown),
 	};
 
