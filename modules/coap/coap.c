@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -367,6 +368,26 @@ coap_server_open(struct gateway *gw, const struct coap_route *routes,
 }
 
 /*
+ * Whether port lies in the range the kernel hands out to sockets bound to
+ * port 0. libcoap binds every socket with SO_REUSEADDR, and Linux may give
+ * a client socket bound so a port another such socket already serves on.
+ */
+static int
+coap_port_ephemeral(unsigned port)
+{
+	unsigned lo, hi;
+	FILE *f;
+	int n;
+
+	if ((f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re")) ==
+	    NULL)
+		return 0;
+	n = fscanf(f, "%u %u", &lo, &hi);
+	fclose(f);
+	return n == 2 && port >= lo && port <= hi;
+}
+
+/*
  * Whether another socket holds addr's UDP port. libcoap binds with
  * SO_REUSEADDR, and two such UDP sockets share a port: a second gateway
  * would start, and each datagram go to one of them as the kernel picks. A
@@ -462,6 +483,11 @@ coap_listen(coap_context_t *ctx, const struct gw_hostport *hp,
 		log_warnx("%s: cannot listen on %s", what, buf);
 		return NULL;
 	}
+	if (coap_port_ephemeral(hp->port))
+		log_warnx("%s: %s is in the kernel's ephemeral port range "
+		    "(net.ipv4.ip_local_port_range): a CoAP client on this "
+		    "host may be given the same port and take its datagrams",
+		    what, buf);
 	log_info("%s: listening on %s%s", what, buf,
 	    proto == COAP_PROTO_DTLS ? " (DTLS)" : "");
 	coap_set_rcvbuf(&addr, coap_gateway(ctx)->cfg.coap_rcvbuf);

@@ -21,11 +21,23 @@ stop_pid() {
 # A free loopback port: free_port udp|tcp.
 free_port() {
 	python3 - "$1" <<'PY'
-import socket, sys
+import random, socket, sys
+# Below the ephemeral range: libcoap binds with SO_REUSEADDR, and a client
+# socket bound so may be given a port another such socket serves on.
 kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
-s = socket.socket(socket.AF_INET, kind)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+rng = random.SystemRandom()
+for _ in range(500):
+    port = rng.randrange(10000, low) if low > 12000 else rng.randrange(low, 65536)
+    s = socket.socket(socket.AF_INET, kind)
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        continue
+    s.close()
+    print(port)
+    break
 PY
 }
 

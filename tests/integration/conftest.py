@@ -11,6 +11,7 @@ had died on its own without the test expecting it.
 import http.client
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -42,11 +43,35 @@ RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 REG_ID = re.compile(r"^[0-9a-f]{12}$")
 
 
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port(kind=socket.SOCK_STREAM):
-    """A port on 127.0.0.1 that is free right now for kind (TCP or UDP)."""
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port on 127.0.0.1 that is free right now for kind (TCP or UDP),
+    below the kernel's ephemeral range. libcoap binds every socket with
+    SO_REUSEADDR, and Linux may give a client socket bound so (coap-client,
+    a node's session) an ephemeral port that another such socket holds: a
+    gateway on an ephemeral port would lose datagrams to it (a coap-client
+    that drew the gateway's own port sent its request to itself and
+    answered it 4.04). No ephemeral bind ever lands below the range."""
+    low = min(_ephemeral_low(), 65536)
+    top = low if low > 12000 else 65536
+    base = 10000 if low > 12000 else low
+    rng = random.SystemRandom()
+    for _ in range(500):
+        port = rng.randrange(base, top)
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port below %d" % low)
 
 
 def wait_for(predicate, timeout=5.0, interval=0.02, what="condition"):

@@ -223,6 +223,25 @@ def test_coap_receive_buffer_is_what_the_ini_says(gateway_factory):
         assert int(rb.group(1)) >= min(want, 212992), out
 
 
+def test_a_listen_port_in_the_ephemeral_range_is_warned_of(gateway_factory):
+    """libcoap binds with SO_REUSEADDR, and the kernel may hand a CoAP
+    client on the box the gateway's port if it lies in the ephemeral range:
+    the operator is told at start. The test's own ports lie below it."""
+    lo, hi = map(int, open("/proc/sys/net/ipv4/ip_local_port_range")
+                 .read().split())
+    quiet = gateway_factory()
+    assert "ephemeral port range" not in quiet.log()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert lo <= port <= hi
+    gw = gateway_factory(coap={"listen": "127.0.0.1:%d" % port})
+    gw.coap_port = port
+    assert "127.0.0.1:%d is in the kernel's ephemeral port range" % port \
+        in gw.log()
+    assert gw.register("eph-1")
+
+
 def _core_files(d):
     return [f for f in os.listdir(d) if f == "core" or f.startswith("core.")]
 
