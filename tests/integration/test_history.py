@@ -166,7 +166,12 @@ def test_retention_by_age_drops_the_oldest(gateway_factory, node_factory):
     node.stop()
     wait_for(lambda: oldest(gw, "ha-4", "health/uptime_s") is None, 20,
              what="all history past max_age_s dropped")
+    # A deregistered device keeps its series until it is decommissioned.
     assert gw.get_json("/v1/devices/ha-4/history")["series"]
+    status, _, body = gw.http("DELETE", "/v1/devices/ha-4")
+    assert status == 204, body
+    status, _, body = gw.http("GET", "/v1/devices/ha-4/history")
+    assert status == 404, body
 
 
 def test_retention_by_bytes_drops_the_oldest(gateway_factory,
@@ -219,3 +224,12 @@ def test_restart_and_kill9_keep_committed_history(gateway_factory,
     after = snapshot(gw, eps)
     for ep in eps:
         assert set(before[ep]) <= set(after[ep]), ep
+    # A decommission drops the device's history with it (committed
+    # before the 204), and a restart does not bring it back.
+    status, _, body = gw.http("DELETE", "/v1/devices/hr-1")
+    assert status == 204, body
+    gw.restart()
+    status, _, body = gw.http("GET", "/v1/devices/hr-1/history/health/"
+                              "uptime_s?from=0")
+    assert status == 404, body
+    assert snapshot(gw, ["hr-2"])["hr-2"]
