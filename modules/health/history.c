@@ -702,14 +702,15 @@ history_module_stop(struct gateway *gw)
 		return;
 	events_unsubscribe(gw, hist_event, NULL);
 	hist_sweep_free(gw);
+	/* The dropped series are in byid only, the rest in the table. */
+	for (i = 0; i < h->nbyid; i++)
+		if (h->byid[i]->dead)
+			free(h->byid[i]);
 	for (i = 0; i < h->tabsize; i++)
 		for (s = h->tab[i]; s != NULL; s = next) {
 			next = s->next;
 			free(s);
 		}
-	for (i = 0; i < h->nbyid; i++)
-		if (h->byid[i]->dead)
-			free(h->byid[i]);
 	free(h->tab);
 	free(h->byid);
 	free(h);
