@@ -25,6 +25,8 @@ struct gateway;
 #define HIST_DECIDE_S	10	/* "observed" is asked again this often */
 #define HIST_AHEAD_MS	600000	/* a point this far ahead is refused */
 #define HIST_SLICE	1024	/* records a sweep slice looks at */
+#define HIST_BUF	4096	/* points held before they are staged */
+#define HIST_FLUSH_MS	100	/* or at most this long */
 
 /* One (ep, path) seen: a series when it has an id. Decided says when the
  * policy was last asked (gen: of which policy). */
@@ -40,6 +42,13 @@ struct hseries {
 	int64_t		 first_ms;	/* the oldest kept, or HIST_NONE */
 	int64_t		 last_ms;	/* the newest point, or -1 */
 	char		 name[];	/* ep NUL path NUL */
+};
+
+/* A point on its way to the store. */
+struct hist_point {
+	uint32_t	 id;
+	int64_t		 t_ms;
+	double		 v;
 };
 
 struct hist_agg {
@@ -62,6 +71,9 @@ struct history {
 	int		  npatterns;
 	int		  observed;	/* "observed" is in paths */
 
+	struct hist_point *buf;		/* HIST_BUF, not yet staged */
+	size_t		  nbuf;
+	struct event	 *flush_ev;
 	uint64_t	  points_written;	/* committed */
 	uint64_t	  points_staged;	/* in the open batch */
 	int		  waiting;	/* a commit callback is registered */

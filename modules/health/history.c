@@ -418,7 +418,6 @@ history_ingest(struct gateway *gw, const char *ep, const char *path,
     double v, int64_t t_ms, void *arg)
 {
 	struct history *h = gw->history;
-	uint8_t k[HIST_PKEY_LEN], val[8];
 	struct hseries *s;
 	int64_t now = gw_now();
 
@@ -457,19 +456,52 @@ history_ingest(struct gateway *gw, const char *ep, const char *path,
 		hist_refuse(h, ep, path, "no series id");
 		return;
 	}
-	hist_key(k, s->id, t_ms);
-	hist_put_double(val, v);
-	if (store_put(gw->store, STORE_DB_HPOINTS, k, sizeof(k), val,
-	    sizeof(val)) == -1)
-		return;
+	if (h->nbuf == HIST_BUF)
+		history_flush(gw);
+	h->buf[h->nbuf].id = s->id;
+	h->buf[h->nbuf].t_ms = t_ms;
+	h->buf[h->nbuf].v = v;
+	if (h->nbuf++ == 0 && h->flush_ev != NULL) {
+		struct timeval tv = { 0, HIST_FLUSH_MS * 1000 };
+
+		evtimer_add(h->flush_ev, &tv);
+	}
 	if (t_ms < s->first_ms)
 		s->first_ms = t_ms;
 	if (t_ms > s->last_ms)
 		s->last_ms = t_ms;
-	h->points_staged++;
+}
+
+void
+history_flush(struct gateway *gw)
+{
+	struct history *h = gw->history;
+	uint8_t k[HIST_PKEY_LEN], val[8];
+	size_t i;
+
+	if (h == NULL || h->nbuf == 0)
+		return;
+	for (i = 0; i < h->nbuf; i++) {
+		hist_key(k, h->buf[i].id, h->buf[i].t_ms);
+		hist_put_double(val, h->buf[i].v);
+		if (store_put(gw->store, STORE_DB_HPOINTS, k, sizeof(k), val,
+		    sizeof(val)) == 0)
+			h->points_staged++;
+	}
+	h->nbuf = 0;
+	if (h->flush_ev != NULL)
+		evtimer_del(h->flush_ev);
 	if (!h->waiting && store_when_durable(gw->store, hist_committed,
 	    gw) == 0)
 		h->waiting = 1;
+}
+
+static void
+hist_flush_cb(int fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	history_flush(arg);
 }
 
 /* ---- a device dropped ---- */
@@ -484,6 +516,7 @@ history_drop_device(struct gateway *gw, const char *ep)
 
 	if (h == NULL)
 		return 0;
+	history_flush(gw);	/* staged before the sweep reads */
 	for (i = 0; i < h->tabsize; i++)
 		for (s = h->tab[i]; s != NULL; s = next) {
 			next = s->next;
@@ -660,6 +693,11 @@ history_module_init(struct gateway *gw)
 	}
 	h->tabsize = HIST_TAB_MIN;
 	h->next_id = 1;
+	if ((h->buf = calloc(HIST_BUF, sizeof(*h->buf))) == NULL) {
+		free(h->tab);
+		free(h);
+		return -1;
+	}
 	gw->history = h;
 	hist_policy(gw);
 	if (hist_load(gw) == -1 || hist_sweep_init(gw) == -1) {
@@ -674,7 +712,9 @@ history_module_init(struct gateway *gw)
 static int
 history_module_start(struct gateway *gw)
 {
-	if (cache_add_number_listener(gw, history_ingest, NULL) == -1 ||
+	if ((gw->history->flush_ev = evtimer_new(gw->base, hist_flush_cb,
+	    gw)) == NULL ||
+	    cache_add_number_listener(gw, history_ingest, NULL) == -1 ||
 	    events_subscribe(gw, hist_event, NULL) == -1)
 		return -1;
 	hist_sweep_arm(gw, 0);
@@ -700,6 +740,9 @@ history_module_stop(struct gateway *gw)
 
 	if (h == NULL)
 		return;
+	history_flush(gw);	/* main commits after each stop */
+	if (h->flush_ev != NULL)
+		event_free(h->flush_ev);
 	events_unsubscribe(gw, hist_event, NULL);
 	hist_sweep_free(gw);
 	/* The dropped series are in byid only, the rest in the table. */
@@ -713,6 +756,7 @@ history_module_stop(struct gateway *gw)
 		}
 	free(h->tab);
 	free(h->byid);
+	free(h->buf);
 	free(h);
 	gw->history = NULL;
 }

@@ -6,8 +6,9 @@
  * the cache's number listener; [history] paths says which are kept (glob
  * patterns over the number's path, and "observed": a path, or a parent of
  * it, that an observation watches). A kept number is a raw point of its
- * series, staged in the store's open batch (group commit: the notification
- * gains no fsync). A sweep on a timer, in slices that each wait for their
+ * series, held in memory for at most a tenth of a second, then staged in
+ * the store's open batch (group commit: the notification gains no fsync,
+ * and a flood of values one batch a tenth of a second). A sweep on a timer, in slices that each wait for their
  * own commit, rolls raw points older than [history] raw_age_s into buckets
  * of bucket_s (min, max, sum, count), drops what is older than max_age_s,
  * and, while the three databases hold more than max_kb, the oldest points
@@ -106,10 +107,19 @@ int		 history_list(struct gateway *gw, const char *ep,
  * The number listener: ep's path had value v at t_ms (unix ms). Kept when
  * [history] enable and paths say so, staged in the open batch. A time more
  * than ten minutes ahead of the clock, or older than max_age_s, is
- * refused (counted). Called by the cache; tests call it directly.
+ * refused (counted). Called by the cache; tests call it directly. One
+ * value per series and millisecond: a later one at the same time wins.
  */
 void		 history_ingest(struct gateway *gw, const char *ep,
 		    const char *path, double v, int64_t t_ms, void *arg);
+
+/*
+ * Stages the points held in memory in the open batch. A kept number is
+ * held in memory until 4096 of them are, or for at most 100 ms, so that a flood of values (proxied reads, notifications) costs the store
+ * one batch a tenth of a second; the module's stop stages them too. Tests
+ * call it before they commit.
+ */
+void		 history_flush(struct gateway *gw);
 
 /*
  * Drops ep's history (decommission): its series go from the table and the

@@ -67,6 +67,14 @@ put(struct dom *d, const char *ep, const char *path, double v, int64_t t)
 	history_ingest(&d->gw, ep, path, v, t, NULL);
 }
 
+/* Stages the points history holds in memory, and commits. */
+static int
+commit(struct dom *d)
+{
+	history_flush(&d->gw);
+	return dom_commit(d);
+}
+
 /* Runs sweep passes to their end, each slice committed. */
 static void
 sweep(struct dom *d)
@@ -75,7 +83,7 @@ sweep(struct dom *d)
 
 	do {
 		more = hist_sweep_slice(&d->gw);
-		assert_int_equal(dom_commit(d), 0);
+		assert_int_equal(commit(d), 0);
 	} while (more);
 }
 
@@ -135,7 +143,16 @@ test_ingest_and_read(void **state)
 	/* Nothing is read before it is committed. */
 	assert_int_equal(rd(d, "health/cpu_pct", t0, t0 + 10000, 0, 100,
 	    &rows, &more), 0);
+	/* Held in memory: not in the batch until flushed (a commit of the
+	 * batch alone does not show them). */
 	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(rd(d, "health/cpu_pct", t0, t0 + 10000, 0, 100,
+	    &rows, &more), 0);
+	/* The flush timer stages them, a tenth of a second on. */
+	for (i = 0; i < 100 && d->gw.history->nbuf > 0; i++)
+		event_base_loop(d->gw.base, EVLOOP_ONCE);
+	assert_int_equal(d->gw.history->nbuf, 0);
+	assert_int_equal(commit(d), 0);
 	n = rd(d, "health/cpu_pct", t0, t0 + 10000, 0, 100, &rows, &more);
 	assert_int_equal(n, 10);
 	assert_false(more);
@@ -177,7 +194,7 @@ test_paging(void **state)
 
 	for (i = 0; i < 25; i++)
 		put(d, EP, "health/load1", i, t0 + i * 100);
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	memset(&q, 0, sizeof(q));
 	q.from_ms = t0;
 	q.to_ms = t0 + 100000;
@@ -212,7 +229,7 @@ test_policy(void **state)
 	/* The default: health/ and what is observed. */
 	put(d, EP, "3/0/9", 80, t);
 	put(d, EP, "health/temp_c", 41.5, t);
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	memset(&q, 0, sizeof(q));
 	q.from_ms = t - 1000;
 	q.to_ms = t + 1000;
@@ -225,11 +242,11 @@ test_policy(void **state)
 	/* Observing /3/0 keeps /3/0/9, once the decision is asked again. */
 	assert_int_equal(observe_client_put(&d->gw, EP, "3/0"),
 	    OBSERVE_PUT_NEW);
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	dom_advance(HIST_DECIDE_S);
 	t = now_ms();
 	put(d, EP, "3/0/9", 79, t);
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	q.to_ms = t + 1;
 	assert_int_equal(history_read(&d->gw, EP, "3/0/9", &q, &rows, &n,
 	    &more), 0);
@@ -244,7 +261,7 @@ test_policy(void **state)
 	    (const uint8_t *)"5120", 4, 1), 1);
 	assert_int_equal(cache_put(&d->gw, EP, "3/0/9", 0, -1,
 	    (const uint8_t *)"12", 2, 1), 1);
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	q.to_ms = now_ms() + 1000;
 	assert_int_equal(history_read(&d->gw, EP, "3/0/10", &q, &rows, &n,
 	    &more), 0);
@@ -258,7 +275,7 @@ test_policy(void **state)
 	/* Off: nothing is kept. */
 	d->gw.cfg.history_enable = 0;
 	put(d, EP, "3/0/10", 1, now_ms());
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	assert_int_equal(history_read(&d->gw, EP, "3/0/10", &q, &rows, &n,
 	    &more), 0);
 	assert_int_equal(n, 1);
@@ -281,7 +298,7 @@ test_refused_times(void **state)
 	put(d, EP, "health/x", NAN, now);
 	put(d, EP, "health/x", INFINITY, now);
 	put(d, EP, "health/x", 4, now);
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	n = rd(d, "health/x", 0, now + 86400000, 0, 100, &rows, &more);
 	assert_int_equal(n, 1);
 	assert_true(rows[0].v == 4);
@@ -303,7 +320,7 @@ test_step(void **state)
 	/* 10 s apart for 5 minutes: 6 a minute, values 0..29. */
 	for (i = 0; i < 30; i++)
 		put(d, EP, "health/mem_free_kb", i, base + i * 10000);
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	n = rd(d, "health/mem_free_kb", base, base + 300000, 60000, 100, &rows,
 	    &more);
 	assert_int_equal(n, 5);
@@ -381,7 +398,7 @@ test_rollup(void **state)
 	/* 30 minutes, a point each 20 s: 90 points, 3 a minute. */
 	for (i = 0; i < 90; i++)
 		put(d, EP, "health/cpu_pct", i % 7, base + i * 20000);
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	sweep(d);
 	/* Older than 10 minutes (whole minutes): buckets. */
 	n = rd(d, "health/cpu_pct", base, base + 1800000, 0, 1000, &rows,
@@ -430,7 +447,7 @@ test_rollup(void **state)
 	free(rows);
 	/* A late point into a minute rolled up already: merged. */
 	put(d, EP, "health/cpu_pct", 100, base + 5000);
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	sweep(d);
 	n = rd(d, "health/cpu_pct", base, base + 60000, 0, 10, &rows, &more);
 	assert_int_equal(n, 1);
@@ -440,7 +457,7 @@ test_rollup(void **state)
 	free(rows);
 	/* Cursor over a bucket and a point at the same time. */
 	put(d, EP, "health/cpu_pct", 7, base);	/* raw, beside its bucket */
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	{
 		struct history_query q;
 
@@ -483,7 +500,7 @@ test_retention_age(void **state)
 	/* Two hours less 10 minutes, a point a minute. */
 	for (i = 0; i < 110; i++)
 		put(d, EP, "health/uptime_s", i, base + i * 60000);
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	sweep(d);
 	assert_true(records(d, STORE_DB_HBUCKETS) > 0);
 	/* An hour later, the first hour is past max_age. */
@@ -525,7 +542,7 @@ test_retention_bytes(void **state)
 		snprintf(path, sizeof(path), "health/s%d", j);
 		for (i = 0; i < 7200; i++)
 			put(d, EP, path, i, t0 + (int64_t)i * 10000);
-		assert_int_equal(dom_commit(d), 0);
+		assert_int_equal(commit(d), 0);
 	}
 	history_stats(&d->gw, &w, &s, &bytes);
 	assert_int_equal(s, 20);
@@ -572,7 +589,7 @@ test_restart(void **state)
 	/* The series keep their ids: new points go on. */
 	put(d, EP, "health/a", 5, t0 + 5000);
 	put(d, EP, "health/b", 1, t0 + 5000);
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	n = rd(d, "health/a", t0, t0 + 10000, 0, 10, &rows, &more);
 	assert_int_equal(n, 6);
 	free(rows);
@@ -605,7 +622,7 @@ test_drop_device(void **state)
 		put(d, EP, "health/b", i, t0 + i);
 		put(d, "node-8", "health/a", i, t0 + i);
 	}
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	assert_int_equal(history_list(&d->gw, EP, list_cb, list), 2);
 	assert_string_equal(list, "health/a;health/b;");
 	list[0] = '\0';
@@ -621,7 +638,7 @@ test_drop_device(void **state)
 		assert_int_equal(history_read(&d->gw, EP, "health/a", &q,
 		    &rows, &n, &more), 1);
 	}
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	assert_int_equal(history_list(&d->gw, EP, list_cb, list), 0);
 	/* A restart before the sweep: the dropped series stay dropped. */
 	assert_int_equal(dom_restart(d), 0);
@@ -632,7 +649,7 @@ test_drop_device(void **state)
 	assert_int_equal(records(d, STORE_DB_HSERIES), 2);
 	/* A device of that name again is a new series. */
 	put(d, EP, "health/a", 1, now_ms());
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	assert_int_equal(history_list(&d->gw, EP, NULL, NULL), 1);
 	assert_int_equal(history_list(&d->gw, "node-8", NULL, NULL), 1);
 }
@@ -649,7 +666,7 @@ test_max_series(void **state)
 		snprintf(path, sizeof(path), "health/m%d", i);
 		put(d, EP, path, 1, now_ms());
 	}
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	assert_int_equal(d->gw.history->n, 10);
 	assert_int_equal(history_list(&d->gw, EP, NULL, NULL), 10);
 }
@@ -674,7 +691,7 @@ test_max_series_not_kept(void **state)
 		snprintf(path, sizeof(path), "health/m%d", i);
 		put(d, EP, path, 1, now_ms());
 	}
-	assert_int_equal(dom_commit(d), 0);
+	assert_int_equal(commit(d), 0);
 	assert_int_equal(d->gw.history->n, 10);
 	assert_int_equal(d->gw.history->nneg, 0);
 	assert_int_equal(history_list(&d->gw, EP, NULL, NULL), 10);
