@@ -64,8 +64,9 @@ DEVICE_SRC := modules/device/registry.c modules/device/queue.c \
             modules/device/devlog.c
 FIRMWARE_SRC := modules/firmware/firmware.c modules/firmware/campaign.c \
             modules/firmware/campstore.c modules/firmware/camptarget.c
-HEALTH_SRC := modules/health/alarm.c modules/health/alarmrec.c \
-            modules/health/alarmpush.c
+HEALTH_SRC := modules/health/history.c modules/health/histsweep.c \
+            modules/health/histquery.c modules/health/alarm.c \
+            modules/health/alarmrec.c modules/health/alarmpush.c
 JOBS_SRC := modules/jobs/job.c modules/jobs/jobdev.c modules/jobs/jobstore.c \
             modules/jobs/jobtarget.c
 COAP_SRC := modules/coap/coap.c modules/coap/rd.c modules/coap/send.c \
@@ -76,6 +77,7 @@ PROXY_SRC := proxy/http.c proxy/conn.c proxy/router.c proxy/api.c proxy/auth.c p
             proxy/tls.c proxy/forward.c proxy/ops.c proxy/provision.c \
             proxy/tagapi.c proxy/bsapi.c proxy/fwapi.c proxy/crange.c proxy/campapi.c \
             proxy/objapi.c proxy/jobapi.c proxy/alarmapi.c proxy/logapi.c \
+            proxy/histapi.c proxy/histparam.c \
             proxy/stream.c proxy/obsapi.c proxy/metrics.c proxy/webhook.c proxy/whparse.c proxy/headscan.c
 CORE_SRC := $(BASE_SRC) $(LWM2M_SRC) $(STORE_SRC) $(CACHE_SRC) $(DEVICE_SRC) \
             $(FIRMWARE_SRC) $(HEALTH_SRC) $(JOBS_SRC) $(COAP_SRC) $(PROXY_SRC)
@@ -207,6 +209,7 @@ bench: deps
 	tests/bench/dtls.sh $(abspath $(OUTPOST))
 	tests/bench/tls.sh $(abspath $(OUTPOST))
 	tests/bench/jobs.sh $(abspath $(OUTPOST)) $(abspath $(NODE))
+	tests/bench/history.sh $(abspath $(OUTPOST)) $(abspath $(NODE))
 	@if [ -x tests/bench/node.sh ]; then \
 	    tests/bench/node.sh $(abspath $(NODE)) $(abspath $(OUTPOST)); fi
 	@if [ -x tests/bench/proxy.sh ]; then \

@@ -19,6 +19,7 @@
 #include "modules/firmware/fwtool.h"
 #include "modules/device/models.h"
 #include "modules/health/alarm.h"
+#include "modules/health/history.h"
 #include "store/store.h"
 #include "proxy/http.h"
 
@@ -39,6 +40,7 @@ static const struct gw_module *const modules[] = {
 	&http_module,
 	&forward_module,	/* the proxy's groups of identical GETs */
 	&campaign_module,	/* after queue and firmware: it uses both */
+	&history_module,	/* after cache and observe: it listens */
 	&job_module,		/* after queue, observe and firmware */
 	&alarm_module,		/* after cache, observe, queue and jobs */
 };

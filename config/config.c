@@ -263,6 +263,31 @@ static const struct config_key config_table[] = {
 	    "cleared alarms kept in the store (beyond: the oldest go)", 0),
 	KEY_INT("alarms", "push", alarm_push, 0, 1, "1",
 	    "1: a threshold rule on an LwM2M resource is written to its devices as notification attributes (gt, lt, st, pmin, pmax)", 0),
+	KEY_INT("history", "enable", history_enable, 0, 1, "1",
+	    "1: keep numeric values over time (GET /v1/devices/{ep}/history)",
+	    0),
+	KEY_STR("history", "paths", history_paths, "health/* observed",
+	    "which numbers are kept: glob patterns over the number's path "
+	    "(\"health/*\", \"3/0/*\", \"*\") and \"observed\" (a path an "
+	    "observation watches), separated by spaces", 0),
+	KEY_INT("history", "raw_age_s", history_raw_age_s, 1, 0x7fffffff,
+	    "86400", "seconds raw points are kept before they are rolled up "
+	    "into buckets", 0),
+	KEY_INT("history", "bucket_s", history_bucket_s, 1, 86400, "300",
+	    "seconds of one bucket (min, max, mean, count) of rolled-up points",
+	    0),
+	KEY_INT("history", "max_age_s", history_max_age_s, 1, 0x7fffffff,
+	    "2592000", "seconds history is kept at most (points and buckets)",
+	    0),
+	KEY_INT("history", "max_kb", history_max_kb, 16, 0x7fffffff, "65536",
+	    "KiB of the store that history may take (beyond: the oldest of "
+	    "all series go first)", 0),
+	KEY_INT("history", "max_series", history_max_series, 1, 100000000,
+	    "100000", "series (endpoint and path) held at most, each about "
+	    "100 bytes of memory (beyond: new ones are not kept)", 0),
+	KEY_INT("history", "sweep_s", history_sweep_s, 1, 86400, "60",
+	    "seconds between the sweeps that roll up and drop old history",
+	    0),
 
 	KEY_STR("lwm2m", "models_dir", lwm2m_models_dir, "",
 	    "directory of OMA DDF XML object definitions (*.xml) that add to or "

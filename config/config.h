@@ -129,6 +129,15 @@ struct gw_config {
 	int			alarm_keep_cleared;
 	int			alarm_push;
 
+	int			history_enable;		/* 0/1 */
+	char			history_paths[256];	/* kept: patterns */
+	int			history_raw_age_s;
+	int			history_bucket_s;
+	int			history_max_age_s;
+	int			history_max_kb;
+	int			history_max_series;
+	int			history_sweep_s;
+
 	char			lwm2m_models_dir[PATH_MAX];	/* "" = none */
 	char			bs_listen[CONFIG_HOST_MAX + 16];	/* "" = off */
 	char			bs_secure_listen[CONFIG_HOST_MAX + 16];	/* "" = off */

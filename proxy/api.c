@@ -18,6 +18,7 @@
 #include "proxy/metrics.h"
 #include "log.h"
 #include "modules/firmware/campaign.h"
+#include "modules/health/history.h"
 #include "modules/jobs/job.h"
 #include "modules/coap/devreq.h"
 #include "modules/device/bootstrap.h"
@@ -27,6 +28,7 @@
 #include "store/store.h"
 #include "modules/device/tags.h"
 #include "proxy/fwapi.h"
+#include "proxy/histapi.h"
 #include "proxy/http.h"
 
 struct api_links {
@@ -284,6 +286,10 @@ api_device(struct http_exchange *hx)
 		if ((campaign_drop_device(gw, ep) > 0 ||
 		    job_drop_device(gw, ep) > 0) && held == 0)
 			held = 1;	/* something to forget */
+		/* Its history too, registered or not (a deregistered
+		 * device's stays until then). */
+		if (history_drop_device(gw, ep) > 0 && held == 0)
+			held = 1;
 		/* A decommissioned device must not come back through its
 		 * factory key: its bootstrap configuration goes too. */
 		switch (bootstrap_delete(gw, ep)) {
@@ -425,6 +431,11 @@ const struct http_route api_routes[] = {
 	    AUTH_ADMIN },
 	{ "/v1/alarms/{id}/ack", EVHTTP_REQ_POST, api_alarm_ack, AUTH_READ,
 	    AUTH_OPERATE },
+	/* History: what any reader of devices may see. */
+	{ "/v1/devices/{ep}/history", EVHTTP_REQ_GET, history_list_http,
+	    AUTH_READ, AUTH_ADMIN },
+	{ "/v1/devices/{ep}/history/{path...}", EVHTTP_REQ_GET, history_http,
+	    AUTH_READ, AUTH_ADMIN },
 	/* The object model: what any reader of devices may see. */
 	{ "/v1/objects", EVHTTP_REQ_GET, api_objects, AUTH_READ, AUTH_ADMIN },
 	{ "/v1/objects/{id}", EVHTTP_REQ_GET, api_object, AUTH_READ,

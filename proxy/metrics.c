@@ -29,6 +29,7 @@
 #include "modules/device/queue.h"
 #include "modules/device/registry.h"
 #include "modules/health/alarm.h"
+#include "modules/health/history.h"
 #include "modules/jobs/job.h"
 #include "store/store.h"
 
@@ -265,6 +266,22 @@ metrics_jobs(struct gateway *gw, struct evbuffer *out)
 		    "%zu\n", job_dev_state_name((int)i), jdevs[i]);
 }
 
+/* History: points written, series held, the store it takes. */
+static void
+metrics_history(struct gateway *gw, struct evbuffer *out)
+{
+	uint64_t points, series;
+	size_t bytes;
+
+	history_stats(gw, &points, &series, &bytes);
+	metrics_counter(out, "outpost_history_points_written_total",
+	    "Points of history committed to the store since start.", points);
+	metrics_gauge(out, "outpost_history_series", "Series of history "
+	    "(endpoint and path) held.", (double)series);
+	metrics_gauge(out, "outpost_history_bytes", "Bytes of the store's "
+	    "pages that history takes.", (double)bytes);
+}
+
 /* Active alarms by severity: what an operator pages on. */
 static void
 metrics_alarms(struct gateway *gw, struct evbuffer *out)
@@ -466,6 +483,7 @@ static void (*const metrics_sections[])(struct gateway *, struct evbuffer *) = {
 	metrics_http,
 	metrics_queue,
 	metrics_jobs,
+	metrics_history,
 	metrics_alarms,
 	metrics_cache,
 	metrics_build,

@@ -761,6 +761,62 @@ store_lib_version(char *buf, size_t len)
 	return buf;
 }
 
+int
+store_last_below(struct store *st, enum store_db db, const void *below,
+    size_t blen, const void *floor, size_t floorlen, void *kbuf,
+    size_t kbuflen, size_t *klen)
+{
+	MDB_cursor *cur;
+	MDB_val k = { blen, (void *)below }, v, f = { floorlen, (void *)floor };
+	int rc, ret = 1;
+
+	if ((rc = mdb_txn_renew(st->rtxn)) != 0) {
+		log_warnx("store: read: %s", mdb_strerror(rc));
+		return -1;
+	}
+	if ((rc = mdb_cursor_open(st->rtxn, st->dbi[db], &cur)) != 0) {
+		log_warnx("store: read: %s", mdb_strerror(rc));
+		mdb_txn_reset(st->rtxn);
+		return -1;
+	}
+	/* The first key >= below, then the one before it; none >= below:
+	 * the last key of all. */
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+	else if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	if (rc == 0 && (floor == NULL ||
+	    mdb_cmp(st->rtxn, st->dbi[db], &k, &f) >= 0)) {
+		memcpy(kbuf, k.mv_data, k.mv_size < kbuflen ? k.mv_size :
+		    kbuflen);
+		*klen = k.mv_size;
+		ret = 0;
+	} else if (rc != 0 && rc != MDB_NOTFOUND) {
+		log_warnx("store: read: %s", mdb_strerror(rc));
+		ret = -1;
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_reset(st->rtxn);
+	return ret;
+}
+
+size_t
+store_db_bytes(struct store *st, enum store_db db)
+{
+	MDB_stat s;
+	int rc;
+
+	if (mdb_txn_renew(st->rtxn) != 0)
+		return 0;
+	rc = mdb_stat(st->rtxn, st->dbi[db], &s);
+	mdb_txn_reset(st->rtxn);
+	if (rc != 0)
+		return 0;
+	return (s.ms_branch_pages + s.ms_leaf_pages + s.ms_overflow_pages) *
+	    (size_t)s.ms_psize;
+}
+
 size_t
 store_size(struct store *st)
 {

@@ -154,10 +154,23 @@ store_get_be64(const uint8_t *p)
 	return v;
 }
 
+/*
+ * Copies the greatest committed key below below[0..blen) (and >= floor,
+ * floorlen bytes, when floor is not NULL) into kbuf (at most kbuflen
+ * bytes); *klen gets its full length. Returns 0, 1 when there is none,
+ * -1 on error. (The newest record of a range whose keys end in a time.)
+ */
+int		 store_last_below(struct store *st, enum store_db db,
+		    const void *below, size_t blen, const void *floor,
+		    size_t floorlen, void *kbuf, size_t kbuflen, size_t *klen);
+
 /* Bytes of the data file, for metrics. */
 size_t		 store_size(struct store *st);
 
 /* LMDB's version ("0.9.31") into buf, for outpost_build_info. */
 const char	*store_lib_version(char *buf, size_t len);
+/* Bytes of db's committed pages (branch, leaf and overflow): what its
+ * records take, freed pages not counted. */
+size_t		 store_db_bytes(struct store *st, enum store_db db);
 
 #endif /* OUTPOST_STORE_H */

@@ -522,3 +522,59 @@ def test_live_alarm_answers_match_the_document(doc, gateway_factory,
     assert [a["id"] for a in page["alarms"]] == [alarm["id"]]
     assert page["alarms"][0]["note"] == "rule deleted"
     assert gw.alive()
+
+
+def test_live_history_answers_match_the_document(doc, gateway_factory,
+                                                 devices):
+    """The history routes: a device's series, a window raw and by step,
+    the CSV form, a page and its cursor, and the refusals (400 naming the
+    parameter, 404 for a device or a path with no history)."""
+    gw = gateway_factory(history={"paths": "3/0/*"})
+    devices(gw, "live-h", answers={"GET 3/0/9": ("2.05", b"87", 0, None)})
+    live = Live(doc, gw)
+
+    def points():
+        _, w = live("GET", "/v1/devices/live-h/history/3/0/9", 200)
+        return w
+
+    # Each read is a point once committed (one a millisecond: each waits
+    # for the one before).
+    for n in range(1, 4):
+        status, _, body = gw.http("GET", "/v1/devices/live-h/r/3/0/9")
+        assert status == 200 and body == b"87", (status, body)
+        if n == 1:
+            wait_for(lambda: gw.get_json("/v1/devices/live-h/history")[
+                "series"], 10, what="the series committed")
+        w = wait_for(lambda: len(points()["points"]) == n and points(),
+                     10, what="point %d committed" % n)
+    _, page = live("GET", "/v1/devices/live-h/history", 200)
+    assert [s["path"] for s in page["series"]] == ["3/0/9"]
+    assert page["next"] is None
+    assert [p["v"] for p in w["points"]] == [87, 87, 87]
+    assert w["step"] is None and w["next"] is None
+    _, w = live("GET", "/v1/devices/live-h/history/3/0/9?step=1d", 200)
+    assert len(w["buckets"]) == 1 and w["step"] == 86400
+    b = w["buckets"][0]
+    assert (b["count"], b["min"], b["max"], b["mean"]) == (3, 87, 87, 87)
+    _, p1 = live("GET", "/v1/devices/live-h/history/3/0/9?limit=2", 200)
+    assert len(p1["points"]) == 2 and p1["next"]
+    _, p2 = live("GET", "/v1/devices/live-h/history/3/0/9?limit=2&from=%s"
+                 "&to=%s&after=%s" % (p1["from"], p1["to"], p1["next"]),
+                 200)
+    assert len(p2["points"]) == 1 and p2["next"] is None
+    status, hdrs, body = gw.http(
+        "GET", "/v1/devices/live-h/history/3/0/9?step=60&limit=1",
+        headers={"Accept": "text/csv"})
+    assert status == 200, body
+    assert hdrs["content-type"].startswith("text/csv")
+    assert body.decode().startswith("t,min,max,mean,count\r\n")
+
+    for q, field in (("from=yesterday", "from"), ("step=0", "step"),
+                     ("limit=10001", "limit"), ("after=zz", "after"),
+                     ("from=200&to=100", "from")):
+        _, bad = live("GET", "/v1/devices/live-h/history/3/0/9?" + q, 400)
+        assert bad["detail"].startswith(field), (q, bad)
+    live("GET", "/v1/devices/nobody/history", 404)
+    live("GET", "/v1/devices/nobody/history/3/0/9", 404)
+    _, none = live("GET", "/v1/devices/live-h/history/3/0/1", 404)
+    assert "3/0/1" in none["detail"]

@@ -22,6 +22,7 @@
 #include "gateway.h"
 #include "cache/events.h"
 #include "lwm2m/lwm2m.h"
+#include "modules/health/history.h"
 #include "modules/device/registry.h"
 #include "store/store.h"
 #include "tests/unit/testutil.h"
@@ -67,6 +68,7 @@ static const struct gw_module *const dom_modules[] = {
 	&cache_module,
 	&observe_module,
 	&campaign_module,
+	&history_module,
 	&job_module,
 };
 #define DOM_NMODULES	(sizeof(dom_modules) / sizeof(dom_modules[0]))
