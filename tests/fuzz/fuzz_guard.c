@@ -1,4 +1,4 @@
-// fuzz-sources: modules/device/guard.c cache/cache.c gateway.c log.c lwm2m/campparse.c lwm2m/lwm2m.c lwm2m/tagparse.c lwm2m/senml.c lwm2m/senml_dec.c lwm2m/senml_tlv.c lwm2m/senml_typed.c lwm2m/senml_cbor.c lwm2m/cborscan.c lwm2m/objmodel.c parse.c lwm2m/jobrisk.c
+// fuzz-sources: modules/device/guard.c cache/cache.c lwm2m/numvals.c gateway.c log.c lwm2m/campparse.c lwm2m/lwm2m.c lwm2m/tagparse.c lwm2m/senml.c lwm2m/senml_dec.c lwm2m/senml_tlv.c lwm2m/senml_typed.c lwm2m/senml_cbor.c lwm2m/cborscan.c lwm2m/objmodel.c parse.c lwm2m/jobrisk.c
 // fuzz-libs: -lcjson -lcbor -lm
 /*
  * fuzz_guard.c: libFuzzer target for the single-device guard
