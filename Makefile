@@ -65,6 +65,7 @@ DEVICE_SRC := modules/device/registry.c modules/device/queue.c \
 FIRMWARE_SRC := modules/firmware/firmware.c modules/firmware/campaign.c \
             modules/firmware/campstore.c modules/firmware/camptarget.c
 HEALTH_SRC := modules/health/history.c modules/health/histsweep.c \
+            modules/health/histrec.c \
             modules/health/histquery.c modules/health/alarm.c \
             modules/health/alarmrec.c modules/health/alarmpush.c
 JOBS_SRC := modules/jobs/job.c modules/jobs/jobdev.c modules/jobs/jobstore.c \

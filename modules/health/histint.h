@@ -1,10 +1,11 @@
 /*
  * histint.h: what history's files share, and nothing else (other modules
- * use history.h):
- *   history.c    the series table, the policy, ingest, a device dropped,
- *                the module;
+ * use history.h). Calls run down: history.c calls the sweep, and all
+ * three call histrec.c, which calls none of them:
+ *   history.c    the policy, ingest, a device dropped, the module;
  *   histsweep.c  the sweep: roll-up and retention, in slices;
- *   histquery.c  reads: a window of points or buckets, a device's series.
+ *   histquery.c  reads: a window of points or buckets, a device's series;
+ *   histrec.c    the records (keys, values, buckets) and the series table.
  */
 #ifndef OUTPOST_HISTINT_H
 #define OUTPOST_HISTINT_H
@@ -13,7 +14,6 @@
 #include <stdint.h>
 
 #include "log.h"
-#include "modules/health/history.h"
 
 struct event;
 struct gateway;
@@ -98,23 +98,32 @@ struct history {
 	uint8_t		 (*keys)[HIST_PKEY_LEN];	/* HIST_SLICE */
 };
 
-/* Keys and values. */
+/* histrec.c: keys and values. */
 void		 hist_key(uint8_t k[HIST_PKEY_LEN], uint32_t id, int64_t t_ms);
 uint32_t	 hist_key_id(const uint8_t *k);
 int64_t		 hist_key_t(const uint8_t *k);
 void		 hist_put_double(uint8_t *p, double v);
 double		 hist_get_double(const uint8_t *p);
+void		 hist_put_be32(uint8_t *p, uint32_t v);
 void		 hist_bucket_enc(uint8_t v[HIST_BVAL_LEN],
 		    const struct hist_agg *a, uint32_t width_s);
 /* 0, or -1 when vlen is not a bucket's. */
 int		 hist_bucket_dec(const uint8_t *v, size_t vlen,
 		    struct hist_agg *a, uint32_t *width_s);
 
+/* histrec.c: the series table. */
 /* The series of ep's path, or NULL. */
 struct hseries	*hist_find(struct history *h, const char *ep,
 		    const char *path);
-/* Removes a dead series from byid (its records are gone). */
-void		 hist_forget_dead(struct gateway *gw, size_t i);
+/* A new entry of ep's path in the table (no id yet), or NULL. */
+struct hseries	*hist_new(struct history *h, const char *ep,
+		    const char *path);
+/* Takes s out of the hash (not out of byid). */
+void		 hist_unlink(struct history *h, struct hseries *s);
+/* Appends s (whose id is the greatest yet) to byid: 0, or -1. */
+int		 hist_byid_add(struct history *h, struct hseries *s);
+/* Removes a dead series from byid (its records are gone) and frees it. */
+void		 hist_forget_dead(struct history *h, size_t i);
 /* The position in byid of the first series with an id >= id. */
 size_t		 hist_byid_at(const struct history *h, uint32_t id);
 

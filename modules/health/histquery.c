@@ -10,6 +10,7 @@
 #include "gateway.h"
 #include "lwm2m/numvals.h"
 #include "modules/health/histint.h"
+#include "modules/health/history.h"
 #include "store/store.h"
 
 /* One scan of a series' range into rows. */

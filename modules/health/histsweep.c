@@ -197,7 +197,7 @@ hist_sweep_series(struct gateway *gw, struct hseries *s, size_t i,
 		ik[0] = 'i';
 		memcpy(ik + 1, lo, 4);
 		store_del(gw->store, STORE_DB_HSERIES, ik, sizeof(ik));
-		hist_forget_dead(gw, i);
+		hist_forget_dead(h, i);
 		return 1;
 	}
 	/* What is kept starts at the first record left; points staged since
