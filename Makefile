@@ -67,7 +67,8 @@ FIRMWARE_SRC := modules/firmware/firmware.c modules/firmware/campaign.c \
 HEALTH_SRC := modules/health/history.c modules/health/histsweep.c \
             modules/health/histrec.c \
             modules/health/histquery.c modules/health/alarm.c \
-            modules/health/alarmrec.c modules/health/alarmpush.c
+            modules/health/alarmrec.c modules/health/alarmpush.c \
+            modules/health/alarmrule.c
 JOBS_SRC := modules/jobs/job.c modules/jobs/jobdev.c modules/jobs/jobstore.c \
             modules/jobs/jobtarget.c
 COAP_SRC := modules/coap/coap.c modules/coap/rd.c modules/coap/send.c \

@@ -47,11 +47,10 @@
 #include <stdint.h>
 
 #include "lwm2m/alarmparse.h"
+#include "modules/health/alarmrec.h"
 
 struct gateway;
 typedef struct cJSON cJSON;
-
-#define ALARM_RULE_ID_LEN	24	/* bytes of a rule's id, NUL too */
 
 extern const struct gw_module alarm_module;
 
@@ -77,31 +76,6 @@ cJSON		*alarm_rules_json(struct gateway *gw);
  * attributes are removed from the devices. 0, -1 none, -2 a rule of
  * gateway.ini (mended there). */
 int		 alarm_rule_delete(struct gateway *gw, const char *id);
-
-/* Which alarms a list shows. */
-enum alarm_state {
-	ALARM_ST_ACTIVE,
-	ALARM_ST_CLEARED,
-	ALARM_ST_ALL,
-};
-
-/*
- * Up to limit alarms, newest (highest id) first, with ids below before
- * (0: from the newest), of state st, of ep only (unless NULL), of
- * severity sev only (unless -1); *more set when there are more. As
- * committed, but for the active ones, which come from memory. NULL on a
- * store error.
- */
-cJSON		*alarm_list_json(struct gateway *gw, int st, const char *ep,
-		    int sev, uint64_t before, size_t limit, int *more);
-
-/* Alarm id as JSON, or NULL when there is none. */
-cJSON		*alarm_json(struct gateway *gw, uint64_t id);
-
-/* An operator acknowledges alarm id: by (may be "": "anonymous") and now
- * are kept, in the open batch, with an "alarm" event of action ack.
- * 0, -1 no such alarm, -2 acknowledged already. */
-int		 alarm_ack(struct gateway *gw, uint64_t id, const char *by);
 
 /* Active alarms per severity (the metrics). */
 void		 alarm_counts(struct gateway *gw,

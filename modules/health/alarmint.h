@@ -1,9 +1,11 @@
 /*
- * alarmint.h: what alarm.c (rules, judging, the sweep, the module),
- * alarmrec.c (the alarms: raised, cleared, kept, listed) and alarmpush.c
- * (rules written to devices as attributes, and a deleted rule's devices
- * let go of, in slices) share. Not for other rooms: alarm.h is the
- * contract.
+ * alarmint.h: what alarm.c (rules added and deleted, judging, the sweep,
+ * the module), alarmrec.c (the alarms: raised, cleared, kept, listed),
+ * alarmpush.c (rules written to devices as attributes, and a deleted
+ * rule's devices let go of, in slices) and alarmrule.c (the rules in
+ * memory and their tracks) share. Calls run down that list: alarm.c calls
+ * alarmrec.c and alarmpush.c, and all three call alarmrule.c; nothing
+ * calls back up. Not for other rooms: alarm.h is the contract.
  */
 #ifndef OUTPOST_ALARMINT_H
 #define OUTPOST_ALARMINT_H
@@ -11,9 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "modules/health/alarm.h"
+#include "lwm2m/alarmparse.h"
+
+#define ALARM_RULE_ID_LEN	24	/* bytes of a rule's id, NUL too */
 
 struct event;
+struct gateway;
 
 /* A rule in memory. Freed only once no track points at it: a deleted
  * rule is gone and waits for its devices to be let go of. */
@@ -111,16 +116,27 @@ struct alarms {
 	struct event		*push_ev;
 };
 
-/* alarm.c */
+/* alarmrule.c: the ground of the alarm files, calling none of them. A
+ * rule by id (not one deleted), added (taking it: 0 or -1), taken out
+ * and freed (its tracks gone already); whether it selects ep. */
+struct alarm_rule *alarm_rule_find(struct alarms *al, const char *id);
+int		 alarm_rule_insert(struct alarms *al, struct alarm_rule *r);
+void		 alarm_rule_free(struct alarms *al, struct alarm_rule *r);
 int		 alarm_selects(struct gateway *gw, const struct alarm_rule *r,
 		    const char *ep);
+/* r's track of ep, or NULL; the same made when there is none (NULL: out
+ * of memory); one unlinked and freed (its active alarm stays a record). */
 struct alarm_track *alarm_track_find(struct alarms *al,
 		    const struct alarm_rule *r, const char *ep);
 struct alarm_track *alarm_track_get(struct alarms *al, struct alarm_rule *r,
 		    const char *ep);
-void		 alarm_track_unlink(struct alarms *al, struct alarm_track *t);
 void		 alarm_track_free(struct alarms *al, struct alarm_track *t);
-void		 alarm_rule_free(struct alarms *al, struct alarm_rule *r);
+/* Every track of r out of the hash and the holds running, as a list on
+ * next, for the caller to free. */
+struct alarm_track *alarm_tracks_take(struct alarms *al,
+		    const struct alarm_rule *r);
+/* Every track and every rule, at stop. */
+void		 alarm_rules_free(struct alarms *al);
 
 /* alarmrec.c: an alarm raised for t (now, the value, a note or NULL),
  * what meets its condition again (save: written to the store now, else

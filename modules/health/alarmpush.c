@@ -253,8 +253,6 @@ alarm_push_start(struct gateway *gw, struct alarm_rule *r, int mode)
 {
 	struct alarms *al = gw->alarms;
 	struct alarm_push *p, **pp;
-	struct alarm_track *t, *next;
-	size_t i;
 
 	if ((al->push_ev == NULL && (al->push_ev = evtimer_new(gw->base,
 	    alarm_push_cb, gw)) == NULL) ||
@@ -262,18 +260,9 @@ alarm_push_start(struct gateway *gw, struct alarm_rule *r, int mode)
 		return -1;
 	p->rule = r;
 	p->mode = mode;
-	if (mode == ALARM_PUSH_REMOVE) {
-		/* Out of the hash now: nothing judges them any more. */
-		for (i = 0; i < al->captracks; i++)
-			for (t = al->tracks[i]; t != NULL; t = next) {
-				next = t->next;
-				if (t->rule != r)
-					continue;
-				alarm_track_unlink(al, t);
-				t->next = p->list;
-				p->list = t;
-			}
-	}
+	/* Out of the hash now: nothing judges them any more. */
+	if (mode == ALARM_PUSH_REMOVE)
+		p->list = alarm_tracks_take(al, r);
 	for (pp = &al->pushes; *pp != NULL; pp = &(*pp)->next)
 		;
 	*pp = p;

@@ -1,9 +1,9 @@
 /*
- * alarmrec.c: the alarms themselves (alarm.h): raised, met again,
- * cleared, acknowledged; each in the store (STORE_DB_ALARMS) and said as
- * an "alarm" event; all of them kept in memory too, ordered by id, so
- * that a list or a read sees what was just staged as well as what is
- * committed. The oldest cleared ones go past [alarms] keep_cleared.
+ * alarmrec.c: the alarms themselves (alarmrec.h, part of alarm.h): raised,
+ * met again, cleared, acknowledged; each in the store (STORE_DB_ALARMS)
+ * and said as an "alarm" event; all of them kept in memory too, ordered by
+ * id, so that a list or a read sees what was just staged as well as what
+ * is committed. The oldest cleared ones go past [alarms] keep_cleared.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -17,6 +17,7 @@
 #include "log.h"
 #include "cache/events.h"
 #include "modules/health/alarmint.h"
+#include "modules/health/alarmrec.h"
 #include "store/store.h"
 
 static void
