@@ -141,3 +141,76 @@ parse_utf8(const uint8_t *p, size_t n, int no_ctrl)
 	}
 	return 1;
 }
+
+/* n digits of s into *out; -1 when one is not a digit. */
+static int
+parse_digits(const char *s, int n, int *out)
+{
+	int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int64_t
+parse_days(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int
+parse_rfc3339(const char *s, int64_t *ms)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0, leap, frac = 0, n;
+	size_t i;
+
+	if (strlen(s) < 20 || parse_digits(s, 4, &y) == -1 || s[4] != '-' ||
+	    parse_digits(s + 5, 2, &mo) == -1 || s[7] != '-' ||
+	    parse_digits(s + 8, 2, &d) == -1 || (s[10] != 'T' &&
+	    s[10] != 't') ||
+	    parse_digits(s + 11, 2, &h) == -1 || s[13] != ':' ||
+	    parse_digits(s + 14, 2, &mi) == -1 || s[16] != ':' ||
+	    parse_digits(s + 17, 2, &sec) == -1)
+		return -1;
+	i = 19;
+	if (s[i] == '.') {
+		for (i++, n = 0; s[i] >= '0' && s[i] <= '9'; i++, n++)
+			if (n < 3)
+				frac = frac * 10 + (s[i] - '0');
+		if (n == 0)
+			return -1;
+		for (; n < 3; n++)
+			frac *= 10;	/* ".5" is 500 ms */
+	}
+	if ((s[i] == 'Z' || s[i] == 'z') && s[i + 1] == '\0')
+		;
+	else if ((s[i] == '+' || s[i] == '-') && strlen(s + i) == 6 &&
+	    parse_digits(s + i + 1, 2, &oh) == 0 && s[i + 3] == ':' &&
+	    parse_digits(s + i + 4, 2, &om) == 0 && oh <= 23 && om <= 59)
+		sign = s[i] == '+' ? 1 : -1;
+	else
+		return -1;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 60)
+		return -1;
+	*ms = ((parse_days(y, mo, d) * 86400 + (int64_t)h * 3600 +
+	    (int64_t)mi * 60 + sec - (int64_t)sign * (oh * 3600 + om * 60)) *
+	    1000) + frac;
+	return 0;
+}

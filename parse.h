@@ -40,4 +40,14 @@ struct cJSON *parse_json_object(const char *body, size_t len, size_t max,
 	    const char *const known[], size_t nknown, unsigned *seen,
 	    char *err, size_t errlen);
 
+/*
+ * An RFC 3339 date-time ("2026-12-07T22:00:00Z", "...T23:00:00.25+01:00";
+ * 't' for 'T', 'z' for 'Z') as Unix milliseconds in *ms: the
+ * first three digits of a fraction kept, a leap second (:60) read as the
+ * next one, computed from the civil date (no timegm, no TZ). Years 0000 to
+ * 9999, so *ms may be below 0. Returns 0, or -1 when s is none (a date
+ * that does not exist, an hour past 23, a missing zone, anything after).
+ */
+int	parse_rfc3339(const char *s, int64_t *ms);
+
 #endif /* OUTPOST_PARSE_H */

@@ -200,79 +200,12 @@ fail:
 	return NULL;
 }
 
-/* Digits of s[0..n) as a number; -1 when not all digits. */
-static int
-devlog_digits(const char *s, size_t n)
-{
-	int v = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/* Days from 1970-01-01 to the civil date (Howard Hinnant's algorithm). */
-static int64_t
-devlog_days(int y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 int
 devlog_since(const char *s, int64_t *ms)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	size_t n = strlen(s), i, k;
-	int64_t frac = 0, t;
+	size_t n = strlen(s);
 
-	if (n > 0 && (k = devlog_number(s, n, ms)) == n)
+	if (n > 0 && devlog_number(s, n, ms) == n)
 		return 0;
-	if (n < 20 || (y = devlog_digits(s, 4)) < 1 || s[4] != '-' ||
-	    (mo = devlog_digits(s + 5, 2)) < 1 || mo > 12 || s[7] != '-' ||
-	    (d = devlog_digits(s + 8, 2)) < 1 || d > mdays[mo - 1] ||
-	    (s[10] != 'T' && s[10] != 't') ||
-	    (h = devlog_digits(s + 11, 2)) < 0 || h > 23 || s[13] != ':' ||
-	    (mi = devlog_digits(s + 14, 2)) < 0 || mi > 59 || s[16] != ':' ||
-	    (sec = devlog_digits(s + 17, 2)) < 0 || sec > 60)
-		return -1;
-	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) ||
-	    y % 400 == 0))
-		return -1;
-	i = 19;
-	if (s[i] == '.') {
-		for (k = 0, i++; s[i] >= '0' && s[i] <= '9'; i++, k++)
-			if (k < 3)
-				frac = frac * 10 + (s[i] - '0');
-		if (k == 0 || k > 9)
-			return -1;
-		for (; k < 3; k++)
-			frac *= 10;
-	}
-	if ((s[i] == 'Z' || s[i] == 'z') && s[i + 1] == '\0')
-		;
-	else if ((s[i] == '+' || s[i] == '-') && strlen(s + i) == 6 &&
-	    (oh = devlog_digits(s + i + 1, 2)) >= 0 && oh <= 23 &&
-	    s[i + 3] == ':' && (om = devlog_digits(s + i + 4, 2)) >= 0 &&
-	    om <= 59)
-		sign = s[i] == '+' ? 1 : -1;
-	else
-		return -1;
-	t = devlog_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
-	if (sign != 0)
-		t -= sign * (oh * 3600 + om * 60);
-	*ms = t * 1000 + frac;
-	return 0;
+	return parse_rfc3339(s, ms);
 }

@@ -33,79 +33,16 @@
 
 /* ---- times ---- */
 
-/* Days since 1970-01-01 of a date of the proleptic Gregorian calendar. */
-static int64_t
-jp_days_from_civil(int y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* n decimal digits at s, into *out. */
-static int
-jp_digits(const char *s, int n, int *out)
-{
-	int i, v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/*
- * An RFC 3339 date-time ("2026-12-07T22:00:00Z", "...T23:00:00+01:00",
- * a fraction of a second dropped) as Unix seconds, computed from the
- * civil date (no timegm, no TZ). -1 when it is none or out of range.
- */
+/* An RFC 3339 date-time (parse.c) as Unix seconds, a fraction dropped;
+ * -1 when it is none or out of range. */
 static int64_t
 jp_rfc3339(const char *s)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0, leap;
-	int64_t t;
-	size_t i;
+	int64_t ms;
 
-	if (strlen(s) < 20 || jp_digits(s, 4, &y) == -1 || s[4] != '-' ||
-	    jp_digits(s + 5, 2, &mo) == -1 || s[7] != '-' ||
-	    jp_digits(s + 8, 2, &d) == -1 || (s[10] != 'T' && s[10] != 't') ||
-	    jp_digits(s + 11, 2, &h) == -1 || s[13] != ':' ||
-	    jp_digits(s + 14, 2, &mi) == -1 || s[16] != ':' ||
-	    jp_digits(s + 17, 2, &sec) == -1)
+	if (parse_rfc3339(s, &ms) == -1 || ms < 0)
 		return -1;
-	i = 19;
-	if (s[i] == '.') {
-		for (i++; s[i] >= '0' && s[i] <= '9'; i++)
-			;
-		if (i == 20)
-			return -1;
-	}
-	if ((s[i] == 'Z' || s[i] == 'z') && s[i + 1] == '\0')
-		;
-	else if ((s[i] == '+' || s[i] == '-') && strlen(s + i) == 6 &&
-	    jp_digits(s + i + 1, 2, &oh) == 0 && s[i + 3] == ':' &&
-	    jp_digits(s + i + 4, 2, &om) == 0 && oh <= 23 && om <= 59)
-		sign = s[i] == '+' ? 1 : -1;
-	else
-		return -1;
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-	    (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || sec > 60)
-		return -1;
-	/* A leap second (:60) reads as the next one. */
-	t = jp_days_from_civil(y, mo, d) * JP_DAY + h * 3600 + mi * 60 + sec -
-	    sign * (oh * 3600 + om * 60);
-	return t >= 0 && t <= JP_TIME_MAX ? t : -1;
+	return ms / 1000 <= JP_TIME_MAX ? ms / 1000 : -1;
 }
 
 /* A time member: RFC 3339 or Unix seconds; absent: *out as it is. */

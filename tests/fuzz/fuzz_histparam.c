@@ -1,4 +1,5 @@
-// fuzz-sources: proxy/histparam.c
+// fuzz-sources: proxy/histparam.c parse.c
+// fuzz-libs: -lcjson
 /*
  * fuzz_histparam.c: libFuzzer target for the query of a history read. The
  * input is split at NUL bytes into from, to, step, limit and after (an
