@@ -13,7 +13,8 @@
 #include "modules/health/history.h"
 
 #define HISTPARAM_TIME_MAX	253402300799999LL	/* 9999-12-31, ms */
-#define HISTPARAM_TIME_LEN	32	/* "2026-12-07T05:31:50.123Z" */
+#define HISTPARAM_TIME_LEN	48	/* "2026-12-07T05:31:50.123Z", and room
+					   for any int the compiler fears */
 #define HISTPARAM_CURSOR_LEN	24	/* "p1765085510123" */
 
 /*
