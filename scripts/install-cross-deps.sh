@@ -21,7 +21,7 @@ CROSS_DEV=${CROSS_DEV:-/usr/local/lib/outpost-cross/$TRIPLET}
 HOST_PKGS="gcc-$TRIPLET binutils-$TRIPLET qemu-user pkg-config dpkg-dev"
 ARM_PKGS="libc6-dev libcoap3-dev liblmdb-dev libinih-dev libcjson-dev
 libcbor-dev libxml2-dev libevent-2.1-7 libevent-core-2.1-7 libevent-extra-2.1-7
-libevent-pthreads-2.1-7 libevent-openssl-2.1-7 libwolfssl35"
+libevent-pthreads-2.1-7 libevent-openssl-2.1-7 libwolfssl35 libmosquitto-dev"
 UNPACK_PKGS="libevent-dev libwolfssl-dev"
 # tzdata is Architecture: all: the native one (install-deps.sh) serves the
 # arm64 binaries under qemu-user too, and "tzdata:arm64" names no package.

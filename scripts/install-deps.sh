@@ -23,7 +23,8 @@ libinih-dev libcjson-dev libcbor-dev libxml2-dev tzdata
 libcmocka-dev python3 python3-pytest python3-yaml curl iproute2 procps
 clang libclang-rt-14-dev
 wrk nginx-light binutils openssl
-systemd groff-base"
+systemd groff-base
+libmosquitto-dev mosquitto-clients python3-paho-mqtt"
 # The validator needs node and npm. Debian's nodejs and npm unless a node
 # with its own npm is installed already (such a nodejs conflicts with npm).
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
@@ -45,16 +46,23 @@ if [ -n "$missing" ]; then
 	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-# promtool: tests/integration/test_metrics.py checks /metrics with
-# `promtool check metrics`. It comes in Debian's prometheus package, whose
-# postinst would start the Prometheus server (invoke-rc.d, or
-# deb-systemd-invoke under systemd) and enable it at boot. So it goes in on
-# its own: with a policy-rc.d that forbids every start while it installs
-# (both ask it; a container's own, which forbids them, is left as it is),
-# without the node exporter it recommends, and its service disabled after.
-if ! dpkg-query -W -f='${Status}' prometheus 2>/dev/null | grep -q 'install ok installed'; then
-	echo "install-deps: installing prometheus for promtool (its server" \
-	    "is not started or enabled)" >&2
+# Servers the tests start themselves, never as services: promtool
+# (tests/integration/test_metrics.py checks /metrics with `promtool check
+# metrics`) comes in Debian's prometheus package, and the MQTT broker the
+# cloud link's tests run is Debian's mosquitto. Each package's postinst
+# would start its server (invoke-rc.d, or deb-systemd-invoke under systemd)
+# and enable it at boot. So they go in on their own: with a policy-rc.d
+# that forbids every start while they install (both ask it; a container's
+# own, which forbids them, is left as it is), without what they recommend,
+# and their services disabled after.
+servers=""
+for p in prometheus mosquitto; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q 'install ok installed' || servers="$servers $p"
+done
+if [ -n "$servers" ]; then
+	echo "install-deps: installing$servers for the tests (their servers" \
+	    "are not started or enabled)" >&2
 	export DEBIAN_FRONTEND=noninteractive
 	policy=""
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -64,9 +72,13 @@ if ! dpkg-query -W -f='${Status}' prometheus 2>/dev/null | grep -q 'install ok i
 		$SUDO chmod 755 "$policy"
 	fi
 	[ -n "$missing" ] || $SUDO apt-get update -qq >/dev/null
-	$SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-	$SUDO deb-systemd-helper disable prometheus.service >/dev/null 2>&1 || true
-	$SUDO update-rc.d prometheus disable >/dev/null 2>&1 || true
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $servers >/dev/null
+	for p in $servers; do
+		$SUDO deb-systemd-helper disable "$p.service" >/dev/null 2>&1 ||
+		    true
+		$SUDO update-rc.d "$p" disable >/dev/null 2>&1 || true
+	done
 	if [ -n "$policy" ]; then
 		$SUDO rm -f "$policy"
 		trap - EXIT INT TERM
