@@ -16,7 +16,7 @@ import pytest
 
 from conftest import wait_for
 from mqtt import CA, MqttFactory, need_mqtt, wait_seconds
-from test_events import SSE
+from test_events import SSE, connected
 from test_fleet_fw import fleet
 
 GW = "site-1"
@@ -385,6 +385,7 @@ def test_events_in_order_as_the_event_stream_has_them(
     broker, cloud, gw = linked(mqtt, gateway_factory,
                                coap={"max_idle_sessions": 1000})
     sse = SSE(gw)
+    connected(gw, 1)
     fleet(node_factory, gw, 40, "cf-")
     plus = devices(gw, "c+plus")
     ups = [devices(gw, "c-ev%d" % i) for i in range(3)]
