@@ -119,8 +119,7 @@ def test_status_online_retained_will_on_kill_offline_on_stop(
     n = len(cloud.statuses())
     gw.kill9()
     # Nobody but the broker can say it now: the Last Will.
-    will = cloud.wait_status("offline", since=n)
-    assert "time" in will
+    cloud.wait_status("offline", since=n)
     late = mqtt.cloud(broker, GW, client_id="late-2")
     late.wait(lambda c: c.statuses(), what="the retained status")
     assert late.statuses()[0][0]["state"] == "offline"
@@ -245,6 +244,22 @@ def test_sleeping_device_op_answers_202_then_op_result_event(
 ADMIN, OPERATE, READ = "adm-" + "a" * 20, "ops-" + "o" * 20, "rd-" + "r" * 20
 
 
+def refused_as_http(gw, answer, need, method, path, body=None,
+                    headers=None):
+    """A 403 over MQTT as HTTP gives a token of too low a role: its
+    status, headers and error. The detail names the role needed (and,
+    over MQTT, the topic's); HTTP's Bearer challenge (WWW-Authenticate)
+    has no place where no token is asked for."""
+    status, hdrs, data = gw.http(method, path, body=body, headers=headers)
+    assert (answer.status, status) == (403, 403), (answer, data)
+    skip = HOP | {"www-authenticate"}
+    assert {k: v for k, v in answer.headers.items() if k not in skip} == \
+        {k: v for k, v in hdrs.items() if k not in skip}, (answer, hdrs)
+    assert answer.json()["error"] == json.loads(data)["error"] == \
+        "forbidden"
+    assert "needs the %s role" % need in answer.json()["detail"], answer
+
+
 def test_roles_come_from_the_topic(mqtt, gateway_factory, devices):
     broker, cloud, gw = linked(mqtt, gateway_factory, auth={
         "admin_token": ADMIN, "operate_token": OPERATE,
@@ -259,15 +274,13 @@ def test_roles_come_from_the_topic(mqtt, gateway_factory, devices):
     # when the request carries an admin token
     a = cloud.request("view", "PUT", path, body="UTC",
                       headers=dict(text, **bearer["admin"]))
-    assert a.status == 403, a
-    same_as_http(gw, a, "PUT", path, body="UTC",
-                 headers=dict(text, **bearer["read"]))
+    refused_as_http(gw, a, "operate", "PUT", path, body="UTC",
+                    headers=dict(text, **bearer["read"]))
     for name, role in (("view", "read"), ("ops", "operate")):
         # decommission needs admin
         a = cloud.request(name, "DELETE", "/v1/devices/c-role")
-        assert a.status == 403, a
-        same_as_http(gw, a, "DELETE", "/v1/devices/c-role",
-                     headers=bearer[role])
+        refused_as_http(gw, a, "admin", "DELETE", "/v1/devices/c-role",
+                        headers=bearer[role])
     assert gw.http("GET", "/v1/devices/c-role",
                    headers=bearer["read"])[0] == 200
     assert dev.seen == []
@@ -354,8 +367,11 @@ def test_malformed_requests(mqtt, gateway_factory, devices):
     a = cloud.request("view", "GET", "/v1/events", query="type=update")
     assert a.status == 400 and a.json()["error"] == "not_streamable", a
 
-    # no readable id: dropped, with a log line each
+    # no readable id: dropped, logged (the log has a budget against a
+    # flood) and counted
     log = gw.log_mark()
+    none = 'outpost_cloud_requests_total{code="none"}'
+    assert metric(gw, none) == 0
     mark = len(cloud.received())
     unreadable = [b"", b"not json", b"\xff\xfe{", b"[1, 2]", b"null",
                   b'"id"', b'{"method": "GET", "path": "/v1/health"',
@@ -369,8 +385,9 @@ def test_malformed_requests(mqtt, gateway_factory, devices):
     barrier(cloud)
     assert len(answers_since(cloud, mark)) == 1, answers_since(cloud, mark)
     dropped = [line for line in gw.log()[log:].splitlines()
-               if "cloud" in line.lower()]
-    assert len(dropped) >= len(unreadable), gw.log()[log:]
+               if "cloud" in line and "req/ops" in line]
+    assert dropped, gw.log()[log:]
+    assert metric(gw, none) == len(unreadable)
     assert dev.seen == []
     assert gw.alive()
     # and a good request after all that
@@ -521,8 +538,8 @@ def test_metrics_show_the_outbox_while_the_broker_is_down(
     assert cloud.request("view", "GET", "/v1/health").status == 200
     assert cloud.request("view", "GET", "/v1/devices/none").status == 404
     m = gw.metrics()
-    assert m['outpost_cloud_requests_total{code="200"}'] == 1
-    assert m['outpost_cloud_requests_total{code="404"}'] == 1
+    assert m['outpost_cloud_requests_total{code="2xx"}'] == 1
+    assert m['outpost_cloud_requests_total{code="4xx"}'] == 1
 
     connects = cloud.connects
     assert broker.stop() == 0
@@ -546,7 +563,7 @@ def test_metrics_show_the_outbox_while_the_broker_is_down(
     assert m["outpost_cloud_connected"] == 1
     assert m["outpost_cloud_outbox_bytes"] == 0
     assert m["outpost_cloud_outbox_oldest_seconds"] == 0
-    assert m["outpost_cloud_connects_total"] > 1
+    assert m["outpost_cloud_connects_total"] == 2
     assert m["outpost_cloud_published_total"] >= published + 30
     assert m.get("outpost_cloud_dropped_total", 0) == 0
 
@@ -647,7 +664,8 @@ def test_tls_with_client_certificates_and_the_documented_acl(
     assert a.status == 200
     assert [m.json()["id"] for m in board.received()[mark:]
             if m.topic.startswith(base + "/res/")] == [a.raw["id"]]
-    assert [k for k, _ in dev.seen] == ["PUT 3/0/15"]
+    assert [k for k in dev.requests() if k.startswith("PUT")] == [
+        "PUT 3/0/15"]
     assert "Denied PUBLISH from cloud-dashboard" in broker.log()
     # the gateway stayed within its ACL
     assert "Denied PUBLISH from %s" % GW not in broker.log()
