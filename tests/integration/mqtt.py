@@ -33,6 +33,7 @@ except ImportError:         # need_mqtt() says so, skipping or failing
     paho = None
 
 MOSQUITTO = "/usr/sbin/mosquitto"
+MOSQUITTO_PASSWD = "/usr/bin/mosquitto_passwd"
 OPENSSL = "openssl"
 START_TIMEOUT = 10.0        # seconds for the broker to listen
 STOP_TIMEOUT = 10.0
@@ -137,10 +138,11 @@ class Broker:
     must show one of its certificates, and a certificate's CN is the
     client's user name; server_san names the server's certificate's
     names (another name than 127.0.0.1 makes a certificate a client must
-    refuse). acl: the text of an acl_file."""
+    refuse). acl: the text of an acl_file. passwords: {user: password}
+    that a plain broker asks its clients for (none: anonymous)."""
 
     def __init__(self, workdir, tls=False, acl=None,
-                 server_san="IP:127.0.0.1,DNS:localhost"):
+                 server_san="IP:127.0.0.1,DNS:localhost", passwords=None):
         self.dir = str(workdir)
         os.makedirs(self.dir, exist_ok=True)
         self.port = free_port()
@@ -171,6 +173,15 @@ class Broker:
                       "keyfile %s" % key, "require_certificate true",
                       "use_identity_as_username true",
                       "allow_anonymous false"]
+        elif passwords:
+            path = os.path.join(self.dir, "passwd")
+            open(path, "w").close()
+            for user, password in passwords.items():
+                r = subprocess.run([MOSQUITTO_PASSWD, "-b", path, user,
+                                    password], capture_output=True,
+                                   text=True, timeout=30)
+                assert r.returncode == 0, r.stderr
+            lines += ["password_file %s" % path, "allow_anonymous false"]
         else:
             lines.append("allow_anonymous true")
         if acl is not None:
@@ -324,11 +335,12 @@ class Cloud:
     broker. reply_base: where MQTT 5 answers are asked to go (default
     reply/CLIENT_ID; a request on NAME names reply_base/NAME). topics: the
     subscriptions (default P/G/# and reply_base/#; none with
-    subscribe=False). insecure: a TLS broker's name is not checked."""
+    subscribe=False). insecure: a TLS broker's name is not checked.
+    login: (user, password)."""
 
     def __init__(self, broker, gw_id, prefix="outpost", protocol=5,
                  client_id=None, cert=None, reply_base=None, ca=None,
-                 subscribe=True, topics=None, insecure=False):
+                 subscribe=True, topics=None, insecure=False, login=None):
         self.broker = broker
         self.base = "%s/%s" % (prefix, gw_id)
         self.v5 = protocol == 5
@@ -352,6 +364,8 @@ class Cloud:
             c.tls_set(ca_certs=ca or broker.ca.cert, certfile=certfile,
                       keyfile=keyfile)
             c.tls_insecure_set(insecure)
+        if login is not None:
+            c.username_pw_set(*login)
         c.reconnect_delay_set(0.1, 0.5)
         c.on_connect = self._on_connect
         c.on_disconnect = self._on_disconnect

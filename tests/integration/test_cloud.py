@@ -201,6 +201,54 @@ def test_read_and_write_answer_as_http_does(mqtt, gateway_factory, devices,
     assert gw.alive()
 
 
+def test_a_body_in_base64_reaches_the_device_as_bytes(mqtt, gateway_factory,
+                                                      devices):
+    broker, cloud, gw = linked(mqtt, gateway_factory)
+    dev = devices(gw, "c-b64", answers={
+        "PUT 5/0/0": ("2.04", b"", None, None)})
+    image = bytes(range(256)) * 3
+    hdrs = {"Content-Type": "application/octet-stream"}
+    a = cloud.request("ops", "PUT", "/v1/devices/c-b64/r/5/0/0",
+                      body_base64=image, headers=hdrs)
+    same_as_http(gw, a, "PUT", "/v1/devices/c-b64/r/5/0/0", body=image,
+                 headers=hdrs)
+    assert a.status in (200, 204), a
+    puts = [m for k, m in dev.seen if k == "PUT 5/0/0"]
+    assert [m["payload"] for m in puts] == [image, image]
+    assert puts[0]["options"] == puts[1]["options"]
+
+
+def test_many_requests_at_once_each_get_their_answer(mqtt, gateway_factory,
+                                                    devices):
+    """More requests than the gateway serves at once ([cloud]
+    max_requests): the rest wait, and each answer carries its request's id
+    and Correlation Data."""
+    broker, cloud, gw = linked(mqtt, gateway_factory,
+                               cloud={"max_requests": 4})
+    n = 40
+    devices(gw, "c-many", answers={
+        "GET 3/0/%d" % i: ("2.05", b"value %d" % i, 0, None, 0.05)
+        for i in range(n)})
+    corr = {}
+    for i in range(n):
+        corr["r%d" % i] = cloud.send("view", {
+            "id": "r%d" % i, "method": "GET",
+            "path": "/v1/devices/c-many/r/3/0/%d" % i}, answer=False)
+
+    def answered():
+        got = {}
+        for m in cloud.received():
+            if m.topic == cloud.reply_base + "/view":
+                got.setdefault(m.json()["id"], []).append(m)
+        return got if len(got) == n else None
+    got = wait_for(answered, 30, what="%d answers" % n)
+    for i in range(n):
+        (m,) = got["r%d" % i]
+        assert m.json()["status"] == 200, m
+        assert m.json()["body"] == "value %d" % i, m
+        assert m.props.CorrelationData == corr["r%d" % i]
+
+
 def test_sleeping_device_op_answers_202_then_op_result_event(
         mqtt, gateway_factory, devices):
     broker, cloud, gw = linked(mqtt, gateway_factory,
@@ -593,6 +641,31 @@ def test_full_outbox_drops_the_oldest_and_counts_it(mqtt, gateway_factory,
     assert len(cloud.events("update")) == 10
     assert evs[1]["seq"] > evs[0]["seq"]
     seqs_complete(evs[1:])
+
+
+def test_password_login(mqtt, gateway_factory, tmp_path):
+    broker = mqtt.broker(passwords={GW: "s3cret pass", "cloud": "c"})
+    cloud = mqtt.cloud(broker, GW, login=("cloud", "c"))
+    good = tmp_path / "good"
+    good.write_text("s3cret pass\n")
+    bad = tmp_path / "bad"
+    bad.write_text("wrong\n")
+    gw = cloud_gw(gateway_factory, broker, {"username": GW,
+                                            "password_file": bad})
+    broker.wait_log("not authorised")
+    # the log says why: the broker refused the login
+    line = wait_for(lambda: [ln for ln in gw.log().splitlines()
+                             if "cloud" in ln and "authori" in ln.lower()],
+                    10, what="the gateway to log the refused login")
+    assert metric(gw, "outpost_cloud_connected") == 0, line
+    assert cloud.statuses() == []
+    assert gw.stop() == 0
+    gw.write_ini(dict(gw.sections, cloud=dict(gw.sections["cloud"],
+                                              password_file=good)))
+    gw.start()
+    cloud.wait_status("online")
+    assert "as %s (" % GW in broker.log()
+    assert "u'%s'" % GW in broker.log()
 
 
 # -- TLS ----------------------------------------------------------------------
