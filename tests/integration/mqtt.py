@@ -120,15 +120,29 @@ class CA:
 
 
 # -- the broker -------------------------------------------------------------
-def _listening(port):
-    """True when some socket listens on 127.0.0.1:port (TCP, IPv4)."""
+def _listening(port, pid):
+    """True when process pid has a socket listening on 127.0.0.1:port
+    (TCP, IPv4)."""
     want = "0100007F:%04X" % port
+    inodes = set()
     with open("/proc/net/tcp") as fp:
         next(fp)
         for line in fp:
             f = line.split()
             if f[1] == want and f[3] == "0A":
-                return True
+                inodes.add("socket:[%s]" % f[9])
+    if not inodes:
+        return False
+    fds = "/proc/%d/fd" % pid
+    try:
+        for fd in os.listdir(fds):
+            try:
+                if os.readlink(os.path.join(fds, fd)) in inodes:
+                    return True
+            except OSError:
+                continue
+    except OSError:
+        return False
     return False
 
 
@@ -189,8 +203,13 @@ class Broker:
             with open(path, "w") as fp:
                 fp.write(acl)
             lines.append("acl_file %s" % path)
+        self.lines = lines[1:]
+        self._write_conf()
+
+    def _write_conf(self):
         with open(self.conf, "w") as fp:
-            fp.write("\n".join(lines) + "\n")
+            fp.write("\n".join(["listener %d 127.0.0.1" % self.port] +
+                               self.lines) + "\n")
 
     @property
     def url(self):
@@ -207,22 +226,36 @@ class Broker:
 
     def start(self, timeout=START_TIMEOUT):
         """Starts the broker (again, on the same port) and waits until it
-        listens."""
+        listens. A first start that finds its port taken by another
+        process since free_port() is retried on a fresh one."""
         assert not self.alive()
-        self._log_fp = open(self.logfile, "ab")
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf],
-                                     cwd=self.dir, stdin=subprocess.DEVNULL,
-                                     stdout=self._log_fp,
-                                     stderr=self._log_fp)
-        self.returncode = None
+        first = self.proc is None
+        for attempt in range(3):
+            mark = self.log_mark()
+            self._log_fp = open(self.logfile, "ab")
+            self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf],
+                                         cwd=self.dir,
+                                         stdin=subprocess.DEVNULL,
+                                         stdout=self._log_fp,
+                                         stderr=self._log_fp)
+            self.returncode = None
 
-        def up():
-            if self.proc.poll() is not None:
+            def up():
+                if self.proc.poll() is not None:
+                    return "exited"
+                return _listening(self.port, self.proc.pid)
+            if wait_for(up, timeout, what="mosquitto to listen on %d" %
+                        self.port) is True:
+                return self
+            self._reaped()
+            why = self.log()[mark:]
+            if not first or "Address already in use" not in why or \
+                    attempt == 2:
                 raise AssertionError("mosquitto exited with %d:\n%s" % (
-                    self.proc.returncode, self.log()[-4000:]))
-            return _listening(self.port)
-        wait_for(up, timeout, what="mosquitto to listen on %d" % self.port)
-        return self
+                    self.returncode, why[-4000:]))
+            self.port = free_port()
+            self._write_conf()
+        raise AssertionError("unreachable")
 
     def _reaped(self):
         self.returncode = self.proc.returncode
