@@ -396,8 +396,12 @@ cloud_message(void *arg, const char *topic, const void *payload, size_t len,
 		return;
 	call->c = c;
 	call->role = role;
+	/* An answer never goes to a request topic of this gateway's: it
+	 * would come back as a request. */
 	if (resp != NULL && *resp != '\0' && strpbrk(resp, "+#") == NULL &&
-	    strlen(resp) < sizeof(call->reply))
+	    strlen(resp) < sizeof(call->reply) &&
+	    !(strncmp(resp, c->base, blen) == 0 &&
+	    strncmp(resp + blen, "/req/", 5) == 0))
 		snprintf(call->reply, sizeof(call->reply), "%s", resp);
 	else
 		snprintf(call->reply, sizeof(call->reply), "%s/res/%s",
