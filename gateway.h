@@ -90,6 +90,13 @@ struct metrics {
 	struct metrics_hist	op[MOP__COUNT];		/* queued, seconds */
 	double			start_time;	/* the process's, unix
 						   seconds; 0 until shown */
+	/* The cloud link (cloud/cloud.c). */
+	int			cloud_on;	/* [cloud] broker is set */
+	int			cloud_connected;
+	uint64_t		cloud_connects;
+	uint64_t		cloud_published;	/* events acknowledged */
+	uint64_t		cloud_requests[6];	/* by status class:
+							   [0] none, [2] 2xx .. */
 };
 
 struct gateway;
@@ -176,6 +183,8 @@ struct cred_turn;
 struct bootstrap;
 struct forward_groups;
 struct lwm2m_model;
+struct cloud;
+struct outbox;
 
 struct gateway {
 	struct event_base	*base;
@@ -211,6 +220,9 @@ struct gateway {
 						   object model (NULL: built-in) */
 	struct tags_pending	*tags_pending;	/* modules/device/tags.c: tag sets
 						   staged, not committed */
+	struct cloud		*cloud;		/* cloud/cloud.c, or NULL */
+	struct outbox		*cloudbox;	/* its outbox (cache/outbox.c),
+						   for metrics */
 	struct metrics		 metrics;	/* proxy/metrics.c */
 	struct gw_hooks		 hooks;		/* set by modules/coap/ */
 };
@@ -245,6 +257,7 @@ extern const struct gw_module store_module;
 extern const struct gw_module registry_module;
 extern const struct gw_module queue_module;
 extern const struct gw_module webhook_module;
+extern const struct gw_module cloud_module;
 extern const struct gw_module stream_module;
 extern const struct gw_module cache_module;
 extern const struct gw_module observe_module;

@@ -43,6 +43,8 @@ static const struct gw_module *const modules[] = {
 	&history_module,	/* after cache and observe: it listens */
 	&job_module,		/* after queue, observe and firmware */
 	&alarm_module,		/* after cache, observe, queue and jobs */
+	&cloud_module,		/* last: it hears every event, and asks the
+				   HTTP face's internal server */
 };
 #define NMODULES (sizeof(modules) / sizeof(modules[0]))
 

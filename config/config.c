@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "config/config.h"
+#include "config/cloudcfg.h"
 #include "config/inifile.h"
 #include "log.h"
 
@@ -27,6 +28,9 @@ static const struct config_key config_table[] = {
 	{ "gateway", "log_level", CONFIG_LOGLEVEL,
 	    offsetof(struct gw_config, log_level), 0, 0, 0, "info",
 	    "error, warning, info or debug", 0 },
+	KEY_STR("gateway", "id", gateway_id, "",
+	    "the gateway's name: its cloud client id and its topics' level "
+	    "(letters, digits, '.', '_', '-'; empty: the host's name)", 0),
 
 	KEY_HP("http", "listen", http_listen, "127.0.0.1:8080",
 	    "address and port of the HTTP API (numeric host)"),
@@ -138,6 +142,47 @@ static const struct config_key config_table[] = {
 	    "longest wait between retries, in seconds", 0),
 	KEY_INT("webhook", "max_outbox", webhook_max_outbox, 1, 1000000,
 	    "10000", "events kept for the receiver (the oldest go first)", 0),
+
+	KEY_STR("cloud", "broker", cloud_broker, "",
+	    "mqtts://HOST[:PORT] or mqtt://HOST[:PORT] of the MQTT broker the "
+	    "gateway connects out to (empty: no cloud link)", 0),
+	KEY_INT("cloud", "allow_plain", cloud_allow_plain, 0, 1, "0",
+	    "1: an mqtt:// broker may be off loopback (events and requests "
+	    "cross the network in clear)", 0),
+	KEY_STR("cloud", "client_id", cloud_client_id, "",
+	    "MQTT client id (empty: [gateway] id)", 0),
+	KEY_STR("cloud", "ca_file", cloud_ca_file, "",
+	    "PEM CA certificates the broker's certificate must chain to "
+	    "(empty: the system's CAs)", 0),
+	KEY_STR("cloud", "cert_file", cloud_cert_file, "",
+	    "PEM client certificate the gateway shows the broker (empty: none)",
+	    0),
+	KEY_STR("cloud", "key_file", cloud_key_file, "",
+	    "PEM private key of cert_file", 0),
+	KEY_STR("cloud", "username", cloud_username, "",
+	    "MQTT user name (empty: none)", 0),
+	KEY_STR("cloud", "password_file", cloud_password_file, "",
+	    "file whose first line is the MQTT password of username", 0),
+	KEY_INT("cloud", "keepalive", cloud_keepalive, 5, 3600, "60",
+	    "MQTT keep-alive, in seconds", 0),
+	KEY_STR("cloud", "prefix", cloud_prefix, "outpost",
+	    "first topic levels, before the gateway's id", 0),
+	KEY_STR("cloud", "protocol", cloud_protocol, "auto",
+	    "auto (MQTT 5, or 3.1.1 when the broker refuses 5), 5 or 3.1.1", 0),
+	KEY_STR("cloud", "requests", cloud_requests, "",
+	    "request topics and their roles, NAME:ROLE, ... (ROLE: read, "
+	    "operate or admin; empty: no requests taken)", 0),
+	KEY_STR("cloud", "events", cloud_events, "",
+	    "event types published, comma-separated (empty: all)", 0),
+	KEY_INT("cloud", "max_outbox", cloud_max_outbox, 1, 10000000,
+	    "100000", "events kept for the broker (the oldest go first)", 0),
+	KEY_INT("cloud", "max_outbox_kb", cloud_max_outbox_kb, 16, 0x7fffffff,
+	    "65536", "KiB of events kept for the broker (the oldest go first)",
+	    0),
+	KEY_INT("cloud", "retry_max", cloud_retry_max, 1, 3600, "60",
+	    "longest wait between connection attempts, in seconds", 0),
+	KEY_INT("cloud", "max_requests", cloud_max_requests, 1, 1024, "16",
+	    "requests from the cloud served at once (beyond: they wait)", 0),
 
 	KEY_INT("cache", "max_entries", cache_max_entries, 1, 10000000,
 	    "10000", "resource values kept (least recently used go first)", 0),
@@ -620,6 +665,73 @@ config_validate_bootstrap(struct inifile *p)
 	return 0;
 }
 
+/* Puts the error err at the line of the key at off. */
+static int
+config_fail_at(struct inifile *p, size_t off, const char *what,
+    const char *err)
+{
+	p->line = config_line_of(p, off);
+	inifile_fail(p, "%s: %s", what, err);
+	return -1;
+}
+
+/* [gateway] id and the [cloud] keys that need more than their type. */
+static int
+config_validate_cloud(struct inifile *p)
+{
+	const struct gw_config *cfg = p->cfg;
+	struct cloud_reqtopic req[CLOUD_REQ_MAX];
+	struct cloud_broker b;
+	char err[256];
+
+	if (cfg->gateway_id[0] != '\0' && !cloudcfg_id_ok(cfg->gateway_id))
+		return config_fail_at(p, offsetof(struct gw_config,
+		    gateway_id), "[gateway] id", "letters, digits, '.', '_' "
+		    "and '-' only");
+	if (cfg->cloud_client_id[0] != '\0' &&
+	    !cloudcfg_id_ok(cfg->cloud_client_id))
+		return config_fail_at(p, offsetof(struct gw_config,
+		    cloud_client_id), "[cloud] client_id", "letters, digits, "
+		    "'.', '_' and '-' only");
+	if (cloudcfg_prefix(cfg->cloud_prefix, err, sizeof(err)) == -1)
+		return config_fail_at(p, offsetof(struct gw_config,
+		    cloud_prefix), "[cloud] prefix", err);
+	if (strcmp(cfg->cloud_protocol, "auto") != 0 &&
+	    strcmp(cfg->cloud_protocol, "5") != 0 &&
+	    strcmp(cfg->cloud_protocol, "3.1.1") != 0)
+		return config_fail_at(p, offsetof(struct gw_config,
+		    cloud_protocol), "[cloud] protocol", "one of auto, 5, "
+		    "3.1.1");
+	if (cloudcfg_requests(cfg->cloud_requests, req, CLOUD_REQ_MAX, err,
+	    sizeof(err)) == -1)
+		return config_fail_at(p, offsetof(struct gw_config,
+		    cloud_requests), "[cloud] requests", err);
+	if (cloudcfg_events(cfg->cloud_events, err, sizeof(err)) == -1)
+		return config_fail_at(p, offsetof(struct gw_config,
+		    cloud_events), "[cloud] events", err);
+	if (cfg->cloud_broker[0] == '\0')
+		return 0;
+	if ((cfg->cloud_cert_file[0] == '\0') !=
+	    (cfg->cloud_key_file[0] == '\0'))
+		return config_fail_at(p, offsetof(struct gw_config,
+		    cloud_key_file), "[cloud] cert_file", "cert_file and "
+		    "key_file go together");
+	if ((cfg->cloud_username[0] == '\0') &&
+	    cfg->cloud_password_file[0] != '\0')
+		return config_fail_at(p, offsetof(struct gw_config,
+		    cloud_password_file), "[cloud] password_file", "needs a "
+		    "username");
+	if (cloudcfg_broker(cfg->cloud_broker, &b, err, sizeof(err)) == -1)
+		return config_fail_at(p, offsetof(struct gw_config,
+		    cloud_broker), "[cloud] broker", err);
+	if (!b.tls && !cfg->cloud_allow_plain && !cloudcfg_loopback(b.host))
+		return config_fail_at(p, offsetof(struct gw_config,
+		    cloud_broker), "[cloud] broker", "mqtt:// off loopback "
+		    "sends events and requests in clear: use mqtts://, or set "
+		    "allow_plain = 1");
+	return 0;
+}
+
 static int
 config_validate(struct inifile *p)
 {
@@ -647,7 +759,8 @@ config_validate(struct inifile *p)
 		    cfg->reg_max_lifetime);
 		return -1;
 	}
-	if (config_validate_coap(p) == -1 || config_validate_alarms(p) == -1)
+	if (config_validate_coap(p) == -1 || config_validate_alarms(p) == -1 ||
+	    config_validate_cloud(p) == -1)
 		return -1;
 	return config_validate_bootstrap(p);
 }

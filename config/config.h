@@ -16,6 +16,7 @@
 
 #define CONFIG_HOST_MAX	64
 #define CONFIG_TOKEN_MAX	128	/* longest API token */
+#define CONFIG_ID_MAX	64	/* longest [gateway] id */
 
 /* A numeric listen address: "127.0.0.1:5683", "[::1]:8080", "0.0.0.0:5683". */
 struct gw_hostport {
@@ -26,6 +27,7 @@ struct gw_hostport {
 struct gw_config {
 	char			source[PATH_MAX];	/* file it was read from */
 	int			log_level;		/* enum log_level */
+	char			gateway_id[CONFIG_ID_MAX + 1];	/* "" = host */
 
 	struct gw_hostport	http_listen;
 	int			http_max_body;		/* bytes */
@@ -72,6 +74,24 @@ struct gw_config {
 	int			webhook_timeout;	/* seconds */
 	int			webhook_retry_max;	/* seconds */
 	int			webhook_max_outbox;
+
+	char			cloud_broker[512];	/* "" = off */
+	int			cloud_allow_plain;	/* 0/1 */
+	char			cloud_client_id[CONFIG_ID_MAX + 1];
+	char			cloud_ca_file[PATH_MAX];	/* "" = system */
+	char			cloud_cert_file[PATH_MAX];
+	char			cloud_key_file[PATH_MAX];
+	char			cloud_username[128];
+	char			cloud_password_file[PATH_MAX];
+	int			cloud_keepalive;	/* seconds */
+	char			cloud_prefix[128];
+	char			cloud_protocol[8];	/* auto, 5, 3.1.1 */
+	char			cloud_requests[512];	/* NAME:ROLE, ... */
+	char			cloud_events[512];	/* types; "" = all */
+	int			cloud_max_outbox;	/* events */
+	int			cloud_max_outbox_kb;
+	int			cloud_retry_max;	/* seconds */
+	int			cloud_max_requests;	/* at once */
 
 	int			cache_max_entries;
 	int			cache_max_bytes;

@@ -12,6 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cJSON.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -20,6 +24,7 @@
 #include <event2/util.h>
 
 #include "gateway.h"
+#include "hex.h"
 #include "proxy/metrics.h"
 #include "log.h"
 #include "lwm2m/lwm2m.h"
@@ -38,6 +43,9 @@ struct http_server {
 	struct tls_ctx		*tls;		/* replaced on reload */
 	struct auth		*auth;
 	struct conn_guard	*guard;		/* both servers' connections */
+	struct evhttp		*internal;	/* the cloud link's; NULL: none */
+	uint16_t		 internal_port;
+	char			 internal_secret[HTTP_INTERNAL_SECRET_LEN + 1];
 	int64_t			 date_at;	/* the second date[] shows */
 	char			 date[40];
 	struct log_budget	 refusals;	/* auth refusals logged */
@@ -405,10 +413,41 @@ http_refuse(struct http_exchange *hx, const struct auth_verdict *v)
 	http_error(hx, v->status, v->code, "%s", v->detail);
 }
 
-static void
-http_dispatch(struct evhttp_request *req, void *arg)
+/* Whether a and b, each len bytes, are equal: in constant time. */
+static int
+http_same(const char *a, const char *b, size_t len)
 {
-	struct gateway *gw = arg;
+	unsigned char d = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+/* A role's rank against what a route needs (AUTH_UNSET: admin). Answers
+ * 403 as auth does for a token of too low a role. */
+static int
+http_role_check(struct http_exchange *hx, enum auth_role role,
+    enum auth_role need)
+{
+	if (need == AUTH_UNSET)
+		need = AUTH_ADMIN;
+	if (need == AUTH_PUBLIC || role >= need)
+		return 0;
+	http_error(hx, 403, "forbidden", "this needs the %s role; the "
+	    "request's is %s", auth_role_name(need), auth_role_name(role));
+	return -1;
+}
+
+/*
+ * Routes req. role is the role of a request of the internal server
+ * (http_internal), or AUTH_UNSET: the request's token says.
+ */
+static void
+http_route(struct gateway *gw, struct evhttp_request *req,
+    enum auth_role role)
+{
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	const char *q = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
@@ -439,7 +478,13 @@ http_dispatch(struct evhttp_request *req, void *arg)
 		if (method == EVHTTP_REQ_HEAD && (allowed & EVHTTP_REQ_GET))
 			method = EVHTTP_REQ_GET;
 		if (allowed & method) {
-			if (auth_check(gw->http->auth, evhttp_find_header(
+			if (role != AUTH_UNSET) {
+				if (http_role_check(hx, role, method ==
+				    EVHTTP_REQ_GET ? api_routes[i].get_role :
+				    api_routes[i].change_role) == -1)
+					return;
+			} else if (auth_check(gw->http->auth,
+			    evhttp_find_header(
 			    evhttp_request_get_input_headers(req),
 			    "Authorization"), http_peer_addr(hx),
 			    method == EVHTTP_REQ_GET ? api_routes[i].get_role :
@@ -453,7 +498,8 @@ http_dispatch(struct evhttp_request *req, void *arg)
 		break;
 	}
 	/* Misses count against the client's address too (scans). */
-	if (auth_limit(gw->http->auth, http_peer_addr(hx), &verdict) == -1) {
+	if (role == AUTH_UNSET &&
+	    auth_limit(gw->http->auth, http_peer_addr(hx), &verdict) == -1) {
 		http_refuse(hx, &verdict);
 		return;
 	}
@@ -468,13 +514,88 @@ http_dispatch(struct evhttp_request *req, void *arg)
 	    hx->route->pattern, allow);
 }
 
+static void	http_apply_config(struct gateway *);
+
+static void
+http_dispatch(struct evhttp_request *req, void *arg)
+{
+	http_route(arg, req, AUTH_UNSET);
+}
+
+/*
+ * The internal server: requests the cloud link (cloud/) makes of the API
+ * for its cloud clients, on a loopback port of its own. A request carries
+ * the server's secret (made at start, never written anywhere) and the role
+ * the cloud link gives it; anything else is refused.
+ */
+static void
+http_dispatch_internal(struct evhttp_request *req, void *arg)
+{
+	struct gateway *gw = arg;
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *secret = evhttp_find_header(in, HTTP_INTERNAL_SECRET);
+	const char *rname = evhttp_find_header(in, HTTP_INTERNAL_ROLE);
+	int role;
+
+	if (secret == NULL || strlen(secret) != HTTP_INTERNAL_SECRET_LEN ||
+	    !http_same(secret, gw->http->internal_secret,
+	    HTTP_INTERNAL_SECRET_LEN) || rname == NULL ||
+	    (role = auth_role_parse(rname, strlen(rname))) == -1) {
+		evhttp_send_error(req, 403, NULL);
+		return;
+	}
+	http_route(gw, req, (enum auth_role)role);
+}
+
+int
+http_internal(struct gateway *gw, uint16_t *port, const char **secret)
+{
+	struct http_server *hs = gw->http;
+	struct evhttp_bound_socket *bound;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	uint8_t raw[HTTP_INTERNAL_SECRET_LEN / 2];
+
+	if (hs == NULL)
+		return -1;
+	if (hs->internal == NULL) {
+		if (getentropy(raw, sizeof(raw)) == -1 ||
+		    (hs->internal = evhttp_new(gw->base)) == NULL)
+			return -1;
+		hex_encode(raw, sizeof(raw), hs->internal_secret);
+		explicit_bzero(raw, sizeof(raw));
+		evhttp_set_allowed_methods(hs->internal, EVHTTP_REQ_GET |
+		    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+		    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH);
+		evhttp_set_gencb(hs->internal, http_dispatch_internal, gw);
+		http_apply_config(gw);
+		if ((bound = evhttp_bind_socket_with_handle(hs->internal,
+		    "127.0.0.1", 0)) == NULL ||
+		    getsockname(evhttp_bound_socket_get_fd(bound),
+		    (struct sockaddr *)&ss, &sl) == -1 ||
+		    ss.ss_family != AF_INET) {
+			log_warn("http: cannot listen on 127.0.0.1 for the "
+			    "cloud link");
+			evhttp_free(hs->internal);
+			hs->internal = NULL;
+			return -1;
+		}
+		hs->internal_port = ntohs(((struct sockaddr_in *)&ss)->
+		    sin_port);
+	}
+	*port = hs->internal_port;
+	*secret = hs->internal_secret;
+	return 0;
+}
+
 static void
 http_apply_config(struct gateway *gw)
 {
-	struct evhttp *servers[2] = { gw->http->http, gw->http->https };
+	struct evhttp *servers[3] = { gw->http->http, gw->http->https,
+	    gw->http->internal };
 	size_t i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		if (servers[i] == NULL)
 			continue;
 		evhttp_set_max_body_size(servers[i], gw->cfg.http_max_body);
@@ -795,6 +916,10 @@ http_module_stop(struct gateway *gw)
 		evhttp_free(gw->http->http);
 	if (gw->http->https != NULL)
 		evhttp_free(gw->http->https);
+	if (gw->http->internal != NULL)
+		evhttp_free(gw->http->internal);
+	explicit_bzero(gw->http->internal_secret,
+	    sizeof(gw->http->internal_secret));
 	conn_guard_free(gw->http->guard);
 	tls_ctx_free(gw->http->tls);
 	auth_free(gw->http->auth);

@@ -21,6 +21,19 @@ typedef struct cJSON cJSON;
 
 typedef void (*http_handler)(struct http_exchange *hx);
 
+/*
+ * The internal server, for the cloud link (cloud/): the whole API on a
+ * loopback port of its own, for requests that carry its secret in
+ * HTTP_INTERNAL_SECRET and the role they are given in HTTP_INTERNAL_ROLE
+ * ("read", "operate", "admin") instead of a token. Opened on the first
+ * call; *port and *secret (the server's, valid while it runs) get it.
+ * Returns 0, or -1 when it cannot listen.
+ */
+#define HTTP_INTERNAL_SECRET	"X-Outpost-Internal"
+#define HTTP_INTERNAL_ROLE	"X-Outpost-Role"
+#define HTTP_INTERNAL_SECRET_LEN	64	/* hex digits */
+int	http_internal(struct gateway *gw, uint16_t *port, const char **secret);
+
 /* One row of the route table. methods is a mask of EVHTTP_REQ_*. The
  * roles a token needs (proxy/auth.h): get_role for GET and HEAD,
  * change_role for every other method; a role left out means admin. */

@@ -11,6 +11,7 @@
 #include <event2/http.h>
 
 #include "gateway.h"
+#include "base64.h"
 #include "log.h"
 #include "modules/device/queue.h"
 #include "modules/device/registry.h"
@@ -32,32 +33,6 @@ ops_textual(int cf)
 	return cf == 0 || cf == 40 || cf == 50 || cf == 110 || cf == 11543;
 }
 
-static char *
-ops_base64(const uint8_t *p, size_t len)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
-	size_t i;
-
-	if (out == NULL)
-		return NULL;
-	for (i = 0; i + 2 < len; i += 3) {
-		*o++ = tab[p[i] >> 2];
-		*o++ = tab[(p[i] & 3) << 4 | p[i + 1] >> 4];
-		*o++ = tab[(p[i + 1] & 15) << 2 | p[i + 2] >> 6];
-		*o++ = tab[p[i + 2] & 63];
-	}
-	if (i < len) {
-		*o++ = tab[p[i] >> 2];
-		*o++ = tab[(p[i] & 3) << 4 | (i + 1 < len ? p[i + 1] >> 4 : 0)];
-		*o++ = i + 1 < len ? tab[(p[i + 1] & 15) << 2] : '=';
-		*o++ = '=';
-	}
-	*o = '\0';
-	return out;
-}
-
 /* Adds a body as "body" (text) or "body_base64". */
 static void
 ops_body(cJSON *o, int cf, const uint8_t *p, size_t len)
@@ -71,7 +46,7 @@ ops_body(cJSON *o, int cf, const uint8_t *p, size_t len)
 		memcpy(s, p, len);
 		s[len] = '\0';
 		cJSON_AddStringToObject(o, "body", s);
-	} else if ((s = ops_base64(p, len)) != NULL) {
+	} else if ((s = base64_encode(p, len)) != NULL) {
 		cJSON_AddStringToObject(o, "body_base64", s);
 	}
 	free(s);

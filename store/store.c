@@ -85,7 +85,7 @@ static const char *const store_db_names[STORE_DB__COUNT] = {
 	"meta", "devices", "ops", "queue", "outbox", "observe", "creds",
 	"firmware", "fwchunk", "campaigns", "campdevs", "tags", "tagidx",
 	"bootstrap", "jobs", "jobdevs", "hseries", "hpoints", "hbuckets",
-	"alarmrules", "alarms", "devlogs"
+	"alarmrules", "alarms", "devlogs", "cloudbox"
 };
 
 /* Creates dir and its parents, like mkdir -p. */

@@ -54,6 +54,8 @@ enum store_db {
 	STORE_DB_ALARMS,	/* alarms raised, active and cleared */
 	STORE_DB_DEVLOGS,	/* device log lines attached to a job's or a
 				   campaign's failed device */
+	STORE_DB_CLOUDBOX,	/* seq (u64 BE) -> cloud link event
+				   (cache/outbox.c record) */
 	STORE_DB__COUNT
 };
 

@@ -489,6 +489,33 @@ test_load_line_forms(void **state)
 	assert_int_equal(cfg.http_max_body, 4096);
 }
 
+/* A value of string key k (row i) that its checks take: the [cloud]
+ * keys and [gateway] id have a syntax of their own. 0 when k has none. */
+static int
+cloud_sample(const struct config_key *k, size_t i, char *value, size_t len)
+{
+	static const struct {
+		const char	*sec, *key, *fmt;
+	} samples[] = {
+		{ "gateway", "id", "gw-%zu" },
+		{ "cloud", "broker", "mqtts://h-%zu:8883" },
+		{ "cloud", "client_id", "c-%zu" },
+		{ "cloud", "prefix", "p/%zu" },
+		{ "cloud", "protocol", "3.1.1" },
+		{ "cloud", "requests", "q%zu:read" },
+		{ "cloud", "events", "alarm" },
+	};
+	size_t j;
+
+	for (j = 0; j < sizeof(samples) / sizeof(samples[0]); j++)
+		if (strcmp(k->section, samples[j].sec) == 0 &&
+		    strcmp(k->key, samples[j].key) == 0) {
+			snprintf(value, len, samples[j].fmt, i);
+			return 1;
+		}
+	return 0;
+}
+
 /*
  * Every key can be set from a file, and setting it changes its own field
  * and nothing else.
@@ -531,6 +558,7 @@ test_each_key_settable(void **state)
 			if (strcmp(k->key, "server_uri") == 0)
 				snprintf(value, sizeof(value),
 				    "coaps://h-%zu:5684", i);
+			cloud_sample(k, i, value, sizeof(value));
 			size = k->size;
 			break;
 		case CONFIG_HOSTPORT:
@@ -1350,6 +1378,7 @@ test_restart_keys_by_table(void **state)
 			    strcmp(k->section, "bootstrap") != 0 ? "/srv/x" :
 			    strcmp(k->key, "server_uri") == 0 ?
 			    "coaps://gw.example" : "10.1.2.3:8");
+			cloud_sample(k, i, value, sizeof(value));
 			break;
 		case CONFIG_HOSTPORT:
 			snprintf(value, sizeof(value), "10.1.2.3:7");
