@@ -6,7 +6,7 @@
 # persistent: a subscriber's session and the messages queued for it survive
 # a restart of the broker) and one mosquitto_sub, QoS 1, on every gateway's
 # event topics (outpost/+/events/#), each message stamped as it arrives
-# (-F %U). Every gateway runs with [cloud] broker = mqtt://127.0.0.1:PORT.
+# (-F %U), and on their status topics. Every gateway runs with [cloud] broker = mqtt://127.0.0.1:PORT.
 # It prints:
 #   1. what the link costs: the RssAnon (and VmRSS) of an idle gateway
 #      connected to the broker against the same gateway without [cloud]
@@ -70,6 +70,20 @@ for t in mosquitto mosquitto_sub mosquitto_pub; do
 done
 
 BROKER_PORT=$(free_port tcp)
+TLS_PORT=$(free_port tcp)
+# A CA and the broker's certificate for its TLS listener (127.0.0.1).
+mkdir -p "$TMP/pki"
+(
+	cd "$TMP/pki"
+	ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+	openssl req -x509 "${ec[@]}" -days 2 -subj /CN=bench-ca \
+	    -keyout ca.key -out ca.pem
+	openssl req -new "${ec[@]}" -subj /CN=127.0.0.1 -keyout server.key \
+	    -out server.csr
+	echo "subjectAltName=IP:127.0.0.1" >server.ext
+	openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
+	    -CAcreateserial -days 2 -extfile server.ext -out server.pem
+) >"$TMP/pki/log" 2>&1 || die "openssl could not make the broker's certificate"
 SUBOUT=$TMP/sub.out
 : >"$SUBOUT"
 
@@ -89,6 +103,10 @@ max_queued_messages 0
 log_dest file $TMP/broker/mosquitto.log
 log_type error
 log_type warning
+listener $TLS_PORT $HOST
+cafile $TMP/pki/ca.pem
+certfile $TMP/pki/server.pem
+keyfile $TMP/pki/server.key
 CONF
 	mosquitto -c "$TMP/broker/mosquitto.conf" >>"$TMP/broker/stderr.log" 2>&1 &
 	BROKER_PID=$!
@@ -109,7 +127,8 @@ CONF
 start_sub() {
 	local i probe=ready-$RANDOM-$RANDOM
 	mosquitto_sub -h "$HOST" -p "$BROKER_PORT" -q 1 -c -i bench-sub \
-	    -t "$PREFIX/+/events/#" -t 'bench/#' -F '%U %t %p' \
+	    -t "$PREFIX/+/events/#" -t "$PREFIX/+/status" -t 'bench/#' \
+	    -F '%U %t %p' \
 	    >>"$SUBOUT" 2>>"$TMP/sub.err" &
 	SUB_PID=$!
 	PIDS+=("$SUB_PID")
@@ -130,15 +149,16 @@ metric() {
 	    awk -v k="$2" '$1 == k { print $2; exit }'
 }
 
-# wait_metric PORT NAME VALUE WHAT: poll until NAME is VALUE.
-wait_metric() {
-	local i v
-	for ((i = 0; i < LIMIT * 10; i++)); do
-		v=$(metric "$1" "$2")
-		[[ ${v%.*} == "$3" ]] && return 0
-		sleep 0.1
+# wait_online GW FROM: until the subscriber has seen GW's status "online"
+# from line FROM on (the link is up, its subscriptions made).
+wait_online() {
+	local i
+	for ((i = 0; i < LIMIT * 20; i++)); do
+		tail -n +"$2" "$SUBOUT" |
+		    grep -q "^[^ ]* $PREFIX/$1/status .*\"online\"" && return 0
+		sleep 0.05
 	done
-	die "$4: $2 is ${v:-absent}, not $3, after ${LIMIT}s"
+	die "gateway $1 did not come online at the broker within ${LIMIT}s"
 }
 
 devices() {
@@ -242,13 +262,25 @@ start_gateway "$TMP/plain" "[gateway]
 log_level = warning"
 read -r plain_anon plain_rss < <(idle_rss)
 stop_pid "$GW_PID"
+from=$(($(lines) + 1))
 start_gateway "$TMP/linked" "$(cloud_ini bench-idle)"
-wait_metric "$GW_HTTP" outpost_cloud_connected 1 "idle gateway"
+wait_online bench-idle "$from"
 read -r cloud_anon cloud_rss < <(idle_rss)
 stop_pid "$GW_PID"
-printf 'idle gateway RssAnon: %d kB without [cloud] broker, %d kB connected (+%d kB); VmRSS %d -> %d kB (+%d kB, shared library pages included)\n' \
-    "$plain_anon" "$cloud_anon" $((cloud_anon - plain_anon)) \
-    "$plain_rss" "$cloud_rss" $((cloud_rss - plain_rss))
+from=$(($(lines) + 1))
+start_gateway "$TMP/linked-tls" "$(cloud_ini bench-idle-tls |
+    sed "s|^broker = .*|broker = mqtts://$HOST:$TLS_PORT\nca_file = $TMP/pki/ca.pem|")"
+wait_online bench-idle-tls "$from"
+read -r tls_anon tls_rss < <(idle_rss)
+stop_pid "$GW_PID"
+echo "idle gateway, no devices (RssAnon: its private memory; VmRSS adds the shared libraries' pages it touched):"
+printf '  %-36s RssAnon %5d kB           VmRSS %6d kB\n' \
+    "without [cloud] broker:" "$plain_anon" "$plain_rss"
+printf '  %-36s RssAnon %5d kB (%+5d kB) VmRSS %6d kB (%+d kB)\n' \
+    "connected, mqtt:// (plain):" "$cloud_anon" $((cloud_anon - plain_anon)) \
+    "$cloud_rss" $((cloud_rss - plain_rss)) \
+    "connected, mqtts:// (TLS, OpenSSL):" "$tls_anon" $((tls_anon - plain_anon)) \
+    "$tls_rss" $((tls_rss - plain_rss))
 
 read -r t d b _ < <(size "$OUTPOST" | tail -1)
 printf 'outpost binary (size): text %d + data %d + bss %d bytes\n' "$t" "$d" "$b"
@@ -257,15 +289,15 @@ if [[ -n $OBJDIR ]] && compgen -G "$OBJDIR/cloud/*.o" >/dev/null; then
 	    END { printf "  of which the link (%d objects of cloud/): text %d + data %d + bss %d bytes\n", n, t, d, b }'
 fi
 # The libraries libmosquitto loads that nothing else of the gateway does.
-lib_of() {
-	ldd "$1" | awk -v l="$2" '$1 ~ "^" l { print $3 }'
+lib_of() {	# lib_of BINARY SONAME: the file ldd finds for SONAME
+	ldd "$1" | awk -v l="$2" '$1 == l { print $3 }'
 }
-mosq=$(lib_of "$OUTPOST" libmosquitto)
+mosq=$(lib_of "$OUTPOST" libmosquitto.so.1)
 if [[ -n $mosq ]]; then
 	ldd "$OUTPOST" | awk '$3 ~ /^\// { print $3 }' | sort -u >"$TMP/all"
 	for lib in $(readelf -d "$OUTPOST" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
 		[[ $lib == libmosquitto* ]] && continue
-		p=$(lib_of "$OUTPOST" "${lib%%.so*}.so")
+		p=$(lib_of "$OUTPOST" "$lib")
 		[[ -n $p ]] && { echo "$p"; ldd "$p" | awk '$3 ~ /^\// { print $3 }'; }
 	done | sort -u >"$TMP/others"
 	comm -23 "$TMP/all" "$TMP/others" >"$TMP/new"
@@ -283,12 +315,12 @@ else
 fi
 
 # 2. Live: a fleet registers.
+from=$(($(lines) + 1))
 start_gateway "$TMP/live" "$(cloud_ini bench-live)
 [coap]
 max_idle_sessions = $((DEVICES + 1000))"
 LIVE_HTTP=$GW_HTTP LIVE_PID=$GW_PID
-wait_metric "$LIVE_HTTP" outpost_cloud_connected 1 "gateway bench-live"
-from=$(($(lines) + 1))
+wait_online bench-live "$from"
 cpu0=$(cpu_ns "$LIVE_PID")
 t0=$(date +%s.%N)
 start_node "$TMP/fleet" "$GW_COAP" --fleet "$DEVICES" --prefix cl- --spread 0 \
@@ -310,15 +342,16 @@ printf '  events at the subscriber: %d in %.2f s, %s events/s (first to last arr
 echo "  $(seqs bench-live)"
 
 # 3. A backlog: the broker goes, tag changes pile up, the broker comes back.
+# mosquitto closes its connections as it stops: the gateway sees the link
+# go at once, and what it publishes from then on waits in the outbox.
 stop_pid "$SUB_PID"
 stop_pid "$BROKER_PID"
-wait_metric "$LIVE_HTTP" outpost_cloud_connected 0 "gateway bench-live"
 out=$(python3 "$TOOL" tag "$LIVE_HTTP" bl- "$BACKLOG" "backlog" 16) ||
     die "tagging failed"
 sentinel "$LIVE_HTTP" bench-live
 depth=$(metric "$LIVE_HTTP" outpost_cloud_outbox_events)
 kb=$(metric "$LIVE_HTTP" outpost_cloud_outbox_bytes)
-echo "== backlog: broker stopped, $BACKLOG tag changes ($out), outbox ${depth:-?} events, ${kb:-?} bytes"
+echo "== backlog: broker stopped, $BACKLOG tag changes ($out); /metrics: outbox ${depth:-?} events, ${kb:-?} bytes"
 from=$(($(lines) + 1))
 cpu0=$(cpu_ns "$LIVE_PID")
 start_broker
@@ -368,6 +401,7 @@ stop_pid "$LIVE_PID"
 # 4. Many gateways on one broker.
 echo "== $GATEWAYS gateways on one broker, $EACH_DEVICES devices and $EACH tag changes each"
 GW_PORTS=() GW_PIDS=() FLEETS=()
+from=$(($(lines) + 1))
 for ((g = 0; g < GATEWAYS; g++)); do
 	start_gateway "$TMP/gw$g" "$(cloud_ini bench-gw$g)"
 	GW_PORTS+=("$GW_HTTP") GW_PIDS+=("$GW_PID")
@@ -376,7 +410,7 @@ for ((g = 0; g < GATEWAYS; g++)); do
 	FLEETS+=("$NODE_PID")
 done
 for ((g = 0; g < GATEWAYS; g++)); do
-	wait_metric "${GW_PORTS[g]}" outpost_cloud_connected 1 "gateway bench-gw$g"
+	wait_online "bench-gw$g" "$from"
 	wait_devices "${GW_PORTS[g]}" "$EACH_DEVICES" "${FLEETS[g]}"
 done
 from=$(($(lines) + 1))
