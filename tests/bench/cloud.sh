@@ -14,10 +14,10 @@
 #      OBJDIR is given) against the whole outpost binary; and the shared
 #      libraries libmosquitto brings (its ldd closure less what the
 #      gateway's other libraries already load), with `size` of each;
-#   2. live events: a fleet of BENCH_CLOUD_DEVICES (2000) outpost-node
+#   2. live events: a fleet of BENCH_CLOUD_DEVICES (5000) outpost-node
 #      devices registering: the gateway's registrations per second and the
 #      events per second arriving at the subscriber;
-#   3. a backlog: the broker is stopped, BENCH_CLOUD_EVENTS (5000) tag
+#   3. a backlog: the broker is stopped, BENCH_CLOUD_EVENTS (20000) tag
 #      changes (PUT /v1/devices/{ep}/tags, tests/bench/jobtool.py) pile up
 #      in the outbox, the broker is started again, and the gateway drains
 #      the outbox: events per second at the subscriber (first to last
@@ -25,11 +25,14 @@
 #      publishing as many lines of the same size to the same broker in the
 #      same run, timed the same way at the same subscriber; and the ratio;
 #   4. BENCH_CLOUD_GATEWAYS (10) gateways, each its own process, store,
-#      ports and [gateway] id, with a fleet of BENCH_CLOUD_EACH_DEVICES (50)
-#      devices each, on one broker: BENCH_CLOUD_EACH (1000) tag changes in
-#      each gateway at once, the total events per second at the subscriber,
-#      and for each gateway whether all its events arrived (its seq numbers
-#      from the first, none missing).
+#      ports and [gateway] id, with a fleet of BENCH_CLOUD_EACH_DEVICES (100)
+#      devices each, on one broker: BENCH_CLOUD_EACH (2000) tag changes in
+#      each gateway at once (a tagger process each), the total events per
+#      second at the subscriber; then as many again while the broker is
+#      down: how long after its return the last one arrived (each gateway
+#      reconnects after its own jittered back-off) and each gateway's own
+#      drain rate; and for each gateway whether all its events arrived
+#      (its seq numbers from its first event on, none missing).
 # The end of each run is a sentinel: one more tag change, published after
 # every event before it (the outbox publishes oldest first); the run is over
 # when the subscriber has it. The broker's own flow control is the same for
@@ -42,11 +45,11 @@ set -euo pipefail
 OUTPOST=${1:?usage: tests/bench/cloud.sh /abs/outpost /abs/outpost-node [/abs/objdir]}
 NODE=${2:?usage: tests/bench/cloud.sh /abs/outpost /abs/outpost-node [/abs/objdir]}
 OBJDIR=${3:-}
-DEVICES=${BENCH_CLOUD_DEVICES:-2000}
-BACKLOG=${BENCH_CLOUD_EVENTS:-5000}
+DEVICES=${BENCH_CLOUD_DEVICES:-5000}
+BACKLOG=${BENCH_CLOUD_EVENTS:-20000}
 GATEWAYS=${BENCH_CLOUD_GATEWAYS:-10}
-EACH=${BENCH_CLOUD_EACH:-1000}
-EACH_DEVICES=${BENCH_CLOUD_EACH_DEVICES:-50}
+EACH=${BENCH_CLOUD_EACH:-2000}
+EACH_DEVICES=${BENCH_CLOUD_EACH_DEVICES:-100}
 LIMIT=${BENCH_SECONDS:-120}	# longest wait for registrations or events
 HOST=127.0.0.1
 PREFIX=outpost
@@ -154,8 +157,7 @@ metric() {
 wait_online() {
 	local i
 	for ((i = 0; i < LIMIT * 20; i++)); do
-		tail -n +"$2" "$SUBOUT" |
-		    grep -q "^[^ ]* $PREFIX/$1/status .*\"online\"" && return 0
+		seen "$2" " $PREFIX/$1/status " '"online"' && return 0
 		sleep 0.05
 	done
 	die "gateway $1 did not come online at the broker within ${LIMIT}s"
@@ -207,11 +209,19 @@ sentinel() {
 wait_sentinel() {
 	local gw=$1 from=$2 i
 	for ((i = 0; i < LIMIT * 20; i++)); do
-		tail -n +"$from" "$SUBOUT" |
-		    grep -q " $PREFIX/$gw/events/tags/zz-end-$gw " && return 0
+		seen "$from" " $PREFIX/$gw/events/tags/zz-end-$gw " && return 0
 		sleep 0.05
 	done
 	die "gateway $gw: its last event did not arrive within ${LIMIT}s"
+}
+
+# seen FROM TEXT [TEXT2]: whether a line from line FROM on holds TEXT (and
+# TEXT2). (Not tail | grep -q: under pipefail, tail's SIGPIPE when grep
+# stops early would read as "not seen".)
+seen() {
+	awk -v f="$1" -v a="$2" -v b="${3:-}" \
+	    'NR >= f && index($0, a) && index($0, b) { hit = 1; exit }
+	    END { exit !hit }' "$SUBOUT"
 }
 
 lines() {
@@ -221,11 +231,11 @@ lines() {
 # arrivals FROM TOPIC_RE: of the lines from line FROM whose topic matches,
 # "n=COUNT first=T last=T bytes=PAYLOAD_BYTES" (the sentinels left out).
 arrivals() {
-	tail -n +"$1" "$SUBOUT" | awk -v re="$2" '
-	    $2 ~ re && $2 !~ /zz-end-/ {
+	awk -v from="$1" -v re="$2" '
+	    NR >= from && $2 ~ re && $2 !~ /zz-end-/ {
 		n++; if (n == 1) f = $1; l = $1
 		b += length($0) - length($1) - length($2) - 2 }
-	    END { printf "n=%d first=%s last=%s bytes=%d\n", n, f, l, b }'
+	    END { printf "n=%d first=%s last=%s bytes=%d\n", n, f, l, b }' "$SUBOUT"
 }
 
 # rate N FIRST LAST: N/(LAST-FIRST), whole numbers.
@@ -382,8 +392,7 @@ bcpu0=$(cpu_ns "$BROKER_PID")
 mosquitto_pub -h "$HOST" -p "$BROKER_PORT" -q 1 -t bench/pub -l \
     <"$TMP/lines" || die "mosquitto_pub failed"
 for ((i = 0; i < LIMIT * 20; i++)); do
-	tail -n +"$from" "$SUBOUT" |
-	    grep -q "^[^ ]* bench/pub {\"seq\":$((BACKLOG - 1))," && break
+	seen "$from" " bench/pub {\"seq\":$((BACKLOG - 1))," && break
 	sleep 0.05
 done
 ((i < LIMIT * 20)) || die "mosquitto_pub's last line did not arrive"
@@ -399,7 +408,7 @@ stop_nodes
 stop_pid "$LIVE_PID"
 
 # 4. Many gateways on one broker.
-echo "== $GATEWAYS gateways on one broker, $EACH_DEVICES devices and $EACH tag changes each"
+echo "== $GATEWAYS gateways on one broker, $EACH_DEVICES devices each; $EACH tag changes in each gateway at once, live, then while the broker is down and drained"
 GW_PORTS=() GW_PIDS=() FLEETS=()
 from=$(($(lines) + 1))
 for ((g = 0; g < GATEWAYS; g++)); do
@@ -413,36 +422,74 @@ for ((g = 0; g < GATEWAYS; g++)); do
 	wait_online "bench-gw$g" "$from"
 	wait_devices "${GW_PORTS[g]}" "$EACH_DEVICES" "${FLEETS[g]}"
 done
-from=$(($(lines) + 1))
-cpu0=$(cpu_ns "${GW_PIDS[@]}")
-bcpu0=$(cpu_ns "$BROKER_PID")
-TAGGERS=()
+# many_round LABEL P DRAIN: EACH tag changes in every gateway at once, on
+# endpoints PG-I; with DRAIN, made while the broker is stopped and drained
+# when it is back. Prints the total rate and each gateway's count.
+many_round() {
+	local label=$1 p=$2 drain=$3 g pid a s n ok from cpu0 bcpu0 cpu bcpu
+	local back taggers=() rates=()
+	if [[ -n $drain ]]; then
+		stop_pid "$SUB_PID"
+		stop_pid "$BROKER_PID"
+	fi
+	from=$(($(lines) + 1))
+	cpu0=$(cpu_ns "${GW_PIDS[@]}")
+	[[ -n $drain ]] || bcpu0=$(cpu_ns "$BROKER_PID")
+	for ((g = 0; g < GATEWAYS; g++)); do
+		(python3 "$TOOL" tag "${GW_PORTS[g]}" "$p$g-" "$EACH" "$p" 4 \
+		    >/dev/null && sentinel "${GW_PORTS[g]}" "bench-gw$g") &
+		taggers+=($!)
+	done
+	for pid in "${taggers[@]}"; do
+		wait "$pid" || die "tagging failed"
+	done
+	if [[ -n $drain ]]; then
+		cpu0=$(cpu_ns "${GW_PIDS[@]}")
+		start_broker
+		back=$(date +%s.%N)
+		bcpu0=$(cpu_ns "$BROKER_PID")
+		start_sub
+	fi
+	for ((g = 0; g < GATEWAYS; g++)); do
+		wait_sentinel "bench-gw$g" "$from"
+	done
+	cpu=$(($(cpu_ns "${GW_PIDS[@]}") - cpu0))
+	bcpu=$(($(cpu_ns "$BROKER_PID") - bcpu0))
+	a=$(arrivals "$from" "^$PREFIX/bench-gw[0-9]+/events/tags/${p}[0-9]+-")
+	n=$(field n " $a")
+	if [[ -z $drain ]]; then
+		printf '  %s: %d events at %s events/s (first to last arrival); gateways cpu %s us/event, broker %s us/event\n' \
+		    "$label" "$n" "$(rate "$n" "$(field first " $a")" "$(field last " $a")")" \
+		    "$(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.0f", n ? c / n / 1000 : 0 }')" \
+		    "$(awk -v c="$bcpu" -v n="$n" 'BEGIN { printf "%.0f", n ? c / n / 1000 : 0 }')"
+	fi
+	for ((g = 0; g < GATEWAYS; g++)); do
+		a=$(arrivals "$from" "^$PREFIX/bench-gw$g/events/tags/${p}$g-")
+		rates+=("$(rate "$(field n " $a")" "$(field first " $a")" "$(field last " $a")")")
+		s=$(seqs "bench-gw$g")
+		ok=yes
+		[[ $(field n " $a") -ge $EACH && $(field missing " $s") == 0 ]] ||
+		    ok=no ALL=no
+		COUNTS[g]="${COUNTS[g]:-} $label $(field n " $a")/$EACH"
+		[[ $ok == yes ]] || echo "  bench-gw$g: $(field n " $a") of $EACH $label events; $s"
+	done
+	# Each gateway comes back after its own back-off, drawn with jitter:
+	# the total spans their reconnections, so each one's own rate says
+	# more.
+	if [[ -n $drain ]]; then
+		a=$(arrivals "$from" "^$PREFIX/bench-gw[0-9]+/events/tags/${p}[0-9]+-")
+		printf '  %s: %d events, the last %.2f s after the broker was back (back-off with jitter included); each gateway drained its own at a median %s events/s (first to last arrival; min %s); gateways cpu %s us/event, broker %s us/event\n' \
+		    "$label" "$n" "$(awk -v a="$back" -v b="$(field last " $a")" 'BEGIN { print b - a }')" \
+		    "$(median "${rates[@]}")" "$(printf '%s\n' "${rates[@]}" | sort -g | head -1)" \
+		    "$(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.0f", n ? c / n / 1000 : 0 }')" \
+		    "$(awk -v c="$bcpu" -v n="$n" 'BEGIN { printf "%.0f", n ? c / n / 1000 : 0 }')"
+	fi
+}
+
+ALL=yes COUNTS=()
+many_round live t ''
+many_round drained u drain
 for ((g = 0; g < GATEWAYS; g++)); do
-	(python3 "$TOOL" tag "${GW_PORTS[g]}" "t$g-" "$EACH" many 4 >/dev/null &&
-	    sentinel "${GW_PORTS[g]}" "bench-gw$g") &
-	TAGGERS+=($!)
+	echo "  bench-gw$g:${COUNTS[g]}; every event since its start: $(seqs "bench-gw$g")"
 done
-for pid in "${TAGGERS[@]}"; do
-	wait "$pid" || die "tagging failed"
-done
-for ((g = 0; g < GATEWAYS; g++)); do
-	wait_sentinel "bench-gw$g" "$from"
-done
-cpu=$(($(cpu_ns "${GW_PIDS[@]}") - cpu0))
-bcpu=$(($(cpu_ns "$BROKER_PID") - bcpu0))
-a=$(arrivals "$from" "^$PREFIX/bench-gw[0-9]+/events/tags/t[0-9]+-")
-n=$(field n " $a")
-printf '  total: %d events at %s events/s (first to last arrival); gateways cpu %s us/event, broker %s us/event\n' \
-    "$n" "$(rate "$n" "$(field first " $a")" "$(field last " $a")")" \
-    "$(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.0f", n ? c / n / 1000 : 0 }')" \
-    "$(awk -v c="$bcpu" -v n="$n" 'BEGIN { printf "%.0f", n ? c / n / 1000 : 0 }')"
-all=yes
-for ((g = 0; g < GATEWAYS; g++)); do
-	a=$(arrivals "$from" "^$PREFIX/bench-gw$g/events/tags/t$g-")
-	s=$(seqs "bench-gw$g")
-	ok=yes
-	[[ $(field n " $a") -ge $EACH && $(field missing " $s") == 0 ]] ||
-	    ok=no all=no
-	echo "  bench-gw$g: $(field n " $a") of $EACH tag events, all events $s: $ok"
-done
-echo "  every gateway's events arrived: $all"
+echo "  every gateway's events arrived: $ALL"
