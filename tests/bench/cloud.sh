@@ -5,18 +5,21 @@
 # On loopback, with Debian's mosquitto broker started here (anonymous,
 # persistent: a subscriber's session and the messages queued for it survive
 # a restart of the broker) and one mosquitto_sub, QoS 1, on every gateway's
-# event topics (outpost/+/events/#), each message stamped as it arrives
-# (-F %U), and on their status topics. Every gateway runs with [cloud] broker = mqtt://127.0.0.1:PORT.
+# event topics (outpost/+/events/#) and status topics, each message stamped
+# as it arrives (-F %U). The gateways link with [cloud] broker =
+# mqtt://127.0.0.1:PORT, retry_max = 2.
 # It prints:
 #   1. what the link costs: the RssAnon (and VmRSS) of an idle gateway
-#      connected to the broker against the same gateway without [cloud]
-#      broker; the code of the link (`size` of OBJDIR/cloud/*.o, when
+#      connected to the broker, over mqtt:// and over mqtts:// (the
+#      broker's TLS listener, a certificate made here with openssl), against
+#      the same gateway without [cloud] broker; the code of the link (`size` of OBJDIR/cloud/*.o, when
 #      OBJDIR is given) against the whole outpost binary; and the shared
 #      libraries libmosquitto brings (its ldd closure less what the
 #      gateway's other libraries already load), with `size` of each;
 #   2. live events: a fleet of BENCH_CLOUD_DEVICES (5000) outpost-node
 #      devices registering: the gateway's registrations per second and the
-#      events per second arriving at the subscriber;
+#      events per second arriving at the subscriber (the link keeps pace
+#      with the registrations: this is their rate, not the link's);
 #   3. a backlog: the broker is stopped, BENCH_CLOUD_EVENTS (20000) tag
 #      changes (PUT /v1/devices/{ep}/tags, tests/bench/jobtool.py) pile up
 #      in the outbox, the broker is started again, and the gateway drains
