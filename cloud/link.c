@@ -32,6 +32,9 @@ struct link {
 	int			 inflight;
 	unsigned		 backoff;	/* seconds */
 	unsigned		 failures;	/* logged in a row */
+	int			 failing;	/* reap is set: the first
+						   reason stands */
+	char			 why[128];
 };
 
 static void	link_attempt(struct link *l);
@@ -72,6 +75,7 @@ link_lost(struct link *l, const char *why)
 
 	link_drop(l);
 	l->connected = 0;
+	l->failing = 0;
 	if (l->backoff == 0)
 		l->backoff = 1;
 	else if (l->backoff < (unsigned)l->o.retry_max)
@@ -91,20 +95,22 @@ link_lost(struct link *l, const char *why)
 
 /* libmosquitto reports a lost connection from inside its calls: the
  * client is freed on the next turn of the loop, not under them. */
-static char	link_why[128];
 
 static void
 link_reap_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	link_lost(arg, link_why);
+	link_lost(arg, ((struct link *)arg)->why);
 }
 
 static void
 link_fail(struct link *l, const char *fmt, const char *detail)
 {
-	snprintf(link_why, sizeof(link_why), fmt, detail);
+	if (l->failing)
+		return;
+	l->failing = 1;
+	snprintf(l->why, sizeof(l->why), fmt, detail);
 	if (l->rev != NULL)
 		event_del(l->rev);
 	if (l->wev != NULL)
@@ -212,9 +218,7 @@ link_io_cb(evutil_socket_t fd, short what, void *arg)
 		rc = mosquitto_loop_read(l->mosq, 64);
 	if (rc == MOSQ_ERR_SUCCESS && l->mosq != NULL && (what & EV_WRITE))
 		rc = mosquitto_loop_write(l->mosq, 64);
-	if (rc != MOSQ_ERR_SUCCESS && l->mosq != NULL &&
-	    !event_pending(l->reap, EV_TIMEOUT, NULL) &&
-	    !evtimer_pending(l->retry, NULL)) {
+	if (rc != MOSQ_ERR_SUCCESS && l->mosq != NULL) {
 		link_fail(l, "connection lost (%s)", rc == MOSQ_ERR_ERRNO ?
 		    strerror(errno) : mosquitto_strerror(rc));
 		return;

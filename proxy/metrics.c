@@ -20,6 +20,7 @@
 #include <event2/event.h>
 
 #include "gateway.h"
+#include "cache/outbox.h"
 #include "cache/cache.h"
 #include "cache/observe.h"
 #include "proxy/metrics.h"
@@ -297,6 +298,44 @@ metrics_alarms(struct gateway *gw, struct evbuffer *out)
 		    "%u\n", alarm_severity_name((int)i), active[i]);
 }
 
+/* The cloud link (cloud/): its connection and its outbox. Shown only
+ * when [cloud] broker is set. */
+static void
+metrics_cloud(struct gateway *gw, struct evbuffer *out)
+{
+	const struct metrics *m = &gw->metrics;
+	static const char *const codes[] = { "none", "1xx", "2xx", "3xx",
+	    "4xx", "5xx" };
+	struct outbox_stats st;
+	size_t i;
+
+	if (!m->cloud_on || gw->cloudbox == NULL)
+		return;
+	outbox_stats(gw->cloudbox, &st);
+	metrics_gauge(out, "outpost_cloud_connected", "1 while the link to "
+	    "the broker is up.", m->cloud_connected);
+	metrics_counter(out, "outpost_cloud_connects_total", "Connections "
+	    "the broker accepted since start.", m->cloud_connects);
+	metrics_counter(out, "outpost_cloud_published_total", "Events the "
+	    "broker acknowledged since start.", m->cloud_published);
+	metrics_counter(out, "outpost_cloud_dropped_total", "Events dropped "
+	    "from a full outbox since start.", st.dropped);
+	metrics_gauge(out, "outpost_cloud_outbox_events", "Events in the "
+	    "outbox, not yet acknowledged by the broker.", (double)st.count);
+	metrics_gauge(out, "outpost_cloud_outbox_bytes", "Bytes of the "
+	    "events in the outbox.", (double)st.bytes);
+	metrics_gauge(out, "outpost_cloud_outbox_oldest_seconds", "Age of "
+	    "the oldest event in the outbox (0 when it is empty).",
+	    st.count == 0 ? 0 : (double)(gw_now_ms() - st.oldest_ms) / 1000);
+	metrics_family(out, "outpost_cloud_requests_total", "counter",
+	    "Requests from the cloud answered since start, by the class of "
+	    "their status (none: unreadable, not answered).");
+	for (i = 0; i < 6; i++)
+		evbuffer_add_printf(out, "outpost_cloud_requests_total{code="
+		    "\"%s\"} %llu\n", codes[i],
+		    (unsigned long long)m->cloud_requests[i]);
+}
+
 /* The value cache and the observations that feed it. */
 static void
 metrics_cache(struct gateway *gw, struct evbuffer *out)
@@ -485,6 +524,7 @@ static void (*const metrics_sections[])(struct gateway *, struct evbuffer *) = {
 	metrics_jobs,
 	metrics_history,
 	metrics_alarms,
+	metrics_cloud,
 	metrics_cache,
 	metrics_build,
 	metrics_process,
