@@ -223,6 +223,7 @@ bench: deps
 	@if [ -x tests/bench/cache.sh ]; then \
 	    tests/bench/cache.sh $(abspath $(OUTPOST)) $(abspath $(NODE)); fi
 	tests/bench/fw.sh $(abspath $(OUTPOST)) $(abspath $(NODE))
+	tests/bench/cloud.sh $(abspath $(OUTPOST)) $(abspath $(NODE)) $(abspath $(B))
 	@$(MAKE) --no-print-directory $(B)/bench/alarmbench
 	tests/bench/alarm.sh $(abspath $(B)/bench/alarmbench)
 	$(MAKE) --no-print-directory arm64 && tests/bench/arm64.sh $(abspath $(ARM_B))

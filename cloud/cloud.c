@@ -206,6 +206,13 @@ cloud_event(struct gateway *gw, const char *type, const cJSON *event,
 
 static void	cloud_serve(struct cloud *c, struct cloud_call *call);
 
+/* The request's id for its answer: NULL when it had none. */
+static const char *
+cloud_id(const struct cloud_call *call)
+{
+	return call->req.has_id ? call->req.id : NULL;
+}
+
 static void
 cloud_call_free(struct cloud_call *call)
 {
@@ -276,7 +283,7 @@ cloud_done(struct evhttp_request *req, void *arg)
 	TAILQ_REMOVE(&c->serving, call, entry);
 	c->nserving--;
 	if (code <= 0) {
-		cloud_answer(c, call, 502, envelope_error(call->req.id, 502,
+		cloud_answer(c, call, 502, envelope_error(cloud_id(call), 502,
 		    "internal_error", "the API gave no answer"));
 	} else {
 		TAILQ_FOREACH(h, evhttp_request_get_input_headers(req), next) {
@@ -289,8 +296,8 @@ cloud_done(struct evhttp_request *req, void *arg)
 		in = evhttp_request_get_input_buffer(req);
 		blen = evbuffer_get_length(in);
 		body = blen > 0 ? evbuffer_pullup(in, -1) : NULL;
-		cloud_answer(c, call, code, envelope_answer(call->req.has_id ?
-		    call->req.id : NULL, code, names, values, n, body, blen));
+		cloud_answer(c, call, code, envelope_answer(cloud_id(call),
+		    code, names, values, n, body, blen));
 	}
 	cloud_call_free(call);
 	cloud_next(c);
@@ -328,7 +335,7 @@ cloud_serve(struct cloud *c, struct cloud_call *call)
 	    (req = evhttp_request_new(cloud_done, call)) == NULL) {
 		if (call->conn != NULL)
 			evhttp_connection_free(call->conn);
-		cloud_answer(c, call, 503, envelope_error(call->req.id, 503,
+		cloud_answer(c, call, 503, envelope_error(cloud_id(call), 503,
 		    "unavailable", "out of memory"));
 		cloud_call_free(call);
 		return;
@@ -356,7 +363,7 @@ cloud_serve(struct cloud *c, struct cloud_call *call)
 		TAILQ_REMOVE(&c->serving, call, entry);
 		c->nserving--;
 		evhttp_connection_free(call->conn);
-		cloud_answer(c, call, 503, envelope_error(call->req.id, 503,
+		cloud_answer(c, call, 503, envelope_error(cloud_id(call), 503,
 		    "unavailable", "the API cannot be reached"));
 		cloud_call_free(call);
 		return;
@@ -389,8 +396,12 @@ cloud_message(void *arg, const char *topic, const void *payload, size_t len,
 		return;
 	call->c = c;
 	call->role = role;
+	/* An answer never goes to a request topic of this gateway's: it
+	 * would come back as a request. */
 	if (resp != NULL && *resp != '\0' && strpbrk(resp, "+#") == NULL &&
-	    strlen(resp) < sizeof(call->reply))
+	    strlen(resp) < sizeof(call->reply) &&
+	    !(strncmp(resp, c->base, blen) == 0 &&
+	    strncmp(resp + blen, "/req/", 5) == 0))
 		snprintf(call->reply, sizeof(call->reply), "%s", resp);
 	else
 		snprintf(call->reply, sizeof(call->reply), "%s/res/%s",
@@ -404,7 +415,7 @@ cloud_message(void *arg, const char *topic, const void *payload, size_t len,
 	    -1) {
 		if (call->req.has_id)
 			cloud_answer(c, call, 400, envelope_error(
-			    call->req.id, 400, "bad_request", err));
+			    cloud_id(call), 400, "bad_request", err));
 		else {
 			c->gw->metrics.cloud_requests[0]++;
 			if (log_budget_take(&c->refused, 10, "cloud: %u more "
@@ -416,7 +427,7 @@ cloud_message(void *arg, const char *topic, const void *payload, size_t len,
 		return;
 	}
 	if (envelope_streaming(call->req.uri)) {
-		cloud_answer(c, call, 400, envelope_error(call->req.id, 400,
+		cloud_answer(c, call, 400, envelope_error(cloud_id(call), 400,
 		    "not_streamable", "the event stream is not served over "
 		    "MQTT: subscribe to the event topics"));
 		cloud_call_free(call);
@@ -427,7 +438,7 @@ cloud_message(void *arg, const char *topic, const void *payload, size_t len,
 		return;
 	}
 	if (c->nwaiting >= CLOUD_WAITING_MAX) {
-		cloud_answer(c, call, 503, envelope_error(call->req.id, 503,
+		cloud_answer(c, call, 503, envelope_error(cloud_id(call), 503,
 		    "busy", "too many requests waiting"));
 		cloud_call_free(call);
 		return;

@@ -61,16 +61,47 @@ envelope_field(const char *s)
 	return 1;
 }
 
-/* A request target: '/' first, visible ASCII only. */
+/* A request target: '/' first, visible ASCII only, and no '#': a target
+ * has no fragment, and the API's server would cut one off (so that
+ * "/v1/events#" would reach the event stream). */
 static int
 envelope_target(const char *s)
 {
 	if (s[0] != '/')
 		return 0;
 	for (; *s != '\0'; s++)
-		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f ||
+		    *s == '#')
 			return 0;
 	return 1;
+}
+
+/* Whether a string of the JSON text p[0..len) holds a NUL, raw or as
+ * \u0000: cJSON ends the string there, and what follows it (of a body, a
+ * path, a header) would be lost without a word. */
+static int
+envelope_nul(const char *p, size_t len)
+{
+	size_t i;
+	int in = 0;
+
+	for (i = 0; i < len; i++) {
+		if (!in) {
+			in = p[i] == '"';
+			continue;
+		}
+		if (p[i] == '\0')
+			return 1;
+		if (p[i] == '"')
+			in = 0;
+		else if (p[i] == '\\' && i + 1 < len) {
+			if (p[i + 1] == 'u' && i + 5 < len &&
+			    memcmp(p + i + 2, "0000", 4) == 0)
+				return 1;
+			i++;
+		}
+	}
+	return 0;
 }
 
 static int
@@ -85,13 +116,24 @@ envelope_parse(const void *p, size_t len, struct envelope_req *r,
     char *err, size_t errlen)
 {
 	cJSON *root, *v, *h;
-	const char *path, *query = NULL;
+	const char *path, *query = NULL, *end;
 	size_t i, ulen;
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
-	if ((root = cJSON_ParseWithLength(p, len)) == NULL)
+	if (envelope_nul(p, len))
+		return envelope_fail(err, errlen, "the request has a NUL "
+		    "(\\u0000) in a string");
+	if ((root = cJSON_ParseWithLengthOpts(p, len, &end, 0)) == NULL)
 		return envelope_fail(err, errlen, "the request is not JSON");
+	/* One value: after it, white space (or a C string's NUL) only, not
+	 * a second request that would go unread. */
+	for (; end < (const char *)p + len; end++)
+		if (strchr(" \t\r\n", *end) == NULL) {
+			envelope_fail(err, errlen, "the request is not JSON: "
+			    "text after its end");
+			goto done;
+		}
 	if (!cJSON_IsObject(root)) {
 		envelope_fail(err, errlen, "the request is not a JSON object");
 		goto done;
@@ -123,7 +165,8 @@ envelope_parse(const void *p, size_t len, struct envelope_req *r,
 	v = cJSON_GetObjectItemCaseSensitive(root, "path");
 	if (!cJSON_IsString(v) || !envelope_target(v->valuestring)) {
 		envelope_fail(err, errlen, "path: required, a string that "
-		    "starts with '/', without spaces or control characters");
+		    "starts with '/', without spaces, control characters or "
+		    "'#'");
 		goto done;
 	}
 	path = v->valuestring;
@@ -139,9 +182,10 @@ envelope_parse(const void *p, size_t len, struct envelope_req *r,
 	if (query != NULL) {
 		for (i = 0; query[i] != '\0'; i++)
 			if ((unsigned char)query[i] <= 0x20 ||
-			    (unsigned char)query[i] >= 0x7f) {
+			    (unsigned char)query[i] >= 0x7f ||
+			    query[i] == '#') {
 				envelope_fail(err, errlen, "query: visible "
-				    "ASCII only");
+				    "ASCII but '#' only");
 				goto done;
 			}
 	}

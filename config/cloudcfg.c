@@ -1,6 +1,9 @@
 /*
  * cloudcfg.c: the [cloud] keys' parsers (cloudcfg.h).
  */
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -71,8 +74,10 @@ cloudcfg_broker(const char *uri, struct cloud_broker *b, char *err,
 		}
 	b->port = b->tls ? 8883 : 1883;
 	if (colon != NULL) {
+		/* digits only: strtol would take a sign and spaces */
 		port = strtol(colon + 1, &e, 10);
-		if (e == colon + 1 || (*e != '\0' && strcmp(e, "/") != 0) ||
+		if (!isdigit((unsigned char)colon[1]) ||
+		    (*e != '\0' && strcmp(e, "/") != 0) ||
 		    port < 1 || port > 65535) {
 			snprintf(err, errlen, "'%s': bad port", uri);
 			return -1;
@@ -82,11 +87,20 @@ cloudcfg_broker(const char *uri, struct cloud_broker *b, char *err,
 	return 0;
 }
 
+/* Addresses, not names that look like them: "127.example.net" is
+ * anywhere. */
 int
 cloudcfg_loopback(const char *host)
 {
-	return strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
-	    strncmp(host, "127.", 4) == 0;
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (strcmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 &&
+	    IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
 static int

@@ -712,10 +712,15 @@ config_validate_cloud(struct inifile *p)
 	if (cfg->cloud_broker[0] == '\0')
 		return 0;
 	if ((cfg->cloud_cert_file[0] == '\0') !=
-	    (cfg->cloud_key_file[0] == '\0'))
-		return config_fail_at(p, offsetof(struct gw_config,
-		    cloud_key_file), "[cloud] cert_file", "cert_file and "
-		    "key_file go together");
+	    (cfg->cloud_key_file[0] == '\0')) {
+		/* at the one of the two that is set */
+		p->line = config_later_line(p, offsetof(struct gw_config,
+		    cloud_cert_file), offsetof(struct gw_config,
+		    cloud_key_file));
+		inifile_fail(p, "[cloud] cert_file: cert_file and key_file "
+		    "go together");
+		return -1;
+	}
 	if ((cfg->cloud_username[0] == '\0') &&
 	    cfg->cloud_password_file[0] != '\0')
 		return config_fail_at(p, offsetof(struct gw_config,

@@ -2,13 +2,15 @@
  * webhook.c: POSTs gateway events as JSON to [webhook] url, so that cloud
  * backends need not poll.
  *
- * Every event goes first into an outbox in the store (STORE_DB_OUTBOX, by
- * a sequence number), in the batch of the change it reports where there is
+ * Every event goes first into an outbox in the store (cache/outbox.c, in
+ * STORE_DB_OUTBOX), in the batch of the change it reports where there is
  * one, so it survives a restart. Events are sent one at a time, oldest
  * first, with libevent's HTTP client; one is removed only after the
  * receiver answered 2xx. A receiver that is down gets retries with a
  * doubling backoff up to [webhook] retry_max. The outbox holds at most
  * [webhook] max_outbox events; past that the oldest is dropped, and said.
+ * (A store written before the outbox kept each record's time holds the
+ * bare JSON: a record that starts with '{' is read whole.)
  *
  * An https:// url goes through proxy/tls.c, whose bufferevent evhttp's
  * client cannot connect (it connects the bufferevent it is given as a
@@ -31,6 +33,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "cache/events.h"
+#include "cache/outbox.h"
 #include "store/store.h"
 #include "proxy/webhook.h"
 #include "proxy/whparse.h"
@@ -48,8 +51,8 @@ struct webhook {
 	char			 host[256];
 	char			 path[1024];
 	int			 port;
-	uint64_t		 head;		/* oldest seq in the outbox */
-	uint64_t		 tail;		/* next seq to write */
+	struct outbox		*ob;
+	uint64_t		 sending;	/* seq of the event on its way */
 	int			 inflight;
 	int			 waiting;	/* a retry is armed */
 	unsigned		 backoff;	/* seconds */
@@ -122,7 +125,6 @@ webhook_backoff(struct webhook *wh, const char *why)
 static void
 webhook_result(struct webhook *wh, int code, const char *why)
 {
-	uint8_t key[8];
 	char buf[64];
 
 	wh->inflight = 0;
@@ -139,9 +141,9 @@ webhook_result(struct webhook *wh, int code, const char *why)
 		return;
 	}
 	wh->backoff = 0;
-	store_put_be64(key, wh->head);
-	store_del(wh->gw->store, STORE_DB_OUTBOX, key, sizeof(key));
-	wh->head++;
+	/* Unless a full outbox dropped it while it was on its way. */
+	if (outbox_head(wh->ob) == wh->sending)
+		outbox_pop(wh->ob);
 	webhook_kick(wh);
 }
 
@@ -241,36 +243,37 @@ webhook_kick(struct webhook *wh)
 {
 	struct evhttp_request *req;
 	struct evbuffer *out;
-	uint8_t key[8];
-	char *buf;
-	size_t len, cap = 65536;
+	uint8_t *rec;
+	const char *buf;
+	size_t len;
 	int rc;
 
-	if (wh->inflight || wh->waiting || wh->head == wh->tail)
-		return;
-	store_put_be64(key, wh->head);
-	if ((buf = malloc(cap)) == NULL)
-		return;
-	rc = store_get(wh->gw->store, STORE_DB_OUTBOX, key, sizeof(key), buf,
-	    cap, &len);
-	if (rc == 1) {			/* dropped, or not yet committed */
-		free(buf);
-		return;
+	while (!wh->inflight && !wh->waiting &&
+	    outbox_head(wh->ob) < outbox_durable(wh->ob)) {
+		wh->sending = outbox_head(wh->ob);
+		if ((rc = outbox_get(wh->ob, wh->sending, &rec, &len)) == -1)
+			return;		/* tried again on the next news */
+		if (rc == 0 && len > 0)
+			break;
+		outbox_pop(wh->ob);	/* not there, or empty: skipped */
 	}
-	if (rc != 0 || len > cap) {
-		free(buf);
-		wh->head++;		/* unreadable: skip it */
-		webhook_kick(wh);
+	if (wh->inflight || wh->waiting ||
+	    outbox_head(wh->ob) >= outbox_durable(wh->ob))
 		return;
+	/* Its time first, unless it was stored before times were. */
+	buf = (const char *)rec;
+	if (rec[0] != '{' && len >= 8) {
+		buf += 8;
+		len -= 8;
 	}
 	if (wh->https) {
 		webhook_post_tls(wh, buf, len);
-		free(buf);
+		free(rec);
 		return;
 	}
 	if (wh->conn == NULL && (wh->conn = evhttp_connection_base_new(
 	    wh->gw->base, wh->dns, wh->host, (uint16_t)wh->port)) == NULL) {
-		free(buf);
+		free(rec);
 		webhook_backoff(wh, "cannot connect");
 		return;
 	}
@@ -278,7 +281,7 @@ webhook_kick(struct webhook *wh)
 	req = evhttp_request_new(webhook_sent, wh);
 	out = evhttp_request_get_output_buffer(req);
 	evbuffer_add(out, buf, len);
-	free(buf);
+	free(rec);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Host",
 	    wh->host);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
@@ -292,8 +295,9 @@ webhook_kick(struct webhook *wh)
 }
 
 static void
-webhook_committed(int status, void *arg)
+webhook_committed(struct outbox *ob, int status, void *arg)
 {
+	(void)ob;
 	if (status == 0)
 		webhook_kick(arg);
 }
@@ -304,9 +308,10 @@ webhook_event(struct gateway *gw, const char *type, const cJSON *event,
     void *arg)
 {
 	struct webhook *wh = arg;
-	uint8_t key[8];
+	uint64_t seq;
 	char *text;
 
+	(void)gw;
 	/* Registration events and op results; the device-by-device state
 	 * churn (awake, sleeping, notifications) is for the event stream. */
 	if (strcmp(type, "awake") == 0 || strcmp(type, "sleeping") == 0 ||
@@ -314,42 +319,9 @@ webhook_event(struct gateway *gw, const char *type, const cJSON *event,
 		return;
 	if ((text = cJSON_PrintUnformatted(event)) == NULL)
 		return;
-	store_put_be64(key, wh->tail);
-	if (store_put(gw->store, STORE_DB_OUTBOX, key, sizeof(key), text,
-	    strlen(text)) == 0) {
-		wh->tail++;
-		if (wh->tail - wh->head > (uint64_t)gw->cfg.webhook_max_outbox &&
-		    !wh->inflight) {
-			store_put_be64(key, wh->head++);
-			store_del(gw->store, STORE_DB_OUTBOX, key, sizeof(key));
-			log_warnx("webhook: outbox full (%d events), dropped "
-			    "the oldest", gw->cfg.webhook_max_outbox);
-		}
-		store_when_durable(gw->store, webhook_committed, wh);
-	}
+	if (outbox_put(wh->ob, NULL, 0, text, strlen(text), &seq) == -1)
+		log_warnx("webhook: an event could not be stored: %s", type);
 	free(text);
-}
-
-/* Startup: the outbox's first and last sequence numbers. */
-static int
-webhook_scan(const void *key, size_t klen, const void *val, size_t vlen,
-    void *arg)
-{
-	struct webhook *wh = arg;
-	const uint8_t *k = key;
-	uint64_t seq = 0;
-	size_t i;
-
-	(void)val;
-	(void)vlen;
-	if (klen != 8)
-		return 0;
-	for (i = 0; i < 8; i++)
-		seq = seq << 8 | k[i];
-	if (wh->head == wh->tail)
-		wh->head = seq;
-	wh->tail = seq + 1;
-	return 0;
 }
 
 static int
@@ -378,14 +350,15 @@ webhook_init(struct gateway *gw)
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL ||
 	    (wh->retry = evtimer_new(gw->base, webhook_retry_cb, wh)) == NULL)
 		return -1;
-	if (store_iterate(gw->store, STORE_DB_OUTBOX, NULL, 0, webhook_scan,
-	    wh) == -1)
+	if ((wh->ob = outbox_open(gw->store, STORE_DB_OUTBOX, "webhook.next",
+	    (size_t)gw->cfg.webhook_max_outbox, 0, webhook_committed, wh)) ==
+	    NULL)
 		return -1;
 	if (events_subscribe(gw, webhook_event, wh) == -1)
 		return -1;
 	log_info("webhook: events go to %s://%s:%d%s (%llu waiting)",
 	    wh->https ? "https" : "http", wh->host, wh->port, wh->path,
-	    (unsigned long long)(wh->tail - wh->head));
+	    (unsigned long long)(outbox_tail(wh->ob) - outbox_head(wh->ob)));
 	return 0;
 }
 
@@ -412,6 +385,7 @@ webhook_stop(struct gateway *gw)
 	if (wh->req != NULL)
 		evbuffer_free(wh->req);
 	tls_ctx_free(wh->tls);
+	outbox_close(wh->ob);
 	if (wh->retry != NULL)
 		event_free(wh->retry);
 	if (wh->dns != NULL)
@@ -425,8 +399,12 @@ static void
 webhook_reload(struct gateway *gw, const struct gw_config *old)
 {
 	if (strcmp(gw->cfg.webhook_url, old->webhook_url) == 0 &&
-	    strcmp(gw->cfg.webhook_ca_file, old->webhook_ca_file) == 0)
+	    strcmp(gw->cfg.webhook_ca_file, old->webhook_ca_file) == 0) {
+		if (gw->webhook != NULL)
+			outbox_set_limits(gw->webhook->ob,
+			    (size_t)gw->cfg.webhook_max_outbox, 0);
 		return;
+	}
 	webhook_stop(gw);
 	if (webhook_init(gw) == -1) {
 		log_warnx("webhook: off until the configuration is fixed");

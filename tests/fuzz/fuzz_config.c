@@ -1,4 +1,4 @@
-// fuzz-sources: config/config.c config/inifile.c log.c
+// fuzz-sources: config/config.c config/inifile.c config/cloudcfg.c log.c
 // fuzz-libs: -linih
 /*
  * fuzz_config.c: libFuzzer target for gateway.ini. The input is written to

@@ -1,5 +1,5 @@
 // fuzz-sources: @CORE_SRC@
-// fuzz-libs: -levent_core -levent_extra -lcoap-3-gnutls -lwolfssl -llmdb -linih -lcjson -lcbor -lxml2 -lm -lpthread
+// fuzz-libs: -levent_core -levent_extra -lcoap-3-gnutls -lwolfssl -llmdb -linih -lcjson -lcbor -lxml2 -lmosquitto -lm -lpthread
 /*
  * fuzz_http.c: libFuzzer target for the HTTP API as a client reaches it.
  * A real gateway runs in the fuzzer's process, built as main.c builds one

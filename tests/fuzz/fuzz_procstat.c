@@ -1,5 +1,5 @@
 // fuzz-sources: @CORE_SRC@
-// fuzz-libs: -levent_core -levent_extra -lcoap-3-gnutls -lwolfssl -llmdb -linih -lcjson -lcbor -lxml2 -lm -lpthread
+// fuzz-libs: -levent_core -levent_extra -lcoap-3-gnutls -lwolfssl -llmdb -linih -lcjson -lcbor -lxml2 -lmosquitto -lm -lpthread
 /*
  * fuzz_procstat.c: libFuzzer target for the reader of /proc/self/stat
  * that /metrics uses (metrics_proc_stat, proxy/metrics.c). The input is

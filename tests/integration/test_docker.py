@@ -1,5 +1,6 @@
 """
-scripts/docker: the two multi-stage Dockerfiles and docker-compose.yml,
+scripts/docker: the two multi-stage Dockerfiles, the broker's and
+docker-compose.yml,
 checked without a Docker engine: parsed strictly, their references
 resolved, their configuration files loaded by the real binaries, and their
 healthcheck commands run against a real gateway.
@@ -12,7 +13,8 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import NODE_BIN, OUTPOST_BIN, free_port
+import deploybroker
+from conftest import NODE_BIN, OUTPOST_BIN, free_port, wait_for
 from deployfiles import (REPO, apt_installs, hostport, namespaces_ok,
                          needed_packages, run_in_namespaces,
                          parse_dockerfile, read_ini, sanitizer_build)
@@ -127,7 +129,7 @@ def test_image_configs_are_valid(binary, ini, tmp_path):
 
 def test_compose_services_ports_volumes():
     doc = compose()
-    assert set(doc["services"]) == {"gateway", "node"}
+    assert set(doc["services"]) == {"gateway", "node", "broker"}
     gw_ini = read_ini(open(os.path.join(DOCKER, "gateway.ini")).read())
     http_port = hostport(gw_ini["http"]["listen"])[1]
     coap_port = hostport(gw_ini["coap"]["listen"])[1]
@@ -233,3 +235,90 @@ def test_compose_gateway_and_agent_run_healthy_in_namespaces(tmp_path):
         ep="a1b2c3d4e5f6")
     assert rc == 0 and "node ok" in out and "stopped 0" in out, \
         "%s\n-- gateway:\n%s\n-- node:\n%s" % (out, gwlog, nodelog)
+
+
+# -- the broker of the cloud link (Dockerfile.broker, mosquitto.conf) -------
+
+def test_broker_dockerfile():
+    """Debian's mosquitto on bookworm-slim, run as its own user with the
+    compose file's configuration."""
+    stages = parse_dockerfile(os.path.join(DOCKER, "Dockerfile.broker"))
+    assert len(stages) == 1 and stages[0].image == "debian:bookworm-slim"
+    st = stages[0]
+    assert apt_installs(st) == ["mosquitto"]
+    assert st.all("COPY") == ["scripts/docker/mosquitto.conf "
+                              "/etc/mosquitto/mosquitto.conf"]
+    assert json.loads(st.all("ENTRYPOINT")[0]) == ["/usr/sbin/mosquitto"]
+    assert json.loads(st.all("CMD")[0]) == ["-c",
+                                            "/etc/mosquitto/mosquitto.conf"]
+    user = st.all("USER")[-1].split(":")[0]
+    assert user.isdigit() and int(user) != 0
+    svc = compose()["services"]["broker"]
+    assert svc["command"] == json.loads(st.all("CMD")[0])
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in svc["volumes"]}
+    assert mounts["/etc/mosquitto/mosquitto.conf"] == "./mosquitto.conf"
+    conf = open(os.path.join(DOCKER, "mosquitto.conf")).read()
+    store = re.search(r"^persistence_location (\S+)$", conf, re.M).group(1)
+    assert st.all("VOLUME") == [store.rstrip("/")]
+    assert mounts[store.rstrip("/")] in compose()["volumes"]
+    hc = st.all("HEALTHCHECK")[0]
+    assert json.loads(hc[hc.index("CMD ") + 4:]) == [
+        interpolate(a) for a in healthcheck_cmd(svc["healthcheck"]["test"])]
+
+
+@pytest.mark.skipif(not deploybroker.mosquitto_ok(),
+                    reason="mosquitto is not installed")
+def test_compose_broker_runs_and_its_healthcheck_sees_it(tmp_path):
+    """scripts/docker/mosquitto.conf run by a real mosquitto: the
+    healthcheck passes while it listens and fails once it has stopped, and
+    a message goes through it."""
+    conf = open(os.path.join(DOCKER, "mosquitto.conf")).read()
+    port = int(re.search(r"^listener (\d+)", conf, re.M).group(1))
+    assert "127.0.0.1:%d:%d/tcp" % (port, port) in \
+        compose()["services"]["broker"]["ports"]
+    (tmp_path / "data").mkdir()
+    b = deploybroker.Broker(tmp_path, conf, {
+        "/var/lib/outpost-broker/": str(tmp_path / "data") + "/"})
+    argv = [a.replace("/dev/tcp/127.0.0.1/%d" % port,
+                      "/dev/tcp/127.0.0.1/%d" % b.port)
+            for a in healthcheck_cmd(
+                compose()["services"]["broker"]["healthcheck"]["test"])]
+    try:
+        assert run_check(argv) == 0
+        sub = deploybroker.Client(b, "sub")
+        pub = deploybroker.Client(b, "pub")
+        assert sub.connected() and pub.connected(), b.output()
+        sub.subscribe("outpost/docker-gw/events/#")
+        pub.publish("outpost/docker-gw/events/registration/n1", "through")
+        wait_for(lambda: sub.got("through"), what="the message")
+        sub.close()
+        pub.close()
+    finally:
+        b.stop()
+    assert run_check(argv) != 0
+
+
+def test_gateway_ini_cloud_section_is_valid(tmp_path):
+    """The commented cloud link of the image's gateway.ini, uncommented:
+    outpost -n takes it, and it names compose's broker on its port."""
+    text = open(os.path.join(DOCKER, "gateway.ini")).read()
+    lines = text.splitlines()
+    start = lines.index("; [gateway]")
+    section = [line[1:].strip() for line in lines[start:]
+               if line.startswith(";")]
+    ini = read_ini("\n".join(section))
+    conf = open(os.path.join(DOCKER, "mosquitto.conf")).read()
+    port = int(re.search(r"^listener (\d+)", conf, re.M).group(1))
+    assert ini["cloud"]["broker"] == "mqtt://broker:%d" % port
+    tokens = tmp_path / "tokens"
+    tokens.write_text("0123456789abcdef0123456789abcdef admin\n")
+    tokens.chmod(0o600)
+    full = (text + "\n" + "\n".join(section) + "\n").replace(
+        "/run/secrets/outpost_tokens", str(tokens)).replace(
+        "/var/lib/outpost/data", str(tmp_path / "data"))
+    path = tmp_path / "gateway.ini"
+    path.write_text(full)
+    out = subprocess.run([OUTPOST_BIN, "-n", "-c", str(path)],
+                         capture_output=True, text=True, cwd=str(tmp_path))
+    assert (out.returncode, out.stdout) == (0, "configuration OK\n"), \
+        out.stderr

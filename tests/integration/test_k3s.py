@@ -12,16 +12,19 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import NODE_BIN, OUTPOST_BIN
+import deploybroker
+from conftest import NODE_BIN, OUTPOST_BIN, wait_for
 from deployfiles import (REPO, hostport, namespaces_ok, parse_dockerfile,
                          read_ini, run_in_namespaces)
 
 K3S = os.path.join(REPO, "scripts", "k3s")
 NS = "outpost"
+WORKLOADS = ("StatefulSet", "DaemonSet", "Deployment")
 
 
 SECRET_EXAMPLES = [os.path.join("secrets", f) for f in
-                   ("gateway-secret.yaml", "node-probe-secret.yaml")]
+                   ("gateway-secret.yaml", "node-probe-secret.yaml",
+                    "broker-secret.yaml")]
 
 
 def kustomization():
@@ -91,13 +94,13 @@ def config_path(c, volume, key):
 def test_namespace_and_labels(objs):
     assert ("Namespace", NS) in objs
     for (kind, name), o in objs.items():
-        if kind in ("StatefulSet", "DaemonSet"):
+        if kind in WORKLOADS:
             sel = o["spec"]["selector"]["matchLabels"]
             labels = o["spec"]["template"]["metadata"]["labels"]
             assert sel.items() <= labels.items(), name
         if kind == "Service":
             pods = [x for (k, _), x in objs.items()
-                    if k in ("StatefulSet", "DaemonSet") and
+                    if k in WORKLOADS and
                     o["spec"]["selector"].items() <=
                     x["spec"]["template"]["metadata"]["labels"].items()]
             assert len(pods) == 1, "service %s selects one workload" % name
@@ -224,7 +227,9 @@ def test_images_and_users_match_the_dockerfiles(objs):
     for kind, name, dockerfile in (
             ("StatefulSet", "outpost-gateway",
              "scripts/docker/Dockerfile.gateway"),
-            ("DaemonSet", "outpost-node", "scripts/docker/Dockerfile.node")):
+            ("DaemonSet", "outpost-node", "scripts/docker/Dockerfile.node"),
+            ("Deployment", "outpost-broker",
+             "scripts/docker/Dockerfile.broker")):
         ps = pod(objs, kind, name)
         user = parse_dockerfile(os.path.join(REPO, dockerfile))[-1].all(
             "USER")[-1]
@@ -332,3 +337,184 @@ def test_gateway_with_the_secret_as_shipped_refuses_to_start(objs,
         {"OUTPOST": OUTPOST_BIN, "NODE": NODE_BIN, "OUTPOST_TOKEN": ""})
     assert rc == 1 and "gateway exited" in out, out
     assert "refusing to run without authentication" in gwlog, gwlog
+
+
+# -- the broker of the cloud link (broker.yaml) -----------------------------
+
+def broker_conf(objs):
+    return objs[("ConfigMap", "outpost-broker")]["data"]
+
+
+def test_broker_deployment(objs):
+    """One mosquitto with its persistence on the claim, the ConfigMap's
+    files and the TLS Secret mounted where mosquitto.conf names them, and
+    the Service on the port of its one listener."""
+    dep = objs[("Deployment", "outpost-broker")]
+    assert dep["spec"]["replicas"] == 1
+    assert dep["spec"]["strategy"]["type"] == "Recreate", \
+        "one pod at a time writes the persistence file"
+    ps = pod(objs, "Deployment", "outpost-broker")
+    c = container(ps)
+    conf = broker_conf(objs)["mosquitto.conf"]
+    assert config_path(c, "config", "mosquitto.conf")
+    listeners = re.findall(r"^listener (\d+)\s*$", conf, re.M)
+    assert listeners == ["8883"], listeners
+    svc = objs[("Service", "outpost-broker")]
+    assert [(p["protocol"], p["port"], p["targetPort"])
+            for p in svc["spec"]["ports"]] == [("TCP", 8883, 8883)]
+    assert [(p["protocol"], p["containerPort"]) for p in c["ports"]] == \
+        [("TCP", 8883)]
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert c[probe]["tcpSocket"]["port"] == 8883, probe
+    vols = {v["name"]: v for v in ps["volumes"]}
+    claim = vols["data"]["persistentVolumeClaim"]["claimName"]
+    pvc = objs[("PersistentVolumeClaim", claim)]
+    assert pvc["spec"]["accessModes"] == ["ReadWriteOnce"]
+    store = re.search(r"^persistence_location (\S+)$", conf, re.M).group(1)
+    assert store.rstrip("/") == mounts(c)["data"]["mountPath"]
+    assert "persistence true" in conf
+    # Every file the configuration names is in a volume that holds it.
+    tls = mounts(c)["tls"]["mountPath"]
+    secret = objs[("Secret", vols["tls"]["secret"]["secretName"])]
+    cfg = mounts(c)["config"]["mountPath"]
+    for key, path in re.findall(r"^(\w+) (/\S+)$", conf, re.M):
+        if key == "persistence_location":
+            continue
+        d, name = os.path.split(path)
+        if d == tls:
+            assert name in secret["stringData"], (key, path)
+        else:
+            assert d == cfg and name in broker_conf(objs), (key, path)
+    assert "require_certificate true" in conf
+    assert "use_identity_as_username true" in conf
+    assert c["securityContext"]["allowPrivilegeEscalation"] is False
+    assert c["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    assert c["resources"]["limits"]["memory"]
+
+
+def acl_lines(text):
+    return [" ".join(line.split()) for line in text.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
+
+
+def test_broker_acl_is_the_one_of_doc_cloud_md(objs):
+    with open(os.path.join(REPO, "doc", "cloud.md")) as fp:
+        doc = fp.read()
+    blocks = [b for b in re.findall(r"^```[a-z]*\n(.*?)^```$", doc,
+                                    re.M | re.S) if "acl_file" in b]
+    assert len(blocks) == 1
+    assert acl_lines(broker_conf(objs)["acl"]) == acl_lines(blocks[0])
+
+
+@pytest.fixture
+def broker(objs, tmp_path):
+    """The ConfigMap's mosquitto.conf and acl run by a real mosquitto, with
+    a CA, the broker's certificate and client certificates for two sites
+    and the ACL's two services."""
+    if not deploybroker.mosquitto_ok():
+        pytest.skip("mosquitto is not installed")
+    tls = tmp_path / "tls"
+    tls.mkdir()
+    deploybroker.make_pki(str(tls), ["site-1", "site-2", "cloud-ops",
+                                     "cloud-dashboard"])
+    conf = broker_conf(objs)
+    (tmp_path / "acl").write_text(conf["acl"])
+    (tmp_path / "data").mkdir()
+    b = deploybroker.Broker(tmp_path, conf["mosquitto.conf"], {
+        "/etc/mosquitto/tls/": str(tls) + "/",
+        "/etc/mosquitto/conf/acl": str(tmp_path / "acl"),
+        "/var/lib/outpost-broker/": str(tmp_path / "data") + "/"})
+    b.tls = str(tls)
+    clients = []
+
+    def client(name):
+        c = deploybroker.Client(b, name, b.tls)
+        clients.append(c)
+        return c
+    b.client = client
+    yield b
+    for c in clients:
+        c.close()
+    b.stop()
+
+
+def test_broker_keeps_sites_and_roles_apart(broker):
+    """With the ConfigMap's files: a gateway publishes only under its own
+    id and reads only its own requests; the dashboard cannot reach the ops
+    request topic nor read its answers; a client without a certificate
+    gets nowhere."""
+    site1, site2 = broker.client("site-1"), broker.client("site-2")
+    ops, dash = broker.client("cloud-ops"), broker.client("cloud-dashboard")
+    for c in (site1, site2, ops, dash):
+        assert c.connected(), broker.output()
+    site1.subscribe("outpost/site-1/req/#")
+    site2.subscribe("outpost/site-2/req/#", "outpost/site-1/req/#")
+    ops.subscribe("outpost/+/events/#", "outpost/+/res/#")
+    dash.subscribe("outpost/+/res/view", "outpost/+/res/ops")
+
+    # Events: a site's own arrive, one forged for another site does not
+    # (the broker drops it, and keeps order: the own one comes after).
+    site1.publish("outpost/site-2/events/registration/x", "forged")
+    site1.publish("outpost/site-1/events/registration/x", "own")
+    wait_for(lambda: ops.got("own"), what="site-1's own event")
+    assert ops.got("forged") == []
+
+    # Requests: the dashboard's view request reaches site-1, its ops one
+    # does not; site-2 reads neither (cloud-ops's request to site-2, sent
+    # after, arrives at site-2 and shows it would have had them by then).
+    dash.publish("outpost/site-1/req/ops", "dash-ops")
+    dash.publish("outpost/site-1/req/view", "dash-view")
+    wait_for(lambda: site1.got("dash-view"), what="the view request")
+    ops.publish("outpost/site-2/req/ops", "ops-to-2")
+    wait_for(lambda: site2.got("ops-to-2"), what="site-2's own request")
+    assert site1.got("dash-ops") == []
+    assert site2.got("dash-view") == [] and site2.got("dash-ops") == []
+
+    # Answers: the dashboard reads those of view only.
+    site1.publish("outpost/site-1/res/ops", "answer-ops")
+    site1.publish("outpost/site-1/res/view", "answer-view")
+    wait_for(lambda: ops.got("answer-view"), what="answers at cloud-ops")
+    wait_for(lambda: dash.got("answer-view"), what="answer at the dashboard")
+    assert ops.got("answer-ops") and dash.got("answer-ops") == []
+
+    # No client certificate: no session.
+    assert deploybroker.refused_without_certificate(broker, broker.tls)
+
+
+def test_gateway_cloud_section_of_the_configmap_is_valid(objs, tmp_path):
+    """The commented [cloud] section of the gateway's ConfigMap, uncommented
+    (with files where the Secret would put them): outpost -n takes it, and
+    it names the broker's service on the port of its listener."""
+    text = gateway_ini(objs)
+    lines = text.splitlines()
+    start = [i for i, line in enumerate(lines)
+             if line.strip() == "; [gateway]"]
+    assert len(start) == 1, "one commented [gateway] id and [cloud] section"
+    section = []
+    for line in lines[start[0]:]:
+        if not line.strip().startswith(";"):
+            break
+        section.append(line.strip()[1:].strip())
+    ini = read_ini("\n".join(section))
+    svc = objs[("Service", "outpost-broker")]
+    host = "%s.%s.svc.cluster.local" % (svc["metadata"]["name"], NS)
+    assert ini["cloud"]["broker"] == "mqtts://%s:%d" % (
+        host, svc["spec"]["ports"][0]["port"])
+    sdir = tmp_path / "secrets"
+    sdir.mkdir()
+    secret = objs[("Secret", "outpost-gateway-secrets")]
+    files = dict(secret["stringData"],
+                 tokens="0123456789abcdef0123456789abcdef admin\n")
+    for name in re.findall(r"/etc/outpost/secrets/(\S+)",
+                           "\n".join(section)):
+        files[name] = "-"
+    for name, value in files.items():
+        (sdir / name).write_text(value)
+    full = (text + "\n" + "\n".join(section) + "\n").replace(
+        "/etc/outpost/secrets/", str(sdir) + "/")
+    path = tmp_path / "gateway.ini"
+    path.write_text(full)
+    out = subprocess.run([OUTPOST_BIN, "-n", "-c", str(path)],
+                         capture_output=True, text=True, cwd=str(tmp_path))
+    assert (out.returncode, out.stdout) == (0, "configuration OK\n"), \
+        out.stderr

@@ -6,6 +6,7 @@ retries until the receiver takes them.
 import http.server
 import json
 import socket
+import subprocess
 import threading
 
 import pytest
@@ -124,3 +125,28 @@ def test_outbox_survives_a_restart(gateway_factory, receivers):
     gw.start()
     got = rx.wait(lambda e: e["ep"] == "wh-keep", "the kept event")
     assert got[0]["type"] == "registration"
+
+
+def test_outbox_of_an_older_store_is_delivered(gateway_factory, receivers):
+    """A store written before the outbox kept each event's time holds the
+    bare JSON under its sequence number: such an event is still sent, as
+    it was stored, and those after it follow in order."""
+    port = free_port(socket.SOCK_STREAM)    # nobody listens yet
+    gw = hooked(gateway_factory, port)
+    assert gw.stop() == 0
+    old = json.dumps({"type": "registration", "ep": "wh-old",
+                      "time": "2026-01-01T00:00:00Z"}).encode()
+    dump = ("VERSION=3\nformat=bytevalue\ntype=btree\nHEADER=END\n"
+            " %s\n %s\nDATA=END\n" % ((7).to_bytes(8, "big").hex(),
+                                      old.hex()))
+    subprocess.run(["mdb_load", "-s", "outbox", gw.store],
+                   input=dump.encode(), check=True)
+    rx = receivers(port=port)
+    gw.start()
+    dev = FakeDevice(gw, "wh-new")
+    try:
+        rx.wait(lambda e: e["ep"] == "wh-new", "the new event")
+        assert [e["ep"] for e in rx.events] == ["wh-old", "wh-new"]
+        assert rx.events[0] == json.loads(old)
+    finally:
+        dev.close()
