@@ -443,6 +443,10 @@ def test_malformed_requests(mqtt, gateway_factory, devices):
     a = cloud.request("ops", "PUT", put, body="UTC",
                       headers={"Content-Type": "text/plain"})
     assert a.status == 204, a
+    # the id is optional: a request without one is answered without one,
+    # found by its Correlation Data
+    a = cloud.send("view", {"method": "GET", "path": "/v1/health"})
+    assert a.status == 200 and "id" not in a.raw, a
 
 
 # -- events -----------------------------------------------------------------
