@@ -290,6 +290,47 @@ outbox_get(struct outbox *ob, uint64_t seq, uint8_t **out, size_t *len)
 	return 0;
 }
 
+struct outbox_walk {
+	struct outbox	*ob;
+	outbox_walk_cb	 cb;
+	void		*arg;
+};
+
+static int
+outbox_walk_one(const void *key, size_t klen, const void *val, size_t vlen,
+    void *arg)
+{
+	struct outbox_walk *w = arg;
+	uint64_t seq;
+
+	if (klen != 8)
+		return 0;
+	seq = store_get_be64(key);
+	/* Past what is known committed (a later batch's): not yet. */
+	if (seq >= w->ob->durable)
+		return 1;
+	if (seq < w->ob->head || vlen < 8)
+		return 0;
+	return w->cb(seq, val, vlen, w->arg);
+}
+
+int
+outbox_walk(struct outbox *ob, uint64_t from, outbox_walk_cb cb, void *arg)
+{
+	struct outbox_walk w = { ob, cb, arg };
+	uint8_t key[8];
+	int rc;
+
+	if (from < ob->head)
+		from = ob->head;
+	if (from >= ob->durable)
+		return 0;
+	store_put_be64(key, from);
+	rc = store_iterate(ob->st, ob->db, key, sizeof(key), outbox_walk_one,
+	    &w);
+	return rc == -1 ? -1 : 0;
+}
+
 void
 outbox_pop(struct outbox *ob)
 {

@@ -51,6 +51,15 @@ uint64_t	 outbox_durable(const struct outbox *ob);
 int		 outbox_get(struct outbox *ob, uint64_t seq, uint8_t **out,
 		    size_t *len);
 
+/* Calls cb with each committed message from seq from on, in order, as
+ * the store holds it (the time it was put, 8 bytes, then the message;
+ * valid during the call only), until cb returns non-zero or none is left.
+ * No store_get may be called from cb. Returns 0, or -1 on a store error. */
+typedef int (*outbox_walk_cb)(uint64_t seq, const uint8_t *rec, size_t len,
+    void *arg);
+int		 outbox_walk(struct outbox *ob, uint64_t from, outbox_walk_cb cb,
+		    void *arg);
+
 /* Removes the oldest message (delivered). */
 void		 outbox_pop(struct outbox *ob);
 

@@ -117,44 +117,45 @@ cloud_status(struct cloud *c, const char *state, int with_time)
 
 /* ---- up: events through the outbox ---- */
 
-/* Sends what is committed, oldest first, while the window has room. */
+/* One committed event to the broker: its topic's suffix, a NUL, its
+ * JSON (after the 8 bytes of the time it was put). Stops the walk when
+ * the window is full or the link refuses. */
+static int
+cloud_send(uint64_t seq, const uint8_t *rec, size_t len, void *arg)
+{
+	struct cloud *c = arg;
+	char topic[CLOUD_TOPIC_MAX];
+	struct cloud_sent *w;
+	size_t slen = strnlen((const char *)rec + 8, len - 8);
+	int mid;
+
+	if (c->wcount == CLOUD_WINDOW || !link_connected(c->link))
+		return 1;
+	c->next = seq + 1;
+	if (8 + slen == len || (size_t)snprintf(topic, sizeof(topic),
+	    "%s/%.*s", c->base, (int)slen, (const char *)rec + 8) >=
+	    sizeof(topic))
+		return 0;			/* unreadable: skipped */
+	if (link_publish(c->link, topic, rec + 8 + slen + 1,
+	    len - 8 - slen - 1, 0, NULL, 0, &mid) == -1) {
+		c->next = seq;			/* again on the next news */
+		return 1;
+	}
+	w = &c->win[(c->wfirst + c->wcount++) % CLOUD_WINDOW];
+	w->mid = mid;
+	w->seq = seq;
+	w->acked = 0;
+	return 0;
+}
+
+/* Sends what is committed, oldest first, while the window has room: one
+ * walk of the store for as many as fit. */
 static void
 cloud_pump(struct cloud *c)
 {
-	char topic[CLOUD_TOPIC_MAX];
-	struct cloud_sent *w;
-	uint8_t *rec;
-	size_t len, slen;
-	int rc, mid;
-
-	while (link_connected(c->link) && c->wcount < CLOUD_WINDOW &&
-	    c->next < outbox_durable(c->ob)) {
-		if (c->next < outbox_head(c->ob))
-			c->next = outbox_head(c->ob);
-		if ((rc = outbox_get(c->ob, c->next, &rec, &len)) == 1) {
-			c->next++;		/* dropped: not there */
-			continue;
-		}
-		if (rc == -1)
-			return;			/* tried again on the next news */
-		slen = len > 8 ? strnlen((char *)rec + 8, len - 8) : len;
-		if (len <= 8 || 8 + slen == len || (size_t)snprintf(topic,
-		    sizeof(topic), "%s/%.*s", c->base, (int)slen,
-		    (char *)rec + 8) >= sizeof(topic)) {
-			free(rec);
-			c->next++;		/* unreadable: skipped */
-			continue;
-		}
-		rc = link_publish(c->link, topic, rec + 8 + slen + 1,
-		    len - 8 - slen - 1, 0, NULL, 0, &mid);
-		free(rec);
-		if (rc == -1)
-			return;
-		w = &c->win[(c->wfirst + c->wcount++) % CLOUD_WINDOW];
-		w->mid = mid;
-		w->seq = c->next++;
-		w->acked = 0;
-	}
+	if (link_connected(c->link) && c->wcount < CLOUD_WINDOW &&
+	    c->next < outbox_durable(c->ob))
+		outbox_walk(c->ob, c->next, cloud_send, c);
 }
 
 static void

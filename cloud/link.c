@@ -2,9 +2,11 @@
  * link.c: one MQTT connection on the gateway's event loop (link.h).
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <mosquitto.h>
@@ -35,6 +37,9 @@ struct link {
 	int			 failing;	/* reap is set: the first
 						   reason stands */
 	char			 why[128];
+	int			 closing;	/* in link_free */
+	int			 bye_mid;	/* the goodbye's, once sent */
+	int			 bye_acked;
 };
 
 static void	link_attempt(struct link *l);
@@ -107,7 +112,7 @@ link_reap_cb(evutil_socket_t fd, short what, void *arg)
 static void
 link_fail(struct link *l, const char *fmt, const char *detail)
 {
-	if (l->failing)
+	if (l->failing || l->closing)
 		return;
 	l->failing = 1;
 	snprintf(l->why, sizeof(l->why), fmt, detail);
@@ -174,6 +179,11 @@ link_on_publish(struct mosquitto *m, void *arg, int mid, int reason,
 	(void)props;
 	if (l->inflight > 0)
 		l->inflight--;
+	if (l->closing) {
+		if (mid == l->bye_mid)
+			l->bye_acked = 1;
+		return;
+	}
 	if (reason >= 128)
 		log_warnx("cloud: the broker did not take message %d: %s",
 		    mid, mosquitto_reason_string(reason));
@@ -191,6 +201,8 @@ link_on_message(struct mosquitto *m, void *arg,
 	uint16_t clen = 0;
 
 	(void)m;
+	if (l->closing)
+		return;
 	if (props != NULL) {
 		mosquitto_property_read_string(props, MQTT_PROP_RESPONSE_TOPIC,
 		    &resp, false);
@@ -383,6 +395,43 @@ link_new(struct event_base *base, const struct link_opts *o,
 	return l;
 }
 
+/*
+ * Waits, a second at most (the gateway is stopping: it may), until the
+ * broker has acknowledged the goodbye message mid, reading what it sends
+ * meanwhile. libmosquitto closes the socket as soon as its DISCONNECT is
+ * written; a socket closed with unread input (an acknowledgement on its
+ * way) sends a reset, and a reset makes the broker's kernel drop what the
+ * broker had not read yet: the DISCONNECT, and the broker would send the
+ * Will. Once the goodbye is acknowledged, nothing more comes.
+ */
+static void
+link_wait_ack(struct link *l, int mid)
+{
+	struct pollfd pfd;
+	struct timespec t0, now;
+	long left;
+
+	l->bye_mid = mid;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!l->bye_acked && l->mosq != NULL && !l->failing) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = 1000 - ((now.tv_sec - t0.tv_sec) * 1000 +
+		    (now.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0 || (pfd.fd = mosquitto_socket(l->mosq)) < 0)
+			return;
+		pfd.events = POLLIN |
+		    (mosquitto_want_write(l->mosq) ? POLLOUT : 0);
+		if (poll(&pfd, 1, (int)left) <= 0)
+			return;
+		if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    mosquitto_loop_read(l->mosq, 64) != MOSQ_ERR_SUCCESS)
+			return;
+		if ((pfd.revents & POLLOUT) &&
+		    mosquitto_loop_write(l->mosq, 64) != MOSQ_ERR_SUCCESS)
+			return;
+	}
+}
+
 void
 link_free(struct link *l, const char *bye)
 {
@@ -390,15 +439,15 @@ link_free(struct link *l, const char *bye)
 
 	if (l == NULL)
 		return;
+	l->closing = 1;		/* the owner hears no more */
 	if (l->connected && l->mosq != NULL) {
-		if (bye != NULL && l->o.will_topic != NULL)
-			mosquitto_publish_v5(l->mosq, &mid, l->o.will_topic,
-			    (int)strlen(bye), bye, 1, true, NULL);
+		if (bye != NULL && l->o.will_topic != NULL &&
+		    mosquitto_publish_v5(l->mosq, &mid, l->o.will_topic,
+		    (int)strlen(bye), bye, 1, true, NULL) == MOSQ_ERR_SUCCESS)
+			link_wait_ack(l, mid);
 		/* Normal disconnection: the broker drops the will. */
-		mosquitto_disconnect_v5(l->mosq, 0, NULL);
-		/* What is queued goes out now, as far as the socket takes
-		 * it without waiting. */
-		mosquitto_loop_write(l->mosq, 64);
+		if (l->mosq != NULL)
+			mosquitto_disconnect_v5(l->mosq, 0, NULL);
 	}
 	link_drop(l);
 	if (l->tick != NULL)
