@@ -82,7 +82,8 @@ PROXY_SRC := proxy/http.c proxy/conn.c proxy/router.c proxy/api.c proxy/auth.c p
             proxy/tagapi.c proxy/bsapi.c proxy/fwapi.c proxy/crange.c proxy/campapi.c \
             proxy/objapi.c proxy/jobapi.c proxy/alarmapi.c proxy/logapi.c \
             proxy/histapi.c proxy/histparam.c \
-            proxy/stream.c proxy/obsapi.c proxy/metrics.c proxy/webhook.c proxy/whparse.c proxy/headscan.c
+            proxy/stream.c proxy/obsapi.c proxy/metrics.c proxy/webhook.c proxy/whparse.c proxy/headscan.c \
+            proxy/uiapi.c
 CLOUD_SRC := cloud/cloud.c cloud/link.c cloud/envelope.c
 CORE_SRC := $(BASE_SRC) $(LWM2M_SRC) $(STORE_SRC) $(CACHE_SRC) $(DEVICE_SRC) \
             $(FIRMWARE_SRC) $(HEALTH_SRC) $(JOBS_SRC) $(COAP_SRC) $(PROXY_SRC) \
@@ -93,8 +94,12 @@ DOMAIN_SRC := $(BASE_SRC) $(LWM2M_SRC) $(STORE_SRC) $(CACHE_SRC) \
             $(DEVICE_SRC) $(FIRMWARE_SRC) $(HEALTH_SRC) $(JOBS_SRC)
 DOMAIN_OBJ := $(DOMAIN_SRC:%.c=$(B)/%.o)
 GW_SRC   := main.c modules/firmware/fwtool.c $(CORE_SRC)
-CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o)
-GW_OBJ   := $(GW_SRC:%.c=$(B)/%.o)
+# The console (proxy/uiapi.c serves it at /ui/): ui/ and Debian's
+# Chart.js (libjs-chart.js), built into the binary as $(B)/uifiles.c.
+CHARTJS  ?= /usr/share/javascript/chart.js/chart.min.js
+UI_FILES := $(wildcard ui/*.html ui/*.js ui/*.css)
+CORE_OBJ := $(CORE_SRC:%.c=$(B)/%.o) $(B)/uifiles.o
+GW_OBJ   := $(GW_SRC:%.c=$(B)/%.o) $(B)/uifiles.o
 OUTPOST  := $(if $(filter build,$(B)),outpost,$(B)/outpost)
 
 # The node agent: node/main.c has its main(); node unit tests link the rest.
@@ -126,6 +131,14 @@ $(OUTPOST): $(GW_OBJ)
 
 $(NODE): $(B)/node/main.o $(NODE_CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(NODE_LIBS)
+
+$(B)/uifiles.c: scripts/embed.sh $(UI_FILES) $(CHARTJS)
+	@mkdir -p $(dir $@)
+	scripts/embed.sh $@ $(foreach f,$(UI_FILES),$(notdir $(f))=$(f)) \
+	    chart.js=$(CHARTJS)
+
+$(B)/uifiles.o: $(B)/uifiles.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 # Each object depends on the headers it includes: the compiler writes them
 # down (-MMD) beside the object, and the next make reads them.

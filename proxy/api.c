@@ -398,6 +398,10 @@ const struct http_route api_routes[] = {
 	{ "/v1/observations", EVHTTP_REQ_GET, observe_list_http, AUTH_READ,
 	    AUTH_ADMIN },
 	{ "/metrics", EVHTTP_REQ_GET, api_metrics, AUTH_READ, AUTH_ADMIN },
+	/* The console's files hold no data: it asks the API, with a token. */
+	{ "/ui", EVHTTP_REQ_GET, api_ui_root, AUTH_PUBLIC, AUTH_ADMIN },
+	{ "/ui/", EVHTTP_REQ_GET, api_ui, AUTH_PUBLIC, AUTH_ADMIN },
+	{ "/ui/{file}", EVHTTP_REQ_GET, api_ui, AUTH_PUBLIC, AUTH_ADMIN },
 	{ "/v1/firmware", EVHTTP_REQ_GET | EVHTTP_REQ_POST, api_firmware,
 	    AUTH_READ, AUTH_ADMIN },
 	{ "/v1/firmware/{id}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE,

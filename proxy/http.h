@@ -130,6 +130,10 @@ void	api_device_bootstrap(struct http_exchange *hx);
 /* proxy/alarmapi.c: GET and POST /v1/alarm-rules, GET and DELETE
  * /v1/alarm-rules/{id}; GET /v1/alarms, GET /v1/alarms/{id}, POST
  * /v1/alarms/{id}/ack. */
+/* proxy/uiapi.c: the console's files at /ui/ (and /ui, sent there). */
+void	api_ui(struct http_exchange *hx);
+void	api_ui_root(struct http_exchange *hx);
+
 void	api_alarm_rules(struct http_exchange *hx);
 void	api_alarm_rule(struct http_exchange *hx);
 void	api_alarms(struct http_exchange *hx);
