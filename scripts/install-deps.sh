@@ -17,6 +17,9 @@ fi
 
 # tzdata: /usr/share/zoneinfo, where the gateway reads a job's time zone
 # (tz.c); the unit tests also compile its tzdata.zi with zic.
+# libjs-chart.js: Chart.js, built into the binary for the console's plots
+# (Makefile CHARTJS); chromium, chromium-driver and python3-selenium drive
+# the console's browser tests (tests/integration/test_console.py).
 PKGS="build-essential pkg-config
 libevent-dev libcoap3-dev libcoap3-bin libwolfssl-dev liblmdb-dev lmdb-utils
 libinih-dev libcjson-dev libcbor-dev libxml2-dev tzdata
@@ -24,7 +27,8 @@ libcmocka-dev python3 python3-pytest python3-yaml curl iproute2 procps
 clang libclang-rt-14-dev
 wrk nginx-light binutils openssl
 systemd groff-base
-libmosquitto-dev mosquitto-clients python3-paho-mqtt"
+libmosquitto-dev mosquitto-clients python3-paho-mqtt
+libjs-chart.js chromium chromium-driver python3-selenium"
 # The validator needs node and npm. Debian's nodejs and npm unless a node
 # with its own npm is installed already (such a nodejs conflicts with npm).
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"

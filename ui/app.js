@@ -81,10 +81,10 @@ async function fleetPage() {
 		Object.entries(states).map(([k, v]) => k + " " + v)
 		.join(", ") || "none")),
 	    el("p", {}, "Active alarms: ", el("span", { id: "fleet-alarms" },
-		alarms.json && alarms.json.items ? alarms.json.items.length :
+		alarms.json && alarms.json.alarms ? alarms.json.alarms.length :
 		"?")),
 	    el("p", {}, "Jobs: ", el("span", { id: "fleet-jobs" },
-		jobs.json && jobs.json.items ? jobs.json.items.length : "?")));
+		jobs.json && jobs.json.jobs ? jobs.json.jobs.length : "?")));
 }
 
 async function devicesPage(q) {

@@ -1,0 +1,99 @@
+"""
+The operator's console at /ui/, driven by a real headless Chromium
+(Debian's chromium and chromium-driver, through python3-selenium) against a
+real gateway. Screenshots of each page go to the test's tmp dir.
+"""
+import os
+import shutil
+
+import pytest
+
+from conftest import wait_for
+from fakedev import FakeDevice
+
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ADMIN = "console-admin-token-0123456789"
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+except ImportError:         # pragma: no cover
+    webdriver = None
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if webdriver is None or not shutil.which("chromium") or \
+            not os.path.exists(CHROMEDRIVER):
+        if os.environ.get("CI"):
+            pytest.fail("chromium, chromium-driver and python3-selenium "
+                        "are needed (scripts/install-deps.sh)")
+        pytest.skip("no headless chromium here")
+    opts = webdriver.ChromeOptions()
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu",
+              "--disable-dev-shm-usage", "--window-size=1280,720",
+              "--user-data-dir=%s" % (tmp_path / "chromium")):
+        opts.add_argument(a)
+    d = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER),
+                         options=opts)
+    d.shots = tmp_path
+    yield d
+    d.quit()
+
+
+def text_of(d, elem_id):
+    try:
+        return d.find_element(By.ID, elem_id).text
+    except Exception:
+        return ""
+
+
+def login(d, gw):
+    d.get("http://127.0.0.1:%d/ui/" % gw.http_port)
+    d.find_element(By.ID, "token").send_keys(ADMIN)
+    d.find_element(By.CSS_SELECTOR, "#login-form button").click()
+
+
+def test_console_files_forbid_inline_script(gateway):
+    status, hdrs, body = gateway.http("GET", "/ui/")
+    assert status == 200 and hdrs["content-type"].startswith("text/html")
+    csp = hdrs["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert b"<script>" not in body and b"onclick" not in body
+    status, hdrs, _ = gateway.http("GET", "/ui")
+    assert status == 301 and hdrs["location"] == "/ui/"
+    status, hdrs, body = gateway.http("GET", "/ui/chart.js")
+    assert status == 200 and b"Chart.js" in body[:200]
+    assert gateway.http("GET", "/ui/nope.js")[0] == 404
+
+
+def test_token_then_fleet_and_devices(gateway_factory, browser):
+    gw = gateway_factory(auth={"admin_token": ADMIN})
+    devs = [FakeDevice(gw, ep) for ep in ("site-a-1", "site-a-2", "site-b-1")]
+    try:
+        login(browser, gw)
+        wait_for(lambda: "awake 3" in text_of(browser, "fleet-devices"),
+                 timeout=10, what="the fleet's devices by state")
+        browser.save_screenshot(str(browser.shots / "fleet.png"))
+        # the token is the session's, never in a URL
+        assert ADMIN not in browser.current_url
+        browser.get("http://127.0.0.1:%d/ui/#/devices?prefix=site-a" %
+                    gw.http_port)
+        wait_for(lambda: "site-a-2" in text_of(browser, "devices"),
+                 timeout=10, what="the devices found by name")
+        shown = text_of(browser, "devices")
+        assert "site-a-1" in shown and "site-b-1" not in shown
+        browser.save_screenshot(str(browser.shots / "devices.png"))
+    finally:
+        for d in devs:
+            d.close()
+
+
+def test_wrong_token_asks_again(gateway_factory, browser):
+    gw = gateway_factory(auth={"admin_token": ADMIN})
+    browser.get("http://127.0.0.1:%d/ui/" % gw.http_port)
+    browser.find_element(By.ID, "token").send_keys("not-the-token-at-all")
+    browser.find_element(By.CSS_SELECTOR, "#login-form button").click()
+    wait_for(lambda: "did not take" in text_of(browser, "login-error"),
+             timeout=10, what="the refusal")
