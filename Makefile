@@ -204,10 +204,10 @@ check-asan:
 # libFuzzer targets: each fuzz_X.c names the sources it needs in a
 # "// fuzz-sources:" line (@CORE_SRC@: all of the gateway but main.c)
 # and any libraries in a "// fuzz-libs:" line.
-fuzz: deps
+fuzz: deps $(B)/uifiles.c
 	@mkdir -p $(B)/fuzz
 	@for f in $(FUZZ_SRC); do \
-	  n=$$(basename $$f .c); srcs=$$(sed -n -e 's|@CORE_SRC@|$(CORE_SRC)|' \
+	  n=$$(basename $$f .c); srcs=$$(sed -n -e 's|@CORE_SRC@|$(CORE_SRC) $(B)/uifiles.c|' \
 	      -e 's|^// fuzz-sources: ||p' $$f); \
 	  libs=$$(sed -n 's|^// fuzz-libs: ||p' $$f); \
 	  echo "== $$n ($(FUZZ_TIME)s)"; \
