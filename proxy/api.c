@@ -142,6 +142,17 @@ api_health(struct http_exchange *hx)
 	http_reply_json(hx, 200, o);
 }
 
+/* GET /v1/whoami: the role the request's token has, so that a client (the
+ * console) offers only what that role may do. */
+static void
+api_whoami(struct http_exchange *hx)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "role", auth_role_name(hx->role));
+	http_reply_json(hx, 200, o);
+}
+
 struct api_list {
 	struct gateway	*gw;
 	cJSON		*devices;
@@ -149,13 +160,19 @@ struct api_list {
 	long		 limit, n;
 	const char	*next;
 	int64_t		 now;
+	const char	*prefix;	/* NULL: any name */
+	size_t		 plen;
 };
 
+/* 0 to go on, 1 when one more exists (a next page), 2 past the prefix (the
+ * walks are in name order: nothing after matches). */
 static int
 api_list_one(struct device *d, void *arg)
 {
 	struct api_list *l = arg;
 
+	if (l->prefix != NULL && strncmp(d->ep, l->prefix, l->plen) != 0)
+		return strcmp(d->ep, l->prefix) > 0 ? 2 : 0;
 	if (l->state >= 0 &&
 	    (int)registry_state(l->gw->registry, d, l->now) != l->state)
 		return 0;
@@ -179,12 +196,15 @@ api_list_tagged(const char *ep, void *arg)
 static void
 api_devices_list(struct http_exchange *hx)
 {
-	struct api_list l = { hx->gw, NULL, -1, 0, 0, NULL, gw_now() };
+	struct api_list l = { hx->gw, NULL, -1, 0, 0, NULL, gw_now(), NULL,
+	    0 };
 	const char *state = http_query(hx, "state");
 	const char *after = http_query(hx, "after");
 	const char *tag = http_query(hx, "tag");
+	const char *prefix = http_query(hx, "prefix");
+	struct device *d;
 	cJSON *doc, *last;
-	int more;
+	int more = 0;
 
 	if (state != NULL && (l.state = registry_state_from_name(state)) < 0) {
 		http_error(hx, 400, "bad_request", "state must be awake, "
@@ -198,11 +218,29 @@ api_devices_list(struct http_exchange *hx)
 		    "characters of A-Z a-z 0-9 . _ : -", TAG_LEN_MAX);
 		return;
 	}
+	if (prefix != NULL && (*prefix == '\0' ||
+	    strlen(prefix) > LWM2M_EP_MAX)) {
+		http_error(hx, 400, "bad_request", "prefix must be 1..%d "
+		    "characters", LWM2M_EP_MAX);
+		return;
+	}
 	doc = cJSON_CreateObject();
 	l.devices = cJSON_AddArrayToObject(doc, "devices");
-	if (tag != NULL)
+	if (prefix != NULL) {
+		l.prefix = prefix;
+		l.plen = strlen(prefix);
+		/* The walks start after a name: the prefix itself first. */
+		if (after == NULL || strcmp(after, prefix) < 0) {
+			after = prefix;
+			if ((d = registry_find_by_endpoint(hx->gw->registry,
+			    prefix)) != NULL && (tag == NULL ||
+			    tags_has(hx->gw, prefix, tag) == 1))
+				more = api_list_one(d, &l);
+		}
+	}
+	if (more == 0 && tag != NULL)
 		more = tags_walk_from(hx->gw, tag, after, api_list_tagged, &l);
-	else
+	else if (more == 0)
 		more = registry_walk_ordered(hx->gw->registry, after,
 		    api_list_one, &l);
 	if (more == -1) {
@@ -363,6 +401,7 @@ const struct http_route api_routes[] = {
 	    EVHTTP_REQ_POST | EVHTTP_REQ_DELETE, proxy_forward, AUTH_READ,
 	    AUTH_OPERATE },
 	{ "/v1/health", EVHTTP_REQ_GET, api_health, AUTH_PUBLIC, AUTH_ADMIN },
+	{ "/v1/whoami", EVHTTP_REQ_GET, api_whoami, AUTH_READ, AUTH_ADMIN },
 	{ "/v1/devices", EVHTTP_REQ_GET | EVHTTP_REQ_POST, api_devices,
 	    AUTH_READ, AUTH_ADMIN },
 	{ "/v1/devices/{ep}", EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, api_device,

@@ -365,6 +365,7 @@ auth_check(struct auth *a, const char *authorization,
 
 	if (need == AUTH_UNSET)
 		need = AUTH_ADMIN;
+	v->role = a == NULL || a->ntokens == 0 ? AUTH_ADMIN : need;
 	if (need == AUTH_PUBLIC || a == NULL || a->ntokens == 0)
 		return 0;
 	if (auth_limit(a, peer, v) == -1)
@@ -388,5 +389,6 @@ auth_check(struct auth *a, const char *authorization,
 	if (!auth_bucket_take(&t->bucket, a->token_rate, a->token_burst,
 	    auth_now_ms(), &retry))
 		return auth_too_many(v, retry, "token");
+	v->role = t->role;
 	return 0;
 }

@@ -48,6 +48,7 @@ struct auth_verdict {
 	const char	*header;	/* WWW-Authenticate or Retry-After */
 	char		 value[128];	/* its value */
 	char		 detail[96];
+	enum auth_role	 role;		/* on success: the token's role */
 };
 
 /*
@@ -64,7 +65,8 @@ int	auth_limit(struct auth *a, const struct sockaddr *peer,
  * Checks a request (its Authorization header, or NULL, and the client's
  * address) against the role its route needs. Returns 0 to go on, or -1
  * with the refusal in *v: 401 (no or unknown token), 403 (role too low)
- * or 429 (the token's rate limit).
+ * or 429 (the token's rate limit). On success v->role is the token's role
+ * (admin when the API has no tokens; need on a public route).
  */
 int	auth_check(struct auth *a, const char *authorization,
 	    const struct sockaddr *peer, enum auth_role need,

@@ -483,6 +483,7 @@ http_route(struct gateway *gw, struct evhttp_request *req,
 				    EVHTTP_REQ_GET ? api_routes[i].get_role :
 				    api_routes[i].change_role) == -1)
 					return;
+				hx->role = role;
 			} else if (auth_check(gw->http->auth,
 			    evhttp_find_header(
 			    evhttp_request_get_input_headers(req),
@@ -491,7 +492,8 @@ http_route(struct gateway *gw, struct evhttp_request *req,
 			    api_routes[i].change_role, &verdict) == -1) {
 				http_refuse(hx, &verdict);
 				return;
-			}
+			} else
+				hx->role = verdict.role;
 			api_routes[i].handler(hx);
 			return;
 		}

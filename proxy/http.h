@@ -55,6 +55,7 @@ struct http_exchange {
 	struct router_params		 params;
 	struct evkeyvalq		 query;
 	int				 px;	/* enum metrics_proxy */
+	enum auth_role			 role;	/* the request's, once routed */
 	struct timespec			 t0;	/* CLOCK_MONOTONIC */
 };
 

@@ -288,3 +288,15 @@ def test_token_file_may_hold_hashes(gateway_factory, tmp_path):
     # The hash itself is no token.
     assert gw.http("GET", "/v1/devices", headers=bearer(
         "sha256:" + digest))[0] == 401
+
+
+def test_whoami_names_the_tokens_role(authgw, gateway):
+    for tok, role in [(ADMIN, "admin"), (INI_ADMIN, "admin"),
+                      (OPERATE, "operate"), (READ, "read")]:
+        status, _, body = authgw.http("GET", "/v1/whoami",
+                                      headers=bearer(tok))
+        assert status == 200 and json.loads(body) == {"role": role}, tok
+    assert authgw.http("GET", "/v1/whoami")[0] == 401
+    # without tokens the API is open, and every request is admin
+    status, _, body = gateway.http("GET", "/v1/whoami")
+    assert status == 200 and json.loads(body)["role"] == "admin"

@@ -97,6 +97,29 @@ def test_list_filter_and_pages(gateway):
     assert status == 400 and b"tag must be" in body
 
 
+def test_list_by_name_prefix(gateway):
+    gw = gateway
+    for ep in ("a", "dev", "dev-1", "dev-2", "dev-3", "dew", "devx"):
+        gw.register(ep)
+    assert put_tags(gw, "dev-2", ["site-a"])[0] == 200
+    assert put_tags(gw, "dev", ["site-a"])[0] == 200
+    assert listed(gw, "?prefix=dev") == ["dev", "dev-1", "dev-2", "dev-3",
+                                         "devx"]
+    assert listed(gw, "?prefix=dev-") == ["dev-1", "dev-2", "dev-3"]
+    assert listed(gw, "?prefix=zz") == []
+    assert listed(gw, "?prefix=dev&tag=site-a") == ["dev", "dev-2"]
+    # pages within the prefix; the last one says so
+    doc = gw.devices("?prefix=dev&limit=2")
+    assert [d["ep"] for d in doc["devices"]] == ["dev", "dev-1"]
+    assert doc["next"] == "dev-1"
+    doc = gw.devices("?prefix=dev&limit=3&after=dev-1")
+    assert [d["ep"] for d in doc["devices"]] == ["dev-2", "dev-3", "devx"]
+    assert doc["next"] is None
+    for bad in ("", "x" * 64):
+        status, _, body = gw.http("GET", "/v1/devices?prefix=" + bad)
+        assert status == 400 and b"prefix must be" in body
+
+
 BAD = [
     ("not json", "JSON array"),
     ('{"tags": ["a"], "extra": 1}', "one member"),

@@ -1,0 +1,2 @@
+/* device: written in its own step. */
+"use strict";

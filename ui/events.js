@@ -1,0 +1,2 @@
+/* events: written in its own step. */
+"use strict";

@@ -1,0 +1,2 @@
+/* firmware: written in its own step. */
+"use strict";

@@ -1,0 +1,2 @@
+/* jobs: written in its own step. */
+"use strict";
