@@ -221,8 +221,8 @@ alarmparse_common(const cJSON *doc, unsigned seen, struct alarm_rule_def *def,
 		    sizeof(why)) == -1) {
 			snprintf(field, fieldlen, "ep");
 			return parse_error(err, errlen, "ep must be an "
-			    "endpoint name (1..%d characters of A-Z a-z 0-9 "
-			    "and -._:~@+!$*)", LWM2M_EP_MAX);
+			    "endpoint name (%s)", cJSON_IsString(v) ? why :
+			    "not a string");
 		}
 		def->select = ALARM_SEL_EP;
 		snprintf(def->ep, sizeof(def->ep), "%s", v->valuestring);

@@ -92,6 +92,7 @@ jp_endpoints(struct jp *p, const cJSON *eps)
 	struct jp_ep *sorted = NULL;
 	const cJSON *e;
 	uint8_t *keep = NULL;
+	char why[64];
 	size_t n, i = 0;
 	int rc = -1;
 
@@ -110,12 +111,13 @@ jp_endpoints(struct jp *p, const cJSON *eps)
 		goto done;
 	}
 	cJSON_ArrayForEach(e, eps) {
-		if (!cJSON_IsString(e) || !campparse_ep_ok(e->valuestring)) {
+		if (!cJSON_IsString(e) || lwm2m_check_ep(e->valuestring, why,
+		    sizeof(why)) == -1) {
 			char f[32];
 
 			snprintf(f, sizeof(f), "endpoints[%zu]", i);
-			jp_fail(p, f, "not an endpoint name (1..%d characters "
-			    "of A-Z a-z 0-9 -._:~@+!$*)", LWM2M_EP_MAX);
+			jp_fail(p, f, "not an endpoint name (%s)",
+			    cJSON_IsString(e) ? why : "not a string");
 			goto done;
 		}
 		sorted[i].ep = e->valuestring;

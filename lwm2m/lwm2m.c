@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lwm2m.h"
+#include "parse.h"
 
 #define LWM2M_KEY_SHOW	32	/* bytes of an unknown key quoted in err */
 
@@ -88,38 +89,37 @@ lwm2m_in_set(uint8_t c, const char *set)
  * of one table: a test is a load, not a strchr. */
 #define LWM2M_C_PATH	0x01	/* RFC 3986 pchar without pct-encoded, '/' */
 #define LWM2M_C_NAME	0x02	/* RFC 6690 parmname, plus '*' */
-#define LWM2M_C_EP	0x04	/* endpoint name */
 
-#define LWM2M_C_ALL	(LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP)
+#define LWM2M_C_ALL	(LWM2M_C_PATH | LWM2M_C_NAME)
 
-/* Letters and digits are in every class; the rest as RFC 3986, RFC 6690
- * and the endpoint name's rules allow. */
+/* Letters and digits are in every class; the rest as RFC 3986 and RFC
+ * 6690 allow. */
 static const uint8_t lwm2m_class[256] = {
 	['0' ... '9'] = LWM2M_C_ALL,
 	['A' ... 'Z'] = LWM2M_C_ALL,
 	['a' ... 'z'] = LWM2M_C_ALL,
-	['!'] = LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP,
+	['!'] = LWM2M_C_PATH | LWM2M_C_NAME,
 	['#'] = LWM2M_C_NAME,
-	['$'] = LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP,
+	['$'] = LWM2M_C_PATH | LWM2M_C_NAME,
 	['&'] = LWM2M_C_PATH | LWM2M_C_NAME,
 	['\''] = LWM2M_C_PATH,
 	['('] = LWM2M_C_PATH,
 	[')'] = LWM2M_C_PATH,
-	['*'] = LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP,
-	['+'] = LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP,
+	['*'] = LWM2M_C_PATH | LWM2M_C_NAME,
+	['+'] = LWM2M_C_PATH | LWM2M_C_NAME,
 	[','] = LWM2M_C_PATH,
-	['-'] = LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP,
-	['.'] = LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP,
+	['-'] = LWM2M_C_PATH | LWM2M_C_NAME,
+	['.'] = LWM2M_C_PATH | LWM2M_C_NAME,
 	['/'] = LWM2M_C_PATH,
-	[':'] = LWM2M_C_PATH | LWM2M_C_EP,
+	[':'] = LWM2M_C_PATH,
 	[';'] = LWM2M_C_PATH,
 	['='] = LWM2M_C_PATH,
-	['@'] = LWM2M_C_PATH | LWM2M_C_EP,
+	['@'] = LWM2M_C_PATH,
 	['^'] = LWM2M_C_NAME,
-	['_'] = LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP,
+	['_'] = LWM2M_C_PATH | LWM2M_C_NAME,
 	['`'] = LWM2M_C_NAME,
 	['|'] = LWM2M_C_NAME,
-	['~'] = LWM2M_C_PATH | LWM2M_C_NAME | LWM2M_C_EP,
+	['~'] = LWM2M_C_PATH | LWM2M_C_NAME,
 };
 
 static int
@@ -166,7 +166,13 @@ lwm2m_key_show(const uint8_t *key, size_t klen, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
-/* ep: 1..LWM2M_EP_MAX bytes that are safe in a URL path. */
+/*
+ * ep: 1..LWM2M_EP_MAX bytes of UTF-8 text, as LwM2M allows any name: no
+ * control characters, no space at either end, and none of the characters
+ * that would split or end a path or a query where the name goes (the HTTP
+ * API's /v1/devices/{ep}, topics, store keys): '/', '?', '#', '%', and the
+ * quote and backslash that JSON and shells quote with.
+ */
 static int
 lwm2m_query_ep(struct lwm2m_params *p, const uint8_t *v, size_t len,
     char *err, size_t errlen)
@@ -182,11 +188,20 @@ lwm2m_query_ep(struct lwm2m_params *p, const uint8_t *v, size_t len,
 		return (-1);
 	}
 	for (i = 0; i < len; i++) {
-		if (!lwm2m_is_class(v[i], LWM2M_C_EP)) {
+		if (v[i] < 0x20 || v[i] == 0x7f || strchr("/?#%\"\\", v[i])
+		    != NULL) {
 			lwm2m_error(err, errlen, "ep: bad character 0x%02x",
 			    v[i]);
 			return (-1);
 		}
+	}
+	if (!parse_utf8(v, len, 1)) {
+		lwm2m_error(err, errlen, "ep: not UTF-8 text");
+		return (-1);
+	}
+	if (len > 0 && (v[0] == ' ' || v[len - 1] == ' ')) {
+		lwm2m_error(err, errlen, "ep: begins or ends with a space");
+		return (-1);
 	}
 	memcpy(p->ep, v, len);
 	p->ep[len] = '\0';

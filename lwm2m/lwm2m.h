@@ -34,8 +34,10 @@ struct lwm2m_params {
 
 /*
  * Applies one Uri-Query option value ("ep=node-1", "lt=300", "Q", ...) to p.
- * Known keys: ep (1..LWM2M_EP_MAX chars from [A-Za-z0-9] and "-._:~@+!$*",
- * so that "urn:imei:35..." works and the name is safe in an HTTP path), lt
+ * Known keys: ep (1..LWM2M_EP_MAX bytes of UTF-8 text without controls,
+ * without a space at either end, and without '/', '?', '#', '%', '"' or
+ * '\\', so that "urn:imei:35..." and any name a person gives work, and the
+ * name stays one segment of an HTTP path once percent-encoded), lt
  * (decimal 1..LWM2M_LIFETIME_MAX, no sign, no leading '+', no overflow;
  * leading zeros are harmless), lwm2m (digits '.' digits, e.g. "1.1"),
  * b (letters from "UTSNQ", each at most once; 'Q' sets queue_mode),

@@ -48,7 +48,7 @@ bsapi_put_done(int status, void *arg)
 	struct bsapi_put *bp = arg;
 	struct http_exchange *hx = bp->hx;
 	const char *name = hx->params.value[0];
-	char loc[64 + 256];
+	char loc[64 + 256], seg[HTTP_SEG_LEN];
 	cJSON *doc = NULL;
 	int rc;
 
@@ -60,7 +60,7 @@ bsapi_put_done(int status, void *arg)
 	} else {
 		if (bp->created) {
 			snprintf(loc, sizeof(loc), "/v1/bootstrap%s/%s",
-			    bp->tag ? "-tags" : "", name);
+			    bp->tag ? "-tags" : "", http_seg(name, seg));
 			evhttp_add_header(evhttp_request_get_output_headers(
 			    hx->req), "Location", loc);
 		}

@@ -512,14 +512,14 @@ forward_device_error(struct http_exchange *hx, const struct devresp *r,
 static void
 forward_created(struct http_exchange *hx, const struct devresp *r)
 {
-	char buf[COAPMAP_LOCATION_MAX + LWM2M_EP_MAX + 32];
+	char buf[COAPMAP_LOCATION_MAX + HTTP_SEG_LEN + 32], seg[HTTP_SEG_LEN];
 	cJSON *doc = cJSON_CreateObject();
 
 	if (r->location == NULL) {
 		cJSON_AddNullToObject(doc, "path");
 	} else {
 		snprintf(buf, sizeof(buf), "/v1/devices/%s/r/%s",
-		    hx->params.value[0], r->location);
+		    http_seg(hx->params.value[0], seg), r->location);
 		evhttp_add_header(evhttp_request_get_output_headers(hx->req),
 		    "Location", buf);
 		snprintf(buf, sizeof(buf), "/%s", r->location);

@@ -355,6 +355,29 @@ http_json_time(cJSON *o, const char *key, int64_t t)
 }
 
 const char *
+http_seg(const char *ep, char buf[HTTP_SEG_LEN])
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, n = 0;
+	unsigned char c;
+
+	for (i = 0; ep[i] != '\0' && n + 4 <= HTTP_SEG_LEN; i++) {
+		c = (unsigned char)ep[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~!$&'()*+,;=:@", c)
+		    != NULL)
+			buf[n++] = (char)c;
+		else {
+			buf[n++] = '%';
+			buf[n++] = hex[c >> 4];
+			buf[n++] = hex[c & 15];
+		}
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+const char *
 http_query(struct http_exchange *hx, const char *key)
 {
 	return evhttp_find_header(&hx->query, key);

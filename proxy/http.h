@@ -12,6 +12,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "modules/device/tags.h"
+#include "lwm2m/lwm2m.h"
 #include "proxy/auth.h"
 #include "proxy/router.h"
 
@@ -196,6 +197,12 @@ int	http_query_limit(struct http_exchange *hx, long *limit);
 /* Whether ep is a name a device could register or bootstrap with
  * (lwm2m_check_ep); 0 once answered 400 when not. */
 int	http_check_ep(struct http_exchange *hx, const char *ep);
+
+/* ep as one segment of a path, for a Location or a link: what RFC 3986
+ * allows in a segment as it is, everything else percent-encoded. Returns
+ * buf. */
+#define HTTP_SEG_LEN	(LWM2M_EP_MAX * 3 + 1)
+const char *http_seg(const char *ep, char buf[HTTP_SEG_LEN]);
 
 /*
  * One page of items (a JSON array the caller made, which this takes) into

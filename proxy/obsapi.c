@@ -174,10 +174,10 @@ struct obsapi_set {
 static void
 obsapi_set_location(struct http_exchange *hx, const char *ep, const char *id)
 {
-	char loc[512];
+	char loc[512], seg[HTTP_SEG_LEN];
 
 	if (snprintf(loc, sizeof(loc), "/v1/devices/%s/observe-composite/%s",
-	    ep, id) >= (int)sizeof(loc))
+	    http_seg(ep, seg), id) >= (int)sizeof(loc))
 		return;		/* ep is registered: never */
 	evhttp_add_header(evhttp_request_get_output_headers(hx->req),
 	    "Location", loc);

@@ -60,7 +60,8 @@ ops_body(cJSON *o, int cf, const uint8_t *p, size_t len)
 static void
 ops_result(cJSON *r, const struct op_view *v)
 {
-	char type[64], buf[COAPMAP_LOCATION_MAX + LWM2M_EP_MAX + 32];
+	char type[64], buf[COAPMAP_LOCATION_MAX + HTTP_SEG_LEN + 32];
+	char seg[HTTP_SEG_LEN];
 	char detail[512], code[8];
 	const char *name;
 	int cls = v->result_code >> 5, det = v->result_code & 31;
@@ -69,8 +70,8 @@ ops_result(cJSON *r, const struct op_view *v)
 	if (v->location != NULL) {
 		snprintf(buf, sizeof(buf), "/%s", v->location);
 		cJSON_AddStringToObject(r, "path", buf);
-		snprintf(buf, sizeof(buf), "/v1/devices/%s/r/%s", v->ep,
-		    v->location);
+		snprintf(buf, sizeof(buf), "/v1/devices/%s/r/%s",
+		    http_seg(v->ep, seg), v->location);
 		cJSON_AddStringToObject(r, "location", buf);
 	}
 	if (cls >= 4) {

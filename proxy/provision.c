@@ -70,7 +70,7 @@ static void
 provision_done(int status, void *arg)
 {
 	struct provision *pv = arg;
-	char loc[LWM2M_EP_MAX + 16];
+	char loc[HTTP_SEG_LEN + 16], seg[HTTP_SEG_LEN];
 
 	if (status != 0) {
 		http_store_error(pv->hx, "store write failed");
@@ -81,7 +81,8 @@ provision_done(int status, void *arg)
 	} else if (pv->replace) {
 		http_reply_json(pv->hx, 200, provision_json(&pv->c, 1));
 	} else {
-		snprintf(loc, sizeof(loc), "/v1/devices/%s", pv->c.ep);
+		snprintf(loc, sizeof(loc), "/v1/devices/%s",
+		    http_seg(pv->c.ep, seg));
 		evhttp_add_header(evhttp_request_get_output_headers(
 		    pv->hx->req), "Location", loc);
 		http_reply_json(pv->hx, 201, provision_answer(pv));

@@ -42,6 +42,15 @@ def browser(tmp_path):
     d.quit()
 
 
+def shot(d, name):
+    """A screenshot of the page into the test's tmp dir and, when
+    OUTPOST_SHOTS names a directory, there too (the README's come from
+    there)."""
+    d.save_screenshot(str(d.shots / name))
+    if os.environ.get("OUTPOST_SHOTS"):
+        d.save_screenshot(os.path.join(os.environ["OUTPOST_SHOTS"], name))
+
+
 def text_of(d, elem_id):
     try:
         return d.find_element(By.ID, elem_id).text
@@ -75,7 +84,7 @@ def test_token_then_fleet_and_devices(gateway_factory, browser):
         login(browser, gw)
         wait_for(lambda: "awake 3" in text_of(browser, "fleet-devices"),
                  timeout=10, what="the fleet's devices by state")
-        browser.save_screenshot(str(browser.shots / "fleet.png"))
+        shot(browser, "fleet.png")
         # the token is the session's, never in a URL
         assert ADMIN not in browser.current_url
         browser.get("http://127.0.0.1:%d/ui/#/devices?prefix=site-a" %
@@ -84,7 +93,7 @@ def test_token_then_fleet_and_devices(gateway_factory, browser):
                  timeout=10, what="the devices found by name")
         shown = text_of(browser, "devices")
         assert "site-a-1" in shown and "site-b-1" not in shown
-        browser.save_screenshot(str(browser.shots / "devices.png"))
+        shot(browser, "devices.png")
     finally:
         for d in devs:
             d.close()
@@ -97,3 +106,38 @@ def test_wrong_token_asks_again(gateway_factory, browser):
     browser.find_element(By.CSS_SELECTOR, "#login-form button").click()
     wait_for(lambda: "did not take" in text_of(browser, "login-error"),
              timeout=10, what="the refusal")
+
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def no_markup_from(d, where):
+    """No element the hostile name could have made, and no alert."""
+    from selenium.common.exceptions import NoAlertPresentException
+    assert d.execute_script(
+        "return document.querySelectorAll(arguments[0] + ' img').length",
+        where) == 0
+    try:
+        d.switch_to.alert
+        raise AssertionError("an alert ran")
+    except NoAlertPresentException:
+        pass
+
+
+def test_hostile_device_name_is_text(gateway_factory, browser):
+    gw = gateway_factory(auth={"admin_token": ADMIN})
+    dev = FakeDevice(gw, HOSTILE)
+    try:
+        login(browser, gw)
+        wait_for(lambda: "awake 1" in text_of(browser, "fleet-devices"),
+                 timeout=10, what="the fleet")
+        browser.get("http://127.0.0.1:%d/ui/#/devices?prefix=%%3Cimg" %
+                    gw.http_port)
+        wait_for(lambda: HOSTILE in text_of(browser, "devices"),
+                 timeout=10, what="the hostile name as text")
+        link = browser.find_element(By.CSS_SELECTOR, "#devices a.ep")
+        assert link.text == HOSTILE
+        no_markup_from(browser, "#page")
+        shot(browser, "hostile-devices.png")
+    finally:
+        dev.close()

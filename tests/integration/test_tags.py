@@ -150,7 +150,7 @@ def test_bad_endpoints(gateway):
         status, _, body = gw.http(method, "/v1/devices/%s/tags" % long_ep,
                                   body="[]" if method == "PUT" else None)
         assert status == 400 and b"ep must be 1..63" in body, body
-    status, _, body = gw.http("PUT", "/v1/devices/a%20b/tags", body="[]")
+    status, _, body = gw.http("PUT", "/v1/devices/a%3Fb/tags", body="[]")
     assert status == 400, body
     # 63 is fine; /tags is never taken for a device resource.
     assert put_tags(gw, "e" * 63, ["x"])[0] == 200

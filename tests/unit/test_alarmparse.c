@@ -160,7 +160,7 @@ test_hostile(void **state)
 	refused("{\"kind\":\"offline\",\"name\":\"a\\nb\"}", "name",
 	    "printable");
 	refused("{\"kind\":\"offline\",\"name\":\"\xc0\xaf\"}", "name", "UTF-8");
-	refused("{\"kind\":\"offline\",\"ep\":\"a b\"}", "ep", "endpoint");
+	refused("{\"kind\":\"offline\",\"ep\":\"a/b\"}", "ep", "endpoint");
 	refused("{\"kind\":\"offline\",\"ep\":\"a\",\"tag\":\"b\"}", "tag",
 	    "not both");
 	refused("{\"kind\":\"offline\",\"tag\":\"no tag!\"}", "tag", "a tag");

@@ -248,7 +248,7 @@ test_request_hostile(void **state)
 		{ "{\"image\":\"ab\",\"target\":{\"eps\":\"a\"}}",
 		    "target" },
 		{ "{\"image\":\"ab\",\"target\":{\"eps\":[]}}", "empty" },
-		{ "{\"image\":\"ab\",\"target\":{\"eps\":[\"a b\"]}}",
+		{ "{\"image\":\"ab\",\"target\":{\"eps\":[\"a/b\"]}}",
 		    "eps[0]" },
 		{ "{\"image\":\"ab\",\"target\":{\"eps\":[\"a\",null]}}",
 		    "eps[1]" },

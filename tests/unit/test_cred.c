@@ -88,7 +88,7 @@ test_parse_hostile(void **state)
 		"", "{", "[]", "null", "\"x\"", "{}", "{\"ep\":1}",
 		"{\"ep\":\"\",\"x509\":true}",
 		"{\"ep\":\"a/b\",\"x509\":true}",
-		"{\"ep\":\"a b\",\"x509\":true}",
+		"{\"ep\":\"a?b\",\"x509\":true}",
 		"{\"ep\":\"a\\u0000b\",\"x509\":true}",
 		"{\"ep\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		    "aaaaaa\",\"x509\":true}",

@@ -695,7 +695,7 @@ test_errors_rest(void **state)
 		  "array" },
 		{ ", \"target\": {\"endpoints\": [\"a\", 5]}",
 		  "target.endpoints[1]", "not an endpoint name" },
-		{ ", \"target\": {\"endpoints\": [\"a b\"]}",
+		{ ", \"target\": {\"endpoints\": [\"a%b\"]}",
 		  "target.endpoints[0]", "not an endpoint name" },
 		{ ", \"target\": {\"endpoints\": [\"\"]}",
 		  "target.endpoints[0]", "not an endpoint name" },

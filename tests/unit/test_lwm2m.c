@@ -650,6 +650,13 @@ test_query_ep(void **state)
 	memset(&p, 0, sizeof p);
 	query_ok(&p, "ep=aZ09-._:~@+!$*");
 	assert_string_equal(p.ep, "aZ09-._:~@+!$*");
+	/* The value is all after the first '=': '=' and '&' are the name's. */
+	memset(&p, 0, sizeof(p));
+	query_ok(&p, "ep=<img src=x onerror=alert(1)>");
+	assert_string_equal(p.ep, "<img src=x onerror=alert(1)>");
+	memset(&p, 0, sizeof(p));
+	query_ok(&p, "ep=a=b&c \xc3\xa9");
+	assert_string_equal(p.ep, "a=b&c \xc3\xa9");
 
 	/* 63 characters fit, 64 do not. */
 	memset(&p, 0, sizeof p);
@@ -664,13 +671,14 @@ test_query_ep(void **state)
 
 	query_fail("ep=", "ep: missing value");
 	query_fail("ep", "ep: missing value");
-	query_fail("ep=a b", "ep: bad character 0x20");
+	query_fail("ep= a", "ep: begins or ends with a space");
 	query_fail("ep=a/b", "ep: bad character 0x2f");
 	query_fail("ep=a%2fb", "ep: bad character 0x25");
 	query_fail("ep=a?b", "ep: bad character 0x3f");
-	query_fail("ep=a=b", "ep: bad character 0x3d");
-	query_fail("ep=\xc3\xa9", "ep: bad character 0xc3");
+	query_fail("ep=a#b", "ep: bad character 0x23");
+	query_fail("ep=\xc3(", "ep: not UTF-8 text");
 	query_fail("ep=a\x7f", "ep: bad character 0x7f");
+	query_fail("ep=a\tb", "ep: bad character 0x09");
 }
 
 /* An endpoint name alone, as the HTTP API and the parsers of its bodies
@@ -692,13 +700,40 @@ test_check_ep(void **state)
 	assert_string_equal(err, "ep must be 1..63 characters");
 	assert_int_equal(lwm2m_check_ep("", err, sizeof err), -1);
 	assert_string_equal(err, "ep must be 1..63 characters");
-	assert_int_equal(lwm2m_check_ep("a b", err, sizeof err), -1);
-	assert_string_equal(err, "ep: bad character 0x20");
+	/* LwM2M allows any name: UTF-8 text, markup and all, is a name. */
+	assert_int_equal(lwm2m_check_ep("<img src=x onerror=alert(1)>", err,
+	    sizeof err), 0);
+	assert_int_equal(lwm2m_check_ep("Pump 7 (Hall B) =&;,'[]{}|^`<>",
+	    err, sizeof err), 0);
+	assert_int_equal(lwm2m_check_ep("caf\xc3\xa9-\xe6\xb0\xb4-\xf0\x9f\x8c"
+	    "\x8a", err, sizeof err), 0);
+	/* What would end a path segment or a query, or need quoting. */
 	assert_int_equal(lwm2m_check_ep("a/b", err, sizeof err), -1);
 	assert_string_equal(err, "ep: bad character 0x2f");
-	assert_int_equal(lwm2m_check_ep("\xc3\xa9", NULL, 0), -1);
+	assert_int_equal(lwm2m_check_ep("a?b", err, sizeof err), -1);
+	assert_int_equal(lwm2m_check_ep("a#b", err, sizeof err), -1);
+	assert_int_equal(lwm2m_check_ep("a%2fb", err, sizeof err), -1);
+	assert_string_equal(err, "ep: bad character 0x25");
+	assert_int_equal(lwm2m_check_ep("a\"b", err, sizeof err), -1);
+	assert_int_equal(lwm2m_check_ep("a\\b", err, sizeof err), -1);
+	/* Controls, C1 controls too, and what is not UTF-8. */
+	assert_int_equal(lwm2m_check_ep("a\nb", err, sizeof err), -1);
+	assert_string_equal(err, "ep: bad character 0x0a");
+	assert_int_equal(lwm2m_check_ep("a\x1b[31m", err, sizeof err), -1);
+	assert_int_equal(lwm2m_check_ep("a\x7f", err, sizeof err), -1);
+	assert_int_equal(lwm2m_check_ep("a\xc2\x85", err, sizeof err), -1);
+	assert_string_equal(err, "ep: not UTF-8 text");
+	assert_int_equal(lwm2m_check_ep("\xc3", err, sizeof err), -1);
+	assert_int_equal(lwm2m_check_ep("\xc0\xaf", err, sizeof err), -1);
+	assert_int_equal(lwm2m_check_ep("\xed\xa0\x80", err, sizeof err), -1);
+	assert_int_equal(lwm2m_check_ep("\xff", err, sizeof err), -1);
+	/* Spaces inside, never at an end: "pump 7" and "pump 7 " differ. */
+	assert_int_equal(lwm2m_check_ep("a b", err, sizeof err), 0);
+	assert_int_equal(lwm2m_check_ep(" ab", err, sizeof err), -1);
+	assert_string_equal(err, "ep: begins or ends with a space");
+	assert_int_equal(lwm2m_check_ep("ab ", err, sizeof err), -1);
 	memset(err, 'x', sizeof err);
-	assert_int_equal(lwm2m_check_ep("a=b", err, 0), -1);
+	assert_int_equal(lwm2m_check_ep("a/b", err, 0), -1);
 	assert_int_equal(err[0], 'x');
 }
 
