@@ -1,6 +1,10 @@
 /*
- * cloud.c: the cloud link's module (cloud.h): events up through the
- * outbox, requests down to the internal HTTP server, answers up.
+ * cloud.c: the cloud link (doc/cloud.md), the gateway's third face: events
+ * go up to an MQTT broker through a durable outbox, and requests come down
+ * from it to the HTTP API's internal server (proxy/http.h, http_internal),
+ * their answers going back up. It calls proxy/ (the internal server) and
+ * the layers below (events, the outbox); nothing calls it but the module
+ * table (cloud_module, gateway.h).
  */
 #include <sys/queue.h>
 
@@ -21,7 +25,6 @@
 #include "cache/outbox.h"
 #include "config/cloudcfg.h"
 #include "proxy/http.h"
-#include "cloud/cloud.h"
 #include "cloud/envelope.h"
 #include "cloud/link.h"
 
@@ -61,7 +64,6 @@ struct cloud {
 	char			 status[CLOUD_TOPIC_MAX];
 	struct cloud_reqtopic	 req[CLOUD_REQ_MAX];
 	int			 nreq;
-	int			 v5;
 	struct cloud_sent	 win[CLOUD_WINDOW];
 	size_t			 wfirst, wcount;
 	uint64_t		 next;		/* next event to send */
@@ -71,29 +73,6 @@ struct cloud {
 	int			 nserving, nwaiting;
 	struct log_budget	 refused;	/* unanswerable requests logged */
 };
-
-int
-cloud_topic_level(const char *ep, char *out, size_t len)
-{
-	size_t n = 0;
-
-	for (; *ep != '\0'; ep++) {
-		if (strchr("/+#%", *ep) != NULL) {
-			if (n + 3 >= len)
-				return -1;
-			n += (size_t)snprintf(out + n, len - n, "%%%02X",
-			    (unsigned char)*ep);
-		} else {
-			if (n + 1 >= len)
-				return -1;
-			out[n++] = *ep;
-		}
-	}
-	if (n >= len)
-		return -1;
-	out[n] = '\0';
-	return 0;
-}
 
 /* The status topic's payload: online or offline. */
 static char *
@@ -182,7 +161,7 @@ cloud_event(struct gateway *gw, const char *type, const cJSON *event,
 	if (!cloudcfg_event_on(gw->cfg.cloud_events, type))
 		return;
 	ep = cJSON_GetObjectItemCaseSensitive(event, "ep");
-	if (cJSON_IsString(ep) && cloud_topic_level(ep->valuestring, level,
+	if (cJSON_IsString(ep) && envelope_topic_level(ep->valuestring, level,
 	    sizeof(level)) == 0)
 		n = snprintf(suffix, sizeof(suffix), "events/%s/%s", type,
 		    level);
@@ -451,13 +430,12 @@ cloud_message(void *arg, const char *topic, const void *payload, size_t len,
 /* ---- the link's news ---- */
 
 static void
-cloud_up(void *arg, int v5)
+cloud_up(void *arg)
 {
 	struct cloud *c = arg;
 	char topic[CLOUD_TOPIC_MAX], *s;
 	int i, mid;
 
-	c->v5 = v5;
 	c->gw->metrics.cloud_connected = 1;
 	c->gw->metrics.cloud_connects++;
 	c->wfirst = c->wcount = 0;

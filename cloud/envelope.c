@@ -387,3 +387,26 @@ envelope_error(const char *id, int status, const char *code,
 	free(body);
 	return s;
 }
+
+int
+envelope_topic_level(const char *ep, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *ep != '\0'; ep++) {
+		if (strchr("/+#%", *ep) != NULL) {
+			if (n + 3 >= len)
+				return -1;
+			n += (size_t)snprintf(out + n, len - n, "%%%02X",
+			    (unsigned char)*ep);
+		} else {
+			if (n + 1 >= len)
+				return -1;
+			out[n++] = *ep;
+		}
+	}
+	if (n >= len)
+		return -1;
+	out[n] = '\0';
+	return 0;
+}

@@ -59,4 +59,9 @@ char	*envelope_answer(const char *id, int status,
 char	*envelope_error(const char *id, int status, const char *code,
 	    const char *detail);
 
+/* Writes ep into out (len bytes) as a topic level: '/', '+', '#' and '%'
+ * as %2F, %2B, %23 and %25, the rest (UTF-8 included) as it is. Returns
+ * 0, or -1 when it does not fit. */
+int	envelope_topic_level(const char *ep, char *out, size_t len);
+
 #endif /* OUTPOST_ENVELOPE_H */

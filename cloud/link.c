@@ -31,7 +31,6 @@ struct link {
 	struct event		*reap;		/* ends a lost attempt */
 	int			 protocol;	/* this attempt's: 5 or 4 */
 	int			 connected;
-	int			 inflight;
 	unsigned		 backoff;	/* seconds */
 	unsigned		 failures;	/* logged in a row */
 	int			 failing;	/* reap is set: the first
@@ -66,7 +65,6 @@ link_drop(struct link *l)
 	if (l->mosq != NULL)
 		mosquitto_destroy(l->mosq);
 	l->mosq = NULL;
-	l->inflight = 0;
 }
 
 /* The attempt failed or the connection went: the next one after the
@@ -154,7 +152,7 @@ link_on_connect(struct mosquitto *m, void *arg, int rc, int flags,
 	    l->o.broker.port, l->protocol == MQTT_PROTOCOL_V5 ? "5" : "3.1.1",
 	    l->o.broker.tls ? ", TLS" : "");
 	if (l->cbs.up != NULL)
-		l->cbs.up(l->arg, l->protocol == MQTT_PROTOCOL_V5);
+		l->cbs.up(l->arg);
 }
 
 static void
@@ -177,8 +175,6 @@ link_on_publish(struct mosquitto *m, void *arg, int mid, int reason,
 
 	(void)m;
 	(void)props;
-	if (l->inflight > 0)
-		l->inflight--;
 	if (l->closing) {
 		if (mid == l->bye_mid)
 			l->bye_acked = 1;
@@ -469,12 +465,6 @@ link_connected(const struct link *l)
 }
 
 int
-link_inflight(const struct link *l)
-{
-	return l->inflight;
-}
-
-int
 link_publish(struct link *l, const char *topic, const void *payload,
     size_t len, int retain, const void *corr, size_t corrlen, int *mid)
 {
@@ -492,7 +482,6 @@ link_publish(struct link *l, const char *topic, const void *payload,
 	mosquitto_property_free_all(&props);
 	if (rc != MOSQ_ERR_SUCCESS)
 		return -1;
-	l->inflight++;
 	link_arm_write(l);
 	return 0;
 }

@@ -36,8 +36,8 @@ struct link_opts {
 
 /* What the link tells its owner. */
 struct link_cbs {
-	/* Connected (the broker's CONNACK accepted it); v5: MQTT 5. */
-	void	(*up)(void *arg, int v5);
+	/* Connected (the broker's CONNACK accepted it). */
+	void	(*up)(void *arg);
 	/* The connection went; the link tries again by itself. */
 	void	(*down)(void *arg);
 	/* The broker acknowledged the QoS 1 message mid. */
@@ -58,8 +58,6 @@ struct link	*link_new(struct event_base *base, const struct link_opts *o,
 void		 link_free(struct link *l, const char *bye);
 
 int		 link_connected(const struct link *l);
-/* QoS 1 messages sent and not yet acknowledged. */
-int		 link_inflight(const struct link *l);
 
 /* Publishes at QoS 1 (retained when retain); corr is the MQTT 5
  * Correlation Data to send with it (NULL: none). *mid gets its id.

@@ -856,6 +856,34 @@ test_free_twice(void **state)
 	envelope_free(&r);
 }
 
+/* An endpoint name as a topic level: what MQTT gives a meaning to is
+ * escaped, UTF-8 and markup stay; too long is refused, never cut. */
+static void
+test_topic_level(void **state)
+{
+	char out[64], small[6];
+
+	(void)state;
+	assert_int_equal(envelope_topic_level("pump-7", out, sizeof(out)), 0);
+	assert_string_equal(out, "pump-7");
+	assert_int_equal(envelope_topic_level("a/b+c#d%e", out, sizeof(out)),
+	    0);
+	assert_string_equal(out, "a%2Fb%2Bc%23d%25e");
+	assert_int_equal(envelope_topic_level("<img src=x> caf\xc3\xa9", out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "<img src=x> caf\xc3\xa9");
+	assert_int_equal(envelope_topic_level("", out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(envelope_topic_level("abcde", small, sizeof(small)),
+	    0);
+	assert_int_equal(envelope_topic_level("abcdef", small, sizeof(small)),
+	    -1);
+	assert_int_equal(envelope_topic_level("abc+", small, sizeof(small)),
+	    -1);
+	assert_int_equal(envelope_topic_level("ab+", small, sizeof(small)), 0);
+	assert_string_equal(small, "ab%2B");
+}
+
 int
 main(void)
 {
@@ -884,6 +912,7 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_error),
 		cmocka_unit_test(test_free_twice),
+		cmocka_unit_test(test_topic_level),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
