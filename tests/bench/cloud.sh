@@ -59,16 +59,9 @@ PREFIX=outpost
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TOOL=$ROOT/tests/bench/jobtool.py
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/outpost-cloud-bench.XXXXXX")
-PIDS=()
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-trap cleanup_servers EXIT
-trap 'exit 130' INT TERM
-
-[[ -x $OUTPOST ]] || die "$OUTPOST: no such executable"
-[[ -x $NODE ]] || die "$NODE: no such executable"
-command -v curl >/dev/null || die "curl not found"
+bench_begin cloud "$OUTPOST" "$NODE"
 for t in mosquitto mosquitto_sub mosquitto_pub; do
 	command -v "$t" >/dev/null || PATH=$PATH:/usr/sbin
 	command -v "$t" >/dev/null ||

@@ -36,16 +36,9 @@ CONNS=${BENCH_PROXY_CONNECTIONS:-16}
 LIMIT=${BENCH_SECONDS:-300}
 HOST=127.0.0.1
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/outpost-history-bench.XXXXXX")
-PIDS=()
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-trap cleanup_servers EXIT
-trap 'exit 130' INT TERM
-
-[[ -x $OUTPOST ]] || die "$OUTPOST: no such executable"
-[[ -x $NODE ]] || die "$NODE: no such executable"
-command -v curl >/dev/null || die "curl not found"
+bench_begin history "$OUTPOST" "$NODE"
 command -v wrk >/dev/null || die "wrk not found (scripts/install-deps.sh)"
 command -v mdb_stat >/dev/null || die "mdb_stat not found (lmdb-utils)"
 

@@ -41,16 +41,9 @@ HOST=127.0.0.1
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TOOL=$ROOT/tests/bench/jobtool.py
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/outpost-jobs-bench.XXXXXX")
-PIDS=()
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-trap cleanup_servers EXIT
-trap 'exit 130' INT TERM
-
-[[ -x $OUTPOST ]] || die "$OUTPOST: no such executable"
-[[ -x $NODE ]] || die "$NODE: no such executable"
-command -v curl >/dev/null || die "curl not found"
+bench_begin jobs "$OUTPOST" "$NODE"
 
 # What a device costs the engine: its row and its by_ep entry (a table
 # grows by doubling, so up to twice that while it grows).

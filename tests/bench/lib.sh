@@ -1,5 +1,6 @@
-# lib.sh: helpers the benchmark scripts share. Source it after setting
-# PIDS=() (the processes a script started, for stop_pid and its cleanup).
+# lib.sh: helpers the benchmark scripts share. Source it, then call
+# bench_begin (or set PIDS=(), the processes a script started, for stop_pid
+# and its cleanup, and TMP yourself).
 
 # Stop one process we started: SIGTERM, poll for its exit, SIGKILL after 5 s.
 stop_pid() {
@@ -89,6 +90,23 @@ die() {
 # field NAME LINE: the value of NAME=... in a result line.
 field() {
 	sed -n "s/.*[ :]$1=\\([^ ]*\\).*/\\1/p" <<<"$2"
+}
+
+# bench_begin NAME BIN...: what every script does first, once this file is
+# sourced: its tmp dir ($TMP), its list of processes (PIDS), both removed
+# and stopped at exit (cleanup_servers), and a check that each BIN is an
+# executable and curl is here.
+bench_begin() {
+	local name=$1 b
+	shift
+	TMP=$(mktemp -d "${TMPDIR:-/tmp}/outpost-$name-bench.XXXXXX")
+	PIDS=()
+	trap cleanup_servers EXIT
+	trap 'exit 130' INT TERM
+	for b in "$@"; do
+		[[ -x $b ]] || die "$b: no such executable"
+	done
+	command -v curl >/dev/null || die "curl not found"
 }
 
 # need_servers: fail unless wrk, nginx, curl and both binaries are there.

@@ -22,7 +22,7 @@ import uuid
 
 import pytest
 
-from conftest import free_port, wait_for
+from conftest import Process, free_port, wait_for
 
 try:
     import paho.mqtt.client as paho
@@ -146,14 +146,15 @@ def _listening(port, pid):
     return False
 
 
-class Broker:
+class Broker(Process):
     """One mosquitto on 127.0.0.1:port with its own dir, config, log and
     persistence file. tls: a CA makes the server's certificate, clients
     must show one of its certificates, and a certificate's CN is the
     client's user name; server_san names the server's certificate's
     names (another name than 127.0.0.1 makes a certificate a client must
     refuse). acl: the text of an acl_file. passwords: {user: password}
-    that a plain broker asks its clients for (none: anonymous)."""
+    that a plain broker asks its clients for (none: anonymous). Its log
+    and liveness are a test process's (conftest.Process)."""
 
     def __init__(self, workdir, tls=False, acl=None,
                  server_san="IP:127.0.0.1,DNS:localhost", passwords=None):
@@ -221,9 +222,6 @@ class Broker:
         CA."""
         return self.ca.client(cn)
 
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
     def start(self, timeout=START_TIMEOUT):
         """Starts the broker (again, on the same port) and waits until it
         listens. A first start that finds its port taken by another
@@ -257,13 +255,6 @@ class Broker:
             self._write_conf()
         raise AssertionError("unreachable")
 
-    def _reaped(self):
-        self.returncode = self.proc.returncode
-        if self._log_fp is not None:
-            self._log_fp.close()
-            self._log_fp = None
-        return self.returncode
-
     def stop(self, timeout=STOP_TIMEOUT):
         """SIGTERM: the broker saves its sessions and retained messages and
         exits; returns its status."""
@@ -296,16 +287,6 @@ class Broker:
                 self.proc.returncode, self.log()[-4000:])
         self._reaped()
         return died
-
-    def log(self):
-        try:
-            with open(self.logfile, "rb") as fp:
-                return fp.read().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return ""
-
-    def log_mark(self):
-        return len(self.log())
 
     def wait_log(self, text, since=0, timeout=10.0):
         """Waits until text appears in the broker's log after since."""

@@ -42,11 +42,7 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/outpost-test-config.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL)
-		return -1;
-	snprintf(ini, sizeof(ini), "%s/t.ini", tmpdir);
-	return 0;
+	return tmp_ini_dir("config", tmpdir, ini);
 }
 
 static int
