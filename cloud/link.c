@@ -35,7 +35,9 @@ struct link {
 	unsigned		 failures;	/* logged in a row */
 	int			 failing;	/* reap is set: the first
 						   reason stands */
-	char			 why[128];
+	char			 why[256];
+	char			 liberr[160];	/* this attempt's first error
+						   libmosquitto logged */
 	int			 closing;	/* in link_free */
 	int			 bye_mid;	/* the goodbye's, once sent */
 	int			 bye_acked;
@@ -107,18 +109,49 @@ link_reap_cb(evutil_socket_t fd, short what, void *arg)
 	link_lost(arg, ((struct link *)arg)->why);
 }
 
+/* Why the attempt failed, into l->why: fmt with detail, and what
+ * libmosquitto logged ("A TLS error occurred" says nothing: OpenSSL's
+ * reason does). Returns l->why. */
+static const char *
+link_why(struct link *l, const char *fmt, const char *detail)
+{
+	snprintf(l->why, sizeof(l->why), fmt, detail);
+	if (l->liberr[0] != '\0')
+		snprintf(l->why + strlen(l->why), sizeof(l->why) -
+		    strlen(l->why), " (%s)", l->liberr);
+	return l->why;
+}
+
 static void
 link_fail(struct link *l, const char *fmt, const char *detail)
 {
 	if (l->failing || l->closing)
 		return;
 	l->failing = 1;
-	snprintf(l->why, sizeof(l->why), fmt, detail);
+	link_why(l, fmt, detail);
 	if (l->rev != NULL)
 		event_del(l->rev);
 	if (l->wev != NULL)
 		event_del(l->wev);
 	event_active(l->reap, EV_TIMEOUT, 0);
+}
+
+/* libmosquitto logs what OpenSSL says of a failed handshake ("certificate
+ * verify failed"); the first error of an attempt is kept for its failure
+ * line. */
+static void
+link_on_log(struct mosquitto *m, void *arg, int level, const char *str)
+{
+	struct link *l = arg;
+	size_t i;
+
+	(void)m;
+	if (!(level & MOSQ_LOG_ERR) || l->liberr[0] != '\0' || str == NULL)
+		return;
+	snprintf(l->liberr, sizeof(l->liberr), "%s", str);
+	for (i = 0; l->liberr[i] != '\0'; i++)
+		if ((unsigned char)l->liberr[i] < 0x20)
+			l->liberr[i] = ' ';
 }
 
 static void
@@ -278,6 +311,8 @@ link_setup(struct link *l)
 	mosquitto_disconnect_v5_callback_set(l->mosq, link_on_disconnect);
 	mosquitto_publish_v5_callback_set(l->mosq, link_on_publish);
 	mosquitto_message_v5_callback_set(l->mosq, link_on_message);
+	mosquitto_log_callback_set(l->mosq, link_on_log);
+	l->liberr[0] = '\0';
 	if (o->broker.tls) {
 		rc = mosquitto_tls_set(l->mosq,
 		    o->ca_file[0] != '\0' ? o->ca_file : NULL,
@@ -315,8 +350,8 @@ link_attempt(struct link *l)
 	rc = mosquitto_connect_bind_async(l->mosq, l->o.broker.host,
 	    l->o.broker.port, l->o.keepalive, NULL);
 	if (rc != MOSQ_ERR_SUCCESS) {
-		link_lost(l, rc == MOSQ_ERR_ERRNO ? strerror(errno) :
-		    mosquitto_strerror(rc));
+		link_lost(l, link_why(l, "%s", rc == MOSQ_ERR_ERRNO ?
+		    strerror(errno) : mosquitto_strerror(rc)));
 		return;
 	}
 	if ((fd = mosquitto_socket(l->mosq)) < 0 ||
