@@ -813,3 +813,53 @@ def test_tls_broker_not_trusted_is_not_connected(mqtt, gateway_factory,
     assert metric(gw, "outpost_cloud_connected") == 0
     assert cloud.statuses() == []
     assert gw.alive()
+
+
+def test_sites_on_one_broker_stay_apart(mqtt, gateway_factory, devices):
+    """Two gateways on one broker with doc/cloud.md's ACL: a request for
+    one site is served by that site's gateway alone, and a box of another
+    site, its own certificate in hand, can neither read it nor answer for
+    it."""
+    broker = mqtt.broker(tls=True, acl=DOC_ACL)
+    ops = mqtt.cloud(broker, "site-b", client_id="cloud-ops",
+                     reply_base="outpost/site-b/res/to-ops",
+                     topics=["outpost/+/status", "outpost/+/res/#"])
+    spy = mqtt.cloud(broker, "site-a", client_id="site-a-spy",
+                     cert=broker.client_cert("site-a"),
+                     topics=["outpost/site-a/req/#"])
+    # beyond its ACL: the broker takes the subscriptions and sends nothing
+    spy.client.subscribe([("outpost/site-b/req/#", 1), ("outpost/+/req/#", 1),
+                          ("outpost/site-b/res/#", 1)])
+    gw_a = cloud_gw(gateway_factory, broker, tls_keys(broker, "site-a"),
+                    gw_id="site-a")
+    gw_b = cloud_gw(gateway_factory, broker, tls_keys(broker, "site-b"),
+                    gw_id="site-b")
+    wait_for(lambda: {m.topic for m in ops.received()} >= {
+        "outpost/site-a/status", "outpost/site-b/status"}, 10,
+        what="both sites online")
+    devices(gw_a, "pump-a", answers=RW_ANSWERS)
+    devices(gw_b, "pump-b", answers=RW_ANSWERS)
+    mark = len(spy.received())
+    a = ops.request("ops", "GET", "/v1/devices/pump-b/r/3/0/0")
+    assert (a.status, a.body) == (200, b"Outpost"), a
+    # the site-a box forges an answer for site-b: the broker drops it
+    spy.publish("outpost/site-b/res/to-ops/ops",
+                json.dumps({"id": "forged", "status": 200}).encode())
+    # a request of its own arrives, after everything above: it would have
+    # had site-b's by then
+    ops.publish("outpost/site-a/req/ops", json.dumps(
+        {"id": "to-a", "method": "GET", "path": "/v1/health"}).encode())
+    wait_for(lambda: any(m.topic == "outpost/site-a/req/ops"
+                         for m in spy.received()[mark:]), 10,
+             what="site-a's own request")
+    # (twice, perhaps: two of its subscriptions match it)
+    assert {m.topic for m in spy.received()[mark:]} == {
+        "outpost/site-a/req/ops"}
+    assert not [m for m in ops.received() if b"forged" in m.payload]
+    # site-b's request was served by site-b's gateway, not site-a's
+    assert metric(gw_b, 'outpost_cloud_requests_total{code="2xx"}') == 1
+    wait_for(lambda: metric(
+        gw_a, 'outpost_cloud_requests_total{code="2xx"}') == 1, 10,
+        what="site-a's answer to its own request")
+    assert "pump-b" not in gw_a.log()
+    assert "Denied PUBLISH from site-a-spy" in broker.log()
