@@ -164,6 +164,9 @@ page("device", async function devicePage(q) {
 	const alarmsBox = el("div", { id: "device-alarms-box" });
 	const plots = el("div", { id: "device-plots", class: "plots" });
 	const mine = new Set();		/* ops this page queued */
+	const ended = new Set();	/* ops op_result said ended */
+	/* Lists asked again while an ask is out: the last one shows. */
+	const asked = { ops: 0, alarms: 0, plots: 0 };
 	const cells = new Map();	/* resource path -> value cell */
 	const observed = new Set(((obsr.json && obsr.json.observations) ||
 	    []).filter(o => o.path).map(o => o.path.replace(/^\/?/, "/")));
@@ -171,6 +174,10 @@ page("device", async function devicePage(q) {
 
 	/* The answer of one request, as text. */
 	function show(what, r, note) {
+		const seen = r.headers && r.headers.get("X-Observed-At");
+		if (seen && !note)
+			note = "from the gateway's cache: the device said it " +
+			    ago(seen) + " (" + when(seen) + ")";
 		const body = r.status === 202 && r.json && r.json.op ?
 		    "queued as op " + r.json.op + " (" + r.json.state +
 		    "): it goes when the device is reachable" :
@@ -212,6 +219,36 @@ page("device", async function devicePage(q) {
 				c.setAttribute("data-at", new Date().toISOString());
 			}
 		}
+	}
+
+	/* How an op this page queued ended. The event comes in the batch
+	 * that stores the end, and may be here before the store has it:
+	 * the op is asked again until it has. */
+	async function opEnded(op, state, tries) {
+		const r = await api("GET", "/v1/ops/" + op);
+		if (r.status === 200 && r.json.state !== state && tries < 20) {
+			setTimeout(() => opEnded(op, state, tries + 1), 100);
+			return;
+		}
+		show("op " + op + " " + state, r);
+		if (r.status === 200)
+			opFill(r.json);
+	}
+
+	/* The value a queued read brought, in its cell. */
+	function opFill(op) {
+		const res = op.result;
+		if (op.method !== "GET" || !res || res.status !== 200 ||
+		    typeof res.body !== "string")
+			return;
+		const ct = res.content_type || "";
+		if (/json/.test(ct)) {
+			try {
+				fill(JSON.parse(res.body));
+			} catch (e) { /* not ours to mend */ }
+		} else if (/^text\/plain/.test(ct))
+			fill([{ bn: "/" + op.path.replace(/^\//, ""),
+			    vs: res.body }]);
 	}
 
 	async function read(path) {
@@ -404,13 +441,19 @@ page("device", async function devicePage(q) {
 
 	/* The queued operations, with a cancel for those not yet sent. */
 	async function loadOps() {
+		const n = ++asked.ops;
 		const r = await api("GET", base + "/ops?limit=100");
+		if (n !== asked.ops)
+			return;		/* a later ask answers */
 		if (r.status !== 200) {
 			opsBox.replaceChildren(el("p", { class: "error" },
 			    apiError(r)));
 			return;
 		}
-		const rows = r.json.ops.map(o => [String(o.op), o.state,
+		/* The op_result event may come before the list holds the
+		 * op's end: an op it ended is not listed. */
+		const rows = r.json.ops.filter(o => !ended.has(o.op))
+		    .map(o => [String(o.op), o.state,
 		    o.method, o.path + (o.query ? "?" + o.query : ""),
 		    ago(o.created_at), o.result ? String(o.result.status ||
 			"") + (o.result.error ? " " + o.result.error : "") :
@@ -418,6 +461,7 @@ page("device", async function devicePage(q) {
 		    operate && o.state === "queued" ? el("button", {
 			id: "cancel-op-" + o.op, type: "button",
 			onclick: async () => {
+				mine.delete(o.op);	/* its answer says */
 				const c = await api("DELETE", "/v1/ops/" +
 				    o.op);
 				show("DELETE op " + o.op, c);
@@ -430,8 +474,11 @@ page("device", async function devicePage(q) {
 	}
 
 	async function loadAlarms() {
+		const n = ++asked.alarms;
 		const r = await api("GET", "/v1/alarms?limit=50&ep=" +
 		    encodeURIComponent(ep));
+		if (n !== asked.alarms)
+			return;
 		if (r.status !== 200) {
 			alarmsBox.replaceChildren(el("p", { class: "error" },
 			    apiError(r)));
@@ -544,36 +591,34 @@ page("device", async function devicePage(q) {
 
 	/* Every series of the device, plotted over the window chosen. */
 	async function loadPlots(w) {
-		for (const c of deviceCharts)
-			c.destroy();
-		deviceCharts = [];
+		const n = ++asked.plots;
 		plots.setAttribute("data-window", w.name);
 		plots.removeAttribute("data-ready");
 		const list = [];
-		let after = null;
+		let after = null, err = null;
 		for (let i = 0; i < 10; i++) {
 			const r = await api("GET", base + "/history?limit=100" +
 			    (after ? "&after=" + encodeURIComponent(after) :
 				""));
 			if (r.status !== 200) {
-				plots.replaceChildren(el("p", { class: "muted" },
-				    r.status === 404 ? "No history." :
-				    apiError(r)));
-				plots.setAttribute("data-ready", "1");
-				return;
+				err = r.status === 404 ? "No history." :
+				    apiError(r);
+				break;
 			}
 			list.push(...r.json.series);
 			if (!(after = r.json.next))
 				break;
 		}
-		const boxes = [];
 		const got = await Promise.all(list.map(s =>
 		    series(s.path, w).catch(e => e)));
+		if (n !== asked.plots)
+			return;		/* another window was chosen */
+		for (const c of deviceCharts)
+			c.destroy();
+		deviceCharts = [];
+		const boxes = [];
 		list.forEach((s, i) => {
 			const pts = got[i];
-			const canvas = el("canvas", { id: "plot-" +
-			    pathId(s.path), "data-path": s.path,
-			    "data-window": w.name });
 			const head = el("div", { class: "plot-head" },
 			    el("span", { class: "rid" }, s.path));
 			if (pts instanceof Error) {
@@ -583,8 +628,10 @@ page("device", async function devicePage(q) {
 				return;
 			}
 			const values = pts.reduce((a, p) => a + p.n, 0);
-			canvas.setAttribute("data-points", pts.length);
-			canvas.setAttribute("data-values", values);
+			const canvas = el("canvas", { id: "plot-" +
+			    pathId(s.path), "data-path": s.path,
+			    "data-window": w.name, "data-points": pts.length,
+			    "data-values": values });
 			const ys = pts.map(p => p.y);
 			head.append(" ", el("span", { class: "muted" },
 			    pts.length === 0 ? "no values in the window" :
@@ -597,8 +644,9 @@ page("device", async function devicePage(q) {
 			s.pts = pts;
 		});
 		plots.replaceChildren(...boxes);
-		if (list.length === 0)
-			plots.append(el("p", { class: "muted" }, "No history."));
+		if (err !== null || list.length === 0)
+			plots.append(el("p", { class: "muted" },
+			    err || "No history."));
 		for (const s of list)
 			if (s.canvas && typeof Chart !== "undefined")
 				deviceCharts.push(chart(s.canvas, s.path, s.pts,
@@ -688,11 +736,12 @@ page("device", async function devicePage(q) {
 		} else if (type === "send")
 			fill(e.senml);
 		else if (type === "op_result") {
+			if (e.state !== "queued" && e.state !== "sending")
+				ended.add(e.op);
 			loadOps();
-			if (mine.has(e.op)) {
+			if (mine.has(e.op) && ended.has(e.op)) {
 				mine.delete(e.op);
-				api("GET", "/v1/ops/" + e.op).then(r =>
-				    show("op " + e.op + " " + e.state, r));
+				opEnded(e.op, e.state, 0);
 			}
 		} else if (type === "alarm")
 			loadAlarms();

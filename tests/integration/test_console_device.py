@@ -100,9 +100,14 @@ def click(d, elem_id):
 
 def answered(d, status, *texts):
     """Waits for the answer pane to show status and texts."""
-    wait_for(lambda: attr(d, "device-answer", "data-status") == str(status)
-             and all(t in text_of(d, "device-answer") for t in texts),
-             timeout=10, what="the answer %s %s" % (status, texts))
+    try:
+        wait_for(lambda: attr(d, "device-answer", "data-status") ==
+                 str(status) and all(t in text_of(d, "device-answer")
+                                     for t in texts),
+                 timeout=10, what="the answer %s %s" % (status, texts))
+    except AssertionError as e:
+        raise AssertionError("%s; shown: %r" % (
+            e, text_of(d, "device-answer")))
 
 
 def health_points(gw, ep, node_ep_query):
@@ -262,3 +267,68 @@ def test_read_role_is_offered_no_write_execute_or_observe(gateway_factory,
                                  "[id^='ack-']") == []
     assert "Write" not in text_of(browser, "device-objects")
     assert "Execute" not in text_of(browser, "device-objects")
+
+
+def state_of(gw, ep):
+    st, body = req(gw, "GET", "/v1/devices/" + ep)
+    return json.loads(body)["state"] if st == 200 else None
+
+
+def queued(gw, ep):
+    return [o["op"] for o in json.loads(req(
+        gw, "GET", "/v1/devices/%s/ops" % ep)[1])["ops"]]
+
+
+def test_sleeping_device_gets_the_read_queued(gateway_factory, devices,
+                                              browser):
+    gw = gateway_factory(auth={"admin_token": ADMIN},
+                         registry={"awake_window": 1})
+    dev = devices(gw, "dev-s1", b="UQ", lt=600,
+                  answers={"GET 3/0/0": ("2.05", b"Sleepy", 0, None)})
+    wait_for(lambda: state_of(gw, "dev-s1") == "sleeping", 10,
+             what="dev-s1 asleep")
+    login(browser, gw)
+    wait_for(lambda: text_of(browser, "fleet-devices"), 10, what="the fleet")
+    browser.get("http://127.0.0.1:%d/ui/#/device?ep=dev-s1" % gw.http_port)
+    wait_for(lambda: text_of(browser, "device-state") == "sleeping" and
+             text_of(browser, "device-live") == "live", 10,
+             what="the page of a sleeping device, live")
+    assert "queue mode" in text_of(browser, "device-registration")
+
+    # Queued: 202 and the op in the list, with nothing sent.
+    click(browser, "read-3-0-0")
+    answered(browser, 202, "GET /3/0/0", "queued as op")
+    [op] = queued(gw, "dev-s1")
+    wait_for(lambda: browser.find_elements(By.ID, "cancel-op-%d" % op), 10,
+             what="the op in the queued list")
+    assert "queued" in text_of(browser, "device-ops")
+    assert dev.seen == []
+    # The device wakes: the op goes, and its end comes on the stream with
+    # the value.
+    assert dev.update()["code"] == "2.04"
+    wait_for(lambda: "op %d done" % op in text_of(browser, "device-answer")
+             and "Sleepy" in text_of(browser, "device-answer"), 10,
+             what="the op's result")
+    assert text_of(browser, "val-3-0-0") == "Sleepy"
+    wait_for(lambda: not browser.find_elements(By.ID, "cancel-op-%d" % op),
+             10, what="the op gone from the queued list")
+
+    # Asleep again: the value it brought is the cache's, said so.
+    wait_for(lambda: state_of(gw, "dev-s1") == "sleeping", 10,
+             what="dev-s1 asleep again")
+    click(browser, "read-3-0-0")
+    answered(browser, 200, "GET /3/0/0", "from the gateway's cache",
+             "Sleepy")
+    # A queued op cancelled from the page never goes.
+    click(browser, "read-3-0-1")
+    answered(browser, 202, "GET /3/0/1", "queued as op")
+    [op2] = queued(gw, "dev-s1")
+    wait_for(lambda: browser.find_elements(By.ID, "cancel-op-%d" % op2), 10,
+             what="the second op in the list")
+    click(browser, "cancel-op-%d" % op2)
+    answered(browser, 204, "DELETE op %d" % op2)
+    assert queued(gw, "dev-s1") == []
+    wait_for(lambda: "Nothing queued" in text_of(browser, "device-ops-box"),
+             10, what="the list without it")
+    assert dev.update()["code"] == "2.04"
+    assert [k for k, _ in dev.seen] == ["GET 3/0/0"]
