@@ -689,12 +689,14 @@ page("device", async function devicePage(q) {
 	    ["last seen", when(d.last_seen) + " (" + ago(d.last_seen) + ")"],
 	    ["root", d.root_path], ["tags", (d.tags || []).join(", ") ||
 		"none"]];
+	/* The credential's kind and public part: {kind, psk_identity | rpk
+	 * | x509_cn}. */
 	const c = d.credential;
+	const kind = c ? c.kind || c.credential : null;
 	const cred = !c ? "none: plain CoAP" :
-	    c.credential === "psk" ? "PSK, identity " + c.psk_identity :
-	    c.credential === "rpk" ? "raw public key " + c.rpk :
-	    c.credential === "x509" ? "X.509, CN " + c.x509_cn :
-	    String(c.credential);
+	    kind === "psk" ? "PSK, identity " + c.psk_identity :
+	    kind === "rpk" ? "raw public key " + c.rpk :
+	    kind === "x509" ? "X.509, CN " + c.x509_cn : String(kind);
 	const objects = await objectsSection(d);
 	const has20 = (d.objects || []).some(o => /^\/20(\/|$)/.test(o.path));
 

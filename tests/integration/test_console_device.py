@@ -20,6 +20,7 @@ from test_console import browser, login, text_of, ADMIN  # noqa: F401
 from selenium.webdriver.common.by import By
 
 READER = "console-read-token-0123456789"
+PSK = "00112233445566778899aabbccddeeff"
 HEALTH = {"sample": 1, "pmax": 1}
 AUTH = {"Authorization": "Bearer " + ADMIN}
 
@@ -242,7 +243,14 @@ def test_read_role_is_offered_no_write_execute_or_observe(gateway_factory,
                                                           node_factory,
                                                           browser):
     gw = gateway_factory(auth={"admin_token": ADMIN, "read_token": READER})
-    node_factory(gw, ep="dev-r1")
+    # Over DTLS with a PSK: the page names the credential, never the key.
+    st, _, body = gw.http("POST", "/v1/devices", body=json.dumps(
+        {"ep": "dev-r1", "psk_identity": "dev-r1-id", "psk_key": PSK}),
+        headers=dict(AUTH, **{"Content-Type": "application/json"}))
+    assert st == 201, body
+    node_factory(gw, ep="dev-r1", sections={"node": {
+        "gateway": "coaps://127.0.0.1:%d" % gw.coaps_port,
+        "psk_identity": "dev-r1-id", "psk_key": PSK}})
     wait_for(lambda: req(gw, "GET", "/v1/devices/dev-r1")[0] == 200, 10,
              what="dev-r1 registered")
     browser.get("http://127.0.0.1:%d/ui/#/device?ep=dev-r1" % gw.http_port)
@@ -252,6 +260,8 @@ def test_read_role_is_offered_no_write_execute_or_observe(gateway_factory,
     wait_for(lambda: "Manufacturer" in text_of(browser, "inst-3-0"), 10,
              what="/3/0's resources")
     assert text_of(browser, "who") == "role: read"
+    assert text_of(browser, "device-credential") == "PSK, identity dev-r1-id"
+    assert PSK not in browser.page_source
     # Reads are offered and work.
     click(browser, "read-3-0-15")
     answered(browser, 200, "GET /3/0/15")
