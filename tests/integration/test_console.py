@@ -139,5 +139,11 @@ def test_hostile_device_name_is_text(gateway_factory, browser):
         assert link.text == HOSTILE
         no_markup_from(browser, "#page")
         shot(browser, "hostile-devices.png")
+        # its own page names it as text too
+        link.click()
+        wait_for(lambda: HOSTILE in text_of(browser, "page"), timeout=10,
+                 what="the device page")
+        no_markup_from(browser, "#page")
+        shot(browser, "hostile-device.png")
     finally:
         dev.close()
