@@ -229,6 +229,7 @@ bench: deps
 	tests/bench/tls.sh $(abspath $(OUTPOST))
 	tests/bench/jobs.sh $(abspath $(OUTPOST)) $(abspath $(NODE))
 	tests/bench/history.sh $(abspath $(OUTPOST)) $(abspath $(NODE))
+	tests/bench/console.sh $(abspath $(OUTPOST)) $(abspath $(NODE))
 	@if [ -x tests/bench/node.sh ]; then \
 	    tests/bench/node.sh $(abspath $(NODE)) $(abspath $(OUTPOST)); fi
 	@if [ -x tests/bench/proxy.sh ]; then \
