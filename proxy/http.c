@@ -104,7 +104,10 @@ http_reply(struct http_exchange *hx, int status, const char *ctype,
 
 	if (ctype != NULL)
 		evhttp_add_header(h, "Content-Type", ctype);
-	evhttp_add_header(h, "Cache-Control", "no-store");
+	/* API answers are never kept; a handler may say otherwise (the
+	 * console's files). */
+	if (evhttp_find_header(h, "Cache-Control") == NULL)
+		evhttp_add_header(h, "Cache-Control", "no-store");
 	if (date != NULL)
 		evhttp_add_header(h, "Date", date);
 	http_count(hx, status);

@@ -14,7 +14,8 @@
  *   may(role)                     whether the token's role reaches role
  *   progress(done, total, id)     a progress bar
  *   table(id, heads, rows)       a table of cells (text or Nodes)
- *   epLink(ep), ago(ts), when(ts), apiError(r) small helpers
+ *   needChart()                   loads Chart.js once (a promise)
+ *   epLink(ep), ago(ts), when(ts), ms(ts), apiError(r) small helpers
  */
 "use strict";
 
@@ -264,6 +265,26 @@ function table(id, heads, rows) {
 	    el("thead", {}, el("tr", {}, heads.map(h => el("th", {}, h)))),
 	    el("tbody", {}, rows.map(r => el("tr", {},
 		r.map(c => el("td", {}, c))))));
+}
+
+/* Chart.js, loaded by the first page that plots (it is most of the
+ * console's bytes, and only the device page draws). */
+let chartLoad = null;
+
+function needChart() {
+	if (typeof Chart !== "undefined")
+		return Promise.resolve();
+	if (chartLoad === null)
+		chartLoad = new Promise((ok, fail) => {
+			const s = el("script", { src: "chart.js" });
+			s.addEventListener("load", () => ok());
+			s.addEventListener("error", () => {
+				chartLoad = null;
+				fail(new Error("chart.js did not load"));
+			});
+			document.head.append(s);
+		});
+	return chartLoad;
 }
 
 const pages = {};

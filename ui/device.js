@@ -611,6 +611,8 @@ page("device", async function devicePage(q) {
 		}
 		const got = await Promise.all(list.map(s =>
 		    series(s.path, w).catch(e => e)));
+		if (list.length > 0)
+			await needChart().catch(e => { err = e.message; });
 		if (n !== asked.plots)
 			return;		/* another window was chosen */
 		for (const c of deviceCharts)

@@ -249,7 +249,7 @@ def test_bad_requests_and_cancel(run_outpost, tmp_path, gateway_factory):
                     expect=422)["error"] == "unknown_image"
     for bad in ({"image": fid}, {"image": fid, "target": "none"},
                 {"image": fid, "target": {"eps": [1]}},
-                {"image": fid, "target": {"eps": ["a b"]}},
+                {"image": fid, "target": {"eps": ["a/b"]}},
                 {"image": fid, "target": {"eps": ["x"]},
                  "policy": {"max_concurrent": 0}},
                 {"image": fid, "target": {"eps": ["x"]},

@@ -75,6 +75,16 @@ def test_console_files_forbid_inline_script(gateway):
     status, hdrs, body = gateway.http("GET", "/ui/chart.js")
     assert status == 200 and b"Chart.js" in body[:200]
     assert gateway.http("GET", "/ui/nope.js")[0] == 404
+    # kept by the browser, asked again, and not sent again when the same
+    status, hdrs, body = gateway.http("GET", "/ui/chart.js")
+    etag = hdrs["etag"]
+    assert hdrs["cache-control"] == "no-cache" and etag.startswith('"')
+    status, hdrs, body = gateway.http("GET", "/ui/chart.js",
+                                      headers={"If-None-Match": etag})
+    assert (status, body, hdrs["etag"]) == (304, b"", etag)
+    status, hdrs, body = gateway.http("GET", "/ui/app.js",
+                                      headers={"If-None-Match": etag})
+    assert status == 200 and hdrs["etag"] != etag and body
 
 
 def test_token_then_fleet_and_devices(gateway_factory, browser):
