@@ -38,8 +38,11 @@ page("events", async function eventsPage(q) {
 		    .map(c => c.value);
 	}
 
+	/* With every box ticked, a type this page does not know yet is
+	 * shown too: the stream is then asked for all. */
 	function shows(e, types) {
-		return types.includes(e.type) &&
+		return (types.length === EV_TYPES.length ||
+		    types.includes(e.type)) &&
 		    (!ep.value || (e.data && e.data.ep === ep.value));
 	}
 

@@ -20,11 +20,11 @@ function bytes(n) {
 	return n + " B";
 }
 
-/* The image's bytes in parts; onPart(received) after each. The answer of
- * the last PUT, or of the first that was not 202. A part over the
- * gateway's max_body (413) is sent again in halves. */
-async function putImage(id, file, onPart) {
-	let off = 0, part = FW_PART;
+/* The image's bytes from start in parts; onPart(received) after each. The
+ * answer of the last PUT, or of the first that was not 202. A part over
+ * the gateway's max_body (413) is sent again in halves. */
+async function putImage(id, file, start, onPart) {
+	let off = start, part = FW_PART;
 	for (;;) {
 		const end = Math.min(off + part, file.size);
 		const r = await api("PUT", "/v1/firmware/" +
@@ -154,30 +154,54 @@ page("firmware", async function firmwarePage(q) {
 		    el("label", {}, "Image ", image), send);
 	}
 
+	/* The image a manifest already posted names (its uri is /fw/ID),
+	 * when it is the same image: its upload is taken up again. */
+	async function posted(text) {
+		let doc;
+		try { doc = JSON.parse(text); } catch (e) { return null; }
+		const m = /^\/fw\/(\w+)$/.exec(doc && doc.uri || "");
+		if (!m)
+			return null;
+		const r = await api("GET", "/v1/firmware/" + m[1]);
+		return r.status === 200 && r.json.sha256 === doc.sha256 ?
+		    r.json : null;
+	}
+
 	async function upload(mf, file) {
-		const r = await api("POST", "/v1/firmware", await mf.text(),
+		const text = await mf.text();
+		const r = await api("POST", "/v1/firmware", text,
 		    { "Content-Type": "application/json" });
-		if (r.status !== 201) {
+		let img = r.status === 201 ? r.json : null;
+		if (r.status === 409 && r.json && r.json.error === "exists")
+			img = await posted(text);
+		if (img === null) {
 			verdict.replaceChildren(el("p", { class: "error",
 			    id: "firmware-refused" }, "Refused: " + apiError(r)));
 			return;
 		}
-		const img = r.json;
-		const lines = [el("p", { class: "ok", id: "firmware-accepted" },
-		    "Signature accepted: " + img.vendor + " " + img.class + " " +
-		    img.version + " (seq " + img.seq + "), signed by key " +
-		    img.key.slice(0, 16) + "…; image " + img.id + ".")];
-		verdict.replaceChildren(...lines);
-		if (file === null) {
-			verdict.append(el("p", { class: "muted" }, "No image " +
-			    "chosen: upload its " + bytes(img.size) + " later."));
+		verdict.replaceChildren(el("p", { class: "ok",
+		    id: "firmware-accepted" }, (r.status === 201 ?
+		    "Signature accepted: " : "Accepted before: ") + img.vendor +
+		    " " + img.class + " " + img.version + " (seq " + img.seq +
+		    "), signed by key " + img.key.slice(0, 16) + "…; image " +
+		    img.id + "."));
+		if (img.state === "complete") {
+			verdict.append(el("p", { class: "muted",
+			    id: "firmware-complete" }, "Its image is complete."));
 			return;
 		}
-		const bar = el("div", {}, progress(0, file.size,
+		if (file === null) {
+			verdict.append(el("p", { class: "muted" }, "No image " +
+			    "chosen: choose the manifest again with the image " +
+			    "to send its " + bytes(img.size) + "."));
+			return;
+		}
+		const bar = el("div", {}, progress(img.received, file.size,
 		    "firmware-upload-progress"));
 		verdict.append(bar);
-		const w = await putImage(img.id, file, got => bar.replaceChildren(
-		    progress(got, file.size, "firmware-upload-progress")));
+		const w = await putImage(img.id, file, img.received,
+		    got => bar.replaceChildren(progress(got, file.size,
+		    "firmware-upload-progress")));
 		verdict.append(w.status === 201 ?
 		    el("p", { class: "ok", id: "firmware-complete" },
 			"Image complete: " + bytes(w.json.size) + ", its SHA-256 " +

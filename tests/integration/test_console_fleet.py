@@ -241,8 +241,32 @@ def test_firmware_upload_verdicts_and_roles(run_outpost, tmp_path,
     wait_for(lambda: new["id"] in text_of(browser, "firmware"), WAIT,
              what="the new image listed")
 
+    # A manifest posted before, its image cut short: posted again with
+    # the image, the upload is taken up from where it stopped.
+    img, part = make_image(tmp_path, "cut.bin", 100000)
+    _, cut = call(gw, "POST", "/v1/firmware", sign(run_outpost, key, img, 4,
+                                                   version="1.3"),
+                  expect=201)
+    status, _, _ = gw.http("PUT", "/v1/firmware/%s/image" % cut["id"],
+                           body=part[:40000], headers={
+                               "Authorization": "Bearer " + ADMIN,
+                               "Content-Range": "bytes 0-39999/100000"})
+    assert status == 202
+    browser.find_element(By.ID, "firmware-manifest").send_keys(
+        str(img) + ".manifest")
+    browser.find_element(By.ID, "firmware-image").send_keys(str(img))
+    browser.find_element(By.ID, "firmware-send").click()
+    wait_for(lambda: "Accepted before" in text_of(browser,
+                                                  "firmware-accepted"),
+             WAIT, what="the manifest known")
+    wait_for(lambda: "SHA-256 matches" in text_of(browser,
+                                                  "firmware-complete"),
+             WAIT, what="the upload taken up")
+    got = call(gw, "GET", "/v1/firmware/" + cut["id"], expect=200)[1]
+    assert got["state"] == "complete" and got["received"] == 100000
+
     # A manifest changed after signing: refused, with the reason.
-    doc = json.loads(sign(run_outpost, key, img, 3, version="1.2"))
+    doc = json.loads(sign(run_outpost, key, img, 5, version="1.2"))
     doc["version"] = "6.6.6"
     bad = tmp_path / "bad.manifest"
     bad.write_text(json.dumps(doc))
@@ -253,7 +277,7 @@ def test_firmware_upload_verdicts_and_roles(run_outpost, tmp_path,
              WAIT, what="the bad signature refused")
     assert text_of(browser, "firmware-refused").startswith("Refused: 422")
     assert browser.find_elements(By.ID, "firmware-accepted") == []
-    assert len(call(gw, "GET", "/v1/firmware")[1]["images"]) == 2
+    assert len(call(gw, "GET", "/v1/firmware")[1]["images"]) == 3
     assert "6.6.6" not in text_of(browser, "firmware")
     assert "null" not in text_of(browser, "page")
     shot(browser, "firmware.png")
