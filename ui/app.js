@@ -113,7 +113,9 @@ function setPage(...children) {
 	const p = document.getElementById("page");
 	p.hidden = false;
 	document.getElementById("login").hidden = true;
-	p.replaceChildren(...children);
+	/* as el() does: nothing where a page passes null */
+	p.replaceChildren(...children.flat().filter(c => c !== null &&
+	    c !== undefined && c !== false));
 }
 
 /*

@@ -103,6 +103,7 @@ def test_token_then_fleet_and_devices(gateway_factory, browser):
                  timeout=10, what="the devices found by name")
         shown = text_of(browser, "devices")
         assert "site-a-1" in shown and "site-b-1" not in shown
+        assert "null" not in text_of(browser, "page")
         shot(browser, "devices.png")
     finally:
         for d in devs:
