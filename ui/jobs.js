@@ -133,7 +133,8 @@ function listPage(kind, q) {
 		}
 		const body = el("tbody", {});
 		const render = items => {
-			body.replaceChildren(...items.map(x => listRow(kind, x)));
+			body.replaceChildren(...items.map(x =>
+			    listRow(kind, x)));
 		};
 		render(first.json[key]);
 		const refresh = coalesce(async () => {
@@ -217,7 +218,8 @@ async function jobDevices(id) {
 		const ask = new URLSearchParams({ limit: "1000" });
 		if (after)
 			ask.set("after", after);
-		const r = await api("GET", "/v1/jobs/" + id + "/devices?" + ask);
+		const r = await api("GET", "/v1/jobs/" + id + "/devices?" +
+		    ask);
 		if (r.status !== 200)
 			throw new Error(apiError(r));
 		for (const d of r.json.devices)
@@ -293,7 +295,8 @@ function onePage(kind) {
 		const actErr = el("span", { id: kind + "-action-error",
 		    class: "error" });
 		const overall = el("div", { class: "overall" });
-		const counts = el("p", { id: kind + "-counts", class: "muted" });
+		const counts = el("p", { id: kind + "-counts",
+		    class: "muted" });
 		const groups = el("tbody", {});
 		const devBody = el("tbody", {});
 		const pager = el("p", { class: "pager" });
@@ -302,8 +305,8 @@ function onePage(kind) {
 
 		const act = async name => {
 			if (name === "cancel" && !window.confirm("Cancel " +
-			    kind + " " + id + "? Its devices not finished end " +
-			    "cancelled."))
+			    kind + " " + id + "? Its devices not finished " +
+			    "end cancelled."))
 				return;
 			for (const b of actions.querySelectorAll("button"))
 				b.disabled = true;
@@ -340,9 +343,9 @@ function onePage(kind) {
 			info.textContent = (kind === "job" ? "" : "image " +
 			    x.image + ", ") + "group " +
 			    Math.min(x.group + 1, x.groups || 1) + " of " +
-			    (x.groups || 1) + ", created " + when(x.created_at) +
-			    (x.finished_at ? ", finished " +
-			    when(x.finished_at) : "");
+			    (x.groups || 1) + ", created " +
+			    when(x.created_at) + (x.finished_at ?
+			    ", finished " + when(x.finished_at) : "");
 			groups.replaceChildren(...byGroup(devs, k.final).map(
 			    ([g, done, total]) => el("tr", {
 				class: g === x.group && !k.finished.includes(
@@ -357,7 +360,8 @@ function onePage(kind) {
 		function renderDevices() {
 			const all = [...devs.values()].filter(d =>
 			    !filter.value || d.state === filter.value)
-			    .sort((a, b) => a.ep < b.ep ? -1 : a.ep > b.ep ? 1 : 0);
+			    .sort((a, b) => a.ep < b.ep ? -1 :
+				a.ep > b.ep ? 1 : 0);
 			if (shown >= all.length)
 				shown = Math.max(0, all.length - DEV_PAGE);
 			shown -= shown % DEV_PAGE;
@@ -409,10 +413,10 @@ function onePage(kind) {
 		    ["endpoint", "group", "state", "phase", "steps done",
 		    "attempts", "error", "next"] :
 		    ["endpoint", "group", "state", "via", "result", "op"];
-		setPage(el("h1", {}, el("a", { href: "#/" + kind + "s" },
-		    k.title + "s"), " / ", kind === "job" ?
-		    "#" + id + (x.name ? " " + x.name : "") :
-		    "#" + id + " " + x.image, " ", mark),
+		setPage(el("h1", { id: kind + "-title" },
+		    el("a", { href: "#/" + kind + "s" }, k.title + "s"),
+		    " / #" + id + " " + (kind === "job" ? x.name || "" :
+		    x.image), " ", mark),
 		    head,
 		    el("p", {}, actions, " ", actErr),
 		    overall, counts, info,

@@ -343,7 +343,52 @@ def test_campaign_paused_and_resumed_live(run_outpost, tmp_path,
     assert dev_state(browser, "campaign-devices", "bad-0") == "failed"
     assert dev_state(browser, "campaign-devices", "cc-2") == "succeeded"
     assert bar(browser, "campaign-group-3") == (1, 1)
-    wait_for(lambda: text_of(browser, "campaign-log-bad-0"), 20,
-             what="the failed agent's log")
+    log = wait_for(lambda: text_of(browser, "campaign-log-bad-0"), 20,
+                   what="the failed agent's log")
+    assert "not this device's vendor and class" in log
     assert buttons(browser, "campaign-actions") == []
     shot(browser, "campaign.png")
+
+
+def test_job_held_for_approval_then_continued(gateway_factory, devices,
+                                              browser):
+    """A job that waits for approval between its groups is continued from
+    the console; a device's failure is shown with its reason, and what a
+    device or a job's name holds is shown as text, never as markup."""
+    gw = auth_gateway(gateway_factory, jobs={"retries": 0})
+    bad = devices(gw, "ca-0", answers={"PUT 1/0/3": ("4.05", b"", None,
+                                                      None)})
+    good = devices(gw, "ca-1", answers={"PUT 1/0/3": OK})
+    name = "<b id=\"bold\">approve</b> me"
+    j = new_job(gw, {"name": name, "target": {"endpoints": ["ca-0", "ca-1"]},
+                     "steps": [{"op": "write", "path": "/1/0/3", "value": 30}],
+                     "rollout": {"groups": 2, "approval": True,
+                                 "failure": {"group_percent": 100}}})
+    sign_in(browser, gw)
+    go(browser, gw, "#/job?id=%d" % j["id"])
+    wait_for(lambda: text_of(browser, "job-status") == "awaiting_approval",
+             10, what="held for approval")
+    assert sorted(buttons(browser, "job-actions")) == [
+        "job-cancel", "job-continue", "job-pause"]
+    wait_for(lambda: dev_state(browser, "job-devices", "ca-0") == "failed",
+             10, what="ca-0 shown failed")
+    assert "4.05" in text_of(browser, "job-devices")
+    assert dev_state(browser, "job-devices", "ca-1") == "pending"
+    assert good.requests() == []
+    assert name in text_of(browser, "job-title")
+    assert browser.find_elements(By.ID, "bold") == []
+    keep_mark(browser)
+    click(browser, "job-continue")
+    wait_for(lambda: text_of(browser, "job-status") == "done", 10,
+             what="done")
+    assert bar(browser, "job-progress") == (2, 2)
+    assert dev_state(browser, "job-devices", "ca-1") == "succeeded"
+    assert good.requests("PUT 1/0/3") == ["PUT 1/0/3"]
+    assert bad.requests("PUT 1/0/3") == ["PUT 1/0/3"]
+    assert kept(browser)
+    # the state filter shows only the failed
+    browser.find_element(By.CSS_SELECTOR,
+                         "#job-dev-state option[value=failed]").click()
+    wait_for(lambda: dev_state(browser, "job-devices", "ca-1") is None, 5,
+             what="the filter")
+    assert dev_state(browser, "job-devices", "ca-0") == "failed"
