@@ -3,10 +3,10 @@
  * one job or campaign with its progress overall and by group, its devices'
  * states with their reasons, the failed devices' log lines, and the
  * actions that the token's role and the status allow. The figures follow
- * the event stream (job, job_progress; fw_progress) without a reload: an
- * event only says that something moved, the page then asks the API again
- * (a burst of events makes one request), so what is shown is always the
- * gateway's own count.
+ * the event stream (job, job_progress; fw_progress; op_result for a failed
+ * device's log) without a reload: an event only says that something moved,
+ * the page then asks the API again (a burst of events makes one request),
+ * so what is shown is always the gateway's own count.
  */
 "use strict";
 
@@ -398,15 +398,29 @@ function onePage(kind) {
 			x = r.json;
 			devs = d;
 			render();
-			/* A campaign's status has no event of its own: with no
-			 * device in flight, it turns (done, or paused at its
-			 * threshold) at its next step; ask a few times more. */
-			if (kind === "campaign" && x.status === "running" &&
-			    CAMP_STATES.slice(1, 5).every(s =>
-				!(x.counts || {})[s]) && settle++ < 10)
+			if (behind() && settle++ < 10)
 				setTimeout(refresh, 1000);
 		}, () => (x.total || 0) > 2000 ? 2000 : 300);
 		let settle = 0;
+
+		/*
+		 * Whether what was read may be about to change with no event
+		 * to say so: the device records (committed a moment after the
+		 * counts change) that do not agree with the counts yet, or a
+		 * campaign that has no device in flight but still runs (its
+		 * status has no event of its own: it turns done, or paused at
+		 * its threshold, at its next step).
+		 */
+		function behind() {
+			const c = x.counts || {};
+			const n = {};
+			for (const d of devs.values())
+				n[d.state] = (n[d.state] || 0) + 1;
+			if (k.states.some(s => (n[s] || 0) !== (c[s] || 0)))
+				return true;
+			return kind === "campaign" && x.status === "running" &&
+			    CAMP_STATES.slice(1, 5).every(s => !c[s]);
+		}
 		const [mark, onState] = liveMark(kind + "-live", refresh);
 
 		const heads = kind === "job" ?
@@ -430,6 +444,8 @@ function onePage(kind) {
 		    pager,
 		    el("h2", {}, "Failed devices' logs"), logs);
 		render();
+		if (behind())
+			refresh();
 		/* A failed device's log is read by an op of its own: its
 		 * op_result says the lines may be there. */
 		events(k.events + ",op_result", (type, data) => {
