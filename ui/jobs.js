@@ -402,17 +402,27 @@ function onePage(kind) {
 				setTimeout(refresh, 1000);
 		}, () => (x.total || 0) > 2000 ? 2000 : 300);
 		let settle = 0;
+		const logWait = new Set();	/* devices whose log may come */
 
 		/*
 		 * Whether what was read may be about to change with no event
 		 * to say so: the device records (committed a moment after the
-		 * counts change) that do not agree with the counts yet, or a
-		 * campaign that has no device in flight but still runs (its
-		 * status has no event of its own: it turns done, or paused at
-		 * its threshold, at its next step).
+		 * counts change) that do not agree with the counts yet, a
+		 * failed device whose log was read but is not there yet (kept
+		 * in the same way), or a campaign that has no device in flight
+		 * but still runs (its status has no event of its own: it turns
+		 * done, or paused at its threshold, at its next step).
 		 */
 		function behind() {
 			const c = x.counts || {};
+			for (const ep of logWait) {
+				const d = devs.get(ep);
+				if (!d || d.state !== "failed" ||
+				    (d.log && d.log.length))
+					logWait.delete(ep);
+			}
+			if (logWait.size)
+				return true;
 			const n = {};
 			for (const d of devs.values())
 				n[d.state] = (n[d.state] || 0) + 1;
@@ -453,8 +463,11 @@ function onePage(kind) {
 				return;
 			if (type === "op_result") {
 				const d = devs.get(data.ep);
-				if (d && !(d.log && d.log.length))
+				if (d && !(d.log && d.log.length)) {
+					logWait.add(data.ep);
+					settle = 0;
 					refresh();
+				}
 			} else if (String(k.idOf(data)) === id) {
 				settle = 0;
 				refresh();

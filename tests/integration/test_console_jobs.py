@@ -191,7 +191,10 @@ def test_job_paused_and_resumed_live(gateway_factory, devices, browser):
     assert s["counts"]["succeeded"] == 2 and s["counts"]["pending"] == 4, s
     wait_for(lambda: bar(browser, "job-progress") == (2, 6), 10,
              what="the bar at the paused job's count")
-    assert bar(browser, "job-group-0") == (2, 3)
+    # the groups' bars come from the device records, committed a moment
+    # after the counts
+    wait_for(lambda: bar(browser, "job-group-0") == (2, 3), 10,
+             what="group 1's bar")
     assert bar(browser, "job-group-1") == (0, 3)
     wait_for(lambda: dev_state(browser, "job-devices", "cj-1") ==
              "succeeded", 10, what="cj-1 shown succeeded")
@@ -210,7 +213,8 @@ def test_job_paused_and_resumed_live(gateway_factory, devices, browser):
     wait_for(lambda: text_of(browser, "job-status") == "done", 10,
              what="done")
     assert kept(browser), "the page was loaded again"
-    assert bar(browser, "job-group-1") == (3, 3)
+    wait_for(lambda: bar(browser, "job-group-1") == (3, 3), 10,
+             what="group 2's bar")
     assert buttons(browser, "job-actions") == []
     assert all(dev_state(browser, "job-devices", ep) == "succeeded"
                for ep in eps)
@@ -326,7 +330,8 @@ def test_campaign_paused_and_resumed_live(run_outpost, tmp_path,
     s = gw.get_json("/v1/campaigns/%d" % cid)
     assert s["status"] == "paused" and s["counts"]["succeeded"] == 1
     assert s["counts"]["pending"] == 3, s["counts"]
-    assert bar(browser, "campaign-group-0") == (1, 1)
+    wait_for(lambda: bar(browser, "campaign-group-0") == (1, 1), 10,
+             what="group 1's bar")
     assert bar(browser, "campaign-group-1") == (0, 1)
     assert dev_state(browser, "campaign-devices", "cc-1") == "pending"
     assert (tmp_path / "applied-cc-0").read_bytes() == data
@@ -342,7 +347,8 @@ def test_campaign_paused_and_resumed_live(run_outpost, tmp_path,
     assert kept(browser), "the page was loaded again"
     assert dev_state(browser, "campaign-devices", "bad-0") == "failed"
     assert dev_state(browser, "campaign-devices", "cc-2") == "succeeded"
-    assert bar(browser, "campaign-group-3") == (1, 1)
+    wait_for(lambda: bar(browser, "campaign-group-3") == (1, 1), 10,
+             what="group 4's bar")
     log = wait_for(lambda: text_of(browser, "campaign-log-bad-0"), 20,
                    what="the failed agent's log")
     assert "not this device's vendor and class" in log
@@ -382,7 +388,8 @@ def test_job_held_for_approval_then_continued(gateway_factory, devices,
     wait_for(lambda: text_of(browser, "job-status") == "done", 10,
              what="done")
     assert bar(browser, "job-progress") == (2, 2)
-    assert dev_state(browser, "job-devices", "ca-1") == "succeeded"
+    wait_for(lambda: dev_state(browser, "job-devices", "ca-1") ==
+             "succeeded", 10, what="ca-1 shown succeeded")
     assert good.requests("PUT 1/0/3") == ["PUT 1/0/3"]
     assert bad.requests("PUT 1/0/3") == ["PUT 1/0/3"]
     assert kept(browser)
