@@ -57,9 +57,15 @@ function authHeaders(headers) {
 	return h;
 }
 
+/* Each route() is a new page: an answer to a request the page before made
+ * is thrown away ("stale"), so a slow page never draws over the one the
+ * user went to, nor opens its streams. */
+let routeSeq = 0;
+
 /* A request to the API with the token; an answer of 401 asks for one.
  * body: a string or Blob/ArrayBuffer as it is, anything else as JSON. */
 async function api(method, path, body, headers) {
+	const seq = routeSeq;
 	const h = authHeaders(headers);
 	if (body !== undefined && body !== null && typeof body !== "string" &&
 	    !(body instanceof Blob) && !(body instanceof ArrayBuffer)) {
@@ -73,6 +79,8 @@ async function api(method, path, body, headers) {
 		throw new Error("unauthorized");
 	}
 	const text = await r.text();
+	if (seq !== routeSeq)
+		throw new Error("stale");
 	let json = null;
 	try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
 	return { status: r.status, json, text, headers: r.headers };
@@ -296,6 +304,7 @@ function page(name, fn) {
 }
 
 async function route() {
+	const seq = ++routeSeq;
 	stopStreams();
 	if (!token()) {
 		showLogin();
@@ -311,10 +320,14 @@ async function route() {
 		document.documentElement.dataset.ready = "";
 		await fn(new URLSearchParams(query || ""));
 		/* For tests and the benchmark: the page is drawn. */
-		document.documentElement.dataset.ready = name || "fleet";
-		window.outpostReadyMs = performance.now();
+		if (seq === routeSeq) {
+			document.documentElement.dataset.ready = name ||
+			    "fleet";
+			window.outpostReadyMs = performance.now();
+		}
 	} catch (e) {
-		if (e.message !== "unauthorized")
+		if (seq === routeSeq && e.message !== "unauthorized" &&
+		    e.message !== "stale")
 			setPage(el("p", { class: "error" }, String(e)));
 	}
 }

@@ -158,3 +158,55 @@ def test_hostile_device_name_is_text(gateway_factory, browser):
         shot(browser, "hostile-device.png")
     finally:
         dev.close()
+
+
+def test_a_slow_page_never_draws_over_the_next(gateway_factory, browser):
+    """A page left before its answers came draws nothing: the page the user
+    went to stays. The fleet page waits on /metrics; a fetch hook holds that
+    answer back until the devices page is drawn, then lets it go and marks
+    when everything its arrival set off has run (a task after the
+    microtasks of the page's code)."""
+    gw = gateway_factory(auth={"admin_token": ADMIN})
+    dev = FakeDevice(gw, "quick-1")
+
+    def ready():
+        return browser.execute_script(
+            "return document.documentElement.dataset.ready")
+    try:
+        login(browser, gw)
+        wait_for(lambda: ready() == "fleet", timeout=10,
+                 what="the fleet page")
+        browser.execute_script("""
+            window.held = [];
+            window.staleDone = false;
+            const real = window.fetch;
+            window.fetch = (url, o) => {
+                if (!String(url).startsWith("/metrics"))
+                    return real(url, o);
+                return new Promise(ok => window.held.push(() =>
+                    ok(real(url, o).then(r => {
+                        const text = r.text.bind(r);
+                        r.text = async () => {
+                            const v = await text();
+                            setTimeout(() => { window.staleDone = true; });
+                            return v;
+                        };
+                        return r;
+                    }))));
+            };
+            location.hash = "#/fleet?again=1";""")
+        wait_for(lambda: browser.execute_script(
+            "return window.held.length") == 1, timeout=10,
+            what="the fleet page to wait on /metrics")
+        browser.execute_script('location.hash = "#/devices";')
+        wait_for(lambda: ready() == "devices" and
+                 "quick-1" in text_of(browser, "devices"),
+                 timeout=10, what="the devices page")
+        browser.execute_script("window.held.forEach(go => go());")
+        wait_for(lambda: browser.execute_script("return window.staleDone"),
+                 timeout=10, what="the held answer to be read")
+        assert ready() == "devices"
+        assert "quick-1" in text_of(browser, "devices")
+        assert text_of(browser, "fleet-devices") == ""
+    finally:
+        dev.close()
