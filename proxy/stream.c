@@ -35,7 +35,7 @@ static const char *const stream_types[] = {
 	"registration", "update", "deregistration", "decommission", "expired",
 	"awake", "sleeping", "notification", "send", "op_result", "fw_progress",
 	"gap", "bootstrap_started", "bootstrap_done", "bootstrap_failed",
-	"job", "job_progress", "tags", "alarm",
+	"job", "job_progress", "tags", "alarm", "campaign",
 };
 #define NTYPES (sizeof(stream_types) / sizeof(stream_types[0]))
 

@@ -12,7 +12,7 @@
 const EV_TYPES = ["registration", "update", "deregistration", "decommission",
 	"expired", "awake", "sleeping", "notification", "send", "op_result",
 	"fw_progress", "gap", "bootstrap_started", "bootstrap_done",
-	"bootstrap_failed", "job", "job_progress", "tags", "alarm"];
+	"bootstrap_failed", "job", "job_progress", "tags", "alarm", "campaign"];
 const EV_KEEP = 500;
 
 page("events", async function eventsPage(q) {

@@ -3,8 +3,8 @@
  * one job or campaign with its progress overall and by group, its devices'
  * states with their reasons, the failed devices' log lines, and the
  * actions that the token's role and the status allow. The figures follow
- * the event stream (job, job_progress; fw_progress; op_result for a failed
- * device's log) without a reload: an event only says that something moved,
+ * the event stream (job, job_progress; fw_progress, campaign; op_result
+ * for a failed device's log) without a reload: an event only says that something moved,
  * the page then asks the API again (a burst of events makes one request),
  * so what is shown is always the gateway's own count.
  */
@@ -38,7 +38,7 @@ const KINDS = {
 	campaign: {
 		title: "Campaign", path: "/v1/campaigns", states: CAMP_STATES,
 		final: CAMP_FINAL, finished: ["done", "cancelled"],
-		events: "type=fw_progress", idOf: d => d.campaign,
+		events: "type=fw_progress,campaign", idOf: d => d.campaign,
 		actions: [
 			["pause", "Pause", s => s === "running"],
 			["resume", "Resume", s => s === "paused"],
@@ -142,13 +142,7 @@ function listPage(kind, q) {
 			if (r.status !== 200)
 				throw new Error(apiError(r));
 			render(r.json[key]);
-			/* as on a campaign's page (onePage) */
-			if (kind === "campaign" && r.json[key].some(c =>
-			    c.status === "running" && CAMP_STATES.slice(1, 5)
-			    .every(s => !(c.counts || {})[s])) && settle++ < 10)
-				setTimeout(refresh, 1000);
 		}, 300);
-		let settle = 0;
 		const [mark, onState] = liveMark(key + "-live", refresh);
 		const heads = kind === "job" ?
 		    ["job", "name", "status", "progress", "group", "created"] :
@@ -167,10 +161,7 @@ function listPage(kind, q) {
 			    href: "#/" + key + "?after=" +
 			    encodeURIComponent(first.json.next) }, "older") :
 			null));
-		events(k.events, () => {
-			settle = 0;
-			refresh();
-		}, onState);
+		events(k.events, () => refresh(), onState);
 	};
 }
 
@@ -409,9 +400,8 @@ function onePage(kind) {
 		 * to say so: the device records (committed a moment after the
 		 * counts change) that do not agree with the counts yet, a
 		 * failed device whose log was read but is not there yet (kept
-		 * in the same way), or a campaign that has no device in flight
-		 * but still runs (its status has no event of its own: it turns
-		 * done, or paused at its threshold, at its next step).
+		 * in the same way). A campaign's own changes of status are
+		 * "campaign" events.
 		 */
 		function behind() {
 			const c = x.counts || {};
@@ -426,10 +416,7 @@ function onePage(kind) {
 			const n = {};
 			for (const d of devs.values())
 				n[d.state] = (n[d.state] || 0) + 1;
-			if (k.states.some(s => (n[s] || 0) !== (c[s] || 0)))
-				return true;
-			return kind === "campaign" && x.status === "running" &&
-			    CAMP_STATES.slice(1, 5).every(s => !c[s]);
+			return k.states.some(s => (n[s] || 0) !== (c[s] || 0));
 		}
 		const [mark, onState] = liveMark(kind + "-live", refresh);
 

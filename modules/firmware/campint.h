@@ -56,6 +56,8 @@ struct camp {
 	char		 uri[300];	/* plain; "" none */
 	char		 uri_secure[300];	/* devices with a credential */
 	int		 status;	/* enum camp_status */
+	int		 told;		/* the status the last "campaign"
+					   event told (camp_save) */
 	int		 delivery;	/* enum camp_delivery */
 	char		 reason[160];
 	int		 group_size, max_concurrent, failure_percent;

@@ -13,6 +13,7 @@
 
 #include <cJSON.h>
 
+#include "cache/events.h"
 #include "gateway.h"
 #include "log.h"
 #include "modules/firmware/campint.h"
@@ -187,12 +188,22 @@ camp_record(struct gateway *gw, const struct camp *c, int devices)
 int
 camp_save(struct gateway *gw, struct camp *c)
 {
-	cJSON *rec = camp_record(gw, c, -1);
+	cJSON *rec = camp_record(gw, c, -1), *e;
 	char *text = cJSON_PrintUnformatted(rec);
 	uint8_t key[8];
 	int rc = -1;
 
 	cJSON_Delete(rec);
+	/* Every change of status passes here: one event, as a job's. */
+	if (c->status != c->told) {
+		c->told = c->status;
+		e = cJSON_CreateObject();
+		cJSON_AddNumberToObject(e, "campaign", (double)c->id);
+		cJSON_AddStringToObject(e, "status",
+		    camp_status_names[c->status]);
+		cJSON_AddStringToObject(e, "reason", c->reason);
+		events_emit(gw, "campaign", NULL, e);
+	}
 	store_put_be64(key, c->id);
 	if (text != NULL)
 		rc = store_put(gw->store, STORE_DB_CAMPAIGNS, key, sizeof(key),
@@ -374,7 +385,7 @@ camp_load_one(const void *key, size_t klen, const void *val, size_t vlen,
 	if ((i = camp_name_index(camp_status_names, CAMP__COUNT,
 	    camp_jstr(o, "status"))) < 0)
 		goto bad;
-	c->status = i;
+	c->status = c->told = i;
 	c->unloaded = c->status == CAMP_DONE || c->status == CAMP_CANCELLED;
 	c->group = camp_jint(o, "group", 0);
 	c->ngroups = camp_jint(o, "groups", 1);

@@ -849,11 +849,17 @@ test_pause_resume(void **state)
 	assert_int_equal(count_sent(f, "n1", DEVREQ_PUT, "5/0/1"), 1);
 	assert_int_equal(count_sent(f, "n2", DEVREQ_PUT, "5/0/1"), 1);
 	assert_dev(f, id, "n3", "pending");
+	/* Made and running: no change of status told yet. */
+	assert_int_equal(dom_events(f->d, "campaign", NULL), 0);
 
 	assert_int_equal(campaign_action(&f->d->gw, id, "pause"), 0);
 	assert_int_equal(dom_commit(f->d), 0);
 	assert_string_equal(status_of(f, id), "paused");
 	assert_int_equal(campaign_action(&f->d->gw, id, "pause"), -2);
+	/* One event per change of status, with the reason. */
+	assert_int_equal(dom_events(f->d, "campaign", NULL), 1);
+	assert_non_null(strstr(dom_event_last(f->d, "campaign"),
+	    "\"status\":\"paused\",\"reason\":\"paused by the operator\""));
 
 	/* n1 fails (a slot is free), n2 downloads: still followed. */
 	answer_write(f, "n1", 2, 4);
@@ -881,6 +887,9 @@ test_pause_resume(void **state)
 	assert_int_equal(campaign_action(&f->d->gw, id, "resume"), -2);
 	step_commit(f);
 	assert_string_equal(status_of(f, id), "running");
+	assert_int_equal(dom_events(f->d, "campaign", NULL), 2);
+	assert_non_null(strstr(dom_event_last(f->d, "campaign"),
+	    "\"status\":\"running\""));
 	assert_int_equal(count_sent(f, "n2", DEVREQ_POST, "5/0/2"), 1);
 	assert_int_equal(count_sent(f, "n3", DEVREQ_PUT, "5/0/1"), 1);
 	assert_dev(f, id, "n3", "announced");
