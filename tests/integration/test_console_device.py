@@ -10,11 +10,10 @@ that is offered no write, execute or observe.
 import json
 import os
 import shutil
-import socket
-import threading
 import time
 
 from conftest import wait_for
+from test_events import SSE, connected
 from test_console import browser, login, text_of, ADMIN  # noqa: F401
 
 from selenium.webdriver.common.by import By
@@ -25,59 +24,9 @@ HEALTH = {"sample": 1, "pmax": 1}
 AUTH = {"Authorization": "Bearer " + ADMIN}
 
 
-class Stream:
-    """The event stream read with the admin token: (event, data) pairs."""
-
-    def __init__(self, gw, query):
-        self.events = []
-        self.cond = threading.Condition()
-        self.sock = socket.create_connection(("127.0.0.1", gw.http_port))
-        self.sock.sendall(("GET /v1/events%s HTTP/1.1\r\nHost: x\r\n"
-                           "Authorization: Bearer %s\r\n\r\n" %
-                           (query, ADMIN)).encode())
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        buf = b""
-        while True:
-            try:
-                data = self.sock.recv(65536)
-            except OSError:
-                return
-            if not data:
-                return
-            buf += data
-            while b"\n\n" in buf:
-                block, buf = buf.split(b"\n\n", 1)
-                f = {}
-                for line in block.decode(errors="replace").split("\n"):
-                    if ":" in line and not line.startswith(":"):
-                        k, v = line.split(":", 1)
-                        f[k.strip()] = v.strip()
-                if "event" in f:
-                    with self.cond:
-                        self.events.append((f["event"],
-                                            json.loads(f.get("data", "{}"))))
-                        self.cond.notify_all()
-
-    def wait(self, pred, what, timeout=10.0):
-        with self.cond:
-            assert self.cond.wait_for(lambda: pred(self.events), timeout), \
-                (what, self.events)
-
-    def close(self):
-        self.sock.close()
-
-
 def req(gw, method, path, body=None):
     status, _, data = gw.http(method, path, body=body, headers=AUTH)
     return status, data
-
-
-def streams_open(gw, n):
-    """Waits until the gateway has answered n event stream requests."""
-    wait_for(lambda: 'route="/v1/events",status="200"} %d' % n in
-             req(gw, "GET", "/metrics")[1].decode(), what="%d streams" % n)
 
 
 def shot(d, name):
@@ -115,24 +64,25 @@ def health_points(gw, ep, node_ep_query):
     """Observes the device's /health until it has sent 5 notifications,
     stops, and returns how many it sent: those the event stream carried
     before an event the test makes after the cancel."""
-    s = Stream(gw, node_ep_query)
+    s = SSE(gw, node_ep_query, token=ADMIN)
     try:
-        streams_open(gw, 1)
+        connected(gw, 1, headers=AUTH)
         assert req(gw, "POST", "/v1/devices/%s/observe/health" % ep)[0] \
             == 201
 
         def health(evs):
             return [e for t, e in evs if t == "notification" and
                     e.get("path") == "health"]
-        s.wait(lambda evs: len(health(evs)) >= 5, "5 health notifications")
+        s.wait(lambda c: len(health(c.parsed())) >= 5,
+               "5 health notifications")
         assert req(gw, "DELETE", "/v1/devices/%s/observe/health" % ep)[0] \
             == 204
         # The stream is in order: what came before this event is all the
         # gateway took; after the cancel nothing more is kept.
         assert req(gw, "PUT", "/v1/devices/%s/tags" % ep, '["plotted"]')[0] \
             == 200
-        s.wait(lambda evs: any(t == "tags" for t, _ in evs), "the tags event")
-        sent = health(s.events)
+        s.wait(lambda c: "tags" in c.types(), "the tags event")
+        sent = health(s.parsed())
     finally:
         s.close()
     n = len(sent)

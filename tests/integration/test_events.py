@@ -17,7 +17,8 @@ class SSE:
     """A raw-socket SSE client collecting (id, event, data) triples and
     comments."""
 
-    def __init__(self, gw, query="", last_id=None, read=True, rcvbuf=None):
+    def __init__(self, gw, query="", last_id=None, read=True, rcvbuf=None,
+                 token=None):
         self.events, self.comments = [], 0
         self.sock = socket.socket()
         if rcvbuf:
@@ -26,6 +27,8 @@ class SSE:
         hdrs = "GET /v1/events%s HTTP/1.1\r\nHost: x\r\n" % query
         if last_id is not None:
             hdrs += "Last-Event-ID: %s\r\n" % last_id
+        if token is not None:
+            hdrs += "Authorization: Bearer %s\r\n" % token
         self.sock.sendall((hdrs + "\r\n").encode())
         self.cond = threading.Condition()
         self.closed = False
@@ -75,6 +78,11 @@ class SSE:
     def types(self):
         return [e[1] for e in self.events]
 
+    def parsed(self):
+        """(type, data as JSON) of each event so far."""
+        with self.cond:
+            return [(t, json.loads(d or "{}")) for _, t, d in self.events]
+
     def close(self):
         self.sock.close()
 
@@ -92,10 +100,11 @@ def clients():
         c.close()
 
 
-def connected(gw, n):
+def connected(gw, n, headers=None):
     """Waits until the gateway has answered n stream requests."""
     wait_for(lambda: 'route="/v1/events",status="200"} %d' % n in
-             gw.http("GET", "/metrics")[2].decode(), what="%d streams" % n)
+             gw.http("GET", "/metrics", headers=headers)[2].decode(),
+             what="%d streams" % n)
 
 
 def test_two_clients_see_registrations_with_filters(gateway, clients):
