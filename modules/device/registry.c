@@ -480,6 +480,10 @@ registry_change_done(int status, void *arg)
 	}
 	switch (c->kind) {
 	case CHANGE_REGISTER:
+		/* Its awake window runs from the answer, sent after this
+		 * commit, as an update's does: a commit that took past the
+		 * window must not insert it asleep, with no event to say so. */
+		c->dev->last_seen = now;
 		if ((old = registry_find_by_endpoint(reg, c->dev->ep)) !=
 		    NULL) {
 			if (reg->gw->hooks.dev_replaced != NULL)

@@ -473,6 +473,33 @@ test_queue_mode_sleeps(void **state)
 	    DEVICE_EXPIRED);
 }
 
+/* A register whose commit ends after the awake window (a slow disk, or
+ * a window of 1 s and a second that turns meanwhile) is awake when it is
+ * answered, and tells when it sleeps: its window runs from the commit,
+ * as an update's does. */
+static void
+test_queue_mode_window_from_the_commit(void **state)
+{
+	struct fixture *f = *state;
+	struct lwm2m_params p = params("node-slow", 300, "UQ");
+	struct dev_addr a = addr(5683);
+	int window = f->d->gw.cfg.reg_awake_window;
+	struct device *dev;
+
+	assert_int_equal(registry_register(reg_of(f), &p, LINKS,
+	    strlen(LINKS), &a, 7, done_cb, f), REGISTRY_OK);
+	dom_advance(window);
+	assert_int_equal(dom_commit(f->d), 0);
+	assert_int_equal(f->res[0], REGISTRY_OK);
+	dev = registry_find_by_id(reg_of(f), f->id[0]);
+	assert_int_equal(dev->state, DEVICE_AWAKE);
+	assert_int_equal(registry_count_state(reg_of(f), DEVICE_AWAKE), 1);
+	dom_advance(window);
+	sweep(f);
+	assert_int_equal(dev->state, DEVICE_SLEEPING);
+	assert_int_equal(dom_events(f->d, "sleeping", "node-slow"), 1);
+}
+
 /* A register that repeats the one that made the registration (same
  * source, same message id, within EXCHANGE_LIFETIME) is known as such, so
  * the face answers with the same id; another message id, another source
@@ -601,6 +628,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_queue_mode_sleeps, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_queue_mode_window_from_the_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_register_repeat, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_max_devices, setup,
