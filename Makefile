@@ -191,8 +191,12 @@ arm64:
 	@scripts/install-deps.sh arm64
 	$(MAKE) --no-print-directory CROSS=aarch64-linux-gnu B=$(ARM_B) SAN= all
 
+# The console's browser tests leave a screenshot of each page in
+# $(B)/shots (OUTPOST_SHOTS), the run's artifacts.
 integration: $(OUTPOST) $(NODE_BIN) $(if $(SAN),,arm64)
+	mkdir -p $(B)/shots
 	OUTPOST_BIN=$(abspath $(OUTPOST)) NODE_BIN=$(abspath $(NODE)) \
+	    OUTPOST_SHOTS=$${OUTPOST_SHOTS:-$(abspath $(B))/shots} \
 	    $(if $(SAN),,ARM64_DIR=$(abspath $(ARM_B))) $(PYTEST) -q tests/integration
 
 test: deps
