@@ -1,4 +1,5 @@
 // fuzz-sources: lwm2m/lwm2m.c parse.c
+// fuzz-libs: -lcjson
 /*
  * fuzz_lwm2m.c: libFuzzer target for the registration parsers. The input is
  * parsed as a link-format body, then split at '&' into Uri-Query options
