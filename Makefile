@@ -226,8 +226,12 @@ fuzz: deps $(B)/uifiles.c
 	  tail -1 $(B)/fuzz/$$n.log; \
 	done
 
+# Each script prints its figures and appends its table rows (lib.sh's
+# bench_row) to $(B)/bench/table.tsv; the table is printed at the end.
+bench: export BENCH_TABLE = $(abspath $(B))/bench/table.tsv
 bench: deps
 	@$(MAKE) --no-print-directory all
+	@mkdir -p $(B)/bench && : > $(B)/bench/table.tsv
 	tests/bench/run.sh $(abspath $(OUTPOST))
 	tests/bench/dtls.sh $(abspath $(OUTPOST))
 	tests/bench/tls.sh $(abspath $(OUTPOST))
@@ -245,6 +249,7 @@ bench: deps
 	@$(MAKE) --no-print-directory $(B)/bench/alarmbench
 	tests/bench/alarm.sh $(abspath $(B)/bench/alarmbench)
 	$(MAKE) --no-print-directory arm64 && tests/bench/arm64.sh $(abspath $(ARM_B))
+	@tests/bench/table.sh $(B)/bench/table.tsv
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: binaries, man pages, examples,
 # systemd units and their sysusers.d file. SYSCONFDIR/outpost/gateway.ini and

@@ -66,6 +66,20 @@ ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
 }
 
+# bench_row FIGURE OUTPOST PEER RATIO TARGET: one line of the table
+# `make bench` prints at its end (tests/bench/table.sh), appended to
+# $BENCH_TABLE when that is set (make bench sets it), and echoed. PEER and
+# RATIO are "-" for a figure with no peer; TARGET says what is wanted
+# (">= 1.0x coap-rd", "< 256 B", ...), "-" for none.
+bench_row() {
+	local row
+	row=$(printf '%s\t%s\t%s\t%s\t%s' "$1" "$2" "$3" "$4" "$5")
+	echo "table: $row"
+	if [[ -n ${BENCH_TABLE:-} ]]; then
+		printf '%s\n' "$row" >>"$BENCH_TABLE"
+	fi
+}
+
 # build_tool OUT NAME: compiles tests/bench/NAME.c with benchutil.c, the
 # project's warnings, into OUT (${CC:-cc}).
 build_tool() {
