@@ -84,6 +84,8 @@ struct metrics {
 						   refused for their credential */
 	uint64_t		dtls_accepted;	/* handshakes that presented a
 						   provisioned credential */
+	uint64_t		coap_walks;	/* libcoap's session walks */
+	uint64_t		coap_walks_deferred;
 	struct metrics_http	http[METRICS_HTTP_MAX];
 	size_t			nhttp;
 	struct metrics_hist	proxy[MPX__COUNT];	/* latency, seconds */

@@ -161,6 +161,12 @@ metrics_devices(struct gateway *gw, struct evbuffer *out)
 	    "CoAP responses sent.", m->coap_out);
 	metrics_counter(out, "outpost_coap_bad_requests_total",
 	    "CoAP requests refused as malformed.", m->coap_bad);
+	metrics_counter(out, "outpost_coap_walks_total",
+	    "Walks of every CoAP session (libcoap's housekeeping) run.",
+	    m->coap_walks);
+	metrics_counter(out, "outpost_coap_walks_deferred_total",
+	    "Datagrams whose walk was left to the next one, due within "
+	    "10 ms.", m->coap_walks_deferred);
 	metrics_counter(out, "outpost_dtls_refused_total",
 	    "DTLS handshakes failed (key, certificate, unknown identity) and "
 	    "CoAP requests refused for their credential.", m->dtls_refused);

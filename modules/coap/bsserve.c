@@ -55,7 +55,7 @@ struct bs_link {
 
 struct bs_face {
 	coap_context_t		*ctx;
-	struct event		*io_ev;
+	struct coap_io		*io;
 	struct bs_link		*links;
 	uint8_t			 key[CRED_KEY_MAX];
 	coap_bin_const_t	 key_bin;
@@ -532,7 +532,7 @@ bsserve_start(struct gateway *gw)
 		return 0;
 	if (bsserve_listen(gw, gw->cfg.bs_listen, COAP_PROTO_UDP) == -1 ||
 	    bsserve_listen(gw, gw->cfg.bs_secure_listen, COAP_PROTO_DTLS) ==
-	    -1 || (bf->io_ev = coap_context_on_reactor(gw, bf->ctx)) == NULL)
+	    -1 || (bf->io = coap_io_on_reactor(gw, bf->ctx)) == NULL)
 		return -1;
 	return 0;
 }
@@ -553,8 +553,8 @@ bsserve_stop(struct gateway *gw)
 	if (bf == NULL)
 		return;
 	gw->hooks.bs_send = NULL;
-	if (bf->io_ev != NULL)
-		event_free(bf->io_ev);
+	coap_io_free(bf->io);
+	bf->io = NULL;
 	/* libcoap does not report the sessions it frees with the context:
 	 * their links go first, failing what is out on them. */
 	while (bf->links != NULL) {

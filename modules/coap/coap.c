@@ -13,7 +13,9 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +28,6 @@
 #include "modules/coap/coap.h"
 #include "modules/device/registry.h"
 #include "modules/coap/rng.h"
-
-/* Rounds of coap_io_do_epoll per wakeup: bounds one callback's work while
- * letting a burst of datagrams share one commit. */
-#define COAP_IO_ROUNDS	64
 
 struct gateway *
 coap_gateway(coap_context_t *ctx)
@@ -50,63 +48,218 @@ coap_reply(struct gateway *gw, coap_pdu_t *resp, coap_pdu_code_t code,
 }
 
 /*
- * libcoap's housekeeping (coap_io_prepare_epoll: retransmissions due, idle
- * sessions, block-wise and DTLS timeouts, and re-arming its timerfd) walks
- * every session. coap_io_process runs it before it reads and
- * coap_io_do_epoll again after, so each datagram cost two walks: 34 us of
- * CPU per proxied request with one live session, 143 us with 3,000. The
- * gateway drives libcoap's epoll itself, which leaves out the first walk
- * (92 us at 3,000); the one at the end of coap_io_do_epoll cannot be
- * avoided through libcoap 4.3.1's API, and it is the one that handles
- * libcoap's timer when that fires.
+ * libcoap drives its sockets through one epoll fd; the gateway puts that fd
+ * on its reactor and calls coap_io_do_epoll with what epoll_wait gave. A
+ * call reads one datagram per ready socket, then ends in
+ * coap_io_prepare_epoll: libcoap's housekeeping, which walks every session
+ * of the context (idle ones to free, DTLS and block-wise timeouts) and
+ * re-arms its timerfd. With 10,000 live sessions the walk costs ~200 us,
+ * ten times a proxied GET, and it ran after every datagram: 80% of the
+ * gateway's CPU, and the cost of every message grew with the fleet.
+ *
+ * The walk is housekeeping, and it keeps every deadline of libcoap's: it
+ * retransmits what is due, times out DTLS handshakes and block-wise
+ * transfers, frees idle sessions and re-arms the timerfd for the next.
+ * libcoap arms that timer itself when it queues a retransmission
+ * (coap_wait_ack), and 4.3.1 often arms it for at once (it passes a delta
+ * of its send queue as the delay), so the timer firing is no sign that
+ * anything is due either. So the walk runs at most once per COAP_WALK_MS:
+ * a datagram or a timer expiry that finds a walk done less than that ago
+ * leaves it to a reactor timer, due when that much has passed. Every
+ * deadline is kept, at most COAP_WALK_MS late; the shortest libcoap has
+ * is a second (a DTLS flight's first retransmission, ACK_TIMEOUT is 2 s).
+ *
+ * coap_io_do_epoll calls coap_io_prepare_epoll through the dynamic linker
+ * (Debian's libcoap 4.3.1 is built so), so the definition below takes its
+ * place, and calls libcoap's (dlsym RTLD_NEXT) when the walk is due or for
+ * a context not on the reactor. Where a libcoap binds that call inside
+ * itself, ours is never called: coap_io_on_reactor logs it once and every
+ * datagram walks, as before. /metrics counts the walks run and deferred.
  */
 #define COAP_EVENTS		32
+#define COAP_IO_ROUNDS		64	/* epoll_waits per wakeup: a burst
+					   cannot hold the reactor */
+#define COAP_WALK_MS		10
+#define COAP_IO_MAX		4	/* contexts on the reactor: the
+					   device face, the bootstrap one */
+
+struct coap_io {
+	coap_context_t		*ctx;
+	struct gateway		*gw;
+	struct event		*ev;		/* libcoap's epoll fd */
+	struct event		*walk;		/* the deferred walk */
+	struct timeval		 last;		/* when it last walked */
+	int			 due;		/* the deferred walk: walk now */
+};
+
+/* The contexts on the reactor, for the interposed coap_io_prepare_epoll,
+ * which is given nothing else. */
+static struct coap_io	*coap_ios[COAP_IO_MAX];
+static unsigned		 coap_io_interposed;	/* ours was called */
+static unsigned		 coap_walk_ms = COAP_WALK_MS;
+
+typedef unsigned int (*coap_prepare_fn)(coap_context_t *, coap_tick_t);
+
+static coap_prepare_fn
+coap_walk_real(void)
+{
+	static coap_prepare_fn fn;
+
+	if (fn == NULL)
+		fn = (coap_prepare_fn)(uintptr_t)dlsym(RTLD_NEXT,
+		    "coap_io_prepare_epoll");
+	return fn;
+}
+
+static struct coap_io *
+coap_io_find(coap_context_t *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < COAP_IO_MAX; i++)
+		if (coap_ios[i] != NULL && coap_ios[i]->ctx == ctx)
+			return coap_ios[i];
+	return NULL;
+}
+
+static long
+coap_io_since_ms(const struct timeval *then, const struct timeval *now)
+{
+	return (now->tv_sec - then->tv_sec) * 1000 +
+	    (now->tv_usec - then->tv_usec) / 1000;
+}
+
+unsigned int	coap_io_prepare_epoll(coap_context_t *, coap_tick_t);
+
+unsigned int
+coap_io_prepare_epoll(coap_context_t *ctx, coap_tick_t now)
+{
+	coap_prepare_fn real = coap_walk_real();
+	struct coap_io *io = coap_io_find(ctx);
+	struct timeval tv, wait;
+	long since;
+
+	if (real == NULL)		/* no libcoap under us: cannot be */
+		abort();
+	if (io == NULL)
+		return real(ctx, now);
+	coap_io_interposed = 1;
+	event_base_gettimeofday_cached(io->gw->base, &tv);
+	since = coap_io_since_ms(&io->last, &tv);
+	if (!io->due && since >= 0 && since < (long)coap_walk_ms) {
+		io->gw->metrics.coap_walks_deferred++;
+		if (!evtimer_pending(io->walk, NULL)) {
+			wait.tv_sec = ((long)coap_walk_ms - since) / 1000;
+			wait.tv_usec = ((long)coap_walk_ms - since) % 1000 *
+			    1000;
+			evtimer_add(io->walk, &wait);
+		}
+		return 0;	/* its timerfd stays as armed */
+	}
+	io->due = 0;
+	io->last = tv;
+	io->gw->metrics.coap_walks++;
+	if (evtimer_pending(io->walk, NULL))
+		evtimer_del(io->walk);
+	return real(ctx, now);
+}
+
+/* The deferred walk: coap_io_do_epoll with no event is the walk alone. */
+static void
+coap_walk_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct coap_io *io = arg;
+
+	(void)fd;
+	(void)what;
+	io->due = 1;
+	coap_io_do_epoll(io->ctx, NULL, 0);
+}
 
 /*
- * libcoap reads one datagram per socket per coap_io_do_epoll. Go on while
- * requests keep arriving (a round that handled none means the socket is
- * drained, or held something else: the fd stays readable and libevent
- * calls again), up to COAP_IO_ROUNDS so that one burst cannot hold the
- * loop. Requests handled here share one group commit.
+ * Reads what is ready: round after round while requests keep coming (a
+ * round that handled none means the sockets are drained, or held
+ * something else: the fd stays readable and libevent calls again), up to
+ * COAP_IO_ROUNDS. Requests handled in one wakeup share one group commit.
  */
 static void
 coap_io_cb(evutil_socket_t fd, short what, void *arg)
 {
-	coap_context_t *ctx = arg;
-	struct gateway *gw = coap_gateway(ctx);
+	struct coap_io *io = arg;
 	struct epoll_event ev[COAP_EVENTS];
 	uint64_t before;
 	int i, n;
 
 	(void)what;
 	for (i = 0; i < COAP_IO_ROUNDS; i++) {
-		before = gw->metrics.coap_in;
+		before = io->gw->metrics.coap_in;
 		if ((n = epoll_wait(fd, ev, COAP_EVENTS, 0)) <= 0)
 			break;
-		coap_io_do_epoll(ctx, ev, (size_t)n);
-		if (gw->metrics.coap_in == before && n < COAP_EVENTS)
+		coap_io_do_epoll(io->ctx, ev, (size_t)n);
+		if (io->gw->metrics.coap_in == before && n < COAP_EVENTS)
 			break;
 	}
 }
 
-struct event *
-coap_context_on_reactor(struct gateway *gw, coap_context_t *ctx)
+struct coap_io *
+coap_io_on_reactor(struct gateway *gw, coap_context_t *ctx)
 {
-	struct event *ev;
+	struct coap_io *io;
+	size_t i;
 	int fd;
 
 	if ((fd = coap_context_get_coap_fd(ctx)) == -1) {
 		log_warnx("coap: libcoap was built without epoll");
 		return NULL;
 	}
-	if ((ev = event_new(gw->base, fd, EV_READ | EV_PERSIST, coap_io_cb,
-	    ctx)) == NULL)
+	for (i = 0; i < COAP_IO_MAX && coap_ios[i] != NULL; i++)
+		;
+	if (i == COAP_IO_MAX || coap_walk_real() == NULL ||
+	    (io = calloc(1, sizeof(*io))) == NULL)
 		return NULL;
-	if (event_add(ev, NULL) == -1) {
-		event_free(ev);
+	io->ctx = ctx;
+	io->gw = gw;
+	if ((io->ev = event_new(gw->base, fd, EV_READ | EV_PERSIST,
+	    coap_io_cb, io)) == NULL ||
+	    (io->walk = evtimer_new(gw->base, coap_walk_cb, io)) == NULL ||
+	    event_add(io->ev, NULL) == -1) {
+		coap_io_free(io);
 		return NULL;
 	}
-	return ev;
+	coap_ios[i] = io;
+	/* One walk now: it shows whether ours stands in for libcoap's. */
+	coap_walk_cb(-1, 0, io);
+	if (!coap_io_interposed)
+		log_info("coap: libcoap's session walk runs after every "
+		    "datagram here (its coap_io_prepare_epoll is bound "
+		    "inside it)");
+	return io;
+}
+
+void
+coap_io_free(struct coap_io *io)
+{
+	size_t i;
+
+	if (io == NULL)
+		return;
+	for (i = 0; i < COAP_IO_MAX; i++)
+		if (coap_ios[i] == io)
+			coap_ios[i] = NULL;
+	if (io->walk != NULL)
+		event_free(io->walk);
+	if (io->ev != NULL)
+		event_free(io->ev);
+	free(io);
+}
+
+unsigned
+coap_io_walk_ms(unsigned ms)
+{
+	unsigned was = coap_walk_ms;
+
+	coap_walk_ms = ms;
+	return was;
 }
 
 void
@@ -185,7 +338,11 @@ coap_event(coap_session_t *s, const coap_event_t event)
 			cred_handshake_failed(gw, peer->auth_ep,
 			    peer->auth_pending);
 	}
-	if (event == COAP_EVENT_SERVER_SESSION_DEL &&
+	/* A session gone: freed, or a DTLS one the peer closed or that
+	 * failed, which libcoap frees on its next walk (up to 10 ms on): a
+	 * request must not go to it meanwhile. */
+	if ((event == COAP_EVENT_SERVER_SESSION_DEL ||
+	    event == COAP_EVENT_DTLS_CLOSED || event == COAP_EVENT_DTLS_ERROR) &&
 	    (peer = coap_session_get_app_data(s)) != NULL) {
 		coap_session_set_app_data(s, NULL);
 		coap_peer_free(coap_gateway(coap_session_get_context(s))->coap,
@@ -507,7 +664,7 @@ coap_server_start(struct gateway *gw)
 	if ((cs->secure = coap_listen(cs->ctx, &gw->cfg.coap_secure_listen,
 	    COAP_PROTO_DTLS, "coap")) == NULL)
 		return -1;
-	if ((cs->io_ev = coap_context_on_reactor(gw, cs->ctx)) == NULL)
+	if ((cs->io = coap_io_on_reactor(gw, cs->ctx)) == NULL)
 		return -1;
 	return 0;
 }
@@ -517,9 +674,8 @@ coap_server_close(struct gateway *gw)
 {
 	struct coap_server *cs = gw->coap;
 
-	if (cs->io_ev != NULL)
-		event_free(cs->io_ev);
-	cs->io_ev = NULL;
+	coap_io_free(cs->io);
+	cs->io = NULL;
 	if (cs->ctx != NULL)
 		coap_free_context(cs->ctx);
 	cs->ctx = NULL;

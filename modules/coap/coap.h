@@ -80,7 +80,7 @@ struct coap_server {
 						   context */
 	coap_endpoint_t		*endpoint;
 	coap_endpoint_t		*secure;	/* DTLS */
-	struct event		*io_ev;
+	struct coap_io		*io;		/* on the reactor */
 	const struct coap_route	*routes;	/* face.c's table */
 	size_t			 nroutes;
 	void			(*peer_gone)(struct coap_peer *peer);
@@ -127,9 +127,12 @@ coap_endpoint_t	*coap_listen(coap_context_t *ctx, const struct gw_hostport *hp,
 		    coap_proto_t proto, const char *what);
 
 /* Puts ctx's epoll fd on the reactor: its datagrams and timers are handled
- * as they come. NULL on failure (logged). */
-struct event	*coap_context_on_reactor(struct gateway *gw,
-		    coap_context_t *ctx);
+ * as they come, libcoap's walk of its sessions at most every 10 ms (see
+ * coap.c). NULL on failure (logged); coap_io_free takes it off. */
+struct coap_io	*coap_io_on_reactor(struct gateway *gw, coap_context_t *ctx);
+void		 coap_io_free(struct coap_io *io);
+/* Sets the longest a walk waits, in ms (tests); returns what it was. */
+unsigned	 coap_io_walk_ms(unsigned ms);
 
 /* Makes the resource /path of the table's row pattern ("fw/{}"), or
  * forgets /path. */

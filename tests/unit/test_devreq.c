@@ -14,7 +14,9 @@
  * What is pinned: NSTART and the FIFO order behind it, the timeout and
  * the request that goes after it, matching answers to requests by token
  * (and refusing an unknown one), cancelling a waiting request, the route
- * (no registration, registration gone), and observations.
+ * (no registration, registration gone), and observations; and that
+ * libcoap's walk of its sessions, run at most so often, is deferred and
+ * still keeps libcoap's deadlines.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -87,6 +89,8 @@ struct fixture {
 	int			 nseen;
 
 	struct result		 res[NRESULTS];
+	unsigned		 walk_ms;	/* coap.c's walk spacing to
+						   restore, 0: untouched */
 };
 
 /* In main.c's start order, as far as the CoAP face needs. */
@@ -382,6 +386,8 @@ teardown(void **state)
 	struct fixture *f = *state;
 	struct gateway *gw = &f->gw;
 
+	if (f->walk_ms != 0)
+		coap_io_walk_ms(f->walk_ms);
 	/* The device first: libcoap ends with the gateway's context. */
 	if (f->dev != NULL)
 		coap_free_context(f->dev);
@@ -719,6 +725,119 @@ test_observe(void **state)
 	assert_int_equal(r->calls, 3);
 }
 
+/* -- libcoap's walk (coap.c) ------------------------------------------- */
+
+/*
+ * While walks are spaced by a minute, requests and their answers go and
+ * come, and no datagram runs libcoap's walk of every session: each leaves
+ * it to the one that is due.
+ */
+static void
+test_walk_deferred(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t walks, deferred;
+	int i;
+
+	f->walk_ms = coap_io_walk_ms(60000);
+	run_for(f, 50);		/* the walk deferred before runs */
+	walks = f->gw.metrics.coap_walks;
+	deferred = f->gw.metrics.coap_walks_deferred;
+	f->dev_now = 1;
+	for (i = 0; i < 4; i++) {
+		assert_non_null(get(f, i, 10, i));
+		wait_until(f, f->res[i].calls == 1);
+	}
+	assert_answer(&f->res[3], "now:3/0/3");
+	assert_int_equal(f->gw.metrics.coap_walks, walks);
+	assert_true(f->gw.metrics.coap_walks_deferred >= deferred + 4);
+}
+
+/* Registers ep from a plain UDP socket (a device that will never answer);
+ * returns the socket, nonblocking, once the gateway said 2.01. */
+static int
+raw_register(struct fixture *f, const char *ep)
+{
+	static const uint8_t links[] = { 0xff, '<', '/', '3', '/', '0', '>' };
+	struct sockaddr_in gw;
+	uint8_t d[96], in[256];
+	size_t n = 0, len = strlen(ep) + 3;
+	ssize_t got = -1;
+	int fd;
+
+	assert_true(len <= 12);
+	memset(&gw, 0, sizeof(gw));
+	gw.sin_family = AF_INET;
+	gw.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	gw.sin_port = htons(f->gw.cfg.coap_listen.port);
+	d[n++] = 0x40;			/* CON, no token */
+	d[n++] = 0x02;			/* POST */
+	d[n++] = 0x12;
+	d[n++] = 0x34;
+	d[n++] = 0xb2;			/* Uri-Path "rd" */
+	d[n++] = 'r';
+	d[n++] = 'd';
+	d[n++] = 0x11;			/* Content-Format 40 */
+	d[n++] = 40;
+	d[n++] = (uint8_t)(0x30 | len);	/* Uri-Query "ep=..." */
+	memcpy(d + n, "ep=", 3);
+	memcpy(d + n + 3, ep, len - 3);
+	n += len;
+	d[n++] = 0x06;			/* Uri-Query "lt=300" */
+	memcpy(d + n, "lt=300", 6);
+	n += 6;
+	memcpy(d + n, links, sizeof(links));
+	n += sizeof(links);
+	assert_int_not_equal(fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK,
+	    0), -1);
+	assert_int_equal(connect(fd, (struct sockaddr *)&gw, sizeof(gw)), 0);
+	assert_int_equal(send(fd, d, n, 0), (ssize_t)n);
+	wait_until(f, (got = recv(fd, in, sizeof(in), 0)) > 0);
+	assert_true(got >= 4);
+	assert_int_equal(in[0] >> 4, 0x6);	/* an ACK */
+	assert_int_equal(in[1], 0x41);		/* 2.01 */
+	return fd;
+}
+
+/*
+ * Walks 4 s apart: a request to a device that never answers is sent again
+ * after ACK_TIMEOUT (2 s to 3 s) by the walk deferred to 4 s after the
+ * last, whatever libcoap's timer did meanwhile (it fires and finds the
+ * last walk too recent): a deadline is kept at most a walk's spacing late.
+ */
+static void
+test_walk_keeps_retransmission(void **state)
+{
+	struct fixture *f = *state;
+	struct devreq_spec spec;
+	uint8_t first[256], again[256];
+	ssize_t n1 = -1, n2 = -1;
+	int64_t t1, t2;
+	int fd;
+
+	f->walk_ms = coap_io_walk_ms(4000);
+	fd = raw_register(f, "raw-1");
+	memset(&spec, 0, sizeof(spec));
+	spec.method = DEVREQ_GET;
+	spec.path = "3/0/0";
+	spec.content_format = -1;
+	spec.accept = -1;
+	spec.timeout_s = 30;
+	assert_non_null(devreq_send(&f->gw, "raw-1", &spec, on_resp,
+	    &f->res[0]));
+	wait_until(f, (n1 = recv(fd, first, sizeof(first), 0)) > 0);
+	t1 = now_ms();
+	assert_true(n1 >= 4);
+	assert_int_equal(first[0] >> 4, 0x4);	/* CON */
+	wait_until(f, (n2 = recv(fd, again, sizeof(again), 0)) > 0);
+	t2 = now_ms();
+	assert_int_equal(n2, n1);
+	assert_memory_equal(again, first, (size_t)n1);	/* same MID */
+	assert_in_range(t2 - t1, 1900, 4000 + 300);
+	assert_int_equal(f->res[0].calls, 0);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -736,6 +855,10 @@ main(void)
 		    teardown, &nstart1),
 		cmocka_unit_test_prestate_setup_teardown(test_observe, setup,
 		    teardown, &nstart1),
+		cmocka_unit_test_prestate_setup_teardown(test_walk_deferred,
+		    setup, teardown, &nstart1),
+		cmocka_unit_test_prestate_setup_teardown(
+		    test_walk_keeps_retransmission, setup, teardown, &nstart1),
 	};
 
 	log_init("test_devreq", LOG_LEVEL_ERROR);
