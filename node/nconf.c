@@ -639,6 +639,15 @@ nconf_validate(const struct node_config *cfg, char *err, size_t errlen)
 		    "not coaps: the key would not be used", cfg->gateway);
 		return -1;
 	}
+	if (cfg->fleet > NCONF_DTLS_FLEET_MAX && (secure == 1 ||
+	    strncmp(cfg->bootstrap, "coaps://", 8) == 0)) {
+		snprintf(err, errlen, "[fleet] devices: a DTLS fleet is at most "
+		    "%d devices per process (libcoap's DTLS client polls each "
+		    "session's socket with select(), which takes no descriptor "
+		    "above 1023); run several fleets with different prefixes",
+		    NCONF_DTLS_FLEET_MAX);
+		return -1;
+	}
 	if (cfg->backoff_min > cfg->backoff_max) {
 		snprintf(err, errlen, "[register] backoff_min %d is above "
 		    "backoff_max %d", cfg->backoff_min, cfg->backoff_max);

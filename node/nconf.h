@@ -28,6 +28,8 @@
 #define NCONF_PSK_KEY_MIN	16	/* bytes of a PSK, as the gateway takes */
 #define NCONF_PSK_KEY_MAX	64
 #define NCONF_SPKI_MAX		600	/* bytes of a DER public key */
+#define NCONF_DTLS_FLEET_MAX	900	/* DTLS sessions' sockets stay below
+					   1024, as select() needs */
 
 struct node_config {
 	char	source[PATH_MAX];	/* file it was read from, "" if none */

@@ -170,6 +170,9 @@ test_load_errors_name_the_line(void **state)
 	    "backoff_min 10 is above backoff_max 5");
 	load_fails("[node]\nlisten = 127.0.0.1:5700\n[fleet]\ndevices = 3\n",
 	    "cannot be used with a fleet");
+	load_fails("[node]\ngateway = coaps://127.0.0.1\npsk_key = "
+	    "00112233445566778899aabbccddeeff\n[fleet]\ndevices = 901\n",
+	    "a DTLS fleet is at most 900 devices per process");
 	load_fails("[node]\nlifetime\n", ":2: syntax error");
 	load_fails("[software]\ndir = /var/lib/pkgs\n",
 	    "[software] dir needs [firmware] trusted_keys");
