@@ -84,6 +84,8 @@ struct metrics {
 						   refused for their credential */
 	uint64_t		dtls_accepted;	/* handshakes that presented a
 						   provisioned credential */
+	uint64_t		events_formatted;	/* events made text for
+							   a reader */
 	struct metrics_http	http[METRICS_HTTP_MAX];
 	size_t			nhttp;
 	struct metrics_hist	proxy[MPX__COUNT];	/* latency, seconds */

@@ -1,8 +1,11 @@
 /*
  * stream.c: the event stream (SSE) to management clients.
  *
- * Every event gets an id and is kept, formatted once, in a ring of
- * [events] ring entries. A client gets the ring entries after its
+ * Every event gets an id and is kept in a ring of [events] ring entries,
+ * as the events sink's object (events_keep) until a client wants it: then
+ * it is formatted, once, and kept as that text, the object freed. With no
+ * client connected nothing is formatted. A client gets the ring entries
+ * after its
  * Last-Event-ID (and an event of type "gap" first when the ring no longer
  * reaches back that far), then every new event that passes its filters.
  * A client that does not read is dropped once its unsent output passes
@@ -39,10 +42,12 @@ static const char *const stream_types[] = {
 };
 #define NTYPES (sizeof(stream_types) / sizeof(stream_types[0]))
 
+/* An event: its object until a client wants it, then its text. */
 struct stream_entry {
 	uint64_t	 id;
 	unsigned	 type;		/* index in stream_types */
 	char		*ep;
+	cJSON		*event;		/* kept from events_emit, or NULL */
 	char		*text;		/* "id: ..\nevent: ..\ndata: ..\n\n" */
 	size_t		 len;
 };
@@ -61,6 +66,8 @@ struct stream {
 	struct stream_entry	*ring;
 	size_t			 cap, count, first;	/* ring indexes */
 	uint64_t		 next_id;
+	size_t			 both;		/* entries with text and
+						   object: stream_tidy */
 	TAILQ_HEAD(, stream_client) clients;
 	size_t			 nclients;
 	struct event		*keepalive;
@@ -150,7 +157,87 @@ stream_at(struct stream *st, size_t i)
 	return &st->ring[(st->first + i) % st->cap];
 }
 
-/* Events sink: format once, keep in the ring, send to who wants it. */
+static void
+stream_entry_free(struct stream_entry *e)
+{
+	free(e->ep);
+	cJSON_Delete(e->event);
+	free(e->text);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Frees the object of a formatted entry, unless it is still being
+ * emitted (the sinks after the stream read it): then stream_tidy does. */
+static void
+stream_drop_object(struct stream *st, struct stream_entry *e)
+{
+	if (events_emitting(st->gw, e->event)) {
+		st->both++;
+		return;
+	}
+	cJSON_Delete(e->event);
+	e->event = NULL;
+}
+
+/* Frees the objects of entries formatted while they were emitted, the
+ * newest ones: a look at the last entry, most times. */
+static void
+stream_tidy(struct stream *st)
+{
+	struct stream_entry *e;
+	size_t i;
+
+	for (i = st->count; st->both > 0 && i-- > 0; ) {
+		e = stream_at(st, i);
+		if (e->text == NULL || e->event == NULL ||
+		    events_emitting(st->gw, e->event))
+			continue;
+		cJSON_Delete(e->event);
+		e->event = NULL;
+		st->both--;
+	}
+}
+
+/*
+ * The entry's SSE text, formatted on the first call (then the object is
+ * freed); NULL when it cannot be made, and the entry is skipped.
+ */
+static const char *
+stream_text(struct stream *st, struct stream_entry *e)
+{
+	char *data;
+	int n;
+
+	if (e->text != NULL)
+		return e->text;
+	if (e->event == NULL)
+		return NULL;
+	if ((data = cJSON_PrintUnformatted(e->event)) == NULL)
+		return NULL;
+	n = asprintf(&e->text, "id: %llu\nevent: %s\ndata: %s\n\n",
+	    (unsigned long long)e->id, stream_types[e->type], data);
+	free(data);
+	if (n < 0) {
+		e->text = NULL;
+		return NULL;
+	}
+	e->len = (size_t)n;
+	stream_drop_object(st, e);
+	st->gw->metrics.events_formatted++;
+	return e->text;
+}
+
+/* Sends e to c if it passes c's filters (which need no text). */
+static int
+stream_offer(struct stream *st, struct stream_client *c,
+    struct stream_entry *e)
+{
+	if (!stream_wants(c, e->type, e->ep) || stream_text(st, e) == NULL)
+		return 0;
+	return stream_send(c, e->text, e->len);
+}
+
+/* Events sink: keep the event in the ring, send it to who wants it. */
 static void
 stream_event(struct gateway *gw, const char *type, const cJSON *event,
     void *arg)
@@ -159,34 +246,34 @@ stream_event(struct gateway *gw, const char *type, const cJSON *event,
 	struct stream_client *c, *next;
 	struct stream_entry *e;
 	const cJSON *ep = cJSON_GetObjectItemCaseSensitive(event, "ep");
-	char *data;
 	int t = stream_type_index(type, strlen(type));
 
-	(void)gw;
-	if (t < 0 || (data = cJSON_PrintUnformatted(event)) == NULL)
+	if (t < 0)
 		return;
+	stream_tidy(st);
 	if (st->count == st->cap) {		/* the oldest goes */
 		e = stream_at(st, 0);
-		free(e->ep);
-		free(e->text);
+		if (e->text != NULL && e->event != NULL)
+			st->both--;
+		stream_entry_free(e);
 		st->first = (st->first + 1) % st->cap;
 		st->count--;
 	}
-	e = stream_at(st, st->count++);
-	e->id = st->next_id++;
-	e->type = (unsigned)t;
+	e = stream_at(st, st->count);
+	/* Ours now (events_keep), or a copy should another sink keep it. */
+	e->event = events_keep(gw, event) == 0 ? (cJSON *)event :
+	    cJSON_Duplicate(event, 1);
 	e->ep = cJSON_IsString(ep) ? strdup(ep->valuestring) : NULL;
-	e->len = (size_t)asprintf(&e->text, "id: %llu\nevent: %s\ndata: %s\n\n",
-	    (unsigned long long)e->id, type, data);
-	free(data);
-	if (e->text == NULL) {
-		st->count--;
+	if (e->event == NULL || (cJSON_IsString(ep) && e->ep == NULL)) {
+		stream_entry_free(e);
 		return;
 	}
+	st->count++;
+	e->id = st->next_id++;
+	e->type = (unsigned)t;
 	for (c = TAILQ_FIRST(&st->clients); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, link);
-		if (stream_wants(c, e->type, e->ep))
-			stream_send(c, e->text, e->len);
+		stream_offer(st, c, e);
 	}
 }
 
@@ -264,6 +351,7 @@ stream_replay(struct stream *st, struct stream_client *c, const char *last)
 		return;
 	if (after + 1 >= st->next_id)
 		return;
+	stream_tidy(st);
 	if (st->count == 0 || after + 1 < stream_at(st, 0)->id) {
 		n = snprintf(gap, sizeof(gap), "event: gap\ndata: {\"type\":"
 		    "\"gap\",\"from\":%llu,\"to\":%llu,\"detail\":\"events "
@@ -275,8 +363,7 @@ stream_replay(struct stream *st, struct stream_client *c, const char *last)
 	}
 	for (i = 0; i < st->count; i++) {
 		e = stream_at(st, i);
-		if (e->id > after && stream_wants(c, e->type, e->ep) &&
-		    stream_send(c, e->text, e->len) == -1)
+		if (e->id > after && stream_offer(st, c, e) == -1)
 			return;
 	}
 }
@@ -356,10 +443,8 @@ stream_stop(struct gateway *gw)
 	events_unsubscribe(gw, stream_event, st);
 	while (!TAILQ_EMPTY(&st->clients))
 		stream_client_free(TAILQ_FIRST(&st->clients), 1);
-	for (i = 0; i < st->count; i++) {
-		free(stream_at(st, i)->ep);
-		free(stream_at(st, i)->text);
-	}
+	for (i = 0; i < st->count; i++)
+		stream_entry_free(stream_at(st, i));
 	if (st->keepalive != NULL)
 		event_free(st->keepalive);
 	free(st->ring);
