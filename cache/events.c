@@ -19,6 +19,8 @@ struct events_frame {
 
 struct events {
 	struct events_frame	*emitting;
+	int64_t			 when;		/* the second of when_str */
+	char			 when_str[GW_TIME_LEN];
 	struct {
 		events_sink	 fn;
 		void		*arg;
@@ -99,7 +101,7 @@ events_emit(struct gateway *gw, const char *type, const char *ep,
 {
 	struct events *ev = gw->events;
 	struct events_frame frame;
-	char when[GW_TIME_LEN];
+	int64_t now = gw_now();
 	cJSON *e;
 	size_t i;
 
@@ -108,13 +110,17 @@ events_emit(struct gateway *gw, const char *type, const char *ep,
 		return;
 	}
 	e = data != NULL ? data : cJSON_CreateObject();
-	gw_time_str(gw_now(), when);
+	/* strftime once a second, not once an event. */
+	if (now != ev->when || ev->when_str[0] == '\0') {
+		gw_time_str(now, ev->when_str);
+		ev->when = now;
+	}
 	/* Constant keys: three allocations fewer, and no copies to hold
 	 * for a sink that keeps the event. */
 	cJSON_AddItemToObjectCS(e, "type", cJSON_CreateString(type));
 	if (ep != NULL)
 		cJSON_AddItemToObjectCS(e, "ep", cJSON_CreateString(ep));
-	cJSON_AddItemToObjectCS(e, "time", cJSON_CreateString(when));
+	cJSON_AddItemToObjectCS(e, "time", cJSON_CreateString(ev->when_str));
 	frame.event = e;
 	frame.kept = 0;
 	frame.up = ev->emitting;
