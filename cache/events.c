@@ -10,15 +10,7 @@
 #include "gateway.h"
 #include "cache/events.h"
 
-/* The event being emitted; a sink's events_emit nests one more. */
-struct events_frame {
-	const cJSON		*event;
-	int			 kept;
-	struct events_frame	*up;
-};
-
 struct events {
-	struct events_frame	*emitting;
 	int64_t			 when;		/* the second of when_str */
 	char			 when_str[GW_TIME_LEN];
 	struct {
@@ -64,35 +56,10 @@ events_unsubscribe(struct gateway *gw, events_sink sink, void *arg)
 			ev->nsinks--;
 			break;
 		}
-	if (ev->nsinks == 0 && ev->emitting == NULL) {
+	if (ev->nsinks == 0) {
 		free(ev);
 		gw->events = NULL;
 	}
-}
-
-int
-events_keep(struct gateway *gw, const cJSON *event)
-{
-	struct events *ev = gw->events;
-
-	if (ev == NULL || ev->emitting == NULL ||
-	    ev->emitting->event != event || ev->emitting->kept)
-		return -1;
-	ev->emitting->kept = 1;
-	return 0;
-}
-
-int
-events_emitting(struct gateway *gw, const cJSON *event)
-{
-	struct events_frame *fr;
-
-	if (gw->events == NULL)
-		return 0;
-	for (fr = gw->events->emitting; fr != NULL; fr = fr->up)
-		if (fr->event == event)
-			return 1;
-	return 0;
 }
 
 void
@@ -100,7 +67,6 @@ events_emit(struct gateway *gw, const char *type, const char *ep,
     cJSON *data)
 {
 	struct events *ev = gw->events;
-	struct events_frame frame;
 	int64_t now = gw_now();
 	cJSON *e;
 	size_t i;
@@ -115,23 +81,12 @@ events_emit(struct gateway *gw, const char *type, const char *ep,
 		gw_time_str(now, ev->when_str);
 		ev->when = now;
 	}
-	/* Constant keys: three allocations fewer, and no copies to hold
-	 * for a sink that keeps the event. */
+	/* Constant keys: three allocations fewer. */
 	cJSON_AddItemToObjectCS(e, "type", cJSON_CreateString(type));
 	if (ep != NULL)
 		cJSON_AddItemToObjectCS(e, "ep", cJSON_CreateString(ep));
 	cJSON_AddItemToObjectCS(e, "time", cJSON_CreateString(ev->when_str));
-	frame.event = e;
-	frame.kept = 0;
-	frame.up = ev->emitting;
-	ev->emitting = &frame;
 	for (i = 0; i < ev->nsinks; i++)
 		ev->sinks[i].fn(gw, type, e, ev->sinks[i].arg);
-	ev->emitting = frame.up;
-	if (ev->nsinks == 0 && ev->emitting == NULL) {	/* unsubscribed */
-		free(ev);
-		gw->events = NULL;
-	}
-	if (!frame.kept)
-		cJSON_Delete(e);
+	cJSON_Delete(e);
 }

@@ -4,8 +4,8 @@
  * event stream to management clients (proxy/stream.c), the cloud link,
  * history, alarms and jobs. An event is a JSON object {"type", "ep",
  * "time", ...}; a sink gets it during events_emit and must copy what it
- * keeps, or keep the object itself (events_keep). Nothing formats an
- * event as text here: a sink does so only for someone who reads it.
+ * keeps. Nothing formats an event as text here: a sink does so only for
+ * someone who reads it (the stream keeps events packed until then).
  */
 #ifndef OUTPOST_EVENTS_H
 #define OUTPOST_EVENTS_H
@@ -20,19 +20,6 @@ typedef void (*events_sink)(struct gateway *gw, const char *type,
 #define EVENTS_MAX_SINKS	8
 int	events_subscribe(struct gateway *gw, events_sink sink, void *arg);
 void	events_unsubscribe(struct gateway *gw, events_sink sink, void *arg);
-
-/*
- * Called by a sink during events_emit: the sink keeps event itself (and
- * frees it with cJSON_Delete when done), so events_emit does not delete
- * it. The sinks after it still see it, and no one may change it. At most
- * one sink keeps an event: -1 when another already does (or event is not
- * the one being emitted), 0 else.
- */
-int	events_keep(struct gateway *gw, const cJSON *event);
-
-/* Whether event is being emitted (then its keeper must not free it yet:
- * the sinks after it still read it). */
-int	events_emitting(struct gateway *gw, const cJSON *event);
 
 /*
  * Emits an event of type for ep (NULL: an event of no device, a job's)

@@ -1,20 +1,21 @@
 /*
- * test_stream.c: unit tests for proxy/stream.c, the event stream (SSE),
- * and the events_keep of cache/events.c it stands on.
+ * test_stream.c: unit tests for proxy/stream.c, the event stream (SSE).
  *
  * Each test runs the stream and the HTTP face as main.c does (on
  * 127.0.0.1 and a free port) and its clients in the same process: plain
  * HTTP/1.0 sockets (so the stream comes unchunked) read from the one wait
  * loop that also turns the gateway's reactor (wait_until), never a sleep.
  *
- * What is pinned: with no client, events are kept and none is formatted
- * (outpost_events_formatted_total stays 0); a client that connects later
- * and replays (Last-Event-ID) gets byte for byte the text the stream made
- * at emit time before it formatted lazily (the test's own sink makes that
- * text as the old code did: "id: N\nevent: TYPE\ndata: JSON\n\n" of the
- * object as emitted); each event is formatted once however many clients
- * read it; a live client's filters (type, ep) decide without formatting;
- * the ring's eviction frees both forms (the ASan build checks).
+ * What is pinned: with no client, events are kept packed and none is
+ * formatted (outpost_events_formatted_total stays 0); a client that
+ * connects later and replays (Last-Event-ID) gets byte for byte the text
+ * the stream made at emit time before it formatted lazily (the test's own
+ * sink makes that text as the old code did: "id: N\nevent: TYPE\ndata:
+ * JSON\n\n" of the object as emitted), for objects of every JSON type,
+ * nested, raw numbers, escapes; each event is formatted once however many
+ * clients read it; a live client's filters (type, ep) decide without
+ * formatting; the ring's eviction frees both forms (the ASan build
+ * checks).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +29,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,10 +321,21 @@ test_lazy_replay(void **state)
 		snprintf(ep, sizeof(ep), "dev-%zu", i);
 		emit_reg(f, i % 2 ? "update" : "registration", ep, 300 + (int)i);
 	}
-	/* Of no device, with escapes and numbers: the same text too. */
+	/* Of no device, of every type, nested, with escapes, numbers that
+	 * print in each of cJSON's ways, a raw one: the same text too. */
 	events_emit(&f->gw, "job", NULL, cJSON_Parse("{\"job\":7,"
-	    "\"name\":\"a \\\"q\\\" \\u00e9\\n\",\"ratio\":0.1,\"big\":1e300}"));
-	emit_reg(f, "awake", "dev-1", 60);
+	    "\"name\":\"a \\\"q\\\" \\u00e9\\n\\u0001\",\"ratio\":0.1,"
+	    "\"big\":1e300,\"neg\":-2147483649,\"third\":0.3333333333333333,"
+	    "\"t\":true,\"f\":false,\"n\":null,\"e\":{},\"a\":[],"
+	    "\"deep\":{\"x\":[1,[2,{\"y\":\"\"}],{}],\"k\\\"ey\":-0.5}}"));
+	{
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddRawToObject(e, "value", "21.50");
+		cJSON_AddNumberToObject(e, "nan", NAN);
+		cJSON_AddItemToObject(e, "list", cJSON_CreateRaw("[1, 2]"));
+		events_emit(&f->gw, "notification", "dev-1", e);
+	}
 	assert_int_equal(f->nexp, 10);
 	assert_int_equal(f->gw.metrics.events_formatted, 0);
 
@@ -423,53 +436,10 @@ test_ring_eviction(void **state)
 	close(b.fd);
 }
 
-/* events_keep: one keeper, only during its event's emit; nested emits
- * each have their own. */
-static const cJSON *kept_event;
-static int keep_results[4];
-
-static void
-keeper(struct gateway *gw, const char *type, const cJSON *event, void *arg)
-{
-	(void)arg;
-	if (strcmp(type, "job") == 0) {
-		keep_results[0] = events_keep(gw, event);
-		/* A nested emit (as alarms emit from an event): its own. */
-		events_emit(gw, "tags", "x", NULL);
-		keep_results[1] = events_keep(gw, event);	/* again */
-		kept_event = event;
-	} else
-		keep_results[2] = events_keep(gw, kept_event);	/* not its */
-}
-
-static void
-test_keep(void **state)
-{
-	struct gateway gw;
-
-	(void)state;
-	memset(&gw, 0, sizeof(gw));
-	assert_int_equal(events_keep(&gw, NULL), -1);
-	assert_int_equal(events_subscribe(&gw, keeper, NULL), 0);
-	events_emit(&gw, "job", NULL, NULL);
-	assert_int_equal(keep_results[0], 0);
-	assert_int_equal(keep_results[1], -1);
-	assert_int_equal(keep_results[2], -1);
-	assert_non_null(kept_event);
-	/* Kept: still whole after events_emit (ASan would see a free). */
-	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
-	    kept_event, "type")), "job");
-	assert_int_equal(events_keep(&gw, kept_event), -1);
-	cJSON_Delete((cJSON *)kept_event);
-	events_unsubscribe(&gw, keeper, NULL);
-	assert_null(gw.events);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_keep),
 		cmocka_unit_test_setup_teardown(test_lazy_replay, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_filters_need_no_text,
