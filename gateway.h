@@ -86,6 +86,8 @@ struct metrics {
 						   provisioned credential */
 	uint64_t		coap_walks;	/* libcoap's session walks */
 	uint64_t		coap_walks_deferred;
+	uint64_t		events_formatted;	/* events made text for
+							   a reader */
 	struct metrics_http	http[METRICS_HTTP_MAX];
 	size_t			nhttp;
 	struct metrics_hist	proxy[MPX__COUNT];	/* latency, seconds */

@@ -1,9 +1,11 @@
 /*
  * events.h: what happens in the gateway, as one stream of typed events that
  * sinks subscribe to: the webhook outbox (proxy/webhook.c) today, the
- * event stream to management clients tomorrow. An event is a JSON object
- * {"type", "ep", "time", ...}; a sink gets it during events_emit and must
- * copy what it keeps.
+ * event stream to management clients (proxy/stream.c), the cloud link,
+ * history, alarms and jobs. An event is a JSON object {"type", "ep",
+ * "time", ...}; a sink gets it during events_emit and must copy what it
+ * keeps. Nothing formats an event as text here: a sink does so only for
+ * someone who reads it (the stream keeps events packed until then).
  */
 #ifndef OUTPOST_EVENTS_H
 #define OUTPOST_EVENTS_H

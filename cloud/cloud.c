@@ -176,6 +176,7 @@ cloud_event(struct gateway *gw, const char *type, const cJSON *event,
 	cJSON_Delete(e);
 	if (text == NULL)
 		return;
+	gw->metrics.events_formatted++;
 	if (outbox_put(c->ob, suffix, (size_t)n + 1, text, strlen(text),
 	    &seq) == -1)
 		log_warnx("cloud: an event could not be stored: %s", type);

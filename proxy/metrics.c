@@ -174,6 +174,10 @@ metrics_devices(struct gateway *gw, struct evbuffer *out)
 	    "DTLS handshakes that presented a provisioned credential (a PSK "
 	    "identity, certificate or public key bound to a device).",
 	    m->dtls_accepted);
+	metrics_counter(out, "outpost_events_formatted_total",
+	    "Events formatted as text for a reader: an event stream client "
+	    "(once per event, however many read it), the webhook, the cloud "
+	    "link.", m->events_formatted);
 }
 
 static void

@@ -1,8 +1,10 @@
 /*
  * stream.c: the event stream (SSE) to management clients.
  *
- * Every event gets an id and is kept, formatted once, in a ring of
- * [events] ring entries. A client gets the ring entries after its
+ * Every event gets an id and is kept in a ring of [events] ring entries,
+ * packed (below) until a client wants it: then it is formatted, once, and
+ * kept as that text. With no client connected nothing is formatted. A
+ * client gets the ring entries after its
  * Last-Event-ID (and an event of type "gap" first when the ring no longer
  * reaches back that far), then every new event that passes its filters.
  * A client that does not read is dropped once its unsent output passes
@@ -39,12 +41,24 @@ static const char *const stream_types[] = {
 };
 #define NTYPES (sizeof(stream_types) / sizeof(stream_types[0]))
 
+/*
+ * An event of the ring: one allocation, blob, that holds its ep ("" for
+ * none) and then, until a client wants the event, the object packed, or
+ * after that its text. Packed, each node in pre-order is a type byte
+ * (cJSON's), for a member of an object its key (a length, the bytes),
+ * then a number's double, a string's or raw's length and bytes, an array's
+ * or object's count of children; lengths are LEB128. A registration takes
+ * 130 bytes so, against 720 as cJSON's tree and 190 as text (and its
+ * creation or eviction is one malloc or free, where the tree's are ten).
+ * Its text is cJSON's of the object made again, the same bytes as that
+ * of the object emitted.
+ */
 struct stream_entry {
 	uint64_t	 id;
 	unsigned	 type;		/* index in stream_types */
-	char		*ep;
-	char		*text;		/* "id: ..\nevent: ..\ndata: ..\n\n" */
-	size_t		 len;
+	int		 formatted;	/* blob holds the text */
+	char		*blob;		/* ep, NUL, packed or text+NUL */
+	size_t		 len;		/* of the packed object or the text */
 };
 
 struct stream_client {
@@ -150,7 +164,290 @@ stream_at(struct stream *st, size_t i)
 	return &st->ring[(st->first + i) % st->cap];
 }
 
-/* Events sink: format once, keep in the ring, send to who wants it. */
+static void
+stream_entry_free(struct stream_entry *e)
+{
+	free(e->blob);
+	memset(e, 0, sizeof(*e));
+}
+
+static const char *
+stream_entry_ep(const struct stream_entry *e)
+{
+	return e->blob[0] != '\0' ? e->blob : NULL;
+}
+
+static const char *
+stream_entry_data(const struct stream_entry *e)
+{
+	return e->blob + strlen(e->blob) + 1;
+}
+
+static size_t
+pack_len_size(size_t n)
+{
+	size_t k = 1;
+
+	while (n >= 0x80) {
+		n >>= 7;
+		k++;
+	}
+	return k;
+}
+
+static uint8_t *
+pack_len(uint8_t *p, size_t n)
+{
+	while (n >= 0x80) {
+		*p++ = (uint8_t)(n | 0x80);
+		n >>= 7;
+	}
+	*p++ = (uint8_t)n;
+	return p;
+}
+
+static size_t
+pack_bytes_size(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	return pack_len_size(n) + n;
+}
+
+static uint8_t *
+pack_bytes(uint8_t *p, const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	p = pack_len(p, n);
+	memcpy(p, s != NULL ? s : "", n);
+	return p + n;
+}
+
+/* The packed size of n (member: with its key). */
+static size_t
+pack_size(const cJSON *n, int member)
+{
+	const cJSON *c;
+	size_t size = 1, k = 0;
+
+	if (member)
+		size += pack_bytes_size(n->string);
+	switch (n->type & 0xff) {
+	case cJSON_Number:
+		return size + sizeof(double);
+	case cJSON_String:
+	case cJSON_Raw:
+		return size + pack_bytes_size(n->valuestring);
+	case cJSON_Array:
+	case cJSON_Object:
+		for (c = n->child; c != NULL; c = c->next, k++)
+			size += pack_size(c, (n->type & 0xff) == cJSON_Object);
+		return size + pack_len_size(k);
+	default:
+		return size;
+	}
+}
+
+static uint8_t *
+pack(uint8_t *p, const cJSON *n, int member)
+{
+	const cJSON *c;
+	size_t k = 0;
+
+	*p++ = (uint8_t)(n->type & 0xff);
+	if (member)
+		p = pack_bytes(p, n->string);
+	switch (n->type & 0xff) {
+	case cJSON_Number:
+		memcpy(p, &n->valuedouble, sizeof(double));
+		return p + sizeof(double);
+	case cJSON_String:
+	case cJSON_Raw:
+		return pack_bytes(p, n->valuestring);
+	case cJSON_Array:
+	case cJSON_Object:
+		for (c = n->child; c != NULL; c = c->next)
+			k++;
+		p = pack_len(p, k);
+		for (c = n->child; c != NULL; c = c->next)
+			p = pack(p, c, (n->type & 0xff) == cJSON_Object);
+		return p;
+	default:
+		return p;
+	}
+}
+
+/* Reads a length: 0, or -1 past end. */
+static int
+unpack_len(const uint8_t **p, const uint8_t *end, size_t *n)
+{
+	unsigned shift = 0;
+
+	*n = 0;
+	do {
+		if (*p == end || shift > 56)
+			return -1;
+		*n |= (size_t)(**p & 0x7f) << shift;
+		shift += 7;
+	} while (*(*p)++ & 0x80);
+	return 0;
+}
+
+/* Reads bytes into a string of their own (free it); NULL past end. */
+static char *
+unpack_bytes(const uint8_t **p, const uint8_t *end)
+{
+	size_t n;
+	char *s;
+
+	if (unpack_len(p, end, &n) == -1 || (size_t)(end - *p) < n ||
+	    (s = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(s, *p, n);
+	s[n] = '\0';
+	*p += n;
+	return s;
+}
+
+/* Makes the object packed at *p again (and its key, for a member). */
+static cJSON *
+unpack(const uint8_t **p, const uint8_t *end, char **key)
+{
+	cJSON *n = NULL, *c;
+	char *s = NULL, *ckey;
+	size_t k;
+	double d;
+	int type;
+
+	if (*p == end)
+		return NULL;
+	type = *(*p)++;
+	if (key != NULL && (*key = unpack_bytes(p, end)) == NULL)
+		return NULL;
+	switch (type) {
+	case cJSON_False:
+		return cJSON_CreateFalse();
+	case cJSON_True:
+		return cJSON_CreateTrue();
+	case cJSON_NULL:
+		return cJSON_CreateNull();
+	case cJSON_Number:
+		if ((size_t)(end - *p) < sizeof(d))
+			return NULL;
+		memcpy(&d, *p, sizeof(d));
+		*p += sizeof(d);
+		return cJSON_CreateNumber(d);
+	case cJSON_String:
+	case cJSON_Raw:
+		if ((s = unpack_bytes(p, end)) == NULL)
+			return NULL;
+		n = type == cJSON_String ? cJSON_CreateString(s) :
+		    cJSON_CreateRaw(s);
+		free(s);
+		return n;
+	case cJSON_Array:
+	case cJSON_Object:
+		if (unpack_len(p, end, &k) == -1 ||
+		    (n = type == cJSON_Array ? cJSON_CreateArray() :
+		    cJSON_CreateObject()) == NULL)
+			return NULL;
+		while (k-- > 0) {
+			ckey = NULL;
+			c = unpack(p, end, type == cJSON_Object ? &ckey : NULL);
+			if (c == NULL || (type == cJSON_Array ?
+			    !cJSON_AddItemToArray(n, c) :
+			    !cJSON_AddItemToObject(n, ckey, c))) {
+				cJSON_Delete(c);
+				free(ckey);
+				cJSON_Delete(n);
+				return NULL;
+			}
+			free(ckey);
+		}
+		return n;
+	default:
+		return NULL;
+	}
+}
+
+/* Sets e's blob: ep, then the event's text made of object. 0 or -1. */
+static int
+stream_format(struct stream *st, struct stream_entry *e, const char *ep,
+    const cJSON *object)
+{
+	size_t eplen = ep != NULL ? strlen(ep) : 0;
+	char *data, *blob;
+	int n;
+
+	if ((data = cJSON_PrintUnformatted(object)) == NULL)
+		return -1;
+	n = snprintf(NULL, 0, "id: %llu\nevent: %s\ndata: %s\n\n",
+	    (unsigned long long)e->id, stream_types[e->type], data);
+	if (n < 0 || (blob = malloc(eplen + 1 + (size_t)n + 1)) == NULL) {
+		free(data);
+		return -1;
+	}
+	memcpy(blob, ep != NULL ? ep : "", eplen + 1);
+	snprintf(blob + eplen + 1, (size_t)n + 1,
+	    "id: %llu\nevent: %s\ndata: %s\n\n", (unsigned long long)e->id,
+	    stream_types[e->type], data);
+	free(data);
+	free(e->blob);
+	e->blob = blob;
+	e->len = (size_t)n;
+	e->formatted = 1;
+	st->gw->metrics.events_formatted++;
+	return 0;
+}
+
+/* The entry's SSE text, formatted on the first call; NULL when it
+ * cannot be made (the entry is then skipped). */
+static const char *
+stream_text(struct stream *st, struct stream_entry *e)
+{
+	const uint8_t *p, *end;
+	cJSON *object;
+	int rc;
+
+	if (e->formatted)
+		return stream_entry_data(e);
+	p = (const uint8_t *)stream_entry_data(e);
+	end = p + e->len;
+	if ((object = unpack(&p, end, NULL)) == NULL)
+		return NULL;
+	rc = stream_format(st, e, stream_entry_ep(e), object);
+	cJSON_Delete(object);
+	return rc == 0 ? stream_entry_data(e) : NULL;
+}
+
+/* Sends e to c if it passes c's filters (which need no text). */
+static int
+stream_offer(struct stream *st, struct stream_client *c,
+    struct stream_entry *e)
+{
+	if (!stream_wants(c, e->type, stream_entry_ep(e)) ||
+	    stream_text(st, e) == NULL)
+		return 0;
+	return stream_send(c, stream_entry_data(e), e->len);
+}
+
+/* Keeps event packed in e's blob, after ep. 0 or -1. */
+static int
+stream_pack(struct stream_entry *e, const char *ep, const cJSON *event)
+{
+	size_t eplen = ep != NULL ? strlen(ep) : 0;
+	size_t size = pack_size(event, 0);
+
+	if ((e->blob = malloc(eplen + 1 + size)) == NULL)
+		return -1;
+	memcpy(e->blob, ep != NULL ? ep : "", eplen + 1);
+	pack((uint8_t *)e->blob + eplen + 1, event, 0);
+	e->len = size;
+	return 0;
+}
+
+/* Events sink: keep the event in the ring, send it to who wants it. */
 static void
 stream_event(struct gateway *gw, const char *type, const cJSON *event,
     void *arg)
@@ -158,35 +455,36 @@ stream_event(struct gateway *gw, const char *type, const cJSON *event,
 	struct stream *st = arg;
 	struct stream_client *c, *next;
 	struct stream_entry *e;
-	const cJSON *ep = cJSON_GetObjectItemCaseSensitive(event, "ep");
-	char *data;
-	int t = stream_type_index(type, strlen(type));
+	const cJSON *epj = cJSON_GetObjectItemCaseSensitive(event, "ep");
+	const char *ep = cJSON_IsString(epj) ? epj->valuestring : NULL;
+	int t = stream_type_index(type, strlen(type)), wanted = 0;
 
 	(void)gw;
-	if (t < 0 || (data = cJSON_PrintUnformatted(event)) == NULL)
+	if (t < 0)
 		return;
 	if (st->count == st->cap) {		/* the oldest goes */
-		e = stream_at(st, 0);
-		free(e->ep);
-		free(e->text);
+		stream_entry_free(stream_at(st, 0));
 		st->first = (st->first + 1) % st->cap;
 		st->count--;
 	}
-	e = stream_at(st, st->count++);
-	e->id = st->next_id++;
+	e = stream_at(st, st->count);
+	e->id = st->next_id;
 	e->type = (unsigned)t;
-	e->ep = cJSON_IsString(ep) ? strdup(ep->valuestring) : NULL;
-	e->len = (size_t)asprintf(&e->text, "id: %llu\nevent: %s\ndata: %s\n\n",
-	    (unsigned long long)e->id, type, data);
-	free(data);
-	if (e->text == NULL) {
-		st->count--;
+	TAILQ_FOREACH(c, &st->clients, link)
+		if ((wanted = stream_wants(c, e->type, ep)) != 0)
+			break;
+	/* Formatted now from the object at hand if a client wants it,
+	 * else packed for later. */
+	if ((wanted ? stream_format(st, e, ep, event) :
+	    stream_pack(e, ep, event)) == -1) {
+		stream_entry_free(e);
 		return;
 	}
+	st->count++;
+	st->next_id++;
 	for (c = TAILQ_FIRST(&st->clients); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, link);
-		if (stream_wants(c, e->type, e->ep))
-			stream_send(c, e->text, e->len);
+		stream_offer(st, c, e);
 	}
 }
 
@@ -275,8 +573,7 @@ stream_replay(struct stream *st, struct stream_client *c, const char *last)
 	}
 	for (i = 0; i < st->count; i++) {
 		e = stream_at(st, i);
-		if (e->id > after && stream_wants(c, e->type, e->ep) &&
-		    stream_send(c, e->text, e->len) == -1)
+		if (e->id > after && stream_offer(st, c, e) == -1)
 			return;
 	}
 }
@@ -356,10 +653,8 @@ stream_stop(struct gateway *gw)
 	events_unsubscribe(gw, stream_event, st);
 	while (!TAILQ_EMPTY(&st->clients))
 		stream_client_free(TAILQ_FIRST(&st->clients), 1);
-	for (i = 0; i < st->count; i++) {
-		free(stream_at(st, i)->ep);
-		free(stream_at(st, i)->text);
-	}
+	for (i = 0; i < st->count; i++)
+		stream_entry_free(stream_at(st, i));
 	if (st->keepalive != NULL)
 		event_free(st->keepalive);
 	free(st->ring);

@@ -311,7 +311,6 @@ webhook_event(struct gateway *gw, const char *type, const cJSON *event,
 	uint64_t seq;
 	char *text;
 
-	(void)gw;
 	/* Registration events and op results; the device-by-device state
 	 * churn (awake, sleeping, notifications) is for the event stream. */
 	if (strcmp(type, "awake") == 0 || strcmp(type, "sleeping") == 0 ||
@@ -319,6 +318,7 @@ webhook_event(struct gateway *gw, const char *type, const cJSON *event,
 		return;
 	if ((text = cJSON_PrintUnformatted(event)) == NULL)
 		return;
+	gw->metrics.events_formatted++;
 	if (outbox_put(wh->ob, NULL, 0, text, strlen(text), &seq) == -1)
 		log_warnx("webhook: an event could not be stored: %s", type);
 	free(text);

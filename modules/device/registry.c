@@ -335,10 +335,13 @@ registry_event(struct registry *reg, const char *type, struct device *d)
 	cJSON *e = cJSON_CreateObject();
 	char id[REGISTRY_ID_LEN + 1];
 
+	/* Constant keys: fewer allocations, and less for the event
+	 * stream's ring to hold (proxy/stream.c keeps the object). */
 	registry_id_str(d->r.id, id);
-	cJSON_AddStringToObject(e, "registration_id", id);
-	cJSON_AddNumberToObject(e, "lifetime", d->r.lifetime);
-	cJSON_AddStringToObject(e, "binding", d->r.binding);
+	cJSON_AddItemToObjectCS(e, "registration_id", cJSON_CreateString(id));
+	cJSON_AddItemToObjectCS(e, "lifetime",
+	    cJSON_CreateNumber(d->r.lifetime));
+	cJSON_AddItemToObjectCS(e, "binding", cJSON_CreateString(d->r.binding));
 	events_emit(reg->gw, type, d->ep, e);
 }
 

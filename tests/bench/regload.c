@@ -13,6 +13,12 @@
  * with an empty ACK echoing its Message ID. Requests not acknowledged are
  * retransmitted after 2 s, doubling (4.2), at most 4 times.
  *
+ * With -o FILE it writes the Location-Path each registration got (e.g.
+ * "rd/1a2b3c", one line per endpoint in order, empty for a failed one) to
+ * FILE. With -u FILE it sends registration updates instead: a CON POST
+ * to each location of FILE (no payload), done when 2.04 comes; TOTAL is
+ * then at most the lines of FILE.
+ *
  * It prints one line on stdout: done=N failed=N seconds=F rate=F, and
  * diagnostics on stderr. Targets must be loopback addresses.
  *
@@ -40,6 +46,8 @@
 #define COAP_CODE_EMPTY     0x00
 #define COAP_CODE_POST      0x02
 #define COAP_CODE_CREATED   0x41    /* 2.01 */
+#define COAP_CODE_CHANGED   0x44    /* 2.04 */
+#define COAP_OPT_LOCATION_PATH 8
 #define COAP_OPT_URI_PATH   11
 #define COAP_OPT_CONTENT_FMT 12
 #define COAP_OPT_URI_QUERY  15
@@ -62,6 +70,7 @@
 #define PDU_MAX             256
 #define PREFIX_MAX          64
 #define REPORT_MAX          5       /* failures described on stderr */
+#define LOCATION_MAX        128     /* "rd/ID" */
 
 static const char link_payload[] = "</1/0>,</3/0>,</5/0>";
 
@@ -102,6 +111,8 @@ struct options {
 	const char	*prefix;
 	double		 seconds;
 	unsigned long	 lifetime;
+	const char	*locs_out;      /* -o: write the locations there */
+	const char	*locs_in;       /* -u: update these locations */
 };
 
 /* The whole run: owned by main, passed to everything. */
@@ -118,6 +129,8 @@ struct run {
 	unsigned long	 retransmits, acks_sent, rsts_sent, send_errors;
 	uint64_t	 last_con_ms;   /* when the last CON response came */
 	unsigned	 reported;
+	int		 want;          /* the success code: 2.01, 2.04 */
+	char		**locs;         /* per endpoint: -o's, -u's */
 };
 
 static void usage(void) __attribute__((noreturn));
@@ -128,6 +141,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: regload -h HOST -p PORT [-s SOCKETS] [-w WINDOW] [-n TOTAL]\n"
 	    "               [-e PREFIX] [-t SECONDS] [-l LIFETIME]\n"
+	    "               [-o LOCATIONS_OUT | -u LOCATIONS_IN]\n"
 	    "  HOST must be a loopback address; defaults: -s 16 -w 4 -n 1000\n"
 	    "  -e regload- -t 60 -l 86400\n");
 	exit(2);
@@ -147,7 +161,8 @@ parse_options(struct options *o, int argc, char **argv)
 	o->prefix = "regload-";
 	o->seconds = 60;
 	o->lifetime = 86400;
-	while ((ch = getopt(argc, argv, "h:p:s:w:n:e:t:l:")) != -1) {
+	o->locs_out = o->locs_in = NULL;
+	while ((ch = getopt(argc, argv, "h:p:s:w:n:e:t:l:o:u:")) != -1) {
 		switch (ch) {
 		case 'h': o->host = optarg; break;
 		case 'p': o->port = (unsigned)parse_ulong(ch, optarg, 1, 65535); break;
@@ -155,6 +170,8 @@ parse_options(struct options *o, int argc, char **argv)
 		case 'w': o->window = (unsigned)parse_ulong(ch, optarg, 1, 256); break;
 		case 'n': o->total = parse_ulong(ch, optarg, 1, 100000000); break;
 		case 'l': o->lifetime = parse_ulong(ch, optarg, 1, 0xffffffffUL); break;
+		case 'o': o->locs_out = optarg; break;
+		case 'u': o->locs_in = optarg; break;
 		case 'e':
 			if (strlen(optarg) > PREFIX_MAX)
 				fatalx("-e: prefix longer than %d bytes", PREFIX_MAX);
@@ -170,7 +187,8 @@ parse_options(struct options *o, int argc, char **argv)
 			usage();
 		}
 	}
-	if (optind != argc || o->host == NULL || o->port == 0)
+	if (optind != argc || o->host == NULL || o->port == 0 ||
+	    (o->locs_out != NULL && o->locs_in != NULL))
 		usage();
 }
 
@@ -215,24 +233,12 @@ pdu_add_option(uint8_t *pdu, size_t *pos, size_t cap, unsigned *last,
 	return 0;
 }
 
-/*
- * Encode the registration of endpoint r->ep as a CON POST with the given
- * Message ID and token slot/sequence into r->pdu. Returns 0 or -1.
- */
-static int
-request_encode(struct request *r, const struct options *o, unsigned slot)
+/* The header and token of a CON POST with r's Message ID and token. */
+static size_t
+request_head(struct request *r, unsigned slot)
 {
-	char ep[PREFIX_MAX + 32], lt[32];
-	uint8_t fmt = COAP_FMT_LINK;
-	unsigned last = 0;
-	size_t pos = 0;
 	uint8_t *p = r->pdu;
-	int eplen, ltlen;
-
-	eplen = snprintf(ep, sizeof(ep), "ep=%s%lu", o->prefix, r->ep);
-	ltlen = snprintf(lt, sizeof(lt), "lt=%lu", o->lifetime);
-	if (eplen < 0 || (size_t)eplen >= sizeof(ep) || ltlen < 0)
-		return -1;
+	size_t pos = 0;
 
 	p[pos++] = (uint8_t)(0x40 | (COAP_CON << 4) | TOKEN_LEN);
 	p[pos++] = COAP_CODE_POST;
@@ -244,6 +250,50 @@ request_encode(struct request *r, const struct options *o, unsigned slot)
 	p[pos++] = (uint8_t)(r->seq >> 16);
 	p[pos++] = (uint8_t)(r->seq >> 8);
 	p[pos++] = (uint8_t)r->seq;
+	return pos;
+}
+
+/*
+ * Encode the update of the registration at location loc ("rd/ID") as a
+ * CON POST to it, no payload. Returns 0 or -1.
+ */
+static int
+request_encode_update(struct request *r, const char *loc, unsigned slot)
+{
+	const char *seg, *slash;
+	unsigned last = 0;
+	size_t pos = request_head(r, slot);
+
+	for (seg = loc; *seg != '\0'; seg = *slash != '\0' ? slash + 1 : slash) {
+		if ((slash = strchr(seg, '/')) == NULL)
+			slash = seg + strlen(seg);
+		if (pdu_add_option(r->pdu, &pos, PDU_MAX, &last,
+		    COAP_OPT_URI_PATH, seg, (size_t)(slash - seg)))
+			return -1;
+	}
+	r->len = pos;
+	return 0;
+}
+
+/*
+ * Encode the registration of endpoint r->ep as a CON POST with the given
+ * Message ID and token slot/sequence into r->pdu. Returns 0 or -1.
+ */
+static int
+request_encode(struct request *r, const struct options *o, unsigned slot)
+{
+	char ep[PREFIX_MAX + 32], lt[32];
+	uint8_t fmt = COAP_FMT_LINK;
+	unsigned last = 0;
+	uint8_t *p = r->pdu;
+	size_t pos;
+	int eplen, ltlen;
+
+	eplen = snprintf(ep, sizeof(ep), "ep=%s%lu", o->prefix, r->ep);
+	ltlen = snprintf(lt, sizeof(lt), "lt=%lu", o->lifetime);
+	if (eplen < 0 || (size_t)eplen >= sizeof(ep) || ltlen < 0)
+		return -1;
+	pos = request_head(r, slot);
 	if (pdu_add_option(p, &pos, PDU_MAX, &last, COAP_OPT_URI_PATH, "rd", 2) ||
 	    pdu_add_option(p, &pos, PDU_MAX, &last, COAP_OPT_CONTENT_FMT, &fmt, 1) ||
 	    pdu_add_option(p, &pos, PDU_MAX, &last, COAP_OPT_URI_QUERY, ep,
@@ -304,7 +354,11 @@ request_start(struct run *run, struct client *c, unsigned slot, uint64_t now)
 	r->retransmits = 0;
 	r->timeout_ms = ACK_TIMEOUT_MS;
 	r->deadline_ms = now + ACK_TIMEOUT_MS;
-	if (request_encode(r, &run->opt, slot) == -1)
+	if (run->opt.locs_in != NULL) {
+		if (request_encode_update(r, run->locs[r->ep], slot) == -1)
+			fatalx("cannot encode the update of %s",
+			    run->locs[r->ep]);
+	} else if (request_encode(r, &run->opt, slot) == -1)
 		fatalx("cannot encode registration %lu", r->ep);
 	r->state = REQ_WAIT_ACK;
 	run->in_flight++;
@@ -337,7 +391,7 @@ request_finish(struct run *run, struct client *c, unsigned slot, int code,
 {
 	struct request *r = &c->reqs[slot];
 
-	if (code == COAP_CODE_CREATED) {
+	if (code == run->want) {
 		run->done++;
 	} else {
 		run->failed++;
@@ -349,6 +403,65 @@ request_finish(struct run *run, struct client *c, unsigned slot, int code,
 	r->state = REQ_IDLE;
 	run->in_flight--;
 	request_start(run, c, slot, now);
+}
+
+/*
+ * Keep the Location-Path of a 2.01 response (options from opt, up to the
+ * payload marker or end) for endpoint ep, as "seg/seg". Lengths come
+ * from the wire and are checked; a malformed one keeps nothing.
+ */
+static void
+record_location(struct run *run, unsigned long ep, const uint8_t *opt,
+    const uint8_t *end)
+{
+	char loc[LOCATION_MAX];
+	unsigned number = 0, delta, len;
+	size_t n = 0;
+
+	if (run->locs == NULL || run->opt.locs_in != NULL)
+		return;
+	while (opt < end && *opt != 0xff) {
+		delta = *opt >> 4;
+		len = *opt++ & 0x0f;
+		if (delta == 15 || len == 15)
+			return;
+		if (delta == 13) {
+			if (opt >= end)
+				return;
+			delta = 13u + *opt++;
+		} else if (delta == 14) {
+			if (end - opt < 2)
+				return;
+			delta = 269u + ((unsigned)opt[0] << 8 | opt[1]);
+			opt += 2;
+		}
+		if (len == 13) {
+			if (opt >= end)
+				return;
+			len = 13u + *opt++;
+		} else if (len == 14) {
+			if (end - opt < 2)
+				return;
+			len = 269u + ((unsigned)opt[0] << 8 | opt[1]);
+			opt += 2;
+		}
+		if ((size_t)(end - opt) < len)
+			return;
+		number += delta;
+		if (number == COAP_OPT_LOCATION_PATH) {
+			if (n + (n > 0) + len >= sizeof(loc))
+				return;
+			if (n > 0)
+				loc[n++] = '/';
+			memcpy(loc + n, opt, len);
+			n += len;
+		}
+		opt += len;
+	}
+	loc[n] = '\0';
+	free(run->locs[ep]);
+	if ((run->locs[ep] = strdup(loc)) == NULL)
+		fatalx("out of memory");
 }
 
 /* Find the request of client c waiting for the ACK of Message ID mid. */
@@ -383,7 +496,8 @@ client_own_token(const struct run *run, const struct client *c,
 /* Handle an ACK or RST: it matches a request by Message ID. */
 static void
 client_handle_ack(struct run *run, struct client *c, int type, int code,
-    uint16_t mid, const uint8_t *tok, size_t toklen, uint64_t now)
+    uint16_t mid, const uint8_t *tok, size_t toklen, const uint8_t *end,
+    uint64_t now)
 {
 	struct request *r;
 	unsigned tslot;
@@ -404,6 +518,8 @@ client_handle_ack(struct run *run, struct client *c, int type, int code,
 	} else if (client_own_token(run, c, tok, toklen, &tslot, &tseq) &&
 	    tslot == (unsigned)slot && tseq == r->seq) {
 		run->piggybacked++;
+		if (code == COAP_CODE_CREATED)
+			record_location(run, r->ep, tok + toklen, end);
 		request_finish(run, c, (unsigned)slot, code, now);
 	} else {
 		run->fail_token++;
@@ -421,7 +537,8 @@ client_handle_ack(struct run *run, struct client *c, int type, int code,
  */
 static void
 client_handle_message(struct run *run, struct client *c, int type, int code,
-    uint16_t mid, const uint8_t *tok, size_t toklen, uint64_t now)
+    uint16_t mid, const uint8_t *tok, size_t toklen, const uint8_t *end,
+    uint64_t now)
 {
 	struct request *r;
 	unsigned slot;
@@ -442,6 +559,8 @@ client_handle_message(struct run *run, struct client *c, int type, int code,
 		run->separate_con++;
 	else
 		run->separate_non++;
+	if (code == COAP_CODE_CREATED)
+		record_location(run, r->ep, tok + toklen, end);
 	request_finish(run, c, slot, code, now);
 }
 
@@ -466,10 +585,11 @@ client_handle_datagram(struct run *run, struct client *c, const uint8_t *buf,
 	if (toklen > 8 || len < 4 + toklen)
 		return;
 	if (type == COAP_ACK || type == COAP_RST)
-		client_handle_ack(run, c, type, code, mid, buf + 4, toklen, now);
+		client_handle_ack(run, c, type, code, mid, buf + 4, toklen,
+		    buf + len, now);
 	else
 		client_handle_message(run, c, type, code, mid, buf + 4, toklen,
-		    now);
+		    buf + len, now);
 }
 
 /* Read every datagram queued on client c. */
@@ -639,6 +759,46 @@ run_linger(struct run *run)
 	}
 }
 
+/* -u: reads the locations (at most TOTAL), and TOTAL becomes their count. */
+static void
+locations_read(struct run *run)
+{
+	FILE *f = fopen(run->opt.locs_in, "r");
+	char line[LOCATION_MAX + 2];
+	unsigned long n = 0;
+	size_t len;
+
+	if (f == NULL)
+		fatalx("%s: %s", run->opt.locs_in, strerror(errno));
+	while (n < run->opt.total && fgets(line, sizeof(line), f) != NULL) {
+		len = strcspn(line, "\n");
+		line[len] = '\0';
+		if (len == 0)
+			continue;       /* a registration that had failed */
+		if ((run->locs[n++] = strdup(line)) == NULL)
+			fatalx("out of memory");
+	}
+	fclose(f);
+	if (n == 0)
+		fatalx("%s: no locations", run->opt.locs_in);
+	run->opt.total = n;
+}
+
+/* -o: one line per endpoint, empty for one that got no location. */
+static void
+locations_write(struct run *run)
+{
+	FILE *f = fopen(run->opt.locs_out, "w");
+	unsigned long i;
+
+	if (f == NULL)
+		fatalx("%s: %s", run->opt.locs_out, strerror(errno));
+	for (i = 0; i < run->opt.total; i++)
+		fprintf(f, "%s\n", run->locs[i] != NULL ? run->locs[i] : "");
+	if (fclose(f) != 0)
+		fatalx("%s: %s", run->opt.locs_out, strerror(errno));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -647,6 +807,15 @@ main(int argc, char **argv)
 
 	memset(&run, 0, sizeof(run));
 	parse_options(&run.opt, argc, argv);
+	run.want = run.opt.locs_in != NULL ? COAP_CODE_CHANGED :
+	    COAP_CODE_CREATED;
+	if (run.opt.locs_in != NULL || run.opt.locs_out != NULL) {
+		if ((run.locs = calloc(run.opt.total, sizeof(*run.locs))) ==
+		    NULL)
+			fatalx("out of memory");
+		if (run.opt.locs_in != NULL)
+			locations_read(&run);
+	}
 	if (run.opt.total / run.opt.sockets > 60000)
 		fprintf(stderr, "regload: warning: over 60000 requests per "
 		    "socket; Message IDs will repeat within EXCHANGE_LIFETIME\n");
@@ -664,6 +833,8 @@ main(int argc, char **argv)
 		    "never sent (neither done nor failed)\n", run.in_flight,
 		    run.opt.total - run.next_ep);
 	run_linger(&run);
+	if (run.opt.locs_out != NULL)
+		locations_write(&run);
 	fprintf(stderr, "regload: responses: piggybacked=%lu separate_con=%lu "
 	    "separate_non=%lu; sent acks=%lu rsts=%lu retransmits=%lu "
 	    "send_errors=%lu\n", run.piggybacked, run.separate_con,

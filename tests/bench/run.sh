@@ -4,9 +4,14 @@
 #
 # In one run, on loopback only:
 #   1. registrations/s of libcoap's coap-rd-notls (the peer) under regload;
-#   2. registrations/s of Outpost under the same load, and the ratio;
+#   2. registrations/s of Outpost under the same load, and the ratio; then
+#      registration updates/s of Outpost (POST to each Location it gave).
+#      coap-rd-notls answers such an update 4.05 (it keeps a resource per
+#      registration, with GET and DELETE only), so the update rows compare
+#      with its registrations, the nearest thing it does;
 #   3. Outpost's RssAnon and LMDB store size per registered device, from an
 #      empty store, after 10k and after 100k devices.
+# It ends with rows for make bench's table (lib.sh's bench_row).
 # It prints figures and never fails on a time. It fails only when something
 # cannot run (no compiler, no coap-rd-notls, the gateway does not start).
 #
@@ -97,6 +102,7 @@ mkdir -p "$BUILD"
 build_tool "$REGLOAD" regload
 
 WINDOW=${WINDOWS%% *}	# the memory runs use the first shape
+rows=()			# for bench_row, at the end
 
 [[ -x $OUTPOST ]] || die "$OUTPOST: no such executable"
 
@@ -110,7 +116,7 @@ WINDOW=${WINDOWS%% *}	# the memory runs use the first shape
 # kernel drops costs the client a 2 s retransmission).
 for WINDOW in $WINDOWS; do
 echo "== registrations: $TOTAL new endpoints per run, $SOCKETS ports x $WINDOW in flight, $ROUNDS rounds, limit ${LIMIT}s"
-rd_rates=() op_rates=() rd_cpus=() op_cpus=()
+rd_rates=() op_rates=() rd_cpus=() op_cpus=() up_rates=() up_cpus=()
 for ((round = 1; round <= ROUNDS; round++)); do
 	port=$(free_port udp)
 	coap-rd-notls -A "$HOST" -p "$port" >"$TMP/coap-rd.log" 2>&1 &
@@ -128,9 +134,15 @@ for ((round = 1; round <= ROUNDS; round++)); do
 
 	start_outpost "$TMP/rate$round"
 	cpu0=$(cpu_ns "$OUTPOST_PID")
-	load "outpost#$round" "$COAP_PORT" -n "$TOTAL" -t "$LIMIT" -e "bench-op$round-"
+	load "outpost#$round" "$COAP_PORT" -n "$TOTAL" -t "$LIMIT" -e "bench-op$round-" \
+	    -o "$TMP/locations"
 	op_rates+=("$(field rate "$RESULT")")
 	op_cpus+=("$(per_device $(( $(cpu_ns "$OUTPOST_PID") - cpu0 )) "$(field "done" "$RESULT")")")
+	cpu0=$(cpu_ns "$OUTPOST_PID")
+	load "outpost-update#$round" "$COAP_PORT" -n "$TOTAL" -t "$LIMIT" \
+	    -u "$TMP/locations"
+	up_rates+=("$(field rate "$RESULT")")
+	up_cpus+=("$(per_device $(( $(cpu_ns "$OUTPOST_PID") - cpu0 )) "$(field "done" "$RESULT")")")
 	stop_pid "$OUTPOST_PID"
 	rm -rf "$TMP/rate$round"
 done
@@ -144,12 +156,22 @@ rd_cpu=$(median "${rd_cpus[@]}")
 op_cpu=$(median "${op_cpus[@]}")
 printf 'cpu ns/registration %dx%d (median): outpost=%s coap-rd-notls=%s ratio=%s\n' \
     "$SOCKETS" "$WINDOW" "$op_cpu" "$rd_cpu" "$(ratio "$rd_cpu" "$op_cpu")"
+up_rate=$(median "${up_rates[@]}")
+up_cpu=$(median "${up_cpus[@]}")
+printf 'updates/s %dx%d (median of %d): outpost=%.0f cpu ns/update=%s\n' \
+    "$SOCKETS" "$WINDOW" "$ROUNDS" "$up_rate" "$up_cpu"
+shape="${SOCKETS}x$WINDOW in flight"
+rows+=("registrations/s ($shape)	$(printf %.0f "$op_rate")	$(printf %.0f "$rd_rate")	$(ratio "$op_rate" "$rd_rate")x	>= 1.0x coap-rd")
+rows+=("cpu ns/registration ($shape)	$op_cpu	$rd_cpu	$(ratio "$rd_cpu" "$op_cpu")x	<= 1.0x coap-rd")
+rows+=("updates/s ($shape; peer: coap-rd registrations)	$(printf %.0f "$up_rate")	$(printf %.0f "$rd_rate")	$(ratio "$up_rate" "$rd_rate")x	>= 1.0x coap-rd")
+rows+=("cpu ns/update ($shape; peer: coap-rd registrations)	$up_cpu	$rd_cpu	$(ratio "$rd_cpu" "$up_cpu")x	<= 1.0x coap-rd")
 done
 
 # 3. Memory and store size per device, from an empty store.
 echo "== memory: $MEM_FIRST then $((MEM_FIRST + MEM_MORE)) devices, empty store"
 start_outpost "$TMP/mem"
 base=$(rss_anon_kb "$OUTPOST_PID")
+base100=$base
 load outpost-10k "$COAP_PORT" -n "$MEM_FIRST" -t 30 -e mem-a-
 n10=$(field "done" "$RESULT")
 rss10=$(rss_anon_kb "$OUTPOST_PID")
@@ -184,5 +206,17 @@ for ((i = 0; i < 16; i++)); do
 done
 rss=$(rss_anon_kb "$OUTPOST_PID")
 stop_pid "$OUTPOST_PID"
-echo "rss_anon_per_device_with_own_session: ${n} devices=$(per_device $(( (rss - base) * 1024 )) "$n") bytes" \
+sess_rss=$(per_device $(( (rss - base) * 1024 )) "$n")
+echo "rss_anon_per_device_with_own_session: ${n} devices=$sess_rss bytes" \
     "(sessions beyond [coap] max_idle_sessions are freed)"
+
+# The table's rows: ratios are "better" above 1 (coap-rd/outpost for CPU
+# time); memory per device against its target, coap-rd's as a reference.
+for row in "${rows[@]}"; do
+	IFS=$'\t' read -r -a cols <<<"$row"
+	bench_row "${cols[@]}"
+done
+bench_row "RssAnon per registered device ($((n100 / 1000))k devices, B)" \
+    "$(per_device $(( (rss100 - base100) * 1024 )) "$n100")" "$rd_rss" - "< 256 B"
+bench_row "RssAnon per device with its own session ($n devices, B)" \
+    "$sess_rss" - - "< 1 KiB"
