@@ -200,6 +200,8 @@ echo "== firmware: $CLIENTS fleet devices ($PROCS outpost-node process(es)) pull
 r=0
 round outpost "$GW_URI" "$GW_PID"
 round peer "$SRV_URI" "$SRV_PID"
+# G_outpost is C_outpost: there the gateway is the server.
+# shellcheck disable=SC2034
 T_outpost=() C_outpost=() G_outpost=() F_outpost=()
 T_peer=() C_peer=() G_peer=() F_peer=()
 for ((r = 1; r <= ROUNDS; r++)); do
