@@ -198,9 +198,18 @@ enum fwp_block {
 	FWP_BLOCK_STRAY,	/* another block: ask again from have */
 	FWP_BLOCK_FAIL,		/* give up with *result, *why */
 };
-/* What a 2.05 answer to a block request of an image (digest, size) of
- * which have bytes are here brings; *szx follows the server down. */
-enum fwp_block fwp_block(const coap_pdu_t *rcvd, const uint8_t *digest,
+/* The ETag of the image a pull fetches: the first answer's (or none),
+ * which every later answer must carry (RFC 7959 §2.4). Zeroed when the
+ * fetch starts. The gateway's is the start of the image's SHA-256, but
+ * any server's will do: the digest decides at the end. */
+struct fwp_etag {
+	uint8_t		 seen;		/* an answer came */
+	uint8_t		 len;		/* 0: it had none */
+	uint8_t		 v[8];
+};
+/* What a 2.05 answer to a block request of an image of size bytes, of
+ * which have are here, brings; *szx follows the server down. */
+enum fwp_block fwp_block(const coap_pdu_t *rcvd, struct fwp_etag *etag,
 	    uint64_t have, uint64_t size, unsigned *szx, const uint8_t **data,
 	    size_t *len, enum fw_result *result, const char **why);
 /* Milliseconds to wait before asking again after retries failures. */

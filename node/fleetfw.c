@@ -26,7 +26,7 @@
  * What it costs: a device that was never written a Package URI, 8 bytes
  * (the pointer in struct node_dev). One that was, struct ffw (about 420
  * bytes: the object, its sequence numbers). While it fetches, struct
- * ffw_dl too (about 440 bytes, 192 of them the SHA-256 context), a libevent
+ * ffw_dl too (about 450 bytes, 192 of them the SHA-256 context), a libevent
  * timer, and a libcoap client session with its socket, in a context of
  * the shard's without block mode (fwproto.c says why); all of these go
  * when the download ends.
@@ -58,6 +58,7 @@ struct ffw_dl {
 	coap_session_t		*session;	/* in the shard's fw_ctx */
 	struct event		*timer;		/* retries; the end */
 	struct fw_sha256	 hash;		/* of the bytes so far */
+	struct fwp_etag		 etag;		/* of the image's answers */
 	uint8_t			 digest[FW_DIGEST_LEN];
 	uint64_t		 size;		/* the manifest's */
 	uint64_t		 seq;
@@ -201,6 +202,7 @@ ffw_manifest(struct node *n, struct ffw *f, const coap_pdu_t *rcvd)
 	snprintf(dl->version, sizeof(dl->version), "%s", m.version);
 	dl->want_manifest = 0;
 	dl->have = 0;
+	memset(&dl->etag, 0, sizeof(dl->etag));
 	fw_sha256_init(&dl->hash);
 	if (dl->size == 0) {
 		ffw_fail(n, f, FW_RESULT_INTEGRITY, "an empty image");
@@ -221,7 +223,7 @@ ffw_block(struct node *n, struct ffw *f, const coap_pdu_t *rcvd)
 	unsigned szx = dl->szx;
 	size_t len;
 
-	switch (fwp_block(rcvd, dl->digest, dl->have, dl->size, &szx, &data,
+	switch (fwp_block(rcvd, &dl->etag, dl->have, dl->size, &szx, &data,
 	    &len, &result, &why)) {
 	case FWP_BLOCK_FAIL:
 		ffw_fail(n, f, result, why);

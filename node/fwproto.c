@@ -141,13 +141,15 @@ fwp_request(coap_session_t *s, const char *path, int manifest, uint64_t have,
 }
 
 enum fwp_block
-fwp_block(const coap_pdu_t *rcvd, const uint8_t *digest, uint64_t have,
+fwp_block(const coap_pdu_t *rcvd, struct fwp_etag *etag, uint64_t have,
     uint64_t size, unsigned *szx, const uint8_t **data, size_t *len,
     enum fw_result *result, const char **why)
 {
 	coap_block_t b;
 	coap_opt_iterator_t it;
-	coap_opt_t *etag;
+	coap_opt_t *opt;
+	const uint8_t *tag = NULL;
+	size_t taglen = 0;
 	uint64_t off;
 
 	*len = 0;
@@ -156,11 +158,25 @@ fwp_block(const coap_pdu_t *rcvd, const uint8_t *digest, uint64_t have,
 		*why = "an answer without Block2";
 		return FWP_BLOCK_FAIL;
 	}
-	etag = coap_check_option(rcvd, COAP_OPTION_ETAG, &it);
-	if (etag == NULL || coap_opt_length(etag) != 8 ||
-	    memcmp(coap_opt_value(etag), digest, 8) != 0) {
+	if ((opt = coap_check_option(rcvd, COAP_OPTION_ETAG, &it)) != NULL) {
+		tag = coap_opt_value(opt);
+		taglen = coap_opt_length(opt);
+	}
+	if (taglen > sizeof(etag->v)) {
+		*result = FW_RESULT_UNSUPPORTED_PROTOCOL;
+		*why = "an ETag longer than 8 bytes";
+		return FWP_BLOCK_FAIL;
+	}
+	if (!etag->seen) {
+		etag->seen = 1;
+		etag->len = (uint8_t)taglen;
+		if (taglen > 0)
+			memcpy(etag->v, tag, taglen);
+	} else if (taglen != etag->len ||
+	    (taglen > 0 && memcmp(tag, etag->v, taglen) != 0)) {
 		*result = FW_RESULT_INTEGRITY;
-		*why = "the gateway serves another image under that URI (ETag)";
+		*why = "the server changed the image during the download "
+		    "(another ETag)";
 		return FWP_BLOCK_FAIL;
 	}
 	if (b.szx < *szx)

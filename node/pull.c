@@ -95,13 +95,15 @@ pull_complete(struct pull *p)
 	p->ops->done(p, 1, FW_RESULT_SUCCESS, NULL);
 }
 
-/* Opens the file at its last whole block (fresh: empty). */
+/* Opens the file at its last whole block (fresh: empty): the fetch of the
+ * image starts, and the first answer gives its ETag. */
 static int
 pull_open(struct pull *p, int fresh)
 {
 	struct stat st;
 	uint64_t bs = 16u << p->szx;
 
+	memset(&p->etag, 0, sizeof(p->etag));
 	if (p->fd != -1)
 		close(p->fd);
 	p->fd = open(p->file, O_RDWR | O_CREAT | O_CLOEXEC |
@@ -153,7 +155,7 @@ pull_block(struct pull *p, const coap_pdu_t *rcvd)
 	const char *why;
 	size_t len;
 
-	switch (fwp_block(rcvd, p->m.digest, p->have, p->m.size, &p->szx,
+	switch (fwp_block(rcvd, &p->etag, p->have, p->m.size, &p->szx,
 	    &data, &len, &result, &why)) {
 	case FWP_BLOCK_FAIL:
 		pull_fail(p, result, why);

@@ -60,6 +60,7 @@ struct pull {
 	int			 retries;
 	uint8_t			 token[8];
 	size_t			 toklen;
+	struct fwp_etag		 etag;		/* of this fetch's answers */
 	char			 file[PATH_MAX + 16];
 };
 

@@ -144,6 +144,11 @@ ngx_rate=$(median "${rn[@]}")
 echo "cached GET: outpost=$rate req/s p50=$(median "${lo[@]}")ms p99=$(median "${ho[@]}")ms | nginx static=$ngx_rate req/s p50=$(median "${ln[@]}")ms p99=$(median "${hn[@]}")ms | ratio=$(ratio "$rate" "$ngx_rate") (target >= 0.80)"
 echo "ratio in each round (the two servers one after the other): ${rr[*]}, median $(median "${rr[@]}")"
 echo "server cpu us/request (median): outpost $(median "${co[@]}") nginx $(median "${cn[@]}") (ratio $(ratio "$(median "${cn[@]}")" "$(median "${co[@]}")"))"
+bench_row "cached GET req/s ($SIZE B, only-if-cached)" "$rate" "$ngx_rate" \
+    "$(ratio "$rate" "$ngx_rate")x" ">= 0.80x nginx"
+bench_row "cached GET server cpu us/req (ratio nginx/outpost)" \
+    "$(median "${co[@]}")" "$(median "${cn[@]}")" \
+    "$(ratio "$(median "${cn[@]}")" "$(median "${co[@]}")")x" "-"
 stop_nodes
 stop_nginx
 stop_pid "$GW1_PID"
@@ -205,6 +210,8 @@ total=$(grep '^total:' "$out") || { cat "$TMP/ssecount.err" >&2; die "no totals 
 # one burst more or less than its seconds, hence rates a few % off 1/s.
 echo "events/s delivered: $(field rate "$total") in all, $(ratio "$(field rate "$total")" "$FCLIENTS") per client ($(field notifications "$total") notifications; $FDEVICES devices x 1/s x $FCLIENTS clients would be $((FDEVICES * FCLIENTS))/s)"
 echo "events lost (skipped ids) in all clients: $(field lost "$total"), out of order: $(field disorder "$total"), gap events: $(field gap_events "$total"), clients dropped by the gateway: $(field closed "$total") (target: 0 lost)"
+bench_row "events lost, $FDEVICES devices x $FCLIENTS SSE clients" \
+    "$(field lost "$total")" - - "0"
 echo "per-device values no event carried (summed over clients; not sent by the device, lost before the gateway, or refused by the cache as older): $(field device_gaps "$total"); devices silent at the end: $(field silent "$total"); observations still established: $est of $FDEVICES"
 echo "datagrams the kernel dropped at the gateway's CoAP socket (full receive buffer) during the run: $drops (its receive buffer: rb $(udp_rcvbuf "$FGW_COAP") bytes)"
 if ((drops > 0)); then

@@ -400,6 +400,8 @@ printf '  mosquitto_pub -l -q 1: %d lines at %s messages/s (first to last arriva
     "$n" "$pub_rate" \
     "$(awk -v c="$bcpu" -v n="$n" 'BEGIN { printf "%.0f", n ? c / n / 1000 : 0 }')"
 echo "  link/mosquitto_pub: $(ratio "$link_rate" "$pub_rate")"
+bench_row "cloud link drain events/s (peer: mosquitto_pub -l -q 1)" \
+    "$link_rate" "$pub_rate" "$(ratio "$link_rate" "$pub_rate")x" "-"
 stop_nodes
 stop_pid "$LIVE_PID"
 
@@ -489,3 +491,4 @@ for ((g = 0; g < GATEWAYS; g++)); do
 	echo "  bench-gw$g:${COUNTS[g]}; every event since its start: $(seqs "bench-gw$g")"
 done
 echo "  every gateway's events arrived: $ALL"
+bench_row "cloud: every event of $GATEWAYS gateways arrived" "$ALL" - - "yes"

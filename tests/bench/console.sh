@@ -261,6 +261,8 @@ while IFS=$'\t' read -r page mode mid worst fetched width height; do
 		continue ;;
 	esac
 	row "$page page, $mode" "$mid / $worst ms" "< $TARGET ms"
+	bench_row "console $page page, $mode, $DEVICES devices (ms, median)" \
+	    "$mid" - - "< $TARGET ms"
 	if [[ $mode == warm ]]; then
 		row "  bytes fetched, warm load" "$fetched B (median)" \
 		    "(0: all from the browser's cache)"

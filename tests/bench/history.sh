@@ -236,3 +236,5 @@ printf 'proxied GET/s (median): history on %s, off %s: on/off %s; history costs 
     "$mon" "$moff" "$(ratio "$mon" "$moff")" \
     "$(awk -v a="$mon" -v b="$moff" 'BEGIN { if (b > 0) printf "%.1f", (b - a) * 100 / b; else print "n/a" }')" \
     "$pon"
+bench_row "proxied GET req/s, history on (peer: off)" "$mon" "$moff" \
+    "$(ratio "$mon" "$moff")x" ">= 0.95x history off"

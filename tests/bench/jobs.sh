@@ -203,3 +203,5 @@ JSON
 done
 echo "job engine RAM per device: struct job_dev ${dev_bytes} bytes + by_ep ${idx_bytes} bytes = $((dev_bytes + idx_bytes)) bytes (the device table grows by doubling: up to $((2 * dev_bytes + idx_bytes)) while it grows; an error text is malloc'd besides)"
 echo "best: max_concurrent=$best_conc at $best_rate devices/s"
+bench_row "fleet job devices/s ($FLEET devices, max_concurrent=$best_conc)" \
+    "$best_rate" - - "-"

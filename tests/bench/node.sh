@@ -109,6 +109,8 @@ w1=$(wakeups "$ONE")
 c1=$(cpu_ticks "$ONE")
 echo "one agent, idle ${QUIET} s: $((w1 - w0)) wakeups," \
     "$((c1 - c0)) CPU ticks"
+bench_row "outpost-node idle ${QUIET} s: wakeups" "$((w1 - w0))" - - "0"
+bench_row "outpost-node idle ${QUIET} s: CPU ticks" "$((c1 - c0))" - - "0"
 stop_pid "$ONE"
 
 # -- a fleet ------------------------------------------------------------

@@ -127,6 +127,15 @@ echo "proxied GET (defaults): outpost=$rate1 req/s p50=$(median "${l1[@]}")ms p9
 echo "proxied GET collapse=0 (one CoAP exchange per GET): outpost=$rate0 req/s p50=$(median "${l0[@]}")ms p99=$(median "${h0[@]}")ms | ratio=$(ratio "$rate0" "$ngx_rate")"
 echo "proxied GET nstart=4 collapse=0: outpost=$rate4 req/s p50=$(median "${l4[@]}")ms p99=$(median "${h4[@]}")ms | $ngx | ratio=$(ratio "$rate4" "$ngx_rate") (target >= 0.40)"
 echo "server cpu us/request (median; outpost = gateway + agent): defaults $(median "${c1[@]}") collapse=0 $(median "${c0[@]}") nstart=4 collapse=0 $(median "${c4[@]}") nginx $(median "${cn[@]}")"
+bench_row "proxied GET req/s ($SIZE B, defaults)" "$rate1" "$ngx_rate" \
+    "$(ratio "$rate1" "$ngx_rate")x" ">= 0.40x nginx"
+bench_row "proxied GET req/s ($SIZE B, collapse=0)" "$rate0" "$ngx_rate" \
+    "$(ratio "$rate0" "$ngx_rate")x" "-"
+bench_row "proxied GET req/s ($SIZE B, nstart=4 collapse=0)" "$rate4" \
+    "$ngx_rate" "$(ratio "$rate4" "$ngx_rate")x" ">= 0.40x nginx"
+bench_row "proxied GET server cpu us/req (ratio nginx/outpost)" \
+    "$(median "${c1[@]}")" "$(median "${cn[@]}")" \
+    "$(ratio "$(median "${cn[@]}")" "$(median "${c1[@]}")")x" "-"
 if (( rate4 > rate0 * 11 / 10 )); then
 	echo "note: without collapsing, [proxy] nstart = 4 gives $(ratio "$rate4" "$rate0")x nstart = 1's rate on one device"
 fi
@@ -218,6 +227,8 @@ sockerr=$(field socket_errors "$line")
 us=$(field us "$line")
 rate=$(awk -v n="$n202" -v us="$us" 'BEGIN { if (us > 0) printf "%.0f", n * 1e6 / us; else print 0 }')
 echo "durable enqueues/s: $rate (target >= 5000), non-202: $non202$( ((sockerr == 0)) || echo ", socket errors: $sockerr")"
+bench_row "durable enqueues/s ($QDEVICES sleeping devices)" "$rate" - - \
+    ">= 5000/s"
 printf '  latency p50=%sms p99=%sms, gateway cpu %s us/enqueue\n' \
     "$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")" \
     "$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")" \

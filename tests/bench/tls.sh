@@ -84,5 +84,10 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 plain=$(median "${rp[@]}") tls=$(median "${rt[@]}")
 echo "HTTPS keep-alive: https=$tls req/s p50=$(median "${lt[@]}")ms p99=$(median "${ht[@]}")ms cpu=$(median "${ct[@]}")us/req | http=$plain req/s p50=$(median "${lp[@]}")ms p99=$(median "${hp[@]}")ms cpu=$(median "${cp[@]}")us/req | ratio=$(ratio "$tls" "$plain")"
+# The peer of these rows is the same gateway's plain HTTP.
+bench_row "HTTPS keep-alive req/s (peer: plain HTTP)" "$tls" "$plain" \
+    "$(ratio "$tls" "$plain")x" "-"
 plain=$(median "${rpc[@]}") tls=$(median "${rtc[@]}")
 echo "HTTPS new connection per request (full handshake): https=$tls req/s cpu=$(median "${ctc[@]}")us/req | http=$plain req/s cpu=$(median "${cpc[@]}")us/req | ratio=$(ratio "$tls" "$plain")"
+bench_row "HTTPS new connections/s (peer: plain HTTP)" "$tls" "$plain" \
+    "$(ratio "$tls" "$plain")x" "-"

@@ -4,8 +4,10 @@ its own /5/0 and pulls an image when its /5/0/1 is written through the
 gateway's proxy; it hashes the blocks as they come and keeps none. State
 2 when the digest is the manifest's, State 0 with Update Result 1 after
 an execute of /5/0/2; Update Result 5 for a manifest signed with a key the
-fleet does not trust and for an image that does not hash to its manifest;
-a lossy fleet ([fleet] drop) still gets there.
+fleet does not trust, for an image that does not hash to its manifest and
+for one whose ETag changes during the download; an image on another CoAP
+server, with ETags of its own or none, is fetched; a lossy fleet ([fleet]
+drop) still gets there.
 """
 import json
 import socket
@@ -121,14 +123,17 @@ def test_fleet_refuses_an_untrusted_manifest(run_outpost, tmp_path,
 
 
 class TamperedServer:
-    """A CoAP server that serves a signed manifest at /fw/x/manifest and,
-    at /fw/x, other bytes under the manifest's ETag: an image that was
-    changed after it was signed."""
+    """A CoAP server that serves a signed manifest at /fw/x/manifest and
+    image at /fw/x, each block with etag_of(offset) as its ETag (None: no
+    ETag); by default the manifest's, as the gateway tags its images. With
+    other bytes than the signed ones: an image changed after it was
+    signed."""
 
-    def __init__(self, manifest, image):
+    def __init__(self, manifest, image, etag_of=None):
         self.manifest = manifest
         self.image = image
-        self.etag = bytes.fromhex(json.loads(manifest)["sha256"])[:8]
+        digest = bytes.fromhex(json.loads(manifest)["sha256"])[:8]
+        self.etag_of = etag_of or (lambda off: digest)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
@@ -150,9 +155,10 @@ class TamperedServer:
             payload = self.image[off:off + size]
             more = off + len(payload) < len(self.image)
             x = (b >> 4) << 4 | more << 3 | szx
-            opts = [(ETAG, self.etag),
-                    (BLOCK2, x.to_bytes(max(1, (x.bit_length() + 7) // 8),
-                                        "big"))]
+            etag = self.etag_of(off)
+            opts = [(ETAG, etag)] if etag is not None else []
+            opts.append((BLOCK2, x.to_bytes(max(1, (x.bit_length() + 7) // 8),
+                                            "big")))
         return coap_message(mtype=2, code=0x45, mid=req["mid"],
                             token=req["token"], options=opts,
                             payload=payload)
@@ -184,6 +190,52 @@ def test_fleet_digest_mismatch(run_outpost, tmp_path, gateway_factory,
         wait_for(lambda: lwm2m_value(gw, "fd-0", "5/0/5") == "5", 10,
                  what="Update Result 5")
         assert lwm2m_value(gw, "fd-0", "5/0/3") == "0"
+    finally:
+        server.close()
+
+
+def test_fleet_pulls_from_another_server(run_outpost, tmp_path,
+                                         gateway_factory, node_factory):
+    """A Package URI on a CoAP server that is not the gateway, whose
+    ETags are its own (libcoap's coap-server tags a resource with a
+    counter) or absent: the digest decides, State 2."""
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = gateway_factory()
+    img, data = make_image(tmp_path, "fw.bin", 5000)
+    doc = sign(run_outpost, key, img, 1)
+    fl = fleet(node_factory, gw, 2, "fo-", trusted_keys=pub)
+    for ep, tag in (("fo-0", b"\x01"), ("fo-1", None)):
+        server = TamperedServer(doc, data, lambda off, t=tag: t)
+        try:
+            write_uri(gw, ep, "coap://127.0.0.1:%d/fw/x" % server.port)
+            wait_for(lambda: lwm2m_value(gw, ep, "5/0/3") == "2", 10,
+                     what="State 2 on %s" % ep)
+        finally:
+            server.close()
+    assert fl.proc.poll() is None
+
+
+def test_fleet_etag_changes(run_outpost, tmp_path, gateway_factory,
+                            node_factory):
+    """The server's ETag changes during the download: the image changed
+    under the URI, Update Result 5 at once, not after the last block."""
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = gateway_factory()
+    img, data = make_image(tmp_path, "fw.bin", 5000)
+    doc = sign(run_outpost, key, img, 1)
+    asked = []
+
+    def etag_of(off):
+        asked.append(off)
+        return b"\x01" if off < 2048 else b"\x02"
+    server = TamperedServer(doc, data, etag_of)
+    try:
+        fleet(node_factory, gw, 1, "fe-", trusted_keys=pub)
+        write_uri(gw, "fe-0", "coap://127.0.0.1:%d/fw/x" % server.port)
+        wait_for(lambda: lwm2m_value(gw, "fe-0", "5/0/5") == "5", 10,
+                 what="Update Result 5")
+        assert lwm2m_value(gw, "fe-0", "5/0/3") == "0"
+        assert max(asked) == 2048	# nothing asked after the change
     finally:
         server.close()
 
