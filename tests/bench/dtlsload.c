@@ -3,7 +3,7 @@
  * with PSK (one full handshake per registration) or over plain CoAP (the
  * same requests without the handshake), CONC sessions at a time.
  *
- *   dtlsload URI TOTAL CONC PREFIX DEVICES KEY [bs | any]
+ *   dtlsload URI TOTAL CONC PREFIX DEVICES KEY [bs | any | 404]
  *
  * URI is coaps://HOST:PORT or coap://HOST:PORT. Registration i is made by
  * ep PREFIX<i % DEVICES> with PSK identity id-PREFIX<i % DEVICES> and the
@@ -21,6 +21,8 @@
  * to its POST, whatever the code: a server that is no LwM2M server (such
  * as libcoap's coap-server, which answers 4.04) then costs what the
  * gateway does, a handshake, one request and its answer, a close_notify.
+ * With "404", the POST goes to /absent (no server has it) and counts as
+ * done at its 4.04: the handshake's cost without the registration's.
  *
  * One line on stdout: dtlsload: done=N failed=N seconds=F rate=F.
  */
@@ -43,6 +45,7 @@ static coap_address_t	 dst;
 static int		 dtls;
 static int		 bs;		/* bootstrap sessions */
 static int		 any;		/* any answer ends a registration */
+static int		 absent;	/* POST /absent, done at its 4.04 */
 
 static double
 now_s(void)
@@ -71,6 +74,9 @@ on_response(coap_session_t *s, const coap_pdu_t *sent,
 		return COAP_RESPONSE_OK;
 	if (any)
 		sl->state = 2;
+	else if (absent)
+		sl->state = coap_pdu_get_code(rcvd) ==
+		    COAP_RESPONSE_CODE_NOT_FOUND ? 2 : 3;
 	else if (bs)	/* 2.04: the server goes on; done at its Finish */
 		sl->state = coap_pdu_get_code(rcvd) ==
 		    COAP_RESPONSE_CODE_CHANGED ? 1 : 3;
@@ -220,7 +226,12 @@ start(coap_context_t *ctx, struct slot *sl, const char *prefix, long dev,
 		    (const uint8_t *)q);
 		return coap_send(sl->s, pdu) == COAP_INVALID_MID ? -1 : 0;
 	}
-	coap_add_option(pdu, COAP_OPTION_URI_PATH, 2, (const uint8_t *)"rd");
+	if (absent)
+		coap_add_option(pdu, COAP_OPTION_URI_PATH, 6,
+		    (const uint8_t *)"absent");
+	else
+		coap_add_option(pdu, COAP_OPTION_URI_PATH, 2,
+		    (const uint8_t *)"rd");
 	coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
 	    coap_encode_var_safe(buf, sizeof(buf), 40), buf);
 	snprintf(q, sizeof(q), "ep=%s%ld", prefix, dev);
@@ -242,13 +253,14 @@ main(int argc, char **argv)
 	char host[64];
 
 	if (argc != 7 && !(argc == 8 && (strcmp(argv[7], "bs") == 0 ||
-	    strcmp(argv[7], "any") == 0))) {
+	    strcmp(argv[7], "any") == 0 || strcmp(argv[7], "404") == 0))) {
 		fprintf(stderr, "usage: dtlsload URI TOTAL CONC PREFIX DEVICES "
-		    "KEY [bs | any]\n");
+		    "KEY [bs | any | 404]\n");
 		return 1;
 	}
 	bs = argc == 8 && strcmp(argv[7], "bs") == 0;
 	any = argc == 8 && strcmp(argv[7], "any") == 0;
+	absent = argc == 8 && strcmp(argv[7], "404") == 0;
 	total = atol(argv[2]);
 	conc = atol(argv[3]);
 	devices = atol(argv[5]);
