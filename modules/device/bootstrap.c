@@ -90,7 +90,7 @@ struct bs_run {
 	enum bs_step		 step;
 	int			 cf;		/* of the writes */
 	int			 cf_switched;	/* after a 4.15 */
-	int			 waiting;	/* a request is out */
+	int			 waiting;	/* a request or its commit is out */
 	int			 over;		/* ended: freed when not waiting */
 	struct event		*start_ev;
 	struct bs_effective	 eff;
@@ -861,6 +861,11 @@ bs_committed(int status, void *arg)
 	struct bs_run *r = arg;
 	struct gateway *gw = r->gw;
 
+	r->waiting = 0;
+	if (status != 0 && r->over) {
+		bs_run_end(r);	/* abandoned for a newer request: its record */
+		return;
+	}
 	if (status != 0) {
 		r->st.state = BS_FAILED;
 		bs_fail(r, "the store did not take the issued credential");
@@ -914,6 +919,9 @@ bs_finish(struct bs_run *r)
 		bs_fail(r, "cannot store the issued credential");
 		return;
 	}
+	/* Held until bs_committed: a new Bootstrap-Request of the device
+	 * before then ends r, which must not go under its callback. */
+	r->waiting = 1;
 }
 
 /* The device's Bootstrap-Discover answer: which /0 instance is its

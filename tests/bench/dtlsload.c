@@ -3,7 +3,7 @@
  * with PSK (one full handshake per registration) or over plain CoAP (the
  * same requests without the handshake), CONC sessions at a time.
  *
- *   dtlsload URI TOTAL CONC PREFIX DEVICES KEY
+ *   dtlsload URI TOTAL CONC PREFIX DEVICES KEY [bs | any | 404]
  *
  * URI is coaps://HOST:PORT or coap://HOST:PORT. Registration i is made by
  * ep PREFIX<i % DEVICES> with PSK identity id-PREFIX<i % DEVICES> and the
@@ -16,6 +16,13 @@
  * the server's Discover (GET /), Deletes, the Writes of /0 and /1 and its
  * Finish (POST /bs), each answered as a client does; a session counts as
  * done at the Finish. The PSK identity is then the factory one.
+ *
+ * With a 7th argument "any", a registration counts as done at any answer
+ * to its POST, whatever the code: a server that is no LwM2M server (such
+ * as libcoap's coap-server, which answers 4.04) then costs what the
+ * gateway does, a handshake, one request and its answer, a close_notify.
+ * With "404", the POST goes to /absent (no server has it) and counts as
+ * done at its 4.04: the handshake's cost without the registration's.
  *
  * One line on stdout: dtlsload: done=N failed=N seconds=F rate=F.
  */
@@ -37,6 +44,8 @@ static struct slot	*slots;
 static coap_address_t	 dst;
 static int		 dtls;
 static int		 bs;		/* bootstrap sessions */
+static int		 any;		/* any answer ends a registration */
+static int		 absent;	/* POST /absent, done at its 4.04 */
 
 static double
 now_s(void)
@@ -63,7 +72,12 @@ on_response(coap_session_t *s, const coap_pdu_t *sent,
 	(void)mid;
 	if (sl == NULL || sl->state != 1)
 		return COAP_RESPONSE_OK;
-	if (bs)		/* 2.04: the server goes on; done at its Finish */
+	if (any)
+		sl->state = 2;
+	else if (absent)
+		sl->state = coap_pdu_get_code(rcvd) ==
+		    COAP_RESPONSE_CODE_NOT_FOUND ? 2 : 3;
+	else if (bs)	/* 2.04: the server goes on; done at its Finish */
 		sl->state = coap_pdu_get_code(rcvd) ==
 		    COAP_RESPONSE_CODE_CHANGED ? 1 : 3;
 	else
@@ -212,7 +226,12 @@ start(coap_context_t *ctx, struct slot *sl, const char *prefix, long dev,
 		    (const uint8_t *)q);
 		return coap_send(sl->s, pdu) == COAP_INVALID_MID ? -1 : 0;
 	}
-	coap_add_option(pdu, COAP_OPTION_URI_PATH, 2, (const uint8_t *)"rd");
+	if (absent)
+		coap_add_option(pdu, COAP_OPTION_URI_PATH, 6,
+		    (const uint8_t *)"absent");
+	else
+		coap_add_option(pdu, COAP_OPTION_URI_PATH, 2,
+		    (const uint8_t *)"rd");
 	coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
 	    coap_encode_var_safe(buf, sizeof(buf), 40), buf);
 	snprintf(q, sizeof(q), "ep=%s%ld", prefix, dev);
@@ -233,12 +252,15 @@ main(int argc, char **argv)
 	double t0, secs;
 	char host[64];
 
-	if (argc != 7 && !(argc == 8 && strcmp(argv[7], "bs") == 0)) {
+	if (argc != 7 && !(argc == 8 && (strcmp(argv[7], "bs") == 0 ||
+	    strcmp(argv[7], "any") == 0 || strcmp(argv[7], "404") == 0))) {
 		fprintf(stderr, "usage: dtlsload URI TOTAL CONC PREFIX DEVICES "
-		    "KEY [bs]\n");
+		    "KEY [bs | any | 404]\n");
 		return 1;
 	}
-	bs = argc == 8;
+	bs = argc == 8 && strcmp(argv[7], "bs") == 0;
+	any = argc == 8 && strcmp(argv[7], "any") == 0;
+	absent = argc == 8 && strcmp(argv[7], "404") == 0;
 	total = atol(argv[2]);
 	conc = atol(argv[3]);
 	devices = atol(argv[5]);

@@ -127,11 +127,14 @@ class BootstrapClient:
     silence, "PUT 0/1": ..., "POST bs": ...} overrides the usual answer;
     senml: whether it takes SenML CBOR (pct=112 is then asked for);
     discover: the link-format it answers Bootstrap-Discover with (its
-    bootstrap account is /0/0)."""
+    bootstrap account is /0/0); again: how many times it asks again
+    (POST /bs) right after answering a Finish, without waiting."""
 
     def __init__(self, gw, ep, answers=None, senml=False, pct=None,
-                 discover=None, port=None, query=None):
+                 discover=None, port=None, query=None, again=0):
         self.gw, self.ep = gw, ep
+        self.again = again
+        self.finishes = 0
         self.answers = answers or {}
         self.senml = senml
         self.pct = pct if pct is not None else (SENML_CBOR if senml
@@ -159,19 +162,23 @@ class BootstrapClient:
     # -- the client's requests -------------------------------------------
     def request(self, timeout=5.0):
         """POST /bs?ep=[&pct=]; returns the parsed answer."""
+        with self.cond:
+            self.reply = None
+            self._ask()
+            assert self.cond.wait_for(lambda: self.reply is not None,
+                                      timeout), "no answer to POST /bs"
+            return self.reply
+
+    def _ask(self):
+        """Sends POST /bs?ep=[&pct=] (its answer lands in .reply)."""
         self.mid += 1
         token = self.mid.to_bytes(2, "big")
         q = self.query if self.query is not None else \
             ["ep=" + self.ep] + (["pct=%d" % self.pct]
                                  if self.pct is not None else [])
         opts = [(URI_PATH, b"bs")] + [(URI_QUERY, x.encode()) for x in q]
-        with self.cond:
-            self.reply = None
-            self.sock.sendto(coap_message(0, 0x02, self.mid, token, opts),
-                             ("127.0.0.1", self.port))
-            assert self.cond.wait_for(lambda: self.reply is not None,
-                                      timeout), "no answer to POST /bs"
-            return self.reply
+        self.sock.sendto(coap_message(0, 0x02, self.mid, token, opts),
+                         ("127.0.0.1", self.port))
 
     def wait_finish(self, timeout=10.0):
         """Waits for the server's Bootstrap-Finish; returns the code the
@@ -240,7 +247,11 @@ class BootstrapClient:
             if key == "POST bs":
                 with self.cond:
                     self.finished = code
+                    self.finishes += 1
                     self.cond.notify_all()
+                if self.again > 0:
+                    self.again -= 1
+                    self._ask()
 
     def _links(self):
         if self.discover is not None:

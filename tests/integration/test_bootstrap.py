@@ -285,6 +285,23 @@ def test_asking_again_on_the_same_session(gw, clients):
     assert metric(gw, "outpost_bootstrap_failed_total") == 0
 
 
+def test_asking_again_while_the_done_commits(gw, clients):
+    # The client asks again the moment it has answered the Finish, while
+    # the run's credential and done are still on their way to the disk:
+    # the run is abandoned, its commit lands all the same, and the new
+    # run completes (the gateway once freed the run under its commit).
+    configure(gw, "bs-commit")
+    c = clients(gw, "bs-commit", again=1)
+    assert c.request()["code"] == "2.04"
+    with c.cond:
+        assert c.cond.wait_for(lambda: c.finishes == 2, 10), c.keys()
+    wait_for(lambda: metric(gw, "outpost_bootstrap_done_total") == 2, 5,
+             what="both bootstraps done")
+    assert gw.proc.poll() is None
+    assert state(gw, "bs-commit")["state"] == "done"
+    assert metric(gw, "outpost_bootstrap_failed_total") == 0
+
+
 def test_finish_refused_is_a_failure(gw, clients):
     configure(gw, "bs-406")
     c = clients(gw, "bs-406", answers={"POST bs": ("4.06", b"")})
