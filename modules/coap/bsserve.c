@@ -148,6 +148,9 @@ bs_event(coap_session_t *s, const coap_event_t event)
 	if ((event == COAP_EVENT_DTLS_CLOSED || event == COAP_EVENT_DTLS_ERROR) &&
 	    coap_session_get_state(s) == COAP_SESSION_STATE_HANDSHAKE)
 		gw->metrics.dtls_refused++;
+	/* Freed at once, for a restarted device's new handshake (coap.c). */
+	if (event == COAP_EVENT_DTLS_CLOSED || event == COAP_EVENT_DTLS_ERROR)
+		coap_io_walk_now(coap_session_get_context(s));
 	if (event == COAP_EVENT_SERVER_SESSION_DEL &&
 	    (l = coap_session_get_app_data(s)) != NULL) {
 		coap_session_set_app_data(s, NULL);

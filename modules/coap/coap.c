@@ -253,6 +253,15 @@ coap_io_free(struct coap_io *io)
 	free(io);
 }
 
+void
+coap_io_walk_now(coap_context_t *ctx)
+{
+	struct coap_io *io = coap_io_find(ctx);
+
+	if (io != NULL)
+		io->due = 1;
+}
+
 unsigned
 coap_io_walk_ms(unsigned ms)
 {
@@ -339,8 +348,12 @@ coap_event(coap_session_t *s, const coap_event_t event)
 			    peer->auth_pending);
 	}
 	/* A session gone: freed, or a DTLS one the peer closed or that
-	 * failed, which libcoap frees on its next walk (up to 10 ms on): a
-	 * request must not go to it meanwhile. */
+	 * failed, which a request must no longer take. libcoap frees that
+	 * one on its next walk, and until then drops what comes from its
+	 * address: a device that restarts at once from the same port sends
+	 * its ClientHello there. So that walk is now, not deferred. */
+	if (event == COAP_EVENT_DTLS_CLOSED || event == COAP_EVENT_DTLS_ERROR)
+		coap_io_walk_now(coap_session_get_context(s));
 	if ((event == COAP_EVENT_SERVER_SESSION_DEL ||
 	    event == COAP_EVENT_DTLS_CLOSED || event == COAP_EVENT_DTLS_ERROR) &&
 	    (peer = coap_session_get_app_data(s)) != NULL) {

@@ -131,6 +131,10 @@ coap_endpoint_t	*coap_listen(coap_context_t *ctx, const struct gw_hostport *hp,
  * coap.c). NULL on failure (logged); coap_io_free takes it off. */
 struct coap_io	*coap_io_on_reactor(struct gateway *gw, coap_context_t *ctx);
 void		 coap_io_free(struct coap_io *io);
+/* Makes the walk that ends this round of ctx's I/O run, not wait: a
+ * session died, and libcoap drops its address's datagrams until the walk
+ * frees it. */
+void		 coap_io_walk_now(coap_context_t *ctx);
 /* Sets the longest a walk waits, in ms (tests); returns what it was. */
 unsigned	 coap_io_walk_ms(unsigned ms);
 
