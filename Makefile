@@ -234,6 +234,7 @@ bench: deps
 	@mkdir -p $(B)/bench && : > $(B)/bench/table.tsv
 	tests/bench/run.sh $(abspath $(OUTPOST))
 	tests/bench/dtls.sh $(abspath $(OUTPOST))
+	tests/bench/flat.sh $(abspath $(OUTPOST)) $(abspath $(NODE))
 	tests/bench/tls.sh $(abspath $(OUTPOST))
 	tests/bench/jobs.sh $(abspath $(OUTPOST)) $(abspath $(NODE))
 	tests/bench/history.sh $(abspath $(OUTPOST)) $(abspath $(NODE))
