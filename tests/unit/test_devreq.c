@@ -314,24 +314,15 @@ dev_start(struct fixture *f)
 
 /* -- the gateway --------------------------------------------------------- */
 
-/* A UDP port on 127.0.0.1 that was free a moment ago ([coap] listen
- * takes ports 1..65535: config_parse_hostport refuses 0). */
+/* A UDP port on 127.0.0.1 that was free a moment ago. */
 static uint16_t
 free_port(void)
 {
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd;
+	uint16_t port = free_loopback_port(SOCK_DGRAM);
 
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
+	if (port == 0)
 		fail_msg("cannot find a free UDP port");
-	close(fd);
-	return ntohs(sin.sin_port);
+	return port;
 }
 
 /* state: the [proxy] nstart to run with. */

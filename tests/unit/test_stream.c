@@ -42,6 +42,7 @@
 
 #include "gateway.h"
 #include "cache/events.h"
+#include "tests/unit/testutil.h"
 
 #define WAIT_LIMIT_MS	10000
 #define NEXPECT		64
@@ -203,22 +204,15 @@ emit_reg(struct fixture *f, const char *type, const char *ep, int lifetime)
 	events_emit(&f->gw, type, ep, e);
 }
 
+/* A TCP port on 127.0.0.1 that was free a moment ago. */
 static uint16_t
 free_tcp_port(void)
 {
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd;
+	uint16_t port = free_loopback_port(SOCK_STREAM);
 
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
+	if (port == 0)
 		fail_msg("cannot find a free TCP port");
-	close(fd);
-	return ntohs(sin.sin_port);
+	return port;
 }
 
 static int

@@ -4,9 +4,16 @@
 #ifndef OUTPOST_TESTUTIL_H
 #define OUTPOST_TESTUTIL_H
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
 #include <ftw.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static int
 testutil_rm_entry(const char *path, const struct stat *sb, int flag,
@@ -36,6 +43,27 @@ tmp_ini_dir(const char *name, char dir[64], char ini[96])
 		return -1;
 	snprintf(ini, 96, "%s/t.ini", dir);
 	return 0;
+}
+
+/* A port on 127.0.0.1 of type (SOCK_DGRAM, SOCK_STREAM) that was free a
+ * moment ago (never 0: config_parse_hostport refuses it); 0 when none. */
+static inline uint16_t
+free_loopback_port(int type)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, type, 0)) == -1)
+		return 0;
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
+		sin.sin_port = 0;
+	close(fd);
+	return ntohs(sin.sin_port);
 }
 
 #endif /* OUTPOST_TESTUTIL_H */
