@@ -166,7 +166,7 @@ metrics_devices(struct gateway *gw, struct evbuffer *out)
 	    m->coap_walks);
 	metrics_counter(out, "outpost_coap_walks_deferred_total",
 	    "Datagrams whose walk was left to the next one, due within "
-	    "10 ms.", m->coap_walks_deferred);
+	    "10 to 100 ms.", m->coap_walks_deferred);
 	metrics_counter(out, "outpost_dtls_refused_total",
 	    "DTLS handshakes failed (key, certificate, unknown identity) and "
 	    "CoAP requests refused for their credential.", m->dtls_refused);

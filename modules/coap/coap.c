@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -63,11 +64,14 @@ coap_reply(struct gateway *gw, coap_pdu_t *resp, coap_pdu_code_t code,
  * libcoap arms that timer itself when it queues a retransmission
  * (coap_wait_ack), and 4.3.1 often arms it for at once (it passes a delta
  * of its send queue as the delay), so the timer firing is no sign that
- * anything is due either. So the walk runs at most once per COAP_WALK_MS:
- * a datagram or a timer expiry that finds a walk done less than that ago
- * leaves it to a reactor timer, due when that much has passed. Every
- * deadline is kept, at most COAP_WALK_MS late; the shortest libcoap has
- * is a second (a DTLS flight's first retransmission, ACK_TIMEOUT is 2 s).
+ * anything is due either. So walks are spaced: a datagram or a timer
+ * expiry that finds a walk done less than the spacing ago leaves it to a
+ * reactor timer, due when the spacing has passed. The spacing is 100
+ * times what the last walk took (the walks take 1% of the reactor at
+ * most), at least COAP_WALK_MS and at most COAP_WALK_MAX_MS: ~25 ms with
+ * 10,000 sessions. Every deadline is kept, that much late at most; the
+ * shortest libcoap has is a second (a DTLS flight's first retransmission;
+ * ACK_TIMEOUT is 2 s).
  *
  * coap_io_do_epoll calls coap_io_prepare_epoll through the dynamic linker
  * (Debian's libcoap 4.3.1 is built so), so the definition below takes its
@@ -79,7 +83,9 @@ coap_reply(struct gateway *gw, coap_pdu_t *resp, coap_pdu_code_t code,
 #define COAP_EVENTS		32
 #define COAP_IO_ROUNDS		64	/* epoll_waits per wakeup: a burst
 					   cannot hold the reactor */
-#define COAP_WALK_MS		10
+#define COAP_WALK_MS		10	/* the walks' least spacing */
+#define COAP_WALK_MAX_MS	100	/* and their most */
+#define COAP_WALK_SHARE		100	/* spacing / a walk's duration */
 #define COAP_IO_MAX		4	/* contexts on the reactor: the
 					   device face, the bootstrap one */
 
@@ -89,6 +95,7 @@ struct coap_io {
 	struct event		*ev;		/* libcoap's epoll fd */
 	struct event		*walk;		/* the deferred walk */
 	struct timeval		 last;		/* when it last walked */
+	long			 spacing;	/* ms until the next may */
 	int			 due;		/* the deferred walk: walk now */
 };
 
@@ -137,7 +144,9 @@ coap_io_prepare_epoll(coap_context_t *ctx, coap_tick_t now)
 	coap_prepare_fn real = coap_walk_real();
 	struct coap_io *io = coap_io_find(ctx);
 	struct timeval tv, wait;
-	long since;
+	struct timespec t0, t1;
+	unsigned int timeout;
+	long since, took_us;
 
 	if (real == NULL)		/* no libcoap under us: cannot be */
 		abort();
@@ -146,12 +155,11 @@ coap_io_prepare_epoll(coap_context_t *ctx, coap_tick_t now)
 	coap_io_interposed = 1;
 	event_base_gettimeofday_cached(io->gw->base, &tv);
 	since = coap_io_since_ms(&io->last, &tv);
-	if (!io->due && since >= 0 && since < (long)coap_walk_ms) {
+	if (!io->due && since >= 0 && since < io->spacing) {
 		io->gw->metrics.coap_walks_deferred++;
 		if (!evtimer_pending(io->walk, NULL)) {
-			wait.tv_sec = ((long)coap_walk_ms - since) / 1000;
-			wait.tv_usec = ((long)coap_walk_ms - since) % 1000 *
-			    1000;
+			wait.tv_sec = (io->spacing - since) / 1000;
+			wait.tv_usec = (io->spacing - since) % 1000 * 1000;
 			evtimer_add(io->walk, &wait);
 		}
 		return 0;	/* its timerfd stays as armed */
@@ -161,7 +169,17 @@ coap_io_prepare_epoll(coap_context_t *ctx, coap_tick_t now)
 	io->gw->metrics.coap_walks++;
 	if (evtimer_pending(io->walk, NULL))
 		evtimer_del(io->walk);
-	return real(ctx, now);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	timeout = real(ctx, now);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	took_us = (t1.tv_sec - t0.tv_sec) * 1000000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000;
+	io->spacing = took_us * COAP_WALK_SHARE / 1000;
+	if (io->spacing > COAP_WALK_MAX_MS)
+		io->spacing = COAP_WALK_MAX_MS;
+	if (io->spacing < (long)coap_walk_ms)
+		io->spacing = (long)coap_walk_ms;
+	return timeout;
 }
 
 /* The deferred walk: coap_io_do_epoll with no event is the walk alone. */
@@ -266,8 +284,12 @@ unsigned
 coap_io_walk_ms(unsigned ms)
 {
 	unsigned was = coap_walk_ms;
+	size_t i;
 
 	coap_walk_ms = ms;
+	for (i = 0; i < COAP_IO_MAX; i++)
+		if (coap_ios[i] != NULL)
+			coap_ios[i]->spacing = (long)ms;
 	return was;
 }
 

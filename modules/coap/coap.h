@@ -127,15 +127,16 @@ coap_endpoint_t	*coap_listen(coap_context_t *ctx, const struct gw_hostport *hp,
 		    coap_proto_t proto, const char *what);
 
 /* Puts ctx's epoll fd on the reactor: its datagrams and timers are handled
- * as they come, libcoap's walk of its sessions at most every 10 ms (see
- * coap.c). NULL on failure (logged); coap_io_free takes it off. */
+ * as they come, libcoap's walks of its sessions spaced by 10 to 100 ms
+ * (see coap.c). NULL on failure (logged); coap_io_free takes it off. */
 struct coap_io	*coap_io_on_reactor(struct gateway *gw, coap_context_t *ctx);
 void		 coap_io_free(struct coap_io *io);
 /* Makes the walk that ends this round of ctx's I/O run, not wait: a
  * session died, and libcoap drops its address's datagrams until the walk
  * frees it. */
 void		 coap_io_walk_now(coap_context_t *ctx);
-/* Sets the longest a walk waits, in ms (tests); returns what it was. */
+/* Sets the walks' least spacing, in ms, and their spacing now (tests);
+ * returns what it was. */
 unsigned	 coap_io_walk_ms(unsigned ms);
 
 /* Makes the resource /path of the table's row pattern ("fw/{}"), or

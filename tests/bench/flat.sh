@@ -10,7 +10,7 @@
 # the gateway's CPU time per GET is compared: the idle sessions must not
 # make the busy ones dearer (target: within 1.2x). Then the same for
 # registration updates: regload registers UPDATES endpoints from 64 ports
-# and updates each once, beside the fleet's idle sessions.
+# and updates each, once a round, beside the fleet's idle sessions.
 # It prints figures and never fails on a time. It fails when something
 # cannot run (wrk missing, the gateway or the fleet does not start, a
 # fleet does not register, GETs fail).
@@ -18,7 +18,7 @@
 # Overridable from the environment: BENCH_FLAT_DEVICES (10000),
 # BENCH_FLAT_SECONDS per wrk run (5), BENCH_FLAT_ROUNDS (3, the median is
 # printed), BENCH_FLAT_CONNECTIONS (16), BENCH_FLAT_MODES ("plain dtls"),
-# BENCH_FLAT_UPDATES (20000).
+# BENCH_FLAT_UPDATES (50000).
 set -euo pipefail
 
 OUTPOST=${1:?usage: tests/bench/flat.sh /abs/path/to/outpost /abs/path/to/outpost-node}
@@ -28,7 +28,7 @@ DURATION=${BENCH_FLAT_SECONDS:-5}
 ROUNDS=${BENCH_FLAT_ROUNDS:-3}
 CONNS=${BENCH_FLAT_CONNECTIONS:-16}
 MODES=${BENCH_FLAT_MODES:-plain dtls}
-UPDATES=${BENCH_FLAT_UPDATES:-20000}
+UPDATES=${BENCH_FLAT_UPDATES:-50000}
 THREADS=2
 SMALL=10
 BUSY=10			# devices the GETs go to, in both cases
@@ -102,13 +102,13 @@ fleet() {
 # measure MODE N: a gateway, a fleet of N on it, the GET rounds; sets
 # CPU (median gateway CPU us per GET) and prints each round.
 measure() {
-	local mode=$1 n=$2 dir=$TMP/$1-$2 uri t0 r k pid out cpus=() have
+	local mode=$1 n=$2 dir=$TMP/$1-$2 uri t0 r k pid out before cpus=() upds have
 	start_gateway "$dir/gw" "[gateway]
 log_level = warning
 [coap]
 max_idle_sessions = 0
 [registry]
-max_devices = $((n + 100))
+max_devices = $((n + UPDATES + 100))
 [proxy]
 collapse = 0"
 	uri=coap://$HOST:$GW_COAP
@@ -151,14 +151,19 @@ collapse = 0"
 	"$REGLOAD" -h "$HOST" -p "$GW_COAP" -s 64 -w 2 -n "$UPDATES" -e upd- \
 	    -o "$dir/locations" >"$dir/reg.out" 2>"$dir/reg.err" ||
 	    die "regload failed: $(tail -3 "$dir/reg.err")"
-	r=$(cpu_ns "$GW_PID")
-	out=$("$REGLOAD" -h "$HOST" -p "$GW_COAP" -s 64 -w 2 -n "$UPDATES" \
-	    -u "$dir/locations" 2>"$dir/upd.err") ||
-	    die "regload failed: $(tail -3 "$dir/upd.err")"
-	[[ $(field failed "$out") == 0 ]] || die "updates failed: $out"
-	UPD=$(awk -v a="$r" -v b="$(cpu_ns "$GW_PID")" -v n="$(field "done" "$out")" \
-	    'BEGIN { printf "%.1f", (b - a) / 1000 / n }')
-	echo "  updates: $out (gateway cpu us/update $UPD)"
+	upds=()
+	for ((r = 1; r <= ROUNDS; r++)); do
+		before=$(cpu_ns "$GW_PID")
+		out=$("$REGLOAD" -h "$HOST" -p "$GW_COAP" -s 64 -w 2 \
+		    -n "$UPDATES" -u "$dir/locations" 2>"$dir/upd.err") ||
+		    die "regload failed: $(tail -3 "$dir/upd.err")"
+		[[ $(field failed " $out") == 0 ]] || die "updates failed: $out"
+		upds+=("$(awk -v a="$before" -v b="$(cpu_ns "$GW_PID")" \
+		    -v n="$(field "done" " $out")" \
+		    'BEGIN { printf "%.1f", (b - a) / 1000 / n }')")
+		echo "  updates-$r: $out (gateway cpu us/update ${upds[-1]})"
+	done
+	UPD=$(median "${upds[@]}")
 	stop_nodes
 	stop_pid "$GW_PID"
 	rm -rf "$dir"
