@@ -214,6 +214,7 @@ bsc_request(struct node_dev *d)
 		return;
 	}
 	coap_session_set_app_data(b->session, d);
+	session_kick(d->shard->radio_off ? NULL : d->shard->io_ev);
 	if ((pdu = coap_new_pdu(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST,
 	    b->session)) == NULL)
 		goto fail;

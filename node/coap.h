@@ -116,6 +116,9 @@ coap_session_t *session_psk(coap_context_t *ctx,
 	    const char *id, const uint8_t *key, size_t key_len);
 /* Drops a device's session (never from inside a libcoap handler). */
 void	session_free(struct node_dev *d);
+/* Runs ev (a context's epoll fd event) once from the reactor, so that a
+ * new DTLS session's handshake gets its retransmission timer. */
+void	session_kick(struct event *ev);
 
 /* The socket descriptor socket(2) would return now (session_probe_fd). */
 int	session_lowest_fd(void);

@@ -432,6 +432,7 @@ ffw_pull(struct node_dev *d)
 		return;
 	}
 	coap_session_set_app_data(dl->session, f);
+	session_kick(d->shard->fw_ev);
 	if (n->drop != 0)
 		session_set_filter(session_probe_fd(dl->session, probe, &ss), 0,
 		    n->drop, d->ep);

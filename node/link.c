@@ -119,6 +119,7 @@ link_session(struct node_dev *d)
 		return -1;
 	}
 	coap_session_set_app_data(d->session, d);
+	session_kick(d->shard->radio_off ? NULL : d->shard->io_ev);
 	d->fd = session_probe_fd(d->session, probe, d->bsc != NULL ?
 	    bsc_dm_peer(d) : &n->gateway);
 	if (probe >= 0 && d->fd < 0)

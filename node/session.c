@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "log.h"
 #include "node/coap.h"
 
@@ -224,6 +226,21 @@ session_client(struct node *n, coap_context_t *ctx,
 	 * devices. */
 	return session_psk(ctx, local, server, secure ? id : NULL,
 	    n->psk, n->psk_len);
+}
+
+/*
+ * A new DTLS session has sent its ClientHello, and libcoap arms its timer
+ * for the flight's retransmission only on its next walk of its sessions,
+ * which only a datagram or that timer starts: a lost ClientHello was never
+ * sent again, and the session waited for ever. Running the context's I/O
+ * event once (ev, the event of its epoll fd; NULL: none now) makes that
+ * walk, from the reactor rather than from whatever called.
+ */
+void
+session_kick(struct event *ev)
+{
+	if (ev != NULL)
+		event_active(ev, EV_READ, 0);
 }
 
 /* Drops d's session: whatever it still had queued is cancelled, nothing

@@ -13,7 +13,8 @@ import os
 
 from conftest import wait_for
 from test_campaign import campaign, get
-from test_firmware import keygen, make_image, post_manifest, put_image, sign
+from test_firmware import (LossyProxy, keygen, make_image, post_manifest,
+                           put_image, sign)
 
 KEY = "00112233445566778899aabbccddeeff"
 OTHER = "ffeeddccbbaa99887766554433221100"
@@ -57,6 +58,34 @@ def test_agent_registers_and_is_read_over_dtls(gateway_factory,
     wait_for(lambda: registered(gw, "sec-2"), 10, what="sec-2 registered")
     assert gw.http("GET", "/v1/devices/sec-2/r/3/0/0")[2] == b"Outpost"
     assert node.alive()
+
+
+def test_a_lost_client_hello_is_sent_again(gateway_factory, node_factory):
+    """The link loses the agent's first ClientHello: its DTLS handshake
+    sends it again (after a second) and the agent registers. It used to
+    wait for ever: libcoap armed no timer for a flight nothing answered."""
+    gw = secure_gateway(gateway_factory)
+    provision(gw, "hello-1", "hello-1")
+    lost = []
+
+    def first_hello(up, data):
+        # A DTLS handshake record (22) holding a ClientHello (1).
+        if up and not lost and len(data) > 13 and data[0] == 22 \
+                and data[13] == 1:
+            lost.append(data)
+            return True
+        return False
+
+    proxy = LossyProxy(("127.0.0.1", gw.coaps_port), 0, drop=first_hello)
+    try:
+        node_factory(gw, ep="hello-1", listen=False, sections={"node": {
+            "gateway": "coaps://127.0.0.1:%d" % proxy.port,
+            "psk_key": KEY}})
+        wait_for(lambda: registered(gw, "hello-1"), 15,
+                 what="hello-1 registered after its lost ClientHello")
+        assert len(lost) == 1
+    finally:
+        proxy.close()
 
 
 def test_the_wrong_key_never_registers(gateway_factory, node_factory):
