@@ -262,6 +262,7 @@ pull_request(struct pull *p)
 			return;
 		}
 		coap_session_set_app_data(p->session, p);
+		session_kick(coap_get_app_data(p->ctx));
 	}
 	if ((pdu = fwp_request(p->session, p->path, p->want_manifest, p->have,
 	    p->szx, p->token, &p->toklen)) == NULL) {
@@ -410,6 +411,7 @@ pull_context(struct node *n, coap_context_t **ctx, struct event **ev)
 	    (*ev = event_new(n->base, fd, EV_READ | EV_PERSIST, pull_io_cb,
 	    *ctx)) == NULL || event_add(*ev, NULL) == -1)
 		return -1;
+	coap_set_app_data(*ctx, *ev);	/* for session_kick */
 	return 0;
 }
 

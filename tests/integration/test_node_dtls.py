@@ -67,22 +67,57 @@ def test_a_lost_client_hello_is_sent_again(gateway_factory, node_factory):
     gw = secure_gateway(gateway_factory)
     provision(gw, "hello-1", "hello-1")
     lost = []
-
-    def first_hello(up, data):
-        # A DTLS handshake record (22) holding a ClientHello (1).
-        if up and not lost and len(data) > 13 and data[0] == 22 \
-                and data[13] == 1:
-            lost.append(data)
-            return True
-        return False
-
-    proxy = LossyProxy(("127.0.0.1", gw.coaps_port), 0, drop=first_hello)
+    proxy = LossyProxy(("127.0.0.1", gw.coaps_port), 0,
+                       drop=first_client_hello(lost))
     try:
         node_factory(gw, ep="hello-1", listen=False, sections={"node": {
             "gateway": "coaps://127.0.0.1:%d" % proxy.port,
             "psk_key": KEY}})
         wait_for(lambda: registered(gw, "hello-1"), 15,
                  what="hello-1 registered after its lost ClientHello")
+        assert len(lost) == 1
+    finally:
+        proxy.close()
+
+
+def first_client_hello(lost):
+    """A LossyProxy drop rule: loses the first ClientHello from a client (a
+    DTLS handshake record, 22, holding a ClientHello, 1), kept in lost."""
+    def drop(up, data):
+        if up and not lost and len(data) > 13 and data[0] == 22 \
+                and data[13] == 1:
+            lost.append(data)
+            return True
+        return False
+    return drop
+
+
+def test_a_lost_client_hello_of_a_pull_is_sent_again(
+        run_outpost, tmp_path, gateway_factory, node_factory):
+    """An agent's image pull over coaps whose first ClientHello is lost:
+    the handshake sends it again and the image comes."""
+    key, pub = keygen(run_outpost, tmp_path)
+    gw = secure_gateway(gateway_factory, firmware={"trusted_keys": pub})
+    provision(gw, "pull-1", "pull-1")
+    node = node_factory(gw, ep="pull-1", sections={
+        "node": {"gateway": coaps(gw), "psk_key": KEY},
+        "firmware": {"vendor": "acme", "class": "sensor-v2",
+                     "trusted_keys": pub, "dir": str(tmp_path / "fw"),
+                     "apply_command": "true"}})
+    wait_for(lambda: registered(gw, "pull-1"), 10, what="registered")
+    img, data = make_image(tmp_path, "fw.bin", 3000)
+    fid = post_manifest(gw, sign(run_outpost, key, img, 2))["id"]
+    assert put_image(gw, fid, data)[0] == 201
+    lost = []
+    proxy = LossyProxy(("127.0.0.1", gw.coaps_port), 0,
+                       drop=first_client_hello(lost))
+    try:
+        status, _, body = gw.http(
+            "PUT", "/v1/devices/pull-1/r/5/0/1",
+            body="coaps://127.0.0.1:%d/fw/%s" % (proxy.port, fid),
+            headers={"Content-Type": "text/plain"})
+        assert status in (200, 204), body
+        node.wait_log("downloaded, digest verified", timeout=15)
         assert len(lost) == 1
     finally:
         proxy.close()
