@@ -86,6 +86,9 @@ struct metrics {
 						   provisioned credential */
 	uint64_t		coap_walks;	/* libcoap's session walks */
 	uint64_t		coap_walks_deferred;
+	uint64_t		coap_sessions_held;	/* now: sessions that
+							   route a device */
+	uint64_t		coap_sessions_freed;	/* idle or evicted */
 	uint64_t		events_formatted;	/* events made text for
 							   a reader */
 	struct metrics_http	http[METRICS_HTTP_MAX];

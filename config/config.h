@@ -44,6 +44,7 @@ struct gw_config {
 
 	struct gw_hostport	coap_listen;
 	int			coap_max_idle_sessions;
+	int			coap_session_timeout;
 	int			coap_rcvbuf;		/* bytes; 0: system's */
 	int			coap_max_links;		/* bytes of link-format */
 	struct gw_hostport	coap_secure_listen;	/* DTLS */

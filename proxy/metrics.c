@@ -167,6 +167,13 @@ metrics_devices(struct gateway *gw, struct evbuffer *out)
 	metrics_counter(out, "outpost_coap_walks_deferred_total",
 	    "Datagrams whose walk was left to the next one, due within "
 	    "10 to 100 ms.", m->coap_walks_deferred);
+	metrics_gauge(out, "outpost_coap_sessions_held",
+	    "CoAP sessions held because they route a registered device.",
+	    (double)m->coap_sessions_held);
+	metrics_counter(out, "outpost_coap_sessions_freed_total",
+	    "CoAP sessions freed: closed, or routing no registered device "
+	    "and idle past [coap] session_timeout or the oldest past "
+	    "max_idle_sessions.", m->coap_sessions_freed);
 	metrics_counter(out, "outpost_dtls_refused_total",
 	    "DTLS handshakes failed (key, certificate, unknown identity) and "
 	    "CoAP requests refused for their credential.", m->dtls_refused);

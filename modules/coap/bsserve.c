@@ -490,8 +490,7 @@ bsserve_init(struct gateway *gw)
 	coap_register_nack_handler(bf->ctx, bs_nack);
 	coap_context_set_block_mode(bf->ctx,
 	    COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
-	coap_context_set_max_idle_sessions(bf->ctx,
-	    (unsigned int)cfg->coap_max_idle_sessions);
+	coap_session_limits(bf->ctx, cfg);
 	if ((r = coap_resource_init(coap_make_str_const("bs"), 0)) == NULL)
 		return -1;
 	coap_register_request_handler(r, COAP_REQUEST_POST, bs_post);
@@ -544,8 +543,7 @@ void
 bsserve_reload(struct gateway *gw)
 {
 	if (gw->coap->bs != NULL)
-		coap_context_set_max_idle_sessions(gw->coap->bs->ctx,
-		    (unsigned int)gw->cfg.coap_max_idle_sessions);
+		coap_session_limits(gw->coap->bs->ctx, &gw->cfg);
 }
 
 void

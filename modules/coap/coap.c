@@ -280,6 +280,26 @@ coap_io_walk_now(coap_context_t *ctx)
 		io->due = 1;
 }
 
+/*
+ * A session released away from a datagram (a registration that expired, a
+ * device deleted) has an idle deadline no walk has seen, and libcoap's
+ * timer may be disarmed: nothing would free it until the next datagram.
+ * One walk, spaced as the others, arms the timer for it; releases in a
+ * burst share it.
+ */
+void
+coap_io_walk_soon(coap_context_t *ctx)
+{
+	struct coap_io *io = coap_io_find(ctx);
+	struct timeval wait;
+
+	if (io == NULL || evtimer_pending(io->walk, NULL))
+		return;
+	wait.tv_sec = io->spacing / 1000;
+	wait.tv_usec = io->spacing % 1000 * 1000;
+	evtimer_add(io->walk, &wait);
+}
+
 unsigned
 coap_io_walk_ms(unsigned ms)
 {
@@ -349,6 +369,21 @@ coap_peer_free(struct coap_server *cs, struct coap_peer *peer)
 	free(peer);
 }
 
+/*
+ * What libcoap keeps of a session that holds no reference: [coap]
+ * max_idle_sessions of them, each session_timeout seconds after its last
+ * message. A session that routes a registered device is held (devreq.c),
+ * so it is neither: it lives as long as the registration.
+ */
+void
+coap_session_limits(coap_context_t *ctx, const struct gw_config *cfg)
+{
+	coap_context_set_max_idle_sessions(ctx,
+	    (unsigned int)cfg->coap_max_idle_sessions);
+	coap_context_set_session_timeout(ctx,
+	    (unsigned int)cfg->coap_session_timeout);
+}
+
 /* libcoap's session events: a server session going away takes its peer
  * state along; failed DTLS handshakes are counted. */
 static int
@@ -376,6 +411,8 @@ coap_event(coap_session_t *s, const coap_event_t event)
 	 * its ClientHello there. So that walk is now, not deferred. */
 	if (event == COAP_EVENT_DTLS_CLOSED || event == COAP_EVENT_DTLS_ERROR)
 		coap_io_walk_now(coap_session_get_context(s));
+	if (event == COAP_EVENT_SERVER_SESSION_DEL)
+		gw->metrics.coap_sessions_freed++;
 	if ((event == COAP_EVENT_SERVER_SESSION_DEL ||
 	    event == COAP_EVENT_DTLS_CLOSED || event == COAP_EVENT_DTLS_ERROR) &&
 	    (peer = coap_session_get_app_data(s)) != NULL) {
@@ -544,8 +581,7 @@ coap_server_open(struct gateway *gw, const struct coap_route *routes,
 	coap_register_event_handler(cs->ctx, coap_event);
 	coap_context_set_block_mode(cs->ctx,
 	    COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
-	coap_context_set_max_idle_sessions(cs->ctx,
-	    (unsigned int)gw->cfg.coap_max_idle_sessions);
+	coap_session_limits(cs->ctx, &gw->cfg);
 	if ((r = coap_resource_unknown_init(coap_unknown)) == NULL)
 		return -1;
 	coap_register_request_handler(r, COAP_REQUEST_POST, coap_unknown);
@@ -711,11 +747,15 @@ coap_server_close(struct gateway *gw)
 
 	coap_io_free(cs->io);
 	cs->io = NULL;
+	/* Peers first: their routes hold their sessions, and libcoap frees
+	 * only sessions nobody holds. */
+	while (cs->peers != NULL) {
+		coap_session_set_app_data(cs->peers->session, NULL);
+		coap_peer_free(cs, cs->peers);
+	}
 	if (cs->ctx != NULL)
 		coap_free_context(cs->ctx);
 	cs->ctx = NULL;
-	while (cs->peers != NULL)
-		coap_peer_free(cs, cs->peers);
 }
 
 void
@@ -730,8 +770,7 @@ coap_server_free(struct gateway *gw)
 void
 coap_server_reload(struct gateway *gw)
 {
-	coap_context_set_max_idle_sessions(gw->coap->ctx,
-	    (unsigned int)gw->cfg.coap_max_idle_sessions);
+	coap_session_limits(gw->coap->ctx, &gw->cfg);
 	coap_set_log_level(log_get_level() >= LOG_LEVEL_DEBUG ? LOG_INFO :
 	    LOG_WARNING);
 }

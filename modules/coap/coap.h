@@ -38,6 +38,9 @@ struct coap_peer {
 						   credential */
 	uint8_t			 auth_both;	/* one of two keys under one
 						   identity was tried */
+	uint32_t		 routed;	/* devreq.c: devices routed
+						   here; while any is, the
+						   session is held */
 };
 
 #define COAP_ROUTE_GET		0x01
@@ -135,6 +138,11 @@ void		 coap_io_free(struct coap_io *io);
  * session died, and libcoap drops its address's datagrams until the walk
  * frees it. */
 void		 coap_io_walk_now(coap_context_t *ctx);
+/* A walk within the spacing: a session was released and may be idle. */
+void		 coap_io_walk_soon(coap_context_t *ctx);
+struct gw_config;
+void		 coap_session_limits(coap_context_t *ctx,
+		    const struct gw_config *cfg);
 /* Sets the walks' least spacing, in ms, and their spacing now (tests);
  * returns what it was. */
 unsigned	 coap_io_walk_ms(unsigned ms);

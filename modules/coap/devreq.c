@@ -3,9 +3,13 @@
  *
  * A device's route is the peer state of the session of its latest register
  * or update, kept in the device itself (struct dev_route: no allocation, no
- * copy of its name). It lives while that session lives: libcoap deleting
- * the session (idle, or evicted past [coap] max_idle_sessions) ends the
- * route, and the device is unreachable until its next message. Requests
+ * copy of its name). A peer that routes a device holds its session, so
+ * libcoap neither frees it when idle nor evicts it past [coap]
+ * max_idle_sessions: a device stays reachable over the session it last
+ * spoke on, DTLS keys and all, for as long as it is registered, however
+ * long it stays quiet. The route ends with the registration, with a
+ * register or update over another session (a reboot, NAT rebinding), or
+ * with the session (a DTLS close or error). Requests
  * wait in a FIFO per device; at most [proxy] nstart are on the wire at
  * once. The FIFO and the device's observations live in a struct devq that
  * exists only while there is something in it; a peer lists its devices with
@@ -257,6 +261,28 @@ devobs_end(struct devobs *o, const struct devresp *resp)
 	free(o);
 }
 
+/* A peer holds its session while it routes a device. */
+static void
+route_hold(struct gateway *gw, struct coap_peer *peer)
+{
+	if (peer->routed++ > 0)
+		return;
+	coap_session_reference(peer->session);
+	gw->metrics.coap_sessions_held++;
+}
+
+static void
+route_release(struct coap_peer *peer)
+{
+	coap_session_t *s = peer->session;
+
+	if (--peer->routed > 0)
+		return;
+	coap_gateway(coap_session_get_context(s))->metrics.coap_sessions_held--;
+	coap_session_release(s);	/* libcoap's to free when idle */
+	coap_io_walk_soon(coap_session_get_context(s));
+}
+
 /* Ends d's route: off its peer, and what it holds fails. */
 static void
 route_unlink(struct device *d)
@@ -276,6 +302,7 @@ route_unlink(struct device *d)
 	if (q != NULL)
 		devq_unlink(q);
 	memset(&d->route, 0, sizeof(d->route));
+	route_release(peer);
 	if (q == NULL)
 		return;
 	/* Owners hear of it now; what they try in their callbacks finds no
@@ -498,6 +525,7 @@ devreq_set_route(struct gateway *gw, const char *ep, coap_session_t *s)
 	if (peer->devices != NULL)
 		peer->devices->route.prev = d;
 	peer->devices = d;
+	route_hold(gw, peer);
 	coap_session_set_nstart(s, (unsigned)gw->cfg.proxy_nstart);
 }
 

@@ -27,7 +27,7 @@
 #include "tests/unit/testutil.h"
 
 #define EXAMPLE		"gateway.ini.example"
-#define MAX_ENTRIES	128
+#define MAX_ENTRIES	160
 
 #define SHOW(len)	((int)((len) < 120 ? (len) : 120))	/* in messages */
 

@@ -829,6 +829,42 @@ test_walk_keeps_retransmission(void **state)
 	close(fd);
 }
 
+/*
+ * A registered device's session is held: quiet past [coap] session_timeout,
+ * it is neither freed nor its route ended, and a request reaches the device
+ * over it. A session whose route ended is freed once idle that long.
+ */
+static void
+test_session_held_while_registered(void **state)
+{
+	struct fixture *f = *state;
+	struct gateway *gw = &f->gw;
+	int fd;
+
+	gw->cfg.coap_session_timeout = 1;
+	coap_session_limits(gw->coap->ctx, &gw->cfg);
+	assert_int_equal(gw->metrics.coap_sessions_held, 1);
+	fd = raw_register(f, "raw-1");		/* after node-1's, so newer */
+	assert_int_equal(gw->metrics.coap_sessions_held, 2);
+	devreq_drop_route(gw, "raw-1");		/* as a deregistration does */
+	assert_int_equal(gw->metrics.coap_sessions_held, 1);
+
+	/* raw-1's session goes once idle for a second; node-1's, idle for
+	 * longer, stays. */
+	wait_until(f, gw->metrics.coap_sessions_freed == 1);
+	assert_true(devreq_routable(gw, DEV_EP));
+	f->dev_now = 1;
+	assert_non_null(get(f, 4, 10, 0));
+	wait_until(f, f->res[0].calls == 1);
+	assert_answer(&f->res[0], "now:3/0/4");
+
+	/* Its route ended, node-1's session is libcoap's to free too. */
+	devreq_drop_route(gw, DEV_EP);
+	assert_int_equal(gw->metrics.coap_sessions_held, 0);
+	wait_until(f, gw->metrics.coap_sessions_freed == 2);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -850,6 +886,9 @@ main(void)
 		    setup, teardown, &nstart1),
 		cmocka_unit_test_prestate_setup_teardown(
 		    test_walk_keeps_retransmission, setup, teardown, &nstart1),
+		cmocka_unit_test_prestate_setup_teardown(
+		    test_session_held_while_registered, setup, teardown,
+		    &nstart1),
 	};
 
 	log_init("test_devreq", LOG_LEVEL_ERROR);
