@@ -78,6 +78,8 @@ struct metrics {
 	uint64_t		expiries;
 	uint64_t		decommissions;
 	uint64_t		coap_in;	/* requests handled */
+	uint64_t		coap_responses;	/* responses and notifications
+						   from devices */
 	uint64_t		coap_out;	/* responses sent */
 	uint64_t		coap_bad;	/* requests refused as malformed */
 	uint64_t		dtls_refused;	/* handshakes failed, requests

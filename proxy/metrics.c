@@ -157,6 +157,9 @@ metrics_devices(struct gateway *gw, struct evbuffer *out)
 	    "Devices decommissioned over the API.", m->decommissions);
 	metrics_counter(out, "outpost_coap_messages_in_total",
 	    "CoAP requests received.", m->coap_in);
+	metrics_counter(out, "outpost_coap_responses_in_total",
+	    "CoAP responses and notifications received from devices.",
+	    m->coap_responses);
 	metrics_counter(out, "outpost_coap_messages_out_total",
 	    "CoAP responses sent.", m->coap_out);
 	metrics_counter(out, "outpost_coap_bad_requests_total",

@@ -440,6 +440,7 @@ bs_response(coap_session_t *s, const coap_pdu_t *sent, const coap_pdu_t *rcvd,
 
 	(void)sent;
 	(void)mid;
+	coap_gateway(coap_session_get_context(s))->metrics.coap_responses++;
 	if (l == NULL || (o = l->out) == NULL || o->token_len != tok.length ||
 	    memcmp(o->token, tok.s, tok.length) != 0)
 		return COAP_RESPONSE_FAIL;	/* not ours: RST */

@@ -97,6 +97,8 @@ struct coap_io {
 	struct timeval		 last;		/* when it last walked */
 	long			 spacing;	/* ms until the next may */
 	int			 due;		/* the deferred walk: walk now */
+	int			 freed;		/* a socket was freed: read no
+						   socket epoll did not give */
 };
 
 /* The contexts on the reactor, for the interposed coap_io_prepare_epoll,
@@ -194,11 +196,44 @@ coap_walk_cb(evutil_socket_t fd, short what, void *arg)
 	coap_io_do_epoll(io->ctx, NULL, 0);
 }
 
+/* Messages the handlers took: requests, and responses from devices. */
+static uint64_t
+coap_io_heard(const struct coap_io *io)
+{
+	return io->gw->metrics.coap_in + io->gw->metrics.coap_responses;
+}
+
 /*
- * Reads what is ready: round after round while requests keep coming (a
+ * The sockets of ev that were readable (the timer's event, with no
+ * socket, and write-ready ones left out), in place; their count.
+ */
+static int
+coap_io_readable(struct epoll_event *ev, int n)
+{
+	int i, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (ev[i].data.ptr != NULL && (ev[i].events & EPOLLIN))
+			ev[m++] = ev[i];
+	return m;
+}
+
+/*
+ * Reads what is ready: round after round while messages keep coming (a
  * round that handled none means the sockets are drained, or held
- * something else: the fd stays readable and libevent calls again), up to
- * COAP_IO_ROUNDS. Requests handled in one wakeup share one group commit.
+ * something else, a DTLS record, an ACK: the fd stays readable and
+ * libevent calls again), up to COAP_IO_ROUNDS. Requests handled in one
+ * wakeup share one group commit.
+ *
+ * A round reads one datagram from each socket epoll found readable. Under
+ * a burst the same sockets are read again without asking epoll first: a
+ * message costs its recvmsg and its answer's sendmsg, not an epoll_wait
+ * as well, and the read that finds a socket empty (or a datagram that is
+ * no message: a DTLS record, an empty ACK) ends the wakeup, with no
+ * epoll_wait to learn that nothing is left. The sockets stay valid between
+ * rounds: they are the endpoints', and the
+ * client sessions', which only the gateway frees, and a free
+ * (coap_io_sockets_changed) ends the repeats before the next round.
  */
 static void
 coap_io_cb(evutil_socket_t fd, short what, void *arg)
@@ -206,16 +241,30 @@ coap_io_cb(evutil_socket_t fd, short what, void *arg)
 	struct coap_io *io = arg;
 	struct epoll_event ev[COAP_EVENTS];
 	uint64_t before;
-	int i, n;
+	int i, n, full;
 
 	(void)what;
 	for (i = 0; i < COAP_IO_ROUNDS; i++) {
-		before = io->gw->metrics.coap_in;
+		before = coap_io_heard(io);
 		if ((n = epoll_wait(fd, ev, COAP_EVENTS, 0)) <= 0)
-			break;
+			return;
+		io->freed = 0;
 		coap_io_do_epoll(io->ctx, ev, (size_t)n);
-		if (io->gw->metrics.coap_in == before && n < COAP_EVENTS)
-			break;
+		if (coap_io_heard(io) == before && n < COAP_EVENTS)
+			return;
+		full = n == COAP_EVENTS;
+		n = coap_io_readable(ev, n);
+		while (n > 0 && !io->freed && ++i < COAP_IO_ROUNDS) {
+			before = coap_io_heard(io);
+			coap_io_do_epoll(io->ctx, ev, (size_t)n);
+			/* Drained, or a datagram that was no message:
+			 * libevent calls again if anything is left. */
+			if (coap_io_heard(io) == before) {
+				if (!full)
+					return;
+				break;
+			}
+		}
 	}
 }
 
@@ -278,6 +327,15 @@ coap_io_walk_now(coap_context_t *ctx)
 
 	if (io != NULL)
 		io->due = 1;
+}
+
+void
+coap_io_sockets_changed(coap_context_t *ctx)
+{
+	struct coap_io *io = coap_io_find(ctx);
+
+	if (io != NULL)
+		io->freed = 1;
 }
 
 /*

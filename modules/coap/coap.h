@@ -138,6 +138,9 @@ void		 coap_io_free(struct coap_io *io);
  * session died, and libcoap drops its address's datagrams until the walk
  * frees it. */
 void		 coap_io_walk_now(coap_context_t *ctx);
+/* A client session's socket is about to be freed: the reads in hand stop
+ * reading sockets that epoll did not just give. */
+void		 coap_io_sockets_changed(coap_context_t *ctx);
 /* A walk within the spacing: a session was released and may be idle. */
 void		 coap_io_walk_soon(coap_context_t *ctx);
 struct gw_config;

@@ -844,6 +844,7 @@ devreq_response(coap_session_t *s, const coap_pdu_t *sent,
 
 	(void)sent;
 	(void)mid;
+	coap_gateway(coap_session_get_context(s))->metrics.coap_responses++;
 	/*
 	 * Even an answer nobody waits for any more is ours: no RST. One in
 	 * an ACK (the device's answer to the GET that cancelled an

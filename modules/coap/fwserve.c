@@ -326,8 +326,10 @@ fwserve_announce_free(struct fw_announce *a)
 			break;
 		}
 	for (i = 0; i < 2; i++)
-		if (a->s[i] != NULL)
+		if (a->s[i] != NULL) {
+			coap_io_sockets_changed(a->gw->coap->ctx);
 			coap_session_release(a->s[i]);
+		}
 	if (a->ev != NULL)
 		event_free(a->ev);
 	free(a->doc);
