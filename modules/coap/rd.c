@@ -30,29 +30,36 @@
 
 enum rd_op { RD_REGISTER, RD_UPDATE, RD_DEREGISTER };
 
-#define RD_KEEP_OPTS	4	/* options libcoap set on the response */
-#define RD_OPT_MAX	8	/* bytes of one kept option (Block1: 3) */
+#define RD_KEEP_OPTS	2	/* options libcoap set on the response:
+				   Block1, of the last block of a
+				   block-wise body */
+#define RD_OPT_MAX	4	/* bytes of one kept option (Block1: 3) */
 
 /* A request waiting for its commit; once answered, kept as its session's
  * last answer so that a repeat of it gets the same answer (RFC 7252 §4.5). */
 struct rd_pending {
-	struct gateway		*gw;
 	coap_session_t		*session;	/* referenced until answered */
-	coap_mid_t		 mid;
-	coap_pdu_type_t		 type;
-	enum rd_op		 op;
-	enum registry_result	 res;
+	struct rd_pending	*next;		/* in its rd_parked bucket */
 	uint64_t		 regid;
+	coap_mid_t		 mid;
+	uint8_t			 type;		/* coap_pdu_type_t */
+	uint8_t			 op;		/* enum rd_op */
+	uint8_t			 res;		/* enum registry_result */
+	uint8_t			 token_len;
 	uint8_t			 token[8];
-	size_t			 token_len;
+	uint8_t			 nopts;
 	struct {
 		uint16_t	 number;
 		uint8_t		 len;
 		uint8_t		 value[RD_OPT_MAX];
 	}			 opts[RD_KEEP_OPTS];
-	size_t			 nopts;
-	struct rd_pending	*next;		/* in its rd_parked bucket */
 };
+
+static struct gateway *
+rd_gw(const struct rd_pending *pd)
+{
+	return coap_gateway(coap_session_get_context(pd->session));
+}
 
 /* Requests waiting for a commit (gw->coap->rd_parked), hashed by session
  * and message id, so a retransmission is recognised in constant time
@@ -222,9 +229,9 @@ rd_answer(struct rd_pending *pd)
 		coap_add_option(pdu, pd->opts[i].number, pd->opts[i].len,
 		    pd->opts[i].value);
 	if (pd->res == REGISTRY_OK)
-		coap_reply(pd->gw, pdu, ok[pd->op], NULL);
+		coap_reply(rd_gw(pd), pdu, ok[pd->op], NULL);
 	else
-		rd_reply_error(pd->gw, pdu, pd->res);
+		rd_reply_error(rd_gw(pd), pdu, pd->res);
 	if (coap_send(s, pdu) == COAP_INVALID_MID)
 		log_debug("coap: response to %s not sent", coap_session_str(s));
 }
@@ -257,17 +264,17 @@ rd_done(enum registry_result res, uint64_t regid, void *arg)
 	struct device *dev;
 
 	rd_unpark(pd);
-	pd->res = res;
+	pd->res = (uint8_t)res;
 	pd->regid = regid;
 	rd_answer(pd);
 	if (res == REGISTRY_OK && pd->op != RD_DEREGISTER &&
-	    (dev = registry_find_by_id(pd->gw->registry, regid)) != NULL) {
+	    (dev = registry_find_by_id(rd_gw(pd)->registry, regid)) != NULL) {
 		if (pd->op == RD_REGISTER)
-			devreq_registered_anew(pd->gw, dev->ep);
-		devreq_set_route(pd->gw, dev->ep, s);
-		queue_wake(pd->gw, dev->ep);	/* what waited for it goes */
-		observe_wake(pd->gw, dev->ep);
-		rd_promote(pd->gw, s, pd->op, dev->ep);
+			devreq_registered_anew(rd_gw(pd), dev->ep);
+		devreq_set_route(rd_gw(pd), dev->ep, s);
+		queue_wake(rd_gw(pd), dev->ep);	/* what waited for it goes */
+		observe_wake(rd_gw(pd), dev->ep);
+		rd_promote(rd_gw(pd), s, pd->op, dev->ep);
 	}
 	if (pd->type == COAP_MESSAGE_CON && (peer = coap_peer(s)) != NULL) {
 		free(peer->rd_last);
@@ -306,12 +313,11 @@ rd_park(struct gateway *gw, coap_session_t *s, const coap_pdu_t *req,
 		    "out of memory");
 		return NULL;
 	}
-	pd->gw = gw;
 	pd->session = coap_session_reference(s);
 	pd->mid = coap_pdu_get_mid(req);
-	pd->type = coap_pdu_get_type(req);
-	pd->op = op;
-	pd->token_len = tok.length;
+	pd->type = (uint8_t)coap_pdu_get_type(req);
+	pd->op = (uint8_t)op;
+	pd->token_len = (uint8_t)tok.length;
 	memcpy(pd->token, tok.s, tok.length);
 	/* Keep what libcoap put on the response so far (Block1 of the last
 	 * block of a block-wise body). */
@@ -370,7 +376,7 @@ rd_stage(coap_pdu_t *resp, struct rd_pending *pd, enum registry_result res)
 	rd_unpark(pd);
 	coap_pdu_set_type(resp, pd->type == COAP_MESSAGE_CON ?
 	    COAP_MESSAGE_ACK : COAP_MESSAGE_NON);
-	rd_reply_error(pd->gw, resp, res);
+	rd_reply_error(rd_gw(pd), resp, res);
 	coap_session_release(pd->session);
 	free(pd);
 }

@@ -113,12 +113,15 @@ struct options {
 	unsigned long	 lifetime;
 	const char	*locs_out;      /* -o: write the locations there */
 	const char	*locs_in;       /* -u: update these locations */
+	unsigned	 bind_from;	/* -b: source ports from here, in
+					   order, those in use skipped */
 };
 
 /* The whole run: owned by main, passed to everything. */
 struct run {
 	struct options	 opt;
 	struct client	*clients;
+	unsigned	 next_port, last_port;	/* -b */
 	int		 epfd;
 	unsigned long	 next_ep;
 	unsigned long	 in_flight;
@@ -141,9 +144,10 @@ usage(void)
 	fprintf(stderr,
 	    "usage: regload -h HOST -p PORT [-s SOCKETS] [-w WINDOW] [-n TOTAL]\n"
 	    "               [-e PREFIX] [-t SECONDS] [-l LIFETIME]\n"
-	    "               [-o LOCATIONS_OUT | -u LOCATIONS_IN]\n"
+	    "               [-o LOCATIONS_OUT | -u LOCATIONS_IN] [-b PORT]\n"
 	    "  HOST must be a loopback address; defaults: -s 16 -w 4 -n 1000\n"
-	    "  -e regload- -t 60 -l 86400\n");
+	    "  -e regload- -t 60 -l 86400; -b: source ports from PORT up\n"
+	    "  (the last one used is printed as last_port=)\n");
 	exit(2);
 }
 
@@ -162,7 +166,8 @@ parse_options(struct options *o, int argc, char **argv)
 	o->seconds = 60;
 	o->lifetime = 86400;
 	o->locs_out = o->locs_in = NULL;
-	while ((ch = getopt(argc, argv, "h:p:s:w:n:e:t:l:o:u:")) != -1) {
+	o->bind_from = 0;
+	while ((ch = getopt(argc, argv, "h:p:s:w:n:e:t:l:o:u:b:")) != -1) {
 		switch (ch) {
 		case 'h': o->host = optarg; break;
 		case 'p': o->port = (unsigned)parse_ulong(ch, optarg, 1, 65535); break;
@@ -172,6 +177,7 @@ parse_options(struct options *o, int argc, char **argv)
 		case 'l': o->lifetime = parse_ulong(ch, optarg, 1, 0xffffffffUL); break;
 		case 'o': o->locs_out = optarg; break;
 		case 'u': o->locs_in = optarg; break;
+		case 'b': o->bind_from = (unsigned)parse_ulong(ch, optarg, 1, 65535); break;
 		case 'e':
 			if (strlen(optarg) > PREFIX_MAX)
 				fatalx("-e: prefix longer than %d bytes", PREFIX_MAX);
@@ -649,6 +655,30 @@ run_timers(struct run *run, uint64_t now)
 	}
 }
 
+/*
+ * Binds fd to the next free source port from -b on (so that runs one after
+ * the other never share a port: each socket is a session of its own at the
+ * server), on the address the load goes to.
+ */
+static void
+bind_next(struct run *run, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	for (; run->next_port <= 65535; run->next_port++) {
+		len = resolve_loopback(run->opt.host, run->next_port, &ss);
+		if (bind(fd, (struct sockaddr *)&ss, len) == 0) {
+			run->last_port = run->next_port++;
+			return;
+		}
+		if (errno != EADDRINUSE)
+			fatalx("bind port %u: %s", run->next_port,
+			    strerror(errno));
+	}
+	fatalx("-b: no free source port left");
+}
+
 /* Open one connected, non-blocking UDP socket per client. */
 static void
 run_open(struct run *run)
@@ -676,6 +706,8 @@ run_open(struct run *run)
 		    SOCK_CLOEXEC, 0);
 		if (c->fd == -1)
 			fatalx("socket: %s", strerror(errno));
+		if (run->opt.bind_from != 0)
+			bind_next(run, c->fd);
 		if (connect(c->fd, (struct sockaddr *)&ss, sslen) == -1)
 			fatalx("connect %s:%u: %s", run->opt.host, run->opt.port,
 			    strerror(errno));
@@ -807,6 +839,7 @@ main(int argc, char **argv)
 
 	memset(&run, 0, sizeof(run));
 	parse_options(&run.opt, argc, argv);
+	run.next_port = run.opt.bind_from;
 	run.want = run.opt.locs_in != NULL ? COAP_CODE_CHANGED :
 	    COAP_CODE_CREATED;
 	if (run.opt.locs_in != NULL || run.opt.locs_out != NULL) {
@@ -840,7 +873,10 @@ main(int argc, char **argv)
 	    "send_errors=%lu\n", run.piggybacked, run.separate_con,
 	    run.separate_non, run.acks_sent, run.rsts_sent, run.retransmits,
 	    run.send_errors);
-	printf("done=%lu failed=%lu seconds=%.3f rate=%.1f\n", run.done,
+	printf("done=%lu failed=%lu seconds=%.3f rate=%.1f", run.done,
 	    run.failed, secs, secs > 0 ? (double)run.done / secs : 0.0);
+	if (run.opt.bind_from != 0)
+		printf(" last_port=%u", run.last_port);
+	printf("\n");
 	return 0;
 }

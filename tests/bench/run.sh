@@ -196,14 +196,18 @@ fi
 # held for as long as its registration (modules/coap/devreq.c), so all
 # 8192 stay, twice [coap] max_idle_sessions (which bounds only sessions
 # that route no device). Bursts of 256 new ports at a time, which the
-# kernel's default receive buffer takes without loss.
+# kernel's default receive buffer takes without loss, each port bound by
+# regload -b from 16384 up: ephemeral ports would be given again to a
+# later burst, two devices would share a session and the figure would
+# read low.
 start_outpost "$TMP/sess"
 base=$(rss_anon_kb "$OUTPOST_PID")
-n=0
+n=0 src=16384
 for ((i = 0; i < 32; i++)); do
 	RESULT=$("$REGLOAD" -h "$HOST" -p "$COAP_PORT" -s 256 -w 1 -n 256 -t 30 \
-	    -e "sess$i-" 2>/dev/null) || die "regload failed (sessions)"
+	    -e "sess$i-" -b "$src" 2>/dev/null) || die "regload failed (sessions)"
 	n=$(( n + $(field "done" "$RESULT") ))
+	src=$(( $(field last_port "$RESULT") + 1 ))
 done
 rss=$(rss_anon_kb "$OUTPOST_PID")
 held=$(curl -sf "http://$HOST:$GW_HTTP/metrics" |

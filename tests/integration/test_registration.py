@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from fakedev import block_value
 from conftest import (CONTENT_FORMAT, RFC3339_UTC, URI_PATH, URI_QUERY,
                       WAKAAMA_LINKS, WAKAAMA_OBJECTS, coap_exchange,
                       coap_message, free_port)
@@ -362,6 +363,40 @@ def test_retransmitted_register_after_its_session_went(gateway_factory):
         third = coap_exchange(s, raw_register("churn", 0x2469, b"\x07"),
                               addr)
     assert third["code"] == "2.01" and third["location"] != first["location"]
+
+
+def test_retransmitted_last_block_of_a_register(gateway):
+    """A register whose link-format body comes block-wise (Block1, 64-byte
+    blocks, Size1 on each as libcoap's client sends it): 2.31 for each
+    block but the last, 2.01 for the whole body, and a retransmission of
+    the last block gets the same answer without a second registration."""
+    addr = ("127.0.0.1", gateway.coap_port)
+    links = ",".join("</%d/0>" % i for i in range(3, 30)).encode()
+    blocks = [links[i:i + 64] for i in range(0, len(links), 64)]
+    assert len(blocks) >= 3
+    opts = [(URI_PATH, b"rd"), (CONTENT_FORMAT, b"\x28"),
+            (URI_QUERY, b"ep=blockwise"), (URI_QUERY, b"lt=300")]
+    size1 = (60, len(links).to_bytes(2, "big").lstrip(b"\0"))
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        for num, body in enumerate(blocks):
+            more = num < len(blocks) - 1
+            block1 = (27, block_value(num, more, szx=2))
+            msg = coap_message(mid=0x3000 + num, token=bytes([num + 1]),
+                               options=opts + [block1, size1],
+                               payload=body)
+            reply = coap_exchange(s, msg, addr)
+            assert reply["code"] == ("2.31" if more else "2.01"), reply
+            if more:
+                assert (27, block1[1]) in reply["options"], reply
+        again = coap_exchange(s, msg, addr)
+    assert again["code"] == "2.01" and again["mid"] == reply["mid"]
+    assert again["token"] == reply["token"]
+    assert again["options"] == reply["options"], (reply, again)
+    dev = gateway.device("blockwise")
+    assert dev["registration_id"] == reply["location"][1]
+    assert len(dev["objects"]) == 27, dev
+    assert gateway.metrics()["outpost_registrations_total"] == 1
 
 
 def test_retransmitted_deregister_is_answered_the_same(gateway):
