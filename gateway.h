@@ -140,9 +140,11 @@ struct gw_hooks {
 	void		 (*dev_observe_cancel)(struct devobs *o);
 
 	/* The registry's notices: d replaces old (a re-registration), d is
-	 * about to be freed. */
+	 * about to be freed, d's state changed (it was was: an enum
+	 * device_state). */
 	void		 (*dev_replaced)(struct device *old, struct device *d);
 	void		 (*dev_gone)(struct device *d);
+	void		 (*dev_state)(struct device *d, int was);
 
 	/* A credential changed or went: end ep's route (what waits on it
 	 * fails); close its DTLS sessions. */

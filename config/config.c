@@ -70,13 +70,13 @@ static const struct config_key config_table[] = {
 	    "address and port of the plain CoAP endpoint (numeric host)"),
 	KEY_INT("coap", "max_idle_sessions", coap_max_idle_sessions, 0,
 	    1000000, "4096",
-	    "CoAP sessions that route no registered device kept before the "
+	    "CoAP sessions that route no awake device kept before the "
 	    "oldest is freed (0: no limit)", 0),
 	KEY_INT("coap", "session_timeout", coap_session_timeout, 1, 86400,
 	    "300",
-	    "seconds a CoAP session that routes no registered device is kept "
-	    "after its last message (a registered device's session lives as "
-	    "long as its registration)", 0),
+	    "seconds a CoAP session that routes no awake device is kept after "
+	    "its last message (an awake device's session lives while it is "
+	    "awake: in binding U, as long as it is registered)", 0),
 	KEY_INT("coap", "max_links", coap_max_links, 64, 65536, "4096",
 	    "largest link-format body a device may register, in bytes", 0),
 	KEY_INT("coap", "rcvbuf", coap_rcvbuf, 0, 1 << 30, "2097152",

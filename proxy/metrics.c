@@ -171,10 +171,10 @@ metrics_devices(struct gateway *gw, struct evbuffer *out)
 	    "Datagrams whose walk was left to the next one, due within "
 	    "10 to 100 ms.", m->coap_walks_deferred);
 	metrics_gauge(out, "outpost_coap_sessions_held",
-	    "CoAP sessions held because they route a registered device.",
+	    "CoAP sessions held because they route an awake device.",
 	    (double)m->coap_sessions_held);
 	metrics_counter(out, "outpost_coap_sessions_freed_total",
-	    "CoAP sessions freed: closed, or routing no registered device "
+	    "CoAP sessions freed: closed, or routing no awake device "
 	    "and idle past [coap] session_timeout or the oldest past "
 	    "max_idle_sessions.", m->coap_sessions_freed);
 	metrics_counter(out, "outpost_dtls_refused_total",

@@ -430,8 +430,8 @@ coap_peer_free(struct coap_server *cs, struct coap_peer *peer)
 /*
  * What libcoap keeps of a session that holds no reference: [coap]
  * max_idle_sessions of them, each session_timeout seconds after its last
- * message. A session that routes a registered device is held (devreq.c),
- * so it is neither: it lives as long as the registration.
+ * message. A session that routes an awake device is held (devreq.c), so
+ * it is neither: it lives while the device is awake.
  */
 void
 coap_session_limits(coap_context_t *ctx, const struct gw_config *cfg)

@@ -3,13 +3,18 @@
  *
  * A device's route is the peer state of the session of its latest register
  * or update, kept in the device itself (struct dev_route: no allocation, no
- * copy of its name). A peer that routes a device holds its session, so
- * libcoap neither frees it when idle nor evicts it past [coap]
+ * copy of its name). A peer that routes an awake device holds its session,
+ * so libcoap neither frees it when idle nor evicts it past [coap]
  * max_idle_sessions: a device stays reachable over the session it last
- * spoke on, DTLS keys and all, for as long as it is registered, however
- * long it stays quiet. The route ends with the registration, with a
- * register or update over another session (a reboot, NAT rebinding), or
- * with the session (a DTLS close or error). Requests
+ * spoke on, DTLS keys and all, for as long as it is awake (binding U: as
+ * long as it is registered), however long it stays quiet. A device in
+ * queue mode that falls asleep lets go of its session: libcoap frees it
+ * once idle for [coap] session_timeout, as a NAT would forget the
+ * binding, and the device's next message (over the same session if it
+ * is still there, else a new one) routes it again. The route ends with
+ * the registration, with a register or update over another session (a
+ * reboot, NAT rebinding), or with the session (a DTLS close or error,
+ * or freed once let go). Requests
  * wait in a FIFO per device; at most [proxy] nstart are on the wire at
  * once. The FIFO and the device's observations live in a struct devq that
  * exists only while there is something in it; a peer lists its devices with
@@ -261,7 +266,8 @@ devobs_end(struct devobs *o, const struct devresp *resp)
 	free(o);
 }
 
-/* A peer holds its session while it routes a device. */
+/* A peer holds its session while it routes an awake device: routed
+ * counts those. */
 static void
 route_hold(struct gateway *gw, struct coap_peer *peer)
 {
@@ -302,7 +308,8 @@ route_unlink(struct device *d)
 	if (q != NULL)
 		devq_unlink(q);
 	memset(&d->route, 0, sizeof(d->route));
-	route_release(peer);
+	if (d->state == DEVICE_AWAKE)
+		route_release(peer);
 	if (q == NULL)
 		return;
 	/* Owners hear of it now; what they try in their callbacks finds no
@@ -525,7 +532,8 @@ devreq_set_route(struct gateway *gw, const char *ep, coap_session_t *s)
 	if (peer->devices != NULL)
 		peer->devices->route.prev = d;
 	peer->devices = d;
-	route_hold(gw, peer);
+	if (d->state == DEVICE_AWAKE)
+		route_hold(gw, peer);
 	coap_session_set_nstart(s, (unsigned)gw->cfg.proxy_nstart);
 }
 
@@ -585,12 +593,31 @@ devreq_device_replaced(struct device *old, struct device *d)
 		d->route.next->route.prev = d;
 	if (d->route.q != NULL)
 		d->route.q->dev = d;
+	/* d is awake (registry_insert tells if not): the route holds. */
+	if (old->state != DEVICE_AWAKE)
+		route_hold(coap_gateway(coap_session_get_context(
+		    peer->session)), peer);
 }
 
 void
 devreq_device_gone(struct device *d)
 {
 	route_unlink(d);
+}
+
+/* Awake, a routed device holds its session; asleep or expired, not. */
+void
+devreq_device_state(struct device *d, int was)
+{
+	struct coap_peer *peer = d->route.peer;
+
+	if (peer == NULL || (was == DEVICE_AWAKE) == (d->state == DEVICE_AWAKE))
+		return;
+	if (d->state == DEVICE_AWAKE)
+		route_hold(coap_gateway(coap_session_get_context(
+		    peer->session)), peer);
+	else
+		route_release(peer);
 }
 
 void

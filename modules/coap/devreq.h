@@ -58,6 +58,7 @@ int		 devreq_reachable(struct gateway *gw, struct device *d);
  * waits on it move along), or d is about to be freed (its route ends). */
 void		 devreq_device_replaced(struct device *old, struct device *d);
 void		 devreq_device_gone(struct device *d);
+void		 devreq_device_state(struct device *d, int was);
 
 /* Ends ep's route (decommissioned, deregistered): what waits on it fails. */
 void		 devreq_drop_route(struct gateway *gw, const char *ep);

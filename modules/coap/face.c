@@ -64,6 +64,7 @@ static const struct gw_hooks face_hooks = {
 	.dev_observe_cancel = devobs_cancel,
 	.dev_replaced = devreq_device_replaced,
 	.dev_gone = devreq_device_gone,
+	.dev_state = devreq_device_state,
 	.route_drop = devreq_drop_route,
 	.dtls_close = face_dtls_close,
 	.image_added = fwserve_image_added,

@@ -286,6 +286,9 @@ registry_insert(struct registry *reg, struct device *d, int64_t now)
 	reg->slots[reg->count++] = d;
 	d->state = (uint8_t)registry_state(reg, d, now);
 	reg->state_count[d->state]++;
+	/* Until now it counted as awake: a route it took over holds. */
+	if (d->state != DEVICE_AWAKE && reg->gw->hooks.dev_state != NULL)
+		reg->gw->hooks.dev_state(d, DEVICE_AWAKE);
 	registry_sweep_at(reg, registry_deadline(reg, d, now));
 	return 0;
 }
@@ -349,7 +352,9 @@ static void
 registry_set_state(struct registry *reg, struct device *d,
     enum device_state st)
 {
-	if (d->state == st)
+	enum device_state was = d->state;
+
+	if (was == st)
 		return;
 	reg->state_count[d->state]--;
 	reg->state_count[st]++;
@@ -363,6 +368,8 @@ registry_set_state(struct registry *reg, struct device *d,
 		registry_event(reg, registry_state_name(st), d);
 	}
 	d->state = (uint8_t)st;
+	if (reg->gw->hooks.dev_state != NULL)
+		reg->gw->hooks.dev_state(d, was);
 }
 
 /* One slice of the sweep: looks at up to sweep_slice devices, records state

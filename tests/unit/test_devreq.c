@@ -41,6 +41,7 @@
 #include "log.h"
 #include "modules/coap/coap.h"
 #include "modules/coap/devreq.h"
+#include "modules/device/registry.h"
 #include "store/store.h"
 #include "tests/unit/testutil.h"
 
@@ -744,27 +745,23 @@ test_walk_deferred(void **state)
 	assert_true(f->gw.metrics.coap_walks_deferred >= deferred + 4);
 }
 
-/* Registers ep from a plain UDP socket (a device that will never answer);
- * returns the socket, nonblocking, once the gateway said 2.01. */
-static int
-raw_register(struct fixture *f, const char *ep)
+/* Registers ep (in queue mode if queue) over fd, a plain UDP socket
+ * connected to the gateway, with message id mid; returns once the gateway
+ * said 2.01. */
+static void
+raw_register_on(struct fixture *f, int fd, const char *ep, int queue,
+    uint16_t mid)
 {
 	static const uint8_t links[] = { 0xff, '<', '/', '3', '/', '0', '>' };
-	struct sockaddr_in gw;
 	uint8_t d[96], in[256];
 	size_t n = 0, len = strlen(ep) + 3;
 	ssize_t got = -1;
-	int fd;
 
 	assert_true(len <= 12);
-	memset(&gw, 0, sizeof(gw));
-	gw.sin_family = AF_INET;
-	gw.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	gw.sin_port = htons(f->gw.cfg.coap_listen.port);
 	d[n++] = 0x40;			/* CON, no token */
 	d[n++] = 0x02;			/* POST */
-	d[n++] = 0x12;
-	d[n++] = 0x34;
+	d[n++] = (uint8_t)(mid >> 8);
+	d[n++] = (uint8_t)mid;
 	d[n++] = 0xb2;			/* Uri-Path "rd" */
 	d[n++] = 'r';
 	d[n++] = 'd';
@@ -777,16 +774,35 @@ raw_register(struct fixture *f, const char *ep)
 	d[n++] = 0x06;			/* Uri-Query "lt=300" */
 	memcpy(d + n, "lt=300", 6);
 	n += 6;
+	if (queue) {
+		d[n++] = 0x01;		/* Uri-Query "Q" */
+		d[n++] = 'Q';
+	}
 	memcpy(d + n, links, sizeof(links));
 	n += sizeof(links);
-	assert_int_not_equal(fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK,
-	    0), -1);
-	assert_int_equal(connect(fd, (struct sockaddr *)&gw, sizeof(gw)), 0);
 	assert_int_equal(send(fd, d, n, 0), (ssize_t)n);
 	wait_until(f, (got = recv(fd, in, sizeof(in), 0)) > 0);
 	assert_true(got >= 4);
 	assert_int_equal(in[0] >> 4, 0x6);	/* an ACK */
 	assert_int_equal(in[1], 0x41);		/* 2.01 */
+}
+
+/* Registers ep from a new plain UDP socket (a device that will never
+ * answer), in queue mode if queue; returns the socket, nonblocking. */
+static int
+raw_register(struct fixture *f, const char *ep, int queue)
+{
+	struct sockaddr_in gw;
+	int fd;
+
+	memset(&gw, 0, sizeof(gw));
+	gw.sin_family = AF_INET;
+	gw.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	gw.sin_port = htons(f->gw.cfg.coap_listen.port);
+	assert_int_not_equal(fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK,
+	    0), -1);
+	assert_int_equal(connect(fd, (struct sockaddr *)&gw, sizeof(gw)), 0);
+	raw_register_on(f, fd, ep, queue, 0x1234);
 	return fd;
 }
 
@@ -807,7 +823,7 @@ test_walk_keeps_retransmission(void **state)
 	int fd;
 
 	f->walk_ms = coap_io_walk_ms(4000);
-	fd = raw_register(f, "raw-1");
+	fd = raw_register(f, "raw-1", 0);
 	memset(&spec, 0, sizeof(spec));
 	spec.method = DEVREQ_GET;
 	spec.path = "3/0/0";
@@ -844,7 +860,7 @@ test_session_held_while_registered(void **state)
 	gw->cfg.coap_session_timeout = 1;
 	coap_session_limits(gw->coap->ctx, &gw->cfg);
 	assert_int_equal(gw->metrics.coap_sessions_held, 1);
-	fd = raw_register(f, "raw-1");		/* after node-1's, so newer */
+	fd = raw_register(f, "raw-1", 0);		/* after node-1's, so newer */
 	assert_int_equal(gw->metrics.coap_sessions_held, 2);
 	devreq_drop_route(gw, "raw-1");		/* as a deregistration does */
 	assert_int_equal(gw->metrics.coap_sessions_held, 1);
@@ -862,6 +878,47 @@ test_session_held_while_registered(void **state)
 	devreq_drop_route(gw, DEV_EP);
 	assert_int_equal(gw->metrics.coap_sessions_held, 0);
 	wait_until(f, gw->metrics.coap_sessions_freed == 2);
+	close(fd);
+}
+
+/*
+ * A device in queue mode holds its session while awake only: asleep, it
+ * lets go (and a register over the same session holds it again); its
+ * session idle past [coap] session_timeout is then freed, and the
+ * device's next message routes it over a new one.
+ */
+static void
+test_session_let_go_asleep(void **state)
+{
+	struct fixture *f = *state;
+	struct gateway *gw = &f->gw;
+	int fd;
+
+	gw->cfg.reg_awake_window = 1;
+	fd = raw_register(f, "raw-q", 1);
+	assert_int_equal(gw->metrics.coap_sessions_held, 2);
+	assert_true(devreq_routable(gw, "raw-q"));
+
+	/* Asleep: let go, but still routed (its session is there). */
+	wait_until(f, gw->metrics.coap_sessions_held == 1);
+	assert_int_equal(registry_find_by_endpoint(gw->registry,
+	    "raw-q")->state, DEVICE_SLEEPING);
+	raw_register_on(f, fd, "raw-q", 1, 0x1235);	/* awake again */
+	assert_int_equal(gw->metrics.coap_sessions_held, 2);
+	assert_int_equal(gw->metrics.coap_sessions_freed, 0);
+
+	/* Asleep with a short session_timeout: its session goes, node-1's
+	 * (binding U, awake) stays. */
+	gw->cfg.coap_session_timeout = 1;
+	coap_session_limits(gw->coap->ctx, &gw->cfg);
+	wait_until(f, gw->metrics.coap_sessions_freed == 1);
+	assert_int_equal(gw->metrics.coap_sessions_held, 1);
+	assert_false(devreq_routable(gw, "raw-q"));
+	assert_true(devreq_routable(gw, DEV_EP));
+	close(fd);
+	fd = raw_register(f, "raw-q", 1);
+	assert_int_equal(gw->metrics.coap_sessions_held, 2);
+	assert_true(devreq_routable(gw, "raw-q"));
 	close(fd);
 }
 
@@ -889,6 +946,8 @@ main(void)
 		cmocka_unit_test_prestate_setup_teardown(
 		    test_session_held_while_registered, setup, teardown,
 		    &nstart1),
+		cmocka_unit_test_prestate_setup_teardown(
+		    test_session_let_go_asleep, setup, teardown, &nstart1),
 	};
 
 	log_init("test_devreq", LOG_LEVEL_ERROR);
