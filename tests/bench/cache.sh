@@ -60,12 +60,30 @@ observe() {
 	[[ $status == 201 ]] || die "observing $2/$RESOURCE answered ${status:-nothing}"
 }
 
-# observed PORT: "established with-a-value" counts of GET /v1/observations.
+# observed PORT: "established with-a-value" counts of GET /v1/observations,
+# every page of it (a page holds 100 unless asked for more).
 observed() {
-	curl -sf --max-time 5 "http://$HOST:$1/v1/observations" | python3 -c '
-import json, sys
-o = json.load(sys.stdin)["observations"]
-print(sum(x["established"] for x in o), sum(x["notifications"] > 0 for x in o))'
+	python3 - "$HOST" "$1" <<'PY'
+import http.client, json, sys, urllib.parse
+c = http.client.HTTPConnection(sys.argv[1], int(sys.argv[2]), timeout=5)
+est = valued = 0
+after = None
+while True:
+    q = "/v1/observations?limit=1000"
+    if after is not None:
+        q += "&after=" + urllib.parse.quote(after, safe="")
+    c.request("GET", q)
+    r = c.getresponse()
+    if r.status != 200:
+        sys.exit(1)
+    page = json.load(r)
+    est += sum(x["established"] for x in page["observations"])
+    valued += sum(x["notifications"] > 0 for x in page["observations"])
+    after = page.get("next")
+    if after is None:
+        break
+print(est, valued)
+PY
 }
 
 # udp_drops PORT: datagrams the kernel dropped at the UDP socket bound to
