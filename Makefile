@@ -76,7 +76,7 @@ JOBS_SRC := modules/jobs/job.c modules/jobs/jobdev.c modules/jobs/jobstore.c \
 COAP_SRC := modules/coap/coap.c modules/coap/rd.c modules/coap/send.c \
             modules/coap/fwserve.c modules/coap/devreq.c modules/coap/dtls.c \
             modules/coap/face.c modules/coap/bsserve.c \
-            modules/coap/rng.c
+            modules/coap/rng.c modules/coap/rdblock.c
 PROXY_SRC := proxy/http.c proxy/conn.c proxy/router.c proxy/api.c proxy/auth.c proxy/tokens.c \
             proxy/tls.c proxy/forward.c proxy/ops.c proxy/provision.c \
             proxy/tagapi.c proxy/bsapi.c proxy/fwapi.c proxy/crange.c proxy/campapi.c \

@@ -16,6 +16,7 @@
 
 struct gateway;
 struct rd_pending;
+struct rd_part;
 struct devq;
 struct device;
 struct event;
@@ -88,8 +89,11 @@ struct coap_server {
 	size_t			 nroutes;
 	void			(*peer_gone)(struct coap_peer *peer);
 
-	/* rd.c: requests waiting for a commit. */
+	/* rd.c: requests waiting for a commit; rdblock.c: bodies coming
+	 * block-wise without Size1. */
 	struct rd_pending	*rd_parked[RD_PARKED_BUCKETS];
+	struct rd_part		*rd_parts;
+	unsigned		 rd_nparts;
 
 	/* devreq.c: stray notifications looked into this second. */
 	int64_t			 stray_second;
@@ -183,6 +187,16 @@ void		 rd_item(coap_resource_t *r, coap_session_t *s,
 		    const coap_pdu_t *req, const coap_string_t *query,
 		    coap_pdu_t *resp);
 void		 rd_peer_free(struct coap_peer *peer);
+
+/* rdblock.c: a block of a body sent block-wise without Size1, which
+ * libcoap hands over alone. 0: req is no such block (the body is
+ * libcoap's); 1: the last block, *body and *len the whole, at most max
+ * bytes (valid until the next call); -1: answered (2.31 Continue, or why
+ * not). */
+int		 rd_block1(struct gateway *gw, coap_session_t *s,
+		    const coap_pdu_t *req, coap_pdu_t *resp, size_t max,
+		    const uint8_t **body, size_t *len);
+void		 rdblock_session_gone(coap_session_t *s);
 
 /* dtls.c: PSK (keys from the store, per handshake) and, with a key file,
  * X.509 or RPK on the context; dtls_free at shutdown. */

@@ -133,24 +133,26 @@ rd_check_lifetime(struct gateway *gw, const struct lwm2m_params *p, char *err,
 }
 
 /*
- * Gets the link-format body, if any, and validates it. Returns 0 with *body
- * (NULL when there is none), or the CoAP code to answer with and err.
+ * Gets the link-format body, if any (whole: one rdblock.c put together,
+ * else req's), and validates it. Returns 0 with *body (NULL when there is
+ * none), or the CoAP code to answer with and err.
  */
 static coap_pdu_code_t
-rd_body(struct gateway *gw, const coap_pdu_t *req, int cf, const char **body,
-    size_t *len, char *err, size_t errlen)
+rd_body(struct gateway *gw, const coap_pdu_t *req, int cf,
+    const uint8_t *whole, size_t wlen, const char **body, size_t *len,
+    char *err, size_t errlen)
 {
-	const uint8_t *data;
-	size_t offset, total;
+	const uint8_t *data = whole;
+	size_t offset, total = wlen;
 
 	*body = NULL;
-	*len = 0;
+	*len = wlen;
 	if (cf != -1 && cf != COAP_MEDIATYPE_APPLICATION_LINK_FORMAT) {
 		snprintf(err, errlen, "body must be link-format (40)");
 		return COAP_RESPONSE_CODE_UNSUPPORTED_CONTENT_FORMAT;
 	}
-	if (!coap_get_data_large(req, len, &data, &offset, &total) ||
-	    *len == 0)
+	if ((whole == NULL && !coap_get_data_large(req, len, &data, &offset,
+	    &total)) || *len == 0)
 		return 0;
 	if (total > (size_t)gw->cfg.coap_max_links) {
 		snprintf(err, errlen, "link-format body of %zu bytes is over "
@@ -290,6 +292,7 @@ rd_peer_free(struct coap_peer *peer)
 {
 	free(peer->rd_last);
 	peer->rd_last = NULL;
+	rdblock_session_gone(peer->session);
 }
 
 /*
@@ -386,9 +389,11 @@ rd_stage(coap_pdu_t *resp, struct rd_pending *pd, enum registry_result res)
  * answered here (4.00, 4.13, 4.15) and give -1.
  */
 static int
-rd_read(struct gateway *gw, const coap_pdu_t *req, coap_pdu_t *resp,
-    struct lwm2m_params *p, const char **body, size_t *len)
+rd_read(struct gateway *gw, coap_session_t *s, const coap_pdu_t *req,
+    coap_pdu_t *resp, struct lwm2m_params *p, const char **body, size_t *len)
 {
+	const uint8_t *whole = NULL;
+	size_t wlen = 0;
 	coap_pdu_code_t code;
 	char err[160];
 	int cf;
@@ -398,7 +403,11 @@ rd_read(struct gateway *gw, const coap_pdu_t *req, coap_pdu_t *resp,
 		coap_reply(gw, resp, COAP_RESPONSE_CODE_BAD_REQUEST, err);
 		return -1;
 	}
-	if ((code = rd_body(gw, req, cf, body, len, err, sizeof(err))) != 0) {
+	if (rd_block1(gw, s, req, resp, (size_t)gw->cfg.coap_max_links,
+	    &whole, &wlen) == -1)
+		return -1;
+	if ((code = rd_body(gw, req, cf, whole, wlen, body, len, err,
+	    sizeof(err))) != 0) {
 		coap_reply(gw, resp, code, err);
 		return -1;
 	}
@@ -445,7 +454,7 @@ rd_register(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		    "register must be confirmable");
 		return;
 	}
-	if (rd_read(gw, req, resp, &p, &body, &len) == -1)
+	if (rd_read(gw, s, req, resp, &p, &body, &len) == -1)
 		return;
 	if (!p.has_ep) {
 		coap_reply(gw, resp, COAP_RESPONSE_CODE_BAD_REQUEST,
@@ -533,7 +542,7 @@ rd_item(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 			    gw->registry, id, rd_done, pd));
 		return;
 	}
-	if (rd_read(gw, req, resp, &p, &body, &len) == -1)
+	if (rd_read(gw, s, req, resp, &p, &body, &len) == -1)
 		return;
 	if (p.has_ep || p.has_version) {
 		coap_reply(gw, resp, COAP_RESPONSE_CODE_BAD_REQUEST,

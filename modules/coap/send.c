@@ -3,7 +3,9 @@
  * reports values on its own initiative, as SenML JSON (110) or SenML CBOR
  * (112); each resource's value goes into the cache, the whole report into
  * the event stream, and the message counts as the device being heard from.
- * A source that is not a registered device's session gets 4.03.
+ * A source that is not a registered device's session gets 4.03. A body
+ * sent block-wise without Size1 is put together by rdblock.c, up to
+ * SEND_BODY_MAX bytes (with Size1, libcoap does it).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,8 @@
 #include "modules/device/queue.h"
 #include "modules/device/registry.h"
 #include "lwm2m/senml.h"
+
+#define SEND_BODY_MAX	65536
 
 /* Caches one SenML record under its resolved name (bn + n). */
 static void
@@ -119,8 +123,14 @@ send_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		    "Send takes SenML JSON (110) or SenML CBOR (112)");
 		return;
 	}
-	if (!coap_get_data_large(req, &len, &data, &offset, &total))
-		len = 0;
+	switch (rd_block1(gw, s, req, resp, SEND_BODY_MAX, &data, &len)) {
+	case -1:
+		return;		/* answered: 2.31, or why not */
+	case 0:
+		if (!coap_get_data_large(req, &len, &data, &offset, &total))
+			len = 0;
+		break;
+	}
 	err[0] = '\0';
 	json = senml_to_json(cf, data, len, "", NULL, NULL, err, sizeof(err));
 	pack = json != NULL ? cJSON_Parse(json) : NULL;

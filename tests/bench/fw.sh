@@ -134,7 +134,9 @@ done
 rss0=$(rss_anon_kb "$GW_PID")
 ( peak=$rss0; while kill -0 "$GW_PID" 2>/dev/null; do
 	r=$(rss_anon_kb "$GW_PID" 2>/dev/null || echo 0)
-	((r > peak)) && peak=$r && echo "$peak" >"$TMP/peak"
+	# Whole or not at all: the sampler may be stopped mid-write.
+	((r > peak)) && peak=$r && echo "$peak" >"$TMP/peak.new" &&
+	    mv "$TMP/peak.new" "$TMP/peak"
 	sleep 0.1
 done ) &
 SAMPLER=$!
@@ -214,7 +216,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	fi
 done
 stop_pid "$SAMPLER"
-peak=$(cat "$TMP/peak" 2>/dev/null || echo "$rss0")
+peak=$(cat "$TMP/peak" 2>/dev/null) || true
+peak=${peak:-$rss0}
 
 t_gw=$(median "${T_outpost[@]}") t_srv=$(median "${T_peer[@]}")
 # Per image, in us: median of the rounds' CPU over CLIENTS.
