@@ -51,6 +51,7 @@ LWM2M_SRC := lwm2m/lwm2m.c lwm2m/senml.c lwm2m/senml_typed.c lwm2m/senml_tlv.c \
             lwm2m/senml_encfmt.c lwm2m/senml_enc.c \
             lwm2m/cborscan.c \
             lwm2m/manifest.c lwm2m/campparse.c lwm2m/coapmap.c lwm2m/tagparse.c \
+            lwm2m/block1.c \
             lwm2m/objmodel.c lwm2m/ddf.c lwm2m/dmparse.c lwm2m/bsmsg.c \
             lwm2m/senml_split.c lwm2m/numvals.c \
             lwm2m/jobparse.c lwm2m/jobjson.c lwm2m/jobreq.c lwm2m/jobstep.c \

@@ -31,19 +31,19 @@
 
 #include "gateway.h"
 #include "modules/coap/coap.h"
+#include "lwm2m/block1.h"
 
 #define RDBLOCK_MAX		64	/* parts at once */
 #define RDBLOCK_LIFETIME	247	/* s: RFC 7252 EXCHANGE_LIFETIME */
 
 struct rd_part {
-	struct rd_part	*next;
-	coap_session_t	*session;	/* unreferenced: dropped with it */
-	int64_t		 started;	/* gw_now() */
-	uint32_t	 next_num;	/* the block expected */
-	uint8_t		 szx;
-	uint8_t		 done;		/* whole: given to the handler */
-	size_t		 len;
-	uint8_t		*body;
+	struct rd_part		*next;
+	coap_session_t		*session;	/* unreferenced: dropped with
+						   it */
+	int64_t			 started;	/* gw_now() */
+	int			 done;		/* whole: given to the
+						   handler */
+	struct block1_body	 body;
 };
 
 typedef int (*coap_get_block_b_fn)(const coap_session_t *,
@@ -83,7 +83,7 @@ rdblock_free(struct coap_server *cs, struct rd_part *part)
 			break;
 		}
 	cs->rd_nparts--;
-	free(part->body);
+	block1_free(&part->body);
 	free(part);
 }
 
@@ -108,7 +108,7 @@ rdblock_session_gone(coap_session_t *s)
 
 /* A new part for s, room made by dropping stale ones; NULL when full. */
 static struct rd_part *
-rdblock_new(struct gateway *gw, coap_session_t *s, uint8_t szx)
+rdblock_new(struct gateway *gw, coap_session_t *s)
 {
 	struct coap_server *cs = gw->coap;
 	struct rd_part *part, *next;
@@ -126,7 +126,6 @@ rdblock_new(struct gateway *gw, coap_session_t *s, uint8_t szx)
 		return NULL;
 	part->session = s;
 	part->started = now;
-	part->szx = szx;
 	part->next = cs->rd_parts;
 	cs->rd_parts = part;
 	cs->rd_nparts++;
@@ -149,85 +148,74 @@ int
 rd_block1(struct gateway *gw, coap_session_t *s, const coap_pdu_t *req,
     coap_pdu_t *resp, size_t max, const uint8_t **body, size_t *len)
 {
+	static const struct {
+		coap_pdu_code_t	 code;
+		const char	*why;
+	} refusal[] = {
+		[BLOCK1_ORDER] = { COAP_RESPONSE_CODE(408),
+		    "a block out of order, or no first block" },
+		[BLOCK1_SHORT] = { COAP_RESPONSE_CODE_BAD_REQUEST,
+		    "a block before the last must be full, none larger" },
+		[BLOCK1_BERT] = { COAP_RESPONSE_CODE_BAD_REQUEST,
+		    "Block1 SZX 7 (BERT) is for reliable transports" },
+		[BLOCK1_LARGE] = { COAP_RESPONSE_CODE_REQUEST_TOO_LARGE,
+		    "body over the largest taken here" },
+		[BLOCK1_NOMEM] = { COAP_RESPONSE_CODE_INTERNAL_ERROR,
+		    "out of memory" },
+	};
 	struct coap_server *cs = gw->coap;
 	struct rd_part *part;
 	coap_opt_iterator_t it;
 	coap_opt_t *opt;
 	const uint8_t *data;
-	size_t dlen, size, need;
+	size_t dlen;
 	uint32_t num;
-	uint8_t szx, more, *grown;
+	unsigned szx;
+	enum block1_verdict v;
+	int more;
 
 	rdblock_drop(cs, NULL);		/* the last handler is done with it */
 	if ((opt = coap_check_option(req, COAP_OPTION_BLOCK1, &it)) == NULL)
 		return 0;
 	num = coap_opt_block_num(opt);
 	more = COAP_OPT_BLOCK_MORE(opt) != 0;
-	szx = (uint8_t)COAP_OPT_BLOCK_SZX(opt);
+	szx = COAP_OPT_BLOCK_SZX(opt);
 	if (num == 0 && !more)
 		return 0;		/* one block: the body as it is */
-	if (szx == 7) {
-		coap_reply(gw, resp, COAP_RESPONSE_CODE_BAD_REQUEST,
-		    "Block1 SZX 7 (BERT) is for reliable transports");
-		return -1;
+	if (!coap_get_data(req, &dlen, &data)) {
+		dlen = 0;
+		data = NULL;
 	}
-	if (!coap_get_data(req, &dlen, &data))
-		dlen = 0, data = NULL;
-	size = (size_t)16 << szx;
 	for (part = cs->rd_parts; part != NULL; part = part->next)
 		if (part->session == s)
 			break;
-	if (num == 0) {
-		if (part != NULL)
-			rdblock_free(cs, part);
-		if ((part = rdblock_new(gw, s, szx)) == NULL) {
-			coap_reply(gw, resp, COAP_RESPONSE_CODE(503),
-			    "too many block-wise bodies at once");
-			return -1;
-		}
-	} else if (part != NULL && more && num + 1 == part->next_num &&
-	    szx == part->szx) {
-		rdblock_continue(gw, resp, num, szx);	/* its 2.31 was lost */
-		return -1;
-	} else if (part == NULL || num != part->next_num || szx != part->szx) {
-		if (part != NULL)
-			rdblock_free(cs, part);
-		coap_reply(gw, resp, COAP_RESPONSE_CODE(408),
-		    "a block out of order, or no first block");
+	if (part == NULL && num == 0 &&
+	    (part = rdblock_new(gw, s)) == NULL) {
+		coap_reply(gw, resp, COAP_RESPONSE_CODE(503),
+		    "too many block-wise bodies at once");
 		return -1;
 	}
-	if (more && dlen != size) {
+	if (part == NULL) {
+		coap_reply(gw, resp, refusal[BLOCK1_ORDER].code,
+		    refusal[BLOCK1_ORDER].why);
+		return -1;
+	}
+	if (num == 0)
+		part->started = gw_now();
+	switch ((v = block1_add(&part->body, num, more, szx, data, dlen,
+	    max))) {
+	case BLOCK1_CONTINUE:
+	case BLOCK1_AGAIN:
+		rdblock_continue(gw, resp, num, (uint8_t)szx);
+		return -1;
+	case BLOCK1_WHOLE:
+		part->done = 1;		/* freed on the next call */
+		*body = part->body.data;
+		*len = part->body.len;
+		return 1;
+	default:
 		rdblock_free(cs, part);
-		coap_reply(gw, resp, COAP_RESPONSE_CODE_BAD_REQUEST,
-		    "a block before the last must be full");
+		coap_reply(gw, resp, refusal[v].code, refusal[v].why);
 		return -1;
 	}
-	need = (size_t)num * size + dlen;
-	if (dlen > size || need > max) {
-		rdblock_free(cs, part);
-		coap_reply(gw, resp, COAP_RESPONSE_CODE_REQUEST_TOO_LARGE,
-		    "body over the largest taken here");
-		return -1;
-	}
-	if (dlen > 0) {
-		if ((grown = realloc(part->body, need)) == NULL) {
-			rdblock_free(cs, part);
-			coap_reply(gw, resp,
-			    COAP_RESPONSE_CODE_INTERNAL_ERROR,
-			    "out of memory");
-			return -1;
-		}
-		memcpy(grown + part->len, data, dlen);
-		part->body = grown;
-		part->len = need;
-	}
-	part->next_num = num + 1;
-	if (more) {
-		rdblock_continue(gw, resp, num, szx);
-		return -1;
-	}
-	part->done = 1;		/* freed on the next call */
-	*body = part->body;
-	*len = part->len;
-	return 1;
 }
