@@ -105,6 +105,7 @@ struct coap_io {
  * which is given nothing else. */
 static struct coap_io	*coap_ios[COAP_IO_MAX];
 static unsigned		 coap_io_interposed;	/* ours was called */
+static int		 coap_io_draining;	/* reading without epoll */
 static unsigned		 coap_walk_ms = COAP_WALK_MS;
 
 typedef unsigned int (*coap_prepare_fn)(coap_context_t *, coap_tick_t);
@@ -256,7 +257,9 @@ coap_io_cb(evutil_socket_t fd, short what, void *arg)
 		n = coap_io_readable(ev, n);
 		while (n > 0 && !io->freed && ++i < COAP_IO_ROUNDS) {
 			before = coap_io_heard(io);
+			coap_io_draining = 1;
 			coap_io_do_epoll(io->ctx, ev, (size_t)n);
+			coap_io_draining = 0;
 			/* Drained, or a datagram that was no message:
 			 * libevent calls again if anything is left. */
 			if (coap_io_heard(io) == before) {
@@ -598,11 +601,17 @@ coap_route_forget(struct gateway *gw, const char *path)
 		coap_delete_resource(gw->coap->ctx, r);
 }
 
-/* libcoap's own log lines go through ours. */
+/* libcoap's own log lines go through ours. The read that ends a drain
+ * (coap_io_cb) finds its socket empty, which libcoap 4.3.1 logs as a
+ * failure (EAGAIN, then "read failed"): those two are no news. */
 static void
 coap_log_to_ours(coap_log_t level, const char *msg)
 {
 	size_t n = strlen(msg);
+
+	if (coap_io_draining && (strstr(msg, strerror(EAGAIN)) != NULL ||
+	    strstr(msg, ": read failed") != NULL))
+		return;
 
 	while (n > 0 && msg[n - 1] == '\n')
 		n--;
