@@ -119,6 +119,12 @@ void	session_free(struct node_dev *d);
 /* Runs ev (a context's epoll fd event) once from the reactor, so that a
  * new DTLS session's handshake gets its retransmission timer. */
 void	session_kick(struct event *ev);
+/* Watches a context whose epoll fd io_ev is on the reactor: libcoap's
+ * next deadline arms a reactor timer too (session.c); unwatch before
+ * freeing the context. */
+int	session_watch(struct event_base *base, coap_context_t *ctx,
+	    struct event *io_ev);
+void	session_unwatch(coap_context_t *ctx);
 
 /* The socket descriptor socket(2) would return now (session_probe_fd). */
 int	session_lowest_fd(void);

@@ -358,8 +358,10 @@ ffw_shard_free(struct shard *sh)
 {
 	if (sh->fw_ev != NULL)
 		event_free(sh->fw_ev);
-	if (sh->fw_ctx != NULL)
+	if (sh->fw_ctx != NULL) {
+		session_unwatch(sh->fw_ctx);
 		coap_free_context(sh->fw_ctx);
+	}
 	sh->fw_ev = NULL;
 	sh->fw_ctx = NULL;
 }
@@ -379,7 +381,8 @@ ffw_shard_ctx(struct shard *sh)
 	coap_register_nack_handler(sh->fw_ctx, ffw_nack);
 	if ((fd = coap_context_get_coap_fd(sh->fw_ctx)) == -1 ||
 	    (sh->fw_ev = event_new(sh->node->base, fd, EV_READ | EV_PERSIST,
-	    ffw_io_cb, sh)) == NULL || event_add(sh->fw_ev, NULL) == -1) {
+	    ffw_io_cb, sh)) == NULL || event_add(sh->fw_ev, NULL) == -1 ||
+	    session_watch(sh->node->base, sh->fw_ctx, sh->fw_ev) == -1) {
 		ffw_shard_free(sh);
 		return -1;
 	}

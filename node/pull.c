@@ -409,7 +409,8 @@ pull_context(struct node *n, coap_context_t **ctx, struct event **ev)
 	coap_register_nack_handler(*ctx, pull_nack);
 	if ((fd = coap_context_get_coap_fd(*ctx)) == -1 ||
 	    (*ev = event_new(n->base, fd, EV_READ | EV_PERSIST, pull_io_cb,
-	    *ctx)) == NULL || event_add(*ev, NULL) == -1)
+	    *ctx)) == NULL || event_add(*ev, NULL) == -1 ||
+	    session_watch(n->base, *ctx, *ev) == -1)
 		return -1;
 	coap_set_app_data(*ctx, *ev);	/* for session_kick */
 	return 0;
@@ -420,8 +421,10 @@ pull_context_free(coap_context_t **ctx, struct event **ev)
 {
 	if (*ev != NULL)
 		event_free(*ev);
-	if (*ctx != NULL)
+	if (*ctx != NULL) {
+		session_unwatch(*ctx);
 		coap_free_context(*ctx);
+	}
 	*ev = NULL;
 	*ctx = NULL;
 }

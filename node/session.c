@@ -12,7 +12,10 @@
 #include <linux/filter.h>
 #include <netinet/in.h>
 
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -241,6 +244,106 @@ session_kick(struct event *ev)
 {
 	if (ev != NULL)
 		event_active(ev, EV_READ, 0);
+}
+
+/*
+ * libcoap 4.3.1 arms its timerfd for its next deadline (a retransmission,
+ * a DTLS flight, a block) from a clock it reads again after its walk of
+ * the sessions, and disarms it when that deadline came meanwhile (due
+ * within the walk, or the process preempted): the deadline then waited
+ * for the next datagram. A fleet device whose register was lost, once
+ * the other devices of its shard were quiet, waited for ever, neither
+ * sent again nor failed. So coap_io_prepare_epoll, which libcoap calls
+ * through the dynamic linker at the end of each walk (Debian's build), is
+ * ours: it calls libcoap's, and for a watched context arms a reactor
+ * timer for the deadline libcoap returned, which runs the context's I/O
+ * event (unless that is off: a radio off). No deadline, no timer: an
+ * idle node does not wake.
+ */
+struct session_watch {
+	coap_context_t	*ctx;
+	struct event	*io_ev;
+	struct event	*timer;
+};
+
+static struct session_watch	*watches;
+static size_t			 nwatches, capwatches;
+
+static void
+session_watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct event *io_ev = arg;
+
+	(void)fd;
+	(void)what;
+	if (event_pending(io_ev, EV_READ, NULL))
+		event_active(io_ev, EV_READ, 0);
+}
+
+int
+session_watch(struct event_base *base, coap_context_t *ctx,
+    struct event *io_ev)
+{
+	struct session_watch *w;
+	size_t cap;
+
+	if (nwatches == capwatches) {
+		cap = capwatches ? 2 * capwatches : 16;
+		if ((w = reallocarray(watches, cap, sizeof(*w))) == NULL)
+			return -1;
+		watches = w;
+		capwatches = cap;
+	}
+	w = &watches[nwatches];
+	w->ctx = ctx;
+	w->io_ev = io_ev;
+	if ((w->timer = evtimer_new(base, session_watch_cb, io_ev)) == NULL)
+		return -1;
+	nwatches++;
+	return 0;
+}
+
+void
+session_unwatch(coap_context_t *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < nwatches; i++)
+		if (watches[i].ctx == ctx) {
+			event_free(watches[i].timer);
+			watches[i] = watches[--nwatches];
+			return;
+		}
+}
+
+typedef unsigned int (*session_prepare_fn)(coap_context_t *, coap_tick_t);
+
+unsigned int	coap_io_prepare_epoll(coap_context_t *, coap_tick_t);
+
+unsigned int
+coap_io_prepare_epoll(coap_context_t *ctx, coap_tick_t now)
+{
+	static session_prepare_fn real;
+	struct timeval tv;
+	unsigned int timeout;
+	size_t i;
+
+	if (real == NULL && (real = (session_prepare_fn)(uintptr_t)dlsym(
+	    RTLD_NEXT, "coap_io_prepare_epoll")) == NULL)
+		abort();	/* no libcoap under us: cannot be */
+	timeout = real(ctx, now);
+	for (i = 0; i < nwatches; i++)
+		if (watches[i].ctx == ctx) {
+			if (timeout == 0) {
+				evtimer_del(watches[i].timer);
+				break;
+			}
+			tv.tv_sec = timeout / 1000;
+			tv.tv_usec = (long)(timeout % 1000) * 1000;
+			evtimer_add(watches[i].timer, &tv);
+			break;
+		}
+	return timeout;
 }
 
 /* Drops d's session: whatever it still had queued is cancelled, nothing

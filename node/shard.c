@@ -68,15 +68,18 @@ shard_new(struct node *n, size_t first, size_t count)
 	}
 	sh->io_ev = event_new(n->base, fd, EV_READ | EV_PERSIST, link_io_cb,
 	    sh);
-	if (sh->io_ev == NULL || event_add(sh->io_ev, NULL) == -1)
+	if (sh->io_ev == NULL || event_add(sh->io_ev, NULL) == -1 ||
+	    session_watch(n->base, sh->ctx, sh->io_ev) == -1)
 		goto fail;
 	return sh;
 fail:
 	if (sh->io_ev != NULL)
 		event_free(sh->io_ev);
 	res_free(sh);
-	if (sh->ctx != NULL)
+	if (sh->ctx != NULL) {
+		session_unwatch(sh->ctx);
 		coap_free_context(sh->ctx);
+	}
 	free(sh);
 	return NULL;
 }
@@ -281,6 +284,7 @@ shard_free(struct node *n)
 		if (sh->io_ev != NULL)
 			event_free(sh->io_ev);
 		res_free(sh);
+		session_unwatch(sh->ctx);
 		coap_free_context(sh->ctx);
 		free(sh);
 	}

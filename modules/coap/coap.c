@@ -149,7 +149,7 @@ coap_io_prepare_epoll(coap_context_t *ctx, coap_tick_t now)
 	struct timeval tv, wait;
 	struct timespec t0, t1;
 	unsigned int timeout;
-	long since, took_us;
+	long since, took_us, next;
 
 	if (real == NULL)		/* no libcoap under us: cannot be */
 		abort();
@@ -182,6 +182,18 @@ coap_io_prepare_epoll(coap_context_t *ctx, coap_tick_t now)
 		io->spacing = COAP_WALK_MAX_MS;
 	if (io->spacing < (long)coap_walk_ms)
 		io->spacing = (long)coap_walk_ms;
+	/* libcoap 4.3.1 arms its timerfd for timeout from a clock it reads
+	 * again after the walk, and disarms it when that deadline has come
+	 * meanwhile (a retransmission due within the walk, or the process
+	 * preempted): the deadline then waited for the next datagram. The
+	 * reactor's timer is armed for it too, no sooner than the spacing. */
+	if (timeout > 0) {
+		next = (long)timeout > io->spacing ? (long)timeout :
+		    io->spacing;
+		wait.tv_sec = next / 1000;
+		wait.tv_usec = next % 1000 * 1000;
+		evtimer_add(io->walk, &wait);
+	}
 	return timeout;
 }
 
