@@ -11,6 +11,7 @@
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <arpa/inet.h>
 #include <dlfcn.h>
@@ -97,6 +98,7 @@ struct coap_io {
 	struct timeval		 last;		/* when it last walked */
 	long			 spacing;	/* ms until the next may */
 	int			 due;		/* the deferred walk: walk now */
+	struct timeval		 walk_at;	/* when walk is due, if armed */
 	int			 freed;		/* a socket was freed: read no
 						   socket epoll did not give */
 };
@@ -139,6 +141,22 @@ coap_io_since_ms(const struct timeval *then, const struct timeval *now)
 	    (now->tv_usec - then->tv_usec) / 1000;
 }
 
+/* Arms the walk timer for ms from now, unless it is due sooner. */
+static void
+coap_io_walk_in(struct coap_io *io, long ms)
+{
+	struct timeval now, wait, at;
+
+	event_base_gettimeofday_cached(io->gw->base, &now);
+	wait.tv_sec = ms / 1000;
+	wait.tv_usec = ms % 1000 * 1000;
+	timeradd(&now, &wait, &at);
+	if (evtimer_pending(io->walk, NULL) && timercmp(&io->walk_at, &at, <=))
+		return;
+	io->walk_at = at;
+	evtimer_add(io->walk, &wait);
+}
+
 unsigned int	coap_io_prepare_epoll(coap_context_t *, coap_tick_t);
 
 unsigned int
@@ -146,10 +164,10 @@ coap_io_prepare_epoll(coap_context_t *ctx, coap_tick_t now)
 {
 	coap_prepare_fn real = coap_walk_real();
 	struct coap_io *io = coap_io_find(ctx);
-	struct timeval tv, wait;
+	struct timeval tv;
 	struct timespec t0, t1;
 	unsigned int timeout;
-	long since, took_us, next;
+	long since, took_us;
 
 	if (real == NULL)		/* no libcoap under us: cannot be */
 		abort();
@@ -160,11 +178,7 @@ coap_io_prepare_epoll(coap_context_t *ctx, coap_tick_t now)
 	since = coap_io_since_ms(&io->last, &tv);
 	if (!io->due && since >= 0 && since < io->spacing) {
 		io->gw->metrics.coap_walks_deferred++;
-		if (!evtimer_pending(io->walk, NULL)) {
-			wait.tv_sec = (io->spacing - since) / 1000;
-			wait.tv_usec = (io->spacing - since) % 1000 * 1000;
-			evtimer_add(io->walk, &wait);
-		}
+		coap_io_walk_in(io, io->spacing - since);
 		return 0;	/* its timerfd stays as armed */
 	}
 	io->due = 0;
@@ -187,13 +201,9 @@ coap_io_prepare_epoll(coap_context_t *ctx, coap_tick_t now)
 	 * meanwhile (a retransmission due within the walk, or the process
 	 * preempted): the deadline then waited for the next datagram. The
 	 * reactor's timer is armed for it too, no sooner than the spacing. */
-	if (timeout > 0) {
-		next = (long)timeout > io->spacing ? (long)timeout :
-		    io->spacing;
-		wait.tv_sec = next / 1000;
-		wait.tv_usec = next % 1000 * 1000;
-		evtimer_add(io->walk, &wait);
-	}
+	if (timeout > 0)
+		coap_io_walk_in(io, (long)timeout > io->spacing ?
+		    (long)timeout : io->spacing);
 	return timeout;
 }
 
@@ -364,13 +374,9 @@ void
 coap_io_walk_soon(coap_context_t *ctx)
 {
 	struct coap_io *io = coap_io_find(ctx);
-	struct timeval wait;
 
-	if (io == NULL || evtimer_pending(io->walk, NULL))
-		return;
-	wait.tv_sec = io->spacing / 1000;
-	wait.tv_usec = io->spacing % 1000 * 1000;
-	evtimer_add(io->walk, &wait);
+	if (io != NULL)
+		coap_io_walk_in(io, io->spacing);
 }
 
 unsigned

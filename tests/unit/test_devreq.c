@@ -811,18 +811,34 @@ raw_register(struct fixture *f, const char *ep, int queue)
  * after ACK_TIMEOUT (2 s to 3 s) by the walk deferred to 4 s after the
  * last, whatever libcoap's timer did meanwhile (it fires and finds the
  * last walk too recent): a deadline is kept at most a walk's spacing late.
+ * A session that routes nothing (a ping's) gives the walks a deadline of
+ * its own, [coap] session_timeout away: the deferred walk still comes
+ * first.
  */
 static void
 test_walk_keeps_retransmission(void **state)
 {
+	static const uint8_t ping[] = { 0x40, 0x00, 0x43, 0x21 };
 	struct fixture *f = *state;
 	struct devreq_spec spec;
-	uint8_t first[256], again[256];
-	ssize_t n1 = -1, n2 = -1;
+	struct sockaddr_in gw;
+	uint8_t first[256], again[256], rst[16];
+	ssize_t n1 = -1, n2 = -1, nr = -1;
 	int64_t t1, t2;
-	int fd;
+	int fd, pfd;
 
 	f->walk_ms = coap_io_walk_ms(4000);
+	memset(&gw, 0, sizeof(gw));
+	gw.sin_family = AF_INET;
+	gw.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	gw.sin_port = htons(f->gw.cfg.coap_listen.port);
+	assert_int_not_equal(pfd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK,
+	    0), -1);
+	assert_int_equal(connect(pfd, (struct sockaddr *)&gw, sizeof(gw)), 0);
+	assert_int_equal(send(pfd, ping, sizeof(ping), 0),
+	    (ssize_t)sizeof(ping));
+	wait_until(f, (nr = recv(pfd, rst, sizeof(rst), 0)) > 0);
+	assert_int_equal(rst[0] >> 4, 0x7);	/* RST */
 	fd = raw_register(f, "raw-1", 0);
 	memset(&spec, 0, sizeof(spec));
 	spec.method = DEVREQ_GET;
@@ -843,6 +859,7 @@ test_walk_keeps_retransmission(void **state)
 	assert_in_range(t2 - t1, 1900, 4000 + 300);
 	assert_int_equal(f->res[0].calls, 0);
 	close(fd);
+	close(pfd);
 }
 
 /*
