@@ -262,6 +262,7 @@ rd_done(enum registry_result res, uint64_t regid, void *arg)
 {
 	struct rd_pending *pd = arg;
 	coap_session_t *s = pd->session;
+	struct gateway *gw = rd_gw(pd);
 	struct coap_peer *peer;
 	struct device *dev;
 
@@ -270,13 +271,13 @@ rd_done(enum registry_result res, uint64_t regid, void *arg)
 	pd->regid = regid;
 	rd_answer(pd);
 	if (res == REGISTRY_OK && pd->op != RD_DEREGISTER &&
-	    (dev = registry_find_by_id(rd_gw(pd)->registry, regid)) != NULL) {
+	    (dev = registry_find_by_id(gw->registry, regid)) != NULL) {
 		if (pd->op == RD_REGISTER)
-			devreq_registered_anew(rd_gw(pd), dev->ep);
-		devreq_set_route(rd_gw(pd), dev->ep, s);
-		queue_wake(rd_gw(pd), dev->ep);	/* what waited for it goes */
-		observe_wake(rd_gw(pd), dev->ep);
-		rd_promote(rd_gw(pd), s, pd->op, dev->ep);
+			devreq_registered_anew(gw, dev->ep);
+		devreq_set_route(gw, dev->ep, s);
+		queue_wake(gw, dev->ep);	/* what waited for it goes */
+		observe_wake(gw, dev->ep);
+		rd_promote(gw, s, pd->op, dev->ep);
 	}
 	if (pd->type == COAP_MESSAGE_CON && (peer = coap_peer(s)) != NULL) {
 		free(peer->rd_last);
